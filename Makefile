@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# domus top-level build.
+#   make            build domus.ko (against the target kernel) and userland
+#   make C=1        also run sparse over the module
+#   make check      install dependencies, build, run every test
+#   make demo       install dependencies, build, show domus in a test host
+#
+# The target kernel is the newest installed Debian *-amd64 image with
+# matching headers (never the build machine's running kernel); KDIR=
+# or KVER= override it.
+
+KVER ?= $(shell scripts/kver)
+KDIR ?= /lib/modules/$(KVER)/build
+BUILD := build
+
+CC ?= cc
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -Iuapi -Iuserland/lib -Iuserland/cli
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+LIB_SRCS := $(wildcard userland/lib/*.c)
+CLI_SRCS := $(wildcard userland/cli/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+HOST_SRCS := $(wildcard tests/host/*.c)
+HDRS := $(wildcard uapi/*.h userland/lib/*.h userland/cli/*.h tests/unit/*.h tests/host/*.h)
+
+UNITS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+UNITS_SAN := $(patsubst tests/unit/%.c,$(BUILD)/unit-san/%,$(UNIT_SRCS))
+HOSTBINS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(HOST_SRCS))
+
+.PHONY: all module userland unit check demo deps clean
+all: module userland
+
+module:
+	@test -d "$(KDIR)" || { echo "error: kernel headers not found at $(KDIR): run scripts/deps.sh (or set KDIR=)"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userland: $(BUILD)/domus $(BUILD)/domus.static $(BUILD)/libdomus.a $(UNITS) $(UNITS_SAN) $(HOSTBINS)
+
+$(BUILD)/libdomus.a: $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(BUILD)/obj
+	rm -f $@
+	for s in $(LIB_SRCS); do $(CC) $(CFLAGS_USER) -c $$s -o $(BUILD)/obj/$$(basename $$s .c).o || exit 1; done
+	ar rcs $@ $(patsubst userland/lib/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+
+$(BUILD)/domus: $(CLI_SRCS) $(BUILD)/libdomus.a $(HDRS)
+	$(CC) $(CFLAGS_USER) -o $@ $(CLI_SRCS) $(BUILD)/libdomus.a
+
+# Static build for test hosts without a shared libc (the Bochs initramfs).
+$(BUILD)/domus.static: $(CLI_SRCS) $(LIB_SRCS) $(HDRS)
+	$(CC) $(CFLAGS_USER) -static -o $@ $(CLI_SRCS) $(LIB_SRCS)
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -Itests/unit -DUNIT_PREFIX='"$*"' -o $@ $< $(LIB_SRCS)
+
+$(BUILD)/unit-san/%: tests/unit/%.c $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) $(SANFLAGS) -Itests/unit -DUNIT_PREFIX='"$*-san"' -o $@ $< $(LIB_SRCS)
+
+# Programs that run inside test hosts: static, so both test hosts can run them.
+$(BUILD)/host/%: tests/host/%.c $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -pthread -static -Itests/host -o $@ $< $(LIB_SRCS)
+
+deps:
+	scripts/deps.sh
+
+check: deps
+	$(MAKE) all
+	$(MAKE) C=1 module
+	tests/run
+
+demo: deps
+	$(MAKE) all
+	scripts/demo
+
+clean:
+	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/warnmod clean 2>/dev/null
+	rm -rf $(BUILD)

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * domus.ko entry points: backend selection at load time and /dev/domus.
+ *
+ * Loading only probes the CPU.  Hardware virtualization is switched on
+ * when the first domain is created and off after the last one is gone,
+ * so a loaded but idle domus leaves the machine as it found it.
+ */
+#define pr_fmt(fmt) "domus: " fmt
+
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <asm/processor.h>
+#include "domus.h"
+
+#define DOMUS_VERSION_STRING "0.1.0"
+
+const struct domus_arch_ops *domus_arch;
+struct domus_hw domus_hw;
+
+static long domus_dev_get_api_version(void *ctx, void *arg, unsigned long raw)
+{
+	struct domus_api_version *v = arg;
+
+	if (!domus_all_zero(v->reserved, sizeof(v->reserved)))
+		return -EINVAL;
+	v->version = DOMUS_API_VERSION;
+	return 0;
+}
+
+static long domus_dev_get_caps(void *ctx, void *arg, unsigned long raw)
+{
+	struct domus_caps *c = arg;
+
+	if (!domus_all_zero(c->reserved, sizeof(c->reserved)))
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	c->api_version = DOMUS_API_VERSION;
+	c->vendor = domus_hw.vendor;
+	c->paging = domus_hw.paging;
+	c->max_vcpus = DOMUS_MAX_VCPUS;
+	c->features = domus_hw.features;
+	c->asids = domus_hw.asids;
+	c->max_slots = DOMUS_MAX_SLOTS;
+	return 0;
+}
+
+static const struct domus_ioctl_desc domus_dev_ioctls[] = {
+	DOMUS_IOCTL_ENTRY(DOMUS_GET_API_VERSION, domus_dev_get_api_version),
+	DOMUS_IOCTL_ENTRY(DOMUS_GET_CAPS, domus_dev_get_caps),
+};
+
+static long domus_dev_ioctl(struct file *filp, unsigned int cmd,
+			    unsigned long arg)
+{
+	return domus_ioctl_dispatch(domus_dev_ioctls,
+				    ARRAY_SIZE(domus_dev_ioctls), NULL, cmd, arg);
+}
+
+static const struct file_operations domus_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= domus_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice domus_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "domus",
+	.fops	= &domus_dev_fops,
+	.mode	= 0600,
+};
+
+static const struct domus_arch_ops *domus_pick_backend(void)
+{
+	switch (boot_cpu_data.x86_vendor) {
+	case X86_VENDOR_AMD:
+	case X86_VENDOR_HYGON:
+		return &domus_svm_ops;
+	case X86_VENDOR_INTEL:
+	case X86_VENDOR_CENTAUR:
+	case X86_VENDOR_ZHAOXIN:
+		return &domus_vmx_ops;
+	default:
+		return NULL;
+	}
+}
+
+static int __init domus_init(void)
+{
+	const struct domus_arch_ops *ops = domus_pick_backend();
+	int ret;
+
+	if (!ops) {
+		pr_err("cannot load: CPU vendor '%s' has neither AMD-V nor VT-x; run domus on an AMD or Intel x86-64 CPU\n",
+		       boot_cpu_data.x86_vendor_id);
+		return -ENODEV;
+	}
+	ret = ops->probe(&domus_hw);
+	if (ret)
+		return ret;
+	domus_arch = ops;
+
+	ret = misc_register(&domus_miscdev);
+	if (ret) {
+		pr_err("cannot load: registering /dev/domus failed (%d)\n", ret);
+		return ret;
+	}
+	pr_debug("%s backend ready\n", ops->name);
+	return 0;
+}
+
+static void __exit domus_exit(void)
+{
+	misc_deregister(&domus_miscdev);
+}
+
+module_init(domus_init);
+module_exit(domus_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("domus: Xen-style hypervisor on AMD-V and Intel VT-x");
+MODULE_VERSION(DOMUS_VERSION_STRING);

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install everything the build, tests, demo and benchmarks need, with apt
+# only.  Idempotent: when everything is present it returns at once.
+#
+# The target kernel is the newest installed Debian *-amd64 image; its
+# exactly matching linux-headers-<ver> is installed too (scripts/kver).
+set -eu
+
+pkgs=(
+	# build
+	gcc make libc6-dev binutils kmod bc flex bison libelf-dev sparse
+	# libraries later stages use to unpack kernels and read configs
+	liblzma-dev zlib1g-dev libzstd-dev xz-utils
+	# target kernel and its headers
+	linux-image-amd64 linux-headers-amd64
+	# test hosts: QEMU (AMD-V), Bochs (VT-x), initramfs and boot ISO
+	qemu-system-x86 busybox-static cpio bochs bochsbios vgabios
+	grub-pc-bin grub-common xorriso mtools python3
+	# tests
+	util-linux procps
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+# Headers matching the newest installed *-amd64 image.
+newest=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -rV | head -1 || true)
+if [ -n "$newest" ] && [ ! -d "/lib/modules/$newest/build" ]; then
+	missing+=("linux-headers-$newest")
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}; run 'make deps' as root (apt-get install)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# A new image may have arrived with the metapackage: make sure its headers did too.
+newest=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -rV | head -1)
+if [ ! -d "/lib/modules/$newest/build" ]; then
+	apt-get install -y -q --no-install-recommends "linux-headers-$newest"
+fi
+scripts/kver >/dev/null

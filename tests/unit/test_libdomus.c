@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests for libdomus's host-independent parts. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "libdomus.h"
+#include "unit.h"
+
+#ifndef UNIT_PREFIX
+#define UNIT_PREFIX "unit"
+#endif
+
+static void flag_words(void)
+{
+	const char *line = "flags\t\t: fpu vme svm_lock svm npt lm\n";
+
+	EXPECT(domus_flag_in(line, "svm"));
+	EXPECT(domus_flag_in(line, "npt"));
+	EXPECT(domus_flag_in(line, "lm"));
+	EXPECT(!domus_flag_in(line, "vmx"));
+	EXPECT(!domus_flag_in("flags : svm_lock", "svm"));
+	EXPECT(!domus_flag_in("flags : xsvm", "svm"));
+	EXPECT(!domus_flag_in(line, ""));
+}
+
+static void features_text(void)
+{
+	char buf[128];
+
+	domus_features_str(0, buf, sizeof(buf));
+	EXPECT(!strcmp(buf, "none"));
+	domus_features_str(DOMUS_FEAT_NRIPS | DOMUS_FEAT_VGIF, buf, sizeof(buf));
+	EXPECT(!strcmp(buf, "nrips vgif"));
+	domus_features_str(DOMUS_FEAT_VGIF | (1ULL << 63), buf, sizeof(buf));
+	EXPECT(!strcmp(buf, "vgif unknown(0x8000000000000000)"));
+	/* truncation never overruns */
+	domus_features_str(~0ULL, buf, 8);
+	EXPECT(strlen(buf) < 8);
+}
+
+static void names(void)
+{
+	EXPECT(!strcmp(domus_vendor_name(DOMUS_VENDOR_SVM), "svm"));
+	EXPECT(!strcmp(domus_vendor_name(DOMUS_VENDOR_VMX), "vmx"));
+	EXPECT(!strcmp(domus_vendor_name(77), "none"));
+	EXPECT(!strcmp(domus_paging_name(DOMUS_PAGING_EPT), "ept"));
+	EXPECT(!strcmp(domus_vendor_long_name(DOMUS_VENDOR_SVM), "AMD-V"));
+}
+
+static int put(const char *root, const char *rel, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static void diagnosis_fake_tree(void)
+{
+	char root[] = "/tmp/domus-unit-XXXXXX";
+	char cmd[600];
+	struct domus_diag d;
+
+	EXPECT(mkdtemp(root) != NULL);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/proc %s/sys/module/domus %s/sys/module/kvm_amd %s/dev",
+		 root, root, root, root);
+	EXPECT(system(cmd) == 0);
+	EXPECT(put(root, "proc/cpuinfo",
+		   "processor : 0\nflags : fpu svm npt\n\nprocessor : 1\nflags : fpu vmx\n") == 0);
+	domus_diagnose(root, &d);
+	EXPECT(d.cpu_svm && d.cpu_npt && !d.cpu_vmx);	/* first CPU only */
+	EXPECT(d.module_loaded && d.kvm_amd && !d.kvm_intel);
+	EXPECT(!d.device_present);
+	EXPECT(d.fw_disabled == -1);
+
+	EXPECT(put(root, "proc/cpuinfo", "flags : fpu vmx\nvmx flags : vnmi ept vpid\n") == 0);
+	domus_diagnose(root, &d);
+	EXPECT(d.cpu_vmx && d.cpu_ept && !d.cpu_svm);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	EXPECT(system(cmd) == 0);
+}
+
+static void open_missing_device(void)
+{
+	int fd;
+
+	setenv("DOMUS_DEVICE", "/nonexistent/domus", 1);
+	fd = domus_open();
+	EXPECT(fd == -ENOENT);
+	EXPECT(strstr(domus_last_error(), "modprobe domus") != NULL);
+	unsetenv("DOMUS_DEVICE");
+}
+
+int main(void)
+{
+	RUN(UNIT_PREFIX, flag_words);
+	RUN(UNIT_PREFIX, features_text);
+	RUN(UNIT_PREFIX, names);
+	RUN(UNIT_PREFIX, diagnosis_fake_tree);
+	RUN(UNIT_PREFIX, open_missing_device);
+	return unit_failed;
+}
