@@ -59,6 +59,271 @@ struct domus_caps {
 #define DOMUS_GET_API_VERSION	_IOWR(DOMUS_IOCTL_TYPE, 0x00, struct domus_api_version)
 #define DOMUS_GET_CAPS		_IOWR(DOMUS_IOCTL_TYPE, 0x01, struct domus_caps)
 
+/* Live objects of the whole module (leak checks in tests). */
+struct domus_global_stats {
+	__u64 domains;		/* live domains */
+	__u64 vcpus;		/* live vCPUs */
+	__u64 pinned_pages;	/* guest pages pinned by all slots */
+	__u64 npt_pages;	/* nested page-table pages */
+	__u32 hw_enabled_cpus;	/* CPUs with virtualization switched on */
+	__u32 reserved0;
+	__u64 reserved[3];
+};
+
+struct domus_create_domain {
+	__u32 flags;		/* in: none defined yet, must be zero */
+	__u32 reserved[7];	/* in: must be zero */
+};
+
+#define DOMUS_GET_GLOBAL_STATS	_IOWR(DOMUS_IOCTL_TYPE, 0x02, struct domus_global_stats)
+/* Returns a new domain fd (O_CLOEXEC). */
+#define DOMUS_CREATE_DOMAIN	_IOW(DOMUS_IOCTL_TYPE, 0x03, struct domus_create_domain)
+
+/* --- domain fd --------------------------------------------------------- */
+
+#define DOMUS_SLOT_READONLY	(1u << 0)
+
+/*
+ * Map [gpa, gpa + size) of the guest to userspace memory at uaddr.  All of
+ * gpa, size and uaddr must be 4 KiB aligned; size 0 deletes the slot.  The
+ * pages are pinned while the slot exists.  A slot overlapping another
+ * fails with -EEXIST; an existing slot id must be deleted before reuse.
+ */
+struct domus_mem_slot {
+	__u32 slot;		/* 0 .. max_slots - 1 */
+	__u32 flags;		/* DOMUS_SLOT_* */
+	__u64 gpa;
+	__u64 size;
+	__u64 uaddr;
+	__u64 reserved[4];
+};
+
+struct domus_create_vcpu {
+	__u32 id;		/* 0 .. max_vcpus - 1, unique per domain */
+	__u32 reserved[7];
+};
+
+struct domus_cpuid_entry {
+	__u32 function;
+	__u32 index;		/* sub-leaf, if DOMUS_CPUID_INDEXED */
+	__u32 flags;
+	__u32 eax, ebx, ecx, edx;
+	__u32 reserved;
+};
+#define DOMUS_CPUID_INDEXED	(1u << 0)
+#define DOMUS_MAX_CPUID_ENTRIES	256
+
+/* The guest's CPUID answers; replaces the whole table. */
+struct domus_cpuid {
+	__u32 nent;		/* <= DOMUS_MAX_CPUID_ENTRIES */
+	__u32 reserved0;
+	__u64 entries;		/* user pointer to nent struct domus_cpuid_entry */
+	__u64 reserved[2];
+};
+
+/* Exit statistics (indices into domus_domain_stats.exits). */
+enum domus_stat {
+	DOMUS_STAT_EXITS,	/* all exits from guest mode */
+	DOMUS_STAT_CPUID,
+	DOMUS_STAT_MSR,
+	DOMUS_STAT_IO,
+	DOMUS_STAT_MMIO,
+	DOMUS_STAT_NPF,		/* nested page faults (incl. MMIO) */
+	DOMUS_STAT_HLT,
+	DOMUS_STAT_HYPERCALL,
+	DOMUS_STAT_INTR,	/* physical interrupt */
+	DOMUS_STAT_IRQ_WINDOW,
+	DOMUS_STAT_EXCEPTION,
+	DOMUS_STAT_USER_EXITS,	/* run returned to userspace */
+	DOMUS_STAT_INJECTIONS,
+	DOMUS_STAT_MAX = 32
+};
+
+struct domus_domain_stats {
+	__u64 stat[DOMUS_STAT_MAX];
+	__u64 pinned_pages;
+	__u32 vcpus;
+	__u32 slots;
+	__u64 reserved[6];
+};
+
+#define DOMUS_SET_MEM_SLOT	_IOW(DOMUS_IOCTL_TYPE, 0x10, struct domus_mem_slot)
+/* Returns a new vCPU fd (O_CLOEXEC). */
+#define DOMUS_CREATE_VCPU	_IOW(DOMUS_IOCTL_TYPE, 0x11, struct domus_create_vcpu)
+#define DOMUS_SET_CPUID		_IOW(DOMUS_IOCTL_TYPE, 0x12, struct domus_cpuid)
+#define DOMUS_GET_STATS		_IOWR(DOMUS_IOCTL_TYPE, 0x13, struct domus_domain_stats)
+
+/* --- vCPU fd ------------------------------------------------------------ */
+
+struct domus_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+/*
+ * attr packs the descriptor attribute bits: type[3:0] s[4] dpl[6:5] p[7]
+ * avl[8] l[9] db[10] g[11] (the layout of the descriptor's bits 40-47 and
+ * 52-55).  attr 0 marks an unusable segment.
+ */
+struct domus_segment {
+	__u64 base;
+	__u32 limit;		/* byte granular, already expanded by g */
+	__u16 selector;
+	__u16 attr;
+};
+
+struct domus_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 reserved[3];
+};
+
+struct domus_sregs {
+	struct domus_segment cs, ds, es, fs, gs, ss, tr, ldt;
+	struct domus_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;
+	__u64 apic_base;
+	__u64 reserved[4];
+};
+
+struct domus_msr_entry {
+	__u32 index;
+	__u32 reserved;
+	__u64 data;
+};
+#define DOMUS_MAX_MSR_ENTRIES	256
+
+/* Returns the number of entries processed; stops at the first failure. */
+struct domus_msrs {
+	__u32 nmsrs;		/* <= DOMUS_MAX_MSR_ENTRIES */
+	__u32 reserved0;
+	__u64 entries;		/* user pointer to nmsrs struct domus_msr_entry */
+	__u64 reserved[2];
+};
+
+/* FPU/SSE/AVX state in the XSAVE standard (non-compacted) format. */
+struct domus_fpu {
+	__u64 xcr0;		/* guest XCR0 */
+	__u64 reserved[7];
+	__u8 xsave[4032];	/* legacy area, XSAVE header, components */
+};
+
+/* Events: what is being delivered or is pending. */
+struct domus_events {
+	struct {
+		__u8 pending;
+		__u8 nr;
+		__u8 has_error_code;
+		__u8 pad;
+		__u32 error_code;
+	} exception;
+	struct {
+		__u8 pending;	/* external interrupt queued for injection */
+		__u8 nr;
+		__u8 pad[6];
+	} interrupt;
+	struct {
+		__u8 pending;
+		__u8 masked;	/* in an NMI handler (until IRET) */
+		__u8 pad[6];
+	} nmi;
+	__u8 interrupt_shadow;	/* after STI / MOV SS */
+	__u8 pad[7];
+	__u64 reserved[4];
+};
+
+struct domus_interrupt {
+	__u32 vector;		/* 32..255 */
+	__u32 reserved;
+};
+
+#define DOMUS_RUN		_IO(DOMUS_IOCTL_TYPE, 0x20)
+#define DOMUS_GET_REGS		_IOR(DOMUS_IOCTL_TYPE, 0x21, struct domus_regs)
+#define DOMUS_SET_REGS		_IOW(DOMUS_IOCTL_TYPE, 0x22, struct domus_regs)
+#define DOMUS_GET_SREGS		_IOR(DOMUS_IOCTL_TYPE, 0x23, struct domus_sregs)
+#define DOMUS_SET_SREGS		_IOW(DOMUS_IOCTL_TYPE, 0x24, struct domus_sregs)
+#define DOMUS_GET_MSRS		_IOW(DOMUS_IOCTL_TYPE, 0x25, struct domus_msrs)
+#define DOMUS_SET_MSRS		_IOW(DOMUS_IOCTL_TYPE, 0x26, struct domus_msrs)
+#define DOMUS_GET_FPU		_IOR(DOMUS_IOCTL_TYPE, 0x27, struct domus_fpu)
+#define DOMUS_SET_FPU		_IOW(DOMUS_IOCTL_TYPE, 0x28, struct domus_fpu)
+#define DOMUS_GET_EVENTS	_IOR(DOMUS_IOCTL_TYPE, 0x29, struct domus_events)
+#define DOMUS_SET_EVENTS	_IOW(DOMUS_IOCTL_TYPE, 0x2a, struct domus_events)
+/* Queue an external interrupt; it is injected when the guest can take it. */
+#define DOMUS_INTERRUPT		_IOW(DOMUS_IOCTL_TYPE, 0x2b, struct domus_interrupt)
+/* Queue an NMI. */
+#define DOMUS_NMI		_IO(DOMUS_IOCTL_TYPE, 0x2c)
+
+/* --- the run page: mmap(vcpu fd, offset 0, 4096) ------------------------- */
+
+enum domus_exit_reason {
+	DOMUS_EXIT_NONE = 0,
+	DOMUS_EXIT_IO = 1,		/* port I/O: run->io */
+	DOMUS_EXIT_MMIO = 2,		/* memory access outside RAM: run->mmio */
+	DOMUS_EXIT_HLT = 3,		/* only with DOMUS_RUN_EXIT_ON_HLT */
+	DOMUS_EXIT_HYPERCALL = 4,	/* run->hypercall */
+	DOMUS_EXIT_SHUTDOWN = 5,	/* triple fault */
+	DOMUS_EXIT_FAIL_ENTRY = 6,	/* run->fail_entry */
+	DOMUS_EXIT_EMULATION = 7,	/* run->emulation: cannot emulate */
+	DOMUS_EXIT_INTR = 8,		/* a signal is pending: run returned -EINTR */
+	DOMUS_EXIT_IRQ_WINDOW = 9,	/* guest can take an interrupt now */
+};
+
+/* run->flags, set by userspace before DOMUS_RUN */
+#define DOMUS_RUN_EXIT_ON_HLT		(1u << 0)
+#define DOMUS_RUN_IRQ_WINDOW		(1u << 1)	/* exit when interruptible */
+
+#define DOMUS_IO_IN	0
+#define DOMUS_IO_OUT	1
+
+/* Port I/O data lives in the run page at io.data_offset (count * size bytes). */
+#define DOMUS_RUN_DATA_OFFSET	1024
+#define DOMUS_RUN_DATA_SIZE	3072
+
+struct domus_run {
+	__u32 exit_reason;	/* out: enum domus_exit_reason */
+	__u32 flags;		/* in: DOMUS_RUN_* */
+	__u8 if_flag;		/* out: guest RFLAGS.IF */
+	__u8 ready_for_interrupt; /* out: an interrupt can be injected now */
+	__u8 pad[6];
+	__u64 reserved[6];
+	union {
+		struct {
+			__u16 port;
+			__u8 size;		/* 1, 2 or 4 */
+			__u8 direction;		/* DOMUS_IO_IN / OUT */
+			__u32 count;		/* elements (string I/O) */
+			__u32 data_offset;	/* from the start of the run page */
+			__u32 pad;
+		} io;
+		struct {
+			__u64 gpa;
+			__u8 data[8];		/* out for writes, in for reads */
+			__u32 len;		/* 1, 2, 4 or 8 */
+			__u8 is_write;
+			__u8 pad[3];
+		} mmio;
+		struct {
+			__u64 nr;
+			__u64 args[6];
+			__u64 ret;		/* in: result for the guest */
+		} hypercall;
+		struct {
+			__u64 hw_reason;	/* vendor exit code */
+			__u64 hw_info;
+		} fail_entry;
+		struct {
+			__u64 gpa;		/* faulting address, if any */
+			__u64 rip;
+			__u32 insn_len;
+			__u8 insn[16];
+			__u32 pad;
+		} emulation;
+		__u8 raw[256];
+	};
+};
+
 #ifdef __cplusplus
 #define DOMUS_STATIC_ASSERT(c, m) static_assert(c, m)
 #else
@@ -67,5 +332,23 @@ struct domus_caps {
 
 DOMUS_STATIC_ASSERT(sizeof(struct domus_api_version) == 16, "api_version size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_caps) == 64, "caps size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_global_stats) == 64, "global_stats size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_create_domain) == 32, "create_domain size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_mem_slot) == 64, "mem_slot size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_create_vcpu) == 32, "create_vcpu size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_cpuid_entry) == 32, "cpuid_entry size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_cpuid) == 32, "cpuid size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_domain_stats) == 320, "domain_stats size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_regs) == 144, "regs size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_segment) == 16, "segment size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_dtable) == 16, "dtable size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_sregs) == 248, "sregs size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_msr_entry) == 16, "msr_entry size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_msrs) == 32, "msrs size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_fpu) == 4096, "fpu size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_events) == 64, "events size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_interrupt) == 8, "interrupt size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_run) <= DOMUS_RUN_DATA_OFFSET, "run header fits before the data area");
+DOMUS_STATIC_ASSERT(DOMUS_RUN_DATA_OFFSET + DOMUS_RUN_DATA_SIZE == 4096, "run page is one page");
 
 #endif /* DOMUS_UAPI_H */
