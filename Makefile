@@ -21,6 +21,9 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 LIB_SRCS := $(wildcard userland/lib/*.c)
 CLI_SRCS := $(wildcard userland/cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+# Pure-C module parts (instruction emulator, page walker) linked into the unit tests.
+EMU_SRCS := module/x86emu.c module/pgwalk.c
+EMU_HDRS := module/x86emu.h module/pgwalk.h
 HOST_SRCS := $(wildcard tests/host/*.c)
 HDRS := $(wildcard uapi/*.h userland/lib/*.h userland/cli/*.h tests/unit/*.h tests/host/*.h)
 
@@ -35,7 +38,7 @@ module:
 	@test -d "$(KDIR)" || { echo "error: kernel headers not found at $(KDIR): run scripts/deps.sh (or set KDIR=)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-userland: $(BUILD)/domus $(BUILD)/domus.static $(BUILD)/libdomus.a $(UNITS) $(UNITS_SAN) $(HOSTBINS)
+userland: $(BUILD)/domus $(BUILD)/domus.static $(BUILD)/libdomus.a $(BUILD)/domus-hello $(UNITS) $(UNITS_SAN) $(HOSTBINS)
 
 $(BUILD)/libdomus.a: $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(BUILD)/obj
@@ -50,13 +53,17 @@ $(BUILD)/domus: $(CLI_SRCS) $(BUILD)/libdomus.a $(HDRS)
 $(BUILD)/domus.static: $(CLI_SRCS) $(LIB_SRCS) $(HDRS)
 	$(CC) $(CFLAGS_USER) -static -o $@ $(CLI_SRCS) $(LIB_SRCS)
 
-$(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -Itests/unit -DUNIT_PREFIX='"$*"' -o $@ $< $(LIB_SRCS)
+# The demo guest and its runner (static: runs in any test host).
+$(BUILD)/domus-hello: userland/tools/domus-hello.c userland/tools/hello-guest.S $(LIB_SRCS) $(HDRS)
+	$(CC) $(CFLAGS_USER) -static -o $@ userland/tools/domus-hello.c userland/tools/hello-guest.S $(LIB_SRCS)
 
-$(BUILD)/unit-san/%: tests/unit/%.c $(LIB_SRCS) $(HDRS)
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(EMU_SRCS) $(HDRS) $(EMU_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) $(SANFLAGS) -Itests/unit -DUNIT_PREFIX='"$*-san"' -o $@ $< $(LIB_SRCS)
+	$(CC) $(CFLAGS_USER) -Itests/unit -Imodule -DUNIT_PREFIX='"$*"' -o $@ $< $(LIB_SRCS) $(EMU_SRCS)
+
+$(BUILD)/unit-san/%: tests/unit/%.c $(LIB_SRCS) $(EMU_SRCS) $(HDRS) $(EMU_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) $(SANFLAGS) -Itests/unit -Imodule -DUNIT_PREFIX='"$*-san"' -o $@ $< $(LIB_SRCS) $(EMU_SRCS)
 
 # Programs that run inside test hosts: static, so both test hosts can run them.
 $(BUILD)/host/%: tests/host/%.c $(LIB_SRCS) $(HDRS)

@@ -7,11 +7,124 @@
 
 #include <linux/types.h>
 #include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/wait.h>
+#include <linux/refcount.h>
+#include <linux/mm_types.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
 #include "../uapi/domus.h"
 #include "compat.h"
+#include "x86emu.h"
 
 #define DOMUS_MAX_VCPUS		64
 #define DOMUS_MAX_SLOTS		32
+/* Largest single slot and guest-physical limit (48-bit nested paging). */
+#define DOMUS_MAX_SLOT_BYTES	(64ULL << 30)
+#define DOMUS_GPA_LIMIT		(1ULL << 48)
+
+struct domus_vcpu;
+struct domus_domain;
+
+/* Exception vectors (SDM vol. 3, table 6-1) */
+#define DOMUS_DB_VECTOR		1
+#define DOMUS_NMI_VECTOR	2
+#define DOMUS_UD_VECTOR		6
+#define DOMUS_GP_VECTOR		13
+#define DOMUS_PF_VECTOR		14
+#define DOMUS_AC_VECTOR		17
+
+/* Module-wide counters of live objects (DOMUS_GET_GLOBAL_STATS). */
+struct domus_counters {
+	atomic64_t domains;
+	atomic64_t vcpus;
+	atomic64_t pinned_pages;
+	atomic64_t npt_pages;
+	atomic_t hw_cpus;
+};
+extern struct domus_counters domus_live;
+
+/* A memory slot: guest-physical range backed by pinned user pages. */
+struct domus_slot {
+	u32 id;
+	u32 flags;		/* DOMUS_SLOT_* */
+	u64 gfn;		/* first guest frame */
+	u64 npages;
+	unsigned long uaddr;
+	struct page **pages;
+};
+
+/* Immutable snapshot of the slots, replaced as a whole under SRCU. */
+struct domus_memmap {
+	unsigned int nslots;
+	struct domus_slot *slots[DOMUS_MAX_SLOTS];
+};
+
+/* Nested (guest-physical) page table; PTE format chosen by the backend. */
+struct domus_gpt {
+	u64 *root;		/* changed only under domain->lock */
+	u64 pages;		/* table pages in use */
+};
+
+struct domus_domain {
+	refcount_t refs;		/* domain fd + one per vCPU */
+	struct mutex lock;		/* slots, vCPU creation, cpuid */
+	struct srcu_struct srcu;	/* protects memmap for readers */
+	struct domus_memmap __rcu *memmap;
+	struct domus_slot *slot_by_id[DOMUS_MAX_SLOTS];
+	struct domus_gpt gpt;
+	atomic64_t tlb_gen;		/* bumped when mappings are removed */
+	struct domus_vcpu *vcpus[DOMUS_MAX_VCPUS];
+	unsigned int nvcpus;
+	struct domus_cpuid_entry *cpuid;
+	unsigned int ncpuid;
+	atomic64_t stat[DOMUS_STAT_MAX];
+	u64 pinned_pages;
+	struct mm_struct *mm;		/* creator's address space (not counted) */
+	bool hw_held;			/* holds a domus_hw_get() reference */
+};
+
+/* Events queued for a vCPU by other threads (lock-free bitmap). */
+struct domus_irq_queue {
+	unsigned long pending[256 / BITS_PER_LONG];
+	atomic_t nmi;
+};
+
+enum domus_vcpu_mode { DOMUS_OUTSIDE_GUEST, DOMUS_IN_GUEST };
+
+struct domus_vcpu {
+	struct domus_domain *dom;
+	u32 id;
+	struct mutex run_lock;		/* one ioctl at a time touches state */
+	struct domus_run *run;		/* the mmap()ed run page */
+	wait_queue_head_t wq;		/* HLT blocking */
+	struct domus_irq_queue irq;
+	int cpu;			/* CPU it last ran on, -1 never */
+	atomic_t mode;			/* enum domus_vcpu_mode */
+	u64 tlb_gen;			/* domain tlb_gen last flushed for */
+	struct fpu_guest guest_fpu;
+	u64 xcr0;
+	u64 regs[16];			/* GPRs; backend may keep RAX/RSP itself */
+	/* pending MMIO emulation, completed at the next run */
+	bool mmio_pending;
+	u64 mmio_gpa;
+	struct x86emu_ctxt emu;
+	struct x86emu_regs emu_regs;
+	struct domus_sregs emu_sregs;
+	/* a userspace answer the next DOMUS_RUN must deliver first */
+	enum { DOMUS_PEND_NONE, DOMUS_PEND_PIO_IN, DOMUS_PEND_INS,
+	       DOMUS_PEND_HYPERCALL } pend;
+	u8 pio_size;
+	u8 pio_addr_size;
+	u64 pio_next_rip;
+	bool pio_rep;
+	int srcu_idx;
+	bool hlt_if;			/* RFLAGS.IF when the guest halted */
+	bool nmi_masked;		/* inside the guest's NMI handler */
+	void *arch;			/* backend state */
+};
 
 /* What the backend's probe found; copied into DOMUS_GET_CAPS answers. */
 struct domus_hw {
@@ -27,9 +140,40 @@ struct domus_hw {
  * and the fix and returns a negative errno.  It must not switch
  * virtualization on.
  */
+/* Guest register state exchanged between the core and a backend. */
 struct domus_arch_ops {
 	const char *name;
 	int (*probe)(struct domus_hw *hw);
+
+	/* per CPU, called with interrupts disabled */
+	int (*cpu_enable)(void);
+	void (*cpu_disable)(void);
+	int (*hw_setup)(void);		/* once, when switching on */
+	void (*hw_teardown)(void);
+
+	/* nested page-table entry bits */
+	u64 (*gpt_leaf_bits)(bool writable, bool large);
+	u64 gpt_table_bits;
+
+	int (*vcpu_create)(struct domus_vcpu *v);
+	void (*vcpu_free)(struct domus_vcpu *v);
+	/*
+	 * Enter the guest until something needs the core: returns 1 to
+	 * continue, 0 to return to userspace with v->run->exit_reason set,
+	 * or a negative errno.
+	 */
+	int (*vcpu_run)(struct domus_vcpu *v);
+	void (*get_regs)(struct domus_vcpu *v, struct domus_regs *r);
+	void (*set_regs)(struct domus_vcpu *v, const struct domus_regs *r);
+	void (*get_sregs)(struct domus_vcpu *v, struct domus_sregs *s);
+	int (*set_sregs)(struct domus_vcpu *v, const struct domus_sregs *s);
+	int (*get_msr)(struct domus_vcpu *v, u32 index, u64 *data, bool host);
+	int (*set_msr)(struct domus_vcpu *v, u32 index, u64 data, bool host);
+	void (*get_events)(struct domus_vcpu *v, struct domus_events *e);
+	int (*set_events)(struct domus_vcpu *v, const struct domus_events *e);
+	u64 (*get_cr4)(struct domus_vcpu *v);
+	/* Queue exception @nr for injection at the next entry. */
+	void (*queue_exception)(struct domus_vcpu *v, u8 nr, bool has_error, u32 error);
 };
 
 extern const struct domus_arch_ops domus_svm_ops;
@@ -53,5 +197,56 @@ long domus_ioctl_dispatch(const struct domus_ioctl_desc *table, size_t n,
 
 /* True when every byte of @p is zero (reserved-field checks). */
 bool domus_all_zero(const void *p, size_t len);
+
+/* hw.c: virtualization switched on while any domain exists */
+int domus_hw_get(void);
+void domus_hw_put(void);
+
+/* domain.c */
+int domus_create_domain(const struct domus_create_domain *arg);
+void domus_domain_put(struct domus_domain *dom);
+static inline void domus_stat_inc(struct domus_domain *dom, enum domus_stat s)
+{
+	atomic64_inc(&dom->stat[s]);
+}
+/* Read/write guest-physical memory through the slots (caller holds srcu). */
+int domus_read_gpa(struct domus_domain *dom, u64 gpa, void *buf, unsigned int len);
+int domus_write_gpa(struct domus_domain *dom, u64 gpa, const void *buf, unsigned int len);
+/* Is @gpa RAM (in a slot)?  Sets *readonly. */
+bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly);
+const struct domus_cpuid_entry *domus_cpuid_find(struct domus_domain *dom,
+						 u32 function, u32 index);
+
+/* gpt.c: nested page tables */
+int domus_gpt_init(struct domus_gpt *gpt);
+void domus_gpt_free(struct domus_gpt *gpt);
+int domus_gpt_map_slot(struct domus_gpt *gpt, struct domus_slot *slot);
+void domus_gpt_unmap_range(struct domus_gpt *gpt, u64 gfn, u64 npages);
+
+/* vcpu.c */
+int domus_create_vcpu(struct domus_domain *dom, const struct domus_create_vcpu *arg);
+void domus_vcpu_kick_all(struct domus_domain *dom, bool wait);
+/* Called by backends: */
+int domus_emulate_mmio(struct domus_vcpu *v, u64 gpa, bool write,
+		       const u8 *insn, unsigned int insn_len);
+int domus_handle_hlt(struct domus_vcpu *v);
+/* Report an instruction the core cannot emulate (exit to userspace). */
+int domus_emulation_failed(struct domus_vcpu *v, u64 gpa, const u8 *insn,
+			   unsigned int len);
+void domus_vcpu_module_init(void);
+int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
+		     bool string, bool rep, u8 addr_size, int seg, u64 next_rip);
+int domus_handle_hypercall(struct domus_vcpu *v, u64 next_rip);
+void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
+bool domus_vcpu_has_irq(struct domus_vcpu *v);
+int domus_vcpu_next_irq(struct domus_vcpu *v);
+/* Fetch up to 15 instruction bytes at CS:RIP; returns the count or -errno. */
+int domus_fetch_insn(struct domus_vcpu *v, u8 *buf);
+/* Guest-virtual (linear) to guest-physical with the vCPU's paging state. */
+int domus_gva_to_gpa(struct domus_vcpu *v, const struct domus_sregs *s,
+		     u64 gva, unsigned int access, u64 *gpa, u32 *pf_error);
+
+/* Bench and test hypercall handled in the kernel without an exit. */
+#define DOMUS_HCALL_NOP		0xd0000000ULL
 
 #endif /* DOMUS_CORE_H */

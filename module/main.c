@@ -46,9 +46,33 @@ static long domus_dev_get_caps(void *ctx, void *arg, unsigned long raw)
 	return 0;
 }
 
+static long domus_dev_global_stats(void *ctx, void *arg, unsigned long raw)
+{
+	struct domus_global_stats *st = arg;
+
+	if (st->reserved0 || !domus_all_zero(st->reserved, sizeof(st->reserved)))
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	st->domains = atomic64_read(&domus_live.domains);
+	st->vcpus = atomic64_read(&domus_live.vcpus);
+	st->pinned_pages = atomic64_read(&domus_live.pinned_pages);
+	st->npt_pages = atomic64_read(&domus_live.npt_pages);
+	st->hw_enabled_cpus = atomic_read(&domus_live.hw_cpus);
+	return 0;
+}
+
+static long domus_dev_create_domain(void *ctx, void *arg, unsigned long raw)
+{
+	if (!domus_arch->vcpu_run)
+		return -EOPNOTSUPP;	/* this backend only probes so far */
+	return domus_create_domain(arg);
+}
+
 static const struct domus_ioctl_desc domus_dev_ioctls[] = {
 	DOMUS_IOCTL_ENTRY(DOMUS_GET_API_VERSION, domus_dev_get_api_version),
 	DOMUS_IOCTL_ENTRY(DOMUS_GET_CAPS, domus_dev_get_caps),
+	DOMUS_IOCTL_ENTRY(DOMUS_GET_GLOBAL_STATS, domus_dev_global_stats),
+	DOMUS_IOCTL_ENTRY(DOMUS_CREATE_DOMAIN, domus_dev_create_domain),
 };
 
 static long domus_dev_ioctl(struct file *filp, unsigned int cmd,
@@ -101,6 +125,7 @@ static int __init domus_init(void)
 	if (ret)
 		return ret;
 	domus_arch = ops;
+	domus_vcpu_module_init();
 
 	ret = misc_register(&domus_miscdev);
 	if (ret) {

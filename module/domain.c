@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Domains: the domain file descriptor, guest memory slots, the CPUID table
+ * and statistics.
+ *
+ * Lifetime: the domain fd holds one reference and every vCPU (fd) holds
+ * another, so the fds may be closed in any order.  While a domain exists
+ * it holds a reference on hardware virtualization (hw.c) and its file
+ * holds a reference on the module, so the module cannot be unloaded.
+ */
+#define pr_fmt(fmt) "domus: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include "domus.h"
+
+struct domus_counters domus_live;
+
+static void domus_slot_release(struct domus_slot *slot)
+{
+	if (!slot)
+		return;
+	unpin_user_pages(slot->pages, slot->npages);
+	atomic64_sub(slot->npages, &domus_live.pinned_pages);
+	kvfree(slot->pages);
+	kfree(slot);
+}
+
+static void domus_domain_free(struct domus_domain *dom)
+{
+	struct domus_memmap *map = rcu_dereference_protected(dom->memmap, 1);
+	unsigned int i;
+
+	for (i = 0; i < DOMUS_MAX_SLOTS; i++)
+		domus_slot_release(dom->slot_by_id[i]);
+	kfree(map);
+	domus_gpt_free(&dom->gpt);
+	cleanup_srcu_struct(&dom->srcu);
+	kvfree(dom->cpuid);
+	if (dom->hw_held)
+		domus_hw_put();
+	mmdrop(dom->mm);
+	kfree(dom);
+	atomic64_dec(&domus_live.domains);
+	module_put(THIS_MODULE);
+}
+
+void domus_domain_put(struct domus_domain *dom)
+{
+	if (refcount_dec_and_test(&dom->refs))
+		domus_domain_free(dom);
+}
+
+/* --- guest-physical memory access ------------------------------------ */
+
+static struct domus_slot *domus_find_slot(struct domus_domain *dom, u64 gfn)
+{
+	struct domus_memmap *map = srcu_dereference(dom->memmap, &dom->srcu);
+	unsigned int i;
+
+	for (i = 0; i < map->nslots; i++) {
+		struct domus_slot *s = map->slots[i];
+
+		if (gfn >= s->gfn && gfn - s->gfn < s->npages)
+			return s;
+	}
+	return NULL;
+}
+
+bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly)
+{
+	struct domus_slot *s = domus_find_slot(dom, gpa >> PAGE_SHIFT);
+
+	if (!s)
+		return false;
+	*readonly = s->flags & DOMUS_SLOT_READONLY;
+	return true;
+}
+
+static int domus_access_gpa(struct domus_domain *dom, u64 gpa, void *buf,
+			    unsigned int len, bool write)
+{
+	while (len) {
+		unsigned int off = offset_in_page(gpa);
+		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
+		struct domus_slot *s = domus_find_slot(dom, gpa >> PAGE_SHIFT);
+		void *va;
+
+		if (!s || (write && (s->flags & DOMUS_SLOT_READONLY)))
+			return -EFAULT;
+		va = kmap_local_page(s->pages[(gpa >> PAGE_SHIFT) - s->gfn]);
+		if (write)
+			memcpy(va + off, buf, n);
+		else
+			memcpy(buf, va + off, n);
+		kunmap_local(va);
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int domus_read_gpa(struct domus_domain *dom, u64 gpa, void *buf, unsigned int len)
+{
+	return domus_access_gpa(dom, gpa, buf, len, false);
+}
+
+int domus_write_gpa(struct domus_domain *dom, u64 gpa, const void *buf, unsigned int len)
+{
+	return domus_access_gpa(dom, gpa, (void *)buf, len, true);
+}
+
+/* --- slots ------------------------------------------------------------ */
+
+static int domus_publish_memmap(struct domus_domain *dom)
+{
+	struct domus_memmap *old = rcu_dereference_protected(dom->memmap,
+						lockdep_is_held(&dom->lock));
+	struct domus_memmap *map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	unsigned int i;
+
+	if (!map)
+		return -ENOMEM;
+	for (i = 0; i < DOMUS_MAX_SLOTS; i++)
+		if (dom->slot_by_id[i])
+			map->slots[map->nslots++] = dom->slot_by_id[i];
+	rcu_assign_pointer(dom->memmap, map);
+	synchronize_srcu(&dom->srcu);
+	kfree(old);
+	return 0;
+}
+
+static int domus_slot_delete(struct domus_domain *dom, u32 id)
+{
+	struct domus_slot *slot = dom->slot_by_id[id];
+	int ret;
+
+	if (!slot)
+		return -ENOENT;
+	dom->slot_by_id[id] = NULL;
+	ret = domus_publish_memmap(dom);
+	if (ret) {
+		dom->slot_by_id[id] = slot;
+		return ret;
+	}
+	domus_gpt_unmap_range(&dom->gpt, slot->gfn, slot->npages);
+	atomic64_inc(&dom->tlb_gen);
+	/* every vCPU leaves guest mode and flushes before it re-enters */
+	domus_vcpu_kick_all(dom, true);
+	dom->pinned_pages -= slot->npages;
+	domus_slot_release(slot);
+	return 0;
+}
+
+static int domus_slot_add(struct domus_domain *dom, const struct domus_mem_slot *a)
+{
+	u64 npages = a->size >> PAGE_SHIFT;
+	u64 gfn = a->gpa >> PAGE_SHIFT;
+	unsigned int gup_flags = FOLL_LONGTERM;
+	struct domus_slot *slot;
+	long pinned = 0;
+	unsigned int i;
+	int ret;
+
+	if (a->size > DOMUS_MAX_SLOT_BYTES)
+		return -E2BIG;
+	if (a->gpa >= DOMUS_GPA_LIMIT || a->size > DOMUS_GPA_LIMIT - a->gpa)
+		return -EINVAL;
+	if (!access_ok((void __user *)(unsigned long)a->uaddr, a->size))
+		return -EFAULT;
+	/* No overcommit, as Xen: pinned guest memory stays within RAM. */
+	if (npages + atomic64_read(&domus_live.pinned_pages) > totalram_pages() / 4 * 3)
+		return -ENOMEM;
+	for (i = 0; i < DOMUS_MAX_SLOTS; i++) {
+		struct domus_slot *s = dom->slot_by_id[i];
+
+		if (s && gfn < s->gfn + s->npages && s->gfn < gfn + npages)
+			return -EEXIST;
+	}
+
+	slot = kzalloc(sizeof(*slot), GFP_KERNEL_ACCOUNT);
+	if (!slot)
+		return -ENOMEM;
+	slot->id = a->slot;
+	slot->flags = a->flags;
+	slot->gfn = gfn;
+	slot->npages = npages;
+	slot->uaddr = a->uaddr;
+	slot->pages = kvmalloc_array(npages, sizeof(*slot->pages), GFP_KERNEL_ACCOUNT);
+	if (!slot->pages) {
+		kfree(slot);
+		return -ENOMEM;
+	}
+	if (!(a->flags & DOMUS_SLOT_READONLY))
+		gup_flags |= FOLL_WRITE;
+	while (pinned < npages) {
+		long n = pin_user_pages_fast(a->uaddr + (pinned << PAGE_SHIFT),
+					     min_t(u64, npages - pinned, 512),
+					     gup_flags, slot->pages + pinned);
+		if (n <= 0) {
+			ret = n ? (int)n : -EFAULT;
+			goto unpin;
+		}
+		pinned += n;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto unpin;
+		}
+		cond_resched();
+	}
+	atomic64_add(npages, &domus_live.pinned_pages);
+
+	ret = domus_gpt_map_slot(&dom->gpt, slot);
+	if (ret)
+		goto unaccount;
+	dom->slot_by_id[a->slot] = slot;
+	ret = domus_publish_memmap(dom);
+	if (ret) {
+		dom->slot_by_id[a->slot] = NULL;
+		domus_gpt_unmap_range(&dom->gpt, slot->gfn, slot->npages);
+		goto unaccount;
+	}
+	dom->pinned_pages += npages;
+	return 0;
+
+unaccount:
+	atomic64_sub(npages, &domus_live.pinned_pages);
+unpin:
+	unpin_user_pages(slot->pages, pinned);
+	kvfree(slot->pages);
+	kfree(slot);
+	return ret;
+}
+
+static long domus_dom_set_slot(void *ctx, void *arg, unsigned long raw)
+{
+	struct domus_domain *dom = ctx;
+	struct domus_mem_slot *a = arg;
+	int ret;
+
+	if (!domus_all_zero(a->reserved, sizeof(a->reserved)) ||
+	    (a->flags & ~DOMUS_SLOT_READONLY) || a->slot >= DOMUS_MAX_SLOTS)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(a->gpa) || !PAGE_ALIGNED(a->size) || !PAGE_ALIGNED(a->uaddr))
+		return -EINVAL;
+
+	mutex_lock(&dom->lock);
+	if (a->size == 0)
+		ret = domus_slot_delete(dom, a->slot);
+	else if (dom->slot_by_id[a->slot])
+		ret = -EEXIST;
+	else
+		ret = domus_slot_add(dom, a);
+	mutex_unlock(&dom->lock);
+	return ret;
+}
+
+/* --- CPUID table ------------------------------------------------------- */
+
+static long domus_dom_set_cpuid(void *ctx, void *arg, unsigned long raw)
+{
+	struct domus_domain *dom = ctx;
+	struct domus_cpuid *a = arg;
+	struct domus_cpuid_entry *e = NULL, *old;
+	unsigned int i;
+
+	if (!domus_all_zero(a->reserved, sizeof(a->reserved)) || a->reserved0 ||
+	    a->nent > DOMUS_MAX_CPUID_ENTRIES)
+		return -EINVAL;
+	if (a->nent) {
+		e = vmemdup_user(u64_to_user_ptr(a->entries), a->nent * sizeof(*e));
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+		for (i = 0; i < a->nent; i++) {
+			if (e[i].reserved || (e[i].flags & ~DOMUS_CPUID_INDEXED)) {
+				kvfree(e);
+				return -EINVAL;
+			}
+		}
+	}
+	mutex_lock(&dom->lock);
+	if (dom->nvcpus) {
+		/* vCPUs read the table without locks: fixed once they exist */
+		mutex_unlock(&dom->lock);
+		kvfree(e);
+		return -EBUSY;
+	}
+	old = dom->cpuid;
+	dom->cpuid = e;
+	dom->ncpuid = a->nent;
+	mutex_unlock(&dom->lock);
+	kvfree(old);
+	return 0;
+}
+
+const struct domus_cpuid_entry *domus_cpuid_find(struct domus_domain *dom,
+						 u32 function, u32 index)
+{
+	unsigned int i;
+
+	for (i = 0; i < dom->ncpuid; i++) {
+		const struct domus_cpuid_entry *e = &dom->cpuid[i];
+
+		if (e->function == function &&
+		    (!(e->flags & DOMUS_CPUID_INDEXED) || e->index == index))
+			return e;
+	}
+	return NULL;
+}
+
+/* --- the domain fd ------------------------------------------------------ */
+
+static long domus_dom_create_vcpu(void *ctx, void *arg, unsigned long raw)
+{
+	return domus_create_vcpu(ctx, arg);
+}
+
+static long domus_dom_get_stats(void *ctx, void *arg, unsigned long raw)
+{
+	struct domus_domain *dom = ctx;
+	struct domus_domain_stats *st = arg;
+	unsigned int i;
+
+	if (!domus_all_zero(st->reserved, sizeof(st->reserved)))
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < DOMUS_STAT_MAX; i++)
+		st->stat[i] = atomic64_read(&dom->stat[i]);
+	mutex_lock(&dom->lock);
+	st->pinned_pages = dom->pinned_pages;
+	st->vcpus = dom->nvcpus;
+	for (i = 0; i < DOMUS_MAX_SLOTS; i++)
+		st->slots += !!dom->slot_by_id[i];
+	mutex_unlock(&dom->lock);
+	return 0;
+}
+
+static const struct domus_ioctl_desc domus_dom_ioctls[] = {
+	DOMUS_IOCTL_ENTRY(DOMUS_SET_MEM_SLOT, domus_dom_set_slot),
+	DOMUS_IOCTL_ENTRY(DOMUS_CREATE_VCPU, domus_dom_create_vcpu),
+	DOMUS_IOCTL_ENTRY(DOMUS_SET_CPUID, domus_dom_set_cpuid),
+	DOMUS_IOCTL_ENTRY(DOMUS_GET_STATS, domus_dom_get_stats),
+};
+
+static long domus_dom_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	struct domus_domain *dom = filp->private_data;
+
+	/* A domain belongs to the process that created it (its memory). */
+	if (current->mm != dom->mm)
+		return -EIO;
+	return domus_ioctl_dispatch(domus_dom_ioctls, ARRAY_SIZE(domus_dom_ioctls),
+				    dom, cmd, arg);
+}
+
+static int domus_dom_release(struct inode *inode, struct file *filp)
+{
+	domus_domain_put(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations domus_dom_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= domus_dom_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.release	= domus_dom_release,
+	.llseek		= noop_llseek,
+};
+
+int domus_create_domain(const struct domus_create_domain *arg)
+{
+	struct domus_domain *dom;
+	struct domus_memmap *map;
+	int ret;
+
+	if (arg->flags || !domus_all_zero(arg->reserved, sizeof(arg->reserved)))
+		return -EINVAL;
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	dom = kzalloc(sizeof(*dom), GFP_KERNEL_ACCOUNT);
+	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	if (!dom || !map) {
+		kfree(dom);
+		kfree(map);
+		module_put(THIS_MODULE);
+		return -ENOMEM;
+	}
+	atomic64_inc(&domus_live.domains);
+	refcount_set(&dom->refs, 1);
+	mutex_init(&dom->lock);
+	RCU_INIT_POINTER(dom->memmap, map);
+	dom->mm = current->mm;
+	mmgrab(dom->mm);
+	ret = init_srcu_struct(&dom->srcu);
+	if (ret) {
+		mmdrop(dom->mm);
+		kfree(map);
+		kfree(dom);
+		atomic64_dec(&domus_live.domains);
+		module_put(THIS_MODULE);
+		return ret;
+	}
+	/* from here on domus_domain_free() undoes everything */
+	ret = domus_gpt_init(&dom->gpt);
+	if (ret)
+		goto fail;
+	ret = domus_hw_get();
+	if (ret)
+		goto fail;
+	dom->hw_held = true;
+
+	ret = anon_inode_getfd("domus-domain", &domus_dom_fops, dom, O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		goto fail;
+	return ret;
+fail:
+	domus_domain_free(dom);
+	return ret;
+}

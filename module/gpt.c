@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Nested page tables: guest-physical to host-physical, four levels of
+ * 512 entries (48-bit guest-physical space).  The entry bits come from the
+ * backend (NPT and EPT differ); the shape is the same.
+ *
+ * Mappings are built eagerly when a slot is added, since slot pages are
+ * pinned for the slot's life; 2 MiB leaves are used wherever 512 pinned
+ * pages are physically contiguous and aligned.  Table pages are freed when
+ * the domain goes.  Updates are serialized by the domain lock; the
+ * hardware walks the tables concurrently, so entries are written whole.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/io.h>
+#include "domus.h"
+
+#define GPT_ENTRIES	512
+#define GPT_ADDR_MASK	0x000ffffffffff000ULL
+#define GPT_PS		(1ULL << 7)	/* large leaf, same bit in NPT and EPT */
+
+static u64 *gpt_alloc_table(struct domus_gpt *gpt)
+{
+	struct page *pg = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	if (!pg)
+		return NULL;
+	gpt->pages++;
+	atomic64_inc(&domus_live.npt_pages);
+	return page_address(pg);
+}
+
+int domus_gpt_init(struct domus_gpt *gpt)
+{
+	gpt->pages = 0;
+	gpt->root = gpt_alloc_table(gpt);
+	return gpt->root ? 0 : -ENOMEM;
+}
+
+static void gpt_free_level(struct domus_gpt *gpt, u64 *table, int level)
+{
+	int i;
+
+	if (level > 1) {
+		for (i = 0; i < GPT_ENTRIES; i++) {
+			u64 e = table[i];
+
+			if (e && !(e & GPT_PS))
+				gpt_free_level(gpt, __va(e & GPT_ADDR_MASK), level - 1);
+		}
+	}
+	free_page((unsigned long)table);
+	gpt->pages--;
+	atomic64_dec(&domus_live.npt_pages);
+}
+
+void domus_gpt_free(struct domus_gpt *gpt)
+{
+	if (gpt->root)
+		gpt_free_level(gpt, gpt->root, 4);
+	gpt->root = NULL;
+}
+
+static int gpt_index(u64 gpa, int level)
+{
+	return (gpa >> (12 + 9 * (level - 1))) & (GPT_ENTRIES - 1);
+}
+
+/*
+ * Find the entry for @gpa at @target level (1 = 4K, 2 = 2M), allocating
+ * tables on the way if @alloc.  Returns NULL if absent (or on -ENOMEM with
+ * @alloc), or if a large leaf sits above the target level.
+ */
+static u64 *gpt_walk(struct domus_gpt *gpt, u64 gpa, int target, bool alloc)
+{
+	u64 *table = gpt->root;
+	int level;
+
+	for (level = 4; level > target; level--) {
+		u64 *e = &table[gpt_index(gpa, level)];
+		u64 v = READ_ONCE(*e);
+
+		if (!v) {
+			u64 *next;
+
+			if (!alloc)
+				return NULL;
+			next = gpt_alloc_table(gpt);
+			if (!next)
+				return NULL;
+			WRITE_ONCE(*e, __pa(next) | domus_arch->gpt_table_bits);
+			table = next;
+			continue;
+		}
+		if (v & GPT_PS)
+			return NULL;
+		table = __va(v & GPT_ADDR_MASK);
+	}
+	return &table[gpt_index(gpa, target)];
+}
+
+static bool gpt_can_map_large(struct domus_slot *slot, u64 i)
+{
+	u64 gfn = slot->gfn + i;
+	unsigned long pfn0;
+	u64 j;
+
+	if ((gfn & (GPT_ENTRIES - 1)) || i + GPT_ENTRIES > slot->npages)
+		return false;
+	if (!(domus_hw.features & DOMUS_FEAT_LARGE_PAGES))
+		return false;
+	pfn0 = page_to_pfn(slot->pages[i]);
+	if (pfn0 & (GPT_ENTRIES - 1))
+		return false;
+	for (j = 1; j < GPT_ENTRIES; j++)
+		if (page_to_pfn(slot->pages[i + j]) != pfn0 + j)
+			return false;
+	return true;
+}
+
+int domus_gpt_map_slot(struct domus_gpt *gpt, struct domus_slot *slot)
+{
+	bool writable = !(slot->flags & DOMUS_SLOT_READONLY);
+	u64 i = 0;
+
+	while (i < slot->npages) {
+		u64 gpa = (slot->gfn + i) << PAGE_SHIFT;
+		bool large = gpt_can_map_large(slot, i);
+		u64 *e = gpt_walk(gpt, gpa, large ? 2 : 1, true);
+
+		if (!e) {
+			domus_gpt_unmap_range(gpt, slot->gfn, i);
+			return -ENOMEM;
+		}
+		WRITE_ONCE(*e, page_to_phys(slot->pages[i]) |
+			   domus_arch->gpt_leaf_bits(writable, large) |
+			   (large ? GPT_PS : 0));
+		i += large ? GPT_ENTRIES : 1;
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Clear the leaves covering [gfn, gfn + npages); callers flush TLBs. */
+void domus_gpt_unmap_range(struct domus_gpt *gpt, u64 gfn, u64 npages)
+{
+	u64 end = gfn + npages;
+
+	while (gfn < end) {
+		u64 gpa = gfn << PAGE_SHIFT;
+		u64 *pde = gpt_walk(gpt, gpa, 2, false);
+
+		if (pde && (READ_ONCE(*pde) & GPT_PS)) {
+			WRITE_ONCE(*pde, 0);
+			gfn = (gfn | (GPT_ENTRIES - 1)) + 1;
+			continue;
+		}
+		if (pde && *pde) {
+			u64 *pte = (u64 *)__va(*pde & GPT_ADDR_MASK) + gpt_index(gpa, 1);
+
+			WRITE_ONCE(*pte, 0);
+		}
+		gfn++;
+		if (!(gfn & 0xffff))
+			cond_resched();
+	}
+}
