@@ -38,7 +38,7 @@ module:
 	@test -d "$(KDIR)" || { echo "error: kernel headers not found at $(KDIR): run scripts/deps.sh (or set KDIR=)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-userland: $(BUILD)/domus $(BUILD)/domus.static $(BUILD)/libdomus.a $(BUILD)/domus-hello $(UNITS) $(UNITS_SAN) $(HOSTBINS)
+userland: $(BUILD)/domus $(BUILD)/domus.static $(BUILD)/libdomus.a $(UNITS) $(UNITS_SAN) $(HOSTBINS)
 
 $(BUILD)/libdomus.a: $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(BUILD)/obj

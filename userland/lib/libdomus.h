@@ -50,4 +50,96 @@ void domus_diagnose(const char *root, struct domus_diag *d);
 /* Does the space-separated @flags line contain the word @flag? */
 bool domus_flag_in(const char *flags, const char *flag);
 
+
+/* ====================================================================== */
+/*
+ * Domains and vCPUs (userland/lib/vm.c): thin wrappers over the domain-fd
+ * and vCPU-fd ioctls of uapi/domus.h.  Same conventions as above: 0 or a
+ * non-negative value on success, -errno on failure with domus_last_error()
+ * set.
+ */
+#include <stdint.h>
+
+struct domus_vcpu {
+	int fd;			/* vCPU fd, -1 when closed */
+	struct domus_run *run;	/* the mmapped run page */
+	uint32_t id;
+};
+
+/* DOMUS_CREATE_DOMAIN on /dev/domus (@devfd).  Returns the domain fd. */
+int domus_create_domain(int devfd);
+/* DOMUS_SET_MEM_SLOT; size 0 deletes the slot. */
+int domus_set_slot(int domfd, uint32_t slot, uint64_t gpa, uint64_t size,
+		   void *uaddr, uint32_t flags);
+/* DOMUS_SET_CPUID: replaces the whole table (before the first vCPU). */
+int domus_set_cpuid(int domfd, const struct domus_cpuid_entry *e, uint32_t nent);
+int domus_domain_stats(int domfd, struct domus_domain_stats *st);
+/* DOMUS_GET_GLOBAL_STATS on /dev/domus. */
+int domus_global_stats(int devfd, struct domus_global_stats *st);
+
+/* DOMUS_CREATE_VCPU plus the run-page mmap; fills @out. */
+int domus_create_vcpu(int domfd, uint32_t id, struct domus_vcpu *out);
+/* Unmaps the run page and closes the fd (safe on a closed vCPU). */
+void domus_vcpu_close(struct domus_vcpu *v);
+/* DOMUS_RUN: 0 after an exit to userspace (see v->run->exit_reason), or
+ * -errno; -EINTR (exit_reason DOMUS_EXIT_INTR) when a signal is pending. */
+int domus_run(struct domus_vcpu *v);
+
+int domus_get_regs(struct domus_vcpu *v, struct domus_regs *r);
+int domus_set_regs(struct domus_vcpu *v, const struct domus_regs *r);
+int domus_get_sregs(struct domus_vcpu *v, struct domus_sregs *s);
+int domus_set_sregs(struct domus_vcpu *v, const struct domus_sregs *s);
+/* Returns the number of entries processed (the call stops at the first
+ * MSR it cannot access). */
+int domus_get_msrs(struct domus_vcpu *v, struct domus_msr_entry *e, uint32_t n);
+int domus_set_msrs(struct domus_vcpu *v, const struct domus_msr_entry *e, uint32_t n);
+/* One MSR; -EINVAL with a message if the module refused it. */
+int domus_get_msr(struct domus_vcpu *v, uint32_t index, uint64_t *data);
+int domus_set_msr(struct domus_vcpu *v, uint32_t index, uint64_t data);
+int domus_get_fpu(struct domus_vcpu *v, struct domus_fpu *f);
+int domus_set_fpu(struct domus_vcpu *v, const struct domus_fpu *f);
+int domus_get_events(struct domus_vcpu *v, struct domus_events *e);
+int domus_set_events(struct domus_vcpu *v, const struct domus_events *e);
+int domus_inject_irq(struct domus_vcpu *v, uint32_t vector);
+int domus_inject_nmi(struct domus_vcpu *v);
+
+/* Page-aligned, zeroed anonymous memory for guest RAM (size rounded up to
+ * 4 KiB); NULL with domus_last_error() set on failure. */
+void *domus_guest_alloc(size_t size);
+void domus_guest_free(void *p, size_t size);
+
+/* Segment attribute values (struct domus_segment.attr). */
+#define DOMUS_SEG_CODE16	0x009b	/* present, S, code, read, accessed */
+#define DOMUS_SEG_DATA16	0x0093	/* present, S, data, write, accessed */
+#define DOMUS_SEG_CODE32	0x0c9b	/* + D, G */
+#define DOMUS_SEG_DATA32	0x0c93
+#define DOMUS_SEG_CODE64	0x0a9b	/* + L, G */
+#define DOMUS_SEG_TSS64		0x008b	/* busy 64-bit TSS */
+
+/*
+ * Flat vCPU states.  Each reads the current sregs, replaces segments and
+ * control registers, and sets RIP (and RSP), RFLAGS = 2; other GPRs are
+ * left as they are.
+ *   real mode: CS = DS = ES = FS = GS = SS = 0 (base 0, limit 64 KiB).
+ *   protected: flat 4 GiB 32-bit segments (selectors 0x08 code, 0x10
+ *              data), CR0.PE, no paging; the GDT is the host's business
+ *              (the guest must not reload segments unless it has its own).
+ *   long mode: writes a GDT (null, 0x08 64-bit code, 0x10 data, 0x18
+ *              32-bit code) at @pt_gpa, then a PML4, a PDPT and page
+ *              directories identity-mapping [0, @map_bytes) (rounded up to
+ *              1 GiB, at most 512 GiB) with 2 MiB pages, all inside
+ *              @guest_mem (the host address of guest-physical 0, which
+ *              must cover pt_gpa .. pt_gpa + 0x3000 + 0x1000 * GiBs); sets
+ *              CR0.PE|PG|MP|NE, CR4.PAE|OSFXSR|OSXMMEXCPT, EFER.LME|LMA|SCE.
+ */
+int domus_setup_real_mode(struct domus_vcpu *v, uint64_t rip);
+int domus_setup_prot_mode(struct domus_vcpu *v, uint64_t rip, uint64_t rsp);
+int domus_setup_long_mode(struct domus_vcpu *v, void *guest_mem, uint64_t pt_gpa,
+			  uint64_t map_bytes, uint64_t rip, uint64_t rsp);
+/* Bytes domus_setup_long_mode() writes at pt_gpa for @map_bytes. */
+uint64_t domus_long_mode_tables_size(uint64_t map_bytes);
+
+/* Human-readable name of a DOMUS_EXIT_* value. */
+const char *domus_exit_name(uint32_t reason);
+
 #endif /* LIBDOMUS_H */
