@@ -233,7 +233,9 @@ int domus_handle_hlt(struct domus_vcpu *v);
 /* Report an instruction the core cannot emulate (exit to userspace). */
 int domus_emulation_failed(struct domus_vcpu *v, u64 gpa, const u8 *insn,
 			   unsigned int len);
-void domus_vcpu_module_init(void);
+void domus_exits_init(void);
+/* Deliver userspace's answer to the last exit; 1 to enter the guest. */
+int domus_complete_pending(struct domus_vcpu *v);
 int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
 		     bool string, bool rep, u8 addr_size, int seg, u64 next_rip);
 int domus_handle_hypercall(struct domus_vcpu *v, u64 next_rip);

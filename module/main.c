@@ -125,7 +125,7 @@ static int __init domus_init(void)
 	if (ret)
 		return ret;
 	domus_arch = ops;
-	domus_vcpu_module_init();
+	domus_exits_init();
 
 	ret = misc_register(&domus_miscdev);
 	if (ret) {

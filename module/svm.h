@@ -237,6 +237,56 @@ struct svm_vmcb {
 #define SVM_MSRPM_SIZE		(2 * 4096)
 
 void domus_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa);
+
+#include "domus.h"
+
+/* Backend state of one vCPU. */
+struct svm_vcpu {
+	struct svm_vmcb *vmcb;
+	u64 vmcb_pa;
+	u32 asid;
+	u64 asid_gen;
+	int last_cpu;
+	u32 dirty;			/* VMCB fields changed since the last run */
+	bool flush;			/* guest TLB must be flushed */
+	u64 efer;			/* guest view: without SVME */
+	u64 tsc_aux;
+	u64 apic_base;
+	u64 dr[4];
+	bool dr_owned;			/* guest uses debug registers directly */
+	u64 reinject;			/* event cut short by the exit */
+	u32 reinject_err;
+	bool exc_pending;
+	u8 exc_nr;
+	bool exc_has_err;
+	u32 exc_err;
+};
+
+static inline struct svm_vcpu *to_svm(struct domus_vcpu *v)
+{
+	return v->arch;
+}
+
+static inline bool svm_has(u64 feat)
+{
+	return domus_hw.features & feat;
+}
+
+void svm_get_regs(struct domus_vcpu *v, struct domus_regs *r);
+void svm_set_regs(struct domus_vcpu *v, const struct domus_regs *r);
+void svm_get_sregs(struct domus_vcpu *v, struct domus_sregs *r);
+int svm_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r);
+u64 svm_get_cr4(struct domus_vcpu *v);
+int svm_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host);
+int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host);
+void svm_queue_exception(struct domus_vcpu *v, u8 nr, bool has_err, u32 err);
+void svm_get_events(struct domus_vcpu *v, struct domus_events *e);
+int svm_set_events(struct domus_vcpu *v, const struct domus_events *e);
+bool svm_interruptible(struct svm_vcpu *sv);
+void svm_irq_window(struct svm_vcpu *sv, bool on);
+bool svm_inject_events(struct domus_vcpu *v);
+void svm_save_reinject(struct domus_vcpu *v);
+int svm_handle_exit(struct domus_vcpu *v);
 #endif /* __ASSEMBLY__ */
 
 #endif /* DOMUS_SVM_H */

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Vendor-independent exit handling, called by the backends: port I/O
+ * (incl. string I/O), MMIO emulation through x86emu, hypercall routing,
+ * HLT blocking and the filtered CPUID table; plus guest memory access by
+ * virtual address (pgwalk) and completion of userspace answers at the
+ * next DOMUS_RUN.
+ */
+#define pr_fmt(fmt) "domus: " fmt
+
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include "domus.h"
+#include "pgwalk.h"
+
+/* --- guest memory by virtual address ------------------------------------ */
+
+static int domus_pgwalk_read(void *opaque, u64 gpa, u64 *val, unsigned int size)
+{
+	struct domus_vcpu *v = opaque;
+
+	*val = 0;
+	return domus_read_gpa(v->dom, gpa, val, size) ? -1 : 0;
+}
+
+static const struct pgwalk_ops domus_pgwalk_ops = {
+	.read_gpa = domus_pgwalk_read,
+};
+
+int domus_gva_to_gpa(struct domus_vcpu *v, const struct domus_sregs *s,
+		     u64 gva, unsigned int access, u64 *gpa, u32 *pf_error)
+{
+	struct pgwalk_regs r = {
+		.cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer,
+		.maxphyaddr = boot_cpu_data.x86_phys_bits,
+	};
+
+	if (((s->ss.attr >> 5) & 3) == 3)
+		access |= PGWALK_USER;
+	return pgwalk_translate(&domus_pgwalk_ops, v, &r, gva, access, gpa, pf_error);
+}
+
+/* Copy to/from guest-linear memory, page by page; -EFAULT on any fault. */
+static int domus_access_linear(struct domus_vcpu *v, const struct domus_sregs *s,
+			       u64 la, void *buf, unsigned int len, bool write)
+{
+	while (len) {
+		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - offset_in_page(la));
+		u64 gpa;
+		u32 pf;
+		int ret;
+
+		if (domus_gva_to_gpa(v, s, la, write ? PGWALK_WRITE : 0, &gpa, &pf))
+			return -EFAULT;
+		ret = write ? domus_write_gpa(v->dom, gpa, buf, n) :
+			      domus_read_gpa(v->dom, gpa, buf, n);
+		if (ret)
+			return ret;
+		la += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static enum x86emu_mode domus_cpu_mode(const struct domus_sregs *s, u64 rflags)
+{
+	if (!(s->cr0 & 1) || (rflags & X86_EFLAGS_VM))
+		return X86EMU_MODE_REAL16;
+	if ((s->efer & EFER_LMA) && (s->cs.attr & (1 << 9)))
+		return X86EMU_MODE_LONG64;
+	return (s->cs.attr & (1 << 10)) ? X86EMU_MODE_PROT32 : X86EMU_MODE_PROT16;
+}
+
+static u64 domus_linear_mask(enum x86emu_mode mode)
+{
+	return mode == X86EMU_MODE_LONG64 ? ~0ULL : 0xffffffffULL;
+}
+
+int domus_fetch_insn(struct domus_vcpu *v, u8 *buf)
+{
+	struct domus_regs r;
+	u64 la;
+	int n;
+
+	domus_arch->get_regs(v, &r);
+	domus_arch->get_sregs(v, &v->emu_sregs);
+	la = (v->emu_sregs.cs.base + r.rip) &
+	     domus_linear_mask(domus_cpu_mode(&v->emu_sregs, r.rflags));
+	/* as many of the 15 bytes as are readable (the tail may be unmapped) */
+	for (n = X86EMU_MAX_INSN_LEN; n > 0; n--) {
+		unsigned int first = min_t(unsigned int, n, PAGE_SIZE - offset_in_page(la));
+
+		if (domus_access_linear(v, &v->emu_sregs, la, buf, first, false))
+			return -EFAULT;
+		if (first == n || !domus_access_linear(v, &v->emu_sregs, la + first,
+						       buf + first, n - first, false))
+			return n;
+		n = first + 1;	/* the next page is unreadable: use what we have */
+	}
+	return -EFAULT;
+}
+
+/* --- register conversions -------------------------------------------------- */
+
+static void domus_regs_to_emu(const struct domus_regs *r, struct x86emu_regs *e)
+{
+	e->gpr[0] = r->rax; e->gpr[1] = r->rcx; e->gpr[2] = r->rdx; e->gpr[3] = r->rbx;
+	e->gpr[4] = r->rsp; e->gpr[5] = r->rbp; e->gpr[6] = r->rsi; e->gpr[7] = r->rdi;
+	e->gpr[8] = r->r8; e->gpr[9] = r->r9; e->gpr[10] = r->r10; e->gpr[11] = r->r11;
+	e->gpr[12] = r->r12; e->gpr[13] = r->r13; e->gpr[14] = r->r14; e->gpr[15] = r->r15;
+	e->rip = r->rip;
+	e->rflags = r->rflags;
+}
+
+static void domus_emu_to_regs(const struct x86emu_regs *e, struct domus_regs *r)
+{
+	r->rax = e->gpr[0]; r->rcx = e->gpr[1]; r->rdx = e->gpr[2]; r->rbx = e->gpr[3];
+	r->rsp = e->gpr[4]; r->rbp = e->gpr[5]; r->rsi = e->gpr[6]; r->rdi = e->gpr[7];
+	r->r8 = e->gpr[8]; r->r9 = e->gpr[9]; r->r10 = e->gpr[10]; r->r11 = e->gpr[11];
+	r->r12 = e->gpr[12]; r->r13 = e->gpr[13]; r->r14 = e->gpr[14]; r->r15 = e->gpr[15];
+	r->rip = e->rip;
+	r->rflags = e->rflags;
+}
+
+/* --- MMIO emulation ---------------------------------------------------------- */
+
+static int domus_emu_read_mem(void *opaque, u64 la, void *buf, unsigned int len)
+{
+	struct domus_vcpu *v = opaque;
+
+	return domus_access_linear(v, &v->emu_sregs, la, buf, len, false) ? -1 : 0;
+}
+
+static int domus_emu_write_mem(void *opaque, u64 la, const void *buf, unsigned int len)
+{
+	struct domus_vcpu *v = opaque;
+
+	return domus_access_linear(v, &v->emu_sregs, la, (void *)buf, len, true) ? -1 : 0;
+}
+
+static u64 domus_emu_seg_base(void *opaque, int seg)
+{
+	struct domus_vcpu *v = opaque;
+	const struct domus_sregs *s = &v->emu_sregs;
+
+	switch (seg) {
+	case X86EMU_ES: return s->es.base;
+	case X86EMU_CS: return s->cs.base;
+	case X86EMU_SS: return s->ss.base;
+	case X86EMU_DS: return s->ds.base;
+	case X86EMU_FS: return s->fs.base;
+	case X86EMU_GS: return s->gs.base;
+	default: return 0;
+	}
+}
+
+static const struct x86emu_ops domus_emu_ops = {
+	.read_mem = domus_emu_read_mem,
+	.write_mem = domus_emu_write_mem,
+	.seg_base = domus_emu_seg_base,
+};
+
+int domus_emulation_failed(struct domus_vcpu *v, u64 gpa, const u8 *insn,
+			   unsigned int len)
+{
+	struct domus_run *run = v->run;
+	struct domus_regs r;
+
+	domus_arch->get_regs(v, &r);
+	run->exit_reason = DOMUS_EXIT_EMULATION;
+	memset(&run->emulation, 0, sizeof(run->emulation));
+	run->emulation.gpa = gpa;
+	run->emulation.rip = r.rip;
+	run->emulation.insn_len = min_t(unsigned int, len, sizeof(run->emulation.insn));
+	if (insn)
+		memcpy(run->emulation.insn, insn, run->emulation.insn_len);
+	v->mmio_pending = false;
+	return 0;
+}
+
+static int domus_emu_step(struct domus_vcpu *v, enum x86emu_step step)
+{
+	struct domus_run *run = v->run;
+	struct domus_regs r;
+
+	switch (step) {
+	case X86EMU_MMIO_READ:
+	case X86EMU_MMIO_WRITE:
+		run->exit_reason = DOMUS_EXIT_MMIO;
+		memset(&run->mmio, 0, sizeof(run->mmio));
+		run->mmio.gpa = v->mmio_gpa;
+		run->mmio.len = v->emu.mmio_len;
+		run->mmio.is_write = step == X86EMU_MMIO_WRITE;
+		if (run->mmio.is_write)
+			memcpy(run->mmio.data, v->emu.mmio_data, v->emu.mmio_len);
+		v->mmio_pending = true;
+		domus_stat_inc(v->dom, DOMUS_STAT_MMIO);
+		return 0;
+	case X86EMU_DONE:
+		v->mmio_pending = false;
+		domus_arch->get_regs(v, &r);
+		domus_emu_to_regs(&v->emu_regs, &r);
+		domus_arch->set_regs(v, &r);
+		return 1;
+	default:
+		return domus_emulation_failed(v, v->mmio_gpa, NULL, 0);
+	}
+}
+
+int domus_emulate_mmio(struct domus_vcpu *v, u64 gpa, bool write,
+		       const u8 *insn, unsigned int insn_len)
+{
+	u8 bytes[X86EMU_MAX_INSN_LEN];
+	struct domus_regs r;
+	enum x86emu_mode mode;
+	int n;
+
+	if (!insn || !insn_len) {
+		n = domus_fetch_insn(v, bytes);
+		if (n < 0)
+			return domus_emulation_failed(v, gpa, NULL, 0);
+		insn = bytes;
+		insn_len = n;
+	} else {
+		domus_arch->get_sregs(v, &v->emu_sregs);
+	}
+	domus_arch->get_regs(v, &r);
+	mode = domus_cpu_mode(&v->emu_sregs, r.rflags);
+
+	memset(&v->emu, 0, sizeof(v->emu));
+	v->emu.ops = &domus_emu_ops;
+	v->emu.opaque = v;
+	v->emu.regs = &v->emu_regs;
+	v->emu.mode = mode;
+	v->emu.mmio_is_dest = write;
+	domus_regs_to_emu(&r, &v->emu_regs);
+	if (x86emu_decode(insn, insn_len, mode, &v->emu.insn))
+		return domus_emulation_failed(v, gpa, insn, insn_len);
+	v->mmio_gpa = gpa;
+	n = domus_emu_step(v, x86emu_start(&v->emu));
+	if (!n && v->run->exit_reason == DOMUS_EXIT_EMULATION)
+		return domus_emulation_failed(v, gpa, insn, insn_len);
+	return n;
+}
+
+/* --- port I/O ---------------------------------------------------------------- */
+
+static u64 domus_reg_update(u64 old, u64 val, u8 size)
+{
+	switch (size) {
+	case 1: return (old & ~0xffULL) | (val & 0xff);
+	case 2: return (old & ~0xffffULL) | (val & 0xffff);
+	case 4: return val & 0xffffffffULL;
+	default: return val;
+	}
+}
+
+static u64 domus_addr_mask(u8 addr_size)
+{
+	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+}
+
+static u64 domus_seg_base(const struct domus_sregs *s, int seg)
+{
+	const struct domus_segment *segs[] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs };
+
+	return (seg >= 0 && seg < 6) ? segs[seg]->base : s->ds.base;
+}
+
+int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
+		     bool string, bool rep, u8 addr_size, int seg, u64 next_rip)
+{
+	struct domus_run *run = v->run;
+	u8 *data = (u8 *)run + DOMUS_RUN_DATA_OFFSET;
+	struct domus_regs r;
+	u64 mask, step, la;
+
+	domus_stat_inc(v->dom, DOMUS_STAT_IO);
+	run->exit_reason = DOMUS_EXIT_IO;
+	memset(&run->io, 0, sizeof(run->io));
+	run->io.port = port;
+	run->io.size = size;
+	run->io.direction = in ? DOMUS_IO_IN : DOMUS_IO_OUT;
+	run->io.count = 1;
+	run->io.data_offset = DOMUS_RUN_DATA_OFFSET;
+	v->pio_size = size;
+
+	domus_arch->get_regs(v, &r);
+	if (!string) {
+		if (in) {
+			v->pend = DOMUS_PEND_PIO_IN;
+		} else {
+			memcpy(data, &r.rax, size);
+		}
+		r.rip = next_rip;
+		domus_arch->set_regs(v, &r);
+		return 0;
+	}
+
+	mask = domus_addr_mask(addr_size);
+	if (rep && !(r.rcx & mask)) {
+		r.rip = next_rip;
+		domus_arch->set_regs(v, &r);
+		return 1;
+	}
+	domus_arch->get_sregs(v, &v->emu_sregs);
+	step = (r.rflags & X86_EFLAGS_DF) ? -(u64)size : size;
+	if (in) {
+		/* INS: the data arrives with the next DOMUS_RUN */
+		v->pend = DOMUS_PEND_INS;
+		v->pio_addr_size = addr_size;
+		v->pio_rep = rep;
+		v->pio_next_rip = next_rip;
+		return 0;
+	}
+	la = (domus_seg_base(&v->emu_sregs, seg) + (r.rsi & mask)) &
+	     domus_linear_mask(domus_cpu_mode(&v->emu_sregs, r.rflags));
+	if (domus_access_linear(v, &v->emu_sregs, la, data, size, false))
+		return domus_emulation_failed(v, 0, NULL, 0);
+	r.rsi = domus_reg_update(r.rsi, r.rsi + step, addr_size);
+	if (rep)
+		r.rcx = domus_reg_update(r.rcx, r.rcx - 1, addr_size);
+	if (!rep || !(r.rcx & mask))
+		r.rip = next_rip;
+	domus_arch->set_regs(v, &r);
+	return 0;
+}
+
+static int domus_complete_ins(struct domus_vcpu *v)
+{
+	u8 *data = (u8 *)v->run + DOMUS_RUN_DATA_OFFSET;
+	u8 size = v->pio_size, as = v->pio_addr_size;
+	u64 mask = domus_addr_mask(as), la;
+	struct domus_regs r;
+
+	domus_arch->get_regs(v, &r);
+	domus_arch->get_sregs(v, &v->emu_sregs);
+	la = (v->emu_sregs.es.base + (r.rdi & mask)) &
+	     domus_linear_mask(domus_cpu_mode(&v->emu_sregs, r.rflags));
+	if (domus_access_linear(v, &v->emu_sregs, la, data, size, true))
+		return domus_emulation_failed(v, 0, NULL, 0);
+	r.rdi = domus_reg_update(r.rdi, r.rdi + ((r.rflags & X86_EFLAGS_DF) ? -(u64)size : size), as);
+	if (v->pio_rep)
+		r.rcx = domus_reg_update(r.rcx, r.rcx - 1, as);
+	if (!v->pio_rep || !(r.rcx & mask))
+		r.rip = v->pio_next_rip;
+	domus_arch->set_regs(v, &r);
+	return 1;
+}
+
+/* --- hypercalls, HLT, CPUID ------------------------------------------------------- */
+
+int domus_handle_hypercall(struct domus_vcpu *v, u64 next_rip)
+{
+	struct domus_run *run = v->run;
+	struct domus_regs r;
+
+	domus_stat_inc(v->dom, DOMUS_STAT_HYPERCALL);
+	domus_arch->get_regs(v, &r);
+	r.rip = next_rip;
+	if (r.rax == DOMUS_HCALL_NOP) {
+		r.rax = 0;
+		domus_arch->set_regs(v, &r);
+		return 1;
+	}
+	run->exit_reason = DOMUS_EXIT_HYPERCALL;
+	memset(&run->hypercall, 0, sizeof(run->hypercall));
+	run->hypercall.nr = r.rax;
+	run->hypercall.args[0] = r.rdi;
+	run->hypercall.args[1] = r.rsi;
+	run->hypercall.args[2] = r.rdx;
+	run->hypercall.args[3] = r.r10;
+	run->hypercall.args[4] = r.r8;
+	run->hypercall.args[5] = r.r9;
+	v->pend = DOMUS_PEND_HYPERCALL;
+	domus_arch->set_regs(v, &r);
+	return 0;
+}
+
+static bool domus_vcpu_wakeup(struct domus_vcpu *v)
+{
+	return atomic_read(&v->irq.nmi) || (v->hlt_if && domus_vcpu_has_irq(v)) ||
+	       signal_pending(current);
+}
+
+/* The guest executed HLT (RIP is past it). */
+int domus_handle_hlt(struct domus_vcpu *v)
+	__must_hold(&v->dom->srcu)
+{
+	domus_stat_inc(v->dom, DOMUS_STAT_HLT);
+	if (READ_ONCE(v->run->flags) & DOMUS_RUN_EXIT_ON_HLT) {
+		v->run->exit_reason = DOMUS_EXIT_HLT;
+		return 0;
+	}
+	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
+	wait_event_interruptible(v->wq, domus_vcpu_wakeup(v));
+	v->srcu_idx = srcu_read_lock(&v->dom->srcu);
+	return 1;
+}
+
+/* Host CPUID leaves that cap what a guest may be offered. */
+static u32 host_1_ecx, host_1_edx, host_7_ebx, host_7_ecx, host_7_edx;
+static u32 host_81_ecx, host_81_edx;
+
+static void domus_cpuid_host_init(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(1, &a, &b, &host_1_ecx, &host_1_edx);
+	if (cpuid_eax(0) >= 7)
+		cpuid_count(7, 0, &a, &host_7_ebx, &host_7_ecx, &host_7_edx);
+	if (cpuid_eax(0x80000000) >= 0x80000001)
+		cpuid(0x80000001, &a, &b, &host_81_ecx, &host_81_edx);
+	(void)c;
+	(void)d;
+}
+
+void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
+{
+	const struct domus_cpuid_entry *e;
+
+	domus_stat_inc(v->dom, DOMUS_STAT_CPUID);
+	e = domus_cpuid_find(v->dom, fn, idx);
+	if (e) {
+		out[0] = e->eax; out[1] = e->ebx; out[2] = e->ecx; out[3] = e->edx;
+	} else {
+		out[0] = out[1] = out[2] = out[3] = 0;
+	}
+	/*
+	 * Never offer what domus does not virtualize or the CPU lacks: no
+	 * VMX/SMX/SVM/SKINIT, no MONITOR/MWAIT, no PKU/WAITPKG.
+	 */
+	switch (fn) {
+	case 1:
+		out[1] = (out[1] & 0x00ffffff) | (v->id << 24);
+		out[2] &= host_1_ecx & ~(BIT(3) | BIT(5) | BIT(6) | BIT(27));
+		if (domus_arch->get_cr4(v) & X86_CR4_OSXSAVE)
+			out[2] |= BIT(27);
+		out[2] |= BIT(31);	/* running on a hypervisor */
+		out[3] &= host_1_edx;
+		break;
+	case 5:
+		out[0] = out[1] = out[2] = out[3] = 0;
+		break;
+	case 7:
+		if (idx == 0) {
+			out[1] &= host_7_ebx;
+			out[2] &= host_7_ecx & ~(BIT(3) | BIT(4) | BIT(5));
+			out[3] &= host_7_edx;
+		}
+		break;
+	case 0x80000001:
+		out[2] &= host_81_ecx & ~(BIT(2) | BIT(12));
+		out[3] &= host_81_edx;
+		break;
+	case 0x8000000a:
+		out[0] = out[1] = out[2] = out[3] = 0;
+		break;
+	}
+}
+
+int domus_complete_pending(struct domus_vcpu *v)
+{
+	struct domus_run *run = v->run;
+	struct domus_regs r;
+	int pend = v->pend;
+
+	v->pend = DOMUS_PEND_NONE;
+	switch (pend) {
+	case DOMUS_PEND_PIO_IN: {
+		u64 val = 0;
+
+		memcpy(&val, (u8 *)run + DOMUS_RUN_DATA_OFFSET, v->pio_size);
+		domus_arch->get_regs(v, &r);
+		r.rax = domus_reg_update(r.rax, val, v->pio_size);
+		domus_arch->set_regs(v, &r);
+		break;
+	}
+	case DOMUS_PEND_INS:
+		return domus_complete_ins(v);
+	case DOMUS_PEND_HYPERCALL:
+		domus_arch->get_regs(v, &r);
+		r.rax = run->hypercall.ret;
+		domus_arch->set_regs(v, &r);
+		break;
+	}
+	if (v->mmio_pending) {
+		u8 data[8];
+
+		memcpy(data, run->mmio.data, sizeof(data));
+		return domus_emu_step(v, x86emu_complete(&v->emu,
+				      run->mmio.is_write ? NULL : data));
+	}
+	return 1;
+}
+
+void domus_exits_init(void)
+{
+	domus_cpuid_host_init();
+}

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * AMD-V backend: guest register state in the VMCB, emulated MSRs, and the
+ * choice of event to inject at each entry.
+ */
+#define pr_fmt(fmt) "domus: " fmt
+
+#include <linux/kernel.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include "domus.h"
+#include "svm.h"
+
+/* --- registers ----------------------------------------------------------------- */
+
+void svm_get_regs(struct domus_vcpu *v, struct domus_regs *r)
+{
+	struct svm_vmcb_save *s = &to_svm(v)->vmcb->save;
+
+	r->rax = s->rax;
+	r->rcx = v->regs[1];
+	r->rdx = v->regs[2];
+	r->rbx = v->regs[3];
+	r->rsp = s->rsp;
+	r->rbp = v->regs[5];
+	r->rsi = v->regs[6];
+	r->rdi = v->regs[7];
+	r->r8 = v->regs[8];
+	r->r9 = v->regs[9];
+	r->r10 = v->regs[10];
+	r->r11 = v->regs[11];
+	r->r12 = v->regs[12];
+	r->r13 = v->regs[13];
+	r->r14 = v->regs[14];
+	r->r15 = v->regs[15];
+	r->rip = s->rip;
+	r->rflags = s->rflags;
+}
+
+/* RFLAGS bits a guest may hold (bit 1 always set) */
+#define SVM_RFLAGS_VALID	0x3f7fd7ULL
+
+void svm_set_regs(struct domus_vcpu *v, const struct domus_regs *r)
+{
+	struct svm_vmcb_save *s = &to_svm(v)->vmcb->save;
+
+	s->rax = r->rax;
+	v->regs[1] = r->rcx;
+	v->regs[2] = r->rdx;
+	v->regs[3] = r->rbx;
+	s->rsp = r->rsp;
+	v->regs[5] = r->rbp;
+	v->regs[6] = r->rsi;
+	v->regs[7] = r->rdi;
+	v->regs[8] = r->r8;
+	v->regs[9] = r->r9;
+	v->regs[10] = r->r10;
+	v->regs[11] = r->r11;
+	v->regs[12] = r->r12;
+	v->regs[13] = r->r13;
+	v->regs[14] = r->r14;
+	v->regs[15] = r->r15;
+	s->rip = r->rip;
+	s->rflags = (r->rflags & SVM_RFLAGS_VALID) | X86_EFLAGS_FIXED;
+}
+
+static void svm_seg_out(const struct svm_seg *s, struct domus_segment *d)
+{
+	d->base = s->base;
+	d->limit = s->limit;
+	d->selector = s->selector;
+	d->attr = s->attrib & 0xfff;
+}
+
+static void svm_seg_in(struct svm_seg *s, const struct domus_segment *d)
+{
+	s->base = d->base;
+	s->limit = d->limit;
+	s->selector = d->selector;
+	s->attrib = d->attr & 0xfff;
+}
+
+void svm_get_sregs(struct domus_vcpu *v, struct domus_sregs *r)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	struct svm_vmcb_save *s = &sv->vmcb->save;
+
+	memset(r, 0, sizeof(*r));
+	svm_seg_out(&s->cs, &r->cs);
+	svm_seg_out(&s->ds, &r->ds);
+	svm_seg_out(&s->es, &r->es);
+	svm_seg_out(&s->fs, &r->fs);
+	svm_seg_out(&s->gs, &r->gs);
+	svm_seg_out(&s->ss, &r->ss);
+	svm_seg_out(&s->tr, &r->tr);
+	svm_seg_out(&s->ldtr, &r->ldt);
+	r->gdt.base = s->gdtr.base;
+	r->gdt.limit = s->gdtr.limit;
+	r->idt.base = s->idtr.base;
+	r->idt.limit = s->idtr.limit;
+	r->cr0 = s->cr0;
+	r->cr2 = s->cr2;
+	r->cr3 = s->cr3;
+	r->cr4 = s->cr4;
+	r->cr8 = sv->vmcb->ctrl.int_ctl & SVM_V_TPR_MASK;
+	r->efer = s->efer & ~EFER_SVME;
+	r->apic_base = sv->apic_base;
+}
+
+#define SVM_EFER_GUEST	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
+#define SVM_CR4_RSVD	(X86_CR4_VMXE | X86_CR4_SMXE | ~0x3fffffULL)
+
+int svm_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	struct svm_vmcb_save *s = &sv->vmcb->save;
+
+	if ((r->efer & ~SVM_EFER_GUEST) || (r->cr0 >> 32) || (r->cr4 & SVM_CR4_RSVD) ||
+	    r->cr8 > 15 || ((r->cr0 & X86_CR0_PG) && !(r->cr0 & X86_CR0_PE)) ||
+	    ((r->cr0 & X86_CR0_NW) && !(r->cr0 & X86_CR0_CD)))
+		return -EINVAL;
+	svm_seg_in(&s->cs, &r->cs);
+	svm_seg_in(&s->ds, &r->ds);
+	svm_seg_in(&s->es, &r->es);
+	svm_seg_in(&s->fs, &r->fs);
+	svm_seg_in(&s->gs, &r->gs);
+	svm_seg_in(&s->ss, &r->ss);
+	svm_seg_in(&s->tr, &r->tr);
+	svm_seg_in(&s->ldtr, &r->ldt);
+	s->gdtr.base = r->gdt.base;
+	s->gdtr.limit = r->gdt.limit;
+	s->idtr.base = r->idt.base;
+	s->idtr.limit = r->idt.limit;
+	s->cpl = (r->cr0 & X86_CR0_PE) ? (r->ss.attr >> 5) & 3 : 0;
+	s->cr0 = r->cr0;
+	s->cr2 = r->cr2;
+	s->cr3 = r->cr3;
+	s->cr4 = r->cr4;
+	sv->vmcb->ctrl.int_ctl = (sv->vmcb->ctrl.int_ctl & ~SVM_V_TPR_MASK) | r->cr8;
+	sv->efer = r->efer;
+	s->efer = r->efer | EFER_SVME;
+	sv->apic_base = r->apic_base;
+	sv->dirty = SVM_CLEAN_ALL;
+	sv->flush = true;
+	return 0;
+}
+
+u64 svm_get_cr4(struct domus_vcpu *v)
+{
+	return to_svm(v)->vmcb->save.cr4;
+}
+
+/* --- MSRs -------------------------------------------------------------------- */
+
+static bool svm_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (i * 8);
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+/* Returns 0, or 1 for "not handled": the guest gets #GP, userspace -EINVAL. */
+int svm_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	struct svm_vmcb_save *s = &sv->vmcb->save;
+
+	switch (index) {
+	case MSR_EFER:			*data = sv->efer; break;
+	case MSR_IA32_TSC:		*data = rdtsc() + sv->vmcb->ctrl.tsc_offset; break;
+	case MSR_TSC_AUX_DOMUS:		*data = sv->tsc_aux; break;
+	case MSR_IA32_APICBASE:		*data = sv->apic_base; break;
+	case MSR_IA32_CR_PAT:		*data = s->g_pat; break;
+	case MSR_IA32_UCODE_REV:	*data = 0; break;
+	case MSR_FS_BASE:		*data = s->fs.base; break;
+	case MSR_GS_BASE:		*data = s->gs.base; break;
+	case MSR_KERNEL_GS_BASE:	*data = s->kernel_gs_base; break;
+	case MSR_STAR:			*data = s->star; break;
+	case MSR_LSTAR:			*data = s->lstar; break;
+	case MSR_CSTAR:			*data = s->cstar; break;
+	case MSR_SYSCALL_MASK:		*data = s->sfmask; break;
+	case MSR_IA32_SYSENTER_CS:	*data = s->sysenter_cs; break;
+	case MSR_IA32_SYSENTER_ESP:	*data = s->sysenter_esp; break;
+	case MSR_IA32_SYSENTER_EIP:	*data = s->sysenter_eip; break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
+int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	struct svm_vmcb_save *s = &sv->vmcb->save;
+
+	switch (index) {
+	case MSR_EFER:
+		if (data & ~SVM_EFER_GUEST)
+			return 1;
+		if (!host) {
+			/* LMA is the CPU's; LME cannot change while paging is on */
+			data = (data & ~EFER_LMA) | (sv->efer & EFER_LMA);
+			if ((s->cr0 & X86_CR0_PG) && ((data ^ sv->efer) & EFER_LME))
+				return 1;
+		}
+		sv->efer = data;
+		s->efer = data | EFER_SVME;
+		sv->dirty |= SVM_CLEAN_CRX;
+		break;
+	case MSR_IA32_TSC:
+		sv->vmcb->ctrl.tsc_offset = data - rdtsc();
+		sv->dirty |= SVM_CLEAN_INTERCEPTS;
+		break;
+	case MSR_TSC_AUX_DOMUS:
+		if (data >> 32)
+			return 1;
+		sv->tsc_aux = data;
+		break;
+	case MSR_IA32_APICBASE:
+		sv->apic_base = data;
+		break;
+	case MSR_IA32_CR_PAT:
+		if (!svm_pat_valid(data))
+			return 1;
+		s->g_pat = data;
+		sv->dirty |= SVM_CLEAN_NP;
+		break;
+	case MSR_IA32_UCODE_REV:
+		break;
+	case MSR_FS_BASE:		s->fs.base = data; break;
+	case MSR_GS_BASE:		s->gs.base = data; break;
+	case MSR_KERNEL_GS_BASE:	s->kernel_gs_base = data; break;
+	case MSR_STAR:			s->star = data; break;
+	case MSR_LSTAR:			s->lstar = data; break;
+	case MSR_CSTAR:			s->cstar = data; break;
+	case MSR_SYSCALL_MASK:		s->sfmask = data; break;
+	case MSR_IA32_SYSENTER_CS:	s->sysenter_cs = data; break;
+	case MSR_IA32_SYSENTER_ESP:	s->sysenter_esp = data; break;
+	case MSR_IA32_SYSENTER_EIP:	s->sysenter_eip = data; break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
+/* --- events ------------------------------------------------------------------- */
+
+void svm_queue_exception(struct domus_vcpu *v, u8 nr, bool has_err, u32 err)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	sv->exc_pending = true;
+	sv->exc_nr = nr;
+	sv->exc_has_err = has_err;
+	sv->exc_err = err;
+}
+
+void svm_get_events(struct domus_vcpu *v, struct domus_events *e)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	u64 ev = sv->reinject;
+
+	if (sv->exc_pending) {
+		e->exception.pending = 1;
+		e->exception.nr = sv->exc_nr;
+		e->exception.has_error_code = sv->exc_has_err;
+		e->exception.error_code = sv->exc_err;
+	} else if ((ev & SVM_EV_VALID) && (ev & SVM_EV_TYPE_MASK) == SVM_EV_TYPE_EXC) {
+		e->exception.pending = 1;
+		e->exception.nr = ev & SVM_EV_VECTOR_MASK;
+		e->exception.has_error_code = !!(ev & SVM_EV_ERR_VALID);
+		e->exception.error_code = sv->reinject_err;
+	}
+	if ((ev & SVM_EV_VALID) && (ev & SVM_EV_TYPE_MASK) == SVM_EV_TYPE_INTR) {
+		e->interrupt.pending = 1;
+		e->interrupt.nr = ev & SVM_EV_VECTOR_MASK;
+	}
+	e->nmi.pending = atomic_read(&v->irq.nmi) ||
+		((ev & SVM_EV_VALID) && (ev & SVM_EV_TYPE_MASK) == SVM_EV_TYPE_NMI);
+	e->nmi.masked = v->nmi_masked;
+	e->interrupt_shadow = sv->vmcb->ctrl.int_state & SVM_INT_SHADOW;
+}
+
+int svm_set_events(struct domus_vcpu *v, const struct domus_events *e)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	if (e->interrupt.pending && e->interrupt.nr < 32)
+		return -EINVAL;
+	sv->reinject = 0;
+	sv->exc_pending = false;
+	if (e->exception.pending)
+		svm_queue_exception(v, e->exception.nr, e->exception.has_error_code,
+				    e->exception.error_code);
+	if (e->interrupt.pending)
+		set_bit(e->interrupt.nr, v->irq.pending);
+	atomic_set(&v->irq.nmi, !!e->nmi.pending);
+	v->nmi_masked = e->nmi.masked;
+	if (e->interrupt_shadow)
+		sv->vmcb->ctrl.int_state |= SVM_INT_SHADOW;
+	else
+		sv->vmcb->ctrl.int_state &= ~SVM_INT_SHADOW;
+	return 0;
+}
+
+bool svm_interruptible(struct svm_vcpu *sv)
+{
+	return (sv->vmcb->save.rflags & X86_EFLAGS_IF) &&
+	       !(sv->vmcb->ctrl.int_state & SVM_INT_SHADOW);
+}
+
+void svm_irq_window(struct svm_vcpu *sv, bool on)
+{
+	struct svm_vmcb_ctrl *c = &sv->vmcb->ctrl;
+
+	if (on) {
+		c->int_ctl |= SVM_V_IRQ | SVM_V_IGN_TPR | (0xf << SVM_V_INTR_PRIO_SHIFT);
+		c->intercept_misc1 |= SVM_I1_VINTR;
+	} else {
+		c->int_ctl &= ~(SVM_V_IRQ | SVM_V_IGN_TPR | (0xf << SVM_V_INTR_PRIO_SHIFT));
+		c->intercept_misc1 &= ~SVM_I1_VINTR;
+	}
+	sv->dirty |= SVM_CLEAN_TPR | SVM_CLEAN_INTERCEPTS;
+}
+
+/*
+ * Choose the event to deliver at this entry (interrupts are off, the vCPU
+ * is marked in guest mode, so anything queued later kicks it out again).
+ * Returns false if userspace asked to see the interrupt window and the
+ * guest can take an interrupt now.
+ */
+bool svm_inject_events(struct domus_vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	struct svm_vmcb_ctrl *c = &sv->vmcb->ctrl;
+	bool want_window = READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW;
+	bool irq = domus_vcpu_has_irq(v);
+
+	c->event_inj = 0;
+	if (sv->reinject & SVM_EV_VALID) {
+		c->event_inj = sv->reinject | ((u64)sv->reinject_err << 32);
+		sv->reinject = 0;
+	} else if (sv->exc_pending) {
+		c->event_inj = sv->exc_nr | SVM_EV_TYPE_EXC | SVM_EV_VALID |
+			(sv->exc_has_err ? SVM_EV_ERR_VALID | ((u64)sv->exc_err << 32) : 0);
+		sv->exc_pending = false;
+		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+	} else if (atomic_read(&v->irq.nmi) && !v->nmi_masked &&
+		   !(c->int_state & SVM_INT_SHADOW)) {
+		atomic_set(&v->irq.nmi, 0);
+		c->event_inj = 2 | SVM_EV_TYPE_NMI | SVM_EV_VALID;
+		v->nmi_masked = true;
+		c->intercept_misc1 |= SVM_I1_IRET;
+		sv->dirty |= SVM_CLEAN_INTERCEPTS;
+		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+	} else if (irq && svm_interruptible(sv)) {
+		int vec = domus_vcpu_next_irq(v);
+
+		if (vec >= 0) {
+			c->event_inj = vec | SVM_EV_TYPE_INTR | SVM_EV_VALID;
+			domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+		}
+		irq = domus_vcpu_has_irq(v);
+	} else if (want_window && !irq && svm_interruptible(sv)) {
+		return false;
+	}
+	if (atomic_read(&v->irq.nmi) && v->nmi_masked &&
+	    !(c->intercept_misc1 & SVM_I1_IRET)) {
+		c->intercept_misc1 |= SVM_I1_IRET;
+		sv->dirty |= SVM_CLEAN_INTERCEPTS;
+	}
+	svm_irq_window(sv, irq || want_window);
+	return true;
+}
+
+/* An event was being delivered when the exit came: deliver it again. */
+void svm_save_reinject(struct domus_vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	u64 info = sv->vmcb->ctrl.exit_int_info;
+
+	sv->reinject = 0;
+	if (!(info & SVM_EV_VALID))
+		return;
+	switch (info & SVM_EV_TYPE_MASK) {
+	case SVM_EV_TYPE_INTR:
+	case SVM_EV_TYPE_NMI:
+	case SVM_EV_TYPE_EXC:
+		sv->reinject = info & 0xffffffffULL;
+		sv->reinject_err = info >> 32;
+		if ((info & SVM_EV_TYPE_MASK) == SVM_EV_TYPE_NMI)
+			v->nmi_masked = false;
+		break;
+	default:
+		/* software interrupts are re-executed with the instruction */
+		break;
+	}
+}
