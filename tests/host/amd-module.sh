@@ -18,7 +18,9 @@ else
 	fail info-shows-svm-npt "$(echo "$out" | tr '\n' '|')"
 fi
 if [ "$(cat /sys/module/domus/refcnt)" = 0 ]; then pass refcnt-idle; else fail refcnt-idle "refcnt $(cat /sys/module/domus/refcnt)"; fi
-if grep -q ' svm' /proc/cpuinfo && ! dmesg | grep -q 'domus:'; then pass load-is-quiet; else fail load-is-quiet "$(dmesg | grep domus: | tail -2)"; fi
+# The kernel's own taint notices for an unsigned out-of-tree module are expected.
+noise=$(dmesg | grep 'domus:' | grep -v -e 'loading out-of-tree module taints kernel' -e 'module verification failed')
+if [ -z "$noise" ]; then pass load-is-quiet; else fail load-is-quiet "$(echo "$noise" | tail -2)"; fi
 if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
 
 # 50 load/unload cycles: no leak, no log noise.
@@ -34,7 +36,7 @@ while [ $i -lt 50 ]; do
 	i=$((i + 1))
 done
 sync; echo 3 > /proc/sys/vm/drop_caches
-slab1=$(kb SUnreclaim); vmal1=$(grep -c . /proc/vmallocinfo); lines1=$(dmesg | wc -l)
+slab1=$(kb SUnreclaim); vmal1=$(grep -c . /proc/vmallocinfo)
 if [ $ok = 1 ]; then pass load-unload-50; else fail load-unload-50 "cycle $i failed"; fi
 # Tolerance: 256 KiB of unreclaimable slab (per-CPU caches and RCU-freed
 # objects drift by a few pages), and at most 4 extra vmalloc areas.
@@ -44,5 +46,6 @@ else
 	fail load-unload-no-leak "SUnreclaim ${slab0}->${slab1} kB, vmalloc areas ${vmal0}->${vmal1}"
 fi
 echo "info: SUnreclaim ${slab0}->${slab1} kB, vmalloc areas ${vmal0}->${vmal1}"
-if [ "$lines1" = "$lines0" ]; then pass load-unload-no-log-noise; else fail load-unload-no-log-noise "$(dmesg | tail -n +$((lines0 + 1)) | head -3 | tr '\n' '|')"; fi
+new=$(dmesg | tail -n +$((lines0 + 1)) | grep -v 'drop_caches')
+if [ -z "$new" ]; then pass load-unload-no-log-noise; else fail load-unload-no-log-noise "$(echo "$new" | head -3 | tr '\n' '|')"; fi
 exit $failed
