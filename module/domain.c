@@ -43,6 +43,8 @@ static void domus_domain_free(struct domus_domain *dom)
 	domus_gpt_free(&dom->gpt);
 	cleanup_srcu_struct(&dom->srcu);
 	kvfree(dom->cpuid);
+	if (dom->pers && dom->pers->domain_free)
+		dom->pers->domain_free(dom);
 	if (dom->hw_held)
 		domus_hw_put();
 	mmdrop(dom->mm);
@@ -380,7 +382,8 @@ int domus_create_domain(const struct domus_create_domain *arg)
 	struct domus_memmap *map;
 	int ret;
 
-	if (arg->flags || !domus_all_zero(arg->reserved, sizeof(arg->reserved)))
+	if ((arg->flags & ~DOMUS_DOMAIN_XEN) ||
+	    !domus_all_zero(arg->reserved, sizeof(arg->reserved)))
 		return -EINVAL;
 	if (!try_module_get(THIS_MODULE))
 		return -ENODEV;
@@ -411,6 +414,12 @@ int domus_create_domain(const struct domus_create_domain *arg)
 	ret = domus_gpt_init(&dom->gpt);
 	if (ret)
 		goto fail;
+	if (arg->flags & DOMUS_DOMAIN_XEN) {
+		ret = domus_xen_personality.domain_init(dom);
+		if (ret)
+			goto fail;
+		dom->pers = &domus_xen_personality;
+	}
 	ret = domus_hw_get();
 	if (ret)
 		goto fail;

@@ -68,8 +68,36 @@ struct domus_gpt {
 	u64 pages;		/* table pages in use */
 };
 
+/*
+ * A guest ABI layered on the core: today the Xen PVH ABI (module/pv/).
+ * Every hook is optional; a domain without a personality gets the plain
+ * core behaviour (hypercalls exit to userspace, CPUID from the table).
+ * vcpu_init must leave v->pers_data non-NULL; vcpu_free is called only
+ * then.
+ */
+struct domus_personality {
+	const char *name;
+	int (*domain_init)(struct domus_domain *dom);
+	void (*domain_free)(struct domus_domain *dom);
+	int (*vcpu_init)(struct domus_vcpu *v);
+	void (*vcpu_free)(struct domus_vcpu *v);
+	/* Answer a CPUID leaf; false to fall through to the table. */
+	bool (*cpuid)(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
+	/*
+	 * A hypercall with the guest's registers (RIP already advanced):
+	 * 1 handled (r updated), 0 exit to userspace (v->run filled).
+	 */
+	int (*hypercall)(struct domus_vcpu *v, struct domus_regs *r);
+	/* An MSR the backend does not know: 0 handled, 1 #GP. */
+	int (*msr)(struct domus_vcpu *v, u32 index, u64 *data, bool write);
+};
+
+extern const struct domus_personality domus_xen_personality;
+
 struct domus_domain {
-	refcount_t refs;		/* domain fd + one per vCPU */
+	refcount_t refs;
+	const struct domus_personality *pers;	/* NULL: plain domain */
+	void *pers_data;		/* domain fd + one per vCPU */
 	struct mutex lock;		/* slots, vCPU creation, cpuid */
 	struct srcu_struct srcu;	/* protects memmap for readers */
 	struct domus_memmap __rcu *memmap;
@@ -124,6 +152,7 @@ struct domus_vcpu {
 	bool hlt_if;			/* RFLAGS.IF when the guest halted */
 	bool nmi_masked;		/* inside the guest's NMI handler */
 	void *arch;			/* backend state */
+	void *pers_data;		/* personality state */
 };
 
 /* What the backend's probe found; copied into DOMUS_GET_CAPS answers. */
@@ -150,6 +179,8 @@ struct domus_arch_ops {
 	void (*cpu_disable)(void);
 	int (*hw_setup)(void);		/* once, when switching on */
 	void (*hw_teardown)(void);
+
+	u8 hypercall_insn[3];		/* VMMCALL / VMCALL encoding */
 
 	/* nested page-table entry bits */
 	u64 (*gpt_leaf_bits)(bool writable, bool large);
@@ -240,6 +271,13 @@ int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
 		     bool string, bool rep, u8 addr_size, int seg, u64 next_rip);
 int domus_handle_hypercall(struct domus_vcpu *v, u64 next_rip);
 void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
+int domus_copy_guest_virt(struct domus_vcpu *v, u64 gva, void *buf,
+			  unsigned int len, bool write);
+int domus_vcpu_cpl(struct domus_vcpu *v);
+/* The backend's hypercall instruction (3 bytes: VMMCALL or VMCALL). */
+void domus_hypercall_insn(u8 *buf);
+/* An MSR the backend does not handle: 0 handled, 1 raise #GP. */
+int domus_virt_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write);
 bool domus_vcpu_has_irq(struct domus_vcpu *v);
 int domus_vcpu_next_irq(struct domus_vcpu *v);
 /* Fetch up to 15 instruction bytes at CS:RIP; returns the count or -errno. */

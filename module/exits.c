@@ -365,6 +365,12 @@ int domus_handle_hypercall(struct domus_vcpu *v, u64 next_rip)
 		domus_arch->set_regs(v, &r);
 		return 1;
 	}
+	if (v->dom->pers && v->dom->pers->hypercall) {
+		int ret = v->dom->pers->hypercall(v, &r);
+
+		domus_arch->set_regs(v, &r);
+		return ret;
+	}
 	run->exit_reason = DOMUS_EXIT_HYPERCALL;
 	memset(&run->hypercall, 0, sizeof(run->hypercall));
 	run->hypercall.nr = r.rax;
@@ -422,6 +428,8 @@ void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 	const struct domus_cpuid_entry *e;
 
 	domus_stat_inc(v->dom, DOMUS_STAT_CPUID);
+	if (v->dom->pers && v->dom->pers->cpuid && v->dom->pers->cpuid(v, fn, idx, out))
+		return;
 	e = domus_cpuid_find(v->dom, fn, idx);
 	if (e) {
 		out[0] = e->eax; out[1] = e->ebx; out[2] = e->ecx; out[3] = e->edx;
@@ -499,4 +507,40 @@ int domus_complete_pending(struct domus_vcpu *v)
 void domus_exits_init(void)
 {
 	domus_cpuid_host_init();
+}
+
+int domus_virt_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
+{
+	if (v->dom->pers && v->dom->pers->msr)
+		return v->dom->pers->msr(v, index, data, write);
+	return 1;
+}
+
+/* Copy to or from guest-virtual memory with the vCPU's current paging. */
+int domus_copy_guest_virt(struct domus_vcpu *v, u64 gva, void *buf,
+			  unsigned int len, bool write)
+{
+	struct domus_sregs s;
+
+	domus_arch->get_sregs(v, &s);
+	return domus_access_linear(v, &s, gva, buf, len, write);
+}
+
+int domus_vcpu_cpl(struct domus_vcpu *v)
+{
+	struct domus_sregs s;
+	struct domus_regs r;
+
+	domus_arch->get_sregs(v, &s);
+	if (!(s.cr0 & X86_CR0_PE))
+		return 0;
+	domus_arch->get_regs(v, &r);
+	if (r.rflags & X86_EFLAGS_VM)
+		return 3;
+	return (s.ss.attr >> 5) & 3;
+}
+
+void domus_hypercall_insn(u8 *buf)
+{
+	memcpy(buf, domus_arch->hypercall_insn, 3);
 }

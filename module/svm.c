@@ -432,6 +432,7 @@ const struct domus_arch_ops domus_svm_ops = {
 	.cpu_disable	= svm_cpu_disable,
 	.hw_setup	= svm_hw_setup,
 	.hw_teardown	= svm_hw_teardown,
+	.hypercall_insn	= { 0x0f, 0x01, 0xd9 },	/* VMMCALL */
 	.gpt_leaf_bits	= svm_gpt_leaf_bits,
 	.gpt_table_bits	= SVM_NPT_P | SVM_NPT_RW | SVM_NPT_US | SVM_NPT_A,
 	.vcpu_create	= svm_vcpu_create,

@@ -111,12 +111,14 @@ static int svm_exit_msr(struct domus_vcpu *v)
 	domus_stat_inc(v->dom, DOMUS_STAT_MSR);
 	if (sv->vmcb->ctrl.exit_info1) {
 		data = (u32)s->rax | (v->regs[2] << 32);
-		if (svm_set_msr(v, index, data, false)) {
+		if (svm_set_msr(v, index, data, false) &&
+		    domus_virt_msr(v, index, &data, true)) {
 			svm_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
 			return 1;
 		}
 	} else {
-		if (svm_get_msr(v, index, &data, false)) {
+		if (svm_get_msr(v, index, &data, false) &&
+		    domus_virt_msr(v, index, &data, false)) {
 			svm_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
 			return 1;
 		}

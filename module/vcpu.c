@@ -339,6 +339,8 @@ static int domus_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 
 static void domus_vcpu_free(struct domus_vcpu *v)
 {
+	if (v->pers_data && v->dom->pers->vcpu_free)
+		v->dom->pers->vcpu_free(v);
 	if (v->arch)
 		domus_arch->vcpu_free(v);
 	if (v->guest_fpu.fpstate)
@@ -399,6 +401,11 @@ int domus_create_vcpu(struct domus_domain *dom, const struct domus_create_vcpu *
 	ret = domus_arch->vcpu_create(v);
 	if (ret)
 		goto fail;
+	if (dom->pers && dom->pers->vcpu_init) {
+		ret = dom->pers->vcpu_init(v);
+		if (ret)
+			goto fail;
+	}
 
 	mutex_lock(&dom->lock);
 	if (dom->vcpus[v->id]) {

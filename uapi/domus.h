@@ -70,8 +70,11 @@ struct domus_global_stats {
 	__u64 reserved[3];
 };
 
+/* The guest sees a Xen hypervisor (PVH ABI): Xen CPUID leaves, hypercalls. */
+#define DOMUS_DOMAIN_XEN	(1u << 0)
+
 struct domus_create_domain {
-	__u32 flags;		/* in: none defined yet, must be zero */
+	__u32 flags;		/* in: DOMUS_DOMAIN_* */
 	__u32 reserved[7];	/* in: must be zero */
 };
 

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * domus_exits: the domus half of bench/exits.  Runs bench/guest_exits.S in a
+ * one-vCPU real-mode domain over /dev/domus (uapi/domus.h) and prints the
+ * cost per exit of each phase (CPUID, VMMCALL hypercall, OUT, MMIO), timed
+ * with CLOCK_MONOTONIC between the guest's marker OUTs.  The mirror of
+ * bench/kvm_exits.c.
+ *
+ * The hypercall phase uses number 0xd0000000 (domus_bench_nop), which the
+ * module answers in the kernel with RAX = 0.  Should it come back to
+ * userspace as DOMUS_EXIT_HYPERCALL instead, this program answers it (0)
+ * and the user_exits count of the row shows it.
+ *
+ * Environment: BENCH_N (exits per phase, default 20000), BENCH_ROUNDS
+ * (guest runs, default 3; the median is reported).
+ *
+ * Output: one "round" line per run, then one line per phase
+ *   RESULT domus <phase> <us-per-exit> user_exits=<n>
+ * A watchdog alarm ends the program (SIGALRM) if the guest gets stuck.
+ * Exit status 0 on success, 2 if domus cannot create a domain (module not
+ * loaded or its core not there yet), 1 on any other failure.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "domus.h"
+
+/* Must match bench/guest_exits.S. */
+#define PORT_MARK	0xe0
+#define PORT_OUT	0x10
+#define MMIO_GPA	0xd0000ULL
+#define BENCH_HC	0xd0000000ULL
+#define HC_RESULT	0x0f00
+#define GUEST_LOAD	0x1000
+#define MEM_SIZE	0x10000
+#define NPHASES		4
+
+/* struct domus_segment.attr: type[3:0] s[4] dpl[6:5] p[7] ... */
+#define ATTR_CODE16	0x9b	/* present, code, execute/read, accessed */
+#define ATTR_DATA16	0x93	/* present, data, read/write, accessed */
+#define ATTR_TSS_BUSY	0x8b	/* present, system, busy TSS */
+#define ATTR_LDT	0x82	/* present, system, LDT */
+
+__asm__(".pushsection .rodata\n"
+	".balign 16\n"
+	".globl guest_image\n"
+	"guest_image:\n"
+	".incbin \"" GUEST_BIN "\"\n"
+	".globl guest_image_end\n"
+	"guest_image_end:\n"
+	".popsection\n");
+extern const unsigned char guest_image[], guest_image_end[];
+
+static const char *const phase_name[NPHASES] = { "cpuid", "hypercall", "out", "mmio" };
+
+static void die(const char *what)
+{
+	fprintf(stderr, "domus_exits: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void fail(const char *msg)
+{
+	fprintf(stderr, "domus_exits: %s\n", msg);
+	exit(1);
+}
+
+static long env_num(const char *name, long def, long min, long max)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return def;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max) {
+		fprintf(stderr, "domus_exits: %s=%s: want an integer in [%ld, %ld]\n", name, s, min, max);
+		exit(1);
+	}
+	return v;
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static struct domus_segment seg(uint16_t attr, uint32_t limit)
+{
+	struct domus_segment s = { .base = 0, .limit = limit, .selector = 0, .attr = attr };
+
+	return s;
+}
+
+int main(void)
+{
+	long n = env_num("BENCH_N", 20000, 1, 100000000);
+	long rounds = env_num("BENCH_ROUNDS", 3, 1, 99);
+	size_t img_len = guest_image_end - guest_image;
+	double cost[99][NPHASES];
+	long uexits[99][NPHASES];
+	int dev, dom, vcpu;
+	unsigned char *mem;
+	struct domus_run *run;
+	struct domus_sregs sregs, cur;
+	struct domus_caps caps;
+	struct domus_create_domain cd;
+	struct domus_create_vcpu cv;
+	struct domus_mem_slot slot;
+	struct domus_domain_stats st;
+	uint32_t hc_result = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* keep order with stderr */
+	/* Watchdog (SIGALRM ends the program): 1 ms per exit is already 30
+	 * times the cost under QEMU TCG; a stuck guest fails here, not at the
+	 * test host's timeout. */
+	alarm(60 + n * rounds * NPHASES / 1000);
+	long hc_user = 0;
+
+	dev = open(DOMUS_DEVICE, O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		fprintf(stderr, "domus_exits: %s: %s\n", DOMUS_DEVICE, strerror(errno));
+		return 2;
+	}
+	memset(&caps, 0, sizeof(caps));
+	if (ioctl(dev, DOMUS_GET_CAPS, &caps) == 0)
+		printf("domus_exits: vendor %u, paging %u, features 0x%llx (nrips %s)\n",
+		       caps.vendor, caps.paging, (unsigned long long)caps.features,
+		       caps.features & DOMUS_FEAT_NRIPS ? "yes" : "no");
+	memset(&cd, 0, sizeof(cd));
+	dom = ioctl(dev, DOMUS_CREATE_DOMAIN, &cd);
+	if (dom < 0) {
+		fprintf(stderr, "domus_exits: DOMUS_CREATE_DOMAIN: %s\n", strerror(errno));
+		return 2;
+	}
+
+	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap guest memory");
+	if (img_len > MEM_SIZE - GUEST_LOAD)
+		fail("guest image too large");
+	memcpy(mem + GUEST_LOAD, guest_image, img_len);
+	memset(&slot, 0, sizeof(slot));
+	slot.slot = 0;
+	slot.gpa = 0;
+	slot.size = MEM_SIZE;
+	slot.uaddr = (uintptr_t)mem;
+	if (ioctl(dom, DOMUS_SET_MEM_SLOT, &slot) < 0)
+		die("DOMUS_SET_MEM_SLOT");
+
+	memset(&cv, 0, sizeof(cv));
+	cv.id = 0;
+	vcpu = ioctl(dom, DOMUS_CREATE_VCPU, &cv);
+	if (vcpu < 0)
+		die("DOMUS_CREATE_VCPU");
+	run = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED)
+		die("mmap run page");
+
+	/* Real mode, CS = DS = ... = 0; keep the vCPU's own APIC base. */
+	memset(&sregs, 0, sizeof(sregs));
+	memset(&cur, 0, sizeof(cur));
+	sregs.apic_base = 0xfee00900;	/* enabled, BSP */
+	if (ioctl(vcpu, DOMUS_GET_SREGS, &cur) == 0)
+		sregs.apic_base = cur.apic_base;
+	sregs.cs = seg(ATTR_CODE16, 0xffff);
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = seg(ATTR_DATA16, 0xffff);
+	sregs.tr = seg(ATTR_TSS_BUSY, 0xffff);
+	sregs.ldt = seg(ATTR_LDT, 0xffff);
+	sregs.gdt.limit = 0xffff;
+	sregs.idt.limit = 0x3ff;
+	sregs.cr0 = 0x10;	/* ET; real mode, caches on */
+	if (ioctl(vcpu, DOMUS_SET_SREGS, &sregs) < 0)
+		die("DOMUS_SET_SREGS");
+
+	printf("domus_exits: N=%ld rounds=%ld guest=%zu bytes\n", n, rounds, img_len);
+	for (long r = 0; r < rounds; r++) {
+		struct domus_regs regs = { .rip = GUEST_LOAD, .rflags = 0x2, .rdi = (uint64_t)n };
+		double t[NPHASES + 1];
+		int phase = -1;	/* last marker seen */
+		long exits_in_phase[NPHASES] = { 0 };
+		long out_count = 0, mmio_count = 0;
+
+		memset(mem + HC_RESULT, 0xff, 4);
+		if (ioctl(vcpu, DOMUS_SET_REGS, &regs) < 0)
+			die("DOMUS_SET_REGS");
+		for (;;) {
+			run->flags = DOMUS_RUN_EXIT_ON_HLT;
+			if (ioctl(vcpu, DOMUS_RUN, 0) < 0) {
+				if (errno == EINTR)
+					continue;
+				die("DOMUS_RUN");
+			}
+			if (run->exit_reason == DOMUS_EXIT_IO && run->io.direction == DOMUS_IO_OUT &&
+			    run->io.port == PORT_MARK) {
+				if (run->io.data_offset < DOMUS_RUN_DATA_OFFSET ||
+				    run->io.data_offset >= 4096)
+					fail("I/O data offset outside the run page");
+				int v = *((unsigned char *)run + run->io.data_offset);
+
+				if (v != phase + 1)
+					fail("marker out of order");
+				t[v] = now_us();
+				phase = v;
+				continue;
+			}
+			if (phase >= 0 && phase < NPHASES)
+				exits_in_phase[phase]++;
+			switch (run->exit_reason) {
+			case DOMUS_EXIT_IO:
+				if (run->io.direction != DOMUS_IO_OUT || run->io.port != PORT_OUT ||
+				    run->io.size != 1 || run->io.count != 1)
+					fail("unexpected port I/O");
+				out_count++;
+				break;
+			case DOMUS_EXIT_MMIO:
+				if (!run->mmio.is_write || run->mmio.gpa != MMIO_GPA || run->mmio.len != 1)
+					fail("unexpected MMIO access");
+				mmio_count++;
+				break;
+			case DOMUS_EXIT_HYPERCALL:
+				if (run->hypercall.nr != BENCH_HC)
+					fail("unexpected hypercall");
+				run->hypercall.ret = 0;
+				hc_user++;
+				break;
+			case DOMUS_EXIT_INTR:
+				break;
+			case DOMUS_EXIT_HLT:
+				goto halted;
+			default:
+				fprintf(stderr, "domus_exits: unexpected exit reason %u\n", run->exit_reason);
+				return 1;
+			}
+		}
+halted:
+		if (phase != NPHASES)
+			fail("guest halted before the last marker");
+		if (out_count != n || mmio_count != n) {
+			fprintf(stderr, "domus_exits: %ld OUT and %ld MMIO exits, expected %ld each\n",
+				out_count, mmio_count, n);
+			return 1;
+		}
+		memcpy(&hc_result, mem + HC_RESULT, 4);
+		printf("round %ld:", r + 1);
+		for (int p = 0; p < NPHASES; p++) {
+			cost[r][p] = (t[p + 1] - t[p]) / n;
+			uexits[r][p] = exits_in_phase[p];
+			printf(" %s %.2f", phase_name[p], cost[r][p]);
+		}
+		printf(" (us/exit)\n");
+	}
+	printf("domus_exits: hypercall 0x%llx returned eax=0x%08x%s\n",
+	       BENCH_HC, hc_result, hc_user ? " (answered in userspace)" : "");
+
+	memset(&st, 0, sizeof(st));
+	if (ioctl(dom, DOMUS_GET_STATS, &st) == 0)
+		printf("domus_exits: stats: exits %llu cpuid %llu hypercall %llu io %llu mmio %llu user_exits %llu\n",
+		       (unsigned long long)st.stat[DOMUS_STAT_EXITS],
+		       (unsigned long long)st.stat[DOMUS_STAT_CPUID],
+		       (unsigned long long)st.stat[DOMUS_STAT_HYPERCALL],
+		       (unsigned long long)st.stat[DOMUS_STAT_IO],
+		       (unsigned long long)st.stat[DOMUS_STAT_MMIO],
+		       (unsigned long long)st.stat[DOMUS_STAT_USER_EXITS]);
+
+	for (int p = 0; p < NPHASES; p++) {
+		double v[99];
+
+		for (long r = 0; r < rounds; r++)
+			v[r] = cost[r][p];
+		qsort(v, rounds, sizeof(v[0]), cmp_double);
+		printf("RESULT domus %s %.2f user_exits=%ld\n", phase_name[p],
+		       rounds % 2 ? v[rounds / 2] : (v[rounds / 2 - 1] + v[rounds / 2]) / 2,
+		       uexits[rounds - 1][p]);
+	}
+	return 0;
+}
