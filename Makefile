@@ -17,6 +17,8 @@ CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -Iuapi -Iuserland/lib -Iuserland/cli
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Kernel-image decompressors used by the loader (userland/lib/loader_image.c).
+LDLIBS_USER := -llzma -lz -lzstd
 
 LIB_SRCS := $(wildcard userland/lib/*.c)
 CLI_SRCS := $(wildcard userland/cli/*.c)
@@ -30,6 +32,12 @@ HDRS := $(wildcard uapi/*.h userland/lib/*.h userland/cli/*.h tests/unit/*.h tes
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 UNITS_SAN := $(patsubst tests/unit/%.c,$(BUILD)/unit-san/%,$(UNIT_SRCS))
 HOSTBINS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(HOST_SRCS))
+# Test guests: flat binaries linked at 0x8000 (tests/guests/README.md);
+# *64.S are 64-bit objects, the others 32-bit (with .code16 parts).
+GUEST_SRCS := $(wildcard tests/guests/*.S)
+GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
+LD ?= ld
+OBJCOPY ?= objcopy
 
 .PHONY: all module userland unit check demo deps clean
 all: module userland
@@ -38,7 +46,7 @@ module:
 	@test -d "$(KDIR)" || { echo "error: kernel headers not found at $(KDIR): run scripts/deps.sh (or set KDIR=)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-userland: $(BUILD)/domus $(BUILD)/domus.static $(BUILD)/libdomus.a $(UNITS) $(UNITS_SAN) $(HOSTBINS)
+userland: $(BUILD)/domus $(BUILD)/domus.static $(BUILD)/libdomus.a $(UNITS) $(UNITS_SAN) $(HOSTBINS) $(GUESTS)
 
 $(BUILD)/libdomus.a: $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(BUILD)/obj
@@ -47,28 +55,34 @@ $(BUILD)/libdomus.a: $(LIB_SRCS) $(HDRS)
 	ar rcs $@ $(patsubst userland/lib/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 
 $(BUILD)/domus: $(CLI_SRCS) $(BUILD)/libdomus.a $(HDRS)
-	$(CC) $(CFLAGS_USER) -o $@ $(CLI_SRCS) $(BUILD)/libdomus.a
+	$(CC) $(CFLAGS_USER) -o $@ $(CLI_SRCS) $(BUILD)/libdomus.a $(LDLIBS_USER)
 
 # Static build for test hosts without a shared libc (the Bochs initramfs).
 $(BUILD)/domus.static: $(CLI_SRCS) $(LIB_SRCS) $(HDRS)
-	$(CC) $(CFLAGS_USER) -static -o $@ $(CLI_SRCS) $(LIB_SRCS)
+	$(CC) $(CFLAGS_USER) -static -o $@ $(CLI_SRCS) $(LIB_SRCS) $(LDLIBS_USER)
 
 # The demo guest and its runner (static: runs in any test host).
 $(BUILD)/domus-hello: userland/tools/domus-hello.c userland/tools/hello-guest.S $(LIB_SRCS) $(HDRS)
-	$(CC) $(CFLAGS_USER) -static -o $@ userland/tools/domus-hello.c userland/tools/hello-guest.S $(LIB_SRCS)
+	$(CC) $(CFLAGS_USER) -static -o $@ userland/tools/domus-hello.c userland/tools/hello-guest.S $(LIB_SRCS) $(LDLIBS_USER)
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(EMU_SRCS) $(HDRS) $(EMU_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -Itests/unit -Imodule -DUNIT_PREFIX='"$*"' -o $@ $< $(LIB_SRCS) $(EMU_SRCS)
+	$(CC) $(CFLAGS_USER) -Itests/unit -Imodule -DUNIT_PREFIX='"$*"' -o $@ $< $(LIB_SRCS) $(EMU_SRCS) $(LDLIBS_USER)
 
 $(BUILD)/unit-san/%: tests/unit/%.c $(LIB_SRCS) $(EMU_SRCS) $(HDRS) $(EMU_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) $(SANFLAGS) -Itests/unit -Imodule -DUNIT_PREFIX='"$*-san"' -o $@ $< $(LIB_SRCS) $(EMU_SRCS)
+	$(CC) $(CFLAGS_USER) $(SANFLAGS) -Itests/unit -Imodule -DUNIT_PREFIX='"$*-san"' -o $@ $< $(LIB_SRCS) $(EMU_SRCS) $(LDLIBS_USER)
 
 # Programs that run inside test hosts: static, so both test hosts can run them.
 $(BUILD)/host/%: tests/host/%.c $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -pthread -static -Itests/host -o $@ $< $(LIB_SRCS)
+	$(CC) $(CFLAGS_USER) -pthread -static -Itests/host -o $@ $< $(LIB_SRCS) $(LDLIBS_USER)
+
+$(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(if $(filter %64,$*),,-m32) -Itests/guests -c -o $(BUILD)/guests/$*.o $<
+	$(LD) $(if $(filter %64,$*),,-m elf_i386) -Ttext=0x8000 -e _start -o $(BUILD)/guests/$*.elf $(BUILD)/guests/$*.o
+	$(OBJCOPY) -O binary -j .text $(BUILD)/guests/$*.elf $@
 
 deps:
 	scripts/deps.sh
