@@ -75,6 +75,18 @@ static struct domus_slot *domus_find_slot(struct domus_domain *dom, u64 gfn)
 	return NULL;
 }
 
+struct page *domus_gfn_get_page(struct domus_domain *dom, u64 gfn)
+{
+	struct domus_slot *s = domus_find_slot(dom, gfn);
+	struct page *page;
+
+	if (!s || (s->flags & DOMUS_SLOT_READONLY))
+		return NULL;
+	page = s->pages[gfn - s->gfn];
+	get_page(page);
+	return page;
+}
+
 bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly)
 {
 	struct domus_slot *s = domus_find_slot(dom, gpa >> PAGE_SHIFT);
@@ -344,11 +356,23 @@ static long domus_dom_get_stats(void *ctx, void *arg, unsigned long raw)
 	return 0;
 }
 
+static long domus_dom_xen_set_param(void *ctx, void *arg, unsigned long raw)
+{
+	return domus_xen_param_ioctl(ctx, arg, true);
+}
+
+static long domus_dom_xen_get_param(void *ctx, void *arg, unsigned long raw)
+{
+	return domus_xen_param_ioctl(ctx, arg, false);
+}
+
 static const struct domus_ioctl_desc domus_dom_ioctls[] = {
 	DOMUS_IOCTL_ENTRY(DOMUS_SET_MEM_SLOT, domus_dom_set_slot),
 	DOMUS_IOCTL_ENTRY(DOMUS_CREATE_VCPU, domus_dom_create_vcpu),
 	DOMUS_IOCTL_ENTRY(DOMUS_SET_CPUID, domus_dom_set_cpuid),
 	DOMUS_IOCTL_ENTRY(DOMUS_GET_STATS, domus_dom_get_stats),
+	DOMUS_IOCTL_ENTRY(DOMUS_XEN_SET_PARAM, domus_dom_xen_set_param),
+	DOMUS_IOCTL_ENTRY(DOMUS_XEN_GET_PARAM, domus_dom_xen_get_param),
 };
 
 static long domus_dom_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)

@@ -90,6 +90,19 @@ struct domus_personality {
 	int (*hypercall)(struct domus_vcpu *v, struct domus_regs *r);
 	/* An MSR the backend does not know: 0 handled, 1 #GP. */
 	int (*msr)(struct domus_vcpu *v, u32 index, u64 *data, bool write);
+	/*
+	 * Non-string port I/O before it goes to userspace: true if answered
+	 * in the kernel (*val: the value read; writes only consumed).
+	 */
+	bool (*pio)(struct domus_vcpu *v, u16 port, u8 size, bool in, u32 *val);
+	/* Adjust a CPUID answer after the core's filtering. */
+	void (*cpuid_post)(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
+	/*
+	 * Before each guest entry and before HLT blocks (vCPU thread, may
+	 * not sleep): queue in v->irq whatever interrupt the personality
+	 * owes the vCPU (e.g. state the guest changed in shared memory).
+	 */
+	void (*sync_events)(struct domus_vcpu *v);
 };
 
 extern const struct domus_personality domus_xen_personality;
@@ -243,10 +256,18 @@ static inline void domus_stat_inc(struct domus_domain *dom, enum domus_stat s)
 /* Read/write guest-physical memory through the slots (caller holds srcu). */
 int domus_read_gpa(struct domus_domain *dom, u64 gpa, void *buf, unsigned int len);
 int domus_write_gpa(struct domus_domain *dom, u64 gpa, const void *buf, unsigned int len);
+/*
+ * The page backing guest frame @gfn of a writable slot, with a reference
+ * the caller drops with put_page(); NULL if none (caller holds srcu).
+ */
+struct page *domus_gfn_get_page(struct domus_domain *dom, u64 gfn);
 /* Is @gpa RAM (in a slot)?  Sets *readonly. */
 bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly);
 const struct domus_cpuid_entry *domus_cpuid_find(struct domus_domain *dom,
 						 u32 function, u32 index);
+
+/* pv/hvm.c: DOMUS_XEN_SET_PARAM / DOMUS_XEN_GET_PARAM on a domain fd */
+long domus_xen_param_ioctl(struct domus_domain *dom, struct domus_xen_param *p, bool set);
 
 /* gpt.c: nested page tables */
 int domus_gpt_init(struct domus_gpt *gpt);
@@ -257,6 +278,11 @@ void domus_gpt_unmap_range(struct domus_gpt *gpt, u64 gfn, u64 npages);
 /* vcpu.c */
 int domus_create_vcpu(struct domus_domain *dom, const struct domus_create_vcpu *arg);
 void domus_vcpu_kick_all(struct domus_domain *dom, bool wait);
+/*
+ * After queueing an interrupt in v->irq from any context (incl. hard-irq
+ * and with interrupts off): wake a halted vCPU, make a running one exit.
+ */
+void domus_vcpu_notify(struct domus_vcpu *v);
 /* Called by backends: */
 int domus_emulate_mmio(struct domus_vcpu *v, u64 gpa, bool write,
 		       const u8 *insn, unsigned int insn_len);

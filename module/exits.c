@@ -278,6 +278,20 @@ int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
 	u64 mask, step, la;
 
 	domus_stat_inc(v->dom, DOMUS_STAT_IO);
+	if (!string && v->dom->pers && v->dom->pers->pio) {
+		u32 val = 0;
+
+		domus_arch->get_regs(v, &r);
+		if (!in)
+			val = r.rax;
+		if (v->dom->pers->pio(v, port, size, in, &val)) {
+			if (in)
+				r.rax = domus_reg_update(r.rax, val, size);
+			r.rip = next_rip;
+			domus_arch->set_regs(v, &r);
+			return 1;
+		}
+	}
 	run->exit_reason = DOMUS_EXIT_IO;
 	memset(&run->io, 0, sizeof(run->io));
 	run->io.port = port;
@@ -400,6 +414,8 @@ int domus_handle_hlt(struct domus_vcpu *v)
 		v->run->exit_reason = DOMUS_EXIT_HLT;
 		return 0;
 	}
+	if (v->dom->pers && v->dom->pers->sync_events)
+		v->dom->pers->sync_events(v);
 	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
 	wait_event_interruptible(v->wq, domus_vcpu_wakeup(v));
 	v->srcu_idx = srcu_read_lock(&v->dom->srcu);
@@ -467,6 +483,8 @@ void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 		out[0] = out[1] = out[2] = out[3] = 0;
 		break;
 	}
+	if (v->dom->pers && v->dom->pers->cpuid_post)
+		v->dom->pers->cpuid_post(v, fn, idx, out);
 }
 
 int domus_complete_pending(struct domus_vcpu *v)

@@ -173,7 +173,8 @@ int svm_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 	struct svm_vmcb_save *s = &sv->vmcb->save;
 
 	switch (index) {
-	case MSR_EFER:			*data = sv->efer; break;
+	/* the VMCB copy: the CPU sets LMA itself when the guest enables paging */
+	case MSR_EFER:			*data = s->efer & ~EFER_SVME; break;
 	case MSR_IA32_TSC:		*data = rdtsc() + sv->vmcb->ctrl.tsc_offset; break;
 	case MSR_TSC_AUX_DOMUS:		*data = sv->tsc_aux; break;
 	case MSR_IA32_APICBASE:		*data = sv->apic_base; break;
@@ -206,8 +207,8 @@ int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 			return 1;
 		if (!host) {
 			/* LMA is the CPU's; LME cannot change while paging is on */
-			data = (data & ~EFER_LMA) | (sv->efer & EFER_LMA);
-			if ((s->cr0 & X86_CR0_PG) && ((data ^ sv->efer) & EFER_LME))
+			data = (data & ~EFER_LMA) | (s->efer & EFER_LMA);
+			if ((s->cr0 & X86_CR0_PG) && ((data ^ s->efer) & EFER_LME))
 				return 1;
 		}
 		sv->efer = data;

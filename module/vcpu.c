@@ -68,6 +68,19 @@ static void domus_vcpu_kick(struct domus_vcpu *v, bool wait)
 	put_cpu();
 }
 
+void domus_vcpu_notify(struct domus_vcpu *v)
+{
+	int cpu;
+
+	wake_up_interruptible(&v->wq);
+	smp_mb();
+	cpu = READ_ONCE(v->cpu);
+	/* a reschedule IPI is safe with interrupts off; the exit follows */
+	if (atomic_read(&v->mode) == DOMUS_IN_GUEST && cpu >= 0 &&
+	    cpu != raw_smp_processor_id())
+		smp_send_reschedule(cpu);
+}
+
 /* Caller holds dom->lock (the vCPU table is stable). */
 void domus_vcpu_kick_all(struct domus_domain *dom, bool wait)
 {
@@ -99,6 +112,8 @@ static long domus_vcpu_run(struct domus_vcpu *v)
 				break;
 			}
 			cond_resched();
+			if (v->dom->pers && v->dom->pers->sync_events)
+				v->dom->pers->sync_events(v);
 			ret = domus_arch->vcpu_run(v);
 			if (ret <= 0)
 				break;

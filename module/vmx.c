@@ -1,18 +1,138 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Intel VT-x (VMX) backend.
+ * Intel VT-x (VMX) backend: capability checks, per-CPU VMXON, the VMCS
+ * of each vCPU (loaded on whichever CPU runs it), guest entry.  Register
+ * state and events are in vmx_state.c, exit handlers in vmx_exit.c.
+ *
+ * Intercepts deny by default as on AMD: every I/O port and every MSR
+ * outside a short pass-through list exits; VMX instructions in the guest
+ * raise #UD.
+ *
+ * A VMCS can only be accessed on the CPU where it is current.  Every
+ * access goes through vmx_vcpu_load() with preemption disabled: if the
+ * VMCS is current on another CPU it is VMCLEARed there (IPI) and loaded
+ * here, with the host-state fields that differ between CPUs rewritten.
  */
 #define pr_fmt(fmt) "domus: " fmt
 
 #include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/hw_breakpoint.h>
+#include <asm/cpu_entry_area.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/io.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/segment.h>
+#include <asm/tlbflush.h>
 #include "domus.h"
 #include "vmx.h"
+
+struct vmx_config vmx_cfg;
+
+/* --- capabilities ------------------------------------------------------------ */
+
+/*
+ * Fit @want (required) and @opt (used if available) into a control
+ * field's capability MSR: low half = bits that must be 1, high half =
+ * bits that may be 1.  Returns false if a required bit is not allowed.
+ */
+static bool vmx_adjust(u32 msr, u32 want, u32 opt, u32 *out)
+{
+	u64 cap;
+	u32 must, may;
+
+	if (domus_rdmsr_safe(msr, &cap))
+		return false;
+	must = cap;
+	may = cap >> 32;
+	if (want & ~may)
+		return false;
+	*out = (want | (opt & may) | must) & may;
+	return true;
+}
+
+static int vmx_setup_config(void)
+{
+	struct vmx_config *c = &vmx_cfg;
+	bool true_ctls;
+	u64 misc;
+
+	if (domus_rdmsr_safe(MSR_VMX_BASIC, &c->basic))
+		return -ENODEV;
+	c->revision = c->basic & VMX_BASIC_REVISION_MASK;
+	if (((c->basic >> VMX_BASIC_SIZE_SHIFT) & 0x1fff) > PAGE_SIZE ||
+	    (c->basic & VMX_BASIC_32BIT_ADDR) ||
+	    ((c->basic >> VMX_BASIC_MEMTYPE_SHIFT) & 0xf) != 6) {
+		pr_err("cannot load: this CPU's VMCS layout (IA32_VMX_BASIC 0x%llx) is not supported\n",
+		       c->basic);
+		return -ENODEV;
+	}
+	true_ctls = c->basic & VMX_BASIC_TRUE_CAPS;
+	if (!vmx_adjust(true_ctls ? MSR_VMX_TRUE_PINBASED_CTLS : MSR_VMX_PINBASED_CTLS,
+			VMX_PIN_EXT_INTR | VMX_PIN_NMI | VMX_PIN_VIRTUAL_NMIS, 0, &c->pin)) {
+		pr_err("cannot load: this CPU's VT-x lacks external-interrupt/NMI exiting or virtual NMIs, which domus requires\n");
+		return -ENODEV;
+	}
+	if (!vmx_adjust(true_ctls ? MSR_VMX_TRUE_PROCBASED_CTLS : MSR_VMX_PROCBASED_CTLS,
+			VMX_PROC_HLT | VMX_PROC_TSC_OFFSET | VMX_PROC_CR8_LOAD |
+			VMX_PROC_CR8_STORE | VMX_PROC_MOV_DR | VMX_PROC_IO_BITMAPS |
+			VMX_PROC_MSR_BITMAPS | VMX_PROC_MWAIT | VMX_PROC_MONITOR |
+			VMX_PROC_SECONDARY, 0, &c->proc) ||
+	    !vmx_adjust(MSR_VMX_PROCBASED_CTLS2, VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED,
+			VMX_PROC2_VPID | VMX_PROC2_RDTSCP | VMX_PROC2_INVPCID, &c->proc2)) {
+		pr_err("cannot load: this CPU's VT-x lacks a control domus requires (I/O and MSR bitmaps, EPT, unrestricted guest); use a CPU with EPT and unrestricted guest (Westmere or later)\n");
+		return -ENODEV;
+	}
+	if (!vmx_adjust(true_ctls ? MSR_VMX_TRUE_EXIT_CTLS : MSR_VMX_EXIT_CTLS,
+			VMX_EXIT_HOST_64 | VMX_EXIT_SAVE_DEBUG | VMX_EXIT_SAVE_PAT |
+			VMX_EXIT_LOAD_PAT | VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER,
+			0, &c->exit) ||
+	    !vmx_adjust(true_ctls ? MSR_VMX_TRUE_ENTRY_CTLS : MSR_VMX_ENTRY_CTLS,
+			VMX_ENTRY_LOAD_DEBUG | VMX_ENTRY_LOAD_PAT | VMX_ENTRY_LOAD_EFER,
+			0, &c->entry)) {
+		pr_err("cannot load: this CPU's VT-x cannot switch EFER and PAT at VM entry and exit, which domus requires\n");
+		return -ENODEV;
+	}
+	c->exit &= ~VMX_EXIT_ACK_INTR;	/* the host takes interrupts itself */
+	c->entry &= ~VMX_ENTRY_IA32E;	/* set per vCPU from EFER.LMA */
+
+	if (domus_rdmsr_safe(MSR_VMX_EPT_VPID_CAP, &c->ept_cap) ||
+	    !(c->ept_cap & VMX_EPT_INVEPT) ||
+	    !(c->ept_cap & (VMX_EPT_INVEPT_SINGLE | VMX_EPT_INVEPT_ALL))) {
+		pr_err("cannot load: this CPU's EPT has no INVEPT, which domus requires\n");
+		return -ENODEV;
+	}
+	if ((c->proc2 & VMX_PROC2_VPID) &&
+	    (!(c->ept_cap & VMX_VPID_INVVPID) ||
+	     !(c->ept_cap & (VMX_VPID_INVVPID_SINGLE | VMX_VPID_INVVPID_ALL))))
+		c->proc2 &= ~VMX_PROC2_VPID;	/* VPIDs we could not flush */
+
+	if (domus_rdmsr_safe(MSR_VMX_CR0_FIXED0, &c->cr0_fixed0) ||
+	    domus_rdmsr_safe(MSR_VMX_CR0_FIXED1, &c->cr0_fixed1) ||
+	    domus_rdmsr_safe(MSR_VMX_CR4_FIXED0, &c->cr4_fixed0) ||
+	    domus_rdmsr_safe(MSR_VMX_CR4_FIXED1, &c->cr4_fixed1) ||
+	    domus_rdmsr_safe(MSR_VMX_MISC, &misc))
+		return -ENODEV;
+	/* unrestricted guest: PE and PG are the guest's own */
+	c->cr0_fixed0 &= ~(u64)(X86_CR0_PE | X86_CR0_PG);
+	c->cr0_mask = (c->cr0_fixed0 | ~c->cr0_fixed1) & 0xffffffffULL;
+	c->cr4_mask = (c->cr4_fixed0 | ~c->cr4_fixed1 | X86_CR4_VMXE | X86_CR4_SMXE) &
+		      0xffffffffULL;
+	return 0;
+}
 
 static int vmx_probe(struct domus_hw *hw)
 {
 	u64 fc, procbased, procbased2, ept_cap;
 	u32 allowed2;
+	int ret;
 
 	if (!(cpuid_ecx(1) & VMX_CPUID1_ECX_VMX)) {
 		pr_err("cannot load: this CPU has no VMX (VT-x) in CPUID; use a CPU with VT-x, or give the virtual CPU the vmx flag\n");
@@ -32,7 +152,10 @@ static int vmx_probe(struct domus_hw *hw)
 		pr_err("cannot load: this CPU's VT-x has no usable EPT (extended page tables), which domus requires; use a CPU with EPT\n");
 		return -ENODEV;
 	}
-	allowed2 = procbased2 >> 32;
+	ret = vmx_setup_config();
+	if (ret)
+		return ret;
+	allowed2 = vmx_cfg.proc2;
 
 	hw->vendor = DOMUS_VENDOR_VMX;
 	hw->paging = DOMUS_PAGING_EPT;
@@ -50,7 +173,642 @@ static int vmx_probe(struct domus_hw *hw)
 	return 0;
 }
 
+/* --- per-CPU state ----------------------------------------------------------- */
+
+struct vmx_cpu {
+	void *vmxon;
+	struct vmx_vcpu *current_vmcs;	/* the VMCS VMPTRLDed here */
+	struct list_head loaded;	/* VMCSs active (not VMCLEARed) here */
+	u64 host_efer, host_pat;
+	u64 host_sysenter_cs, host_sysenter_esp, host_sysenter_eip;
+	u64 host_star, host_lstar, host_sfmask;
+	u64 host_tsc_aux;
+};
+
+static DEFINE_PER_CPU(struct vmx_cpu *, vmx_cpus);
+static void *vmx_msr_bitmap;
+static void *vmx_io_bitmap;
+
+/* VPIDs in use (0 is the host's). */
+static DEFINE_SPINLOCK(vmx_vpid_lock);
+static unsigned long vmx_vpids[65536 / BITS_PER_LONG];
+
+static void vmx_free_cpus(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct vmx_cpu *vc = per_cpu(vmx_cpus, cpu);
+
+		if (!vc)
+			continue;
+		free_page((unsigned long)vc->vmxon);
+		kfree(vc);
+		per_cpu(vmx_cpus, cpu) = NULL;
+	}
+}
+
+/*
+ * MSRs the guest reads and writes directly.  FS/GS base and SYSENTER_*
+ * are VMCS guest-state fields; STAR, LSTAR, SFMASK and KERNEL_GS_BASE are
+ * not switched by VMX, so vcpu_run swaps them around each entry.  CSTAR
+ * is not listed: Intel CPUs never use it, so it is plainly emulated.
+ */
+static const u32 vmx_passthrough_msrs[] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+	MSR_STAR, MSR_LSTAR, MSR_SYSCALL_MASK,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+};
+
+static void vmx_msr_allow(u8 *bm, u32 msr)
+{
+	u32 base;
+
+	if (msr <= 0x1fff) {
+		base = 0;
+	} else if (msr >= 0xc0000000 && msr <= 0xc0001fff) {
+		base = 0x400;
+		msr -= 0xc0000000;
+	} else {
+		return;
+	}
+	/* read bitmap at base, write bitmap 2 KiB above it */
+	bm[base + msr / 8] &= ~(1u << (msr % 8));
+	bm[0x800 + base + msr / 8] &= ~(1u << (msr % 8));
+}
+
+static int vmx_hw_setup(void)
+{
+	unsigned int i;
+	int cpu;
+
+	vmx_msr_bitmap = (void *)__get_free_page(GFP_KERNEL);
+	vmx_io_bitmap = (void *)__get_free_pages(GFP_KERNEL, get_order(VMX_IO_BITMAP_SIZE));
+	if (!vmx_msr_bitmap || !vmx_io_bitmap)
+		goto fail;
+	memset(vmx_msr_bitmap, 0xff, VMX_MSR_BITMAP_SIZE);
+	memset(vmx_io_bitmap, 0xff, VMX_IO_BITMAP_SIZE);
+	for (i = 0; i < ARRAY_SIZE(vmx_passthrough_msrs); i++)
+		vmx_msr_allow(vmx_msr_bitmap, vmx_passthrough_msrs[i]);
+
+	for_each_possible_cpu(cpu) {
+		struct vmx_cpu *vc = kzalloc_node(sizeof(*vc), GFP_KERNEL, cpu_to_node(cpu));
+		struct page *pg;
+
+		if (!vc)
+			goto fail;
+		per_cpu(vmx_cpus, cpu) = vc;
+		INIT_LIST_HEAD(&vc->loaded);
+		pg = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
+		if (!pg)
+			goto fail;
+		vc->vmxon = page_address(pg);
+		*(u32 *)vc->vmxon = vmx_cfg.revision;
+	}
+	return 0;
+fail:
+	vmx_free_cpus();
+	free_page((unsigned long)vmx_msr_bitmap);
+	free_pages((unsigned long)vmx_io_bitmap, get_order(VMX_IO_BITMAP_SIZE));
+	vmx_msr_bitmap = vmx_io_bitmap = NULL;
+	return -ENOMEM;
+}
+
+static void vmx_hw_teardown(void)
+{
+	vmx_free_cpus();
+	free_page((unsigned long)vmx_msr_bitmap);
+	free_pages((unsigned long)vmx_io_bitmap, get_order(VMX_IO_BITMAP_SIZE));
+	vmx_msr_bitmap = vmx_io_bitmap = NULL;
+}
+
+static void vmx_invept(unsigned long type, u64 eptp)
+{
+	struct { u64 eptp, rsvd; } desc = { eptp, 0 };
+
+	asm volatile("invept %0, %1" : : "m" (desc), "r" (type) : "cc", "memory");
+}
+
+/* Drop every guest-physical and combined mapping tagged with @eptp. */
+static void vmx_flush_ept(u64 eptp)
+{
+	if (vmx_cfg.ept_cap & VMX_EPT_INVEPT_SINGLE)
+		vmx_invept(VMX_INVEPT_SINGLE, eptp);
+	else
+		vmx_invept(VMX_INVEPT_ALL, 0);
+}
+
+static void vmx_vmclear(u64 pa)
+{
+	asm volatile("vmclear %0" : : "m" (pa) : "cc", "memory");
+}
+
+static int vmx_cpu_enable(void)
+{
+	struct vmx_cpu *vc = this_cpu_read(vmx_cpus);
+	u64 fc, pa;
+	bool fail;
+
+	if (cr4_read_shadow() & X86_CR4_VMXE)
+		return -EBUSY;	/* someone else's (kvm_intel with a VM) */
+	if (!vc)
+		return -ENOMEM;
+	rdmsrl(MSR_VMX_FEATURE_CONTROL, fc);
+	if (!(fc & VMX_FC_LOCKED)) {
+		fc |= VMX_FC_LOCKED | VMX_FC_VMXON_OUTSIDE_SMX;
+		wrmsrl(MSR_VMX_FEATURE_CONTROL, fc);
+	}
+	if (!(fc & VMX_FC_VMXON_OUTSIDE_SMX))
+		return -EPERM;
+	cr4_set_bits(X86_CR4_VMXE);
+	pa = __pa(vc->vmxon);
+	asm volatile("vmxon %1\n\t"
+		     "setna %0" : "=qm" (fail) : "m" (pa) : "cc", "memory");
+	if (fail) {
+		cr4_clear_bits(X86_CR4_VMXE);
+		return -EIO;
+	}
+	vc->current_vmcs = NULL;
+	rdmsrl(MSR_EFER, vc->host_efer);
+	rdmsrl(MSR_IA32_CR_PAT, vc->host_pat);
+	rdmsrl(MSR_IA32_SYSENTER_CS, vc->host_sysenter_cs);
+	rdmsrl(MSR_IA32_SYSENTER_ESP, vc->host_sysenter_esp);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, vc->host_sysenter_eip);
+	rdmsrl(MSR_STAR, vc->host_star);
+	rdmsrl(MSR_LSTAR, vc->host_lstar);
+	rdmsrl(MSR_SYSCALL_MASK, vc->host_sfmask);
+	if (domus_rdmsr_safe(MSR_TSC_AUX, &vc->host_tsc_aux))
+		vc->host_tsc_aux = 0;
+	vmx_invept(VMX_INVEPT_ALL, 0);	/* nothing stale from before */
+	return 0;
+}
+
+static void vmx_cpu_disable(void)
+{
+	struct vmx_cpu *vc = this_cpu_read(vmx_cpus);
+	struct vmx_vcpu *vx, *tmp;
+
+	if (!(cr4_read_shadow() & X86_CR4_VMXE))
+		return;
+	if (vc) {
+		list_for_each_entry_safe(vx, tmp, &vc->loaded, loaded_link) {
+			vmx_vmclear(vx->vmcs_pa);
+			list_del_init(&vx->loaded_link);
+			vx->launched = false;
+			WRITE_ONCE(vx->cpu, -1);
+		}
+		vc->current_vmcs = NULL;
+	}
+	asm volatile("vmxoff" ::: "cc", "memory");
+	cr4_clear_bits(X86_CR4_VMXE);
+}
+
+static u64 vmx_gpt_leaf_bits(bool writable, bool large)
+{
+	return VMX_EPT_R | VMX_EPT_X | VMX_EPT_MT_WB | VMX_EPT_IPAT | VMX_EPT_A |
+	       (writable ? VMX_EPT_W | VMX_EPT_D : 0);
+}
+
+/* --- loading a VMCS ---------------------------------------------------------- */
+
+/* IPI: VMCLEAR @info's VMCS on the CPU it is active on. */
+static void vmx_clear_remote(void *info)
+{
+	struct vmx_vcpu *vx = info;
+	struct vmx_cpu *vc = this_cpu_read(vmx_cpus);
+
+	if (READ_ONCE(vx->cpu) != smp_processor_id())
+		return;		/* the CPU went offline and cleared it meanwhile */
+	vmx_vmclear(vx->vmcs_pa);
+	list_del_init(&vx->loaded_link);
+	if (vc && vc->current_vmcs == vx)
+		vc->current_vmcs = NULL;
+	vx->launched = false;
+	/* the VMCS data is in memory before another CPU loads it */
+	smp_wmb();
+	WRITE_ONCE(vx->cpu, -1);
+}
+
+static void vmx_clear_vmcs(struct vmx_vcpu *vx)
+{
+	int cpu = READ_ONCE(vx->cpu);
+
+	if (cpu >= 0)
+		smp_call_function_single(cpu, vmx_clear_remote, vx, 1);
+}
+
+/* Host state that differs between CPUs. */
+static void vmx_load_host_cpu(struct vmx_cpu *vc, int cpu)
+{
+	struct desc_ptr dt;
+	u64 gs;
+
+	vmcs_write(VMCS_HOST_TR_BASE, (unsigned long)&get_cpu_entry_area(cpu)->tss.x86_tss);
+	native_store_gdt(&dt);
+	vmcs_write(VMCS_HOST_GDTR_BASE, dt.address);
+	store_idt(&dt);
+	vmcs_write(VMCS_HOST_IDTR_BASE, dt.address);
+	rdmsrl(MSR_GS_BASE, gs);
+	vmcs_write(VMCS_HOST_GS_BASE, gs);
+	vmcs_write(VMCS_HOST_SYSENTER_CS, vc->host_sysenter_cs);
+	vmcs_write(VMCS_HOST_SYSENTER_ESP, vc->host_sysenter_esp);
+	vmcs_write(VMCS_HOST_SYSENTER_EIP, vc->host_sysenter_eip);
+	vmcs_write(VMCS_HOST_EFER, vc->host_efer);
+	vmcs_write(VMCS_HOST_PAT, vc->host_pat);
+}
+
+void vmx_vcpu_load(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	struct vmx_cpu *vc = this_cpu_read(vmx_cpus);
+	int cpu = smp_processor_id();
+
+	if (likely(vc->current_vmcs == vx))
+		return;
+	if (READ_ONCE(vx->cpu) != cpu) {
+		vmx_clear_vmcs(vx);
+		smp_rmb();
+		local_irq_disable();
+		list_add(&vx->loaded_link, &vc->loaded);
+		WRITE_ONCE(vx->cpu, cpu);
+		local_irq_enable();
+		vx->flush = true;	/* this CPU may hold stale mappings for our VPID */
+		asm volatile("vmptrld %0" : : "m" (vx->vmcs_pa) : "cc", "memory");
+		vmx_load_host_cpu(vc, cpu);
+	} else {
+		asm volatile("vmptrld %0" : : "m" (vx->vmcs_pa) : "cc", "memory");
+	}
+	vc->current_vmcs = vx;
+}
+
+/* --- vCPU creation and architectural reset --------------------------------- */
+
+static void vmx_setup_vmcs(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	struct desc_ptr dt;
+
+	vmcs_write(VMCS_PIN_CTLS, vmx_cfg.pin);
+	vx->proc = vmx_cfg.proc;
+	vmcs_write(VMCS_PROC_CTLS, vx->proc);
+	vmcs_write(VMCS_PROC_CTLS2, vmx_cfg.proc2);
+	vmcs_write(VMCS_EXIT_CTLS, vmx_cfg.exit);
+	vmcs_write(VMCS_ENTRY_CTLS, vmx_cfg.entry);
+	/* #DB and #AC: a guest could otherwise loop in delivery forever */
+	vmcs_write(VMCS_EXCEPTION_BITMAP, BIT(DOMUS_DB_VECTOR) | BIT(DOMUS_AC_VECTOR));
+	vmcs_write(VMCS_PF_ERR_MASK, 0);
+	vmcs_write(VMCS_PF_ERR_MATCH, 0);
+	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	vmcs_write(VMCS_IO_BITMAP_A, __pa(vmx_io_bitmap));
+	vmcs_write(VMCS_IO_BITMAP_B, __pa(vmx_io_bitmap) + PAGE_SIZE);
+	vmcs_write(VMCS_MSR_BITMAP, __pa(vmx_msr_bitmap));
+	vmcs_write(VMCS_EPTP, vx->eptp);
+	if (vmx_cfg.proc2 & VMX_PROC2_VPID)
+		vmcs_write(VMCS_VPID, vx->vpid);
+	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
+	vmcs_write(VMCS_CR0_MASK, vmx_cfg.cr0_mask);
+	vmcs_write(VMCS_CR4_MASK, vmx_cfg.cr4_mask);
+	vmcs_write(VMCS_TSC_OFFSET, -rdtsc());
+
+	/* host state that is the same on every CPU */
+	vmcs_write(VMCS_HOST_CR0, read_cr0());
+	vmcs_write(VMCS_HOST_CS_SEL, __KERNEL_CS);
+	vmcs_write(VMCS_HOST_SS_SEL, __KERNEL_DS);
+	vmcs_write(VMCS_HOST_DS_SEL, 0);
+	vmcs_write(VMCS_HOST_ES_SEL, 0);
+	vmcs_write(VMCS_HOST_TR_SEL, GDT_ENTRY_TSS * 8);
+	vmcs_write(VMCS_HOST_RIP, (unsigned long)domus_vmx_exit_rip);
+	store_idt(&dt);
+	vmcs_write(VMCS_HOST_IDTR_BASE, dt.address);
+	vx->host_cr3 = vx->host_cr4 = vx->host_fs_base = ~0ULL;
+	vx->host_fs_sel = vx->host_gs_sel = 0xffff;
+
+	vmx_reset_state(v);
+}
+
+static u16 vmx_alloc_vpid(void)
+{
+	unsigned long id;
+
+	if (!(vmx_cfg.proc2 & VMX_PROC2_VPID))
+		return 0;
+	spin_lock(&vmx_vpid_lock);
+	id = find_next_zero_bit(vmx_vpids, 65536, 1);
+	if (id < 65536)
+		__set_bit(id, vmx_vpids);
+	spin_unlock(&vmx_vpid_lock);
+	return id < 65536 ? id : 0;
+}
+
+static void vmx_free_vpid(u16 vpid)
+{
+	if (!vpid)
+		return;
+	spin_lock(&vmx_vpid_lock);
+	__clear_bit(vpid, vmx_vpids);
+	spin_unlock(&vmx_vpid_lock);
+}
+
+static int vmx_vcpu_create(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = kzalloc(sizeof(*vx), GFP_KERNEL_ACCOUNT);
+	struct page *pg;
+
+	if (!vx)
+		return -ENOMEM;
+	pg = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!pg) {
+		kfree(vx);
+		return -ENOMEM;
+	}
+	vx->v = v;
+	vx->vmcs = page_address(pg);
+	vx->vmcs_pa = page_to_phys(pg);
+	*(u32 *)vx->vmcs = vmx_cfg.revision;
+	INIT_LIST_HEAD(&vx->loaded_link);
+	vx->cpu = -1;
+	vx->vpid = vmx_alloc_vpid();
+	if ((vmx_cfg.proc2 & VMX_PROC2_VPID) && !vx->vpid) {
+		__free_page(pg);
+		kfree(vx);
+		return -EBUSY;	/* all 65535 VPIDs in use */
+	}
+	vx->eptp = __pa(v->dom->gpt.root) | VMX_EPTP_WB | VMX_EPTP_WALK4 |
+		   ((vmx_cfg.ept_cap & VMX_EPT_AD) ? VMX_EPTP_AD : 0);
+	v->arch = vx;
+
+	preempt_disable();
+	/* a new VMCS must be VMCLEARed once before its first VMPTRLD */
+	vmx_vmclear(vx->vmcs_pa);
+	vmx_vcpu_load(v);
+	vmx_setup_vmcs(v);
+	preempt_enable();
+	return 0;
+}
+
+static void vmx_vcpu_free(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+
+	vmx_clear_vmcs(vx);
+	vmx_free_vpid(vx->vpid);
+	free_page((unsigned long)vx->vmcs);
+	kfree(vx);
+	v->arch = NULL;
+}
+
+void vmx_set_proc(struct vmx_vcpu *vx, u32 proc)
+{
+	if (proc != vx->proc) {
+		vx->proc = proc;
+		vmcs_write(VMCS_PROC_CTLS, proc);
+	}
+}
+
+/* --- entering the guest ------------------------------------------------------- */
+
+/* Host state that changes per thread or over time; written only when it changed. */
+static void vmx_load_host_thread(struct vmx_vcpu *vx, u16 fs_sel, u16 gs_sel)
+{
+	u64 cr3 = __read_cr3(), cr4 = cr4_read_shadow(), fs_base;
+
+	if (unlikely(cr3 != vx->host_cr3)) {
+		vmcs_write(VMCS_HOST_CR3, cr3);
+		vx->host_cr3 = cr3;
+	}
+	if (unlikely(cr4 != vx->host_cr4)) {
+		vmcs_write(VMCS_HOST_CR4, cr4);
+		vx->host_cr4 = cr4;
+	}
+	rdmsrl(MSR_FS_BASE, fs_base);
+	if (unlikely(fs_base != vx->host_fs_base)) {
+		vmcs_write(VMCS_HOST_FS_BASE, fs_base);
+		vx->host_fs_base = fs_base;
+	}
+	/* the exit may only load selectors with RPL and TI clear */
+	fs_sel = (fs_sel & 7) ? 0 : fs_sel;
+	gs_sel = (gs_sel & 7) ? 0 : gs_sel;
+	if (unlikely(fs_sel != vx->host_fs_sel)) {
+		vmcs_write(VMCS_HOST_FS_SEL, fs_sel);
+		vx->host_fs_sel = fs_sel;
+	}
+	if (unlikely(gs_sel != vx->host_gs_sel)) {
+		vmcs_write(VMCS_HOST_GS_SEL, gs_sel);
+		vx->host_gs_sel = gs_sel;
+	}
+}
+
+static inline void vmx_swap_msr(u32 msr, u64 load, u64 cur)
+{
+	if (load != cur)
+		wrmsrl(msr, load);
+}
+
+static void vmx_read_exit_info(struct vmx_vcpu *vx)
+{
+	vx->exit_reason = vmcs_read(VMCS_EXIT_REASON);
+	vx->exit_qual = vmcs_read(VMCS_EXIT_QUAL);
+	vx->exit_intr_info = vmcs_read(VMCS_EXIT_INTR_INFO);
+	vx->exit_len = vmcs_read(VMCS_EXIT_INSN_LEN);
+}
+
+static int vmx_vcpu_run(struct domus_vcpu *v)
+	__must_hold(&v->dom->srcu)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	struct domus_domain *dom = v->dom;
+	u64 host_xcr0 = 0, host_kgs, host_debugctl, tlb_gen, msr;
+	u16 ds_sel, es_sel, fs_sel, gs_sel, ldt_sel;
+	bool swap_xcr0, swap_aux;
+	u32 idt_info = 0, idt_err = 0;
+	struct vmx_cpu *vc;
+	int cpu, fail;
+
+	preempt_disable();
+	vmx_vcpu_load(v);
+	cpu = smp_processor_id();
+	vc = this_cpu_read(vmx_cpus);
+	WRITE_ONCE(v->cpu, cpu);
+
+	local_irq_disable();
+	atomic_set(&v->mode, DOMUS_IN_GUEST);
+	smp_mb();
+
+	tlb_gen = atomic64_read(&dom->tlb_gen);
+	if (tlb_gen != v->tlb_gen) {
+		v->tlb_gen = tlb_gen;
+		vx->flush = true;
+	}
+	if (vx->flush) {
+		/* combined mappings of every VPID with this EPTP */
+		vmx_flush_ept(vx->eptp);
+		vx->flush = false;
+	}
+
+	if (!vmx_inject_events(v)) {
+		atomic_set(&v->mode, DOMUS_OUTSIDE_GUEST);
+		local_irq_enable();
+		preempt_enable();
+		v->run->exit_reason = DOMUS_EXIT_IRQ_WINDOW;
+		return 0;
+	}
+
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	swap_xcr0 = (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE) &&
+		    (host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK)) != v->xcr0;
+	if (swap_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+	swap_aux = boot_cpu_has(X86_FEATURE_RDTSCP) && vx->tsc_aux != vc->host_tsc_aux;
+	if (swap_aux)
+		wrmsrl(MSR_TSC_AUX, vx->tsc_aux);
+	if (vx->dr_owned) {
+		set_debugreg(vx->dr[0], 0);
+		set_debugreg(vx->dr[1], 1);
+		set_debugreg(vx->dr[2], 2);
+		set_debugreg(vx->dr[3], 3);
+		set_debugreg(vx->dr6, 6);
+	}
+	host_debugctl = get_debugctlmsr();
+
+	/* segment and syscall state VMX does not switch */
+	savesegment(ds, ds_sel);
+	savesegment(es, es_sel);
+	savesegment(fs, fs_sel);
+	savesegment(gs, gs_sel);
+	asm volatile("sldt %0" : "=g" (ldt_sel));
+	vmx_load_host_thread(vx, fs_sel, gs_sel);
+	rdmsrl(MSR_KERNEL_GS_BASE, host_kgs);
+	vmx_swap_msr(MSR_KERNEL_GS_BASE, vx->kernel_gs_base, host_kgs);
+	vmx_swap_msr(MSR_STAR, vx->star, vc->host_star);
+	vmx_swap_msr(MSR_LSTAR, vx->lstar, vc->host_lstar);
+	vmx_swap_msr(MSR_SYSCALL_MASK, vx->sfmask, vc->host_sfmask);
+
+	if (native_read_cr2() != vx->cr2)
+		native_write_cr2(vx->cr2);
+
+	srcu_read_unlock(&dom->srcu, v->srcu_idx);
+	fail = domus_vmx_enter(v->regs, vx->launched);
+	vx->cr2 = native_read_cr2();
+
+	rdmsrl(MSR_KERNEL_GS_BASE, msr);
+	vx->kernel_gs_base = msr;
+	vmx_swap_msr(MSR_KERNEL_GS_BASE, host_kgs, msr);
+	rdmsrl(MSR_STAR, msr);
+	vx->star = msr;
+	vmx_swap_msr(MSR_STAR, vc->host_star, msr);
+	rdmsrl(MSR_LSTAR, msr);
+	vx->lstar = msr;
+	vmx_swap_msr(MSR_LSTAR, vc->host_lstar, msr);
+	rdmsrl(MSR_SYSCALL_MASK, msr);
+	vx->sfmask = msr;
+	vmx_swap_msr(MSR_SYSCALL_MASK, vc->host_sfmask, msr);
+
+	/* the exit left LDTR null, the GDT and TSS limits at their minimum */
+	if (unlikely(ldt_sel))
+		asm volatile("lldt %0" : : "rm" (ldt_sel));
+	if (unlikely(fs_sel & 7))
+		loadsegment(fs, fs_sel);
+	if (unlikely(gs_sel & 7))
+		load_gs_index(gs_sel);
+	if (unlikely(ds_sel | es_sel)) {
+		loadsegment(ds, ds_sel);
+		loadsegment(es, es_sel);
+	}
+	load_fixmap_gdt(cpu);
+	invalidate_tss_limit();
+	if (host_debugctl)
+		update_debugctlmsr(host_debugctl);
+
+	if (!fail) {
+		vmx_read_exit_info(vx);
+		/* the host's NMI arrived in guest mode: run the host's handler */
+		if ((u16)vx->exit_reason == VMX_EXIT_EXC_NMI &&
+		    (vx->exit_intr_info & (VMX_II_VALID | VMX_II_TYPE_MASK)) ==
+		    (VMX_II_VALID | VMX_II_TYPE_NMI))
+			asm volatile("int $2");
+	}
+
+	if (vx->dr_owned) {
+		get_debugreg(vx->dr[0], 0);
+		get_debugreg(vx->dr[1], 1);
+		get_debugreg(vx->dr[2], 2);
+		get_debugreg(vx->dr[3], 3);
+		get_debugreg(vx->dr6, 6);
+		hw_breakpoint_restore();
+	} else if (hw_breakpoint_active()) {
+		hw_breakpoint_restore();	/* the exit cleared DR7 */
+	}
+	if (swap_aux)
+		wrmsrl(MSR_TSC_AUX, vc->host_tsc_aux);
+	if (swap_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+	if (!fail) {
+		idt_info = vmcs_read(VMCS_IDT_VECTORING_INFO);
+		if (idt_info & VMX_II_ERR_VALID)
+			idt_err = vmcs_read(VMCS_IDT_VECTORING_ERROR);
+	}
+	atomic_set(&v->mode, DOMUS_OUTSIDE_GUEST);
+	local_irq_enable();
+	preempt_enable();
+	v->srcu_idx = srcu_read_lock(&dom->srcu);
+
+	if (fail) {
+		u32 err;
+
+		vmx_get(v);
+		err = vmcs_read(VMCS_INSN_ERROR);
+		vmx_put();
+		/* our idea of the launch state was wrong: enter the other way */
+		if (err == VMX_ERR_VMRESUME_NOT_LAUNCHED && vx->launched) {
+			vx->launched = false;
+			return 1;
+		}
+		if (err == VMX_ERR_VMLAUNCH_NOT_CLEAR && !vx->launched) {
+			vx->launched = true;
+			return 1;
+		}
+		v->run->exit_reason = DOMUS_EXIT_FAIL_ENTRY;
+		v->run->fail_entry.hw_reason = ~0ULL;	/* VMLAUNCH/VMRESUME failed */
+		v->run->fail_entry.hw_info = err;
+		return 0;
+	}
+	vx->launched = true;
+	vmx_save_reinject(v, idt_info, idt_err);
+	if (vx->exit_reason & VMX_EXIT_ENTRY_FAILED) {
+		v->run->exit_reason = DOMUS_EXIT_FAIL_ENTRY;
+		v->run->fail_entry.hw_reason = vx->exit_reason;
+		v->run->fail_entry.hw_info = vx->exit_qual;
+		return 0;
+	}
+	return vmx_handle_exit(v);
+}
+
 const struct domus_arch_ops domus_vmx_ops = {
-	.name	= "vmx",
-	.probe	= vmx_probe,
+	.name		= "vmx",
+	.probe		= vmx_probe,
+	.cpu_enable	= vmx_cpu_enable,
+	.cpu_disable	= vmx_cpu_disable,
+	.hw_setup	= vmx_hw_setup,
+	.hw_teardown	= vmx_hw_teardown,
+	.hypercall_insn	= { 0x0f, 0x01, 0xc1 },	/* VMCALL */
+	.gpt_leaf_bits	= vmx_gpt_leaf_bits,
+	.gpt_table_bits	= VMX_EPT_R | VMX_EPT_W | VMX_EPT_X | VMX_EPT_A,
+	.vcpu_create	= vmx_vcpu_create,
+	.vcpu_free	= vmx_vcpu_free,
+	.vcpu_run	= vmx_vcpu_run,
+	.get_regs	= vmx_get_regs,
+	.set_regs	= vmx_set_regs,
+	.get_sregs	= vmx_get_sregs,
+	.set_sregs	= vmx_set_sregs,
+	.get_msr	= vmx_get_msr,
+	.set_msr	= vmx_set_msr,
+	.get_events	= vmx_get_events,
+	.set_events	= vmx_set_events,
+	.get_cr4	= vmx_get_cr4,
+	.queue_exception = vmx_queue_exception,
 };

@@ -156,6 +156,23 @@ struct domus_domain_stats {
 #define DOMUS_SET_CPUID		_IOW(DOMUS_IOCTL_TYPE, 0x12, struct domus_cpuid)
 #define DOMUS_GET_STATS		_IOWR(DOMUS_IOCTL_TYPE, 0x13, struct domus_domain_stats)
 
+/*
+ * Xen domains (DOMUS_DOMAIN_XEN) only: the HVM parameters the guest reads
+ * with HVMOP_get_param.  Userspace may set HVM_PARAM_STORE_PFN (1),
+ * STORE_EVTCHN (2), CONSOLE_PFN (17) and CONSOLE_EVTCHN (18); any index
+ * below DOMUS_XEN_NR_PARAMS may be read (CALLBACK_IRQ (0) is the guest's).
+ * -ENOTTY on a plain domain, -EINVAL for other indices.
+ */
+#define DOMUS_XEN_NR_PARAMS	40
+struct domus_xen_param {
+	__u32 index;		/* HVM_PARAM_* */
+	__u32 reserved0;
+	__u64 value;
+	__u64 reserved[2];
+};
+#define DOMUS_XEN_SET_PARAM	_IOW(DOMUS_IOCTL_TYPE, 0x18, struct domus_xen_param)
+#define DOMUS_XEN_GET_PARAM	_IOWR(DOMUS_IOCTL_TYPE, 0x19, struct domus_xen_param)
+
 /* --- vCPU fd ------------------------------------------------------------ */
 
 struct domus_regs {
@@ -342,6 +359,7 @@ DOMUS_STATIC_ASSERT(sizeof(struct domus_create_vcpu) == 32, "create_vcpu size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_cpuid_entry) == 32, "cpuid_entry size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_cpuid) == 32, "cpuid size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_domain_stats) == 320, "domain_stats size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_xen_param) == 32, "xen_param size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_regs) == 144, "regs size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_segment) == 16, "segment size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_dtable) == 16, "dtable size");

@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The Xen PVH personality: what a domain created with DOMUS_DOMAIN_XEN
- * sees instead of bare hardware.  Xen CPUID leaves, and a table-driven
- * hypercall dispatcher (number -> handler); unknown hypercalls and
- * sub-ops return -ENOSYS to the guest.  Every pointer a guest passes is a
- * guest-virtual address copied through the page walker; a bad one gives
- * -EFAULT to the guest, never a host fault.
+ * sees instead of bare hardware.  This file holds the table-driven
+ * hypercall dispatcher (number -> handler; unknown hypercalls and sub-ops
+ * return -ENOSYS to the guest), the Xen CPUID leaves and the lifetime of
+ * the personality's domain and vCPU state.  The families live in their own
+ * files (version.c, memory.c, hvm.c, time.c, evtchn.c, sched.c, apic.c,
+ * msr.c).  Every pointer a guest passes is a guest-virtual address copied
+ * through the page walker; a bad one gives -EFAULT to the guest, never a
+ * host fault.
  */
 #define pr_fmt(fmt) "domus: " fmt
 
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
-#include "../domus.h"
-#include "xen_abi.h"
 #include "xen.h"
 
 /* --- guest memory by virtual address ------------------------------------ */
@@ -27,76 +29,23 @@ int domus_xen_copy_to_guest(struct domus_vcpu *v, u64 gva, const void *src, unsi
 	return domus_copy_guest_virt(v, gva, (void *)src, len, true);
 }
 
-/* --- xen_version ---------------------------------------------------------- */
-
-static long xen_version(struct domus_vcpu *v, struct domus_regs *r)
+void xen_vcpu_notify(struct domus_vcpu *v)
 {
-	u64 arg = r->rsi;
-
-	switch (r->rdi) {
-	case XENVER_version:
-		return (XEN_VERSION_MAJOR << 16) | XEN_VERSION_MINOR;
-	case XENVER_extraversion: {
-		char ev[XEN_EXTRAVERSION_LEN] = ".0-domus";
-
-		return domus_xen_copy_to_guest(v, arg, ev, sizeof(ev)) ? -XEN_EFAULT : 0;
-	}
-	case XENVER_capabilities: {
-		static const char caps[] = "hvm-3.0-x86_64 ";
-
-		return domus_xen_copy_to_guest(v, arg, caps, sizeof(caps)) ? -XEN_EFAULT : 0;
-	}
-	case XENVER_get_features: {
-		struct xen_feature_info fi;
-
-		if (domus_xen_copy_from_guest(v, &fi, arg, sizeof(fi)))
-			return -XEN_EFAULT;
-		fi.submap = fi.submap_idx ? 0 :
-			XENFEAT_writable_page_tables | XENFEAT_auto_translated_physmap |
-			XENFEAT_hvm_callback_vector | XENFEAT_hvm_safe_pvclock;
-		return domus_xen_copy_to_guest(v, arg, &fi, sizeof(fi)) ? -XEN_EFAULT : 0;
-	}
-	case XENVER_pagesize:
-		return PAGE_SIZE;
-	default:
-		return -XEN_ENOSYS;
-	}
-}
-
-/* --- console_io: the early console (earlyprintk=xen) --------------------- */
-
-/*
- * CONSOLEIO_write goes to userspace: the bytes are copied into the run
- * page's data area and the exit is DOMUS_EXIT_HYPERCALL with nr 18,
- * args[0] = CONSOLEIO_write, args[1] = the number of bytes copied.  The
- * result (the count) is preset in hypercall.ret.
- */
-static long xen_console_io(struct domus_vcpu *v, struct domus_regs *r)
-{
-	struct domus_run *run = v->run;
-	unsigned int n;
-
-	if (r->rdi != CONSOLEIO_write)
-		return -XEN_ENOSYS;
-	n = min_t(u64, r->rsi, DOMUS_RUN_DATA_SIZE);
-	if (domus_xen_copy_from_guest(v, (u8 *)run + DOMUS_RUN_DATA_OFFSET, r->rdx, n))
-		return -XEN_EFAULT;
-	run->exit_reason = DOMUS_EXIT_HYPERCALL;
-	memset(&run->hypercall, 0, sizeof(run->hypercall));
-	run->hypercall.nr = XEN_HC_console_io;
-	run->hypercall.args[0] = CONSOLEIO_write;
-	run->hypercall.args[1] = n;
-	run->hypercall.ret = n;
-	return DOMUS_XEN_TO_USER;
+	domus_vcpu_notify(v);
 }
 
 /* --- dispatch ---------------------------------------------------------------- */
 
-typedef long (*xen_hcall_fn)(struct domus_vcpu *v, struct domus_regs *r);
-
 static const xen_hcall_fn xen_hcalls[XEN_HC_MAX] = {
-	[XEN_HC_xen_version] = xen_version,
-	[XEN_HC_console_io] = xen_console_io,
+	[XEN_HC_memory_op] = xen_hc_memory_op,
+	[XEN_HC_set_timer_op] = xen_hc_set_timer_op,
+	[XEN_HC_xen_version] = xen_hc_version,
+	[XEN_HC_console_io] = xen_hc_console_io,
+	[XEN_HC_vm_assist] = xen_hc_vm_assist,
+	[XEN_HC_vcpu_op] = xen_hc_vcpu_op,
+	[XEN_HC_sched_op] = xen_hc_sched_op,
+	[XEN_HC_event_channel_op] = xen_hc_event_channel_op,
+	[XEN_HC_hvm_op] = xen_hc_hvm_op,
 };
 
 static int xen_hypercall(struct domus_vcpu *v, struct domus_regs *r)
@@ -115,6 +64,9 @@ static int xen_hypercall(struct domus_vcpu *v, struct domus_regs *r)
 		v->pend = DOMUS_PEND_HYPERCALL;
 		return 0;
 	}
+	if (ret == -XEN_ENOSYS)
+		pr_debug("xen: vcpu %u: hypercall %llu (op %llu) not implemented\n",
+			 v->id, nr, r->rdi);
 	r->rax = ret;
 	return 1;
 }
@@ -140,10 +92,18 @@ static bool xen_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 		out[0] = 1;			/* hypercall pages */
 		out[1] = XEN_HCALL_PAGE_MSR;
 		break;
+	case XEN_CPUID_BASE + 3:
+		if (idx == 0) {
+			out[0] = (xen_dom(v)->tsc_flags & XEN_PVCLOCK_TSC_STABLE) ? 1u << 1 : 0;
+			out[2] = tsc_khz;
+		} else if (idx == 2) {
+			out[0] = tsc_khz;
+		}
+		break;
 	case XEN_CPUID_BASE + 4:
 		out[0] = XEN_HVM_CPUID_VCPU_ID | XEN_HVM_CPUID_DOMID;
 		out[1] = v->id;
-		out[2] = 1;			/* domain id */
+		out[2] = XEN_DOMID;
 		break;
 	case XEN_CPUID_BASE + 5:
 		out[1] = boot_cpu_data.x86_phys_bits;
@@ -152,54 +112,119 @@ static bool xen_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 	return true;
 }
 
-/* --- MSRs: the hypercall page ------------------------------------------------- */
+/* --- port I/O ------------------------------------------------------------------ */
 
 /*
- * Writing a guest-physical page address to MSR 0x40000000 asks for a
- * hypercall page: 128 stubs of 32 bytes, stub i = "mov $i, %eax;
- * vmmcall/vmcall; ret".
+ * A PVH domU has no emulated devices.  The legacy ports Linux probes
+ * anyway (PIC, PIT and its gate at 0x61, CMOS, POST, ELCR, PCI config
+ * mechanism 1) are answered here, as Xen does: reads all-ones, writes
+ * dropped; the PIT calibration loop alone would otherwise cost ~10^5
+ * exits to userspace.  Everything else (0xE9, the loader's ACPI sleep
+ * ports, ...) goes to userspace.
  */
-static int xen_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
+static bool xen_pio(struct domus_vcpu *v, u16 port, u8 size, bool in, u32 *val)
 {
-	u8 *page;
-	int i, ret;
+	bool legacy = port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 ||
+		      (port >= 0x40 && port <= 0x43) || port == 0x61 ||
+		      port == 0x70 || port == 0x71 || port == 0x80 ||
+		      port == 0x4d0 || port == 0x4d1 || (port >= 0xcf8 && port <= 0xcff);
 
-	if (index != XEN_HCALL_PAGE_MSR)
-		return 1;
-	if (!write) {
-		*data = 0;
-		return 0;
-	}
-	if (*data & (PAGE_SIZE - 1))
-		return 1;
-	page = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!page)
-		return 1;
-	memset(page, 0xcc, PAGE_SIZE);
-	for (i = 0; i < PAGE_SIZE / 32; i++) {
-		u8 *s = page + i * 32;
+	if (!legacy)
+		return false;
+	if (in)
+		*val = ~0u;
+	return true;
+}
 
-		s[0] = 0xb8;			/* mov $i, %eax */
-		memcpy(s + 1, &i, 4);
-		domus_hypercall_insn(s + 5);	/* 3 bytes */
-		s[8] = 0xc3;			/* ret */
-	}
-	ret = domus_write_gpa(v->dom, *data, page, PAGE_SIZE);
-	kfree(page);
-	return ret ? 1 : 0;
+/* --- events owed to the vCPU before it enters -------------------------------- */
+
+static void xen_sync_events(struct domus_vcpu *v)
+{
+	xen_evtchn_sync(xen_vcpu(v));
 }
 
 /* --- lifetime ------------------------------------------------------------------- */
 
 static int xen_domain_init(struct domus_domain *dom)
 {
+	struct xen_dom *xd = kvzalloc(sizeof(*xd), GFP_KERNEL_ACCOUNT);
+
+	if (!xd)
+		return -ENOMEM;
+	xd->dom = dom;
+	spin_lock_init(&xd->lock);
+	xen_time_domain_init(xd);
+	dom->pers_data = xd;
 	return 0;
+}
+
+static void xen_domain_free(struct domus_domain *dom)
+{
+	struct xen_dom *xd = dom->pers_data;
+
+	if (!xd)
+		return;
+	xen_memory_free(xd);
+	kvfree(xd);
+	dom->pers_data = NULL;
+}
+
+static int xen_vcpu_init(struct domus_vcpu *v)
+{
+	struct xen_dom *xd = xen_dom(v);
+	struct xen_vcpu *xv;
+	unsigned long flags;
+
+	BUILD_BUG_ON(ARRAY_SIZE(xd->vcpus) < DOMUS_MAX_VCPUS);
+	xv = kzalloc(sizeof(*xv), GFP_KERNEL_ACCOUNT);
+	if (!xv)
+		return -ENOMEM;
+	xv->v = v;
+	xv->xd = xd;
+	xv->id = v->id;
+	xen_time_vcpu_init(xv);
+	xen_apic_init(xv);
+
+	spin_lock_irqsave(&xd->lock, flags);
+	if (xd->vcpus[v->id]) {
+		spin_unlock_irqrestore(&xd->lock, flags);
+		kfree(xv);
+		return -EEXIST;
+	}
+	xd->vcpus[v->id] = xv;
+	if (xd->si && v->id < XEN_LEGACY_MAX_VCPUS)
+		xen_write_time_info(xd, xv, &xd->si->vcpu_info[v->id]);
+	spin_unlock_irqrestore(&xd->lock, flags);
+	v->pers_data = xv;
+	return 0;
+}
+
+static void xen_vcpu_free(struct domus_vcpu *v)
+{
+	struct xen_vcpu *xv = xen_vcpu(v);
+	struct xen_dom *xd = xv->xd;
+	unsigned long flags;
+
+	spin_lock_irqsave(&xd->lock, flags);
+	xd->vcpus[xv->id] = NULL;
+	spin_unlock_irqrestore(&xd->lock, flags);
+	/* no one can find it now; stop its timers before freeing */
+	xen_time_vcpu_free(xv);
+	xen_apic_free(xv);
+	kfree(xv);
+	v->pers_data = NULL;
 }
 
 const struct domus_personality domus_xen_personality = {
 	.name		= "xen",
 	.domain_init	= xen_domain_init,
+	.domain_free	= xen_domain_free,
+	.vcpu_init	= xen_vcpu_init,
+	.vcpu_free	= xen_vcpu_free,
 	.cpuid		= xen_cpuid,
+	.cpuid_post	= xen_cpuid_post,
 	.hypercall	= xen_hypercall,
 	.msr		= xen_msr,
+	.pio		= xen_pio,
+	.sync_events	= xen_sync_events,
 };

@@ -1,12 +1,150 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The Xen PVH personality: shared declarations of module/pv/. */
+/*
+ * The Xen PVH personality: state and shared declarations of module/pv/.
+ *
+ * Locking: xd->lock (a spinlock, taken with interrupts off because the
+ * hrtimer callbacks take it in hard-irq context) protects the port table,
+ * the personality's vCPU table and every kernel pointer into guest memory
+ * (shared_info, vcpu_info).  Those pointers are into guest RAM pages on
+ * which the personality holds a page reference, so a slot deleted by
+ * userspace never leaves them dangling.  Everything else per vCPU is only
+ * touched by the vCPU's own thread (under its run_lock).
+ */
 #ifndef DOMUS_PV_XEN_H
 #define DOMUS_PV_XEN_H
+
+#include <linux/hrtimer.h>
+#include <linux/spinlock.h>
+#include "../domus.h"
+#include "xen_abi.h"
 
 /* A hypercall handler's return value: the exit goes to userspace. */
 #define DOMUS_XEN_TO_USER	(LONG_MIN + 1)
 
+#define XEN_NR_PORTS		1024	/* bounded 2-level port space */
+#define XEN_DOMID		1	/* what the guest is told it is */
+
+struct xen_port {
+	u8 state;		/* XEN_ECS_* */
+	u8 pad;
+	u16 remote_dom;		/* unbound / interdomain */
+	u32 vcpu;		/* notify vCPU */
+	u32 arg;		/* virq number, or remote port */
+};
+
+struct xen_apic {
+	u32 tpr;
+	u32 svr;
+	u32 esr;
+	u32 lvt[7];		/* CMCI, timer, thermal, perf, LINT0, LINT1, error */
+	u64 icr;
+	u32 timer_icr;
+	u32 timer_dcr;
+	u64 timer_period_ns;	/* 0: stopped */
+	ktime_t timer_deadline;
+	struct hrtimer timer;
+};
+
+struct xen_vcpu {
+	struct domus_vcpu *v;
+	struct xen_dom *xd;
+	u32 id;
+	/* vcpu_info registered with VCPUOP_register_vcpu_info (page ref held) */
+	struct page *vi_page;
+	struct xen_vcpu_info *vi_reg;
+	u64 tsc_offset;		/* guest TSC - host TSC */
+	/* runstate area, GVA translated at registration (page refs held) */
+	struct page *rs_page[2];
+	unsigned int rs_off;
+	/* timers (Xen system time) */
+	struct hrtimer sshot;
+	struct hrtimer periodic;
+	u64 period_ns;
+	u32 virq_port[XEN_NR_VIRQS];
+	bool polling;
+	struct xen_apic apic;
+};
+
+struct xen_dom {
+	struct domus_domain *dom;
+	spinlock_t lock;
+	/* shared_info: a guest RAM page (ref held), NULL until placed */
+	struct page *si_page;
+	struct xen_shared_info *si;
+	u64 si_gfn;
+	struct xen_vcpu *vcpus[64];
+	struct xen_port ports[XEN_NR_PORTS];
+	u8 upcall_vector;	/* CALLBACK_IRQ vector, 0 = none */
+	u64 params[HVM_NR_PARAMS];
+	unsigned long vm_assist;
+	/* time: Xen system time 0 is host TSC tsc0 */
+	u64 tsc0;
+	u32 tsc_mul;
+	s8 tsc_shift;
+	u8 tsc_flags;
+	u64 wc_ns;		/* host real time at system time 0 */
+};
+
+typedef long (*xen_hcall_fn)(struct domus_vcpu *v, struct domus_regs *r);
+
+/* xen.c */
 int domus_xen_copy_from_guest(struct domus_vcpu *v, void *dst, u64 gva, unsigned int len);
 int domus_xen_copy_to_guest(struct domus_vcpu *v, u64 gva, const void *src, unsigned int len);
+void xen_vcpu_notify(struct domus_vcpu *v);
+
+/* version.c */
+long xen_hc_version(struct domus_vcpu *v, struct domus_regs *r);
+long xen_hc_console_io(struct domus_vcpu *v, struct domus_regs *r);
+long xen_hc_vm_assist(struct domus_vcpu *v, struct domus_regs *r);
+
+/* memory.c */
+long xen_hc_memory_op(struct domus_vcpu *v, struct domus_regs *r);
+void xen_memory_free(struct xen_dom *xd);
+
+/* hvm.c */
+long xen_hc_hvm_op(struct domus_vcpu *v, struct domus_regs *r);
+
+/* time.c */
+void xen_time_domain_init(struct xen_dom *xd);
+void xen_time_vcpu_init(struct xen_vcpu *xv);
+void xen_time_vcpu_free(struct xen_vcpu *xv);
+u64 xen_system_time(struct xen_dom *xd);
+void xen_write_time_info(struct xen_dom *xd, struct xen_vcpu *xv, struct xen_vcpu_info *vi)
+	__must_hold(&xd->lock);
+void xen_write_wallclock(struct xen_dom *xd) __must_hold(&xd->lock);
+void xen_timer_arm(struct hrtimer *t, struct xen_dom *xd, u64 deadline);
+long xen_hc_vcpu_op(struct domus_vcpu *v, struct domus_regs *r);
+long xen_hc_set_timer_op(struct domus_vcpu *v, struct domus_regs *r);
+
+/* evtchn.c */
+struct xen_vcpu_info *xen_vcpu_info(struct xen_dom *xd, struct xen_vcpu *xv)
+	__must_hold(&xd->lock);
+void xen_evtchn_raise(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
+void xen_raise_virq(struct xen_vcpu *xv, u32 virq);
+bool xen_port_pending(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
+void xen_evtchn_sync(struct xen_vcpu *xv);
+long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r);
+
+/* sched.c */
+long xen_hc_sched_op(struct domus_vcpu *v, struct domus_regs *r);
+
+/* apic.c */
+void xen_apic_init(struct xen_vcpu *xv);
+void xen_apic_free(struct xen_vcpu *xv);
+int xen_apic_msr(struct xen_vcpu *xv, u32 index, u64 *data, bool write);
+
+/* msr.c */
+int xen_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write);
+void xen_cpuid_post(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
+
+static inline struct xen_dom *xen_dom(struct domus_vcpu *v)
+{
+	return v->dom->pers_data;
+}
+
+static inline struct xen_vcpu *xen_vcpu(struct domus_vcpu *v)
+{
+	return v->pers_data;
+}
 
 #endif

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Xen PVH personality: 2-level event channels, event_channel_op (32), and
+ * the upcall (global callback vector, HVM_PARAM_CALLBACK_IRQ).
+ *
+ * The port table is the domain's (XEN_NR_PORTS ports, port 0 never used);
+ * the pending and mask bitmaps live in shared_info and the selector and
+ * upcall flag in each vCPU's vcpu_info, all guest memory that the guest
+ * updates concurrently, so every update is an atomic bit operation.
+ * Raising a port (xen_evtchn_raise) only sets bits, queues the upcall
+ * vector and notifies the vCPU: it is safe in hard-irq context (timers).
+ *
+ * Interdomain channels to userspace backends are not there yet: a port
+ * allocated with alloc_unbound stays unbound and a send on it does
+ * nothing (docs/pv.md).
+ */
+#define pr_fmt(fmt) "domus: " fmt
+
+#include <linux/kernel.h>
+#include <linux/sched/signal.h>
+#include "xen.h"
+
+static unsigned long *xen_bits(u64 *words)
+{
+	return (unsigned long *)words;
+}
+
+struct xen_vcpu_info *xen_vcpu_info(struct xen_dom *xd, struct xen_vcpu *xv)
+	__must_hold(&xd->lock)
+{
+	if (xv->vi_reg)
+		return xv->vi_reg;
+	if (xd->si && xv->id < XEN_LEGACY_MAX_VCPUS)
+		return &xd->si->vcpu_info[xv->id];
+	return NULL;
+}
+
+/* Inject the callback vector into @xv (global callback mode: no EOI). */
+static void xen_upcall(struct xen_dom *xd, struct xen_vcpu *xv)
+{
+	u8 vec = READ_ONCE(xd->upcall_vector);
+
+	if (!vec)
+		return;
+	set_bit(vec, xv->v->irq.pending);
+	smp_mb__after_atomic();
+	xen_vcpu_notify(xv->v);
+}
+
+/* Selector bit for @word, then the upcall flag; upcall on its 0 -> 1. */
+static void xen_mark_pending(struct xen_dom *xd, struct xen_vcpu *xv, unsigned int word)
+	__must_hold(&xd->lock)
+{
+	struct xen_vcpu_info *vi = xen_vcpu_info(xd, xv);
+
+	if (!vi)
+		return;
+	if (test_and_set_bit(word, xen_bits(&vi->evtchn_pending_sel)))
+		return;
+	if (xchg(&vi->evtchn_upcall_pending, 1))
+		return;
+	xen_upcall(xd, xv);
+}
+
+static void xen_wake_pollers(struct xen_dom *xd) __must_hold(&xd->lock)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(xd->vcpus); i++) {
+		struct xen_vcpu *xv = xd->vcpus[i];
+
+		if (xv && READ_ONCE(xv->polling))
+			wake_up_interruptible(&xv->v->wq);
+	}
+}
+
+void xen_evtchn_raise(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
+{
+	struct xen_shared_info *si = xd->si;
+	struct xen_vcpu *xv;
+
+	if (!si || !port || port >= XEN_NR_PORTS)
+		return;
+	if (test_and_set_bit(port, xen_bits(si->evtchn_pending)))
+		return;
+	xen_wake_pollers(xd);
+	if (test_bit(port, xen_bits(si->evtchn_mask)))
+		return;
+	xv = xd->vcpus[xd->ports[port].vcpu];
+	if (xv)
+		xen_mark_pending(xd, xv, port / 64);
+}
+
+/* Any context (hrtimer callbacks): raise the port @xv bound for @virq. */
+void xen_raise_virq(struct xen_vcpu *xv, u32 virq)
+{
+	struct xen_dom *xd = xv->xd;
+	unsigned long flags;
+	u32 port;
+
+	spin_lock_irqsave(&xd->lock, flags);
+	port = xv->virq_port[virq];
+	if (port)
+		xen_evtchn_raise(xd, port);
+	spin_unlock_irqrestore(&xd->lock, flags);
+}
+
+bool xen_port_pending(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
+{
+	return xd->si && port < XEN_NR_PORTS &&
+	       test_bit(port, xen_bits(xd->si->evtchn_pending));
+}
+
+/*
+ * Before the vCPU enters or blocks: the guest itself sets
+ * evtchn_upcall_pending when it unmasks a pending port locally, and
+ * expects the upcall then, as Xen checks it on every entry.
+ */
+void xen_evtchn_sync(struct xen_vcpu *xv)
+{
+	struct xen_dom *xd = xv->xd;
+	struct xen_vcpu_info *vi;
+	unsigned long flags;
+	u8 vec = READ_ONCE(xd->upcall_vector);
+	bool pending;
+
+	if (!vec)
+		return;
+	spin_lock_irqsave(&xd->lock, flags);
+	vi = xen_vcpu_info(xd, xv);
+	pending = vi && READ_ONCE(vi->evtchn_upcall_pending);
+	spin_unlock_irqrestore(&xd->lock, flags);
+	if (pending && !test_bit(vec, xv->v->irq.pending))
+		set_bit(vec, xv->v->irq.pending);
+}
+
+/* --- the port table ------------------------------------------------------------ */
+
+static int xen_port_alloc(struct xen_dom *xd, u8 state, u32 vcpu, u32 arg, u16 remote)
+	__must_hold(&xd->lock)
+{
+	u32 p;
+
+	for (p = 1; p < XEN_NR_PORTS; p++) {
+		struct xen_port *e = &xd->ports[p];
+
+		if (e->state != XEN_ECS_CLOSED)
+			continue;
+		e->state = state;
+		e->vcpu = vcpu;
+		e->arg = arg;
+		e->remote_dom = remote;
+		if (xd->si)
+			clear_bit(p, xen_bits(xd->si->evtchn_pending));
+		return p;
+	}
+	return -XEN_ENOSPC;
+}
+
+static bool xen_port_valid(u32 port)
+{
+	return port && port < XEN_NR_PORTS;
+}
+
+static long xen_bind_virq(struct xen_dom *xd, struct xen_evtchn_bind_virq *b)
+	__must_hold(&xd->lock)
+{
+	struct xen_vcpu *xv;
+	int port;
+
+	if (b->virq >= XEN_NR_VIRQS)
+		return -XEN_EINVAL;
+	if (b->vcpu >= ARRAY_SIZE(xd->vcpus) || !(xv = xd->vcpus[b->vcpu]))
+		return -XEN_ENOENT;
+	if (xv->virq_port[b->virq])
+		return -XEN_EEXIST;
+	port = xen_port_alloc(xd, XEN_ECS_VIRQ, b->vcpu, b->virq, 0);
+	if (port < 0)
+		return port;
+	xv->virq_port[b->virq] = port;
+	b->port = port;
+	return 0;
+}
+
+static long xen_close(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
+{
+	struct xen_port *e;
+
+	if (!xen_port_valid(port))
+		return -XEN_EINVAL;
+	e = &xd->ports[port];
+	switch (e->state) {
+	case XEN_ECS_CLOSED:
+		return -XEN_EINVAL;
+	case XEN_ECS_VIRQ: {
+		struct xen_vcpu *xv = xd->vcpus[e->vcpu];
+
+		if (xv && e->arg < XEN_NR_VIRQS && xv->virq_port[e->arg] == port)
+			xv->virq_port[e->arg] = 0;
+		break;
+	}
+	}
+	memset(e, 0, sizeof(*e));
+	return 0;
+}
+
+static long xen_send(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
+{
+	if (!xen_port_valid(port))
+		return -XEN_EINVAL;
+	switch (xd->ports[port].state) {
+	case XEN_ECS_IPI:
+		xen_evtchn_raise(xd, port);
+		return 0;
+	case XEN_ECS_UNBOUND:
+	case XEN_ECS_INTERDOMAIN:
+		return 0;		/* no remote end yet (docs/pv.md) */
+	default:
+		return -XEN_EINVAL;
+	}
+}
+
+static long xen_unmask(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
+{
+	struct xen_shared_info *si = xd->si;
+	struct xen_vcpu *xv;
+
+	if (!xen_port_valid(port))
+		return -XEN_EINVAL;
+	if (!si)
+		return 0;
+	if (test_and_clear_bit(port, xen_bits(si->evtchn_mask)) &&
+	    test_bit(port, xen_bits(si->evtchn_pending))) {
+		xv = xd->vcpus[xd->ports[port].vcpu];
+		if (xv)
+			xen_mark_pending(xd, xv, port / 64);
+	}
+	return 0;
+}
+
+static long xen_bind_vcpu(struct xen_dom *xd, struct xen_evtchn_bind_vcpu *b)
+	__must_hold(&xd->lock)
+{
+	struct xen_port *e;
+
+	if (!xen_port_valid(b->port))
+		return -XEN_EINVAL;
+	if (b->vcpu >= ARRAY_SIZE(xd->vcpus) || !xd->vcpus[b->vcpu])
+		return -XEN_ENOENT;
+	e = &xd->ports[b->port];
+	switch (e->state) {
+	case XEN_ECS_UNBOUND:
+	case XEN_ECS_INTERDOMAIN:
+	case XEN_ECS_PIRQ:
+		break;
+	case XEN_ECS_VIRQ:
+		if (e->arg != XEN_VIRQ_TIMER && e->arg != XEN_VIRQ_DEBUG)
+			break;		/* a global VIRQ may move */
+		return -XEN_EINVAL;
+	default:
+		return -XEN_EINVAL;
+	}
+	e->vcpu = b->vcpu;
+	if (xd->si && test_bit(b->port, xen_bits(xd->si->evtchn_pending)) &&
+	    !test_bit(b->port, xen_bits(xd->si->evtchn_mask)))
+		xen_mark_pending(xd, xd->vcpus[b->vcpu], b->port / 64);
+	return 0;
+}
+
+static long xen_status(struct xen_dom *xd, struct xen_evtchn_status *st)
+	__must_hold(&xd->lock)
+{
+	struct xen_port *e;
+
+	if (st->dom != XEN_DOMID_SELF && st->dom != XEN_DOMID)
+		return -XEN_EPERM;
+	if (!xen_port_valid(st->port))
+		return -XEN_EINVAL;
+	e = &xd->ports[st->port];
+	st->status = e->state;
+	st->vcpu = e->vcpu;
+	memset(&st->u, 0, sizeof(st->u));
+	switch (e->state) {
+	case XEN_ECS_UNBOUND:
+		st->u.unbound.dom = e->remote_dom;
+		break;
+	case XEN_ECS_INTERDOMAIN:
+		st->u.interdomain.dom = e->remote_dom;
+		st->u.interdomain.port = e->arg;
+		break;
+	case XEN_ECS_VIRQ:
+		st->u.virq = e->arg;
+		break;
+	}
+	return 0;
+}
+
+/* --- event_channel_op ----------------------------------------------------------- */
+
+/* Argument sizes by sub-op (0: not implemented). */
+static const u8 xen_evtchn_arg_size[] = {
+	[EVTCHNOP_bind_virq] = sizeof(struct xen_evtchn_bind_virq),
+	[EVTCHNOP_close] = 4,
+	[EVTCHNOP_send] = 4,
+	[EVTCHNOP_status] = sizeof(struct xen_evtchn_status),
+	[EVTCHNOP_alloc_unbound] = sizeof(struct xen_evtchn_alloc_unbound),
+	[EVTCHNOP_bind_ipi] = sizeof(struct xen_evtchn_bind_ipi),
+	[EVTCHNOP_bind_vcpu] = sizeof(struct xen_evtchn_bind_vcpu),
+	[EVTCHNOP_unmask] = 4,
+};
+
+long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r)
+{
+	struct xen_dom *xd = xen_dom(v);
+	union {
+		u32 port;
+		struct xen_evtchn_bind_virq virq;
+		struct xen_evtchn_bind_ipi ipi;
+		struct xen_evtchn_alloc_unbound unbound;
+		struct xen_evtchn_bind_vcpu vcpu;
+		struct xen_evtchn_status status;
+	} a;
+	u64 cmd = r->rdi, arg = r->rsi;
+	unsigned long flags;
+	unsigned int size;
+	bool copy_out = false;
+	long ret;
+	int port;
+
+	if (cmd == EVTCHNOP_bind_pirq || cmd == EVTCHNOP_bind_interdomain)
+		return -XEN_EPERM;
+	if (cmd >= ARRAY_SIZE(xen_evtchn_arg_size) || !xen_evtchn_arg_size[cmd])
+		return -XEN_ENOSYS;	/* init_control: Linux uses the 2-level ABI */
+	size = xen_evtchn_arg_size[cmd];
+	if (domus_xen_copy_from_guest(v, &a, arg, size))
+		return -XEN_EFAULT;
+
+	spin_lock_irqsave(&xd->lock, flags);
+	switch (cmd) {
+	case EVTCHNOP_bind_virq:
+		ret = xen_bind_virq(xd, &a.virq);
+		copy_out = !ret;
+		break;
+	case EVTCHNOP_close:
+		ret = xen_close(xd, a.port);
+		break;
+	case EVTCHNOP_send:
+		ret = xen_send(xd, a.port);
+		break;
+	case EVTCHNOP_status:
+		ret = xen_status(xd, &a.status);
+		copy_out = !ret;
+		break;
+	case EVTCHNOP_alloc_unbound:
+		if (a.unbound.dom != XEN_DOMID_SELF && a.unbound.dom != XEN_DOMID) {
+			ret = -XEN_EPERM;
+			break;
+		}
+		port = xen_port_alloc(xd, XEN_ECS_UNBOUND, 0, 0, a.unbound.remote_dom);
+		ret = port < 0 ? port : 0;
+		a.unbound.port = port;
+		copy_out = !ret;
+		break;
+	case EVTCHNOP_bind_ipi:
+		if (a.ipi.vcpu >= ARRAY_SIZE(xd->vcpus) || !xd->vcpus[a.ipi.vcpu]) {
+			ret = -XEN_ENOENT;
+			break;
+		}
+		port = xen_port_alloc(xd, XEN_ECS_IPI, a.ipi.vcpu, 0, 0);
+		ret = port < 0 ? port : 0;
+		a.ipi.port = port;
+		copy_out = !ret;
+		break;
+	case EVTCHNOP_bind_vcpu:
+		ret = xen_bind_vcpu(xd, &a.vcpu);
+		break;
+	case EVTCHNOP_unmask:
+		ret = xen_unmask(xd, a.port);
+		break;
+	default:
+		ret = -XEN_ENOSYS;
+		break;
+	}
+	spin_unlock_irqrestore(&xd->lock, flags);
+	pr_debug("xen: vcpu %u: evtchn op %llu -> %ld\n", v->id, cmd, ret);
+	if (copy_out && domus_xen_copy_to_guest(v, arg, &a, size))
+		return -XEN_EFAULT;	/* the port stays allocated, as in Xen */
+	return ret;
+}

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VT-x backend: exit handlers, dispatched through one table indexed by
+ * the basic exit reason.  Each returns 1 to re-enter the guest, 0 to
+ * return to userspace (run->exit_reason set) or a negative errno.
+ *
+ * Handlers run with preemption enabled: their own VMCS accesses are
+ * bracketed by vmx_get()/vmx_put(), and the generic helpers they call
+ * (which may sleep) go through the ops table.  The exit reason,
+ * qualification, interruption information and instruction length were
+ * read into struct vmx_vcpu right after the exit.
+ */
+#define pr_fmt(fmt) "domus: " fmt
+
+#include <linux/kernel.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include "domus.h"
+#include "vmx.h"
+
+/* VMCS loaded: step over the instruction that exited. */
+static void vmx_skip_loaded(struct vmx_vcpu *vx)
+{
+	u32 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+
+	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vx->exit_len);
+	if (intr & (VMX_INTR_STI | VMX_INTR_MOV_SS))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   intr & ~(VMX_INTR_STI | VMX_INTR_MOV_SS));
+}
+
+static void vmx_skip(struct domus_vcpu *v)
+{
+	vmx_get(v);
+	vmx_skip_loaded(to_vmx(v));
+	vmx_put();
+}
+
+static u64 vmx_next_rip(struct domus_vcpu *v)
+{
+	u64 rip;
+
+	vmx_get(v);
+	rip = vmcs_read(VMCS_GUEST_RIP) + to_vmx(v)->exit_len;
+	vmx_put();
+	return rip;
+}
+
+static int vmx_exit_continue(struct domus_vcpu *v)
+{
+	return 1;
+}
+
+static int vmx_exit_ud(struct domus_vcpu *v)
+{
+	vmx_queue_exception(v, DOMUS_UD_VECTOR, false, 0);
+	return 1;
+}
+
+static int vmx_exit_skip(struct domus_vcpu *v)
+{
+	vmx_skip(v);
+	return 1;
+}
+
+/* After an IRET that unblocked NMIs faulted: the blocking comes back. */
+static void vmx_nmi_reblock(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+
+	if (vx->reinject & VMX_II_VALID)
+		return;
+	vmx_get(v);
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+		   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) | VMX_INTR_NMI);
+	vmx_put();
+}
+
+static int vmx_exit_exception(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	u32 info = vx->exit_intr_info;
+	u8 vec = info & VMX_II_VECTOR_MASK;
+	u32 err = 0;
+
+	if ((info & VMX_II_TYPE_MASK) == VMX_II_TYPE_NMI) {
+		domus_stat_inc(v->dom, DOMUS_STAT_INTR);	/* the host's; handled */
+		return 1;
+	}
+	domus_stat_inc(v->dom, DOMUS_STAT_EXCEPTION);
+	if (info & VMX_II_NMI_UNBLOCK)
+		vmx_nmi_reblock(v);
+	if (info & VMX_II_ERR_VALID) {
+		vmx_get(v);
+		err = vmcs_read(VMCS_EXIT_INTR_ERROR);
+		vmx_put();
+	}
+	if (vec == DOMUS_DB_VECTOR) {
+		/* a #DB that exits does not update DR6: do it for the guest */
+		vx->dr6 = (vx->dr6 & ~0xe00fULL) | (vx->exit_qual & 0xe00f);
+		if (!vx->dr_owned)
+			vx->dr6 |= 0xffff0ff0;
+	}
+	/* only #DB and #AC are intercepted: hand them to the guest */
+	vmx_queue_exception(v, vec, info & VMX_II_ERR_VALID, err);
+	return 1;
+}
+
+static int vmx_exit_intr(struct domus_vcpu *v)
+{
+	domus_stat_inc(v->dom, DOMUS_STAT_INTR);
+	return 1;
+}
+
+static int vmx_exit_intr_window(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	bool open;
+
+	domus_stat_inc(v->dom, DOMUS_STAT_IRQ_WINDOW);
+	vmx_get(v);
+	vmx_set_proc(vx, vx->proc & ~VMX_PROC_INTR_WINDOW);
+	open = vmx_interruptible(v);
+	vmx_put();
+	if ((READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW) &&
+	    !domus_vcpu_has_irq(v) && open) {
+		v->run->exit_reason = DOMUS_EXIT_IRQ_WINDOW;
+		return 0;
+	}
+	return 1;
+}
+
+static int vmx_exit_nmi_window(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+
+	/* the guest's NMI handler returned; the next NMI may follow */
+	vmx_get(v);
+	vmx_set_proc(vx, vx->proc & ~VMX_PROC_NMI_WINDOW);
+	vmx_put();
+	return 1;
+}
+
+static int vmx_exit_cpuid(struct domus_vcpu *v)
+{
+	u32 out[4];
+
+	domus_cpuid(v, v->regs[0], v->regs[1], out);
+	v->regs[0] = out[0];
+	v->regs[3] = out[1];
+	v->regs[1] = out[2];
+	v->regs[2] = out[3];
+	vmx_skip(v);
+	return 1;
+}
+
+static int vmx_exit_msr(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	u32 index = v->regs[1];
+	u64 data;
+
+	domus_stat_inc(v->dom, DOMUS_STAT_MSR);
+	if ((u16)vx->exit_reason == VMX_EXIT_WRMSR) {
+		data = (u32)v->regs[0] | (v->regs[2] << 32);
+		if (vmx_set_msr(v, index, data, false) &&
+		    domus_virt_msr(v, index, &data, true)) {
+			vmx_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
+			return 1;
+		}
+	} else {
+		if (vmx_get_msr(v, index, &data, false) &&
+		    domus_virt_msr(v, index, &data, false)) {
+			vmx_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
+			return 1;
+		}
+		v->regs[0] = (u32)data;
+		v->regs[2] = data >> 32;
+	}
+	vmx_skip(v);
+	return 1;
+}
+
+static int vmx_exit_xsetbv(struct domus_vcpu *v)
+{
+	u64 val = (u32)v->regs[0] | (v->regs[2] << 32);
+	u64 host = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	u64 cr4;
+	int cpl;
+
+	vmx_get(v);
+	cr4 = vmcs_read(VMCS_GUEST_CR4);
+	cpl = (vmcs_read(VMCS_GUEST_ES_AR + 2 * VMX_SS) >> 5) & 3;
+	vmx_put();
+	if ((u32)v->regs[1] != 0 || !(cr4 & X86_CR4_OSXSAVE) || cpl ||
+	    !(val & XFEATURE_MASK_FP) || (val & ~host) ||
+	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE))) {
+		vmx_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
+		return 1;
+	}
+	v->xcr0 = val;
+	vmx_skip(v);
+	return 1;
+}
+
+static int vmx_exit_hlt(struct domus_vcpu *v)
+{
+	vmx_get(v);
+	vmx_skip_loaded(to_vmx(v));
+	v->hlt_if = vmcs_read(VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF;
+	vmx_put();
+	return domus_handle_hlt(v);
+}
+
+static int vmx_exit_vmcall(struct domus_vcpu *v)
+{
+	return domus_handle_hypercall(v, vmx_next_rip(v));
+}
+
+/*
+ * Address size and segment of a string I/O instruction, when the CPU does
+ * not report them in the instruction-information field: from the mode and
+ * the instruction's prefixes.
+ */
+static void vmx_io_decode(struct domus_vcpu *v, u8 *asz, int *seg)
+{
+	struct domus_sregs *s = &v->emu_sregs;
+	u8 insn[X86EMU_MAX_INSN_LEN];
+	int n, i;
+
+	domus_arch->get_sregs(v, s);
+	if ((s->efer & EFER_LMA) && (s->cs.attr & (1 << 9)))
+		*asz = 8;
+	else if ((s->cr0 & X86_CR0_PE) && (s->cs.attr & (1 << 10)))
+		*asz = 4;
+	else
+		*asz = 2;
+	*seg = 3;	/* DS */
+	n = domus_fetch_insn(v, insn);
+	for (i = 0; i < n; i++) {
+		switch (insn[i]) {
+		case 0x67:
+			*asz = *asz == 8 ? 4 : *asz == 4 ? 2 : 4;
+			continue;
+		case 0x26: *seg = 0; continue;
+		case 0x2e: *seg = 1; continue;
+		case 0x36: *seg = 2; continue;
+		case 0x3e: *seg = 3; continue;
+		case 0x64: *seg = 4; continue;
+		case 0x65: *seg = 5; continue;
+		case 0x66: case 0xf2: case 0xf3: case 0xf0:
+			continue;
+		default:
+			if ((insn[i] & 0xf0) == 0x40 && *asz == 8)
+				continue;	/* REX */
+			break;
+		}
+		break;
+	}
+}
+
+static int vmx_exit_io(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	u32 q = vx->exit_qual;
+	bool string = q & VMX_IO_STRING;
+	u8 size = (q & VMX_IO_SIZE_MASK) + 1;
+	u8 asz = 2;
+	int seg = 3;
+	u64 next;
+
+	vmx_get(v);
+	next = vmcs_read(VMCS_GUEST_RIP) + vx->exit_len;
+	if (string && (vmx_cfg.basic & VMX_BASIC_INOUT_INFO)) {
+		u32 info = vmcs_read(VMCS_EXIT_INSN_INFO);
+
+		asz = 2 << ((info >> 7) & 3);
+		seg = (info >> 15) & 7;
+	}
+	vmx_put();
+	if (string && !(vmx_cfg.basic & VMX_BASIC_INOUT_INFO))
+		vmx_io_decode(v, &asz, &seg);
+	return domus_handle_pio(v, q >> VMX_IO_PORT_SHIFT, size, q & VMX_IO_IN, string,
+				q & VMX_IO_REP, asz, seg, next);
+}
+
+static int vmx_exit_ept_violation(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	u64 q = vx->exit_qual, gpa;
+	bool write = q & VMX_EPT_QUAL_WRITE;
+	bool ro;
+
+	domus_stat_inc(v->dom, DOMUS_STAT_NPF);
+	vmx_get(v);
+	gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
+	vmx_put();
+	if (q & VMX_EPT_QUAL_NMI_UNBLOCK)
+		vmx_nmi_reblock(v);
+	if (domus_gpa_is_ram(v->dom, gpa, &ro) && !(ro && write))
+		return 1;	/* mapped meanwhile: retry */
+	if ((q & VMX_EPT_QUAL_LA_VALID) && !(q & VMX_EPT_QUAL_LA_FINAL))
+		return domus_emulation_failed(v, gpa, NULL, 0);	/* page tables outside RAM */
+	return domus_emulate_mmio(v, gpa, write, NULL, 0);
+}
+
+static int vmx_exit_shutdown(struct domus_vcpu *v)
+{
+	v->run->exit_reason = DOMUS_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int vmx_exit_dr(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+
+	/*
+	 * Hand the debug registers to the guest; the access re-executes.
+	 * vcpu_run loads DR0-3 and DR6 around every entry from now on (DR7
+	 * is in the VMCS).
+	 */
+	vmx_get(v);
+	vmx_set_proc(vx, vx->proc & ~VMX_PROC_MOV_DR);
+	vmx_put();
+	vx->dr_owned = true;
+	return 1;
+}
+
+static u64 vmx_read_gpr(struct domus_vcpu *v, int n)
+{
+	return n == 4 ? vmcs_read(VMCS_GUEST_RSP) : v->regs[n];
+}
+
+static void vmx_write_gpr(struct domus_vcpu *v, int n, u64 val)
+{
+	if (n == 4)
+		vmcs_write(VMCS_GUEST_RSP, val);
+	else
+		v->regs[n] = val;
+}
+
+/*
+ * MOV to CR0/CR4 changing a bit we own, MOV to/from CR8, LMSW, CLTS and
+ * (if the CPU cannot run without) CR3 accesses.  VMCS loaded; returns
+ * false if the guest gets #GP.
+ */
+static bool vmx_cr_access(struct domus_vcpu *v, u64 q)
+{
+	int cr = q & 0xf, type = (q >> 4) & 3, gpr = (q >> 8) & 0xf;
+	struct vmx_vcpu *vx = to_vmx(v);
+	u64 cr0 = (vmcs_read(VMCS_GUEST_CR0) & ~vmx_cfg.cr0_mask) |
+		  (vmcs_read(VMCS_CR0_SHADOW) & vmx_cfg.cr0_mask);
+	u64 cr4 = (vmcs_read(VMCS_GUEST_CR4) & ~vmx_cfg.cr4_mask) |
+		  (vmcs_read(VMCS_CR4_SHADOW) & vmx_cfg.cr4_mask);
+	u64 efer = vmcs_read(VMCS_GUEST_EFER), val;
+
+	switch (type) {
+	case 1:		/* MOV from CR */
+		vmx_write_gpr(v, gpr, cr == 3 ? vmcs_read(VMCS_GUEST_CR3) : vx->cr8);
+		return true;
+	case 2:		/* CLTS */
+		val = cr0 & ~X86_CR0_TS;
+		cr = 0;
+		break;
+	case 3:		/* LMSW: PE can be set, not cleared */
+		val = (cr0 & ~0xeULL) | ((q >> 16) & 0xf);
+		cr = 0;
+		break;
+	default:
+		val = vmx_read_gpr(v, gpr);
+		break;
+	}
+	switch (cr) {
+	case 0:
+		if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+		    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)) ||
+		    ((val & X86_CR0_PG) && (efer & EFER_LME) && !(cr4 & X86_CR4_PAE)))
+			return false;
+		/* paging on or off with LME: long mode follows */
+		if ((val ^ cr0) & X86_CR0_PG && (efer & EFER_LME))
+			vmx_write_efer(v, (val & X86_CR0_PG) ? efer | EFER_LMA : efer & ~EFER_LMA);
+		vmx_write_cr0(v, val);
+		break;
+	case 3:
+		vmcs_write(VMCS_GUEST_CR3, val);
+		break;
+	case 4:
+		if ((val & VMX_CR4_GUEST_RSVD) || (val & vmx_cfg.cr4_mask & ~vmx_cfg.cr4_fixed1) ||
+		    ((efer & EFER_LMA) && !(val & X86_CR4_PAE)))
+			return false;
+		vmx_write_cr4(v, val);
+		break;
+	case 8:
+		if (val > 15)
+			return false;
+		vx->cr8 = val;
+		return true;
+	default:
+		return false;
+	}
+	vmx_load_pdptrs(v);
+	return true;
+}
+
+static int vmx_exit_cr(struct domus_vcpu *v)
+{
+	bool ok;
+
+	vmx_get(v);
+	ok = vmx_cr_access(v, to_vmx(v)->exit_qual);
+	if (ok)
+		vmx_skip_loaded(to_vmx(v));
+	vmx_put();
+	if (!ok)
+		vmx_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
+	return 1;
+}
+
+static int vmx_exit_task_switch(struct domus_vcpu *v)
+{
+	return domus_emulation_failed(v, 0, NULL, 0);
+}
+
+static int vmx_exit_unsupported(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+
+	v->run->exit_reason = DOMUS_EXIT_FAIL_ENTRY;
+	v->run->fail_entry.hw_reason = vx->exit_reason;
+	v->run->fail_entry.hw_info = vx->exit_qual;
+	return 0;
+}
+
+static int vmx_exit_ept_misconfig(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+
+	v->run->exit_reason = DOMUS_EXIT_FAIL_ENTRY;
+	v->run->fail_entry.hw_reason = vx->exit_reason;
+	vmx_get(v);
+	v->run->fail_entry.hw_info = vmcs_read(VMCS_GUEST_PHYS_ADDR);
+	vmx_put();
+	return 0;
+}
+
+typedef int (*vmx_exit_fn)(struct domus_vcpu *v);
+
+static const vmx_exit_fn vmx_exit_table[VMX_EXIT_MAX] = {
+	[VMX_EXIT_EXC_NMI] = vmx_exit_exception,
+	[VMX_EXIT_EXT_INTR] = vmx_exit_intr,
+	[VMX_EXIT_TRIPLE_FAULT] = vmx_exit_shutdown,
+	[VMX_EXIT_INIT] = vmx_exit_continue,
+	[VMX_EXIT_IO_SMI] = vmx_exit_continue,
+	[VMX_EXIT_OTHER_SMI] = vmx_exit_continue,
+	[VMX_EXIT_INTR_WINDOW] = vmx_exit_intr_window,
+	[VMX_EXIT_NMI_WINDOW] = vmx_exit_nmi_window,
+	[VMX_EXIT_TASK_SWITCH] = vmx_exit_task_switch,
+	[VMX_EXIT_CPUID] = vmx_exit_cpuid,
+	[VMX_EXIT_GETSEC] = vmx_exit_ud,
+	[VMX_EXIT_HLT] = vmx_exit_hlt,
+	[VMX_EXIT_INVD] = vmx_exit_skip,
+	[VMX_EXIT_RSM] = vmx_exit_ud,
+	[VMX_EXIT_VMCALL] = vmx_exit_vmcall,
+	[VMX_EXIT_VMCLEAR ... VMX_EXIT_VMXON] = vmx_exit_ud,
+	[VMX_EXIT_CR] = vmx_exit_cr,
+	[VMX_EXIT_DR] = vmx_exit_dr,
+	[VMX_EXIT_IO] = vmx_exit_io,
+	[VMX_EXIT_RDMSR] = vmx_exit_msr,
+	[VMX_EXIT_WRMSR] = vmx_exit_msr,
+	[VMX_EXIT_MWAIT] = vmx_exit_ud,
+	[VMX_EXIT_MONITOR] = vmx_exit_ud,
+	[VMX_EXIT_EPT_VIOLATION] = vmx_exit_ept_violation,
+	[VMX_EXIT_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
+	[VMX_EXIT_INVEPT] = vmx_exit_ud,
+	[VMX_EXIT_INVVPID] = vmx_exit_ud,
+	[VMX_EXIT_XSETBV] = vmx_exit_xsetbv,
+	[VMX_EXIT_VMFUNC] = vmx_exit_ud,
+};
+
+int vmx_handle_exit(struct domus_vcpu *v)
+{
+	u16 reason = to_vmx(v)->exit_reason;
+	vmx_exit_fn fn = NULL;
+
+	domus_stat_inc(v->dom, DOMUS_STAT_EXITS);
+	vmx_get(v);
+	v->run->if_flag = !!(vmcs_read(VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF);
+	vmx_put();
+	if (reason < VMX_EXIT_MAX)
+		fn = vmx_exit_table[reason];
+	if (!fn)
+		return vmx_exit_unsupported(v);
+	return fn(v);
+}

@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VT-x backend: guest register state in the VMCS, emulated MSRs, the
+ * architectural reset state, and the choice of event to inject at each
+ * entry.  Every function that touches the VMCS from an ioctl brackets the
+ * access with vmx_get()/vmx_put() (the VMCS must be current on this CPU).
+ */
+#define pr_fmt(fmt) "domus: " fmt
+
+#include <linux/kernel.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include "domus.h"
+#include "vmx.h"
+
+/* --- registers ----------------------------------------------------------------- */
+
+void vmx_get_regs(struct domus_vcpu *v, struct domus_regs *r)
+{
+	r->rax = v->regs[0];
+	r->rcx = v->regs[1];
+	r->rdx = v->regs[2];
+	r->rbx = v->regs[3];
+	r->rbp = v->regs[5];
+	r->rsi = v->regs[6];
+	r->rdi = v->regs[7];
+	r->r8 = v->regs[8];
+	r->r9 = v->regs[9];
+	r->r10 = v->regs[10];
+	r->r11 = v->regs[11];
+	r->r12 = v->regs[12];
+	r->r13 = v->regs[13];
+	r->r14 = v->regs[14];
+	r->r15 = v->regs[15];
+	vmx_get(v);
+	r->rsp = vmcs_read(VMCS_GUEST_RSP);
+	r->rip = vmcs_read(VMCS_GUEST_RIP);
+	r->rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	vmx_put();
+}
+
+/* RFLAGS bits a guest may hold (bit 1 always set) */
+#define VMX_RFLAGS_VALID	0x3f7fd7ULL
+
+void vmx_set_regs(struct domus_vcpu *v, const struct domus_regs *r)
+{
+	v->regs[0] = r->rax;
+	v->regs[1] = r->rcx;
+	v->regs[2] = r->rdx;
+	v->regs[3] = r->rbx;
+	v->regs[5] = r->rbp;
+	v->regs[6] = r->rsi;
+	v->regs[7] = r->rdi;
+	v->regs[8] = r->r8;
+	v->regs[9] = r->r9;
+	v->regs[10] = r->r10;
+	v->regs[11] = r->r11;
+	v->regs[12] = r->r12;
+	v->regs[13] = r->r13;
+	v->regs[14] = r->r14;
+	v->regs[15] = r->r15;
+	vmx_get(v);
+	vmcs_write(VMCS_GUEST_RSP, r->rsp);
+	vmcs_write(VMCS_GUEST_RIP, r->rip);
+	vmcs_write(VMCS_GUEST_RFLAGS, (r->rflags & VMX_RFLAGS_VALID) | X86_EFLAGS_FIXED);
+	vmx_put();
+}
+
+/* --- segments and control registers ------------------------------------------ */
+
+/*
+ * domus_segment.attr holds descriptor bits 40-47 and 52-55 packed into 12
+ * bits; VMX access rights keep them in place (bits 0-7 and 12-15) with
+ * "unusable" in bit 16.  Entry demands what loading a descriptor would
+ * have done: accessed code/data segments, a busy TSS, G matching the
+ * limit; set those rather than fail the entry.
+ */
+u32 vmx_seg_ar_in(u32 attr, u32 limit, int seg)
+{
+	u32 ar;
+
+	if (!(attr & 0x80))
+		return VMX_AR_UNUSABLE;
+	ar = (attr & 0xff) | ((attr & 0xf00) << 4);
+	if (ar & 0x10)
+		ar |= 1;			/* accessed */
+	else if (seg == VMX_TR && ((ar & 0xf) == 1 || (ar & 0xf) == 9))
+		ar |= 2;			/* busy */
+	if ((limit & 0xfff) != 0xfff)
+		ar &= ~(1u << 15);
+	else if (limit > 0xfffff)
+		ar |= 1u << 15;
+	return ar;
+}
+
+static u16 vmx_seg_ar_out(u32 ar)
+{
+	u16 attr = (ar & 0xff) | ((ar >> 4) & 0xf00);
+
+	return (ar & VMX_AR_UNUSABLE) ? attr & ~0x80 : attr;
+}
+
+static void vmx_seg_out(int seg, struct domus_segment *d)
+{
+	d->selector = vmcs_read(VMCS_GUEST_ES_SEL + 2 * seg);
+	d->base = vmcs_read(VMCS_GUEST_ES_BASE + 2 * seg);
+	d->limit = vmcs_read(VMCS_GUEST_ES_LIMIT + 2 * seg);
+	d->attr = vmx_seg_ar_out(vmcs_read(VMCS_GUEST_ES_AR + 2 * seg));
+}
+
+static void vmx_seg_in(int seg, const struct domus_segment *d)
+{
+	vmcs_write(VMCS_GUEST_ES_SEL + 2 * seg, d->selector);
+	vmcs_write(VMCS_GUEST_ES_BASE + 2 * seg, d->base);
+	vmcs_write(VMCS_GUEST_ES_LIMIT + 2 * seg, d->limit);
+	vmcs_write(VMCS_GUEST_ES_AR + 2 * seg, vmx_seg_ar_in(d->attr, d->limit, seg));
+}
+
+static void vmx_set_seg(int seg, u16 sel, u64 base, u32 limit, u32 ar)
+{
+	vmcs_write(VMCS_GUEST_ES_SEL + 2 * seg, sel);
+	vmcs_write(VMCS_GUEST_ES_BASE + 2 * seg, base);
+	vmcs_write(VMCS_GUEST_ES_LIMIT + 2 * seg, limit);
+	vmcs_write(VMCS_GUEST_ES_AR + 2 * seg, ar);
+}
+
+/* The guest's view of CR0/CR4: its own bits, plus the shadow where we own them. */
+static u64 vmx_cr0_view(void)
+{
+	return (vmcs_read(VMCS_GUEST_CR0) & ~vmx_cfg.cr0_mask) |
+	       (vmcs_read(VMCS_CR0_SHADOW) & vmx_cfg.cr0_mask);
+}
+
+static u64 vmx_cr4_view(void)
+{
+	return (vmcs_read(VMCS_GUEST_CR4) & ~vmx_cfg.cr4_mask) |
+	       (vmcs_read(VMCS_CR4_SHADOW) & vmx_cfg.cr4_mask);
+}
+
+/* VMCS loaded.  The CPU's CR0 gets the bits VMX operation requires. */
+void vmx_write_cr0(struct domus_vcpu *v, u64 cr0)
+{
+	vmcs_write(VMCS_CR0_SHADOW, cr0);
+	vmcs_write(VMCS_GUEST_CR0, (cr0 | vmx_cfg.cr0_fixed0) & vmx_cfg.cr0_fixed1);
+}
+
+void vmx_write_cr4(struct domus_vcpu *v, u64 cr4)
+{
+	vmcs_write(VMCS_CR4_SHADOW, cr4);
+	vmcs_write(VMCS_GUEST_CR4, (cr4 | vmx_cfg.cr4_fixed0) & vmx_cfg.cr4_fixed1);
+}
+
+/* EFER and the "IA-32e mode guest" entry control must agree on LMA. */
+void vmx_write_efer(struct domus_vcpu *v, u64 efer)
+{
+	u32 entry = vmcs_read(VMCS_ENTRY_CTLS);
+
+	vmcs_write(VMCS_GUEST_EFER, efer);
+	entry = (efer & EFER_LMA) ? entry | VMX_ENTRY_IA32E : entry & ~VMX_ENTRY_IA32E;
+	vmcs_write(VMCS_ENTRY_CTLS, entry);
+}
+
+/*
+ * PAE paging outside long mode: VM entry takes the four PDPTEs from the
+ * VMCS, not from memory, so load them when the state is set from outside
+ * (srcu held by the caller or not needed: slots are read under srcu here).
+ */
+int vmx_load_pdptrs(struct domus_vcpu *v)
+{
+	u64 cr0 = vmx_cr0_view(), cr4 = vmx_cr4_view(), pdpte[4];
+	struct domus_domain *dom = v->dom;
+	int i, idx, ret;
+
+	if (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE) ||
+	    (vmcs_read(VMCS_GUEST_EFER) & EFER_LMA))
+		return 0;
+	idx = srcu_read_lock(&dom->srcu);
+	ret = domus_read_gpa(dom, vmcs_read(VMCS_GUEST_CR3) & ~0x1fULL, pdpte, sizeof(pdpte));
+	srcu_read_unlock(&dom->srcu, idx);
+	if (ret)
+		memset(pdpte, 0, sizeof(pdpte));
+	for (i = 0; i < 4; i++)
+		vmcs_write(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
+	return ret;
+}
+
+void vmx_get_sregs(struct domus_vcpu *v, struct domus_sregs *r)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+
+	memset(r, 0, sizeof(*r));
+	vmx_get(v);
+	vmx_seg_out(VMX_CS, &r->cs);
+	vmx_seg_out(VMX_DS, &r->ds);
+	vmx_seg_out(VMX_ES, &r->es);
+	vmx_seg_out(VMX_FS, &r->fs);
+	vmx_seg_out(VMX_GS, &r->gs);
+	vmx_seg_out(VMX_SS, &r->ss);
+	vmx_seg_out(VMX_TR, &r->tr);
+	vmx_seg_out(VMX_LDTR, &r->ldt);
+	r->gdt.base = vmcs_read(VMCS_GUEST_GDTR_BASE);
+	r->gdt.limit = vmcs_read(VMCS_GUEST_GDTR_LIMIT);
+	r->idt.base = vmcs_read(VMCS_GUEST_IDTR_BASE);
+	r->idt.limit = vmcs_read(VMCS_GUEST_IDTR_LIMIT);
+	r->cr0 = vmx_cr0_view();
+	r->cr3 = vmcs_read(VMCS_GUEST_CR3);
+	r->cr4 = vmx_cr4_view();
+	r->efer = vmcs_read(VMCS_GUEST_EFER);
+	vmx_put();
+	r->cr2 = vx->cr2;
+	r->cr8 = vx->cr8;
+	r->apic_base = vx->apic_base;
+}
+
+
+int vmx_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+
+	if ((r->efer & ~VMX_EFER_GUEST) || (r->cr0 >> 32) || (r->cr4 & VMX_CR4_GUEST_RSVD) ||
+	    (r->cr4 & vmx_cfg.cr4_mask & ~vmx_cfg.cr4_fixed1) ||
+	    r->cr8 > 15 || ((r->cr0 & X86_CR0_PG) && !(r->cr0 & X86_CR0_PE)) ||
+	    ((r->cr0 & X86_CR0_NW) && !(r->cr0 & X86_CR0_CD)))
+		return -EINVAL;
+	vmx_get(v);
+	vmx_seg_in(VMX_CS, &r->cs);
+	vmx_seg_in(VMX_DS, &r->ds);
+	vmx_seg_in(VMX_ES, &r->es);
+	vmx_seg_in(VMX_FS, &r->fs);
+	vmx_seg_in(VMX_GS, &r->gs);
+	vmx_seg_in(VMX_SS, &r->ss);
+	vmx_seg_in(VMX_TR, &r->tr);
+	vmx_seg_in(VMX_LDTR, &r->ldt);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, r->gdt.base);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, r->gdt.limit);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, r->idt.base);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, r->idt.limit);
+	vmx_write_cr0(v, r->cr0);
+	vmcs_write(VMCS_GUEST_CR3, r->cr3);
+	vmx_write_cr4(v, r->cr4);
+	vmx_write_efer(v, r->efer);
+	vmx_load_pdptrs(v);
+	vx->flush = true;
+	vmx_put();
+	vx->cr2 = r->cr2;
+	vx->cr8 = r->cr8;
+	vx->apic_base = r->apic_base;
+	return 0;
+}
+
+u64 vmx_get_cr4(struct domus_vcpu *v)
+{
+	u64 cr4;
+
+	vmx_get(v);
+	cr4 = vmx_cr4_view();
+	vmx_put();
+	return cr4;
+}
+
+/* The state of an x86 CPU after RESET (VMCS loaded). */
+void vmx_reset_state(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	int seg;
+
+	vmx_set_seg(VMX_CS, 0xf000, 0xffff0000, 0xffff, 0x9b);
+	for (seg = VMX_ES; seg <= VMX_GS; seg++)
+		if (seg != VMX_CS)
+			vmx_set_seg(seg, 0, 0, 0xffff, 0x93);
+	vmx_set_seg(VMX_LDTR, 0, 0, 0xffff, 0x82);
+	vmx_set_seg(VMX_TR, 0, 0, 0xffff, 0x8b);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+	vmx_write_cr0(v, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
+	vmcs_write(VMCS_GUEST_CR3, 0);
+	vmx_write_cr4(v, 0);
+	vmx_write_efer(v, 0);
+	vmcs_write(VMCS_GUEST_DR7, 0x400);
+	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
+	vmcs_write(VMCS_GUEST_RSP, 0);
+	vmcs_write(VMCS_GUEST_RIP, 0xfff0);
+	vmcs_write(VMCS_GUEST_RFLAGS, X86_EFLAGS_FIXED);
+	vmcs_write(VMCS_GUEST_PAT, 0x0007040600070406ULL);
+	vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write(VMCS_GUEST_ACTIVITY, 0);
+	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
+	vx->dr6 = 0xffff0ff0;
+	vx->apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE | (v->id == 0 ? 0x100 : 0);
+}
+
+/* --- MSRs -------------------------------------------------------------------- */
+
+static bool vmx_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (i * 8);
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+/* Returns 0, or 1 for "not handled": the guest gets #GP, userspace -EINVAL. */
+int vmx_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	int ret = 0;
+
+	vmx_get(v);
+	switch (index) {
+	case MSR_EFER:			*data = vmcs_read(VMCS_GUEST_EFER); break;
+	case MSR_IA32_TSC:		*data = rdtsc() + vmcs_read(VMCS_TSC_OFFSET); break;
+	case MSR_TSC_AUX:		*data = vx->tsc_aux; break;
+	case MSR_IA32_APICBASE:		*data = vx->apic_base; break;
+	case MSR_IA32_CR_PAT:		*data = vmcs_read(VMCS_GUEST_PAT); break;
+	case MSR_IA32_UCODE_REV:	*data = 0; break;
+	case MSR_FS_BASE:		*data = vmcs_read(VMCS_GUEST_ES_BASE + 2 * VMX_FS); break;
+	case MSR_GS_BASE:		*data = vmcs_read(VMCS_GUEST_ES_BASE + 2 * VMX_GS); break;
+	case MSR_KERNEL_GS_BASE:	*data = vx->kernel_gs_base; break;
+	case MSR_STAR:			*data = vx->star; break;
+	case MSR_LSTAR:			*data = vx->lstar; break;
+	case MSR_CSTAR:			*data = vx->cstar; break;
+	case MSR_SYSCALL_MASK:		*data = vx->sfmask; break;
+	case MSR_IA32_SYSENTER_CS:	*data = vmcs_read(VMCS_GUEST_SYSENTER_CS); break;
+	case MSR_IA32_SYSENTER_ESP:	*data = vmcs_read(VMCS_GUEST_SYSENTER_ESP); break;
+	case MSR_IA32_SYSENTER_EIP:	*data = vmcs_read(VMCS_GUEST_SYSENTER_EIP); break;
+	default:
+		ret = 1;
+	}
+	vmx_put();
+	return ret;
+}
+
+static int vmx_set_msr_loaded(struct domus_vcpu *v, u32 index, u64 data, bool host)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	u64 efer;
+
+	switch (index) {
+	case MSR_EFER:
+		if (data & ~VMX_EFER_GUEST)
+			return 1;
+		efer = vmcs_read(VMCS_GUEST_EFER);
+		if (!host) {
+			/* LMA is the CPU's; LME cannot change while paging is on */
+			data = (data & ~EFER_LMA) | (efer & EFER_LMA);
+			if ((vmx_cr0_view() & X86_CR0_PG) && ((data ^ efer) & EFER_LME))
+				return 1;
+		}
+		vmx_write_efer(v, data);
+		break;
+	case MSR_IA32_TSC:
+		vmcs_write(VMCS_TSC_OFFSET, data - rdtsc());
+		break;
+	case MSR_TSC_AUX:
+		if (data >> 32)
+			return 1;
+		vx->tsc_aux = data;
+		break;
+	case MSR_IA32_APICBASE:
+		vx->apic_base = data;
+		break;
+	case MSR_IA32_CR_PAT:
+		if (!vmx_pat_valid(data))
+			return 1;
+		vmcs_write(VMCS_GUEST_PAT, data);
+		break;
+	case MSR_IA32_UCODE_REV:
+		break;
+	case MSR_FS_BASE:		vmcs_write(VMCS_GUEST_ES_BASE + 2 * VMX_FS, data); break;
+	case MSR_GS_BASE:		vmcs_write(VMCS_GUEST_ES_BASE + 2 * VMX_GS, data); break;
+	case MSR_KERNEL_GS_BASE:	vx->kernel_gs_base = data; break;
+	case MSR_STAR:			vx->star = data; break;
+	case MSR_LSTAR:			vx->lstar = data; break;
+	case MSR_CSTAR:			vx->cstar = data; break;
+	case MSR_SYSCALL_MASK:		vx->sfmask = data; break;
+	case MSR_IA32_SYSENTER_CS:	vmcs_write(VMCS_GUEST_SYSENTER_CS, data); break;
+	case MSR_IA32_SYSENTER_ESP:	vmcs_write(VMCS_GUEST_SYSENTER_ESP, data); break;
+	case MSR_IA32_SYSENTER_EIP:	vmcs_write(VMCS_GUEST_SYSENTER_EIP, data); break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
+int vmx_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
+{
+	int ret;
+
+	/* canonical addresses only: a bad one would fail the next entry or the host's wrmsr */
+	switch (index) {
+	case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR: case MSR_CSTAR:
+	case MSR_IA32_SYSENTER_ESP: case MSR_IA32_SYSENTER_EIP:
+		if ((u64)((s64)(data << 16) >> 16) != data)
+			return 1;
+		break;
+	}
+	vmx_get(v);
+	ret = vmx_set_msr_loaded(v, index, data, host);
+	vmx_put();
+	return ret;
+}
+
+/* --- events ------------------------------------------------------------------- */
+
+void vmx_queue_exception(struct domus_vcpu *v, u8 nr, bool has_err, u32 err)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+
+	vx->exc_pending = true;
+	vx->exc_nr = nr;
+	vx->exc_has_err = has_err;
+	vx->exc_err = err;
+}
+
+void vmx_get_events(struct domus_vcpu *v, struct domus_events *e)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	u32 ev = vx->reinject, type = ev & VMX_II_TYPE_MASK;
+	u32 intr;
+
+	vmx_get(v);
+	intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	vmx_put();
+	if (vx->exc_pending) {
+		e->exception.pending = 1;
+		e->exception.nr = vx->exc_nr;
+		e->exception.has_error_code = vx->exc_has_err;
+		e->exception.error_code = vx->exc_err;
+	} else if ((ev & VMX_II_VALID) && type == VMX_II_TYPE_HW_EXC) {
+		e->exception.pending = 1;
+		e->exception.nr = ev & VMX_II_VECTOR_MASK;
+		e->exception.has_error_code = !!(ev & VMX_II_ERR_VALID);
+		e->exception.error_code = vx->reinject_err;
+	}
+	if ((ev & VMX_II_VALID) && type == VMX_II_TYPE_INTR) {
+		e->interrupt.pending = 1;
+		e->interrupt.nr = ev & VMX_II_VECTOR_MASK;
+	}
+	e->nmi.pending = atomic_read(&v->irq.nmi) ||
+		((ev & VMX_II_VALID) && type == VMX_II_TYPE_NMI);
+	e->nmi.masked = !!(intr & VMX_INTR_NMI);
+	e->interrupt_shadow = !!(intr & (VMX_INTR_STI | VMX_INTR_MOV_SS));
+}
+
+int vmx_set_events(struct domus_vcpu *v, const struct domus_events *e)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	u32 intr;
+
+	if (e->interrupt.pending && e->interrupt.nr < 32)
+		return -EINVAL;
+	vx->reinject = 0;
+	vx->exc_pending = false;
+	if (e->exception.pending)
+		vmx_queue_exception(v, e->exception.nr, e->exception.has_error_code,
+				    e->exception.error_code);
+	if (e->interrupt.pending)
+		set_bit(e->interrupt.nr, v->irq.pending);
+	atomic_set(&v->irq.nmi, !!e->nmi.pending);
+	v->nmi_masked = e->nmi.masked;
+	vmx_get(v);
+	intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
+	       ~(VMX_INTR_STI | VMX_INTR_MOV_SS | VMX_INTR_NMI);
+	if (e->nmi.masked)
+		intr |= VMX_INTR_NMI;
+	/* STI blocking is only valid with IF set */
+	if (e->interrupt_shadow)
+		intr |= (vmcs_read(VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF) ?
+			VMX_INTR_STI : VMX_INTR_MOV_SS;
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr);
+	vmx_put();
+	return 0;
+}
+
+/* VMCS loaded. */
+bool vmx_interruptible(struct domus_vcpu *v)
+{
+	return (vmcs_read(VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (VMX_INTR_STI | VMX_INTR_MOV_SS));
+}
+
+/* Exceptions that push an error code (in protected mode only). */
+static bool vmx_exc_has_error(u8 nr)
+{
+	return nr == 8 || (nr >= 10 && nr <= 14) || nr == 17 || nr == 21;
+}
+
+/*
+ * Choose the event to deliver at this entry (interrupts are off, the vCPU
+ * is marked in guest mode, so anything queued later kicks it out again).
+ * Returns false if userspace asked to see the interrupt window and the
+ * guest can take an interrupt now.
+ */
+bool vmx_inject_events(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	bool want_window = READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW;
+	bool irq = domus_vcpu_has_irq(v);
+	u32 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	u64 rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	bool interruptible = (rflags & X86_EFLAGS_IF) &&
+			     !(intr & (VMX_INTR_STI | VMX_INTR_MOV_SS));
+	u32 info = 0, err = 0, proc = vx->proc;
+
+	if (vx->reinject & VMX_II_VALID) {
+		info = vx->reinject;
+		err = vx->reinject_err;
+		vx->reinject = 0;
+	} else if (vx->exc_pending) {
+		info = vx->exc_nr | VMX_II_TYPE_HW_EXC | VMX_II_VALID;
+		/* entry demands the error code exactly when the CPU would push one */
+		if ((vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PE) && vmx_exc_has_error(vx->exc_nr)) {
+			info |= VMX_II_ERR_VALID;
+			err = vx->exc_has_err ? vx->exc_err : 0;
+		}
+		vx->exc_pending = false;
+		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+	} else if (atomic_read(&v->irq.nmi) &&
+		   !(intr & (VMX_INTR_STI | VMX_INTR_MOV_SS | VMX_INTR_NMI))) {
+		atomic_set(&v->irq.nmi, 0);
+		info = DOMUS_NMI_VECTOR | VMX_II_TYPE_NMI | VMX_II_VALID;
+		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+	} else if (irq && interruptible) {
+		int vec = domus_vcpu_next_irq(v);
+
+		if (vec >= 0) {
+			info = vec | VMX_II_TYPE_INTR | VMX_II_VALID;
+			domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+		}
+		irq = domus_vcpu_has_irq(v);
+	} else if (want_window && !irq && interruptible) {
+		return false;
+	}
+	if (info) {
+		vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+		if (info & VMX_II_ERR_VALID)
+			vmcs_write(VMCS_ENTRY_EXC_ERROR, err);
+	}
+	/* single-stepping over STI/MOV SS: entry wants the pending #DB recorded */
+	if ((rflags & X86_EFLAGS_TF) && (intr & (VMX_INTR_STI | VMX_INTR_MOV_SS)))
+		vmcs_write(VMCS_GUEST_PENDING_DBG,
+			   vmcs_read(VMCS_GUEST_PENDING_DBG) | (1u << 14));
+
+	proc &= ~(VMX_PROC_INTR_WINDOW | VMX_PROC_NMI_WINDOW);
+	if (atomic_read(&v->irq.nmi))
+		proc |= VMX_PROC_NMI_WINDOW;
+	if (irq || want_window)
+		proc |= VMX_PROC_INTR_WINDOW;
+	vmx_set_proc(vx, proc);
+	return true;
+}
+
+/* An event was being delivered when the exit came: deliver it again. */
+void vmx_save_reinject(struct domus_vcpu *v, u32 info, u32 err)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+
+	vx->reinject = 0;
+	if (!(info & VMX_II_VALID))
+		return;
+	switch (info & VMX_II_TYPE_MASK) {
+	case VMX_II_TYPE_INTR:
+	case VMX_II_TYPE_NMI:
+	case VMX_II_TYPE_HW_EXC:
+		vx->reinject = info & ~VMX_II_NMI_UNBLOCK;
+		vx->reinject_err = err;
+		break;
+	default:
+		/* software interrupts and exceptions re-execute with the instruction */
+		break;
+	}
+}

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pvboot: a minimal launcher for tests of the Xen PVH personality (not the
+ * product launcher).  Loads a kernel (bzImage or vmlinux) with the libdomus
+ * loader into a DOMUS_DOMAIN_XEN domain with one vCPU, runs it, prints the
+ * guest's early console (CONSOLEIO_write hypercalls, port 0xE9) on stdout,
+ * logs exits it does not expect on stderr, and ends when a marker line
+ * appears on the console, the guest shuts down, or the timeout passes.
+ *
+ * usage: pvboot [-m MiB] [-t SEC] [-i INITRD] [-c CMDLINE] [-M MARKER [-w]] KERNEL
+ * -w: after the marker, keep running until the guest shuts down.
+ * Exit status: 0 marker seen (with -w: and then a shutdown; without -M: a
+ * guest shutdown); 1 error or unexpected guest end; 2 timeout; 3 usage.
+ */
+#include <cpuid.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include "libdomus.h"
+#include "loader.h"
+
+#define HC_CONSOLE_IO	18
+#define HC_SCHED_OP	29
+#define SCHEDOP_SHUTDOWN 2
+#define MAX_UNEXPECTED	40
+
+static const char *marker;
+static int marker_seen, wait_shutdown;
+static char line[4096];
+static size_t line_len;
+static unsigned long unexpected;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Guest console bytes: to stdout as they come; lines checked for the marker. */
+static void console_out(const char *p, size_t n)
+{
+	size_t i;
+
+	fwrite(p, 1, n, stdout);
+	fflush(stdout);
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n' || line_len == sizeof(line) - 1) {
+			line[line_len] = 0;
+			if (marker && strstr(line, marker))
+				marker_seen = 1;
+			line_len = 0;
+		} else if (p[i] != '\r') {
+			line[line_len++] = p[i];
+		}
+	}
+}
+
+static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (unexpected++ >= MAX_UNEXPECTED)
+		return;
+	fprintf(stderr, "pvboot: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The host's CPUID as the guest's table (vendor passed through: it picks VMMCALL). */
+static unsigned int build_cpuid(struct domus_cpuid_entry *e, unsigned int cap)
+{
+	unsigned int n = 0, a, b, c, d, max, leaf, sub;
+	unsigned int bases[2] = { 0, 0x80000000 };
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		__cpuid(bases[k], max, b, c, d);
+		if (max > bases[k] + 0x40)
+			max = bases[k] + 0x40;
+		for (leaf = bases[k]; leaf <= max && n < cap; leaf++) {
+			int indexed = leaf == 4 || leaf == 7 || leaf == 0xb || leaf == 0xd ||
+				      leaf == 0x1f || leaf == 0x8000001d;
+			unsigned int nsub = indexed ? 8 : 1;
+
+			for (sub = 0; sub < nsub && n < cap; sub++) {
+				__cpuid_count(leaf, sub, a, b, c, d);
+				memset(&e[n], 0, sizeof(e[n]));
+				e[n].function = leaf;
+				e[n].index = sub;
+				e[n].flags = indexed ? DOMUS_CPUID_INDEXED : 0;
+				e[n].eax = a;
+				e[n].ebx = b;
+				e[n].ecx = c;
+				e[n].edx = d;
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+static void dump_state(struct domus_vcpu *v)
+{
+	struct domus_regs r;
+	struct domus_sregs s;
+	struct domus_events e;
+
+	if (domus_get_events(v, &e) == 0 && (e.exception.pending || e.interrupt.pending))
+		fprintf(stderr, "pvboot: event in delivery: exception %s %u (error %#x), interrupt %s %u\n",
+			e.exception.pending ? "yes" : "no", e.exception.nr, e.exception.error_code,
+			e.interrupt.pending ? "yes" : "no", e.interrupt.nr);
+	if (domus_get_regs(v, &r) || domus_get_sregs(v, &s))
+		return;
+	fprintf(stderr, "pvboot: rip %#llx rsp %#llx rax %#llx rflags %#llx cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
+		(unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)r.rax,
+		(unsigned long long)r.rflags, (unsigned long long)s.cr0, (unsigned long long)s.cr2,
+		(unsigned long long)s.cr3, (unsigned long long)s.cr4, (unsigned long long)s.efer);
+	fprintf(stderr, "pvboot: cs %#x/%#x idt %#llx/%#x gdt %#llx/%#x\n", s.cs.selector, s.cs.attr,
+		(unsigned long long)s.idt.base, s.idt.limit, (unsigned long long)s.gdt.base, s.gdt.limit);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: pvboot [-m MiB] [-t SEC] [-i INITRD] [-c CMDLINE] [-M MARKER [-w]] KERNEL\n");
+	return 3;
+}
+
+int main(int argc, char **argv)
+{
+	struct domus_load_params lp;
+	struct domus_load_result *res;
+	struct domus_create_domain cd;
+	struct domus_cpuid_entry cpuid[DOMUS_MAX_CPUID_ENTRIES];
+	struct domus_domain_stats st;
+	struct domus_vcpu v;
+	struct domus_cpuid ct;
+	struct sigaction sa;
+	struct itimerval it;
+	unsigned long mib = 256, timeout = 120;
+	const char *initrd = NULL, *cmdline = "earlyprintk=xen keep_bootcon loglevel=7";
+	double t0, t_end;
+	size_t mem_size;
+	void *mem;
+	int opt, devfd, domfd, rc = 1;
+
+	while ((opt = getopt(argc, argv, "m:t:i:c:M:w")) != -1) {
+		switch (opt) {
+		case 'm': mib = strtoul(optarg, NULL, 0); break;
+		case 't': timeout = strtoul(optarg, NULL, 0); break;
+		case 'i': initrd = optarg; break;
+		case 'c': cmdline = optarg; break;
+		case 'M': marker = optarg; break;
+		case 'w': wait_shutdown = 1; break;
+		default: return usage();
+		}
+	}
+	if (optind != argc - 1 || mib < 16 || mib > 4096)
+		return usage();
+
+	mem_size = (size_t)mib << 20;
+	mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	res = calloc(1, sizeof(*res));
+	if (mem == MAP_FAILED || !res) {
+		fprintf(stderr, "pvboot: out of memory for %lu MiB of guest RAM\n", mib);
+		return 1;
+	}
+	memset(&lp, 0, sizeof(lp));
+	lp.kernel = argv[optind];
+	lp.initrd = initrd;
+	lp.cmdline = cmdline;
+	lp.vcpus = 1;
+	if (domus_load_kernel(&lp, mem, mem_size, res)) {
+		fprintf(stderr, "pvboot: %s\n", domus_last_error());
+		return 1;
+	}
+	fprintf(stderr, "pvboot: kernel entry %#llx, start info %#llx, initrd %#llx+%#llx, rsdp %#llx\n",
+		(unsigned long long)res->kernel.entry, (unsigned long long)res->start_info_gpa,
+		(unsigned long long)res->initrd_gpa, (unsigned long long)res->initrd_size,
+		(unsigned long long)res->rsdp_gpa);
+
+	devfd = domus_open();
+	if (devfd < 0) {
+		fprintf(stderr, "pvboot: %s\n", domus_last_error());
+		return 1;
+	}
+	memset(&cd, 0, sizeof(cd));
+	cd.flags = DOMUS_DOMAIN_XEN;
+	domfd = ioctl(devfd, DOMUS_CREATE_DOMAIN, &cd);
+	if (domfd < 0) {
+		perror("pvboot: DOMUS_CREATE_DOMAIN");
+		return 1;
+	}
+	if (domus_set_slot(domfd, 0, 0, mem_size, mem, 0)) {
+		fprintf(stderr, "pvboot: %s\n", domus_last_error());
+		return 1;
+	}
+	memset(&ct, 0, sizeof(ct));
+	ct.nent = build_cpuid(cpuid, DOMUS_MAX_CPUID_ENTRIES);
+	ct.entries = (unsigned long long)(uintptr_t)cpuid;
+	if (ioctl(domfd, DOMUS_SET_CPUID, &ct) < 0) {
+		perror("pvboot: DOMUS_SET_CPUID");
+		return 1;
+	}
+	if (domus_create_vcpu(domfd, 0, &v) || domus_set_regs(&v, &res->regs)) {
+		fprintf(stderr, "pvboot: %s\n", domus_last_error());
+		return 1;
+	}
+	{
+		/* keep what the vCPU was created with in the fields the loader leaves 0 */
+		struct domus_sregs cur;
+
+		if (domus_get_sregs(&v, &cur) == 0 && !res->sregs.apic_base)
+			res->sregs.apic_base = cur.apic_base;
+	}
+	if (domus_set_sregs(&v, &res->sregs)) {
+		fprintf(stderr, "pvboot: %s\n", domus_last_error());
+		return 1;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: DOMUS_RUN returns -EINTR */
+	sigaction(SIGALRM, &sa, NULL);
+	memset(&it, 0, sizeof(it));
+	it.it_interval.tv_usec = 200000;
+	it.it_value.tv_usec = 200000;
+	setitimer(ITIMER_REAL, &it, NULL);
+
+	t0 = now_s();
+	t_end = t0 + timeout;
+	for (;;) {
+		struct domus_run *run = v.run;
+		int r = domus_run(&v);
+
+		if (marker_seen == 1) {
+			fprintf(stderr, "\npvboot: marker \"%s\" seen after %.1f s\n", marker, now_s() - t0);
+			marker_seen = 2;
+			if (!wait_shutdown) {
+				rc = 0;
+				break;
+			}
+		}
+		if (now_s() > t_end) {
+			fprintf(stderr, "\npvboot: timeout after %lu s\n", timeout);
+			dump_state(&v);
+			rc = 2;
+			break;
+		}
+		if (r == -EINTR)
+			continue;
+		if (r) {
+			fprintf(stderr, "pvboot: %s\n", domus_last_error());
+			break;
+		}
+		switch (run->exit_reason) {
+		case DOMUS_EXIT_HYPERCALL:
+			if (run->hypercall.nr == HC_CONSOLE_IO) {
+				console_out((const char *)run + DOMUS_RUN_DATA_OFFSET,
+					    run->hypercall.args[1]);
+				continue;
+			}
+			if (run->hypercall.nr == HC_SCHED_OP &&
+			    run->hypercall.args[0] == SCHEDOP_SHUTDOWN) {
+				fprintf(stderr, "\npvboot: guest shutdown, reason %llu, after %.1f s\n",
+					(unsigned long long)run->hypercall.args[1], now_s() - t0);
+				rc = marker && !marker_seen ? 1 : 0;
+				goto out;
+			}
+			note("hypercall %llu (op %llu) exited to userspace: -ENOSYS",
+			     (unsigned long long)run->hypercall.nr,
+			     (unsigned long long)run->hypercall.args[0]);
+			run->hypercall.ret = (unsigned long long)-38;
+			continue;
+		case DOMUS_EXIT_IO: {
+			unsigned char *data = (unsigned char *)run + run->io.data_offset;
+
+			if (run->io.direction == DOMUS_IO_OUT) {
+				if (run->io.port == 0xe9)
+					console_out((const char *)data, run->io.size * run->io.count);
+				else if (run->io.port == DOMUS_ACPI_SLEEP_CONTROL_PORT &&
+					 (data[0] & DOMUS_ACPI_SLP_EN)) {
+					fprintf(stderr, "\npvboot: ACPI power-off after %.1f s\n", now_s() - t0);
+					rc = marker && !marker_seen ? 1 : 0;
+					goto out;
+				}
+			} else {
+				memset(data, 0xff, run->io.size * run->io.count);
+			}
+			continue;
+		}
+		case DOMUS_EXIT_MMIO:
+			note("MMIO %s gpa %#llx len %u", run->mmio.is_write ? "write" : "read",
+			     (unsigned long long)run->mmio.gpa, run->mmio.len);
+			if (!run->mmio.is_write)
+				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+			continue;
+		case DOMUS_EXIT_HLT:
+		case DOMUS_EXIT_IRQ_WINDOW:
+			continue;
+		default:
+			fprintf(stderr, "\npvboot: exit %s (%u)", domus_exit_name(run->exit_reason),
+				run->exit_reason);
+			if (run->exit_reason == DOMUS_EXIT_FAIL_ENTRY)
+				fprintf(stderr, ": hw reason %#llx info %#llx",
+					(unsigned long long)run->fail_entry.hw_reason,
+					(unsigned long long)run->fail_entry.hw_info);
+			if (run->exit_reason == DOMUS_EXIT_EMULATION)
+				fprintf(stderr, ": gpa %#llx rip %#llx",
+					(unsigned long long)run->emulation.gpa,
+					(unsigned long long)run->emulation.rip);
+			fputc('\n', stderr);
+			dump_state(&v);
+			goto out;
+		}
+	}
+out:
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	if (domus_domain_stats(domfd, &st) == 0)
+		fprintf(stderr, "pvboot: exits %llu, hypercalls %llu, hlt %llu, io %llu, msr %llu, injections %llu\n",
+			(unsigned long long)st.stat[DOMUS_STAT_EXITS],
+			(unsigned long long)st.stat[DOMUS_STAT_HYPERCALL],
+			(unsigned long long)st.stat[DOMUS_STAT_HLT],
+			(unsigned long long)st.stat[DOMUS_STAT_IO],
+			(unsigned long long)st.stat[DOMUS_STAT_MSR],
+			(unsigned long long)st.stat[DOMUS_STAT_INJECTIONS]);
+	domus_vcpu_close(&v);
+	close(domfd);
+	close(devfd);
+	munmap(mem, mem_size);
+	free(res);
+	return rc;
+}
