@@ -173,6 +173,33 @@ struct domus_xen_param {
 #define DOMUS_XEN_SET_PARAM	_IOW(DOMUS_IOCTL_TYPE, 0x18, struct domus_xen_param)
 #define DOMUS_XEN_GET_PARAM	_IOWR(DOMUS_IOCTL_TYPE, 0x19, struct domus_xen_param)
 
+/*
+ * Xen domains: an event channel between the guest and a userspace backend
+ * (console, xenstore, block, net) in the launcher.  Allocates a guest port
+ * already connected to the backend (the guest uses it directly, e.g. as
+ * HVM_PARAM_CONSOLE_EVTCHN, or binds it with EVTCHNOP_bind_interdomain
+ * when `port` is given to it through xenstore).  Each EVTCHNOP_send by the
+ * guest on the port adds 1 to the eventfd notify_fd; each write to the
+ * eventfd kick_fd (if not -1) raises the port in the guest, without a
+ * system call into domus.  Closing the domain releases both.
+ */
+struct domus_xen_evtchn_bind {
+	__u32 port;		/* out: the guest's port */
+	__s32 notify_fd;	/* in: eventfd signalled on guest sends */
+	__s32 kick_fd;		/* in: eventfd the backend writes, or -1 */
+	__u32 flags;		/* in: must be zero */
+	__u64 reserved[2];
+};
+
+/* Raise a backend-bound port in the guest (when no kick_fd is used). */
+struct domus_xen_evtchn_notify {
+	__u32 port;
+	__u32 reserved;
+};
+
+#define DOMUS_XEN_EVTCHN_BIND	_IOWR(DOMUS_IOCTL_TYPE, 0x1a, struct domus_xen_evtchn_bind)
+#define DOMUS_XEN_EVTCHN_NOTIFY	_IOW(DOMUS_IOCTL_TYPE, 0x1b, struct domus_xen_evtchn_notify)
+
 /* --- vCPU fd ------------------------------------------------------------ */
 
 struct domus_regs {
@@ -360,6 +387,8 @@ DOMUS_STATIC_ASSERT(sizeof(struct domus_cpuid_entry) == 32, "cpuid_entry size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_cpuid) == 32, "cpuid size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_domain_stats) == 320, "domain_stats size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_xen_param) == 32, "xen_param size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_xen_evtchn_bind) == 32, "xen_evtchn_bind size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_xen_evtchn_notify) == 8, "xen_evtchn_notify size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_regs) == 144, "regs size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_segment) == 16, "segment size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_dtable) == 16, "dtable size");
