@@ -15,19 +15,19 @@ BUILD := build
 
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -Iuapi -Iuserland/lib -Iuserland/cli
+CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -Iuapi -Iuserland/lib -Iuserland/cli -Iuserland/xenstore
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # Kernel-image decompressors used by the loader (userland/lib/loader_image.c).
 LDLIBS_USER := -llzma -lz -lzstd
 
-LIB_SRCS := $(wildcard userland/lib/*.c)
+LIB_SRCS := $(wildcard userland/lib/*.c) $(wildcard userland/xenstore/*.c)
 CLI_SRCS := $(wildcard userland/cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 # Pure-C module parts (instruction emulator, page walker) linked into the unit tests.
 EMU_SRCS := module/x86emu.c module/pgwalk.c
 EMU_HDRS := module/x86emu.h module/pgwalk.h
 HOST_SRCS := $(wildcard tests/host/*.c)
-HDRS := $(wildcard uapi/*.h userland/lib/*.h userland/cli/*.h tests/unit/*.h tests/host/*.h)
+HDRS := $(wildcard uapi/*.h userland/lib/*.h userland/xenstore/*.h userland/cli/*.h tests/unit/*.h tests/host/*.h)
 
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 UNITS_SAN := $(patsubst tests/unit/%.c,$(BUILD)/unit-san/%,$(UNIT_SRCS))
@@ -52,7 +52,7 @@ $(BUILD)/libdomus.a: $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(BUILD)/obj
 	rm -f $@
 	for s in $(LIB_SRCS); do $(CC) $(CFLAGS_USER) -c $$s -o $(BUILD)/obj/$$(basename $$s .c).o || exit 1; done
-	ar rcs $@ $(patsubst userland/lib/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+	ar rcs $@ $(addprefix $(BUILD)/obj/,$(notdir $(LIB_SRCS:.c=.o)))
 
 $(BUILD)/domus: $(CLI_SRCS) $(BUILD)/libdomus.a $(HDRS)
 	$(CC) $(CFLAGS_USER) -o $@ $(CLI_SRCS) $(BUILD)/libdomus.a $(LDLIBS_USER)

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * In-process xenstore server for one Xen PVH guest (docs/xenstore.md).
+ *
+ * The launcher owns the guest's memory and calls this library: it creates
+ * the store before boot (xs_new), attaches the guest's store ring page
+ * (xs_attach_ring), calls xs_ring_process whenever the guest signals the
+ * store event channel (and periodically), and uses the toolstack calls
+ * (xs_write, xs_read, ...) and local watches to run backends.
+ *
+ * Two parties talk to a store: the toolstack (domid 0, privileged: every
+ * call below except the ring) and the guest (its domid, unprivileged,
+ * through the ring only).  Every call returns 0 (or a non-negative value)
+ * on success and a negative errno on failure.  All calls are thread-safe;
+ * watch callbacks and the ring notify callback run without the store's
+ * lock held, so they may call back into the store.
+ */
+#ifndef DOMUS_XENSTORE_H
+#define DOMUS_XENSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Ring page layout (struct xenstore_domain_interface, pvh-abi.md §10.1). */
+#define XS_RING_SIZE 1024u
+struct xs_ring_page {
+	char req[XS_RING_SIZE];		/* guest -> server */
+	char rsp[XS_RING_SIZE];		/* server -> guest */
+	uint32_t req_cons;		/* written by the server */
+	uint32_t req_prod;		/* written by the guest */
+	uint32_t rsp_cons;		/* written by the guest */
+	uint32_t rsp_prod;		/* written by the server */
+	uint32_t server_features;	/* XS_FEAT_* set by the server */
+	uint32_t connection;		/* XS_CONN_*: guest asks for a reset */
+	uint32_t error;			/* XS_ERR_*: set by the server */
+};
+#define XS_FEAT_RECONNECTION	(1u << 0)
+#define XS_FEAT_ERROR		(1u << 1)
+#define XS_CONN_CONNECTED	0u
+#define XS_CONN_RECONNECT	1u
+#define XS_ERR_NONE		0u
+#define XS_ERR_COMM		1u
+#define XS_ERR_RINGIDX		2u	/* bad ring index */
+#define XS_ERR_PROTO		3u	/* malformed message */
+
+/* Message header (struct xsd_sockmsg) and types (§10.2). */
+struct xs_msg_hdr {
+	uint32_t type;
+	uint32_t req_id;
+	uint32_t tx_id;
+	uint32_t len;
+};
+enum {
+	XS_CONTROL = 0, XS_DIRECTORY = 1, XS_READ = 2, XS_GET_PERMS = 3,
+	XS_WATCH = 4, XS_UNWATCH = 5, XS_TRANSACTION_START = 6,
+	XS_TRANSACTION_END = 7, XS_INTRODUCE = 8, XS_RELEASE = 9,
+	XS_GET_DOMAIN_PATH = 10, XS_WRITE = 11, XS_MKDIR = 12, XS_RM = 13,
+	XS_SET_PERMS = 14, XS_WATCH_EVENT = 15, XS_ERROR = 16,
+	XS_IS_DOMAIN_INTRODUCED = 17, XS_RESUME = 18, XS_SET_TARGET = 19,
+	XS_RESET_WATCHES = 21, XS_DIRECTORY_PART = 22,
+};
+
+/* Limits (docs/xenstore.md "Limits"). */
+#define XS_PAYLOAD_MAX		4096u	/* message payload bytes */
+#define XS_VALUE_MAX		4096u	/* node value bytes */
+#define XS_PATH_MAX		3072u	/* absolute path bytes, without the NUL */
+#define XS_DEPTH_MAX		256u	/* path components */
+#define XS_GUEST_NODES_MAX	10000u	/* nodes owned by the guest */
+#define XS_GUEST_WATCHES_MAX	128u
+#define XS_GUEST_TX_MAX		16u	/* open transactions */
+#define XS_TX_ENTRIES_MAX	4096u	/* nodes one transaction may touch */
+#define XS_TX_BYTES_MAX		(1u << 20) /* bytes one transaction may hold */
+#define XS_PERMS_MAX		64u	/* permission entries per node */
+#define XS_LOCAL_WATCHES_MAX	1024u
+#define XS_OUT_MAX		(4u << 20) /* queued output; watch events beyond are dropped */
+
+struct xs_store;
+
+/*
+ * A store for guest @domid (1..32751) named @name, holding the keys of
+ * pvh-abi.md §10.3 (see docs/xenstore.md for the list and permissions).
+ * NULL on bad arguments or out of memory.
+ */
+struct xs_store *xs_new(unsigned int domid, const char *name);
+void xs_free(struct xs_store *xs);
+
+/*
+ * Memory and vCPU keys: memory/static-max = @maxmem_kib, memory/target =
+ * @target_kib, cpu/<n>/availability = "online" for n < @vcpus.
+ */
+int xs_set_domain_info(struct xs_store *xs, unsigned long long target_kib,
+		       unsigned long long maxmem_kib, unsigned int vcpus);
+
+/*
+ * Attach the guest's ring page (in the launcher's address space) and the
+ * callback that raises the guest's store event channel.  The page must be
+ * zero at first boot; its indices are taken over as they are (so a
+ * restored page works).  Sets server_features.  Re-attaching drops the
+ * guest's watches, transactions and partial messages.  @ring NULL detaches.
+ */
+int xs_attach_ring(struct xs_store *xs, void *ring,
+		   void (*notify)(void *opaque), void *opaque);
+
+/*
+ * Consume every complete request on the ring, queue the replies and watch
+ * events, and move as much output onto the ring as fits; notifies the guest
+ * when indices moved.  Returns 0, 1 when it stopped after 64 KiB of
+ * requests with more possibly pending (call again), -ENOTCONN without a ring, -EIO after bad
+ * ring indices or -EPROTO after a malformed header (the ring's error field
+ * is set and the connection stays dead until the guest asks for a
+ * reconnection).  Malformed requests with a valid header get an error reply.
+ */
+int xs_ring_process(struct xs_store *xs);
+
+/*
+ * Toolstack side, as domid 0.  Relative paths are resolved against
+ * /local/domain/<domid>.  xs_write creates missing parents (inheriting
+ * their parent's permissions); @value is a NUL-terminated string
+ * (xs_write_bytes takes a length).  xs_read returns the value's length and
+ * copies it NUL-terminated, truncated to @len - 1 bytes.  xs_rm is
+ * recursive.  xs_directory fills @buf with the child names, each
+ * NUL-terminated, and returns the bytes needed (truncated if > @len).
+ */
+int xs_write(struct xs_store *xs, const char *path, const char *value);
+int xs_write_bytes(struct xs_store *xs, const char *path, const void *value,
+		   size_t vlen);
+int xs_read(struct xs_store *xs, const char *path, char *buf, size_t len);
+int xs_rm(struct xs_store *xs, const char *path);
+int xs_mkdir(struct xs_store *xs, const char *path);
+int xs_directory(struct xs_store *xs, const char *path, char *buf, size_t len);
+/*
+ * Permissions as in the protocol: @perms is a comma- or space-separated
+ * list, the first entry owner + default for everyone else, then per-domain
+ * grants: e.g. "n0,r5" (owner dom0, others none, dom5 read).  Letters:
+ * n none, r read, w write, b both.  xs_get_perms writes the same form.
+ */
+int xs_set_perms(struct xs_store *xs, const char *path, const char *perms);
+int xs_get_perms(struct xs_store *xs, const char *path, char *buf, size_t len);
+
+/*
+ * Toolstack watches: @cb(opaque, changed_path) runs once right after
+ * registration (with @path) and after every change at @path or below it
+ * (with the absolute path changed; with @path itself when an ancestor is
+ * removed), whoever made the change.  Callbacks run on the thread whose
+ * call caused the change, after that call's work is done, without the
+ * store lock.  The same (path, cb, opaque) twice: -EEXIST.
+ */
+int xs_watch_local(struct xs_store *xs, const char *path,
+		   void (*cb)(void *opaque, const char *path), void *opaque);
+int xs_unwatch_local(struct xs_store *xs, const char *path,
+		     void (*cb)(void *opaque, const char *path), void *opaque);
+
+/* Counters for logs and tests. */
+struct xs_stats {
+	unsigned int guest_nodes;	/* nodes owned by the guest */
+	unsigned int nodes;		/* all nodes */
+	unsigned int guest_watches;
+	unsigned int guest_transactions;
+	unsigned long long requests;	/* guest requests handled */
+	unsigned long long errors;	/* error replies sent */
+	unsigned long long dropped_events; /* watch events over XS_OUT_MAX */
+	int ring_error;			/* sticky xs_ring_process error, 0 if none */
+};
+void xs_get_stats(struct xs_store *xs, struct xs_stats *st);
+
+#endif
