@@ -38,6 +38,12 @@ GUEST_SRCS := $(wildcard tests/guests/*.S)
 GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
 LD ?= ld
 OBJCOPY ?= objcopy
+# Test guests: flat binaries linked at 0x8000 (tests/guests/README.md);
+# *64.S are 64-bit objects, the others 32-bit (with .code16 parts).
+GUEST_SRCS := $(wildcard tests/guests/*.S)
+GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
+LD ?= ld
+OBJCOPY ?= objcopy
 
 .PHONY: all module userland unit check demo deps clean
 all: module userland
@@ -77,6 +83,12 @@ $(BUILD)/unit-san/%: tests/unit/%.c $(LIB_SRCS) $(EMU_SRCS) $(HDRS) $(EMU_HDRS)
 $(BUILD)/host/%: tests/host/%.c $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_USER) -pthread -static -Itests/host -o $@ $< $(LIB_SRCS) $(LDLIBS_USER)
+
+$(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(if $(filter %64,$*),,-m32) -Itests/guests -c -o $(BUILD)/guests/$*.o $<
+	$(LD) $(if $(filter %64,$*),,-m elf_i386) -Ttext=0x8000 -e _start -o $(BUILD)/guests/$*.elf $(BUILD)/guests/$*.o
+	$(OBJCOPY) -O binary -j .text $(BUILD)/guests/$*.elf $@
 
 $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h
 	@mkdir -p $(dir $@)

@@ -32,6 +32,16 @@ static void domus_slot_release(struct domus_slot *slot)
 	kfree(slot);
 }
 
+static void domus_special_release(struct domus_special_page *sp)
+{
+	if (sp->page) {
+		put_page(sp->page);
+		atomic64_dec(&domus_live.pinned_pages);
+	}
+	sp->page = NULL;
+	WRITE_ONCE(sp->gfn, DOMUS_GFN_NONE);
+}
+
 static void domus_domain_free(struct domus_domain *dom)
 {
 	struct domus_memmap *map = rcu_dereference_protected(dom->memmap, 1);
@@ -39,6 +49,8 @@ static void domus_domain_free(struct domus_domain *dom)
 
 	for (i = 0; i < DOMUS_MAX_SLOTS; i++)
 		domus_slot_release(dom->slot_by_id[i]);
+	for (i = 0; i < DOMUS_MAX_SPECIAL; i++)
+		domus_special_release(&dom->special[i]);
 	kfree(map);
 	domus_gpt_free(&dom->gpt);
 	cleanup_srcu_struct(&dom->srcu);
@@ -75,12 +87,32 @@ static struct domus_slot *domus_find_slot(struct domus_domain *dom, u64 gfn)
 	return NULL;
 }
 
+/*
+ * The special page at @gfn, or NULL.  Lockless: an entry's page stays
+ * valid for SRCU readers (unmapping waits for them before dropping it).
+ */
+static struct page *domus_special_find(struct domus_domain *dom, u64 gfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < DOMUS_MAX_SPECIAL; i++)
+		if (READ_ONCE(dom->special[i].gfn) == gfn)
+			return READ_ONCE(dom->special[i].page);
+	return NULL;
+}
+
 struct page *domus_gfn_get_page(struct domus_domain *dom, u64 gfn)
 {
 	struct domus_slot *s = domus_find_slot(dom, gfn);
 	struct page *page;
 
-	if (!s || (s->flags & DOMUS_SLOT_READONLY))
+	if (!s) {
+		page = domus_special_find(dom, gfn);
+		if (page)
+			get_page(page);
+		return page;
+	}
+	if (s->flags & DOMUS_SLOT_READONLY)
 		return NULL;
 	page = s->pages[gfn - s->gfn];
 	get_page(page);
@@ -91,10 +123,102 @@ bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly)
 {
 	struct domus_slot *s = domus_find_slot(dom, gpa >> PAGE_SHIFT);
 
-	if (!s)
-		return false;
+	if (!s) {
+		*readonly = false;
+		return domus_special_find(dom, gpa >> PAGE_SHIFT) != NULL;
+	}
 	*readonly = s->flags & DOMUS_SLOT_READONLY;
 	return true;
+}
+
+/* --- special pages (outside the slots) ------------------------------------ */
+
+static bool domus_gfn_in_slot(struct domus_domain *dom, u64 gfn) __must_hold(&dom->lock)
+{
+	unsigned int i;
+
+	for (i = 0; i < DOMUS_MAX_SLOTS; i++) {
+		struct domus_slot *s = dom->slot_by_id[i];
+
+		if (s && gfn >= s->gfn && gfn - s->gfn < s->npages)
+			return true;
+	}
+	return false;
+}
+
+/* Remove entry @sp's leaf and make every vCPU flush before it re-enters. */
+static void domus_special_unmap_leaf(struct domus_domain *dom, struct domus_special_page *sp)
+	__must_hold(&dom->lock)
+{
+	u64 gfn = sp->gfn;
+
+	if (gfn == DOMUS_GFN_NONE)
+		return;
+	WRITE_ONCE(sp->gfn, DOMUS_GFN_NONE);
+	domus_gpt_unmap_range(&dom->gpt, gfn, 1);
+	atomic64_inc(&dom->tlb_gen);
+	domus_vcpu_kick_all(dom, true);
+}
+
+int domus_special_map(struct domus_domain *dom, unsigned int idx, struct page *page, u64 gfn)
+{
+	struct domus_special_page *sp;
+	unsigned int i;
+	int ret;
+
+	if (idx >= DOMUS_MAX_SPECIAL || gfn >= (DOMUS_GPA_LIMIT >> PAGE_SHIFT) || !page)
+		return -EINVAL;
+	mutex_lock(&dom->lock);
+	sp = &dom->special[idx];
+	if (sp->page && sp->page != page) {
+		ret = -EBUSY;		/* one page per entry for its life */
+		goto out;
+	}
+	if (sp->gfn == gfn) {
+		ret = 0;
+		goto out;
+	}
+	ret = -EEXIST;
+	if (domus_gfn_in_slot(dom, gfn))
+		goto out;
+	for (i = 0; i < DOMUS_MAX_SPECIAL; i++)
+		if (dom->special[i].gfn == gfn)
+			goto out;
+	domus_special_unmap_leaf(dom, sp);	/* a move */
+	ret = domus_gpt_map_page(&dom->gpt, gfn, page, true);
+	if (ret)
+		goto out;
+	if (!sp->page) {
+		get_page(page);
+		sp->page = page;
+		atomic64_inc(&domus_live.pinned_pages);
+	}
+	/* the leaf exists before lookups can see the frame */
+	smp_wmb();
+	WRITE_ONCE(sp->gfn, gfn);
+out:
+	mutex_unlock(&dom->lock);
+	return ret;
+}
+
+void domus_special_unmap(struct domus_domain *dom, unsigned int idx)
+{
+	struct domus_special_page *sp;
+	struct page *page;
+
+	if (idx >= DOMUS_MAX_SPECIAL)
+		return;
+	mutex_lock(&dom->lock);
+	sp = &dom->special[idx];
+	domus_special_unmap_leaf(dom, sp);
+	page = sp->page;
+	sp->page = NULL;
+	mutex_unlock(&dom->lock);
+	if (page) {
+		synchronize_srcu(&dom->srcu);	/* lockless readers are done */
+		put_page(page);
+		atomic64_dec(&domus_live.pinned_pages);
+	}
 }
 
 static int domus_access_gpa(struct domus_domain *dom, u64 gpa, void *buf,
@@ -104,11 +228,19 @@ static int domus_access_gpa(struct domus_domain *dom, u64 gpa, void *buf,
 		unsigned int off = offset_in_page(gpa);
 		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
 		struct domus_slot *s = domus_find_slot(dom, gpa >> PAGE_SHIFT);
+		struct page *page;
 		void *va;
 
-		if (!s || (write && (s->flags & DOMUS_SLOT_READONLY)))
-			return -EFAULT;
-		va = kmap_local_page(s->pages[(gpa >> PAGE_SHIFT) - s->gfn]);
+		if (s) {
+			if (write && (s->flags & DOMUS_SLOT_READONLY))
+				return -EFAULT;
+			page = s->pages[(gpa >> PAGE_SHIFT) - s->gfn];
+		} else {
+			page = domus_special_find(dom, gpa >> PAGE_SHIFT);
+			if (!page)
+				return -EFAULT;
+		}
+		va = kmap_local_page(page);
 		if (write)
 			memcpy(va + off, buf, n);
 		else
@@ -196,6 +328,12 @@ static int domus_slot_add(struct domus_domain *dom, const struct domus_mem_slot 
 		struct domus_slot *s = dom->slot_by_id[i];
 
 		if (s && gfn < s->gfn + s->npages && s->gfn < gfn + npages)
+			return -EEXIST;
+	}
+	for (i = 0; i < DOMUS_MAX_SPECIAL; i++) {
+		u64 sg = dom->special[i].gfn;
+
+		if (sg != DOMUS_GFN_NONE && sg >= gfn && sg - gfn < npages)
 			return -EEXIST;
 	}
 
@@ -366,6 +504,16 @@ static long domus_dom_xen_get_param(void *ctx, void *arg, unsigned long raw)
 	return domus_xen_param_ioctl(ctx, arg, false);
 }
 
+static long domus_dom_xen_evtchn_bind(void *ctx, void *arg, unsigned long raw)
+{
+	return domus_xen_evtchn_bind_ioctl(ctx, arg);
+}
+
+static long domus_dom_xen_evtchn_notify(void *ctx, void *arg, unsigned long raw)
+{
+	return domus_xen_evtchn_notify_ioctl(ctx, arg);
+}
+
 static const struct domus_ioctl_desc domus_dom_ioctls[] = {
 	DOMUS_IOCTL_ENTRY(DOMUS_SET_MEM_SLOT, domus_dom_set_slot),
 	DOMUS_IOCTL_ENTRY(DOMUS_CREATE_VCPU, domus_dom_create_vcpu),
@@ -373,6 +521,8 @@ static const struct domus_ioctl_desc domus_dom_ioctls[] = {
 	DOMUS_IOCTL_ENTRY(DOMUS_GET_STATS, domus_dom_get_stats),
 	DOMUS_IOCTL_ENTRY(DOMUS_XEN_SET_PARAM, domus_dom_xen_set_param),
 	DOMUS_IOCTL_ENTRY(DOMUS_XEN_GET_PARAM, domus_dom_xen_get_param),
+	DOMUS_IOCTL_ENTRY(DOMUS_XEN_EVTCHN_BIND, domus_dom_xen_evtchn_bind),
+	DOMUS_IOCTL_ENTRY(DOMUS_XEN_EVTCHN_NOTIFY, domus_dom_xen_evtchn_notify),
 };
 
 static long domus_dom_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
@@ -392,9 +542,21 @@ static int domus_dom_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+static int domus_dom_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct domus_domain *dom = filp->private_data;
+
+	if (current->mm != dom->mm)
+		return -EIO;
+	if (!dom->pers || !dom->pers->mmap)
+		return -ENODEV;
+	return dom->pers->mmap(dom, vma);
+}
+
 static const struct file_operations domus_dom_fops = {
 	.owner		= THIS_MODULE,
 	.unlocked_ioctl	= domus_dom_ioctl,
+	.mmap		= domus_dom_mmap,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.release	= domus_dom_release,
 	.llseek		= noop_llseek,
@@ -404,6 +566,7 @@ int domus_create_domain(const struct domus_create_domain *arg)
 {
 	struct domus_domain *dom;
 	struct domus_memmap *map;
+	unsigned int i;
 	int ret;
 
 	if ((arg->flags & ~DOMUS_DOMAIN_XEN) ||
@@ -421,6 +584,8 @@ int domus_create_domain(const struct domus_create_domain *arg)
 	}
 	atomic64_inc(&domus_live.domains);
 	refcount_set(&dom->refs, 1);
+	for (i = 0; i < DOMUS_MAX_SPECIAL; i++)
+		dom->special[i].gfn = DOMUS_GFN_NONE;
 	mutex_init(&dom->lock);
 	RCU_INIT_POINTER(dom->memmap, map);
 	dom->mm = current->mm;

@@ -62,6 +62,18 @@ struct domus_memmap {
 	struct domus_slot *slots[DOMUS_MAX_SLOTS];
 };
 
+/*
+ * A kernel page mapped into the guest at a frame outside every slot (Xen
+ * grant frames).  gfn is read without locks (WRITE_ONCE under dom->lock);
+ * the core holds a page reference while the entry has a page.
+ */
+#define DOMUS_MAX_SPECIAL	64
+#define DOMUS_GFN_NONE		(~0ULL)
+struct domus_special_page {
+	u64 gfn;		/* DOMUS_GFN_NONE: not mapped */
+	struct page *page;
+};
+
 /* Nested (guest-physical) page table; PTE format chosen by the backend. */
 struct domus_gpt {
 	u64 *root;		/* changed only under domain->lock */
@@ -91,10 +103,27 @@ struct domus_personality {
 	/* An MSR the backend does not know: 0 handled, 1 #GP. */
 	int (*msr)(struct domus_vcpu *v, u32 index, u64 *data, bool write);
 	/*
-	 * Non-string port I/O before it goes to userspace: true if answered
-	 * in the kernel (*val: the value read; writes only consumed).
+	 * Non-string port I/O before it goes to userspace: 1 answered in the
+	 * kernel (*val: the value read; writes only consumed), 0 exit to
+	 * userspace with v->run filled by the hook, -1 not handled (the
+	 * usual DOMUS_EXIT_IO).  RIP is advanced past the instruction in the
+	 * first two cases.
 	 */
-	bool (*pio)(struct domus_vcpu *v, u16 port, u8 size, bool in, u32 *val);
+	int (*pio)(struct domus_vcpu *v, u16 port, u8 size, bool in, u32 *val);
+	/*
+	 * HLT by the guest, before it blocks (RIP is past the HLT): 1 block
+	 * as usual, 0 exit to userspace (v->run filled).
+	 */
+	int (*hlt)(struct domus_vcpu *v);
+	/*
+	 * Before the vCPU enters the guest (vCPU thread, process context,
+	 * inside the domain's SRCU read section, which it may drop while it
+	 * sleeps): 1 enter, 0 exit to userspace (v->run filled), <0 errno.
+	 * Used to hold an AP until its start-up IPI.
+	 */
+	int (*pre_run)(struct domus_vcpu *v);
+	/* mmap() of the domain fd (e.g. the Xen grant table); -ENODEV if absent. */
+	int (*mmap)(struct domus_domain *dom, struct vm_area_struct *vma);
 	/* Adjust a CPUID answer after the core's filtering. */
 	void (*cpuid_post)(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
 	/*
@@ -116,6 +145,7 @@ struct domus_domain {
 	struct domus_memmap __rcu *memmap;
 	struct domus_slot *slot_by_id[DOMUS_MAX_SLOTS];
 	struct domus_gpt gpt;
+	struct domus_special_page special[DOMUS_MAX_SPECIAL];	/* under lock */
 	atomic64_t tlb_gen;		/* bumped when mappings are removed */
 	struct domus_vcpu *vcpus[DOMUS_MAX_VCPUS];
 	unsigned int nvcpus;
@@ -261,19 +291,33 @@ int domus_write_gpa(struct domus_domain *dom, u64 gpa, const void *buf, unsigned
  * the caller drops with put_page(); NULL if none (caller holds srcu).
  */
 struct page *domus_gfn_get_page(struct domus_domain *dom, u64 gfn);
-/* Is @gpa RAM (in a slot)?  Sets *readonly. */
+/*
+ * Map kernel page @page at guest frame @gfn, outside every slot, as entry
+ * @idx of the domain's special pages (moving it if @idx was mapped
+ * elsewhere; the core takes its own page reference), or unmap entry @idx.
+ * Both take dom->lock: the caller must not be inside the domain's SRCU
+ * read section.  Errors: -EINVAL (idx or gfn out of range), -EEXIST (gfn
+ * in a slot or used by another entry), -ENOMEM.
+ */
+int domus_special_map(struct domus_domain *dom, unsigned int idx, struct page *page, u64 gfn);
+void domus_special_unmap(struct domus_domain *dom, unsigned int idx);
+/* Is @gpa RAM (in a slot, or a special page)?  Sets *readonly. */
 bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly);
 const struct domus_cpuid_entry *domus_cpuid_find(struct domus_domain *dom,
 						 u32 function, u32 index);
 
 /* pv/hvm.c: DOMUS_XEN_SET_PARAM / DOMUS_XEN_GET_PARAM on a domain fd */
 long domus_xen_param_ioctl(struct domus_domain *dom, struct domus_xen_param *p, bool set);
+/* pv/evtchn_be.c: DOMUS_XEN_EVTCHN_BIND / DOMUS_XEN_EVTCHN_NOTIFY */
+long domus_xen_evtchn_bind_ioctl(struct domus_domain *dom, struct domus_xen_evtchn_bind *b);
+long domus_xen_evtchn_notify_ioctl(struct domus_domain *dom, struct domus_xen_evtchn_notify *n);
 
 /* gpt.c: nested page tables */
 int domus_gpt_init(struct domus_gpt *gpt);
 void domus_gpt_free(struct domus_gpt *gpt);
 int domus_gpt_map_slot(struct domus_gpt *gpt, struct domus_slot *slot);
 void domus_gpt_unmap_range(struct domus_gpt *gpt, u64 gfn, u64 npages);
+int domus_gpt_map_page(struct domus_gpt *gpt, u64 gfn, struct page *page, bool writable);
 
 /* vcpu.c */
 int domus_create_vcpu(struct domus_domain *dom, const struct domus_create_vcpu *arg);
@@ -297,6 +341,8 @@ int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
 		     bool string, bool rep, u8 addr_size, int seg, u64 next_rip);
 int domus_handle_hypercall(struct domus_vcpu *v, u64 next_rip);
 void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
+/* XCR0 bits the host allows a guest (x87|SSE when there is no XSAVE). */
+u64 domus_host_xcr0(void);
 int domus_copy_guest_virt(struct domus_vcpu *v, u64 gva, void *buf,
 			  unsigned int len, bool write);
 int domus_vcpu_cpl(struct domus_vcpu *v);

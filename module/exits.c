@@ -280,16 +280,18 @@ int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
 	domus_stat_inc(v->dom, DOMUS_STAT_IO);
 	if (!string && v->dom->pers && v->dom->pers->pio) {
 		u32 val = 0;
+		int ret;
 
 		domus_arch->get_regs(v, &r);
 		if (!in)
-			val = r.rax;
-		if (v->dom->pers->pio(v, port, size, in, &val)) {
+			val = r.rax & (size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1);
+		ret = v->dom->pers->pio(v, port, size, in, &val);
+		if (ret >= 0) {
 			if (in)
 				r.rax = domus_reg_update(r.rax, val, size);
 			r.rip = next_rip;
 			domus_arch->set_regs(v, &r);
-			return 1;
+			return ret;
 		}
 	}
 	run->exit_reason = DOMUS_EXIT_IO;
@@ -410,6 +412,8 @@ int domus_handle_hlt(struct domus_vcpu *v)
 	__must_hold(&v->dom->srcu)
 {
 	domus_stat_inc(v->dom, DOMUS_STAT_HLT);
+	if (v->dom->pers && v->dom->pers->hlt && !v->dom->pers->hlt(v))
+		return 0;
 	if (READ_ONCE(v->run->flags) & DOMUS_RUN_EXIT_ON_HLT) {
 		v->run->exit_reason = DOMUS_EXIT_HLT;
 		return 0;

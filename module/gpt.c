@@ -165,3 +165,14 @@ void domus_gpt_unmap_range(struct domus_gpt *gpt, u64 gfn, u64 npages)
 			cond_resched();
 	}
 }
+
+/* One writable or read-only 4 KiB leaf at @gfn (a frame outside every slot). */
+int domus_gpt_map_page(struct domus_gpt *gpt, u64 gfn, struct page *page, bool writable)
+{
+	u64 *e = gpt_walk(gpt, gfn << PAGE_SHIFT, 1, true);
+
+	if (!e)
+		return -ENOMEM;
+	WRITE_ONCE(*e, page_to_phys(page) | domus_arch->gpt_leaf_bits(writable, false));
+	return 0;
+}

@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) "domus: " fmt
 
 #include <linux/cpu.h>
+#include <linux/module.h>
 #include <linux/cpuhotplug.h>
 #include <linux/percpu.h>
 #include <linux/smp.h>
@@ -48,6 +49,24 @@ static void domus_cpu_disable_fn(void *unused)
 static void domus_emergency_disable(void)
 {
 	domus_cpu_disable_fn(NULL);
+}
+
+/*
+ * The kernel has one emergency callback slot, and kvm_intel takes it when
+ * it loads (registering a second one warns).  KVM's callback switches
+ * VMX/SVM off by looking at the CPU, whoever turned it on, so while kvm
+ * is loaded it covers domus too: only take the slot when kvm is absent.
+ */
+static bool domus_emergency_registered;
+
+static void domus_emergency_register(void)
+{
+	if (__symbol_get("kvm_rebooting")) {
+		__symbol_put("kvm_rebooting");
+		return;
+	}
+	cpu_emergency_register_virt_callback(domus_emergency_disable);
+	domus_emergency_registered = true;
 }
 
 static int domus_cpu_online(unsigned int cpu)
@@ -99,13 +118,15 @@ static int domus_hw_switch_on(void)
 	}
 	domus_hp_state = ret;
 	cpus_read_unlock();
-	cpu_emergency_register_virt_callback(domus_emergency_disable);
+	domus_emergency_register();
 	return 0;
 }
 
 static void domus_hw_switch_off(void)
 {
-	cpu_emergency_unregister_virt_callback(domus_emergency_disable);
+	if (domus_emergency_registered)
+		cpu_emergency_unregister_virt_callback(domus_emergency_disable);
+	domus_emergency_registered = false;
 	cpuhp_remove_state_nocalls(domus_hp_state);
 	domus_hp_state = -1;
 	on_each_cpu(domus_cpu_disable_fn, NULL, 1);

@@ -2,7 +2,7 @@
 /*
  * domus_svm_enter(vmcb_pa, regs, host_save_pa): one trip into the guest.
  *
- * Called with interrupts off and GIF clear.  VMRUN itself switches RAX,
+ * Called with interrupts off and GIF clear; IF is set only around VMRUN.  VMRUN itself switches RAX,
  * RSP, RIP, RFLAGS, control and segment registers (host copies in the
  * HSAVE page); VMSAVE/VMLOAD switch the rest of the segment and syscall
  * state (host copy in host_save_pa).  The other general registers are
@@ -49,7 +49,14 @@ SYM_FUNC_START(domus_svm_enter)
 
 	mov	(%rsp), %rax
 	vmload	%rax
+	/*
+	 * With GIF clear no interrupt is taken here, but the host's IF is
+	 * what lets a physical interrupt end the guest's run (V_INTR_MASKING):
+	 * enter with IF set, and clear it again before GIF is set.
+	 */
+	sti
 	vmrun	%rax
+	cli
 	vmsave	%rax
 
 	mov	16(%rsp), %rax

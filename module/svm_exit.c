@@ -133,8 +133,12 @@ static int svm_exit_xsetbv(struct domus_vcpu *v)
 {
 	struct svm_vcpu *sv = to_svm(v);
 	u64 val = (u32)sv->vmcb->save.rax | (v->regs[2] << 32);
-	u64 host = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	u64 host = domus_host_xcr0();
 
+	if (!boot_cpu_has(X86_FEATURE_XSAVE)) {
+		svm_queue_exception(v, DOMUS_UD_VECTOR, false, 0);
+		return 1;
+	}
 	if ((u32)v->regs[1] != 0 || !(sv->vmcb->save.cr4 & X86_CR4_OSXSAVE) ||
 	    sv->vmcb->save.cpl || !(val & XFEATURE_MASK_FP) || (val & ~host) ||
 	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE))) {

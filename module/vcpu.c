@@ -112,6 +112,13 @@ static long domus_vcpu_run(struct domus_vcpu *v)
 				break;
 			}
 			cond_resched();
+			if (v->dom->pers && v->dom->pers->pre_run) {
+				ret = v->dom->pers->pre_run(v);
+				if (ret <= 0)
+					break;
+				if (signal_pending(current))
+					continue;
+			}
 			if (v->dom->pers && v->dom->pers->sync_events)
 				v->dom->pers->sync_events(v);
 			ret = domus_arch->vcpu_run(v);
@@ -215,9 +222,17 @@ static long domus_ioc_get_fpu(void *ctx, void *arg, unsigned long raw)
 	return 0;
 }
 
+/* What the host lets a guest enable in XCR0 (x87 and SSE without XSAVE). */
+u64 domus_host_xcr0(void)
+{
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
+	return xgetbv(XCR_XFEATURE_ENABLED_MASK);
+}
+
 static bool domus_xcr0_valid(u64 xcr0)
 {
-	u64 host = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	u64 host = domus_host_xcr0();
 
 	if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~host))
 		return false;

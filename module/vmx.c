@@ -31,6 +31,7 @@
 #include <asm/processor.h>
 #include <asm/segment.h>
 #include <asm/tlbflush.h>
+#include <asm/tsc.h>
 #include "domus.h"
 #include "vmx.h"
 
@@ -76,7 +77,8 @@ static int vmx_setup_config(void)
 	}
 	true_ctls = c->basic & VMX_BASIC_TRUE_CAPS;
 	if (!vmx_adjust(true_ctls ? MSR_VMX_TRUE_PINBASED_CTLS : MSR_VMX_PINBASED_CTLS,
-			VMX_PIN_EXT_INTR | VMX_PIN_NMI | VMX_PIN_VIRTUAL_NMIS, 0, &c->pin)) {
+			VMX_PIN_EXT_INTR | VMX_PIN_NMI | VMX_PIN_VIRTUAL_NMIS,
+			VMX_PIN_PREEMPT_TIMER, &c->pin)) {
 		pr_err("cannot load: this CPU's VT-x lacks external-interrupt/NMI exiting or virtual NMIs, which domus requires\n");
 		return -ENODEV;
 	}
@@ -120,6 +122,18 @@ static int vmx_setup_config(void)
 	    domus_rdmsr_safe(MSR_VMX_CR4_FIXED1, &c->cr4_fixed1) ||
 	    domus_rdmsr_safe(MSR_VMX_MISC, &misc))
 		return -ENODEV;
+	/*
+	 * The preemption timer bounds each stay in the guest (2 ms of TSC).
+	 * Host interrupts end it anyway on hardware; Bochs does not deliver
+	 * them (no external-interrupt exit) while the guest runs with IF
+	 * clear, so without the timer a guest spinning with interrupts off
+	 * would keep its CPU until it exits by itself.
+	 */
+	if (c->pin & VMX_PIN_PREEMPT_TIMER) {
+		u64 ticks = ((u64)(tsc_khz ? tsc_khz : 1000000) * 2) >> (misc & 0x1f);
+
+		c->preempt_ticks = clamp_t(u64, ticks, 1000, 0xffffffffULL);
+	}
 	/* unrestricted guest: PE and PG are the guest's own */
 	c->cr0_fixed0 &= ~(u64)(X86_CR0_PE | X86_CR0_PG);
 	c->cr0_mask = (c->cr0_fixed0 | ~c->cr0_fixed1) & 0xffffffffULL;
@@ -473,6 +487,8 @@ static void vmx_setup_vmcs(struct domus_vcpu *v)
 	vmcs_write(VMCS_CR0_MASK, vmx_cfg.cr0_mask);
 	vmcs_write(VMCS_CR4_MASK, vmx_cfg.cr4_mask);
 	vmcs_write(VMCS_TSC_OFFSET, -rdtsc());
+	if (vmx_cfg.pin & VMX_PIN_PREEMPT_TIMER)
+		vmcs_write(VMCS_PREEMPT_TIMER, vmx_cfg.preempt_ticks);
 
 	/* host state that is the same on every CPU */
 	vmcs_write(VMCS_HOST_CR0, read_cr0());

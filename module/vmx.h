@@ -42,6 +42,7 @@
 #define VMX_PIN_EXT_INTR		(1u << 0)
 #define VMX_PIN_NMI			(1u << 3)
 #define VMX_PIN_VIRTUAL_NMIS		(1u << 5)
+#define VMX_PIN_PREEMPT_TIMER		(1u << 6)
 
 /* primary processor-based controls */
 #define VMX_PROC_INTR_WINDOW		(1u << 2)
@@ -174,6 +175,7 @@ enum vmcs_field {
 	VMCS_GUEST_INTERRUPTIBILITY	= 0x4824,
 	VMCS_GUEST_ACTIVITY		= 0x4826,
 	VMCS_GUEST_SYSENTER_CS		= 0x482a,
+	VMCS_PREEMPT_TIMER		= 0x482e,
 	VMCS_HOST_SYSENTER_CS		= 0x4c00,
 	VMCS_CR0_MASK			= 0x6000,
 	VMCS_CR4_MASK			= 0x6002,
@@ -271,6 +273,7 @@ enum { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR };
 #define VMX_EXIT_EPT_VIOLATION		48
 #define VMX_EXIT_EPT_MISCONFIG		49
 #define VMX_EXIT_INVEPT			50
+#define VMX_EXIT_PREEMPT_TIMER		52
 #define VMX_EXIT_INVVPID		53
 #define VMX_EXIT_XSETBV			55
 #define VMX_EXIT_VMFUNC			59
@@ -316,6 +319,7 @@ struct vmx_config {
 	u64 basic, ept_cap;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u64 cr0_mask, cr4_mask;		/* bits the guest may not change freely */
+	u32 preempt_ticks;		/* guest time slice, 0: no preemption timer */
 };
 extern struct vmx_config vmx_cfg;
 

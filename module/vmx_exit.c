@@ -185,7 +185,7 @@ static int vmx_exit_msr(struct domus_vcpu *v)
 static int vmx_exit_xsetbv(struct domus_vcpu *v)
 {
 	u64 val = (u32)v->regs[0] | (v->regs[2] << 32);
-	u64 host = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	u64 host = domus_host_xcr0();
 	u64 cr4;
 	int cpl;
 
@@ -473,6 +473,7 @@ static const vmx_exit_fn vmx_exit_table[VMX_EXIT_MAX] = {
 	[VMX_EXIT_EPT_VIOLATION] = vmx_exit_ept_violation,
 	[VMX_EXIT_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
 	[VMX_EXIT_INVEPT] = vmx_exit_ud,
+	[VMX_EXIT_PREEMPT_TIMER] = vmx_exit_intr,
 	[VMX_EXIT_INVVPID] = vmx_exit_ud,
 	[VMX_EXIT_XSETBV] = vmx_exit_xsetbv,
 	[VMX_EXIT_VMFUNC] = vmx_exit_ud,

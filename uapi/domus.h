@@ -175,23 +175,56 @@ struct domus_xen_param {
 
 /*
  * Xen domains: an event channel between the guest and a userspace backend
- * (console, xenstore, block, net) in the launcher.  Allocates a guest port
- * already connected to the backend (the guest uses it directly, e.g. as
- * HVM_PARAM_CONSOLE_EVTCHN, or binds it with EVTCHNOP_bind_interdomain
- * when `port` is given to it through xenstore).  Each EVTCHNOP_send by the
- * guest on the port adds 1 to the eventfd notify_fd; each write to the
- * eventfd kick_fd (if not -1) raises the port in the guest, without a
- * system call into domus.  Closing the domain releases both.
+ * (console, xenstore, block, net) in the launcher.  domus plays domain 0:
+ * each backend end is a "backend port" (1 .. DOMUS_XEN_MAX_BACKEND_PORTS,
+ * what the guest sees as the remote port of an interdomain channel with
+ * domain 0).  Each EVTCHNOP_send by the guest on the connected guest port
+ * adds 1 to the eventfd notify_fd; each write to the eventfd kick_fd
+ * raises the guest port, without a system call into domus.  Either fd may
+ * be -1 (sends are then dropped / the backend uses DOMUS_XEN_EVTCHN_NOTIFY).
+ * The two must differ.  Closing the domain releases everything.
+ *
+ * flags:
+ *   0: a new backend port connected to a new guest port (out: port,
+ *      backend_port); the guest uses it directly, e.g. as
+ *      HVM_PARAM_CONSOLE_EVTCHN or STORE_EVTCHN.
+ *   DOMUS_XEN_EVTCHN_ATTACH: port (in) is a guest port the guest made
+ *      with EVTCHNOP_alloc_unbound(remote_dom = 0) and wrote to xenstore
+ *      (what a Xen backend binds with bind_interdomain); it becomes
+ *      interdomain with a new backend port (out: backend_port).
+ *   DOMUS_XEN_EVTCHN_LISTEN: a new backend port with no guest port yet
+ *      (out: backend_port, port = 0); the guest connects with
+ *      EVTCHNOP_bind_interdomain(remote_dom 0, remote_port = backend_port).
+ *   DOMUS_XEN_EVTCHN_CLOSE: backend_port (in) is released (its eventfds
+ *      dropped); a connected guest port becomes unbound, as in Xen when
+ *      the remote end closes.  notify_fd and kick_fd are ignored.
+ * Inputs not used by the given flags (port, backend_port) must be 0.
+ * When the guest closes its port the backend port stays, unconnected
+ * (sends from the backend do nothing) until the guest binds it again.
+ * Errors: EINVAL (flags, reserved, fds not eventfds or equal, port not in
+ * the required state), ENOSPC (no free backend or guest port), ENOTTY (not
+ * a Xen domain), EBADF.
  */
+#define DOMUS_XEN_MAX_BACKEND_PORTS	64
+#define DOMUS_XEN_EVTCHN_ATTACH		(1u << 0)
+#define DOMUS_XEN_EVTCHN_LISTEN		(1u << 1)
+#define DOMUS_XEN_EVTCHN_CLOSE		(1u << 2)
+
 struct domus_xen_evtchn_bind {
-	__u32 port;		/* out: the guest's port */
-	__s32 notify_fd;	/* in: eventfd signalled on guest sends */
+	__u32 port;		/* in/out: the guest's port */
+	__s32 notify_fd;	/* in: eventfd signalled on guest sends, or -1 */
 	__s32 kick_fd;		/* in: eventfd the backend writes, or -1 */
-	__u32 flags;		/* in: must be zero */
-	__u64 reserved[2];
+	__u32 flags;		/* in: DOMUS_XEN_EVTCHN_* (at most one) */
+	__u32 backend_port;	/* in/out: the backend (domain 0) end */
+	__u32 reserved0;
+	__u64 reserved;
 };
 
-/* Raise a backend-bound port in the guest (when no kick_fd is used). */
+/*
+ * Raise the guest port connected to a backend port (the alternative to a
+ * kick_fd): port is the guest port.  EINVAL if it is not connected to a
+ * backend port.
+ */
 struct domus_xen_evtchn_notify {
 	__u32 port;
 	__u32 reserved;
@@ -199,6 +232,28 @@ struct domus_xen_evtchn_notify {
 
 #define DOMUS_XEN_EVTCHN_BIND	_IOWR(DOMUS_IOCTL_TYPE, 0x1a, struct domus_xen_evtchn_bind)
 #define DOMUS_XEN_EVTCHN_NOTIFY	_IOW(DOMUS_IOCTL_TYPE, 0x1b, struct domus_xen_evtchn_notify)
+
+/*
+ * Xen domains: a guest's end comes to userspace as DOMUS_EXIT_HYPERCALL
+ * with hypercall.nr = 29 (sched_op), args[0] = 2 (SCHEDOP_shutdown),
+ * args[1] = the reason (0 poweroff, 1 reboot, 2 suspend, 3 crash,
+ * 4 watchdog, 5 soft reset) and args[2] = where it came from:
+ */
+#define DOMUS_XEN_SHUTDOWN_HYPERCALL	0	/* the guest's SCHEDOP_shutdown */
+#define DOMUS_XEN_SHUTDOWN_HALTED	1	/* every vCPU halted with IF=0 (poweroff) */
+#define DOMUS_XEN_SHUTDOWN_ACPI		2	/* ACPI S5 write to the sleep control port (poweroff) */
+
+/*
+ * Xen domains: the guest's grant table (v1: 8-byte entries, 512 per
+ * frame) for userspace backends.  mmap(domain fd, offset
+ * DOMUS_XEN_GNTTAB_MMAP_OFFSET + i * 4096, MAP_SHARED, read/write) maps
+ * grant frames i, i+1, ... (at most DOMUS_XEN_GNTTAB_MAX_FRAMES in all):
+ * the very pages the guest placed with add_to_physmap(grant_table), so a
+ * backend can set GTF_reading / GTF_writing with atomic operations.
+ * Frames the guest has not placed yet read as zero (no valid entry).
+ */
+#define DOMUS_XEN_GNTTAB_MMAP_OFFSET	0
+#define DOMUS_XEN_GNTTAB_MAX_FRAMES	32
 
 /* --- vCPU fd ------------------------------------------------------------ */
 
@@ -252,9 +307,9 @@ struct domus_msrs {
 
 /* FPU/SSE/AVX state in the XSAVE standard (non-compacted) format. */
 struct domus_fpu {
+	__u8 xsave[4096];	/* legacy area, XSAVE header, components */
 	__u64 xcr0;		/* guest XCR0 */
 	__u64 reserved[7];
-	__u8 xsave[4032];	/* legacy area, XSAVE header, components */
 };
 
 /* Events: what is being delivered or is pending. */
@@ -395,7 +450,7 @@ DOMUS_STATIC_ASSERT(sizeof(struct domus_dtable) == 16, "dtable size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_sregs) == 248, "sregs size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_msr_entry) == 16, "msr_entry size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_msrs) == 32, "msrs size");
-DOMUS_STATIC_ASSERT(sizeof(struct domus_fpu) == 4096, "fpu size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_fpu) == 4160, "fpu size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_events) == 64, "events size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_interrupt) == 8, "interrupt size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_run) <= DOMUS_RUN_DATA_OFFSET, "run header fits before the data area");

@@ -10,7 +10,8 @@
  * injected straight from the vCPU's queue), LDR, SVR, ESR, the LVT
  * registers, ICR / SELF_IPI for fixed and NMI IPIs to this or other
  * vCPUs of the domain, and the LVT timer (one-shot and periodic; the bus
- * clock is 1 GHz) on an hrtimer.  INIT/STARTUP come with SMP bring-up.
+ * clock is 1 GHz) on an hrtimer.  INIT and STARTUP (SMP bring-up) go to
+ * lifecycle.c.
  */
 #define pr_fmt(fmt) "domus: " fmt
 
@@ -74,13 +75,16 @@ static void xen_apic_icr(struct xen_vcpu *self, u64 icr)
 	unsigned long flags;
 	unsigned int i;
 
-	if (mode != 0 && mode != 1 && mode != 4) {
-		/* INIT, STARTUP, SMI, ... : SMP bring-up is not there yet */
+	bool init_deassert = mode == 5 && !(icr & (1ULL << 14)) && (icr & (1ULL << 15));
+
+	if ((mode != 0 && mode != 1 && mode != 4 && mode != 5 && mode != 6) || init_deassert) {
+		/* SMI, reserved modes, INIT level de-assert: nothing to do */
 		pr_debug("xen: vcpu %u: ICR %#llx ignored\n", self->id, icr);
 		return;
 	}
 	if (shorthand == 1) {
-		xen_apic_deliver(self, mode, vec);
+		if (mode < 5)		/* INIT/STARTUP to oneself: ignored */
+			xen_apic_deliver(self, mode, vec);
 		return;
 	}
 	spin_lock_irqsave(&xd->lock, flags);
@@ -91,7 +95,15 @@ static void xen_apic_icr(struct xen_vcpu *self, u64 icr)
 			continue;
 		if (shorthand == 0 && dest != 0xffffffff && dest != t->id)
 			continue;
-		xen_apic_deliver(t, mode, vec);
+		if (mode == 5) {
+			if (t != self)
+				xen_vcpu_init_ipi(t);
+		} else if (mode == 6) {
+			if (t != self)
+				xen_vcpu_sipi(t, vec);
+		} else {
+			xen_apic_deliver(t, mode, vec);
+		}
 	}
 	spin_unlock_irqrestore(&xd->lock, flags);
 }

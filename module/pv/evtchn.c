@@ -10,9 +10,9 @@
  * Raising a port (xen_evtchn_raise) only sets bits, queues the upcall
  * vector and notifies the vCPU: it is safe in hard-irq context (timers).
  *
- * Interdomain channels to userspace backends are not there yet: a port
- * allocated with alloc_unbound stays unbound and a send on it does
- * nothing (docs/pv.md).
+ * Interdomain ports have a userspace backend as their remote end
+ * (evtchn_be.c): a send signals the backend's eventfd once xd->lock is
+ * dropped.  A send on an unbound port does nothing, as in Xen.
  */
 #define pr_fmt(fmt) "domus: " fmt
 
@@ -136,7 +136,7 @@ void xen_evtchn_sync(struct xen_vcpu *xv)
 
 /* --- the port table ------------------------------------------------------------ */
 
-static int xen_port_alloc(struct xen_dom *xd, u8 state, u32 vcpu, u32 arg, u16 remote)
+int xen_port_alloc(struct xen_dom *xd, u8 state, u32 vcpu, u32 arg, u16 remote)
 	__must_hold(&xd->lock)
 {
 	u32 p;
@@ -199,12 +199,16 @@ static long xen_close(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
 			xv->virq_port[e->arg] = 0;
 		break;
 	}
+	case XEN_ECS_INTERDOMAIN:
+		xen_be_guest_closed(xd, e->arg, port);
+		break;
 	}
 	memset(e, 0, sizeof(*e));
 	return 0;
 }
 
-static long xen_send(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
+/* *backend: the backend port to signal once the lock is dropped. */
+static long xen_send(struct xen_dom *xd, u32 port, int *backend) __must_hold(&xd->lock)
 {
 	if (!xen_port_valid(port))
 		return -XEN_EINVAL;
@@ -212,9 +216,11 @@ static long xen_send(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
 	case XEN_ECS_IPI:
 		xen_evtchn_raise(xd, port);
 		return 0;
-	case XEN_ECS_UNBOUND:
 	case XEN_ECS_INTERDOMAIN:
-		return 0;		/* no remote end yet (docs/pv.md) */
+		*backend = xd->ports[port].arg;
+		return 0;
+	case XEN_ECS_UNBOUND:
+		return 0;		/* no remote end yet */
 	default:
 		return -XEN_EINVAL;
 	}
@@ -299,6 +305,7 @@ static long xen_status(struct xen_dom *xd, struct xen_evtchn_status *st)
 
 /* Argument sizes by sub-op (0: not implemented). */
 static const u8 xen_evtchn_arg_size[] = {
+	[EVTCHNOP_bind_interdomain] = sizeof(struct xen_evtchn_bind_interdomain),
 	[EVTCHNOP_bind_virq] = sizeof(struct xen_evtchn_bind_virq),
 	[EVTCHNOP_close] = 4,
 	[EVTCHNOP_send] = 4,
@@ -319,15 +326,16 @@ long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r)
 		struct xen_evtchn_alloc_unbound unbound;
 		struct xen_evtchn_bind_vcpu vcpu;
 		struct xen_evtchn_status status;
+		struct xen_evtchn_bind_interdomain inter;
 	} a;
 	u64 cmd = r->rdi, arg = r->rsi;
 	unsigned long flags;
 	unsigned int size;
 	bool copy_out = false;
 	long ret;
-	int port;
+	int port, backend = 0;
 
-	if (cmd == EVTCHNOP_bind_pirq || cmd == EVTCHNOP_bind_interdomain)
+	if (cmd == EVTCHNOP_bind_pirq)
 		return -XEN_EPERM;
 	if (cmd >= ARRAY_SIZE(xen_evtchn_arg_size) || !xen_evtchn_arg_size[cmd])
 		return -XEN_ENOSYS;	/* init_control: Linux uses the 2-level ABI */
@@ -345,7 +353,11 @@ long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r)
 		ret = xen_close(xd, a.port);
 		break;
 	case EVTCHNOP_send:
-		ret = xen_send(xd, a.port);
+		ret = xen_send(xd, a.port, &backend);
+		break;
+	case EVTCHNOP_bind_interdomain:
+		ret = xen_bind_interdomain(xd, &a.inter);
+		copy_out = !ret;
 		break;
 	case EVTCHNOP_status:
 		ret = xen_status(xd, &a.status);
@@ -382,6 +394,8 @@ long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r)
 		break;
 	}
 	spin_unlock_irqrestore(&xd->lock, flags);
+	if (backend)
+		xen_be_signal(xd, backend);
 	pr_debug("xen: vcpu %u: evtchn op %llu -> %ld\n", v->id, cmd, ret);
 	if (copy_out && domus_xen_copy_to_guest(v, arg, &a, size))
 		return -XEN_EFAULT;	/* the port stays allocated, as in Xen */

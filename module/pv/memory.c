@@ -8,7 +8,7 @@
  * reaches it through the direct map and the guest through its own
  * mapping, with no change to the nested page tables.  A second call at
  * another frame moves the contents there, as Xen's remapping would.
- * Grant frames (non-RAM scratch frames) come with the grant table work.
+ * Grant frames go to guest-chosen frames outside RAM (gnttab.c).
  */
 #define pr_fmt(fmt) "domus: " fmt
 
@@ -74,6 +74,8 @@ static long xen_add_to_physmap(struct domus_vcpu *v, u64 arg)
 		if (a.idx != 0)
 			return -XEN_EINVAL;
 		return xen_map_shared_info(v, a.gpfn);
+	case XENMAPSPACE_grant_table:
+		return xen_gnttab_add_to_physmap(v, a.idx, a.gpfn);
 	default:
 		pr_debug("xen: add_to_physmap space %u idx %llu gpfn %#llx not implemented\n",
 			 a.space, a.idx, a.gpfn);

@@ -104,18 +104,12 @@ static long xen_poll(struct domus_vcpu *v, u64 arg)
 
 static long xen_shutdown(struct domus_vcpu *v, u64 arg)
 {
-	struct domus_run *run = v->run;
 	u32 reason;
 
 	if (domus_xen_copy_from_guest(v, &reason, arg, sizeof(reason)))
 		return -XEN_EFAULT;
 	pr_debug("xen: vcpu %u: shutdown, reason %u\n", v->id, reason);
-	run->exit_reason = DOMUS_EXIT_HYPERCALL;
-	memset(&run->hypercall, 0, sizeof(run->hypercall));
-	run->hypercall.nr = XEN_HC_sched_op;
-	run->hypercall.args[0] = SCHEDOP_shutdown;
-	run->hypercall.args[1] = reason;
-	run->hypercall.ret = 0;
+	xen_shutdown_exit(v, reason, DOMUS_XEN_SHUTDOWN_HYPERCALL);
 	return DOMUS_XEN_TO_USER;
 }
 

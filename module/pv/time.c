@@ -142,7 +142,13 @@ void xen_time_vcpu_init(struct xen_vcpu *xv)
 	xv->sshot.function = xen_sshot_fn;
 	hrtimer_init(&xv->periodic, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	xv->periodic.function = xen_periodic_fn;
-	if (domus_arch->get_msr(xv->v, MSR_IA32_TSC, &tsc, true) == 0)
+	/*
+	 * One time base for the domain: every vCPU's TSC reads host TSC -
+	 * tsc0 (0 at domain creation), so SMP guests see synchronized TSCs.
+	 */
+	if (domus_arch->set_msr(xv->v, MSR_IA32_TSC, rdtsc() - xv->xd->tsc0, true) == 0)
+		xv->tsc_offset = -xv->xd->tsc0;
+	else if (domus_arch->get_msr(xv->v, MSR_IA32_TSC, &tsc, true) == 0)
 		xv->tsc_offset = tsc - rdtsc();
 }
 
@@ -230,11 +236,16 @@ static long xen_register_runstate(struct domus_vcpu *v, struct xen_vcpu *xv, u64
 
 /* --- vcpu_info placement ------------------------------------------------------ */
 
-static long xen_register_vcpu_info(struct domus_vcpu *v, struct xen_vcpu *xv, u64 arg)
+/*
+ * For vCPU @id (the caller or another one): the target is looked up under
+ * the lock, so a vCPU freed meanwhile is never touched.
+ */
+static long xen_register_vcpu_info(struct domus_vcpu *v, u32 id, u64 arg)
 {
 	struct xen_dom *xd = xen_dom(v);
 	struct xen_vcpu_register_vcpu_info a;
 	struct xen_vcpu_info *vi;
+	struct xen_vcpu *xv;
 	struct page *page;
 	unsigned long flags;
 
@@ -250,10 +261,11 @@ static long xen_register_vcpu_info(struct domus_vcpu *v, struct xen_vcpu *xv, u6
 	vi = page_address(page) + a.offset;
 
 	spin_lock_irqsave(&xd->lock, flags);
-	if (xv->vi_reg) {
+	xv = xd->vcpus[id];
+	if (!xv || xv->vi_reg) {
 		spin_unlock_irqrestore(&xd->lock, flags);
 		put_page(page);
-		return -XEN_EINVAL;	/* once per vCPU, as Xen */
+		return xv ? -XEN_EINVAL : -XEN_ENOENT;	/* once per vCPU, as Xen */
 	}
 	if (xd->si && xv->id < XEN_LEGACY_MAX_VCPUS)
 		memcpy(vi, &xd->si->vcpu_info[xv->id], sizeof(*vi));
@@ -262,9 +274,9 @@ static long xen_register_vcpu_info(struct domus_vcpu *v, struct xen_vcpu *xv, u6
 	xv->vi_page = page;
 	xv->vi_reg = vi;
 	xen_write_time_info(xd, xv, vi);
-	spin_unlock_irqrestore(&xd->lock, flags);
 	/* events that were pending in the legacy slot are now seen here */
 	xen_vcpu_notify(xv->v);
+	spin_unlock_irqrestore(&xd->lock, flags);
 	return 0;
 }
 
@@ -328,6 +340,11 @@ long xen_hc_vcpu_op(struct domus_vcpu *v, struct domus_regs *r)
 		 */
 		spin_lock_irqsave(&xd->lock, flags);
 		target = xd->vcpus[id];
+		if (target && cmd == VCPUOP_register_vcpu_info) {
+			/* Linux prepares an AP's vcpu_info on the boot CPU */
+			spin_unlock_irqrestore(&xd->lock, flags);
+			return xen_register_vcpu_info(v, id, arg);
+		}
 		if (!target)
 			ret = -XEN_ENOENT;
 		else if (cmd == VCPUOP_is_up)
@@ -342,7 +359,6 @@ long xen_hc_vcpu_op(struct domus_vcpu *v, struct domus_regs *r)
 		else
 			ret = -XEN_EINVAL;
 		spin_unlock_irqrestore(&xd->lock, flags);
-		/* register_vcpu_info / runstate for an AP come with SMP (M12) */
 		return ret;
 	}
 
@@ -361,7 +377,7 @@ long xen_hc_vcpu_op(struct domus_vcpu *v, struct domus_regs *r)
 	case VCPUOP_register_runstate_memory_area:
 		return xen_register_runstate(v, target, arg);
 	case VCPUOP_register_vcpu_info:
-		return xen_register_vcpu_info(v, target, arg);
+		return xen_register_vcpu_info(v, v->id, arg);
 	case VCPUOP_send_nmi:
 		atomic_set(&v->irq.nmi, 1);
 		return 0;

@@ -41,6 +41,7 @@ static const xen_hcall_fn xen_hcalls[XEN_HC_MAX] = {
 	[XEN_HC_set_timer_op] = xen_hc_set_timer_op,
 	[XEN_HC_xen_version] = xen_hc_version,
 	[XEN_HC_console_io] = xen_hc_console_io,
+	[XEN_HC_grant_table_op] = xen_hc_grant_table_op,
 	[XEN_HC_vm_assist] = xen_hc_vm_assist,
 	[XEN_HC_vcpu_op] = xen_hc_vcpu_op,
 	[XEN_HC_sched_op] = xen_hc_sched_op,
@@ -119,10 +120,11 @@ static bool xen_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
  * anyway (PIC, PIT and its gate at 0x61, CMOS, POST, ELCR, PCI config
  * mechanism 1) are answered here, as Xen does: reads all-ones, writes
  * dropped; the PIT calibration loop alone would otherwise cost ~10^5
- * exits to userspace.  Everything else (0xE9, the loader's ACPI sleep
- * ports, ...) goes to userspace.
+ * exits to userspace.  The loader's ACPI sleep ports end the domain on
+ * an S5 write (lifecycle.c).  Everything else (0xE9, ...) goes to
+ * userspace.  1 answered, 0 exit (run filled), -1 not handled.
  */
-static bool xen_pio(struct domus_vcpu *v, u16 port, u8 size, bool in, u32 *val)
+static int xen_pio(struct domus_vcpu *v, u16 port, u8 size, bool in, u32 *val)
 {
 	bool legacy = port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 ||
 		      (port >= 0x40 && port <= 0x43) || port == 0x61 ||
@@ -130,10 +132,10 @@ static bool xen_pio(struct domus_vcpu *v, u16 port, u8 size, bool in, u32 *val)
 		      port == 0x4d0 || port == 0x4d1 || (port >= 0xcf8 && port <= 0xcff);
 
 	if (!legacy)
-		return false;
+		return xen_pio_acpi(v, port, in, val);
 	if (in)
 		*val = ~0u;
-	return true;
+	return 1;
 }
 
 /* --- events owed to the vCPU before it enters -------------------------------- */
@@ -153,6 +155,8 @@ static int xen_domain_init(struct domus_domain *dom)
 		return -ENOMEM;
 	xd->dom = dom;
 	spin_lock_init(&xd->lock);
+	mutex_init(&xd->gnt_mutex);
+	xen_be_init(xd);
 	xen_time_domain_init(xd);
 	dom->pers_data = xd;
 	return 0;
@@ -164,6 +168,8 @@ static void xen_domain_free(struct domus_domain *dom)
 
 	if (!xd)
 		return;
+	xen_be_free(xd);	/* no kick can raise a port after this */
+	xen_gnttab_free(xd);
 	xen_memory_free(xd);
 	kvfree(xd);
 	dom->pers_data = NULL;
@@ -182,6 +188,7 @@ static int xen_vcpu_init(struct domus_vcpu *v)
 	xv->v = v;
 	xv->xd = xd;
 	xv->id = v->id;
+	xv->wait_sipi = v->id > 0;	/* APs wait for INIT/STARTUP (lifecycle.c) */
 	xen_time_vcpu_init(xv);
 	xen_apic_init(xv);
 
@@ -227,4 +234,7 @@ const struct domus_personality domus_xen_personality = {
 	.msr		= xen_msr,
 	.pio		= xen_pio,
 	.sync_events	= xen_sync_events,
+	.hlt		= xen_hlt,
+	.pre_run	= xen_pre_run,
+	.mmap		= xen_gnttab_mmap,
 };

@@ -14,7 +14,10 @@
 #define DOMUS_PV_XEN_H
 
 #include <linux/hrtimer.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include "../domus.h"
 #include "xen_abi.h"
 
@@ -23,6 +26,10 @@
 
 #define XEN_NR_PORTS		1024	/* bounded 2-level port space */
 #define XEN_DOMID		1	/* what the guest is told it is */
+#define XEN_NR_BACKENDS		DOMUS_XEN_MAX_BACKEND_PORTS
+#define XEN_GNT_FRAMES		DOMUS_XEN_GNTTAB_MAX_FRAMES
+/* core special-page entries: grant frame i is entry XEN_SPECIAL_GNT + i */
+#define XEN_SPECIAL_GNT		0
 
 struct xen_port {
 	u8 state;		/* XEN_ECS_* */
@@ -30,6 +37,22 @@ struct xen_port {
 	u16 remote_dom;		/* unbound / interdomain */
 	u32 vcpu;		/* notify vCPU */
 	u32 arg;		/* virq number, or remote port */
+};
+
+/*
+ * A backend (domain 0) end of an interdomain channel, index = backend
+ * port - 1.  guest_port (0: none) changes under xd->lock; notify is
+ * read under RCU by the guest's send path; the kick wait entry is on the
+ * kick eventfd's wait queue.  Created and released under xd->be_mutex.
+ */
+struct xen_backend {
+	struct xen_dom *xd;
+	bool used;
+	u32 guest_port;
+	struct eventfd_ctx __rcu *notify;
+	struct eventfd_ctx *kick;
+	wait_queue_entry_t wait;
+	poll_table pt;
 };
 
 struct xen_apic {
@@ -62,6 +85,11 @@ struct xen_vcpu {
 	u64 period_ns;
 	u32 virq_port[XEN_NR_VIRQS];
 	bool polling;
+	/* lifecycle (under xd->lock): halted with IF=0, or waiting for SIPI */
+	bool down;
+	bool wait_sipi;
+	u8 sipi_vector;
+	bool sipi;		/* a STARTUP arrived while waiting */
 	struct xen_apic apic;
 };
 
@@ -83,6 +111,13 @@ struct xen_dom {
 	s8 tsc_shift;
 	u8 tsc_flags;
 	u64 wc_ns;		/* host real time at system time 0 */
+	/* backend ends of interdomain channels (evtchn_be.c) */
+	struct mutex be_mutex;
+	struct xen_backend be[XEN_NR_BACKENDS];
+	/* grant table v1 (gnttab.c): frames allocated on first use */
+	struct mutex gnt_mutex;
+	struct page *gnt_page[XEN_GNT_FRAMES];
+	u32 gnt_nr_frames;	/* 1 + highest frame the guest placed */
 };
 
 typedef long (*xen_hcall_fn)(struct domus_vcpu *v, struct domus_regs *r);
@@ -125,8 +160,31 @@ bool xen_port_pending(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
 void xen_evtchn_sync(struct xen_vcpu *xv);
 long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r);
 
+/* evtchn_be.c */
+void xen_be_init(struct xen_dom *xd);
+void xen_be_free(struct xen_dom *xd);
+void xen_be_signal(struct xen_dom *xd, int bport);
+long xen_bind_interdomain(struct xen_dom *xd, struct xen_evtchn_bind_interdomain *b)
+	__must_hold(&xd->lock);
+void xen_be_guest_closed(struct xen_dom *xd, u32 bport, u32 port) __must_hold(&xd->lock);
+int xen_port_alloc(struct xen_dom *xd, u8 state, u32 vcpu, u32 arg, u16 remote)
+	__must_hold(&xd->lock);
+
+/* gnttab.c */
+long xen_hc_grant_table_op(struct domus_vcpu *v, struct domus_regs *r);
+long xen_gnttab_add_to_physmap(struct domus_vcpu *v, u64 idx, u64 gfn);
+int xen_gnttab_mmap(struct domus_domain *dom, struct vm_area_struct *vma);
+void xen_gnttab_free(struct xen_dom *xd);
+
 /* sched.c */
 long xen_hc_sched_op(struct domus_vcpu *v, struct domus_regs *r);
+/* lifecycle.c; the shutdown exit: nr 29, args[0] = 2, args[1] = reason, args[2] = source */
+void xen_shutdown_exit(struct domus_vcpu *v, u32 reason, u32 source);
+int xen_hlt(struct domus_vcpu *v);
+int xen_pre_run(struct domus_vcpu *v) __must_hold(&v->dom->srcu);
+void xen_vcpu_init_ipi(struct xen_vcpu *xv) __must_hold(&xv->xd->lock);
+void xen_vcpu_sipi(struct xen_vcpu *xv, u8 vector) __must_hold(&xv->xd->lock);
+int xen_pio_acpi(struct domus_vcpu *v, u16 port, bool in, u32 *val);
 
 /* apic.c */
 void xen_apic_init(struct xen_vcpu *xv);

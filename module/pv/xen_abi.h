@@ -43,6 +43,7 @@ enum {
 /* errno values the guest sees (the x86 Linux numbers) */
 #define XEN_EPERM	1
 #define XEN_ENOENT	2
+#define XEN_ESRCH	3
 #define XEN_EAGAIN	11
 #define XEN_ENOMEM	12
 #define XEN_EFAULT	14

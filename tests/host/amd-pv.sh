@@ -2,8 +2,14 @@
 # The Xen PVH personality inside the AMD-V test host (run by
 # tests/suites/60-pv-amd through scripts/testhost): the stock Debian kernel
 # boots as a PVH domU under build/host/pvboot with the test initramfs
-# (build/pv/initrd.cpio, made by the suite).  One PASS/FAIL line per
-# milestone seen on the guest's early console (earlyprintk=xen).
+# (build/pv/initrd.cpio, made by the suite), four times:
+#   main:     1 vCPU, PV console ring (-C) with input, a grant to domain 0,
+#             ends with reboot -> SCHEDOP_shutdown(1)
+#   smp:      2 vCPUs (INIT/SIPI), ends with halt -> every vCPU halts with
+#             IF=0 -> poweroff (source 1)
+#   poweroff: ACPI S5 write -> poweroff (source 2)
+#   crash:    sysrq c -> panic -> SCHEDOP_shutdown(3)
+# One PASS/FAIL line per milestone seen on the guest's consoles.
 cd "$(dirname "$0")/../.." || exit 1
 failed=0
 pass() { echo "PASS: pv-amd/$1"; }
@@ -11,44 +17,86 @@ fail() { echo "FAIL: pv-amd/$1: $2"; failed=1; }
 
 kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
 out=build/pv
-cmdline="earlyprintk=xen keep_bootcon loglevel=7 rdinit=/init"
+base="earlyprintk=xen keep_bootcon loglevel=7 rdinit=/init"
 
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
 lines0=$(dmesg | wc -l)
-t0=$(date +%s)
-build/host/pvboot -m 256 -t "${PV_TIMEOUT:-300}" -i $out/initrd.cpio -c "$cmdline" \
-	-M "DOMUS-PV-INIT:" -w "$kernel" >$out/console.log 2>$out/pvboot.log
-rc=$?
-t1=$(date +%s)
-echo "info: pvboot exit status $rc after $((t1 - t0)) s; $(tail -1 $out/pvboot.log)"
 
-expect() {
-	if grep -qF -- "$2" $out/console.log; then pass "$1"; else fail "$1" "no '$2' on the console"; fi
+# boot NAME VCPUS MODE [pvboot options]: logs in $out/NAME.console / NAME.pvboot
+boot() {
+	name=$1 nv=$2 mode=$3
+	shift 3
+	t0=$(date +%s)
+	build/host/pvboot -m 256 -s "$nv" -t "${PV_TIMEOUT:-120}" -i $out/initrd.cpio \
+		-c "$base pvtest=$mode" -M "DOMUS-PV-INIT:" -w "$@" "$kernel" \
+		>$out/$name.console 2>$out/$name.pvboot
+	rc=$?
+	t1=$(date +%s)
+	echo "info: $name: pvboot exit status $rc after $((t1 - t0)) s; $(tail -1 $out/$name.pvboot)"
+	if [ $rc = 0 ]; then pass "$name/pvboot"; else fail "$name/pvboot" "exit status $rc: $(grep -v '^$' $out/$name.pvboot | tail -3 | tr '\n' '|')"; fi
 }
-expect linux-banner "Linux version"
-expect xen-detected "Hypervisor detected: Xen HVM"
-expect pvh-boot "kernel on Xen PVH"
-expect xen-version "Xen version: 4.17"
-expect evtchn-2level "xen:events: Using 2-level ABI"
-expect callback-vector "Xen HVM callback vector for event delivery is enabled"
-expect x2apic "x2apic: enabled by BIOS, switching to x2apic ops"
-expect clocksource-xen "clocksource: Switched to clocksource xen"
-expect run-init "Run /init as init process"
-expect init-marker "DOMUS-PV-INIT: /init runs"
-# /init asks for a reboot: SCHEDOP_shutdown(reboot) reaches pvboot.
-if grep -q "guest shutdown, reason 1" $out/pvboot.log; then pass shutdown-reboot; else fail shutdown-reboot "no SCHEDOP_shutdown(reboot) exit"; fi
-if [ $rc = 0 ]; then pass pvboot-marker; else fail pvboot-marker "pvboot exit status $rc: $(grep -v '^$' $out/pvboot.log | tail -3 | tr '\n' '|')"; fi
+expect() {	# expect NAME TEST STRING
+	if grep -qF -- "$3" $out/$1.console; then pass "$1/$2"; else fail "$1/$2" "no '$3' on the console"; fi
+}
+expect_log() {	# expect_log NAME TEST STRING: in pvboot's own log
+	if grep -qF -- "$3" $out/$1.pvboot; then pass "$1/$2"; else fail "$1/$2" "no '$3' from pvboot"; fi
+}
+clean() {
+	bad=$(grep -E 'unchecked MSR access|WARNING:|BUG:|Oops|Call Trace|add_to_physmap failed|register_vcpu_info failed' $out/$1.console | head -3)
+	if [ -z "$bad" ]; then pass "$1/guest-log-clean"; else fail "$1/guest-log-clean" "$(echo "$bad" | tr '\n' '|')"; fi
+}
 
+# --- main: milestones M3-M8, console ring, grant, reboot ---------------------
+boot main 1 reboot -C -I "domus-typed-line"
+t1=$(date +%s)
+expect main linux-banner "Linux version"
+expect main xen-detected "Hypervisor detected: Xen HVM"
+expect main pvh-boot "kernel on Xen PVH"
+expect main xen-version "Xen version: 4.17"
+expect main evtchn-2level "xen:events: Using 2-level ABI"
+expect main callback-vector "Xen HVM callback vector for event delivery is enabled"
+expect main x2apic "x2apic: enabled by BIOS, switching to x2apic ops"
+expect main grant-table-v1 "xen:grant_table: Grant tables using version 1 layout"
+expect main clocksource-xen "clocksource: Switched to clocksource xen"
+expect main run-init "Run /init as init process"
+expect main init-marker "DOMUS-PV-INIT: /init runs"
+# the console ring: guest output through the ring, input back through the kick eventfd
+expect main hvc0-output "DOMUS-PV-INIT: hello on hvc0"
+expect main hvc0-input "DOMUS-PV-INIT: hvc0 read 'domus-typed-line'"
+# a page the guest granted to domain 0, found through the mmapped grant table
+expect main grant-made "DOMUS-PV-INIT: granted ref"
+expect_log main grant-checked "page holds the pattern"
+expect_log main shutdown-reboot "guest shutdown, reason 1 (source 0)"
 # The guest's wall clock (printed by /init) is the host's, within 2 s.
-gwc=$(sed -n 's/.*DOMUS-PV-INIT: .* wallclock \([0-9]*\).*/\1/p' $out/console.log | head -1)
+gwc=$(sed -n 's/.*DOMUS-PV-INIT: .* wallclock \([0-9]*\).*/\1/p' $out/main.console | head -1)
 if [ -n "$gwc" ] && [ $((gwc - t1)) -le 2 ] && [ $((t0 - gwc)) -le 2 ]; then
-	pass wallclock
+	pass main/wallclock
 else
-	fail wallclock "guest wallclock '${gwc}' outside the host's [$t0, $t1]"
+	fail main/wallclock "guest wallclock '${gwc}' outside the host's [$t0, $t1]"
 fi
-bad=$(grep -E 'unchecked MSR access|WARNING:|BUG:|Oops|Call Trace' $out/console.log | head -3)
-if [ -z "$bad" ]; then pass guest-log-clean; else fail guest-log-clean "$(echo "$bad" | tr '\n' '|')"; fi
+clean main
 
+# --- smp: 2 vCPUs, then halt: all vCPUs halted with IF=0 = poweroff ----------
+boot smp 2 halt
+expect smp smp-up "smp: Brought up 1 node, 2 CPUs"
+expect smp cpus-online "DOMUS-PV-INIT: 2 CPUs online"
+expect smp halted "reboot: System halted"
+expect_log smp shutdown-halted "guest shutdown, reason 0 (source 1)"
+clean smp
+
+# --- poweroff: the ACPI S5 write ----------------------------------------------
+boot poweroff 1 poweroff
+expect poweroff power-down "reboot: Power down"
+expect_log poweroff shutdown-acpi "guest shutdown, reason 0 (source 2)"
+clean poweroff
+
+# --- crash: sysrq c -> panic -> SCHEDOP_shutdown(crash) ----------------------
+boot crash 1 crash
+expect crash panic "Kernel panic - not syncing"
+expect_log crash shutdown-crash "guest shutdown, reason 3 (source 0)"
+
+# everything released: the module's live-object counters are back to zero
+if counters=$(build/host/pvboot -G); then pass counters-zero; else fail counters-zero "$counters"; fi
 if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
 new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)
 if [ -z "$new" ]; then pass host-log-clean; else fail host-log-clean "$(echo "$new" | tr '\n' '|')"; fi

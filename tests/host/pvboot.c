@@ -7,13 +7,26 @@
  * logs exits it does not expect on stderr, and ends when a marker line
  * appears on the console, the guest shuts down, or the timeout passes.
  *
- * usage: pvboot [-m MiB] [-t SEC] [-i INITRD] [-c CMDLINE] [-M MARKER [-w]] KERNEL
+ * usage: pvboot [-m MiB] [-s VCPUS] [-t SEC] [-i INITRD] [-c CMDLINE] [-C [-I TEXT]]
+ *               [-M MARKER [-w]] KERNEL
  * -w: after the marker, keep running until the guest shuts down.
+ * -s: vCPUs (one thread each; APs start with the guest's INIT/SIPI).
+ * -C: a PV console ring (HVM_PARAM_CONSOLE_PFN/EVTCHN) in the loader's
+ *     special area, served by a thread through DOMUS_XEN_EVTCHN_BIND
+ *     eventfds; its output goes to stdout like the early console.  -I:
+ *     the line typed into it when the guest prints "hvc0 waiting for
+ *     input".
+ * pvboot -G: print the module's live-object counters (exit 0 if all zero).
+ * At the end, a grant the guest announced with "granted ref N" is looked
+ * up in the grant table (mmap of the domain fd) and its page checked.
  * Exit status: 0 marker seen (with -w: and then a shutdown; without -M: a
  * guest shutdown); 1 error or unexpected guest end; 2 timeout; 3 usage.
  */
 #include <cpuid.h>
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <fcntl.h>
@@ -39,6 +52,21 @@ static int marker_seen, wait_shutdown;
 static char line[4096];
 static size_t line_len;
 static unsigned long unexpected;
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile int done, want_input;
+static volatile long long shutdown_reason = -1, shutdown_source = -1;
+static long grant_ref = -1;
+static const char *input_text;
+
+/* The PV console ring (pvh-abi.md section 12). */
+struct xencons {
+	char in[1024];
+	char out[2048];
+	uint32_t in_cons, in_prod, out_cons, out_prod;
+};
+#define CONS_GPA	DOMUS_PVH_SPECIAL_GPA
+static struct xencons *cons;
+static int cons_notify = -1, cons_kick = -1;
 
 static void on_alarm(int sig)
 {
@@ -58,18 +86,178 @@ static void console_out(const char *p, size_t n)
 {
 	size_t i;
 
+	pthread_mutex_lock(&out_lock);
 	fwrite(p, 1, n, stdout);
 	fflush(stdout);
 	for (i = 0; i < n; i++) {
 		if (p[i] == '\n' || line_len == sizeof(line) - 1) {
+			const char *g;
+
 			line[line_len] = 0;
-			if (marker && strstr(line, marker))
+			if (marker && !marker_seen && strstr(line, marker))
 				marker_seen = 1;
+			if (strstr(line, "hvc0 waiting for input"))
+				want_input = 1;
+			g = strstr(line, "granted ref ");
+			if (g && grant_ref < 0)
+				grant_ref = strtol(g + 12, NULL, 10);
 			line_len = 0;
 		} else if (p[i] != '\r') {
 			line[line_len++] = p[i];
 		}
 	}
+	pthread_mutex_unlock(&out_lock);
+}
+
+/* The console backend: drains the out ring on events (and every 50 ms). */
+static void *console_thread(void *arg)
+{
+	(void)arg;
+	while (!done) {
+		struct pollfd pfd = { .fd = cons_notify, .events = POLLIN };
+		uint64_t cnt;
+		uint32_t prod, cons_i;
+		int kick = 0;
+
+		if (poll(&pfd, 1, 50) > 0 && read(cons_notify, &cnt, sizeof(cnt)) < 0)
+			break;
+		prod = __atomic_load_n(&cons->out_prod, __ATOMIC_ACQUIRE);
+		cons_i = cons->out_cons;
+		if (prod - cons_i > sizeof(cons->out))
+			cons_i = prod - sizeof(cons->out);	/* a confused guest */
+		while (cons_i != prod) {
+			char buf[2048];
+			size_t n = 0;
+
+			while (cons_i != prod && n < sizeof(buf))
+				buf[n++] = cons->out[cons_i++ & (sizeof(cons->out) - 1)];
+			console_out(buf, n);
+			kick = 1;
+		}
+		__atomic_store_n(&cons->out_cons, cons_i, __ATOMIC_RELEASE);
+		if (want_input == 1 && input_text) {
+			const char *t = input_text;
+			uint32_t ip = cons->in_prod;
+
+			for (; *t; t++)
+				cons->in[ip++ & (sizeof(cons->in) - 1)] = *t;
+			cons->in[ip++ & (sizeof(cons->in) - 1)] = '\n';
+			__atomic_store_n(&cons->in_prod, ip, __ATOMIC_RELEASE);
+			want_input = 2;
+			kick = 1;
+		}
+		if (kick) {
+			cnt = 1;
+			if (write(cons_kick, &cnt, sizeof(cnt)) < 0)
+				break;
+		}
+	}
+	return NULL;
+}
+
+/* An AP's thread: runs its vCPU (first blocked until the guest's SIPI). */
+static void *ap_thread(void *arg)
+{
+	struct domus_vcpu *v = arg;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* the main thread takes the timer */
+	while (!done) {
+		struct domus_run *run = v->run;
+		int r = domus_run(v);
+
+		if (r == -EINTR)
+			continue;
+		if (r)
+			break;
+		if (run->exit_reason == DOMUS_EXIT_HYPERCALL && run->hypercall.nr == HC_CONSOLE_IO) {
+			console_out((const char *)run + DOMUS_RUN_DATA_OFFSET, run->hypercall.args[1]);
+			continue;
+		}
+		if (run->exit_reason == DOMUS_EXIT_HYPERCALL && run->hypercall.nr == HC_SCHED_OP &&
+		    run->hypercall.args[0] == SCHEDOP_SHUTDOWN) {
+			shutdown_source = run->hypercall.args[2];
+			shutdown_reason = run->hypercall.args[1];
+			done = 1;
+			break;
+		}
+		if (run->exit_reason == DOMUS_EXIT_IO && run->io.direction == DOMUS_IO_IN)
+			memset((char *)run + run->io.data_offset, 0xff, run->io.size * run->io.count);
+		if (run->exit_reason == DOMUS_EXIT_MMIO && !run->mmio.is_write)
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		if (run->exit_reason == DOMUS_EXIT_SHUTDOWN || run->exit_reason == DOMUS_EXIT_FAIL_ENTRY ||
+		    run->exit_reason == DOMUS_EXIT_EMULATION) {
+			fprintf(stderr, "\npvboot: vCPU %u: exit %s\n", v->id, domus_exit_name(run->exit_reason));
+			done = 2;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* The backend's grant check (pvh-abi.md 9.4): entry @ref must grant a RAM page to domain 0. */
+static void check_grant(int domfd, const void *mem, size_t mem_size, long ref)
+{
+	struct { uint16_t flags, domid; uint32_t frame; } *gt;
+	size_t len = DOMUS_XEN_GNTTAB_MAX_FRAMES * 4096;
+	char pattern[64];
+
+	gt = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, domfd, DOMUS_XEN_GNTTAB_MMAP_OFFSET);
+	if (gt == MAP_FAILED) {
+		fprintf(stderr, "pvboot: grant table mmap: %s\n", strerror(errno));
+		return;
+	}
+	if (ref < 0 || (size_t)ref >= len / sizeof(*gt)) {
+		fprintf(stderr, "pvboot: grant ref %ld out of range\n", ref);
+	} else if ((gt[ref].flags & 3) != 1 || gt[ref].domid != 0 ||
+		   (uint64_t)gt[ref].frame * 4096 >= mem_size) {
+		fprintf(stderr, "pvboot: grant ref %ld: flags %#x domid %u frame %#x: not a grant of RAM to domain 0\n",
+			ref, gt[ref].flags, gt[ref].domid, gt[ref].frame);
+	} else {
+		snprintf(pattern, sizeof(pattern), "DOMUS-GRANT-PATTERN %ld", ref);
+		fprintf(stderr, "pvboot: grant ref %ld: frame %#x, %s\n", ref, gt[ref].frame,
+			strcmp((const char *)mem + (uint64_t)gt[ref].frame * 4096, pattern) ?
+			"page does not hold the pattern" : "page holds the pattern");
+	}
+	munmap(gt, len);
+}
+
+/* A console page at the loader's special area and its event channel to this process. */
+static int setup_console(int domfd)
+{
+	struct domus_xen_evtchn_bind b;
+	struct domus_xen_param p;
+
+	cons = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cons_notify = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	cons_kick = eventfd(0, EFD_CLOEXEC);
+	if (cons == MAP_FAILED || cons_notify < 0 || cons_kick < 0)
+		return -1;
+	if (domus_set_slot(domfd, 1, CONS_GPA, 4096, cons, 0)) {
+		fprintf(stderr, "pvboot: %s\n", domus_last_error());
+		return -1;
+	}
+	memset(&b, 0, sizeof(b));
+	b.notify_fd = cons_notify;
+	b.kick_fd = cons_kick;
+	if (ioctl(domfd, DOMUS_XEN_EVTCHN_BIND, &b)) {
+		perror("pvboot: DOMUS_XEN_EVTCHN_BIND");
+		return -1;
+	}
+	memset(&p, 0, sizeof(p));
+	p.index = 17;			/* HVM_PARAM_CONSOLE_PFN */
+	p.value = CONS_GPA >> 12;
+	if (ioctl(domfd, DOMUS_XEN_SET_PARAM, &p))
+		return -1;
+	p.index = 18;			/* HVM_PARAM_CONSOLE_EVTCHN */
+	p.value = b.port;
+	if (ioctl(domfd, DOMUS_XEN_SET_PARAM, &p))
+		return -1;
+	fprintf(stderr, "pvboot: console ring at %#llx, guest port %u, backend port %u\n",
+		(unsigned long long)CONS_GPA, b.port, b.backend_port);
+	return 0;
 }
 
 static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
@@ -140,7 +328,7 @@ static void dump_state(struct domus_vcpu *v)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: pvboot [-m MiB] [-t SEC] [-i INITRD] [-c CMDLINE] [-M MARKER [-w]] KERNEL\n");
+	fprintf(stderr, "usage: pvboot [-m MiB] [-s VCPUS] [-t SEC] [-i INITRD] [-c CMDLINE] [-C [-I TEXT]] [-M MARKER [-w]] KERNEL\n");
 	return 3;
 }
 
@@ -151,7 +339,10 @@ int main(int argc, char **argv)
 	struct domus_create_domain cd;
 	struct domus_cpuid_entry cpuid[DOMUS_MAX_CPUID_ENTRIES];
 	struct domus_domain_stats st;
-	struct domus_vcpu v;
+	struct domus_vcpu v, aps[7];
+	pthread_t ap_tid[7], cons_tid;
+	unsigned long nvcpus = 1, i;
+	int use_console = 0;
 	struct domus_cpuid ct;
 	struct sigaction sa;
 	struct itimerval it;
@@ -162,9 +353,26 @@ int main(int argc, char **argv)
 	void *mem;
 	int opt, devfd, domfd, rc = 1;
 
-	while ((opt = getopt(argc, argv, "m:t:i:c:M:w")) != -1) {
+	while ((opt = getopt(argc, argv, "m:s:t:i:c:CI:M:wG")) != -1) {
 		switch (opt) {
+		case 'G': {
+			/* only the module's live-object counters; 0 if all are zero */
+			struct domus_global_stats gs;
+			int fd = domus_open();
+
+			if (fd < 0 || domus_global_stats(fd, &gs)) {
+				fprintf(stderr, "pvboot: %s\n", domus_last_error());
+				return 1;
+			}
+			printf("domains %llu vcpus %llu pinned_pages %llu npt_pages %llu\n",
+			       (unsigned long long)gs.domains, (unsigned long long)gs.vcpus,
+			       (unsigned long long)gs.pinned_pages, (unsigned long long)gs.npt_pages);
+			return gs.domains || gs.vcpus || gs.pinned_pages || gs.npt_pages;
+		}
 		case 'm': mib = strtoul(optarg, NULL, 0); break;
+		case 's': nvcpus = strtoul(optarg, NULL, 0); break;
+		case 'C': use_console = 1; break;
+		case 'I': input_text = optarg; break;
 		case 't': timeout = strtoul(optarg, NULL, 0); break;
 		case 'i': initrd = optarg; break;
 		case 'c': cmdline = optarg; break;
@@ -173,7 +381,7 @@ int main(int argc, char **argv)
 		default: return usage();
 		}
 	}
-	if (optind != argc - 1 || mib < 16 || mib > 4096)
+	if (optind != argc - 1 || mib < 16 || mib > 4096 || nvcpus < 1 || nvcpus > 8)
 		return usage();
 
 	mem_size = (size_t)mib << 20;
@@ -187,7 +395,7 @@ int main(int argc, char **argv)
 	lp.kernel = argv[optind];
 	lp.initrd = initrd;
 	lp.cmdline = cmdline;
-	lp.vcpus = 1;
+	lp.vcpus = nvcpus;
 	if (domus_load_kernel(&lp, mem, mem_size, res)) {
 		fprintf(stderr, "pvboot: %s\n", domus_last_error());
 		return 1;
@@ -220,6 +428,8 @@ int main(int argc, char **argv)
 		perror("pvboot: DOMUS_SET_CPUID");
 		return 1;
 	}
+	if (use_console && setup_console(domfd))
+		return 1;
 	if (domus_create_vcpu(domfd, 0, &v) || domus_set_regs(&v, &res->regs)) {
 		fprintf(stderr, "pvboot: %s\n", domus_last_error());
 		return 1;
@@ -244,12 +454,31 @@ int main(int argc, char **argv)
 	it.it_value.tv_usec = 200000;
 	setitimer(ITIMER_REAL, &it, NULL);
 
+	/* APs: created up front, each blocked in DOMUS_RUN until its SIPI */
+	for (i = 1; i < nvcpus; i++) {
+		if (domus_create_vcpu(domfd, i, &aps[i - 1])) {
+			fprintf(stderr, "pvboot: %s\n", domus_last_error());
+			return 1;
+		}
+		pthread_create(&ap_tid[i - 1], NULL, ap_thread, &aps[i - 1]);
+	}
+	if (use_console)
+		pthread_create(&cons_tid, NULL, console_thread, NULL);
+
 	t0 = now_s();
 	t_end = t0 + timeout;
 	for (;;) {
 		struct domus_run *run = v.run;
 		int r = domus_run(&v);
 
+		if (done) {
+			if (done == 1) {
+				fprintf(stderr, "\npvboot: guest shutdown, reason %lld (source %lld), after %.1f s\n",
+					shutdown_reason, shutdown_source, now_s() - t0);
+				rc = marker && !marker_seen ? 1 : 0;
+			}
+			goto out;
+		}
 		if (marker_seen == 1) {
 			fprintf(stderr, "\npvboot: marker \"%s\" seen after %.1f s\n", marker, now_s() - t0);
 			marker_seen = 2;
@@ -279,8 +508,9 @@ int main(int argc, char **argv)
 			}
 			if (run->hypercall.nr == HC_SCHED_OP &&
 			    run->hypercall.args[0] == SCHEDOP_SHUTDOWN) {
-				fprintf(stderr, "\npvboot: guest shutdown, reason %llu, after %.1f s\n",
-					(unsigned long long)run->hypercall.args[1], now_s() - t0);
+				fprintf(stderr, "\npvboot: guest shutdown, reason %llu (source %llu), after %.1f s\n",
+					(unsigned long long)run->hypercall.args[1],
+					(unsigned long long)run->hypercall.args[2], now_s() - t0);
 				rc = marker && !marker_seen ? 1 : 0;
 				goto out;
 			}
@@ -332,8 +562,16 @@ int main(int argc, char **argv)
 		}
 	}
 out:
+	done = done ? done : 3;
 	memset(&it, 0, sizeof(it));
 	setitimer(ITIMER_REAL, &it, NULL);
+	if (use_console) {
+		pthread_join(cons_tid, NULL);
+		if (want_input)
+			fprintf(stderr, "pvboot: console input %s\n", want_input == 2 ? "sent" : "not sent");
+	}
+	if (grant_ref >= 0)
+		check_grant(domfd, mem, mem_size, grant_ref);
 	if (domus_domain_stats(domfd, &st) == 0)
 		fprintf(stderr, "pvboot: exits %llu, hypercalls %llu, hlt %llu, io %llu, msr %llu, injections %llu\n",
 			(unsigned long long)st.stat[DOMUS_STAT_EXITS],
