@@ -18,5 +18,13 @@ int domus_cmd_usage_error(const struct domus_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 int cmd_info(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_create(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_console(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_list(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_shutdown(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv);
+/* Attach the terminal to NAME's console until Ctrl-] or the domain ends
+ * (console.c); @cmdname prefixes messages.  Returns the exit status. */
+int domus_console_attach(const char *cmdname, const char *name);
 
 #endif

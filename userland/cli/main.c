@@ -64,6 +64,11 @@ static int cmd_help(const struct domus_cmd *cmd, int argc, char **argv)
 const struct domus_cmd domus_cmds[] = {
 	{ "help", cmd_help, "show commands, or one command's usage", "[command]" },
 	{ "info", cmd_info, "show domus and host virtualization information", "" },
+	{ "create", cmd_create, "create a domain from an xl config file", "[-c] [-n] CFG [KEY=VALUE...]" },
+	{ "list", cmd_list, "list domains (the host first, as Domain-0)", "[NAME...]" },
+	{ "console", cmd_console, "attach to a domain's console (Ctrl-] detaches)", "[-t pv] NAME" },
+	{ "shutdown", cmd_shutdown, "ask a domain to shut down", "[-w] NAME" },
+	{ "destroy", cmd_destroy, "terminate a domain at once", "NAME" },
 	{ NULL, NULL, NULL, NULL },
 };
 

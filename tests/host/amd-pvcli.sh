@@ -1,0 +1,281 @@
+#!/bin/bash
+# The product path for PV guests inside the AMD-V test host (run by
+# tests/suites/65-pv-cli-amd through scripts/testhost): `domus create -c`
+# boots the stock Debian kernel with the busybox test initramfs
+# (build/pvcli/guest.cpio, made by the suite) and the test drives the guest
+# shell through the console: a FIFO feeds `domus create -c`'s stdin, its
+# output goes to build/pvcli/console.out.  Then the lifecycle (reboot ->
+# restart, crash -> preserve, poweroff -> destroy, domus destroy), the
+# module's counters after each end, and bad input.  One PASS/FAIL line each.
+cd "$(dirname "$0")/../.." || exit 1
+top=$(pwd)
+failed=0
+pass() { echo "PASS: pv-cli-amd/$1"; }
+fail() { echo "FAIL: pv-cli-amd/$1: $2"; failed=1; }
+
+out=$top/build/pvcli
+export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log
+rm -rf "$out/log" "$out/console.out" "$out/console.out.ts"
+mkdir -p "$out/log"
+fifo=$(mktemp -u /tmp/pvcli-in.XXXXXX)	# not on the 9p share: no FIFOs there
+d=build/domus
+kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
+cfg=tests/host/pvcli.cfg
+con=$out/console.out
+log=$out/log/pvcli.log
+
+# DOMUS_GET_GLOBAL_STATS: "domains vcpus pinned_pages npt_pages hw_cpus"
+gstats() {
+	/usr/bin/python3 - <<'PY'
+import fcntl, os, struct
+fd = os.open("/dev/domus", os.O_RDWR)
+buf = bytearray(64)
+fcntl.ioctl(fd, 0xC040D502, buf)      # _IOWR(0xD5, 0x02, 64 bytes)
+d, v, p, n, h = struct.unpack_from("<QQQQI", buf)
+print(d, v, p, n, h)
+PY
+}
+stats_zero() {	# NAME: the module's live-object counters are all zero (within 3 s)
+	local s i
+	for i in $(seq 30); do
+		s=$(gstats)
+		[ "$s" = "0 0 0 0 0" ] && { pass "$1"; return 0; }
+		sleep 0.1
+	done
+	fail "$1" "live objects (domains vcpus pinned npt hw_cpus): $s"
+}
+# wait_for PATTERN SECONDS [FROM_LINE]: PATTERN (grep -E) in the console output after line FROM_LINE
+wait_for() {
+	local end=$(( $(date +%s) + $2 ))
+	while [ "$(date +%s)" -le $end ]; do
+		tail -n +"${3:-1}" "$con" 2>/dev/null | tr -d '\r' | grep -Eq -- "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+lines() { wc -l <"$con"; }
+# each command starts with an empty line of output: its own lines then
+# begin at the start of a line, not after the shell's prompt
+send() { printf 'echo; %s\n' "$*" >&3; }
+no_launcher() { ! pgrep -x domus-launcher >/dev/null; }
+why_no_console() {
+	if grep -q 'DOMUS_XEN_EVTCHN_BIND failed' "$log" 2>/dev/null; then
+		echo "the module has no DOMUS_XEN_EVTCHN_BIND yet (no PV console ring): $(grep -o 'DOMUS_XEN_EVTCHN_BIND failed ([^)]*)' "$log" | head -1)"
+	else
+		echo "$1; launcher log: $(tail -3 "$log" 2>/dev/null | tr '\n' '|')"
+	fi
+}
+
+if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
+lines0=$(dmesg | wc -l)
+
+# ---- bad input: one line on stderr, exit 1, nothing left ------------------
+bad() {	# NAME EXPECTED-TEXT ARGS...
+	local name=$1 want=$2 err rc; shift 2
+	err=$($d create "$@" 2>&1 >/dev/null); rc=$?
+	if [ $rc -eq 1 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && printf '%s' "$err" | grep -qF -- "$want" &&
+	   no_launcher && [ "$(gstats)" = "0 0 0 0 0" ] && [ ! -e "$DOMUS_RUN_DIR/pvcli.sock" ]; then
+		pass "$name"
+	else
+		fail "$name" "rc $rc, stderr '$(printf '%s' "$err" | tr '\n' '|')', launcher $(pgrep -x domus-launcher || echo none), stats $(gstats)"
+	fi
+}
+bad bad-missing-kernel "cannot open kernel /nonexistent" $cfg kernel=\"/nonexistent\"
+bad bad-kernel-not-pvh "kernel /usr/bin/ls" $cfg kernel=\"/bin/ls\"
+bad bad-absurd-memory "memory: 99999999 is out of range" $cfg memory=99999999 kernel=\""$kernel"\"
+bad bad-memory-over-host "does not fit: domus may pin" $cfg memory=3800 kernel=\""$kernel"\"
+bad bad-config-syntax "command line:1: name: unterminated string" $cfg 'name="x'
+
+# ---- boot to the shell through `domus create -c` ------------------------
+mkfifo "$fifo"
+exec 3<>"$fifo"
+t0=$(date +%s)
+# console.out as it comes; console.ts: each line with its arrival time
+stamp() { while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"; done; }
+$d create -c $cfg kernel=\""$kernel"\" <"$fifo" 2>&1 | tee "$con" | stamp >"$con.ts" &
+cpid=$!
+if wait_for 'DOMUS-GUEST-READY' 180; then
+	pass guest-ready
+	ready=1
+else
+	fail guest-ready "no DOMUS-GUEST-READY on the console within 180 s: $(why_no_console "console: $(tail -c 300 "$con" | tr '\r\n' '||')")"
+	ready=0
+fi
+echo "info: boot to the marker took $(( $(date +%s) - t0 )) s"
+if $d list | grep -Eq '^pvcli +1 +256 +1 +(r-----|-b----) +[0-9.]+$'; then pass list-running; else fail list-running "$($d list | tr '\t\n' ' |')"; fi
+if grep -q 'Hypervisor detected: Xen HVM' "$log" "$con" && grep -q 'kernel on Xen PVH' "$log" "$con"; then
+	pass xen-pvh-detected
+else
+	fail xen-pvh-detected "no 'Hypervisor detected: Xen HVM' / 'kernel on Xen PVH' in the guest's log"
+fi
+
+shell_ok=0
+if [ $ready = 1 ]; then
+	send 'stty -echo'
+	send 'echo hello; echo M1-$((40+2))'
+	if wait_for '^M1-42' 30 && tr -d '\r' <"$con" | grep -qx hello; then
+		pass shell-echo
+		shell_ok=1
+	else
+		fail shell-echo "$(why_no_console "no 'hello' from the guest shell: $(tail -c 300 "$con" | tr '\r\n' '||')")"
+	fi
+fi
+if [ $shell_ok = 1 ]; then
+	# dmesg: the Xen PVH path, and no warnings from the guest's Xen code
+	l=$(lines); send 'dmesg | grep -ciE "warning|bug:|unchecked msr|xen.*(fail|error)"; echo M2-$((1+1))'
+	wait_for '^M2-2' 30 "$l"
+	n=$(tail -n +"$l" "$con" | tr -d '\r' | grep -E '^[0-9]+$' | head -1)
+	if [ "$n" = 0 ]; then pass guest-dmesg-clean; else fail guest-dmesg-clean "$n warning/error lines in the guest's dmesg"; fi
+
+	# date within 2 s of the host
+	l=$(lines); send 'echo D-$(date +%s)-D'
+	if wait_for '^D-[0-9]+-D' 30 "$l"; then
+		h=$(date +%s)
+		g=$(tail -n +"$l" "$con" | tr -d '\r' | sed -n 's/^D-\([0-9]*\)-D$/\1/p' | head -1)
+		if [ $((h - g)) -le 2 ] && [ $((g - h)) -le 2 ]; then pass date; else fail date "guest $g, host $h"; fi
+	else
+		fail date "no answer"
+	fi
+
+	# sleep 2: 2 s +- 10% of host time, between the arrival of the line
+	# printed before it and the one printed after it (fork/exec of sleep
+	# included); the guest's own /proc/uptime delta for comparison
+	l=$(lines); send 'echo S0-$(cut -d" " -f1 /proc/uptime)-S0; sleep 2; echo S1-$(cut -d" " -f1 /proc/uptime)-S1'
+	wait_for '^S1-' 30 "$l"; sleep 0.2
+	c=$(awk '$2 ~ /^S0-[0-9.]+-S0$/ { print $1; exit }' "$con.ts")
+	e=$(awk '$2 ~ /^S1-[0-9.]+-S1$/ { print $1; exit }' "$con.ts")
+	g0=$(tail -n +"$l" "$con" | tr -d '\r' | sed -n 's/^S0-\([0-9.]*\)-S0$/\1/p' | head -1)
+	g1=$(tail -n +"$l" "$con" | tr -d '\r' | sed -n 's/^S1-\([0-9.]*\)-S1$/\1/p' | head -1)
+	dt=$(awk -v c="$c" -v e="$e" 'BEGIN { printf "%.3f", e - c }')
+	gdt=$(awk -v a="$g0" -v b="$g1" 'BEGIN { printf "%.2f", b - a }')
+	if awk -v t="$dt" 'BEGIN { exit !(t >= 1.8 && t <= 2.2) }'; then
+		pass sleep-2s
+	else
+		fail sleep-2s "sleep 2 took $dt s of host time (guest uptime advanced $gdt s)"
+	fi
+	echo "info: sleep 2 took $dt s of host time, $gdt s of guest uptime"
+
+	# /proc/interrupts: timer and event-channel interrupts advance
+	l=$(lines); send 'cat /proc/interrupts; echo I1-$((1))'; wait_for '^I1-1' 30 "$l"
+	i1=$(tail -n +"$l" "$con" | tr -d '\r' | sed '/^I1-1/q')
+	sleep 1
+	l=$(lines); send 'cat /proc/interrupts; echo I2-$((1))'; wait_for '^I2-1' 30 "$l"
+	i2=$(tail -n +"$l" "$con" | tr -d '\r' | sed '/^I2-1/q')
+	cnt() { printf '%s\n' "$1" | grep -E "$2" | awk '{ s += $2 } END { print s + 0 }'; }
+	t1=$(cnt "$i1" 'timer'); t2=$(cnt "$i2" 'timer')
+	e1=$(cnt "$i1" 'xen-dyn|hvc_console|xen-pirq|xenbus|evtchn'); e2=$(cnt "$i2" 'xen-dyn|hvc_console|xen-pirq|xenbus|evtchn')
+	if [ "$t2" -gt "$t1" ]; then pass interrupts-timer; else fail interrupts-timer "timer interrupts $t1 -> $t2"; fi
+	if [ "$e2" -gt "$e1" ]; then pass interrupts-evtchn; else fail interrupts-evtchn "event channel interrupts $e1 -> $e2"; fi
+	printf '%s\n' "$i2" | grep -E 'timer|xen' | sed 's/^/info: /'
+
+	# reboot -> on_reboot = restart: a new domain, the same launcher and console
+	l=$(lines); send 'reboot'
+	if wait_for 'DOMUS-GUEST-READY' 180 "$l" && $d list | grep -Eq '^pvcli +2 '; then
+		pass reboot-restart
+	else
+		fail reboot-restart "no second boot as domain 2: $($d list | tr '\t\n' ' |')"
+	fi
+	sleep 1
+	send 'stty -echo'
+	# crash -> on_crash = preserve: shut down (crashed), still listed
+	l=$(lines); send 'echo c > /proc/sysrq-trigger'
+	st=
+	for i in $(seq 100); do
+		st=$($d list pvcli 2>/dev/null | awk '$1 == "pvcli" { print $5 }')
+		[ "$st" = "---sc-" ] && break
+		sleep 0.2
+	done
+	if [ "$st" = "---sc-" ] && grep -q 'shut down: crash' "$log"; then pass crash-preserve; else fail crash-preserve "state '$st'"; fi
+fi
+
+# destroy of a running (or preserved) guest frees everything
+if $d list pvcli >/dev/null 2>&1; then
+	if $d destroy pvcli && ! $d list pvcli >/dev/null 2>&1 && no_launcher; then pass destroy; else fail destroy "still there: $($d list | tr '\t\n' ' |')"; fi
+else
+	fail destroy "no domain to destroy"
+fi
+stats_zero destroy-frees-all
+# the console client ends with the domain
+for i in $(seq 50); do kill -0 $cpid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $cpid 2>/dev/null; then fail console-exits "domus create -c still runs"; kill $cpid; else pass console-exits; fi
+exec 3>&-
+
+# ---- poweroff -> on_poweroff = destroy; duplicate name ---------------------
+if $d create $cfg kernel=\""$kernel"\" 2>"$out/create2.err"; then
+	pass create-detached
+	err=$($d create $cfg kernel=\""$kernel"\" 2>&1 >/dev/null); rc=$?
+	if [ $rc = 1 ] && [ "$err" = "domus create: domain pvcli already exists" ] &&
+	   [ "$(pgrep -xc domus-launcher)" = 1 ] && $d list pvcli >/dev/null 2>&1; then
+		pass bad-duplicate-name
+	else
+		fail bad-duplicate-name "rc $rc, stderr '$err', launchers $(pgrep -xc domus-launcher)"
+	fi
+	if [ $shell_ok = 1 ]; then
+		: >"$con"
+		exec 3<>"$fifo"
+		$d console pvcli <"$fifo" >"$con" 2>&1 &
+		cpid=$!
+		wait_for 'DOMUS-GUEST-READY' 180
+		sleep 1
+		send 'poweroff'
+		for i in $(seq 300); do $d list pvcli >/dev/null 2>&1 || break; sleep 0.2; done
+		if ! $d list pvcli >/dev/null 2>&1 && grep -q 'shut down: poweroff' "$log"; then
+			pass poweroff-destroy
+		else
+			fail poweroff-destroy "$($d list | tr '\t\n' ' |')"
+			$d destroy pvcli
+		fi
+		kill $cpid 2>/dev/null
+		exec 3>&-
+	else
+		fail poweroff-destroy "no guest shell to run poweroff in"
+		$d destroy pvcli
+	fi
+	stats_zero poweroff-frees-all
+else
+	fail create-detached "$(cat "$out/create2.err" | tr '\n' '|')"
+fi
+# domus shutdown: control/shutdown through xenstore -> the guest powers off
+if $d create $cfg kernel=\""$kernel"\" 2>"$out/create3.err"; then
+	if ! grep -q 'xenstore: ring at' "$log"; then
+		err=$($d shutdown pvcli 2>&1); rc=$?
+		if [ $rc = 1 ] && echo "$err" | grep -q 'guest has no PV shutdown support yet'; then
+			fail shutdown "no xenstore in the launcher ($(grep -m1 'xenstore:' "$log")); domus shutdown says: $err"
+		else
+			fail shutdown "no xenstore, and domus shutdown gave rc $rc: $err"
+		fi
+		$d destroy pvcli
+	else
+		: >"$con"
+		exec 3<>"$fifo"
+		$d console pvcli <"$fifo" >"$con" 2>&1 &
+		cpid=$!
+		wait_for 'DOMUS-GUEST-READY' 180
+		sleep 2
+		timeout 120 $d shutdown -w pvcli; rc=$?
+		if [ $rc = 0 ] && ! $d list pvcli >/dev/null 2>&1 && grep -q 'shut down: poweroff' "$log"; then
+			pass shutdown
+		else
+			# what the guest made of it
+			l=$(lines)
+			send 'ls -l /sbin/poweroff; dmesg | grep -iE "xenbus|shutdown|power|xen:manage" | tail -5; echo M9-$((4+5))'
+			wait_for '^M9-9' 30 "$l"
+			fail shutdown "rc $rc: $($d list | tr '\t\n' ' |'); launcher log: $(grep -v 'guest: ' "$log" | tail -2 | tr '\n' '|'); guest: $(tail -n +"$l" "$con" | tr -d '\r' | tr '\n' '|')"
+			$d destroy pvcli
+		fi
+		kill $cpid 2>/dev/null
+		exec 3>&-
+	fi
+	stats_zero shutdown-frees-all
+else
+	fail shutdown "$(tr '\n' '|' <"$out/create3.err")"
+fi
+if $d list | grep -q '^Domain-0 ' && [ "$($d list | wc -l)" = 2 ]; then pass list-empty; else fail list-empty "$($d list | tr '\t\n' ' |')"; fi
+err=$($d destroy nosuch 2>&1); rc=$?
+if [ $rc = 1 ] && [ "$err" = "nosuch is an invalid domain identifier (rc=-6)" ]; then pass destroy-unknown; else fail destroy-unknown "rc $rc: $err"; fi
+
+if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
+new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)
+if [ -z "$new" ]; then pass host-log-clean; else fail host-log-clean "$(echo "$new" | tr '\n' '|')"; fi
+rm -f "$fifo"
+exit $failed

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for the xl.cfg parser (userland/config/xlcfg.c): the grammar,
+ * the keys domus uses, the one-line errors (file:line, key, fix), the
+ * warnings for ignored keys, command-line settings, and hostile input
+ * (huge lines, unterminated strings and lists, deep nesting, binary
+ * bytes, random mutations) -- also run under ASan/UBSan.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "xlcfg.h"
+#include "unit.h"
+
+#ifndef UNIT_PREFIX
+#define UNIT_PREFIX "unit"
+#endif
+
+static char err[1024];
+
+/* Parse @text as file "t.cfg" and finish; returns 0 or -1 (err set). */
+static int cfg(struct domus_config *c, const char *text)
+{
+	domus_config_init(c);
+	err[0] = 0;
+	if (domus_config_parse(c, text, strlen(text), "t.cfg", err, sizeof(err)))
+		return -1;
+	return domus_config_finish(c, err, sizeof(err));
+}
+
+static bool err_has(const char *s) { return strstr(err, s) != NULL; }
+
+static const char *str_item(const struct domus_cfg_value *v, size_t i)
+{
+	return v && v->type == DOMUS_CFG_LIST && i < v->nitems ? v->items[i]->str : NULL;
+}
+
+static void test_minimal(void)
+{
+	struct domus_config c;
+
+	EXPECT(cfg(&c, "name = \"g1\"\nkernel = \"/boot/vmlinuz\"\n") == 0);
+	EXPECT(!strcmp(c.name, "g1"));
+	EXPECT(c.memory_mib == DOMUS_CFG_DEFAULT_MEM_MIB);
+	EXPECT(c.vcpus == 1 && c.maxvcpus == 1);
+	EXPECT(c.type == DOMUS_TYPE_PVH);
+	EXPECT(!strcmp(c.kernel, "/boot/vmlinuz"));
+	EXPECT(c.ramdisk == NULL);
+	EXPECT(!strcmp(c.cmdline, ""));
+	EXPECT(c.on_poweroff == DOMUS_ACTION_DESTROY);
+	EXPECT(c.on_reboot == DOMUS_ACTION_RESTART);
+	EXPECT(c.on_crash == DOMUS_ACTION_DESTROY);
+	EXPECT(c.warnings == NULL);
+	domus_config_free(&c);
+}
+
+static void test_full(void)
+{
+	struct domus_config c;
+	const char *t =
+		"# a Debian PVH guest\n"
+		"name = 'deb-1'   # trailing comment\n"
+		"type = \"pvh\"\n"
+		"memory = 0x200; vcpus = 2\n"
+		"maxvcpus = 4\r\n"
+		"kernel = \"/boot/vmlinuz-6.1.0-28-amd64\"\n"
+		"ramdisk = \"/boot/initrd.img\"\n"
+		"root = \"/dev/xvda1 ro\"\n"
+		"extra = \"console=hvc0 \\\"quoted\\\" tab\\there\"\n"
+		"on_poweroff = \"preserve\"\n"
+		"on_reboot = 'rename-restart'\n"
+		"on_crash = \"restart\"\n"
+		"uuid = \"5fb6d7b1-6f6a-4f4f-9a3c-000000000001\"\n";
+
+	EXPECT(cfg(&c, t) == 0);
+	EXPECT(!strcmp(c.name, "deb-1"));
+	EXPECT(c.memory_mib == 512);
+	EXPECT(c.vcpus == 2 && c.maxvcpus == 4);
+	EXPECT(!strcmp(c.ramdisk, "/boot/initrd.img"));
+	EXPECT(!strcmp(c.cmdline, "root=/dev/xvda1 ro console=hvc0 \"quoted\" tab\there"));
+	EXPECT(c.on_poweroff == DOMUS_ACTION_PRESERVE);
+	EXPECT(c.on_reboot == DOMUS_ACTION_RESTART);
+	EXPECT(c.on_crash == DOMUS_ACTION_RESTART);
+	EXPECT(c.uuid && !strcmp(c.uuid, "5fb6d7b1-6f6a-4f4f-9a3c-000000000001"));
+	EXPECT(c.warnings && strstr(c.warnings, "t.cfg:11: note: on_reboot: rename-restart"));
+	domus_config_free(&c);
+}
+
+static void test_cmdline_wins(void)
+{
+	struct domus_config c;
+
+	EXPECT(cfg(&c, "name=\"a\"\nkernel=\"k\"\nroot=\"/dev/xvda\"\ncmdline=\"console=hvc0\"\nextra=\"x\"\n") == 0);
+	EXPECT(!strcmp(c.cmdline, "console=hvc0"));
+	EXPECT(c.warnings && strstr(c.warnings, "root= and extra= are ignored because cmdline= is set"));
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name=\"a\"\nkernel=\"k\"\nextra=\"quiet\"\n") == 0);
+	EXPECT(!strcmp(c.cmdline, "quiet"));
+	domus_config_free(&c);
+}
+
+static void test_lists_kept(void)
+{
+	struct domus_config c;
+	const struct domus_cfg_entry *e;
+	const char *t =
+		"name = \"n\"\nkernel = \"k\"\n"
+		"disk = [ 'phy:/dev/vg/lv,xvda,w',\n"
+		"         # a comment inside the list\n"
+		"         'file:/img,xvdb,r', ]\n"
+		"vif = [ '' ]\n"
+		"cpus = [ [\"0\", \"1\"], [] ]\n"
+		"frobnicate = 1\n";
+
+	EXPECT(cfg(&c, t) == 0);
+	e = domus_config_get(&c, "disk");
+	EXPECT(e && e->value->type == DOMUS_CFG_LIST && e->value->nitems == 2);
+	EXPECT(e && !strcmp(str_item(e->value, 0), "phy:/dev/vg/lv,xvda,w"));
+	EXPECT(e && !strcmp(str_item(e->value, 1), "file:/img,xvdb,r"));
+	EXPECT(e && e->line == 3);
+	e = domus_config_get(&c, "cpus");
+	EXPECT(e && e->value->nitems == 2 && e->value->items[0]->nitems == 2 &&
+	       e->value->items[1]->nitems == 0);
+	EXPECT(c.warnings && strstr(c.warnings, "t.cfg:3: warning: disk is ignored for now"));
+	EXPECT(c.warnings && strstr(c.warnings, "t.cfg:6: warning: vif is ignored for now"));
+	EXPECT(c.warnings && strstr(c.warnings, "t.cfg:8: warning: unknown key frobnicate is ignored"));
+	domus_config_free(&c);
+}
+
+static void test_type_pv(void)
+{
+	struct domus_config c;
+
+	EXPECT(cfg(&c, "name=\"a\"\nkernel=\"k\"\ntype=\"pv\"\n") == 0);
+	EXPECT(c.type == DOMUS_TYPE_PVH);
+	EXPECT(c.warnings && strstr(c.warnings, "t.cfg:3: note: type \"pv\": domus runs PV guests as PVH"));
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name=\"a\"\nkernel=\"k\"\nbuilder=\"generic\"\n") == 0);
+	EXPECT(c.warnings && strstr(c.warnings, "builder \"generic\""));
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name=\"a\"\nkernel=\"k\"\ntype=\"hvm\"\n") == -1);
+	EXPECT(err_has("t.cfg:3: type: HVM guests are not supported yet"));
+	domus_config_free(&c);
+}
+
+static void test_later_settings(void)
+{
+	struct domus_config c;
+
+	domus_config_init(&c);
+	{
+		const char *t = "name='a'\nkernel='k'\nmemory=128\nextra='a'\ndisk=['x']\n";
+
+		EXPECT(domus_config_parse(&c, t, strlen(t), "t.cfg", err, sizeof(err)) == 0);
+	}
+	EXPECT(domus_config_apply(&c, "memory=512", err, sizeof(err)) == 0);
+	EXPECT(domus_config_apply(&c, "extra+=' b'", err, sizeof(err)) == 0);
+	EXPECT(domus_config_apply(&c, "disk+=['y','z']", err, sizeof(err)) == 0);
+	EXPECT(domus_config_apply(&c, "name=\"b\"", err, sizeof(err)) == 0);
+	EXPECT(domus_config_finish(&c, err, sizeof(err)) == 0);
+	EXPECT(c.memory_mib == 512);
+	EXPECT(!strcmp(c.cmdline, "a b"));
+	EXPECT(!strcmp(c.name, "b"));
+	EXPECT(domus_config_get(&c, "disk")->value->nitems == 3);
+	EXPECT(domus_config_apply(&c, "memory+=1", err, sizeof(err)) == -1);
+	EXPECT(err_has("command line:1: memory: += appends a list to a list"));
+	EXPECT(domus_config_apply(&c, "vcpus", err, sizeof(err)) == -1);
+	EXPECT(err_has("command line:1: vcpus: expected '='"));
+	domus_config_free(&c);
+}
+
+/* Each bad input gives one line: file:line, the key, the fix. */
+static void test_errors(void)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "kernel='k'\n", "t.cfg: name: missing: add name = \"NAME\"" },
+		{ "name='a'\n", "t.cfg: kernel: missing: add kernel = " },
+		{ "name='a'\nkernel=''\n", "t.cfg:2: kernel: empty" },
+		{ "name='a b'\nkernel='k'\n", "t.cfg:1: name: \"a b\" is not a usable name" },
+		{ "name='../x'\nkernel='k'\n", "is not a usable name" },
+		{ "name='123'\nkernel='k'\n", "is not a usable name" },
+		{ "name='Domain-0'\nkernel='k'\n", "Domain-0 is the host" },
+		{ "name='a'\nkernel='k'\nmemory=99999999\n", "t.cfg:3: memory: 99999999 is out of range: give 2 to 3840 MiB" },
+		{ "name='a'\nkernel='k'\nmemory=1\n", "t.cfg:3: memory: 1 is out of range" },
+		{ "name='a'\nkernel='k'\nmemory=512M\n", "t.cfg:3: memory: \"512M\" is not a number: write memory = N MiB" },
+		{ "name='a'\nkernel='k'\nmemory='x'\n", "is not a number" },
+		{ "name='a'\nkernel='k'\nmemory=99999999999999999999999\n", "is not a number" },
+		{ "name='a'\nkernel='k'\nmemory=[1]\n", "t.cfg:3: memory: expected a number, not a list" },
+		{ "name='a'\nkernel='k'\nvcpus=0\n", "t.cfg:3: vcpus: 0 is out of range: give 1 to 64" },
+		{ "name='a'\nkernel='k'\nvcpus=4\nmaxvcpus=2\n", "t.cfg:4: maxvcpus: 2 is below vcpus = 4" },
+		{ "name='a'\nkernel=['k']\n", "t.cfg:2: kernel: expected a string, not a list" },
+		{ "name='a'\nkernel='k'\ntype='xen'\n", "t.cfg:3: type: unknown type \"xen\"" },
+		{ "name='a'\nkernel='k'\non_crash='explode'\n", "t.cfg:3: on_crash: unknown action \"explode\": use destroy, restart, preserve" },
+		{ "name = \"abc\n", "t.cfg:1: name: unterminated string: add the closing \"" },
+		{ "name = 'abc", "t.cfg:1: name: unterminated string" },
+		{ "name = 'a\\qb'\n", "t.cfg:1: name: unknown escape \\q" },
+		{ "name = 'a\\x4'\n", "\\x needs two hex digits" },
+		{ "name = 'a\\0'\n", "NUL byte inside a string" },
+		{ "\n\ndisk = [ 'a',\n 'b'\n", "t.cfg:5: disk: unterminated list: add the ']' for the list opened on line 3" },
+		{ "disk = [ 'a' 'b' ]\n", "t.cfg:1: disk: expected ',' or ']'" },
+		{ "name = abc\n", "t.cfg:1: name: unquoted word: strings need quotes, e.g. name = \"abc\"" },
+		{ "name = \n", "t.cfg:1: name: no value" },
+		{ "name\n", "t.cfg:1: name: expected '=' after the key" },
+		{ "Name = 'a'\n", "t.cfg:1: syntax error at 'N'" },
+		{ "= 'a'\n", "t.cfg:1: syntax error at '='" },
+		{ "name = 'a' 'b'\n", "t.cfg:1: name: unexpected text after the value" },
+		{ "name = 'a'\n\x01\n", "t.cfg:2: syntax error at byte 0x01" },
+		{ "name = @\n", "t.cfg:1: name: unexpected '@'" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct domus_config c;
+		int r = cfg(&c, cases[i].text);
+
+		if (r != -1 || !err_has(cases[i].want) || strchr(err, '\n')) {
+			printf("  case %zu: r=%d err '%s', want '%s'\n", i, r, err, cases[i].want);
+			unit_cur_failed = 1;
+		}
+		domus_config_free(&c);
+	}
+}
+
+static void test_nul_in_file(void)
+{
+	struct domus_config c;
+	const char t[] = "name = 'a'\0\nkernel='k'\n";
+
+	domus_config_init(&c);
+	EXPECT(domus_config_parse(&c, t, sizeof(t) - 1, "t.cfg", err, sizeof(err)) == -1);
+	EXPECT(err_has("t.cfg:1: name: unexpected text after the value") || err_has("byte 0x00"));
+	domus_config_free(&c);
+}
+
+static void test_load_file(void)
+{
+	struct domus_config c;
+	char path[] = "/tmp/domus-test-config-XXXXXX";
+	int fd = mkstemp(path);
+	const char *t = "name = \"f\"\nkernel = \"/k\"\nmemory = 64\n";
+
+	EXPECT(fd >= 0);
+	if (fd < 0)
+		return;
+	EXPECT(write(fd, t, strlen(t)) == (ssize_t)strlen(t));
+	close(fd);
+	domus_config_init(&c);
+	EXPECT(domus_config_load(&c, path, err, sizeof(err)) == 0);
+	EXPECT(domus_config_finish(&c, err, sizeof(err)) == 0);
+	EXPECT(c.memory_mib == 64 && !strcmp(c.name, "f"));
+	domus_config_free(&c);
+	unlink(path);
+	domus_config_init(&c);
+	EXPECT(domus_config_load(&c, path, err, sizeof(err)) == -1);
+	EXPECT(err_has("cannot open the config file"));
+	domus_config_free(&c);
+	domus_config_init(&c);
+	EXPECT(domus_config_load(&c, "/tmp", err, sizeof(err)) == -1);
+	EXPECT(err_has("not a regular file"));
+	domus_config_free(&c);
+}
+
+/* --- hostile input ------------------------------------------------------- */
+
+static void test_huge_line(void)
+{
+	struct domus_config c;
+	size_t n = DOMUS_CFG_MAX_FILE - 64, i;
+	char *t = malloc(n + 1);
+
+	if (!t)
+		return;
+	/* a string just above the per-string limit */
+	memcpy(t, "extra = \"", 9);
+	for (i = 9; i < (size_t)DOMUS_CFG_MAX_STRING + 100; i++)
+		t[i] = 'x';
+	t[i++] = '"';
+	t[i] = 0;
+	EXPECT(cfg(&c, t) == -1 && err_has("t.cfg:1: extra: string longer than"));
+	domus_config_free(&c);
+	/* a line of a million digits */
+	memset(t, '1', n);
+	memcpy(t, "memory = ", 9);
+	t[n] = 0;
+	EXPECT(cfg(&c, t) == -1 && err_has("number longer than"));
+	domus_config_free(&c);
+	/* a key of a million letters */
+	memset(t, 'a', n);
+	t[n] = 0;
+	EXPECT(cfg(&c, t) == -1 && err_has("key longer than"));
+	domus_config_free(&c);
+	/* a list of 100,000 elements is fine */
+	{
+		size_t k = 0;
+
+		k += sprintf(t + k, "name='a'\nkernel='k'\ndisk = [");
+		for (i = 0; i < 100000; i++)
+			k += sprintf(t + k, "%s'd%zu'", i ? "," : "", i);
+		sprintf(t + k, "]\n");
+		EXPECT(cfg(&c, t) == 0);
+		EXPECT(domus_config_get(&c, "disk") && domus_config_get(&c, "disk")->value->nitems == 100000);
+		domus_config_free(&c);
+	}
+	free(t);
+	/* too large a file */
+	t = calloc(1, DOMUS_CFG_MAX_FILE + 2);
+	if (!t)
+		return;
+	memset(t, '\n', DOMUS_CFG_MAX_FILE + 1);
+	domus_config_init(&c);
+	EXPECT(domus_config_parse(&c, t, DOMUS_CFG_MAX_FILE + 1, "t.cfg", err, sizeof(err)) == -1);
+	EXPECT(err_has("larger than"));
+	domus_config_free(&c);
+	free(t);
+}
+
+static void test_deep_lists(void)
+{
+	struct domus_config c;
+	char t[200000];
+	size_t i, k = 0;
+
+	k += sprintf(t, "disk = ");
+	for (i = 0; i < 50000; i++)
+		t[k++] = '[';
+	t[k] = 0;
+	EXPECT(cfg(&c, t) == -1 && err_has("t.cfg:1: disk: lists nested more than 8 deep"));
+	domus_config_free(&c);
+	k = sprintf(t, "name='a'\nkernel='k'\ndisk = ");
+	for (i = 0; i < DOMUS_CFG_MAX_DEPTH; i++)
+		t[k++] = '[';
+	for (i = 0; i < DOMUS_CFG_MAX_DEPTH; i++)
+		t[k++] = ']';
+	t[k] = 0;
+	EXPECT(cfg(&c, t) == 0);
+	domus_config_free(&c);
+}
+
+static void test_many_keys(void)
+{
+	struct domus_config c;
+	char *t = malloc(64 * 2000);
+	size_t k = 0, i;
+
+	if (!t)
+		return;
+	for (i = 0; i < 2000; i++)
+		k += sprintf(t + k, "k%zu = %zu\n", i, i);
+	EXPECT(cfg(&c, t) == -1 && err_has("more than 1024 keys"));
+	domus_config_free(&c);
+	free(t);
+}
+
+/* Random mutations of a valid file never crash and always give one line. */
+static void test_fuzz(void)
+{
+	static const char base[] =
+		"name = \"fz\"\nmemory = 256\nvcpus = 1\nkernel = '/boot/vmlinuz'\n"
+		"disk = [ 'phy:/dev/x,xvda,w', [ 'n', 1 ], ]\nextra = \"a\\tb\\x41\\101\"\n"
+		"on_crash = 'preserve' # c\n";
+	static const char alphabet[] = "[]'\",=+#;\n\\x0aZ \t";
+	char buf[sizeof(base) + 16];
+	unsigned int seed = 12345, iter;
+	unsigned int ok = 0;
+
+	for (iter = 0; iter < 20000; iter++) {
+		struct domus_config c;
+		size_t len = sizeof(base) - 1, m, nmut;
+
+		memcpy(buf, base, len);
+		seed = seed * 1103515245 + 12345;
+		nmut = 1 + (seed >> 16) % 4;
+		for (m = 0; m < nmut; m++) {
+			size_t pos;
+
+			if (len == 0)
+				break;
+			seed = seed * 1103515245 + 12345;
+			pos = (seed >> 16) % len;
+			seed = seed * 1103515245 + 12345;
+			switch ((seed >> 16) % 3) {
+			case 0: buf[pos] = alphabet[(seed >> 20) % (sizeof(alphabet) - 1)]; break;
+			case 1: buf[pos] = (char)(seed >> 8); break;
+			default: len = pos; break;	/* truncate */
+			}
+		}
+		domus_config_init(&c);
+		err[0] = 0;
+		if (domus_config_parse(&c, buf, len, "f.cfg", err, sizeof(err)) == 0 &&
+		    domus_config_finish(&c, err, sizeof(err)) == 0) {
+			ok++;
+		} else if (!err[0] || strchr(err, '\n')) {
+			printf("  iteration %u: error '%s' is not one line\n", iter, err);
+			unit_cur_failed = 1;
+		}
+		domus_config_free(&c);
+	}
+	EXPECT(ok > 0 && ok < 20000);
+}
+
+int main(void)
+{
+	RUN(UNIT_PREFIX, test_minimal);
+	RUN(UNIT_PREFIX, test_full);
+	RUN(UNIT_PREFIX, test_cmdline_wins);
+	RUN(UNIT_PREFIX, test_lists_kept);
+	RUN(UNIT_PREFIX, test_type_pv);
+	RUN(UNIT_PREFIX, test_later_settings);
+	RUN(UNIT_PREFIX, test_errors);
+	RUN(UNIT_PREFIX, test_nul_in_file);
+	RUN(UNIT_PREFIX, test_load_file);
+	RUN(UNIT_PREFIX, test_huge_line);
+	RUN(UNIT_PREFIX, test_deep_lists);
+	RUN(UNIT_PREFIX, test_many_keys);
+	RUN(UNIT_PREFIX, test_fuzz);
+	return unit_failed;
+}

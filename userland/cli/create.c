@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domus create [-c] [-n] CFG [KEY=VALUE...]: parse an xl config, start
+ * the domain's launcher (domus-launcher, next to this binary or
+ * $DOMUS_LAUNCHER) and wait until the domain runs -- or print the
+ * launcher's one-line error and exit 1, with nothing left running.
+ * -c then attaches the console; -n only prints the parsed configuration.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include "cli.h"
+#include "ctl.h"
+#include "xlcfg.h"
+
+#define CREATE_TIMEOUT_MS (600 * 1000)	/* unpacking + pinning under emulation */
+
+static void launcher_path(char *buf, size_t len)
+{
+	const char *env = getenv("DOMUS_LAUNCHER");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash;
+
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			if (strlen(self) + sizeof("/domus-launcher") <= len) {
+				memcpy(buf, self, strlen(self));
+				memcpy(buf + strlen(self), "/domus-launcher", sizeof("/domus-launcher"));
+				if (access(buf, X_OK) == 0)
+					return;
+			}
+		}
+	}
+	snprintf(buf, len, "domus-launcher");	/* from PATH */
+}
+
+/* Read the launcher's one line ("ok ID" / "error MESSAGE") from @fd. */
+static int read_status(int fd, char *line, size_t len)
+{
+	size_t got = 0;
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long ms;
+		ssize_t r;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = CREATE_TIMEOUT_MS - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (ms <= 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, (int)ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -ETIMEDOUT;
+		r = read(fd, line + got, len - 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += r;
+		line[got] = 0;
+		if (strchr(line, '\n') || got == len - 1)
+			break;
+	}
+	line[got] = 0;
+	line[strcspn(line, "\n")] = 0;
+	return got ? 0 : -EPIPE;
+}
+
+int cmd_create(const struct domus_cmd *cmd, int argc, char **argv)
+{
+	struct domus_config cfg;
+	char err[1024], launcher[PATH_MAX], line[2048], fdarg[16];
+	bool console = false, dry = false;
+	int opt, i, p[2], status, r;
+	pid_t pid;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "+hcnpq")) != -1) {
+		switch (opt) {
+		case 'h':
+			printf("Usage: domus %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->help);
+			return 0;
+		case 'c': console = true; break;
+		case 'n': dry = true; break;
+		case 'p': return domus_cmd_usage_error(cmd, "-p (start paused) is not supported yet");
+		case 'q': break;
+		default: return domus_cmd_usage_error(cmd, "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return domus_cmd_usage_error(cmd, "no config file given");
+
+	/* parse here too: config errors are reported before anything starts */
+	domus_config_init(&cfg);
+	if (domus_config_load(&cfg, argv[optind], err, sizeof(err)))
+		goto cfg_error;
+	for (i = optind + 1; i < argc; i++)
+		if (domus_config_apply(&cfg, argv[i], err, sizeof(err)))
+			goto cfg_error;
+	if (domus_config_finish(&cfg, err, sizeof(err)))
+		goto cfg_error;
+	if (cfg.warnings)
+		fputs(cfg.warnings, stderr);
+	if (dry) {
+		domus_config_print(&cfg, stdout);
+		domus_config_free(&cfg);
+		return 0;
+	}
+
+	launcher_path(launcher, sizeof(launcher));
+	if (pipe2(p, O_CLOEXEC)) {
+		fprintf(stderr, "domus create: pipe: %s\n", strerror(errno));
+		goto fail;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "domus create: fork: %s\n", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		char **args = calloc(argc - optind + 5, sizeof(*args));
+		int k = 0;
+
+		if (!args)
+			_exit(127);
+		close(p[0]);
+		fcntl(p[1], F_SETFD, 0);
+		snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
+		args[k++] = launcher;
+		args[k++] = "--ready-fd";
+		args[k++] = fdarg;
+		for (i = optind; i < argc; i++)
+			args[k++] = argv[i];
+		args[k] = NULL;
+		execvp(launcher, args);
+		dprintf(p[1], "error cannot run the launcher %s: %s; install domus-launcher next to domus or set DOMUS_LAUNCHER\n",
+			launcher, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	r = read_status(p[0], line, sizeof(line));
+	close(p[0]);
+	if (r == 0 && !strncmp(line, "ok", 2)) {
+		/* the launcher runs on as a daemon; it is not waited for */
+		r = console ? domus_console_attach(cmd->name, cfg.name) : 0;
+		domus_config_free(&cfg);
+		return r;
+	}
+	if (r == 0 && !strncmp(line, "error ", 6))
+		fprintf(stderr, "domus create: %s\n", line + 6);
+	else if (r == -ETIMEDOUT)
+		fprintf(stderr, "domus create: the launcher did not report within %d s; see the log of %s in %s\n",
+			CREATE_TIMEOUT_MS / 1000, cfg.name, domus_log_dir());
+	if (r == -ETIMEDOUT)
+		kill(pid, SIGKILL);
+	if (waitpid(pid, &status, 0) == pid && r != 0 && r != -ETIMEDOUT) {
+		if (WIFSIGNALED(status))
+			fprintf(stderr, "domus create: the launcher died of signal %d\n", WTERMSIG(status));
+		else
+			fprintf(stderr, "domus create: the launcher exited with status %d\n", WEXITSTATUS(status));
+	}
+	goto fail;
+cfg_error:
+	fprintf(stderr, "domus create: %s\n", err);
+fail:
+	domus_config_free(&cfg);
+	return 1;
+}

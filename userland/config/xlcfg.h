@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xl.cfg parser: the config-file language of Xen's xl (KEY = VALUE lines,
+ * "strings" or 'strings', numbers, [lists], # comments) and the keys domus
+ * understands so far.  See docs/launcher.md for the accepted keys.
+ *
+ * Two layers:
+ *   - the store: every KEY = VALUE of the file (later settings replace
+ *     earlier ones, KEY += VALUE appends), with the line it came from, so
+ *     keys of later releases (disk, vif, ...) are kept for whoever needs
+ *     them;
+ *   - struct domus_config: the typed values of the keys domus uses.
+ *
+ * Every error is one line, "FILE:LINE: KEY: what is wrong; the fix", in
+ * the caller's buffer.  Input is untrusted: the file size, string lengths,
+ * list depth and entry counts are bounded.
+ */
+#ifndef DOMUS_XLCFG_H
+#define DOMUS_XLCFG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define DOMUS_CFG_MAX_FILE	(1u << 20)	/* bytes of a config file */
+#define DOMUS_CFG_MAX_STRING	65536		/* bytes of one string value */
+#define DOMUS_CFG_MAX_DEPTH	8		/* nesting of lists */
+#define DOMUS_CFG_MAX_ENTRIES	1024		/* keys in one file */
+#define DOMUS_CFG_NAME_MAX	63		/* domain name length */
+#define DOMUS_CFG_MAX_MEM_MIB	3840		/* DOMUS_PVH_MAX_MEM */
+#define DOMUS_CFG_MIN_MEM_MIB	2
+#define DOMUS_CFG_MAX_VCPUS	64
+#define DOMUS_CFG_DEFAULT_MEM_MIB 256
+
+enum domus_cfg_vtype {
+	DOMUS_CFG_STRING = 1,	/* "..." or '...' */
+	DOMUS_CFG_NUMBER,	/* an unquoted atom starting with a digit */
+	DOMUS_CFG_LIST,
+};
+
+struct domus_cfg_value {
+	enum domus_cfg_vtype type;
+	char *str;			/* STRING, NUMBER: the text (NUL-terminated) */
+	size_t nitems;			/* LIST */
+	struct domus_cfg_value **items;
+	unsigned int line;
+};
+
+struct domus_cfg_entry {
+	char *key;
+	struct domus_cfg_value *value;
+	unsigned int line;
+	const char *file;		/* points into struct domus_config */
+};
+
+enum domus_cfg_action {
+	DOMUS_ACTION_DESTROY = 0,
+	DOMUS_ACTION_RESTART,
+	DOMUS_ACTION_PRESERVE,
+};
+
+enum domus_cfg_type {
+	DOMUS_TYPE_PVH = 1,
+};
+
+struct domus_config {
+	/* the store */
+	struct domus_cfg_entry *entries;
+	size_t nentries;
+	char *files[4];			/* names used in messages */
+	size_t nfiles;
+
+	/* typed values, valid after domus_config_finish() */
+	char name[DOMUS_CFG_NAME_MAX + 1];
+	uint64_t memory_mib;
+	uint32_t vcpus, maxvcpus;
+	enum domus_cfg_type type;
+	char *kernel, *ramdisk;		/* as written (relative paths allowed) */
+	char *cmdline;			/* the effective command line (cmdline, or root= + extra) */
+	char *uuid;			/* NULL if not given */
+	enum domus_cfg_action on_poweroff, on_reboot, on_crash, on_watchdog, on_soft_reset;
+
+	/* warnings and notes, one per line ("FILE:LINE: ..."), or NULL */
+	char *warnings;
+	size_t warnings_len;
+};
+
+void domus_config_init(struct domus_config *c);
+void domus_config_free(struct domus_config *c);
+
+/* Parse config text (@len bytes; need not be NUL-terminated) into the
+ * store.  @fname names it in messages.  0, or -1 with @err set. */
+int domus_config_parse(struct domus_config *c, const char *text, size_t len,
+		       const char *fname, char *err, size_t errlen);
+/* Read and parse a file. */
+int domus_config_load(struct domus_config *c, const char *path, char *err, size_t errlen);
+/* One "KEY=VALUE" from the command line (xl create's extra settings),
+ * parsed like a line of the file; "KEY+=VALUE" appends to a list. */
+int domus_config_apply(struct domus_config *c, const char *setting, char *err, size_t errlen);
+/* Check the store and fill the typed values (defaults for missing keys);
+ * adds warnings for ignored keys.  0, or -1 with @err set. */
+int domus_config_finish(struct domus_config *c, char *err, size_t errlen);
+
+/* The entry for @key, or NULL. */
+const struct domus_cfg_entry *domus_config_get(const struct domus_config *c, const char *key);
+const char *domus_config_action_name(enum domus_cfg_action a);
+/* Is @name usable as a domain name (also a file name under the run dir)? */
+int domus_config_name_ok(const char *name);
+/* Print the typed configuration (create -n, tests). */
+void domus_config_print(const struct domus_config *c, FILE *out);
+
+#endif

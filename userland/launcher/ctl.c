@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Control-socket paths and the client side of the launcher's line
+ * protocol (see ctl.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include "ctl.h"
+
+static const char *env_dir(const char *var, const char *def)
+{
+	const char *s = getenv(var);
+
+	return s && *s ? s : def;
+}
+
+const char *domus_run_dir(void)
+{
+	return env_dir("DOMUS_RUN_DIR", DOMUS_RUN_DIR_DEFAULT);
+}
+
+const char *domus_log_dir(void)
+{
+	return env_dir("DOMUS_LOG_DIR", DOMUS_LOG_DIR_DEFAULT);
+}
+
+int domus_run_path(char *buf, size_t len, const char *name, const char *suffix)
+{
+	struct sockaddr_un sa;
+	int n = snprintf(buf, len, "%s/%s%s", domus_run_dir(), name, suffix);
+
+	if (n < 0 || (size_t)n >= len || (size_t)n >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int domus_mkdir_p(const char *dir, mode_t mode)
+{
+	char p[4096];
+	size_t i, n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(p))
+		return -ENAMETOOLONG;
+	memcpy(p, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != 0)
+			continue;
+		p[i] = 0;
+		if (mkdir(p, mode) && errno != EEXIST)
+			return -errno;
+		p[i] = i < n ? '/' : 0;
+	}
+	return 0;
+}
+
+int domus_ctl_connect(const char *name)
+{
+	struct sockaddr_un sa;
+	int fd, r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	r = domus_run_path(sa.sun_path, sizeof(sa.sun_path), name, ".sock");
+	if (r)
+		return r;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int domus_ctl_request_fd(int fd, const char *req, char *reply, size_t len, int timeout_ms)
+{
+	char line[DOMUS_CTL_LINE_MAX + 2];
+	size_t n = strlen(req), got = 0;
+	long long end = now_ms() + timeout_ms;
+
+	if (n > DOMUS_CTL_LINE_MAX || !len)
+		return -EINVAL;
+	memcpy(line, req, n);
+	line[n++] = '\n';
+	if (send(fd, line, n, MSG_NOSIGNAL) != (ssize_t)n)
+		return -EPIPE;
+	/* read byte-wise: nothing after the newline may be consumed (console) */
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long long left = end - now_ms();
+		ssize_t r;
+		char ch;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -ETIMEDOUT;
+		r = read(fd, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -ECONNRESET;
+		if (ch == '\n')
+			break;
+		if (got + 1 < len)
+			reply[got++] = ch;
+	}
+	reply[got] = 0;
+	if (!strncmp(reply, "ok", 2))
+		return 0;
+	if (!strncmp(reply, "error ", 6)) {
+		memmove(reply, reply + 6, strlen(reply + 6) + 1);
+		return 1;
+	}
+	return -EPROTO;
+}
+
+int domus_ctl_request(const char *name, const char *req, char *reply, size_t len, int timeout_ms)
+{
+	int fd = domus_ctl_connect(name), r;
+
+	if (fd < 0)
+		return fd;
+	r = domus_ctl_request_fd(fd, req, reply, len, timeout_ms);
+	close(fd);
+	return r;
+}
+
+int domus_ctl_parse_info(const char *reply, struct domus_dominfo *d)
+{
+	char name[64], state[8];
+	unsigned int id, vcpus;
+	unsigned long long mem;
+	double t;
+	int pid;
+
+	if (sscanf(reply, "ok id=%u name=%63s mem=%llu vcpus=%u state=%7s time=%lf pid=%d",
+		   &id, name, &mem, &vcpus, state, &t, &pid) != 7)
+		return -EPROTO;
+	memset(d, 0, sizeof(*d));
+	d->id = id;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->mem_mib = mem;
+	d->vcpus = vcpus;
+	snprintf(d->state, sizeof(d->state), "%s", state);
+	d->cpu_time = t;
+	d->pid = pid;
+	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct domus_dominfo *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int domus_ctl_list(struct domus_dominfo **out)
+{
+	DIR *dir = opendir(domus_run_dir());
+	struct domus_dominfo *v = NULL;
+	struct dirent *de;
+	int n = 0, cap = 0;
+
+	*out = NULL;
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir))) {
+		size_t l = strlen(de->d_name);
+		char name[64], reply[DOMUS_CTL_LINE_MAX];
+		struct domus_dominfo d;
+
+		if (l <= 5 || l - 5 >= sizeof(name) || strcmp(de->d_name + l - 5, ".sock"))
+			continue;
+		memcpy(name, de->d_name, l - 5);
+		name[l - 5] = 0;
+		if (domus_ctl_request(name, "info", reply, sizeof(reply), 2000) != 0 ||
+		    domus_ctl_parse_info(reply, &d))
+			continue;	/* stale socket or a launcher shutting down */
+		if (n == cap) {
+			struct domus_dominfo *t;
+
+			cap = cap ? cap * 2 : 8;
+			t = realloc(v, cap * sizeof(*t));
+			if (!t) {
+				free(v);
+				closedir(dir);
+				return -ENOMEM;
+			}
+			v = t;
+		}
+		v[n++] = d;
+	}
+	closedir(dir);
+	if (n)
+		qsort(v, n, sizeof(*v), by_id);
+	*out = v;
+	return n;
+}
+
+int domus_ctl_find(const char *name_or_id, struct domus_dominfo *d)
+{
+	char reply[DOMUS_CTL_LINE_MAX];
+	size_t l = strlen(name_or_id);
+
+	if (l && strspn(name_or_id, "0123456789") == l) {
+		struct domus_dominfo *v;
+		unsigned long id = strtoul(name_or_id, NULL, 10);
+		int n = domus_ctl_list(&v), i;
+
+		for (i = 0; i < n; i++) {
+			if (v[i].id == id) {
+				*d = v[i];
+				free(v);
+				return 0;
+			}
+		}
+		free(v);
+		return -ENOENT;
+	}
+	if (l == 0 || l >= sizeof(d->name) || strchr(name_or_id, '/'))
+		return -ENOENT;
+	if (domus_ctl_request(name_or_id, "info", reply, sizeof(reply), 2000) != 0 ||
+	    domus_ctl_parse_info(reply, d))
+		return -ENOENT;
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The launcher's control socket: paths, the line protocol, and the client
+ * side used by the CLI (domus list/console/shutdown/destroy).  Shared by
+ * the domus command and domus-launcher.  See docs/launcher.md.
+ *
+ * Files of a domain NAME, in the run directory ($DOMUS_RUN_DIR, default
+ * /run/domus):
+ *   NAME.sock   control socket (mode 0600), one request line per message
+ *   NAME.lock   held (flock) by the launcher while the domain exists
+ *   NAME.pid    the launcher's pid
+ *   next-domid  the next domain id (flock-protected counter; ids start at 1)
+ * and in the log directory ($DOMUS_LOG_DIR, default /var/log/domus, or
+ * RUN_DIR/log when that cannot be written):
+ *   NAME.log          the launcher's log
+ *   NAME-console.log  everything the guest wrote to its console
+ *
+ * Protocol: the client sends one line; the launcher answers one line,
+ * "ok ..." or "error MESSAGE".  Requests:
+ *   info              -> ok id=N name=NAME mem=MiB vcpus=N state=r----- time=SEC pid=PID
+ *   shutdown [poweroff|reboot]
+ *   destroy           -> ok once the domain is gone; then the launcher exits
+ *   console           -> ok, then the connection carries raw console bytes
+ *                        both ways until either side closes it
+ */
+#ifndef DOMUS_CTL_H
+#define DOMUS_CTL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define DOMUS_RUN_DIR_DEFAULT	"/run/domus"
+#define DOMUS_LOG_DIR_DEFAULT	"/var/log/domus"
+#define DOMUS_CTL_LINE_MAX	512
+
+const char *domus_run_dir(void);
+const char *domus_log_dir(void);
+/* "RUN_DIR/NAME.SUFFIX" into @buf; -ENAMETOOLONG if it does not fit
+ * (a socket path must also fit sockaddr_un). */
+int domus_run_path(char *buf, size_t len, const char *name, const char *suffix);
+/* mkdir -p with @mode for the directories created; 0 or -errno. */
+int domus_mkdir_p(const char *dir, mode_t mode);
+
+struct domus_dominfo {
+	char name[64];
+	unsigned int id;
+	unsigned long long mem_mib;
+	unsigned int vcpus;
+	char state[8];
+	double cpu_time;
+	pid_t pid;
+};
+
+/* Connect to NAME's control socket: fd, or -ENOENT (no such domain),
+ * -ECONNREFUSED (stale socket), other -errno. */
+int domus_ctl_connect(const char *name);
+/* Send @req (no newline) and read the one-line answer (without newline)
+ * into @reply; waits at most @timeout_ms.  0 on "ok...", 1 on "error...",
+ * -errno on failure to talk. */
+int domus_ctl_request(const char *name, const char *req, char *reply, size_t len, int timeout_ms);
+/* The same on an open connection. */
+int domus_ctl_request_fd(int fd, const char *req, char *reply, size_t len, int timeout_ms);
+/* Parse an "ok id=..." info answer. */
+int domus_ctl_parse_info(const char *reply, struct domus_dominfo *d);
+/* All domains with a live launcher, sorted by id.  Returns the count
+ * (*out malloc'ed) or -errno. */
+int domus_ctl_list(struct domus_dominfo **out);
+/* Find a domain by name or numeric id: 0, or -ENOENT. */
+int domus_ctl_find(const char *name_or_id, struct domus_dominfo *d);
+
+#endif

@@ -1,0 +1,638 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domus-launcher: building the Xen PVH domain (RAM at 0, the special
+ * pages, CPUID, HVM params, the console event channel, vCPUs), the vCPU
+ * threads and their exits, and tearing it all down again.
+ */
+#include <cpuid.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include "launcher.h"
+
+const char *dom_reason_name(int reason)
+{
+	static const char *const n[] = { "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset" };
+
+	return reason >= 0 && reason < 6 ? n[reason] : "unknown";
+}
+
+/* The host's CPUID leaves as the guest's table; the module masks what it
+ * does not virtualize (docs/abi.md, DOMUS_SET_CPUID). */
+static unsigned int host_cpuid(struct domus_cpuid_entry *e, unsigned int cap)
+{
+	static const unsigned int bases[2] = { 0, 0x80000000u };
+	unsigned int n = 0, k;
+
+	for (k = 0; k < 2; k++) {
+		unsigned int a, b, c, d, max, leaf;
+
+		__cpuid(bases[k], max, b, c, d);
+		if (max > bases[k] + 0x40)
+			max = bases[k] + 0x40;
+		for (leaf = bases[k]; leaf <= max && n < cap; leaf++) {
+			bool sub = leaf == 4 || leaf == 7 || leaf == 0xb || leaf == 0xd ||
+				   leaf == 0x1f || leaf == 0x8000001d;
+			unsigned int i, nsub = sub ? 8 : 1;
+
+			for (i = 0; i < nsub && n < cap; i++) {
+				__cpuid_count(leaf, i, a, b, c, d);
+				memset(&e[n], 0, sizeof(e[n]));
+				e[n].function = leaf;
+				e[n].index = i;
+				e[n].flags = sub ? DOMUS_CPUID_INDEXED : 0;
+				e[n].eax = a;
+				e[n].ebx = b;
+				e[n].ecx = c;
+				e[n].edx = d;
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+static int set_param(struct launcher *L, uint32_t index, uint64_t value, char *err, size_t errlen)
+{
+	struct domus_xen_param p;
+
+	memset(&p, 0, sizeof(p));
+	p.index = index;
+	p.value = value;
+	if (ioctl(L->domfd, DOMUS_XEN_SET_PARAM, &p) < 0) {
+		snprintf(err, errlen, "DOMUS_XEN_SET_PARAM %u failed: %s", index, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The console event channel: guest sends signal con_notify_fd, writes to
+ * con_kick_fd raise the port in the guest.  Without it (a module without
+ * DOMUS_XEN_EVTCHN_BIND) the guest gets no hvc0 and the console shows the
+ * early console instead. */
+static void bind_console(struct launcher *L, char *err, size_t errlen)
+{
+	struct domus_xen_evtchn_bind b;
+
+	L->con_ring = false;
+	L->con_notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	L->con_kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (L->con_notify_fd < 0 || L->con_kick_fd < 0) {
+		l_log(L, "PV console: eventfd: %s", strerror(errno));
+		return;
+	}
+	memset(&b, 0, sizeof(b));
+	b.notify_fd = L->con_notify_fd;
+	b.kick_fd = L->con_kick_fd;
+	if (ioctl(L->domfd, DOMUS_XEN_EVTCHN_BIND, &b) < 0) {
+		l_log(L, "PV console: DOMUS_XEN_EVTCHN_BIND failed (%s): no hvc0 in the guest; the console shows the early console (CONSOLEIO_write) instead",
+		      strerror(errno));
+		return;
+	}
+	L->con_port = b.port;
+	if (set_param(L, L_HVM_PARAM_CONSOLE_PFN, L_CONSOLE_PFN, err, errlen) ||
+	    set_param(L, L_HVM_PARAM_CONSOLE_EVTCHN, b.port, err, errlen)) {
+		l_log(L, "PV console: %s", err);
+		err[0] = 0;
+		return;
+	}
+	L->con_ring = true;
+	l_log(L, "PV console: ring at pfn 0x%llx, event channel %u",
+	      (unsigned long long)L_CONSOLE_PFN, b.port);
+}
+
+static void xs_kick(void *opaque)
+{
+	struct launcher *L = opaque;
+	uint64_t one = 1;
+
+	if (L->xs_kick_fd >= 0 && write(L->xs_kick_fd, &one, sizeof(one)) < 0) {
+		/* counter full: a notification is pending anyway */
+	}
+}
+
+/* The guest's xenstore (userland/xenstore): ring at L_STORE_PFN, its own
+ * event channel, then HVM_PARAM_STORE_PFN/EVTCHN.  Without it the guest
+ * boots with no xenbus (and `domus shutdown` cannot reach it). */
+static void setup_xenstore(struct launcher *L, char *err, size_t errlen)
+{
+	struct domus_xen_evtchn_bind b;
+
+	if (getenv("DOMUS_NO_XENSTORE") && *getenv("DOMUS_NO_XENSTORE") == '1') {
+		l_log(L, "xenstore: off (DOMUS_NO_XENSTORE=1)");
+		return;
+	}
+	L->xs_notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	L->xs_kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (L->xs_notify_fd < 0 || L->xs_kick_fd < 0) {
+		l_log(L, "xenstore: eventfd: %s", strerror(errno));
+		return;
+	}
+	memset(&b, 0, sizeof(b));
+	b.notify_fd = L->xs_notify_fd;
+	b.kick_fd = L->xs_kick_fd;
+	if (ioctl(L->domfd, DOMUS_XEN_EVTCHN_BIND, &b) < 0) {
+		l_log(L, "xenstore: DOMUS_XEN_EVTCHN_BIND failed (%s): the guest gets no xenstore", strerror(errno));
+		return;
+	}
+	L->xs = xs_new(L->domid, L->cfg.name);
+	if (!L->xs ||
+	    xs_set_domain_info(L->xs, L->cfg.memory_mib * 1024, L->cfg.memory_mib * 1024, L->cfg.vcpus) ||
+	    xs_attach_ring(L->xs, (char *)L->special + 4096, xs_kick, L) ||
+	    set_param(L, L_HVM_PARAM_STORE_PFN, L_STORE_PFN, err, errlen) ||
+	    set_param(L, L_HVM_PARAM_STORE_EVTCHN, b.port, err, errlen)) {
+		l_log(L, "xenstore: cannot set it up%s%s: the guest gets no xenstore", err[0] ? ": " : "", err);
+		err[0] = 0;
+		if (L->xs)
+			xs_free(L->xs);
+		L->xs = NULL;
+		return;
+	}
+	L->xs_port = b.port;
+	l_log(L, "xenstore: ring at pfn 0x%llx, event channel %u", (unsigned long long)L_STORE_PFN, b.port);
+}
+
+void dom_xenstore_service(struct launcher *L)
+{
+	uint64_t cnt;
+	int i, r = 0;
+
+	if (!L->xs)
+		return;
+	if (L->xs_notify_fd >= 0 && read(L->xs_notify_fd, &cnt, sizeof(cnt)) < 0) {
+		/* EAGAIN: a timer tick */
+	}
+	for (i = 0; i < 64; i++) {
+		r = xs_ring_process(L->xs);
+		if (r != 1)
+			break;
+	}
+	if (r < 0 && r != -ENOTCONN && !L->xs_err_logged) {
+		l_log(L, "xenstore: the guest's ring failed (%s); it stays down until the guest reconnects",
+		      strerror(-r));
+		L->xs_err_logged = true;
+	}
+}
+
+int dom_request_shutdown(struct launcher *L, const char *what)
+{
+	if (!L->xs)
+		return -ENOTSUP;
+	return xs_write(L->xs, "control/shutdown", what);
+}
+
+int dom_build(struct launcher *L, char *err, size_t errlen)
+{
+	struct domus_cpuid_entry *cpuid = NULL;
+	struct domus_load_result *res = NULL;
+	struct domus_create_domain cd;
+	struct domus_kernel *k = NULL;
+	struct domus_cpuid ct;
+	unsigned int i;
+	int r = -1;
+
+	err[0] = 0;
+	L->domfd = -1;
+	L->con_notify_fd = L->con_kick_fd = -1;
+	L->xs_notify_fd = L->xs_kick_fd = -1;
+	L->state = L_BUILDING;
+	res = calloc(1, sizeof(*res));
+	cpuid = calloc(DOMUS_MAX_CPUID_ENTRIES, sizeof(*cpuid));
+	L->vcpu = calloc(L->cfg.vcpus, sizeof(*L->vcpu));
+	if (!res || !cpuid || !L->vcpu) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	L->nvcpu = 0;
+	k = L->kernel;		/* opened and checked by the launcher's first checks */
+	L->kernel = NULL;
+	if (!k && domus_kernel_open(L->kernel_path, &k)) {
+		snprintf(err, errlen, "%s", domus_last_error());
+		goto out;
+	}
+	L->ram = domus_guest_alloc(L->mem_size);
+	L->special = domus_guest_alloc(DOMUS_PVH_SPECIAL_SIZE);
+	if (!L->ram || !L->special) {
+		snprintf(err, errlen, "%s", domus_last_error());
+		goto out;
+	}
+	if (domus_load_into(k, &L->lp, L->ram, L->mem_size, res)) {
+		snprintf(err, errlen, "%s", domus_last_error());
+		goto out;
+	}
+	domus_kernel_close(k);
+	k = NULL;
+
+	memset(&cd, 0, sizeof(cd));
+	cd.flags = DOMUS_DOMAIN_XEN;
+	L->domfd = ioctl(L->devfd, DOMUS_CREATE_DOMAIN, &cd);
+	if (L->domfd < 0) {
+		int e = errno;
+
+		L->domfd = -1;
+		if (e == EBUSY)
+			snprintf(err, errlen, "cannot create the domain: hardware virtualization is in use by another hypervisor (kvm?)");
+		else
+			snprintf(err, errlen, "cannot create the domain: DOMUS_CREATE_DOMAIN: %s", strerror(e));
+		goto out;
+	}
+	L->domid = l_alloc_domid();
+	if (domus_set_slot(L->domfd, 0, 0, L->mem_size, L->ram, 0) ||
+	    domus_set_slot(L->domfd, L_SPECIAL_SLOT, DOMUS_PVH_SPECIAL_GPA, DOMUS_PVH_SPECIAL_SIZE,
+			   L->special, 0)) {
+		snprintf(err, errlen, "%s", domus_last_error());
+		goto out;
+	}
+	memset(&ct, 0, sizeof(ct));
+	ct.nent = host_cpuid(cpuid, DOMUS_MAX_CPUID_ENTRIES);
+	ct.entries = (uint64_t)(uintptr_t)cpuid;
+	if (ioctl(L->domfd, DOMUS_SET_CPUID, &ct) < 0) {
+		snprintf(err, errlen, "DOMUS_SET_CPUID failed: %s", strerror(errno));
+		goto out;
+	}
+	bind_console(L, err, errlen);
+	setup_xenstore(L, err, errlen);
+
+	for (i = 0; i < L->cfg.vcpus; i++) {
+		struct l_vcpu *v = &L->vcpu[i];
+
+		v->L = L;
+		v->v.fd = -1;
+		if (domus_create_vcpu(L->domfd, i, &v->v)) {
+			snprintf(err, errlen, "%s", domus_last_error());
+			goto out;
+		}
+		L->nvcpu++;
+	}
+	{
+		struct domus_sregs cur;
+
+		if (!res->sregs.apic_base && domus_get_sregs(&L->vcpu[0].v, &cur) == 0)
+			res->sregs.apic_base = cur.apic_base;
+	}
+	if (domus_set_regs(&L->vcpu[0].v, &res->regs) || domus_set_sregs(&L->vcpu[0].v, &res->sregs)) {
+		snprintf(err, errlen, "%s", domus_last_error());
+		goto out;
+	}
+	if (L->cfg.vcpus > 1)
+		l_log(L, "vCPUs 1-%u are created but stay parked until SMP bring-up is supported; the guest gives up on them",
+		      L->cfg.vcpus - 1);
+	L->shutdown_reason = -1;
+	l_log(L, "domain %u built: %llu MiB, %u vCPU(s), kernel %s (entry 0x%llx)%s%s, cmdline \"%s\"",
+	      L->domid, (unsigned long long)(L->mem_size >> 20), L->cfg.vcpus, L->kernel_path,
+	      (unsigned long long)res->kernel.entry, L->ramdisk_path ? ", initramfs " : "",
+	      L->ramdisk_path ? L->ramdisk_path : "", L->lp.cmdline ? L->lp.cmdline : "");
+	r = 0;
+out:
+	if (k)
+		domus_kernel_close(k);
+	free(res);
+	free(cpuid);
+	if (r)
+		dom_teardown(L);
+	return r;
+}
+
+/* ---- vCPU threads ------------------------------------------------------ */
+
+static void vcpu_note(struct l_vcpu *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void vcpu_note(struct l_vcpu *t, const char *fmt, ...)
+{
+	char buf[300];
+	va_list ap;
+
+	if (t->notes++ >= 20)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	l_log(t->L, "vCPU %u: %s%s", t->v.id, buf, t->notes == 20 ? " (no more such notes)" : "");
+}
+
+void dom_guest_stopped(struct launcher *L, int reason, const char *fmt, ...)
+{
+	uint64_t one = 1;
+	va_list ap;
+
+	pthread_mutex_lock(&L->lock);
+	if (L->pending_reason < 0) {
+		L->pending_reason = reason;
+		va_start(ap, fmt);
+		vsnprintf(L->pending_why, sizeof(L->pending_why), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&L->lock);
+	if (write(L->event_fd, &one, sizeof(one)) < 0) {
+		/* the counter cannot overflow in practice; nothing to do */
+	}
+}
+
+/* One exit; returns false when the vCPU must stop. */
+static bool handle_exit(struct l_vcpu *t)
+{
+	struct launcher *L = t->L;
+	struct domus_run *run = t->v.run;
+
+	switch (run->exit_reason) {
+	case DOMUS_EXIT_HYPERCALL:
+		if (run->hypercall.nr == L_HC_CONSOLE_IO && run->hypercall.args[0] == L_CONSOLEIO_WRITE) {
+			uint64_t n = run->hypercall.args[1];
+
+			if (n > DOMUS_RUN_DATA_SIZE)
+				n = DOMUS_RUN_DATA_SIZE;
+			con_early(L, (const char *)run + DOMUS_RUN_DATA_OFFSET, n);
+			return true;
+		}
+		if (run->hypercall.nr == L_HC_SCHED_OP && run->hypercall.args[0] == L_SCHEDOP_SHUTDOWN) {
+			int reason = run->hypercall.args[1] <= 5 ? (int)run->hypercall.args[1] : L_SHUTDOWN_CRASH;
+
+			if (reason == L_SHUTDOWN_SUSPEND) {
+				/* no save/restore yet: the suspend is cancelled (1) */
+				l_log(L, "guest asked to suspend: not supported yet, cancelled");
+				run->hypercall.ret = 1;
+				return true;
+			}
+			switch (run->hypercall.args[2]) {
+			case DOMUS_XEN_SHUTDOWN_HALTED:
+				dom_guest_stopped(L, reason, "every vCPU halted with interrupts off");
+				break;
+			case DOMUS_XEN_SHUTDOWN_ACPI:
+				dom_guest_stopped(L, reason, "ACPI power-off (S5)");
+				break;
+			default:
+				dom_guest_stopped(L, reason, "SCHEDOP_shutdown(%s)", dom_reason_name(reason));
+				break;
+			}
+			return false;
+		}
+		vcpu_note(t, "hypercall %llu (op %llu) in userspace: -ENOSYS",
+			  (unsigned long long)run->hypercall.nr, (unsigned long long)run->hypercall.args[0]);
+		run->hypercall.ret = (uint64_t)-38;
+		return true;
+	case DOMUS_EXIT_IO: {
+		unsigned char *data = (unsigned char *)run + run->io.data_offset;
+		size_t n = (size_t)run->io.size * run->io.count;
+
+		if (run->io.data_offset < DOMUS_RUN_DATA_OFFSET ||
+		    n > (size_t)(4096 - run->io.data_offset))
+			n = 0;
+		if (run->io.direction == DOMUS_IO_OUT) {
+			if (run->io.port == 0xe9) {
+				con_early(L, (const char *)data, n);
+			} else if (run->io.port == DOMUS_ACPI_SLEEP_CONTROL_PORT && n >= 1 &&
+				   (data[0] & DOMUS_ACPI_SLP_EN) &&
+				   ((data[0] & DOMUS_ACPI_SLP_TYP_MASK) >> DOMUS_ACPI_SLP_TYP_SHIFT) ==
+				   DOMUS_ACPI_S5_SLP_TYP) {
+				dom_guest_stopped(L, L_SHUTDOWN_POWEROFF, "ACPI power-off (S5)");
+				return false;
+			} else if (run->io.port != DOMUS_ACPI_SLEEP_CONTROL_PORT &&
+				   run->io.port != DOMUS_ACPI_SLEEP_STATUS_PORT) {
+				vcpu_note(t, "write to I/O port 0x%x ignored", run->io.port);
+			}
+		} else {
+			memset(data, run->io.port == DOMUS_ACPI_SLEEP_CONTROL_PORT ||
+			       run->io.port == DOMUS_ACPI_SLEEP_STATUS_PORT ? 0 : 0xff, n);
+		}
+		return true;
+	}
+	case DOMUS_EXIT_MMIO:
+		vcpu_note(t, "MMIO %s at 0x%llx (%u bytes): %s", run->mmio.is_write ? "write" : "read",
+			  (unsigned long long)run->mmio.gpa, run->mmio.len,
+			  run->mmio.is_write ? "ignored" : "reads all-ones");
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		return true;
+	case DOMUS_EXIT_HLT:
+	case DOMUS_EXIT_IRQ_WINDOW:
+	case DOMUS_EXIT_INTR:
+		return true;
+	case DOMUS_EXIT_SHUTDOWN:
+		dom_guest_stopped(L, L_SHUTDOWN_CRASH, "vCPU %u triple fault", t->v.id);
+		return false;
+	case DOMUS_EXIT_FAIL_ENTRY:
+		dom_guest_stopped(L, L_SHUTDOWN_CRASH, "vCPU %u: entry failed (hw reason 0x%llx, info 0x%llx)",
+				  t->v.id, (unsigned long long)run->fail_entry.hw_reason,
+				  (unsigned long long)run->fail_entry.hw_info);
+		return false;
+	case DOMUS_EXIT_EMULATION:
+		dom_guest_stopped(L, L_SHUTDOWN_CRASH, "vCPU %u: cannot emulate the instruction at rip 0x%llx (gpa 0x%llx)",
+				  t->v.id, (unsigned long long)run->emulation.rip,
+				  (unsigned long long)run->emulation.gpa);
+		return false;
+	default:
+		dom_guest_stopped(L, L_SHUTDOWN_CRASH, "vCPU %u: unknown exit %u", t->v.id, run->exit_reason);
+		return false;
+	}
+}
+
+static void *vcpu_main(void *arg)
+{
+	struct l_vcpu *t = arg;
+	struct launcher *L = t->L;
+	struct timespec ts;
+	double secs;
+	uint64_t one = 1;
+
+	t->tid = gettid();
+	if (t->v.id != 0) {
+		/* parked until SMP bring-up exists: the module ignores INIT/SIPI */
+		while (!atomic_load(&t->stop)) {
+			struct timespec d = { 0, 100 * 1000 * 1000 };
+
+			nanosleep(&d, NULL);
+		}
+	}
+	while (!atomic_load(&t->stop)) {
+		int r = domus_run(&t->v);
+
+		if (r == -EINTR)
+			continue;
+		if (r) {
+			dom_guest_stopped(L, L_SHUTDOWN_CRASH, "vCPU %u: %s", t->v.id, domus_last_error());
+			break;
+		}
+		if (!handle_exit(t))
+			break;
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	secs = ts.tv_sec + ts.tv_nsec / 1e9;
+	pthread_mutex_lock(&L->lock);
+	L->cpu_done += secs;
+	t->exited = true;
+	pthread_mutex_unlock(&L->lock);
+	if (write(L->event_fd, &one, sizeof(one)) < 0) {
+		/* see dom_guest_stopped */
+	}
+	return NULL;
+}
+
+int dom_start(struct launcher *L)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&L->lock);
+	L->state = L_RUNNING;
+	L->pending_reason = -1;
+	pthread_mutex_unlock(&L->lock);
+	for (i = 0; i < L->nvcpu; i++) {
+		struct l_vcpu *t = &L->vcpu[i];
+		int r;
+
+		atomic_store(&t->stop, 0);
+		t->exited = false;
+		r = pthread_create(&t->th, NULL, vcpu_main, t);
+		if (r) {
+			l_log(L, "cannot start the thread of vCPU %u: %s", i, strerror(r));
+			return -r;
+		}
+		t->started = true;
+	}
+	return 0;
+}
+
+int dom_stop(struct launcher *L)
+{
+	struct timespec d = { 0, 2 * 1000 * 1000 };
+	unsigned int i, tries;
+	bool all;
+
+	for (i = 0; i < L->nvcpu; i++)
+		atomic_store(&L->vcpu[i].stop, 1);
+	/* A kick can arrive just before DOMUS_RUN starts: repeat it until the
+	 * thread is out (every 2 ms, at most 5 s). */
+	for (tries = 0; tries < 2500; tries++) {
+		all = true;
+		for (i = 0; i < L->nvcpu; i++) {
+			struct l_vcpu *t = &L->vcpu[i];
+			bool ex;
+
+			if (!t->started)
+				continue;
+			pthread_mutex_lock(&L->lock);
+			ex = t->exited;
+			pthread_mutex_unlock(&L->lock);
+			if (!ex) {
+				all = false;
+				pthread_kill(t->th, SIGUSR1);
+			}
+		}
+		if (all)
+			break;
+		nanosleep(&d, NULL);
+	}
+	for (i = 0; i < L->nvcpu; i++) {
+		struct l_vcpu *t = &L->vcpu[i];
+
+		if (t->started && t->exited) {
+			pthread_join(t->th, NULL);
+			t->started = false;
+		}
+	}
+	if (!all) {
+		l_log(L, "a vCPU thread did not stop within 5 s");
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+void dom_teardown(struct launcher *L)
+{
+	unsigned int i;
+
+	for (i = 0; i < L->nvcpu; i++)
+		domus_vcpu_close(&L->vcpu[i].v);
+	free(L->vcpu);
+	L->vcpu = NULL;
+	L->nvcpu = 0;
+	if (L->domfd >= 0)
+		close(L->domfd);
+	L->domfd = -1;
+	if (L->xs)
+		xs_free(L->xs);
+	L->xs = NULL;
+	if (L->xs_notify_fd >= 0)
+		close(L->xs_notify_fd);
+	if (L->xs_kick_fd >= 0)
+		close(L->xs_kick_fd);
+	L->xs_notify_fd = L->xs_kick_fd = -1;
+	if (L->con_notify_fd >= 0)
+		close(L->con_notify_fd);
+	if (L->con_kick_fd >= 0)
+		close(L->con_kick_fd);
+	L->con_notify_fd = L->con_kick_fd = -1;
+	L->con_ring = false;
+	if (L->ram)
+		domus_guest_free(L->ram, L->mem_size);
+	if (L->special)
+		domus_guest_free(L->special, DOMUS_PVH_SPECIAL_SIZE);
+	L->ram = L->special = NULL;
+}
+
+/* xl's state letters: r b p s <reason> d */
+void dom_state_str(struct launcher *L, char out[8])
+{
+	static const char reasons[] = "-rscwS";
+	unsigned int i;
+	bool running = false;
+
+	pthread_mutex_lock(&L->lock);
+	switch (L->state) {
+	case L_SHUTDOWN:
+		snprintf(out, 8, "---s%c-",
+			 L->shutdown_reason >= 0 && L->shutdown_reason < 6 ? reasons[L->shutdown_reason] : '-');
+		break;
+	case L_BUILDING:
+		snprintf(out, 8, "--p---");
+		break;
+	case L_DYING:
+		snprintf(out, 8, "-----d");
+		break;
+	case L_RUNNING:
+		for (i = 0; i < L->nvcpu && !running; i++) {
+			char path[64], buf[256], *p;
+			FILE *f;
+
+			if (!L->vcpu[i].started || L->vcpu[i].exited || !L->vcpu[i].tid)
+				continue;
+			snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)L->vcpu[i].tid);
+			f = fopen(path, "re");
+			if (!f)
+				continue;
+			if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ' && p[2] == 'R')
+				running = true;
+			fclose(f);
+		}
+		snprintf(out, 8, running ? "r-----" : "-b----");
+		break;
+	}
+	pthread_mutex_unlock(&L->lock);
+}
+
+double dom_cpu_time(struct launcher *L)
+{
+	double s;
+	unsigned int i;
+
+	pthread_mutex_lock(&L->lock);
+	s = L->cpu_done;
+	for (i = 0; i < L->nvcpu; i++) {
+		struct l_vcpu *t = &L->vcpu[i];
+		clockid_t cid;
+		struct timespec ts;
+
+		if (!t->started || t->exited)
+			continue;
+		if (pthread_getcpuclockid(t->th, &cid) == 0 && clock_gettime(cid, &ts) == 0)
+			s += ts.tv_sec + ts.tv_nsec / 1e9;
+	}
+	pthread_mutex_unlock(&L->lock);
+	return s;
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * domus-launcher: one process per domain (see docs/launcher.md).
+ *   main.c     arguments, checks before the domain exists, daemonizing,
+ *              the event loop, the control socket, on_* actions
+ *   domain.c   building and tearing down the domain, vCPU threads, exits
+ *   console.c  the PV console ring backend, console clients, logs
+ */
+#ifndef DOMUS_LAUNCHER_H
+#define DOMUS_LAUNCHER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "libdomus.h"
+#include "loader.h"
+#include "xlcfg.h"
+#include "xenstore.h"
+
+/* Special pages, in the slot at DOMUS_PVH_SPECIAL_GPA (outside RAM). */
+#define L_SPECIAL_SLOT		1
+#define L_CONSOLE_PFN		(DOMUS_PVH_SPECIAL_GPA >> 12)		/* page 0 */
+#define L_STORE_PFN		((DOMUS_PVH_SPECIAL_GPA >> 12) + 1)	/* page 1 */
+
+/* Xen numbers the launcher needs (public headers: hvm/params.h, sched.h, xen.h). */
+#define L_HVM_PARAM_STORE_PFN		1
+#define L_HVM_PARAM_STORE_EVTCHN	2
+#define L_HVM_PARAM_CONSOLE_PFN		17
+#define L_HVM_PARAM_CONSOLE_EVTCHN	18
+#define L_HC_CONSOLE_IO			18
+#define L_HC_SCHED_OP			29
+#define L_CONSOLEIO_WRITE		0
+#define L_SCHEDOP_SHUTDOWN		2
+enum {
+	L_SHUTDOWN_POWEROFF = 0,
+	L_SHUTDOWN_REBOOT = 1,
+	L_SHUTDOWN_SUSPEND = 2,
+	L_SHUTDOWN_CRASH = 3,
+	L_SHUTDOWN_WATCHDOG = 4,
+	L_SHUTDOWN_SOFT_RESET = 5,
+};
+
+/* struct xencons_interface (pvh-abi.md section 12) */
+struct xencons_interface {
+	char in[1024];
+	char out[2048];
+	uint32_t in_cons, in_prod;
+	uint32_t out_cons, out_prod;
+};
+_Static_assert(sizeof(struct xencons_interface) == 3088, "xencons_interface size");
+
+enum l_state {
+	L_BUILDING,	/* domain being (re)built */
+	L_RUNNING,
+	L_SHUTDOWN,	/* the guest shut down; kept by on_*=preserve */
+	L_DYING,
+};
+
+struct launcher;
+
+struct l_vcpu {
+	struct launcher *L;
+	struct domus_vcpu v;
+	pthread_t th;
+	pid_t tid;
+	bool started;		/* thread created (joined when false again) */
+	bool exited;		/* under L->lock */
+	atomic_int stop;
+	unsigned long notes;	/* unexpected exits logged */
+};
+
+#define L_BACKLOG_MAX	(64 * 1024)
+#define L_INPUT_MAX	4096
+
+struct launcher {
+	struct domus_config cfg;
+	char *kernel_path, *ramdisk_path;	/* absolute */
+	struct domus_load_params lp;
+	uint64_t mem_size;
+	int devfd;
+	bool foreground;
+	int ready_fd;
+
+	/* the domain (rebuilt on restart) */
+	int domfd;
+	unsigned int domid;
+	void *ram;
+	void *special;
+	struct l_vcpu *vcpu;
+	unsigned int nvcpu;
+	uint32_t con_port;
+	bool con_ring;			/* the PV console ring is connected */
+	int con_notify_fd, con_kick_fd;	/* eventfds bound to con_port */
+	struct xs_store *xs;		/* the guest's xenstore, NULL if none */
+	uint32_t xs_port;
+	int xs_notify_fd, xs_kick_fd;
+	struct domus_kernel *kernel;	/* validated before the first build; closed by it */
+	unsigned int restarts;
+
+	/* shared with the vCPU threads */
+	pthread_mutex_t lock;
+	enum l_state state;
+	int shutdown_reason;		/* why the guest stopped (L_SHUTDOWN), -1 none */
+	int pending_reason;		/* reported by a vCPU, not yet acted on; -1 none */
+	char pending_why[200];
+	double cpu_done;		/* CPU seconds of vCPU threads that ended */
+	int event_fd;			/* vCPU threads -> event loop */
+
+	/* console output and input */
+	pthread_mutex_t con_lock;
+	int con_client;			/* the attached console connection, -1 none */
+	char *backlog;			/* output not yet sent to a client */
+	size_t bl_len;
+	char input[L_INPUT_MAX];	/* client input not yet in the ring */
+	size_t in_len;
+	char early[512];		/* partial line of the early console */
+	size_t early_len;
+	bool ring_bad_logged;
+	bool xs_err_logged;
+
+	/* files */
+	int log_fd, conlog_fd, lock_fd, ctl_fd;
+	char sock_path[108], pid_path[108];
+	char log_path[4096];
+	bool quit;
+};
+
+/* main.c */
+void l_log(struct launcher *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+unsigned int l_alloc_domid(void);
+
+/* domain.c */
+int dom_build(struct launcher *L, char *err, size_t errlen);
+int dom_start(struct launcher *L);
+/* Stop every vCPU thread; 0, or -ETIMEDOUT if one does not stop. */
+int dom_stop(struct launcher *L);
+/* Close the domain and free its memory (after dom_stop). */
+void dom_teardown(struct launcher *L);
+void dom_state_str(struct launcher *L, char out[8]);
+double dom_cpu_time(struct launcher *L);
+/* A vCPU reports a guest shutdown (or a fatal exit as a crash). */
+void dom_guest_stopped(struct launcher *L, int reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *dom_reason_name(int reason);
+
+/* The guest's xenstore: serve its ring (on notifications and a timer). */
+void dom_xenstore_service(struct launcher *L);
+/* Ask the guest to power off / reboot through control/shutdown. */
+int dom_request_shutdown(struct launcher *L, const char *what);
+
+/* console.c */
+int con_open_logs(struct launcher *L);
+/* Guest console bytes: console log, client or backlog. */
+void con_emit(struct launcher *L, const char *buf, size_t n);
+/* Early console (CONSOLEIO_write, port 0xE9): the launcher log, and the
+ * console itself when there is no ring. */
+void con_early(struct launcher *L, const char *buf, size_t n);
+/* Move guest output out of the ring and client input into it. */
+void con_service(struct launcher *L);
+void con_attach(struct launcher *L, int fd);
+void con_detach(struct launcher *L);
+/* The client sent bytes / can take more: */
+void con_client_readable(struct launcher *L);
+void con_client_writable(struct launcher *L);
+bool con_wants_output(struct launcher *L);
+
+#endif

@@ -1,0 +1,716 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domus-launcher: runs one domain (docs/launcher.md).
+ *
+ *   domus-launcher [--ready-fd N] [--foreground] CFG [KEY=VALUE...]
+ *
+ * Everything is checked before the domain is created: the config, the
+ * name (not in use), the kernel (unpacked and validated), the layout of
+ * kernel, initramfs and command line in guest memory, the memory domus may
+ * pin on this host, the vCPU count.  Then the domain is built and started,
+ * the control socket is listening, and the launcher reports "ok ID" (or
+ * "error MESSAGE", exit status 1) on the ready fd, detaches from the
+ * terminal and serves the domain until it is destroyed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/eventfd.h>
+#include "ctl.h"
+#include "launcher.h"
+
+#define MAX_CONNS 16
+
+void l_log(struct launcher *L, const char *fmt, ...)
+{
+	char buf[1024];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	n = (int)strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S ", &tm);
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+	va_end(ap);
+	n = (int)strlen(buf);
+	buf[n++] = '\n';
+	if (L->log_fd >= 0 && write(L->log_fd, buf, n) < 0) {
+		/* nowhere else to report it */
+	}
+	if (L->foreground && write(2, buf, n) < 0) {
+		/* same */
+	}
+}
+
+/* Report the result to `domus create` (or stderr) and, on error, exit. */
+static void ready(struct launcher *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ready(struct launcher *L, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (L->ready_fd >= 0) {
+		if (write(L->ready_fd, buf, n) < 0) {
+			/* the caller went away */
+		}
+		close(L->ready_fd);
+		L->ready_fd = -1;
+	} else if (strncmp(buf, "ok", 2)) {
+		fprintf(stderr, "domus-launcher: %.*s", n - 6, buf + 6);
+	}
+}
+
+static void __attribute__((format(printf, 2, 3), noreturn)) fail(struct launcher *L, const char *fmt, ...)
+{
+	char buf[1800];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (L->log_fd >= 0)
+		l_log(L, "error: %s", buf);
+	ready(L, "error %s", buf);
+	if (L->sock_path[0])
+		unlink(L->sock_path);
+	if (L->pid_path[0])
+		unlink(L->pid_path);
+	exit(1);
+}
+
+/* The next domain id (1, 2, ...), from a counter file in the run dir. */
+unsigned int l_alloc_domid(void)
+{
+	char path[4096], buf[32];
+	unsigned int id = 1;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/next-domid", domus_run_dir());
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return id;
+	flock(fd, LOCK_EX);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n > 0) {
+		buf[n] = 0;
+		id = (unsigned int)strtoul(buf, NULL, 10);
+		if (id < 1 || id > 32751)	/* Xen's DOMID_FIRST_RESERVED - 1 */
+			id = 1;
+	}
+	n = snprintf(buf, sizeof(buf), "%u\n", id + 1 > 32751 ? 1 : id + 1);
+	if (ftruncate(fd, 0) || pwrite(fd, buf, n, 0) != n) {
+		/* the next launcher starts again at 1 */
+	}
+	flock(fd, LOCK_UN);
+	close(fd);
+	return id;
+}
+
+static uint64_t meminfo_kib(const char *key)
+{
+	char line[256];
+	size_t kl = strlen(key);
+	uint64_t v = 0;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ':') {
+			v = strtoull(line + kl + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static char *abspath(struct launcher *L, const char *what, const char *path)
+{
+	char *p = realpath(path, NULL);
+
+	if (!p)
+		fail(L, "cannot open %s %s: %s; check %s= in the config", what, path, strerror(errno),
+		     !strcmp(what, "kernel") ? "kernel" : "ramdisk");
+	return p;
+}
+
+/* Everything that can be checked before the domain exists. */
+static void check_and_prepare(struct launcher *L, int argc, char **argv)
+{
+	char err[1024];
+	struct domus_kernel *k;
+	struct domus_load_result *res;
+	struct domus_global_stats gs;
+	struct domus_caps caps;
+	uint64_t total_kib, limit_mib, used_mib;
+	unsigned int ver;
+	int i, r;
+
+	if (domus_config_load(&L->cfg, argv[0], err, sizeof(err)))
+		fail(L, "%s", err);
+	for (i = 1; i < argc; i++)
+		if (domus_config_apply(&L->cfg, argv[i], err, sizeof(err)))
+			fail(L, "%s", err);
+	if (domus_config_finish(&L->cfg, err, sizeof(err)))
+		fail(L, "%s", err);
+
+	/* the name: taken while this process holds NAME.lock */
+	r = domus_mkdir_p(domus_run_dir(), 0700);
+	if (r)
+		fail(L, "cannot create the run directory %s: %s; set DOMUS_RUN_DIR to a writable directory",
+		     domus_run_dir(), strerror(-r));
+	{
+		char path[4096];
+
+		if (domus_run_path(L->sock_path, sizeof(L->sock_path), L->cfg.name, ".sock") ||
+		    domus_run_path(L->pid_path, sizeof(L->pid_path), L->cfg.name, ".pid")) {
+			L->sock_path[0] = L->pid_path[0] = 0;
+			fail(L, "the run directory path %s is too long for a control socket; set DOMUS_RUN_DIR to a shorter path",
+			     domus_run_dir());
+		}
+		snprintf(path, sizeof(path), "%s/%s.lock", domus_run_dir(), L->cfg.name);
+		L->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (L->lock_fd < 0) {
+			L->sock_path[0] = L->pid_path[0] = 0;
+			fail(L, "cannot create %s: %s", path, strerror(errno));
+		}
+		if (flock(L->lock_fd, LOCK_EX | LOCK_NB)) {
+			L->sock_path[0] = L->pid_path[0] = 0;	/* they belong to the running one */
+			fail(L, "domain %s already exists", L->cfg.name);
+		}
+	}
+	if (con_open_logs(L))
+		fail(L, "cannot write a log file in %s or %s/log; set DOMUS_LOG_DIR to a writable directory",
+		     domus_log_dir(), domus_run_dir());
+	l_log(L, "domus-launcher %s (pid %d) for %s", DOMUS_VERSION, (int)getpid(), L->cfg.name);
+	if (L->cfg.warnings) {
+		char *s = L->cfg.warnings, *nl;
+
+		while ((nl = strchr(s, '\n'))) {
+			l_log(L, "config: %.*s", (int)(nl - s), s);
+			s = nl + 1;
+		}
+	}
+
+	/* kernel, initramfs, command line, memory layout */
+	L->kernel_path = abspath(L, "kernel", L->cfg.kernel);
+	if (L->cfg.ramdisk)
+		L->ramdisk_path = abspath(L, "initramfs", L->cfg.ramdisk);
+	L->mem_size = L->cfg.memory_mib << 20;
+	memset(&L->lp, 0, sizeof(L->lp));
+	L->lp.kernel = L->kernel_path;
+	L->lp.initrd = L->ramdisk_path;
+	L->lp.cmdline = L->cfg.cmdline;
+	L->lp.vcpus = L->cfg.vcpus;
+	if (domus_kernel_open(L->kernel_path, &k))
+		fail(L, "%s", domus_last_error());
+	res = calloc(1, sizeof(*res));
+	if (!res)
+		fail(L, "out of memory");
+	r = domus_load_plan(k, &L->lp, L->mem_size, res);
+	free(res);
+	if (r) {
+		domus_kernel_close(k);
+		fail(L, "%s", domus_last_error());
+	}
+	L->kernel = k;		/* the first dom_build() uses and closes it */
+
+	/* the module */
+	L->devfd = domus_open();
+	if (L->devfd < 0)
+		fail(L, "%s", domus_last_error());
+	if (domus_get_api_version(L->devfd, &ver))
+		fail(L, "%s", domus_last_error());
+	if (ver != DOMUS_API_VERSION)
+		fail(L, "the domus module has API version %u, these tools %u: load the matching domus.ko",
+		     ver, DOMUS_API_VERSION);
+	if (domus_get_caps(L->devfd, &caps))
+		fail(L, "%s", domus_last_error());
+	if (L->cfg.vcpus > caps.max_vcpus)
+		fail(L, "vcpus=%u is more than domus offers per domain (%u); lower vcpus= in the config",
+		     L->cfg.vcpus, caps.max_vcpus);
+
+	/* memory: the module pins at most 3/4 of RAM for all domains */
+	total_kib = meminfo_kib("MemTotal");
+	limit_mib = total_kib / 1024 * 3 / 4;
+	used_mib = 0;
+	if (domus_global_stats(L->devfd, &gs) == 0)
+		used_mib = gs.pinned_pages * 4096 >> 20;
+	if (total_kib && L->cfg.memory_mib + (DOMUS_PVH_SPECIAL_SIZE >> 20) + used_mib > limit_mib)
+		fail(L, "memory=%llu MiB does not fit: domus may pin %llu MiB on this host (3/4 of its RAM) and running domains hold %llu MiB; lower memory= in the config",
+		     (unsigned long long)L->cfg.memory_mib, (unsigned long long)limit_mib,
+		     (unsigned long long)used_mib);
+}
+
+/* ---- control socket ----------------------------------------------------- */
+
+struct conn {
+	int fd;
+	char buf[DOMUS_CTL_LINE_MAX];
+	size_t len;
+};
+
+static void reply(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(int fd, const char *fmt, ...)
+{
+	char buf[DOMUS_CTL_LINE_MAX + 2];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, DOMUS_CTL_LINE_MAX, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n >= DOMUS_CTL_LINE_MAX)
+		n = DOMUS_CTL_LINE_MAX - 1;
+	buf[n++] = '\n';
+	if (send(fd, buf, n, MSG_NOSIGNAL) < 0) {
+		/* the client is gone */
+	}
+}
+
+static void do_destroy(struct launcher *L, const char *why)
+{
+	l_log(L, "destroying domain %u (%s)", L->domid, why);
+	pthread_mutex_lock(&L->lock);
+	L->state = L_DYING;
+	pthread_mutex_unlock(&L->lock);
+	dom_stop(L);
+	dom_teardown(L);
+	L->quit = true;
+}
+
+/* Handle one request; returns true if the connection was kept (console). */
+static bool handle_request(struct launcher *L, int fd, char *req)
+{
+	char state[8];
+
+	if (!strcmp(req, "info")) {
+		dom_state_str(L, state);
+		reply(fd, "ok id=%u name=%s mem=%llu vcpus=%u state=%s time=%.1f pid=%d", L->domid,
+		      L->cfg.name, (unsigned long long)L->cfg.memory_mib, L->cfg.vcpus, state,
+		      dom_cpu_time(L), (int)getpid());
+	} else if (!strcmp(req, "shutdown") || !strcmp(req, "shutdown poweroff") ||
+		   !strcmp(req, "shutdown reboot")) {
+		const char *what = strcmp(req, "shutdown reboot") ? "poweroff" : "reboot";
+		int r;
+
+		if (L->state != L_RUNNING) {
+			reply(fd, "error %s is not running", L->cfg.name);
+			return false;
+		}
+		r = dom_request_shutdown(L, what);
+		if (r == -ENOTSUP)
+			reply(fd, "error guest has no PV shutdown support yet (no xenstore); use 'poweroff' inside the guest or 'domus destroy'");
+		else if (r)
+			reply(fd, "error cannot write control/shutdown: %s", strerror(-r));
+		else {
+			l_log(L, "asked the guest to %s (control/shutdown)", what);
+			reply(fd, "ok");
+		}
+	} else if (!strcmp(req, "destroy")) {
+		do_destroy(L, "domus destroy");
+		reply(fd, "ok");
+	} else if (!strcmp(req, "console")) {
+		pthread_mutex_lock(&L->con_lock);
+		if (L->con_client >= 0) {
+			pthread_mutex_unlock(&L->con_lock);
+			reply(fd, "error the console of %s is already attached elsewhere", L->cfg.name);
+			return false;
+		}
+		pthread_mutex_unlock(&L->con_lock);
+		reply(fd, "ok");
+		con_attach(L, fd);
+		l_log(L, "console attached");
+		return true;
+	} else {
+		reply(fd, "error unknown request '%.60s'", req);
+	}
+	return false;
+}
+
+/* ---- guest shutdown: the on_* actions ------------------------------------ */
+
+static void act_on_shutdown(struct launcher *L)
+{
+	enum domus_cfg_action act;
+	char why[200], err[1024];
+	int reason;
+
+	pthread_mutex_lock(&L->lock);
+	reason = L->pending_reason;
+	snprintf(why, sizeof(why), "%s", L->pending_why);
+	L->pending_reason = -1;
+	if (reason >= 0 && L->state == L_RUNNING)
+		L->state = L_SHUTDOWN;
+	pthread_mutex_unlock(&L->lock);
+	if (reason < 0)
+		return;
+	dom_stop(L);
+	con_service(L);		/* the last console output */
+	switch (reason) {
+	case L_SHUTDOWN_POWEROFF: act = L->cfg.on_poweroff; break;
+	case L_SHUTDOWN_REBOOT: act = L->cfg.on_reboot; break;
+	case L_SHUTDOWN_WATCHDOG: act = L->cfg.on_watchdog; break;
+	case L_SHUTDOWN_SOFT_RESET: act = L->cfg.on_soft_reset; break;
+	default: act = L->cfg.on_crash; break;
+	}
+	l_log(L, "domain %u shut down: %s (%s); on_%s = %s", L->domid, dom_reason_name(reason), why,
+	      reason == L_SHUTDOWN_CRASH ? "crash" : dom_reason_name(reason),
+	      domus_config_action_name(act));
+	switch (act) {
+	case DOMUS_ACTION_DESTROY:
+		do_destroy(L, "on_* = destroy");
+		break;
+	case DOMUS_ACTION_PRESERVE:
+		pthread_mutex_lock(&L->lock);
+		L->shutdown_reason = reason;
+		pthread_mutex_unlock(&L->lock);
+		break;
+	case DOMUS_ACTION_RESTART:
+		dom_teardown(L);
+		if (dom_build(L, err, sizeof(err)) || dom_start(L)) {
+			l_log(L, "restart failed: %s", err);
+			do_destroy(L, "restart failed");
+			break;
+		}
+		L->restarts++;
+		l_log(L, "restarted as domain %u", L->domid);
+		break;
+	}
+}
+
+/* ---- the event loop -------------------------------------------------------- */
+
+static int listen_ctl(struct launcher *L)
+{
+	struct sockaddr_un sa;
+	mode_t old;
+	int fd;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", L->sock_path);
+	unlink(L->sock_path);	/* stale: we hold the name lock */
+	old = umask(077);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(L->sock_path, 0600) || listen(fd, 16)) {
+		umask(old);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	return fd;
+}
+
+static void on_kick(int sig)
+{
+	(void)sig;
+}
+
+static void event_loop(struct launcher *L, int sfd, int tfd)
+{
+	struct conn conns[MAX_CONNS];
+	int nconn = 0, i;
+
+	while (!L->quit) {
+		struct pollfd p[6 + MAX_CONNS];
+		int np = 0, cfd;
+		int i_ctl, i_sig, i_ev, i_tm, i_con = -1, i_cli = -1, i_xs = -1;
+
+		i_ctl = np; p[np++] = (struct pollfd){ .fd = L->ctl_fd, .events = POLLIN };
+		i_sig = np; p[np++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		i_ev = np; p[np++] = (struct pollfd){ .fd = L->event_fd, .events = POLLIN };
+		i_tm = np; p[np++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+		if (L->con_ring && L->con_notify_fd >= 0) {
+			i_con = np;
+			p[np++] = (struct pollfd){ .fd = L->con_notify_fd, .events = POLLIN };
+		}
+		if (L->xs && L->xs_notify_fd >= 0) {
+			i_xs = np;
+			p[np++] = (struct pollfd){ .fd = L->xs_notify_fd, .events = POLLIN };
+		}
+		pthread_mutex_lock(&L->con_lock);
+		cfd = L->con_client;
+		if (cfd >= 0) {
+			short ev = 0;
+
+			if (L->in_len < sizeof(L->input))
+				ev |= POLLIN;
+			if (L->bl_len)
+				ev |= POLLOUT;
+			i_cli = np;
+			p[np++] = (struct pollfd){ .fd = cfd, .events = ev };
+		}
+		pthread_mutex_unlock(&L->con_lock);
+		for (i = 0; i < nconn; i++)
+			p[np++] = (struct pollfd){ .fd = conns[i].fd, .events = POLLIN };
+
+		if (poll(p, np, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			l_log(L, "poll: %s", strerror(errno));
+			do_destroy(L, "internal error");
+			break;
+		}
+		if (p[i_sig].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				char why[64];
+
+				snprintf(why, sizeof(why), "signal %u", si.ssi_signo);
+				do_destroy(L, why);
+				break;
+			}
+		}
+		if (p[i_ev].revents & POLLIN) {
+			uint64_t cnt;
+
+			if (read(L->event_fd, &cnt, sizeof(cnt)) < 0) {
+				/* spurious */
+			}
+			act_on_shutdown(L);
+			if (L->quit)
+				break;
+		}
+		if (p[i_tm].revents & POLLIN) {
+			uint64_t cnt;
+
+			if (read(tfd, &cnt, sizeof(cnt)) < 0) {
+				/* spurious */
+			}
+			con_service(L);
+			dom_xenstore_service(L);
+		}
+		if (i_con >= 0 && (p[i_con].revents & POLLIN))
+			con_service(L);
+		if (i_xs >= 0 && (p[i_xs].revents & POLLIN))
+			dom_xenstore_service(L);
+		if (i_cli >= 0 && p[i_cli].revents) {
+			if (p[i_cli].revents & POLLOUT)
+				con_client_writable(L);
+			if (p[i_cli].revents & (POLLIN | POLLHUP | POLLERR))
+				con_client_readable(L);
+			if (p[i_cli].revents & (POLLHUP | POLLERR) && !(p[i_cli].revents & POLLIN))
+				con_detach(L);
+		}
+		/* control connections: one request line each (back to front, so
+		 * removing one by moving the last into its place is safe) */
+		{
+			short crev[MAX_CONNS];
+
+			for (i = 0; i < nconn; i++)
+				crev[i] = p[np - nconn + i].revents;
+			for (i = nconn - 1; i >= 0 && !L->quit; i--) {
+				struct conn *c = &conns[i];
+				bool close_it = false, kept = false;
+				ssize_t r;
+				char *nl;
+
+				if (!crev[i])
+					continue;
+				r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, MSG_DONTWAIT);
+				if (r <= 0) {
+					close_it = !(r < 0 && (errno == EAGAIN || errno == EINTR));
+				} else {
+					c->len += r;
+					c->buf[c->len] = 0;
+					nl = strchr(c->buf, '\n');
+					if (nl) {
+						*nl = 0;
+						kept = handle_request(L, c->fd, c->buf);
+						close_it = true;
+					} else if (c->len == sizeof(c->buf) - 1) {
+						reply(c->fd, "error request too long");
+						close_it = true;
+					}
+				}
+				if (close_it) {
+					if (!kept)
+						close(c->fd);
+					conns[i] = conns[--nconn];
+				}
+			}
+		}
+		if (L->quit)
+			break;
+		if (p[i_ctl].revents & POLLIN) {
+			int fd = accept4(L->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (fd >= 0) {
+				if (nconn < MAX_CONNS) {
+					conns[nconn].fd = fd;
+					conns[nconn].len = 0;
+					nconn++;
+				} else {
+					reply(fd, "error too many connections");
+					close(fd);
+				}
+			}
+		}
+	}
+	for (i = 0; i < nconn; i++)
+		close(conns[i].fd);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: domus-launcher [--ready-fd N] [--foreground] CFG [KEY=VALUE...]\n"
+		"(started by 'domus create'; see docs/launcher.md)\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	static struct launcher launcher;
+	struct launcher *L = &launcher;
+	struct itimerspec its;
+	struct sigaction sa;
+	sigset_t set;
+	char err[1024], buf[32];
+	int sfd, tfd, i = 1, n;
+
+	memset(L, 0, sizeof(*L));
+	L->ready_fd = -1;
+	L->devfd = L->domfd = L->log_fd = L->conlog_fd = L->lock_fd = L->ctl_fd = -1;
+	L->con_notify_fd = L->con_kick_fd = L->con_client = -1;
+	L->xs_notify_fd = L->xs_kick_fd = -1;
+	L->event_fd = -1;
+	L->pending_reason = L->shutdown_reason = -1;
+	pthread_mutex_init(&L->lock, NULL);
+	pthread_mutex_init(&L->con_lock, NULL);
+	domus_config_init(&L->cfg);
+
+	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		if (!strcmp(argv[i], "--ready-fd") && i + 1 < argc)
+			L->ready_fd = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--foreground"))
+			L->foreground = true;
+		else
+			return usage();
+	}
+	if (i >= argc)
+		return usage();
+	if (L->ready_fd >= 0 && fcntl(L->ready_fd, F_SETFD, FD_CLOEXEC) < 0)
+		L->ready_fd = -1;
+	/* out of the caller's session: its terminal's signals are not ours */
+	if (!L->foreground)
+		setsid();
+	signal(SIGPIPE, SIG_IGN);
+
+	check_and_prepare(L, argc - i, argv + i);
+
+	/* signals: SIGUSR1 kicks vCPU threads out of DOMUS_RUN; the others
+	 * are read from a signalfd (blocked in every thread) */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_kick;	/* no SA_RESTART */
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	L->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (sfd < 0 || L->event_fd < 0 || tfd < 0)
+		fail(L, "cannot set up the event loop: %s", strerror(errno));
+	memset(&its, 0, sizeof(its));
+	its.it_interval.tv_nsec = its.it_value.tv_nsec = 20 * 1000 * 1000;	/* ring poll: 20 ms */
+	timerfd_settime(tfd, 0, &its, NULL);
+
+	L->ctl_fd = listen_ctl(L);
+	if (L->ctl_fd < 0)
+		fail(L, "cannot listen on %s: %s", L->sock_path, strerror(errno));
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	{
+		int pfd = open(L->pid_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		if (pfd >= 0) {
+			if (write(pfd, buf, n) != n) {
+				/* only 'domus destroy' of a hung launcher needs it */
+			}
+			close(pfd);
+		}
+	}
+
+	if (dom_build(L, err, sizeof(err)))
+		fail(L, "%s", err);
+	if (dom_start(L)) {
+		dom_stop(L);
+		dom_teardown(L);
+		fail(L, "cannot start the vCPU threads");
+	}
+	prctl(PR_SET_NAME, "domus-launcher", 0, 0, 0);
+	l_log(L, "domain %u (%s) running", L->domid, L->cfg.name);
+	ready(L, "ok %u", L->domid);
+	if (!L->foreground) {
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+			close(nul);
+		}
+		if (chdir("/")) {
+			/* nothing depends on the directory any more */
+		}
+	}
+
+	event_loop(L, sfd, tfd);
+
+	/* every exit path ends here or in fail() before the domain exists */
+	if (L->domfd >= 0 || L->nvcpu) {
+		dom_stop(L);
+		dom_teardown(L);
+	}
+	if (L->kernel)
+		domus_kernel_close(L->kernel);
+	con_detach(L);
+	unlink(L->sock_path);
+	unlink(L->pid_path);
+	close(L->ctl_fd);
+	l_log(L, "domain %s ended", L->cfg.name);
+	if (L->devfd >= 0)
+		close(L->devfd);
+	free(L->backlog);
+	free(L->kernel_path);
+	free(L->ramdisk_path);
+	domus_config_free(&L->cfg);
+	close(L->lock_fd);	/* releases the name last */
+	return 0;
+}
