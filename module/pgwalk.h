@@ -26,22 +26,7 @@
 #ifndef DOMUS_PGWALK_H
 #define DOMUS_PGWALK_H
 
-#ifdef __KERNEL__
-#include <linux/types.h>
-#include <linux/string.h>
-#else
-#include <stdint.h>
-#include <stdbool.h>
-#include <string.h>
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int8_t s8;
-typedef int16_t s16;
-typedef int32_t s32;
-typedef int64_t s64;
-#endif
+#include "puretypes.h"
 
 struct pgwalk_ops {
 	/* Read a size-byte (4 or 8) little-endian value at gpa; 0 or -1. */
