@@ -476,8 +476,17 @@ void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 		if (idx == 0) {
 			out[1] &= host_7_ebx;
 			out[2] &= host_7_ecx & ~(BIT(3) | BIT(4) | BIT(5));
-			out[3] &= host_7_edx;
+			/*
+			 * No speculation-control MSRs (SPEC_CTRL, PRED_CMD,
+			 * ARCH_CAPABILITIES) are virtualized yet: do not
+			 * advertise IBRS/IBPB, STIBP, ARCH_CAPABILITIES, SSBD.
+			 */
+			out[3] &= host_7_edx & ~(BIT(26) | BIT(27) | BIT(29) | BIT(31));
 		}
+		break;
+	case 0x80000008:
+		/* the same for AMD's IBPB, IBRS, STIBP, SSBD, VIRT_SSBD */
+		out[1] &= ~(BIT(12) | BIT(14) | BIT(15) | BIT(24) | BIT(25));
 		break;
 	case 0x80000001:
 		out[2] &= host_81_ecx & ~(BIT(2) | BIT(12));
