@@ -53,7 +53,7 @@ module:
 	@test -d "$(KDIR)" || { echo "error: kernel headers not found at $(KDIR): run scripts/deps.sh (or set KDIR=)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-userland: $(BUILD)/domus $(BUILD)/domus-launcher $(BUILD)/domus.static $(BUILD)/libdomus.a $(UNITS) $(UNITS_SAN) $(HOSTBINS) $(GUESTS)
+userland: $(BUILD)/domus $(BUILD)/domus-launcher $(BUILD)/domus-hello $(BUILD)/domus.static $(BUILD)/libdomus.a $(UNITS) $(UNITS_SAN) $(HOSTBINS) $(GUESTS)
 
 $(BUILD)/libdomus.a: $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(BUILD)/obj

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The demo guest: real mode, loaded at guest-physical 0x1000.  It prints a
+ * The demo guest (run by domus-hello.c): real mode, loaded and entered at
+ * guest-physical 0x1000, RAM [0, 32 KiB).  It prints a
  * greeting on the emulated serial port (COM1, 0x3f8), exercises one exit
  * of each kind the core handles (CPUID and a hypercall in the kernel, an
  * MMIO write to userspace) and halts.
@@ -30,7 +31,7 @@ hello_guest_start:
 	cpuid					/* handled in the kernel */
 	mov	$0xd0000000, %eax
 	vmmcall					/* in-kernel no-op hypercall */
-	movl	$0x600d, (0xf000)		/* MMIO: outside guest RAM */
+	movl	$0x600d, (0xf000)		/* MMIO: above the 32 KiB of RAM */
 	hlt
 	jmp	2b
 msg:	.asciz	"Hello from a domus guest!\r\n"
