@@ -76,12 +76,28 @@ long xen_gnttab_add_to_physmap(struct domus_vcpu *v, u64 idx, u64 gfn)
 {
 	struct xen_dom *xd = xen_dom(v);
 	struct page *page;
+	bool moved;
 	int ret;
 
 	if (idx & XENMAPIDX_grant_table_status)
 		return -XEN_EINVAL;	/* v2 status frames: v1 only */
 	if (idx >= XEN_GNT_FRAMES || gfn >= (DOMUS_GPA_LIMIT >> PAGE_SHIFT))
 		return -XEN_EINVAL;
+	/*
+	 * A placement at a new frame may allocate up to 3 nested page-table
+	 * pages, which stay until the domain goes (the core frees tables
+	 * only then).  Unbounded, a guest moving a frame around its 48-bit
+	 * space made the host allocate table pages without limit (found by
+	 * tests/host/pv-hcfuzz.c).  Linux places each frame once per boot,
+	 * so XEN_GNT_MAX_PLACEMENTS (4 per frame) is plenty and bounds the
+	 * growth to 3 * XEN_GNT_MAX_PLACEMENTS pages; past it the guest gets
+	 * -ENOMEM, as a Xen guest does when its p2m pool is exhausted.  A
+	 * placement at the frame's current gfn costs nothing and always
+	 * succeeds.  (Concurrent placements can overshoot by one per vCPU.)
+	 */
+	moved = READ_ONCE(v->dom->special[XEN_SPECIAL_GNT + idx].gfn) != gfn;
+	if (moved && READ_ONCE(xd->gnt_placements) >= XEN_GNT_MAX_PLACEMENTS)
+		return -XEN_ENOMEM;
 	page = xen_gnttab_frame(xd, idx);
 	if (!page)
 		return -XEN_ENOMEM;
@@ -96,6 +112,8 @@ long xen_gnttab_add_to_physmap(struct domus_vcpu *v, u64 idx, u64 gfn)
 	mutex_lock(&xd->gnt_mutex);
 	if (idx + 1 > xd->gnt_nr_frames)
 		xd->gnt_nr_frames = idx + 1;
+	if (moved)
+		xd->gnt_placements++;
 	mutex_unlock(&xd->gnt_mutex);
 	return 0;
 }

@@ -23,6 +23,7 @@
 #include <linux/timekeeping.h>
 #include <asm/msr-index.h>
 #include <asm/tsc.h>
+#include "../pgwalk.h"
 #include "xen.h"
 
 /* --- system time ------------------------------------------------------------ */
@@ -208,14 +209,23 @@ static long xen_register_runstate(struct domus_vcpu *v, struct xen_vcpu *xv, u64
 	if (domus_xen_copy_from_guest(v, &gva, arg, sizeof(gva)))
 		return -XEN_EFAULT;
 	if (gva) {
+		/*
+		 * Translated for a write: the area is written through the
+		 * host's mapping of the page, so a read-only guest mapping
+		 * (kernel text, the shared zero page mapped read-only into a
+		 * process) must fail here, as Xen's copy to the guest does.
+		 * Translating for a read let a guest (any process that can
+		 * issue hypercalls) overwrite its own read-only memory (found
+		 * by tests/host/pv-hcfuzz.c).
+		 */
 		domus_arch->get_sregs(v, &s);
-		if (domus_gva_to_gpa(v, &s, gva, 0, &gpa, &pf))
+		if (domus_gva_to_gpa(v, &s, gva, PGWALK_WRITE, &gpa, &pf))
 			return -XEN_EFAULT;
 		pg[0] = domus_gfn_get_page(v->dom, gpa >> PAGE_SHIFT);
 		if (!pg[0])
 			return -XEN_EFAULT;
 		if (offset_in_page(gva) + sizeof(rs) > PAGE_SIZE) {
-			if (domus_gva_to_gpa(v, &s, PAGE_ALIGN(gva), 0, &gpa2, &pf) ||
+			if (domus_gva_to_gpa(v, &s, PAGE_ALIGN(gva), PGWALK_WRITE, &gpa2, &pf) ||
 			    !(pg[1] = domus_gfn_get_page(v->dom, gpa2 >> PAGE_SHIFT))) {
 				put_page(pg[0]);
 				return -XEN_EFAULT;

@@ -28,6 +28,8 @@
 #define XEN_DOMID		1	/* what the guest is told it is */
 #define XEN_NR_BACKENDS		DOMUS_XEN_MAX_BACKEND_PORTS
 #define XEN_GNT_FRAMES		DOMUS_XEN_GNTTAB_MAX_FRAMES
+/* grant-frame placements a domain may make (gnttab.c: bounds its table pages) */
+#define XEN_GNT_MAX_PLACEMENTS	(4 * XEN_GNT_FRAMES)
 /* core special-page entries: grant frame i is entry XEN_SPECIAL_GNT + i */
 #define XEN_SPECIAL_GNT		0
 
@@ -118,6 +120,7 @@ struct xen_dom {
 	struct mutex gnt_mutex;
 	struct page *gnt_page[XEN_GNT_FRAMES];
 	u32 gnt_nr_frames;	/* 1 + highest frame the guest placed */
+	u32 gnt_placements;	/* placements at a new gfn, <= XEN_GNT_MAX_PLACEMENTS */
 };
 
 typedef long (*xen_hcall_fn)(struct domus_vcpu *v, struct domus_regs *r);
