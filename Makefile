@@ -3,6 +3,7 @@
 #   make            build domus.ko (against the target kernel) and userland
 #   make C=1        also run sparse over the module
 #   make check      install dependencies, build, run every test
+#   make check-intel  the same for the Intel VT-x (Bochs) suites only
 #   make demo       install dependencies, build, show domus in a test host
 #
 # The target kernel is the newest installed Debian *-amd64 image with
@@ -46,7 +47,7 @@ GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
 LD ?= ld
 OBJCOPY ?= objcopy
 
-.PHONY: all module userland unit check demo deps clean
+.PHONY: all module userland unit check check-intel demo deps clean
 all: module userland
 
 module:
@@ -111,6 +112,13 @@ check: deps
 	$(MAKE) all
 	$(MAKE) C=1 module
 	tests/run
+
+# Only the Intel VT-x suites (Bochs test host; docs/testing.md): module
+# load, the core tests, the PV boot.  'make check' runs them too.
+INTEL_SUITES := 50-module-intel 55-core-intel 62-pv-intel
+check-intel: deps
+	$(MAKE) all
+	tests/run $(INTEL_SUITES)
 
 demo: deps
 	$(MAKE) all

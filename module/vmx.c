@@ -134,7 +134,13 @@ static int vmx_setup_config(void)
 
 		c->preempt_ticks = clamp_t(u64, ticks, 1000, 0xffffffffULL);
 	}
-	/* unrestricted guest: PE and PG are the guest's own */
+	/*
+	 * Unrestricted guest: PE and PG are the guest's own.  A guest that
+	 * turns paging on with EFER.LME enters long mode without an exit; the
+	 * next VM exit stores EFER.LMA into the "IA-32e mode guest" entry
+	 * control (IA32_VMX_MISC bit 5, set on every CPU with unrestricted
+	 * guest), and vmx_write_efer() reads that control back, never a copy.
+	 */
 	c->cr0_fixed0 &= ~(u64)(X86_CR0_PE | X86_CR0_PG);
 	c->cr0_mask = (c->cr0_fixed0 | ~c->cr0_fixed1) & 0xffffffffULL;
 	c->cr4_mask = (c->cr4_fixed0 | ~c->cr4_fixed1 | X86_CR4_VMXE | X86_CR4_SMXE) &
@@ -224,17 +230,27 @@ static void vmx_free_cpus(void)
 
 /*
  * MSRs the guest reads and writes directly.  FS/GS base and SYSENTER_*
- * are VMCS guest-state fields; STAR, LSTAR, SFMASK and KERNEL_GS_BASE are
- * not switched by VMX, so vcpu_run swaps them around each entry.  CSTAR
- * is not listed: Intel CPUs never use it, so it is plainly emulated.
+ * are VMCS guest-state fields; KERNEL_GS_BASE is not switched by VMX (and
+ * SWAPGS changes it without an exit), so vcpu_run swaps it around each
+ * entry.  CSTAR is not listed: Intel CPUs never use it, so it is plainly
+ * emulated.
  */
 static const u32 vmx_passthrough_msrs[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
-	MSR_STAR, MSR_LSTAR, MSR_SYSCALL_MASK,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 };
 
-static void vmx_msr_allow(u8 *bm, u32 msr)
+/*
+ * Read directly, written through an exit: the syscall MSRs, which VMX does
+ * not switch either.  A guest sets them once per CPU, so intercepting the
+ * writes costs nothing and spares reading them back after every exit:
+ * their guest values are always the copies in struct vmx_vcpu.
+ */
+static const u32 vmx_readonly_msrs[] = {
+	MSR_STAR, MSR_LSTAR, MSR_SYSCALL_MASK,
+};
+
+static void vmx_msr_allow(u8 *bm, u32 msr, bool write)
 {
 	u32 base;
 
@@ -248,7 +264,8 @@ static void vmx_msr_allow(u8 *bm, u32 msr)
 	}
 	/* read bitmap at base, write bitmap 2 KiB above it */
 	bm[base + msr / 8] &= ~(1u << (msr % 8));
-	bm[0x800 + base + msr / 8] &= ~(1u << (msr % 8));
+	if (write)
+		bm[0x800 + base + msr / 8] &= ~(1u << (msr % 8));
 }
 
 static int vmx_hw_setup(void)
@@ -263,7 +280,9 @@ static int vmx_hw_setup(void)
 	memset(vmx_msr_bitmap, 0xff, VMX_MSR_BITMAP_SIZE);
 	memset(vmx_io_bitmap, 0xff, VMX_IO_BITMAP_SIZE);
 	for (i = 0; i < ARRAY_SIZE(vmx_passthrough_msrs); i++)
-		vmx_msr_allow(vmx_msr_bitmap, vmx_passthrough_msrs[i]);
+		vmx_msr_allow(vmx_msr_bitmap, vmx_passthrough_msrs[i], true);
+	for (i = 0; i < ARRAY_SIZE(vmx_readonly_msrs); i++)
+		vmx_msr_allow(vmx_msr_bitmap, vmx_readonly_msrs[i], false);
 
 	for_each_possible_cpu(cpu) {
 		struct vmx_cpu *vc = kzalloc_node(sizeof(*vc), GFP_KERNEL, cpu_to_node(cpu));
@@ -630,6 +649,28 @@ static void vmx_read_exit_info(struct vmx_vcpu *vx)
 	vx->exit_qual = vmcs_read(VMCS_EXIT_QUAL);
 	vx->exit_intr_info = vmcs_read(VMCS_EXIT_INTR_INFO);
 	vx->exit_len = vmcs_read(VMCS_EXIT_INSN_LEN);
+	vx->rsp = vmcs_read(VMCS_GUEST_RSP);
+	vx->rip = vmcs_read(VMCS_GUEST_RIP);
+	vx->rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	vx->intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+}
+
+/* The cached guest registers that changed since the exit (vmx.h). */
+static void vmx_write_back(struct vmx_vcpu *vx)
+{
+	u8 dirty = vx->dirty;
+
+	if (dirty & VMX_DIRTY_RIP)
+		vmcs_write(VMCS_GUEST_RIP, vx->rip);
+	if (unlikely(dirty & ~VMX_DIRTY_RIP)) {
+		if (dirty & VMX_DIRTY_RSP)
+			vmcs_write(VMCS_GUEST_RSP, vx->rsp);
+		if (dirty & VMX_DIRTY_RFLAGS)
+			vmcs_write(VMCS_GUEST_RFLAGS, vx->rflags);
+		if (dirty & VMX_DIRTY_INTR)
+			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, vx->intr);
+	}
+	vx->dirty = 0;
 }
 
 static int vmx_vcpu_run(struct domus_vcpu *v)
@@ -673,6 +714,8 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 		return 0;
 	}
 
+	if (vx->dirty)
+		vmx_write_back(vx);
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	swap_xcr0 = (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE) &&
@@ -714,15 +757,10 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 	rdmsrl(MSR_KERNEL_GS_BASE, msr);
 	vx->kernel_gs_base = msr;
 	vmx_swap_msr(MSR_KERNEL_GS_BASE, host_kgs, msr);
-	rdmsrl(MSR_STAR, msr);
-	vx->star = msr;
-	vmx_swap_msr(MSR_STAR, vc->host_star, msr);
-	rdmsrl(MSR_LSTAR, msr);
-	vx->lstar = msr;
-	vmx_swap_msr(MSR_LSTAR, vc->host_lstar, msr);
-	rdmsrl(MSR_SYSCALL_MASK, msr);
-	vx->sfmask = msr;
-	vmx_swap_msr(MSR_SYSCALL_MASK, vc->host_sfmask, msr);
+	/* the guest cannot write these without an exit (vmx_readonly_msrs) */
+	vmx_swap_msr(MSR_STAR, vc->host_star, vx->star);
+	vmx_swap_msr(MSR_LSTAR, vc->host_lstar, vx->lstar);
+	vmx_swap_msr(MSR_SYSCALL_MASK, vc->host_sfmask, vx->sfmask);
 
 	/* the exit left LDTR null, the GDT and TSS limits at their minimum */
 	if (unlikely(ldt_sel))

@@ -338,10 +338,21 @@ struct vmx_vcpu {
 	/* host state last written into the VMCS */
 	u64 host_cr3, host_cr4, host_fs_base;
 	u16 host_fs_sel, host_gs_sel;
+	/*
+	 * Guest RSP, RIP, RFLAGS and interruptibility state, cached: read
+	 * from the VMCS after every exit (the VMCS is current then), written
+	 * back before the next entry if changed (@dirty).  Between the two,
+	 * exit handlers and ioctls use these copies and need no VMCS access.
+	 */
+	u64 rsp, rip, rflags;
+	u32 intr;
+	u8 dirty;
 	/* guest state not held in the VMCS */
 	u64 cr2;
 	u8 cr8;
 	u64 tsc_aux;
+	u64 misc_enable;		/* IA32_MISC_ENABLE */
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST */
 	u64 apic_base;
 	u64 kernel_gs_base, star, lstar, cstar, sfmask;
 	u64 dr[4], dr6;
@@ -393,6 +404,35 @@ static inline void vmx_get(struct domus_vcpu *v)
 static inline void vmx_put(void)
 {
 	preempt_enable();
+}
+
+#define VMX_DIRTY_RSP		BIT(0)
+#define VMX_DIRTY_RIP		BIT(1)
+#define VMX_DIRTY_RFLAGS	BIT(2)
+#define VMX_DIRTY_INTR		BIT(3)
+
+static inline void vmx_set_rsp(struct vmx_vcpu *vx, u64 val)
+{
+	vx->rsp = val;
+	vx->dirty |= VMX_DIRTY_RSP;
+}
+
+static inline void vmx_set_rip(struct vmx_vcpu *vx, u64 val)
+{
+	vx->rip = val;
+	vx->dirty |= VMX_DIRTY_RIP;
+}
+
+static inline void vmx_set_rflags(struct vmx_vcpu *vx, u64 val)
+{
+	vx->rflags = val;
+	vx->dirty |= VMX_DIRTY_RFLAGS;
+}
+
+static inline void vmx_set_intr(struct vmx_vcpu *vx, u32 val)
+{
+	vx->intr = val;
+	vx->dirty |= VMX_DIRTY_INTR;
 }
 
 void vmx_set_proc(struct vmx_vcpu *vx, u32 proc);

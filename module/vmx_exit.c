@@ -19,32 +19,19 @@
 #include "domus.h"
 #include "vmx.h"
 
-/* VMCS loaded: step over the instruction that exited. */
-static void vmx_skip_loaded(struct vmx_vcpu *vx)
-{
-	u32 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-
-	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vx->exit_len);
-	if (intr & (VMX_INTR_STI | VMX_INTR_MOV_SS))
-		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-			   intr & ~(VMX_INTR_STI | VMX_INTR_MOV_SS));
-}
-
+/* Step over the instruction that exited (cached state: no VMCS access). */
 static void vmx_skip(struct domus_vcpu *v)
 {
-	vmx_get(v);
-	vmx_skip_loaded(to_vmx(v));
-	vmx_put();
+	struct vmx_vcpu *vx = to_vmx(v);
+
+	vmx_set_rip(vx, vx->rip + vx->exit_len);
+	if (vx->intr & (VMX_INTR_STI | VMX_INTR_MOV_SS))
+		vmx_set_intr(vx, vx->intr & ~(VMX_INTR_STI | VMX_INTR_MOV_SS));
 }
 
 static u64 vmx_next_rip(struct domus_vcpu *v)
 {
-	u64 rip;
-
-	vmx_get(v);
-	rip = vmcs_read(VMCS_GUEST_RIP) + to_vmx(v)->exit_len;
-	vmx_put();
-	return rip;
+	return to_vmx(v)->rip + to_vmx(v)->exit_len;
 }
 
 static int vmx_exit_continue(struct domus_vcpu *v)
@@ -71,10 +58,7 @@ static void vmx_nmi_reblock(struct domus_vcpu *v)
 
 	if (vx->reinject & VMX_II_VALID)
 		return;
-	vmx_get(v);
-	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-		   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) | VMX_INTR_NMI);
-	vmx_put();
+	vmx_set_intr(vx, vx->intr | VMX_INTR_NMI);
 }
 
 static int vmx_exit_exception(struct domus_vcpu *v)
@@ -206,10 +190,8 @@ static int vmx_exit_xsetbv(struct domus_vcpu *v)
 
 static int vmx_exit_hlt(struct domus_vcpu *v)
 {
-	vmx_get(v);
-	vmx_skip_loaded(to_vmx(v));
-	v->hlt_if = vmcs_read(VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF;
-	vmx_put();
+	vmx_skip(v);
+	v->hlt_if = to_vmx(v)->rflags & X86_EFLAGS_IF;
 	return domus_handle_hlt(v);
 }
 
@@ -270,15 +252,16 @@ static int vmx_exit_io(struct domus_vcpu *v)
 	int seg = 3;
 	u64 next;
 
-	vmx_get(v);
-	next = vmcs_read(VMCS_GUEST_RIP) + vx->exit_len;
+	next = vx->rip + vx->exit_len;
 	if (string && (vmx_cfg.basic & VMX_BASIC_INOUT_INFO)) {
-		u32 info = vmcs_read(VMCS_EXIT_INSN_INFO);
+		u32 info;
 
+		vmx_get(v);
+		info = vmcs_read(VMCS_EXIT_INSN_INFO);
+		vmx_put();
 		asz = 2 << ((info >> 7) & 3);
 		seg = (info >> 15) & 7;
 	}
-	vmx_put();
 	if (string && !(vmx_cfg.basic & VMX_BASIC_INOUT_INFO))
 		vmx_io_decode(v, &asz, &seg);
 	return domus_handle_pio(v, q >> VMX_IO_PORT_SHIFT, size, q & VMX_IO_IN, string,
@@ -329,13 +312,13 @@ static int vmx_exit_dr(struct domus_vcpu *v)
 
 static u64 vmx_read_gpr(struct domus_vcpu *v, int n)
 {
-	return n == 4 ? vmcs_read(VMCS_GUEST_RSP) : v->regs[n];
+	return n == 4 ? to_vmx(v)->rsp : v->regs[n];
 }
 
 static void vmx_write_gpr(struct domus_vcpu *v, int n, u64 val)
 {
 	if (n == 4)
-		vmcs_write(VMCS_GUEST_RSP, val);
+		vmx_set_rsp(to_vmx(v), val);
 	else
 		v->regs[n] = val;
 }
@@ -409,9 +392,9 @@ static int vmx_exit_cr(struct domus_vcpu *v)
 
 	vmx_get(v);
 	ok = vmx_cr_access(v, to_vmx(v)->exit_qual);
-	if (ok)
-		vmx_skip_loaded(to_vmx(v));
 	vmx_put();
+	if (ok)
+		vmx_skip(v);
 	if (!ok)
 		vmx_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
 	return 1;
@@ -485,9 +468,7 @@ int vmx_handle_exit(struct domus_vcpu *v)
 	vmx_exit_fn fn = NULL;
 
 	domus_stat_inc(v->dom, DOMUS_STAT_EXITS);
-	vmx_get(v);
-	v->run->if_flag = !!(vmcs_read(VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF);
-	vmx_put();
+	v->run->if_flag = !!(to_vmx(v)->rflags & X86_EFLAGS_IF);
 	if (reason < VMX_EXIT_MAX)
 		fn = vmx_exit_table[reason];
 	if (!fn)

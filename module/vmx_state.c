@@ -33,11 +33,9 @@ void vmx_get_regs(struct domus_vcpu *v, struct domus_regs *r)
 	r->r13 = v->regs[13];
 	r->r14 = v->regs[14];
 	r->r15 = v->regs[15];
-	vmx_get(v);
-	r->rsp = vmcs_read(VMCS_GUEST_RSP);
-	r->rip = vmcs_read(VMCS_GUEST_RIP);
-	r->rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-	vmx_put();
+	r->rsp = to_vmx(v)->rsp;
+	r->rip = to_vmx(v)->rip;
+	r->rflags = to_vmx(v)->rflags;
 }
 
 /* RFLAGS bits a guest may hold (bit 1 always set) */
@@ -45,6 +43,8 @@ void vmx_get_regs(struct domus_vcpu *v, struct domus_regs *r)
 
 void vmx_set_regs(struct domus_vcpu *v, const struct domus_regs *r)
 {
+	struct vmx_vcpu *vx = to_vmx(v);
+
 	v->regs[0] = r->rax;
 	v->regs[1] = r->rcx;
 	v->regs[2] = r->rdx;
@@ -60,11 +60,12 @@ void vmx_set_regs(struct domus_vcpu *v, const struct domus_regs *r)
 	v->regs[13] = r->r13;
 	v->regs[14] = r->r14;
 	v->regs[15] = r->r15;
-	vmx_get(v);
-	vmcs_write(VMCS_GUEST_RSP, r->rsp);
-	vmcs_write(VMCS_GUEST_RIP, r->rip);
-	vmcs_write(VMCS_GUEST_RFLAGS, (r->rflags & VMX_RFLAGS_VALID) | X86_EFLAGS_FIXED);
-	vmx_put();
+	if (r->rsp != vx->rsp)
+		vmx_set_rsp(vx, r->rsp);
+	if (r->rip != vx->rip)
+		vmx_set_rip(vx, r->rip);
+	if (r->rflags != vx->rflags)
+		vmx_set_rflags(vx, (r->rflags & VMX_RFLAGS_VALID) | X86_EFLAGS_FIXED);
 }
 
 /* --- segments and control registers ------------------------------------------ */
@@ -281,17 +282,24 @@ void vmx_reset_state(struct domus_vcpu *v)
 	vmx_write_efer(v, 0);
 	vmcs_write(VMCS_GUEST_DR7, 0x400);
 	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
-	vmcs_write(VMCS_GUEST_RSP, 0);
-	vmcs_write(VMCS_GUEST_RIP, 0xfff0);
-	vmcs_write(VMCS_GUEST_RFLAGS, X86_EFLAGS_FIXED);
+	vmx_set_rsp(vx, 0);
+	vmx_set_rip(vx, 0xfff0);
+	vmx_set_rflags(vx, X86_EFLAGS_FIXED);
 	vmcs_write(VMCS_GUEST_PAT, 0x0007040600070406ULL);
 	vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);
-	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmx_set_intr(vx, 0);
 	vmcs_write(VMCS_GUEST_ACTIVITY, 0);
 	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
 	vx->dr6 = 0xffff0ff0;
+	/*
+	 * IA32_MISC_ENABLE exists on every Intel CPU a guest sees through
+	 * CPUID, and Linux reads it without a fixup (verify_cpu, family 6
+	 * model >= 0xd): fast strings on, no BTS or PEBS (as KVM and Xen).
+	 */
+	vx->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING | MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
+			  MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
 	vx->apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE | (v->id == 0 ? 0x100 : 0);
 }
 
@@ -324,6 +332,8 @@ int vmx_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 	case MSR_IA32_APICBASE:		*data = vx->apic_base; break;
 	case MSR_IA32_CR_PAT:		*data = vmcs_read(VMCS_GUEST_PAT); break;
 	case MSR_IA32_UCODE_REV:	*data = 0; break;
+	case MSR_IA32_MISC_ENABLE:	*data = vx->misc_enable; break;
+	case MSR_IA32_TSC_ADJUST:	*data = vx->tsc_adjust; break;
 	case MSR_FS_BASE:		*data = vmcs_read(VMCS_GUEST_ES_BASE + 2 * VMX_FS); break;
 	case MSR_GS_BASE:		*data = vmcs_read(VMCS_GUEST_ES_BASE + 2 * VMX_GS); break;
 	case MSR_KERNEL_GS_BASE:	*data = vx->kernel_gs_base; break;
@@ -359,8 +369,22 @@ static int vmx_set_msr_loaded(struct domus_vcpu *v, u32 index, u64 data, bool ho
 		}
 		vmx_write_efer(v, data);
 		break;
-	case MSR_IA32_TSC:
-		vmcs_write(VMCS_TSC_OFFSET, data - rdtsc());
+	case MSR_IA32_TSC: {
+		u64 offset = data - rdtsc();
+
+		/* a guest's write moves IA32_TSC_ADJUST by as much (SDM 17.17.3) */
+		if (!host)
+			vx->tsc_adjust += offset - vmcs_read(VMCS_TSC_OFFSET);
+		vmcs_write(VMCS_TSC_OFFSET, offset);
+		break;
+	}
+	case MSR_IA32_TSC_ADJUST:
+		/*
+		 * Linux reads it without a fixup when CPUID.7:EBX[1] says the
+		 * (Haswell and later) CPU has it; writing it moves the TSC.
+		 */
+		vmcs_write(VMCS_TSC_OFFSET, vmcs_read(VMCS_TSC_OFFSET) + data - vx->tsc_adjust);
+		vx->tsc_adjust = data;
 		break;
 	case MSR_TSC_AUX:
 		if (data >> 32)
@@ -376,6 +400,11 @@ static int vmx_set_msr_loaded(struct domus_vcpu *v, u32 index, u64 data, bool ho
 		vmcs_write(VMCS_GUEST_PAT, data);
 		break;
 	case MSR_IA32_UCODE_REV:
+		break;
+	case MSR_IA32_MISC_ENABLE:
+		/* only fast strings can be switched; the rest reads as set at reset */
+		vx->misc_enable = (vx->misc_enable & ~MSR_IA32_MISC_ENABLE_FAST_STRING) |
+				  (data & MSR_IA32_MISC_ENABLE_FAST_STRING);
 		break;
 	case MSR_FS_BASE:		vmcs_write(VMCS_GUEST_ES_BASE + 2 * VMX_FS, data); break;
 	case MSR_GS_BASE:		vmcs_write(VMCS_GUEST_ES_BASE + 2 * VMX_GS, data); break;
@@ -428,11 +457,8 @@ void vmx_get_events(struct domus_vcpu *v, struct domus_events *e)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
 	u32 ev = vx->reinject, type = ev & VMX_II_TYPE_MASK;
-	u32 intr;
+	u32 intr = vx->intr;
 
-	vmx_get(v);
-	intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-	vmx_put();
 	if (vx->exc_pending) {
 		e->exception.pending = 1;
 		e->exception.nr = vx->exc_nr;
@@ -470,25 +496,21 @@ int vmx_set_events(struct domus_vcpu *v, const struct domus_events *e)
 		set_bit(e->interrupt.nr, v->irq.pending);
 	atomic_set(&v->irq.nmi, !!e->nmi.pending);
 	v->nmi_masked = e->nmi.masked;
-	vmx_get(v);
-	intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
-	       ~(VMX_INTR_STI | VMX_INTR_MOV_SS | VMX_INTR_NMI);
+	intr = vx->intr & ~(VMX_INTR_STI | VMX_INTR_MOV_SS | VMX_INTR_NMI);
 	if (e->nmi.masked)
 		intr |= VMX_INTR_NMI;
 	/* STI blocking is only valid with IF set */
 	if (e->interrupt_shadow)
-		intr |= (vmcs_read(VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF) ?
-			VMX_INTR_STI : VMX_INTR_MOV_SS;
-	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr);
-	vmx_put();
+		intr |= (vx->rflags & X86_EFLAGS_IF) ? VMX_INTR_STI : VMX_INTR_MOV_SS;
+	vmx_set_intr(vx, intr);
 	return 0;
 }
 
-/* VMCS loaded. */
 bool vmx_interruptible(struct domus_vcpu *v)
 {
-	return (vmcs_read(VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-	       !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (VMX_INTR_STI | VMX_INTR_MOV_SS));
+	struct vmx_vcpu *vx = to_vmx(v);
+
+	return (vx->rflags & X86_EFLAGS_IF) && !(vx->intr & (VMX_INTR_STI | VMX_INTR_MOV_SS));
 }
 
 /* Exceptions that push an error code (in protected mode only). */
@@ -508,8 +530,8 @@ bool vmx_inject_events(struct domus_vcpu *v)
 	struct vmx_vcpu *vx = to_vmx(v);
 	bool want_window = READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW;
 	bool irq = domus_vcpu_has_irq(v);
-	u32 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-	u64 rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	u32 intr = vx->intr;
+	u64 rflags = vx->rflags;
 	bool interruptible = (rflags & X86_EFLAGS_IF) &&
 			     !(intr & (VMX_INTR_STI | VMX_INTR_MOV_SS));
 	u32 info = 0, err = 0, proc = vx->proc;

@@ -9,8 +9,8 @@
  * ISR tracking: the upcall vector needs no EOI and other interrupts are
  * injected straight from the vCPU's queue), LDR, SVR, ESR, the LVT
  * registers, ICR / SELF_IPI for fixed and NMI IPIs to this or other
- * vCPUs of the domain, and the LVT timer (one-shot and periodic; the bus
- * clock is 1 GHz) on an hrtimer.  INIT and STARTUP (SMP bring-up) go to
+ * vCPUs of the domain, and the LVT timer (one-shot and periodic with a
+ * 1 GHz bus clock, or TSC-deadline through MSR 0x6e0) on an hrtimer.  INIT and STARTUP (SMP bring-up) go to
  * lifecycle.c.
  */
 #define pr_fmt(fmt) "domus: " fmt
@@ -37,6 +37,8 @@ enum {
 #define XAPIC_VERSION_VALUE	0x00050014	/* 6 LVT entries, version 0x14 */
 #define XAPIC_LVT_MASKED		(1u << 16)
 #define XAPIC_LVT_PERIODIC	(1u << 17)
+#define XAPIC_LVT_TSC_DEADLINE	(2u << 17)
+#define MSR_TSC_DEADLINE_DOMUS	0x6e0
 #define XAPIC_LVT_MODE_MASK	(3u << 17)
 #define XAPIC_LVT_VECTOR		0xffu
 
@@ -125,6 +127,10 @@ static enum hrtimer_restart xen_apic_timer_fn(struct hrtimer *t)
 
 	if (!(lvt & XAPIC_LVT_MASKED))
 		xen_apic_deliver(xv, 0, lvt & XAPIC_LVT_VECTOR);
+	if ((lvt & XAPIC_LVT_MODE_MASK) == XAPIC_LVT_TSC_DEADLINE) {
+		WRITE_ONCE(a->tsc_deadline, 0);		/* fired: reads 0 */
+		return HRTIMER_NORESTART;
+	}
 	if ((lvt & XAPIC_LVT_MODE_MASK) == XAPIC_LVT_PERIODIC && a->timer_period_ns) {
 		hrtimer_forward_now(t, ns_to_ktime(a->timer_period_ns));
 		a->timer_deadline = hrtimer_get_expires(t);
@@ -142,6 +148,30 @@ static void xen_apic_timer_start(struct xen_apic *a)
 	/* at least 50 us per period: a guest cannot make the host spin */
 	a->timer_period_ns = max_t(u64, a->timer_period_ns, 50 * NSEC_PER_USEC);
 	a->timer_deadline = ktime_add_ns(ktime_get(), a->timer_period_ns);
+	hrtimer_start(&a->timer, a->timer_deadline, HRTIMER_MODE_ABS_HARD);
+}
+
+/*
+ * TSC-deadline mode: the guest writes the guest-TSC value at which the
+ * timer fires (guest TSC = host TSC - tsc0, see time.c); 0 disarms.  A
+ * deadline already past fires at once: each arming costs the guest an
+ * exit, so it cannot make the host spin.
+ */
+static void xen_apic_deadline_arm(struct xen_vcpu *xv, u64 deadline)
+{
+	struct xen_apic *a = &xv->apic;
+	u64 now = rdtsc() - xv->xd->tsc0;
+	u64 ns = 0;
+
+	hrtimer_cancel(&a->timer);
+	WRITE_ONCE(a->tsc_deadline, deadline);
+	if (!deadline ||
+	    (READ_ONCE(a->lvt[1]) & XAPIC_LVT_MODE_MASK) != XAPIC_LVT_TSC_DEADLINE)
+		return;
+	if (deadline > now && tsc_khz)
+		ns = mul_u64_u32_div(min_t(u64, deadline - now, 1ULL << 50),
+				     1000000, tsc_khz);
+	a->timer_deadline = ktime_add_ns(ktime_get(), ns);
 	hrtimer_start(&a->timer, a->timer_deadline, HRTIMER_MODE_ABS_HARD);
 }
 
@@ -201,6 +231,12 @@ static int xen_apic_write(struct xen_vcpu *xv, u32 reg, u64 data)
 		/* a software-disabled APIC keeps every LVT masked */
 		if (!(a->svr & (1u << 8)))
 			data |= XAPIC_LVT_MASKED;
+		/* changing the timer mode disarms the timer */
+		if (slot == 1 && ((data ^ a->lvt[1]) & XAPIC_LVT_MODE_MASK)) {
+			hrtimer_cancel(&a->timer);
+			a->timer_period_ns = 0;
+			WRITE_ONCE(a->tsc_deadline, 0);
+		}
 		WRITE_ONCE(a->lvt[slot], (u32)data);
 		if (slot == 1 && (data & XAPIC_LVT_MASKED) == 0 && a->timer_period_ns &&
 		    !hrtimer_active(&a->timer) && a->timer_icr)
@@ -237,7 +273,9 @@ static int xen_apic_write(struct xen_vcpu *xv, u32 reg, u64 data)
 		if (data >> 32)
 			return 1;
 		a->timer_icr = data;
-		xen_apic_timer_start(a);
+		/* ignored in TSC-deadline mode */
+		if ((a->lvt[1] & XAPIC_LVT_MODE_MASK) != XAPIC_LVT_TSC_DEADLINE)
+			xen_apic_timer_start(a);
 		return 0;
 	case APIC_R_TDCR:
 		if (data >> 32)
@@ -256,6 +294,13 @@ static int xen_apic_write(struct xen_vcpu *xv, u32 reg, u64 data)
 
 int xen_apic_msr(struct xen_vcpu *xv, u32 index, u64 *data, bool write)
 {
+	if (index == MSR_TSC_DEADLINE_DOMUS) {
+		if (write)
+			xen_apic_deadline_arm(xv, *data);
+		else
+			*data = READ_ONCE(xv->apic.tsc_deadline);
+		return 0;
+	}
 	if (index < X2APIC_MSR_BASE || index > X2APIC_MSR_END)
 		return 1;
 	if (write)

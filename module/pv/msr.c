@@ -9,7 +9,8 @@
  * safe accessors expect for what a hypervisor does not offer.
  *
  * CPUID (after the core's filtering): x2APIC on (the only APIC mode
- * domus offers), no TSC-deadline timer, no machine check, thermal,
+ * domus offers), the TSC-deadline timer (apic.c, same TSC scale as pvclock),
+ * no machine check, thermal,
  * ACPI-via-MSR or debug store features, no architectural PMU.
  */
 #define pr_fmt(fmt) "domus: " fmt
@@ -68,7 +69,7 @@ int xen_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
 		}
 		return xen_hcall_page(v, *data);
 	}
-	if (index >= 0x800 && index <= 0x8ff)
+	if ((index >= 0x800 && index <= 0x8ff) || index == 0x6e0)	/* x2APIC, TSC_DEADLINE */
 		return xen_apic_msr(xen_vcpu(v), index, data, write);
 	if (index == MSR_AMD64_SYSCFG) {
 		/* read by Linux's AMD MTRR code: no TOM2, no MtrrFixDram bits */
@@ -104,7 +105,8 @@ void xen_cpuid_post(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 	switch (fn) {
 	case 1:
 		out[2] |= BIT(21);		/* x2APIC */
-		out[2] &= ~(BIT(2) | BIT(4) | BIT(7) | BIT(8) | BIT(15) | BIT(24));
+		out[2] |= BIT(24);		/* TSC-deadline timer (apic.c) */
+		out[2] &= ~(BIT(2) | BIT(4) | BIT(7) | BIT(8) | BIT(15));
 		out[3] &= ~(BIT(7) | BIT(14) | BIT(21) | BIT(22) | BIT(29) | BIT(31));
 		out[3] |= BIT(9);		/* APIC present */
 		break;

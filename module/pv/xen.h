@@ -66,6 +66,7 @@ struct xen_apic {
 	u32 timer_icr;
 	u32 timer_dcr;
 	u64 timer_period_ns;	/* 0: stopped */
+	u64 tsc_deadline;	/* IA32_TSC_DEADLINE, guest TSC; 0: disarmed */
 	ktime_t timer_deadline;
 	struct hrtimer timer;
 };

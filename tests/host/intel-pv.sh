@@ -1,0 +1,127 @@
+#!/bin/sh
+# The Xen PVH personality inside the Intel VT-x test host (Bochs; run by
+# tests/suites-intel/62-pv-intel through scripts/testhost): the stock Debian
+# kernel boots as a PVH domU under pvboot with the test initramfs, as in
+# tests/host/amd-pv.sh, with the same milestones.
+# usage: [env PV_TIMEOUT=S PV_VERBOSE=1] sh intel-pv.sh [BOOT...]
+# BOOTs (default: all four, in this order):
+#   main:     1 vCPU, PV console ring (-C) with input, a grant to domain 0,
+#             ends with reboot -> SCHEDOP_shutdown(1)
+#   smp:      2 vCPUs (INIT/SIPI), halt -> every vCPU halted with IF=0
+#   poweroff: ACPI S5 write -> poweroff (source 2)
+#   crash:    sysrq c -> panic -> SCHEDOP_shutdown(3)
+# One PASS/FAIL line per milestone.  busybox sh.
+#
+# Everything arrives flat in /testhost (scripts/testhost --include):
+# domus.ko, pvboot, vmlinuz (the guest kernel, /boot/vmlinuz-<ver>: main),
+# vmlinuz-gz (the same kernel with a gzip payload: the other boots, for
+# speed), initrd.cpio, this script.
+cd "$(dirname "$0")" || exit 1
+failed=0
+pass() { echo "PASS: pv-intel/$1"; }
+fail() { echo "FAIL: pv-intel/$1: $2"; failed=1; }
+
+base="earlyprintk=xen keep_bootcon loglevel=7 rdinit=/init"
+boots=${*:-main smp poweroff crash}
+out=/tmp/pv
+mkdir -p $out
+
+if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; dmesg | tail -5; exit 1; fi
+lines0=$(dmesg | wc -l)
+
+# boot NAME KERNEL VCPUS MODE [pvboot options]: logs in $out/NAME.console / NAME.pvboot
+boot() {
+	name=$1 kernel=$2 nv=$3 mode=$4
+	shift 4
+	t0=$(date +%s)
+	./pvboot -m 256 -s "$nv" -t "${PV_TIMEOUT:-600}" -i initrd.cpio \
+		-c "$base pvtest=$mode" -M "DOMUS-PV-INIT:" -w "$@" "$kernel" \
+		>"$out/$name.console" 2>"$out/$name.pvboot"
+	rc=$?
+	t1=$(date +%s)
+	echo "info: $name: pvboot exit status $rc after $((t1 - t0)) s (test-host clock); $(tail -1 "$out/$name.pvboot")"
+	if [ "${PV_VERBOSE:-0}" = 1 ]; then
+		sed "s/^/$name.console: /" "$out/$name.console"
+		sed "s/^/$name.pvboot: /" "$out/$name.pvboot"
+	fi
+	if [ $rc = 0 ]; then
+		pass "$name/pvboot"
+	else
+		fail "$name/pvboot" "exit status $rc: $(grep -v '^$' "$out/$name.pvboot" | tail -4 | tr '\n' '|')"
+		echo "info: $name: last console lines:"
+		tail -15 "$out/$name.console" | sed 's/^/info:   /'
+	fi
+}
+expect() {	# expect NAME TEST STRING
+	if grep -qF -- "$3" "$out/$1.console"; then pass "$1/$2"; else fail "$1/$2" "no '$3' on the console"; fi
+}
+expect_log() {	# expect_log NAME TEST STRING: in pvboot's own log
+	if grep -qF -- "$3" "$out/$1.pvboot"; then pass "$1/$2"; else fail "$1/$2" "no '$3' from pvboot"; fi
+}
+clean() {
+	bad=$(grep -E 'unchecked MSR access|WARNING:|BUG:|Oops|Call Trace|add_to_physmap failed|register_vcpu_info failed' "$out/$1.console" | head -3)
+	if [ -z "$bad" ]; then pass "$1/guest-log-clean"; else fail "$1/guest-log-clean" "$(echo "$bad" | tr '\n' '|')"; fi
+}
+
+for b in $boots; do
+	case $b in
+	main)
+		boot main vmlinuz 1 reboot -C -I "domus-typed-line"
+		t1=$(date +%s)
+		expect main linux-banner "Linux version"
+		expect main xen-detected "Hypervisor detected: Xen HVM"
+		expect main pvh-boot "kernel on Xen PVH"
+		expect main xen-version "Xen version: 4.17"
+		expect main evtchn-2level "xen:events: Using 2-level ABI"
+		expect main callback-vector "Xen HVM callback vector for event delivery is enabled"
+		expect main x2apic "x2apic: enabled by BIOS, switching to x2apic ops"
+		expect main grant-table-v1 "xen:grant_table: Grant tables using version 1 layout"
+		expect main clocksource-xen "clocksource: Switched to clocksource xen"
+		expect main run-init "Run /init as init process"
+		expect main init-marker "DOMUS-PV-INIT: /init runs"
+		expect main hvc0-output "DOMUS-PV-INIT: hello on hvc0"
+		expect main hvc0-input "DOMUS-PV-INIT: hvc0 read 'domus-typed-line'"
+		expect main grant-made "DOMUS-PV-INIT: granted ref"
+		expect_log main grant-checked "page holds the pattern"
+		expect_log main shutdown-reboot "guest shutdown, reason 1 (source 0)"
+		# the guest's wall clock (printed by /init) is the test host's, within 2 s
+		gwc=$(sed -n 's/.*DOMUS-PV-INIT: .* wallclock \([0-9]*\).*/\1/p' $out/main.console | head -1)
+		if [ -n "$gwc" ] && [ $((gwc - t1)) -le 2 ] && [ $((t0 - gwc)) -le 2 ]; then
+			pass main/wallclock
+		else
+			fail main/wallclock "guest wallclock '${gwc}' outside the test host's [$t0, $t1]"
+		fi
+		clean main
+		;;
+	smp)
+		boot smp vmlinuz-gz 2 halt
+		expect smp smp-up "smp: Brought up 1 node, 2 CPUs"
+		expect smp cpus-online "DOMUS-PV-INIT: 2 CPUs online"
+		expect smp halted "reboot: System halted"
+		expect_log smp shutdown-halted "guest shutdown, reason 0 (source 1)"
+		clean smp
+		;;
+	poweroff)
+		boot poweroff vmlinuz-gz 1 poweroff
+		expect poweroff power-down "reboot: Power down"
+		expect_log poweroff shutdown-acpi "guest shutdown, reason 0 (source 2)"
+		clean poweroff
+		;;
+	crash)
+		boot crash vmlinuz-gz 1 crash
+		expect crash panic "Kernel panic - not syncing"
+		expect_log crash shutdown-crash "guest shutdown, reason 3 (source 0)"
+		;;
+	*)
+		fail "boots" "unknown boot '$b'"
+		;;
+	esac
+done
+
+# everything released: the module's live-object counters are back to zero
+if counters=$(./pvboot -G); then pass counters-zero; else fail counters-zero "$counters"; fi
+if [ "$(cat /sys/module/domus/refcnt)" = 0 ]; then pass refcnt-zero; else fail refcnt-zero "refcnt $(cat /sys/module/domus/refcnt)"; fi
+if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
+new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)
+if [ -z "$new" ]; then pass host-log-clean; else fail host-log-clean "$(echo "$new" | tr '\n' '|')"; fi
+exit $failed
