@@ -341,6 +341,7 @@ int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
 		     bool string, bool rep, u8 addr_size, int seg, u64 next_rip);
 int domus_handle_hypercall(struct domus_vcpu *v, u64 next_rip);
 void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
+bool domus_pat_valid(u64 pat);
 /* XCR0 bits the host allows a guest (x87|SSE when there is no XSAVE). */
 u64 domus_host_xcr0(void);
 int domus_copy_guest_virt(struct domus_vcpu *v, u64 gva, void *buf,

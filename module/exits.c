@@ -575,3 +575,17 @@ void domus_hypercall_insn(u8 *buf)
 {
 	memcpy(buf, domus_arch->hypercall_insn, 3);
 }
+
+/* A PAT value the guest may load: every entry a defined memory type. */
+bool domus_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (i * 8);
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}

@@ -153,19 +153,6 @@ u64 svm_get_cr4(struct domus_vcpu *v)
 
 /* --- MSRs -------------------------------------------------------------------- */
 
-static bool svm_pat_valid(u64 pat)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 t = pat >> (i * 8);
-
-		if (t == 2 || t == 3 || t > 7)
-			return false;
-	}
-	return true;
-}
-
 /* Returns 0, or 1 for "not handled": the guest gets #GP, userspace -EINVAL. */
 int svm_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 {
@@ -228,7 +215,7 @@ int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 		sv->apic_base = data;
 		break;
 	case MSR_IA32_CR_PAT:
-		if (!svm_pat_valid(data))
+		if (!domus_pat_valid(data))
 			return 1;
 		s->g_pat = data;
 		sv->dirty |= SVM_CLEAN_NP;

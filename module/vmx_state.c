@@ -305,19 +305,6 @@ void vmx_reset_state(struct domus_vcpu *v)
 
 /* --- MSRs -------------------------------------------------------------------- */
 
-static bool vmx_pat_valid(u64 pat)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 t = pat >> (i * 8);
-
-		if (t == 2 || t == 3 || t > 7)
-			return false;
-	}
-	return true;
-}
-
 /* Returns 0, or 1 for "not handled": the guest gets #GP, userspace -EINVAL. */
 int vmx_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 {
@@ -395,7 +382,7 @@ static int vmx_set_msr_loaded(struct domus_vcpu *v, u32 index, u64 data, bool ho
 		vx->apic_base = data;
 		break;
 	case MSR_IA32_CR_PAT:
-		if (!vmx_pat_valid(data))
+		if (!domus_pat_valid(data))
 			return 1;
 		vmcs_write(VMCS_GUEST_PAT, data);
 		break;
