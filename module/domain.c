@@ -18,7 +18,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
-#include "domus.h"
+#include "core.h"
 
 struct domus_counters domus_live;
 

@@ -11,7 +11,7 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include "domus.h"
+#include "core.h"
 #include "pgwalk.h"
 
 /* --- guest memory by virtual address ------------------------------------ */

@@ -13,7 +13,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/io.h>
-#include "domus.h"
+#include "core.h"
 
 #define GPT_ENTRIES	512
 #define GPT_ADDR_MASK	0x000ffffffffff000ULL

@@ -16,7 +16,7 @@
 #include <linux/percpu.h>
 #include <linux/smp.h>
 #include <asm/reboot.h>
-#include "domus.h"
+#include "core.h"
 
 static DEFINE_MUTEX(domus_hw_lock);
 static unsigned int domus_hw_users;

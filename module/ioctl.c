@@ -12,7 +12,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/nospec.h>
-#include "domus.h"
+#include "core.h"
 
 #define DOMUS_IOCTL_STACK_ARG	128
 

@@ -12,7 +12,7 @@
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <asm/processor.h>
-#include "domus.h"
+#include "core.h"
 
 #define DOMUS_VERSION_STRING "0.1.0"
 

@@ -23,7 +23,7 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/tlbflush.h>
-#include "domus.h"
+#include "core.h"
 #include "svm.h"
 
 static int svm_probe(struct domus_hw *hw)

@@ -16,7 +16,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <asm/fpu/xcr.h>
-#include "domus.h"
+#include "core.h"
 
 /* --- events and kicks ---------------------------------------------------- */
 

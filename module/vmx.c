@@ -32,7 +32,7 @@
 #include <asm/segment.h>
 #include <asm/tlbflush.h>
 #include <asm/tsc.h>
-#include "domus.h"
+#include "core.h"
 #include "vmx.h"
 
 struct vmx_config vmx_cfg;

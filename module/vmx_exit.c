@@ -16,7 +16,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
-#include "domus.h"
+#include "core.h"
 #include "vmx.h"
 
 /* Step over the instruction that exited (cached state: no VMCS access). */

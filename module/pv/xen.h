@@ -18,7 +18,7 @@
 #include <linux/poll.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
-#include "../domus.h"
+#include "../core.h"
 #include "xen_abi.h"
 
 /* A hypercall handler's return value: the exit goes to userspace. */
