@@ -63,9 +63,10 @@ struct domus_memmap {
 };
 
 /*
- * A kernel page mapped into the guest at a frame outside every slot (Xen
- * grant frames).  gfn is read without locks (WRITE_ONCE under dom->lock);
- * the core holds a page reference while the entry has a page.
+ * A kernel page mapped into the guest at a frame outside every slot (a
+ * personality's grant frames).  gfn is read without locks (WRITE_ONCE
+ * under dom->lock); the core holds a page reference while the entry has
+ * a page.
  */
 #define DOMUS_MAX_SPECIAL	64
 #define DOMUS_GFN_NONE		(~0ULL)
@@ -80,66 +81,10 @@ struct domus_gpt {
 	u64 pages;		/* table pages in use */
 };
 
-/*
- * A guest ABI layered on the core: today the Xen PVH ABI (module/pv/).
- * Every hook is optional; a domain without a personality gets the plain
- * core behaviour (hypercalls exit to userspace, CPUID from the table).
- * vcpu_init must leave v->pers_data non-NULL; vcpu_free is called only
- * then.
- */
-struct domus_personality {
-	const char *name;
-	int (*domain_init)(struct domus_domain *dom);
-	void (*domain_free)(struct domus_domain *dom);
-	int (*vcpu_init)(struct domus_vcpu *v);
-	void (*vcpu_free)(struct domus_vcpu *v);
-	/* Answer a CPUID leaf; false to fall through to the table. */
-	bool (*cpuid)(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
-	/*
-	 * A hypercall with the guest's registers (RIP already advanced):
-	 * 1 handled (r updated), 0 exit to userspace (v->run filled).
-	 */
-	int (*hypercall)(struct domus_vcpu *v, struct domus_regs *r);
-	/* An MSR the backend does not know: 0 handled, 1 #GP. */
-	int (*msr)(struct domus_vcpu *v, u32 index, u64 *data, bool write);
-	/*
-	 * Non-string port I/O before it goes to userspace: 1 answered in the
-	 * kernel (*val: the value read; writes only consumed), 0 exit to
-	 * userspace with v->run filled by the hook, -1 not handled (the
-	 * usual DOMUS_EXIT_IO).  RIP is advanced past the instruction in the
-	 * first two cases.
-	 */
-	int (*pio)(struct domus_vcpu *v, u16 port, u8 size, bool in, u32 *val);
-	/*
-	 * HLT by the guest, before it blocks (RIP is past the HLT): 1 block
-	 * as usual, 0 exit to userspace (v->run filled).
-	 */
-	int (*hlt)(struct domus_vcpu *v);
-	/*
-	 * Before the vCPU enters the guest (vCPU thread, process context,
-	 * inside the domain's SRCU read section, which it may drop while it
-	 * sleeps): 1 enter, 0 exit to userspace (v->run filled), <0 errno.
-	 * Used to hold an AP until its start-up IPI.
-	 */
-	int (*pre_run)(struct domus_vcpu *v);
-	/* mmap() of the domain fd (e.g. the Xen grant table); -ENODEV if absent. */
-	int (*mmap)(struct domus_domain *dom, struct vm_area_struct *vma);
-	/* Adjust a CPUID answer after the core's filtering. */
-	void (*cpuid_post)(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
-	/*
-	 * Before each guest entry and before HLT blocks (vCPU thread, may
-	 * not sleep): queue in v->irq whatever interrupt the personality
-	 * owes the vCPU (e.g. state the guest changed in shared memory).
-	 */
-	void (*sync_events)(struct domus_vcpu *v);
-};
-
-extern const struct domus_personality domus_xen_personality;
-
 struct domus_domain {
 	refcount_t refs;
-	const struct domus_personality *pers;	/* NULL: plain domain */
-	void *pers_data;		/* domain fd + one per vCPU */
+	const struct domus_personality *pers;	/* never NULL (pers.h) */
+	void *pers_data;		/* the personality's domain state */
 	struct mutex lock;		/* slots, vCPU creation, cpuid */
 	struct srcu_struct srcu;	/* protects memmap for readers */
 	struct domus_memmap __rcu *memmap;
@@ -256,7 +201,11 @@ extern const struct domus_arch_ops domus_vmx_ops;
 extern const struct domus_arch_ops *domus_arch;
 extern struct domus_hw domus_hw;
 
-/* Table-driven ioctl dispatch (ioctl.c). */
+/*
+ * Table-driven ioctl dispatch (ioctl.c): domus_ioctl_dispatch() is
+ * domus_ioctl_find() in one table, then domus_ioctl_call(); a file with
+ * more than one table (the domain fd) finds in each in turn.
+ */
 typedef long (*domus_ioctl_fn)(void *ctx, void *arg, unsigned long raw);
 
 struct domus_ioctl_desc {
@@ -268,6 +217,11 @@ struct domus_ioctl_desc {
 
 long domus_ioctl_dispatch(const struct domus_ioctl_desc *table, size_t n,
 			  void *ctx, unsigned int cmd, unsigned long arg);
+/* The entry of @table matching the whole of @cmd, or NULL. */
+const struct domus_ioctl_desc *domus_ioctl_find(const struct domus_ioctl_desc *table,
+						size_t n, unsigned int cmd);
+long domus_ioctl_call(const struct domus_ioctl_desc *d, void *ctx,
+		      unsigned int cmd, unsigned long arg);
 
 /* True when every byte of @p is zero (reserved-field checks). */
 bool domus_all_zero(const void *p, size_t len);
@@ -301,16 +255,12 @@ struct page *domus_gfn_get_page(struct domus_domain *dom, u64 gfn);
  */
 int domus_special_map(struct domus_domain *dom, unsigned int idx, struct page *page, u64 gfn);
 void domus_special_unmap(struct domus_domain *dom, unsigned int idx);
+/* The frame entry @idx is mapped at (lockless), DOMUS_GFN_NONE if none. */
+u64 domus_special_gfn(struct domus_domain *dom, unsigned int idx);
 /* Is @gpa RAM (in a slot, or a special page)?  Sets *readonly. */
 bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly);
 const struct domus_cpuid_entry *domus_cpuid_find(struct domus_domain *dom,
 						 u32 function, u32 index);
-
-/* pv/hvm.c: DOMUS_XEN_SET_PARAM / DOMUS_XEN_GET_PARAM on a domain fd */
-long domus_xen_param_ioctl(struct domus_domain *dom, struct domus_xen_param *p, bool set);
-/* pv/evtchn_be.c: DOMUS_XEN_EVTCHN_BIND / DOMUS_XEN_EVTCHN_NOTIFY */
-long domus_xen_evtchn_bind_ioctl(struct domus_domain *dom, struct domus_xen_evtchn_bind *b);
-long domus_xen_evtchn_notify_ioctl(struct domus_domain *dom, struct domus_xen_evtchn_notify *n);
 
 /* gpt.c: nested page tables */
 int domus_gpt_init(struct domus_gpt *gpt);
@@ -361,5 +311,7 @@ int domus_gva_to_gpa(struct domus_vcpu *v, const struct domus_sregs *s,
 
 /* Bench and test hypercall handled in the kernel without an exit. */
 #define DOMUS_HCALL_NOP		0xd0000000ULL
+
+#include "pers.h"
 
 #endif /* DOMUS_CORE_H */

@@ -55,8 +55,7 @@ static void domus_domain_free(struct domus_domain *dom)
 	domus_gpt_free(&dom->gpt);
 	cleanup_srcu_struct(&dom->srcu);
 	kvfree(dom->cpuid);
-	if (dom->pers && dom->pers->domain_free)
-		dom->pers->domain_free(dom);
+	dom->pers->domain_free(dom);
 	if (dom->hw_held)
 		domus_hw_put();
 	mmdrop(dom->mm);
@@ -199,6 +198,13 @@ int domus_special_map(struct domus_domain *dom, unsigned int idx, struct page *p
 out:
 	mutex_unlock(&dom->lock);
 	return ret;
+}
+
+u64 domus_special_gfn(struct domus_domain *dom, unsigned int idx)
+{
+	if (idx >= DOMUS_MAX_SPECIAL)
+		return DOMUS_GFN_NONE;
+	return READ_ONCE(dom->special[idx].gfn);
 }
 
 void domus_special_unmap(struct domus_domain *dom, unsigned int idx)
@@ -494,46 +500,28 @@ static long domus_dom_get_stats(void *ctx, void *arg, unsigned long raw)
 	return 0;
 }
 
-static long domus_dom_xen_set_param(void *ctx, void *arg, unsigned long raw)
-{
-	return domus_xen_param_ioctl(ctx, arg, true);
-}
-
-static long domus_dom_xen_get_param(void *ctx, void *arg, unsigned long raw)
-{
-	return domus_xen_param_ioctl(ctx, arg, false);
-}
-
-static long domus_dom_xen_evtchn_bind(void *ctx, void *arg, unsigned long raw)
-{
-	return domus_xen_evtchn_bind_ioctl(ctx, arg);
-}
-
-static long domus_dom_xen_evtchn_notify(void *ctx, void *arg, unsigned long raw)
-{
-	return domus_xen_evtchn_notify_ioctl(ctx, arg);
-}
-
 static const struct domus_ioctl_desc domus_dom_ioctls[] = {
 	DOMUS_IOCTL_ENTRY(DOMUS_SET_MEM_SLOT, domus_dom_set_slot),
 	DOMUS_IOCTL_ENTRY(DOMUS_CREATE_VCPU, domus_dom_create_vcpu),
 	DOMUS_IOCTL_ENTRY(DOMUS_SET_CPUID, domus_dom_set_cpuid),
 	DOMUS_IOCTL_ENTRY(DOMUS_GET_STATS, domus_dom_get_stats),
-	DOMUS_IOCTL_ENTRY(DOMUS_XEN_SET_PARAM, domus_dom_xen_set_param),
-	DOMUS_IOCTL_ENTRY(DOMUS_XEN_GET_PARAM, domus_dom_xen_get_param),
-	DOMUS_IOCTL_ENTRY(DOMUS_XEN_EVTCHN_BIND, domus_dom_xen_evtchn_bind),
-	DOMUS_IOCTL_ENTRY(DOMUS_XEN_EVTCHN_NOTIFY, domus_dom_xen_evtchn_notify),
 };
 
+/* The core's commands first, then the personality's own table. */
 static long domus_dom_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 {
 	struct domus_domain *dom = filp->private_data;
+	const struct domus_ioctl_desc *d;
 
 	/* A domain belongs to the process that created it (its memory). */
 	if (current->mm != dom->mm)
 		return -EIO;
-	return domus_ioctl_dispatch(domus_dom_ioctls, ARRAY_SIZE(domus_dom_ioctls),
-				    dom, cmd, arg);
+	d = domus_ioctl_find(domus_dom_ioctls, ARRAY_SIZE(domus_dom_ioctls), cmd);
+	if (!d)
+		d = domus_ioctl_find(dom->pers->ioctls, dom->pers->nioctls, cmd);
+	if (!d)
+		return -ENOTTY;
+	return domus_ioctl_call(d, dom, cmd, arg);
 }
 
 static int domus_dom_release(struct inode *inode, struct file *filp)
@@ -548,8 +536,6 @@ static int domus_dom_mmap(struct file *filp, struct vm_area_struct *vma)
 
 	if (current->mm != dom->mm)
 		return -EIO;
-	if (!dom->pers || !dom->pers->mmap)
-		return -ENODEV;
 	return dom->pers->mmap(dom, vma);
 }
 
@@ -564,13 +550,15 @@ static const struct file_operations domus_dom_fops = {
 
 int domus_create_domain(const struct domus_create_domain *arg)
 {
+	const struct domus_personality *pers = domus_pers_lookup(arg->flags);
 	struct domus_domain *dom;
 	struct domus_memmap *map;
 	unsigned int i;
 	int ret;
 
-	if ((arg->flags & ~DOMUS_DOMAIN_XEN) ||
-	    !domus_all_zero(arg->reserved, sizeof(arg->reserved)))
+	if (IS_ERR(pers))
+		return PTR_ERR(pers);
+	if (!domus_all_zero(arg->reserved, sizeof(arg->reserved)))
 		return -EINVAL;
 	if (!try_module_get(THIS_MODULE))
 		return -ENODEV;
@@ -584,6 +572,7 @@ int domus_create_domain(const struct domus_create_domain *arg)
 	}
 	atomic64_inc(&domus_live.domains);
 	refcount_set(&dom->refs, 1);
+	dom->pers = pers;
 	for (i = 0; i < DOMUS_MAX_SPECIAL; i++)
 		dom->special[i].gfn = DOMUS_GFN_NONE;
 	mutex_init(&dom->lock);
@@ -603,12 +592,9 @@ int domus_create_domain(const struct domus_create_domain *arg)
 	ret = domus_gpt_init(&dom->gpt);
 	if (ret)
 		goto fail;
-	if (arg->flags & DOMUS_DOMAIN_XEN) {
-		ret = domus_xen_personality.domain_init(dom);
-		if (ret)
-			goto fail;
-		dom->pers = &domus_xen_personality;
-	}
+	ret = pers->domain_init(dom);
+	if (ret)
+		goto fail;
 	ret = domus_hw_get();
 	if (ret)
 		goto fail;

@@ -278,7 +278,7 @@ int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
 	u64 mask, step, la;
 
 	domus_stat_inc(v->dom, DOMUS_STAT_IO);
-	if (!string && v->dom->pers && v->dom->pers->pio) {
+	if (!string) {
 		u32 val = 0;
 		int ret;
 
@@ -370,8 +370,8 @@ static int domus_complete_ins(struct domus_vcpu *v)
 
 int domus_handle_hypercall(struct domus_vcpu *v, u64 next_rip)
 {
-	struct domus_run *run = v->run;
 	struct domus_regs r;
+	int ret;
 
 	domus_stat_inc(v->dom, DOMUS_STAT_HYPERCALL);
 	domus_arch->get_regs(v, &r);
@@ -381,24 +381,9 @@ int domus_handle_hypercall(struct domus_vcpu *v, u64 next_rip)
 		domus_arch->set_regs(v, &r);
 		return 1;
 	}
-	if (v->dom->pers && v->dom->pers->hypercall) {
-		int ret = v->dom->pers->hypercall(v, &r);
-
-		domus_arch->set_regs(v, &r);
-		return ret;
-	}
-	run->exit_reason = DOMUS_EXIT_HYPERCALL;
-	memset(&run->hypercall, 0, sizeof(run->hypercall));
-	run->hypercall.nr = r.rax;
-	run->hypercall.args[0] = r.rdi;
-	run->hypercall.args[1] = r.rsi;
-	run->hypercall.args[2] = r.rdx;
-	run->hypercall.args[3] = r.r10;
-	run->hypercall.args[4] = r.r8;
-	run->hypercall.args[5] = r.r9;
-	v->pend = DOMUS_PEND_HYPERCALL;
+	ret = v->dom->pers->hypercall(v, &r);
 	domus_arch->set_regs(v, &r);
-	return 0;
+	return ret;
 }
 
 static bool domus_vcpu_wakeup(struct domus_vcpu *v)
@@ -412,17 +397,14 @@ int domus_handle_hlt(struct domus_vcpu *v)
 	__must_hold(&v->dom->srcu)
 {
 	domus_stat_inc(v->dom, DOMUS_STAT_HLT);
-	if (v->dom->pers && v->dom->pers->hlt && !v->dom->pers->hlt(v))
+	if (!v->dom->pers->hlt(v))
 		return 0;
 	if (READ_ONCE(v->run->flags) & DOMUS_RUN_EXIT_ON_HLT) {
 		v->run->exit_reason = DOMUS_EXIT_HLT;
 		return 0;
 	}
-	if (v->dom->pers && v->dom->pers->sync_events)
-		v->dom->pers->sync_events(v);
-	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
-	wait_event_interruptible(v->wq, domus_vcpu_wakeup(v));
-	v->srcu_idx = srcu_read_lock(&v->dom->srcu);
+	v->dom->pers->sync_events(v);
+	domus_vcpu_wait(v, domus_vcpu_wakeup(v));
 	return 1;
 }
 
@@ -448,7 +430,7 @@ void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 	const struct domus_cpuid_entry *e;
 
 	domus_stat_inc(v->dom, DOMUS_STAT_CPUID);
-	if (v->dom->pers && v->dom->pers->cpuid && v->dom->pers->cpuid(v, fn, idx, out))
+	if (v->dom->pers->cpuid(v, fn, idx, out))
 		return;
 	e = domus_cpuid_find(v->dom, fn, idx);
 	if (e) {
@@ -496,8 +478,7 @@ void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 		out[0] = out[1] = out[2] = out[3] = 0;
 		break;
 	}
-	if (v->dom->pers && v->dom->pers->cpuid_post)
-		v->dom->pers->cpuid_post(v, fn, idx, out);
+	v->dom->pers->cpuid_post(v, fn, idx, out);
 }
 
 int domus_complete_pending(struct domus_vcpu *v)
@@ -542,9 +523,7 @@ void domus_exits_init(void)
 
 int domus_virt_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
 {
-	if (v->dom->pers && v->dom->pers->msr)
-		return v->dom->pers->msr(v, index, data, write);
-	return 1;
+	return v->dom->pers->msr(v, index, data, write);
 }
 
 /* Copy to or from guest-virtual memory with the vCPU's current paging. */

@@ -21,24 +21,39 @@ bool domus_all_zero(const void *p, size_t len)
 	return memchr_inv(p, 0, len) == NULL;
 }
 
-long domus_ioctl_dispatch(const struct domus_ioctl_desc *table, size_t n,
-			  void *ctx, unsigned int cmd, unsigned long arg)
+const struct domus_ioctl_desc *domus_ioctl_find(const struct domus_ioctl_desc *table,
+						size_t n, unsigned int cmd)
 {
-	u8 stack_buf[DOMUS_IOCTL_STACK_ARG] __aligned(8);
-	void __user *uarg = (void __user *)arg;
 	unsigned int nr = _IOC_NR(cmd);
-	unsigned int dir = _IOC_DIR(cmd);
-	size_t size = _IOC_SIZE(cmd);
 	const struct domus_ioctl_desc *d;
-	void *buf = NULL;
-	long ret;
 
 	if (_IOC_TYPE(cmd) != DOMUS_IOCTL_TYPE || nr >= n)
-		return -ENOTTY;
+		return NULL;
 	nr = array_index_nospec(nr, n);
 	d = &table[nr];
 	if (!d->fn || d->cmd != cmd)
-		return -ENOTTY;
+		return NULL;
+	return d;
+}
+
+long domus_ioctl_dispatch(const struct domus_ioctl_desc *table, size_t n,
+			  void *ctx, unsigned int cmd, unsigned long arg)
+{
+	const struct domus_ioctl_desc *d = domus_ioctl_find(table, n, cmd);
+
+	return d ? domus_ioctl_call(d, ctx, cmd, arg) : -ENOTTY;
+}
+
+/* Run entry @d (found for @cmd) with the argument copied in and out. */
+long domus_ioctl_call(const struct domus_ioctl_desc *d, void *ctx,
+		      unsigned int cmd, unsigned long arg)
+{
+	u8 stack_buf[DOMUS_IOCTL_STACK_ARG] __aligned(8);
+	void __user *uarg = (void __user *)arg;
+	unsigned int dir = _IOC_DIR(cmd);
+	size_t size = _IOC_SIZE(cmd);
+	void *buf = NULL;
+	long ret;
 
 	if (dir != _IOC_NONE && size) {
 		if (size <= sizeof(stack_buf)) {

@@ -121,6 +121,9 @@ static int __init domus_init(void)
 		       boot_cpu_data.x86_vendor_id);
 		return -ENODEV;
 	}
+	ret = domus_pers_init();
+	if (ret)
+		return ret;
 	ret = ops->probe(&domus_hw);
 	if (ret)
 		return ret;

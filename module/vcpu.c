@@ -112,15 +112,12 @@ static long domus_vcpu_run(struct domus_vcpu *v)
 				break;
 			}
 			cond_resched();
-			if (v->dom->pers && v->dom->pers->pre_run) {
-				ret = v->dom->pers->pre_run(v);
-				if (ret <= 0)
-					break;
-				if (signal_pending(current))
-					continue;
-			}
-			if (v->dom->pers && v->dom->pers->sync_events)
-				v->dom->pers->sync_events(v);
+			ret = v->dom->pers->pre_run(v);
+			if (ret <= 0)
+				break;
+			if (signal_pending(current))
+				continue;
+			v->dom->pers->sync_events(v);
 			ret = domus_arch->vcpu_run(v);
 			if (ret <= 0)
 				break;
@@ -369,8 +366,7 @@ static int domus_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 
 static void domus_vcpu_free(struct domus_vcpu *v)
 {
-	if (v->pers_data && v->dom->pers->vcpu_free)
-		v->dom->pers->vcpu_free(v);
+	v->dom->pers->vcpu_free(v);
 	if (v->arch)
 		domus_arch->vcpu_free(v);
 	if (v->guest_fpu.fpstate)
@@ -431,11 +427,9 @@ int domus_create_vcpu(struct domus_domain *dom, const struct domus_create_vcpu *
 	ret = domus_arch->vcpu_create(v);
 	if (ret)
 		goto fail;
-	if (dom->pers && dom->pers->vcpu_init) {
-		ret = dom->pers->vcpu_init(v);
-		if (ret)
-			goto fail;
-	}
+	ret = dom->pers->vcpu_init(v);
+	if (ret)
+		goto fail;
 
 	mutex_lock(&dom->lock);
 	if (dom->vcpus[v->id]) {

@@ -59,13 +59,12 @@ static void xen_apic_deliver(struct xen_vcpu *xv, u32 mode, u8 vec)
 	struct domus_vcpu *v = xv->v;
 
 	if (mode == 4) {		/* NMI */
-		atomic_set(&v->irq.nmi, 1);
+		domus_vcpu_queue_nmi(v);
 	} else {			/* fixed, lowest priority */
 		if (vec < 16)
 			return;
-		set_bit(vec, v->irq.pending);
+		domus_vcpu_queue_irq(v, vec);
 	}
-	smp_mb__after_atomic();
 	domus_vcpu_notify(v);
 }
 

@@ -42,8 +42,7 @@ static void xen_upcall(struct xen_dom *xd, struct xen_vcpu *xv)
 
 	if (!vec)
 		return;
-	set_bit(vec, xv->v->irq.pending);
-	smp_mb__after_atomic();
+	domus_vcpu_queue_irq(xv->v, vec);
 	xen_vcpu_notify(xv->v);
 }
 
@@ -70,7 +69,7 @@ static void xen_wake_pollers(struct xen_dom *xd) __must_hold(&xd->lock)
 		struct xen_vcpu *xv = xd->vcpus[i];
 
 		if (xv && READ_ONCE(xv->polling))
-			wake_up_interruptible(&xv->v->wq);
+			domus_vcpu_wake(xv->v);
 	}
 }
 
@@ -130,8 +129,8 @@ void xen_evtchn_sync(struct xen_vcpu *xv)
 	vi = xen_vcpu_info(xd, xv);
 	pending = vi && READ_ONCE(vi->evtchn_upcall_pending);
 	spin_unlock_irqrestore(&xd->lock, flags);
-	if (pending && !test_bit(vec, xv->v->irq.pending))
-		set_bit(vec, xv->v->irq.pending);
+	if (pending)
+		domus_vcpu_queue_irq(xv->v, vec);
 }
 
 /* --- the port table ------------------------------------------------------------ */

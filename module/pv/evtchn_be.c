@@ -210,7 +210,7 @@ long domus_xen_evtchn_bind_ioctl(struct domus_domain *dom, struct domus_xen_evtc
 	long ret;
 	int port = 0;
 
-	if (dom->pers != &domus_xen_personality || !xd)
+	if (!xd)
 		return -ENOTTY;
 	if (b->reserved0 || b->reserved || (b->flags & ~XEN_BIND_FLAGS) ||
 	    hweight32(b->flags) > 1)
@@ -322,7 +322,7 @@ long domus_xen_evtchn_notify_ioctl(struct domus_domain *dom, struct domus_xen_ev
 	unsigned long flags;
 	long ret = -EINVAL;
 
-	if (dom->pers != &domus_xen_personality || !xd)
+	if (!xd)
 		return -ENOTTY;
 	if (n->reserved || !n->port || n->port >= XEN_NR_PORTS)
 		return -EINVAL;

@@ -95,15 +95,15 @@ long xen_gnttab_add_to_physmap(struct domus_vcpu *v, u64 idx, u64 gfn)
 	 * placement at the frame's current gfn costs nothing and always
 	 * succeeds.  (Concurrent placements can overshoot by one per vCPU.)
 	 */
-	moved = READ_ONCE(v->dom->special[XEN_SPECIAL_GNT + idx].gfn) != gfn;
+	moved = domus_special_gfn(v->dom, XEN_SPECIAL_GNT + idx) != gfn;
 	if (moved && READ_ONCE(xd->gnt_placements) >= XEN_GNT_MAX_PLACEMENTS)
 		return -XEN_ENOMEM;
 	page = xen_gnttab_frame(xd, idx);
 	if (!page)
 		return -XEN_ENOMEM;
-	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
+	domus_vcpu_srcu_drop(v);
 	ret = domus_special_map(v->dom, XEN_SPECIAL_GNT + idx, page, gfn);
-	v->srcu_idx = srcu_read_lock(&v->dom->srcu);
+	domus_vcpu_srcu_retake(v);
 	if (ret) {
 		/* RAM frames (a ballooned page) are not supported: -EINVAL */
 		pr_debug("xen: vcpu %u: grant frame %llu at gfn %#llx: %d\n", v->id, idx, gfn, ret);

@@ -86,7 +86,7 @@ long domus_xen_param_ioctl(struct domus_domain *dom, struct domus_xen_param *p, 
 	struct xen_dom *xd = dom->pers_data;
 
 	BUILD_BUG_ON(DOMUS_XEN_NR_PARAMS != HVM_NR_PARAMS);
-	if (dom->pers != &domus_xen_personality || !xd)
+	if (!xd)
 		return -ENOTTY;
 	if (p->reserved0 || !domus_all_zero(p->reserved, sizeof(p->reserved)) ||
 	    p->index >= HVM_NR_PARAMS)

@@ -36,15 +36,9 @@
 
 void xen_shutdown_exit(struct domus_vcpu *v, u32 reason, u32 source)
 {
-	struct domus_run *run = v->run;
+	const u64 args[3] = { SCHEDOP_shutdown, reason, source };
 
-	run->exit_reason = DOMUS_EXIT_HYPERCALL;
-	memset(&run->hypercall, 0, sizeof(run->hypercall));
-	run->hypercall.nr = XEN_HC_sched_op;
-	run->hypercall.args[0] = SCHEDOP_shutdown;
-	run->hypercall.args[1] = reason;
-	run->hypercall.args[2] = source;
-	run->hypercall.ret = 0;
+	domus_vcpu_exit_hypercall(v, XEN_HC_sched_op, args, ARRAY_SIZE(args), 0);
 }
 
 /* --- power-off by halting ----------------------------------------------------- */
@@ -57,7 +51,7 @@ int xen_hlt(struct domus_vcpu *v)
 	bool all = true;
 	unsigned int i;
 
-	if (v->hlt_if || atomic_read(&v->irq.nmi))
+	if (v->hlt_if || domus_vcpu_nmi_queued(v))
 		return 1;
 	spin_lock_irqsave(&xd->lock, flags);
 	xv->down = true;
@@ -111,7 +105,7 @@ void xen_vcpu_sipi(struct xen_vcpu *xv, u8 vector) __must_hold(&xv->xd->lock)
 		return;			/* not after an INIT, or a repeated STARTUP */
 	xv->sipi_vector = vector;
 	xv->sipi = true;
-	wake_up_interruptible(&xv->v->wq);
+	domus_vcpu_wake(xv->v);
 }
 
 static bool xen_sipi_arrived(struct xen_vcpu *xv)
@@ -147,7 +141,7 @@ static void xen_start_real_mode(struct domus_vcpu *v, u8 vector)
 	memset(&r, 0, sizeof(r));
 	r.rflags = X86_EFLAGS_FIXED;
 	domus_arch->set_regs(v, &r);
-	atomic_set(&v->irq.nmi, 0);
+	domus_vcpu_cancel_nmi(v);
 }
 
 /*
@@ -164,7 +158,7 @@ int xen_pre_run(struct domus_vcpu *v)
 	bool start = false;
 	u8 vector = 0;
 
-	if (READ_ONCE(xv->down) && atomic_read(&v->irq.nmi)) {
+	if (READ_ONCE(xv->down) && domus_vcpu_nmi_queued(v)) {
 		spin_lock_irqsave(&xd->lock, flags);
 		xv->down = false;
 		spin_unlock_irqrestore(&xd->lock, flags);
@@ -172,9 +166,7 @@ int xen_pre_run(struct domus_vcpu *v)
 	while (READ_ONCE(xv->wait_sipi)) {
 		if (signal_pending(current))
 			return 1;	/* the run loop exits with DOMUS_EXIT_INTR */
-		srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
-		wait_event_interruptible(v->wq, xen_sipi_arrived(xv));
-		v->srcu_idx = srcu_read_lock(&v->dom->srcu);
+		domus_vcpu_wait(v, xen_sipi_arrived(xv));
 		spin_lock_irqsave(&xd->lock, flags);
 		if (xv->wait_sipi && xv->sipi) {
 			xv->wait_sipi = false;

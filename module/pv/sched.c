@@ -42,7 +42,7 @@ static bool xen_any_pending(struct xen_dom *xd, const struct xen_poll_set *ps)
 static bool xen_should_wake(struct domus_vcpu *v, const struct xen_poll_set *ps)
 {
 	xen_evtchn_sync(xen_vcpu(v));
-	return signal_pending(current) || atomic_read(&v->irq.nmi) ||
+	return signal_pending(current) || domus_vcpu_nmi_queued(v) ||
 	       domus_vcpu_has_irq(v) || xen_any_pending(xen_dom(v), ps);
 }
 
@@ -58,17 +58,15 @@ static void xen_block(struct domus_vcpu *v, const struct xen_poll_set *ps, u64 d
 
 	WRITE_ONCE(xv->polling, true);
 	smp_mb();
-	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
 	if (!deadline) {
-		wait_event_interruptible(v->wq, xen_should_wake(v, ps));
+		domus_vcpu_wait(v, xen_should_wake(v, ps));
 	} else {
 		s64 delta = (s64)(deadline - xen_system_time(xd));
 
 		if (delta > 0)
-			wait_event_interruptible_hrtimeout(v->wq, xen_should_wake(v, ps),
-							   ns_to_ktime(min_t(s64, delta, NSEC_PER_SEC * 3600)));
+			domus_vcpu_wait_timeout(v, xen_should_wake(v, ps),
+						ns_to_ktime(min_t(s64, delta, NSEC_PER_SEC * 3600)));
 	}
-	v->srcu_idx = srcu_read_lock(&v->dom->srcu);
 	WRITE_ONCE(xv->polling, false);
 }
 

@@ -360,7 +360,7 @@ long xen_hc_vcpu_op(struct domus_vcpu *v, struct domus_regs *r)
 		else if (cmd == VCPUOP_is_up)
 			ret = 1;
 		else if (cmd == VCPUOP_send_nmi) {
-			atomic_set(&target->v->irq.nmi, 1);
+			domus_vcpu_queue_nmi(target->v);
 			xen_vcpu_notify(target->v);
 		} else if (cmd == VCPUOP_up || cmd == VCPUOP_down ||
 			   cmd == VCPUOP_stop_periodic_timer ||
@@ -389,7 +389,7 @@ long xen_hc_vcpu_op(struct domus_vcpu *v, struct domus_regs *r)
 	case VCPUOP_register_vcpu_info:
 		return xen_register_vcpu_info(v, v->id, arg);
 	case VCPUOP_send_nmi:
-		atomic_set(&v->irq.nmi, 1);
+		domus_vcpu_queue_nmi(v);
 		return 0;
 	case VCPUOP_set_periodic_timer:
 	case VCPUOP_stop_periodic_timer:

@@ -81,7 +81,6 @@ long xen_hc_version(struct domus_vcpu *v, struct domus_regs *r)
  */
 long xen_hc_console_io(struct domus_vcpu *v, struct domus_regs *r)
 {
-	struct domus_run *run = v->run;
 	unsigned int n;
 
 	if (r->rdi == CONSOLEIO_read)
@@ -89,14 +88,10 @@ long xen_hc_console_io(struct domus_vcpu *v, struct domus_regs *r)
 	if (r->rdi != CONSOLEIO_write)
 		return -XEN_ENOSYS;
 	n = min_t(u64, (u32)r->rsi, DOMUS_RUN_DATA_SIZE);
-	if (domus_xen_copy_from_guest(v, (u8 *)run + DOMUS_RUN_DATA_OFFSET, r->rdx, n))
+	if (domus_xen_copy_from_guest(v, domus_vcpu_run_data(v), r->rdx, n))
 		return -XEN_EFAULT;
-	run->exit_reason = DOMUS_EXIT_HYPERCALL;
-	memset(&run->hypercall, 0, sizeof(run->hypercall));
-	run->hypercall.nr = XEN_HC_console_io;
-	run->hypercall.args[0] = CONSOLEIO_write;
-	run->hypercall.args[1] = n;
-	run->hypercall.ret = n;
+	domus_vcpu_exit_hypercall(v, XEN_HC_console_io,
+				  (const u64[]){ CONSOLEIO_write, n }, 2, n);
 	return DOMUS_XEN_TO_USER;
 }
 

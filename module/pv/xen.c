@@ -62,7 +62,7 @@ static int xen_hypercall(struct domus_vcpu *v, struct domus_regs *r)
 	}
 	ret = fn ? fn(v, r) : -XEN_ENOSYS;
 	if (ret == DOMUS_XEN_TO_USER) {
-		v->pend = DOMUS_PEND_HYPERCALL;
+		domus_vcpu_complete_in_user(v);
 		return 0;
 	}
 	if (ret == -XEN_ENOSYS)
@@ -209,9 +209,12 @@ static int xen_vcpu_init(struct domus_vcpu *v)
 static void xen_vcpu_free(struct domus_vcpu *v)
 {
 	struct xen_vcpu *xv = xen_vcpu(v);
-	struct xen_dom *xd = xv->xd;
+	struct xen_dom *xd;
 	unsigned long flags;
 
+	if (!xv)
+		return;		/* xen_vcpu_init() failed */
+	xd = xv->xd;
 	spin_lock_irqsave(&xd->lock, flags);
 	xd->vcpus[xv->id] = NULL;
 	spin_unlock_irqrestore(&xd->lock, flags);
@@ -222,8 +225,40 @@ static void xen_vcpu_free(struct domus_vcpu *v)
 	v->pers_data = NULL;
 }
 
+/* --- domain-fd ioctls (after the core's, pers.h) ------------------------------ */
+
+static long xen_ioc_set_param(void *ctx, void *arg, unsigned long raw)
+{
+	return domus_xen_param_ioctl(ctx, arg, true);
+}
+
+static long xen_ioc_get_param(void *ctx, void *arg, unsigned long raw)
+{
+	return domus_xen_param_ioctl(ctx, arg, false);
+}
+
+static long xen_ioc_evtchn_bind(void *ctx, void *arg, unsigned long raw)
+{
+	return domus_xen_evtchn_bind_ioctl(ctx, arg);
+}
+
+static long xen_ioc_evtchn_notify(void *ctx, void *arg, unsigned long raw)
+{
+	return domus_xen_evtchn_notify_ioctl(ctx, arg);
+}
+
+static const struct domus_ioctl_desc xen_ioctls[] = {
+	DOMUS_IOCTL_ENTRY(DOMUS_XEN_SET_PARAM, xen_ioc_set_param),
+	DOMUS_IOCTL_ENTRY(DOMUS_XEN_GET_PARAM, xen_ioc_get_param),
+	DOMUS_IOCTL_ENTRY(DOMUS_XEN_EVTCHN_BIND, xen_ioc_evtchn_bind),
+	DOMUS_IOCTL_ENTRY(DOMUS_XEN_EVTCHN_NOTIFY, xen_ioc_evtchn_notify),
+};
+
 const struct domus_personality domus_xen_personality = {
 	.name		= "xen",
+	.create_flag	= DOMUS_DOMAIN_XEN,
+	.ioctls		= xen_ioctls,
+	.nioctls	= ARRAY_SIZE(xen_ioctls),
 	.domain_init	= xen_domain_init,
 	.domain_free	= xen_domain_free,
 	.vcpu_init	= xen_vcpu_init,

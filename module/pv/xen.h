@@ -126,6 +126,9 @@ struct xen_dom {
 
 typedef long (*xen_hcall_fn)(struct domus_vcpu *v, struct domus_regs *r);
 
+/* xen.c: the personality, listed in personalities.c */
+extern const struct domus_personality domus_xen_personality;
+
 /* xen.c */
 int domus_xen_copy_from_guest(struct domus_vcpu *v, void *dst, u64 gva, unsigned int len);
 int domus_xen_copy_to_guest(struct domus_vcpu *v, u64 gva, const void *src, unsigned int len);
@@ -142,6 +145,8 @@ void xen_memory_free(struct xen_dom *xd);
 
 /* hvm.c */
 long xen_hc_hvm_op(struct domus_vcpu *v, struct domus_regs *r);
+/* DOMUS_XEN_SET_PARAM / DOMUS_XEN_GET_PARAM on a domain fd */
+long domus_xen_param_ioctl(struct domus_domain *dom, struct domus_xen_param *p, bool set);
 
 /* time.c */
 void xen_time_domain_init(struct xen_dom *xd);
@@ -164,7 +169,9 @@ bool xen_port_pending(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
 void xen_evtchn_sync(struct xen_vcpu *xv);
 long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r);
 
-/* evtchn_be.c */
+/* evtchn_be.c; DOMUS_XEN_EVTCHN_BIND / DOMUS_XEN_EVTCHN_NOTIFY on a domain fd */
+long domus_xen_evtchn_bind_ioctl(struct domus_domain *dom, struct domus_xen_evtchn_bind *b);
+long domus_xen_evtchn_notify_ioctl(struct domus_domain *dom, struct domus_xen_evtchn_notify *n);
 void xen_be_init(struct xen_dom *xd);
 void xen_be_free(struct xen_dom *xd);
 void xen_be_signal(struct xen_dom *xd, int bport);
