@@ -368,15 +368,20 @@ static int domus_complete_ins(struct domus_vcpu *v)
 
 /* --- hypercalls, HLT, CPUID ------------------------------------------------------- */
 
-int domus_handle_hypercall(struct domus_vcpu *v, u64 next_rip)
+int domus_handle_hypercall(struct domus_vcpu *v)
 {
 	struct domus_run *run = v->run;
 	struct domus_regs r;
+	int len = domus_exit_len(v, domus_arch->hypercall_insn,
+				 sizeof(domus_arch->hypercall_insn));
 
+	if (!len)
+		return 0;
 	domus_stat_inc(v->dom, DOMUS_STAT_HYPERCALL);
+	domus_arch->skip_insn(v, len);
 	domus_arch->get_regs(v, &r);
-	r.rip = next_rip;
-	if (r.rax == DOMUS_HCALL_NOP) {
+	/* the benchmark call: only where no guest ABI owns the numbers */
+	if (!v->dom->pers && r.rax == DOMUS_BENCH_HYPERCALL) {
 		r.rax = 0;
 		domus_arch->set_regs(v, &r);
 		return 1;
@@ -397,7 +402,6 @@ int domus_handle_hypercall(struct domus_vcpu *v, u64 next_rip)
 	run->hypercall.args[4] = r.r8;
 	run->hypercall.args[5] = r.r9;
 	v->pend = DOMUS_PEND_HYPERCALL;
-	domus_arch->set_regs(v, &r);
 	return 0;
 }
 

@@ -378,8 +378,10 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 	sv->dirty = 0;
 
 	srcu_read_unlock(&dom->srcu, v->srcu_idx);
+	vmcb->save.rax = v->regs[0];
 	asm volatile("clgi" ::: "memory");
 	domus_svm_enter(sv->vmcb_pa, v->regs, sc->host_save_pa);
+	v->regs[0] = vmcb->save.rax;
 
 	vmcb->ctrl.tlb_ctl = SVM_TLB_FLUSH_NONE;
 	if (sv->dr_owned) {
@@ -447,5 +449,8 @@ const struct domus_arch_ops domus_svm_ops = {
 	.get_events	= svm_get_events,
 	.set_events	= svm_set_events,
 	.get_cr4	= svm_get_cr4,
-	.queue_exception = svm_queue_exception,
+	.get_cpl	= svm_get_cpl,
+	.get_rflags	= svm_get_rflags,
+	.exit_insn_len	= svm_exit_insn_len,
+	.skip_insn	= svm_skip_insn,
 };

@@ -864,5 +864,8 @@ const struct domus_arch_ops domus_vmx_ops = {
 	.get_events	= vmx_get_events,
 	.set_events	= vmx_set_events,
 	.get_cr4	= vmx_get_cr4,
-	.queue_exception = vmx_queue_exception,
+	.get_cpl	= vmx_get_cpl,
+	.get_rflags	= vmx_get_rflags,
+	.exit_insn_len	= vmx_exit_insn_len,
+	.skip_insn	= vmx_skip_insn,
 };
