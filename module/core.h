@@ -268,6 +268,25 @@ struct domus_arch_ops {
 	void (*skip_insn)(struct domus_vcpu *v, unsigned int len);
 };
 
+/*
+ * The functions of a backend, named <prefix>_<op> in every backend: the
+ * part of its struct domus_arch_ops initializer that is the same shape.
+ */
+#define DOMUS_ARCH_OPS_NAMED(p)						\
+	.probe = p##_probe, .cpu_enable = p##_cpu_enable,		\
+	.cpu_disable = p##_cpu_disable, .hw_setup = p##_hw_setup,	\
+	.hw_teardown = p##_hw_teardown,					\
+	.gpt_leaf_bits = p##_gpt_leaf_bits,				\
+	.vcpu_create = p##_vcpu_create, .vcpu_free = p##_vcpu_free,	\
+	.vcpu_run = p##_vcpu_run,					\
+	.get_regs = p##_get_regs, .set_regs = p##_set_regs,		\
+	.get_sregs = p##_get_sregs, .set_sregs = p##_set_sregs,		\
+	.get_msr = p##_get_msr, .set_msr = p##_set_msr,			\
+	.get_events = p##_get_events, .set_events = p##_set_events,	\
+	.get_cr4 = p##_get_cr4, .get_cpl = p##_get_cpl,			\
+	.get_rflags = p##_get_rflags,					\
+	.exit_insn_len = p##_exit_insn_len, .skip_insn = p##_skip_insn
+
 extern const struct domus_arch_ops domus_svm_ops;
 extern const struct domus_arch_ops domus_vmx_ops;
 

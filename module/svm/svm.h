@@ -238,7 +238,7 @@ struct svm_vmcb {
 
 void domus_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa);
 
-#include "core.h"
+#include "../core.h"
 
 /* Backend state of one vCPU. */
 struct svm_vcpu {

@@ -16,7 +16,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
-#include "core.h"
+#include "../core.h"
 #include "vmx.h"
 
 unsigned int vmx_exit_insn_len(struct domus_vcpu *v)

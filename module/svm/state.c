@@ -9,7 +9,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
-#include "core.h"
+#include "../core.h"
 #include "svm.h"
 
 /* --- registers ----------------------------------------------------------------- */

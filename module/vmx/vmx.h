@@ -302,7 +302,7 @@ enum { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR };
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
-#include "core.h"
+#include "../core.h"
 
 /* guest EFER bits and CR4 bits a guest may never set */
 #define VMX_EFER_GUEST		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)

@@ -11,7 +11,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
-#include "core.h"
+#include "../core.h"
 #include "vmx.h"
 
 /* --- registers ----------------------------------------------------------------- */
