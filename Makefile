@@ -25,8 +25,8 @@ LIB_SRCS := $(wildcard userland/lib/*.c) $(wildcard userland/xenstore/*.c)
 CLI_SRCS := $(wildcard userland/cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 # Pure-C module parts (instruction emulator, page walker) linked into the unit tests.
-EMU_SRCS := module/x86emu.c module/pgwalk.c
-EMU_HDRS := module/x86emu.h module/pgwalk.h module/puretypes.h
+EMU_SRCS := module/x86emu.c module/pgwalk.c module/xcr0.c module/insnlen.c
+EMU_HDRS := module/x86emu.h module/pgwalk.h module/puretypes.h module/xcr0.h module/insnlen.h
 HOST_SRCS := $(wildcard tests/host/*.c)
 HDRS := $(wildcard uapi/*.h userland/lib/*.h userland/xenstore/*.h userland/cli/*.h tests/unit/*.h tests/host/*.h)
 # xl.cfg parser and the per-domain launcher (docs/launcher.md).  The CLI

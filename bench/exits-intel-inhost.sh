@@ -83,7 +83,8 @@ echo
 echo "exit cost per exit, N=$BENCH_N, median of $BENCH_ROUNDS runs (VT-x test host, Bochs; guest-clock µs)"
 echo "exit kind                domus µs     kvm µs  domus/kvm"
 for row in "cpuid:cpuid (in-kernel):0" "hypercall:hypercall (in-kernel):0" \
-	"out:out (to userspace):$BENCH_N" "mmio:mmio (to userspace):$BENCH_N"; do
+	"out:out (to userspace):$BENCH_N" "mmio:mmio (to userspace):$BENCH_N" \
+	"xen_version:xen_version (Xen dom.):0"; do
 	phase=${row%%:*} expect=${row##*:} label=${row#*:} label=${label%:*}
 	d=$(value "$domus_out" "$phase")
 	k=$(value "$kvm_out" "$phase")

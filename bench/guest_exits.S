@@ -4,19 +4,22 @@
  * (bench/kvm_exits.c) and under domus (bench/domus_exits.c).
  *
  * Loaded at guest-physical 0x1000 and entered with CS = DS = 0,
- * IP = 0x1000, EDI = N (exits per phase).  Four timed phases of N exits
+ * IP = 0x1000, EDI = N (exits per phase), ESI = the hypercall number
+ * (DOMUS_BENCH_HYPERCALL of uapi/domus.h in a plain domain, xen_version
+ * in a Xen domain; the host program chooses).  Four timed phases of N exits
  * each, bracketed by OUTs to the marker port so the host program can take
  * a timestamp at every phase boundary:
  *
  *   marker 0  CPUID                 handled in the kernel
- *   marker 1  VMMCALL, EAX=BENCH_HC handled in the kernel (hypercall)
+ *   marker 1  VMMCALL, EAX=ESI at entry, EDI=ESI=0 (hypercall)
  *   marker 2  OUT to BENCH_PORT_OUT  exit to userspace
  *   marker 3  MOV to BENCH_MMIO_SEG:0 (no RAM there)  exit to userspace
  *   marker 4  then HLT
  *
- * The loop counter is EBP, which none of the exits touch (CPUID clobbers
- * EAX..EDX, a hypercall writes EAX).  EAX of the last hypercall is stored at
- * BENCH_HC_RESULT for the host program to check.
+ * N and the hypercall number are kept at BENCH_SAVE_N / BENCH_SAVE_HC;
+ * the loop counter is EBP, which none of the exits touch (CPUID clobbers
+ * EAX..EDX, a hypercall writes EAX).  EAX of the last hypercall is stored
+ * at BENCH_HC_RESULT for the host program to check.
  *
  * Build: cc -m32 -c, ld -m elf_i386 -Ttext 0x1000, objcopy -O binary
  * (bench/build.mk).  The constants must match the host programs.
@@ -25,8 +28,9 @@
 #define BENCH_PORT_MARK		0xe0
 #define BENCH_PORT_OUT		0x10
 #define BENCH_MMIO_SEG		0xd000	/* GPA 0xd0000, outside the 64 KiB of RAM */
-#define BENCH_HC		0xd0000000	/* domus_bench_nop */
 #define BENCH_HC_RESULT		0x0f00
+#define BENCH_SAVE_N		0x0f04
+#define BENCH_SAVE_HC		0x0f08
 
 	.code16
 	.text
@@ -36,6 +40,8 @@ _start:
 	cld
 	xorw	%ax, %ax
 	movw	%ax, %ds
+	movl	%edi, BENCH_SAVE_N
+	movl	%esi, BENCH_SAVE_HC
 	movw	$BENCH_MMIO_SEG, %ax
 	movw	%ax, %es
 	xorw	%bx, %bx
@@ -43,7 +49,7 @@ _start:
 	/* phase 0: CPUID (leaf 0) */
 	movb	$0, %al
 	outb	%al, $BENCH_PORT_MARK
-	movl	%edi, %ebp
+	movl	BENCH_SAVE_N, %ebp
 1:	xorl	%eax, %eax
 	xorl	%ecx, %ecx
 	cpuid
@@ -53,8 +59,10 @@ _start:
 	/* phase 1: VMMCALL (0f 01 d9), an in-kernel hypercall round trip */
 	movb	$1, %al
 	outb	%al, $BENCH_PORT_MARK
-	movl	%edi, %ebp
-2:	movl	$BENCH_HC, %eax
+	movl	BENCH_SAVE_N, %ebp
+2:	movl	BENCH_SAVE_HC, %eax
+	xorl	%edi, %edi
+	xorl	%esi, %esi
 	vmmcall
 	decl	%ebp
 	jnz	2b
@@ -63,7 +71,7 @@ _start:
 	/* phase 2: OUT to a port, each one an exit to userspace */
 	movb	$2, %al
 	outb	%al, $BENCH_PORT_MARK
-	movl	%edi, %ebp
+	movl	BENCH_SAVE_N, %ebp
 	movb	$0x5a, %al
 3:	outb	%al, $BENCH_PORT_OUT
 	decl	%ebp
@@ -72,7 +80,7 @@ _start:
 	/* phase 3: a byte store to unmapped guest-physical memory (MMIO) */
 	movb	$3, %al
 	outb	%al, $BENCH_PORT_MARK
-	movl	%edi, %ebp
+	movl	BENCH_SAVE_N, %ebp
 	movb	$0xa5, %al
 4:	movb	%al, %es:(%bx)
 	decl	%ebp

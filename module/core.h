@@ -122,7 +122,17 @@ struct domus_vcpu {
 	u64 tlb_gen;			/* domain tlb_gen last flushed for */
 	struct fpu_guest guest_fpu;
 	u64 xcr0;
-	u64 regs[16];			/* GPRs; backend may keep RAX/RSP itself */
+	/*
+	 * GPRs by hardware number.  RSP is the backend's (VMCB/VMCS); every
+	 * other register, RAX included, is here while the core handles an
+	 * exit.
+	 */
+	u64 regs[16];
+	/* an exception the next entry injects (set by domus_queue_exception) */
+	bool exc_pending;
+	bool exc_has_err;
+	u8 exc_nr;
+	u32 exc_err;
 	/* pending MMIO emulation, completed at the next run */
 	bool mmio_pending;
 	u64 mmio_gpa;
@@ -191,9 +201,36 @@ struct domus_arch_ops {
 	void (*get_events)(struct domus_vcpu *v, struct domus_events *e);
 	int (*set_events)(struct domus_vcpu *v, const struct domus_events *e);
 	u64 (*get_cr4)(struct domus_vcpu *v);
-	/* Queue exception @nr for injection at the next entry. */
-	void (*queue_exception)(struct domus_vcpu *v, u8 nr, bool has_error, u32 error);
+	/* CPL and RFLAGS of the guest at the last exit. */
+	int (*get_cpl)(struct domus_vcpu *v);
+	u64 (*get_rflags)(struct domus_vcpu *v);
+	/*
+	 * Length of the instruction that exited as the CPU reported it
+	 * (VMX exit length, AMD-V NRIP save), or 0 when it did not.
+	 */
+	unsigned int (*exit_insn_len)(struct domus_vcpu *v);
+	/* Step RIP over @len bytes; ends an STI/MOV SS interrupt shadow. */
+	void (*skip_insn)(struct domus_vcpu *v, unsigned int len);
 };
+
+/*
+ * The functions of a backend, named <prefix>_<op> in every backend: the
+ * part of its struct domus_arch_ops initializer that is the same shape.
+ */
+#define DOMUS_ARCH_OPS_NAMED(p)						\
+	.probe = p##_probe, .cpu_enable = p##_cpu_enable,		\
+	.cpu_disable = p##_cpu_disable, .hw_setup = p##_hw_setup,	\
+	.hw_teardown = p##_hw_teardown,					\
+	.gpt_leaf_bits = p##_gpt_leaf_bits,				\
+	.vcpu_create = p##_vcpu_create, .vcpu_free = p##_vcpu_free,	\
+	.vcpu_run = p##_vcpu_run,					\
+	.get_regs = p##_get_regs, .set_regs = p##_set_regs,		\
+	.get_sregs = p##_get_sregs, .set_sregs = p##_set_sregs,		\
+	.get_msr = p##_get_msr, .set_msr = p##_set_msr,			\
+	.get_events = p##_get_events, .set_events = p##_set_events,	\
+	.get_cr4 = p##_get_cr4, .get_cpl = p##_get_cpl,			\
+	.get_rflags = p##_get_rflags,					\
+	.exit_insn_len = p##_exit_insn_len, .skip_insn = p##_skip_insn
 
 extern const struct domus_arch_ops domus_svm_ops;
 extern const struct domus_arch_ops domus_vmx_ops;
@@ -289,7 +326,7 @@ void domus_exits_init(void);
 int domus_complete_pending(struct domus_vcpu *v);
 int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
 		     bool string, bool rep, u8 addr_size, int seg, u64 next_rip);
-int domus_handle_hypercall(struct domus_vcpu *v, u64 next_rip);
+int domus_handle_hypercall(struct domus_vcpu *v);
 void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
 bool domus_pat_valid(u64 pat);
 /* XCR0 bits the host allows a guest (x87|SSE when there is no XSAVE). */
@@ -309,8 +346,20 @@ int domus_fetch_insn(struct domus_vcpu *v, u8 *buf);
 int domus_gva_to_gpa(struct domus_vcpu *v, const struct domus_sregs *s,
 		     u64 gva, unsigned int access, u64 *gpa, u32 *pf_error);
 
-/* Bench and test hypercall handled in the kernel without an exit. */
-#define DOMUS_HCALL_NOP		0xd0000000ULL
+/* exits_cpu.c: exits every backend has, handled the same way */
+void domus_queue_exception(struct domus_vcpu *v, u8 nr, bool has_err, u32 err);
+int domus_exit_len(struct domus_vcpu *v, const u8 *op, unsigned int olen);
+int domus_exit_cpuid(struct domus_vcpu *v);
+int domus_exit_msr(struct domus_vcpu *v, bool write);
+int domus_exit_xsetbv(struct domus_vcpu *v);
+int domus_exit_hlt(struct domus_vcpu *v);
+int domus_exit_invd(struct domus_vcpu *v);
+int domus_exit_ud(struct domus_vcpu *v);
+int domus_exit_continue(struct domus_vcpu *v);
+int domus_exit_shutdown(struct domus_vcpu *v);
+int domus_exit_unsupported(struct domus_vcpu *v, u64 hw_reason, u64 hw_info);
+/* XCR0 values the vCPU may hold: the host's XCR0 within the guest's CPUID. */
+u64 domus_guest_xcr0_allowed(struct domus_vcpu *v);
 
 #include "pers.h"
 

@@ -368,19 +368,18 @@ static int domus_complete_ins(struct domus_vcpu *v)
 
 /* --- hypercalls, HLT, CPUID ------------------------------------------------------- */
 
-int domus_handle_hypercall(struct domus_vcpu *v, u64 next_rip)
+int domus_handle_hypercall(struct domus_vcpu *v)
 {
 	struct domus_regs r;
 	int ret;
+	int len = domus_exit_len(v, domus_arch->hypercall_insn,
+				 sizeof(domus_arch->hypercall_insn));
 
+	if (!len)
+		return 0;
 	domus_stat_inc(v->dom, DOMUS_STAT_HYPERCALL);
+	domus_arch->skip_insn(v, len);
 	domus_arch->get_regs(v, &r);
-	r.rip = next_rip;
-	if (r.rax == DOMUS_HCALL_NOP) {
-		r.rax = 0;
-		domus_arch->set_regs(v, &r);
-		return 1;
-	}
 	ret = v->dom->pers->hypercall(v, &r);
 	domus_arch->set_regs(v, &r);
 	return ret;

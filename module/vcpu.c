@@ -17,6 +17,7 @@
 #include <linux/smp.h>
 #include <asm/fpu/xcr.h>
 #include "core.h"
+#include "xcr0.h"
 
 /* --- events and kicks ---------------------------------------------------- */
 
@@ -219,25 +220,6 @@ static long domus_ioc_get_fpu(void *ctx, void *arg, unsigned long raw)
 	return 0;
 }
 
-/* What the host lets a guest enable in XCR0 (x87 and SSE without XSAVE). */
-u64 domus_host_xcr0(void)
-{
-	if (!boot_cpu_has(X86_FEATURE_XSAVE))
-		return XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
-	return xgetbv(XCR_XFEATURE_ENABLED_MASK);
-}
-
-static bool domus_xcr0_valid(u64 xcr0)
-{
-	u64 host = domus_host_xcr0();
-
-	if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~host))
-		return false;
-	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
-		return false;
-	return true;
-}
-
 static long domus_ioc_set_fpu(void *ctx, void *arg, unsigned long raw)
 {
 	struct domus_vcpu *v = ctx;
@@ -246,7 +228,7 @@ static long domus_ioc_set_fpu(void *ctx, void *arg, unsigned long raw)
 	int ret;
 
 	if (!domus_all_zero(f->reserved, sizeof(f->reserved)) ||
-	    !domus_xcr0_valid(f->xcr0))
+	    !domus_xcr0_valid(f->xcr0, domus_guest_xcr0_allowed(v)))
 		return -EINVAL;
 	ret = fpu_copy_uabi_to_guest_fpstate(&v->guest_fpu, f->xsave, f->xcr0, &pkru);
 	if (ret)

@@ -73,6 +73,16 @@ struct domus_global_stats {
 /* The guest sees a Xen hypervisor (PVH ABI): Xen CPUID leaves, hypercalls. */
 #define DOMUS_DOMAIN_XEN	(1u << 0)
 
+/*
+ * The benchmark hypercall: in a domain without a guest ABI (no
+ * DOMUS_DOMAIN_XEN), a hypercall instruction (VMMCALL / VMCALL) with this
+ * number in RAX is answered in the kernel with RAX = 0, at any privilege
+ * level, and never reaches userspace.  bench/exits measures the bare cost
+ * of a hypercall exit with it.  In a Xen domain it is an ordinary
+ * (unknown) hypercall number.
+ */
+#define DOMUS_BENCH_HYPERCALL	0xd0000000u
+
 struct domus_create_domain {
 	__u32 flags;		/* in: DOMUS_DOMAIN_* */
 	__u32 reserved[7];	/* in: must be zero */

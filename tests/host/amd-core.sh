@@ -25,6 +25,7 @@ free0=$(kb MemFree); slab0=$(kb SUnreclaim)
 
 # 1. coretest: every core test (its own PASS/FAIL lines)
 build/host/coretest all || failed=1
+build/host/insntest || failed=1	# prefixed intercepted instructions
 build/host/coretest stats-zero || failed=1
 settle
 free1=$(kb MemFree); slab1=$(kb SUnreclaim)

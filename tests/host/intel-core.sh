@@ -5,7 +5,7 @@
 # (intel-kvmhold, kvm_holder), then unload.  One PASS/FAIL line per test.
 #
 # Everything arrives flat in /testhost (scripts/testhost --include):
-# domus.ko, coretest, kvm_holder, intel-kvmhold, this script, and
+# domus.ko, coretest, insntest, kvm_holder, intel-kvmhold, this script, and
 # build/guests/*.bin.
 # The stock kvm modules are in /lib/modules (load order in
 # /lib/modules/order).  Usage: sh intel-core.sh [coretest tests...]
@@ -18,8 +18,12 @@ fail() { echo "FAIL: core/$1: $2"; failed=1; }
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; dmesg | tail -5; exit 1; fi
 
 # 1. coretest: the core tests (their own PASS/FAIL lines)
-[ $# -eq 0 ] && set -- all
-./coretest "$@" || failed=1
+if [ $# -eq 0 ]; then
+	./coretest all || failed=1
+	./insntest || failed=1	# prefixed intercepted instructions
+else
+	./coretest "$@" || failed=1
+fi
 
 # 2. KVM coexistence.  (a) a KVM VM exists: domus must refuse with EBUSY
 #    and say why in the kernel log.  (The VM does not run: see

@@ -2,7 +2,7 @@
 /*
  * Intel VT-x (VMX) backend: capability checks, per-CPU VMXON, the VMCS
  * of each vCPU (loaded on whichever CPU runs it), guest entry.  Register
- * state and events are in vmx_state.c, exit handlers in vmx_exit.c.
+ * state and events are in state.c, exit handlers in exit.c.
  *
  * Intercepts deny by default as on AMD: every I/O port and every MSR
  * outside a short pass-through list exits; VMX instructions in the guest
@@ -32,7 +32,7 @@
 #include <asm/segment.h>
 #include <asm/tlbflush.h>
 #include <asm/tsc.h>
-#include "core.h"
+#include "../core.h"
 #include "vmx.h"
 
 struct vmx_config vmx_cfg;
@@ -844,25 +844,7 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 
 const struct domus_arch_ops domus_vmx_ops = {
 	.name		= "vmx",
-	.probe		= vmx_probe,
-	.cpu_enable	= vmx_cpu_enable,
-	.cpu_disable	= vmx_cpu_disable,
-	.hw_setup	= vmx_hw_setup,
-	.hw_teardown	= vmx_hw_teardown,
+	DOMUS_ARCH_OPS_NAMED(vmx),
 	.hypercall_insn	= { 0x0f, 0x01, 0xc1 },	/* VMCALL */
-	.gpt_leaf_bits	= vmx_gpt_leaf_bits,
 	.gpt_table_bits	= VMX_EPT_R | VMX_EPT_W | VMX_EPT_X | VMX_EPT_A,
-	.vcpu_create	= vmx_vcpu_create,
-	.vcpu_free	= vmx_vcpu_free,
-	.vcpu_run	= vmx_vcpu_run,
-	.get_regs	= vmx_get_regs,
-	.set_regs	= vmx_set_regs,
-	.get_sregs	= vmx_get_sregs,
-	.set_sregs	= vmx_set_sregs,
-	.get_msr	= vmx_get_msr,
-	.set_msr	= vmx_set_msr,
-	.get_events	= vmx_get_events,
-	.set_events	= vmx_set_events,
-	.get_cr4	= vmx_get_cr4,
-	.queue_exception = vmx_queue_exception,
 };

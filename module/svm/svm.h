@@ -238,7 +238,7 @@ struct svm_vmcb {
 
 void domus_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa);
 
-#include "core.h"
+#include "../core.h"
 
 /* Backend state of one vCPU. */
 struct svm_vcpu {
@@ -256,10 +256,6 @@ struct svm_vcpu {
 	bool dr_owned;			/* guest uses debug registers directly */
 	u64 reinject;			/* event cut short by the exit */
 	u32 reinject_err;
-	bool exc_pending;
-	u8 exc_nr;
-	bool exc_has_err;
-	u32 exc_err;
 };
 
 static inline struct svm_vcpu *to_svm(struct domus_vcpu *v)
@@ -277,9 +273,12 @@ void svm_set_regs(struct domus_vcpu *v, const struct domus_regs *r);
 void svm_get_sregs(struct domus_vcpu *v, struct domus_sregs *r);
 int svm_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r);
 u64 svm_get_cr4(struct domus_vcpu *v);
+int svm_get_cpl(struct domus_vcpu *v);
+u64 svm_get_rflags(struct domus_vcpu *v);
+unsigned int svm_exit_insn_len(struct domus_vcpu *v);
+void svm_skip_insn(struct domus_vcpu *v, unsigned int len);
 int svm_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host);
 int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host);
-void svm_queue_exception(struct domus_vcpu *v, u8 nr, bool has_err, u32 err);
 void svm_get_events(struct domus_vcpu *v, struct domus_events *e);
 int svm_set_events(struct domus_vcpu *v, const struct domus_events *e);
 bool svm_interruptible(struct svm_vcpu *sv);

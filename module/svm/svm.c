@@ -23,7 +23,7 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/tlbflush.h>
-#include "core.h"
+#include "../core.h"
 #include "svm.h"
 
 static int svm_probe(struct domus_hw *hw)
@@ -378,8 +378,10 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 	sv->dirty = 0;
 
 	srcu_read_unlock(&dom->srcu, v->srcu_idx);
+	vmcb->save.rax = v->regs[0];
 	asm volatile("clgi" ::: "memory");
 	domus_svm_enter(sv->vmcb_pa, v->regs, sc->host_save_pa);
+	v->regs[0] = vmcb->save.rax;
 
 	vmcb->ctrl.tlb_ctl = SVM_TLB_FLUSH_NONE;
 	if (sv->dr_owned) {
@@ -427,25 +429,7 @@ static_assert(sizeof(struct svm_vmcb) <= PAGE_SIZE);
 
 const struct domus_arch_ops domus_svm_ops = {
 	.name		= "svm",
-	.probe		= svm_probe,
-	.cpu_enable	= svm_cpu_enable,
-	.cpu_disable	= svm_cpu_disable,
-	.hw_setup	= svm_hw_setup,
-	.hw_teardown	= svm_hw_teardown,
+	DOMUS_ARCH_OPS_NAMED(svm),
 	.hypercall_insn	= { 0x0f, 0x01, 0xd9 },	/* VMMCALL */
-	.gpt_leaf_bits	= svm_gpt_leaf_bits,
 	.gpt_table_bits	= SVM_NPT_P | SVM_NPT_RW | SVM_NPT_US | SVM_NPT_A,
-	.vcpu_create	= svm_vcpu_create,
-	.vcpu_free	= svm_vcpu_free,
-	.vcpu_run	= svm_vcpu_run,
-	.get_regs	= svm_get_regs,
-	.set_regs	= svm_set_regs,
-	.get_sregs	= svm_get_sregs,
-	.set_sregs	= svm_set_sregs,
-	.get_msr	= svm_get_msr,
-	.set_msr	= svm_set_msr,
-	.get_events	= svm_get_events,
-	.set_events	= svm_set_events,
-	.get_cr4	= svm_get_cr4,
-	.queue_exception = svm_queue_exception,
 };

@@ -16,39 +16,22 @@
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
-#include "core.h"
+#include "../core.h"
 #include "vmx.h"
 
-/* Step over the instruction that exited (cached state: no VMCS access). */
-static void vmx_skip(struct domus_vcpu *v)
+unsigned int vmx_exit_insn_len(struct domus_vcpu *v)
+{
+	return to_vmx(v)->exit_len;
+}
+
+/* Step over @len bytes (cached state: no VMCS access). */
+void vmx_skip_insn(struct domus_vcpu *v, unsigned int len)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
 
-	vmx_set_rip(vx, vx->rip + vx->exit_len);
+	vmx_set_rip(vx, vx->rip + len);
 	if (vx->intr & (VMX_INTR_STI | VMX_INTR_MOV_SS))
 		vmx_set_intr(vx, vx->intr & ~(VMX_INTR_STI | VMX_INTR_MOV_SS));
-}
-
-static u64 vmx_next_rip(struct domus_vcpu *v)
-{
-	return to_vmx(v)->rip + to_vmx(v)->exit_len;
-}
-
-static int vmx_exit_continue(struct domus_vcpu *v)
-{
-	return 1;
-}
-
-static int vmx_exit_ud(struct domus_vcpu *v)
-{
-	vmx_queue_exception(v, DOMUS_UD_VECTOR, false, 0);
-	return 1;
-}
-
-static int vmx_exit_skip(struct domus_vcpu *v)
-{
-	vmx_skip(v);
-	return 1;
 }
 
 /* After an IRET that unblocked NMIs faulted: the blocking comes back. */
@@ -87,7 +70,7 @@ static int vmx_exit_exception(struct domus_vcpu *v)
 			vx->dr6 |= 0xffff0ff0;
 	}
 	/* only #DB and #AC are intercepted: hand them to the guest */
-	vmx_queue_exception(v, vec, info & VMX_II_ERR_VALID, err);
+	domus_queue_exception(v, vec, info & VMX_II_ERR_VALID, err);
 	return 1;
 }
 
@@ -126,78 +109,9 @@ static int vmx_exit_nmi_window(struct domus_vcpu *v)
 	return 1;
 }
 
-static int vmx_exit_cpuid(struct domus_vcpu *v)
-{
-	u32 out[4];
-
-	domus_cpuid(v, v->regs[0], v->regs[1], out);
-	v->regs[0] = out[0];
-	v->regs[3] = out[1];
-	v->regs[1] = out[2];
-	v->regs[2] = out[3];
-	vmx_skip(v);
-	return 1;
-}
-
 static int vmx_exit_msr(struct domus_vcpu *v)
 {
-	struct vmx_vcpu *vx = to_vmx(v);
-	u32 index = v->regs[1];
-	u64 data;
-
-	domus_stat_inc(v->dom, DOMUS_STAT_MSR);
-	if ((u16)vx->exit_reason == VMX_EXIT_WRMSR) {
-		data = (u32)v->regs[0] | (v->regs[2] << 32);
-		if (vmx_set_msr(v, index, data, false) &&
-		    domus_virt_msr(v, index, &data, true)) {
-			vmx_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
-			return 1;
-		}
-	} else {
-		if (vmx_get_msr(v, index, &data, false) &&
-		    domus_virt_msr(v, index, &data, false)) {
-			vmx_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
-			return 1;
-		}
-		v->regs[0] = (u32)data;
-		v->regs[2] = data >> 32;
-	}
-	vmx_skip(v);
-	return 1;
-}
-
-static int vmx_exit_xsetbv(struct domus_vcpu *v)
-{
-	u64 val = (u32)v->regs[0] | (v->regs[2] << 32);
-	u64 host = domus_host_xcr0();
-	u64 cr4;
-	int cpl;
-
-	vmx_get(v);
-	cr4 = vmcs_read(VMCS_GUEST_CR4);
-	cpl = (vmcs_read(VMCS_GUEST_ES_AR + 2 * VMX_SS) >> 5) & 3;
-	vmx_put();
-	if ((u32)v->regs[1] != 0 || !(cr4 & X86_CR4_OSXSAVE) || cpl ||
-	    !(val & XFEATURE_MASK_FP) || (val & ~host) ||
-	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE))) {
-		vmx_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
-		return 1;
-	}
-	v->xcr0 = val;
-	vmx_skip(v);
-	return 1;
-}
-
-static int vmx_exit_hlt(struct domus_vcpu *v)
-{
-	vmx_skip(v);
-	v->hlt_if = to_vmx(v)->rflags & X86_EFLAGS_IF;
-	return domus_handle_hlt(v);
-}
-
-static int vmx_exit_vmcall(struct domus_vcpu *v)
-{
-	return domus_handle_hypercall(v, vmx_next_rip(v));
+	return domus_exit_msr(v, (u16)to_vmx(v)->exit_reason == VMX_EXIT_WRMSR);
 }
 
 /*
@@ -286,12 +200,6 @@ static int vmx_exit_ept_violation(struct domus_vcpu *v)
 	if ((q & VMX_EPT_QUAL_LA_VALID) && !(q & VMX_EPT_QUAL_LA_FINAL))
 		return domus_emulation_failed(v, gpa, NULL, 0);	/* page tables outside RAM */
 	return domus_emulate_mmio(v, gpa, write, NULL, 0);
-}
-
-static int vmx_exit_shutdown(struct domus_vcpu *v)
-{
-	v->run->exit_reason = DOMUS_EXIT_SHUTDOWN;
-	return 0;
 }
 
 static int vmx_exit_dr(struct domus_vcpu *v)
@@ -394,25 +302,15 @@ static int vmx_exit_cr(struct domus_vcpu *v)
 	ok = vmx_cr_access(v, to_vmx(v)->exit_qual);
 	vmx_put();
 	if (ok)
-		vmx_skip(v);
+		vmx_skip_insn(v, to_vmx(v)->exit_len);
 	if (!ok)
-		vmx_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
+		domus_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
 	return 1;
 }
 
 static int vmx_exit_task_switch(struct domus_vcpu *v)
 {
 	return domus_emulation_failed(v, 0, NULL, 0);
-}
-
-static int vmx_exit_unsupported(struct domus_vcpu *v)
-{
-	struct vmx_vcpu *vx = to_vmx(v);
-
-	v->run->exit_reason = DOMUS_EXIT_FAIL_ENTRY;
-	v->run->fail_entry.hw_reason = vx->exit_reason;
-	v->run->fail_entry.hw_info = vx->exit_qual;
-	return 0;
 }
 
 static int vmx_exit_ept_misconfig(struct domus_vcpu *v)
@@ -432,34 +330,34 @@ typedef int (*vmx_exit_fn)(struct domus_vcpu *v);
 static const vmx_exit_fn vmx_exit_table[VMX_EXIT_MAX] = {
 	[VMX_EXIT_EXC_NMI] = vmx_exit_exception,
 	[VMX_EXIT_EXT_INTR] = vmx_exit_intr,
-	[VMX_EXIT_TRIPLE_FAULT] = vmx_exit_shutdown,
-	[VMX_EXIT_INIT] = vmx_exit_continue,
-	[VMX_EXIT_IO_SMI] = vmx_exit_continue,
-	[VMX_EXIT_OTHER_SMI] = vmx_exit_continue,
+	[VMX_EXIT_TRIPLE_FAULT] = domus_exit_shutdown,
+	[VMX_EXIT_INIT] = domus_exit_continue,
+	[VMX_EXIT_IO_SMI] = domus_exit_continue,
+	[VMX_EXIT_OTHER_SMI] = domus_exit_continue,
 	[VMX_EXIT_INTR_WINDOW] = vmx_exit_intr_window,
 	[VMX_EXIT_NMI_WINDOW] = vmx_exit_nmi_window,
 	[VMX_EXIT_TASK_SWITCH] = vmx_exit_task_switch,
-	[VMX_EXIT_CPUID] = vmx_exit_cpuid,
-	[VMX_EXIT_GETSEC] = vmx_exit_ud,
-	[VMX_EXIT_HLT] = vmx_exit_hlt,
-	[VMX_EXIT_INVD] = vmx_exit_skip,
-	[VMX_EXIT_RSM] = vmx_exit_ud,
-	[VMX_EXIT_VMCALL] = vmx_exit_vmcall,
-	[VMX_EXIT_VMCLEAR ... VMX_EXIT_VMXON] = vmx_exit_ud,
+	[VMX_EXIT_CPUID] = domus_exit_cpuid,
+	[VMX_EXIT_GETSEC] = domus_exit_ud,
+	[VMX_EXIT_HLT] = domus_exit_hlt,
+	[VMX_EXIT_INVD] = domus_exit_invd,
+	[VMX_EXIT_RSM] = domus_exit_ud,
+	[VMX_EXIT_VMCALL] = domus_handle_hypercall,
+	[VMX_EXIT_VMCLEAR ... VMX_EXIT_VMXON] = domus_exit_ud,
 	[VMX_EXIT_CR] = vmx_exit_cr,
 	[VMX_EXIT_DR] = vmx_exit_dr,
 	[VMX_EXIT_IO] = vmx_exit_io,
 	[VMX_EXIT_RDMSR] = vmx_exit_msr,
 	[VMX_EXIT_WRMSR] = vmx_exit_msr,
-	[VMX_EXIT_MWAIT] = vmx_exit_ud,
-	[VMX_EXIT_MONITOR] = vmx_exit_ud,
+	[VMX_EXIT_MWAIT] = domus_exit_ud,
+	[VMX_EXIT_MONITOR] = domus_exit_ud,
 	[VMX_EXIT_EPT_VIOLATION] = vmx_exit_ept_violation,
 	[VMX_EXIT_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
-	[VMX_EXIT_INVEPT] = vmx_exit_ud,
+	[VMX_EXIT_INVEPT] = domus_exit_ud,
 	[VMX_EXIT_PREEMPT_TIMER] = vmx_exit_intr,
-	[VMX_EXIT_INVVPID] = vmx_exit_ud,
-	[VMX_EXIT_XSETBV] = vmx_exit_xsetbv,
-	[VMX_EXIT_VMFUNC] = vmx_exit_ud,
+	[VMX_EXIT_INVVPID] = domus_exit_ud,
+	[VMX_EXIT_XSETBV] = domus_exit_xsetbv,
+	[VMX_EXIT_VMFUNC] = domus_exit_ud,
 };
 
 int vmx_handle_exit(struct domus_vcpu *v)
@@ -472,6 +370,6 @@ int vmx_handle_exit(struct domus_vcpu *v)
 	if (reason < VMX_EXIT_MAX)
 		fn = vmx_exit_table[reason];
 	if (!fn)
-		return vmx_exit_unsupported(v);
+		return domus_exit_unsupported(v, to_vmx(v)->exit_reason, to_vmx(v)->exit_qual);
 	return fn(v);
 }

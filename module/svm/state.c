@@ -9,7 +9,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
-#include "core.h"
+#include "../core.h"
 #include "svm.h"
 
 /* --- registers ----------------------------------------------------------------- */
@@ -18,7 +18,7 @@ void svm_get_regs(struct domus_vcpu *v, struct domus_regs *r)
 {
 	struct svm_vmcb_save *s = &to_svm(v)->vmcb->save;
 
-	r->rax = s->rax;
+	r->rax = v->regs[0];
 	r->rcx = v->regs[1];
 	r->rdx = v->regs[2];
 	r->rbx = v->regs[3];
@@ -45,7 +45,7 @@ void svm_set_regs(struct domus_vcpu *v, const struct domus_regs *r)
 {
 	struct svm_vmcb_save *s = &to_svm(v)->vmcb->save;
 
-	s->rax = r->rax;
+	v->regs[0] = r->rax;
 	v->regs[1] = r->rcx;
 	v->regs[2] = r->rdx;
 	v->regs[3] = r->rbx;
@@ -151,6 +151,16 @@ u64 svm_get_cr4(struct domus_vcpu *v)
 	return to_svm(v)->vmcb->save.cr4;
 }
 
+int svm_get_cpl(struct domus_vcpu *v)
+{
+	return to_svm(v)->vmcb->save.cpl;
+}
+
+u64 svm_get_rflags(struct domus_vcpu *v)
+{
+	return to_svm(v)->vmcb->save.rflags;
+}
+
 /* --- MSRs -------------------------------------------------------------------- */
 
 /* Returns 0, or 1 for "not handled": the guest gets #GP, userspace -EINVAL. */
@@ -240,26 +250,16 @@ int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 
 /* --- events ------------------------------------------------------------------- */
 
-void svm_queue_exception(struct domus_vcpu *v, u8 nr, bool has_err, u32 err)
-{
-	struct svm_vcpu *sv = to_svm(v);
-
-	sv->exc_pending = true;
-	sv->exc_nr = nr;
-	sv->exc_has_err = has_err;
-	sv->exc_err = err;
-}
-
 void svm_get_events(struct domus_vcpu *v, struct domus_events *e)
 {
 	struct svm_vcpu *sv = to_svm(v);
 	u64 ev = sv->reinject;
 
-	if (sv->exc_pending) {
+	if (v->exc_pending) {
 		e->exception.pending = 1;
-		e->exception.nr = sv->exc_nr;
-		e->exception.has_error_code = sv->exc_has_err;
-		e->exception.error_code = sv->exc_err;
+		e->exception.nr = v->exc_nr;
+		e->exception.has_error_code = v->exc_has_err;
+		e->exception.error_code = v->exc_err;
 	} else if ((ev & SVM_EV_VALID) && (ev & SVM_EV_TYPE_MASK) == SVM_EV_TYPE_EXC) {
 		e->exception.pending = 1;
 		e->exception.nr = ev & SVM_EV_VECTOR_MASK;
@@ -283,9 +283,9 @@ int svm_set_events(struct domus_vcpu *v, const struct domus_events *e)
 	if (e->interrupt.pending && e->interrupt.nr < 32)
 		return -EINVAL;
 	sv->reinject = 0;
-	sv->exc_pending = false;
+	v->exc_pending = false;
 	if (e->exception.pending)
-		svm_queue_exception(v, e->exception.nr, e->exception.has_error_code,
+		domus_queue_exception(v, e->exception.nr, e->exception.has_error_code,
 				    e->exception.error_code);
 	if (e->interrupt.pending)
 		set_bit(e->interrupt.nr, v->irq.pending);
@@ -335,10 +335,10 @@ bool svm_inject_events(struct domus_vcpu *v)
 	if (sv->reinject & SVM_EV_VALID) {
 		c->event_inj = sv->reinject | ((u64)sv->reinject_err << 32);
 		sv->reinject = 0;
-	} else if (sv->exc_pending) {
-		c->event_inj = sv->exc_nr | SVM_EV_TYPE_EXC | SVM_EV_VALID |
-			(sv->exc_has_err ? SVM_EV_ERR_VALID | ((u64)sv->exc_err << 32) : 0);
-		sv->exc_pending = false;
+	} else if (v->exc_pending) {
+		c->event_inj = v->exc_nr | SVM_EV_TYPE_EXC | SVM_EV_VALID |
+			(v->exc_has_err ? SVM_EV_ERR_VALID | ((u64)v->exc_err << 32) : 0);
+		v->exc_pending = false;
 		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
 	} else if (atomic_read(&v->irq.nmi) && !v->nmi_masked &&
 		   !(c->int_state & SVM_INT_SHADOW)) {

@@ -15,19 +15,13 @@
 #include <linux/linkage.h>
 #include <asm/nospec-branch.h>
 
-#define R(n)	(8 * (n))(%rax)
+#include "../entry_regs.h"
 #define VMCS_HOST_RSP	0x6c14
 
 .section .noinstr.text, "ax"
 
 SYM_FUNC_START(domus_vmx_enter)
-	push	%rbp
-	mov	%rsp, %rbp
-	push	%r15
-	push	%r14
-	push	%r13
-	push	%r12
-	push	%rbx
+	HOST_REGS_PUSH
 	push	%rdi			/* regs */
 
 	call	domus_vmx_launch
@@ -39,45 +33,20 @@ SYM_FUNC_START(domus_vmx_enter)
 	 */
 	push	%rax
 	mov	8(%rsp), %rax		/* regs */
-	mov	%rcx, R(1)
-	mov	%rdx, R(2)
-	mov	%rbx, R(3)
-	mov	%rbp, R(5)
-	mov	%rsi, R(6)
-	mov	%rdi, R(7)
-	mov	%r8, R(8)
-	mov	%r9, R(9)
-	mov	%r10, R(10)
-	mov	%r11, R(11)
-	mov	%r12, R(12)
-	mov	%r13, R(13)
-	mov	%r14, R(14)
-	mov	%r15, R(15)
+	GUEST_GPRS_SAVE
 	popq	R(0)
 	setbe	%bl			/* 1 if the entry failed */
 	movzbl	%bl, %ebx
 
 	/* The guest must not steer the host's return predictions. */
-	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
+	GUEST_EXIT_SCRUB
 	mov	%ebx, %eax
 
 	/* Leave no guest values in registers. */
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
+	GUEST_GPRS_CLEAR
 
 	add	$8, %rsp
-	pop	%rbx
-	pop	%r12
-	pop	%r13
-	pop	%r14
-	pop	%r15
-	pop	%rbp
+	HOST_REGS_POP
 	RET
 SYM_FUNC_END(domus_vmx_enter)
 
@@ -92,20 +61,7 @@ SYM_FUNC_START_LOCAL(domus_vmx_launch)
 	vmwrite	%rsp, %rax
 	test	%sil, %sil		/* launched? (ZF=1: no) */
 	mov	8(%rsp), %rax		/* regs */
-	mov	R(1), %rcx
-	mov	R(2), %rdx
-	mov	R(3), %rbx
-	mov	R(5), %rbp
-	mov	R(6), %rsi
-	mov	R(7), %rdi
-	mov	R(8), %r8
-	mov	R(9), %r9
-	mov	R(10), %r10
-	mov	R(11), %r11
-	mov	R(12), %r12
-	mov	R(13), %r13
-	mov	R(14), %r14
-	mov	R(15), %r15
+	GUEST_GPRS_LOAD
 	mov	R(0), %rax
 	jz	1f
 	vmresume

@@ -12,18 +12,12 @@
 #include <linux/linkage.h>
 #include <asm/nospec-branch.h>
 
-#define R(n)	(8 * (n))(%rax)
+#include "../entry_regs.h"
 
 .section .noinstr.text, "ax"
 
 SYM_FUNC_START(domus_svm_enter)
-	push	%rbp
-	mov	%rsp, %rbp
-	push	%r15
-	push	%r14
-	push	%r13
-	push	%r12
-	push	%rbx
+	HOST_REGS_PUSH
 	push	%rsi			/* 16(%rsp): regs */
 	push	%rdx			/*  8(%rsp): host save area */
 	push	%rdi			/*  0(%rsp): vmcb */
@@ -32,20 +26,7 @@ SYM_FUNC_START(domus_svm_enter)
 	vmsave	%rax
 
 	mov	%rsi, %rax
-	mov	R(1), %rcx
-	mov	R(2), %rdx
-	mov	R(3), %rbx
-	mov	R(5), %rbp
-	mov	R(6), %rsi
-	mov	R(7), %rdi
-	mov	R(8), %r8
-	mov	R(9), %r9
-	mov	R(10), %r10
-	mov	R(11), %r11
-	mov	R(12), %r12
-	mov	R(13), %r13
-	mov	R(14), %r14
-	mov	R(15), %r15
+	GUEST_GPRS_LOAD
 
 	mov	(%rsp), %rax
 	vmload	%rax
@@ -60,43 +41,18 @@ SYM_FUNC_START(domus_svm_enter)
 	vmsave	%rax
 
 	mov	16(%rsp), %rax
-	mov	%rcx, R(1)
-	mov	%rdx, R(2)
-	mov	%rbx, R(3)
-	mov	%rbp, R(5)
-	mov	%rsi, R(6)
-	mov	%rdi, R(7)
-	mov	%r8, R(8)
-	mov	%r9, R(9)
-	mov	%r10, R(10)
-	mov	%r11, R(11)
-	mov	%r12, R(12)
-	mov	%r13, R(13)
-	mov	%r14, R(14)
-	mov	%r15, R(15)
+	GUEST_GPRS_SAVE
 
 	mov	8(%rsp), %rax
 	vmload	%rax
 
 	/* The guest must not steer the host's return predictions. */
-	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
+	GUEST_EXIT_SCRUB
 
 	/* Leave no guest values in registers. */
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
+	GUEST_GPRS_CLEAR
 
 	add	$24, %rsp
-	pop	%rbx
-	pop	%r12
-	pop	%r13
-	pop	%r14
-	pop	%r15
-	pop	%rbp
+	HOST_REGS_POP
 	RET
 SYM_FUNC_END(domus_svm_enter)

@@ -302,7 +302,7 @@ enum { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR };
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
-#include "core.h"
+#include "../core.h"
 
 /* guest EFER bits and CR4 bits a guest may never set */
 #define VMX_EFER_GUEST		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
@@ -360,10 +360,6 @@ struct vmx_vcpu {
 	/* events */
 	u32 reinject;			/* IDT-vectoring info cut short by the exit */
 	u32 reinject_err;
-	bool exc_pending;
-	u8 exc_nr;
-	bool exc_has_err;
-	u32 exc_err;
 	/* exit information, read while interrupts were still off */
 	u32 exit_reason;
 	u32 exit_intr_info;
@@ -448,9 +444,12 @@ void vmx_set_regs(struct domus_vcpu *v, const struct domus_regs *r);
 void vmx_get_sregs(struct domus_vcpu *v, struct domus_sregs *r);
 int vmx_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r);
 u64 vmx_get_cr4(struct domus_vcpu *v);
+int vmx_get_cpl(struct domus_vcpu *v);
+u64 vmx_get_rflags(struct domus_vcpu *v);
+unsigned int vmx_exit_insn_len(struct domus_vcpu *v);
+void vmx_skip_insn(struct domus_vcpu *v, unsigned int len);
 int vmx_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host);
 int vmx_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host);
-void vmx_queue_exception(struct domus_vcpu *v, u8 nr, bool has_err, u32 err);
 void vmx_get_events(struct domus_vcpu *v, struct domus_events *e);
 int vmx_set_events(struct domus_vcpu *v, const struct domus_events *e);
 bool vmx_interruptible(struct domus_vcpu *v);

@@ -11,7 +11,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
-#include "core.h"
+#include "../core.h"
 #include "vmx.h"
 
 /* --- registers ----------------------------------------------------------------- */
@@ -260,6 +260,21 @@ u64 vmx_get_cr4(struct domus_vcpu *v)
 	return cr4;
 }
 
+int vmx_get_cpl(struct domus_vcpu *v)
+{
+	int cpl;
+
+	vmx_get(v);
+	cpl = (vmcs_read(VMCS_GUEST_ES_AR + 2 * VMX_SS) >> 5) & 3;
+	vmx_put();
+	return cpl;
+}
+
+u64 vmx_get_rflags(struct domus_vcpu *v)
+{
+	return to_vmx(v)->rflags;
+}
+
 /* The state of an x86 CPU after RESET (VMCS loaded). */
 void vmx_reset_state(struct domus_vcpu *v)
 {
@@ -430,27 +445,17 @@ int vmx_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 
 /* --- events ------------------------------------------------------------------- */
 
-void vmx_queue_exception(struct domus_vcpu *v, u8 nr, bool has_err, u32 err)
-{
-	struct vmx_vcpu *vx = to_vmx(v);
-
-	vx->exc_pending = true;
-	vx->exc_nr = nr;
-	vx->exc_has_err = has_err;
-	vx->exc_err = err;
-}
-
 void vmx_get_events(struct domus_vcpu *v, struct domus_events *e)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
 	u32 ev = vx->reinject, type = ev & VMX_II_TYPE_MASK;
 	u32 intr = vx->intr;
 
-	if (vx->exc_pending) {
+	if (v->exc_pending) {
 		e->exception.pending = 1;
-		e->exception.nr = vx->exc_nr;
-		e->exception.has_error_code = vx->exc_has_err;
-		e->exception.error_code = vx->exc_err;
+		e->exception.nr = v->exc_nr;
+		e->exception.has_error_code = v->exc_has_err;
+		e->exception.error_code = v->exc_err;
 	} else if ((ev & VMX_II_VALID) && type == VMX_II_TYPE_HW_EXC) {
 		e->exception.pending = 1;
 		e->exception.nr = ev & VMX_II_VECTOR_MASK;
@@ -475,9 +480,9 @@ int vmx_set_events(struct domus_vcpu *v, const struct domus_events *e)
 	if (e->interrupt.pending && e->interrupt.nr < 32)
 		return -EINVAL;
 	vx->reinject = 0;
-	vx->exc_pending = false;
+	v->exc_pending = false;
 	if (e->exception.pending)
-		vmx_queue_exception(v, e->exception.nr, e->exception.has_error_code,
+		domus_queue_exception(v, e->exception.nr, e->exception.has_error_code,
 				    e->exception.error_code);
 	if (e->interrupt.pending)
 		set_bit(e->interrupt.nr, v->irq.pending);
@@ -527,14 +532,14 @@ bool vmx_inject_events(struct domus_vcpu *v)
 		info = vx->reinject;
 		err = vx->reinject_err;
 		vx->reinject = 0;
-	} else if (vx->exc_pending) {
-		info = vx->exc_nr | VMX_II_TYPE_HW_EXC | VMX_II_VALID;
+	} else if (v->exc_pending) {
+		info = v->exc_nr | VMX_II_TYPE_HW_EXC | VMX_II_VALID;
 		/* entry demands the error code exactly when the CPU would push one */
-		if ((vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PE) && vmx_exc_has_error(vx->exc_nr)) {
+		if ((vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PE) && vmx_exc_has_error(v->exc_nr)) {
 			info |= VMX_II_ERR_VALID;
-			err = vx->exc_has_err ? vx->exc_err : 0;
+			err = v->exc_has_err ? v->exc_err : 0;
 		}
-		vx->exc_pending = false;
+		v->exc_pending = false;
 		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
 	} else if (atomic_read(&v->irq.nmi) &&
 		   !(intr & (VMX_INTR_STI | VMX_INTR_MOV_SS | VMX_INTR_NMI))) {

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Exits every backend has and handles the same way: CPUID, RDMSR/WRMSR,
+ * XSETBV, HLT, INVD, instructions the guest may not use (#UD), shutdown
+ * and exits domus does not know.  The backends' exit tables point here;
+ * what they differ in goes through struct domus_arch_ops (CPL, RFLAGS,
+ * the instruction length the CPU reported, stepping RIP).
+ *
+ * Each handler returns 1 to re-enter the guest, 0 to return to userspace
+ * (run->exit_reason set) or a negative errno.  General-purpose registers
+ * other than RSP are in v->regs[] (core.h).
+ */
+#define pr_fmt(fmt) "domus: " fmt
+
+#include <linux/kernel.h>
+#include <asm/fpu/xcr.h>
+#include "core.h"
+#include "insnlen.h"
+#include "xcr0.h"
+
+void domus_queue_exception(struct domus_vcpu *v, u8 nr, bool has_err, u32 err)
+{
+	v->exc_pending = true;
+	v->exc_nr = nr;
+	v->exc_has_err = has_err;
+	v->exc_err = err;
+}
+
+static enum x86emu_mode domus_exit_mode(const struct domus_sregs *s, u64 rflags)
+{
+	if (!(s->cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
+		return X86EMU_MODE_REAL16;
+	if ((s->efer & EFER_LMA) && (s->cs.attr & (1 << 9)))
+		return X86EMU_MODE_LONG64;
+	return (s->cs.attr & (1 << 10)) ? X86EMU_MODE_PROT32 : X86EMU_MODE_PROT16;
+}
+
+/*
+ * Length of the instruction that exited, whose opcode bytes are @op: as
+ * the CPU reported it, else decoded from guest memory (AMD-V without NRIP
+ * save), prefixes included.  Returns the length, or 0 after filling a
+ * DOMUS_EXIT_EMULATION exit (the bytes at RIP are not that instruction).
+ */
+int domus_exit_len(struct domus_vcpu *v, const u8 *op, unsigned int olen)
+{
+	u8 insn[X86EMU_MAX_INSN_LEN];
+	unsigned int len = domus_arch->exit_insn_len(v);
+	int n;
+
+	if (len)
+		return len;
+	n = domus_fetch_insn(v, insn);	/* fills v->emu_sregs */
+	if (n > 0)
+		n = insnlen_fixed(insn, n, domus_exit_mode(&v->emu_sregs,
+							  domus_arch->get_rflags(v)),
+				  op, olen);
+	if (n > 0)
+		return n;
+	return domus_emulation_failed(v, 0, NULL, 0);
+}
+
+/* Step over the exiting instruction @op; 1, or 0 with an emulation exit. */
+static int domus_exit_skip(struct domus_vcpu *v, const u8 *op, unsigned int olen)
+{
+	int len = domus_exit_len(v, op, olen);
+
+	if (!len)
+		return 0;
+	domus_arch->skip_insn(v, len);
+	return 1;
+}
+
+static const u8 domus_op_cpuid[] = { 0x0f, 0xa2 };
+static const u8 domus_op_rdmsr[] = { 0x0f, 0x32 };
+static const u8 domus_op_wrmsr[] = { 0x0f, 0x30 };
+static const u8 domus_op_xsetbv[] = { 0x0f, 0x01, 0xd1 };
+static const u8 domus_op_hlt[] = { 0xf4 };
+static const u8 domus_op_invd[] = { 0x0f, 0x08 };
+
+int domus_exit_cpuid(struct domus_vcpu *v)
+{
+	u32 out[4];
+	int len = domus_exit_len(v, domus_op_cpuid, sizeof(domus_op_cpuid));
+
+	if (!len)
+		return 0;
+	domus_cpuid(v, v->regs[0], v->regs[1], out);
+	v->regs[0] = out[0];
+	v->regs[3] = out[1];
+	v->regs[1] = out[2];
+	v->regs[2] = out[3];
+	domus_arch->skip_insn(v, len);
+	return 1;
+}
+
+int domus_exit_msr(struct domus_vcpu *v, bool write)
+{
+	u32 index = v->regs[1];
+	u64 data;
+	int len;
+
+	domus_stat_inc(v->dom, DOMUS_STAT_MSR);
+	len = write ? domus_exit_len(v, domus_op_wrmsr, sizeof(domus_op_wrmsr)) :
+		      domus_exit_len(v, domus_op_rdmsr, sizeof(domus_op_rdmsr));
+	if (!len)
+		return 0;
+	if (write) {
+		data = (u32)v->regs[0] | (v->regs[2] << 32);
+		if (domus_arch->set_msr(v, index, data, false) &&
+		    domus_virt_msr(v, index, &data, true)) {
+			domus_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
+			return 1;
+		}
+	} else {
+		if (domus_arch->get_msr(v, index, &data, false) &&
+		    domus_virt_msr(v, index, &data, false)) {
+			domus_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
+			return 1;
+		}
+		v->regs[0] = (u32)data;
+		v->regs[2] = data >> 32;
+	}
+	domus_arch->skip_insn(v, len);
+	return 1;
+}
+
+/* What the host lets a guest enable in XCR0 (x87 and SSE without XSAVE). */
+u64 domus_host_xcr0(void)
+{
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
+	return xgetbv(XCR_XFEATURE_ENABLED_MASK);
+}
+
+u64 domus_guest_xcr0_allowed(struct domus_vcpu *v)
+{
+	const struct domus_cpuid_entry *e = domus_cpuid_find(v->dom, 0xd, 0);
+
+	return domus_xcr0_allowed(domus_host_xcr0(), e != NULL,
+				  e ? e->eax | ((u64)e->edx << 32) : 0);
+}
+
+int domus_exit_xsetbv(struct domus_vcpu *v)
+{
+	u64 val = (u32)v->regs[0] | (v->regs[2] << 32);
+	int len;
+
+	if (!boot_cpu_has(X86_FEATURE_XSAVE) ||
+	    !(domus_arch->get_cr4(v) & X86_CR4_OSXSAVE)) {
+		domus_queue_exception(v, DOMUS_UD_VECTOR, false, 0);
+		return 1;
+	}
+	if ((u32)v->regs[1] != 0 || domus_arch->get_cpl(v) ||
+	    !domus_xcr0_valid(val, domus_guest_xcr0_allowed(v))) {
+		domus_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
+		return 1;
+	}
+	len = domus_exit_len(v, domus_op_xsetbv, sizeof(domus_op_xsetbv));
+	if (!len)
+		return 0;
+	v->xcr0 = val;
+	domus_arch->skip_insn(v, len);
+	return 1;
+}
+
+int domus_exit_hlt(struct domus_vcpu *v)
+{
+	if (!domus_exit_skip(v, domus_op_hlt, sizeof(domus_op_hlt)))
+		return 0;
+	v->hlt_if = domus_arch->get_rflags(v) & X86_EFLAGS_IF;
+	return domus_handle_hlt(v);
+}
+
+/* INVD: nothing to do for a guest whose memory the host keeps coherent. */
+int domus_exit_invd(struct domus_vcpu *v)
+{
+	return domus_exit_skip(v, domus_op_invd, sizeof(domus_op_invd));
+}
+
+int domus_exit_ud(struct domus_vcpu *v)
+{
+	domus_queue_exception(v, DOMUS_UD_VECTOR, false, 0);
+	return 1;
+}
+
+int domus_exit_continue(struct domus_vcpu *v)
+{
+	return 1;
+}
+
+int domus_exit_shutdown(struct domus_vcpu *v)
+{
+	v->run->exit_reason = DOMUS_EXIT_SHUTDOWN;
+	return 0;
+}
+
+int domus_exit_unsupported(struct domus_vcpu *v, u64 hw_reason, u64 hw_info)
+{
+	v->run->exit_reason = DOMUS_EXIT_FAIL_ENTRY;
+	v->run->fail_entry.hw_reason = hw_reason;
+	v->run->fail_entry.hw_info = hw_info;
+	return 0;
+}
