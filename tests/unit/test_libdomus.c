@@ -8,9 +8,6 @@
 #include "libdomus.h"
 #include "unit.h"
 
-#ifndef UNIT_PREFIX
-#define UNIT_PREFIX "unit"
-#endif
 
 static void flag_words(void)
 {

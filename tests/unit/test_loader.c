@@ -20,9 +20,6 @@
 #include "loader.h"
 #include "unit.h"
 
-#ifndef UNIT_PREFIX
-#define UNIT_PREFIX "unit"
-#endif
 
 #define MiB (1ULL << 20)
 

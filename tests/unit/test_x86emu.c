@@ -11,9 +11,6 @@
 #include "x86emu.h"
 #include "unit.h"
 
-#ifndef UNIT_PREFIX
-#define UNIT_PREFIX "unit"
-#endif
 
 #define R16 X86EMU_MODE_REAL16
 #define P16 X86EMU_MODE_PROT16

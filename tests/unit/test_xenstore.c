@@ -15,9 +15,6 @@
 #include "xenstore.h"
 #include "unit.h"
 
-#ifndef UNIT_PREFIX
-#define UNIT_PREFIX "unit"
-#endif
 
 #define DOMID 5
 #define EVQ 256
