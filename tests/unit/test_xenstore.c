@@ -359,7 +359,10 @@ static void basic_ops(void)
 	EXPECT(STREQ(g_read(&c, 0, "data/nope"), "!ENOENT"));
 	EXPECT(STREQ(g_op(&c, XS_RM, 0, "data/a"), "OK"));	/* recursive */
 	EXPECT(STREQ(g_read(&c, 0, "data/a/b/c"), "!ENOENT"));
-	EXPECT(STREQ(g_op(&c, XS_RM, 0, "data/a"), "ENOENT"));
+	/* xenstore.txt: RM of a missing node is not an error while its
+	 * parent exists, and ENOENT when the parent is missing too */
+	EXPECT(STREQ(g_op(&c, XS_RM, 0, "data/a"), "OK"));
+	EXPECT(STREQ(g_op(&c, XS_RM, 0, "data/a/b"), "ENOENT"));
 	EXPECT(STREQ(g_list(&c, XS_DIRECTORY, 0, "data"), "x,d"));
 	/* overwrite, empty value, binary value */
 	EXPECT(STREQ(g_write(&c, 0, "data/x", ""), "OK"));
@@ -372,7 +375,8 @@ static void basic_ops(void)
 	EXPECT(xs_write(xs, "data/t/k", "v") == 0);
 	EXPECT(xs_directory(xs, "data/t", buf, sizeof(buf)) == 2 && STREQ(buf, "k"));
 	EXPECT(xs_rm(xs, "data/t") == 0);
-	EXPECT(xs_rm(xs, "data/t") == -ENOENT);
+	EXPECT(xs_rm(xs, "data/t") == 0);		/* missing, parent exists */
+	EXPECT(xs_rm(xs, "data/t/u/v") == -ENOENT);	/* parent missing too */
 	EXPECT(xs_rm(xs, "/") == -EINVAL);
 	EXPECT(xs_write(xs, "bad//path", "x") == -EINVAL);
 	EXPECT(xs_write(xs, "bad/path/", "x") == -EINVAL);

@@ -798,8 +798,22 @@ static int op_rm(struct xs_store *xs, struct tx *tx, const char *path)
 	r = eff_get(xs, tx, path, &vn, REC_STRONG);
 	if (r)
 		return r;
-	if (!vn.exists)
-		return -ENOENT;
+	if (!vn.exists) {
+		/* xenstore.txt: not an error if the node is missing, but it is
+		 * if its parent is missing too. */
+		char parent[XS_PATH_MAX + 1];
+
+		strcpy(parent, path);
+		path_parent(parent);
+		r = eff_get(xs, tx, parent, &vn, REC_WEAK);
+		if (r)
+			return r;
+		if (!vn.exists)
+			return -ENOENT;
+		/* like a read of the parent: no answer about a node whose
+		 * parent the caller cannot read */
+		return can(&vn, tx->who, P_READ) ? 0 : -EACCES;
+	}
 	if (!can(&vn, tx->who, P_WRITE))
 		return -EACCES;
 	e = tx_find(tx, path);
