@@ -378,14 +378,14 @@ static void act_on_shutdown(struct launcher *L)
 	dom_stop(L);
 	con_service(L);		/* the last console output */
 	switch (reason) {
-	case L_SHUTDOWN_POWEROFF: act = L->cfg.on_poweroff; break;
-	case L_SHUTDOWN_REBOOT: act = L->cfg.on_reboot; break;
-	case L_SHUTDOWN_WATCHDOG: act = L->cfg.on_watchdog; break;
-	case L_SHUTDOWN_SOFT_RESET: act = L->cfg.on_soft_reset; break;
+	case XEN_SHUTDOWN_POWEROFF: act = L->cfg.on_poweroff; break;
+	case XEN_SHUTDOWN_REBOOT: act = L->cfg.on_reboot; break;
+	case XEN_SHUTDOWN_WATCHDOG: act = L->cfg.on_watchdog; break;
+	case XEN_SHUTDOWN_SOFT_RESET: act = L->cfg.on_soft_reset; break;
 	default: act = L->cfg.on_crash; break;
 	}
 	l_log(L, "domain %u shut down: %s (%s); on_%s = %s", L->domid, dom_reason_name(reason), why,
-	      reason == L_SHUTDOWN_CRASH ? "crash" : dom_reason_name(reason),
+	      reason == XEN_SHUTDOWN_CRASH ? "crash" : dom_reason_name(reason),
 	      domus_config_action_name(act));
 	switch (act) {
 	case DOMUS_ACTION_DESTROY:

@@ -68,6 +68,8 @@ struct domus_vcpu {
 
 /* DOMUS_CREATE_DOMAIN on /dev/domus (@devfd).  Returns the domain fd. */
 int domus_create_domain(int devfd);
+/* The same with DOMUS_DOMAIN_* @flags (DOMUS_DOMAIN_XEN: a Xen domain). */
+int domus_create_domain_flags(int devfd, uint32_t flags);
 /* DOMUS_SET_MEM_SLOT; size 0 deletes the slot. */
 int domus_set_slot(int domfd, uint32_t slot, uint64_t gpa, uint64_t size,
 		   void *uaddr, uint32_t flags);
@@ -138,6 +140,36 @@ int domus_setup_long_mode(struct domus_vcpu *v, void *guest_mem, uint64_t pt_gpa
 			  uint64_t map_bytes, uint64_t rip, uint64_t rsp);
 /* Bytes domus_setup_long_mode() writes at pt_gpa for @map_bytes. */
 uint64_t domus_long_mode_tables_size(uint64_t map_bytes);
+
+/*
+ * The host's CPUID leaves (0 .. 0x40 and 0x80000000 .. 0x80000040, eight
+ * sub-leaves of the indexed ones) as a guest's table in @e (at most @cap
+ * entries); returns the count.  The module masks what it does not
+ * virtualize (docs/abi.md, DOMUS_SET_CPUID); the vendor passes through
+ * (it picks VMMCALL or VMCALL in a Xen guest).  userland/lib/cpuid.c.
+ */
+unsigned int domus_host_cpuid(struct domus_cpuid_entry *e, unsigned int cap);
+
+/* ====================================================================== */
+/*
+ * Xen domains (userland/lib/xen.c): the DOMUS_XEN_* ioctls on a domain fd
+ * created with DOMUS_DOMAIN_XEN.  Same conventions as above.
+ */
+/* DOMUS_XEN_SET_PARAM / DOMUS_XEN_GET_PARAM: HVM_PARAM_* (xen_abi.h). */
+int domus_xen_set_param(int domfd, uint32_t index, uint64_t value);
+int domus_xen_get_param(int domfd, uint32_t index, uint64_t *value);
+/* DOMUS_XEN_EVTCHN_BIND with every field of @b (flags ATTACH, LISTEN,
+ * CLOSE); @b's out fields are filled in. */
+int domus_xen_evtchn_bind(int domfd, struct domus_xen_evtchn_bind *b);
+/* DOMUS_XEN_EVTCHN_BIND, flags 0: a new guest port connected to a new
+ * backend port with the eventfds @notify_fd and @kick_fd (-1: none); the
+ * guest's port in *@port. */
+int domus_xen_evtchn_connect(int domfd, int notify_fd, int kick_fd, uint32_t *port);
+/* DOMUS_XEN_EVTCHN_NOTIFY: raise the guest @port (connected to a backend). */
+int domus_xen_evtchn_notify(int domfd, uint32_t port);
+/* The first @frames grant-table frames, mapped shared read/write; NULL
+ * with domus_last_error() set on failure.  munmap(p, frames * 4096). */
+void *domus_xen_map_grant_table(int domfd, unsigned int frames);
 
 /* Human-readable name of a DOMUS_EXIT_* value. */
 const char *domus_exit_name(uint32_t reason);

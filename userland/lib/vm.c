@@ -32,10 +32,16 @@ static int domus_ioctl0(int fd, unsigned long cmd, void *arg, const char *what)
 
 int domus_create_domain(int devfd)
 {
+	return domus_create_domain_flags(devfd, 0);
+}
+
+int domus_create_domain_flags(int devfd, uint32_t flags)
+{
 	struct domus_create_domain a;
 	int r;
 
 	memset(&a, 0, sizeof(a));
+	a.flags = flags;
 	r = ioctl(devfd, DOMUS_CREATE_DOMAIN, &a);
 	if (r >= 0)
 		return r;
