@@ -157,7 +157,7 @@ static void *console_thread(void *arg)
 /* An AP's thread: runs its vCPU (first blocked until the guest's SIPI). */
 static void *ap_thread(void *arg)
 {
-	struct domus_vcpu *v = arg;
+	struct domus_vcpu_handle *v = arg;
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -272,7 +272,7 @@ static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void dump_state(struct domus_vcpu *v)
+static void dump_state(struct domus_vcpu_handle *v)
 {
 	struct domus_regs r;
 	struct domus_sregs s;
@@ -305,7 +305,7 @@ int main(int argc, char **argv)
 	struct domus_create_domain cd;
 	struct domus_cpuid_entry cpuid[DOMUS_MAX_CPUID_ENTRIES];
 	struct domus_domain_stats st;
-	struct domus_vcpu v, aps[7];
+	struct domus_vcpu_handle v, aps[7];
 	pthread_t ap_tid[7], cons_tid;
 	unsigned long nvcpus = 1, i;
 	int use_console = 0;

@@ -36,7 +36,7 @@ struct launcher;
 
 struct l_vcpu {
 	struct launcher *L;
-	struct domus_vcpu v;
+	struct domus_vcpu_handle v;
 	pthread_t th;
 	pid_t tid;
 	bool started;		/* thread created (joined when false again) */

@@ -60,7 +60,7 @@ bool domus_flag_in(const char *flags, const char *flag);
  */
 #include <stdint.h>
 
-struct domus_vcpu {
+struct domus_vcpu_handle {
 	int fd;			/* vCPU fd, -1 when closed */
 	struct domus_run *run;	/* the mmapped run page */
 	uint32_t id;
@@ -80,30 +80,30 @@ int domus_domain_stats(int domfd, struct domus_domain_stats *st);
 int domus_global_stats(int devfd, struct domus_global_stats *st);
 
 /* DOMUS_CREATE_VCPU plus the run-page mmap; fills @out. */
-int domus_create_vcpu(int domfd, uint32_t id, struct domus_vcpu *out);
+int domus_create_vcpu(int domfd, uint32_t id, struct domus_vcpu_handle *out);
 /* Unmaps the run page and closes the fd (safe on a closed vCPU). */
-void domus_vcpu_close(struct domus_vcpu *v);
+void domus_vcpu_close(struct domus_vcpu_handle *v);
 /* DOMUS_RUN: 0 after an exit to userspace (see v->run->exit_reason), or
  * -errno; -EINTR (exit_reason DOMUS_EXIT_INTR) when a signal is pending. */
-int domus_run(struct domus_vcpu *v);
+int domus_run(struct domus_vcpu_handle *v);
 
-int domus_get_regs(struct domus_vcpu *v, struct domus_regs *r);
-int domus_set_regs(struct domus_vcpu *v, const struct domus_regs *r);
-int domus_get_sregs(struct domus_vcpu *v, struct domus_sregs *s);
-int domus_set_sregs(struct domus_vcpu *v, const struct domus_sregs *s);
+int domus_get_regs(struct domus_vcpu_handle *v, struct domus_regs *r);
+int domus_set_regs(struct domus_vcpu_handle *v, const struct domus_regs *r);
+int domus_get_sregs(struct domus_vcpu_handle *v, struct domus_sregs *s);
+int domus_set_sregs(struct domus_vcpu_handle *v, const struct domus_sregs *s);
 /* Returns the number of entries processed (the call stops at the first
  * MSR it cannot access). */
-int domus_get_msrs(struct domus_vcpu *v, struct domus_msr_entry *e, uint32_t n);
-int domus_set_msrs(struct domus_vcpu *v, const struct domus_msr_entry *e, uint32_t n);
+int domus_get_msrs(struct domus_vcpu_handle *v, struct domus_msr_entry *e, uint32_t n);
+int domus_set_msrs(struct domus_vcpu_handle *v, const struct domus_msr_entry *e, uint32_t n);
 /* One MSR; -EINVAL with a message if the module refused it. */
-int domus_get_msr(struct domus_vcpu *v, uint32_t index, uint64_t *data);
-int domus_set_msr(struct domus_vcpu *v, uint32_t index, uint64_t data);
-int domus_get_fpu(struct domus_vcpu *v, struct domus_fpu *f);
-int domus_set_fpu(struct domus_vcpu *v, const struct domus_fpu *f);
-int domus_get_events(struct domus_vcpu *v, struct domus_events *e);
-int domus_set_events(struct domus_vcpu *v, const struct domus_events *e);
-int domus_inject_irq(struct domus_vcpu *v, uint32_t vector);
-int domus_inject_nmi(struct domus_vcpu *v);
+int domus_get_msr(struct domus_vcpu_handle *v, uint32_t index, uint64_t *data);
+int domus_set_msr(struct domus_vcpu_handle *v, uint32_t index, uint64_t data);
+int domus_get_fpu(struct domus_vcpu_handle *v, struct domus_fpu *f);
+int domus_set_fpu(struct domus_vcpu_handle *v, const struct domus_fpu *f);
+int domus_get_events(struct domus_vcpu_handle *v, struct domus_events *e);
+int domus_set_events(struct domus_vcpu_handle *v, const struct domus_events *e);
+int domus_inject_irq(struct domus_vcpu_handle *v, uint32_t vector);
+int domus_inject_nmi(struct domus_vcpu_handle *v);
 
 /* Page-aligned, zeroed anonymous memory for guest RAM (size rounded up to
  * 4 KiB); NULL with domus_last_error() set on failure. */
@@ -134,9 +134,9 @@ void domus_guest_free(void *p, size_t size);
  *              must cover pt_gpa .. pt_gpa + 0x3000 + 0x1000 * GiBs); sets
  *              CR0.PE|PG|MP|NE, CR4.PAE|OSFXSR|OSXMMEXCPT, EFER.LME|LMA|SCE.
  */
-int domus_setup_real_mode(struct domus_vcpu *v, uint64_t rip);
-int domus_setup_prot_mode(struct domus_vcpu *v, uint64_t rip, uint64_t rsp);
-int domus_setup_long_mode(struct domus_vcpu *v, void *guest_mem, uint64_t pt_gpa,
+int domus_setup_real_mode(struct domus_vcpu_handle *v, uint64_t rip);
+int domus_setup_prot_mode(struct domus_vcpu_handle *v, uint64_t rip, uint64_t rsp);
+int domus_setup_long_mode(struct domus_vcpu_handle *v, void *guest_mem, uint64_t pt_gpa,
 			  uint64_t map_bytes, uint64_t rip, uint64_t rsp);
 /* Bytes domus_setup_long_mode() writes at pt_gpa for @map_bytes. */
 uint64_t domus_long_mode_tables_size(uint64_t map_bytes);
