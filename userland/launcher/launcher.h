@@ -103,6 +103,13 @@ struct launcher {
 
 /* main.c */
 void l_log(struct launcher *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* main.c: end the domain now (state DYING, vCPUs stopped, torn down, the
+ * launcher quits); the on_* action for the guest's shutdown. */
+void l_destroy(struct launcher *L, const char *why);
+void l_act_on_shutdown(struct launcher *L);
+/* loop.c: the event loop until the launcher quits (@sfd: signalfd, @tfd:
+ * the periodic timerfd). */
+void l_event_loop(struct launcher *L, int sfd, int tfd);
 unsigned int l_alloc_domid(void);
 
 /* domain.c */
