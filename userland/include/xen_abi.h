@@ -63,6 +63,7 @@ struct xs_ring_page {
 	uint32_t error;			/* XS_ERR_*: set by the server */
 };
 _Static_assert(offsetof(struct xs_ring_page, req_cons) == 2048, "xenstore ring req_cons");
+_Static_assert(offsetof(struct xs_ring_page, rsp_prod) == 2060, "xenstore ring rsp_prod");
 _Static_assert(offsetof(struct xs_ring_page, error) == 2072, "xenstore ring error");
 _Static_assert(sizeof(struct xs_ring_page) == 2076, "xenstore ring size");
 #define XS_FEAT_RECONNECTION	(1u << 0)
