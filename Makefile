@@ -66,7 +66,7 @@ LD ?= ld
 OBJCOPY ?= objcopy
 
 .SECONDARY:
-.PHONY: all help module userland libs unit core-test check check-intel demo deps clean
+.PHONY: all help module userland libs unit core-test core-test-usage check check-intel demo deps clean
 all: module userland
 
 help:
@@ -174,9 +174,10 @@ unit: $(UNITS) $(UNITS_SAN)
 	@tests/unit/run $(T)
 
 # make core-test T=NAME [ARCH=amd|intel]: one coretest test in a test host.
-core-test: all
-	@test -n "$(T)" || { echo 'usage: make core-test T=NAME [ARCH=amd|intel] (T=list lists them)'; exit 2; }
+core-test: $(if $(T),all,core-test-usage)
 	scripts/core-test $(if $(ARCH),--arch $(ARCH)) $(T)
+core-test-usage:
+	@echo 'usage: make core-test T=NAME [ARCH=amd|intel] (T=list lists them)'; exit 2
 
 deps:
 	scripts/deps.sh
