@@ -1,14 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# domus top-level build.
-#   make            build domus.ko (against the target kernel) and userland
-#   make C=1        also run sparse over the module
-#   make check      install dependencies, build, run every test
-#   make check-intel  the same for the Intel VT-x (Bochs) suites only
-#   make demo       install dependencies, build, show domus in a test host
+# domus top-level build ('make help' lists the targets).
 #
 # The target kernel is the newest installed Debian *-amd64 image with
 # matching headers (never the build machine's running kernel); KDIR=
 # or KVER= override it.
+#
+# Userland: every source file is compiled once into build/obj/<path>.o
+# (build/san/<path>.o with ASan+UBSan for the sanitized unit tests), with
+# a dependency file (-MMD), then archived and linked:
+#   libdomus.a    userland/lib      ioctls, loader, diagnosis, host CPUID
+#   libxenstore.a userland/xenstore the xenstore server
+#   libdomusctl.a userland/ctl      control-socket paths and client
+#   libxlcfg.a    userland/config   the xl.cfg parser
+#   libtestemu.a  module/x86emu.c, module/pgwalk.c (pure C, unit tests only)
 
 KVER ?= $(shell scripts/kver)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -16,29 +20,43 @@ BUILD := build
 
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -Iuapi -Iuserland/lib -Iuserland/cli -Iuserland/xenstore
+INCS := -Iuapi -Iuserland/include -Iuserland/lib -Iuserland/xenstore -Iuserland/ctl \
+	-Iuserland/config -Iuserland/launcher -Iuserland/cli
+CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(INCS)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # Kernel-image decompressors used by the loader (userland/lib/loader_image.c).
 LDLIBS_USER := -llzma -lz -lzstd
 
-LIB_SRCS := $(wildcard userland/lib/*.c) $(wildcard userland/xenstore/*.c)
-CLI_SRCS := $(wildcard userland/cli/*.c)
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-# Pure-C module parts (instruction emulator, page walker) linked into the unit tests.
-EMU_SRCS := module/x86emu.c module/pgwalk.c module/xcr0.c module/insnlen.c
-EMU_HDRS := module/x86emu.h module/pgwalk.h module/puretypes.h module/xcr0.h module/insnlen.h
-HOST_SRCS := $(wildcard tests/host/*.c)
-HDRS := $(wildcard uapi/*.h userland/lib/*.h userland/xenstore/*.h userland/cli/*.h tests/unit/*.h tests/host/*.h)
-# xl.cfg parser and the per-domain launcher (docs/launcher.md).  The CLI
-# links the parser and the launcher's control-socket client (ctl.c).
-CONFIG_SRCS := $(wildcard userland/config/*.c)
-LAUNCHER_SRCS := $(filter-out userland/launcher/ctl.c,$(wildcard userland/launcher/*.c))
-LAUNCHER_HDRS := $(wildcard userland/config/*.h userland/launcher/*.h)
-CLI_EXTRA_SRCS := $(CONFIG_SRCS) userland/launcher/ctl.c
-CFLAGS_LAUNCH := -Iuserland/config -Iuserland/launcher
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(patsubst %.S,$(BUILD)/obj/%.o,$(1)))
+san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
 
-UNITS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
-UNITS_SAN := $(patsubst tests/unit/%.c,$(BUILD)/unit-san/%,$(UNIT_SRCS))
+LIB_SRCS := $(wildcard userland/lib/*.c)
+XS_SRCS := $(wildcard userland/xenstore/*.c)
+CTL_SRCS := $(wildcard userland/ctl/*.c)
+CFG_SRCS := $(wildcard userland/config/*.c)
+EMU_SRCS := module/x86emu.c module/pgwalk.c module/xcr0.c module/insnlen.c
+CLI_SRCS := $(wildcard userland/cli/*.c)
+LAUNCHER_SRCS := $(wildcard userland/launcher/*.c)
+HOST_SRCS := $(wildcard tests/host/*.c)
+
+LIBNAMES := domus xenstore domusctl xlcfg testemu
+LIBSRCS_domus := $(LIB_SRCS)
+LIBSRCS_xenstore := $(XS_SRCS)
+LIBSRCS_domusctl := $(CTL_SRCS)
+LIBSRCS_xlcfg := $(CFG_SRCS)
+LIBSRCS_testemu := $(EMU_SRCS)
+LIBS := $(foreach l,$(LIBNAMES),$(BUILD)/lib$(l).a)
+LIBS_SAN := $(foreach l,$(LIBNAMES),$(BUILD)/san/lib$(l).a)
+
+# Unit tests: tests/unit/test_NAME.c, or a directory tests/unit/test_NAME/
+# of files, each with tests/unit/unit.c; one binary per test, plain and
+# sanitized.
+UNIT_NAMES := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)) \
+	$(patsubst tests/unit/%/,%,$(dir $(wildcard tests/unit/test_*/*.c))))
+unit_srcs = $(wildcard tests/unit/$(1).c tests/unit/$(1)/*.c) tests/unit/unit.c
+UNITS := $(addprefix $(BUILD)/unit/,$(UNIT_NAMES))
+UNITS_SAN := $(addprefix $(BUILD)/unit-san/,$(UNIT_NAMES))
+
 HOSTBINS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(HOST_SRCS))
 # Test guests: flat binaries linked at 0x8000 (tests/guests/README.md);
 # *64.S are 64-bit objects, the others 32-bit (with .code16 parts).
@@ -47,63 +65,119 @@ GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
 LD ?= ld
 OBJCOPY ?= objcopy
 
-.PHONY: all module userland unit check check-intel demo deps clean
+.SECONDARY:
+.PHONY: all help module userland libs unit core-test core-test-usage check check-intel demo deps clean
 all: module userland
+
+help:
+	@echo 'domus make targets:'
+	@echo '  all (default)  the module (domus.ko) and the userland'
+	@echo '  module         domus.ko only (Kbuild; C=1 also runs sparse)'
+	@echo '  userland       libraries, domus, domus-launcher, domus-hello, domus.static,'
+	@echo '                 unit tests, test-host programs and test guests'
+	@echo '  libs           build/lib*.a only'
+	@echo '  unit           build and run the unit tests, plain and under ASan+UBSan;'
+	@echo '                 T=test_xenstore runs one test program,'
+	@echo '                 T=test_xenstore/rm_missing one test of it (docs/testing.md)'
+	@echo '  core-test      one core test in a test host: T=NAME [ARCH=amd|intel]'
+	@echo '                 (T=list lists the names; needs domus.ko)'
+	@echo '  check          install dependencies, build, sparse, run every suite'
+	@echo '                 (one suite: tests/run NAME, e.g. tests/run 30-cli)'
+	@echo '  check-intel    the same for the Intel VT-x (Bochs) suites only'
+	@echo '  demo           install dependencies, build, show domus in a test host'
+	@echo '  deps           install the build and test dependencies (scripts/deps.sh)'
+	@echo '  clean          remove build/ and the module build files'
+	@echo 'Variables: KVER=, KDIR= (target kernel), C=1 (sparse), T=, ARCH='
 
 module:
 	@test -d "$(KDIR)" || { echo "error: kernel headers not found at $(KDIR): run scripts/deps.sh (or set KDIR=)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-userland: $(BUILD)/domus $(BUILD)/domus-launcher $(BUILD)/domus-hello $(BUILD)/domus.static $(BUILD)/libdomus.a $(UNITS) $(UNITS_SAN) $(HOSTBINS) $(GUESTS)
+userland: $(BUILD)/domus $(BUILD)/domus-launcher $(BUILD)/domus-hello $(BUILD)/domus.static \
+	$(LIBS) $(UNITS) $(UNITS_SAN) $(HOSTBINS) $(GUESTS)
+libs: $(LIBS)
 
-$(BUILD)/libdomus.a: $(LIB_SRCS) $(HDRS)
-	@mkdir -p $(BUILD)/obj
-	rm -f $@
-	for s in $(LIB_SRCS); do $(CC) $(CFLAGS_USER) -c $$s -o $(BUILD)/obj/$$(basename $$s .c).o || exit 1; done
-	ar rcs $@ $(addprefix $(BUILD)/obj/,$(notdir $(LIB_SRCS:.c=.o)))
+# ---- objects (one rule each for plain and sanitized; -MMD dependency files)
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) $(CFLAGS_EXTRA) -MMD -MP -c -o $@ $<
 
-$(BUILD)/domus: $(CLI_SRCS) $(CLI_EXTRA_SRCS) $(BUILD)/libdomus.a $(HDRS) $(LAUNCHER_HDRS)
-	$(CC) $(CFLAGS_USER) $(CFLAGS_LAUNCH) -o $@ $(CLI_SRCS) $(CLI_EXTRA_SRCS) $(BUILD)/libdomus.a $(LDLIBS_USER)
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -MMD -MP -c -o $@ $<
+
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) $(CFLAGS_EXTRA) $(SANFLAGS) -DUNIT_SAN -MMD -MP -c -o $@ $<
+
+# Per-directory extras: the unit tests see module/ (x86emu.h, pgwalk.h),
+# the test-host programs tests/host/.
+$(BUILD)/obj/tests/unit/%.o $(BUILD)/san/tests/unit/%.o: CFLAGS_EXTRA = -Itests/unit -Imodule
+$(BUILD)/obj/module/%.o $(BUILD)/san/module/%.o: CFLAGS_EXTRA = -Imodule
+$(BUILD)/obj/tests/host/%.o: CFLAGS_EXTRA = -Itests/host -pthread
+
+# ---- libraries
+define lib_rules
+$(BUILD)/lib$(1).a: $(call obj,$(LIBSRCS_$(1)))
+	@rm -f $$@
+	ar rcs $$@ $$^
+$(BUILD)/san/lib$(1).a: $(call san,$(LIBSRCS_$(1)))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach l,$(LIBNAMES),$(eval $(call lib_rules,$(l))))
+
+# ---- programs
+$(BUILD)/domus: $(call obj,$(CLI_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a $(BUILD)/libdomus.a
+	$(CC) -o $@ $^ $(LDLIBS_USER)
 
 # One process per domain, started by 'domus create' (found next to domus).
-$(BUILD)/domus-launcher: $(LAUNCHER_SRCS) $(CLI_EXTRA_SRCS) $(BUILD)/libdomus.a $(HDRS) $(LAUNCHER_HDRS)
-	$(CC) $(CFLAGS_USER) $(CFLAGS_LAUNCH) -pthread -o $@ $(LAUNCHER_SRCS) $(CLI_EXTRA_SRCS) $(BUILD)/libdomus.a $(LDLIBS_USER)
-
-# The config parser's unit test links the parser (not only libdomus).
-$(BUILD)/unit/test_config: tests/unit/test_config.c $(CONFIG_SRCS) $(LAUNCHER_HDRS) tests/unit/unit.h
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) $(CFLAGS_LAUNCH) -Itests/unit -DUNIT_PREFIX='"test_config"' -o $@ $< $(CONFIG_SRCS)
-
-$(BUILD)/unit-san/test_config: tests/unit/test_config.c $(CONFIG_SRCS) $(LAUNCHER_HDRS) tests/unit/unit.h
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) $(CFLAGS_LAUNCH) $(SANFLAGS) -Itests/unit -DUNIT_PREFIX='"test_config-san"' -o $@ $< $(CONFIG_SRCS)
+$(BUILD)/domus-launcher: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
+		$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
+	$(CC) -pthread -o $@ $^ $(LDLIBS_USER)
 
 # Static build for test hosts without a shared libc (the Bochs initramfs).
-$(BUILD)/domus.static: $(CLI_SRCS) $(CLI_EXTRA_SRCS) $(LIB_SRCS) $(HDRS) $(LAUNCHER_HDRS)
-	$(CC) $(CFLAGS_USER) $(CFLAGS_LAUNCH) -static -o $@ $(CLI_SRCS) $(CLI_EXTRA_SRCS) $(LIB_SRCS) $(LDLIBS_USER)
+$(BUILD)/domus.static: $(call obj,$(CLI_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a $(BUILD)/libdomus.a
+	$(CC) -static -o $@ $^ $(LDLIBS_USER)
 
 # The demo guest and its runner (static: runs in any test host).
-$(BUILD)/domus-hello: userland/tools/domus-hello.c userland/tools/hello-guest.S $(LIB_SRCS) $(HDRS)
-	$(CC) $(CFLAGS_USER) -static -o $@ userland/tools/domus-hello.c userland/tools/hello-guest.S $(LIB_SRCS) $(LDLIBS_USER)
-
-$(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(EMU_SRCS) $(HDRS) $(EMU_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -Itests/unit -Imodule -DUNIT_PREFIX='"$*"' -o $@ $< $(LIB_SRCS) $(EMU_SRCS) $(LDLIBS_USER)
-
-$(BUILD)/unit-san/%: tests/unit/%.c $(LIB_SRCS) $(EMU_SRCS) $(HDRS) $(EMU_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) $(SANFLAGS) -Itests/unit -Imodule -DUNIT_PREFIX='"$*-san"' -o $@ $< $(LIB_SRCS) $(EMU_SRCS) $(LDLIBS_USER)
+$(BUILD)/domus-hello: $(call obj,userland/tools/domus-hello.c userland/tools/hello-guest.S) $(BUILD)/libdomus.a
+	$(CC) -static -o $@ $^ $(LDLIBS_USER)
 
 # Programs that run inside test hosts: static, so both test hosts can run them.
-$(BUILD)/host/%: tests/host/%.c $(LIB_SRCS) $(HDRS)
+$(BUILD)/host/%: $(BUILD)/obj/tests/host/%.o $(BUILD)/libdomus.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -pthread -static -Itests/host -o $@ $< $(LIB_SRCS) $(LDLIBS_USER)
+	$(CC) -pthread -static -o $@ $^ $(LDLIBS_USER)
+
+define unit_rules
+$(BUILD)/unit/$(1): $(call obj,$(call unit_srcs,$(1))) $(LIBS)
+	@mkdir -p $$(dir $$@)
+	$(CC) -pthread -o $$@ $$^ $(LDLIBS_USER)
+$(BUILD)/unit-san/$(1): $(call san,$(call unit_srcs,$(1))) $(LIBS_SAN)
+	@mkdir -p $$(dir $$@)
+	$(CC) -pthread $(SANFLAGS) -o $$@ $$^ $(LDLIBS_USER)
+endef
+$(foreach u,$(UNIT_NAMES),$(eval $(call unit_rules,$(u))))
 
 $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h
 	@mkdir -p $(dir $@)
 	$(CC) $(if $(filter %64,$*),,-m32) -Itests/guests -c -o $(BUILD)/guests/$*.o $<
 	$(LD) $(if $(filter %64,$*),,-m elf_i386) -Ttext=0x8000 -e _start -o $(BUILD)/guests/$*.elf $(BUILD)/guests/$*.o
 	$(OBJCOPY) -O binary -j .text $(BUILD)/guests/$*.elf $@
+
+-include $(shell find $(BUILD)/obj $(BUILD)/san -name '*.d' 2>/dev/null)
+
+# ---- running tests
+# make unit [T=test_NAME[/function]]: builds, then runs the unit tests
+# (tests/suites/20-unit does the same for tests/run).
+unit: $(UNITS) $(UNITS_SAN)
+	@tests/unit/run $(T)
+
+# make core-test T=NAME [ARCH=amd|intel]: one coretest test in a test host.
+core-test: $(if $(T),all,core-test-usage)
+	scripts/core-test $(if $(ARCH),--arch $(ARCH)) $(T)
+core-test-usage:
+	@echo 'usage: make core-test T=NAME [ARCH=amd|intel] (T=list lists them)'; exit 2
 
 deps:
 	scripts/deps.sh

@@ -83,14 +83,14 @@ struct vm {
 	uint8_t *ram;
 	size_t ram_size;
 	uint8_t *ro;
-	struct domus_vcpu vcpu[2];
+	struct domus_vcpu_handle vcpu[2];
 	int nvcpus;
 };
 
 /* Per-vCPU model of the guest's devices and what it reported. */
 struct ctx {
 	struct vm *vm;
-	struct domus_vcpu *v;
+	struct domus_vcpu_handle *v;
 	uint64_t mmio_base;		/* the memory-like device (4 KiB) */
 	uint8_t dev[4096];
 	uint32_t vals[512];
@@ -194,7 +194,7 @@ static int vm_add_vcpu(struct vm *vm, uint32_t id)
 	return r;
 }
 
-static int set_args(struct domus_vcpu *v, uint64_t test, uint64_t rsi, uint64_t rdx, uint64_t rcx)
+static int set_args(struct domus_vcpu_handle *v, uint64_t test, uint64_t rsi, uint64_t rdx, uint64_t rcx)
 {
 	struct domus_regs r;
 	int ret = domus_get_regs(v, &r);
@@ -209,7 +209,7 @@ static int set_args(struct domus_vcpu *v, uint64_t test, uint64_t rsi, uint64_t 
 }
 
 /* Long-mode entry for @v with test id and arguments. */
-static int setup_lm(struct vm *vm, struct domus_vcpu *v, uint64_t test,
+static int setup_lm(struct vm *vm, struct domus_vcpu_handle *v, uint64_t test,
 		    uint64_t rsi, uint64_t rdx, uint64_t rcx)
 {
 	int r = domus_setup_long_mode(v, vm->ram, LM_PT, LM_MAP_BYTES, GUEST_LOAD,
@@ -219,7 +219,7 @@ static int setup_lm(struct vm *vm, struct domus_vcpu *v, uint64_t test,
 }
 
 /* Real-mode entry (real16 and prot32). */
-static int setup_lo(struct domus_vcpu *v, uint64_t test)
+static int setup_lo(struct domus_vcpu_handle *v, uint64_t test)
 {
 	int r = domus_setup_real_mode(v, GUEST_LOAD);
 
@@ -242,7 +242,7 @@ static int vm_start(struct vm *vm, const char *guest, uint64_t test,
 	return r;
 }
 
-static void ctx_init(struct ctx *c, struct vm *vm, struct domus_vcpu *v, int lm)
+static void ctx_init(struct ctx *c, struct vm *vm, struct domus_vcpu_handle *v, int lm)
 {
 	memset(c, 0, sizeof(*c));
 	c->vm = vm;
@@ -851,7 +851,7 @@ static void t_nmi(void)
 }
 
 struct waker {
-	struct domus_vcpu *v;
+	struct domus_vcpu_handle *v;
 	unsigned int delay_ms;
 	int ret;
 	double at;
@@ -1825,7 +1825,7 @@ static void t_badargs(void)
 	struct domus_sregs s;
 	struct domus_fpu *f;
 	struct domus_global_stats gs;
-	struct domus_vcpu v;
+	struct domus_vcpu_handle v;
 	struct vm vm;
 	uint8_t *mem;
 	uint64_t u;

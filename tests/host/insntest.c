@@ -93,7 +93,7 @@ int main(void)
 {
 	const struct domus_cpuid_entry leaf0 = { .function = 0, .eax = CPUID0_EAX };
 	struct domus_caps caps;
-	struct domus_vcpu v = { .fd = -1 };
+	struct domus_vcpu_handle v = { .fd = -1 };
 	struct domus_regs r;
 	unsigned int got = 0, pending = 0, nhc = 0;
 	int devfd, domfd, fd, ok = 1, done = 0, steps;

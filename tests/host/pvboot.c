@@ -22,7 +22,6 @@
  * Exit status: 0 marker seen (with -w: and then a shutdown; without -M: a
  * guest shutdown); 1 error or unexpected guest end; 2 timeout; 3 usage.
  */
-#include <cpuid.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -158,7 +157,7 @@ static void *console_thread(void *arg)
 /* An AP's thread: runs its vCPU (first blocked until the guest's SIPI). */
 static void *ap_thread(void *arg)
 {
-	struct domus_vcpu *v = arg;
+	struct domus_vcpu_handle *v = arg;
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -273,40 +272,7 @@ static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* The host's CPUID as the guest's table (vendor passed through: it picks VMMCALL). */
-static unsigned int build_cpuid(struct domus_cpuid_entry *e, unsigned int cap)
-{
-	unsigned int n = 0, a, b, c, d, max, leaf, sub;
-	unsigned int bases[2] = { 0, 0x80000000 };
-	int k;
-
-	for (k = 0; k < 2; k++) {
-		__cpuid(bases[k], max, b, c, d);
-		if (max > bases[k] + 0x40)
-			max = bases[k] + 0x40;
-		for (leaf = bases[k]; leaf <= max && n < cap; leaf++) {
-			int indexed = leaf == 4 || leaf == 7 || leaf == 0xb || leaf == 0xd ||
-				      leaf == 0x1f || leaf == 0x8000001d;
-			unsigned int nsub = indexed ? 8 : 1;
-
-			for (sub = 0; sub < nsub && n < cap; sub++) {
-				__cpuid_count(leaf, sub, a, b, c, d);
-				memset(&e[n], 0, sizeof(e[n]));
-				e[n].function = leaf;
-				e[n].index = sub;
-				e[n].flags = indexed ? DOMUS_CPUID_INDEXED : 0;
-				e[n].eax = a;
-				e[n].ebx = b;
-				e[n].ecx = c;
-				e[n].edx = d;
-				n++;
-			}
-		}
-	}
-	return n;
-}
-
-static void dump_state(struct domus_vcpu *v)
+static void dump_state(struct domus_vcpu_handle *v)
 {
 	struct domus_regs r;
 	struct domus_sregs s;
@@ -339,7 +305,7 @@ int main(int argc, char **argv)
 	struct domus_create_domain cd;
 	struct domus_cpuid_entry cpuid[DOMUS_MAX_CPUID_ENTRIES];
 	struct domus_domain_stats st;
-	struct domus_vcpu v, aps[7];
+	struct domus_vcpu_handle v, aps[7];
 	pthread_t ap_tid[7], cons_tid;
 	unsigned long nvcpus = 1, i;
 	int use_console = 0;
@@ -422,7 +388,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(&ct, 0, sizeof(ct));
-	ct.nent = build_cpuid(cpuid, DOMUS_MAX_CPUID_ENTRIES);
+	ct.nent = domus_host_cpuid(cpuid, DOMUS_MAX_CPUID_ENTRIES);
 	ct.entries = (unsigned long long)(uintptr_t)cpuid;
 	if (ioctl(domfd, DOMUS_SET_CPUID, &ct) < 0) {
 		perror("pvboot: DOMUS_SET_CPUID");

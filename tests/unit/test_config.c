@@ -14,9 +14,6 @@
 #include "xlcfg.h"
 #include "unit.h"
 
-#ifndef UNIT_PREFIX
-#define UNIT_PREFIX "unit"
-#endif
 
 static char err[1024];
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests for libdomus's host-independent parts. */
+#include <cpuid.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,9 +9,6 @@
 #include "libdomus.h"
 #include "unit.h"
 
-#ifndef UNIT_PREFIX
-#define UNIT_PREFIX "unit"
-#endif
 
 static void flag_words(void)
 {
@@ -99,6 +97,38 @@ static void open_missing_device(void)
 	unsetenv("DOMUS_DEVICE");
 }
 
+/* The host CPUID table: both ranges, sub-leaves of the indexed leaves,
+ * the host's own values, and the cap respected. */
+static void host_cpuid_table(void)
+{
+	static struct domus_cpuid_entry e[DOMUS_MAX_CPUID_ENTRIES];
+	unsigned int n = domus_host_cpuid(e, DOMUS_MAX_CPUID_ENTRIES), i, a, b, c, d;
+	unsigned int max, leaf7 = 0, ext = 0, small;
+
+	__cpuid(0, max, b, c, d);
+	EXPECT(n > 0 && n <= DOMUS_MAX_CPUID_ENTRIES);
+	EXPECT(e[0].function == 0 && e[0].index == 0 && e[0].flags == 0 && e[0].eax == max &&
+	       e[0].ebx == b && e[0].ecx == c && e[0].edx == d);
+	for (i = 0; i < n; i++) {
+		if (e[i].function == 7) {
+			EXPECT(e[i].flags == DOMUS_CPUID_INDEXED && e[i].index == leaf7);
+			leaf7++;
+		}
+		if (e[i].function == 0x80000000u) {
+			__cpuid(0x80000000u, a, b, c, d);
+			EXPECT(e[i].eax == a);
+			ext++;
+		}
+		EXPECT(e[i].function <= 0x40 ||
+		       (e[i].function >= 0x80000000u && e[i].function <= 0x80000040u));
+	}
+	EXPECT(ext == 1);
+	if (max >= 7)
+		EXPECT(leaf7 == 8);
+	small = domus_host_cpuid(e, 3);
+	EXPECT(small == 3);
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, flag_words);
@@ -106,5 +136,6 @@ int main(void)
 	RUN(UNIT_PREFIX, names);
 	RUN(UNIT_PREFIX, diagnosis_fake_tree);
 	RUN(UNIT_PREFIX, open_missing_device);
+	RUN(UNIT_PREFIX, host_cpuid_table);
 	return unit_failed;
 }

@@ -9,9 +9,6 @@
 #include "pgwalk.h"
 #include "unit.h"
 
-#ifndef UNIT_PREFIX
-#define UNIT_PREFIX "unit"
-#endif
 
 #define MEM_SIZE (1u << 20)
 

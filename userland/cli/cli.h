@@ -2,11 +2,16 @@
 #ifndef DOMUS_CLI_H
 #define DOMUS_CLI_H
 
+#include <stdio.h>
+
 struct domus_cmd {
 	const char *name;
 	int (*fn)(const struct domus_cmd *cmd, int argc, char **argv);
 	const char *help;	/* one line */
 	const char *usage;	/* arguments after the command name */
+	/* every option and argument explained, one "  -x  text\n" line each
+	 * ("" if none); -h/--help is added by domus_cmd_print_usage() */
+	const char *options;
 };
 
 /* The command table (main.c), terminated by a NULL name. */
@@ -16,6 +21,12 @@ const struct domus_cmd *domus_cmd_find(const char *name);
 /* One-line error + the command's usage on stderr; returns 1. */
 int domus_cmd_usage_error(const struct domus_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* The full usage of @cmd: synopsis, summary, options (domus help CMD,
+ * domus CMD --help). */
+void domus_cmd_print_usage(const struct domus_cmd *cmd, FILE *out);
+/* Usage error for the option getopt(@optstring) just refused (optopt). */
+int domus_cmd_bad_option(const struct domus_cmd *cmd, const char *optstring);
 
 int cmd_info(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_create(const struct domus_cmd *cmd, int argc, char **argv);

@@ -143,11 +143,8 @@ int cmd_console(const struct domus_cmd *cmd, int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+ht:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "+t:n:")) != -1) {
 		switch (opt) {
-		case 'h':
-			printf("Usage: domus %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->help);
-			return 0;
 		case 't':
 			if (strcmp(optarg, "pv"))
 				return domus_cmd_usage_error(cmd, "console type '%s': only 'pv' exists", optarg);
@@ -157,7 +154,7 @@ int cmd_console(const struct domus_cmd *cmd, int argc, char **argv)
 				return domus_cmd_usage_error(cmd, "console %s: only console 0 exists", optarg);
 			break;
 		default:
-			return domus_cmd_usage_error(cmd, "unknown option");
+			return domus_cmd_bad_option(cmd, "+t:n:");
 		}
 	}
 	if (argc - optind != 1)

@@ -98,16 +98,13 @@ int cmd_create(const struct domus_cmd *cmd, int argc, char **argv)
 	pid_t pid;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+hcnpq")) != -1) {
+	while ((opt = getopt(argc, argv, "+cnpq")) != -1) {
 		switch (opt) {
-		case 'h':
-			printf("Usage: domus %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->help);
-			return 0;
 		case 'c': console = true; break;
 		case 'n': dry = true; break;
 		case 'p': return domus_cmd_usage_error(cmd, "-p (start paused) is not supported yet");
 		case 'q': break;
-		default: return domus_cmd_usage_error(cmd, "unknown option");
+		default: return domus_cmd_bad_option(cmd, "+cnpq");
 		}
 	}
 	if (optind >= argc)

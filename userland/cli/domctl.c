@@ -46,10 +46,8 @@ int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv)
 	char reply[DOMUS_CTL_LINE_MAX];
 	int r;
 
-	if (argc == 2 && !strcmp(argv[1], "-h")) {
-		printf("Usage: domus %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->help);
-		return 0;
-	}
+	if (argc == 2 && argv[1][0] == '-' && argv[1][1])
+		return domus_cmd_usage_error(cmd, "unknown option '%s'", argv[1]);
 	if (argc != 2)
 		return domus_cmd_usage_error(cmd, "give one domain name or id");
 	if (find(argv[1], &d))
@@ -84,14 +82,11 @@ int cmd_shutdown(const struct domus_cmd *cmd, int argc, char **argv)
 	int opt, r;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+hwF")) != -1) {
+	while ((opt = getopt(argc, argv, "+wF")) != -1) {
 		switch (opt) {
-		case 'h':
-			printf("Usage: domus %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->help);
-			return 0;
 		case 'w': wait = true; break;
 		case 'F': break;	/* no ACPI power button to fall back to */
-		default: return domus_cmd_usage_error(cmd, "unknown option");
+		default: return domus_cmd_bad_option(cmd, "+wF");
 		}
 	}
 	if (argc - optind != 1)

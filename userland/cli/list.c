@@ -56,13 +56,8 @@ int cmd_list(const struct domus_cmd *cmd, int argc, char **argv)
 	int opt, n, i, a;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+h")) != -1) {
-		if (opt == 'h') {
-			printf("Usage: domus %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->help);
-			return 0;
-		}
-		return domus_cmd_usage_error(cmd, "unknown option");
-	}
+	while ((opt = getopt(argc, argv, "+")) != -1)
+		return domus_cmd_bad_option(cmd, "+");
 	n = domus_ctl_list(&v);
 	if (n < 0)
 		n = 0;

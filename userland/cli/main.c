@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include "cli.h"
 #include "libdomus.h"
@@ -43,6 +44,35 @@ int domus_cmd_usage_error(const struct domus_cmd *cmd, const char *fmt, ...)
 	return 1;
 }
 
+void domus_cmd_print_usage(const struct domus_cmd *cmd, FILE *out)
+{
+	fprintf(out, "Usage: domus %s%s%s\n\n%s\n\n", cmd->name, *cmd->usage ? " " : "",
+		cmd->usage, cmd->help);
+	fprintf(out, "Options and arguments:\n%s  -h, --help   show this help\n", cmd->options);
+}
+
+int domus_cmd_bad_option(const struct domus_cmd *cmd, const char *optstring)
+{
+	const char *o = optopt ? strchr(optstring, optopt) : NULL;
+
+	if (o && o[1] == ':')
+		return domus_cmd_usage_error(cmd, "option '-%c' needs an argument", optopt);
+	if (optopt)
+		return domus_cmd_usage_error(cmd, "unknown option '-%c'", optopt);
+	return domus_cmd_usage_error(cmd, "unknown option");
+}
+
+/* Does the command line ask for help (-h or --help before a "--")? */
+static int wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
+
 static int cmd_help(const struct domus_cmd *cmd, int argc, char **argv)
 {
 	const struct domus_cmd *c;
@@ -56,20 +86,39 @@ static int cmd_help(const struct domus_cmd *cmd, int argc, char **argv)
 	c = domus_cmd_find(argv[1]);
 	if (!c)
 		return domus_cmd_usage_error(cmd, "unknown command '%s'", argv[1]);
-	printf("Usage: domus %s%s%s\n\n%s\n", c->name, *c->usage ? " " : "",
-	       c->usage, c->help);
+	domus_cmd_print_usage(c, stdout);
 	return 0;
 }
 
 const struct domus_cmd domus_cmds[] = {
-	{ "help", cmd_help, "show commands, or one command's usage", "[command]" },
-	{ "info", cmd_info, "show domus and host virtualization information", "" },
-	{ "create", cmd_create, "create a domain from an xl config file", "[-c] [-n] CFG [KEY=VALUE...]" },
-	{ "list", cmd_list, "list domains (the host first, as Domain-0)", "[NAME...]" },
-	{ "console", cmd_console, "attach to a domain's console (Ctrl-] detaches)", "[-t pv] NAME" },
-	{ "shutdown", cmd_shutdown, "ask a domain to shut down", "[-w] NAME" },
-	{ "destroy", cmd_destroy, "terminate a domain at once", "NAME" },
-	{ NULL, NULL, NULL, NULL },
+	{ "help", cmd_help, "show commands, or one command's usage", "[command]",
+	  "  command      the command to explain (default: list every command)\n" },
+	{ "info", cmd_info, "show domus and host virtualization information", "",
+	  "  (none)       reports the module, the CPU's virtualization support and,\n"
+	  "               if domus cannot run here, why\n" },
+	{ "create", cmd_create, "create a domain from an xl config file", "[-c] [-n] [-q] CFG [KEY=VALUE...]",
+	  "  -c           attach to the domain's console once it runs (as 'domus console')\n"
+	  "  -n           dry run: parse and check the config, print the resulting\n"
+	  "               domain settings, create nothing\n"
+	  "  -q           quiet (accepted for xl compatibility; create prints nothing\n"
+	  "               on success anyway)\n"
+	  "  -p           start paused: not supported yet (refused)\n"
+	  "  CFG          the xl config file (docs/cli.md lists the keys understood)\n"
+	  "  KEY=VALUE    config lines applied after CFG, e.g. memory=512\n" },
+	{ "list", cmd_list, "list domains (the host first, as Domain-0)", "[NAME...]",
+	  "  NAME         list only these domains (name or id); an unknown one is an error\n" },
+	{ "console", cmd_console, "attach to a domain's console (Ctrl-] detaches)", "[-t pv] [-n 0] NAME",
+	  "  -t pv        console type: only the PV console exists\n"
+	  "  -n 0         console number: only console 0 exists\n"
+	  "  NAME         the domain (name or id)\n" },
+	{ "shutdown", cmd_shutdown, "ask a domain to shut down", "[-w] [-F] NAME",
+	  "  -w           wait until the domain has shut down\n"
+	  "  -F           fall back to an ACPI power button (accepted for xl\n"
+	  "               compatibility; domus always asks through xenstore)\n"
+	  "  NAME         the domain (name or id)\n" },
+	{ "destroy", cmd_destroy, "terminate a domain at once", "NAME",
+	  "  NAME         the domain (name or id)\n" },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 int main(int argc, char **argv)
@@ -95,5 +144,10 @@ int main(int argc, char **argv)
 		print_help(stderr);
 		return 1;
 	}
+	if (wants_help(argc - 1, argv + 1)) {
+		domus_cmd_print_usage(c, stdout);
+		return 0;
+	}
+	opterr = 0;	/* commands report bad options with their usage */
 	return c->fn(c, argc - 1, argv + 1);
 }

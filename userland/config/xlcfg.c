@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "xlcfg.h"
+#include "xlcfg_int.h"
 
 struct parser {
 	const char *p, *end;
@@ -48,7 +49,7 @@ static void __attribute__((format(printf, 2, 3))) seterr(struct parser *ps, cons
 	va_end(ap);
 }
 
-static void __attribute__((format(printf, 3, 4))) errf(char *err, size_t errlen, const char *fmt, ...)
+void xlcfg_errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -491,11 +492,11 @@ int domus_config_parse(struct domus_config *c, const char *text, size_t len,
 	ps.key = "";
 	ps.file = keep_name(c, fname);
 	if (!ps.file) {
-		errf(err, errlen, "%s: out of memory", fname);
+		xlcfg_errf(err, errlen, "%s: out of memory", fname);
 		return -1;
 	}
 	if (len > DOMUS_CFG_MAX_FILE) {
-		errf(err, errlen, "%s: config file larger than %u bytes", fname, DOMUS_CFG_MAX_FILE);
+		xlcfg_errf(err, errlen, "%s: config file larger than %u bytes", fname, DOMUS_CFG_MAX_FILE);
 		return -1;
 	}
 	for (;;) {
@@ -574,22 +575,22 @@ int domus_config_load(struct domus_config *c, const char *path, char *err, size_
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		errf(err, errlen, "%s: cannot open the config file: %s", path, strerror(errno));
+		xlcfg_errf(err, errlen, "%s: cannot open the config file: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		errf(err, errlen, "%s: not a regular file: give the path of an xl config file", path);
+		xlcfg_errf(err, errlen, "%s: not a regular file: give the path of an xl config file", path);
 		close(fd);
 		return -1;
 	}
 	if (st.st_size > DOMUS_CFG_MAX_FILE) {
-		errf(err, errlen, "%s: config file larger than %u bytes", path, DOMUS_CFG_MAX_FILE);
+		xlcfg_errf(err, errlen, "%s: config file larger than %u bytes", path, DOMUS_CFG_MAX_FILE);
 		close(fd);
 		return -1;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
-		errf(err, errlen, "%s: out of memory", path);
+		xlcfg_errf(err, errlen, "%s: out of memory", path);
 		close(fd);
 		return -1;
 	}
@@ -610,375 +611,8 @@ int domus_config_load(struct domus_config *c, const char *path, char *err, size_
 int domus_config_apply(struct domus_config *c, const char *setting, char *err, size_t errlen)
 {
 	if (strchr(setting, '\n')) {
-		errf(err, errlen, "command line: '%s': one KEY=VALUE per argument", setting);
+		xlcfg_errf(err, errlen, "command line: '%s': one KEY=VALUE per argument", setting);
 		return -1;
 	}
 	return domus_config_parse(c, setting, strlen(setting), "command line", err, errlen);
-}
-
-/* --- typed values ------------------------------------------------------- */
-
-static void __attribute__((format(printf, 2, 3))) warn(struct domus_config *c, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	size_t n;
-	char *w;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	n = strlen(line);
-	w = realloc(c->warnings, c->warnings_len + n + 2);
-	if (!w)
-		return;
-	memcpy(w + c->warnings_len, line, n);
-	w[c->warnings_len + n] = '\n';
-	w[c->warnings_len + n + 1] = 0;
-	c->warnings = w;
-	c->warnings_len += n + 1;
-}
-
-static int entry_err(const struct domus_cfg_entry *e, char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int entry_err(const struct domus_cfg_entry *e, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!err || !errlen)
-		return -1;
-	n = snprintf(err, errlen, "%s:%u: %s: ", e->file, e->line, e->key);
-	if (n >= 0 && (size_t)n < errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err + n, errlen - n, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-static int get_string(const struct domus_cfg_entry *e, const char **out, char *err, size_t errlen)
-{
-	if (e->value->type == DOMUS_CFG_LIST)
-		return entry_err(e, err, errlen, "expected a string, not a list: write %s = \"...\"", e->key);
-	*out = e->value->str;
-	return 0;
-}
-
-static int get_number(const struct domus_cfg_entry *e, unsigned long long min, unsigned long long max,
-		      const char *unit, unsigned long long *out, char *err, size_t errlen)
-{
-	const char *s = NULL;
-	char *end;
-	unsigned long long v;
-
-	if (e->value->type == DOMUS_CFG_LIST)
-		return entry_err(e, err, errlen, "expected a number, not a list: write %s = N", e->key);
-	s = e->value->str;
-	errno = 0;
-	v = (*s >= '0' && *s <= '9') ? strtoull(s, &end, 0) : 0;
-	if (!(*s >= '0' && *s <= '9') || *end || errno)
-		return entry_err(e, err, errlen, "\"%.40s\" is not a number: write %s = N%s%s", s, e->key,
-				 *unit ? " " : "", unit);
-	if (v < min || v > max)
-		return entry_err(e, err, errlen, "%llu is out of range: give %llu to %llu%s%s", v, min, max,
-				 *unit ? " " : "", unit);
-	*out = v;
-	return 0;
-}
-
-static int dup_string(const struct domus_config *c, const char *key, char **out, char *err, size_t errlen)
-{
-	const struct domus_cfg_entry *e = domus_config_get(c, key);
-	const char *s = NULL;
-
-	*out = NULL;
-	if (!e)
-		return 0;
-	if (get_string(e, &s, err, errlen))
-		return -1;
-	*out = strdup(s);
-	if (!*out)
-		return entry_err(e, err, errlen, "out of memory");
-	return 0;
-}
-
-const char *domus_config_action_name(enum domus_cfg_action a)
-{
-	switch (a) {
-	case DOMUS_ACTION_DESTROY: return "destroy";
-	case DOMUS_ACTION_RESTART: return "restart";
-	case DOMUS_ACTION_PRESERVE: return "preserve";
-	}
-	return "?";
-}
-
-static int get_action(struct domus_config *c, const char *key, enum domus_cfg_action def,
-		      enum domus_cfg_action *out, char *err, size_t errlen)
-{
-	const struct domus_cfg_entry *e = domus_config_get(c, key);
-	const char *s = NULL;
-
-	*out = def;
-	if (!e)
-		return 0;
-	if (get_string(e, &s, err, errlen))
-		return -1;
-	if (!strcmp(s, "destroy"))
-		*out = DOMUS_ACTION_DESTROY;
-	else if (!strcmp(s, "restart"))
-		*out = DOMUS_ACTION_RESTART;
-	else if (!strcmp(s, "preserve"))
-		*out = DOMUS_ACTION_PRESERVE;
-	else if (!strcmp(s, "rename-restart")) {
-		*out = DOMUS_ACTION_RESTART;
-		warn(c, "%s:%u: note: %s: rename-restart is done as restart", e->file, e->line, key);
-	} else if (!strcmp(s, "coredump-destroy") || !strcmp(s, "coredump-restart")) {
-		*out = s[9] == 'd' ? DOMUS_ACTION_DESTROY : DOMUS_ACTION_RESTART;
-		warn(c, "%s:%u: warning: %s: no core dumps yet: %s is done as %s", e->file, e->line,
-		     key, s, domus_config_action_name(*out));
-	} else if (!strcmp(s, "soft-reset")) {
-		*out = DOMUS_ACTION_RESTART;
-		if (strcmp(key, "on_soft_reset"))
-			warn(c, "%s:%u: note: %s: soft-reset is done as restart", e->file, e->line, key);
-	} else {
-		return entry_err(e, err, errlen,
-				 "unknown action \"%.40s\": use destroy, restart, preserve or rename-restart", s);
-	}
-	return 0;
-}
-
-int domus_config_name_ok(const char *name)
-{
-	size_t i, n = strlen(name);
-
-	if (n == 0 || n > DOMUS_CFG_NAME_MAX || name[0] == '.' || name[0] == '-')
-		return 0;
-	for (i = 0; i < n; i++) {
-		char ch = name[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '-' || ch == '_' || ch == '.'))
-			return 0;
-	}
-	/* all digits would be taken for a domain id by the commands */
-	return strspn(name, "0123456789") != n;
-}
-
-/* Keys of later releases: kept in the store, ignored for now with a warning. */
-static const char *const later_keys[][2] = {
-	{ "disk", "PV disks come in a later release" },
-	{ "vif", "PV network comes in a later release" },
-	{ "maxmem", "no ballooning yet: the guest gets memory=" },
-	{ "cpus", "no vCPU pinning yet" },
-	{ "cpus_soft", "no vCPU pinning yet" },
-	{ "serial", "PVH guests use the PV console (hvc0)" },
-	{ "boot", "HVM only" },
-	{ "pool", "no CPU pools" },
-	{ "cpu_weight", "no scheduler parameters yet" },
-	{ "cap", "no scheduler parameters yet" },
-	{ "vfb", "no framebuffer" },
-	{ "vnc", "no framebuffer" },
-	{ "sdl", "no framebuffer" },
-	{ "pci", "no PCI passthrough" },
-	{ "usb", "no USB" },
-	{ "vtpm", "no vTPM" },
-	{ "channel", "no PV channels yet" },
-	{ "p9", "no 9pfs yet" },
-	{ "bootloader", "direct kernel boot only: give kernel=" },
-	{ "device_model_version", "no device model for PVH guests" },
-	{ "localtime", "PVH guests take the host's wall clock" },
-	{ "acpi", "PVH guests always get ACPI tables" },
-};
-
-static const char *const used_keys[] = {
-	"name", "memory", "vcpus", "maxvcpus", "type", "builder", "kernel", "ramdisk",
-	"cmdline", "extra", "root", "on_poweroff", "on_reboot", "on_crash", "on_watchdog",
-	"on_soft_reset", "uuid",
-};
-
-static void warn_ignored(struct domus_config *c)
-{
-	size_t i, k;
-
-	for (i = 0; i < c->nentries; i++) {
-		const struct domus_cfg_entry *e = &c->entries[i];
-		bool used = false;
-
-		for (k = 0; k < sizeof(used_keys) / sizeof(used_keys[0]); k++)
-			if (!strcmp(e->key, used_keys[k]))
-				used = true;
-		if (used)
-			continue;
-		for (k = 0; k < sizeof(later_keys) / sizeof(later_keys[0]); k++)
-			if (!strcmp(e->key, later_keys[k][0]))
-				break;
-		if (k < sizeof(later_keys) / sizeof(later_keys[0]))
-			warn(c, "%s:%u: warning: %s is ignored for now (%s)", e->file, e->line, e->key,
-			     later_keys[k][1]);
-		else
-			warn(c, "%s:%u: warning: unknown key %s is ignored", e->file, e->line, e->key);
-	}
-}
-
-int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
-{
-	const struct domus_cfg_entry *e;
-	unsigned long long v;
-	const char *s = NULL, *type = NULL;
-	char *extra = NULL, *root = NULL;
-	const char *file = c->nfiles ? c->files[0] : "config";
-
-	free(c->kernel);
-	free(c->ramdisk);
-	free(c->cmdline);
-	free(c->uuid);
-	free(c->warnings);
-	c->kernel = c->ramdisk = c->cmdline = c->uuid = c->warnings = NULL;
-	c->warnings_len = 0;
-
-	/* name */
-	e = domus_config_get(c, "name");
-	if (!e) {
-		errf(err, errlen, "%s: name: missing: add name = \"NAME\"", file);
-		return -1;
-	}
-	if (get_string(e, &s, err, errlen))
-		return -1;
-	if (!domus_config_name_ok(s))
-		return entry_err(e, err, errlen,
-				 "\"%.80s\" is not a usable name: 1-%d letters, digits, '-', '_' or '.', not all digits, not starting with '-' or '.'",
-				 s, DOMUS_CFG_NAME_MAX);
-	if (!strcmp(s, "Domain-0"))
-		return entry_err(e, err, errlen, "Domain-0 is the host: choose another name");
-	snprintf(c->name, sizeof(c->name), "%s", s);
-
-	/* type / builder */
-	c->type = DOMUS_TYPE_PVH;
-	e = domus_config_get(c, "type");
-	if (e) {
-		if (get_string(e, &type, err, errlen))
-			return -1;
-		if (!strcmp(type, "pv"))
-			warn(c, "%s:%u: note: type \"pv\": domus runs PV guests as PVH (the kernel needs CONFIG_PVH, as Debian's has)",
-			     e->file, e->line);
-		else if (!strcmp(type, "hvm"))
-			return entry_err(e, err, errlen, "HVM guests are not supported yet: use type = \"pvh\" with a PVH-capable kernel");
-		else if (strcmp(type, "pvh"))
-			return entry_err(e, err, errlen, "unknown type \"%.40s\": use type = \"pvh\"", type);
-	}
-	e = domus_config_get(c, "builder");
-	if (e) {
-		const char *b = NULL;
-
-		if (get_string(e, &b, err, errlen))
-			return -1;
-		if (!strcmp(b, "hvm"))
-			return entry_err(e, err, errlen, "HVM guests are not supported yet: use type = \"pvh\"");
-		if (strcmp(b, "generic"))
-			return entry_err(e, err, errlen, "unknown builder \"%.40s\": drop it and use type = \"pvh\"", b);
-		if (!type)
-			warn(c, "%s:%u: note: builder \"generic\" (PV): domus runs PV guests as PVH",
-			     e->file, e->line);
-	}
-
-	/* memory, vCPUs */
-	c->memory_mib = DOMUS_CFG_DEFAULT_MEM_MIB;
-	e = domus_config_get(c, "memory");
-	if (e) {
-		if (get_number(e, DOMUS_CFG_MIN_MEM_MIB, DOMUS_CFG_MAX_MEM_MIB, "MiB", &v, err, errlen))
-			return -1;
-		c->memory_mib = v;
-	}
-	c->vcpus = 1;
-	e = domus_config_get(c, "vcpus");
-	if (e) {
-		if (get_number(e, 1, DOMUS_CFG_MAX_VCPUS, "", &v, err, errlen))
-			return -1;
-		c->vcpus = (uint32_t)v;
-	}
-	c->maxvcpus = c->vcpus;
-	e = domus_config_get(c, "maxvcpus");
-	if (e) {
-		if (get_number(e, 1, DOMUS_CFG_MAX_VCPUS, "", &v, err, errlen))
-			return -1;
-		if (v < c->vcpus)
-			return entry_err(e, err, errlen, "%llu is below vcpus = %u: raise maxvcpus or lower vcpus",
-					 v, c->vcpus);
-		c->maxvcpus = (uint32_t)v;
-	}
-
-	/* kernel, ramdisk, command line */
-	if (dup_string(c, "kernel", &c->kernel, err, errlen) ||
-	    dup_string(c, "ramdisk", &c->ramdisk, err, errlen) ||
-	    dup_string(c, "cmdline", &c->cmdline, err, errlen) ||
-	    dup_string(c, "extra", &extra, err, errlen) ||
-	    dup_string(c, "root", &root, err, errlen) ||
-	    dup_string(c, "uuid", &c->uuid, err, errlen))
-		goto fail;
-	if (!c->kernel || !*c->kernel) {
-		e = domus_config_get(c, "kernel");
-		if (e)
-			entry_err(e, err, errlen, "empty: give the path of a PVH-capable kernel, e.g. kernel = \"/boot/vmlinuz-6.1.0-28-amd64\"");
-		else
-			errf(err, errlen, "%s: kernel: missing: add kernel = \"/boot/vmlinuz-...\" (direct kernel boot)", file);
-		goto fail;
-	}
-	if (c->ramdisk && !*c->ramdisk) {
-		free(c->ramdisk);
-		c->ramdisk = NULL;
-	}
-	if (c->cmdline) {
-		if (root || extra) {
-			e = domus_config_get(c, root ? "root" : "extra");
-			warn(c, "%s:%u: warning: root= and extra= are ignored because cmdline= is set",
-			     e->file, e->line);
-		}
-	} else {
-		size_t n = (root ? strlen(root) + 6 : 0) + (extra ? strlen(extra) : 0) + 1;
-
-		c->cmdline = malloc(n);
-		if (!c->cmdline) {
-			errf(err, errlen, "%s: out of memory", file);
-			goto fail;
-		}
-		snprintf(c->cmdline, n, "%s%s%s%s", root ? "root=" : "", root ? root : "",
-			 root && extra ? " " : "", extra ? extra : "");
-	}
-	free(extra);
-	free(root);
-	extra = root = NULL;
-
-	/* actions */
-	if (get_action(c, "on_poweroff", DOMUS_ACTION_DESTROY, &c->on_poweroff, err, errlen) ||
-	    get_action(c, "on_reboot", DOMUS_ACTION_RESTART, &c->on_reboot, err, errlen) ||
-	    get_action(c, "on_crash", DOMUS_ACTION_DESTROY, &c->on_crash, err, errlen) ||
-	    get_action(c, "on_watchdog", DOMUS_ACTION_DESTROY, &c->on_watchdog, err, errlen) ||
-	    get_action(c, "on_soft_reset", DOMUS_ACTION_RESTART, &c->on_soft_reset, err, errlen))
-		goto fail;
-
-	warn_ignored(c);
-	return 0;
-fail:
-	free(extra);
-	free(root);
-	return -1;
-}
-
-void domus_config_print(const struct domus_config *c, FILE *out)
-{
-	fprintf(out, "name        %s\n", c->name);
-	fprintf(out, "type        pvh\n");
-	fprintf(out, "memory      %llu\n", (unsigned long long)c->memory_mib);
-	fprintf(out, "vcpus       %u\n", c->vcpus);
-	fprintf(out, "maxvcpus    %u\n", c->maxvcpus);
-	fprintf(out, "kernel      %s\n", c->kernel ? c->kernel : "");
-	fprintf(out, "ramdisk     %s\n", c->ramdisk ? c->ramdisk : "");
-	fprintf(out, "cmdline     %s\n", c->cmdline ? c->cmdline : "");
-	if (c->uuid)
-		fprintf(out, "uuid        %s\n", c->uuid);
-	fprintf(out, "on_poweroff %s\n", domus_config_action_name(c->on_poweroff));
-	fprintf(out, "on_reboot   %s\n", domus_config_action_name(c->on_reboot));
-	fprintf(out, "on_crash    %s\n", domus_config_action_name(c->on_crash));
-	fprintf(out, "on_watchdog %s\n", domus_config_action_name(c->on_watchdog));
 }

@@ -4,7 +4,6 @@
  * pages, CPUID, HVM params, the console event channel, vCPUs), the vCPU
  * threads and their exits, and tearing it all down again.
  */
-#include <cpuid.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include "launcher.h"
 
@@ -25,50 +23,10 @@ const char *dom_reason_name(int reason)
 	return reason >= 0 && reason < 6 ? n[reason] : "unknown";
 }
 
-/* The host's CPUID leaves as the guest's table; the module masks what it
- * does not virtualize (docs/abi.md, DOMUS_SET_CPUID). */
-static unsigned int host_cpuid(struct domus_cpuid_entry *e, unsigned int cap)
-{
-	static const unsigned int bases[2] = { 0, 0x80000000u };
-	unsigned int n = 0, k;
-
-	for (k = 0; k < 2; k++) {
-		unsigned int a, b, c, d, max, leaf;
-
-		__cpuid(bases[k], max, b, c, d);
-		if (max > bases[k] + 0x40)
-			max = bases[k] + 0x40;
-		for (leaf = bases[k]; leaf <= max && n < cap; leaf++) {
-			bool sub = leaf == 4 || leaf == 7 || leaf == 0xb || leaf == 0xd ||
-				   leaf == 0x1f || leaf == 0x8000001d;
-			unsigned int i, nsub = sub ? 8 : 1;
-
-			for (i = 0; i < nsub && n < cap; i++) {
-				__cpuid_count(leaf, i, a, b, c, d);
-				memset(&e[n], 0, sizeof(e[n]));
-				e[n].function = leaf;
-				e[n].index = i;
-				e[n].flags = sub ? DOMUS_CPUID_INDEXED : 0;
-				e[n].eax = a;
-				e[n].ebx = b;
-				e[n].ecx = c;
-				e[n].edx = d;
-				n++;
-			}
-		}
-	}
-	return n;
-}
-
 static int set_param(struct launcher *L, uint32_t index, uint64_t value, char *err, size_t errlen)
 {
-	struct domus_xen_param p;
-
-	memset(&p, 0, sizeof(p));
-	p.index = index;
-	p.value = value;
-	if (ioctl(L->domfd, DOMUS_XEN_SET_PARAM, &p) < 0) {
-		snprintf(err, errlen, "DOMUS_XEN_SET_PARAM %u failed: %s", index, strerror(errno));
+	if (domus_xen_set_param(L->domfd, index, value)) {
+		snprintf(err, errlen, "%s", domus_last_error());
 		return -1;
 	}
 	return 0;
@@ -80,7 +38,7 @@ static int set_param(struct launcher *L, uint32_t index, uint64_t value, char *e
  * early console instead. */
 static void bind_console(struct launcher *L, char *err, size_t errlen)
 {
-	struct domus_xen_evtchn_bind b;
+	uint32_t port;
 
 	L->con_ring = false;
 	L->con_notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -89,24 +47,21 @@ static void bind_console(struct launcher *L, char *err, size_t errlen)
 		l_log(L, "PV console: eventfd: %s", strerror(errno));
 		return;
 	}
-	memset(&b, 0, sizeof(b));
-	b.notify_fd = L->con_notify_fd;
-	b.kick_fd = L->con_kick_fd;
-	if (ioctl(L->domfd, DOMUS_XEN_EVTCHN_BIND, &b) < 0) {
-		l_log(L, "PV console: DOMUS_XEN_EVTCHN_BIND failed (%s): no hvc0 in the guest; the console shows the early console (CONSOLEIO_write) instead",
-		      strerror(errno));
+	if (domus_xen_evtchn_connect(L->domfd, L->con_notify_fd, L->con_kick_fd, &port)) {
+		l_log(L, "PV console: %s: no hvc0 in the guest; the console shows the early console (CONSOLEIO_write) instead",
+		      domus_last_error());
 		return;
 	}
-	L->con_port = b.port;
-	if (set_param(L, L_HVM_PARAM_CONSOLE_PFN, L_CONSOLE_PFN, err, errlen) ||
-	    set_param(L, L_HVM_PARAM_CONSOLE_EVTCHN, b.port, err, errlen)) {
+	L->con_port = port;
+	if (set_param(L, XEN_HVM_PARAM_CONSOLE_PFN, L_CONSOLE_PFN, err, errlen) ||
+	    set_param(L, XEN_HVM_PARAM_CONSOLE_EVTCHN, port, err, errlen)) {
 		l_log(L, "PV console: %s", err);
 		err[0] = 0;
 		return;
 	}
 	L->con_ring = true;
 	l_log(L, "PV console: ring at pfn 0x%llx, event channel %u",
-	      (unsigned long long)L_CONSOLE_PFN, b.port);
+	      (unsigned long long)L_CONSOLE_PFN, port);
 }
 
 static void xs_kick(void *opaque)
@@ -124,7 +79,7 @@ static void xs_kick(void *opaque)
  * boots with no xenbus (and `domus shutdown` cannot reach it). */
 static void setup_xenstore(struct launcher *L, char *err, size_t errlen)
 {
-	struct domus_xen_evtchn_bind b;
+	uint32_t port;
 
 	if (getenv("DOMUS_NO_XENSTORE") && *getenv("DOMUS_NO_XENSTORE") == '1') {
 		l_log(L, "xenstore: off (DOMUS_NO_XENSTORE=1)");
@@ -136,19 +91,16 @@ static void setup_xenstore(struct launcher *L, char *err, size_t errlen)
 		l_log(L, "xenstore: eventfd: %s", strerror(errno));
 		return;
 	}
-	memset(&b, 0, sizeof(b));
-	b.notify_fd = L->xs_notify_fd;
-	b.kick_fd = L->xs_kick_fd;
-	if (ioctl(L->domfd, DOMUS_XEN_EVTCHN_BIND, &b) < 0) {
-		l_log(L, "xenstore: DOMUS_XEN_EVTCHN_BIND failed (%s): the guest gets no xenstore", strerror(errno));
+	if (domus_xen_evtchn_connect(L->domfd, L->xs_notify_fd, L->xs_kick_fd, &port)) {
+		l_log(L, "xenstore: %s: the guest gets no xenstore", domus_last_error());
 		return;
 	}
 	L->xs = xs_new(L->domid, L->cfg.name);
 	if (!L->xs ||
 	    xs_set_domain_info(L->xs, L->cfg.memory_mib * 1024, L->cfg.memory_mib * 1024, L->cfg.vcpus) ||
 	    xs_attach_ring(L->xs, (char *)L->special + 4096, xs_kick, L) ||
-	    set_param(L, L_HVM_PARAM_STORE_PFN, L_STORE_PFN, err, errlen) ||
-	    set_param(L, L_HVM_PARAM_STORE_EVTCHN, b.port, err, errlen)) {
+	    set_param(L, XEN_HVM_PARAM_STORE_PFN, L_STORE_PFN, err, errlen) ||
+	    set_param(L, XEN_HVM_PARAM_STORE_EVTCHN, port, err, errlen)) {
 		l_log(L, "xenstore: cannot set it up%s%s: the guest gets no xenstore", err[0] ? ": " : "", err);
 		err[0] = 0;
 		if (L->xs)
@@ -156,8 +108,8 @@ static void setup_xenstore(struct launcher *L, char *err, size_t errlen)
 		L->xs = NULL;
 		return;
 	}
-	L->xs_port = b.port;
-	l_log(L, "xenstore: ring at pfn 0x%llx, event channel %u", (unsigned long long)L_STORE_PFN, b.port);
+	L->xs_port = port;
+	l_log(L, "xenstore: ring at pfn 0x%llx, event channel %u", (unsigned long long)L_STORE_PFN, port);
 }
 
 void dom_xenstore_service(struct launcher *L)
@@ -193,9 +145,7 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 {
 	struct domus_cpuid_entry *cpuid = NULL;
 	struct domus_load_result *res = NULL;
-	struct domus_create_domain cd;
 	struct domus_kernel *k = NULL;
-	struct domus_cpuid ct;
 	unsigned int i;
 	int r = -1;
 
@@ -231,17 +181,10 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	domus_kernel_close(k);
 	k = NULL;
 
-	memset(&cd, 0, sizeof(cd));
-	cd.flags = DOMUS_DOMAIN_XEN;
-	L->domfd = ioctl(L->devfd, DOMUS_CREATE_DOMAIN, &cd);
+	L->domfd = domus_create_domain_flags(L->devfd, DOMUS_DOMAIN_XEN);
 	if (L->domfd < 0) {
-		int e = errno;
-
 		L->domfd = -1;
-		if (e == EBUSY)
-			snprintf(err, errlen, "cannot create the domain: hardware virtualization is in use by another hypervisor (kvm?)");
-		else
-			snprintf(err, errlen, "cannot create the domain: DOMUS_CREATE_DOMAIN: %s", strerror(e));
+		snprintf(err, errlen, "cannot create the domain: %s", domus_last_error());
 		goto out;
 	}
 	L->domid = l_alloc_domid();
@@ -251,11 +194,8 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
-	memset(&ct, 0, sizeof(ct));
-	ct.nent = host_cpuid(cpuid, DOMUS_MAX_CPUID_ENTRIES);
-	ct.entries = (uint64_t)(uintptr_t)cpuid;
-	if (ioctl(L->domfd, DOMUS_SET_CPUID, &ct) < 0) {
-		snprintf(err, errlen, "DOMUS_SET_CPUID failed: %s", strerror(errno));
+	if (domus_set_cpuid(L->domfd, cpuid, domus_host_cpuid(cpuid, DOMUS_MAX_CPUID_ENTRIES))) {
+		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
 	bind_console(L, err, errlen);
@@ -343,7 +283,7 @@ static bool handle_exit(struct l_vcpu *t)
 
 	switch (run->exit_reason) {
 	case DOMUS_EXIT_HYPERCALL:
-		if (run->hypercall.nr == L_HC_CONSOLE_IO && run->hypercall.args[0] == L_CONSOLEIO_WRITE) {
+		if (run->hypercall.nr == XEN_HC_CONSOLE_IO && run->hypercall.args[0] == XEN_CONSOLEIO_WRITE) {
 			uint64_t n = run->hypercall.args[1];
 
 			if (n > DOMUS_RUN_DATA_SIZE)
@@ -351,10 +291,10 @@ static bool handle_exit(struct l_vcpu *t)
 			con_early(L, (const char *)run + DOMUS_RUN_DATA_OFFSET, n);
 			return true;
 		}
-		if (run->hypercall.nr == L_HC_SCHED_OP && run->hypercall.args[0] == L_SCHEDOP_SHUTDOWN) {
-			int reason = run->hypercall.args[1] <= 5 ? (int)run->hypercall.args[1] : L_SHUTDOWN_CRASH;
+		if (run->hypercall.nr == XEN_HC_SCHED_OP && run->hypercall.args[0] == XEN_SCHEDOP_SHUTDOWN) {
+			int reason = run->hypercall.args[1] <= 5 ? (int)run->hypercall.args[1] : XEN_SHUTDOWN_CRASH;
 
-			if (reason == L_SHUTDOWN_SUSPEND) {
+			if (reason == XEN_SHUTDOWN_SUSPEND) {
 				/* no save/restore yet: the suspend is cancelled (1) */
 				l_log(L, "guest asked to suspend: not supported yet, cancelled");
 				run->hypercall.ret = 1;
@@ -391,7 +331,7 @@ static bool handle_exit(struct l_vcpu *t)
 				   (data[0] & DOMUS_ACPI_SLP_EN) &&
 				   ((data[0] & DOMUS_ACPI_SLP_TYP_MASK) >> DOMUS_ACPI_SLP_TYP_SHIFT) ==
 				   DOMUS_ACPI_S5_SLP_TYP) {
-				dom_guest_stopped(L, L_SHUTDOWN_POWEROFF, "ACPI power-off (S5)");
+				dom_guest_stopped(L, XEN_SHUTDOWN_POWEROFF, "ACPI power-off (S5)");
 				return false;
 			} else if (run->io.port != DOMUS_ACPI_SLEEP_CONTROL_PORT &&
 				   run->io.port != DOMUS_ACPI_SLEEP_STATUS_PORT) {
@@ -415,20 +355,20 @@ static bool handle_exit(struct l_vcpu *t)
 	case DOMUS_EXIT_INTR:
 		return true;
 	case DOMUS_EXIT_SHUTDOWN:
-		dom_guest_stopped(L, L_SHUTDOWN_CRASH, "vCPU %u triple fault", t->v.id);
+		dom_guest_stopped(L, XEN_SHUTDOWN_CRASH, "vCPU %u triple fault", t->v.id);
 		return false;
 	case DOMUS_EXIT_FAIL_ENTRY:
-		dom_guest_stopped(L, L_SHUTDOWN_CRASH, "vCPU %u: entry failed (hw reason 0x%llx, info 0x%llx)",
+		dom_guest_stopped(L, XEN_SHUTDOWN_CRASH, "vCPU %u: entry failed (hw reason 0x%llx, info 0x%llx)",
 				  t->v.id, (unsigned long long)run->fail_entry.hw_reason,
 				  (unsigned long long)run->fail_entry.hw_info);
 		return false;
 	case DOMUS_EXIT_EMULATION:
-		dom_guest_stopped(L, L_SHUTDOWN_CRASH, "vCPU %u: cannot emulate the instruction at rip 0x%llx (gpa 0x%llx)",
+		dom_guest_stopped(L, XEN_SHUTDOWN_CRASH, "vCPU %u: cannot emulate the instruction at rip 0x%llx (gpa 0x%llx)",
 				  t->v.id, (unsigned long long)run->emulation.rip,
 				  (unsigned long long)run->emulation.gpa);
 		return false;
 	default:
-		dom_guest_stopped(L, L_SHUTDOWN_CRASH, "vCPU %u: unknown exit %u", t->v.id, run->exit_reason);
+		dom_guest_stopped(L, XEN_SHUTDOWN_CRASH, "vCPU %u: unknown exit %u", t->v.id, run->exit_reason);
 		return false;
 	}
 }
@@ -456,7 +396,7 @@ static void *vcpu_main(void *arg)
 		if (r == -EINTR)
 			continue;
 		if (r) {
-			dom_guest_stopped(L, L_SHUTDOWN_CRASH, "vCPU %u: %s", t->v.id, domus_last_error());
+			dom_guest_stopped(L, XEN_SHUTDOWN_CRASH, "vCPU %u: %s", t->v.id, domus_last_error());
 			break;
 		}
 		if (!handle_exit(t))

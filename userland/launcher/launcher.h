@@ -18,38 +18,12 @@
 #include "loader.h"
 #include "xlcfg.h"
 #include "xenstore.h"
+#include "xen_abi.h"
 
 /* Special pages, in the slot at DOMUS_PVH_SPECIAL_GPA (outside RAM). */
 #define L_SPECIAL_SLOT		1
 #define L_CONSOLE_PFN		(DOMUS_PVH_SPECIAL_GPA >> 12)		/* page 0 */
 #define L_STORE_PFN		((DOMUS_PVH_SPECIAL_GPA >> 12) + 1)	/* page 1 */
-
-/* Xen numbers the launcher needs (public headers: hvm/params.h, sched.h, xen.h). */
-#define L_HVM_PARAM_STORE_PFN		1
-#define L_HVM_PARAM_STORE_EVTCHN	2
-#define L_HVM_PARAM_CONSOLE_PFN		17
-#define L_HVM_PARAM_CONSOLE_EVTCHN	18
-#define L_HC_CONSOLE_IO			18
-#define L_HC_SCHED_OP			29
-#define L_CONSOLEIO_WRITE		0
-#define L_SCHEDOP_SHUTDOWN		2
-enum {
-	L_SHUTDOWN_POWEROFF = 0,
-	L_SHUTDOWN_REBOOT = 1,
-	L_SHUTDOWN_SUSPEND = 2,
-	L_SHUTDOWN_CRASH = 3,
-	L_SHUTDOWN_WATCHDOG = 4,
-	L_SHUTDOWN_SOFT_RESET = 5,
-};
-
-/* struct xencons_interface (pvh-abi.md section 12) */
-struct xencons_interface {
-	char in[1024];
-	char out[2048];
-	uint32_t in_cons, in_prod;
-	uint32_t out_cons, out_prod;
-};
-_Static_assert(sizeof(struct xencons_interface) == 3088, "xencons_interface size");
 
 enum l_state {
 	L_BUILDING,	/* domain being (re)built */
@@ -62,7 +36,7 @@ struct launcher;
 
 struct l_vcpu {
 	struct launcher *L;
-	struct domus_vcpu v;
+	struct domus_vcpu_handle v;
 	pthread_t th;
 	pid_t tid;
 	bool started;		/* thread created (joined when false again) */
@@ -129,6 +103,13 @@ struct launcher {
 
 /* main.c */
 void l_log(struct launcher *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* main.c: end the domain now (state DYING, vCPUs stopped, torn down, the
+ * launcher quits); the on_* action for the guest's shutdown. */
+void l_destroy(struct launcher *L, const char *why);
+void l_act_on_shutdown(struct launcher *L);
+/* loop.c: the event loop until the launcher quits (@sfd: signalfd, @tfd:
+ * the periodic timerfd). */
+void l_event_loop(struct launcher *L, int sfd, int tfd);
 unsigned int l_alloc_domid(void);
 
 /* domain.c */

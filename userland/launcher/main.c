@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,8 +32,6 @@
 #include <sys/eventfd.h>
 #include "ctl.h"
 #include "launcher.h"
-
-#define MAX_CONNS 16
 
 void l_log(struct launcher *L, const char *fmt, ...)
 {
@@ -270,35 +267,7 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 		     (unsigned long long)used_mib);
 }
 
-/* ---- control socket ----------------------------------------------------- */
-
-struct conn {
-	int fd;
-	char buf[DOMUS_CTL_LINE_MAX];
-	size_t len;
-};
-
-static void reply(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void reply(int fd, const char *fmt, ...)
-{
-	char buf[DOMUS_CTL_LINE_MAX + 2];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, DOMUS_CTL_LINE_MAX, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (n >= DOMUS_CTL_LINE_MAX)
-		n = DOMUS_CTL_LINE_MAX - 1;
-	buf[n++] = '\n';
-	if (send(fd, buf, n, MSG_NOSIGNAL) < 0) {
-		/* the client is gone */
-	}
-}
-
-static void do_destroy(struct launcher *L, const char *why)
+void l_destroy(struct launcher *L, const char *why)
 {
 	l_log(L, "destroying domain %u (%s)", L->domid, why);
 	pthread_mutex_lock(&L->lock);
@@ -309,58 +278,9 @@ static void do_destroy(struct launcher *L, const char *why)
 	L->quit = true;
 }
 
-/* Handle one request; returns true if the connection was kept (console). */
-static bool handle_request(struct launcher *L, int fd, char *req)
-{
-	char state[8];
-
-	if (!strcmp(req, "info")) {
-		dom_state_str(L, state);
-		reply(fd, "ok id=%u name=%s mem=%llu vcpus=%u state=%s time=%.1f pid=%d", L->domid,
-		      L->cfg.name, (unsigned long long)L->cfg.memory_mib, L->cfg.vcpus, state,
-		      dom_cpu_time(L), (int)getpid());
-	} else if (!strcmp(req, "shutdown") || !strcmp(req, "shutdown poweroff") ||
-		   !strcmp(req, "shutdown reboot")) {
-		const char *what = strcmp(req, "shutdown reboot") ? "poweroff" : "reboot";
-		int r;
-
-		if (L->state != L_RUNNING) {
-			reply(fd, "error %s is not running", L->cfg.name);
-			return false;
-		}
-		r = dom_request_shutdown(L, what);
-		if (r == -ENOTSUP)
-			reply(fd, "error guest has no PV shutdown support yet (no xenstore); use 'poweroff' inside the guest or 'domus destroy'");
-		else if (r)
-			reply(fd, "error cannot write control/shutdown: %s", strerror(-r));
-		else {
-			l_log(L, "asked the guest to %s (control/shutdown)", what);
-			reply(fd, "ok");
-		}
-	} else if (!strcmp(req, "destroy")) {
-		do_destroy(L, "domus destroy");
-		reply(fd, "ok");
-	} else if (!strcmp(req, "console")) {
-		pthread_mutex_lock(&L->con_lock);
-		if (L->con_client >= 0) {
-			pthread_mutex_unlock(&L->con_lock);
-			reply(fd, "error the console of %s is already attached elsewhere", L->cfg.name);
-			return false;
-		}
-		pthread_mutex_unlock(&L->con_lock);
-		reply(fd, "ok");
-		con_attach(L, fd);
-		l_log(L, "console attached");
-		return true;
-	} else {
-		reply(fd, "error unknown request '%.60s'", req);
-	}
-	return false;
-}
-
 /* ---- guest shutdown: the on_* actions ------------------------------------ */
 
-static void act_on_shutdown(struct launcher *L)
+void l_act_on_shutdown(struct launcher *L)
 {
 	enum domus_cfg_action act;
 	char why[200], err[1024];
@@ -378,18 +298,18 @@ static void act_on_shutdown(struct launcher *L)
 	dom_stop(L);
 	con_service(L);		/* the last console output */
 	switch (reason) {
-	case L_SHUTDOWN_POWEROFF: act = L->cfg.on_poweroff; break;
-	case L_SHUTDOWN_REBOOT: act = L->cfg.on_reboot; break;
-	case L_SHUTDOWN_WATCHDOG: act = L->cfg.on_watchdog; break;
-	case L_SHUTDOWN_SOFT_RESET: act = L->cfg.on_soft_reset; break;
+	case XEN_SHUTDOWN_POWEROFF: act = L->cfg.on_poweroff; break;
+	case XEN_SHUTDOWN_REBOOT: act = L->cfg.on_reboot; break;
+	case XEN_SHUTDOWN_WATCHDOG: act = L->cfg.on_watchdog; break;
+	case XEN_SHUTDOWN_SOFT_RESET: act = L->cfg.on_soft_reset; break;
 	default: act = L->cfg.on_crash; break;
 	}
 	l_log(L, "domain %u shut down: %s (%s); on_%s = %s", L->domid, dom_reason_name(reason), why,
-	      reason == L_SHUTDOWN_CRASH ? "crash" : dom_reason_name(reason),
+	      reason == XEN_SHUTDOWN_CRASH ? "crash" : dom_reason_name(reason),
 	      domus_config_action_name(act));
 	switch (act) {
 	case DOMUS_ACTION_DESTROY:
-		do_destroy(L, "on_* = destroy");
+		l_destroy(L, "on_* = destroy");
 		break;
 	case DOMUS_ACTION_PRESERVE:
 		pthread_mutex_lock(&L->lock);
@@ -400,7 +320,7 @@ static void act_on_shutdown(struct launcher *L)
 		dom_teardown(L);
 		if (dom_build(L, err, sizeof(err)) || dom_start(L)) {
 			l_log(L, "restart failed: %s", err);
-			do_destroy(L, "restart failed");
+			l_destroy(L, "restart failed");
 			break;
 		}
 		L->restarts++;
@@ -437,152 +357,6 @@ static int listen_ctl(struct launcher *L)
 static void on_kick(int sig)
 {
 	(void)sig;
-}
-
-static void event_loop(struct launcher *L, int sfd, int tfd)
-{
-	struct conn conns[MAX_CONNS];
-	int nconn = 0, i;
-
-	while (!L->quit) {
-		struct pollfd p[6 + MAX_CONNS];
-		int np = 0, cfd;
-		int i_ctl, i_sig, i_ev, i_tm, i_con = -1, i_cli = -1, i_xs = -1;
-
-		i_ctl = np; p[np++] = (struct pollfd){ .fd = L->ctl_fd, .events = POLLIN };
-		i_sig = np; p[np++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		i_ev = np; p[np++] = (struct pollfd){ .fd = L->event_fd, .events = POLLIN };
-		i_tm = np; p[np++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
-		if (L->con_ring && L->con_notify_fd >= 0) {
-			i_con = np;
-			p[np++] = (struct pollfd){ .fd = L->con_notify_fd, .events = POLLIN };
-		}
-		if (L->xs && L->xs_notify_fd >= 0) {
-			i_xs = np;
-			p[np++] = (struct pollfd){ .fd = L->xs_notify_fd, .events = POLLIN };
-		}
-		pthread_mutex_lock(&L->con_lock);
-		cfd = L->con_client;
-		if (cfd >= 0) {
-			short ev = 0;
-
-			if (L->in_len < sizeof(L->input))
-				ev |= POLLIN;
-			if (L->bl_len)
-				ev |= POLLOUT;
-			i_cli = np;
-			p[np++] = (struct pollfd){ .fd = cfd, .events = ev };
-		}
-		pthread_mutex_unlock(&L->con_lock);
-		for (i = 0; i < nconn; i++)
-			p[np++] = (struct pollfd){ .fd = conns[i].fd, .events = POLLIN };
-
-		if (poll(p, np, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			l_log(L, "poll: %s", strerror(errno));
-			do_destroy(L, "internal error");
-			break;
-		}
-		if (p[i_sig].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				char why[64];
-
-				snprintf(why, sizeof(why), "signal %u", si.ssi_signo);
-				do_destroy(L, why);
-				break;
-			}
-		}
-		if (p[i_ev].revents & POLLIN) {
-			uint64_t cnt;
-
-			if (read(L->event_fd, &cnt, sizeof(cnt)) < 0) {
-				/* spurious */
-			}
-			act_on_shutdown(L);
-			if (L->quit)
-				break;
-		}
-		if (p[i_tm].revents & POLLIN) {
-			uint64_t cnt;
-
-			if (read(tfd, &cnt, sizeof(cnt)) < 0) {
-				/* spurious */
-			}
-			con_service(L);
-			dom_xenstore_service(L);
-		}
-		if (i_con >= 0 && (p[i_con].revents & POLLIN))
-			con_service(L);
-		if (i_xs >= 0 && (p[i_xs].revents & POLLIN))
-			dom_xenstore_service(L);
-		if (i_cli >= 0 && p[i_cli].revents) {
-			if (p[i_cli].revents & POLLOUT)
-				con_client_writable(L);
-			if (p[i_cli].revents & (POLLIN | POLLHUP | POLLERR))
-				con_client_readable(L);
-			if (p[i_cli].revents & (POLLHUP | POLLERR) && !(p[i_cli].revents & POLLIN))
-				con_detach(L);
-		}
-		/* control connections: one request line each (back to front, so
-		 * removing one by moving the last into its place is safe) */
-		{
-			short crev[MAX_CONNS];
-
-			for (i = 0; i < nconn; i++)
-				crev[i] = p[np - nconn + i].revents;
-			for (i = nconn - 1; i >= 0 && !L->quit; i--) {
-				struct conn *c = &conns[i];
-				bool close_it = false, kept = false;
-				ssize_t r;
-				char *nl;
-
-				if (!crev[i])
-					continue;
-				r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, MSG_DONTWAIT);
-				if (r <= 0) {
-					close_it = !(r < 0 && (errno == EAGAIN || errno == EINTR));
-				} else {
-					c->len += r;
-					c->buf[c->len] = 0;
-					nl = strchr(c->buf, '\n');
-					if (nl) {
-						*nl = 0;
-						kept = handle_request(L, c->fd, c->buf);
-						close_it = true;
-					} else if (c->len == sizeof(c->buf) - 1) {
-						reply(c->fd, "error request too long");
-						close_it = true;
-					}
-				}
-				if (close_it) {
-					if (!kept)
-						close(c->fd);
-					conns[i] = conns[--nconn];
-				}
-			}
-		}
-		if (L->quit)
-			break;
-		if (p[i_ctl].revents & POLLIN) {
-			int fd = accept4(L->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-
-			if (fd >= 0) {
-				if (nconn < MAX_CONNS) {
-					conns[nconn].fd = fd;
-					conns[nconn].len = 0;
-					nconn++;
-				} else {
-					reply(fd, "error too many connections");
-					close(fd);
-				}
-			}
-		}
-	}
-	for (i = 0; i < nconn; i++)
-		close(conns[i].fd);
 }
 
 static int usage(void)
@@ -691,7 +465,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	event_loop(L, sfd, tfd);
+	l_event_loop(L, sfd, tfd);
 
 	/* every exit path ends here or in fail() before the domain exists */
 	if (L->domfd >= 0 || L->nvcpu) {

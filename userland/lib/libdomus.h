@@ -60,7 +60,7 @@ bool domus_flag_in(const char *flags, const char *flag);
  */
 #include <stdint.h>
 
-struct domus_vcpu {
+struct domus_vcpu_handle {
 	int fd;			/* vCPU fd, -1 when closed */
 	struct domus_run *run;	/* the mmapped run page */
 	uint32_t id;
@@ -68,6 +68,8 @@ struct domus_vcpu {
 
 /* DOMUS_CREATE_DOMAIN on /dev/domus (@devfd).  Returns the domain fd. */
 int domus_create_domain(int devfd);
+/* The same with DOMUS_DOMAIN_* @flags (DOMUS_DOMAIN_XEN: a Xen domain). */
+int domus_create_domain_flags(int devfd, uint32_t flags);
 /* DOMUS_SET_MEM_SLOT; size 0 deletes the slot. */
 int domus_set_slot(int domfd, uint32_t slot, uint64_t gpa, uint64_t size,
 		   void *uaddr, uint32_t flags);
@@ -78,30 +80,30 @@ int domus_domain_stats(int domfd, struct domus_domain_stats *st);
 int domus_global_stats(int devfd, struct domus_global_stats *st);
 
 /* DOMUS_CREATE_VCPU plus the run-page mmap; fills @out. */
-int domus_create_vcpu(int domfd, uint32_t id, struct domus_vcpu *out);
+int domus_create_vcpu(int domfd, uint32_t id, struct domus_vcpu_handle *out);
 /* Unmaps the run page and closes the fd (safe on a closed vCPU). */
-void domus_vcpu_close(struct domus_vcpu *v);
+void domus_vcpu_close(struct domus_vcpu_handle *v);
 /* DOMUS_RUN: 0 after an exit to userspace (see v->run->exit_reason), or
  * -errno; -EINTR (exit_reason DOMUS_EXIT_INTR) when a signal is pending. */
-int domus_run(struct domus_vcpu *v);
+int domus_run(struct domus_vcpu_handle *v);
 
-int domus_get_regs(struct domus_vcpu *v, struct domus_regs *r);
-int domus_set_regs(struct domus_vcpu *v, const struct domus_regs *r);
-int domus_get_sregs(struct domus_vcpu *v, struct domus_sregs *s);
-int domus_set_sregs(struct domus_vcpu *v, const struct domus_sregs *s);
+int domus_get_regs(struct domus_vcpu_handle *v, struct domus_regs *r);
+int domus_set_regs(struct domus_vcpu_handle *v, const struct domus_regs *r);
+int domus_get_sregs(struct domus_vcpu_handle *v, struct domus_sregs *s);
+int domus_set_sregs(struct domus_vcpu_handle *v, const struct domus_sregs *s);
 /* Returns the number of entries processed (the call stops at the first
  * MSR it cannot access). */
-int domus_get_msrs(struct domus_vcpu *v, struct domus_msr_entry *e, uint32_t n);
-int domus_set_msrs(struct domus_vcpu *v, const struct domus_msr_entry *e, uint32_t n);
+int domus_get_msrs(struct domus_vcpu_handle *v, struct domus_msr_entry *e, uint32_t n);
+int domus_set_msrs(struct domus_vcpu_handle *v, const struct domus_msr_entry *e, uint32_t n);
 /* One MSR; -EINVAL with a message if the module refused it. */
-int domus_get_msr(struct domus_vcpu *v, uint32_t index, uint64_t *data);
-int domus_set_msr(struct domus_vcpu *v, uint32_t index, uint64_t data);
-int domus_get_fpu(struct domus_vcpu *v, struct domus_fpu *f);
-int domus_set_fpu(struct domus_vcpu *v, const struct domus_fpu *f);
-int domus_get_events(struct domus_vcpu *v, struct domus_events *e);
-int domus_set_events(struct domus_vcpu *v, const struct domus_events *e);
-int domus_inject_irq(struct domus_vcpu *v, uint32_t vector);
-int domus_inject_nmi(struct domus_vcpu *v);
+int domus_get_msr(struct domus_vcpu_handle *v, uint32_t index, uint64_t *data);
+int domus_set_msr(struct domus_vcpu_handle *v, uint32_t index, uint64_t data);
+int domus_get_fpu(struct domus_vcpu_handle *v, struct domus_fpu *f);
+int domus_set_fpu(struct domus_vcpu_handle *v, const struct domus_fpu *f);
+int domus_get_events(struct domus_vcpu_handle *v, struct domus_events *e);
+int domus_set_events(struct domus_vcpu_handle *v, const struct domus_events *e);
+int domus_inject_irq(struct domus_vcpu_handle *v, uint32_t vector);
+int domus_inject_nmi(struct domus_vcpu_handle *v);
 
 /* Page-aligned, zeroed anonymous memory for guest RAM (size rounded up to
  * 4 KiB); NULL with domus_last_error() set on failure. */
@@ -132,12 +134,42 @@ void domus_guest_free(void *p, size_t size);
  *              must cover pt_gpa .. pt_gpa + 0x3000 + 0x1000 * GiBs); sets
  *              CR0.PE|PG|MP|NE, CR4.PAE|OSFXSR|OSXMMEXCPT, EFER.LME|LMA|SCE.
  */
-int domus_setup_real_mode(struct domus_vcpu *v, uint64_t rip);
-int domus_setup_prot_mode(struct domus_vcpu *v, uint64_t rip, uint64_t rsp);
-int domus_setup_long_mode(struct domus_vcpu *v, void *guest_mem, uint64_t pt_gpa,
+int domus_setup_real_mode(struct domus_vcpu_handle *v, uint64_t rip);
+int domus_setup_prot_mode(struct domus_vcpu_handle *v, uint64_t rip, uint64_t rsp);
+int domus_setup_long_mode(struct domus_vcpu_handle *v, void *guest_mem, uint64_t pt_gpa,
 			  uint64_t map_bytes, uint64_t rip, uint64_t rsp);
 /* Bytes domus_setup_long_mode() writes at pt_gpa for @map_bytes. */
 uint64_t domus_long_mode_tables_size(uint64_t map_bytes);
+
+/*
+ * The host's CPUID leaves (0 .. 0x40 and 0x80000000 .. 0x80000040, eight
+ * sub-leaves of the indexed ones) as a guest's table in @e (at most @cap
+ * entries); returns the count.  The module masks what it does not
+ * virtualize (docs/abi.md, DOMUS_SET_CPUID); the vendor passes through
+ * (it picks VMMCALL or VMCALL in a Xen guest).  userland/lib/cpuid.c.
+ */
+unsigned int domus_host_cpuid(struct domus_cpuid_entry *e, unsigned int cap);
+
+/* ====================================================================== */
+/*
+ * Xen domains (userland/lib/xen.c): the DOMUS_XEN_* ioctls on a domain fd
+ * created with DOMUS_DOMAIN_XEN.  Same conventions as above.
+ */
+/* DOMUS_XEN_SET_PARAM / DOMUS_XEN_GET_PARAM: HVM_PARAM_* (xen_abi.h). */
+int domus_xen_set_param(int domfd, uint32_t index, uint64_t value);
+int domus_xen_get_param(int domfd, uint32_t index, uint64_t *value);
+/* DOMUS_XEN_EVTCHN_BIND with every field of @b (flags ATTACH, LISTEN,
+ * CLOSE); @b's out fields are filled in. */
+int domus_xen_evtchn_bind(int domfd, struct domus_xen_evtchn_bind *b);
+/* DOMUS_XEN_EVTCHN_BIND, flags 0: a new guest port connected to a new
+ * backend port with the eventfds @notify_fd and @kick_fd (-1: none); the
+ * guest's port in *@port. */
+int domus_xen_evtchn_connect(int domfd, int notify_fd, int kick_fd, uint32_t *port);
+/* DOMUS_XEN_EVTCHN_NOTIFY: raise the guest @port (connected to a backend). */
+int domus_xen_evtchn_notify(int domfd, uint32_t port);
+/* The first @frames grant-table frames, mapped shared read/write; NULL
+ * with domus_last_error() set on failure.  munmap(p, frames * 4096). */
+void *domus_xen_map_grant_table(int domfd, unsigned int frames);
 
 /* Human-readable name of a DOMUS_EXIT_* value. */
 const char *domus_exit_name(uint32_t reason);

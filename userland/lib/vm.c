@@ -32,10 +32,16 @@ static int domus_ioctl0(int fd, unsigned long cmd, void *arg, const char *what)
 
 int domus_create_domain(int devfd)
 {
+	return domus_create_domain_flags(devfd, 0);
+}
+
+int domus_create_domain_flags(int devfd, uint32_t flags)
+{
 	struct domus_create_domain a;
 	int r;
 
 	memset(&a, 0, sizeof(a));
+	a.flags = flags;
 	r = ioctl(devfd, DOMUS_CREATE_DOMAIN, &a);
 	if (r >= 0)
 		return r;
@@ -87,7 +93,7 @@ int domus_global_stats(int devfd, struct domus_global_stats *st)
 
 /* --- vCPU ----------------------------------------------------------------- */
 
-int domus_create_vcpu(int domfd, uint32_t id, struct domus_vcpu *out)
+int domus_create_vcpu(int domfd, uint32_t id, struct domus_vcpu_handle *out)
 {
 	struct domus_create_vcpu a;
 	void *run;
@@ -112,7 +118,7 @@ int domus_create_vcpu(int domfd, uint32_t id, struct domus_vcpu *out)
 	return 0;
 }
 
-void domus_vcpu_close(struct domus_vcpu *v)
+void domus_vcpu_close(struct domus_vcpu_handle *v)
 {
 	if (v->run)
 		munmap(v->run, 4096);
@@ -122,7 +128,7 @@ void domus_vcpu_close(struct domus_vcpu *v)
 	v->fd = -1;
 }
 
-int domus_run(struct domus_vcpu *v)
+int domus_run(struct domus_vcpu_handle *v)
 {
 	if (ioctl(v->fd, DOMUS_RUN, 0) < 0) {
 		int err = errno;
@@ -134,27 +140,27 @@ int domus_run(struct domus_vcpu *v)
 	return 0;
 }
 
-int domus_get_regs(struct domus_vcpu *v, struct domus_regs *r)
+int domus_get_regs(struct domus_vcpu_handle *v, struct domus_regs *r)
 {
 	return domus_ioctl0(v->fd, DOMUS_GET_REGS, r, "DOMUS_GET_REGS");
 }
 
-int domus_set_regs(struct domus_vcpu *v, const struct domus_regs *r)
+int domus_set_regs(struct domus_vcpu_handle *v, const struct domus_regs *r)
 {
 	return domus_ioctl0(v->fd, DOMUS_SET_REGS, (void *)r, "DOMUS_SET_REGS");
 }
 
-int domus_get_sregs(struct domus_vcpu *v, struct domus_sregs *s)
+int domus_get_sregs(struct domus_vcpu_handle *v, struct domus_sregs *s)
 {
 	return domus_ioctl0(v->fd, DOMUS_GET_SREGS, s, "DOMUS_GET_SREGS");
 }
 
-int domus_set_sregs(struct domus_vcpu *v, const struct domus_sregs *s)
+int domus_set_sregs(struct domus_vcpu_handle *v, const struct domus_sregs *s)
 {
 	return domus_ioctl0(v->fd, DOMUS_SET_SREGS, (void *)s, "DOMUS_SET_SREGS");
 }
 
-static int domus_msrs_ioctl(struct domus_vcpu *v, unsigned long cmd,
+static int domus_msrs_ioctl(struct domus_vcpu_handle *v, unsigned long cmd,
 			    const struct domus_msr_entry *e, uint32_t n, const char *what)
 {
 	struct domus_msrs a;
@@ -165,17 +171,17 @@ static int domus_msrs_ioctl(struct domus_vcpu *v, unsigned long cmd,
 	return domus_ioctl(v->fd, cmd, &a, what);
 }
 
-int domus_get_msrs(struct domus_vcpu *v, struct domus_msr_entry *e, uint32_t n)
+int domus_get_msrs(struct domus_vcpu_handle *v, struct domus_msr_entry *e, uint32_t n)
 {
 	return domus_msrs_ioctl(v, DOMUS_GET_MSRS, e, n, "DOMUS_GET_MSRS");
 }
 
-int domus_set_msrs(struct domus_vcpu *v, const struct domus_msr_entry *e, uint32_t n)
+int domus_set_msrs(struct domus_vcpu_handle *v, const struct domus_msr_entry *e, uint32_t n)
 {
 	return domus_msrs_ioctl(v, DOMUS_SET_MSRS, e, n, "DOMUS_SET_MSRS");
 }
 
-int domus_get_msr(struct domus_vcpu *v, uint32_t index, uint64_t *data)
+int domus_get_msr(struct domus_vcpu_handle *v, uint32_t index, uint64_t *data)
 {
 	struct domus_msr_entry e = { .index = index };
 	int r = domus_get_msrs(v, &e, 1);
@@ -188,7 +194,7 @@ int domus_get_msr(struct domus_vcpu *v, uint32_t index, uint64_t *data)
 	return 0;
 }
 
-int domus_set_msr(struct domus_vcpu *v, uint32_t index, uint64_t data)
+int domus_set_msr(struct domus_vcpu_handle *v, uint32_t index, uint64_t data)
 {
 	struct domus_msr_entry e = { .index = index, .data = data };
 	int r = domus_set_msrs(v, &e, 1);
@@ -201,27 +207,27 @@ int domus_set_msr(struct domus_vcpu *v, uint32_t index, uint64_t data)
 	return 0;
 }
 
-int domus_get_fpu(struct domus_vcpu *v, struct domus_fpu *f)
+int domus_get_fpu(struct domus_vcpu_handle *v, struct domus_fpu *f)
 {
 	return domus_ioctl0(v->fd, DOMUS_GET_FPU, f, "DOMUS_GET_FPU");
 }
 
-int domus_set_fpu(struct domus_vcpu *v, const struct domus_fpu *f)
+int domus_set_fpu(struct domus_vcpu_handle *v, const struct domus_fpu *f)
 {
 	return domus_ioctl0(v->fd, DOMUS_SET_FPU, (void *)f, "DOMUS_SET_FPU");
 }
 
-int domus_get_events(struct domus_vcpu *v, struct domus_events *e)
+int domus_get_events(struct domus_vcpu_handle *v, struct domus_events *e)
 {
 	return domus_ioctl0(v->fd, DOMUS_GET_EVENTS, e, "DOMUS_GET_EVENTS");
 }
 
-int domus_set_events(struct domus_vcpu *v, const struct domus_events *e)
+int domus_set_events(struct domus_vcpu_handle *v, const struct domus_events *e)
 {
 	return domus_ioctl0(v->fd, DOMUS_SET_EVENTS, (void *)e, "DOMUS_SET_EVENTS");
 }
 
-int domus_inject_irq(struct domus_vcpu *v, uint32_t vector)
+int domus_inject_irq(struct domus_vcpu_handle *v, uint32_t vector)
 {
 	struct domus_interrupt a = { .vector = vector };
 
@@ -230,7 +236,7 @@ int domus_inject_irq(struct domus_vcpu *v, uint32_t vector)
 	return 0;
 }
 
-int domus_inject_nmi(struct domus_vcpu *v)
+int domus_inject_nmi(struct domus_vcpu_handle *v)
 {
 	return domus_ioctl0(v->fd, DOMUS_NMI, NULL, "DOMUS_NMI");
 }
@@ -267,7 +273,7 @@ static void domus_seg(struct domus_segment *s, uint16_t sel, uint64_t base,
 	s->attr = attr;
 }
 
-static int domus_set_entry(struct domus_vcpu *v, uint64_t rip, uint64_t rsp, bool set_rsp)
+static int domus_set_entry(struct domus_vcpu_handle *v, uint64_t rip, uint64_t rsp, bool set_rsp)
 {
 	struct domus_regs r;
 	int ret = domus_get_regs(v, &r);
@@ -293,7 +299,7 @@ static int domus_set_entry(struct domus_vcpu *v, uint64_t rip, uint64_t rsp, boo
 #define EFER_LME	(1ULL << 8)
 #define EFER_LMA	(1ULL << 10)
 
-int domus_setup_real_mode(struct domus_vcpu *v, uint64_t rip)
+int domus_setup_real_mode(struct domus_vcpu_handle *v, uint64_t rip)
 {
 	struct domus_sregs s;
 	int ret = domus_get_sregs(v, &s);
@@ -311,7 +317,7 @@ int domus_setup_real_mode(struct domus_vcpu *v, uint64_t rip)
 	return ret ? ret : domus_set_entry(v, rip, 0, false);
 }
 
-int domus_setup_prot_mode(struct domus_vcpu *v, uint64_t rip, uint64_t rsp)
+int domus_setup_prot_mode(struct domus_vcpu_handle *v, uint64_t rip, uint64_t rsp)
 {
 	struct domus_sregs s;
 	int ret = domus_get_sregs(v, &s);
@@ -341,7 +347,7 @@ uint64_t domus_long_mode_tables_size(uint64_t map_bytes)
 	return 0x3000 + 0x1000 * domus_gib(map_bytes);
 }
 
-int domus_setup_long_mode(struct domus_vcpu *v, void *guest_mem, uint64_t pt_gpa,
+int domus_setup_long_mode(struct domus_vcpu_handle *v, void *guest_mem, uint64_t pt_gpa,
 			  uint64_t map_bytes, uint64_t rip, uint64_t rsp)
 {
 	uint64_t gib = domus_gib(map_bytes), i, j;

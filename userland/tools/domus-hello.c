@@ -40,7 +40,7 @@ static int fail(const char *what, int err)
 
 int main(void)
 {
-	struct domus_vcpu vcpu;
+	struct domus_vcpu_handle vcpu;
 	struct domus_domain_stats st;
 	char out[256];
 	size_t out_len = 0;

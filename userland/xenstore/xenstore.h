@@ -20,48 +20,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "xen_abi.h"
 
-/* Ring page layout (struct xenstore_domain_interface, pvh-abi.md §10.1). */
-#define XS_RING_SIZE 1024u
-struct xs_ring_page {
-	char req[XS_RING_SIZE];		/* guest -> server */
-	char rsp[XS_RING_SIZE];		/* server -> guest */
-	uint32_t req_cons;		/* written by the server */
-	uint32_t req_prod;		/* written by the guest */
-	uint32_t rsp_cons;		/* written by the guest */
-	uint32_t rsp_prod;		/* written by the server */
-	uint32_t server_features;	/* XS_FEAT_* set by the server */
-	uint32_t connection;		/* XS_CONN_*: guest asks for a reset */
-	uint32_t error;			/* XS_ERR_*: set by the server */
-};
-#define XS_FEAT_RECONNECTION	(1u << 0)
-#define XS_FEAT_ERROR		(1u << 1)
-#define XS_CONN_CONNECTED	0u
-#define XS_CONN_RECONNECT	1u
-#define XS_ERR_NONE		0u
-#define XS_ERR_COMM		1u
-#define XS_ERR_RINGIDX		2u	/* bad ring index */
-#define XS_ERR_PROTO		3u	/* malformed message */
-
-/* Message header (struct xsd_sockmsg) and types (§10.2). */
-struct xs_msg_hdr {
-	uint32_t type;
-	uint32_t req_id;
-	uint32_t tx_id;
-	uint32_t len;
-};
-enum {
-	XS_CONTROL = 0, XS_DIRECTORY = 1, XS_READ = 2, XS_GET_PERMS = 3,
-	XS_WATCH = 4, XS_UNWATCH = 5, XS_TRANSACTION_START = 6,
-	XS_TRANSACTION_END = 7, XS_INTRODUCE = 8, XS_RELEASE = 9,
-	XS_GET_DOMAIN_PATH = 10, XS_WRITE = 11, XS_MKDIR = 12, XS_RM = 13,
-	XS_SET_PERMS = 14, XS_WATCH_EVENT = 15, XS_ERROR = 16,
-	XS_IS_DOMAIN_INTRODUCED = 17, XS_RESUME = 18, XS_SET_TARGET = 19,
-	XS_RESET_WATCHES = 21, XS_DIRECTORY_PART = 22,
-};
+/* The ring page, message header and types: userland/include/xen_abi.h. */
 
 /* Limits (docs/xenstore.md "Limits"). */
-#define XS_PAYLOAD_MAX		4096u	/* message payload bytes */
 #define XS_VALUE_MAX		4096u	/* node value bytes */
 #define XS_PATH_MAX		3072u	/* absolute path bytes, without the NUL */
 #define XS_DEPTH_MAX		256u	/* path components */

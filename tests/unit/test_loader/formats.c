@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+/* ldr: formats. */
+#include "ldr.h"
+
+void synthetic_formats(void)
+{
+	static const struct {
+		const char *name;
+		size_t (*comp)(const uint8_t *, size_t, uint8_t *, size_t);
+		uint32_t kcomp;
+	} f[] = {
+		{ "gzip", c_gzip, DOMUS_KCOMP_GZIP },
+		{ "xz", c_xz, DOMUS_KCOMP_XZ },
+		{ "zstd", c_zstd, DOMUS_KCOMP_ZSTD },
+		{ "lzma", c_lzma, DOMUS_KCOMP_LZMA },
+		{ "none", c_none, DOMUS_KCOMP_NONE },
+	};
+	uint64_t mem = 8 * MiB;
+	uint8_t *g = guest_alloc(mem), *bz = malloc(BZ_CAP), elf[S_SIZE];
+	unsigned int i;
+
+	make_elf(elf);
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		struct domus_load_params p = { .cmdline = "console=hvc0", .vcpus = 1 };
+		struct domus_load_result r;
+		struct domus_kernel_info info;
+		size_t n = make_kernel_bz(bz, f[i].comp);
+		const char *path = write_tmp(f[i].name, bz, n);
+		int ret;
+
+		EXPECT(n > 0);
+		ret = domus_kernel_probe(path, &info);
+		if (ret)
+			printf("  %s: %s\n", f[i].name, domus_last_error());
+		EXPECT(ret == 0);
+		EXPECT(info.format == DOMUS_KFMT_BZIMAGE && info.compression == f[i].kcomp);
+		EXPECT(!strcmp(domus_kernel_compression_name(info.compression), f[i].name));
+		EXPECT(info.boot_protocol == 0x020f && info.file_size == n);
+		/* an uncompressed payload keeps its size trailer */
+		EXPECT(info.elf_size == S_SIZE + (f[i].kcomp == DOMUS_KCOMP_NONE ? 4 : 0));
+		EXPECT(info.entry == S_ENTRY && info.nr_segments == 2);
+		EXPECT(info.image_start == S_TEXT_PA && info.image_end == S_DATA_PA + S_DATA_MEM);
+
+		memset(g, 0xcc, mem);
+		p.kernel = path;
+		ret = domus_load_kernel(&p, g, mem, &r);
+		EXPECT(ret == 0);
+		if (ret)
+			continue;
+		EXPECT(!memcmp(g + S_TEXT_PA, elf + S_TEXT, S_TEXT_LEN));
+		EXPECT(!memcmp(g + S_DATA_PA, elf + S_DATA, S_DATA_LEN));
+		EXPECT(g[S_DATA_PA + S_DATA_LEN] == 0 && g[S_DATA_PA + S_DATA_MEM - 1] == 0);
+		EXPECT(g[S_DATA_PA + S_DATA_MEM] == 0xcc);	/* nothing beyond p_memsz */
+		EXPECT(r.initrd_gpa == 0 && r.nr_modules == 0);
+		check_boot(g, mem, &r, "console=hvc0", 0, 1);
+	}
+	/* a plain ELF vmlinux file */
+	{
+		struct domus_kernel_info info;
+
+		EXPECT(domus_kernel_probe(write_tmp("vmlinux", elf, S_SIZE), &info) == 0);
+		EXPECT(info.format == DOMUS_KFMT_ELF && info.boot_protocol == 0 && info.entry == S_ENTRY);
+	}
+	free(bz);
+	munmap(g, mem);
+}
+
+void layout_and_acpi(void)
+{
+	uint64_t mem = 16 * MiB, isize = 300 * 1000 + 17;
+	uint8_t *g = guest_alloc(mem), *bz = malloc(BZ_CAP), *ird = malloc(isize);
+	struct domus_load_params p = { .cmdline = "root=/dev/xvda1 console=hvc0 earlyprintk=xen", .vcpus = 4 };
+	struct domus_load_result r;
+	struct domus_kernel *k;
+	uint64_t i;
+
+	for (i = 0; i < isize; i++)
+		ird[i] = (uint8_t)(i * 31 + (i >> 9));
+	p.initrd = write_tmp("initrd", ird, isize);
+	EXPECT(domus_kernel_open(write_tmp("bz-gz", bz, make_kernel_bz(bz, c_gzip)), &k) == 0);
+	if (!k)
+		goto out;
+	EXPECT(domus_load_into(k, &p, g, mem, &r) == 0);
+	EXPECT(r.initrd_size == isize && !memcmp(g + r.initrd_gpa, ird, isize));
+	EXPECT(r.memmap_entries == 4);
+	EXPECT(r.acpi_gpa == DOMUS_PVH_ACPI_GPA && r.acpi_size > 0 && r.acpi_size <= DOMUS_PVH_ACPI_SIZE);
+	check_boot(g, mem, &r, p.cmdline, isize, 4);
+
+	/* no command line: an empty string; xAPIC MADT on request */
+	p.cmdline = NULL;
+	p.initrd = NULL;
+	p.flags = DOMUS_LOAD_MADT_XAPIC;
+	EXPECT(domus_load_into(k, &p, g, mem, &r) == 0);
+	EXPECT(g[r.cmdline_gpa] == 0 && rd32(g + r.start_info_gpa + 12) == 0);
+	check_acpi(g, mem, r.rsdp_gpa, 4, true);
+	EXPECT(!(r.sregs.apic_base & (1 << 10)));
+
+	/* the most vCPUs: multi-byte AML package lengths */
+	p.flags = 0;
+	p.vcpus = DOMUS_LOADER_MAX_VCPUS;
+	EXPECT(domus_load_into(k, &p, g, mem, &r) == 0);
+	check_acpi(g, mem, r.rsdp_gpa, DOMUS_LOADER_MAX_VCPUS, false);
+	p.flags = DOMUS_LOAD_MADT_XAPIC;
+	EXPECT(domus_load_into(k, &p, g, mem, &r) == 0);
+	check_acpi(g, mem, r.rsdp_gpa, DOMUS_LOADER_MAX_VCPUS, true);
+	domus_kernel_close(k);
+out:
+	free(ird);
+	free(bz);
+	munmap(g, mem);
+}
+
+/* Open @d as a kernel; expect failure @err with @msg in the message. */

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domus-launcher: the event loop (signals, the guest's shutdown event, the
+ * console and xenstore rings, the console client, the control socket) and
+ * the control requests (userland/ctl/ctl.h), each a table entry.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include "ctl.h"
+#include "launcher.h"
+
+#define MAX_CONNS 16
+
+/* ---- control socket ----------------------------------------------------- */
+
+struct conn {
+	int fd;
+	char buf[DOMUS_CTL_LINE_MAX];
+	size_t len;
+};
+
+static void reply(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(int fd, const char *fmt, ...)
+{
+	char buf[DOMUS_CTL_LINE_MAX + 2];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, DOMUS_CTL_LINE_MAX, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n >= DOMUS_CTL_LINE_MAX)
+		n = DOMUS_CTL_LINE_MAX - 1;
+	buf[n++] = '\n';
+	if (send(fd, buf, n, MSG_NOSIGNAL) < 0) {
+		/* the client is gone */
+	}
+}
+
+/*
+ * Control requests (ctl.h): one table, one handler each.  A handler
+ * returns true if it kept the connection (the console).
+ */
+struct ctl_cmd {
+	const char *req;	/* the whole request line */
+	bool (*fn)(struct launcher *L, int fd, const char *arg);
+	const char *arg;
+};
+
+static bool ctl_info(struct launcher *L, int fd, const char *arg)
+{
+	char state[8];
+
+	(void)arg;
+	dom_state_str(L, state);
+	reply(fd, "ok id=%u name=%s mem=%llu vcpus=%u state=%s time=%.1f pid=%d", L->domid,
+	      L->cfg.name, (unsigned long long)L->cfg.memory_mib, L->cfg.vcpus, state,
+	      dom_cpu_time(L), (int)getpid());
+	return false;
+}
+
+static bool ctl_shutdown(struct launcher *L, int fd, const char *what)
+{
+	int r;
+
+	if (L->state != L_RUNNING) {
+		reply(fd, "error %s is not running", L->cfg.name);
+		return false;
+	}
+	r = dom_request_shutdown(L, what);
+	if (r == -ENOTSUP)
+		reply(fd, "error guest has no PV shutdown support yet (no xenstore); use 'poweroff' inside the guest or 'domus destroy'");
+	else if (r)
+		reply(fd, "error cannot write control/shutdown: %s", strerror(-r));
+	else {
+		l_log(L, "asked the guest to %s (control/shutdown)", what);
+		reply(fd, "ok");
+	}
+	return false;
+}
+
+static bool ctl_destroy(struct launcher *L, int fd, const char *arg)
+{
+	(void)arg;
+	l_destroy(L, "domus destroy");
+	reply(fd, "ok");
+	return false;
+}
+
+static bool ctl_console(struct launcher *L, int fd, const char *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&L->con_lock);
+	if (L->con_client >= 0) {
+		pthread_mutex_unlock(&L->con_lock);
+		reply(fd, "error the console of %s is already attached elsewhere", L->cfg.name);
+		return false;
+	}
+	pthread_mutex_unlock(&L->con_lock);
+	reply(fd, "ok");
+	con_attach(L, fd);
+	l_log(L, "console attached");
+	return true;
+}
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "info", ctl_info, NULL },
+	{ "shutdown", ctl_shutdown, "poweroff" },
+	{ "shutdown poweroff", ctl_shutdown, "poweroff" },
+	{ "shutdown reboot", ctl_shutdown, "reboot" },
+	{ "destroy", ctl_destroy, NULL },
+	{ "console", ctl_console, NULL },
+};
+
+/* Handle one request; returns true if the connection was kept (console). */
+static bool handle_request(struct launcher *L, int fd, const char *req)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		if (!strcmp(req, ctl_cmds[i].req))
+			return ctl_cmds[i].fn(L, fd, ctl_cmds[i].arg);
+	reply(fd, "error unknown request '%.60s'", req);
+	return false;
+}
+
+/*
+ * The event loop: every round lists what it waits for as (fd, events,
+ * handler, argument) entries, polls them, and calls the handler of each
+ * entry that has events, in list order, until the launcher quits.
+ */
+struct loop {
+	int sfd, tfd;
+	struct conn conns[MAX_CONNS];
+	int nconn;
+};
+
+typedef void loop_fn(struct launcher *L, struct loop *lp, int arg, short revents);
+
+struct watch {
+	int fd;
+	short events;
+	loop_fn *fn;
+	int arg;
+};
+
+#define MAX_WATCHES (7 + MAX_CONNS)
+
+static void watch(struct watch *w, int *n, int fd, short events, loop_fn *fn, int arg)
+{
+	if (*n < MAX_WATCHES)
+		w[(*n)++] = (struct watch){ .fd = fd, .events = events, .fn = fn, .arg = arg };
+}
+
+static void on_signal(struct launcher *L, struct loop *lp, int arg, short revents)
+{
+	struct signalfd_siginfo si;
+
+	(void)arg;
+	if ((revents & POLLIN) && read(lp->sfd, &si, sizeof(si)) == sizeof(si)) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "signal %u", si.ssi_signo);
+		l_destroy(L, why);
+	}
+}
+
+/* Drain an eventfd or timerfd (a spurious wake-up reads nothing). */
+static void drain_fd(int fd)
+{
+	uint64_t cnt;
+
+	if (read(fd, &cnt, sizeof(cnt)) < 0) {
+		/* spurious */
+	}
+}
+
+static void on_guest_event(struct launcher *L, struct loop *lp, int arg, short revents)
+{
+	(void)lp;
+	(void)arg;
+	if (!(revents & POLLIN))
+		return;
+	drain_fd(L->event_fd);
+	l_act_on_shutdown(L);
+}
+
+static void on_timer(struct launcher *L, struct loop *lp, int arg, short revents)
+{
+	(void)arg;
+	if (!(revents & POLLIN))
+		return;
+	drain_fd(lp->tfd);
+	con_service(L);
+	dom_xenstore_service(L);
+}
+
+static void on_console_ring(struct launcher *L, struct loop *lp, int arg, short revents)
+{
+	(void)lp;
+	(void)arg;
+	if (revents & POLLIN)
+		con_service(L);
+}
+
+static void on_xenstore_ring(struct launcher *L, struct loop *lp, int arg, short revents)
+{
+	(void)lp;
+	(void)arg;
+	if (revents & POLLIN)
+		dom_xenstore_service(L);
+}
+
+static void on_console_client(struct launcher *L, struct loop *lp, int arg, short revents)
+{
+	(void)lp;
+	(void)arg;
+	if (revents & POLLOUT)
+		con_client_writable(L);
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		con_client_readable(L);
+	if (revents & (POLLHUP | POLLERR) && !(revents & POLLIN))
+		con_detach(L);
+}
+
+/* A control connection: one request line.  Connections are listed last
+ * index first, so removing one by moving the last into its place never
+ * moves one that is still to be handled in this round. */
+static void on_ctl_conn(struct launcher *L, struct loop *lp, int i, short revents)
+{
+	struct conn *c = &lp->conns[i];
+	bool close_it = false, kept = false;
+	ssize_t r;
+	char *nl;
+
+	(void)revents;
+	r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, MSG_DONTWAIT);
+	if (r <= 0) {
+		close_it = !(r < 0 && (errno == EAGAIN || errno == EINTR));
+	} else {
+		c->len += r;
+		c->buf[c->len] = 0;
+		nl = strchr(c->buf, '\n');
+		if (nl) {
+			*nl = 0;
+			kept = handle_request(L, c->fd, c->buf);
+			close_it = true;
+		} else if (c->len == sizeof(c->buf) - 1) {
+			reply(c->fd, "error request too long");
+			close_it = true;
+		}
+	}
+	if (close_it) {
+		if (!kept)
+			close(c->fd);
+		lp->conns[i] = lp->conns[--lp->nconn];
+	}
+}
+
+static void on_ctl_accept(struct launcher *L, struct loop *lp, int arg, short revents)
+{
+	int fd;
+
+	(void)arg;
+	if (!(revents & POLLIN))
+		return;
+	fd = accept4(L->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (lp->nconn < MAX_CONNS) {
+		lp->conns[lp->nconn].fd = fd;
+		lp->conns[lp->nconn].len = 0;
+		lp->nconn++;
+	} else {
+		reply(fd, "error too many connections");
+		close(fd);
+	}
+}
+
+void l_event_loop(struct launcher *L, int sfd, int tfd)
+{
+	struct loop lp = { .sfd = sfd, .tfd = tfd };
+	int i;
+
+	while (!L->quit) {
+		struct watch w[MAX_WATCHES];
+		struct pollfd p[MAX_WATCHES];
+		int n = 0, cfd;
+
+		watch(w, &n, sfd, POLLIN, on_signal, 0);
+		watch(w, &n, L->event_fd, POLLIN, on_guest_event, 0);
+		watch(w, &n, tfd, POLLIN, on_timer, 0);
+		if (L->con_ring && L->con_notify_fd >= 0)
+			watch(w, &n, L->con_notify_fd, POLLIN, on_console_ring, 0);
+		if (L->xs && L->xs_notify_fd >= 0)
+			watch(w, &n, L->xs_notify_fd, POLLIN, on_xenstore_ring, 0);
+		pthread_mutex_lock(&L->con_lock);
+		cfd = L->con_client;
+		if (cfd >= 0) {
+			short ev = 0;
+
+			if (L->in_len < sizeof(L->input))
+				ev |= POLLIN;
+			if (L->bl_len)
+				ev |= POLLOUT;
+			watch(w, &n, cfd, ev, on_console_client, 0);
+		}
+		pthread_mutex_unlock(&L->con_lock);
+		for (i = lp.nconn - 1; i >= 0; i--)
+			watch(w, &n, lp.conns[i].fd, POLLIN, on_ctl_conn, i);
+		watch(w, &n, L->ctl_fd, POLLIN, on_ctl_accept, 0);
+
+		for (i = 0; i < n; i++)
+			p[i] = (struct pollfd){ .fd = w[i].fd, .events = w[i].events };
+		if (poll(p, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			l_log(L, "poll: %s", strerror(errno));
+			l_destroy(L, "internal error");
+			break;
+		}
+		for (i = 0; i < n && !L->quit; i++)
+			if (p[i].revents)
+				w[i].fn(L, &lp, w[i].arg, p[i].revents);
+	}
+	for (i = 0; i < lp.nconn; i++)
+		close(lp.conns[i].fd);
+}
+
