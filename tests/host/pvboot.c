@@ -19,8 +19,11 @@
  * pvboot -G: print the module's live-object counters (exit 0 if all zero).
  * At the end, a grant the guest announced with "granted ref N" is looked
  * up in the grant table (mmap of the domain fd) and its page checked.
+ * Exits to userspace other than those on the allowlist (allowed[] below)
+ * are logged ("unexpected: ...") and make the run fail.
  * Exit status: 0 marker seen (with -w: and then a shutdown; without -M: a
- * guest shutdown); 1 error or unexpected guest end; 2 timeout; 3 usage.
+ * guest shutdown) and no unexpected exit; 1 error, unexpected guest end or
+ * unexpected exit; 2 timeout; 3 usage.
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -28,6 +31,7 @@
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -49,6 +53,8 @@
 
 static const char *marker;
 static int marker_seen, wait_shutdown;
+static double marker_wall;	/* host wall-clock time when the marker line arrived */
+static bool exit_allowed(const struct domus_run *run);
 static char line[4096];
 static size_t line_len;
 static unsigned long unexpected;
@@ -94,8 +100,13 @@ static void console_out(const char *p, size_t n)
 			const char *g;
 
 			line[line_len] = 0;
-			if (marker && !marker_seen && strstr(line, marker))
+			if (marker && !marker_seen && strstr(line, marker)) {
+				struct timespec ts;
+
+				clock_gettime(CLOCK_REALTIME, &ts);
+				marker_wall = ts.tv_sec + ts.tv_nsec / 1e9;
 				marker_seen = 1;
+			}
 			if (strstr(line, "hvc0 waiting for input"))
 				want_input = 1;
 			g = strstr(line, "granted ref ");
@@ -172,6 +183,21 @@ static void *ap_thread(void *arg)
 			continue;
 		if (r)
 			break;
+		if (run->exit_reason == DOMUS_EXIT_HLT || run->exit_reason == DOMUS_EXIT_IRQ_WINDOW)
+			continue;
+		if (run->exit_reason == DOMUS_EXIT_HYPERCALL || run->exit_reason == DOMUS_EXIT_IO ||
+		    run->exit_reason == DOMUS_EXIT_MMIO) {
+			if (!exit_allowed(run)) {
+				if (run->exit_reason == DOMUS_EXIT_HYPERCALL)
+					run->hypercall.ret = (unsigned long long)-38;
+				if (run->exit_reason == DOMUS_EXIT_IO && run->io.direction == DOMUS_IO_IN)
+					memset((char *)run + run->io.data_offset, 0xff,
+					       run->io.size * run->io.count);
+				if (run->exit_reason == DOMUS_EXIT_MMIO && !run->mmio.is_write)
+					memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+				continue;
+			}
+		}
 		if (run->exit_reason == DOMUS_EXIT_HYPERCALL && run->hypercall.nr == HC_CONSOLE_IO) {
 			console_out((const char *)run + DOMUS_RUN_DATA_OFFSET, run->hypercall.args[1]);
 			continue;
@@ -183,10 +209,12 @@ static void *ap_thread(void *arg)
 			done = 1;
 			break;
 		}
-		if (run->exit_reason == DOMUS_EXIT_IO && run->io.direction == DOMUS_IO_IN)
-			memset((char *)run + run->io.data_offset, 0xff, run->io.size * run->io.count);
-		if (run->exit_reason == DOMUS_EXIT_MMIO && !run->mmio.is_write)
-			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		if (run->exit_reason == DOMUS_EXIT_IO) {
+			if (run->io.port == 0xe9)
+				console_out((const char *)run + run->io.data_offset,
+					    run->io.size * run->io.count);
+			continue;	/* ACPI sleep control on an AP: the BSP's to act on */
+		}
 		if (run->exit_reason == DOMUS_EXIT_SHUTDOWN || run->exit_reason == DOMUS_EXIT_FAIL_ENTRY ||
 		    run->exit_reason == DOMUS_EXIT_EMULATION) {
 			fprintf(stderr, "\npvboot: vCPU %u: exit %s\n", v->id, domus_exit_name(run->exit_reason));
@@ -263,14 +291,82 @@ static int setup_console(int domfd)
 static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
 {
 	va_list ap;
+	unsigned long n;
 
-	if (unexpected++ >= MAX_UNEXPECTED)
+	pthread_mutex_lock(&out_lock);
+	n = unexpected++;
+	pthread_mutex_unlock(&out_lock);
+	if (n >= MAX_UNEXPECTED)
 		return;
 	fprintf(stderr, "pvboot: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/*
+ * Exits that may reach this launcher: everything else a PVH guest does is
+ * the module's to handle, so any other hypercall, port or MMIO access
+ * that comes to userspace is counted as unexpected and fails the run.
+ */
+struct allowed_exit {
+	unsigned int reason;	/* DOMUS_EXIT_* */
+	uint64_t nr;		/* hypercall number or I/O port */
+	int64_t op;		/* hypercall: args[0], -1 any; I/O: direction, -1 any */
+	const char *what;
+	unsigned long count;
+};
+
+static struct allowed_exit allowed[] = {
+	{ DOMUS_EXIT_HYPERCALL, HC_CONSOLE_IO, -1, "CONSOLEIO (early console)", 0 },
+	{ DOMUS_EXIT_HYPERCALL, HC_SCHED_OP, SCHEDOP_SHUTDOWN, "SCHEDOP_shutdown", 0 },
+	{ DOMUS_EXIT_IO, 0xe9, DOMUS_IO_OUT, "port 0xe9 output (early console)", 0 },
+	{ DOMUS_EXIT_IO, DOMUS_ACPI_SLEEP_CONTROL_PORT, DOMUS_IO_OUT, "ACPI sleep control", 0 },
+};
+
+/* Count an exit to userspace; false (and a note) if it is not on the list. */
+static bool exit_allowed(const struct domus_run *run)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		const struct allowed_exit *a = &allowed[i];
+
+		if (a->reason != run->exit_reason)
+			continue;
+		if (a->reason == DOMUS_EXIT_HYPERCALL && a->nr == run->hypercall.nr &&
+		    (a->op < 0 || (uint64_t)a->op == run->hypercall.args[0]))
+			break;
+		if (a->reason == DOMUS_EXIT_IO && a->nr == run->io.port &&
+		    (a->op < 0 || (uint64_t)a->op == run->io.direction))
+			break;
+	}
+	pthread_mutex_lock(&out_lock);
+	if (i < sizeof(allowed) / sizeof(allowed[0]))
+		allowed[i].count++;
+	pthread_mutex_unlock(&out_lock);
+	if (i < sizeof(allowed) / sizeof(allowed[0]))
+		return true;
+	switch (run->exit_reason) {
+	case DOMUS_EXIT_HYPERCALL:
+		note("unexpected: hypercall %llu (op %llu) exited to userspace: -ENOSYS",
+		     (unsigned long long)run->hypercall.nr,
+		     (unsigned long long)run->hypercall.args[0]);
+		break;
+	case DOMUS_EXIT_IO:
+		note("unexpected: port %s %#x size %u count %u",
+		     run->io.direction == DOMUS_IO_OUT ? "write" : "read",
+		     run->io.port, run->io.size, run->io.count);
+		break;
+	case DOMUS_EXIT_MMIO:
+		note("unexpected: MMIO %s gpa %#llx len %u", run->mmio.is_write ? "write" : "read",
+		     (unsigned long long)run->mmio.gpa, run->mmio.len);
+		break;
+	default:
+		note("unexpected: exit %s", domus_exit_name(run->exit_reason));
+	}
+	return false;
 }
 
 /* The host's CPUID as the guest's table (vendor passed through: it picks VMMCALL). */
@@ -480,7 +576,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		if (marker_seen == 1) {
-			fprintf(stderr, "\npvboot: marker \"%s\" seen after %.1f s\n", marker, now_s() - t0);
+			fprintf(stderr, "\npvboot: marker \"%s\" seen after %.1f s, at host time %.3f\n",
+				marker, now_s() - t0, marker_wall);
 			marker_seen = 2;
 			if (!wait_shutdown) {
 				rc = 0;
@@ -499,6 +596,16 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pvboot: %s\n", domus_last_error());
 			break;
 		}
+		if ((run->exit_reason == DOMUS_EXIT_HYPERCALL || run->exit_reason == DOMUS_EXIT_IO ||
+		     run->exit_reason == DOMUS_EXIT_MMIO) && !exit_allowed(run)) {
+			if (run->exit_reason == DOMUS_EXIT_HYPERCALL)
+				run->hypercall.ret = (unsigned long long)-38;
+			if (run->exit_reason == DOMUS_EXIT_IO && run->io.direction == DOMUS_IO_IN)
+				memset((char *)run + run->io.data_offset, 0xff, run->io.size * run->io.count);
+			if (run->exit_reason == DOMUS_EXIT_MMIO && !run->mmio.is_write)
+				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+			continue;
+		}
 		switch (run->exit_reason) {
 		case DOMUS_EXIT_HYPERCALL:
 			if (run->hypercall.nr == HC_CONSOLE_IO) {
@@ -514,11 +621,7 @@ int main(int argc, char **argv)
 				rc = marker && !marker_seen ? 1 : 0;
 				goto out;
 			}
-			note("hypercall %llu (op %llu) exited to userspace: -ENOSYS",
-			     (unsigned long long)run->hypercall.nr,
-			     (unsigned long long)run->hypercall.args[0]);
-			run->hypercall.ret = (unsigned long long)-38;
-			continue;
+			continue;	/* not reached: only the two above are allowed */
 		case DOMUS_EXIT_IO: {
 			unsigned char *data = (unsigned char *)run + run->io.data_offset;
 
@@ -531,17 +634,9 @@ int main(int argc, char **argv)
 					rc = marker && !marker_seen ? 1 : 0;
 					goto out;
 				}
-			} else {
-				memset(data, 0xff, run->io.size * run->io.count);
 			}
 			continue;
 		}
-		case DOMUS_EXIT_MMIO:
-			note("MMIO %s gpa %#llx len %u", run->mmio.is_write ? "write" : "read",
-			     (unsigned long long)run->mmio.gpa, run->mmio.len);
-			if (!run->mmio.is_write)
-				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
-			continue;
 		case DOMUS_EXIT_HLT:
 		case DOMUS_EXIT_IRQ_WINDOW:
 			continue;
@@ -580,6 +675,12 @@ out:
 			(unsigned long long)st.stat[DOMUS_STAT_IO],
 			(unsigned long long)st.stat[DOMUS_STAT_MSR],
 			(unsigned long long)st.stat[DOMUS_STAT_INJECTIONS]);
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		fprintf(stderr, "pvboot: allowed exits to userspace: %s: %lu\n",
+			allowed[i].what, allowed[i].count);
+	fprintf(stderr, "pvboot: unexpected exits to userspace: %lu\n", unexpected);
+	if (unexpected && rc == 0)
+		rc = 1;
 	domus_vcpu_close(&v);
 	close(domfd);
 	close(devfd);
