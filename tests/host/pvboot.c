@@ -312,17 +312,23 @@ static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
  */
 struct allowed_exit {
 	unsigned int reason;	/* DOMUS_EXIT_* */
-	uint64_t nr;		/* hypercall number or I/O port */
+	uint64_t nr, last;	/* hypercall number, or I/O ports nr..last */
 	int64_t op;		/* hypercall: args[0], -1 any; I/O: direction, -1 any */
 	const char *what;
 	unsigned long count;
 };
 
+/* No MMIO at all: a PVH guest without devices touches none. */
 static struct allowed_exit allowed[] = {
-	{ DOMUS_EXIT_HYPERCALL, HC_CONSOLE_IO, -1, "CONSOLEIO (early console)", 0 },
-	{ DOMUS_EXIT_HYPERCALL, HC_SCHED_OP, SCHEDOP_SHUTDOWN, "SCHEDOP_shutdown", 0 },
-	{ DOMUS_EXIT_IO, 0xe9, DOMUS_IO_OUT, "port 0xe9 output (early console)", 0 },
-	{ DOMUS_EXIT_IO, DOMUS_ACPI_SLEEP_CONTROL_PORT, DOMUS_IO_OUT, "ACPI sleep control", 0 },
+	{ DOMUS_EXIT_HYPERCALL, HC_CONSOLE_IO, HC_CONSOLE_IO, -1, "CONSOLEIO (early console)", 0 },
+	{ DOMUS_EXIT_HYPERCALL, HC_SCHED_OP, HC_SCHED_OP, SCHEDOP_SHUTDOWN, "SCHEDOP_shutdown", 0 },
+	{ DOMUS_EXIT_IO, 0xe9, 0xe9, DOMUS_IO_OUT, "port 0xe9 output (early console)", 0 },
+	{ DOMUS_EXIT_IO, DOMUS_ACPI_SLEEP_CONTROL_PORT, DOMUS_ACPI_SLEEP_CONTROL_PORT,
+	  DOMUS_IO_OUT, "ACPI sleep control", 0 },
+	/* legacy probes, answered "no device" (reads 0xff) */
+	{ DOMUS_EXIT_IO, 0x2e8, 0x2ff, -1, "8250 probes of COM4/COM2", 0 },
+	{ DOMUS_EXIT_IO, 0x3e8, 0x3ff, -1, "8250 probes of COM3/COM1", 0 },
+	{ DOMUS_EXIT_IO, 0x80, 0x8f, -1, "POST and DMA page registers", 0 },
 };
 
 /* Count an exit to userspace; false (and a note) if it is not on the list. */
@@ -338,7 +344,7 @@ static bool exit_allowed(const struct domus_run *run)
 		if (a->reason == DOMUS_EXIT_HYPERCALL && a->nr == run->hypercall.nr &&
 		    (a->op < 0 || (uint64_t)a->op == run->hypercall.args[0]))
 			break;
-		if (a->reason == DOMUS_EXIT_IO && a->nr == run->io.port &&
+		if (a->reason == DOMUS_EXIT_IO && run->io.port >= a->nr && run->io.port <= a->last &&
 		    (a->op < 0 || (uint64_t)a->op == run->io.direction))
 			break;
 	}
