@@ -61,11 +61,38 @@ static long domus_dev_global_stats(void *ctx, void *arg, unsigned long raw)
 	return 0;
 }
 
+#ifdef DOMUS_TEST_LEAK
+/*
+ * Test-only build (tests/leak-build, docs/testing.md): every domain created
+ * leaks this many pages, charged like the module's own allocations, so the
+ * leak checks of the test suites can be shown to fail.  Never in a normal
+ * build.
+ */
+static unsigned int test_leak_pages = 1;
+module_param(test_leak_pages, uint, 0444);
+
+static void domus_test_leak(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < test_leak_pages; i++)
+		if (!alloc_page(GFP_KERNEL_ACCOUNT))
+			break;
+}
+#else
+static inline void domus_test_leak(void) { }
+#endif
+
 static long domus_dev_create_domain(void *ctx, void *arg, unsigned long raw)
 {
+	long fd;
+
 	if (!domus_arch->vcpu_run)
 		return -EOPNOTSUPP;	/* this backend only probes so far */
-	return domus_create_domain(arg);
+	fd = domus_create_domain(arg);
+	if (fd >= 0)
+		domus_test_leak();
+	return fd;
 }
 
 static const struct domus_ioctl_desc domus_dev_ioctls[] = {

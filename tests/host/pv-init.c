@@ -131,8 +131,9 @@ int main(void)
 	kmsg = open("/dev/kmsg", O_WRONLY);
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
-	report("DOMUS-PV-INIT: /init runs, pid %d, wallclock %lld, uptime %lld.%03ld",
-	       (int)getpid(), (long long)rt.tv_sec, (long long)mono.tv_sec, mono.tv_nsec / 1000000);
+	report("DOMUS-PV-INIT: /init runs, pid %d, wallclock %lld.%03ld, uptime %lld.%03ld",
+	       (int)getpid(), (long long)rt.tv_sec, rt.tv_nsec / 1000000,
+	       (long long)mono.tv_sec, mono.tv_nsec / 1000000);
 	grant_test();
 	console_test();
 	report("DOMUS-PV-INIT: %ld CPUs online", sysconf(_SC_NPROCESSORS_ONLN));

@@ -19,14 +19,18 @@
  * pvboot -G: print the module's live-object counters (exit 0 if all zero).
  * At the end, a grant the guest announced with "granted ref N" is looked
  * up in the grant table (mmap of the domain fd) and its page checked.
+ * Exits to userspace other than those on the allowlist (allowed[] below)
+ * are logged ("unexpected: ...") and make the run fail.
  * Exit status: 0 marker seen (with -w: and then a shutdown; without -M: a
- * guest shutdown); 1 error or unexpected guest end; 2 timeout; 3 usage.
+ * guest shutdown) and no unexpected exit; 1 error, unexpected guest end or
+ * unexpected exit; 2 timeout; 3 usage.
  */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -48,6 +52,8 @@
 
 static const char *marker;
 static int marker_seen, wait_shutdown;
+static double marker_wall;	/* host wall-clock time when the marker line arrived */
+static bool exit_allowed(const struct domus_run *run);
 static char line[4096];
 static size_t line_len;
 static unsigned long unexpected;
@@ -93,8 +99,13 @@ static void console_out(const char *p, size_t n)
 			const char *g;
 
 			line[line_len] = 0;
-			if (marker && !marker_seen && strstr(line, marker))
+			if (marker && !marker_seen && strstr(line, marker)) {
+				struct timespec ts;
+
+				clock_gettime(CLOCK_REALTIME, &ts);
+				marker_wall = ts.tv_sec + ts.tv_nsec / 1e9;
 				marker_seen = 1;
+			}
 			if (strstr(line, "hvc0 waiting for input"))
 				want_input = 1;
 			g = strstr(line, "granted ref ");
@@ -171,6 +182,21 @@ static void *ap_thread(void *arg)
 			continue;
 		if (r)
 			break;
+		if (run->exit_reason == DOMUS_EXIT_HLT || run->exit_reason == DOMUS_EXIT_IRQ_WINDOW)
+			continue;
+		if (run->exit_reason == DOMUS_EXIT_HYPERCALL || run->exit_reason == DOMUS_EXIT_IO ||
+		    run->exit_reason == DOMUS_EXIT_MMIO) {
+			if (!exit_allowed(run)) {
+				if (run->exit_reason == DOMUS_EXIT_HYPERCALL)
+					run->hypercall.ret = (unsigned long long)-38;
+				if (run->exit_reason == DOMUS_EXIT_IO && run->io.direction == DOMUS_IO_IN)
+					memset((char *)run + run->io.data_offset, 0xff,
+					       run->io.size * run->io.count);
+				if (run->exit_reason == DOMUS_EXIT_MMIO && !run->mmio.is_write)
+					memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+				continue;
+			}
+		}
 		if (run->exit_reason == DOMUS_EXIT_HYPERCALL && run->hypercall.nr == HC_CONSOLE_IO) {
 			console_out((const char *)run + DOMUS_RUN_DATA_OFFSET, run->hypercall.args[1]);
 			continue;
@@ -182,10 +208,12 @@ static void *ap_thread(void *arg)
 			done = 1;
 			break;
 		}
-		if (run->exit_reason == DOMUS_EXIT_IO && run->io.direction == DOMUS_IO_IN)
-			memset((char *)run + run->io.data_offset, 0xff, run->io.size * run->io.count);
-		if (run->exit_reason == DOMUS_EXIT_MMIO && !run->mmio.is_write)
-			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		if (run->exit_reason == DOMUS_EXIT_IO) {
+			if (run->io.port == 0xe9)
+				console_out((const char *)run + run->io.data_offset,
+					    run->io.size * run->io.count);
+			continue;	/* ACPI sleep control on an AP: the BSP's to act on */
+		}
 		if (run->exit_reason == DOMUS_EXIT_SHUTDOWN || run->exit_reason == DOMUS_EXIT_FAIL_ENTRY ||
 		    run->exit_reason == DOMUS_EXIT_EMULATION) {
 			fprintf(stderr, "\npvboot: vCPU %u: exit %s\n", v->id, domus_exit_name(run->exit_reason));
@@ -262,14 +290,88 @@ static int setup_console(int domfd)
 static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
 {
 	va_list ap;
+	unsigned long n;
 
-	if (unexpected++ >= MAX_UNEXPECTED)
+	pthread_mutex_lock(&out_lock);
+	n = unexpected++;
+	pthread_mutex_unlock(&out_lock);
+	if (n >= MAX_UNEXPECTED)
 		return;
 	fprintf(stderr, "pvboot: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/*
+ * Exits that may reach this launcher: everything else a PVH guest does is
+ * the module's to handle, so any other hypercall, port or MMIO access
+ * that comes to userspace is counted as unexpected and fails the run.
+ */
+struct allowed_exit {
+	unsigned int reason;	/* DOMUS_EXIT_* */
+	uint64_t nr, last;	/* hypercall number, or I/O ports nr..last */
+	int64_t op;		/* hypercall: args[0], -1 any; I/O: direction, -1 any */
+	const char *what;
+	unsigned long count;
+};
+
+/* No MMIO at all: a PVH guest without devices touches none. */
+static struct allowed_exit allowed[] = {
+	{ DOMUS_EXIT_HYPERCALL, HC_CONSOLE_IO, HC_CONSOLE_IO, -1, "CONSOLEIO (early console)", 0 },
+	{ DOMUS_EXIT_HYPERCALL, HC_SCHED_OP, HC_SCHED_OP, SCHEDOP_SHUTDOWN, "SCHEDOP_shutdown", 0 },
+	{ DOMUS_EXIT_IO, 0xe9, 0xe9, DOMUS_IO_OUT, "port 0xe9 output (early console)", 0 },
+	{ DOMUS_EXIT_IO, DOMUS_ACPI_SLEEP_CONTROL_PORT, DOMUS_ACPI_SLEEP_CONTROL_PORT,
+	  DOMUS_IO_OUT, "ACPI sleep control", 0 },
+	/* legacy probes, answered "no device" (reads 0xff) */
+	{ DOMUS_EXIT_IO, 0x2e8, 0x2ff, -1, "8250 probes of COM4/COM2", 0 },
+	{ DOMUS_EXIT_IO, 0x3e8, 0x3ff, -1, "8250 probes of COM3/COM1", 0 },
+	{ DOMUS_EXIT_IO, 0x80, 0x8f, -1, "POST and DMA page registers", 0 },
+};
+
+/* Count an exit to userspace; false (and a note) if it is not on the list. */
+static bool exit_allowed(const struct domus_run *run)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		const struct allowed_exit *a = &allowed[i];
+
+		if (a->reason != run->exit_reason)
+			continue;
+		if (a->reason == DOMUS_EXIT_HYPERCALL && a->nr == run->hypercall.nr &&
+		    (a->op < 0 || (uint64_t)a->op == run->hypercall.args[0]))
+			break;
+		if (a->reason == DOMUS_EXIT_IO && run->io.port >= a->nr && run->io.port <= a->last &&
+		    (a->op < 0 || (uint64_t)a->op == run->io.direction))
+			break;
+	}
+	pthread_mutex_lock(&out_lock);
+	if (i < sizeof(allowed) / sizeof(allowed[0]))
+		allowed[i].count++;
+	pthread_mutex_unlock(&out_lock);
+	if (i < sizeof(allowed) / sizeof(allowed[0]))
+		return true;
+	switch (run->exit_reason) {
+	case DOMUS_EXIT_HYPERCALL:
+		note("unexpected: hypercall %llu (op %llu) exited to userspace: -ENOSYS",
+		     (unsigned long long)run->hypercall.nr,
+		     (unsigned long long)run->hypercall.args[0]);
+		break;
+	case DOMUS_EXIT_IO:
+		note("unexpected: port %s %#x size %u count %u",
+		     run->io.direction == DOMUS_IO_OUT ? "write" : "read",
+		     run->io.port, run->io.size, run->io.count);
+		break;
+	case DOMUS_EXIT_MMIO:
+		note("unexpected: MMIO %s gpa %#llx len %u", run->mmio.is_write ? "write" : "read",
+		     (unsigned long long)run->mmio.gpa, run->mmio.len);
+		break;
+	default:
+		note("unexpected: exit %s", domus_exit_name(run->exit_reason));
+	}
+	return false;
 }
 
 static void dump_state(struct domus_vcpu_handle *v)
@@ -446,7 +548,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		if (marker_seen == 1) {
-			fprintf(stderr, "\npvboot: marker \"%s\" seen after %.1f s\n", marker, now_s() - t0);
+			fprintf(stderr, "\npvboot: marker \"%s\" seen after %.1f s, at host time %.3f\n",
+				marker, now_s() - t0, marker_wall);
 			marker_seen = 2;
 			if (!wait_shutdown) {
 				rc = 0;
@@ -465,6 +568,16 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pvboot: %s\n", domus_last_error());
 			break;
 		}
+		if ((run->exit_reason == DOMUS_EXIT_HYPERCALL || run->exit_reason == DOMUS_EXIT_IO ||
+		     run->exit_reason == DOMUS_EXIT_MMIO) && !exit_allowed(run)) {
+			if (run->exit_reason == DOMUS_EXIT_HYPERCALL)
+				run->hypercall.ret = (unsigned long long)-38;
+			if (run->exit_reason == DOMUS_EXIT_IO && run->io.direction == DOMUS_IO_IN)
+				memset((char *)run + run->io.data_offset, 0xff, run->io.size * run->io.count);
+			if (run->exit_reason == DOMUS_EXIT_MMIO && !run->mmio.is_write)
+				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+			continue;
+		}
 		switch (run->exit_reason) {
 		case DOMUS_EXIT_HYPERCALL:
 			if (run->hypercall.nr == HC_CONSOLE_IO) {
@@ -480,11 +593,7 @@ int main(int argc, char **argv)
 				rc = marker && !marker_seen ? 1 : 0;
 				goto out;
 			}
-			note("hypercall %llu (op %llu) exited to userspace: -ENOSYS",
-			     (unsigned long long)run->hypercall.nr,
-			     (unsigned long long)run->hypercall.args[0]);
-			run->hypercall.ret = (unsigned long long)-38;
-			continue;
+			continue;	/* not reached: only the two above are allowed */
 		case DOMUS_EXIT_IO: {
 			unsigned char *data = (unsigned char *)run + run->io.data_offset;
 
@@ -497,17 +606,9 @@ int main(int argc, char **argv)
 					rc = marker && !marker_seen ? 1 : 0;
 					goto out;
 				}
-			} else {
-				memset(data, 0xff, run->io.size * run->io.count);
 			}
 			continue;
 		}
-		case DOMUS_EXIT_MMIO:
-			note("MMIO %s gpa %#llx len %u", run->mmio.is_write ? "write" : "read",
-			     (unsigned long long)run->mmio.gpa, run->mmio.len);
-			if (!run->mmio.is_write)
-				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
-			continue;
 		case DOMUS_EXIT_HLT:
 		case DOMUS_EXIT_IRQ_WINDOW:
 			continue;
@@ -546,6 +647,12 @@ out:
 			(unsigned long long)st.stat[DOMUS_STAT_IO],
 			(unsigned long long)st.stat[DOMUS_STAT_MSR],
 			(unsigned long long)st.stat[DOMUS_STAT_INJECTIONS]);
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		fprintf(stderr, "pvboot: allowed exits to userspace: %s: %lu\n",
+			allowed[i].what, allowed[i].count);
+	fprintf(stderr, "pvboot: unexpected exits to userspace: %lu\n", unexpected);
+	if (unexpected && rc == 0)
+		rc = 1;
 	domus_vcpu_close(&v);
 	close(domfd);
 	close(devfd);
