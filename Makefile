@@ -95,9 +95,11 @@ $(BUILD)/unit-san/%: tests/unit/%.c $(LIB_SRCS) $(EMU_SRCS) $(HDRS) $(EMU_HDRS)
 	$(CC) $(CFLAGS_USER) $(SANFLAGS) -Itests/unit -Imodule -DUNIT_PREFIX='"$*-san"' -o $@ $< $(LIB_SRCS) $(EMU_SRCS) $(LDLIBS_USER)
 
 # Programs that run inside test hosts: static, so both test hosts can run them.
+# A program in several files: tests/host/NAME.c plus tests/host/NAME/*.c (*.h).
 $(BUILD)/host/%: tests/host/%.c $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -pthread -static -Itests/host -o $@ $< $(LIB_SRCS) $(LDLIBS_USER)
+	$(CC) $(CFLAGS_USER) -pthread -static -Itests/host -o $@ $< $(wildcard tests/host/$*/*.c) $(LIB_SRCS) $(LDLIBS_USER)
+$(BUILD)/host/pv-hcfuzz: $(wildcard tests/host/pv-hcfuzz/*)
 
 $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h
 	@mkdir -p $(dir $@)
