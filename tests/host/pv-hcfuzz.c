@@ -15,6 +15,9 @@
  *   -s: the PRNG seed (default: $hcfuzz_seed, else time and pid); printed
  *       first, so a failing run can be repeated exactly (same guest).
  *   -k: also write every report line to /dev/kmsg.
+ * As PID 1 (rdinit=/pv-hcfuzz, a guest without a shell) it mounts what it
+ * needs, loads /xen-privcmd.ko, takes its settings from the environment
+ * and powers the guest off at the end (pv-hcfuzz/init.c).
  *
  * Each call: a hypercall number (mostly the implemented ones: 12
  * memory_op, 15 set_timer_op, 17 xen_version, 18 console_io, 20
@@ -171,7 +174,7 @@ static const char *errname(int e)
 	}
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	unsigned long n = 100000, nuser = 2000, ngrant = 1000;
 	const char *env = getenv("hcfuzz_seed");
@@ -285,4 +288,14 @@ int main(int argc, char **argv)
 	    done, unexpected, n_judged, judged[P_DEVMEM] + judged[P_STRADDLE], n_excluded, n_repair, n_block,
 	    (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, seed);
 	return unexpected ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (getpid() == 1) {		/* the guest's init: see pv-hcfuzz/init.c */
+		char **av = init_setup(&argc);
+
+		init_finish(run(argc, av));
+	}
+	return run(argc, argv);
 }

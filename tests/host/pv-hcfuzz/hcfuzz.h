@@ -7,6 +7,7 @@
  *   rules.c       hypercall numbers, sub-ops, argument shapes, exclusions
  *   calls.c       the fuzz loop and its oracle, the grant-frame walk,
  *                 user-mode calls
+ *   init.c        running as the guest's init (no shell in the guest)
  */
 #ifndef HCFUZZ_H
 #define HCFUZZ_H
@@ -88,6 +89,10 @@ void shape(uint64_t op, uint64_t cmd, uint8_t *u, long room);
 void shape_vcpu(uint64_t cmd, uint8_t *u, long room);
 int sanitize(struct hcfuzz_call *c, struct ptr p[5]);
 long write_only_len(const struct hcfuzz_call *c);
+
+/* --- init.c: as the guest's init ------------------------------------------ */
+char **init_setup(int *argc);
+void init_finish(int rc) __attribute__((noreturn));
 
 /* --- calls.c --------------------------------------------------------------- */
 #define NERR 160
