@@ -351,7 +351,7 @@ static uint64_t ksym(const char *want)
 void find_grant_frames(void)
 {
 	struct { uint64_t pfn; uint32_t count; uint32_t pad; uint64_t vaddr; } gf;
-	uint64_t sym = ksym("xen_auto_xlat_grant_frames"), pfn[64];
+	uint64_t sym = ksym("xen_auto_xlat_grant_frames"), pfn[64], lo, hi;
 	unsigned int i;
 
 	if (!nkseg)
@@ -363,12 +363,15 @@ void find_grant_frames(void)
 		    "): no oracle for non-RAM frames", sym);
 		return;
 	}
-	for (i = 0; i < gf.count; i++)
+	lo = hi = pfn[0];
+	for (i = 0; i < gf.count; i++) {
 		grant_frame_add(pfn[i]);
+		lo = pfn[i] < lo ? pfn[i] : lo;
+		hi = pfn[i] > hi ? pfn[i] : hi;
+	}
 	say("DOMUS-HCFUZZ: the guest kernel's %u grant frames at gfn %#" PRIx64 "-%#" PRIx64
-	    " (%s), excluded from the oracle",
-	    gf.count, pfn[0], pfn[gf.count - 1],
-	    pfn[gf.count - 1] - pfn[0] == gf.count - 1 ? "contiguous" : "scattered");
+	    " (%s), excluded from the oracle", gf.count, lo, hi,
+	    hi - lo == gf.count - 1 ? "contiguous" : "scattered");
 }
 
 /* --- non-RAM pages through /dev/mem ------------------------------------------- */
