@@ -20,7 +20,8 @@
 #define XT_INVALID	1	/* #GP for each invalid value; XCR0 unchanged */
 #define XT_AVX		2	/* YMM: #UD unless XCR0.AVX, and usable with it */
 #define XT_MPX_HALF	3	/* #GP for BNDREGS without BNDCSR and the reverse */
-#define XT_COUNT	4
+#define XT_PROBE	4	/* 64 XSETBVs of RSI between two OUTs: does the CPU intercept them? */
+#define XT_COUNT	5
 
 /* xsetbv with ECX = \xcr, EDX:EAX = \val; \gp = 1 if a #GP is expected. */
 .macro	SETX xcr, val, gp
@@ -78,7 +79,7 @@ done:
 
 	.balign	8
 tests:
-	.quad	t_valid, t_invalid, t_avx, t_mpx_half
+	.quad	t_valid, t_invalid, t_avx, t_mpx_half, t_probe
 
 /* set_gate: %eax = vector, %rdx = handler.  64-bit interrupt gate, CS 0x08. */
 set_gate:
@@ -231,6 +232,17 @@ t_mpx_half:
 	EXPECT(je)
 	PASS
 
+
+/* --- XT_PROBE: harmless XSETBVs (RSI is the host's own XCR0) ------------------- */
+t_probe:
+	outl	%eax, $PORT_VAL			/* the host reads the exit counter here */
+	movl	$64, %r9d
+1:	SETX	0, %r14, 0
+	EXPECT(je)
+	decl	%r9d
+	jnz	1b
+	outl	%eax, $PORT_VAL			/* ... and here */
+	PASS
 
 	.balign	8
 gp_count:	.quad 0
