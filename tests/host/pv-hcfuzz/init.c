@@ -5,7 +5,8 @@
  * /proc, /sys and /dev, load /xen-privcmd.ko with unrestricted=1, run,
  * report that the guest is alive, power off.  Settings come from the
  * kernel command line as environment variables: hcfuzz_seed,
- * hcfuzz_calls, hcfuzz_user, hcfuzz_grant.
+ * hcfuzz_calls, hcfuzz_user, hcfuzz_grant.  Reports go to the console and
+ * to /dev/kmsg.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,8 +49,10 @@ char **init_setup(int *argc)
 		if (fd > 2)
 			close(fd);
 	}
-	if (fcntl(1, F_GETFD) < 0)
-		kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	/* and the kernel log: the early console (earlyprintk=xen) shows it
+	 * where /dev/console may be a tty nobody reads (printk.devkmsg=on
+	 * lifts the rate limit) */
+	kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	fd = open("/xen-privcmd.ko", O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || syscall(SYS_finit_module, fd, "unrestricted=1", 0))
 		say("DOMUS-HCFUZZ: loading /xen-privcmd.ko: %s", strerror(errno));
