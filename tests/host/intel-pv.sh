@@ -11,7 +11,7 @@
 #   poweroff: ACPI S5 write -> poweroff (source 2)
 #   crash:    sysrq c -> panic -> SCHEDOP_shutdown(3)
 #   hcfuzz:   the hypercall fuzzer (tests/host/pv-hcfuzz.c) as the guest's
-#             init, a short run (PV_HCFUZZ_CALLS, default 5000, seed
+#             init, a short run (PV_HCFUZZ_CALLS, default 20000, seed
 #             PV_HCFUZZ_SEED): every call made, nothing unexpected (its
 #             oracle), the guest alive after it, then ACPI poweroff
 # One PASS/FAIL line per milestone.  busybox sh.
@@ -117,7 +117,7 @@ for b in $boots; do
 		expect_log crash shutdown-crash "guest shutdown, reason 3 (source 0)"
 		;;
 	hcfuzz)
-		seed=${PV_HCFUZZ_SEED:-2371810617} calls=${PV_HCFUZZ_CALLS:-5000}
+		seed=${PV_HCFUZZ_SEED:-2371810617} calls=${PV_HCFUZZ_CALLS:-20000}
 		echo "info: hcfuzz: seed $seed, $calls calls (repeat with PV_INTEL_HCFUZZ_SEED=$seed)"
 		t0=$(date +%s)
 		./pvboot -m 256 -s 1 -t "${PV_TIMEOUT:-600}" -i hcfuzz.cpio -M "DOMUS-HCFUZZ-ALIVE" -w \
@@ -132,6 +132,8 @@ for b in $boots; do
 		u=$(echo "$done_line" | sed -n 's/.* unexpected=\([0-9]*\) .*/\1/p')
 		if [ "$n" = "$calls" ]; then pass hcfuzz/calls; else fail hcfuzz/calls "the fuzzer did not finish its $calls calls: '$done_line'"; fi
 		if [ "$u" = 0 ]; then pass hcfuzz/oracle; else fail hcfuzz/oracle "'$u' unexpected results: $(grep -ao 'unexpected:.*' "$out/hcfuzz.console" | head -3 | tr '\n' '|')"; fi
+		jn=$(echo "$done_line" | sed -n 's/.* judged-nonram=\([0-9]*\) .*/\1/p')
+		if [ -n "$jn" ] && [ "$jn" -gt 0 ]; then pass hcfuzz/oracle-nonram-judged; else fail hcfuzz/oracle-nonram-judged "no write through a non-RAM pointer judged: '$done_line'"; fi
 		expect hcfuzz guest-alive "DOMUS-HCFUZZ-ALIVE rc="
 		expect_log hcfuzz shutdown-acpi "guest shutdown, reason 0 (source 2)"
 		clean hcfuzz
