@@ -149,6 +149,9 @@ $(BUILD)/host/%: $(BUILD)/obj/tests/host/%.o $(BUILD)/libdomus.a
 	@mkdir -p $(dir $@)
 	$(CC) -pthread -static -o $@ $^ $(LDLIBS_USER)
 
+# A program in several files: tests/host/NAME.c plus tests/host/NAME/*.c.
+$(BUILD)/host/pv-hcfuzz: $(call obj,$(wildcard tests/host/pv-hcfuzz/*.c))
+
 define unit_rules
 $(BUILD)/unit/$(1): $(call obj,$(call unit_srcs,$(1))) $(LIBS)
 	@mkdir -p $$(dir $$@)

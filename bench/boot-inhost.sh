@@ -192,7 +192,7 @@ kvm_round() {	# ROUND: the two kvm rows
 	return $st
 }
 
-# ---- rounds: domus, then kvm, in every round ----------------------------------
+# ---- rounds: domus and kvm in ABBA order ---------------------------------------
 # (the build machine's load changes over a run; alternating spreads that
 # over both sides)  Warm-up, not timed: the programs, kernels and
 # initramfs into the test host's page cache.
@@ -207,15 +207,20 @@ fi
 if [[ -z $qemu ]]; then
 	note[kvm]="qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"; do_kvm=0; status=1
 fi
-for r in $(seq "$rounds"); do
-	if ((do_domus)); then
-		domus_round "$r" || status=1
+# ABBA: odd rounds domus first, even rounds KVM first, so neither side
+# always runs right after the other (the emulator's translation cache
+# and the page cache are warm for whoever comes second).
+side() {	# domus|kvm ROUND
+	if [[ $1 == domus ]] && ((do_domus)); then
+		domus_round "$2" || status=1
 		[[ -n ${note[domus]:-} ]] && do_domus=0
-	fi
-	if ((do_kvm)); then
-		kvm_round "$r" || status=1
+	elif [[ $1 == kvm ]] && ((do_kvm)); then
+		kvm_round "$2" || status=1
 		[[ -n ${note[kvm]:-} ]] && do_kvm=0
 	fi
+}
+for r in $(seq "$rounds"); do
+	if ((r % 2)); then side domus "$r"; side kvm "$r"; else side kvm "$r"; side domus "$r"; fi
 done
 
 # ---- table --------------------------------------------------------------------

@@ -10,12 +10,16 @@
 #   smp:      2 vCPUs (INIT/SIPI), halt -> every vCPU halted with IF=0
 #   poweroff: ACPI S5 write -> poweroff (source 2)
 #   crash:    sysrq c -> panic -> SCHEDOP_shutdown(3)
+#   hcfuzz:   the hypercall fuzzer (tests/host/pv-hcfuzz.c) as the guest's
+#             init, a short run (PV_HCFUZZ_CALLS, default 20000, seed
+#             PV_HCFUZZ_SEED): every call made, nothing unexpected (its
+#             oracle), the guest alive after it, then ACPI poweroff
 # One PASS/FAIL line per milestone.  busybox sh.
 #
 # Everything arrives flat in /testhost (scripts/testhost --include):
 # domus.ko, pvboot, vmlinuz (the guest kernel, /boot/vmlinuz-<ver>: main),
 # vmlinuz-gz (the same kernel with a gzip payload: the other boots, for
-# speed), initrd.cpio, this script.
+# speed), initrd.cpio, hcfuzz.cpio (/pv-hcfuzz, /xen-privcmd.ko), this script.
 cd "$(dirname "$0")" || exit 1
 failed=0
 pass() { echo "PASS: pv-intel/$1"; }
@@ -114,6 +118,28 @@ for b in $boots; do
 		boot crash vmlinuz-gz 1 crash
 		expect crash panic "Kernel panic - not syncing"
 		expect_log crash shutdown-crash "guest shutdown, reason 3 (source 0)"
+		;;
+	hcfuzz)
+		seed=${PV_HCFUZZ_SEED:-2371810617} calls=${PV_HCFUZZ_CALLS:-20000}
+		echo "info: hcfuzz: seed $seed, $calls calls (repeat with PV_INTEL_HCFUZZ_SEED=$seed)"
+		t0=$(date +%s)
+		./pvboot -m 256 -s 1 -t "${PV_TIMEOUT:-600}" -i hcfuzz.cpio -M "DOMUS-HCFUZZ-ALIVE" -w \
+			-c "earlyprintk=xen keep_bootcon loglevel=7 printk.devkmsg=on rdinit=/pv-hcfuzz hcfuzz_seed=$seed hcfuzz_calls=$calls hcfuzz_user=500 hcfuzz_grant=200" \
+			vmlinuz-gz >"$out/hcfuzz.console" 2>"$out/hcfuzz.pvboot"
+		rc=$?
+		echo "info: hcfuzz: pvboot exit status $rc after $(($(date +%s) - t0)) s (test-host clock)"
+		tr -d '\r' <"$out/hcfuzz.console" | grep -ao 'DOMUS-HCFUZZ.*' | sed 's/^/info: hcfuzz: /'
+		if [ $rc = 0 ]; then pass hcfuzz/pvboot; else fail hcfuzz/pvboot "exit status $rc: $(grep -v '^$' "$out/hcfuzz.pvboot" | tail -4 | tr '\n' '|')"; fi
+		done_line=$(tr -d '\r' <"$out/hcfuzz.console" | grep -ao 'DOMUS-HCFUZZ-DONE.*' | head -1)
+		n=$(echo "$done_line" | sed -n 's/.* calls=\([0-9]*\) .*/\1/p')
+		u=$(echo "$done_line" | sed -n 's/.* unexpected=\([0-9]*\) .*/\1/p')
+		if [ "$n" = "$calls" ]; then pass hcfuzz/calls; else fail hcfuzz/calls "the fuzzer did not finish its $calls calls: '$done_line'"; fi
+		if [ "$u" = 0 ]; then pass hcfuzz/oracle; else fail hcfuzz/oracle "'$u' unexpected results: $(grep -ao 'unexpected:.*' "$out/hcfuzz.console" | head -3 | tr '\n' '|')"; fi
+		jn=$(echo "$done_line" | sed -n 's/.* judged-nonram=\([0-9]*\) .*/\1/p')
+		if [ -n "$jn" ] && [ "$jn" -gt 0 ]; then pass hcfuzz/oracle-nonram-judged; else fail hcfuzz/oracle-nonram-judged "no write through a non-RAM pointer judged: '$done_line'"; fi
+		expect hcfuzz guest-alive "DOMUS-HCFUZZ-ALIVE rc="
+		expect_log hcfuzz shutdown-acpi "guest shutdown, reason 0 (source 2)"
+		clean hcfuzz
 		;;
 	*)
 		fail "boots" "unknown boot '$b'"
