@@ -27,7 +27,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 # Pure-C module parts (instruction emulator, page walker) linked into the unit tests.
 EMU_SRCS := module/x86emu.c module/pgwalk.c
 EMU_HDRS := module/x86emu.h module/pgwalk.h module/puretypes.h
-HOST_SRCS := $(wildcard tests/host/*.c)
+# coretest is several files (tests/host/coretest.c and coretest_*.c).
+CORETEST_SRCS := $(wildcard tests/host/coretest*.c)
+HOST_SRCS := $(filter-out tests/host/coretest_%.c,$(wildcard tests/host/*.c))
 HDRS := $(wildcard uapi/*.h userland/lib/*.h userland/xenstore/*.h userland/cli/*.h tests/unit/*.h tests/host/*.h)
 # xl.cfg parser and the per-domain launcher (docs/launcher.md).  The CLI
 # links the parser and the launcher's control-socket client (ctl.c).
@@ -98,6 +100,10 @@ $(BUILD)/unit-san/%: tests/unit/%.c $(LIB_SRCS) $(EMU_SRCS) $(HDRS) $(EMU_HDRS)
 $(BUILD)/host/%: tests/host/%.c $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_USER) -pthread -static -Itests/host -o $@ $< $(LIB_SRCS) $(LDLIBS_USER)
+
+$(BUILD)/host/coretest: $(CORETEST_SRCS) $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -pthread -static -Itests/host -o $@ $(CORETEST_SRCS) $(LIB_SRCS) $(LDLIBS_USER)
 
 $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h
 	@mkdir -p $(dir $@)
