@@ -455,6 +455,7 @@ static const struct {
 	{ "irq", t_irq },
 	{ "nmi", t_nmi },
 	{ "hlt", t_hlt },
+	{ "irq-window", t_irq_window },
 	{ "signal", t_signal },
 	{ "regs", t_regs },
 	{ "msrs", t_msrs },
@@ -465,6 +466,7 @@ static const struct {
 	{ "isolation", t_isolation },
 	{ "stats", t_stats },
 	{ "badargs", t_badargs },
+	{ "xenargs", t_xenargs },
 	{ "cycles", t_cycles },
 	{ "kill9", t_kill9 },
 };

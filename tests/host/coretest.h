@@ -106,6 +106,13 @@ int run_to_pass(struct ctx *c, const char *guest, char *why, size_t len);
 /* domus's global counters all zero (waits up to 2 s for teardown) */
 int stats_zero(char *why, size_t len);
 
+/* bad-argument checks (coretest_badargs.c): an errno list ends with 0 */
+#define E(...) ((const int[]){ __VA_ARGS__, 0 })
+int errno_in(int got, const int *want);
+const char *errnames(const int *want, char *buf, size_t len);
+/* "badarg/<name>": ioctl(fd, cmd, arg) must fail with one of @want */
+void expect_fail(const char *name, int fd, unsigned long cmd, void *arg, const int *want);
+
 /* the tests (the table in coretest.c) */
 void t_hello(void);		/* coretest_io.c */
 void t_pio(void);
@@ -120,6 +127,7 @@ void t_nmi(void);
 void t_hlt(void);
 void t_signal(void);
 void t_events(void);
+void t_irq_window(void);
 void t_regs(void);		/* coretest_regs.c */
 void t_fpu_state(void);
 void t_fpu_separation(void);
@@ -129,5 +137,6 @@ void t_stats(void);
 void t_cycles(void);
 void t_kill9(void);
 void t_badargs(void);		/* coretest_badargs.c */
+void t_xenargs(void);		/* coretest_xenargs.c */
 
 #endif

@@ -8,7 +8,7 @@
 
 /* --- bad arguments ----------------------------------------------------------------- */
 
-static int errno_in(int got, const int *want)
+int errno_in(int got, const int *want)
 {
 	for (; *want; want++)
 		if (got == *want)
@@ -16,7 +16,7 @@ static int errno_in(int got, const int *want)
 	return 0;
 }
 
-static const char *errnames(const int *want, char *buf, size_t len)
+const char *errnames(const int *want, char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -26,10 +26,8 @@ static const char *errnames(const int *want, char *buf, size_t len)
 	return buf;
 }
 
-#define E(...) ((const int[]){ __VA_ARGS__, 0 })
-
 /* ioctl that must fail with one of @want */
-static void expect_fail(const char *name, int fd, unsigned long cmd, void *arg, const int *want)
+void expect_fail(const char *name, int fd, unsigned long cmd, void *arg, const int *want)
 {
 	char full[96], buf[64];
 	int r = ioctl(fd, cmd, arg);
@@ -55,6 +53,67 @@ static void slot_fail(const char *name, int domfd, uint32_t slot, uint64_t gpa, 
 	s.flags = flags;
 	s.reserved[0] = reserved0;
 	expect_fail(name, domfd, DOMUS_SET_MEM_SLOT, &s, want);
+}
+
+/*
+ * SET_REGS, SET_EVENTS (docs/abi.md): RFLAGS reserved bits forced to their
+ * fixed values (bit 1 set; 3, 5, 15, 22-63 clear), bad pointers EFAULT,
+ * events with reserved/pad bytes, exception vector >= 32 or a pending
+ * interrupt vector < 32: EINVAL.  A rejected SET_EVENTS changes nothing.
+ */
+static void badargs_vcpu_state(int dom)
+{
+	static const uint64_t rflags_reserved = (1ULL << 3) | (1ULL << 5) | (1ULL << 15) | ~((1ULL << 22) - 1);
+	struct domus_regs regs;
+	struct domus_events e, g;
+	struct domus_vcpu v;
+	int r = domus_create_vcpu(dom, 4, &v);
+
+	if (r) {
+		result("badarg/vcpu-state-setup", 0, "%s", domus_last_error());
+		return;
+	}
+	memset(&regs, 0, sizeof(regs));
+	regs.rflags = ~0ULL;
+	r = domus_set_regs(&v, &regs);
+	if (!r)
+		r = domus_get_regs(&v, &regs);
+	result("badarg/regs-rflags-reserved", !r && (regs.rflags & 2) && !(regs.rflags & rflags_reserved),
+	       "SET_REGS rflags ~0: %s, read back 0x%llx (want bit 1 set, bits 3, 5, 15, 22-63 clear)",
+	       r ? domus_last_error() : "ok", (unsigned long long)regs.rflags);
+	regs.rflags = 0;
+	r = domus_set_regs(&v, &regs);
+	if (!r)
+		r = domus_get_regs(&v, &regs);
+	result("badarg/regs-rflags-fixed-bit", !r && regs.rflags == 2,
+	       "SET_REGS rflags 0: read back 0x%llx, want 0x2", (unsigned long long)regs.rflags);
+	expect_fail("regs-bad-pointer", v.fd, DOMUS_SET_REGS, (void *)0x10, E(EFAULT));
+	expect_fail("get-regs-bad-pointer", v.fd, DOMUS_GET_REGS, (void *)0x10, E(EFAULT));
+
+	memset(&e, 0, sizeof(e));
+	e.exception.pending = 1;
+	e.exception.nr = 32;
+	expect_fail("events-exception-vector-32", v.fd, DOMUS_SET_EVENTS, &e, E(EINVAL));
+	memset(&e, 0, sizeof(e));
+	e.interrupt.pending = 1;
+	e.interrupt.nr = 8;
+	expect_fail("events-interrupt-vector-below-32", v.fd, DOMUS_SET_EVENTS, &e, E(EINVAL));
+	memset(&e, 0, sizeof(e));
+	e.reserved[3] = 1;
+	expect_fail("events-reserved", v.fd, DOMUS_SET_EVENTS, &e, E(EINVAL));
+	memset(&e, 0, sizeof(e));
+	e.nmi.pad[5] = 1;
+	expect_fail("events-nmi-pad", v.fd, DOMUS_SET_EVENTS, &e, E(EINVAL));
+	memset(&e, 0, sizeof(e));
+	e.interrupt.pad[2] = 1;
+	expect_fail("events-interrupt-pad", v.fd, DOMUS_SET_EVENTS, &e, E(EINVAL));
+	expect_fail("events-bad-pointer", v.fd, DOMUS_SET_EVENTS, (void *)0x10, E(EFAULT));
+	r = domus_get_events(&v, &g);
+	memset(&e, 0, sizeof(e));
+	result("badarg/events-unchanged", !r && !memcmp(&e, &g, sizeof(e)),
+	       "after the rejected DOMUS_SET_EVENTS calls the vCPU has events pending (%s)",
+	       r ? domus_last_error() : "state differs");
+	domus_vcpu_close(&v);
 }
 
 void t_badargs(void)
@@ -232,6 +291,17 @@ void t_badargs(void)
 		}
 		domus_vcpu_close(&v);
 	}
+	/* domain statistics (docs/abi.md: reserved must be zero) */
+	{
+		struct domus_domain_stats st;
+
+		memset(&st, 0, sizeof(st));
+		st.reserved[5] = 1;
+		expect_fail("stats-reserved", dom, DOMUS_GET_STATS, &st, E(EINVAL));
+		expect_fail("stats-bad-pointer", dom, DOMUS_GET_STATS, (void *)0x10, E(EFAULT));
+		expect_fail("stats-on-vcpu-or-dev", devfd, DOMUS_GET_STATS, &st, E(ENOTTY));
+	}
+	badargs_vcpu_state(dom);
 	/* domain ioctls on /dev/domus, bad fds */
 	slot_fail("wrong-fd-slot-on-dev", devfd, 3, 0x300000, 0x1000, u, 0, 0, E(ENOTTY));
 	expect_fail("wrong-fd-cpuid-on-dev", devfd, DOMUS_SET_CPUID, &cpuid, E(ENOTTY));

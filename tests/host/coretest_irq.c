@@ -297,3 +297,64 @@ void t_events(void)
 	result("event-inject-exception", ok, "%s", why);
 	vm_destroy(&vm);
 }
+
+/* --- DOMUS_RUN_IRQ_WINDOW ------------------------------------------------------------ */
+
+/* T_IRQ's rendezvous: inject 0x40; at the one with IF = 0 (100) also ask for the window */
+static int sync_irq_window(struct ctx *c, uint32_t val)
+{
+	if (domus_inject_irq(c->v, 0x40) < 0)
+		return ctx_err(c, "%s", domus_last_error());
+	if (val == 100)
+		c->v->run->flags = DOMUS_RUN_IRQ_WINDOW;
+	return 0;
+}
+
+/*
+ * T_IRQ enters with IF = 0 and executes STI first: with the flag set from
+ * the start, the first exit must be DOMUS_EXIT_IRQ_WINDOW with IF = 1 and
+ * no rendezvous yet.  Later the guest runs with IF = 0 for a while with an
+ * interrupt queued and the flag set: the window exit must wait for its
+ * STI, and the queued interrupt is still delivered afterwards.
+ */
+void t_irq_window(void)
+{
+	struct domus_regs regs;
+	struct vm vm;
+	struct ctx c;
+	char why[300] = "";
+	int ok, r = vm_start(&vm, "long64", T_IRQ, 0, 0, 0);
+
+	if (r) {
+		result("irq-window-at-sti", 0, "setup: %s", domus_last_error());
+		vm_destroy(&vm);
+		return;
+	}
+	ctx_init(&c, &vm, &vm.vcpu[0], 1);
+	vm.vcpu[0].run->flags = DOMUS_RUN_IRQ_WINDOW;
+	r = run_guest(&c);
+	ok = r == DOMUS_EXIT_IRQ_WINDOW && c.nsync == 0 && vm.vcpu[0].run->if_flag == 1 &&
+	     vm.vcpu[0].run->ready_for_interrupt == 1 && domus_get_regs(&vm.vcpu[0], &regs) == 0 &&
+	     (regs.rflags & (1u << 9));
+	result("irq-window-at-sti", ok,
+	       "first exit %s (%d) %s after %d rendezvous, if_flag %u ready %u rflags 0x%llx (want irq_window, IF set, before any rendezvous)",
+	       domus_exit_name((uint32_t)r), r, r == R_ERR ? c.err : "", c.nsync, vm.vcpu[0].run->if_flag,
+	       vm.vcpu[0].run->ready_for_interrupt, (unsigned long long)regs.rflags);
+	vm.vcpu[0].run->flags = 0;
+	c.on_sync = sync_irq_window;
+	r = run_guest(&c);
+	ok = r == DOMUS_EXIT_IRQ_WINDOW && c.nsync == 11 && vm.vcpu[0].run->if_flag == 1 &&
+	     domus_get_regs(&vm.vcpu[0], &regs) == 0 && (regs.rflags & (1u << 9));
+	result("irq-window-waits-for-if", ok,
+	       "exit %s (%d) %s after %d rendezvous (want irq_window after 11), if_flag %u rflags 0x%llx",
+	       domus_exit_name((uint32_t)r), r, r == R_ERR ? c.err : "", c.nsync, vm.vcpu[0].run->if_flag,
+	       (unsigned long long)regs.rflags);
+	vm.vcpu[0].run->flags = 0;
+	ok = ok && run_to_pass(&c, "long64", why, sizeof(why));
+	if (ok && (c.nvals != 1 || c.vals[0] != 11)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "handler count %u, want 11", c.nvals ? c.vals[0] : 0);
+	}
+	result("irq-window-then-inject", ok, "%s", why[0] ? why : "window exit missing");
+	vm_destroy(&vm);
+}
