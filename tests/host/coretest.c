@@ -56,14 +56,22 @@ void sleep_ms(unsigned int ms)
 
 int vm_create(struct vm *vm, size_t ram_size, int with_ro)
 {
+	return vm_create_flags(vm, ram_size, with_ro, 0);
+}
+
+int vm_create_flags(struct vm *vm, size_t ram_size, int with_ro, uint32_t flags)
+{
+	struct domus_create_domain cd;
 	int r;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->fd = -1;
 	vm->vcpu[0].fd = vm->vcpu[1].fd = -1;
-	r = domus_create_domain(devfd);
+	memset(&cd, 0, sizeof(cd));
+	cd.flags = flags;
+	r = flags ? ioctl(devfd, DOMUS_CREATE_DOMAIN, &cd) : domus_create_domain(devfd);
 	if (r < 0)
-		return r;
+		return flags ? domus_set_error(errno, "DOMUS_CREATE_DOMAIN flags 0x%x: %s", flags, strerror(errno)) : r;
 	vm->fd = r;
 	vm->ram_size = ram_size;
 	vm->ram = domus_guest_alloc(ram_size);
@@ -467,6 +475,8 @@ static const struct {
 	{ "stats", t_stats },
 	{ "badargs", t_badargs },
 	{ "xenargs", t_xenargs },
+	{ "xen-hypercalls", t_xen_hypercalls },
+	{ "xen-backend", t_xen_backend },
 	{ "cycles", t_cycles },
 	{ "kill9", t_kill9 },
 };

@@ -83,6 +83,8 @@ double now_ms(void);
 void sleep_ms(unsigned int ms);
 
 int vm_create(struct vm *vm, size_t ram_size, int with_ro);
+/* the same with DOMUS_CREATE_DOMAIN flags (DOMUS_DOMAIN_XEN) */
+int vm_create_flags(struct vm *vm, size_t ram_size, int with_ro, uint32_t flags);
 void vm_destroy(struct vm *vm);
 int load_guest(struct vm *vm, const char *name);
 int vm_add_vcpu(struct vm *vm, uint32_t id);
@@ -138,5 +140,7 @@ void t_cycles(void);
 void t_kill9(void);
 void t_badargs(void);		/* coretest_badargs.c */
 void t_xenargs(void);		/* coretest_xenargs.c */
+void t_xen_hypercalls(void);	/* coretest_xenhc.c */
+void t_xen_backend(void);
 
 #endif
