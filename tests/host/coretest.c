@@ -477,6 +477,9 @@ static const struct {
 	{ "xenargs", t_xenargs },
 	{ "xen-hypercalls", t_xen_hypercalls },
 	{ "xen-backend", t_xen_backend },
+	{ "apic-timer", t_apic_timer },
+	{ "nmi-halt", t_nmi_halt },
+	{ "init-running", t_init_running },
 	{ "cycles", t_cycles },
 	{ "kill9", t_kill9 },
 };

@@ -142,5 +142,8 @@ void t_badargs(void);		/* coretest_badargs.c */
 void t_xenargs(void);		/* coretest_xenargs.c */
 void t_xen_hypercalls(void);	/* coretest_xenhc.c */
 void t_xen_backend(void);
+void t_apic_timer(void);		/* coretest_apic.c */
+void t_nmi_halt(void);
+void t_init_running(void);
 
 #endif
