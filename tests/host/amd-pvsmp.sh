@@ -48,7 +48,7 @@ ask() {	# TAG CMD
 	local l
 	l=$(lines); send "$2; echo $1-\$((1))"
 	wait_for "^$1-1" 60 "$l" || return 1
-	tail -n +"$l" "$con" | tr -d '\r' | sed -n "/^$1-1/q;p" | grep -v '^echo; ' | sed '/^$/d'
+	tail -n +"$l" "$con" | tr -d '\r' | sed -n "/^$1-1/q;p" | grep -v -e '^echo; ' -e '^guest:[^ ]*# *$' | sed '/^$/d'
 }
 
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
