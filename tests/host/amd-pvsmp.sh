@@ -67,8 +67,8 @@ echo "info: 4-vCPU boot to the marker took $(( $(date +%s) - t0 )) s"
 if $d list | grep -Eq '^pvsmp +[0-9]+ +256 +4 '; then pass list-4-vcpus; else fail list-4-vcpus "$($d list | tr '\t\n' ' |')"; fi
 sleep 1
 send 'stty -echo'
-sleep 0.5
-online=$(ask ON 'cat /sys/devices/system/cpu/online')
+sleep 2
+online=$(ask ON 'cat /sys/devices/system/cpu/online' | grep -xE '[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*' | tail -1)
 if [ "$online" = "0-3" ]; then pass guest-4-cpus-online; else fail guest-4-cpus-online "online CPUs '$online'"; fi
 up=$(ask UP 'dmesg | grep -o "Brought up [0-9]* node[s]*, [0-9]* CPUs"')
 if echo "$up" | grep -q ', 4 CPUs'; then pass guest-smp-bringup; else fail guest-smp-bringup "dmesg: '$up'"; fi
