@@ -37,7 +37,8 @@ CFG_SRCS := $(wildcard userland/config/*.c)
 EMU_SRCS := module/x86emu.c module/pgwalk.c module/xcr0.c module/insnlen.c
 CLI_SRCS := $(wildcard userland/cli/*.c)
 LAUNCHER_SRCS := $(wildcard userland/launcher/*.c)
-HOST_SRCS := $(wildcard tests/host/*.c)
+# coretest is several files (tests/host/coretest.c and coretest_*.c).
+HOST_SRCS := $(filter-out tests/host/coretest_%.c,$(wildcard tests/host/*.c))
 
 LIBNAMES := domus xenstore domusctl xlcfg testemu
 LIBSRCS_domus := $(LIB_SRCS)
@@ -161,6 +162,8 @@ $(BUILD)/unit-san/$(1): $(call san,$(call unit_srcs,$(1))) $(LIBS_SAN)
 	$(CC) -pthread $(SANFLAGS) -o $$@ $$^ $(LDLIBS_USER)
 endef
 $(foreach u,$(UNIT_NAMES),$(eval $(call unit_rules,$(u))))
+
+$(BUILD)/host/coretest: $(call obj,$(wildcard tests/host/coretest_*.c))
 
 $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h
 	@mkdir -p $(dir $@)

@@ -252,7 +252,9 @@ static long domus_ioc_set_events(void *ctx, void *arg, unsigned long raw)
 	struct domus_events *e = arg;
 
 	if (!domus_all_zero(e->reserved, sizeof(e->reserved)) ||
-	    e->exception.pad || e->interrupt.pad[0] || e->nmi.pad[0] ||
+	    e->exception.pad ||
+	    !domus_all_zero(e->interrupt.pad, sizeof(e->interrupt.pad)) ||
+	    !domus_all_zero(e->nmi.pad, sizeof(e->nmi.pad)) ||
 	    !domus_all_zero(e->pad, sizeof(e->pad)) || e->exception.nr >= 32)
 		return -EINVAL;
 	return domus_arch->set_events(ctx, e);

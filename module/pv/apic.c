@@ -181,8 +181,16 @@ static u32 xen_apic_current_count(struct xen_apic *a)
 	if (!a->timer_period_ns || !hrtimer_active(&a->timer))
 		return 0;
 	left = ktime_to_ns(ktime_sub(a->timer_deadline, ktime_get()));
-	if (left <= 0)
-		return 0;
+	if (left <= 0) {
+		/*
+		 * Expired, the hrtimer not yet forwarded: a periodic timer has
+		 * reloaded (the architecture's count never rests at 0 then).
+		 */
+		if ((READ_ONCE(a->lvt[1]) & XAPIC_LVT_MODE_MASK) != XAPIC_LVT_PERIODIC)
+			return 0;
+		div64_u64_rem((u64)-left, a->timer_period_ns, (u64 *)&left);
+		left = a->timer_period_ns - left;
+	}
 	return div_u64(left, xen_apic_divisor(a->timer_dcr));
 }
 

@@ -278,7 +278,7 @@ static long xen_status(struct xen_dom *xd, struct xen_evtchn_status *st)
 	struct xen_port *e;
 
 	if (st->dom != XEN_DOMID_SELF && st->dom != XEN_DOMID)
-		return -XEN_EPERM;
+		return xen_foreign_dom_err(st->dom);
 	if (!xen_port_valid(st->port))
 		return -XEN_EINVAL;
 	e = &xd->ports[st->port];
@@ -364,7 +364,7 @@ long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r)
 		break;
 	case EVTCHNOP_alloc_unbound:
 		if (a.unbound.dom != XEN_DOMID_SELF && a.unbound.dom != XEN_DOMID) {
-			ret = -XEN_EPERM;
+			ret = xen_foreign_dom_err(a.unbound.dom);
 			break;
 		}
 		port = xen_port_alloc(xd, XEN_ECS_UNBOUND, 0, 0, a.unbound.remote_dom);

@@ -40,10 +40,10 @@ static long xen_hvm_param(struct domus_vcpu *v, u64 arg, bool set)
 
 	if (domus_xen_copy_from_guest(v, &p, arg, sizeof(p)))
 		return -XEN_EFAULT;
-	if (p.domid != XEN_DOMID_SELF && p.domid != XEN_DOMID)
-		return -XEN_EPERM;
 	if (p.index >= HVM_NR_PARAMS)
-		return -XEN_EINVAL;
+		return -XEN_EINVAL;	/* Xen checks the index first */
+	if (p.domid != XEN_DOMID_SELF && p.domid != XEN_DOMID)
+		return xen_foreign_dom_err(p.domid);
 	if (set) {
 		if (p.index != HVM_PARAM_CALLBACK_IRQ)
 			return -XEN_EPERM;

@@ -127,7 +127,14 @@ long xen_hc_sched_op(struct domus_vcpu *v, struct domus_regs *r)
 		return xen_poll(v, r->rsi);
 	case SCHEDOP_shutdown_code:
 		return 0;
-	case SCHEDOP_remote_shutdown:
+	case SCHEDOP_remote_shutdown: {
+		u16 domid;	/* struct sched_remote_shutdown: domain_id @0 */
+
+		if (domus_xen_copy_from_guest(v, &domid, r->rsi, sizeof(domid)))
+			return -XEN_EFAULT;
+		/* by id only (no DOMID_SELF); a domU may not shut down any */
+		return domid == XEN_DOMID ? -XEN_EPERM : xen_foreign_dom_err(domid);
+	}
 	case SCHEDOP_pin_override:
 		return -XEN_EPERM;
 	default:

@@ -27,6 +27,16 @@
 #define XEN_NR_PORTS		1024	/* bounded 2-level port space */
 #define XEN_DOMID		1	/* what the guest is told it is */
 #define XEN_NR_BACKENDS		DOMUS_XEN_MAX_BACKEND_PORTS
+
+/*
+ * The guest names another domain (not DOMID_SELF, not itself): Xen says
+ * -ESRCH when no such domain exists and -EPERM (XSM) when it exists but
+ * a domU may not act on it.  Only domain 0 (domus) exists besides it.
+ */
+static inline long xen_foreign_dom_err(u32 domid)
+{
+	return domid == 0 ? -XEN_EPERM : -XEN_ESRCH;
+}
 #define XEN_GNT_FRAMES		DOMUS_XEN_GNTTAB_MAX_FRAMES
 /* grant-frame placements a domain may make (gnttab.c: bounds its table pages) */
 #define XEN_GNT_MAX_PLACEMENTS	(4 * XEN_GNT_FRAMES)

@@ -356,6 +356,8 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 		local_irq_enable();
 		preempt_enable();
 		v->run->exit_reason = DOMUS_EXIT_IRQ_WINDOW;
+		v->run->if_flag = 1;		/* interruptible, nothing queued */
+		v->run->ready_for_interrupt = 1;
 		return 0;
 	}
 
@@ -411,6 +413,7 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 		return 0;
 	}
 	v->run->if_flag = !!(vmcb->save.rflags & X86_EFLAGS_IF);
+	v->run->ready_for_interrupt = svm_interruptible(to_svm(v)) && !domus_vcpu_has_irq(v);
 	return svm_handle_exit(v);
 }
 

@@ -367,6 +367,7 @@ int vmx_handle_exit(struct domus_vcpu *v)
 
 	domus_stat_inc(v->dom, DOMUS_STAT_EXITS);
 	v->run->if_flag = !!(to_vmx(v)->rflags & X86_EFLAGS_IF);
+	v->run->ready_for_interrupt = vmx_interruptible(v) && !domus_vcpu_has_irq(v);
 	if (reason < VMX_EXIT_MAX)
 		fn = vmx_exit_table[reason];
 	if (!fn)

@@ -711,6 +711,8 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 		local_irq_enable();
 		preempt_enable();
 		v->run->exit_reason = DOMUS_EXIT_IRQ_WINDOW;
+		v->run->if_flag = 1;		/* interruptible, nothing queued */
+		v->run->ready_for_interrupt = 1;
 		return 0;
 	}
 

@@ -222,9 +222,6 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
-	if (L->cfg.vcpus > 1)
-		l_log(L, "vCPUs 1-%u are created but stay parked until SMP bring-up is supported; the guest gives up on them",
-		      L->cfg.vcpus - 1);
 	L->shutdown_reason = -1;
 	l_log(L, "domain %u built: %llu MiB, %u vCPU(s), kernel %s (entry 0x%llx)%s%s, cmdline \"%s\"",
 	      L->domid, (unsigned long long)(L->mem_size >> 20), L->cfg.vcpus, L->kernel_path,
@@ -382,14 +379,10 @@ static void *vcpu_main(void *arg)
 	uint64_t one = 1;
 
 	t->tid = gettid();
-	if (t->v.id != 0) {
-		/* parked until SMP bring-up exists: the module ignores INIT/SIPI */
-		while (!atomic_load(&t->stop)) {
-			struct timespec d = { 0, 100 * 1000 * 1000 };
-
-			nanosleep(&d, NULL);
-		}
-	}
+	/*
+	 * vCPUs other than 0 start in wait-for-SIPI: DOMUS_RUN blocks until the
+	 * guest's INIT + STARTUP (docs/abi.md); dom_stop's signal ends the wait.
+	 */
 	while (!atomic_load(&t->stop)) {
 		int r = domus_run(&t->v);
 

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+/*
+ * coretest: CPUID, MSRs, exceptions and shutdown
+ * (tests/host/coretest.c has the runner and the helpers; coretest.h).
+ */
+#include "coretest.h"
+#include <cpuid.h>
+
+/* --- CPUID ------------------------------------------------------------------- */
+
+void t_cpuid(void)
+{
+	static const struct domus_cpuid_entry table[] = {
+		{ .function = 0, .eax = 0xd, .ebx = 0x756d6f44, .edx = 0x73655473, .ecx = 0x50437374 },
+		{ .function = 1 },	/* filled from the host below */
+		{ .function = 4, .index = 0, .flags = DOMUS_CPUID_INDEXED, .eax = 0x104, .ebx = 0x204 },
+		{ .function = 4, .index = 1, .flags = DOMUS_CPUID_INDEXED, .eax = 0x114, .ebx = 0x214 },
+		{ .function = 0x80000000, .eax = 0x80000008 },
+		{ .function = 0x80000001 },	/* host's, plus SVM */
+		{ .function = 0x80000008, .eax = 0x3028, .ebx = 0x12345678, .ecx = 0x9abcdef0, .edx = 0x0fedcba9 },
+	};
+	static const uint32_t ask[][2] = {
+		{ 0, 0 }, { 1, 0 }, { 4, 0 }, { 4, 1 }, { 0x80000000, 0 }, { 0x80000001, 0 }, { 0x80000008, 0 },
+	};
+	struct domus_cpuid_entry t[sizeof(table) / sizeof(table[0])];
+	unsigned int n = sizeof(ask) / sizeof(ask[0]), i, a, b, cc, d;
+	uint32_t *q;
+	struct vm vm;
+	struct ctx c;
+	char why[300] = "";
+	int ok, r;
+
+	memcpy(t, table, sizeof(t));
+	__cpuid(1, a, b, cc, d);
+	t[1].eax = a;
+	t[1].ebx = b & 0x00ffffff;
+	t[1].ecx = (cc & ~(1u << 31)) | (1u << 5);	/* offer VMX: must be filtered */
+	t[1].edx = d;
+	__cpuid(0x80000001, a, b, cc, d);
+	t[5].ecx = cc | (1u << 2);	/* offer SVM: must be filtered */
+	t[5].edx = d;
+
+	r = vm_create(&vm, LM_RAM_SIZE, 1);
+	if (!r)
+		r = domus_set_cpuid(vm.fd, t, sizeof(t) / sizeof(t[0]));
+	if (!r)
+		r = load_guest(&vm, "long64");
+	if (!r)
+		r = vm_add_vcpu(&vm, 0);
+	if (!r)
+		r = setup_lm(&vm, &vm.vcpu[0], T_CPUID, 0, 0, 0);
+	if (r) {
+		result("cpuid-table", 0, "setup: %s", domus_last_error());
+		vm_destroy(&vm);
+		return;
+	}
+	q = (uint32_t *)(vm.ram + LM_DATA);
+	q[0] = n;
+	for (i = 0; i < n; i++) {
+		q[1 + 2 * i] = ask[i][0];
+		q[2 + 2 * i] = ask[i][1];
+	}
+	ctx_init(&c, &vm, &vm.vcpu[0], 1);
+	ok = run_to_pass(&c, "long64", why, sizeof(why));
+	if (ok && c.nvals != (int)(4 * n)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "guest reported %d values, want %u", c.nvals, 4 * n);
+	}
+	if (ok) {
+		/* exact: leaves 0, 4/0, 4/1, 0x80000000, 0x80000008; leaf 1 EAX */
+		static const int exact[] = { 0, 2, 3, 4, 6 };
+		static const int tix[] = { 0, 2, 3, 4, 6 };
+
+		for (i = 0; i < sizeof(exact) / sizeof(exact[0]) && ok; i++) {
+			const uint32_t *g = &c.vals[4 * exact[i]];
+			const struct domus_cpuid_entry *e = &t[tix[i]];
+			/*
+			 * 0x80000008 EBX: the speculation-control bits (IBPB 12,
+			 * IBRS 14, STIBP 15, SSBD 24, VIRT_SSBD 25) are never
+			 * offered, whatever the table says.
+			 */
+			uint32_t want_ebx = e->function == 0x80000008 ?
+				e->ebx & ~((1u << 12) | (1u << 14) | (1u << 15) | (1u << 24) | (1u << 25)) :
+				e->ebx;
+
+			if (g[0] != e->eax || g[1] != want_ebx || g[2] != e->ecx || g[3] != e->edx) {
+				ok = 0;
+				snprintf(why, sizeof(why),
+					 "leaf 0x%x/%u: guest saw %08x %08x %08x %08x, table has %08x %08x %08x %08x",
+					 ask[exact[i]][0], ask[exact[i]][1], g[0], g[1], g[2], g[3],
+					 e->eax, e->ebx, e->ecx, e->edx);
+			}
+		}
+		if (ok && c.vals[4] != t[1].eax) {
+			ok = 0;
+			snprintf(why, sizeof(why), "leaf 1 EAX 0x%x, table 0x%x", c.vals[4], t[1].eax);
+		}
+		if (ok && (c.vals[5] >> 24) != 0) {
+			ok = 0;
+			snprintf(why, sizeof(why), "leaf 1 EBX[31:24] (APIC id) %u for vCPU 0", c.vals[5] >> 24);
+		}
+	}
+	result("cpuid-table", ok, "%s", why);
+	if (c.nvals == (int)(4 * n)) {
+		uint32_t ecx81 = c.vals[4 * 5 + 2], edx81 = c.vals[4 * 5 + 3];
+
+		result("cpuid-no-svm", !(ecx81 & (1u << 2)),
+		       "guest sees SVM in CPUID 0x80000001 ECX (0x%x)", ecx81);
+		result("cpuid-keeps-lm", !!(edx81 & (1u << 29)),
+		       "CPUID 0x80000001 EDX 0x%x lost LM (table 0x%x)", edx81, t[5].edx);
+		result("cpuid-no-vmx", !(c.vals[4 * 1 + 2] & (1u << 5)),
+		       "guest sees VMX in CPUID 1 ECX (0x%x)", c.vals[4 * 1 + 2]);
+	} else {
+		result("cpuid-no-svm", 0, "no values");
+	}
+	/* the table is fixed once a vCPU exists (docs/abi.md): EBUSY */
+	r = domus_set_cpuid(vm.fd, t, 1);
+	result("cpuid-fixed-after-vcpu", r == -EBUSY, "DOMUS_SET_CPUID after a vCPU: %d (%s), want -EBUSY",
+	       r, strerror(-r));
+	vm_destroy(&vm);
+}
+
+/* --- exceptions, shutdown ---------------------------------------------------------- */
+
+void t_msr_gp(void)
+{
+	struct vm vm;
+	struct ctx c;
+	char why[300] = "";
+	int ok, r = vm_start(&vm, "long64", T_MSR_GP, 0, 0, 0);
+
+	if (r) {
+		result("msr-unknown-gp", 0, "setup: %s", domus_last_error());
+		vm_destroy(&vm);
+		return;
+	}
+	ctx_init(&c, &vm, &vm.vcpu[0], 1);
+	ok = run_to_pass(&c, "long64", why, sizeof(why));
+	if (ok && (c.nvals != 1 || c.vals[0] != 0)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "#GP error code 0x%x (want 0)", c.vals[0]);
+	}
+	result("msr-unknown-gp", ok, "%s", why);
+	vm_destroy(&vm);
+}
+
+void t_triple(void)
+{
+	static const char *const g[] = { "long64", "real16" };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		struct vm vm;
+		struct ctx c;
+		char name[64];
+		int r = vm_start(&vm, g[i], T_TRIPLE, 0, 0, 0);
+
+		snprintf(name, sizeof(name), "triple-fault-%s", g[i]);
+		if (r) {
+			result(name, 0, "setup: %s", domus_last_error());
+			vm_destroy(&vm);
+			continue;
+		}
+		ctx_init(&c, &vm, &vm.vcpu[0], i == 0);
+		r = run_guest(&c);
+		result(name, r == DOMUS_EXIT_SHUTDOWN, "run ended with %s (%d) %s, want shutdown",
+		       r == R_DONE ? "done" : domus_exit_name((uint32_t)r), r, r == R_ERR ? c.err : "");
+		vm_destroy(&vm);
+	}
+}
+
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
+#define MSR_SFMASK		0xc0000084
+#define MSR_KERNEL_GS_BASE	0xc0000102
+#define MSR_TSC_AUX		0xc0000103
+#define MSR_SYSENTER_CS		0x174
+#define MSR_SYSENTER_ESP	0x175
+#define MSR_SYSENTER_EIP	0x176
+
+void t_msrs(void)
+{
+	/* the order of msr_list in long64.S */
+	static const struct domus_msr_entry set[] = {
+		{ .index = MSR_STAR, .data = 0x0023001000000000ULL },
+		{ .index = MSR_LSTAR, .data = 0xffffffff81a00000ULL },
+		{ .index = MSR_CSTAR, .data = 0xffffffff81b00000ULL },
+		{ .index = MSR_SFMASK, .data = 0x47700 },
+		{ .index = MSR_KERNEL_GS_BASE, .data = 0xffff888012340000ULL },
+		{ .index = MSR_SYSENTER_CS, .data = 0x10 },
+		{ .index = MSR_SYSENTER_ESP, .data = 0xfffffe0000001000ULL },
+		{ .index = MSR_SYSENTER_EIP, .data = 0xffffffff81c00000ULL },
+		{ .index = MSR_TSC_AUX, .data = 0x42 },
+	};
+	const unsigned int n = sizeof(set) / sizeof(set[0]);
+	struct domus_msr_entry got[sizeof(set) / sizeof(set[0])];
+	struct vm vm;
+	struct ctx c;
+	char why[300] = "";
+	unsigned int i;
+	int ok, r = vm_start(&vm, "long64", T_MSRS, 0, 0, 0);
+
+	if (r) {
+		result("msrs-roundtrip", 0, "setup: %s", domus_last_error());
+		vm_destroy(&vm);
+		return;
+	}
+	r = domus_set_msrs(&vm.vcpu[0], set, n);
+	ok = r == (int)n;
+	if (!ok)
+		snprintf(why, sizeof(why), "DOMUS_SET_MSRS processed %d of %u (%s)", r, n,
+			 r < 0 ? domus_last_error() : r < (int)n ? "stopped" : "");
+	for (i = 0; i < n; i++) {
+		got[i].index = set[i].index;
+		got[i].reserved = 0;
+		got[i].data = 0;
+	}
+	if (ok) {
+		r = domus_get_msrs(&vm.vcpu[0], got, n);
+		ok = r == (int)n;
+		if (!ok)
+			snprintf(why, sizeof(why), "DOMUS_GET_MSRS processed %d of %u", r, n);
+	}
+	for (i = 0; ok && i < n; i++) {
+		if (got[i].data != set[i].data) {
+			ok = 0;
+			snprintf(why, sizeof(why), "MSR 0x%x: got 0x%llx, want 0x%llx", set[i].index,
+				 (unsigned long long)got[i].data, (unsigned long long)set[i].data);
+		}
+	}
+	result("msrs-roundtrip", ok, "%s", why);
+
+	/* the guest reads the values, writes value + MSR_DELTA, userspace reads them */
+	ctx_init(&c, &vm, &vm.vcpu[0], 1);
+	ok = run_to_pass(&c, "long64", why, sizeof(why));
+	if (ok && c.nvals != (int)(2 * n)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "guest reported %d values, want %u", c.nvals, 2 * n);
+	}
+	for (i = 0; ok && i < n; i++) {
+		uint64_t g = c.vals[2 * i] | (uint64_t)c.vals[2 * i + 1] << 32;
+
+		if (g != set[i].data) {
+			ok = 0;
+			snprintf(why, sizeof(why), "guest RDMSR 0x%x = 0x%llx, want 0x%llx", set[i].index,
+				 (unsigned long long)g, (unsigned long long)set[i].data);
+		}
+	}
+	result("msrs-guest-reads", ok, "%s", why);
+	r = domus_get_msrs(&vm.vcpu[0], got, n);
+	ok = r == (int)n;
+	if (!ok)
+		snprintf(why, sizeof(why), "DOMUS_GET_MSRS processed %d of %u", r, n);
+	for (i = 0; ok && i < n; i++) {
+		if (got[i].data != set[i].data + MSR_DELTA) {
+			ok = 0;
+			snprintf(why, sizeof(why), "after guest WRMSR 0x%x: 0x%llx, want 0x%llx", set[i].index,
+				 (unsigned long long)got[i].data,
+				 (unsigned long long)(set[i].data + MSR_DELTA));
+		}
+	}
+	result("msrs-guest-writes", ok, "%s", why);
+	/* an unknown MSR stops the list: count of processed entries */
+	{
+		struct domus_msr_entry e[3] = {
+			{ .index = MSR_LSTAR }, { .index = 0x12345678 }, { .index = MSR_STAR },
+		};
+
+		r = domus_get_msrs(&vm.vcpu[0], e, 3);
+		result("msrs-stop-at-unknown", r == 1, "DOMUS_GET_MSRS with an unknown second MSR returned %d, want 1", r);
+	}
+	vm_destroy(&vm);
+}
