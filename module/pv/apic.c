@@ -177,6 +177,7 @@ static void xen_apic_deadline_arm(struct xen_vcpu *xv, u64 deadline)
 static u32 xen_apic_current_count(struct xen_apic *a)
 {
 	s64 left;
+	u64 rem;
 
 	if (!a->timer_period_ns || !hrtimer_active(&a->timer))
 		return 0;
@@ -188,8 +189,8 @@ static u32 xen_apic_current_count(struct xen_apic *a)
 		 */
 		if ((READ_ONCE(a->lvt[1]) & XAPIC_LVT_MODE_MASK) != XAPIC_LVT_PERIODIC)
 			return 0;
-		div64_u64_rem((u64)-left, a->timer_period_ns, (u64 *)&left);
-		left = a->timer_period_ns - left;
+		div64_u64_rem((u64)-left, a->timer_period_ns, &rem);
+		left = a->timer_period_ns - rem;
 	}
 	return div_u64(left, xen_apic_divisor(a->timer_dcr));
 }
