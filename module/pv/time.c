@@ -4,16 +4,26 @@
  * records (vcpu_time_info) in each vCPU's vcpu_info, the runstate area,
  * vcpu_op (24) and set_timer_op (15).
  *
- * Xen system time is derived from the host TSC alone: system time 0 is the
- * host TSC value tsc0 sampled when the domain was created, and
- *     system_time(host_tsc) = scale(host_tsc - tsc0)
- * with one mul/shift pair computed from the host's tsc_khz.  A vCPU's
- * guest TSC is host TSC + its offset, so its record is
- *     tsc_timestamp = tsc0 + offset, system_time = 0
- * and never needs refreshing (the TSC is the clock; the record only
- * changes if the guest TSC offset does).  The same formula gives the
- * host's view of the guest's system time for timer deadlines, which are
- * converted to host CLOCK_MONOTONIC hrtimers.
+ * Xen system time 0 is the moment the domain was created: host TSC tsc0,
+ * host CLOCK_MONOTONIC mono0.  Each vCPU's pvclock record (tsc_timestamp,
+ * system_time, mul/shift from the host's tsc_khz) lets the guest
+ * extrapolate system time from its TSC (host TSC + the vCPU's offset).
+ *
+ * - When the host TSC is a stable clock (constant, non-stop, not marked
+ *   unstable), system_time(host_tsc) = scale(host_tsc - tsc0): the record
+ *   is written once (tsc_timestamp = tsc0 + offset, system_time = 0) and
+ *   carries PVCLOCK_TSC_STABLE.
+ * - Otherwise tsc_khz may be off (an emulated or drifting TSC), so system
+ *   time is host monotonic time - mono0, and each record is re-anchored to
+ *   it at least every XEN_TIME_ANCHOR_NS, and after a move to another CPU,
+ *   before the vCPU enters the guest (anchored 1 ms in the past, so a TSC
+ *   a little behind on another CPU never gives a negative delta),
+ *   as Xen re-calibrates: the guest's clock follows the host's instead of
+ *   drifting by the rate error, and without the stable flag the guest
+ *   keeps its reads monotonic across a re-anchoring.
+ *
+ * The same system time gives the host's view of the guest's timer
+ * deadlines, which are converted to host CLOCK_MONOTONIC hrtimers.
  */
 #define pr_fmt(fmt) "domus: " fmt
 
@@ -37,8 +47,18 @@ static u64 xen_scale(u64 delta, u32 mul, s8 shift)
 	return mul_u64_u32_shr(delta, mul, 32);
 }
 
+/* Largest age of a re-anchored pvclock record (see above). */
+#define XEN_TIME_ANCHOR_NS	(100 * NSEC_PER_MSEC)
+
+static bool xen_time_anchored(struct xen_dom *xd)
+{
+	return !(xd->tsc_flags & XEN_PVCLOCK_TSC_STABLE);
+}
+
 u64 xen_system_time(struct xen_dom *xd)
 {
+	if (xen_time_anchored(xd))
+		return ktime_get_ns() - xd->mono0;
 	return xen_scale(rdtsc() - xd->tsc0, xd->tsc_mul, xd->tsc_shift);
 }
 
@@ -62,6 +82,7 @@ void xen_time_domain_init(struct xen_dom *xd)
 	    !check_tsc_unstable())
 		xd->tsc_flags = XEN_PVCLOCK_TSC_STABLE;
 	xd->tsc0 = rdtsc();
+	xd->mono0 = ktime_get_ns();
 	xd->wc_ns = ktime_get_real_ns();
 }
 
@@ -74,13 +95,51 @@ void xen_write_time_info(struct xen_dom *xd, struct xen_vcpu *xv, struct xen_vcp
 
 	WRITE_ONCE(t->version, ver | 1);	/* odd: being updated */
 	smp_wmb();
-	t->tsc_timestamp = xd->tsc0 + xv->tsc_offset;
-	t->system_time = 0;
+	if (xen_time_anchored(xd)) {
+		/* the lock is held with interrupts off: the pair is close */
+		u64 now = ktime_get_ns();
+		u64 back = tsc_khz ? tsc_khz : 1000000;	/* 1 ms of TSC */
+
+		/*
+		 * Anchor 1 ms in the past: a read on a CPU whose TSC is a
+		 * little behind this one must not see a negative delta.
+		 */
+		t->tsc_timestamp = rdtsc() + xv->tsc_offset - back;
+		t->system_time = now - xd->mono0 - xen_scale(back, xd->tsc_mul, xd->tsc_shift);
+		WRITE_ONCE(xv->time_anchor, now);
+		WRITE_ONCE(xv->time_cpu, raw_smp_processor_id());
+	} else {
+		t->tsc_timestamp = xd->tsc0 + xv->tsc_offset;
+		t->system_time = 0;
+	}
 	t->tsc_to_system_mul = xd->tsc_mul;
 	t->tsc_shift = xd->tsc_shift;
 	t->flags = xd->tsc_flags;
 	smp_wmb();
 	WRITE_ONCE(t->version, (ver | 1) + 1);
+}
+
+/*
+ * Before an entry: re-anchor the vCPU's record when it is due, or when the
+ * vCPU runs on another CPU than the one whose TSC anchored it.
+ */
+void xen_time_refresh(struct xen_vcpu *xv)
+{
+	struct xen_dom *xd = xv->xd;
+	struct xen_vcpu_info *vi;
+	unsigned long flags;
+
+	if (!xen_time_anchored(xd) ||
+	    (ktime_get_ns() - READ_ONCE(xv->time_anchor) < XEN_TIME_ANCHOR_NS &&
+	     READ_ONCE(xv->time_cpu) == raw_smp_processor_id()))
+		return;
+	spin_lock_irqsave(&xd->lock, flags);
+	vi = xen_vcpu_info(xd, xv);
+	if (vi)
+		xen_write_time_info(xd, xv, vi);
+	else
+		WRITE_ONCE(xv->time_anchor, ktime_get_ns());
+	spin_unlock_irqrestore(&xd->lock, flags);
 }
 
 void xen_write_wallclock(struct xen_dom *xd) __must_hold(&xd->lock)

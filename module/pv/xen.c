@@ -142,6 +142,7 @@ static int xen_pio(struct domus_vcpu *v, u16 port, u8 size, bool in, u32 *val)
 
 static void xen_sync_events(struct domus_vcpu *v)
 {
+	xen_time_refresh(xen_vcpu(v));
 	xen_evtchn_sync(xen_vcpu(v));
 }
 

@@ -89,6 +89,8 @@ struct xen_vcpu {
 	struct page *vi_page;
 	struct xen_vcpu_info *vi_reg;
 	u64 tsc_offset;		/* guest TSC - host TSC */
+	u64 time_anchor;	/* host monotonic ns of the last pvclock record */
+	int time_cpu;		/* the CPU whose TSC anchored it */
 	/* runstate area, GVA translated at registration (page refs held) */
 	struct page *rs_page[2];
 	unsigned int rs_off;
@@ -118,8 +120,9 @@ struct xen_dom {
 	u8 upcall_vector;	/* CALLBACK_IRQ vector, 0 = none */
 	u64 params[HVM_NR_PARAMS];
 	unsigned long vm_assist;
-	/* time: Xen system time 0 is host TSC tsc0 */
+	/* time: Xen system time 0 is host TSC tsc0 and host monotonic mono0 */
 	u64 tsc0;
+	u64 mono0;
 	u32 tsc_mul;
 	s8 tsc_shift;
 	u8 tsc_flags;
@@ -163,6 +166,7 @@ void xen_time_domain_init(struct xen_dom *xd);
 void xen_time_vcpu_init(struct xen_vcpu *xv);
 void xen_time_vcpu_free(struct xen_vcpu *xv);
 u64 xen_system_time(struct xen_dom *xd);
+void xen_time_refresh(struct xen_vcpu *xv);
 void xen_write_time_info(struct xen_dom *xd, struct xen_vcpu *xv, struct xen_vcpu_info *vi)
 	__must_hold(&xd->lock);
 void xen_write_wallclock(struct xen_dom *xd) __must_hold(&xd->lock);
