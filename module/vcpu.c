@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <asm/fpu/xcr.h>
+#include <asm/msr-index.h>
 #include "core.h"
 #include "xcr0.h"
 
@@ -131,6 +132,46 @@ static long domus_vcpu_run(struct domus_vcpu *v)
 	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
 	domus_stat_inc(v->dom, DOMUS_STAT_USER_EXITS);
 	return ret < 0 ? ret : 0;
+}
+
+/* --- registers ------------------------------------------------------------------- */
+
+void domus_gprs_get(const struct domus_vcpu *v, struct domus_regs *r)
+{
+	r->rax = v->regs[0];
+	r->rcx = v->regs[1];
+	r->rdx = v->regs[2];
+	r->rbx = v->regs[3];
+	r->rbp = v->regs[5];
+	r->rsi = v->regs[6];
+	r->rdi = v->regs[7];
+	r->r8 = v->regs[8];
+	r->r9 = v->regs[9];
+	r->r10 = v->regs[10];
+	r->r11 = v->regs[11];
+	r->r12 = v->regs[12];
+	r->r13 = v->regs[13];
+	r->r14 = v->regs[14];
+	r->r15 = v->regs[15];
+}
+
+void domus_gprs_set(struct domus_vcpu *v, const struct domus_regs *r)
+{
+	v->regs[0] = r->rax;
+	v->regs[1] = r->rcx;
+	v->regs[2] = r->rdx;
+	v->regs[3] = r->rbx;
+	v->regs[5] = r->rbp;
+	v->regs[6] = r->rsi;
+	v->regs[7] = r->rdi;
+	v->regs[8] = r->r8;
+	v->regs[9] = r->r9;
+	v->regs[10] = r->r10;
+	v->regs[11] = r->r11;
+	v->regs[12] = r->r12;
+	v->regs[13] = r->r13;
+	v->regs[14] = r->r14;
+	v->regs[15] = r->r15;
 }
 
 /* --- register ioctls ---------------------------------------------------------------- */
@@ -401,6 +442,8 @@ int domus_create_vcpu(struct domus_domain *dom, const struct domus_create_vcpu *
 	v->id = arg->id;
 	v->cpu = -1;
 	v->xcr0 = XFEATURE_MASK_FP;
+	v->apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE |
+		       (v->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	mutex_init(&v->run_lock);
 	init_waitqueue_head(&v->wq);
 	atomic_set(&v->mode, DOMUS_OUTSIDE_GUEST);

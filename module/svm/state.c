@@ -18,51 +18,20 @@ void svm_get_regs(struct domus_vcpu *v, struct domus_regs *r)
 {
 	struct svm_vmcb_save *s = &to_svm(v)->vmcb->save;
 
-	r->rax = v->regs[0];
-	r->rcx = v->regs[1];
-	r->rdx = v->regs[2];
-	r->rbx = v->regs[3];
 	r->rsp = s->rsp;
-	r->rbp = v->regs[5];
-	r->rsi = v->regs[6];
-	r->rdi = v->regs[7];
-	r->r8 = v->regs[8];
-	r->r9 = v->regs[9];
-	r->r10 = v->regs[10];
-	r->r11 = v->regs[11];
-	r->r12 = v->regs[12];
-	r->r13 = v->regs[13];
-	r->r14 = v->regs[14];
-	r->r15 = v->regs[15];
 	r->rip = s->rip;
 	r->rflags = s->rflags;
+	domus_gprs_get(v, r);
 }
-
-/* RFLAGS bits a guest may hold (bit 1 always set) */
-#define SVM_RFLAGS_VALID	0x3f7fd7ULL
 
 void svm_set_regs(struct domus_vcpu *v, const struct domus_regs *r)
 {
 	struct svm_vmcb_save *s = &to_svm(v)->vmcb->save;
 
-	v->regs[0] = r->rax;
-	v->regs[1] = r->rcx;
-	v->regs[2] = r->rdx;
-	v->regs[3] = r->rbx;
 	s->rsp = r->rsp;
-	v->regs[5] = r->rbp;
-	v->regs[6] = r->rsi;
-	v->regs[7] = r->rdi;
-	v->regs[8] = r->r8;
-	v->regs[9] = r->r9;
-	v->regs[10] = r->r10;
-	v->regs[11] = r->r11;
-	v->regs[12] = r->r12;
-	v->regs[13] = r->r13;
-	v->regs[14] = r->r14;
-	v->regs[15] = r->r15;
 	s->rip = r->rip;
-	s->rflags = (r->rflags & SVM_RFLAGS_VALID) | X86_EFLAGS_FIXED;
+	s->rflags = (r->rflags & DOMUS_RFLAGS_VALID) | X86_EFLAGS_FIXED;
+	domus_gprs_set(v, r);
 }
 
 static void svm_seg_out(const struct svm_seg *s, struct domus_segment *d)
@@ -105,7 +74,7 @@ void svm_get_sregs(struct domus_vcpu *v, struct domus_sregs *r)
 	r->cr4 = s->cr4;
 	r->cr8 = sv->vmcb->ctrl.int_ctl & SVM_V_TPR_MASK;
 	r->efer = s->efer & ~EFER_SVME;
-	r->apic_base = sv->apic_base;
+	r->apic_base = v->apic_base;
 }
 
 #define SVM_EFER_GUEST	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
@@ -140,7 +109,7 @@ int svm_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r)
 	sv->vmcb->ctrl.int_ctl = (sv->vmcb->ctrl.int_ctl & ~SVM_V_TPR_MASK) | r->cr8;
 	sv->efer = r->efer;
 	s->efer = r->efer | EFER_SVME;
-	sv->apic_base = r->apic_base;
+	v->apic_base = r->apic_base;
 	sv->dirty = SVM_CLEAN_ALL;
 	sv->flush = true;
 	return 0;
@@ -173,10 +142,7 @@ int svm_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 	/* the VMCB copy: the CPU sets LMA itself when the guest enables paging */
 	case MSR_EFER:			*data = s->efer & ~EFER_SVME; break;
 	case MSR_IA32_TSC:		*data = rdtsc() + sv->vmcb->ctrl.tsc_offset; break;
-	case MSR_TSC_AUX_DOMUS:		*data = sv->tsc_aux; break;
-	case MSR_IA32_APICBASE:		*data = sv->apic_base; break;
 	case MSR_IA32_CR_PAT:		*data = s->g_pat; break;
-	case MSR_IA32_UCODE_REV:	*data = 0; break;
 	case MSR_FS_BASE:		*data = s->fs.base; break;
 	case MSR_GS_BASE:		*data = s->gs.base; break;
 	case MSR_KERNEL_GS_BASE:	*data = s->kernel_gs_base; break;
@@ -188,7 +154,7 @@ int svm_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 	case MSR_IA32_SYSENTER_ESP:	*data = s->sysenter_esp; break;
 	case MSR_IA32_SYSENTER_EIP:	*data = s->sysenter_eip; break;
 	default:
-		return 1;
+		return domus_core_msr(v, index, data, false);
 	}
 	return 0;
 }
@@ -216,21 +182,11 @@ int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 		sv->vmcb->ctrl.tsc_offset = data - rdtsc();
 		sv->dirty |= SVM_CLEAN_INTERCEPTS;
 		break;
-	case MSR_TSC_AUX_DOMUS:
-		if (data >> 32)
-			return 1;
-		sv->tsc_aux = data;
-		break;
-	case MSR_IA32_APICBASE:
-		sv->apic_base = data;
-		break;
 	case MSR_IA32_CR_PAT:
 		if (!domus_pat_valid(data))
 			return 1;
 		s->g_pat = data;
 		sv->dirty |= SVM_CLEAN_NP;
-		break;
-	case MSR_IA32_UCODE_REV:
 		break;
 	case MSR_FS_BASE:		s->fs.base = data; break;
 	case MSR_GS_BASE:		s->gs.base = data; break;
@@ -243,7 +199,7 @@ int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 	case MSR_IA32_SYSENTER_ESP:	s->sysenter_esp = data; break;
 	case MSR_IA32_SYSENTER_EIP:	s->sysenter_eip = data; break;
 	default:
-		return 1;
+		return domus_core_msr(v, index, &data, true);
 	}
 	return 0;
 }

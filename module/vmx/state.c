@@ -18,54 +18,23 @@
 
 void vmx_get_regs(struct domus_vcpu *v, struct domus_regs *r)
 {
-	r->rax = v->regs[0];
-	r->rcx = v->regs[1];
-	r->rdx = v->regs[2];
-	r->rbx = v->regs[3];
-	r->rbp = v->regs[5];
-	r->rsi = v->regs[6];
-	r->rdi = v->regs[7];
-	r->r8 = v->regs[8];
-	r->r9 = v->regs[9];
-	r->r10 = v->regs[10];
-	r->r11 = v->regs[11];
-	r->r12 = v->regs[12];
-	r->r13 = v->regs[13];
-	r->r14 = v->regs[14];
-	r->r15 = v->regs[15];
 	r->rsp = to_vmx(v)->rsp;
 	r->rip = to_vmx(v)->rip;
 	r->rflags = to_vmx(v)->rflags;
+	domus_gprs_get(v, r);
 }
-
-/* RFLAGS bits a guest may hold (bit 1 always set) */
-#define VMX_RFLAGS_VALID	0x3f7fd7ULL
 
 void vmx_set_regs(struct domus_vcpu *v, const struct domus_regs *r)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
 
-	v->regs[0] = r->rax;
-	v->regs[1] = r->rcx;
-	v->regs[2] = r->rdx;
-	v->regs[3] = r->rbx;
-	v->regs[5] = r->rbp;
-	v->regs[6] = r->rsi;
-	v->regs[7] = r->rdi;
-	v->regs[8] = r->r8;
-	v->regs[9] = r->r9;
-	v->regs[10] = r->r10;
-	v->regs[11] = r->r11;
-	v->regs[12] = r->r12;
-	v->regs[13] = r->r13;
-	v->regs[14] = r->r14;
-	v->regs[15] = r->r15;
 	if (r->rsp != vx->rsp)
 		vmx_set_rsp(vx, r->rsp);
 	if (r->rip != vx->rip)
 		vmx_set_rip(vx, r->rip);
 	if (r->rflags != vx->rflags)
-		vmx_set_rflags(vx, (r->rflags & VMX_RFLAGS_VALID) | X86_EFLAGS_FIXED);
+		vmx_set_rflags(vx, (r->rflags & DOMUS_RFLAGS_VALID) | X86_EFLAGS_FIXED);
+	domus_gprs_set(v, r);
 }
 
 /* --- segments and control registers ------------------------------------------ */
@@ -211,7 +180,7 @@ void vmx_get_sregs(struct domus_vcpu *v, struct domus_sregs *r)
 	vmx_put();
 	r->cr2 = vx->cr2;
 	r->cr8 = vx->cr8;
-	r->apic_base = vx->apic_base;
+	r->apic_base = v->apic_base;
 }
 
 
@@ -246,7 +215,7 @@ int vmx_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r)
 	vmx_put();
 	vx->cr2 = r->cr2;
 	vx->cr8 = r->cr8;
-	vx->apic_base = r->apic_base;
+	v->apic_base = r->apic_base;
 	return 0;
 }
 
@@ -315,7 +284,6 @@ void vmx_reset_state(struct domus_vcpu *v)
 	 */
 	vx->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING | MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
 			  MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
-	vx->apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE | (v->id == 0 ? 0x100 : 0);
 }
 
 /* --- MSRs -------------------------------------------------------------------- */
@@ -330,10 +298,7 @@ int vmx_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 	switch (index) {
 	case MSR_EFER:			*data = vmcs_read(VMCS_GUEST_EFER); break;
 	case MSR_IA32_TSC:		*data = rdtsc() + vmcs_read(VMCS_TSC_OFFSET); break;
-	case MSR_TSC_AUX:		*data = vx->tsc_aux; break;
-	case MSR_IA32_APICBASE:		*data = vx->apic_base; break;
 	case MSR_IA32_CR_PAT:		*data = vmcs_read(VMCS_GUEST_PAT); break;
-	case MSR_IA32_UCODE_REV:	*data = 0; break;
 	case MSR_IA32_MISC_ENABLE:	*data = vx->misc_enable; break;
 	case MSR_IA32_TSC_ADJUST:	*data = vx->tsc_adjust; break;
 	case MSR_FS_BASE:		*data = vmcs_read(VMCS_GUEST_ES_BASE + 2 * VMX_FS); break;
@@ -347,7 +312,7 @@ int vmx_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 	case MSR_IA32_SYSENTER_ESP:	*data = vmcs_read(VMCS_GUEST_SYSENTER_ESP); break;
 	case MSR_IA32_SYSENTER_EIP:	*data = vmcs_read(VMCS_GUEST_SYSENTER_EIP); break;
 	default:
-		ret = 1;
+		ret = domus_core_msr(v, index, data, false);
 	}
 	vmx_put();
 	return ret;
@@ -388,20 +353,10 @@ static int vmx_set_msr_loaded(struct domus_vcpu *v, u32 index, u64 data, bool ho
 		vmcs_write(VMCS_TSC_OFFSET, vmcs_read(VMCS_TSC_OFFSET) + data - vx->tsc_adjust);
 		vx->tsc_adjust = data;
 		break;
-	case MSR_TSC_AUX:
-		if (data >> 32)
-			return 1;
-		vx->tsc_aux = data;
-		break;
-	case MSR_IA32_APICBASE:
-		vx->apic_base = data;
-		break;
 	case MSR_IA32_CR_PAT:
 		if (!domus_pat_valid(data))
 			return 1;
 		vmcs_write(VMCS_GUEST_PAT, data);
-		break;
-	case MSR_IA32_UCODE_REV:
 		break;
 	case MSR_IA32_MISC_ENABLE:
 		/* only fast strings can be switched; the rest reads as set at reset */
@@ -419,7 +374,7 @@ static int vmx_set_msr_loaded(struct domus_vcpu *v, u32 index, u64 data, bool ho
 	case MSR_IA32_SYSENTER_ESP:	vmcs_write(VMCS_GUEST_SYSENTER_ESP, data); break;
 	case MSR_IA32_SYSENTER_EIP:	vmcs_write(VMCS_GUEST_SYSENTER_EIP, data); break;
 	default:
-		return 1;
+		return domus_core_msr(v, index, &data, true);
 	}
 	return 0;
 }

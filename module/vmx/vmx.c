@@ -34,6 +34,7 @@
 #include <asm/tsc.h>
 #include "../core.h"
 #include "vmx.h"
+#include "../run.h"
 
 struct vmx_config vmx_cfg;
 
@@ -550,16 +551,11 @@ static void vmx_free_vpid(u16 vpid)
 
 static int vmx_vcpu_create(struct domus_vcpu *v)
 {
-	struct vmx_vcpu *vx = kzalloc(sizeof(*vx), GFP_KERNEL_ACCOUNT);
 	struct page *pg;
+	struct vmx_vcpu *vx = domus_arch_vcpu_alloc(sizeof(*vx), &pg);
 
 	if (!vx)
 		return -ENOMEM;
-	pg = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!pg) {
-		kfree(vx);
-		return -ENOMEM;
-	}
 	vx->v = v;
 	vx->vmcs = page_address(pg);
 	vx->vmcs_pa = page_to_phys(pg);
@@ -678,9 +674,9 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
 	struct domus_domain *dom = v->dom;
-	u64 host_xcr0 = 0, host_kgs, host_debugctl, tlb_gen, msr;
+	u64 host_kgs, host_debugctl, msr;
 	u16 ds_sel, es_sel, fs_sel, gs_sel, ldt_sel;
-	bool swap_xcr0, swap_aux;
+	struct domus_host_swap hs;
 	u32 idt_info = 0, idt_err = 0;
 	struct vmx_cpu *vc;
 	int cpu, fail;
@@ -689,49 +685,23 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 	vmx_vcpu_load(v);
 	cpu = smp_processor_id();
 	vc = this_cpu_read(vmx_cpus);
-	WRITE_ONCE(v->cpu, cpu);
-
-	local_irq_disable();
-	atomic_set(&v->mode, DOMUS_IN_GUEST);
-	smp_mb();
-
-	tlb_gen = atomic64_read(&dom->tlb_gen);
-	if (tlb_gen != v->tlb_gen) {
-		v->tlb_gen = tlb_gen;
+	if (domus_enter_guest_mode(v, cpu))
 		vx->flush = true;
-	}
 	if (vx->flush) {
 		/* combined mappings of every VPID with this EPTP */
 		vmx_flush_ept(vx->eptp);
 		vx->flush = false;
 	}
 
-	if (!vmx_inject_events(v)) {
-		atomic_set(&v->mode, DOMUS_OUTSIDE_GUEST);
-		local_irq_enable();
-		preempt_enable();
-		v->run->exit_reason = DOMUS_EXIT_IRQ_WINDOW;
-		return 0;
-	}
+	if (!vmx_inject_events(v))
+		return domus_enter_abort_window(v);
 
 	if (vx->dirty)
 		vmx_write_back(vx);
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		switch_fpu_return();
-	swap_xcr0 = (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE) &&
-		    (host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK)) != v->xcr0;
-	if (swap_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
-	swap_aux = boot_cpu_has(X86_FEATURE_RDTSCP) && vx->tsc_aux != vc->host_tsc_aux;
-	if (swap_aux)
-		wrmsrl(MSR_TSC_AUX, vx->tsc_aux);
-	if (vx->dr_owned) {
-		set_debugreg(vx->dr[0], 0);
-		set_debugreg(vx->dr[1], 1);
-		set_debugreg(vx->dr[2], 2);
-		set_debugreg(vx->dr[3], 3);
+	domus_swap_in(v, &hs, vmcs_read(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE, vc->host_tsc_aux,
+		      boot_cpu_has(X86_FEATURE_RDTSCP));
+	if (v->dr_owned)
 		set_debugreg(vx->dr6, 6);
-	}
 	host_debugctl = get_debugctlmsr();
 
 	/* segment and syscall state VMX does not switch */
@@ -787,28 +757,15 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 			asm volatile("int $2");
 	}
 
-	if (vx->dr_owned) {
-		get_debugreg(vx->dr[0], 0);
-		get_debugreg(vx->dr[1], 1);
-		get_debugreg(vx->dr[2], 2);
-		get_debugreg(vx->dr[3], 3);
+	if (v->dr_owned)
 		get_debugreg(vx->dr6, 6);
-		hw_breakpoint_restore();
-	} else if (hw_breakpoint_active()) {
-		hw_breakpoint_restore();	/* the exit cleared DR7 */
-	}
-	if (swap_aux)
-		wrmsrl(MSR_TSC_AUX, vc->host_tsc_aux);
-	if (swap_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+	domus_swap_out(v, &hs, vc->host_tsc_aux);
 	if (!fail) {
 		idt_info = vmcs_read(VMCS_IDT_VECTORING_INFO);
 		if (idt_info & VMX_II_ERR_VALID)
 			idt_err = vmcs_read(VMCS_IDT_VECTORING_ERROR);
 	}
-	atomic_set(&v->mode, DOMUS_OUTSIDE_GUEST);
-	local_irq_enable();
-	preempt_enable();
+	domus_leave_guest_mode(v);
 	v->srcu_idx = srcu_read_lock(&dom->srcu);
 
 	if (fail) {
@@ -826,19 +783,13 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 			vx->launched = true;
 			return 1;
 		}
-		v->run->exit_reason = DOMUS_EXIT_FAIL_ENTRY;
-		v->run->fail_entry.hw_reason = ~0ULL;	/* VMLAUNCH/VMRESUME failed */
-		v->run->fail_entry.hw_info = err;
-		return 0;
+		/* VMLAUNCH/VMRESUME failed */
+		return domus_exit_unsupported(v, ~0ULL, err);
 	}
 	vx->launched = true;
 	vmx_save_reinject(v, idt_info, idt_err);
-	if (vx->exit_reason & VMX_EXIT_ENTRY_FAILED) {
-		v->run->exit_reason = DOMUS_EXIT_FAIL_ENTRY;
-		v->run->fail_entry.hw_reason = vx->exit_reason;
-		v->run->fail_entry.hw_info = vx->exit_qual;
-		return 0;
-	}
+	if (vx->exit_reason & VMX_EXIT_ENTRY_FAILED)
+		return domus_exit_unsupported(v, vx->exit_reason, vx->exit_qual);
 	return vmx_handle_exit(v);
 }
 
