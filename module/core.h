@@ -258,6 +258,11 @@ struct domus_arch_ops {
 	int (*set_sregs)(struct domus_vcpu *v, const struct domus_sregs *s);
 	int (*get_msr)(struct domus_vcpu *v, u32 index, u64 *data, bool host);
 	int (*set_msr)(struct domus_vcpu *v, u32 index, u64 data, bool host);
+	/*
+	 * The backend's part of DOMUS_GET/SET_EVENTS: the event the last exit
+	 * cut short, NMI masking (get) and the interrupt shadow; the core
+	 * handles the queued exception, interrupts and NMI.
+	 */
 	void (*get_events)(struct domus_vcpu *v, struct domus_events *e);
 	int (*set_events)(struct domus_vcpu *v, const struct domus_events *e);
 	u64 (*get_cr4)(struct domus_vcpu *v);
@@ -400,6 +405,35 @@ int domus_fetch_insn(struct domus_vcpu *v, u8 *buf);
 /* Guest-virtual (linear) to guest-physical with the vCPU's paging state. */
 int domus_gva_to_gpa(struct domus_vcpu *v, const struct domus_sregs *s,
 		     u64 gva, unsigned int access, u64 *gpa, u32 *pf_error);
+
+/*
+ * DOMUS_GET_EVENTS: report in @e the event the last exit cut short.
+ * @info is in the layout AMD-V (EVENTINJ / EXITINTINFO) and VT-x
+ * (interruption information) share: vector 7:0, type 10:8 (0 external
+ * interrupt, 2 NMI, 3 exception), error code valid 11, valid 31.
+ */
+void domus_events_reinjected(struct domus_events *e, u32 info, u32 err);
+
+/* What the next entry injects (domus_choose_event). */
+struct domus_inject {
+	int kind;		/* DOMUS_EV_* */
+	u8 vector;
+	bool has_err;
+	u32 err;
+	bool irq_window;	/* open the interrupt window */
+	bool nmi_pending;	/* an NMI waits: watch for NMI unblocking */
+};
+enum { DOMUS_EV_NONE, DOMUS_EV_REINJECT, DOMUS_EV_EXCEPTION, DOMUS_EV_INTERRUPT,
+       DOMUS_EV_NMI };
+/*
+ * The event policy of every backend, at each entry (interrupts off, the
+ * vCPU in guest mode): the event cut short by the last exit (@reinject),
+ * else a queued exception, else an NMI unless @nmi_blocked, else the
+ * highest pending interrupt if @interruptible.  Returns false when
+ * userspace asked for the interrupt window and it is open (no entry).
+ */
+bool domus_choose_event(struct domus_vcpu *v, bool reinject, bool nmi_blocked,
+			bool interruptible, struct domus_inject *in);
 
 /* RFLAGS bits a guest may hold (bit 1 always set) */
 #define DOMUS_RFLAGS_VALID	0x3f7fd7ULL

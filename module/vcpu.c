@@ -52,6 +52,44 @@ int domus_vcpu_next_irq(struct domus_vcpu *v)
 	return -1;
 }
 
+bool domus_choose_event(struct domus_vcpu *v, bool reinject, bool nmi_blocked,
+			bool interruptible, struct domus_inject *in)
+{
+	bool want_window = READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW;
+	bool irq = domus_vcpu_has_irq(v);
+
+	memset(in, 0, sizeof(*in));
+	if (reinject) {
+		in->kind = DOMUS_EV_REINJECT;
+	} else if (v->exc_pending) {
+		in->kind = DOMUS_EV_EXCEPTION;
+		in->vector = v->exc_nr;
+		in->has_err = v->exc_has_err;
+		in->err = v->exc_err;
+		v->exc_pending = false;
+		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+	} else if (atomic_read(&v->irq.nmi) && !nmi_blocked) {
+		atomic_set(&v->irq.nmi, 0);
+		in->kind = DOMUS_EV_NMI;
+		in->vector = DOMUS_NMI_VECTOR;
+		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+	} else if (irq && interruptible) {
+		int vec = domus_vcpu_next_irq(v);
+
+		if (vec >= 0) {
+			in->kind = DOMUS_EV_INTERRUPT;
+			in->vector = vec;
+			domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+		}
+		irq = domus_vcpu_has_irq(v);
+	} else if (want_window && !irq && interruptible) {
+		return false;
+	}
+	in->irq_window = irq || want_window;
+	in->nmi_pending = atomic_read(&v->irq.nmi);
+	return true;
+}
+
 static void domus_kick_nop(void *unused)
 {
 }
@@ -288,18 +326,60 @@ static long domus_ioc_get_events(void *ctx, void *arg, unsigned long raw)
 
 	memset(e, 0, sizeof(*e));
 	domus_arch->get_events(v, e);
+	if (v->exc_pending) {	/* queued after the exit: delivered first */
+		e->exception.pending = 1;
+		e->exception.nr = v->exc_nr;
+		e->exception.has_error_code = v->exc_has_err;
+		e->exception.error_code = v->exc_err;
+	}
+	if (atomic_read(&v->irq.nmi))
+		e->nmi.pending = 1;
 	return 0;
 }
 
+void domus_events_reinjected(struct domus_events *e, u32 info, u32 err)
+{
+	if (!(info & BIT(31)))
+		return;
+	switch ((info >> 8) & 7) {
+	case 3:		/* exception */
+		e->exception.pending = 1;
+		e->exception.nr = info & 0xff;
+		e->exception.has_error_code = !!(info & BIT(11));
+		e->exception.error_code = err;
+		break;
+	case 0:		/* external interrupt */
+		e->interrupt.pending = 1;
+		e->interrupt.nr = info & 0xff;
+		break;
+	case 2:		/* NMI */
+		e->nmi.pending = 1;
+		break;
+	}
+}
 static long domus_ioc_set_events(void *ctx, void *arg, unsigned long raw)
 {
+	struct domus_vcpu *v = ctx;
 	struct domus_events *e = arg;
+	int ret;
 
 	if (!domus_all_zero(e->reserved, sizeof(e->reserved)) ||
 	    e->exception.pad || e->interrupt.pad[0] || e->nmi.pad[0] ||
-	    !domus_all_zero(e->pad, sizeof(e->pad)) || e->exception.nr >= 32)
+	    !domus_all_zero(e->pad, sizeof(e->pad)) || e->exception.nr >= 32 ||
+	    (e->interrupt.pending && e->interrupt.nr < 32))
 		return -EINVAL;
-	return domus_arch->set_events(ctx, e);
+	ret = domus_arch->set_events(v, e);
+	if (ret)
+		return ret;
+	v->exc_pending = false;
+	if (e->exception.pending)
+		domus_queue_exception(v, e->exception.nr, e->exception.has_error_code,
+				      e->exception.error_code);
+	if (e->interrupt.pending)
+		set_bit(e->interrupt.nr, v->irq.pending);
+	atomic_set(&v->irq.nmi, !!e->nmi.pending);
+	v->nmi_masked = e->nmi.masked;
+	return 0;
 }
 
 static long domus_ioc_interrupt(void *ctx, void *arg, unsigned long raw)

@@ -209,25 +209,8 @@ int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 void svm_get_events(struct domus_vcpu *v, struct domus_events *e)
 {
 	struct svm_vcpu *sv = to_svm(v);
-	u64 ev = sv->reinject;
 
-	if (v->exc_pending) {
-		e->exception.pending = 1;
-		e->exception.nr = v->exc_nr;
-		e->exception.has_error_code = v->exc_has_err;
-		e->exception.error_code = v->exc_err;
-	} else if ((ev & SVM_EV_VALID) && (ev & SVM_EV_TYPE_MASK) == SVM_EV_TYPE_EXC) {
-		e->exception.pending = 1;
-		e->exception.nr = ev & SVM_EV_VECTOR_MASK;
-		e->exception.has_error_code = !!(ev & SVM_EV_ERR_VALID);
-		e->exception.error_code = sv->reinject_err;
-	}
-	if ((ev & SVM_EV_VALID) && (ev & SVM_EV_TYPE_MASK) == SVM_EV_TYPE_INTR) {
-		e->interrupt.pending = 1;
-		e->interrupt.nr = ev & SVM_EV_VECTOR_MASK;
-	}
-	e->nmi.pending = atomic_read(&v->irq.nmi) ||
-		((ev & SVM_EV_VALID) && (ev & SVM_EV_TYPE_MASK) == SVM_EV_TYPE_NMI);
+	domus_events_reinjected(e, sv->reinject, sv->reinject_err);
 	e->nmi.masked = v->nmi_masked;
 	e->interrupt_shadow = sv->vmcb->ctrl.int_state & SVM_INT_SHADOW;
 }
@@ -236,17 +219,7 @@ int svm_set_events(struct domus_vcpu *v, const struct domus_events *e)
 {
 	struct svm_vcpu *sv = to_svm(v);
 
-	if (e->interrupt.pending && e->interrupt.nr < 32)
-		return -EINVAL;
 	sv->reinject = 0;
-	v->exc_pending = false;
-	if (e->exception.pending)
-		domus_queue_exception(v, e->exception.nr, e->exception.has_error_code,
-				    e->exception.error_code);
-	if (e->interrupt.pending)
-		set_bit(e->interrupt.nr, v->irq.pending);
-	atomic_set(&v->irq.nmi, !!e->nmi.pending);
-	v->nmi_masked = e->nmi.masked;
 	if (e->interrupt_shadow)
 		sv->vmcb->ctrl.int_state |= SVM_INT_SHADOW;
 	else
@@ -284,43 +257,37 @@ bool svm_inject_events(struct domus_vcpu *v)
 {
 	struct svm_vcpu *sv = to_svm(v);
 	struct svm_vmcb_ctrl *c = &sv->vmcb->ctrl;
-	bool want_window = READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW;
-	bool irq = domus_vcpu_has_irq(v);
+	struct domus_inject in;
 
+	if (!domus_choose_event(v, sv->reinject & SVM_EV_VALID,
+				v->nmi_masked || (c->int_state & SVM_INT_SHADOW),
+				svm_interruptible(sv), &in))
+		return false;
 	c->event_inj = 0;
-	if (sv->reinject & SVM_EV_VALID) {
+	switch (in.kind) {
+	case DOMUS_EV_REINJECT:
 		c->event_inj = sv->reinject | ((u64)sv->reinject_err << 32);
 		sv->reinject = 0;
-	} else if (v->exc_pending) {
-		c->event_inj = v->exc_nr | SVM_EV_TYPE_EXC | SVM_EV_VALID |
-			(v->exc_has_err ? SVM_EV_ERR_VALID | ((u64)v->exc_err << 32) : 0);
-		v->exc_pending = false;
-		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-	} else if (atomic_read(&v->irq.nmi) && !v->nmi_masked &&
-		   !(c->int_state & SVM_INT_SHADOW)) {
-		atomic_set(&v->irq.nmi, 0);
-		c->event_inj = 2 | SVM_EV_TYPE_NMI | SVM_EV_VALID;
+		break;
+	case DOMUS_EV_EXCEPTION:
+		c->event_inj = in.vector | SVM_EV_TYPE_EXC | SVM_EV_VALID |
+			(in.has_err ? SVM_EV_ERR_VALID | ((u64)in.err << 32) : 0);
+		break;
+	case DOMUS_EV_NMI:
+		c->event_inj = in.vector | SVM_EV_TYPE_NMI | SVM_EV_VALID;
 		v->nmi_masked = true;
 		c->intercept_misc1 |= SVM_I1_IRET;
 		sv->dirty |= SVM_CLEAN_INTERCEPTS;
-		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-	} else if (irq && svm_interruptible(sv)) {
-		int vec = domus_vcpu_next_irq(v);
-
-		if (vec >= 0) {
-			c->event_inj = vec | SVM_EV_TYPE_INTR | SVM_EV_VALID;
-			domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-		}
-		irq = domus_vcpu_has_irq(v);
-	} else if (want_window && !irq && svm_interruptible(sv)) {
-		return false;
+		break;
+	case DOMUS_EV_INTERRUPT:
+		c->event_inj = in.vector | SVM_EV_TYPE_INTR | SVM_EV_VALID;
+		break;
 	}
-	if (atomic_read(&v->irq.nmi) && v->nmi_masked &&
-	    !(c->intercept_misc1 & SVM_I1_IRET)) {
+	if (in.nmi_pending && v->nmi_masked && !(c->intercept_misc1 & SVM_I1_IRET)) {
 		c->intercept_misc1 |= SVM_I1_IRET;
 		sv->dirty |= SVM_CLEAN_INTERCEPTS;
 	}
-	svm_irq_window(sv, irq || want_window);
+	svm_irq_window(sv, in.irq_window);
 	return true;
 }
 
@@ -329,21 +296,15 @@ void svm_save_reinject(struct domus_vcpu *v)
 {
 	struct svm_vcpu *sv = to_svm(v);
 	u64 info = sv->vmcb->ctrl.exit_int_info;
+	u64 type = info & SVM_EV_TYPE_MASK;
 
 	sv->reinject = 0;
-	if (!(info & SVM_EV_VALID))
+	/* software interrupts are re-executed with the instruction */
+	if (!(info & SVM_EV_VALID) ||
+	    (type != SVM_EV_TYPE_INTR && type != SVM_EV_TYPE_NMI && type != SVM_EV_TYPE_EXC))
 		return;
-	switch (info & SVM_EV_TYPE_MASK) {
-	case SVM_EV_TYPE_INTR:
-	case SVM_EV_TYPE_NMI:
-	case SVM_EV_TYPE_EXC:
-		sv->reinject = info & 0xffffffffULL;
-		sv->reinject_err = info >> 32;
-		if ((info & SVM_EV_TYPE_MASK) == SVM_EV_TYPE_NMI)
-			v->nmi_masked = false;
-		break;
-	default:
-		/* software interrupts are re-executed with the instruction */
-		break;
-	}
+	sv->reinject = info & 0xffffffffULL;
+	sv->reinject_err = info >> 32;
+	if (type == SVM_EV_TYPE_NMI)
+		v->nmi_masked = false;
 }

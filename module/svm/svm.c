@@ -81,20 +81,23 @@ static DEFINE_PER_CPU(struct svm_cpu *, svm_cpus);
 static struct page *svm_iopm;
 static struct page *svm_msrpm;
 
+static void svm_free_cpu(struct svm_cpu *sc)
+{
+	if (!sc)
+		return;
+	if (sc->hsave)
+		__free_page(sc->hsave);
+	if (sc->host_save)
+		__free_page(sc->host_save);
+	kfree(sc);
+}
+
 static void svm_free_cpus(void)
 {
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct svm_cpu *sc = per_cpu(svm_cpus, cpu);
-
-		if (!sc)
-			continue;
-		if (sc->hsave)
-			__free_page(sc->hsave);
-		if (sc->host_save)
-			__free_page(sc->host_save);
-		kfree(sc);
+		svm_free_cpu(per_cpu(svm_cpus, cpu));
 		per_cpu(svm_cpus, cpu) = NULL;
 	}
 }

@@ -403,26 +403,9 @@ int vmx_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 void vmx_get_events(struct domus_vcpu *v, struct domus_events *e)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
-	u32 ev = vx->reinject, type = ev & VMX_II_TYPE_MASK;
 	u32 intr = vx->intr;
 
-	if (v->exc_pending) {
-		e->exception.pending = 1;
-		e->exception.nr = v->exc_nr;
-		e->exception.has_error_code = v->exc_has_err;
-		e->exception.error_code = v->exc_err;
-	} else if ((ev & VMX_II_VALID) && type == VMX_II_TYPE_HW_EXC) {
-		e->exception.pending = 1;
-		e->exception.nr = ev & VMX_II_VECTOR_MASK;
-		e->exception.has_error_code = !!(ev & VMX_II_ERR_VALID);
-		e->exception.error_code = vx->reinject_err;
-	}
-	if ((ev & VMX_II_VALID) && type == VMX_II_TYPE_INTR) {
-		e->interrupt.pending = 1;
-		e->interrupt.nr = ev & VMX_II_VECTOR_MASK;
-	}
-	e->nmi.pending = atomic_read(&v->irq.nmi) ||
-		((ev & VMX_II_VALID) && type == VMX_II_TYPE_NMI);
+	domus_events_reinjected(e, vx->reinject, vx->reinject_err);
 	e->nmi.masked = !!(intr & VMX_INTR_NMI);
 	e->interrupt_shadow = !!(intr & (VMX_INTR_STI | VMX_INTR_MOV_SS));
 }
@@ -432,17 +415,7 @@ int vmx_set_events(struct domus_vcpu *v, const struct domus_events *e)
 	struct vmx_vcpu *vx = to_vmx(v);
 	u32 intr;
 
-	if (e->interrupt.pending && e->interrupt.nr < 32)
-		return -EINVAL;
 	vx->reinject = 0;
-	v->exc_pending = false;
-	if (e->exception.pending)
-		domus_queue_exception(v, e->exception.nr, e->exception.has_error_code,
-				    e->exception.error_code);
-	if (e->interrupt.pending)
-		set_bit(e->interrupt.nr, v->irq.pending);
-	atomic_set(&v->irq.nmi, !!e->nmi.pending);
-	v->nmi_masked = e->nmi.masked;
 	intr = vx->intr & ~(VMX_INTR_STI | VMX_INTR_MOV_SS | VMX_INTR_NMI);
 	if (e->nmi.masked)
 		intr |= VMX_INTR_NMI;
@@ -475,42 +448,37 @@ static bool vmx_exc_has_error(u8 nr)
 bool vmx_inject_events(struct domus_vcpu *v)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
-	bool want_window = READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW;
-	bool irq = domus_vcpu_has_irq(v);
 	u32 intr = vx->intr;
 	u64 rflags = vx->rflags;
 	bool interruptible = (rflags & X86_EFLAGS_IF) &&
 			     !(intr & (VMX_INTR_STI | VMX_INTR_MOV_SS));
 	u32 info = 0, err = 0, proc = vx->proc;
+	struct domus_inject in;
 
-	if (vx->reinject & VMX_II_VALID) {
+	if (!domus_choose_event(v, vx->reinject & VMX_II_VALID,
+				intr & (VMX_INTR_STI | VMX_INTR_MOV_SS | VMX_INTR_NMI),
+				interruptible, &in))
+		return false;
+	switch (in.kind) {
+	case DOMUS_EV_REINJECT:
 		info = vx->reinject;
 		err = vx->reinject_err;
 		vx->reinject = 0;
-	} else if (v->exc_pending) {
-		info = v->exc_nr | VMX_II_TYPE_HW_EXC | VMX_II_VALID;
+		break;
+	case DOMUS_EV_EXCEPTION:
+		info = in.vector | VMX_II_TYPE_HW_EXC | VMX_II_VALID;
 		/* entry demands the error code exactly when the CPU would push one */
-		if ((vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PE) && vmx_exc_has_error(v->exc_nr)) {
+		if ((vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PE) && vmx_exc_has_error(in.vector)) {
 			info |= VMX_II_ERR_VALID;
-			err = v->exc_has_err ? v->exc_err : 0;
+			err = in.has_err ? in.err : 0;
 		}
-		v->exc_pending = false;
-		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-	} else if (atomic_read(&v->irq.nmi) &&
-		   !(intr & (VMX_INTR_STI | VMX_INTR_MOV_SS | VMX_INTR_NMI))) {
-		atomic_set(&v->irq.nmi, 0);
-		info = DOMUS_NMI_VECTOR | VMX_II_TYPE_NMI | VMX_II_VALID;
-		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-	} else if (irq && interruptible) {
-		int vec = domus_vcpu_next_irq(v);
-
-		if (vec >= 0) {
-			info = vec | VMX_II_TYPE_INTR | VMX_II_VALID;
-			domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-		}
-		irq = domus_vcpu_has_irq(v);
-	} else if (want_window && !irq && interruptible) {
-		return false;
+		break;
+	case DOMUS_EV_NMI:
+		info = in.vector | VMX_II_TYPE_NMI | VMX_II_VALID;
+		break;
+	case DOMUS_EV_INTERRUPT:
+		info = in.vector | VMX_II_TYPE_INTR | VMX_II_VALID;
+		break;
 	}
 	if (info) {
 		vmcs_write(VMCS_ENTRY_INTR_INFO, info);
@@ -523,9 +491,9 @@ bool vmx_inject_events(struct domus_vcpu *v)
 			   vmcs_read(VMCS_GUEST_PENDING_DBG) | (1u << 14));
 
 	proc &= ~(VMX_PROC_INTR_WINDOW | VMX_PROC_NMI_WINDOW);
-	if (atomic_read(&v->irq.nmi))
+	if (in.nmi_pending)
 		proc |= VMX_PROC_NMI_WINDOW;
-	if (irq || want_window)
+	if (in.irq_window)
 		proc |= VMX_PROC_INTR_WINDOW;
 	vmx_set_proc(vx, proc);
 	return true;
