@@ -322,6 +322,7 @@ struct vmx_config {
 	u32 preempt_ticks;		/* guest time slice, 0: no preemption timer */
 };
 extern struct vmx_config vmx_cfg;
+int vmx_probe(struct domus_hw *hw);
 
 /* Backend state of one vCPU. */
 struct vmx_vcpu {
