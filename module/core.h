@@ -128,6 +128,11 @@ struct domus_vcpu {
 	 * exit.
 	 */
 	u64 regs[16];
+	/* guest state the core keeps for every backend */
+	u64 tsc_aux;			/* IA32_TSC_AUX */
+	u64 apic_base;			/* IA32_APIC_BASE */
+	u64 dr[4];			/* DR0-3 while the guest owns them */
+	bool dr_owned;			/* guest uses debug registers directly */
 	/* an exception the next entry injects (set by domus_queue_exception) */
 	bool exc_pending;
 	bool exc_has_err;
@@ -198,6 +203,11 @@ struct domus_arch_ops {
 	int (*set_sregs)(struct domus_vcpu *v, const struct domus_sregs *s);
 	int (*get_msr)(struct domus_vcpu *v, u32 index, u64 *data, bool host);
 	int (*set_msr)(struct domus_vcpu *v, u32 index, u64 data, bool host);
+	/*
+	 * The backend's part of DOMUS_GET/SET_EVENTS: the event the last exit
+	 * cut short, NMI masking (get) and the interrupt shadow; the core
+	 * handles the queued exception, interrupts and NMI.
+	 */
 	void (*get_events)(struct domus_vcpu *v, struct domus_events *e);
 	int (*set_events)(struct domus_vcpu *v, const struct domus_events *e);
 	u64 (*get_cr4)(struct domus_vcpu *v);
@@ -346,6 +356,41 @@ int domus_fetch_insn(struct domus_vcpu *v, u8 *buf);
 int domus_gva_to_gpa(struct domus_vcpu *v, const struct domus_sregs *s,
 		     u64 gva, unsigned int access, u64 *gpa, u32 *pf_error);
 
+/*
+ * DOMUS_GET_EVENTS: report in @e the event the last exit cut short.
+ * @info is in the layout AMD-V (EVENTINJ / EXITINTINFO) and VT-x
+ * (interruption information) share: vector 7:0, type 10:8 (0 external
+ * interrupt, 2 NMI, 3 exception), error code valid 11, valid 31.
+ */
+void domus_events_reinjected(struct domus_events *e, u32 info, u32 err);
+
+/* What the next entry injects (domus_choose_event). */
+struct domus_inject {
+	int kind;		/* DOMUS_EV_* */
+	u8 vector;
+	bool has_err;
+	u32 err;
+	bool irq_window;	/* open the interrupt window */
+	bool nmi_pending;	/* an NMI waits: watch for NMI unblocking */
+};
+enum { DOMUS_EV_NONE, DOMUS_EV_REINJECT, DOMUS_EV_EXCEPTION, DOMUS_EV_INTERRUPT,
+       DOMUS_EV_NMI };
+/*
+ * The event policy of every backend, at each entry (interrupts off, the
+ * vCPU in guest mode): the event cut short by the last exit (@reinject),
+ * else a queued exception, else an NMI unless @nmi_blocked, else the
+ * highest pending interrupt if @interruptible.  Returns false when
+ * userspace asked for the interrupt window and it is open (no entry).
+ */
+bool domus_choose_event(struct domus_vcpu *v, bool reinject, bool nmi_blocked,
+			bool interruptible, struct domus_inject *in);
+
+/* RFLAGS bits a guest may hold (bit 1 always set) */
+#define DOMUS_RFLAGS_VALID	0x3f7fd7ULL
+/* The GPRs kept in v->regs (all but RSP) to and from @r. */
+void domus_gprs_get(const struct domus_vcpu *v, struct domus_regs *r);
+void domus_gprs_set(struct domus_vcpu *v, const struct domus_regs *r);
+
 /* exits_cpu.c: exits every backend has, handled the same way */
 void domus_queue_exception(struct domus_vcpu *v, u8 nr, bool has_err, u32 err);
 int domus_exit_len(struct domus_vcpu *v, const u8 *op, unsigned int olen);
@@ -360,6 +405,32 @@ int domus_exit_shutdown(struct domus_vcpu *v);
 int domus_exit_unsupported(struct domus_vcpu *v, u64 hw_reason, u64 hw_info);
 /* XCR0 values the vCPU may hold: the host's XCR0 within the guest's CPUID. */
 u64 domus_guest_xcr0_allowed(struct domus_vcpu *v);
+/* MSRs the core keeps (TSC_AUX, APIC_BASE, microcode revision): 0, or 1 not one. */
+int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write);
+int domus_exit_intr(struct domus_vcpu *v);
+/* The interrupt window exit (@open: the guest takes an interrupt now). */
+int domus_exit_irq_window(struct domus_vcpu *v, bool open);
+/* A backend's vCPU state (@size bytes) and one zeroed page; NULL if no memory. */
+void *domus_arch_vcpu_alloc(size_t size, struct page **page);
+
+/*
+ * The register and state functions of a backend <p> (struct
+ * domus_arch_ops), declared once for every backend.
+ */
+#define DOMUS_ARCH_DECLARE_STATE(p)						\
+void p##_get_regs(struct domus_vcpu *v, struct domus_regs *r);			\
+void p##_set_regs(struct domus_vcpu *v, const struct domus_regs *r);		\
+void p##_get_sregs(struct domus_vcpu *v, struct domus_sregs *r);		\
+int p##_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r);		\
+u64 p##_get_cr4(struct domus_vcpu *v);						\
+int p##_get_cpl(struct domus_vcpu *v);						\
+u64 p##_get_rflags(struct domus_vcpu *v);					\
+unsigned int p##_exit_insn_len(struct domus_vcpu *v);				\
+void p##_skip_insn(struct domus_vcpu *v, unsigned int len);			\
+int p##_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host);	\
+int p##_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host);		\
+void p##_get_events(struct domus_vcpu *v, struct domus_events *e);		\
+int p##_set_events(struct domus_vcpu *v, const struct domus_events *e)
 
 #include "pers.h"
 

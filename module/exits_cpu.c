@@ -13,7 +13,9 @@
 #define pr_fmt(fmt) "domus: " fmt
 
 #include <linux/kernel.h>
+#include <linux/slab.h>
 #include <asm/fpu/xcr.h>
+#include <asm/msr.h>
 #include "core.h"
 #include "insnlen.h"
 #include "xcr0.h"
@@ -200,4 +202,60 @@ int domus_exit_unsupported(struct domus_vcpu *v, u64 hw_reason, u64 hw_info)
 	v->run->fail_entry.hw_reason = hw_reason;
 	v->run->fail_entry.hw_info = hw_info;
 	return 0;
+}
+
+int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
+{
+	switch (index) {
+	case MSR_TSC_AUX:
+		if (!write)
+			*data = v->tsc_aux;
+		else if (*data >> 32)
+			return 1;
+		else
+			v->tsc_aux = *data;
+		return 0;
+	case MSR_IA32_APICBASE:
+		if (!write)
+			*data = v->apic_base;
+		else
+			v->apic_base = *data;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		if (!write)
+			*data = 0;
+		return 0;
+	}
+	return 1;
+}
+
+int domus_exit_intr(struct domus_vcpu *v)
+{
+	domus_stat_inc(v->dom, DOMUS_STAT_INTR);
+	return 1;
+}
+
+int domus_exit_irq_window(struct domus_vcpu *v, bool open)
+{
+	domus_stat_inc(v->dom, DOMUS_STAT_IRQ_WINDOW);
+	if ((READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW) &&
+	    !domus_vcpu_has_irq(v) && open) {
+		v->run->exit_reason = DOMUS_EXIT_IRQ_WINDOW;
+		return 0;
+	}
+	return 1;
+}
+
+void *domus_arch_vcpu_alloc(size_t size, struct page **page)
+{
+	void *p = kzalloc(size, GFP_KERNEL_ACCOUNT);
+
+	if (!p)
+		return NULL;
+	*page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!*page) {
+		kfree(p);
+		return NULL;
+	}
+	return p;
 }

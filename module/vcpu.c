@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <asm/fpu/xcr.h>
+#include <asm/msr-index.h>
 #include "core.h"
 #include "xcr0.h"
 
@@ -49,6 +50,44 @@ int domus_vcpu_next_irq(struct domus_vcpu *v)
 		}
 	}
 	return -1;
+}
+
+bool domus_choose_event(struct domus_vcpu *v, bool reinject, bool nmi_blocked,
+			bool interruptible, struct domus_inject *in)
+{
+	bool want_window = READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW;
+	bool irq = domus_vcpu_has_irq(v);
+
+	memset(in, 0, sizeof(*in));
+	if (reinject) {
+		in->kind = DOMUS_EV_REINJECT;
+	} else if (v->exc_pending) {
+		in->kind = DOMUS_EV_EXCEPTION;
+		in->vector = v->exc_nr;
+		in->has_err = v->exc_has_err;
+		in->err = v->exc_err;
+		v->exc_pending = false;
+		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+	} else if (atomic_read(&v->irq.nmi) && !nmi_blocked) {
+		atomic_set(&v->irq.nmi, 0);
+		in->kind = DOMUS_EV_NMI;
+		in->vector = DOMUS_NMI_VECTOR;
+		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+	} else if (irq && interruptible) {
+		int vec = domus_vcpu_next_irq(v);
+
+		if (vec >= 0) {
+			in->kind = DOMUS_EV_INTERRUPT;
+			in->vector = vec;
+			domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+		}
+		irq = domus_vcpu_has_irq(v);
+	} else if (want_window && !irq && interruptible) {
+		return false;
+	}
+	in->irq_window = irq || want_window;
+	in->nmi_pending = atomic_read(&v->irq.nmi);
+	return true;
 }
 
 static void domus_kick_nop(void *unused)
@@ -128,6 +167,46 @@ static long domus_vcpu_run(struct domus_vcpu *v)
 	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
 	domus_stat_inc(v->dom, DOMUS_STAT_USER_EXITS);
 	return ret < 0 ? ret : 0;
+}
+
+/* --- registers ------------------------------------------------------------------- */
+
+void domus_gprs_get(const struct domus_vcpu *v, struct domus_regs *r)
+{
+	r->rax = v->regs[0];
+	r->rcx = v->regs[1];
+	r->rdx = v->regs[2];
+	r->rbx = v->regs[3];
+	r->rbp = v->regs[5];
+	r->rsi = v->regs[6];
+	r->rdi = v->regs[7];
+	r->r8 = v->regs[8];
+	r->r9 = v->regs[9];
+	r->r10 = v->regs[10];
+	r->r11 = v->regs[11];
+	r->r12 = v->regs[12];
+	r->r13 = v->regs[13];
+	r->r14 = v->regs[14];
+	r->r15 = v->regs[15];
+}
+
+void domus_gprs_set(struct domus_vcpu *v, const struct domus_regs *r)
+{
+	v->regs[0] = r->rax;
+	v->regs[1] = r->rcx;
+	v->regs[2] = r->rdx;
+	v->regs[3] = r->rbx;
+	v->regs[5] = r->rbp;
+	v->regs[6] = r->rsi;
+	v->regs[7] = r->rdi;
+	v->regs[8] = r->r8;
+	v->regs[9] = r->r9;
+	v->regs[10] = r->r10;
+	v->regs[11] = r->r11;
+	v->regs[12] = r->r12;
+	v->regs[13] = r->r13;
+	v->regs[14] = r->r14;
+	v->regs[15] = r->r15;
 }
 
 /* --- register ioctls ---------------------------------------------------------------- */
@@ -244,20 +323,62 @@ static long domus_ioc_get_events(void *ctx, void *arg, unsigned long raw)
 
 	memset(e, 0, sizeof(*e));
 	domus_arch->get_events(v, e);
+	if (v->exc_pending) {	/* queued after the exit: delivered first */
+		e->exception.pending = 1;
+		e->exception.nr = v->exc_nr;
+		e->exception.has_error_code = v->exc_has_err;
+		e->exception.error_code = v->exc_err;
+	}
+	if (atomic_read(&v->irq.nmi))
+		e->nmi.pending = 1;
 	return 0;
 }
 
+void domus_events_reinjected(struct domus_events *e, u32 info, u32 err)
+{
+	if (!(info & BIT(31)))
+		return;
+	switch ((info >> 8) & 7) {
+	case 3:		/* exception */
+		e->exception.pending = 1;
+		e->exception.nr = info & 0xff;
+		e->exception.has_error_code = !!(info & BIT(11));
+		e->exception.error_code = err;
+		break;
+	case 0:		/* external interrupt */
+		e->interrupt.pending = 1;
+		e->interrupt.nr = info & 0xff;
+		break;
+	case 2:		/* NMI */
+		e->nmi.pending = 1;
+		break;
+	}
+}
 static long domus_ioc_set_events(void *ctx, void *arg, unsigned long raw)
 {
+	struct domus_vcpu *v = ctx;
 	struct domus_events *e = arg;
+	int ret;
 
 	if (!domus_all_zero(e->reserved, sizeof(e->reserved)) ||
 	    e->exception.pad ||
 	    !domus_all_zero(e->interrupt.pad, sizeof(e->interrupt.pad)) ||
 	    !domus_all_zero(e->nmi.pad, sizeof(e->nmi.pad)) ||
-	    !domus_all_zero(e->pad, sizeof(e->pad)) || e->exception.nr >= 32)
+	    !domus_all_zero(e->pad, sizeof(e->pad)) || e->exception.nr >= 32 ||
+	    (e->interrupt.pending && e->interrupt.nr < 32))
 		return -EINVAL;
-	return domus_arch->set_events(ctx, e);
+	ret = domus_arch->set_events(v, e);
+	if (ret)
+		return ret;
+	v->exc_pending = false;
+	if (e->exception.pending)
+		domus_queue_exception(v, e->exception.nr, e->exception.has_error_code,
+				      e->exception.error_code);
+	if (e->interrupt.pending)
+		set_bit(e->interrupt.nr, v->irq.pending);
+	atomic_set(&v->irq.nmi, !!e->nmi.pending);
+	v->nmi_masked = e->nmi.masked;
+	return 0;
 }
 
 static long domus_ioc_interrupt(void *ctx, void *arg, unsigned long raw)
@@ -399,6 +520,8 @@ int domus_create_vcpu(struct domus_domain *dom, const struct domus_create_vcpu *
 	v->id = arg->id;
 	v->cpu = -1;
 	v->xcr0 = XFEATURE_MASK_FP;
+	v->apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE |
+		       (v->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	mutex_init(&v->run_lock);
 	init_waitqueue_head(&v->wq);
 	atomic_set(&v->mode, DOMUS_OUTSIDE_GUEST);

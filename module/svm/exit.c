@@ -47,24 +47,12 @@ static int svm_exit_exception(struct domus_vcpu *v)
 	return 1;
 }
 
-static int svm_exit_intr(struct domus_vcpu *v)
-{
-	domus_stat_inc(v->dom, DOMUS_STAT_INTR);
-	return 1;
-}
-
 static int svm_exit_vintr(struct domus_vcpu *v)
 {
 	struct svm_vcpu *sv = to_svm(v);
 
-	domus_stat_inc(v->dom, DOMUS_STAT_IRQ_WINDOW);
 	svm_irq_window(sv, false);
-	if ((READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW) &&
-	    !domus_vcpu_has_irq(v) && svm_interruptible(sv)) {
-		v->run->exit_reason = DOMUS_EXIT_IRQ_WINDOW;
-		return 0;
-	}
-	return 1;
+	return domus_exit_irq_window(v, svm_interruptible(sv));
 }
 
 static int svm_exit_iret(struct domus_vcpu *v)
@@ -124,7 +112,7 @@ static int svm_exit_dr(struct domus_vcpu *v)
 	/* hand the debug registers to the guest; the access re-executes */
 	sv->vmcb->ctrl.intercept_dr = 0;
 	sv->dirty |= SVM_CLEAN_INTERCEPTS;
-	sv->dr_owned = true;
+	v->dr_owned = true;
 	return 1;
 }
 
@@ -134,8 +122,8 @@ static const svm_exit_fn svm_exit_table[SVM_EXIT_MAX_TABLE] = {
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR15] = svm_exit_dr,
 	[SVM_EXIT_EXCP_BASE + DOMUS_DB_VECTOR] = svm_exit_exception,
 	[SVM_EXIT_EXCP_BASE + DOMUS_AC_VECTOR] = svm_exit_exception,
-	[SVM_EXIT_INTR] = svm_exit_intr,
-	[SVM_EXIT_NMI] = svm_exit_intr,
+	[SVM_EXIT_INTR] = domus_exit_intr,
+	[SVM_EXIT_NMI] = domus_exit_intr,
 	[SVM_EXIT_SMI] = domus_exit_continue,
 	[SVM_EXIT_VINTR] = svm_exit_vintr,
 	[SVM_EXIT_CPUID] = domus_exit_cpuid,
@@ -146,16 +134,11 @@ static const svm_exit_fn svm_exit_table[SVM_EXIT_MAX_TABLE] = {
 	[SVM_EXIT_IOIO] = svm_exit_ioio,
 	[SVM_EXIT_MSR] = svm_exit_msr,
 	[SVM_EXIT_SHUTDOWN] = domus_exit_shutdown,
+	/* the SVM instructions but VMMCALL, MONITOR/MWAIT: #UD */
 	[SVM_EXIT_VMRUN] = domus_exit_ud,
 	[SVM_EXIT_VMMCALL] = domus_handle_hypercall,
-	[SVM_EXIT_VMLOAD] = domus_exit_ud,
-	[SVM_EXIT_VMSAVE] = domus_exit_ud,
-	[SVM_EXIT_STGI] = domus_exit_ud,
-	[SVM_EXIT_CLGI] = domus_exit_ud,
-	[SVM_EXIT_SKINIT] = domus_exit_ud,
-	[SVM_EXIT_MONITOR] = domus_exit_ud,
-	[SVM_EXIT_MWAIT] = domus_exit_ud,
-	[SVM_EXIT_MWAIT_COND] = domus_exit_ud,
+	[SVM_EXIT_VMLOAD ... SVM_EXIT_SKINIT] = domus_exit_ud,
+	[SVM_EXIT_MONITOR ... SVM_EXIT_MWAIT_COND] = domus_exit_ud,
 	[SVM_EXIT_XSETBV] = domus_exit_xsetbv,
 	[SVM_EXIT_RDPRU] = domus_exit_ud,
 };

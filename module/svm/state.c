@@ -18,51 +18,20 @@ void svm_get_regs(struct domus_vcpu *v, struct domus_regs *r)
 {
 	struct svm_vmcb_save *s = &to_svm(v)->vmcb->save;
 
-	r->rax = v->regs[0];
-	r->rcx = v->regs[1];
-	r->rdx = v->regs[2];
-	r->rbx = v->regs[3];
 	r->rsp = s->rsp;
-	r->rbp = v->regs[5];
-	r->rsi = v->regs[6];
-	r->rdi = v->regs[7];
-	r->r8 = v->regs[8];
-	r->r9 = v->regs[9];
-	r->r10 = v->regs[10];
-	r->r11 = v->regs[11];
-	r->r12 = v->regs[12];
-	r->r13 = v->regs[13];
-	r->r14 = v->regs[14];
-	r->r15 = v->regs[15];
 	r->rip = s->rip;
 	r->rflags = s->rflags;
+	domus_gprs_get(v, r);
 }
-
-/* RFLAGS bits a guest may hold (bit 1 always set) */
-#define SVM_RFLAGS_VALID	0x3f7fd7ULL
 
 void svm_set_regs(struct domus_vcpu *v, const struct domus_regs *r)
 {
 	struct svm_vmcb_save *s = &to_svm(v)->vmcb->save;
 
-	v->regs[0] = r->rax;
-	v->regs[1] = r->rcx;
-	v->regs[2] = r->rdx;
-	v->regs[3] = r->rbx;
 	s->rsp = r->rsp;
-	v->regs[5] = r->rbp;
-	v->regs[6] = r->rsi;
-	v->regs[7] = r->rdi;
-	v->regs[8] = r->r8;
-	v->regs[9] = r->r9;
-	v->regs[10] = r->r10;
-	v->regs[11] = r->r11;
-	v->regs[12] = r->r12;
-	v->regs[13] = r->r13;
-	v->regs[14] = r->r14;
-	v->regs[15] = r->r15;
 	s->rip = r->rip;
-	s->rflags = (r->rflags & SVM_RFLAGS_VALID) | X86_EFLAGS_FIXED;
+	s->rflags = (r->rflags & DOMUS_RFLAGS_VALID) | X86_EFLAGS_FIXED;
+	domus_gprs_set(v, r);
 }
 
 static void svm_seg_out(const struct svm_seg *s, struct domus_segment *d)
@@ -105,7 +74,7 @@ void svm_get_sregs(struct domus_vcpu *v, struct domus_sregs *r)
 	r->cr4 = s->cr4;
 	r->cr8 = sv->vmcb->ctrl.int_ctl & SVM_V_TPR_MASK;
 	r->efer = s->efer & ~EFER_SVME;
-	r->apic_base = sv->apic_base;
+	r->apic_base = v->apic_base;
 }
 
 #define SVM_EFER_GUEST	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
@@ -140,7 +109,7 @@ int svm_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r)
 	sv->vmcb->ctrl.int_ctl = (sv->vmcb->ctrl.int_ctl & ~SVM_V_TPR_MASK) | r->cr8;
 	sv->efer = r->efer;
 	s->efer = r->efer | EFER_SVME;
-	sv->apic_base = r->apic_base;
+	v->apic_base = r->apic_base;
 	sv->dirty = SVM_CLEAN_ALL;
 	sv->flush = true;
 	return 0;
@@ -173,10 +142,7 @@ int svm_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 	/* the VMCB copy: the CPU sets LMA itself when the guest enables paging */
 	case MSR_EFER:			*data = s->efer & ~EFER_SVME; break;
 	case MSR_IA32_TSC:		*data = rdtsc() + sv->vmcb->ctrl.tsc_offset; break;
-	case MSR_TSC_AUX_DOMUS:		*data = sv->tsc_aux; break;
-	case MSR_IA32_APICBASE:		*data = sv->apic_base; break;
 	case MSR_IA32_CR_PAT:		*data = s->g_pat; break;
-	case MSR_IA32_UCODE_REV:	*data = 0; break;
 	case MSR_FS_BASE:		*data = s->fs.base; break;
 	case MSR_GS_BASE:		*data = s->gs.base; break;
 	case MSR_KERNEL_GS_BASE:	*data = s->kernel_gs_base; break;
@@ -188,7 +154,7 @@ int svm_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 	case MSR_IA32_SYSENTER_ESP:	*data = s->sysenter_esp; break;
 	case MSR_IA32_SYSENTER_EIP:	*data = s->sysenter_eip; break;
 	default:
-		return 1;
+		return domus_core_msr(v, index, data, false);
 	}
 	return 0;
 }
@@ -216,21 +182,11 @@ int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 		sv->vmcb->ctrl.tsc_offset = data - rdtsc();
 		sv->dirty |= SVM_CLEAN_INTERCEPTS;
 		break;
-	case MSR_TSC_AUX_DOMUS:
-		if (data >> 32)
-			return 1;
-		sv->tsc_aux = data;
-		break;
-	case MSR_IA32_APICBASE:
-		sv->apic_base = data;
-		break;
 	case MSR_IA32_CR_PAT:
 		if (!domus_pat_valid(data))
 			return 1;
 		s->g_pat = data;
 		sv->dirty |= SVM_CLEAN_NP;
-		break;
-	case MSR_IA32_UCODE_REV:
 		break;
 	case MSR_FS_BASE:		s->fs.base = data; break;
 	case MSR_GS_BASE:		s->gs.base = data; break;
@@ -243,7 +199,7 @@ int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 	case MSR_IA32_SYSENTER_ESP:	s->sysenter_esp = data; break;
 	case MSR_IA32_SYSENTER_EIP:	s->sysenter_eip = data; break;
 	default:
-		return 1;
+		return domus_core_msr(v, index, &data, true);
 	}
 	return 0;
 }
@@ -253,25 +209,8 @@ int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 void svm_get_events(struct domus_vcpu *v, struct domus_events *e)
 {
 	struct svm_vcpu *sv = to_svm(v);
-	u64 ev = sv->reinject;
 
-	if (v->exc_pending) {
-		e->exception.pending = 1;
-		e->exception.nr = v->exc_nr;
-		e->exception.has_error_code = v->exc_has_err;
-		e->exception.error_code = v->exc_err;
-	} else if ((ev & SVM_EV_VALID) && (ev & SVM_EV_TYPE_MASK) == SVM_EV_TYPE_EXC) {
-		e->exception.pending = 1;
-		e->exception.nr = ev & SVM_EV_VECTOR_MASK;
-		e->exception.has_error_code = !!(ev & SVM_EV_ERR_VALID);
-		e->exception.error_code = sv->reinject_err;
-	}
-	if ((ev & SVM_EV_VALID) && (ev & SVM_EV_TYPE_MASK) == SVM_EV_TYPE_INTR) {
-		e->interrupt.pending = 1;
-		e->interrupt.nr = ev & SVM_EV_VECTOR_MASK;
-	}
-	e->nmi.pending = atomic_read(&v->irq.nmi) ||
-		((ev & SVM_EV_VALID) && (ev & SVM_EV_TYPE_MASK) == SVM_EV_TYPE_NMI);
+	domus_events_reinjected(e, sv->reinject, sv->reinject_err);
 	e->nmi.masked = v->nmi_masked;
 	e->interrupt_shadow = sv->vmcb->ctrl.int_state & SVM_INT_SHADOW;
 }
@@ -280,17 +219,7 @@ int svm_set_events(struct domus_vcpu *v, const struct domus_events *e)
 {
 	struct svm_vcpu *sv = to_svm(v);
 
-	if (e->interrupt.pending && e->interrupt.nr < 32)
-		return -EINVAL;
 	sv->reinject = 0;
-	v->exc_pending = false;
-	if (e->exception.pending)
-		domus_queue_exception(v, e->exception.nr, e->exception.has_error_code,
-				    e->exception.error_code);
-	if (e->interrupt.pending)
-		set_bit(e->interrupt.nr, v->irq.pending);
-	atomic_set(&v->irq.nmi, !!e->nmi.pending);
-	v->nmi_masked = e->nmi.masked;
 	if (e->interrupt_shadow)
 		sv->vmcb->ctrl.int_state |= SVM_INT_SHADOW;
 	else
@@ -328,43 +257,37 @@ bool svm_inject_events(struct domus_vcpu *v)
 {
 	struct svm_vcpu *sv = to_svm(v);
 	struct svm_vmcb_ctrl *c = &sv->vmcb->ctrl;
-	bool want_window = READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW;
-	bool irq = domus_vcpu_has_irq(v);
+	struct domus_inject in;
 
+	if (!domus_choose_event(v, sv->reinject & SVM_EV_VALID,
+				v->nmi_masked || (c->int_state & SVM_INT_SHADOW),
+				svm_interruptible(sv), &in))
+		return false;
 	c->event_inj = 0;
-	if (sv->reinject & SVM_EV_VALID) {
+	switch (in.kind) {
+	case DOMUS_EV_REINJECT:
 		c->event_inj = sv->reinject | ((u64)sv->reinject_err << 32);
 		sv->reinject = 0;
-	} else if (v->exc_pending) {
-		c->event_inj = v->exc_nr | SVM_EV_TYPE_EXC | SVM_EV_VALID |
-			(v->exc_has_err ? SVM_EV_ERR_VALID | ((u64)v->exc_err << 32) : 0);
-		v->exc_pending = false;
-		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-	} else if (atomic_read(&v->irq.nmi) && !v->nmi_masked &&
-		   !(c->int_state & SVM_INT_SHADOW)) {
-		atomic_set(&v->irq.nmi, 0);
-		c->event_inj = 2 | SVM_EV_TYPE_NMI | SVM_EV_VALID;
+		break;
+	case DOMUS_EV_EXCEPTION:
+		c->event_inj = in.vector | SVM_EV_TYPE_EXC | SVM_EV_VALID |
+			(in.has_err ? SVM_EV_ERR_VALID | ((u64)in.err << 32) : 0);
+		break;
+	case DOMUS_EV_NMI:
+		c->event_inj = in.vector | SVM_EV_TYPE_NMI | SVM_EV_VALID;
 		v->nmi_masked = true;
 		c->intercept_misc1 |= SVM_I1_IRET;
 		sv->dirty |= SVM_CLEAN_INTERCEPTS;
-		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-	} else if (irq && svm_interruptible(sv)) {
-		int vec = domus_vcpu_next_irq(v);
-
-		if (vec >= 0) {
-			c->event_inj = vec | SVM_EV_TYPE_INTR | SVM_EV_VALID;
-			domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-		}
-		irq = domus_vcpu_has_irq(v);
-	} else if (want_window && !irq && svm_interruptible(sv)) {
-		return false;
+		break;
+	case DOMUS_EV_INTERRUPT:
+		c->event_inj = in.vector | SVM_EV_TYPE_INTR | SVM_EV_VALID;
+		break;
 	}
-	if (atomic_read(&v->irq.nmi) && v->nmi_masked &&
-	    !(c->intercept_misc1 & SVM_I1_IRET)) {
+	if (in.nmi_pending && v->nmi_masked && !(c->intercept_misc1 & SVM_I1_IRET)) {
 		c->intercept_misc1 |= SVM_I1_IRET;
 		sv->dirty |= SVM_CLEAN_INTERCEPTS;
 	}
-	svm_irq_window(sv, irq || want_window);
+	svm_irq_window(sv, in.irq_window);
 	return true;
 }
 
@@ -373,21 +296,15 @@ void svm_save_reinject(struct domus_vcpu *v)
 {
 	struct svm_vcpu *sv = to_svm(v);
 	u64 info = sv->vmcb->ctrl.exit_int_info;
+	u64 type = info & SVM_EV_TYPE_MASK;
 
 	sv->reinject = 0;
-	if (!(info & SVM_EV_VALID))
+	/* software interrupts are re-executed with the instruction */
+	if (!(info & SVM_EV_VALID) ||
+	    (type != SVM_EV_TYPE_INTR && type != SVM_EV_TYPE_NMI && type != SVM_EV_TYPE_EXC))
 		return;
-	switch (info & SVM_EV_TYPE_MASK) {
-	case SVM_EV_TYPE_INTR:
-	case SVM_EV_TYPE_NMI:
-	case SVM_EV_TYPE_EXC:
-		sv->reinject = info & 0xffffffffULL;
-		sv->reinject_err = info >> 32;
-		if ((info & SVM_EV_TYPE_MASK) == SVM_EV_TYPE_NMI)
-			v->nmi_masked = false;
-		break;
-	default:
-		/* software interrupts are re-executed with the instruction */
-		break;
-	}
+	sv->reinject = info & 0xffffffffULL;
+	sv->reinject_err = info >> 32;
+	if (type == SVM_EV_TYPE_NMI)
+		v->nmi_masked = false;
 }

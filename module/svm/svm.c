@@ -25,6 +25,7 @@
 #include <asm/tlbflush.h>
 #include "../core.h"
 #include "svm.h"
+#include "../run.h"
 
 static int svm_probe(struct domus_hw *hw)
 {
@@ -80,20 +81,23 @@ static DEFINE_PER_CPU(struct svm_cpu *, svm_cpus);
 static struct page *svm_iopm;
 static struct page *svm_msrpm;
 
+static void svm_free_cpu(struct svm_cpu *sc)
+{
+	if (!sc)
+		return;
+	if (sc->hsave)
+		__free_page(sc->hsave);
+	if (sc->host_save)
+		__free_page(sc->host_save);
+	kfree(sc);
+}
+
 static void svm_free_cpus(void)
 {
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct svm_cpu *sc = per_cpu(svm_cpus, cpu);
-
-		if (!sc)
-			continue;
-		if (sc->hsave)
-			__free_page(sc->hsave);
-		if (sc->host_save)
-			__free_page(sc->host_save);
-		kfree(sc);
+		svm_free_cpu(per_cpu(svm_cpus, cpu));
 		per_cpu(svm_cpus, cpu) = NULL;
 	}
 }
@@ -187,7 +191,7 @@ static int svm_cpu_enable(void)
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
 	sc->asid_gen++;
 	sc->next_asid = sc->max_asid + 1;
-	if (domus_rdmsr_safe(MSR_TSC_AUX_DOMUS, &sc->host_tsc_aux))
+	if (domus_rdmsr_safe(MSR_TSC_AUX, &sc->host_tsc_aux))
 		sc->host_tsc_aux = 0;
 	return 0;
 }
@@ -263,22 +267,16 @@ static void svm_reset(struct domus_vcpu *v)
 	s->rip = 0xfff0;
 	s->g_pat = 0x0007040600070406ULL;
 	sv->efer = 0;
-	sv->apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE | (v->id == 0 ? 0x100 : 0);
 	sv->dirty = SVM_CLEAN_ALL;
 }
 
 static int svm_vcpu_create(struct domus_vcpu *v)
 {
-	struct svm_vcpu *sv = kzalloc(sizeof(*sv), GFP_KERNEL_ACCOUNT);
 	struct page *pg;
+	struct svm_vcpu *sv = domus_arch_vcpu_alloc(sizeof(*sv), &pg);
 
 	if (!sv)
 		return -ENOMEM;
-	pg = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!pg) {
-		kfree(sv);
-		return -ENOMEM;
-	}
 	sv->vmcb = page_address(pg);
 	sv->vmcb_pa = page_to_phys(pg);
 	sv->last_cpu = -1;
@@ -315,9 +313,7 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 {
 	struct svm_vcpu *sv = to_svm(v);
 	struct svm_vmcb *vmcb = sv->vmcb;
-	struct domus_domain *dom = v->dom;
-	u64 host_xcr0 = 0, tlb_gen;
-	bool swap_xcr0, swap_aux;
+	struct domus_host_swap hs;
 	struct svm_cpu *sc;
 	int cpu;
 
@@ -329,17 +325,8 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 		sv->last_cpu = cpu;
 		sv->asid_gen = 0;
 	}
-	WRITE_ONCE(v->cpu, cpu);
-
-	local_irq_disable();
-	atomic_set(&v->mode, DOMUS_IN_GUEST);
-	smp_mb();
-
-	tlb_gen = atomic64_read(&dom->tlb_gen);
-	if (tlb_gen != v->tlb_gen) {
-		v->tlb_gen = tlb_gen;
+	if (domus_enter_guest_mode(v, cpu))
 		sv->flush = true;
-	}
 	if (sv->asid_gen != sc->asid_gen) {
 		svm_new_asid(sv, sc);
 		sv->flush = false;
@@ -351,67 +338,29 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 		sv->flush = false;
 	}
 
-	if (!svm_inject_events(v)) {
-		atomic_set(&v->mode, DOMUS_OUTSIDE_GUEST);
-		local_irq_enable();
-		preempt_enable();
-		v->run->exit_reason = DOMUS_EXIT_IRQ_WINDOW;
-		v->run->if_flag = 1;		/* interruptible, nothing queued */
-		v->run->ready_for_interrupt = 1;
-		return 0;
-	}
+	if (!svm_inject_events(v))
+		return domus_enter_abort_window(v);
 
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		switch_fpu_return();
-	swap_xcr0 = (vmcb->save.cr4 & X86_CR4_OSXSAVE) &&
-		    (host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK)) != v->xcr0;
-	if (swap_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
-	swap_aux = sv->tsc_aux != sc->host_tsc_aux;
-	if (swap_aux)
-		wrmsrl(MSR_TSC_AUX_DOMUS, sv->tsc_aux);
-	if (sv->dr_owned) {
-		set_debugreg(sv->dr[0], 0);
-		set_debugreg(sv->dr[1], 1);
-		set_debugreg(sv->dr[2], 2);
-		set_debugreg(sv->dr[3], 3);
-	}
+	domus_swap_in(v, &hs, vmcb->save.cr4 & X86_CR4_OSXSAVE, sc->host_tsc_aux,
+		      boot_cpu_has(X86_FEATURE_RDTSCP));
 	vmcb->ctrl.clean = (svm_has(DOMUS_FEAT_VMCB_CLEAN) ? ~sv->dirty & SVM_CLEAN_ALL : 0);
 	sv->dirty = 0;
 
-	srcu_read_unlock(&dom->srcu, v->srcu_idx);
+	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
 	vmcb->save.rax = v->regs[0];
 	asm volatile("clgi" ::: "memory");
 	domus_svm_enter(sv->vmcb_pa, v->regs, sc->host_save_pa);
 	v->regs[0] = vmcb->save.rax;
 
 	vmcb->ctrl.tlb_ctl = SVM_TLB_FLUSH_NONE;
-	if (sv->dr_owned) {
-		get_debugreg(sv->dr[0], 0);
-		get_debugreg(sv->dr[1], 1);
-		get_debugreg(sv->dr[2], 2);
-		get_debugreg(sv->dr[3], 3);
-		hw_breakpoint_restore();
-	} else if (hw_breakpoint_active()) {
-		hw_breakpoint_restore();
-	}
-	if (swap_aux)
-		wrmsrl(MSR_TSC_AUX_DOMUS, sc->host_tsc_aux);
-	if (swap_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+	domus_swap_out(v, &hs, sc->host_tsc_aux);
 	asm volatile("stgi" ::: "memory");
-	atomic_set(&v->mode, DOMUS_OUTSIDE_GUEST);
-	local_irq_enable();
-	preempt_enable();
-	v->srcu_idx = srcu_read_lock(&dom->srcu);
+	domus_leave_guest_mode(v);
+	v->srcu_idx = srcu_read_lock(&v->dom->srcu);
 
 	svm_save_reinject(v);
-	if (vmcb->ctrl.exit_code == SVM_EXIT_INVALID) {
-		v->run->exit_reason = DOMUS_EXIT_FAIL_ENTRY;
-		v->run->fail_entry.hw_reason = vmcb->ctrl.exit_code;
-		v->run->fail_entry.hw_info = 0;
-		return 0;
-	}
+	if (vmcb->ctrl.exit_code == SVM_EXIT_INVALID)
+		return domus_exit_unsupported(v, vmcb->ctrl.exit_code, 0);
 	v->run->if_flag = !!(vmcb->save.rflags & X86_EFLAGS_IF);
 	v->run->ready_for_interrupt = svm_interruptible(to_svm(v)) && !domus_vcpu_has_irq(v);
 	return svm_handle_exit(v);

@@ -25,7 +25,6 @@
 #include <linux/types.h>
 
 #define MSR_SVM_HSAVE_PA	0xc0010117
-#define MSR_TSC_AUX_DOMUS	0xc0000103
 
 /* VMCB control area (APM vol. 2, appendix B, table B-1) */
 struct svm_vmcb_ctrl {
@@ -250,10 +249,6 @@ struct svm_vcpu {
 	u32 dirty;			/* VMCB fields changed since the last run */
 	bool flush;			/* guest TLB must be flushed */
 	u64 efer;			/* guest view: without SVME */
-	u64 tsc_aux;
-	u64 apic_base;
-	u64 dr[4];
-	bool dr_owned;			/* guest uses debug registers directly */
 	u64 reinject;			/* event cut short by the exit */
 	u32 reinject_err;
 };
@@ -268,19 +263,7 @@ static inline bool svm_has(u64 feat)
 	return domus_hw.features & feat;
 }
 
-void svm_get_regs(struct domus_vcpu *v, struct domus_regs *r);
-void svm_set_regs(struct domus_vcpu *v, const struct domus_regs *r);
-void svm_get_sregs(struct domus_vcpu *v, struct domus_sregs *r);
-int svm_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r);
-u64 svm_get_cr4(struct domus_vcpu *v);
-int svm_get_cpl(struct domus_vcpu *v);
-u64 svm_get_rflags(struct domus_vcpu *v);
-unsigned int svm_exit_insn_len(struct domus_vcpu *v);
-void svm_skip_insn(struct domus_vcpu *v, unsigned int len);
-int svm_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host);
-int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host);
-void svm_get_events(struct domus_vcpu *v, struct domus_events *e);
-int svm_set_events(struct domus_vcpu *v, const struct domus_events *e);
+DOMUS_ARCH_DECLARE_STATE(svm);
 bool svm_interruptible(struct svm_vcpu *sv);
 void svm_irq_window(struct svm_vcpu *sv, bool on);
 bool svm_inject_events(struct domus_vcpu *v);

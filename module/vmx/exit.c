@@ -66,17 +66,11 @@ static int vmx_exit_exception(struct domus_vcpu *v)
 	if (vec == DOMUS_DB_VECTOR) {
 		/* a #DB that exits does not update DR6: do it for the guest */
 		vx->dr6 = (vx->dr6 & ~0xe00fULL) | (vx->exit_qual & 0xe00f);
-		if (!vx->dr_owned)
+		if (!v->dr_owned)
 			vx->dr6 |= 0xffff0ff0;
 	}
 	/* only #DB and #AC are intercepted: hand them to the guest */
 	domus_queue_exception(v, vec, info & VMX_II_ERR_VALID, err);
-	return 1;
-}
-
-static int vmx_exit_intr(struct domus_vcpu *v)
-{
-	domus_stat_inc(v->dom, DOMUS_STAT_INTR);
 	return 1;
 }
 
@@ -85,17 +79,11 @@ static int vmx_exit_intr_window(struct domus_vcpu *v)
 	struct vmx_vcpu *vx = to_vmx(v);
 	bool open;
 
-	domus_stat_inc(v->dom, DOMUS_STAT_IRQ_WINDOW);
 	vmx_get(v);
 	vmx_set_proc(vx, vx->proc & ~VMX_PROC_INTR_WINDOW);
 	open = vmx_interruptible(v);
 	vmx_put();
-	if ((READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW) &&
-	    !domus_vcpu_has_irq(v) && open) {
-		v->run->exit_reason = DOMUS_EXIT_IRQ_WINDOW;
-		return 0;
-	}
-	return 1;
+	return domus_exit_irq_window(v, open);
 }
 
 static int vmx_exit_nmi_window(struct domus_vcpu *v)
@@ -214,7 +202,7 @@ static int vmx_exit_dr(struct domus_vcpu *v)
 	vmx_get(v);
 	vmx_set_proc(vx, vx->proc & ~VMX_PROC_MOV_DR);
 	vmx_put();
-	vx->dr_owned = true;
+	v->dr_owned = true;
 	return 1;
 }
 
@@ -329,7 +317,7 @@ typedef int (*vmx_exit_fn)(struct domus_vcpu *v);
 
 static const vmx_exit_fn vmx_exit_table[VMX_EXIT_MAX] = {
 	[VMX_EXIT_EXC_NMI] = vmx_exit_exception,
-	[VMX_EXIT_EXT_INTR] = vmx_exit_intr,
+	[VMX_EXIT_EXT_INTR] = domus_exit_intr,
 	[VMX_EXIT_TRIPLE_FAULT] = domus_exit_shutdown,
 	[VMX_EXIT_INIT] = domus_exit_continue,
 	[VMX_EXIT_IO_SMI] = domus_exit_continue,
@@ -354,7 +342,7 @@ static const vmx_exit_fn vmx_exit_table[VMX_EXIT_MAX] = {
 	[VMX_EXIT_EPT_VIOLATION] = vmx_exit_ept_violation,
 	[VMX_EXIT_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
 	[VMX_EXIT_INVEPT] = domus_exit_ud,
-	[VMX_EXIT_PREEMPT_TIMER] = vmx_exit_intr,
+	[VMX_EXIT_PREEMPT_TIMER] = domus_exit_intr,
 	[VMX_EXIT_INVVPID] = domus_exit_ud,
 	[VMX_EXIT_XSETBV] = domus_exit_xsetbv,
 	[VMX_EXIT_VMFUNC] = domus_exit_ud,

@@ -18,54 +18,23 @@
 
 void vmx_get_regs(struct domus_vcpu *v, struct domus_regs *r)
 {
-	r->rax = v->regs[0];
-	r->rcx = v->regs[1];
-	r->rdx = v->regs[2];
-	r->rbx = v->regs[3];
-	r->rbp = v->regs[5];
-	r->rsi = v->regs[6];
-	r->rdi = v->regs[7];
-	r->r8 = v->regs[8];
-	r->r9 = v->regs[9];
-	r->r10 = v->regs[10];
-	r->r11 = v->regs[11];
-	r->r12 = v->regs[12];
-	r->r13 = v->regs[13];
-	r->r14 = v->regs[14];
-	r->r15 = v->regs[15];
 	r->rsp = to_vmx(v)->rsp;
 	r->rip = to_vmx(v)->rip;
 	r->rflags = to_vmx(v)->rflags;
+	domus_gprs_get(v, r);
 }
-
-/* RFLAGS bits a guest may hold (bit 1 always set) */
-#define VMX_RFLAGS_VALID	0x3f7fd7ULL
 
 void vmx_set_regs(struct domus_vcpu *v, const struct domus_regs *r)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
 
-	v->regs[0] = r->rax;
-	v->regs[1] = r->rcx;
-	v->regs[2] = r->rdx;
-	v->regs[3] = r->rbx;
-	v->regs[5] = r->rbp;
-	v->regs[6] = r->rsi;
-	v->regs[7] = r->rdi;
-	v->regs[8] = r->r8;
-	v->regs[9] = r->r9;
-	v->regs[10] = r->r10;
-	v->regs[11] = r->r11;
-	v->regs[12] = r->r12;
-	v->regs[13] = r->r13;
-	v->regs[14] = r->r14;
-	v->regs[15] = r->r15;
 	if (r->rsp != vx->rsp)
 		vmx_set_rsp(vx, r->rsp);
 	if (r->rip != vx->rip)
 		vmx_set_rip(vx, r->rip);
 	if (r->rflags != vx->rflags)
-		vmx_set_rflags(vx, (r->rflags & VMX_RFLAGS_VALID) | X86_EFLAGS_FIXED);
+		vmx_set_rflags(vx, (r->rflags & DOMUS_RFLAGS_VALID) | X86_EFLAGS_FIXED);
+	domus_gprs_set(v, r);
 }
 
 /* --- segments and control registers ------------------------------------------ */
@@ -211,7 +180,7 @@ void vmx_get_sregs(struct domus_vcpu *v, struct domus_sregs *r)
 	vmx_put();
 	r->cr2 = vx->cr2;
 	r->cr8 = vx->cr8;
-	r->apic_base = vx->apic_base;
+	r->apic_base = v->apic_base;
 }
 
 
@@ -246,7 +215,7 @@ int vmx_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r)
 	vmx_put();
 	vx->cr2 = r->cr2;
 	vx->cr8 = r->cr8;
-	vx->apic_base = r->apic_base;
+	v->apic_base = r->apic_base;
 	return 0;
 }
 
@@ -315,7 +284,6 @@ void vmx_reset_state(struct domus_vcpu *v)
 	 */
 	vx->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING | MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
 			  MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
-	vx->apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE | (v->id == 0 ? 0x100 : 0);
 }
 
 /* --- MSRs -------------------------------------------------------------------- */
@@ -330,10 +298,7 @@ int vmx_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 	switch (index) {
 	case MSR_EFER:			*data = vmcs_read(VMCS_GUEST_EFER); break;
 	case MSR_IA32_TSC:		*data = rdtsc() + vmcs_read(VMCS_TSC_OFFSET); break;
-	case MSR_TSC_AUX:		*data = vx->tsc_aux; break;
-	case MSR_IA32_APICBASE:		*data = vx->apic_base; break;
 	case MSR_IA32_CR_PAT:		*data = vmcs_read(VMCS_GUEST_PAT); break;
-	case MSR_IA32_UCODE_REV:	*data = 0; break;
 	case MSR_IA32_MISC_ENABLE:	*data = vx->misc_enable; break;
 	case MSR_IA32_TSC_ADJUST:	*data = vx->tsc_adjust; break;
 	case MSR_FS_BASE:		*data = vmcs_read(VMCS_GUEST_ES_BASE + 2 * VMX_FS); break;
@@ -347,7 +312,7 @@ int vmx_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 	case MSR_IA32_SYSENTER_ESP:	*data = vmcs_read(VMCS_GUEST_SYSENTER_ESP); break;
 	case MSR_IA32_SYSENTER_EIP:	*data = vmcs_read(VMCS_GUEST_SYSENTER_EIP); break;
 	default:
-		ret = 1;
+		ret = domus_core_msr(v, index, data, false);
 	}
 	vmx_put();
 	return ret;
@@ -388,20 +353,10 @@ static int vmx_set_msr_loaded(struct domus_vcpu *v, u32 index, u64 data, bool ho
 		vmcs_write(VMCS_TSC_OFFSET, vmcs_read(VMCS_TSC_OFFSET) + data - vx->tsc_adjust);
 		vx->tsc_adjust = data;
 		break;
-	case MSR_TSC_AUX:
-		if (data >> 32)
-			return 1;
-		vx->tsc_aux = data;
-		break;
-	case MSR_IA32_APICBASE:
-		vx->apic_base = data;
-		break;
 	case MSR_IA32_CR_PAT:
 		if (!domus_pat_valid(data))
 			return 1;
 		vmcs_write(VMCS_GUEST_PAT, data);
-		break;
-	case MSR_IA32_UCODE_REV:
 		break;
 	case MSR_IA32_MISC_ENABLE:
 		/* only fast strings can be switched; the rest reads as set at reset */
@@ -419,7 +374,7 @@ static int vmx_set_msr_loaded(struct domus_vcpu *v, u32 index, u64 data, bool ho
 	case MSR_IA32_SYSENTER_ESP:	vmcs_write(VMCS_GUEST_SYSENTER_ESP, data); break;
 	case MSR_IA32_SYSENTER_EIP:	vmcs_write(VMCS_GUEST_SYSENTER_EIP, data); break;
 	default:
-		return 1;
+		return domus_core_msr(v, index, &data, true);
 	}
 	return 0;
 }
@@ -448,26 +403,9 @@ int vmx_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 void vmx_get_events(struct domus_vcpu *v, struct domus_events *e)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
-	u32 ev = vx->reinject, type = ev & VMX_II_TYPE_MASK;
 	u32 intr = vx->intr;
 
-	if (v->exc_pending) {
-		e->exception.pending = 1;
-		e->exception.nr = v->exc_nr;
-		e->exception.has_error_code = v->exc_has_err;
-		e->exception.error_code = v->exc_err;
-	} else if ((ev & VMX_II_VALID) && type == VMX_II_TYPE_HW_EXC) {
-		e->exception.pending = 1;
-		e->exception.nr = ev & VMX_II_VECTOR_MASK;
-		e->exception.has_error_code = !!(ev & VMX_II_ERR_VALID);
-		e->exception.error_code = vx->reinject_err;
-	}
-	if ((ev & VMX_II_VALID) && type == VMX_II_TYPE_INTR) {
-		e->interrupt.pending = 1;
-		e->interrupt.nr = ev & VMX_II_VECTOR_MASK;
-	}
-	e->nmi.pending = atomic_read(&v->irq.nmi) ||
-		((ev & VMX_II_VALID) && type == VMX_II_TYPE_NMI);
+	domus_events_reinjected(e, vx->reinject, vx->reinject_err);
 	e->nmi.masked = !!(intr & VMX_INTR_NMI);
 	e->interrupt_shadow = !!(intr & (VMX_INTR_STI | VMX_INTR_MOV_SS));
 }
@@ -477,17 +415,7 @@ int vmx_set_events(struct domus_vcpu *v, const struct domus_events *e)
 	struct vmx_vcpu *vx = to_vmx(v);
 	u32 intr;
 
-	if (e->interrupt.pending && e->interrupt.nr < 32)
-		return -EINVAL;
 	vx->reinject = 0;
-	v->exc_pending = false;
-	if (e->exception.pending)
-		domus_queue_exception(v, e->exception.nr, e->exception.has_error_code,
-				    e->exception.error_code);
-	if (e->interrupt.pending)
-		set_bit(e->interrupt.nr, v->irq.pending);
-	atomic_set(&v->irq.nmi, !!e->nmi.pending);
-	v->nmi_masked = e->nmi.masked;
 	intr = vx->intr & ~(VMX_INTR_STI | VMX_INTR_MOV_SS | VMX_INTR_NMI);
 	if (e->nmi.masked)
 		intr |= VMX_INTR_NMI;
@@ -520,42 +448,37 @@ static bool vmx_exc_has_error(u8 nr)
 bool vmx_inject_events(struct domus_vcpu *v)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
-	bool want_window = READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW;
-	bool irq = domus_vcpu_has_irq(v);
 	u32 intr = vx->intr;
 	u64 rflags = vx->rflags;
 	bool interruptible = (rflags & X86_EFLAGS_IF) &&
 			     !(intr & (VMX_INTR_STI | VMX_INTR_MOV_SS));
 	u32 info = 0, err = 0, proc = vx->proc;
+	struct domus_inject in;
 
-	if (vx->reinject & VMX_II_VALID) {
+	if (!domus_choose_event(v, vx->reinject & VMX_II_VALID,
+				intr & (VMX_INTR_STI | VMX_INTR_MOV_SS | VMX_INTR_NMI),
+				interruptible, &in))
+		return false;
+	switch (in.kind) {
+	case DOMUS_EV_REINJECT:
 		info = vx->reinject;
 		err = vx->reinject_err;
 		vx->reinject = 0;
-	} else if (v->exc_pending) {
-		info = v->exc_nr | VMX_II_TYPE_HW_EXC | VMX_II_VALID;
+		break;
+	case DOMUS_EV_EXCEPTION:
+		info = in.vector | VMX_II_TYPE_HW_EXC | VMX_II_VALID;
 		/* entry demands the error code exactly when the CPU would push one */
-		if ((vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PE) && vmx_exc_has_error(v->exc_nr)) {
+		if ((vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PE) && vmx_exc_has_error(in.vector)) {
 			info |= VMX_II_ERR_VALID;
-			err = v->exc_has_err ? v->exc_err : 0;
+			err = in.has_err ? in.err : 0;
 		}
-		v->exc_pending = false;
-		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-	} else if (atomic_read(&v->irq.nmi) &&
-		   !(intr & (VMX_INTR_STI | VMX_INTR_MOV_SS | VMX_INTR_NMI))) {
-		atomic_set(&v->irq.nmi, 0);
-		info = DOMUS_NMI_VECTOR | VMX_II_TYPE_NMI | VMX_II_VALID;
-		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-	} else if (irq && interruptible) {
-		int vec = domus_vcpu_next_irq(v);
-
-		if (vec >= 0) {
-			info = vec | VMX_II_TYPE_INTR | VMX_II_VALID;
-			domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-		}
-		irq = domus_vcpu_has_irq(v);
-	} else if (want_window && !irq && interruptible) {
-		return false;
+		break;
+	case DOMUS_EV_NMI:
+		info = in.vector | VMX_II_TYPE_NMI | VMX_II_VALID;
+		break;
+	case DOMUS_EV_INTERRUPT:
+		info = in.vector | VMX_II_TYPE_INTR | VMX_II_VALID;
+		break;
 	}
 	if (info) {
 		vmcs_write(VMCS_ENTRY_INTR_INFO, info);
@@ -568,9 +491,9 @@ bool vmx_inject_events(struct domus_vcpu *v)
 			   vmcs_read(VMCS_GUEST_PENDING_DBG) | (1u << 14));
 
 	proc &= ~(VMX_PROC_INTR_WINDOW | VMX_PROC_NMI_WINDOW);
-	if (atomic_read(&v->irq.nmi))
+	if (in.nmi_pending)
 		proc |= VMX_PROC_NMI_WINDOW;
-	if (irq || want_window)
+	if (in.irq_window)
 		proc |= VMX_PROC_INTR_WINDOW;
 	vmx_set_proc(vx, proc);
 	return true;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Intel VT-x (VMX) backend: capability checks, per-CPU VMXON, the VMCS
+ * Intel VT-x (VMX) backend: per-CPU VMXON, the VMCS
  * of each vCPU (loaded on whichever CPU runs it), guest entry.  Register
- * state and events are in state.c, exit handlers in exit.c.
+ * state and events are in state.c, exit handlers in exit.c, the
+ * capability checks in caps.c.
  *
  * Intercepts deny by default as on AMD: every I/O port and every MSR
  * outside a short pass-through list exits; VMX instructions in the guest
@@ -34,164 +35,7 @@
 #include <asm/tsc.h>
 #include "../core.h"
 #include "vmx.h"
-
-struct vmx_config vmx_cfg;
-
-/* --- capabilities ------------------------------------------------------------ */
-
-/*
- * Fit @want (required) and @opt (used if available) into a control
- * field's capability MSR: low half = bits that must be 1, high half =
- * bits that may be 1.  Returns false if a required bit is not allowed.
- */
-static bool vmx_adjust(u32 msr, u32 want, u32 opt, u32 *out)
-{
-	u64 cap;
-	u32 must, may;
-
-	if (domus_rdmsr_safe(msr, &cap))
-		return false;
-	must = cap;
-	may = cap >> 32;
-	if (want & ~may)
-		return false;
-	*out = (want | (opt & may) | must) & may;
-	return true;
-}
-
-static int vmx_setup_config(void)
-{
-	struct vmx_config *c = &vmx_cfg;
-	bool true_ctls;
-	u64 misc;
-
-	if (domus_rdmsr_safe(MSR_VMX_BASIC, &c->basic))
-		return -ENODEV;
-	c->revision = c->basic & VMX_BASIC_REVISION_MASK;
-	if (((c->basic >> VMX_BASIC_SIZE_SHIFT) & 0x1fff) > PAGE_SIZE ||
-	    (c->basic & VMX_BASIC_32BIT_ADDR) ||
-	    ((c->basic >> VMX_BASIC_MEMTYPE_SHIFT) & 0xf) != 6) {
-		pr_err("cannot load: this CPU's VMCS layout (IA32_VMX_BASIC 0x%llx) is not supported\n",
-		       c->basic);
-		return -ENODEV;
-	}
-	true_ctls = c->basic & VMX_BASIC_TRUE_CAPS;
-	if (!vmx_adjust(true_ctls ? MSR_VMX_TRUE_PINBASED_CTLS : MSR_VMX_PINBASED_CTLS,
-			VMX_PIN_EXT_INTR | VMX_PIN_NMI | VMX_PIN_VIRTUAL_NMIS,
-			VMX_PIN_PREEMPT_TIMER, &c->pin)) {
-		pr_err("cannot load: this CPU's VT-x lacks external-interrupt/NMI exiting or virtual NMIs, which domus requires\n");
-		return -ENODEV;
-	}
-	if (!vmx_adjust(true_ctls ? MSR_VMX_TRUE_PROCBASED_CTLS : MSR_VMX_PROCBASED_CTLS,
-			VMX_PROC_HLT | VMX_PROC_TSC_OFFSET | VMX_PROC_CR8_LOAD |
-			VMX_PROC_CR8_STORE | VMX_PROC_MOV_DR | VMX_PROC_IO_BITMAPS |
-			VMX_PROC_MSR_BITMAPS | VMX_PROC_MWAIT | VMX_PROC_MONITOR |
-			VMX_PROC_SECONDARY, 0, &c->proc) ||
-	    !vmx_adjust(MSR_VMX_PROCBASED_CTLS2, VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED,
-			VMX_PROC2_VPID | VMX_PROC2_RDTSCP | VMX_PROC2_INVPCID, &c->proc2)) {
-		pr_err("cannot load: this CPU's VT-x lacks a control domus requires (I/O and MSR bitmaps, EPT, unrestricted guest); use a CPU with EPT and unrestricted guest (Westmere or later)\n");
-		return -ENODEV;
-	}
-	if (!vmx_adjust(true_ctls ? MSR_VMX_TRUE_EXIT_CTLS : MSR_VMX_EXIT_CTLS,
-			VMX_EXIT_HOST_64 | VMX_EXIT_SAVE_DEBUG | VMX_EXIT_SAVE_PAT |
-			VMX_EXIT_LOAD_PAT | VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER,
-			0, &c->exit) ||
-	    !vmx_adjust(true_ctls ? MSR_VMX_TRUE_ENTRY_CTLS : MSR_VMX_ENTRY_CTLS,
-			VMX_ENTRY_LOAD_DEBUG | VMX_ENTRY_LOAD_PAT | VMX_ENTRY_LOAD_EFER,
-			0, &c->entry)) {
-		pr_err("cannot load: this CPU's VT-x cannot switch EFER and PAT at VM entry and exit, which domus requires\n");
-		return -ENODEV;
-	}
-	c->exit &= ~VMX_EXIT_ACK_INTR;	/* the host takes interrupts itself */
-	c->entry &= ~VMX_ENTRY_IA32E;	/* set per vCPU from EFER.LMA */
-
-	if (domus_rdmsr_safe(MSR_VMX_EPT_VPID_CAP, &c->ept_cap) ||
-	    !(c->ept_cap & VMX_EPT_INVEPT) ||
-	    !(c->ept_cap & (VMX_EPT_INVEPT_SINGLE | VMX_EPT_INVEPT_ALL))) {
-		pr_err("cannot load: this CPU's EPT has no INVEPT, which domus requires\n");
-		return -ENODEV;
-	}
-	if ((c->proc2 & VMX_PROC2_VPID) &&
-	    (!(c->ept_cap & VMX_VPID_INVVPID) ||
-	     !(c->ept_cap & (VMX_VPID_INVVPID_SINGLE | VMX_VPID_INVVPID_ALL))))
-		c->proc2 &= ~VMX_PROC2_VPID;	/* VPIDs we could not flush */
-
-	if (domus_rdmsr_safe(MSR_VMX_CR0_FIXED0, &c->cr0_fixed0) ||
-	    domus_rdmsr_safe(MSR_VMX_CR0_FIXED1, &c->cr0_fixed1) ||
-	    domus_rdmsr_safe(MSR_VMX_CR4_FIXED0, &c->cr4_fixed0) ||
-	    domus_rdmsr_safe(MSR_VMX_CR4_FIXED1, &c->cr4_fixed1) ||
-	    domus_rdmsr_safe(MSR_VMX_MISC, &misc))
-		return -ENODEV;
-	/*
-	 * The preemption timer bounds each stay in the guest (2 ms of TSC).
-	 * Host interrupts end it anyway on hardware; Bochs does not deliver
-	 * them (no external-interrupt exit) while the guest runs with IF
-	 * clear, so without the timer a guest spinning with interrupts off
-	 * would keep its CPU until it exits by itself.
-	 */
-	if (c->pin & VMX_PIN_PREEMPT_TIMER) {
-		u64 ticks = ((u64)(tsc_khz ? tsc_khz : 1000000) * 2) >> (misc & 0x1f);
-
-		c->preempt_ticks = clamp_t(u64, ticks, 1000, 0xffffffffULL);
-	}
-	/*
-	 * Unrestricted guest: PE and PG are the guest's own.  A guest that
-	 * turns paging on with EFER.LME enters long mode without an exit; the
-	 * next VM exit stores EFER.LMA into the "IA-32e mode guest" entry
-	 * control (IA32_VMX_MISC bit 5, set on every CPU with unrestricted
-	 * guest), and vmx_write_efer() reads that control back, never a copy.
-	 */
-	c->cr0_fixed0 &= ~(u64)(X86_CR0_PE | X86_CR0_PG);
-	c->cr0_mask = (c->cr0_fixed0 | ~c->cr0_fixed1) & 0xffffffffULL;
-	c->cr4_mask = (c->cr4_fixed0 | ~c->cr4_fixed1 | X86_CR4_VMXE | X86_CR4_SMXE) &
-		      0xffffffffULL;
-	return 0;
-}
-
-static int vmx_probe(struct domus_hw *hw)
-{
-	u64 fc, procbased, procbased2, ept_cap;
-	u32 allowed2;
-	int ret;
-
-	if (!(cpuid_ecx(1) & VMX_CPUID1_ECX_VMX)) {
-		pr_err("cannot load: this CPU has no VMX (VT-x) in CPUID; use a CPU with VT-x, or give the virtual CPU the vmx flag\n");
-		return -ENODEV;
-	}
-	if (domus_rdmsr_safe(MSR_VMX_FEATURE_CONTROL, &fc) == 0 &&
-	    (fc & VMX_FC_LOCKED) && !(fc & VMX_FC_VMXON_OUTSIDE_SMX)) {
-		pr_err("cannot load: VT-x is disabled by the firmware (IA32_FEATURE_CONTROL locked without VMX); enable \"Intel Virtualization Technology\" in the BIOS setup\n");
-		return -EPERM;
-	}
-	if (domus_rdmsr_safe(MSR_VMX_PROCBASED_CTLS, &procbased) ||
-	    !((procbased >> 32) & VMX_PROC_SECONDARY) ||
-	    domus_rdmsr_safe(MSR_VMX_PROCBASED_CTLS2, &procbased2) ||
-	    !((procbased2 >> 32) & VMX_PROC2_EPT) ||
-	    domus_rdmsr_safe(MSR_VMX_EPT_VPID_CAP, &ept_cap) ||
-	    !(ept_cap & VMX_EPT_WALK_4) || !(ept_cap & VMX_EPT_WB)) {
-		pr_err("cannot load: this CPU's VT-x has no usable EPT (extended page tables), which domus requires; use a CPU with EPT\n");
-		return -ENODEV;
-	}
-	ret = vmx_setup_config();
-	if (ret)
-		return ret;
-	allowed2 = vmx_cfg.proc2;
-
-	hw->vendor = DOMUS_VENDOR_VMX;
-	hw->paging = DOMUS_PAGING_EPT;
-	hw->features = 0;
-	if (ept_cap & VMX_EPT_2M)
-		hw->features |= DOMUS_FEAT_LARGE_PAGES;
-	if (ept_cap & VMX_EPT_AD)
-		hw->features |= DOMUS_FEAT_EPT_AD;
-	if (allowed2 & VMX_PROC2_VPID) {
-		hw->features |= DOMUS_FEAT_VPID;
-		hw->asids = 65535;
-	}
-	if (allowed2 & VMX_PROC2_UNRESTRICTED)
-		hw->features |= DOMUS_FEAT_UNRESTRICTED;
-	return 0;
-}
+#include "../run.h"
 
 /* --- per-CPU state ----------------------------------------------------------- */
 
@@ -550,16 +394,11 @@ static void vmx_free_vpid(u16 vpid)
 
 static int vmx_vcpu_create(struct domus_vcpu *v)
 {
-	struct vmx_vcpu *vx = kzalloc(sizeof(*vx), GFP_KERNEL_ACCOUNT);
 	struct page *pg;
+	struct vmx_vcpu *vx = domus_arch_vcpu_alloc(sizeof(*vx), &pg);
 
 	if (!vx)
 		return -ENOMEM;
-	pg = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!pg) {
-		kfree(vx);
-		return -ENOMEM;
-	}
 	vx->v = v;
 	vx->vmcs = page_address(pg);
 	vx->vmcs_pa = page_to_phys(pg);
@@ -678,9 +517,9 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
 	struct domus_domain *dom = v->dom;
-	u64 host_xcr0 = 0, host_kgs, host_debugctl, tlb_gen, msr;
+	u64 host_kgs, host_debugctl, msr;
 	u16 ds_sel, es_sel, fs_sel, gs_sel, ldt_sel;
-	bool swap_xcr0, swap_aux;
+	struct domus_host_swap hs;
 	u32 idt_info = 0, idt_err = 0;
 	struct vmx_cpu *vc;
 	int cpu, fail;
@@ -689,51 +528,23 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 	vmx_vcpu_load(v);
 	cpu = smp_processor_id();
 	vc = this_cpu_read(vmx_cpus);
-	WRITE_ONCE(v->cpu, cpu);
-
-	local_irq_disable();
-	atomic_set(&v->mode, DOMUS_IN_GUEST);
-	smp_mb();
-
-	tlb_gen = atomic64_read(&dom->tlb_gen);
-	if (tlb_gen != v->tlb_gen) {
-		v->tlb_gen = tlb_gen;
+	if (domus_enter_guest_mode(v, cpu))
 		vx->flush = true;
-	}
 	if (vx->flush) {
 		/* combined mappings of every VPID with this EPTP */
 		vmx_flush_ept(vx->eptp);
 		vx->flush = false;
 	}
 
-	if (!vmx_inject_events(v)) {
-		atomic_set(&v->mode, DOMUS_OUTSIDE_GUEST);
-		local_irq_enable();
-		preempt_enable();
-		v->run->exit_reason = DOMUS_EXIT_IRQ_WINDOW;
-		v->run->if_flag = 1;		/* interruptible, nothing queued */
-		v->run->ready_for_interrupt = 1;
-		return 0;
-	}
+	if (!vmx_inject_events(v))
+		return domus_enter_abort_window(v);
 
 	if (vx->dirty)
 		vmx_write_back(vx);
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		switch_fpu_return();
-	swap_xcr0 = (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE) &&
-		    (host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK)) != v->xcr0;
-	if (swap_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
-	swap_aux = boot_cpu_has(X86_FEATURE_RDTSCP) && vx->tsc_aux != vc->host_tsc_aux;
-	if (swap_aux)
-		wrmsrl(MSR_TSC_AUX, vx->tsc_aux);
-	if (vx->dr_owned) {
-		set_debugreg(vx->dr[0], 0);
-		set_debugreg(vx->dr[1], 1);
-		set_debugreg(vx->dr[2], 2);
-		set_debugreg(vx->dr[3], 3);
+	domus_swap_in(v, &hs, vmcs_read(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE, vc->host_tsc_aux,
+		      boot_cpu_has(X86_FEATURE_RDTSCP));
+	if (v->dr_owned)
 		set_debugreg(vx->dr6, 6);
-	}
 	host_debugctl = get_debugctlmsr();
 
 	/* segment and syscall state VMX does not switch */
@@ -789,28 +600,15 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 			asm volatile("int $2");
 	}
 
-	if (vx->dr_owned) {
-		get_debugreg(vx->dr[0], 0);
-		get_debugreg(vx->dr[1], 1);
-		get_debugreg(vx->dr[2], 2);
-		get_debugreg(vx->dr[3], 3);
+	if (v->dr_owned)
 		get_debugreg(vx->dr6, 6);
-		hw_breakpoint_restore();
-	} else if (hw_breakpoint_active()) {
-		hw_breakpoint_restore();	/* the exit cleared DR7 */
-	}
-	if (swap_aux)
-		wrmsrl(MSR_TSC_AUX, vc->host_tsc_aux);
-	if (swap_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+	domus_swap_out(v, &hs, vc->host_tsc_aux);
 	if (!fail) {
 		idt_info = vmcs_read(VMCS_IDT_VECTORING_INFO);
 		if (idt_info & VMX_II_ERR_VALID)
 			idt_err = vmcs_read(VMCS_IDT_VECTORING_ERROR);
 	}
-	atomic_set(&v->mode, DOMUS_OUTSIDE_GUEST);
-	local_irq_enable();
-	preempt_enable();
+	domus_leave_guest_mode(v);
 	v->srcu_idx = srcu_read_lock(&dom->srcu);
 
 	if (fail) {
@@ -828,19 +626,13 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 			vx->launched = true;
 			return 1;
 		}
-		v->run->exit_reason = DOMUS_EXIT_FAIL_ENTRY;
-		v->run->fail_entry.hw_reason = ~0ULL;	/* VMLAUNCH/VMRESUME failed */
-		v->run->fail_entry.hw_info = err;
-		return 0;
+		/* VMLAUNCH/VMRESUME failed */
+		return domus_exit_unsupported(v, ~0ULL, err);
 	}
 	vx->launched = true;
 	vmx_save_reinject(v, idt_info, idt_err);
-	if (vx->exit_reason & VMX_EXIT_ENTRY_FAILED) {
-		v->run->exit_reason = DOMUS_EXIT_FAIL_ENTRY;
-		v->run->fail_entry.hw_reason = vx->exit_reason;
-		v->run->fail_entry.hw_info = vx->exit_qual;
-		return 0;
-	}
+	if (vx->exit_reason & VMX_EXIT_ENTRY_FAILED)
+		return domus_exit_unsupported(v, vx->exit_reason, vx->exit_qual);
 	return vmx_handle_exit(v);
 }
 

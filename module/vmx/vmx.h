@@ -322,6 +322,7 @@ struct vmx_config {
 	u32 preempt_ticks;		/* guest time slice, 0: no preemption timer */
 };
 extern struct vmx_config vmx_cfg;
+int vmx_probe(struct domus_hw *hw);
 
 /* Backend state of one vCPU. */
 struct vmx_vcpu {
@@ -350,13 +351,10 @@ struct vmx_vcpu {
 	/* guest state not held in the VMCS */
 	u64 cr2;
 	u8 cr8;
-	u64 tsc_aux;
 	u64 misc_enable;		/* IA32_MISC_ENABLE */
 	u64 tsc_adjust;			/* IA32_TSC_ADJUST */
-	u64 apic_base;
 	u64 kernel_gs_base, star, lstar, cstar, sfmask;
-	u64 dr[4], dr6;
-	bool dr_owned;			/* guest uses debug registers directly */
+	u64 dr6;
 	/* events */
 	u32 reinject;			/* IDT-vectoring info cut short by the exit */
 	u32 reinject_err;
@@ -439,19 +437,7 @@ int vmx_load_pdptrs(struct domus_vcpu *v);
 u32 vmx_seg_ar_in(u32 attr, u32 limit, int seg);
 void vmx_reset_state(struct domus_vcpu *v);
 
-void vmx_get_regs(struct domus_vcpu *v, struct domus_regs *r);
-void vmx_set_regs(struct domus_vcpu *v, const struct domus_regs *r);
-void vmx_get_sregs(struct domus_vcpu *v, struct domus_sregs *r);
-int vmx_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r);
-u64 vmx_get_cr4(struct domus_vcpu *v);
-int vmx_get_cpl(struct domus_vcpu *v);
-u64 vmx_get_rflags(struct domus_vcpu *v);
-unsigned int vmx_exit_insn_len(struct domus_vcpu *v);
-void vmx_skip_insn(struct domus_vcpu *v, unsigned int len);
-int vmx_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host);
-int vmx_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host);
-void vmx_get_events(struct domus_vcpu *v, struct domus_events *e);
-int vmx_set_events(struct domus_vcpu *v, const struct domus_events *e);
+DOMUS_ARCH_DECLARE_STATE(vmx);
 bool vmx_interruptible(struct domus_vcpu *v);
 bool vmx_inject_events(struct domus_vcpu *v);
 void vmx_save_reinject(struct domus_vcpu *v, u32 idt_info, u32 idt_err);

@@ -44,14 +44,18 @@ _start:
 	hlt
 1:	REPORT(2)
 
-	/* 3: 66 hypercall (0F 01 D9 or 0F 01 C1): the host answers 0x600d */
+	/*
+	 * 3: 2E hypercall (0F 01 D9 or 0F 01 C1): the host answers 0x600d.
+	 * A segment override, not 66: 66 0F 01 C1 is not VMCALL on every
+	 * CPU (Bochs raises #UD).
+	 */
 	movl	$0x1234, %eax
 	testw	%si, %si
 	jnz	2f
-	.byte	0x66, 0x0f, 0x01, 0xd9
+	.byte	0x2e, 0x0f, 0x01, 0xd9
 	jmp	1f
 	hlt
-2:	.byte	0x66, 0x0f, 0x01, 0xc1
+2:	.byte	0x2e, 0x0f, 0x01, 0xc1
 	jmp	1f
 	hlt
 1:	REPORT(3)

@@ -85,7 +85,7 @@ static int check_value(unsigned int n, uint32_t v, char *why, size_t len)
 }
 
 static const char *const check_name[NCHECKS + 1] = {
-	"", "cpuid-66", "cpuid-4prefixes", "hypercall-66", "rdmsr-3e66", "wrmsr-66-rdmsr-26",
+	"", "cpuid-66", "cpuid-4prefixes", "hypercall-2e", "rdmsr-3e66", "wrmsr-66-rdmsr-26",
 	"mov-cr0-66",
 };
 

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The steps of one guest entry that every backend takes the same way,
+ * around its own VMRUN / VMLAUNCH: entering and leaving "guest mode"
+ * (kicks), the domain's TLB generation, and the host state a guest owns
+ * while it runs (FPU, XCR0, TSC_AUX, DR0-3).  Inline: they sit on the
+ * path of every exit.
+ */
+#ifndef DOMUS_RUN_H
+#define DOMUS_RUN_H
+
+#include <linux/hw_breakpoint.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include "core.h"
+
+/*
+ * On @cpu, interrupts off from here: anything queued for the vCPU after
+ * this kicks it out of the guest.  Returns true when the domain removed
+ * mappings since the vCPU last flushed (its guest TLB must be flushed).
+ */
+static __always_inline bool domus_enter_guest_mode(struct domus_vcpu *v, int cpu)
+{
+	u64 gen;
+
+	WRITE_ONCE(v->cpu, cpu);
+	local_irq_disable();
+	atomic_set(&v->mode, DOMUS_IN_GUEST);
+	smp_mb();
+	gen = atomic64_read(&v->dom->tlb_gen);
+	if (gen == v->tlb_gen)
+		return false;
+	v->tlb_gen = gen;
+	return true;
+}
+
+/* The end of an entry (or of one abandoned before the guest ran). */
+static __always_inline void domus_leave_guest_mode(struct domus_vcpu *v)
+{
+	atomic_set(&v->mode, DOMUS_OUTSIDE_GUEST);
+	local_irq_enable();
+	preempt_enable();
+}
+
+/* Userspace asked for the interrupt window and it is open: no entry. */
+static __always_inline int domus_enter_abort_window(struct domus_vcpu *v)
+{
+	domus_leave_guest_mode(v);
+	v->run->exit_reason = DOMUS_EXIT_IRQ_WINDOW;
+	v->run->if_flag = 1;			/* interruptible, nothing queued */
+	v->run->ready_for_interrupt = 1;
+	return 0;
+}
+
+/* Host values the guest's replace while it runs. */
+struct domus_host_swap {
+	u64 xcr0;
+	bool xcr0_swapped;
+	bool aux_swapped;
+};
+
+/*
+ * Load the guest's FPU, XCR0 (@osxsave: the guest's CR4.OSXSAVE),
+ * TSC_AUX (@host_aux: this CPU's value; @have_aux: the CPU has the MSR)
+ * and, once the guest owns them, DR0-3.  Interrupts are off.
+ */
+static __always_inline void domus_swap_in(struct domus_vcpu *v, struct domus_host_swap *h,
+					  bool osxsave, u64 host_aux, bool have_aux)
+{
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	h->xcr0_swapped = osxsave && (h->xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK)) != v->xcr0;
+	if (h->xcr0_swapped)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+	h->aux_swapped = have_aux && v->tsc_aux != host_aux;
+	if (h->aux_swapped)
+		wrmsrl(MSR_TSC_AUX, v->tsc_aux);
+	if (v->dr_owned) {
+		set_debugreg(v->dr[0], 0);
+		set_debugreg(v->dr[1], 1);
+		set_debugreg(v->dr[2], 2);
+		set_debugreg(v->dr[3], 3);
+	}
+}
+
+/* Back to the host's values after the exit (interrupts still off). */
+static __always_inline void domus_swap_out(struct domus_vcpu *v, struct domus_host_swap *h,
+					   u64 host_aux)
+{
+	if (v->dr_owned) {
+		get_debugreg(v->dr[0], 0);
+		get_debugreg(v->dr[1], 1);
+		get_debugreg(v->dr[2], 2);
+		get_debugreg(v->dr[3], 3);
+		hw_breakpoint_restore();
+	} else if (hw_breakpoint_active()) {
+		hw_breakpoint_restore();	/* the exit cleared DR7 */
+	}
+	if (h->aux_swapped)
+		wrmsrl(MSR_TSC_AUX, host_aux);
+	if (h->xcr0_swapped)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, h->xcr0);
+}
+
+#endif /* DOMUS_RUN_H */
