@@ -9,8 +9,9 @@
  * EBX = hvm_start_info).  What the guest gets is KVM's own paravirtual
  * interface, as pvboot's guest gets the Xen PVH one of domus: KVM's
  * in-kernel irqchip (KVM_CREATE_IRQCHIP: LAPIC, PIC, IOAPIC; no PIT) and
- * KVM's CPUID (KVM_GET_SUPPORTED_CPUID: kvmclock, x2APIC; TSC-deadline
- * added when KVM_CAP_TSC_DEADLINE_TIMER says the LAPIC emulates it).
+ * KVM's CPUID (KVM_GET_SUPPORTED_CPUID: kvmclock, x2APIC; plus the
+ * hypervisor bit, and TSC-deadline when KVM_CAP_TSC_DEADLINE_TIMER says
+ * the LAPIC emulates it, as a VMM sets them).
  *
  * Devices: none but a console, a minimal 8250 UART at 0x3f8 (IRQ 4)
  * served here: THR bytes go to stdout, LSR says "transmitter empty", IER,
@@ -240,6 +241,9 @@ static int setup_cpuid(int kvm, int vcpu)
 	for (i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
+		/* KVM leaves the hypervisor bit to userspace; without it Linux never looks at 0x40000000 */
+		if (e->function == 1)
+			e->ecx |= 1u << 31;
 		if (e->function == 1 && tscdl)
 			e->ecx |= 1u << 24;		/* TSC_DEADLINE_TIMER */
 		if (e->function == 0x40000001)
