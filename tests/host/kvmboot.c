@@ -69,6 +69,7 @@ static struct uart com1;
 /* Exits that reached this program. */
 static unsigned long ux_reason[64], ux_uart, ux_e9, ux_acpi, ux_other_io, ux_mmio;
 static unsigned int last_other_port = ~0u;
+static unsigned long port_count[65536];
 
 static void on_alarm(int sig)
 {
@@ -306,6 +307,7 @@ static bool port_io(int vm, struct kvm_run *run)
 		return true;
 	}
 	ux_other_io++;
+	port_count[port & 0xffff]++;
 	if (port != last_other_port && ux_other_io <= 40)
 		fprintf(stderr, "kvmboot: port %s %#x size %u (no device)\n", out ? "write" : "read",
 			port, run->io.size);
@@ -538,6 +540,17 @@ out:
 		if (ux_reason[i] && i != KVM_EXIT_IO && i != KVM_EXIT_MMIO && i != KVM_EXIT_INTR)
 			fprintf(stderr, ", reason %u: %lu", i, ux_reason[i]);
 	fputc('\n', stderr);
+	for (i = 0; i < 5; i++) {	/* the busiest device-less ports */
+		unsigned int p, best = 0;
+
+		for (p = 1; p < 65536; p++)
+			if (port_count[p] > port_count[best])
+				best = p;
+		if (!port_count[best])
+			break;
+		fprintf(stderr, "kvmboot: no-device port %#x: %lu exits\n", best, port_count[best]);
+		port_count[best] = 0;
+	}
 	close(vcpu);
 	close(vm);
 	close(kvm);
