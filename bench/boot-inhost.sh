@@ -28,7 +28,9 @@
 #   kvm microvm       the same with -M microvm
 #   kvm kvmboot       tests/host/kvmboot: pvboot's sibling on /dev/kvm (the
 #                     same loader, KVM's in-kernel irqchip and CPUID, an
-#                     8250 console on ttyS0 in the launcher); with domus
+#                     8250 console on ttyS0 in the launcher; -f 2 =
+#                     DOMUS_LOAD_MADT_IOAPIC: the IO-APIC and COM1 in the
+#                     ACPI tables, for the UART's IRQ 4); with domus
 #                     pvboot the like-with-like pair: placed next to each
 #                     other in every round (domus pvboot last when domus
 #                     goes first, kvmboot first when KVM goes second, and
@@ -199,7 +201,7 @@ kvm_round() {	# ROUND: the two kvm rows
 		res='' ex=''
 		if [[ $m == kvmboot ]]; then
 			on_marker=:
-			res=$(boot $row "$r" build/host/kvmboot -m $mem -t "$limit" -i "$initrd" \
+			res=$(boot $row "$r" build/host/kvmboot -m $mem -t "$limit" -f 2 -i "$initrd" \
 				-c "$kvm_cmdline" -M "$marker" "$vmlinux") || st=1
 			# "kvmboot: exits N, io N, mmio N, hlt N, irq N, irq_window N, signal N"
 			# "kvmboot: user exits: io N (uart N, ...), mmio N, signal N"
