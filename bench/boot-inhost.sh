@@ -4,7 +4,7 @@
 # and initramfs to the init marker under domus and under QEMU with kvm_amd,
 # and print time to the marker, exit counts and the ratio domus/KVM.
 #
-# usage: bench/boot-inhost.sh ROUNDS VMLINUX BZIMAGE INITRD [DOMUS]
+# usage: bench/boot-inhost.sh ROUNDS VMLINUX BZIMAGE INITRD [DOMUS [ROWS]]
 #   ROUNDS   boots per row, the median is reported
 #   VMLINUX  the unpacked ELF kernel (PVH entry note): booted by every row
 #            except "domus create, bzImage"
@@ -12,6 +12,7 @@
 #   INITRD   the test initramfs (scripts/mkinitramfs): its /init prints
 #            DOMUS-GUEST-READY on the console, then runs a shell
 #   DOMUS    1: measure domus (default); 0: skip it (domus rows n/a)
+#   ROWS     all (default), or pair: only the like-with-like pair
 #
 # Rows (each boot is timed from the launch of the command to the arrival of
 # the marker line on the guest console, read from the command's output):
@@ -35,7 +36,7 @@
 #                     other in every round (domus pvboot last when domus
 #                     goes first, kvmboot first when KVM goes second, and
 #                     the reverse), so the pair also runs ABBA
-# BENCH_BOOT_ROWS=pair runs only that pair (default: all rows).
+# ROWS=pair (bench/boot: BENCH_BOOT_ROWS=pair) runs only that pair.
 # KVM's exit counters are read from debugfs (/sys/kernel/debug/kvm/*exits)
 # at the marker, while the VM still exists (they are per live VM).
 #
@@ -55,8 +56,8 @@ out=$top/build/bench/boot
 rm -rf "$out"
 mkdir -p "$out"
 status=0
-rows_sel=${BENCH_BOOT_ROWS:-all}
-[[ $rows_sel == all || $rows_sel == pair ]] || { echo "boot: BENCH_BOOT_ROWS=$rows_sel: want all or pair" >&2; exit 2; }
+rows_sel=${6:-all}
+[[ $rows_sel == all || $rows_sel == pair ]] || { echo "boot: ROWS=$rows_sel: want all or pair" >&2; exit 2; }
 say() { echo "boot: $*"; }
 declare -A note
 
