@@ -30,7 +30,8 @@
  * read at the marker while the VM exists):
  *   kvmboot: exits N, io N, mmio N, hlt N, irq N, irq_window N, signal N
  * Exit status: 0 marker seen (without -M: guest power-off); 1 error or
- * unexpected guest end; 2 timeout; 3 usage.
+ * unexpected guest end; 2 timeout (or SIGTERM/SIGINT, after the counters
+ * are printed); 3 usage.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,9 +72,12 @@ static unsigned long ux_reason[64], ux_uart, ux_e9, ux_acpi, ux_other_io, ux_mmi
 static unsigned int last_other_port = ~0u;
 static unsigned long port_count[65536];
 
+static volatile sig_atomic_t terminated;
+
 static void on_alarm(int sig)
 {
-	(void)sig;
+	if (sig == SIGTERM || sig == SIGINT)
+		terminated = 1;	/* report the counters before going */
 }
 
 static double now_s(void)
@@ -456,6 +460,8 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	memset(&it, 0, sizeof(it));
 	it.it_interval.tv_usec = 200000;
 	it.it_value.tv_usec = 200000;
@@ -472,8 +478,11 @@ int main(int argc, char **argv)
 			rc = 0;
 			break;
 		}
-		if (now_s() > t_end) {
-			fprintf(stderr, "\nkvmboot: timeout after %lu s\n", timeout);
+		if (now_s() > t_end || terminated) {
+			if (terminated)
+				fprintf(stderr, "\nkvmboot: terminated after %.1f s\n", now_s() - t0);
+			else
+				fprintf(stderr, "\nkvmboot: timeout after %lu s\n", timeout);
 			dump_state(vcpu);
 			rc = 2;
 			break;
