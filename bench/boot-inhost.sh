@@ -4,7 +4,7 @@
 # and initramfs to the init marker under domus and under QEMU with kvm_amd,
 # and print time to the marker, exit counts and the ratio domus/KVM.
 #
-# usage: bench/boot-inhost.sh ROUNDS VMLINUX BZIMAGE INITRD [DOMUS]
+# usage: bench/boot-inhost.sh ROUNDS VMLINUX BZIMAGE INITRD [DOMUS [ROWS]]
 #   ROUNDS   boots per row, the median is reported
 #   VMLINUX  the unpacked ELF kernel (PVH entry note): booted by every row
 #            except "domus create, bzImage"
@@ -12,6 +12,7 @@
 #   INITRD   the test initramfs (scripts/mkinitramfs): its /init prints
 #            DOMUS-GUEST-READY on the console, then runs a shell
 #   DOMUS    1: measure domus (default); 0: skip it (domus rows n/a)
+#   ROWS     all (default), or pair: only the like-with-like pair
 #
 # Rows (each boot is timed from the launch of the command to the arrival of
 # the marker line on the guest console, read from the command's output):
@@ -26,6 +27,16 @@
 #   kvm pc            qemu-system-x86_64 -accel kvm -M pc, PVH boot of
 #                     VMLINUX (-kernel with an ELF image), console on ttyS0
 #   kvm microvm       the same with -M microvm
+#   kvm kvmboot       tests/host/kvmboot: pvboot's sibling on /dev/kvm (the
+#                     same loader, KVM's in-kernel irqchip and CPUID, an
+#                     8250 console on ttyS0 in the launcher; -f 2 =
+#                     DOMUS_LOAD_MADT_IOAPIC: the IO-APIC and COM1 in the
+#                     ACPI tables, for the UART's IRQ 4); with domus
+#                     pvboot the like-with-like pair: placed next to each
+#                     other in every round (domus pvboot last when domus
+#                     goes first, kvmboot first when KVM goes second, and
+#                     the reverse), so the pair also runs ABBA
+# ROWS=pair (bench/boot: BENCH_BOOT_ROWS=pair) runs only that pair.
 # KVM's exit counters are read from debugfs (/sys/kernel/debug/kvm/*exits)
 # at the marker, while the VM still exists (they are per live VM).
 #
@@ -45,6 +56,8 @@ out=$top/build/bench/boot
 rm -rf "$out"
 mkdir -p "$out"
 status=0
+rows_sel=${6:-all}
+[[ $rows_sel == all || $rows_sel == pair ]] || { echo "boot: ROWS=$rows_sel: want all or pair" >&2; exit 2; }
 say() { echo "boot: $*"; }
 declare -A note
 
@@ -120,7 +133,12 @@ domus_round() {	# ROUND: the three domus rows; 1 when a measurement failed
 		note[domus]="insmod domus.ko failed"
 		return 1
 	fi
-	for row in domus-create domus-bzimage domus-pvboot; do
+	local rows="domus-create domus-bzimage domus-pvboot"
+	# the pair's domus half next to the KVM half: last when domus goes
+	# first (odd rounds), first when it goes second
+	((r % 2)) || rows="domus-pvboot domus-create domus-bzimage"
+	[[ $rows_sel == pair ]] && rows=domus-pvboot
+	for row in $rows; do
 		res='' ex=''
 		case $row in
 		domus-create|domus-bzimage)
@@ -174,8 +192,31 @@ kvm_round() {	# ROUND: the two kvm rows
 	fi
 	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 	[[ -r $dbg/exits ]] || say "no $dbg/exits: KVM exit counts n/a"
-	for m in pc microvm; do
+	local rows="kvmboot pc microvm"
+	# the pair's KVM half next to the domus half: first when KVM goes
+	# second (odd rounds), last when it goes first
+	((r % 2)) || rows="pc microvm kvmboot"
+	[[ $rows_sel == pair ]] && rows=kvmboot
+	for m in $rows; do
 		row=kvm-$m
+		res='' ex=''
+		if [[ $m == kvmboot ]]; then
+			on_marker=:
+			res=$(boot $row "$r" build/host/kvmboot -m $mem -t "$limit" -f 2 -i "$initrd" \
+				-c "$kvm_cmdline" -M "$marker" "$vmlinux") || st=1
+			# "kvmboot: exits N, io N, mmio N, hlt N, irq N, irq_window N, signal N"
+			# "kvmboot: user exits: io N (uart N, ...), mmio N, signal N"
+			ex=$(sed -n 's/.*kvmboot: exits \([0-9]*\), io \([0-9]*\), mmio \([0-9]*\), hlt \([0-9]*\), irq \([0-9]*\), irq_window \([0-9]*\), signal \([0-9]*\).*/\1 io=\2,mmio=\3,hlt=\4,irq=\5,irqwin=\6,signal=\7/p' \
+				"$out/$row.$r" | tail -1)
+			ux=$(sed -n 's/.*kvmboot: user exits: io \([0-9]*\) (uart \([0-9]*\), .*/user-io=\1,uart=\2/p' "$out/$row.$r" | tail -1)
+			[[ -n $ex && -n $ux ]] && ex+=",$ux"
+			if [[ -n $res ]]; then
+				add "$res ${ex:-n/a}"
+				show "$res ${ex:-n/a}"
+			fi
+			continue
+		fi
+		[[ -z $qemu ]] && continue
 		rm -f "$out/kvm.stats" "$out/qemu.pid"
 		on_marker=kvm_stats_hook
 		res=$(boot $row "$r" "$qemu" -accel kvm -cpu host -M $m -m $mem -smp 1 \
@@ -196,7 +237,7 @@ kvm_round() {	# ROUND: the two kvm rows
 # (the build machine's load changes over a run; alternating spreads that
 # over both sides)  Warm-up, not timed: the programs, kernels and
 # initramfs into the test host's page cache.
-cat build/domus build/domus-launcher build/host/pvboot "$vmlinux" "$bzimage" "$initrd" >/dev/null
+cat build/domus build/domus-launcher build/host/pvboot build/host/kvmboot "$vmlinux" "$bzimage" "$initrd" >/dev/null
 [[ -n $qemu ]] && { cat "$qemu" >/dev/null; "$qemu" --version | head -1 | sed 's/^/boot: kvm: /'; }
 do_domus=1 do_kvm=1
 if [[ $want_domus != 1 ]]; then
@@ -204,8 +245,8 @@ if [[ $want_domus != 1 ]]; then
 elif lsmod | grep -q '^kvm'; then
 	note[domus]="kvm was loaded before the benchmark"; do_domus=0; status=1
 fi
-if [[ -z $qemu ]]; then
-	note[kvm]="qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"; do_kvm=0; status=1
+if [[ -z $qemu && $rows_sel == all ]]; then
+	note[qemu]="qemu-system-x86_64 not installed (apt-get install qemu-system-x86): kvm qemu rows n/a"; status=1
 fi
 # ABBA: odd rounds domus first, even rounds KVM first, so neither side
 # always runs right after the other (the emulator's translation cache
@@ -237,8 +278,14 @@ echo
 echo "boot to the init marker, median of $rounds boots per row (AMD-V test host, QEMU TCG; kvm nested)"
 echo "kernel $(basename "$bzimage" | sed 's/^vmlinuz-//'), $mem MiB, 1 vCPU, initramfs $(basename "$initrd") ($(stat -c %s "$initrd") bytes)"
 printf '%-40s %8s %9s %8s  %s\n' "row" "time s" "uptime s" "exits" "exit detail"
-for row in domus-create domus-bzimage domus-pvboot kvm-pc kvm-microvm; do
+table_rows="domus-create domus-bzimage domus-pvboot kvm-pc kvm-microvm"
+[[ $rows_sel == pair ]] && table_rows=
+[[ -n $table_rows ]] && echo "product comparison (each side's own launcher, firmware, devices):"
+for row in $table_rows hv hv-domus hv-kvm; do
 	case $row in
+	hv) echo "hypervisor comparison, like with like (minimal launcher, same loader, guest and console-only devices; ABBA):"; continue ;;
+	hv-domus) row=domus-pvboot; label="hypervisor: minimal launcher, domus" ;;
+	hv-kvm) row=kvm-kvmboot; label="hypervisor: minimal launcher, kvm" ;;
 	domus-create) label="domus create -c (vmlinux)" ;;
 	domus-bzimage) label="domus create -c (bzImage)" ;;
 	domus-pvboot) label="domus, tests/host/pvboot (vmlinux)" ;;
@@ -247,6 +294,13 @@ for row in domus-create domus-bzimage domus-pvboot kvm-pc kvm-microvm; do
 	esac
 	printf '%-40s %8s %9s %8s  %s\n' "$label" "$(median $row 3)" "$(median $row 4)" "$(median $row 5)" "$(detail $row)"
 done
+d=$(median domus-pvboot 3)
+v=$(median kvm-kvmboot 3)
+if [[ $d != n/a && $v != n/a ]]; then
+	echo "ratio domus/kvm (like with like): $(awk -v a="$d" -v b="$v" 'BEGIN { printf "%.2f", a / b }') (guest uptime at the marker: $(awk -v a="$(median domus-pvboot 4)" -v b="$(median kvm-kvmboot 4)" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'))"
+else
+	echo "ratio domus/kvm (like with like): n/a (domus pvboot $d s, kvm kvmboot $v s)"
+fi
 d=$(median domus-create 3)
 for k in kvm-pc kvm-microvm; do
 	v=$(median $k 3)
@@ -258,7 +312,7 @@ best=$( { median kvm-pc 3; median kvm-microvm 3; } | grep -v n/a | sort -n | hea
 if [[ $d != n/a && -n $best ]]; then
 	echo "ratio domus/kvm (domus create against the faster kvm row): $(awk -v a="$d" -v b="$best" 'BEGIN { printf "%.2f", a / b }') (goal <= 0.80)"
 fi
-for k in domus kvm; do
+for k in domus kvm qemu; do
 	[[ -n ${note[$k]:-} ]] && echo "$k: ${note[$k]}"
 done
 echo "per-boot console logs: build/bench/boot/"

@@ -99,7 +99,7 @@ int domus_load_plan(const struct domus_kernel *k, const struct domus_load_params
 	if (p->vcpus == 0 || p->vcpus > DOMUS_LOADER_MAX_VCPUS)
 		return domus_set_error(EINVAL, "vcpus=%u is out of range (1-%u); fix vcpus= in the config",
 				       p->vcpus, DOMUS_LOADER_MAX_VCPUS);
-	if (p->flags & ~DOMUS_LOAD_MADT_XAPIC)
+	if (p->flags & ~DOMUS_LOAD_FLAGS_ALL)
 		return domus_set_error(EINVAL, "unknown loader flags 0x%x", p->flags);
 	if (clen >= DOMUS_PVH_CMDLINE_MAX)
 		return domus_set_error(E2BIG, "kernel command line is %zu bytes; the limit is %u; shorten cmdline=/extra= in the config",

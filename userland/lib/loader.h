@@ -166,6 +166,10 @@ const char *domus_kernel_compression_name(uint32_t comp);
 /* --- loading ------------------------------------------------------------ */
 #define DOMUS_LOAD_MADT_XAPIC	(1u << 0)	/* MADT type-0 Local APIC entries and an
 						   xAPIC-mode APIC base instead of x2APIC */
+#define DOMUS_LOAD_MADT_IOAPIC	(1u << 1)	/* MADT IO-APIC 0 at 0xfec00000 (GSI 0-)
+						   and ISA IRQ 0 -> GSI 2: for hosts with
+						   an IO-APIC (kvmboot); not for Xen PVH */
+#define DOMUS_LOAD_FLAGS_ALL	(DOMUS_LOAD_MADT_XAPIC | DOMUS_LOAD_MADT_IOAPIC)
 
 struct domus_load_params {
 	const char *kernel;		/* path of a bzImage or vmlinux */

@@ -104,7 +104,23 @@ struct madt_x2apic {			/* type 9 */
 	uint32_t uid;
 } __attribute__((packed));
 
+struct madt_ioapic {			/* type 1 */
+	uint8_t type, length;
+	uint8_t ioapic_id, reserved;
+	uint32_t address;
+	uint32_t gsi_base;
+} __attribute__((packed));
+
+struct madt_iso {			/* type 2: interrupt source override */
+	uint8_t type, length;
+	uint8_t bus, source;
+	uint32_t gsi;
+	uint16_t flags;
+} __attribute__((packed));
+
 _Static_assert(sizeof(struct acpi_hdr) == 36, "ACPI header");
+_Static_assert(sizeof(struct madt_ioapic) == 12, "MADT IO-APIC");
+_Static_assert(sizeof(struct madt_iso) == 10, "MADT interrupt source override");
 _Static_assert(sizeof(struct acpi_rsdp) == 36, "RSDP");
 _Static_assert(offsetof(struct acpi_rsdp, xsdt) == 24, "RSDP xsdt");
 _Static_assert(offsetof(struct acpi_rsdp, ext_checksum) == 32, "RSDP ext checksum");
@@ -257,7 +273,30 @@ static void aml_cpu_dev(struct aml *a, uint32_t id)
 	aml_int(a, id);
 }
 
-static void aml_dsdt_body(struct aml *a, uint32_t vcpus)
+/*
+ * Scope (\_SB) { Device (COM1) { Name (_HID, EisaId ("PNP0501")) Name (_UID, 1)
+ *   Name (_CRS, ResourceTemplate () { IO (Decode16, 0x3F8, 0x3F8, 0, 8) IRQNoFlags () {4} }) } }
+ * With DOMUS_LOAD_MADT_IOAPIC only: on a hardware-reduced ACPI platform Linux
+ * has no legacy PIC and maps ISA IRQ 4 to the IO-APIC only for a device
+ * that names it, so the 8250 needs this entry for its interrupt.
+ */
+static void aml_com1(struct aml *a)
+{
+	static const uint8_t com1[] = {
+		0x10, 0x33, '\\', '_', 'S', 'B', '_',		/* Scope, PkgLength 51 */
+		0x5b, 0x82, 0x2b, 'C', 'O', 'M', '1',		/* Device, PkgLength 43 */
+		0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01,	/* EisaId PNP0501 */
+		0x08, '_', 'U', 'I', 'D', 0x01,
+		0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0a, 0x0d,	/* Buffer (13) */
+		0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08,	/* IO 0x3f8-0x3ff */
+		0x22, 0x10, 0x00,				/* IRQNoFlags {4} */
+		0x79, 0x00,					/* EndTag */
+	};
+	_Static_assert(sizeof(com1) == 52, "COM1 scope");
+	aml_put(a, com1, sizeof(com1));
+}
+
+static void aml_dsdt_body(struct aml *a, uint32_t vcpus, uint32_t flags)
 {
 	size_t scope = 5;	/* "\_SB_" */
 	uint32_t i;
@@ -281,6 +320,8 @@ static void aml_dsdt_body(struct aml *a, uint32_t vcpus)
 	aml_byte(a, 2);				/* NumElements */
 	aml_int(a, DOMUS_ACPI_S5_SLP_TYP);
 	aml_int(a, 0);
+	if (flags & DOMUS_LOAD_MADT_IOAPIC)
+		aml_com1(a);
 }
 
 /* --- the tables ---------------------------------------------------------- */
@@ -310,6 +351,7 @@ long domus_acpi_build(void *buf, size_t cap, uint64_t gpa, uint32_t vcpus,
 	struct acpi_madt madt;
 	struct aml aml;
 	bool xapic = flags & DOMUS_LOAD_MADT_XAPIC;
+	bool ioapic = flags & DOMUS_LOAD_MADT_IOAPIC;
 	uint32_t u32;
 	uint64_t u64;
 
@@ -324,6 +366,8 @@ long domus_acpi_build(void *buf, size_t cap, uint64_t gpa, uint32_t vcpus,
 	o_fadt = align16(o_xsdt + sizeof(h) + 2 * 8);
 	o_madt = align16(o_fadt + sizeof(fadt));
 	madt_len = sizeof(madt) + vcpus * (xapic ? sizeof(struct madt_lapic) : sizeof(struct madt_x2apic));
+	if (ioapic)
+		madt_len += sizeof(struct madt_ioapic) + sizeof(struct madt_iso);
 	o_dsdt = align16(o_madt + madt_len);
 	if (o_dsdt + sizeof(h) > cap)
 		goto too_small;
@@ -334,7 +378,7 @@ long domus_acpi_build(void *buf, size_t cap, uint64_t gpa, uint32_t vcpus,
 	aml.len = 0;
 	aml.cap = cap - o_dsdt - sizeof(h);
 	aml.overflow = false;
-	aml_dsdt_body(&aml, vcpus);
+	aml_dsdt_body(&aml, vcpus, flags);
 	if (aml.overflow)
 		goto too_small;
 	fill_hdr(&h, "DSDT", (uint32_t)(sizeof(h) + aml.len), 2);
@@ -401,6 +445,15 @@ long domus_acpi_build(void *buf, size_t cap, uint64_t gpa, uint32_t vcpus,
 
 			memcpy(b + o_madt + sizeof(madt) + i * sizeof(e), &e, sizeof(e));
 		}
+	}
+	if (ioapic) {
+		/* opt-in, for a non-Xen host with an IO-APIC (tests/host/kvmboot on KVM's irqchip) */
+		size_t o = o_madt + sizeof(madt) + vcpus * (xapic ? sizeof(struct madt_lapic) : sizeof(struct madt_x2apic));
+		struct madt_ioapic io = { 1, sizeof(io), 0, 0, 0xfec00000u, 0 };
+		struct madt_iso iso = { 2, sizeof(iso), 0, 0, 2, 0 };	/* ISA IRQ 0 -> GSI 2 */
+
+		memcpy(b + o, &io, sizeof(io));
+		memcpy(b + o + sizeof(io), &iso, sizeof(iso));
 	}
 	finish_table(b + o_madt);
 

@@ -103,6 +103,30 @@ void layout_and_acpi(void)
 	p.flags = DOMUS_LOAD_MADT_XAPIC;
 	EXPECT(domus_load_into(k, &p, g, mem, &r) == 0);
 	check_acpi(g, mem, r.rsdp_gpa, DOMUS_LOADER_MAX_VCPUS, true);
+
+	/* opt-in IO-APIC (kvmboot): MADT IO-APIC + IRQ0->GSI2 override, COM1 in the DSDT */
+	p.vcpus = 1;
+	p.flags = DOMUS_LOAD_MADT_IOAPIC;
+	EXPECT(domus_load_into(k, &p, g, mem, &r) == 0);
+	{
+		static const uint8_t ioapic[] = { 1, 12, 0, 0, 0x00, 0x00, 0xc0, 0xfe, 0, 0, 0, 0 };
+		static const uint8_t iso[] = { 2, 10, 0, 0, 2, 0, 0, 0, 0, 0 };
+		static const uint8_t com1[] = { 'C', 'O', 'M', '1', 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01 };
+		const uint8_t *xsdt = table(g, rd64(g + r.rsdp_gpa + 24), mem, "XSDT");
+		const uint8_t *madt = xsdt ? table(g, rd64(xsdt + 36 + 8), mem, "APIC") : NULL;
+		const uint8_t *fadt = xsdt ? table(g, rd64(xsdt + 36), mem, "FACP") : NULL;
+		const uint8_t *dsdt = fadt ? table(g, rd64(fadt + 140), mem, "DSDT") : NULL;
+
+		EXPECT(madt && dsdt);
+		if (madt && dsdt) {
+			EXPECT(rd32(madt + 4) == 44 + 16 + 12 + 10 && csum_ok(madt, rd32(madt + 4)));
+			EXPECT(!memcmp(madt + 44 + 16, ioapic, sizeof(ioapic)));
+			EXPECT(!memcmp(madt + 44 + 16 + 12, iso, sizeof(iso)));
+			EXPECT(csum_ok(dsdt, rd32(dsdt + 4)) && memmem(dsdt, rd32(dsdt + 4), com1, sizeof(com1)));
+		}
+	}
+	p.flags = 1u << 2;
+	EXPECT(domus_load_into(k, &p, g, mem, &r) == -EINVAL);
 	domus_kernel_close(k);
 out:
 	free(ird);
