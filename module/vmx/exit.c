@@ -19,11 +19,6 @@
 #include "../core.h"
 #include "vmx.h"
 
-unsigned int vmx_exit_insn_len(struct domus_vcpu *v)
-{
-	return to_vmx(v)->exit_len;
-}
-
 /* Step over @len bytes (cached state: no VMCS access). */
 void vmx_skip_insn(struct domus_vcpu *v, unsigned int len)
 {
