@@ -415,6 +415,16 @@ int domus_exit_invd(struct domus_vcpu *v);
 int domus_exit_ud(struct domus_vcpu *v);
 int domus_exit_continue(struct domus_vcpu *v);
 int domus_exit_shutdown(struct domus_vcpu *v);
+/*
+ * Returning to userspace after an exit: run->if_flag and
+ * run->ready_for_interrupt from RFLAGS.IF and the interruptibility at
+ * the exit (@if_set, @open) and the interrupts queued now.
+ */
+static inline void domus_exit_if_state(struct domus_vcpu *v, bool if_set, bool open)
+{
+	v->run->if_flag = if_set;
+	v->run->ready_for_interrupt = open && !domus_vcpu_has_irq(v);
+}
 int domus_exit_unsupported(struct domus_vcpu *v, u64 hw_reason, u64 hw_info);
 /* XCR0 values the vCPU may hold: the host's XCR0 within the guest's CPUID. */
 u64 domus_guest_xcr0_allowed(struct domus_vcpu *v);

@@ -315,7 +315,8 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 	struct svm_vmcb *vmcb = sv->vmcb;
 	struct domus_host_swap hs;
 	struct svm_cpu *sc;
-	int cpu;
+	bool if_set, open;
+	int cpu, ret;
 
 	preempt_disable();
 	cpu = smp_processor_id();
@@ -361,10 +362,14 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 	svm_save_reinject(v);
 	if (vmcb->ctrl.exit_code == SVM_EXIT_INVALID)
 		return domus_exit_unsupported(v, vmcb->ctrl.exit_code, 0);
-	v->run->if_flag = !!(vmcb->save.rflags & X86_EFLAGS_IF);
-	v->run->ready_for_interrupt = svm_interruptible(to_svm(v)) && !domus_vcpu_has_irq(v);
+	if_set = vmcb->save.rflags & X86_EFLAGS_IF;
+	open = svm_interruptible(to_svm(v));
 	v->exit_len = svm_exit_insn_len(v);
-	return svm_handle_exit(v);
+	ret = svm_handle_exit(v);
+	/* the state at the exit, for userspace only (not on in-kernel exits) */
+	if (!ret)
+		domus_exit_if_state(v, if_set, open);
+	return ret;
 }
 
 static_assert(offsetof(struct svm_vmcb, save) == 0x400);

@@ -346,14 +346,18 @@ static const vmx_exit_fn vmx_exit_table[VMX_EXIT_MAX] = {
 int vmx_handle_exit(struct domus_vcpu *v)
 {
 	u16 reason = to_vmx(v)->exit_reason;
+	bool if_set = to_vmx(v)->rflags & X86_EFLAGS_IF;
+	bool open = vmx_interruptible(v);
 	vmx_exit_fn fn = NULL;
+	int ret;
 
 	domus_stat_inc(v->dom, DOMUS_STAT_EXITS);
-	v->run->if_flag = !!(to_vmx(v)->rflags & X86_EFLAGS_IF);
-	v->run->ready_for_interrupt = vmx_interruptible(v) && !domus_vcpu_has_irq(v);
 	if (reason < VMX_EXIT_MAX)
 		fn = vmx_exit_table[reason];
-	if (!fn)
-		return domus_exit_unsupported(v, to_vmx(v)->exit_reason, to_vmx(v)->exit_qual);
-	return fn(v);
+	ret = fn ? fn(v) : domus_exit_unsupported(v, to_vmx(v)->exit_reason,
+						  to_vmx(v)->exit_qual);
+	/* the state at the exit, for userspace only (not on in-kernel exits) */
+	if (!ret)
+		domus_exit_if_state(v, if_set, open);
+	return ret;
 }
