@@ -306,8 +306,21 @@ void domus_special_unmap(struct domus_domain *dom, unsigned int idx);
 u64 domus_special_gfn(struct domus_domain *dom, unsigned int idx);
 /* Is @gpa RAM (in a slot, or a special page)?  Sets *readonly. */
 bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly);
-const struct domus_cpuid_entry *domus_cpuid_find(struct domus_domain *dom,
-						 u32 function, u32 index);
+/* The CPUID table entry for @function/@index, or NULL (inline: every CPUID exit). */
+static inline const struct domus_cpuid_entry *domus_cpuid_find(struct domus_domain *dom,
+							       u32 function, u32 index)
+{
+	unsigned int i;
+
+	for (i = 0; i < dom->ncpuid; i++) {
+		const struct domus_cpuid_entry *e = &dom->cpuid[i];
+
+		if (e->function == function &&
+		    (!(e->flags & DOMUS_CPUID_INDEXED) || e->index == index))
+			return e;
+	}
+	return NULL;
+}
 
 /* gpt.c: nested page tables */
 int domus_gpt_init(struct domus_gpt *gpt);
@@ -457,17 +470,11 @@ int p##_set_events(struct domus_vcpu *v, const struct domus_events *e)
 #include "pers.h"
 
 /*
- * The personality hooks called on every exit or entry.  Every hook is
- * non-NULL (pers.h); one that is the default's no-op is not called, so a
- * plain domain pays a compare instead of an indirect call.
+ * The personality hooks called on every exit or entry (pre_run: in the
+ * run loop itself).  Every hook is non-NULL (pers.h); one that is the
+ * default's no-op is not called, so a plain domain pays a compare instead
+ * of an indirect call.
  */
-static __always_inline int domus_pers_pre_run(struct domus_vcpu *v)
-{
-	const struct domus_personality *p = v->dom->pers;
-
-	return p->pre_run == domus_pers_default_pre_run ? 1 : p->pre_run(v);
-}
-
 static __always_inline void domus_pers_sync_events(struct domus_vcpu *v)
 {
 	const struct domus_personality *p = v->dom->pers;

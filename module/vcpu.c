@@ -104,11 +104,14 @@ static long domus_vcpu_run(struct domus_vcpu *v)
 				break;
 			}
 			cond_resched();
-			ret = domus_pers_pre_run(v);
-			if (ret <= 0)
-				break;
-			if (signal_pending(current))
-				continue;
+			/* the default pre_run enters at once: no call, no recheck */
+			if (v->dom->pers->pre_run != domus_pers_default_pre_run) {
+				ret = v->dom->pers->pre_run(v);
+				if (ret <= 0)
+					break;
+				if (signal_pending(current))
+					continue;
+			}
 			domus_pers_sync_events(v);
 			ret = domus_arch->vcpu_run(v);
 			if (ret <= 0)
