@@ -363,15 +363,18 @@ void domus_hypercall_insn(u8 *buf);
 int domus_virt_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write);
 int domus_vcpu_next_irq(struct domus_vcpu *v);
 
-/* Any interrupt queued (inline: checked on every exit and entry). */
+/*
+ * Any interrupt queued (inline, and the words ORed rather than tested
+ * one by one: checked at every entry).
+ */
 static inline bool domus_vcpu_has_irq(struct domus_vcpu *v)
 {
+	unsigned long any = 0;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(v->irq.pending); i++)
-		if (READ_ONCE(v->irq.pending[i]))
-			return true;
-	return false;
+		any |= READ_ONCE(v->irq.pending[i]);
+	return any;
 }
 /* Fetch up to 15 instruction bytes at CS:RIP; returns the count or -errno. */
 int domus_fetch_insn(struct domus_vcpu *v, u8 *buf);
