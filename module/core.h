@@ -432,9 +432,9 @@ int domus_exit_ud(struct domus_vcpu *v);
 int domus_exit_continue(struct domus_vcpu *v);
 int domus_exit_shutdown(struct domus_vcpu *v);
 /*
- * Returning to userspace after an exit: run->if_flag and
- * run->ready_for_interrupt from RFLAGS.IF and the interruptibility at
- * the exit (@if_set, @open) and the interrupts queued now.
+ * At every exit, for userspace: run->if_flag and run->ready_for_interrupt
+ * from RFLAGS.IF and the interruptibility at the exit (@if_set, @open)
+ * and the interrupts queued.
  */
 static inline void domus_exit_if_state(struct domus_vcpu *v, bool if_set, bool open)
 {

@@ -315,8 +315,7 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 	struct svm_vmcb *vmcb = sv->vmcb;
 	struct domus_host_swap hs;
 	struct svm_cpu *sc;
-	bool if_set, open;
-	int cpu, ret;
+	int cpu;
 
 	preempt_disable();
 	cpu = smp_processor_id();
@@ -362,14 +361,9 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 	svm_save_reinject(v);
 	if (vmcb->ctrl.exit_code == SVM_EXIT_INVALID)
 		return domus_exit_unsupported(v, vmcb->ctrl.exit_code, 0);
-	if_set = vmcb->save.rflags & X86_EFLAGS_IF;
-	open = svm_interruptible(to_svm(v));
+	domus_exit_if_state(v, vmcb->save.rflags & X86_EFLAGS_IF, svm_interruptible(to_svm(v)));
 	v->exit_len = svm_exit_insn_len(v);
-	ret = svm_handle_exit(v);
-	/* the state at the exit, for userspace only (not on in-kernel exits) */
-	if (!ret)
-		domus_exit_if_state(v, if_set, open);
-	return ret;
+	return svm_handle_exit(v);
 }
 
 static_assert(offsetof(struct svm_vmcb, save) == 0x400);

@@ -346,18 +346,13 @@ static const vmx_exit_fn vmx_exit_table[VMX_EXIT_MAX] = {
 int vmx_handle_exit(struct domus_vcpu *v)
 {
 	u16 reason = to_vmx(v)->exit_reason;
-	bool if_set = to_vmx(v)->rflags & X86_EFLAGS_IF;
-	bool open = vmx_interruptible(v);
 	vmx_exit_fn fn = NULL;
-	int ret;
 
 	domus_stat_inc(v->dom, DOMUS_STAT_EXITS);
+	domus_exit_if_state(v, to_vmx(v)->rflags & X86_EFLAGS_IF, vmx_interruptible(v));
 	if (reason < VMX_EXIT_MAX)
 		fn = vmx_exit_table[reason];
-	ret = fn ? fn(v) : domus_exit_unsupported(v, to_vmx(v)->exit_reason,
-						  to_vmx(v)->exit_qual);
-	/* the state at the exit, for userspace only (not on in-kernel exits) */
-	if (!ret)
-		domus_exit_if_state(v, if_set, open);
-	return ret;
+	if (!fn)
+		return domus_exit_unsupported(v, to_vmx(v)->exit_reason, to_vmx(v)->exit_qual);
+	return fn(v);
 }
