@@ -128,6 +128,12 @@ struct domus_vcpu {
 	 * exit.
 	 */
 	u64 regs[16];
+	/*
+	 * Length of the instruction that exited as the CPU reported it (VMX
+	 * exit length, AMD-V NRIP save), or 0 when it did not: set by the
+	 * backend after every exit (domus_exit_len() reads it).
+	 */
+	u8 exit_len;
 	/* guest state the core keeps for every backend */
 	u64 tsc_aux;			/* IA32_TSC_AUX */
 	u64 apic_base;			/* IA32_APIC_BASE */
@@ -214,11 +220,6 @@ struct domus_arch_ops {
 	/* CPL and RFLAGS of the guest at the last exit. */
 	int (*get_cpl)(struct domus_vcpu *v);
 	u64 (*get_rflags)(struct domus_vcpu *v);
-	/*
-	 * Length of the instruction that exited as the CPU reported it
-	 * (VMX exit length, AMD-V NRIP save), or 0 when it did not.
-	 */
-	unsigned int (*exit_insn_len)(struct domus_vcpu *v);
 	/* Step RIP over @len bytes; ends an STI/MOV SS interrupt shadow. */
 	void (*skip_insn)(struct domus_vcpu *v, unsigned int len);
 };
@@ -239,8 +240,7 @@ struct domus_arch_ops {
 	.get_msr = p##_get_msr, .set_msr = p##_set_msr,			\
 	.get_events = p##_get_events, .set_events = p##_set_events,	\
 	.get_cr4 = p##_get_cr4, .get_cpl = p##_get_cpl,			\
-	.get_rflags = p##_get_rflags,					\
-	.exit_insn_len = p##_exit_insn_len, .skip_insn = p##_skip_insn
+	.get_rflags = p##_get_rflags, .skip_insn = p##_skip_insn
 
 extern const struct domus_arch_ops domus_svm_ops;
 extern const struct domus_arch_ops domus_vmx_ops;
@@ -306,8 +306,21 @@ void domus_special_unmap(struct domus_domain *dom, unsigned int idx);
 u64 domus_special_gfn(struct domus_domain *dom, unsigned int idx);
 /* Is @gpa RAM (in a slot, or a special page)?  Sets *readonly. */
 bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly);
-const struct domus_cpuid_entry *domus_cpuid_find(struct domus_domain *dom,
-						 u32 function, u32 index);
+/* The CPUID table entry for @function/@index, or NULL (inline: every CPUID exit). */
+static inline const struct domus_cpuid_entry *domus_cpuid_find(struct domus_domain *dom,
+							       u32 function, u32 index)
+{
+	unsigned int i;
+
+	for (i = 0; i < dom->ncpuid; i++) {
+		const struct domus_cpuid_entry *e = &dom->cpuid[i];
+
+		if (e->function == function &&
+		    (!(e->flags & DOMUS_CPUID_INDEXED) || e->index == index))
+			return e;
+	}
+	return NULL;
+}
 
 /* gpt.c: nested page tables */
 int domus_gpt_init(struct domus_gpt *gpt);
@@ -348,8 +361,21 @@ int domus_vcpu_cpl(struct domus_vcpu *v);
 void domus_hypercall_insn(u8 *buf);
 /* An MSR the backend does not handle: 0 handled, 1 raise #GP. */
 int domus_virt_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write);
-bool domus_vcpu_has_irq(struct domus_vcpu *v);
 int domus_vcpu_next_irq(struct domus_vcpu *v);
+
+/*
+ * Any interrupt queued (inline, and the words ORed rather than tested
+ * one by one: checked at every entry).
+ */
+static inline bool domus_vcpu_has_irq(struct domus_vcpu *v)
+{
+	unsigned long any = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(v->irq.pending); i++)
+		any |= READ_ONCE(v->irq.pending[i]);
+	return any;
+}
 /* Fetch up to 15 instruction bytes at CS:RIP; returns the count or -errno. */
 int domus_fetch_insn(struct domus_vcpu *v, u8 *buf);
 /* Guest-virtual (linear) to guest-physical with the vCPU's paging state. */
@@ -375,15 +401,7 @@ struct domus_inject {
 };
 enum { DOMUS_EV_NONE, DOMUS_EV_REINJECT, DOMUS_EV_EXCEPTION, DOMUS_EV_INTERRUPT,
        DOMUS_EV_NMI };
-/*
- * The event policy of every backend, at each entry (interrupts off, the
- * vCPU in guest mode): the event cut short by the last exit (@reinject),
- * else a queued exception, else an NMI unless @nmi_blocked, else the
- * highest pending interrupt if @interruptible.  Returns false when
- * userspace asked for the interrupt window and it is open (no entry).
- */
-bool domus_choose_event(struct domus_vcpu *v, bool reinject, bool nmi_blocked,
-			bool interruptible, struct domus_inject *in);
+/* The event policy of every backend: domus_choose_event() in run.h. */
 
 /* RFLAGS bits a guest may hold (bit 1 always set) */
 #define DOMUS_RFLAGS_VALID	0x3f7fd7ULL
@@ -393,7 +411,18 @@ void domus_gprs_set(struct domus_vcpu *v, const struct domus_regs *r);
 
 /* exits_cpu.c: exits every backend has, handled the same way */
 void domus_queue_exception(struct domus_vcpu *v, u8 nr, bool has_err, u32 err);
-int domus_exit_len(struct domus_vcpu *v, const u8 *op, unsigned int olen);
+int domus_exit_len_decode(struct domus_vcpu *v, const u8 *op, unsigned int olen);
+/*
+ * Length of the instruction that exited, whose opcode bytes are @op: as
+ * the CPU reported it (inline: every instruction exit asks), else decoded
+ * from guest memory.  0 after filling a DOMUS_EXIT_EMULATION exit.
+ */
+static inline int domus_exit_len(struct domus_vcpu *v, const u8 *op, unsigned int olen)
+{
+	if (likely(v->exit_len))
+		return v->exit_len;
+	return domus_exit_len_decode(v, op, olen);
+}
 int domus_exit_cpuid(struct domus_vcpu *v);
 int domus_exit_msr(struct domus_vcpu *v, bool write);
 int domus_exit_xsetbv(struct domus_vcpu *v);
@@ -402,6 +431,16 @@ int domus_exit_invd(struct domus_vcpu *v);
 int domus_exit_ud(struct domus_vcpu *v);
 int domus_exit_continue(struct domus_vcpu *v);
 int domus_exit_shutdown(struct domus_vcpu *v);
+/*
+ * At every exit, for userspace: run->if_flag and run->ready_for_interrupt
+ * from RFLAGS.IF and the interruptibility at the exit (@if_set, @open)
+ * and the interrupts queued.
+ */
+static inline void domus_exit_if_state(struct domus_vcpu *v, bool if_set, bool open)
+{
+	v->run->if_flag = if_set;
+	v->run->ready_for_interrupt = open && !domus_vcpu_has_irq(v);
+}
 int domus_exit_unsupported(struct domus_vcpu *v, u64 hw_reason, u64 hw_info);
 /* XCR0 values the vCPU may hold: the host's XCR0 within the guest's CPUID. */
 u64 domus_guest_xcr0_allowed(struct domus_vcpu *v);
@@ -425,7 +464,6 @@ int p##_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r);		\
 u64 p##_get_cr4(struct domus_vcpu *v);						\
 int p##_get_cpl(struct domus_vcpu *v);						\
 u64 p##_get_rflags(struct domus_vcpu *v);					\
-unsigned int p##_exit_insn_len(struct domus_vcpu *v);				\
 void p##_skip_insn(struct domus_vcpu *v, unsigned int len);			\
 int p##_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host);	\
 int p##_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host);		\
@@ -433,5 +471,50 @@ void p##_get_events(struct domus_vcpu *v, struct domus_events *e);		\
 int p##_set_events(struct domus_vcpu *v, const struct domus_events *e)
 
 #include "pers.h"
+
+/*
+ * The personality hooks called on every exit or entry (pre_run: in the
+ * run loop itself).  Every hook is non-NULL (pers.h); one that is the
+ * default's no-op is not called, so a plain domain pays a compare instead
+ * of an indirect call.
+ */
+static __always_inline void domus_pers_sync_events(struct domus_vcpu *v)
+{
+	const struct domus_personality *p = v->dom->pers;
+
+	if (p->sync_events != domus_pers_default_sync_events)
+		p->sync_events(v);
+}
+
+static __always_inline bool domus_pers_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
+{
+	const struct domus_personality *p = v->dom->pers;
+
+	return p->cpuid != domus_pers_default_cpuid && p->cpuid(v, fn, idx, out);
+}
+
+static __always_inline void domus_pers_cpuid_post(struct domus_vcpu *v, u32 fn, u32 idx,
+						  u32 out[4])
+{
+	const struct domus_personality *p = v->dom->pers;
+
+	if (p->cpuid_post != domus_pers_default_cpuid_post)
+		p->cpuid_post(v, fn, idx, out);
+}
+
+static __always_inline int domus_pers_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
+					  u32 *val)
+{
+	const struct domus_personality *p = v->dom->pers;
+
+	return p->pio == domus_pers_default_pio ? -1 : p->pio(v, port, size, in, val);
+}
+
+static __always_inline int domus_pers_hlt(struct domus_vcpu *v)
+{
+	const struct domus_personality *p = v->dom->pers;
+
+	return p->hlt == domus_pers_default_hlt ? 1 : p->hlt(v);
+}
 
 #endif /* DOMUS_CORE_H */

@@ -458,21 +458,6 @@ static long domus_dom_set_cpuid(void *ctx, void *arg, unsigned long raw)
 	return 0;
 }
 
-const struct domus_cpuid_entry *domus_cpuid_find(struct domus_domain *dom,
-						 u32 function, u32 index)
-{
-	unsigned int i;
-
-	for (i = 0; i < dom->ncpuid; i++) {
-		const struct domus_cpuid_entry *e = &dom->cpuid[i];
-
-		if (e->function == function &&
-		    (!(e->flags & DOMUS_CPUID_INDEXED) || e->index == index))
-			return e;
-	}
-	return NULL;
-}
-
 /* --- the domain fd ------------------------------------------------------ */
 
 static long domus_dom_create_vcpu(void *ctx, void *arg, unsigned long raw)

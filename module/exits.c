@@ -282,11 +282,11 @@ int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
 		u32 val = 0;
 		int ret;
 
-		domus_arch->get_regs(v, &r);
 		if (!in)
-			val = r.rax & (size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1);
-		ret = v->dom->pers->pio(v, port, size, in, &val);
+			val = v->regs[0] & (size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1);
+		ret = domus_pers_pio(v, port, size, in, &val);
 		if (ret >= 0) {
+			domus_arch->get_regs(v, &r);
 			if (in)
 				r.rax = domus_reg_update(r.rax, val, size);
 			r.rip = next_rip;
@@ -370,6 +370,7 @@ static int domus_complete_ins(struct domus_vcpu *v)
 
 int domus_handle_hypercall(struct domus_vcpu *v)
 {
+	const struct domus_personality *p = v->dom->pers;
 	struct domus_regs r;
 	int ret;
 	int len = domus_exit_len(v, domus_arch->hypercall_insn,
@@ -379,8 +380,11 @@ int domus_handle_hypercall(struct domus_vcpu *v)
 		return 0;
 	domus_stat_inc(v->dom, DOMUS_STAT_HYPERCALL);
 	domus_arch->skip_insn(v, len);
+	/* the default hook on the GPRs in place: no register copy */
+	if (p->hypercall == domus_pers_default_hypercall)
+		return domus_pers_default_hypercall_gprs(v);
 	domus_arch->get_regs(v, &r);
-	ret = v->dom->pers->hypercall(v, &r);
+	ret = p->hypercall(v, &r);
 	domus_arch->set_regs(v, &r);
 	return ret;
 }
@@ -396,13 +400,13 @@ int domus_handle_hlt(struct domus_vcpu *v)
 	__must_hold(&v->dom->srcu)
 {
 	domus_stat_inc(v->dom, DOMUS_STAT_HLT);
-	if (!v->dom->pers->hlt(v))
+	if (!domus_pers_hlt(v))
 		return 0;
 	if (READ_ONCE(v->run->flags) & DOMUS_RUN_EXIT_ON_HLT) {
 		v->run->exit_reason = DOMUS_EXIT_HLT;
 		return 0;
 	}
-	v->dom->pers->sync_events(v);
+	domus_pers_sync_events(v);
 	domus_vcpu_wait(v, domus_vcpu_wakeup(v));
 	return 1;
 }
@@ -429,7 +433,7 @@ void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 	const struct domus_cpuid_entry *e;
 
 	domus_stat_inc(v->dom, DOMUS_STAT_CPUID);
-	if (v->dom->pers->cpuid(v, fn, idx, out))
+	if (domus_pers_cpuid(v, fn, idx, out))
 		return;
 	e = domus_cpuid_find(v->dom, fn, idx);
 	if (e) {
@@ -477,7 +481,7 @@ void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 		out[0] = out[1] = out[2] = out[3] = 0;
 		break;
 	}
-	v->dom->pers->cpuid_post(v, fn, idx, out);
+	domus_pers_cpuid_post(v, fn, idx, out);
 }
 
 int domus_complete_pending(struct domus_vcpu *v)

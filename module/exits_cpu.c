@@ -4,7 +4,7 @@
  * XSETBV, HLT, INVD, instructions the guest may not use (#UD), shutdown
  * and exits domus does not know.  The backends' exit tables point here;
  * what they differ in goes through struct domus_arch_ops (CPL, RFLAGS,
- * the instruction length the CPU reported, stepping RIP).
+ * stepping RIP); the instruction length the CPU reported is v->exit_len.
  *
  * Each handler returns 1 to re-enter the guest, 0 to return to userspace
  * (run->exit_reason set) or a negative errno.  General-purpose registers
@@ -38,19 +38,16 @@ static enum x86emu_mode domus_exit_mode(const struct domus_sregs *s, u64 rflags)
 }
 
 /*
- * Length of the instruction that exited, whose opcode bytes are @op: as
- * the CPU reported it, else decoded from guest memory (AMD-V without NRIP
- * save), prefixes included.  Returns the length, or 0 after filling a
- * DOMUS_EXIT_EMULATION exit (the bytes at RIP are not that instruction).
+ * domus_exit_len() when the CPU did not report the length (AMD-V without
+ * NRIP save): decoded from guest memory, prefixes included.  Returns the
+ * length, or 0 after filling a DOMUS_EXIT_EMULATION exit (the bytes at
+ * RIP are not that instruction).
  */
-int domus_exit_len(struct domus_vcpu *v, const u8 *op, unsigned int olen)
+int domus_exit_len_decode(struct domus_vcpu *v, const u8 *op, unsigned int olen)
 {
 	u8 insn[X86EMU_MAX_INSN_LEN];
-	unsigned int len = domus_arch->exit_insn_len(v);
 	int n;
 
-	if (len)
-		return len;
 	n = domus_fetch_insn(v, insn);	/* fills v->emu_sregs */
 	if (n > 0)
 		n = insnlen_fixed(insn, n, domus_exit_mode(&v->emu_sregs,

@@ -42,20 +42,33 @@ void domus_pers_default_cpuid_post(struct domus_vcpu *v, u32 fn, u32 idx, u32 ou
 
 /*
  * Every hypercall but the benchmark one goes to userspace, which answers in
- * hypercall.ret.
+ * hypercall.ret.  @rax: the guest's RAX, the answer goes there.
  */
-int domus_pers_default_hypercall(struct domus_vcpu *v, struct domus_regs *r)
+static int domus_default_hypercall(struct domus_vcpu *v, u64 *rax, u64 rdi, u64 rsi,
+				   u64 rdx, u64 r10, u64 r8, u64 r9)
 {
-	const u64 args[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
+	const u64 args[6] = { rdi, rsi, rdx, r10, r8, r9 };
 
 	/* the benchmark call: only where no guest ABI owns the numbers */
-	if (r->rax == DOMUS_BENCH_HYPERCALL) {
-		r->rax = 0;
+	if (*rax == DOMUS_BENCH_HYPERCALL) {
+		*rax = 0;
 		return 1;
 	}
-	domus_vcpu_exit_hypercall(v, r->rax, args, ARRAY_SIZE(args), 0);
+	domus_vcpu_exit_hypercall(v, *rax, args, ARRAY_SIZE(args), 0);
 	domus_vcpu_complete_in_user(v);
 	return 0;
+}
+
+int domus_pers_default_hypercall(struct domus_vcpu *v, struct domus_regs *r)
+{
+	return domus_default_hypercall(v, &r->rax, r->rdi, r->rsi, r->rdx, r->r10,
+				       r->r8, r->r9);
+}
+
+int domus_pers_default_hypercall_gprs(struct domus_vcpu *v)
+{
+	return domus_default_hypercall(v, &v->regs[0], v->regs[7], v->regs[6], v->regs[2],
+				       v->regs[10], v->regs[8], v->regs[9]);
 }
 
 int domus_pers_default_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)

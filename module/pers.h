@@ -113,6 +113,12 @@ void domus_pers_default_vcpu_free(struct domus_vcpu *v);
 bool domus_pers_default_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
 void domus_pers_default_cpuid_post(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
 int domus_pers_default_hypercall(struct domus_vcpu *v, struct domus_regs *r);
+/*
+ * The same on the vCPU's GPRs in place (RAX; RIP already advanced): what
+ * the core calls for a domain whose hook is the default, without copying
+ * the registers into a struct domus_regs and back.
+ */
+int domus_pers_default_hypercall_gprs(struct domus_vcpu *v);
 int domus_pers_default_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write);
 int domus_pers_default_pio(struct domus_vcpu *v, u16 port, u8 size, bool in, u32 *val);
 int domus_pers_default_hlt(struct domus_vcpu *v);

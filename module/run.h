@@ -2,8 +2,9 @@
 /*
  * The steps of one guest entry that every backend takes the same way,
  * around its own VMRUN / VMLAUNCH: entering and leaving "guest mode"
- * (kicks), the domain's TLB generation, and the host state a guest owns
- * while it runs (FPU, XCR0, TSC_AUX, DR0-3).  Inline: they sit on the
+ * (kicks), the domain's TLB generation, the choice of event to inject,
+ * and the host state a guest owns while it runs (FPU, XCR0, TSC_AUX,
+ * DR0-3).  Inline: they sit on the
  * path of every exit.
  */
 #ifndef DOMUS_RUN_H
@@ -52,6 +53,52 @@ static __always_inline int domus_enter_abort_window(struct domus_vcpu *v)
 	v->run->if_flag = 1;			/* interruptible, nothing queued */
 	v->run->ready_for_interrupt = 1;
 	return 0;
+}
+
+/*
+ * The event policy of every backend, at each entry (interrupts off, the
+ * vCPU in guest mode): the event cut short by the last exit (@reinject),
+ * else a queued exception, else an NMI unless @nmi_blocked, else the
+ * highest pending interrupt if @interruptible.  Returns false when
+ * userspace asked for the interrupt window and it is open (no entry).
+ */
+static __always_inline bool domus_choose_event(struct domus_vcpu *v, bool reinject,
+					       bool nmi_blocked, bool interruptible,
+					       struct domus_inject *in)
+{
+	bool want_window = READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW;
+	bool irq = domus_vcpu_has_irq(v);
+
+	in->kind = DOMUS_EV_NONE;
+	if (reinject) {
+		in->kind = DOMUS_EV_REINJECT;
+	} else if (unlikely(v->exc_pending)) {
+		in->kind = DOMUS_EV_EXCEPTION;
+		in->vector = v->exc_nr;
+		in->has_err = v->exc_has_err;
+		in->err = v->exc_err;
+		v->exc_pending = false;
+		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+	} else if (unlikely(atomic_read(&v->irq.nmi)) && !nmi_blocked) {
+		atomic_set(&v->irq.nmi, 0);
+		in->kind = DOMUS_EV_NMI;
+		in->vector = DOMUS_NMI_VECTOR;
+		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+	} else if (irq && interruptible) {
+		int vec = domus_vcpu_next_irq(v);
+
+		if (vec >= 0) {
+			in->kind = DOMUS_EV_INTERRUPT;
+			in->vector = vec;
+			domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
+		}
+		irq = domus_vcpu_has_irq(v);
+	} else if (want_window && !irq && interruptible) {
+		return false;
+	}
+	in->irq_window = irq || want_window;
+	in->nmi_pending = atomic_read(&v->irq.nmi);
+	return true;
 }
 
 /* Host values the guest's replace while it runs. */

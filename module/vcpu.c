@@ -22,16 +22,6 @@
 
 /* --- events and kicks ---------------------------------------------------- */
 
-bool domus_vcpu_has_irq(struct domus_vcpu *v)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(v->irq.pending); i++)
-		if (READ_ONCE(v->irq.pending[i]))
-			return true;
-	return false;
-}
-
 /* Take the highest pending vector, or -1. */
 int domus_vcpu_next_irq(struct domus_vcpu *v)
 {
@@ -50,44 +40,6 @@ int domus_vcpu_next_irq(struct domus_vcpu *v)
 		}
 	}
 	return -1;
-}
-
-bool domus_choose_event(struct domus_vcpu *v, bool reinject, bool nmi_blocked,
-			bool interruptible, struct domus_inject *in)
-{
-	bool want_window = READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW;
-	bool irq = domus_vcpu_has_irq(v);
-
-	memset(in, 0, sizeof(*in));
-	if (reinject) {
-		in->kind = DOMUS_EV_REINJECT;
-	} else if (v->exc_pending) {
-		in->kind = DOMUS_EV_EXCEPTION;
-		in->vector = v->exc_nr;
-		in->has_err = v->exc_has_err;
-		in->err = v->exc_err;
-		v->exc_pending = false;
-		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-	} else if (atomic_read(&v->irq.nmi) && !nmi_blocked) {
-		atomic_set(&v->irq.nmi, 0);
-		in->kind = DOMUS_EV_NMI;
-		in->vector = DOMUS_NMI_VECTOR;
-		domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-	} else if (irq && interruptible) {
-		int vec = domus_vcpu_next_irq(v);
-
-		if (vec >= 0) {
-			in->kind = DOMUS_EV_INTERRUPT;
-			in->vector = vec;
-			domus_stat_inc(v->dom, DOMUS_STAT_INJECTIONS);
-		}
-		irq = domus_vcpu_has_irq(v);
-	} else if (want_window && !irq && interruptible) {
-		return false;
-	}
-	in->irq_window = irq || want_window;
-	in->nmi_pending = atomic_read(&v->irq.nmi);
-	return true;
 }
 
 static void domus_kick_nop(void *unused)
@@ -152,12 +104,15 @@ static long domus_vcpu_run(struct domus_vcpu *v)
 				break;
 			}
 			cond_resched();
-			ret = v->dom->pers->pre_run(v);
-			if (ret <= 0)
-				break;
-			if (signal_pending(current))
-				continue;
-			v->dom->pers->sync_events(v);
+			/* the default pre_run enters at once: no call, no recheck */
+			if (v->dom->pers->pre_run != domus_pers_default_pre_run) {
+				ret = v->dom->pers->pre_run(v);
+				if (ret <= 0)
+					break;
+				if (signal_pending(current))
+					continue;
+			}
+			domus_pers_sync_events(v);
 			ret = domus_arch->vcpu_run(v);
 			if (ret <= 0)
 				break;

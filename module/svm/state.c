@@ -11,6 +11,7 @@
 #include <asm/processor.h>
 #include "../core.h"
 #include "svm.h"
+#include "../run.h"
 
 /* --- registers ----------------------------------------------------------------- */
 
@@ -225,12 +226,6 @@ int svm_set_events(struct domus_vcpu *v, const struct domus_events *e)
 	else
 		sv->vmcb->ctrl.int_state &= ~SVM_INT_SHADOW;
 	return 0;
-}
-
-bool svm_interruptible(struct svm_vcpu *sv)
-{
-	return (sv->vmcb->save.rflags & X86_EFLAGS_IF) &&
-	       !(sv->vmcb->ctrl.int_state & SVM_INT_SHADOW);
 }
 
 void svm_irq_window(struct svm_vcpu *sv, bool on)

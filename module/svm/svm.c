@@ -361,8 +361,8 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 	svm_save_reinject(v);
 	if (vmcb->ctrl.exit_code == SVM_EXIT_INVALID)
 		return domus_exit_unsupported(v, vmcb->ctrl.exit_code, 0);
-	v->run->if_flag = !!(vmcb->save.rflags & X86_EFLAGS_IF);
-	v->run->ready_for_interrupt = svm_interruptible(to_svm(v)) && !domus_vcpu_has_irq(v);
+	domus_exit_if_state(v, vmcb->save.rflags & X86_EFLAGS_IF, svm_interruptible(to_svm(v)));
+	v->exit_len = svm_exit_insn_len(v);
 	return svm_handle_exit(v);
 }
 

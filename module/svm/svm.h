@@ -264,11 +264,18 @@ static inline bool svm_has(u64 feat)
 }
 
 DOMUS_ARCH_DECLARE_STATE(svm);
-bool svm_interruptible(struct svm_vcpu *sv);
+
+/* RFLAGS.IF set and no interrupt shadow. */
+static inline bool svm_interruptible(struct svm_vcpu *sv)
+{
+	return (sv->vmcb->save.rflags & X86_EFLAGS_IF) &&
+	       !(sv->vmcb->ctrl.int_state & SVM_INT_SHADOW);
+}
 void svm_irq_window(struct svm_vcpu *sv, bool on);
 bool svm_inject_events(struct domus_vcpu *v);
 void svm_save_reinject(struct domus_vcpu *v);
 int svm_handle_exit(struct domus_vcpu *v);
+unsigned int svm_exit_insn_len(struct domus_vcpu *v);
 #endif /* __ASSEMBLY__ */
 
 #endif /* DOMUS_SVM_H */

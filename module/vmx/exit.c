@@ -19,11 +19,6 @@
 #include "../core.h"
 #include "vmx.h"
 
-unsigned int vmx_exit_insn_len(struct domus_vcpu *v)
-{
-	return to_vmx(v)->exit_len;
-}
-
 /* Step over @len bytes (cached state: no VMCS access). */
 void vmx_skip_insn(struct domus_vcpu *v, unsigned int len)
 {
@@ -354,8 +349,7 @@ int vmx_handle_exit(struct domus_vcpu *v)
 	vmx_exit_fn fn = NULL;
 
 	domus_stat_inc(v->dom, DOMUS_STAT_EXITS);
-	v->run->if_flag = !!(to_vmx(v)->rflags & X86_EFLAGS_IF);
-	v->run->ready_for_interrupt = vmx_interruptible(v) && !domus_vcpu_has_irq(v);
+	domus_exit_if_state(v, to_vmx(v)->rflags & X86_EFLAGS_IF, vmx_interruptible(v));
 	if (reason < VMX_EXIT_MAX)
 		fn = vmx_exit_table[reason];
 	if (!fn)

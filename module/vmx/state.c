@@ -13,6 +13,7 @@
 #include <asm/processor.h>
 #include "../core.h"
 #include "vmx.h"
+#include "../run.h"
 
 /* --- registers ----------------------------------------------------------------- */
 
@@ -424,13 +425,6 @@ int vmx_set_events(struct domus_vcpu *v, const struct domus_events *e)
 		intr |= (vx->rflags & X86_EFLAGS_IF) ? VMX_INTR_STI : VMX_INTR_MOV_SS;
 	vmx_set_intr(vx, intr);
 	return 0;
-}
-
-bool vmx_interruptible(struct domus_vcpu *v)
-{
-	struct vmx_vcpu *vx = to_vmx(v);
-
-	return (vx->rflags & X86_EFLAGS_IF) && !(vx->intr & (VMX_INTR_STI | VMX_INTR_MOV_SS));
 }
 
 /* Exceptions that push an error code (in protected mode only). */

@@ -630,6 +630,7 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 		return domus_exit_unsupported(v, ~0ULL, err);
 	}
 	vx->launched = true;
+	v->exit_len = vx->exit_len;
 	vmx_save_reinject(v, idt_info, idt_err);
 	if (vx->exit_reason & VMX_EXIT_ENTRY_FAILED)
 		return domus_exit_unsupported(v, vx->exit_reason, vx->exit_qual);

@@ -438,7 +438,13 @@ u32 vmx_seg_ar_in(u32 attr, u32 limit, int seg);
 void vmx_reset_state(struct domus_vcpu *v);
 
 DOMUS_ARCH_DECLARE_STATE(vmx);
-bool vmx_interruptible(struct domus_vcpu *v);
+/* RFLAGS.IF set and no STI / MOV SS shadow (cached state). */
+static inline bool vmx_interruptible(struct domus_vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+
+	return (vx->rflags & X86_EFLAGS_IF) && !(vx->intr & (VMX_INTR_STI | VMX_INTR_MOV_SS));
+}
 bool vmx_inject_events(struct domus_vcpu *v);
 void vmx_save_reinject(struct domus_vcpu *v, u32 idt_info, u32 idt_err);
 int vmx_handle_exit(struct domus_vcpu *v);
