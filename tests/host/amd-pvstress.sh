@@ -235,8 +235,10 @@ echo "info: cycles: took $(( $(date +%s) - ct0 )) s"
 # What the cycles' processes (CLI, launcher) and the module on their behalf
 # left charged to their cgroup: back to the warm-up level.  The charge
 # caches make an error under a page per CPU, not growing with the cycles;
-# measured growth over 20 cycles: see docs/testing.md.  Tolerance 16 KiB
-# in all: a leak of one page per domain (80 KiB over 20 cycles) fails.
+# slab pages the cycles' files and sockets left partly used stay charged
+# too: measured growth over 20 cycles up to 28 KiB with no leak (see
+# docs/testing.md).  Tolerance 48 KiB in all: a leak of one page per domain
+# (80 KiB over 20 cycles) fails.
 growth= total=0
 for k in anon file shmem kernel sock; do
 	b=$(mc_field "$r0" $k) e=$(mc_field "$r1" $k)
@@ -244,10 +246,10 @@ for k in anon file shmem kernel sock; do
 	growth="$growth $k:$((e - b))"
 	[ $((e - b)) -gt 0 ] && total=$((total + e - b))
 done
-if [ $total -le 16 ]; then
+if [ $total -le 48 ]; then
 	pass cycles/cgroup-residue
 else
-	fail cycles/cgroup-residue "the $cycles cycles left $total KiB charged to their cgroup (tolerance 16 KiB):$growth"
+	fail cycles/cgroup-residue "the $cycles cycles left $total KiB charged to their cgroup (tolerance 48 KiB):$growth"
 fi
 echo "info: cycles: cgroup growth over $cycles cycles (KiB):$growth"
 # The whole host: the least-squares trend of its free memory over the
