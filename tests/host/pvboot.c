@@ -44,10 +44,8 @@
 #include <sys/time.h>
 #include "libdomus.h"
 #include "loader.h"
+#include "xen_abi.h"
 
-#define HC_CONSOLE_IO	18
-#define HC_SCHED_OP	29
-#define SCHEDOP_SHUTDOWN 2
 #define MAX_UNEXPECTED	40
 
 static const char *marker;
@@ -197,12 +195,12 @@ static void *ap_thread(void *arg)
 				continue;
 			}
 		}
-		if (run->exit_reason == DOMUS_EXIT_HYPERCALL && run->hypercall.nr == HC_CONSOLE_IO) {
+		if (run->exit_reason == DOMUS_EXIT_HYPERCALL && run->hypercall.nr == XEN_HC_CONSOLE_IO) {
 			console_out((const char *)run + DOMUS_RUN_DATA_OFFSET, run->hypercall.args[1]);
 			continue;
 		}
-		if (run->exit_reason == DOMUS_EXIT_HYPERCALL && run->hypercall.nr == HC_SCHED_OP &&
-		    run->hypercall.args[0] == SCHEDOP_SHUTDOWN) {
+		if (run->exit_reason == DOMUS_EXIT_HYPERCALL && run->hypercall.nr == XEN_HC_SCHED_OP &&
+		    run->hypercall.args[0] == XEN_SCHEDOP_SHUTDOWN) {
 			shutdown_source = run->hypercall.args[2];
 			shutdown_reason = run->hypercall.args[1];
 			done = 1;
@@ -319,8 +317,8 @@ struct allowed_exit {
 
 /* No MMIO at all: a PVH guest without devices touches none. */
 static struct allowed_exit allowed[] = {
-	{ DOMUS_EXIT_HYPERCALL, HC_CONSOLE_IO, HC_CONSOLE_IO, -1, "CONSOLEIO (early console)", 0 },
-	{ DOMUS_EXIT_HYPERCALL, HC_SCHED_OP, HC_SCHED_OP, SCHEDOP_SHUTDOWN, "SCHEDOP_shutdown", 0 },
+	{ DOMUS_EXIT_HYPERCALL, XEN_HC_CONSOLE_IO, XEN_HC_CONSOLE_IO, -1, "CONSOLEIO (early console)", 0 },
+	{ DOMUS_EXIT_HYPERCALL, XEN_HC_SCHED_OP, XEN_HC_SCHED_OP, XEN_SCHEDOP_SHUTDOWN, "SCHEDOP_shutdown", 0 },
 	{ DOMUS_EXIT_IO, 0xe9, 0xe9, DOMUS_IO_OUT, "port 0xe9 output (early console)", 0 },
 	{ DOMUS_EXIT_IO, DOMUS_ACPI_SLEEP_CONTROL_PORT, DOMUS_ACPI_SLEEP_CONTROL_PORT,
 	  DOMUS_IO_OUT, "ACPI sleep control", 0 },
@@ -580,13 +578,13 @@ int main(int argc, char **argv)
 		}
 		switch (run->exit_reason) {
 		case DOMUS_EXIT_HYPERCALL:
-			if (run->hypercall.nr == HC_CONSOLE_IO) {
+			if (run->hypercall.nr == XEN_HC_CONSOLE_IO) {
 				console_out((const char *)run + DOMUS_RUN_DATA_OFFSET,
 					    run->hypercall.args[1]);
 				continue;
 			}
-			if (run->hypercall.nr == HC_SCHED_OP &&
-			    run->hypercall.args[0] == SCHEDOP_SHUTDOWN) {
+			if (run->hypercall.nr == XEN_HC_SCHED_OP &&
+			    run->hypercall.args[0] == XEN_SCHEDOP_SHUTDOWN) {
 				fprintf(stderr, "\npvboot: guest shutdown, reason %llu (source %llu), after %.1f s\n",
 					(unsigned long long)run->hypercall.args[1],
 					(unsigned long long)run->hypercall.args[2], now_s() - t0);
