@@ -89,6 +89,7 @@ on_crash = "preserve"
 EOF
 }
 
+echo "info: module $ko"
 if insmod "$ko"; then pass insmod; else fail insmod "insmod $ko failed"; exit 1; fi
 mc_init || fail memcg "cannot set up the memory cgroup (cgroup2)"
 lines0=$(dmesg | wc -l)
