@@ -12,6 +12,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include "core.h"
+#include "cr4.h"
 #include "pgwalk.h"
 
 /* --- guest memory by virtual address ------------------------------------ */
@@ -414,6 +415,7 @@ int domus_handle_hlt(struct domus_vcpu *v)
 /* Host CPUID leaves that cap what a guest may be offered. */
 static u32 host_1_ecx, host_1_edx, host_7_ebx, host_7_ecx, host_7_edx;
 static u32 host_81_ecx, host_81_edx;
+u64 domus_host_cr4;
 
 static void domus_cpuid_host_init(void)
 {
@@ -424,15 +426,23 @@ static void domus_cpuid_host_init(void)
 		cpuid_count(7, 0, &a, &host_7_ebx, &host_7_ecx, &host_7_edx);
 	if (cpuid_eax(0x80000000) >= 0x80000001)
 		cpuid(0x80000001, &a, &b, &host_81_ecx, &host_81_edx);
+	domus_host_cr4 = domus_cr4_allowed(&(struct domus_cr4_cpuid){
+		.l1_ecx = host_1_ecx, .l1_edx = host_1_edx,
+		.l7_ebx = host_7_ebx, .l7_ecx = host_7_ecx }, ~0ULL);
 	(void)c;
 	(void)d;
 }
 
 void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 {
+	domus_stat_inc(v->dom, DOMUS_STAT_CPUID);
+	domus_cpuid_view(v, fn, idx, out);
+}
+
+void domus_cpuid_view(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
+{
 	const struct domus_cpuid_entry *e;
 
-	domus_stat_inc(v->dom, DOMUS_STAT_CPUID);
 	if (domus_pers_cpuid(v, fn, idx, out))
 		return;
 	e = domus_cpuid_find(v->dom, fn, idx);

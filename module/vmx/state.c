@@ -190,6 +190,7 @@ int vmx_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r)
 	struct vmx_vcpu *vx = to_vmx(v);
 
 	if ((r->efer & ~VMX_EFER_GUEST) || (r->cr0 >> 32) || (r->cr4 & VMX_CR4_GUEST_RSVD) ||
+	    (r->cr4 & ~domus_host_cr4) ||
 	    (r->cr4 & vmx_cfg.cr4_mask & ~vmx_cfg.cr4_fixed1) ||
 	    r->cr8 > 15 || ((r->cr0 & X86_CR0_PG) && !(r->cr0 & X86_CR0_PE)) ||
 	    ((r->cr0 & X86_CR0_NW) && !(r->cr0 & X86_CR0_CD)))
