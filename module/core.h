@@ -438,6 +438,8 @@ int domus_exit_ud(struct domus_vcpu *v);
 int domus_exit_continue(struct domus_vcpu *v);
 int domus_exit_shutdown(struct domus_vcpu *v);
 int domus_exit_rdpmc(struct domus_vcpu *v);
+/* May an MSR hold @data (canonical bases, SYSCALL_MASK's upper half)? */
+bool domus_msr_value_ok(u32 index, u64 data);
 int domus_exit_wbinvd(struct domus_vcpu *v);
 int domus_exit_machine_check(struct domus_vcpu *v);
 void domus_host_machine_check(void);

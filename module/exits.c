@@ -167,6 +167,8 @@ int domus_emulation_failed(struct domus_vcpu *v, u64 gpa, const u8 *insn,
 			   unsigned int len)
 {
 	struct domus_run *run = v->run;
+	/* the run page is userspace's too: never read back what we wrote */
+	unsigned int n = min_t(unsigned int, len, sizeof(run->emulation.insn));
 	struct domus_regs r;
 
 	domus_arch->get_regs(v, &r);
@@ -174,9 +176,9 @@ int domus_emulation_failed(struct domus_vcpu *v, u64 gpa, const u8 *insn,
 	memset(&run->emulation, 0, sizeof(run->emulation));
 	run->emulation.gpa = gpa;
 	run->emulation.rip = r.rip;
-	run->emulation.insn_len = min_t(unsigned int, len, sizeof(run->emulation.insn));
+	run->emulation.insn_len = n;
 	if (insn)
-		memcpy(run->emulation.insn, insn, run->emulation.insn_len);
+		memcpy(run->emulation.insn, insn, n);
 	v->mmio_pending = false;
 	return 0;
 }
@@ -194,7 +196,7 @@ static int domus_emu_step(struct domus_vcpu *v, enum x86emu_step step)
 		run->mmio.gpa = v->mmio_gpa;
 		run->mmio.len = v->emu.mmio_len;
 		run->mmio.is_write = step == X86EMU_MMIO_WRITE;
-		if (run->mmio.is_write)
+		if (step == X86EMU_MMIO_WRITE)
 			memcpy(run->mmio.data, v->emu.mmio_data, v->emu.mmio_len);
 		v->mmio_pending = true;
 		domus_stat_inc(v->dom, DOMUS_STAT_MMIO);
@@ -522,9 +524,9 @@ int domus_complete_pending(struct domus_vcpu *v)
 	if (v->mmio_pending) {
 		u8 data[8];
 
+		/* the emulator knows whether it waits for a read; the page's is_write is not asked */
 		memcpy(data, run->mmio.data, sizeof(data));
-		return domus_emu_step(v, x86emu_complete(&v->emu,
-				      run->mmio.is_write ? NULL : data));
+		return domus_emu_step(v, x86emu_complete(&v->emu, data));
 	}
 	return 1;
 }

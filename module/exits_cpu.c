@@ -108,8 +108,9 @@ int domus_exit_msr(struct domus_vcpu *v, bool write)
 		return 0;
 	if (write) {
 		data = (u32)v->regs[0] | (v->regs[2] << 32);
-		if (domus_arch->set_msr(v, index, data, false) &&
-		    domus_virt_msr(v, index, &data, true)) {
+		if (!domus_msr_value_ok(index, data) ||
+		    (domus_arch->set_msr(v, index, data, false) &&
+		     domus_virt_msr(v, index, &data, true))) {
 			domus_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
 			return 1;
 		}
@@ -313,6 +314,27 @@ int domus_exit_unsupported(struct domus_vcpu *v, u64 hw_reason, u64 hw_info)
 	v->run->fail_entry.hw_reason = hw_reason;
 	v->run->fail_entry.hw_info = hw_info;
 	return 0;
+}
+
+/*
+ * Values the CPU loads at entry, or the host itself with a plain WRMSR
+ * (VT-x swaps the syscall MSRs around the guest), must be ones those
+ * accept: canonical addresses (48 bits: the stricter case), SYSCALL_MASK
+ * with its reserved upper half clear.  Checked whichever path sets them
+ * (the guest's WRMSR: #GP; DOMUS_SET_MSRS: refused), so neither the next
+ * entry nor the host faults.
+ */
+bool domus_msr_value_ok(u32 index, u64 data)
+{
+	switch (index) {
+	case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR: case MSR_CSTAR:
+	case MSR_IA32_SYSENTER_ESP: case MSR_IA32_SYSENTER_EIP:
+		return (u64)((s64)(data << 16) >> 16) == data;
+	case MSR_SYSCALL_MASK:
+		return !(data >> 32);
+	}
+	return true;
 }
 
 int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)

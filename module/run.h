@@ -140,6 +140,9 @@ static __always_inline void domus_swap_in(struct domus_vcpu *v, struct domus_hos
 	if (h->aux_swapped)
 		wrmsrl(MSR_TSC_AUX, v->tsc_aux);
 	if (v->dr_owned) {
+		/* the host's breakpoints off first: DR0-3 are about to hold the guest's */
+		if (hw_breakpoint_active())
+			set_debugreg(0, 7);
 		set_debugreg(v->dr[0], 0);
 		set_debugreg(v->dr[1], 1);
 		set_debugreg(v->dr[2], 2);

@@ -219,7 +219,8 @@ static long domus_msrs(struct domus_vcpu *v, struct domus_msrs *a, bool set)
 	for (i = 0; i < a->nmsrs; i++) {
 		if (e[i].reserved)
 			break;
-		if (set ? domus_arch->set_msr(v, e[i].index, e[i].data, true) :
+		if (set ? !domus_msr_value_ok(e[i].index, e[i].data) ||
+			  domus_arch->set_msr(v, e[i].index, e[i].data, true) :
 			  domus_arch->get_msr(v, e[i].index, &e[i].data, true))
 			break;
 	}
