@@ -28,6 +28,16 @@
 struct domus_vcpu;
 struct domus_domain;
 
+/*
+ * The firmware's virtualization-enable MSR as the probe sees it: the
+ * CPU's, or in the test build a value from a module parameter (main.c).
+ */
+#ifdef DOMUS_TEST_FW
+int domus_fw_msr(u32 msr, u64 *val);
+#else
+#define domus_fw_msr(msr, p)	domus_rdmsr_safe(msr, p)
+#endif
+
 /* Exception vectors (SDM vol. 3, table 6-1) */
 #define DOMUS_DB_VECTOR		1
 #define DOMUS_NMI_VECTOR	2

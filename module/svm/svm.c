@@ -37,7 +37,7 @@ static int svm_probe(struct domus_hw *hw)
 		pr_err("cannot load: this AMD CPU has no SVM (AMD-V) in CPUID; use a CPU with AMD-V, or give the virtual CPU the svm flag (e.g. qemu -cpu host or +svm)\n");
 		return -ENODEV;
 	}
-	if (domus_rdmsr_safe(MSR_SVM_VM_CR, &vm_cr) == 0 &&
+	if (domus_fw_msr(MSR_SVM_VM_CR, &vm_cr) == 0 &&
 	    (vm_cr & SVM_VM_CR_SVMDIS)) {
 		pr_err("cannot load: AMD-V is disabled by the firmware (VM_CR.SVMDIS is set); enable \"SVM mode\" / AMD-V in the BIOS setup\n");
 		return -EPERM;

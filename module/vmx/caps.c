@@ -142,7 +142,7 @@ int vmx_probe(struct domus_hw *hw)
 		pr_err("cannot load: this CPU has no VMX (VT-x) in CPUID; use a CPU with VT-x, or give the virtual CPU the vmx flag\n");
 		return -ENODEV;
 	}
-	if (domus_rdmsr_safe(MSR_VMX_FEATURE_CONTROL, &fc) == 0 &&
+	if (domus_fw_msr(MSR_VMX_FEATURE_CONTROL, &fc) == 0 &&
 	    (fc & VMX_FC_LOCKED) && !(fc & VMX_FC_VMXON_OUTSIDE_SMX)) {
 		pr_err("cannot load: VT-x is disabled by the firmware (IA32_FEATURE_CONTROL locked without VMX); enable \"Intel Virtualization Technology\" in the BIOS setup\n");
 		return -EPERM;
