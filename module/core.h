@@ -28,6 +28,16 @@
 struct domus_vcpu;
 struct domus_domain;
 
+/*
+ * The firmware's virtualization-enable MSR as the probe sees it: the
+ * CPU's, or in the test build a value from a module parameter (main.c).
+ */
+#ifdef DOMUS_TEST_FW
+int domus_fw_msr(u32 msr, u64 *val);
+#else
+#define domus_fw_msr(msr, p)	domus_rdmsr_safe(msr, p)
+#endif
+
 /* Exception vectors (SDM vol. 3, table 6-1) */
 #define DOMUS_DB_VECTOR		1
 #define DOMUS_NMI_VECTOR	2
@@ -35,6 +45,7 @@ struct domus_domain;
 #define DOMUS_GP_VECTOR		13
 #define DOMUS_PF_VECTOR		14
 #define DOMUS_AC_VECTOR		17
+#define DOMUS_MC_VECTOR		18
 
 /* Module-wide counters of live objects (DOMUS_GET_GLOBAL_STATS). */
 struct domus_counters {
@@ -122,6 +133,7 @@ struct domus_vcpu {
 	u64 tlb_gen;			/* domain tlb_gen last flushed for */
 	struct fpu_guest guest_fpu;
 	u64 xcr0;
+	u32 pkru;			/* the guest's, while the host's is loaded (run.h) */
 	/*
 	 * GPRs by hardware number.  RSP is the backend's (VMCB/VMCS); every
 	 * other register, RAX included, is here while the core handles an
@@ -351,6 +363,10 @@ int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
 		     bool string, bool rep, u8 addr_size, int seg, u64 next_rip);
 int domus_handle_hypercall(struct domus_vcpu *v);
 void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
+/* What the guest sees for CPUID @fn/@idx, without counting an exit. */
+void domus_cpuid_view(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
+/* The CR4 bits the host CPU supports (from its CPUID; cr4.h). */
+extern u64 domus_host_cr4;
 bool domus_pat_valid(u64 pat);
 /* XCR0 bits the host allows a guest (x87|SSE when there is no XSAVE). */
 u64 domus_host_xcr0(void);
@@ -431,6 +447,20 @@ int domus_exit_invd(struct domus_vcpu *v);
 int domus_exit_ud(struct domus_vcpu *v);
 int domus_exit_continue(struct domus_vcpu *v);
 int domus_exit_shutdown(struct domus_vcpu *v);
+int domus_exit_rdpmc(struct domus_vcpu *v);
+/* May an MSR hold @data (canonical bases, SYSCALL_MASK's upper half)? */
+bool domus_msr_value_ok(u32 index, u64 data);
+int domus_exit_wbinvd(struct domus_vcpu *v);
+int domus_exit_machine_check(struct domus_vcpu *v);
+void domus_host_machine_check(void);
+/*
+ * MOV to CR4: the new value and the instruction length.  @gpr is the
+ * source register if the CPU reported it, -1 to decode the instruction
+ * from guest memory.  Returns 1, or 0 after filling an emulation exit.
+ */
+int domus_mov_to_cr4_source(struct domus_vcpu *v, int gpr, u64 *val, unsigned int *len);
+/* May the guest's MOV to CR4 change @old to @val (cr4.h rules, its CPUID)? */
+bool domus_guest_cr4_write_ok(struct domus_vcpu *v, u64 old, u64 val, bool lma, u64 cr3);
 /*
  * At every exit, for userspace: run->if_flag and run->ready_for_interrupt
  * from RFLAGS.IF and the interruptibility at the exit (@if_set, @open)

@@ -12,6 +12,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include "core.h"
+#include "cr4.h"
 #include "pgwalk.h"
 
 /* --- guest memory by virtual address ------------------------------------ */
@@ -166,6 +167,8 @@ int domus_emulation_failed(struct domus_vcpu *v, u64 gpa, const u8 *insn,
 			   unsigned int len)
 {
 	struct domus_run *run = v->run;
+	/* the run page is userspace's too: never read back what we wrote */
+	unsigned int n = min_t(unsigned int, len, sizeof(run->emulation.insn));
 	struct domus_regs r;
 
 	domus_arch->get_regs(v, &r);
@@ -173,9 +176,9 @@ int domus_emulation_failed(struct domus_vcpu *v, u64 gpa, const u8 *insn,
 	memset(&run->emulation, 0, sizeof(run->emulation));
 	run->emulation.gpa = gpa;
 	run->emulation.rip = r.rip;
-	run->emulation.insn_len = min_t(unsigned int, len, sizeof(run->emulation.insn));
+	run->emulation.insn_len = n;
 	if (insn)
-		memcpy(run->emulation.insn, insn, run->emulation.insn_len);
+		memcpy(run->emulation.insn, insn, n);
 	v->mmio_pending = false;
 	return 0;
 }
@@ -193,7 +196,7 @@ static int domus_emu_step(struct domus_vcpu *v, enum x86emu_step step)
 		run->mmio.gpa = v->mmio_gpa;
 		run->mmio.len = v->emu.mmio_len;
 		run->mmio.is_write = step == X86EMU_MMIO_WRITE;
-		if (run->mmio.is_write)
+		if (step == X86EMU_MMIO_WRITE)
 			memcpy(run->mmio.data, v->emu.mmio_data, v->emu.mmio_len);
 		v->mmio_pending = true;
 		domus_stat_inc(v->dom, DOMUS_STAT_MMIO);
@@ -414,6 +417,7 @@ int domus_handle_hlt(struct domus_vcpu *v)
 /* Host CPUID leaves that cap what a guest may be offered. */
 static u32 host_1_ecx, host_1_edx, host_7_ebx, host_7_ecx, host_7_edx;
 static u32 host_81_ecx, host_81_edx;
+u64 domus_host_cr4;
 
 static void domus_cpuid_host_init(void)
 {
@@ -424,15 +428,23 @@ static void domus_cpuid_host_init(void)
 		cpuid_count(7, 0, &a, &host_7_ebx, &host_7_ecx, &host_7_edx);
 	if (cpuid_eax(0x80000000) >= 0x80000001)
 		cpuid(0x80000001, &a, &b, &host_81_ecx, &host_81_edx);
+	domus_host_cr4 = domus_cr4_allowed(&(struct domus_cr4_cpuid){
+		.l1_ecx = host_1_ecx, .l1_edx = host_1_edx,
+		.l7_ebx = host_7_ebx, .l7_ecx = host_7_ecx }, ~0ULL);
 	(void)c;
 	(void)d;
 }
 
 void domus_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 {
+	domus_stat_inc(v->dom, DOMUS_STAT_CPUID);
+	domus_cpuid_view(v, fn, idx, out);
+}
+
+void domus_cpuid_view(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
+{
 	const struct domus_cpuid_entry *e;
 
-	domus_stat_inc(v->dom, DOMUS_STAT_CPUID);
 	if (domus_pers_cpuid(v, fn, idx, out))
 		return;
 	e = domus_cpuid_find(v->dom, fn, idx);
@@ -512,9 +524,9 @@ int domus_complete_pending(struct domus_vcpu *v)
 	if (v->mmio_pending) {
 		u8 data[8];
 
+		/* the emulator knows whether it waits for a read; the page's is_write is not asked */
 		memcpy(data, run->mmio.data, sizeof(data));
-		return domus_emu_step(v, x86emu_complete(&v->emu,
-				      run->mmio.is_write ? NULL : data));
+		return domus_emu_step(v, x86emu_complete(&v->emu, data));
 	}
 	return 1;
 }

@@ -15,8 +15,10 @@
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <asm/fpu/xcr.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include "core.h"
+#include "cr4.h"
 #include "insnlen.h"
 #include "xcr0.h"
 
@@ -75,6 +77,7 @@ static const u8 domus_op_wrmsr[] = { 0x0f, 0x30 };
 static const u8 domus_op_xsetbv[] = { 0x0f, 0x01, 0xd1 };
 static const u8 domus_op_hlt[] = { 0xf4 };
 static const u8 domus_op_invd[] = { 0x0f, 0x08 };
+static const u8 domus_op_wbinvd[] = { 0x0f, 0x09 };
 
 int domus_exit_cpuid(struct domus_vcpu *v)
 {
@@ -105,8 +108,9 @@ int domus_exit_msr(struct domus_vcpu *v, bool write)
 		return 0;
 	if (write) {
 		data = (u32)v->regs[0] | (v->regs[2] << 32);
-		if (domus_arch->set_msr(v, index, data, false) &&
-		    domus_virt_msr(v, index, &data, true)) {
+		if (!domus_msr_value_ok(index, data) ||
+		    (domus_arch->set_msr(v, index, data, false) &&
+		     domus_virt_msr(v, index, &data, true))) {
 			domus_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
 			return 1;
 		}
@@ -134,9 +138,12 @@ u64 domus_host_xcr0(void)
 u64 domus_guest_xcr0_allowed(struct domus_vcpu *v)
 {
 	const struct domus_cpuid_entry *e = domus_cpuid_find(v->dom, 0xd, 0);
+	u32 l7[4];
 
+	domus_cpuid_view(v, 7, 0, l7);
 	return domus_xcr0_allowed(domus_host_xcr0(), e != NULL,
-				  e ? e->eax | ((u64)e->edx << 32) : 0);
+				  e ? e->eax | ((u64)e->edx << 32) : 0,
+				  l7[2] & BIT(3));	/* PKU */
 }
 
 int domus_exit_xsetbv(struct domus_vcpu *v)
@@ -173,7 +180,115 @@ int domus_exit_hlt(struct domus_vcpu *v)
 /* INVD: nothing to do for a guest whose memory the host keeps coherent. */
 int domus_exit_invd(struct domus_vcpu *v)
 {
+	domus_stat_inc(v->dom, DOMUS_STAT_CACHE_FLUSH);
 	return domus_exit_skip(v, domus_op_invd, sizeof(domus_op_invd));
+}
+
+/*
+ * WBINVD (and WBNOINVD, F3 0F 09): a guest without assigned devices has
+ * no cache to write back that the host does not keep coherent, and a
+ * host-wide cache flush at a guest's will is a denial of service on
+ * every other CPU's workload.  Skipped.
+ */
+int domus_exit_wbinvd(struct domus_vcpu *v)
+{
+	domus_stat_inc(v->dom, DOMUS_STAT_CACHE_FLUSH);
+	return domus_exit_skip(v, domus_op_wbinvd, sizeof(domus_op_wbinvd));
+}
+
+/*
+ * RDPMC: the physical counters are the host's (perf, the NMI watchdog);
+ * domus offers the guest no PMU, so every RDPMC is #GP(0), as on a CPU
+ * whose counters are all out of range.
+ */
+int domus_exit_rdpmc(struct domus_vcpu *v)
+{
+	domus_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
+	return 1;
+}
+
+/*
+ * A machine check taken while the guest ran is the host's.  The backend
+ * calls this right after the exit, interrupts still off: the host
+ * kernel's handler runs as if the #MC had hit the host.  The guest gets
+ * nothing.
+ */
+void domus_host_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	do_machine_check(&regs);
+#endif
+}
+
+/* ... and the exit itself, once interrupts are on again: counted. */
+int domus_exit_machine_check(struct domus_vcpu *v)
+{
+	domus_stat_inc(v->dom, DOMUS_STAT_MACHINE_CHECK);
+	return 1;
+}
+
+/* --- CR4 ------------------------------------------------------------------------ */
+
+/*
+ * The CR4 bits this guest may set: what its CPUID shows.  A domain given
+ * no CPUID table at all (the core tests' bare guests) is held to the
+ * host's features instead.
+ */
+static u64 domus_guest_cr4_allowed(struct domus_vcpu *v)
+{
+	struct domus_cr4_cpuid c;
+	u32 out[4];
+
+	if (!v->dom->ncpuid)
+		return domus_host_cr4;
+	domus_cpuid_view(v, 1, 0, out);
+	c.l1_ecx = out[2];
+	c.l1_edx = out[3];
+	domus_cpuid_view(v, 7, 0, out);
+	c.l7_ebx = out[1];
+	c.l7_ecx = out[2];
+	return domus_cr4_allowed(&c, domus_host_cr4);
+}
+
+bool domus_guest_cr4_write_ok(struct domus_vcpu *v, u64 old, u64 val, bool lma, u64 cr3)
+{
+	domus_stat_inc(v->dom, DOMUS_STAT_CR4);
+	return domus_cr4_write_ok(old, val, domus_guest_cr4_allowed(v), lma, cr3);
+}
+
+int domus_mov_to_cr4_source(struct domus_vcpu *v, int gpr, u64 *val, unsigned int *len)
+{
+	u8 insn[X86EMU_MAX_INSN_LEN];
+	enum x86emu_mode mode;
+	unsigned int cr, dgpr;
+	struct domus_regs r;
+	int n;
+
+	n = domus_fetch_insn(v, insn);	/* fills v->emu_sregs */
+	if (n <= 0)
+		return domus_emulation_failed(v, 0, NULL, 0);
+	mode = domus_exit_mode(&v->emu_sregs, domus_arch->get_rflags(v));
+	if (gpr < 0 || !v->exit_len) {
+		n = insnlen_mov_to_cr(insn, n, mode, &cr, &dgpr);
+		if (n <= 0 || cr != 4)
+			return domus_emulation_failed(v, 0, NULL, 0);
+		*len = n;
+		if (gpr < 0)
+			gpr = dgpr;
+	} else {
+		*len = v->exit_len;
+	}
+	if (gpr == 4) {
+		domus_arch->get_regs(v, &r);
+		*val = r.rsp;
+	} else {
+		*val = v->regs[gpr & 15];
+	}
+	if (mode != X86EMU_MODE_LONG64)
+		*val = (u32)*val;	/* a 32-bit operand outside 64-bit mode */
+	return 1;
 }
 
 int domus_exit_ud(struct domus_vcpu *v)
@@ -199,6 +314,27 @@ int domus_exit_unsupported(struct domus_vcpu *v, u64 hw_reason, u64 hw_info)
 	v->run->fail_entry.hw_reason = hw_reason;
 	v->run->fail_entry.hw_info = hw_info;
 	return 0;
+}
+
+/*
+ * Values the CPU loads at entry, or the host itself with a plain WRMSR
+ * (VT-x swaps the syscall MSRs around the guest), must be ones those
+ * accept: canonical addresses (48 bits: the stricter case), SYSCALL_MASK
+ * with its reserved upper half clear.  Checked whichever path sets them
+ * (the guest's WRMSR: #GP; DOMUS_SET_MSRS: refused), so neither the next
+ * entry nor the host faults.
+ */
+bool domus_msr_value_ok(u32 index, u64 data)
+{
+	switch (index) {
+	case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR: case MSR_CSTAR:
+	case MSR_IA32_SYSENTER_ESP: case MSR_IA32_SYSENTER_EIP:
+		return (u64)((s64)(data << 16) >> 16) == data;
+	case MSR_SYSCALL_MASK:
+		return !(data >> 32);
+	}
+	return true;
 }
 
 int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)

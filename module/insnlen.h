@@ -23,4 +23,14 @@
 int insnlen_fixed(const u8 *buf, unsigned int n, enum x86emu_mode mode,
 		  const u8 *op, unsigned int olen);
 
+/*
+ * MOV to a control register (0F 22 /r) at the guest's RIP, for a CR write
+ * intercept without decode assists: prefixes as above, REX.R extending
+ * the CR number and REX.B the register.  Sets *@cr and *@gpr (0-15, in
+ * the RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8.. order); returns the
+ * length, or -1 when the bytes are not such an instruction.
+ */
+int insnlen_mov_to_cr(const u8 *buf, unsigned int n, enum x86emu_mode mode,
+		      unsigned int *cr, unsigned int *gpr);
+
 #endif /* DOMUS_INSNLEN_H */

@@ -83,6 +83,28 @@ static void domus_test_leak(void)
 static inline void domus_test_leak(void) { }
 #endif
 
+#ifdef DOMUS_TEST_FW
+/*
+ * Test-only build (tests/leak-build): the value the backend's probe reads
+ * for the firmware's virtualization MSR (AMD VM_CR, Intel
+ * IA32_FEATURE_CONTROL) instead of the CPU's, so the refusal of a CPU
+ * whose firmware disabled virtualization can be shown on test hosts
+ * whose emulators cannot set those MSRs (docs/testing.md).  ~0: the
+ * CPU's own value.
+ */
+static unsigned long long test_fw_msr = ~0ULL;
+module_param(test_fw_msr, ullong, 0444);
+
+int domus_fw_msr(u32 msr, u64 *val)
+{
+	if (test_fw_msr != ~0ULL) {
+		*val = test_fw_msr;
+		return 0;
+	}
+	return domus_rdmsr_safe(msr, val);
+}
+#endif
+
 static long domus_dev_create_domain(void *ctx, void *arg, unsigned long raw)
 {
 	long fd;

@@ -15,6 +15,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
+#include <asm/special_insns.h>
 #include "core.h"
 
 /*
@@ -104,27 +105,44 @@ static __always_inline bool domus_choose_event(struct domus_vcpu *v, bool reinje
 /* Host values the guest's replace while it runs. */
 struct domus_host_swap {
 	u64 xcr0;
+	u32 pkru;
 	bool xcr0_swapped;
+	bool pkru_swapped;
 	bool aux_swapped;
 };
 
 /*
- * Load the guest's FPU, XCR0 (@osxsave: the guest's CR4.OSXSAVE),
- * TSC_AUX (@host_aux: this CPU's value; @have_aux: the CPU has the MSR)
- * and, once the guest owns them, DR0-3.  Interrupts are off.
+ * Load the guest's FPU, XCR0 (when the guest's CR4 @cr4 has OSXSAVE),
+ * PKRU (when the guest can reach it: CR4.PKE, or PKRU in its XCR0; the
+ * kernel's FPU swap leaves PKRU to us, and the host's userspace runs
+ * with its own), TSC_AUX (@host_aux: this CPU's value; @have_aux: the
+ * CPU has the MSR) and, once the guest owns them, DR0-3.  Interrupts
+ * are off.
  */
 static __always_inline void domus_swap_in(struct domus_vcpu *v, struct domus_host_swap *h,
-					  bool osxsave, u64 host_aux, bool have_aux)
+					  u64 cr4, u64 host_aux, bool have_aux)
 {
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
-	h->xcr0_swapped = osxsave && (h->xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK)) != v->xcr0;
+	h->xcr0_swapped = (cr4 & X86_CR4_OSXSAVE) &&
+			  (h->xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK)) != v->xcr0;
 	if (h->xcr0_swapped)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+	h->pkru_swapped = cpu_feature_enabled(X86_FEATURE_OSPKE) &&
+			  ((cr4 & X86_CR4_PKE) ||
+			   ((cr4 & X86_CR4_OSXSAVE) && (v->xcr0 & XFEATURE_MASK_PKRU)));
+	if (h->pkru_swapped) {
+		h->pkru = rdpkru();
+		if (h->pkru != v->pkru)
+			wrpkru(v->pkru);
+	}
 	h->aux_swapped = have_aux && v->tsc_aux != host_aux;
 	if (h->aux_swapped)
 		wrmsrl(MSR_TSC_AUX, v->tsc_aux);
 	if (v->dr_owned) {
+		/* the host's breakpoints off first: DR0-3 are about to hold the guest's */
+		if (hw_breakpoint_active())
+			set_debugreg(0, 7);
 		set_debugreg(v->dr[0], 0);
 		set_debugreg(v->dr[1], 1);
 		set_debugreg(v->dr[2], 2);
@@ -147,6 +165,11 @@ static __always_inline void domus_swap_out(struct domus_vcpu *v, struct domus_ho
 	}
 	if (h->aux_swapped)
 		wrmsrl(MSR_TSC_AUX, host_aux);
+	if (h->pkru_swapped) {
+		v->pkru = rdpkru();
+		if (v->pkru != h->pkru)
+			wrpkru(h->pkru);
+	}
 	if (h->xcr0_swapped)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, h->xcr0);
 }

@@ -219,7 +219,8 @@ static long domus_msrs(struct domus_vcpu *v, struct domus_msrs *a, bool set)
 	for (i = 0; i < a->nmsrs; i++) {
 		if (e[i].reserved)
 			break;
-		if (set ? domus_arch->set_msr(v, e[i].index, e[i].data, true) :
+		if (set ? !domus_msr_value_ok(e[i].index, e[i].data) ||
+			  domus_arch->set_msr(v, e[i].index, e[i].data, true) :
 			  domus_arch->get_msr(v, e[i].index, &e[i].data, true))
 			break;
 	}
@@ -250,7 +251,7 @@ static long domus_ioc_get_fpu(void *ctx, void *arg, unsigned long raw)
 	if (v->guest_fpu.uabi_size > sizeof(f->xsave))
 		return -E2BIG;
 	fpu_copy_guest_fpstate_to_uabi(&v->guest_fpu, f->xsave, sizeof(f->xsave),
-				       v->guest_fpu.perm, 0);
+				       v->guest_fpu.perm, v->pkru);
 	return 0;
 }
 
@@ -258,7 +259,7 @@ static long domus_ioc_set_fpu(void *ctx, void *arg, unsigned long raw)
 {
 	struct domus_vcpu *v = ctx;
 	struct domus_fpu *f = arg;
-	u32 pkru = 0;
+	u32 pkru = v->pkru;	/* kept unless the image has the PKRU component */
 	int ret;
 
 	if (!domus_all_zero(f->reserved, sizeof(f->reserved)) ||
@@ -268,6 +269,7 @@ static long domus_ioc_set_fpu(void *ctx, void *arg, unsigned long raw)
 	if (ret)
 		return ret;
 	v->xcr0 = f->xcr0;
+	v->pkru = pkru;
 	return 0;
 }
 

@@ -20,9 +20,13 @@ bool domus_xcr0_valid(u64 xcr0, u64 allowed)
 	return true;
 }
 
-u64 domus_xcr0_allowed(u64 host_xcr0, bool have_d0, u64 cpuid_d0)
+u64 domus_xcr0_allowed(u64 host_xcr0, bool have_d0, u64 cpuid_d0, bool pku)
 {
-	if (!have_d0)
-		return host_xcr0;
-	return host_xcr0 & (cpuid_d0 | XCR0_X87 | XCR0_SSE);
+	u64 allowed = host_xcr0;
+
+	if (have_d0)
+		allowed &= cpuid_d0 | XCR0_X87 | XCR0_SSE;
+	if (!pku)
+		allowed &= ~XCR0_PKRU;
+	return allowed;
 }

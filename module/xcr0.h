@@ -18,6 +18,7 @@
 #define XCR0_OPMASK		(1ULL << 5)
 #define XCR0_ZMM_HI256		(1ULL << 6)
 #define XCR0_HI16_ZMM		(1ULL << 7)
+#define XCR0_PKRU		(1ULL << 9)
 #define XCR0_XTILECFG		(1ULL << 17)
 #define XCR0_XTILEDATA		(1ULL << 18)
 
@@ -44,7 +45,9 @@ bool domus_xcr0_valid(u64 xcr0, u64 allowed);
  * what the guest's CPUID leaf 0xD sub-leaf 0 offers (EDX:EAX, @cpuid_d0)
  * when the domain's CPUID table has that leaf (@have_d0); x87 and SSE
  * (the legacy FXSAVE area) are always offered when the host has them.
+ * PKRU only when the guest is shown PKU (@pku): otherwise XRSTOR would
+ * let it write the protection-key rights the host's userspace runs with.
  */
-u64 domus_xcr0_allowed(u64 host_xcr0, bool have_d0, u64 cpuid_d0);
+u64 domus_xcr0_allowed(u64 host_xcr0, bool have_d0, u64 cpuid_d0, bool pku);
 
 #endif /* DOMUS_XCR0_H */

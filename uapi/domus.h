@@ -149,6 +149,9 @@ enum domus_stat {
 	DOMUS_STAT_EXCEPTION,
 	DOMUS_STAT_USER_EXITS,	/* run returned to userspace */
 	DOMUS_STAT_INJECTIONS,
+	DOMUS_STAT_CR4,		/* MOV to CR4 checked by the kernel */
+	DOMUS_STAT_CACHE_FLUSH,	/* WBINVD, WBNOINVD, INVD (skipped) */
+	DOMUS_STAT_MACHINE_CHECK, /* host #MC taken while the guest ran */
 	DOMUS_STAT_MAX = 32
 };
 

@@ -105,6 +105,33 @@ static int svm_exit_npf(struct domus_vcpu *v)
 	return domus_emulate_mmio(v, gpa, write, NULL, 0);
 }
 
+/* MOV to CR4: checked against the guest's CPUID (cr4.h), or #GP. */
+static int svm_exit_write_cr4(struct domus_vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	struct svm_vmcb *vmcb = sv->vmcb;
+	u64 info = vmcb->ctrl.exit_info1, val;
+	unsigned int len;
+
+	if (!domus_mov_to_cr4_source(v, svm_has(DOMUS_FEAT_DECODE_ASSISTS) && (info >> 63) ?
+				     (int)(info & 15) : -1, &val, &len))
+		return 0;
+	if (vmcb->save.cpl ||
+	    !domus_guest_cr4_write_ok(v, vmcb->save.cr4, val, vmcb->save.efer & EFER_LMA,
+				      vmcb->save.cr3)) {
+		domus_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
+		return 1;
+	}
+	/* a write the CPU would have done flushes what it would have flushed */
+	if ((val ^ vmcb->save.cr4) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PCIDE |
+				      X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_LA57 | X86_CR4_PKE))
+		sv->flush = true;
+	vmcb->save.cr4 = val;
+	sv->dirty |= SVM_CLEAN_CRX;
+	svm_skip_insn(v, len);
+	return 1;
+}
+
 static int svm_exit_dr(struct domus_vcpu *v)
 {
 	struct svm_vcpu *sv = to_svm(v);
@@ -119,13 +146,16 @@ static int svm_exit_dr(struct domus_vcpu *v)
 typedef int (*svm_exit_fn)(struct domus_vcpu *v);
 
 static const svm_exit_fn svm_exit_table[SVM_EXIT_MAX_TABLE] = {
+	[SVM_EXIT_WRITE_CR4] = svm_exit_write_cr4,
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR15] = svm_exit_dr,
 	[SVM_EXIT_EXCP_BASE + DOMUS_DB_VECTOR] = svm_exit_exception,
 	[SVM_EXIT_EXCP_BASE + DOMUS_AC_VECTOR] = svm_exit_exception,
+	[SVM_EXIT_EXCP_BASE + DOMUS_MC_VECTOR] = domus_exit_machine_check,
 	[SVM_EXIT_INTR] = domus_exit_intr,
 	[SVM_EXIT_NMI] = domus_exit_intr,
 	[SVM_EXIT_SMI] = domus_exit_continue,
 	[SVM_EXIT_VINTR] = svm_exit_vintr,
+	[SVM_EXIT_RDPMC] = domus_exit_rdpmc,
 	[SVM_EXIT_CPUID] = domus_exit_cpuid,
 	[SVM_EXIT_IRET] = svm_exit_iret,
 	[SVM_EXIT_INVD] = domus_exit_invd,
@@ -138,6 +168,7 @@ static const svm_exit_fn svm_exit_table[SVM_EXIT_MAX_TABLE] = {
 	[SVM_EXIT_VMRUN] = domus_exit_ud,
 	[SVM_EXIT_VMMCALL] = domus_handle_hypercall,
 	[SVM_EXIT_VMLOAD ... SVM_EXIT_SKINIT] = domus_exit_ud,
+	[SVM_EXIT_WBINVD] = domus_exit_wbinvd,
 	[SVM_EXIT_MONITOR ... SVM_EXIT_MWAIT_COND] = domus_exit_ud,
 	[SVM_EXIT_XSETBV] = domus_exit_xsetbv,
 	[SVM_EXIT_RDPRU] = domus_exit_ud,

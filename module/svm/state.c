@@ -87,6 +87,7 @@ int svm_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r)
 	struct svm_vmcb_save *s = &sv->vmcb->save;
 
 	if ((r->efer & ~SVM_EFER_GUEST) || (r->cr0 >> 32) || (r->cr4 & SVM_CR4_RSVD) ||
+	    (r->cr4 & ~domus_host_cr4) ||
 	    r->cr8 > 15 || ((r->cr0 & X86_CR0_PG) && !(r->cr0 & X86_CR0_PE)) ||
 	    ((r->cr0 & X86_CR0_NW) && !(r->cr0 & X86_CR0_CD)))
 		return -EINVAL;

@@ -37,7 +37,7 @@ static int svm_probe(struct domus_hw *hw)
 		pr_err("cannot load: this AMD CPU has no SVM (AMD-V) in CPUID; use a CPU with AMD-V, or give the virtual CPU the svm flag (e.g. qemu -cpu host or +svm)\n");
 		return -ENODEV;
 	}
-	if (domus_rdmsr_safe(MSR_SVM_VM_CR, &vm_cr) == 0 &&
+	if (domus_fw_msr(MSR_SVM_VM_CR, &vm_cr) == 0 &&
 	    (vm_cr & SVM_VM_CR_SVMDIS)) {
 		pr_err("cannot load: AMD-V is disabled by the firmware (VM_CR.SVMDIS is set); enable \"SVM mode\" / AMD-V in the BIOS setup\n");
 		return -EPERM;
@@ -230,17 +230,22 @@ static void svm_reset(struct domus_vcpu *v)
 	struct svm_vmcb_ctrl *c = &sv->vmcb->ctrl;
 	struct svm_vmcb_save *s = &sv->vmcb->save;
 
-	c->intercept_cr = 0;
+	/* CR4 writes: checked against the guest's CPUID (cr4.h) */
+	c->intercept_cr = BIT(16 + 4);
 	c->intercept_dr = 0xffffffff;
-	/* #DB and #AC: a guest could otherwise loop in delivery forever */
-	c->intercept_exc = BIT(DOMUS_DB_VECTOR) | BIT(DOMUS_AC_VECTOR);
-	c->intercept_misc1 = SVM_I1_INTR | SVM_I1_NMI | SVM_I1_CPUID | SVM_I1_INVD |
-			     SVM_I1_HLT | SVM_I1_INVLPGA | SVM_I1_IOIO | SVM_I1_MSR |
-			     SVM_I1_TASK_SWITCH | SVM_I1_SHUTDOWN;
+	/*
+	 * #DB and #AC: a guest could otherwise loop in delivery forever.
+	 * #MC: a machine check while the guest runs is the host's.
+	 */
+	c->intercept_exc = BIT(DOMUS_DB_VECTOR) | BIT(DOMUS_AC_VECTOR) | BIT(DOMUS_MC_VECTOR);
+	/* RDPMC: the counters are the host's; WBINVD: a host-wide flush */
+	c->intercept_misc1 = SVM_I1_INTR | SVM_I1_NMI | SVM_I1_RDPMC | SVM_I1_CPUID |
+			     SVM_I1_INVD | SVM_I1_HLT | SVM_I1_INVLPGA | SVM_I1_IOIO |
+			     SVM_I1_MSR | SVM_I1_TASK_SWITCH | SVM_I1_SHUTDOWN;
 	c->intercept_misc2 = SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD |
 			     SVM_I2_VMSAVE | SVM_I2_STGI | SVM_I2_CLGI | SVM_I2_SKINIT |
-			     SVM_I2_MONITOR | SVM_I2_MWAIT | SVM_I2_MWAIT_COND |
-			     SVM_I2_XSETBV | SVM_I2_RDPRU;
+			     SVM_I2_WBINVD | SVM_I2_MONITOR | SVM_I2_MWAIT |
+			     SVM_I2_MWAIT_COND | SVM_I2_XSETBV | SVM_I2_RDPRU;
 	c->iopm_base_pa = page_to_phys(svm_iopm);
 	c->msrpm_base_pa = page_to_phys(svm_msrpm);
 	c->tsc_offset = -rdtsc();
@@ -341,7 +346,7 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 	if (!svm_inject_events(v))
 		return domus_enter_abort_window(v);
 
-	domus_swap_in(v, &hs, vmcb->save.cr4 & X86_CR4_OSXSAVE, sc->host_tsc_aux,
+	domus_swap_in(v, &hs, vmcb->save.cr4, sc->host_tsc_aux,
 		      boot_cpu_has(X86_FEATURE_RDTSCP));
 	vmcb->ctrl.clean = (svm_has(DOMUS_FEAT_VMCB_CLEAN) ? ~sv->dirty & SVM_CLEAN_ALL : 0);
 	sv->dirty = 0;
@@ -355,6 +360,8 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 	vmcb->ctrl.tlb_ctl = SVM_TLB_FLUSH_NONE;
 	domus_swap_out(v, &hs, sc->host_tsc_aux);
 	asm volatile("stgi" ::: "memory");
+	if (unlikely(vmcb->ctrl.exit_code == SVM_EXIT_EXCP_BASE + DOMUS_MC_VECTOR))
+		domus_host_machine_check();
 	domus_leave_guest_mode(v);
 	v->srcu_idx = srcu_read_lock(&v->dom->srcu);
 

@@ -118,6 +118,7 @@ struct svm_vmcb {
 #define SVM_I1_INTR		(1u << 0)
 #define SVM_I1_NMI		(1u << 1)
 #define SVM_I1_VINTR		(1u << 4)
+#define SVM_I1_RDPMC		(1u << 15)
 #define SVM_I1_CPUID		(1u << 18)
 #define SVM_I1_IRET		(1u << 20)
 #define SVM_I1_INVD		(1u << 22)
@@ -135,6 +136,7 @@ struct svm_vmcb {
 #define SVM_I2_STGI		(1u << 4)
 #define SVM_I2_CLGI		(1u << 5)
 #define SVM_I2_SKINIT		(1u << 6)
+#define SVM_I2_WBINVD		(1u << 9)
 #define SVM_I2_MONITOR		(1u << 10)
 #define SVM_I2_MWAIT		(1u << 11)
 #define SVM_I2_MWAIT_COND	(1u << 12)
@@ -180,6 +182,7 @@ struct svm_vmcb {
 #define SVM_CLEAN_ALL		0x7ffu
 
 /* exit codes (appendix C) */
+#define SVM_EXIT_WRITE_CR4	0x014
 #define SVM_EXIT_READ_DR0	0x020
 #define SVM_EXIT_WRITE_DR15	0x03f
 #define SVM_EXIT_EXCP_BASE	0x040
@@ -187,6 +190,7 @@ struct svm_vmcb {
 #define SVM_EXIT_NMI		0x061
 #define SVM_EXIT_SMI		0x062
 #define SVM_EXIT_VINTR		0x064
+#define SVM_EXIT_RDPMC		0x06f
 #define SVM_EXIT_CPUID		0x072
 #define SVM_EXIT_IRET		0x074
 #define SVM_EXIT_INVD		0x076
@@ -203,6 +207,7 @@ struct svm_vmcb {
 #define SVM_EXIT_STGI		0x084
 #define SVM_EXIT_CLGI		0x085
 #define SVM_EXIT_SKINIT		0x086
+#define SVM_EXIT_WBINVD		0x089
 #define SVM_EXIT_MONITOR	0x08a
 #define SVM_EXIT_MWAIT		0x08b
 #define SVM_EXIT_MWAIT_COND	0x08c

@@ -63,9 +63,10 @@ static int vmx_setup_config(void)
 			VMX_PROC_HLT | VMX_PROC_TSC_OFFSET | VMX_PROC_CR8_LOAD |
 			VMX_PROC_CR8_STORE | VMX_PROC_MOV_DR | VMX_PROC_IO_BITMAPS |
 			VMX_PROC_MSR_BITMAPS | VMX_PROC_MWAIT | VMX_PROC_MONITOR |
-			VMX_PROC_SECONDARY, 0, &c->proc) ||
+			VMX_PROC_RDPMC | VMX_PROC_SECONDARY, 0, &c->proc) ||
 	    !vmx_adjust(MSR_VMX_PROCBASED_CTLS2, VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED,
-			VMX_PROC2_VPID | VMX_PROC2_RDTSCP | VMX_PROC2_INVPCID, &c->proc2)) {
+			VMX_PROC2_VPID | VMX_PROC2_RDTSCP | VMX_PROC2_INVPCID |
+			VMX_PROC2_WBINVD, &c->proc2)) {
 		pr_err("cannot load: this CPU's VT-x lacks a control domus requires (I/O and MSR bitmaps, EPT, unrestricted guest); use a CPU with EPT and unrestricted guest (Westmere or later)\n");
 		return -ENODEV;
 	}
@@ -120,8 +121,14 @@ static int vmx_setup_config(void)
 	 */
 	c->cr0_fixed0 &= ~(u64)(X86_CR0_PE | X86_CR0_PG);
 	c->cr0_mask = (c->cr0_fixed0 | ~c->cr0_fixed1) & 0xffffffffULL;
-	c->cr4_mask = (c->cr4_fixed0 | ~c->cr4_fixed1 | X86_CR4_VMXE | X86_CR4_SMXE) &
-		      0xffffffffULL;
+	/*
+	 * CR4: we own every bit but the few that exist on every x86-64 CPU
+	 * and that guests toggle often (PGE for global flushes); a MOV that
+	 * changes another bit exits and is checked against the guest's
+	 * CPUID (cr4.h), which also covers what VMX operation fixes.
+	 */
+	c->cr4_mask = ~(u64)(X86_CR4_TSD | X86_CR4_DE | X86_CR4_PCE | X86_CR4_OSFXSR |
+			     X86_CR4_OSXMMEXCPT | X86_CR4_PGE) & 0xffffffffULL;
 	return 0;
 }
 
@@ -135,7 +142,7 @@ int vmx_probe(struct domus_hw *hw)
 		pr_err("cannot load: this CPU has no VMX (VT-x) in CPUID; use a CPU with VT-x, or give the virtual CPU the vmx flag\n");
 		return -ENODEV;
 	}
-	if (domus_rdmsr_safe(MSR_VMX_FEATURE_CONTROL, &fc) == 0 &&
+	if (domus_fw_msr(MSR_VMX_FEATURE_CONTROL, &fc) == 0 &&
 	    (fc & VMX_FC_LOCKED) && !(fc & VMX_FC_VMXON_OUTSIDE_SMX)) {
 		pr_err("cannot load: VT-x is disabled by the firmware (IA32_FEATURE_CONTROL locked without VMX); enable \"Intel Virtualization Technology\" in the BIOS setup\n");
 		return -EPERM;

@@ -50,6 +50,8 @@ static int vmx_exit_exception(struct domus_vcpu *v)
 		domus_stat_inc(v->dom, DOMUS_STAT_INTR);	/* the host's; handled */
 		return 1;
 	}
+	if (vec == DOMUS_MC_VECTOR)
+		return domus_exit_machine_check(v);	/* the host's; handled */
 	domus_stat_inc(v->dom, DOMUS_STAT_EXCEPTION);
 	if (info & VMX_II_NMI_UNBLOCK)
 		vmx_nmi_reblock(v);
@@ -261,8 +263,13 @@ static bool vmx_cr_access(struct domus_vcpu *v, u64 q)
 		break;
 	case 4:
 		if ((val & VMX_CR4_GUEST_RSVD) || (val & vmx_cfg.cr4_mask & ~vmx_cfg.cr4_fixed1) ||
-		    ((efer & EFER_LMA) && !(val & X86_CR4_PAE)))
+		    !domus_guest_cr4_write_ok(v, cr4, val, efer & EFER_LMA,
+					      vmcs_read(VMCS_GUEST_CR3)))
 			return false;
+		/* a write the CPU would have done flushes what it would have flushed */
+		if ((val ^ cr4) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PCIDE |
+				   X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_LA57 | X86_CR4_PKE))
+			vx->flush = true;
 		vmx_write_cr4(v, val);
 		break;
 	case 8:
@@ -324,6 +331,7 @@ static const vmx_exit_fn vmx_exit_table[VMX_EXIT_MAX] = {
 	[VMX_EXIT_GETSEC] = domus_exit_ud,
 	[VMX_EXIT_HLT] = domus_exit_hlt,
 	[VMX_EXIT_INVD] = domus_exit_invd,
+	[VMX_EXIT_RDPMC] = domus_exit_rdpmc,
 	[VMX_EXIT_RSM] = domus_exit_ud,
 	[VMX_EXIT_VMCALL] = domus_handle_hypercall,
 	[VMX_EXIT_VMCLEAR ... VMX_EXIT_VMXON] = domus_exit_ud,
@@ -339,6 +347,7 @@ static const vmx_exit_fn vmx_exit_table[VMX_EXIT_MAX] = {
 	[VMX_EXIT_INVEPT] = domus_exit_ud,
 	[VMX_EXIT_PREEMPT_TIMER] = domus_exit_intr,
 	[VMX_EXIT_INVVPID] = domus_exit_ud,
+	[VMX_EXIT_WBINVD] = domus_exit_wbinvd,
 	[VMX_EXIT_XSETBV] = domus_exit_xsetbv,
 	[VMX_EXIT_VMFUNC] = domus_exit_ud,
 };

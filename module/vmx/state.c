@@ -190,6 +190,7 @@ int vmx_set_sregs(struct domus_vcpu *v, const struct domus_sregs *r)
 	struct vmx_vcpu *vx = to_vmx(v);
 
 	if ((r->efer & ~VMX_EFER_GUEST) || (r->cr0 >> 32) || (r->cr4 & VMX_CR4_GUEST_RSVD) ||
+	    (r->cr4 & ~domus_host_cr4) ||
 	    (r->cr4 & vmx_cfg.cr4_mask & ~vmx_cfg.cr4_fixed1) ||
 	    r->cr8 > 15 || ((r->cr0 & X86_CR0_PG) && !(r->cr0 & X86_CR0_PE)) ||
 	    ((r->cr0 & X86_CR0_NW) && !(r->cr0 & X86_CR0_CD)))
@@ -384,15 +385,7 @@ int vmx_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 {
 	int ret;
 
-	/* canonical addresses only: a bad one would fail the next entry or the host's wrmsr */
-	switch (index) {
-	case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
-	case MSR_LSTAR: case MSR_CSTAR:
-	case MSR_IA32_SYSENTER_ESP: case MSR_IA32_SYSENTER_EIP:
-		if ((u64)((s64)(data << 16) >> 16) != data)
-			return 1;
-		break;
-	}
+	/* the values were checked by the core (domus_msr_value_ok) */
 	vmx_get(v);
 	ret = vmx_set_msr_loaded(v, index, data, host);
 	vmx_put();

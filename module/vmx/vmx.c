@@ -332,7 +332,9 @@ static void vmx_setup_vmcs(struct domus_vcpu *v)
 	vmcs_write(VMCS_EXIT_CTLS, vmx_cfg.exit);
 	vmcs_write(VMCS_ENTRY_CTLS, vmx_cfg.entry);
 	/* #DB and #AC: a guest could otherwise loop in delivery forever */
-	vmcs_write(VMCS_EXCEPTION_BITMAP, BIT(DOMUS_DB_VECTOR) | BIT(DOMUS_AC_VECTOR));
+	/* #DB, #AC: see svm_reset(); #MC: a machine check in guest mode is the host's */
+	vmcs_write(VMCS_EXCEPTION_BITMAP, BIT(DOMUS_DB_VECTOR) | BIT(DOMUS_AC_VECTOR) |
+		   BIT(DOMUS_MC_VECTOR));
 	vmcs_write(VMCS_PF_ERR_MASK, 0);
 	vmcs_write(VMCS_PF_ERR_MATCH, 0);
 	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
@@ -541,7 +543,7 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 
 	if (vx->dirty)
 		vmx_write_back(vx);
-	domus_swap_in(v, &hs, vmcs_read(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE, vc->host_tsc_aux,
+	domus_swap_in(v, &hs, vmcs_read(VMCS_GUEST_CR4), vc->host_tsc_aux,
 		      boot_cpu_has(X86_FEATURE_RDTSCP));
 	if (v->dr_owned)
 		set_debugreg(vx->dr6, 6);
@@ -598,6 +600,13 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 		    (vx->exit_intr_info & (VMX_II_VALID | VMX_II_TYPE_MASK)) ==
 		    (VMX_II_VALID | VMX_II_TYPE_NMI))
 			asm volatile("int $2");
+		/* a machine check in guest mode, or during the entry: the host's */
+		if (unlikely(((u16)vx->exit_reason == VMX_EXIT_EXC_NMI &&
+			      (vx->exit_intr_info & (VMX_II_VALID | VMX_II_TYPE_MASK |
+						     VMX_II_VECTOR_MASK)) ==
+			      (VMX_II_VALID | VMX_II_TYPE_HW_EXC | DOMUS_MC_VECTOR)) ||
+			     (u16)vx->exit_reason == VMX_EXIT_MCE_ENTRY))
+			domus_host_machine_check();
 	}
 
 	if (v->dr_owned)
@@ -632,6 +641,9 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 	vx->launched = true;
 	v->exit_len = vx->exit_len;
 	vmx_save_reinject(v, idt_info, idt_err);
+	/* an entry cut short by a machine check (handled above) is retried */
+	if ((u16)vx->exit_reason == VMX_EXIT_MCE_ENTRY)
+		return domus_exit_machine_check(v);
 	if (vx->exit_reason & VMX_EXIT_ENTRY_FAILED)
 		return domus_exit_unsupported(v, vx->exit_reason, vx->exit_qual);
 	return vmx_handle_exit(v);

@@ -70,6 +70,7 @@
 #define VMX_PROC2_EPT			(1u << 1)
 #define VMX_PROC2_RDTSCP		(1u << 3)
 #define VMX_PROC2_VPID			(1u << 5)
+#define VMX_PROC2_WBINVD		(1u << 6)
 #define VMX_PROC2_UNRESTRICTED		(1u << 7)
 #define VMX_PROC2_INVPCID		(1u << 12)
 
@@ -249,6 +250,7 @@ enum { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR };
 #define VMX_EXIT_GETSEC			11
 #define VMX_EXIT_HLT			12
 #define VMX_EXIT_INVD			13
+#define VMX_EXIT_RDPMC			15
 #define VMX_EXIT_RSM			17
 #define VMX_EXIT_VMCALL			18
 #define VMX_EXIT_VMCLEAR		19
@@ -275,6 +277,7 @@ enum { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR };
 #define VMX_EXIT_INVEPT			50
 #define VMX_EXIT_PREEMPT_TIMER		52
 #define VMX_EXIT_INVVPID		53
+#define VMX_EXIT_WBINVD			54
 #define VMX_EXIT_XSETBV			55
 #define VMX_EXIT_VMFUNC			59
 #define VMX_EXIT_MAX			66

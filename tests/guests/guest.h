@@ -60,7 +60,8 @@
 #define T_FPU_STATE		16	/* long64: RDX avx */
 #define T_EVENT			17	/* long64 */
 #define T_NMI			18	/* long64 */
-#define T_COUNT			19
+#define T_HARDEN		19	/* long64: RDPMC, WBINVD, MOV to CR4 of RSI */
+#define T_COUNT			20
 
 /* T_CPUID: the host writes the leaves to ask at LM_DATA (long64) or
  * LO_CPUID (prot32): dword n, then n pairs (function, index). */

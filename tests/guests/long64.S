@@ -36,7 +36,7 @@ done:
 tests:
 	.quad	t_hello, t_pio, t_mmio, t_roslot, t_cpuid, t_msr_gp, t_triple
 	.quad	t_irq, t_hlt, t_loop, t_fpu, t_fill, t_zero, t_smp, t_regs
-	.quad	t_msrs, t_fpu_state, t_event, t_nmi
+	.quad	t_msrs, t_fpu_state, t_event, t_nmi, t_harden
 
 /* set_gate: %eax = vector, %rdx = handler.  64-bit interrupt gate, CS 0x08. */
 set_gate:
@@ -652,6 +652,45 @@ t_nmi:
 	movl	$__LINE__, %eax
 	jmp	fail
 2:	PASS
+
+/*
+ * --- T_HARDEN: what the host must not let a guest do (issue 10) ----------------------
+ * RDPMC must raise #GP(0); WBINVD must complete; MOV to CR4 of the bit in
+ * RSI (one the host's CPUID table shows or hides), of PKE and of VMXE.
+ * Reports the #GP count after each step and CR4 after the RSI write.
+ */
+t_harden:
+	movq	%rsi, %r12
+	movl	$13, %eax
+	leaq	gp_handler(%rip), %rdx
+	call	set_gate
+	movq	$2, gp_skip(%rip)
+	xorl	%ecx, %ecx
+	rdpmc					/* 0F 33 */
+	movq	gp_count(%rip), %rax
+	outl	%eax, $PORT_VAL			/* 1 */
+	wbinvd
+	movq	gp_count(%rip), %rax
+	outl	%eax, $PORT_VAL			/* still 1 */
+	movq	$3, gp_skip(%rip)		/* mov %rax,%cr4: 0F 22 E0 */
+	movq	%cr4, %rbx
+	movq	%rbx, %rax
+	orq	%r12, %rax
+	movq	%rax, %cr4
+	movq	gp_count(%rip), %rax
+	outl	%eax, $PORT_VAL			/* 2 if the bit was refused */
+	movq	%cr4, %rax
+	outl	%eax, $PORT_VAL
+	movq	%rbx, %rax
+	orq	$0x400000, %rax			/* PKE: never shown */
+	movq	%rax, %cr4
+	movq	%rbx, %rax
+	orq	$0x2000, %rax			/* VMXE: never */
+	movq	%rax, %cr4
+	movq	gp_count(%rip), %rax
+	outl	%eax, $PORT_VAL			/* two more */
+	movq	%rbx, %cr4
+	PASS
 
 /* --- data ---------------------------------------------------------------------------- */
 hello_msg:

@@ -53,4 +53,25 @@ echo "info: SUnreclaim ${slab0}->${slab1} kB, vmalloc areas ${vmal0}->${vmal1}"
 new=$(dmesg -x | tail -n +$((lines0 + 1)) | grep -v -e 'drop_caches' -e 'clocksource: Long readout interval' |
 	grep -E 'domus|^[a-z]+ *:(emerg|alert|crit|err|warn) ')
 if [ -z "$new" ]; then pass load-unload-no-log-noise; else fail load-unload-no-log-noise "$(echo "$new" | head -3 | tr '\n' '|')"; fi
+
+# Firmware that disabled AMD-V (VM_CR.SVMDIS, bit 4): QEMU cannot set
+# VM_CR, so the test build (tests/leak-build) takes the value the probe
+# reads from test_fw_msr.  Refused with the documented message; loads
+# with the bit clear.
+tko=build/leak/domus.ko
+if [ ! -f $tko ]; then
+	fail fw-disabled-refused "$tko missing (tests/leak-build)"
+	fail fw-enabled-loads "$tko missing"
+else
+	lines0=$(dmesg | wc -l)
+	if insmod $tko test_fw_msr=0x10 2>/dev/null; then
+		rmmod domus
+		fail fw-disabled-refused "loaded with VM_CR.SVMDIS set"
+	elif dmesg | tail -n +$((lines0 + 1)) | grep -q 'AMD-V is disabled by the firmware (VM_CR.SVMDIS is set); enable'; then
+		pass fw-disabled-refused
+	else
+		fail fw-disabled-refused "refused without the firmware message: $(dmesg | tail -2 | tr '\n' '|')"
+	fi
+	if insmod $tko test_fw_msr=0 && rmmod domus; then pass fw-enabled-loads; else fail fw-enabled-loads "insmod $tko test_fw_msr=0 failed"; fi
+fi
 exit $failed

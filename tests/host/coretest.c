@@ -459,6 +459,7 @@ static const struct {
 	{ "roslot", t_roslot },
 	{ "cpuid", t_cpuid },
 	{ "msr-gp", t_msr_gp },
+	{ "harden", t_harden },
 	{ "triple", t_triple },
 	{ "irq", t_irq },
 	{ "nmi", t_nmi },

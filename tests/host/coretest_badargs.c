@@ -229,6 +229,25 @@ void t_badargs(void)
 		msrs.nmsrs = 1;
 		msrs.entries = 0x10;
 		expect_fail("msrs-bad-pointer", v.fd, DOMUS_GET_MSRS, &msrs, E(EFAULT));
+		{
+			/*
+			 * Values a host WRMSR or the next entry would fault on
+			 * (issue 10): SYSCALL_MASK's reserved upper half, a
+			 * non-canonical LSTAR.  Refused: nothing processed.
+			 */
+			struct domus_msr_entry bad[] = {
+				{ .index = 0xc0000084, .data = 1ULL << 32 },	/* SYSCALL_MASK */
+				{ .index = 0xc0000082, .data = 1ULL << 47 },	/* LSTAR */
+			};
+			unsigned int k;
+
+			for (k = 0; k < 2; k++) {
+				r = domus_set_msrs(&v, &bad[k], 1);
+				result(k ? "badarg/msr-lstar-noncanonical" : "badarg/msr-sfmask-upper",
+				       r == 0, "DOMUS_SET_MSRS of %#x = %#llx: %d entries taken, want 0",
+				       bad[k].index, (unsigned long long)bad[k].data, r);
+			}
+		}
 		domus_get_sregs(&v, &s);
 		s.reserved[0] = 1;
 		expect_fail("sregs-reserved", v.fd, DOMUS_SET_SREGS, &s, E(EINVAL));

@@ -18,6 +18,10 @@
  *   xsave/fpu-ymm-roundtrip    DOMUS_SET_FPU with YMM state and XCR0 7, then
  *                              DOMUS_GET_FPU: the same state
  *   xsave/set-fpu-invalid      DOMUS_SET_FPU with each invalid XCR0: EINVAL
+ *   xsave/set-fpu-pkru         on a host with protection keys (XCR0 bit 9):
+ *                              DOMUS_SET_FPU with PKRU for a guest not shown
+ *                              PKU is EINVAL (its XRSTOR would write the
+ *                              host's PKRU); without PKU on the host: SKIP
  *   xsave/xsetbv-mpx-half      BNDREGS without BNDCSR and the reverse: #GP
  *   xsave/set-fpu-mpx-half     the same values through DOMUS_SET_FPU: EINVAL
  *
@@ -53,6 +57,9 @@
 
 static int failed, devfd = -1, intercepted;
 static uint64_t host_xcr0, host_supported;	/* XGETBV(0), CPUID 0xd.0 EDX:EAX */
+#define XCR0_PKRU	(1ULL << 9)
+/* what these guests (shown no PKU) may enable: the host's XCR0 but PKRU */
+#define GUEST_XCR0	(host_xcr0 & ~XCR0_PKRU)
 
 static void __attribute__((format(printf, 3, 4)))
 result(const char *name, int ok, const char *fmt, ...)
@@ -243,12 +250,12 @@ static void t_valid(void)
 {
 	char why[300] = "";
 	uint64_t xcr0 = 0;
-	int ok = guest_test(XT_VALID, host_xcr0, 0, why, sizeof(why), &xcr0);
+	int ok = guest_test(XT_VALID, GUEST_XCR0, 0, why, sizeof(why), &xcr0);
 
-	if (ok && xcr0 != host_xcr0) {
+	if (ok && xcr0 != GUEST_XCR0) {
 		ok = 0;
 		snprintf(why, sizeof(why), "DOMUS_GET_FPU xcr0 %#llx after the guest's XSETBV %#llx",
-			 (unsigned long long)xcr0, (unsigned long long)host_xcr0);
+			 (unsigned long long)xcr0, (unsigned long long)GUEST_XCR0);
 	}
 	result("xsetbv-valid", ok, "%s", why);
 }
@@ -263,7 +270,9 @@ static void t_invalid(void)
 	for (b = 3; b < 63 && !unoffered; b++)
 		if (!(host_supported & (1ULL << b)) && !(host_xcr0 & (1ULL << b)))
 			unoffered = 1ULL << b;
-	ok = guest_test(XT_INVALID, host_xcr0, unoffered, why, sizeof(why), &xcr0);
+	if (host_xcr0 & XCR0_PKRU)
+		unoffered = XCR0_PKRU;	/* the host has it; this guest is not shown PKU */
+	ok = guest_test(XT_INVALID, GUEST_XCR0, unoffered, why, sizeof(why), &xcr0);
 	if (ok && xcr0 != 3) {
 		ok = 0;
 		snprintf(why, sizeof(why), "DOMUS_GET_FPU xcr0 %#llx after the faulting XSETBVs (want 0x3)",
@@ -295,7 +304,7 @@ static void t_fpu_ymm(void)
 		skip("fpu-ymm-roundtrip", "the host has no AVX");
 		return;
 	}
-	ok = vm_start(&vm, XT_VALID, host_xcr0, 0) == 0 && domus_get_fpu(&vm.v, &f) == 0;
+	ok = vm_start(&vm, XT_VALID, GUEST_XCR0, 0) == 0 && domus_get_fpu(&vm.v, &f) == 0;
 	if (!ok)
 		snprintf(why, sizeof(why), "setup: %s", domus_last_error());
 	f.xcr0 = 7;
@@ -334,6 +343,19 @@ static void t_set_fpu_invalid(void)
 	result("set-fpu-invalid", ok, "%s", why);
 }
 
+static void t_set_fpu_pkru(void)
+{
+	int r;
+
+	if (!(host_xcr0 & XCR0_PKRU)) {
+		skip("set-fpu-pkru", "the host has no protection keys (XCR0 bit 9)");
+		return;
+	}
+	r = set_fpu_xcr0(0x3 | XCR0_PKRU, NULL);
+	result("set-fpu-pkru", r == -EINVAL, "xcr0 %#llx for a guest not shown PKU: %d (want -EINVAL)",
+	       (unsigned long long)(0x3 | XCR0_PKRU), r);
+}
+
 static void t_mpx_half(void)
 {
 	static const uint64_t bad[] = { 0x0b, 0x13 };
@@ -368,7 +390,7 @@ int main(void)
 	unsigned int a, b, c, d;
 	static const char *const names[] = {
 		"xsetbv-valid", "xsetbv-invalid-gp", "avx-needs-xcr0", "fpu-ymm-roundtrip",
-		"set-fpu-invalid", "set-fpu-mpx-half", "xsetbv-mpx-half",
+		"set-fpu-invalid", "set-fpu-pkru", "set-fpu-mpx-half", "xsetbv-mpx-half",
 	};
 	unsigned int i;
 
@@ -401,6 +423,7 @@ int main(void)
 	}
 	t_fpu_ymm();
 	t_set_fpu_invalid();
+	t_set_fpu_pkru();
 	t_mpx_half();		/* last: see the head of the file */
 	close(devfd);
 	return failed;

@@ -60,10 +60,39 @@ static void refused(void)
 		   X86EMU_MODE_LONG64, cpuid) == -1);
 }
 
+#define MOVCR(bytes, mode) \
+	insnlen_mov_to_cr((const u8 *)(bytes), sizeof(bytes) - 1, mode, &cr, &gpr)
+
+static void mov_to_cr(void)
+{
+	unsigned int cr = 99, gpr = 99;
+
+	/* mov %rax,%cr4: 0F 22 E0 */
+	EXPECT(MOVCR("\x0f\x22\xe0", X86EMU_MODE_LONG64) == 3 && cr == 4 && gpr == 0);
+	/* mov %rsp,%cr4 (rm = 4) and mov %rdi,%cr4 */
+	EXPECT(MOVCR("\x0f\x22\xe4", X86EMU_MODE_LONG64) == 3 && cr == 4 && gpr == 4);
+	EXPECT(MOVCR("\x0f\x22\xe7", X86EMU_MODE_PROT32) == 3 && cr == 4 && gpr == 7);
+	/* mov %r9,%cr4: REX.B; mov %rax,%cr0 */
+	EXPECT(MOVCR("\x41\x0f\x22\xe1", X86EMU_MODE_LONG64) == 4 && cr == 4 && gpr == 9);
+	EXPECT(MOVCR("\x0f\x22\xc0", X86EMU_MODE_LONG64) == 3 && cr == 0 && gpr == 0);
+	/* REX.R: CR8; the mod field is ignored (00 still means a register) */
+	EXPECT(MOVCR("\x44\x0f\x22\xc3", X86EMU_MODE_LONG64) == 4 && cr == 8 && gpr == 3);
+	EXPECT(MOVCR("\x0f\x22\x20", X86EMU_MODE_LONG64) == 3 && cr == 4 && gpr == 0);
+	/* prefixes count; LOCK MOV CR0 is CR8 */
+	EXPECT(MOVCR("\x66\x2e\x0f\x22\xe2", X86EMU_MODE_PROT32) == 5 && cr == 4 && gpr == 2);
+	EXPECT(MOVCR("\xf0\x0f\x22\xc0", X86EMU_MODE_PROT32) == 4 && cr == 8);
+	/* refused: LOCK with another CR, REX outside 64-bit mode, other opcodes */
+	EXPECT(MOVCR("\xf0\x0f\x22\xe0", X86EMU_MODE_PROT32) == -1);
+	EXPECT(MOVCR("\x41\x0f\x22\xe1", X86EMU_MODE_PROT32) == -1);
+	EXPECT(MOVCR("\x0f\x20\xe0", X86EMU_MODE_LONG64) == -1);	/* MOV from CR */
+	EXPECT(MOVCR("\x0f\x22", X86EMU_MODE_LONG64) == -1);		/* truncated */
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, plain);
 	RUN(UNIT_PREFIX, prefixed);
 	RUN(UNIT_PREFIX, refused);
+	RUN(UNIT_PREFIX, mov_to_cr);
 	return unit_failed;
 }

@@ -17,7 +17,7 @@
 
 static int ok(u64 xcr0, u64 host)
 {
-	return domus_xcr0_valid(xcr0, domus_xcr0_allowed(host, false, 0));
+	return domus_xcr0_valid(xcr0, domus_xcr0_allowed(host, false, 0, true));
 }
 
 static void basic_rules(void)
@@ -70,19 +70,28 @@ static void mpx_amx(void)
 static void guest_cpuid(void)
 {
 	/* guest CPUID 0xD.0 offers x87|SSE|YMM only: AVX-512 refused */
-	u64 allowed = domus_xcr0_allowed(AVX512_HOST, true, 0x7);
+	u64 allowed = domus_xcr0_allowed(AVX512_HOST, true, 0x7, true);
 
 	EXPECT(domus_xcr0_valid(0x7, allowed));
 	EXPECT(!domus_xcr0_valid(0xe7, allowed));
 	/* a CPUID leaf offering nothing still leaves the legacy area */
-	allowed = domus_xcr0_allowed(AVX512_HOST, true, 0);
+	allowed = domus_xcr0_allowed(AVX512_HOST, true, 0, true);
 	EXPECT(domus_xcr0_valid(0x3, allowed));
 	EXPECT(!domus_xcr0_valid(0x7, allowed));
 	/* nor can CPUID offer more than the host enabled */
-	allowed = domus_xcr0_allowed(0x7, true, 0xe7);
+	allowed = domus_xcr0_allowed(0x7, true, 0xe7, true);
 	EXPECT(!domus_xcr0_valid(0xe7, allowed));
 	/* no leaf 0xD in the table: the host's XCR0 */
-	EXPECT(domus_xcr0_allowed(AVX512_HOST, false, 0) == AVX512_HOST);
+	EXPECT(domus_xcr0_allowed(AVX512_HOST, false, 0, true) == AVX512_HOST);
+}
+
+static void pkru_needs_pku(void)
+{
+	/* a PKU host (XCR0 0x2e7): PKRU only for a guest shown PKU */
+	EXPECT(domus_xcr0_valid(0x2e7, domus_xcr0_allowed(AVX512_HOST, false, 0, true)));
+	EXPECT(!domus_xcr0_valid(0x2e7, domus_xcr0_allowed(AVX512_HOST, false, 0, false)));
+	EXPECT(!domus_xcr0_valid(0x207, domus_xcr0_allowed(AVX512_HOST, true, 0x2e7, false)));
+	EXPECT(domus_xcr0_valid(0xe7, domus_xcr0_allowed(AVX512_HOST, true, 0x2e7, false)));
 }
 
 int main(void)
@@ -91,5 +100,6 @@ int main(void)
 	RUN(UNIT_PREFIX, avx512_host);
 	RUN(UNIT_PREFIX, mpx_amx);
 	RUN(UNIT_PREFIX, guest_cpuid);
+	RUN(UNIT_PREFIX, pkru_needs_pku);
 	return unit_failed;
 }
