@@ -119,11 +119,21 @@ static bool xen_cpuid(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
  * A PVH domU has no emulated devices.  The legacy ports Linux probes
  * anyway (PIC, PIT and its gate at 0x61, CMOS, POST, ELCR, PCI config
  * mechanism 1) are answered here, as Xen does: reads all-ones, writes
- * dropped; the PIT calibration loop alone would otherwise cost ~10^5
- * exits to userspace.  The loader's ACPI sleep ports end the domain on
- * an S5 write (lifecycle.c).  Everything else (0xE9, ...) goes to
- * userspace.  1 answered, 0 exit (run filled), -1 not handled.
+ * dropped.  The loader's ACPI sleep ports end the domain on an S5 write
+ * (lifecycle.c).  Everything else (0xE9, ...) goes to userspace.
+ * 1 answered, 0 exit (run filled), -1 not handled.
+ *
+ * One exception: PIT channel 2's counter (port 0x42) reads 0, not 0xff.
+ * Linux 6.1 measures the CPU clock with quick_pit_calibrate() before it
+ * asks anything of Xen (x86_platform.calibrate_cpu stays native on a
+ * Xen guest; the TSC rate itself comes from pvclock): it polls 0x42
+ * until the counter's high byte leaves 0xff, up to 50,000 times, two
+ * reads each, which was 133,000 of a boot's 135,000 exits.  A counter
+ * that does not read 0xff ends the poll at its first read; Linux then
+ * takes the CPU clock from the pvclock TSC rate as well.
  */
+#define XEN_PIT_CH2_PORT	0x42
+
 static int xen_pio(struct domus_vcpu *v, u16 port, u8 size, bool in, u32 *val)
 {
 	bool legacy = port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 ||
@@ -134,7 +144,7 @@ static int xen_pio(struct domus_vcpu *v, u16 port, u8 size, bool in, u32 *val)
 	if (!legacy)
 		return xen_pio_acpi(v, port, in, val);
 	if (in)
-		*val = ~0u;
+		*val = port == XEN_PIT_CH2_PORT ? 0 : ~0u;
 	return 1;
 }
 
