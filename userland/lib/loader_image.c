@@ -356,9 +356,35 @@ static int bzimage_unpack(const uint8_t *d, size_t len, const char *name,
 
 #define PT_LOAD_	1
 #define PT_NOTE_	4
-#define EHDR_SIZE	64
-#define PHDR_SIZE	56
 #define MAX_PHNUM	128
+
+/*
+ * Where the fields the loader reads sit in each ELF class (the ELF
+ * specification's Elf32_Ehdr/Elf32_Phdr and Elf64_Ehdr/Elf64_Phdr).  Like
+ * Xen's loader, domus takes a PVH kernel of either class: unikernels and
+ * test kernels are often ELF32 with 64-bit code inside.
+ */
+struct elf_layout {
+	uint8_t class;			/* EI_CLASS */
+	uint16_t machine;		/* EM_386, EM_X86_64 */
+	unsigned int ehdr_size, phdr_size, word;
+	unsigned int e_phoff, e_phentsize, e_phnum;
+	unsigned int p_offset, p_paddr, p_filesz, p_memsz;
+};
+
+static const struct elf_layout elf_layouts[] = {
+	{ .class = 1, .machine = 3, .ehdr_size = 52, .phdr_size = 32, .word = 4,
+	  .e_phoff = 28, .e_phentsize = 42, .e_phnum = 44,
+	  .p_offset = 4, .p_paddr = 12, .p_filesz = 16, .p_memsz = 20 },
+	{ .class = 2, .machine = 62, .ehdr_size = 64, .phdr_size = 56, .word = 8,
+	  .e_phoff = 32, .e_phentsize = 54, .e_phnum = 56,
+	  .p_offset = 8, .p_paddr = 24, .p_filesz = 32, .p_memsz = 40 },
+};
+
+static uint64_t get_word(const struct elf_layout *l, const uint8_t *p)
+{
+	return l->word == 4 ? get32(p) : get64(p);
+}
 
 /* Walk one PT_NOTE segment for the Xen PHYS32_ENTRY note.
  * Returns 1 with *entry set, 0 if absent, <0 on a malformed note area. */
@@ -402,38 +428,43 @@ int domus_loader_parse_elf(struct domus_kernel *k)
 {
 	const uint8_t *e = k->elf;
 	uint64_t len = k->elf_size, phoff, entry = 0;
+	const struct elf_layout *l;
 	unsigned int phnum, i, j;
 	const char *name = k->name;
 	bool have_entry = false;
 	char msg[160];
 
-	if (len < EHDR_SIZE || memcmp(e, "\x7f" "ELF", 4))
+	if (len < 16 || memcmp(e, "\x7f" "ELF", 4))
 		return elf_bad(name, "no ELF header");
-	if (e[4] != 2 || e[5] != 1)
-		return elf_bad(name, "not a 64-bit little-endian ELF file");
+	if ((e[4] != 1 && e[4] != 2) || e[5] != 1)
+		return elf_bad(name, "not a 32- or 64-bit little-endian ELF file");
+	l = &elf_layouts[e[4] - 1];
+	if (len < l->ehdr_size)
+		return elf_bad(name, "no ELF header");
 	if (e[6] != 1)
 		return elf_bad(name, "unknown ELF version");
-	if (get16(e + 18) != 62)
-		return elf_bad(name, "not an x86-64 kernel");
+	if (get16(e + 18) != l->machine)
+		return elf_bad(name, l->class == 2 ? "not an x86-64 kernel (ELF64 for another machine)" :
+				     "not an x86 kernel (ELF32 for another machine)");
 	if (get16(e + 16) != 2)
 		return elf_bad(name, "not an executable (ET_EXEC) image");
-	phoff = get64(e + 32);
-	phnum = get16(e + 56);
-	if (get16(e + 54) != PHDR_SIZE)
+	phoff = get_word(l, e + l->e_phoff);
+	phnum = get16(e + l->e_phnum);
+	if (get16(e + l->e_phentsize) != l->phdr_size)
 		return elf_bad(name, "unexpected program header size");
 	if (phnum == 0 || phnum > MAX_PHNUM)
 		return elf_bad(name, "no or too many program headers");
-	if (phoff > len || (uint64_t)phnum * PHDR_SIZE > len - phoff)
+	if (phoff > len || (uint64_t)phnum * l->phdr_size > len - phoff)
 		return elf_bad(name, "program headers lie outside the file");
 
 	k->nseg = 0;
 	k->info.image_start = UINT64_MAX;
 	k->info.image_end = 0;
 	for (i = 0; i < phnum; i++) {
-		const uint8_t *ph = e + phoff + (uint64_t)i * PHDR_SIZE;
+		const uint8_t *ph = e + phoff + (uint64_t)i * l->phdr_size;
 		uint32_t type = get32(ph);
-		uint64_t off = get64(ph + 8), paddr = get64(ph + 24);
-		uint64_t filesz = get64(ph + 32), memsz = get64(ph + 40);
+		uint64_t off = get_word(l, ph + l->p_offset), paddr = get_word(l, ph + l->p_paddr);
+		uint64_t filesz = get_word(l, ph + l->p_filesz), memsz = get_word(l, ph + l->p_memsz);
 		int r;
 
 		if (type != PT_LOAD_ && type != PT_NOTE_)

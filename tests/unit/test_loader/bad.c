@@ -83,8 +83,22 @@ void bad_kernels(void)
 	wr16(e + 16, 3);
 	expect_bad(e, S_SIZE, ENOEXEC, "ET_EXEC");
 	memcpy(e, elf, S_SIZE);
-	e[4] = 1;
-	expect_bad(e, S_SIZE, ENOEXEC, "64-bit");
+	e[4] = 3;				/* no such class */
+	expect_bad(e, S_SIZE, ENOEXEC, "32- or 64-bit");
+	memcpy(e, elf, S_SIZE);
+	e[4] = 1;				/* ELF32 header, x86-64 machine */
+	expect_bad(e, S_SIZE, ENOEXEC, "ELF32 for another machine");
+	make_elf32(e);
+	wr16(e + 18, 62);			/* ELF32 must be EM_386 */
+	expect_bad(e, S_SIZE, ENOEXEC, "ELF32 for another machine");
+	make_elf32(e);
+	wr16(e + 42, 56);			/* ELF64's program header size */
+	expect_bad(e, S_SIZE, ENOEXEC, "unexpected program header size");
+	make_elf32(e);
+	wr32(e + S_PH + 4, 0xfffff000);	/* p_offset far out */
+	expect_bad(e, S_SIZE, ENOEXEC, "program header 0");
+	make_elf32(e);
+	expect_bad(e, 50, ENOEXEC, "no ELF header");	/* shorter than Elf32_Ehdr */
 	memcpy(e, elf, S_SIZE);
 	wr64(e + S_PH + 56 + 24, S_TEXT_PA + 0x100);	/* data overlaps text */
 	expect_bad(e, S_SIZE, ENOEXEC, "overlap");

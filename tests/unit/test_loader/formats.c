@@ -61,6 +61,33 @@ void synthetic_formats(void)
 		EXPECT(domus_kernel_probe(write_tmp("vmlinux", elf, S_SIZE), &info) == 0);
 		EXPECT(info.format == DOMUS_KFMT_ELF && info.boot_protocol == 0 && info.entry == S_ENTRY);
 	}
+	/* the same kernel as ELF32 (issue 10 item 9): same segments, same entry, same bytes */
+	{
+		struct domus_load_params p = { .cmdline = "console=hvc0", .vcpus = 1 };
+		struct domus_load_result r;
+		struct domus_kernel_info info;
+		uint8_t e32[S_SIZE];
+		const char *path;
+		int ret;
+
+		make_elf32(e32);
+		path = write_tmp("vmlinux32", e32, S_SIZE);
+		ret = domus_kernel_probe(path, &info);
+		if (ret)
+			printf("  elf32: %s\n", domus_last_error());
+		EXPECT(ret == 0 && info.format == DOMUS_KFMT_ELF && info.entry == S_ENTRY &&
+		       info.nr_segments == 2 && info.image_start == S_TEXT_PA &&
+		       info.image_end == S_DATA_PA + S_DATA_MEM);
+		memset(g, 0xcc, mem);
+		p.kernel = path;
+		ret = domus_load_kernel(&p, g, mem, &r);
+		EXPECT(ret == 0);
+		if (!ret) {
+			EXPECT(!memcmp(g + S_TEXT_PA, e32 + S_TEXT, S_TEXT_LEN));
+			EXPECT(!memcmp(g + S_DATA_PA, e32 + S_DATA, S_DATA_LEN));
+			EXPECT(g[S_DATA_PA + S_DATA_MEM - 1] == 0 && g[S_DATA_PA + S_DATA_MEM] == 0xcc);
+		}
+	}
 	free(bz);
 	munmap(g, mem);
 }

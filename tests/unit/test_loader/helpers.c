@@ -57,6 +57,53 @@ void make_elf(uint8_t *e)
 		e[S_DATA + i] = (uint8_t)(i * 13 + 5);
 }
 
+/*
+ * The same kernel as an ELF32 file (EM_386, as unikernels and test
+ * kernels often are): 52-byte header, 32-byte program headers at S_PH,
+ * the notes, text and data at the same offsets.
+ */
+void make_elf32(uint8_t *e)
+{
+	static const struct { uint32_t type, off, pa, fsz, msz; } ph[] = {
+		{ 1, S_TEXT, S_TEXT_PA, S_TEXT_LEN, S_TEXT_LEN },
+		{ 1, S_DATA, S_DATA_PA, S_DATA_LEN, S_DATA_MEM },
+	};
+	uint8_t notes[S_TEXT - S_NOTES];
+	uint32_t nlen;
+	int i;
+
+	make_elf(e);
+	nlen = rd32(e + S_PH + 112 + 32);	/* the 64-bit NOTE's p_filesz */
+	memcpy(notes, e + S_NOTES, sizeof(notes));
+	memset(e, 0, S_NOTES);
+	memcpy(e, "\x7f" "ELF\x01\x01\x01", 7);
+	wr16(e + 16, 2);		/* ET_EXEC */
+	wr16(e + 18, 3);		/* EM_386 */
+	wr32(e + 20, 1);
+	wr32(e + 24, S_ENTRY);
+	wr32(e + 28, S_PH);		/* e_phoff */
+	wr16(e + 40, 52);		/* e_ehsize */
+	wr16(e + 42, 32);		/* e_phentsize */
+	wr16(e + 44, 3);		/* e_phnum */
+	for (i = 0; i < 3; i++) {
+		uint8_t *p = e + S_PH + 32 * i;
+
+		if (i < 2) {
+			wr32(p, ph[i].type);
+			wr32(p + 4, ph[i].off);
+			wr32(p + 8, ph[i].pa);
+			wr32(p + 12, ph[i].pa);
+			wr32(p + 16, ph[i].fsz);
+			wr32(p + 20, ph[i].msz);
+		} else {
+			wr32(p, 4);		/* PT_NOTE */
+			wr32(p + 4, S_NOTES);
+			wr32(p + 16, nlen);
+		}
+	}
+	memcpy(e + S_NOTES, notes, sizeof(notes));
+}
+
 size_t c_gzip(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
 {
 	z_stream z;

@@ -62,6 +62,7 @@ size_t make_kernel_bz(uint8_t *bz, size_t (*comp)(const uint8_t *, size_t, uint8
 void phdr(uint8_t *ph, uint32_t type, uint64_t off, uint64_t pa, uint64_t fsz, uint64_t msz);
 size_t note(uint8_t *p, const char *name, uint32_t type, const void *desc, uint32_t dsz);
 void make_elf(uint8_t *e);
+void make_elf32(uint8_t *e);
 size_t c_gzip(const uint8_t *in, size_t n, uint8_t *out, size_t cap);
 size_t c_xz(const uint8_t *in, size_t n, uint8_t *out, size_t cap);
 size_t c_lzma(const uint8_t *in, size_t n, uint8_t *out, size_t cap);
