@@ -462,6 +462,15 @@ int domus_mov_to_cr4_source(struct domus_vcpu *v, int gpr, u64 *val, unsigned in
 /* May the guest's MOV to CR4 change @old to @val (cr4.h rules, its CPUID)? */
 bool domus_guest_cr4_write_ok(struct domus_vcpu *v, u64 old, u64 val, bool lma, u64 cr3);
 /*
+ * Does an emulated CR4 write from @old to @val have to flush the guest's
+ * TLB, as the CPU's own MOV to CR4 would have?
+ */
+static inline bool domus_cr4_write_flushes(u64 old, u64 val)
+{
+	return (old ^ val) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PCIDE |
+			      X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_LA57 | X86_CR4_PKE);
+}
+/*
  * At every exit, for userspace: run->if_flag and run->ready_for_interrupt
  * from RFLAGS.IF and the interruptibility at the exit (@if_set, @open)
  * and the interrupts queued.

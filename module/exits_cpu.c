@@ -266,19 +266,22 @@ int domus_mov_to_cr4_source(struct domus_vcpu *v, int gpr, u64 *val, unsigned in
 	struct domus_regs r;
 	int n;
 
-	n = domus_fetch_insn(v, insn);	/* fills v->emu_sregs */
-	if (n <= 0)
-		return domus_emulation_failed(v, 0, NULL, 0);
-	mode = domus_exit_mode(&v->emu_sregs, domus_arch->get_rflags(v));
-	if (gpr < 0 || !v->exit_len) {
+	if (gpr >= 0 && v->exit_len) {
+		/* the CPU named the register and the length: nothing to fetch */
+		domus_arch->get_sregs(v, &v->emu_sregs);
+		mode = domus_exit_mode(&v->emu_sregs, domus_arch->get_rflags(v));
+		*len = v->exit_len;
+	} else {
+		n = domus_fetch_insn(v, insn);	/* fills v->emu_sregs */
+		if (n <= 0)
+			return domus_emulation_failed(v, 0, NULL, 0);
+		mode = domus_exit_mode(&v->emu_sregs, domus_arch->get_rflags(v));
 		n = insnlen_mov_to_cr(insn, n, mode, &cr, &dgpr);
 		if (n <= 0 || cr != 4)
 			return domus_emulation_failed(v, 0, NULL, 0);
 		*len = n;
 		if (gpr < 0)
 			gpr = dgpr;
-	} else {
-		*len = v->exit_len;
 	}
 	if (gpr == 4) {
 		domus_arch->get_regs(v, &r);

@@ -123,8 +123,7 @@ static int svm_exit_write_cr4(struct domus_vcpu *v)
 		return 1;
 	}
 	/* a write the CPU would have done flushes what it would have flushed */
-	if ((val ^ vmcb->save.cr4) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PCIDE |
-				      X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_LA57 | X86_CR4_PKE))
+	if (domus_cr4_write_flushes(vmcb->save.cr4, val))
 		sv->flush = true;
 	vmcb->save.cr4 = val;
 	sv->dirty |= SVM_CLEAN_CRX;

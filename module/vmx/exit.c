@@ -267,8 +267,7 @@ static bool vmx_cr_access(struct domus_vcpu *v, u64 q)
 					      vmcs_read(VMCS_GUEST_CR3)))
 			return false;
 		/* a write the CPU would have done flushes what it would have flushed */
-		if ((val ^ cr4) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PCIDE |
-				   X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_LA57 | X86_CR4_PKE))
+		if (domus_cr4_write_flushes(cr4, val))
 			vx->flush = true;
 		vmx_write_cr4(v, val);
 		break;
