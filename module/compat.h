@@ -10,11 +10,88 @@
 #include <linux/version.h>
 #include <asm/msr.h>
 
+#ifndef __ASSEMBLY__
 /* rdmsrl_safe() was renamed rdmsrq_safe() in 6.16. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
 #define domus_rdmsr_safe(msr, p)	rdmsrq_safe(msr, p)
 #else
 #define domus_rdmsr_safe(msr, p)	rdmsrl_safe(msr, p)
 #endif
+#endif /* !__ASSEMBLY__ */
+
+/*
+ * Transient-execution support of the host kernel (spec_host.c, the entry
+ * code).  Debian's 6.1 has the later mitigations backported; a kernel
+ * without one of these flags has neither the mitigation nor the symbols
+ * its step calls, and domus then skips that step.
+ */
+#include <asm/cpufeatures.h>
+#ifdef X86_FEATURE_CLEAR_CPU_BUF
+#define DOMUS_HOST_CLEAR_CPU_BUF	X86_FEATURE_CLEAR_CPU_BUF
+#endif
+#ifdef X86_FEATURE_CLEAR_CPU_BUF_VM
+#define DOMUS_HOST_CLEAR_CPU_BUF_VM	X86_FEATURE_CLEAR_CPU_BUF_VM
+#endif
+#ifdef X86_FEATURE_RSB_VMEXIT_LITE
+#define DOMUS_HOST_RSB_VMEXIT_LITE	X86_FEATURE_RSB_VMEXIT_LITE
+#endif
+#ifdef X86_FEATURE_IBPB_ON_VMEXIT
+#define DOMUS_HOST_IBPB_ON_VMEXIT	X86_FEATURE_IBPB_ON_VMEXIT
+#endif
+#if defined(X86_FEATURE_SRSO_ALIAS) && defined(CONFIG_CPU_UNRET_ENTRY)
+#define DOMUS_HOST_SRSO_ALIAS		X86_FEATURE_SRSO_ALIAS	/* srso_alias_untrain_ret */
+#endif
+#if defined(X86_FEATURE_UNRET) && defined(CONFIG_CPU_UNRET_ENTRY)
+#define DOMUS_HOST_UNRET		X86_FEATURE_UNRET	/* entry_untrain_ret */
+#endif
+#ifdef X86_FEATURE_ENTRY_IBPB
+#define DOMUS_HOST_ENTRY_IBPB		X86_FEATURE_ENTRY_IBPB
+#endif
+/* either asks for entry_ibpb after every exit */
+#if defined(DOMUS_HOST_ENTRY_IBPB) || defined(DOMUS_HOST_IBPB_ON_VMEXIT)
+#define DOMUS_HOST_EXIT_IBPB
+#endif
+#ifdef X86_FEATURE_CLEAR_BHB_LOOP_ON_VMEXIT
+#define DOMUS_HOST_BHB_VMEXIT		X86_FEATURE_CLEAR_BHB_LOOP_ON_VMEXIT	/* clear_bhb_loop */
+#endif
+#ifdef X86_FEATURE_KERNEL_IBRS
+#define DOMUS_HOST_KERNEL_IBRS		X86_FEATURE_KERNEL_IBRS
+#endif
+
+#ifndef __ASSEMBLY__
+#include <asm/hardirq.h>
+#include <asm/nospec-branch.h>
+
+/* VMSCAPE (backported to 6.1.y): ask for the host's IBPB before user space. */
+#ifdef X86_FEATURE_IBPB_EXIT_TO_USER
+#define DOMUS_HOST_IBPB_TO_USER		X86_FEATURE_IBPB_EXIT_TO_USER
+static __always_inline void domus_host_ibpb_to_user(void)
+{
+	this_cpu_write(x86_ibpb_exit_to_user, true);
+}
+#else
+static __always_inline void domus_host_ibpb_to_user(void) { }
+#endif
+
+/*
+ * The per-CPU "an interrupt ran here" flag the kernel's interrupt entry
+ * keeps for L1TF's conditional flush; it exists only with kvm_intel
+ * configured, and without it every conditional flush happens.
+ */
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+static __always_inline bool domus_host_irq_ran_take(void)
+{
+	bool ran = kvm_get_cpu_l1tf_flush_l1d();
+
+	kvm_clear_cpu_l1tf_flush_l1d();
+	return ran;
+}
+#else
+static __always_inline bool domus_host_irq_ran_take(void)
+{
+	return true;
+}
+#endif
+#endif /* !__ASSEMBLY__ */
 
 #endif /* DOMUS_COMPAT_H */

@@ -111,6 +111,7 @@ struct domus_domain {
 	u64 pinned_pages;
 	struct mm_struct *mm;		/* creator's address space (not counted) */
 	bool hw_held;			/* holds a domus_hw_get() reference */
+	u64 spec_id;			/* unique for the module's life (spec_host.h) */
 };
 
 /* Events queued for a vCPU by other threads (lock-free bitmap). */
@@ -172,6 +173,8 @@ struct domus_vcpu {
 	int srcu_idx;
 	bool hlt_if;			/* RFLAGS.IF when the guest halted */
 	bool nmi_masked;		/* inside the guest's NMI handler */
+	bool spec_l1d;			/* the host ran for it since the last entry */
+	unsigned long spec_switches;	/* its thread's context switches then */
 	void *arch;			/* backend state */
 	void *pers_data;		/* personality state */
 };

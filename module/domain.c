@@ -533,6 +533,9 @@ static const struct file_operations domus_dom_fops = {
 	.llseek		= noop_llseek,
 };
 
+/* Domain identities for the IBPB on a domain switch (spec_host.h); 0 is none. */
+static atomic64_t domus_spec_ids;
+
 int domus_create_domain(const struct domus_create_domain *arg)
 {
 	const struct domus_personality *pers = domus_pers_lookup(arg->flags);
@@ -557,6 +560,7 @@ int domus_create_domain(const struct domus_create_domain *arg)
 	}
 	atomic64_inc(&domus_live.domains);
 	refcount_set(&dom->refs, 1);
+	dom->spec_id = atomic64_inc_return(&domus_spec_ids);
 	dom->pers = pers;
 	for (i = 0; i < DOMUS_MAX_SPECIAL; i++)
 		dom->special[i].gfn = DOMUS_GFN_NONE;

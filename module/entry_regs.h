@@ -9,6 +9,12 @@
 #ifndef DOMUS_ENTRY_REGS_H
 #define DOMUS_ENTRY_REGS_H
 
+#include <linux/objtool.h>
+#include <asm/msr-index.h>
+#include <asm/percpu.h>
+#include "compat.h"
+#include "spec.h"
+
 #define R(n)	(8 * (n))(%rax)
 
 /* Every guest GPR but RAX and RSP from regs[] (%rax points at it). */
@@ -47,10 +53,75 @@
 	mov	%r15, R(15)
 .endm
 
-/* After the exit: the guest must not steer the host's return predictions,
- * and no guest value stays in a caller-saved register. */
-.macro GUEST_EXIT_SCRUB
-	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
+/*
+ * After the exit, before the first RET: the steps of the transient-
+ * execution policy (spec.h) that the flags word at \flags (a memory
+ * operand: SPEC_X_*) asks for.  Clobbers RAX, RCX, RDX and whatever the
+ * host's untraining routines clobber among the caller-saved registers.
+ */
+.macro GUEST_EXIT_SCRUB flags:req
+	/* overwrite every RSB entry with a harmless target (32 CALLs) */
+	testl	$SPEC_X_RSB, \flags
+	jz	.Lrsb_done\@
+	mov	$16, %ecx
+.Lrsb_loop\@:
+	ANNOTATE_INTRA_FUNCTION_CALL
+	call	.Lrsb_one\@
+	int3
+.Lrsb_one\@:
+	ANNOTATE_INTRA_FUNCTION_CALL
+	call	.Lrsb_two\@
+	int3
+.Lrsb_two\@:
+	add	$16, %rsp
+	dec	%ecx
+	jnz	.Lrsb_loop\@
+	lfence
+	jmp	.Lrsb_lite_done\@
+.Lrsb_done\@:
+	/* PBRSB: one CALL retired before any RET */
+	testl	$SPEC_X_RSB_LITE, \flags
+	jz	.Lrsb_lite_done\@
+	ANNOTATE_INTRA_FUNCTION_CALL
+	call	.Lrsb_lite\@
+	int3
+.Lrsb_lite\@:
+	add	$8, %rsp
+	lfence
+.Lrsb_lite_done\@:
+	/* legacy IBRS: write the host's SPEC_CTRL after the guest ran */
+	testl	$SPEC_X_IBRS, \flags
+	jz	.Librs_done\@
+	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	mov	PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	mov	PER_CPU_VAR(x86_spec_ctrl_current + 4), %edx
+	wrmsr
+.Librs_done\@:
+#ifdef DOMUS_HOST_UNRET
+	/* Retbleed / SRSO: the host's own untraining, as at its kernel entry */
+	testl	$SPEC_X_UNTRAIN, \flags
+	jz	.Luntrain_done\@
+	call	entry_untrain_ret
+.Luntrain_done\@:
+#endif
+#ifdef DOMUS_HOST_SRSO_ALIAS
+	testl	$SPEC_X_UNTRAIN_ALIAS, \flags
+	jz	.Lalias_done\@
+	call	srso_alias_untrain_ret
+.Lalias_done\@:
+#endif
+#ifdef DOMUS_HOST_EXIT_IBPB
+	testl	$SPEC_X_IBPB, \flags
+	jz	.Libpb_done\@
+	call	entry_ibpb
+.Libpb_done\@:
+#endif
+#ifdef DOMUS_HOST_BHB_VMEXIT
+	testl	$SPEC_X_BHB, \flags
+	jz	.Lbhb_done\@
+	call	clear_bhb_loop
+.Lbhb_done\@:
+#endif
 .endm
 
 .macro GUEST_GPRS_CLEAR

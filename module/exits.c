@@ -14,6 +14,7 @@
 #include "core.h"
 #include "cr4.h"
 #include "pgwalk.h"
+#include "spec_host.h"
 
 /* --- guest memory by virtual address ------------------------------------ */
 
@@ -220,6 +221,7 @@ int domus_emulate_mmio(struct domus_vcpu *v, u64 gpa, bool write,
 	enum x86emu_mode mode;
 	int n;
 
+	domus_spec_host_ran(v);
 	if (!insn || !insn_len) {
 		n = domus_fetch_insn(v, bytes);
 		if (n < 0)
@@ -381,6 +383,7 @@ int domus_handle_hypercall(struct domus_vcpu *v)
 
 	if (!len)
 		return 0;
+	domus_spec_host_ran(v);
 	domus_stat_inc(v->dom, DOMUS_STAT_HYPERCALL);
 	domus_arch->skip_insn(v, len);
 	/* the default hook on the GPRs in place: no register copy */
@@ -411,6 +414,7 @@ int domus_handle_hlt(struct domus_vcpu *v)
 	}
 	domus_pers_sync_events(v);
 	domus_vcpu_wait(v, domus_vcpu_wakeup(v));
+	domus_spec_host_ran(v);
 	return 1;
 }
 

@@ -13,6 +13,7 @@
 #include <linux/fs.h>
 #include <asm/processor.h>
 #include "core.h"
+#include "spec_host.h"
 
 #define DOMUS_VERSION_STRING "0.1.0"
 
@@ -178,10 +179,14 @@ static int __init domus_init(void)
 		return ret;
 	domus_arch = ops;
 	domus_exits_init();
+	ret = domus_spec_init(domus_hw.vendor == DOMUS_VENDOR_VMX);
+	if (ret)
+		return ret;
 
 	ret = misc_register(&domus_miscdev);
 	if (ret) {
 		pr_err("cannot load: registering /dev/domus failed (%d)\n", ret);
+		domus_spec_cleanup();
 		return ret;
 	}
 	pr_debug("%s backend ready\n", ops->name);
@@ -191,6 +196,7 @@ static int __init domus_init(void)
 static void __exit domus_exit(void)
 {
 	misc_deregister(&domus_miscdev);
+	domus_spec_cleanup();
 }
 
 module_init(domus_init);

@@ -19,6 +19,7 @@
 #include <asm/msr-index.h>
 #include "core.h"
 #include "xcr0.h"
+#include "spec_host.h"
 
 /* --- events and kicks ---------------------------------------------------- */
 
@@ -93,6 +94,7 @@ static long domus_vcpu_run(struct domus_vcpu *v)
 	if (READ_ONCE(run->flags) & ~(DOMUS_RUN_EXIT_ON_HLT | DOMUS_RUN_IRQ_WINDOW))
 		return -EINVAL;
 	v->srcu_idx = srcu_read_lock(&v->dom->srcu);
+	domus_spec_host_ran(v);		/* userspace ran */
 	run->exit_reason = DOMUS_EXIT_NONE;
 	ret = domus_complete_pending(v);
 	if (ret > 0) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * domus_svm_enter(vmcb_pa, regs, host_save_pa): one trip into the guest.
+ * domus_svm_enter(vmcb_pa, regs, host_save_pa, flags): one trip into the
+ * guest; flags: the transient-execution steps (spec.h, SPEC_X_*, SPEC_E_*).
  *
  * Called with interrupts off and GIF clear; IF is set only around VMRUN.  VMRUN itself switches RAX,
  * RSP, RIP, RFLAGS, control and segment registers (host copies in the
@@ -18,6 +19,7 @@
 
 SYM_FUNC_START(domus_svm_enter)
 	HOST_REGS_PUSH
+	push	%rcx			/* 24(%rsp): flags */
 	push	%rsi			/* 16(%rsp): regs */
 	push	%rdx			/*  8(%rsp): host save area */
 	push	%rdi			/*  0(%rsp): vmcb */
@@ -25,11 +27,17 @@ SYM_FUNC_START(domus_svm_enter)
 	mov	%rdx, %rax
 	vmsave	%rax
 
+	/* CF: VERW before VMRUN (nothing below changes CF) */
+	bt	$SPEC_E_VERW_BIT, %ecx
 	mov	%rsi, %rax
 	GUEST_GPRS_LOAD
 
 	mov	(%rsp), %rax
 	vmload	%rax
+	/* the host's data out of the CPU's buffers, last thing before VMRUN */
+	jnc	1f
+	verw	domus_verw_sel(%rip)
+1:
 	/*
 	 * With GIF clear no interrupt is taken here, but the host's IF is
 	 * what lets a physical interrupt end the guest's run (V_INTR_MASKING):
@@ -46,13 +54,13 @@ SYM_FUNC_START(domus_svm_enter)
 	mov	8(%rsp), %rax
 	vmload	%rax
 
-	/* The guest must not steer the host's return predictions. */
-	GUEST_EXIT_SCRUB
+	/* The guest must not steer the host's predictions (spec.h). */
+	GUEST_EXIT_SCRUB 24(%rsp)
 
 	/* Leave no guest values in registers. */
 	GUEST_GPRS_CLEAR
 
-	add	$24, %rsp
+	add	$32, %rsp
 	HOST_REGS_POP
 	RET
 SYM_FUNC_END(domus_svm_enter)

@@ -26,6 +26,7 @@
 #include "../core.h"
 #include "svm.h"
 #include "../run.h"
+#include "../spec_host.h"
 
 static int svm_probe(struct domus_hw *hw)
 {
@@ -354,7 +355,8 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
 	vmcb->save.rax = v->regs[0];
 	asm volatile("clgi" ::: "memory");
-	domus_svm_enter(sv->vmcb_pa, v->regs, sc->host_save_pa);
+	domus_svm_enter(sv->vmcb_pa, v->regs, sc->host_save_pa, domus_spec_enter(v));
+	domus_spec_exit();
 	v->regs[0] = vmcb->save.rax;
 
 	vmcb->ctrl.tlb_ctl = SVM_TLB_FLUSH_NONE;

@@ -240,7 +240,7 @@ struct svm_vmcb {
 #define SVM_IOPM_SIZE		(3 * 4096)
 #define SVM_MSRPM_SIZE		(2 * 4096)
 
-void domus_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa);
+void domus_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa, u32 spec_flags);
 
 #include "../core.h"
 

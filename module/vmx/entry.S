@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * domus_vmx_enter(regs, launched): one trip into the guest through the
- * current VMCS.  Returns 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed
+ * domus_vmx_enter(regs, launched, flags): one trip into the guest through
+ * the current VMCS; flags: the transient-execution steps (spec.h).  Returns 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed
  * (VMfailInvalid or VMfailValid; the VM-instruction error field says why).
  *
  * Called with interrupts off.  The VMCS holds the guest's RSP, RIP and
@@ -22,6 +22,7 @@
 
 SYM_FUNC_START(domus_vmx_enter)
 	HOST_REGS_PUSH
+	push	%rdx			/* flags */
 	push	%rdi			/* regs */
 
 	call	domus_vmx_launch
@@ -38,14 +39,14 @@ SYM_FUNC_START(domus_vmx_enter)
 	setbe	%bl			/* 1 if the entry failed */
 	movzbl	%bl, %ebx
 
-	/* The guest must not steer the host's return predictions. */
-	GUEST_EXIT_SCRUB
+	/* The guest must not steer the host's predictions (spec.h). */
+	GUEST_EXIT_SCRUB 8(%rsp)
 	mov	%ebx, %eax
 
 	/* Leave no guest values in registers. */
 	GUEST_GPRS_CLEAR
 
-	add	$8, %rsp
+	add	$16, %rsp
 	HOST_REGS_POP
 	RET
 SYM_FUNC_END(domus_vmx_enter)
@@ -55,19 +56,35 @@ SYM_FUNC_END(domus_vmx_enter)
  * where both a VM exit (through domus_vmx_exit_rip) and a failed entry
  * come back to.
  */
+/*
+ * The guest's registers, VERW if \verw (the host's data out of the CPU's
+ * buffers, last thing before the entry; it changes ZF only), then
+ * VMRESUME if launched (%sil, in CF) else VMLAUNCH.
+ */
+.macro VMX_GO verw:req
+	bt	$0, %esi		/* CF: launched */
+	mov	8(%rsp), %rax		/* regs */
+	GUEST_GPRS_LOAD
+	mov	R(0), %rax
+	.if \verw
+	verw	domus_verw_sel(%rip)
+	.endif
+	jnc	.Llaunch\@
+	vmresume
+	RET				/* failed: CF or ZF set */
+.Llaunch\@:
+	vmlaunch
+	RET				/* failed: CF or ZF set */
+.endm
+
 SYM_FUNC_START_LOCAL(domus_vmx_launch)
 	/* HOST_RSP: here, with the return address on top */
 	mov	$VMCS_HOST_RSP, %eax
 	vmwrite	%rsp, %rax
-	test	%sil, %sil		/* launched? (ZF=1: no) */
-	mov	8(%rsp), %rax		/* regs */
-	GUEST_GPRS_LOAD
-	mov	R(0), %rax
-	jz	1f
-	vmresume
-	RET				/* failed: CF or ZF set */
-1:	vmlaunch
-	RET				/* failed: CF or ZF set */
+	testl	$SPEC_E_VERW, %edx
+	jnz	1f
+	VMX_GO 0
+1:	VMX_GO 1
 SYM_FUNC_END(domus_vmx_launch)
 
 /* HOST_RIP: a VM exit lands here, RSP as written above, flags clear. */

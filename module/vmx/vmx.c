@@ -36,6 +36,7 @@
 #include "../core.h"
 #include "vmx.h"
 #include "../run.h"
+#include "../spec_host.h"
 
 /* --- per-CPU state ----------------------------------------------------------- */
 
@@ -566,7 +567,8 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 		native_write_cr2(vx->cr2);
 
 	srcu_read_unlock(&dom->srcu, v->srcu_idx);
-	fail = domus_vmx_enter(v->regs, vx->launched);
+	fail = domus_vmx_enter(v->regs, vx->launched, domus_spec_enter(v));
+	domus_spec_exit();
 	vx->cr2 = native_read_cr2();
 
 	rdmsrl(MSR_KERNEL_GS_BASE, msr);

@@ -312,7 +312,7 @@ enum { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR };
 #define VMX_CR4_GUEST_RSVD	(X86_CR4_VMXE | X86_CR4_SMXE | ~0x3fffffULL)
 
 /* Returns 0 after a VM exit, 1 if VMLAUNCH/VMRESUME itself failed. */
-int domus_vmx_enter(u64 *regs, bool launched);
+int domus_vmx_enter(u64 *regs, bool launched, u32 spec_flags);
 void domus_vmx_exit_rip(void);
 
 /* Configuration chosen by the probe from the capability MSRs. */
