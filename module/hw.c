@@ -17,6 +17,7 @@
 #include <linux/smp.h>
 #include <asm/reboot.h>
 #include "core.h"
+#include "spec_host.h"
 
 static DEFINE_MUTEX(domus_hw_lock);
 static unsigned int domus_hw_users;
@@ -119,6 +120,7 @@ static int domus_hw_switch_on(void)
 	domus_hp_state = ret;
 	cpus_read_unlock();
 	domus_emergency_register();
+	domus_spec_report();
 	return 0;
 }
 

@@ -2,7 +2,8 @@
 /*
  * The host side of the transient-execution policy (spec.h): read what the
  * host kernel found and chose, decide once at module load, report it in
- * one kernel-log line and in /sys/module/domus/parameters/mitigations,
+ * /sys/module/domus/parameters/mitigations and, when the first domain
+ * starts (loading stays quiet), in one kernel-log line,
  * and the out-of-line part of the entry hook (the L1D flush).
  */
 #define pr_fmt(fmt) "domus: " fmt
@@ -176,8 +177,17 @@ int domus_spec_init(bool vmx)
 	domus_spec = p;
 	domus_spec_entry_flags = p.exit | (p.verw ? SPEC_E_VERW : 0);
 	domus_spec_describe(&p, domus_spec_line, sizeof(domus_spec_line));
-	pr_info("mitigations: %s\n", domus_spec_line);
 	return 0;
+}
+
+/* Once per module load, when the first domain switches virtualization on. */
+void domus_spec_report(void)
+{
+	static bool reported;
+
+	if (!reported)
+		pr_info("mitigations: %s\n", domus_spec_line);
+	reported = true;
 }
 
 void domus_spec_cleanup(void)

@@ -22,6 +22,7 @@ extern atomic64_t domus_spec_ibpbs;
 
 void domus_spec_l1d_flush(struct domus_vcpu *v);
 int domus_spec_init(bool vmx);
+void domus_spec_report(void);
 void domus_spec_cleanup(void);
 
 /* The host ran code on behalf of @v (L1TF's conditional flush). */
