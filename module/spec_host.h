@@ -19,6 +19,7 @@ extern struct domus_spec_policy domus_spec;
 extern u32 domus_spec_entry_flags;
 DECLARE_PER_CPU(u64, domus_spec_last_domain);
 extern atomic64_t domus_spec_ibpbs;
+extern const u16 domus_verw_sel;	/* VERW's operand in the entry code */
 
 void domus_spec_l1d_flush(struct domus_vcpu *v);
 int domus_spec_init(bool vmx);
