@@ -62,7 +62,7 @@ if [ $mitoff = 0 ]; then
 	else
 		has spectre_v2 'Retpolines\|LFENCE' && want_rsb=exit
 		has tsa 'Clear CPU buffers' && want_verw=on
-		if has spec_rstack_overflow 'Safe RET' || has retbleed 'untrained return thunk'; then
+		if has spec_rstack_overflow '[Ss]afe RET' || has retbleed 'untrained return thunk'; then
 			want_untrain=ret
 			[ "$(tok untrain)" = alias ] && want_untrain=alias	# Zen 3/4: the kernel's string is the same
 		fi
