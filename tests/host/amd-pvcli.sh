@@ -333,7 +333,8 @@ print(s.recv(300).decode().strip())' "$DOMUS_RUN_DIR/$1.sock" "$2"
 }
 # debug-execve (DOMUS_SANDBOX_DEBUG=1 only) makes the launcher try execve
 # after the sandbox is on: the filter kills it with SIGSYS (wait status
-# 128 + 31), the kernel logs the kill, and the domain goes with it.
+# 128 + 31), the kernel logs the kill (audit record type 1326: comm, sig
+# 31, syscall 59), and the domain goes with it.
 dm0=$(dmesg | wc -l)
 DOMUS_SANDBOX_DEBUG=1 build/domus-launcher --foreground $cfg kernel=\""$kernel"\" name=\"sbx\" \
 	>"$out/sbx.out" 2>&1 &
@@ -345,14 +346,16 @@ if wait_sock sbx; then
 		fail sandbox-sigsys "the launcher survived execve (answer '$ans')"
 		kill $sbx; wait $sbx
 	else
-		wait $sbx; rc=$?
-		if [ $rc = 159 ] && grep -q 'sandbox: debug-execve: trying execve' "$out/sbx.out"; then
+		wait $sbx 2>/dev/null; rc=$?
+		klog=$(dmesg | tail -n +$((dm0 + 1)) | grep -a 'type=1326' | grep -a 'comm="domus-launcher"' | head -1)
+		if [ $rc = 159 ] && grep -q 'sandbox: debug-execve: trying execve' "$out/sbx.out" &&
+		   echo "$klog" | grep -q ' sig=31 .* syscall=59 '; then
 			pass sandbox-sigsys
 		else
-			fail sandbox-sigsys "wait status $rc (want 159, SIGSYS), answer '$ans', log: $(tail -2 "$out/sbx.out" | tr '\n' '|')"
+			fail sandbox-sigsys "wait status $rc (want 159, SIGSYS), answer '$ans', kernel log '$klog', launcher log: $(tail -2 "$out/sbx.out" | tr '\n' '|')"
 		fi
+		echo "info: kernel log of the kill: $klog"
 	fi
-	echo "info: kernel log of the kill: $(dmesg | tail -n +$((dm0 + 1)) | grep -a 'type=1326' | grep -a 'domus-launcher' | head -1)"
 else
 	fail sandbox-sigsys "the launcher did not come up: $(tail -3 "$out/sbx.out" | tr '\n' '|')"
 	kill $sbx 2>/dev/null; wait $sbx 2>/dev/null
