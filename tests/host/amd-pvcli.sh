@@ -105,6 +105,7 @@ bad() {	# NAME EXPECTED-TEXT ARGS...
 		pass "$name"
 	else
 		fail "$name" "rc $rc, stderr '$(printf '%s' "$err" | tr '\n' '|')', launcher $(pgrep -x domus-launcher || echo none), stats $(gstats)"
+		$d destroy pvcli >/dev/null 2>&1	# a create that should have failed: the checks after it start clean
 	fi
 }
 bad bad-missing-kernel "cannot open kernel /nonexistent" $cfg kernel=\"/nonexistent\"
