@@ -344,6 +344,44 @@ static void settings(void)
 	unsetenv("DOMUS_USER");
 }
 
+/* debug-execve: an unknown request unless DOMUS_SANDBOX_DEBUG=1; with it,
+ * under the filter, the launcher dies of SIGSYS. */
+static struct launcher dbg_launcher;
+static int dbg_fd;
+
+static int debug_child(void)
+{
+	dbg_launcher.sb.debug = true;
+	load();
+	l_sandbox_debug_request(&dbg_launcher, dbg_fd, "execve");
+	return 0;
+}
+
+static void debug_request(void)
+{
+	char buf[128] = { 0 };
+	int sv[2], st;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
+		EXPECT(!"socketpair");
+		return;
+	}
+	memset(&dbg_launcher, 0, sizeof(dbg_launcher));
+	dbg_launcher.log_fd = -1;
+	EXPECT(l_sandbox_debug_request(&dbg_launcher, sv[0], "execve") == false);
+	n = read(sv[1], buf, sizeof(buf) - 1);
+	EXPECT(n > 0 && !strcmp(buf, "error unknown request 'debug-execve'\n"));
+	dbg_fd = sv[0];
+	st = in_child(debug_child);
+	EXPECT(killed_by_sigsys(st));
+	memset(buf, 0, sizeof(buf));
+	n = read(sv[1], buf, sizeof(buf) - 1);
+	EXPECT(n > 0 && !strcmp(buf, "ok trying execve\n"));
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, rules_resolve);
@@ -351,5 +389,6 @@ int main(void)
 	RUN(UNIT_PREFIX, filter_allows);
 	RUN(UNIT_PREFIX, filter_kills);
 	RUN(UNIT_PREFIX, drop_privileges);
+	RUN(UNIT_PREFIX, debug_request);
 	return unit_failed;
 }
