@@ -26,6 +26,8 @@ CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(INCS)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # Kernel-image decompressors used by the loader (userland/lib/loader_image.c).
 LDLIBS_USER := -llzma -lz -lzstd
+# The launcher's syscall filter (userland/launcher/sandbox.c).
+LDLIBS_SECCOMP := -lseccomp
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(patsubst %.S,$(BUILD)/obj/%.o,$(1)))
 san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
@@ -135,7 +137,7 @@ $(BUILD)/domus: $(call obj,$(CLI_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl
 # One process per domain, started by 'domus create' (found next to domus).
 $(BUILD)/domus-launcher: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
 		$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
-	$(CC) -pthread -o $@ $^ $(LDLIBS_USER)
+	$(CC) -pthread -o $@ $^ $(LDLIBS_USER) $(LDLIBS_SECCOMP)
 
 # Static build for test hosts without a shared libc (the Bochs initramfs).
 $(BUILD)/domus.static: $(call obj,$(CLI_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a $(BUILD)/libdomus.a
@@ -156,12 +158,16 @@ $(BUILD)/host/pv-hcfuzz: $(call obj,$(wildcard tests/host/pv-hcfuzz/*.c))
 define unit_rules
 $(BUILD)/unit/$(1): $(call obj,$(call unit_srcs,$(1))) $(LIBS)
 	@mkdir -p $$(dir $$@)
-	$(CC) -pthread -o $$@ $$^ $(LDLIBS_USER)
+	$(CC) -pthread -o $$@ $$^ $(LDLIBS_USER) $$(LDLIBS_UNIT)
 $(BUILD)/unit-san/$(1): $(call san,$(call unit_srcs,$(1))) $(LIBS_SAN)
 	@mkdir -p $$(dir $$@)
-	$(CC) -pthread $(SANFLAGS) -o $$@ $$^ $(LDLIBS_USER)
+	$(CC) -pthread $(SANFLAGS) -o $$@ $$^ $(LDLIBS_USER) $$(LDLIBS_UNIT)
 endef
 $(foreach u,$(UNIT_NAMES),$(eval $(call unit_rules,$(u))))
+# test_sandbox tests the launcher's sandbox.c itself.
+$(BUILD)/unit/test_sandbox: $(call obj,userland/launcher/sandbox.c)
+$(BUILD)/unit-san/test_sandbox: $(call san,userland/launcher/sandbox.c)
+$(BUILD)/unit/test_sandbox $(BUILD)/unit-san/test_sandbox: LDLIBS_UNIT = $(LDLIBS_SECCOMP)
 
 $(BUILD)/host/coretest: $(call obj,$(wildcard tests/host/coretest_*.c))
 

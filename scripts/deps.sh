@@ -11,6 +11,8 @@ pkgs=(
 	gcc make libc6-dev binutils kmod bc flex bison libelf-dev sparse
 	# libraries later stages use to unpack kernels and read configs
 	liblzma-dev zlib1g-dev libzstd-dev xz-utils
+	# the launcher's syscall filter
+	libseccomp-dev
 	# target kernel and its headers
 	linux-image-amd64 linux-headers-amd64
 	# test hosts: QEMU (AMD-V), Bochs (VT-x), initramfs and boot ISO

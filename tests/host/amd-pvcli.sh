@@ -66,6 +66,33 @@ why_no_console() {
 	fi
 }
 
+# The launcher's least privilege (userland/launcher/sandbox.c): one line per
+# distinct thread state: "uid=R/E/S/F eff= prm= bnd= inh= amb= nnp= seccomp=".
+sb_state() {	# PID
+	local t
+	for t in /proc/"$1"/task/*/status; do
+		awk '/^Uid:/ { u = $2 "/" $3 "/" $4 "/" $5 } /^CapEff:/ { e = $2 } /^CapPrm:/ { p = $2 }
+		     /^CapBnd:/ { b = $2 } /^CapInh:/ { i = $2 } /^CapAmb:/ { a = $2 }
+		     /^NoNewPrivs:/ { n = $2 } /^Seccomp:/ { s = $2 }
+		     END { print "uid=" u, "eff=" e, "prm=" p, "bnd=" b, "inh=" i, "amb=" a, "nnp=" n, "seccomp=" s }' "$t"
+	done | sort -u
+}
+sb_want() {	# UID: the state of every thread of a sandboxed launcher
+	local z=0000000000000000
+	echo "uid=$1/$1/$1/$1 eff=$z prm=$z bnd=$z inh=$z amb=$z nnp=1 seccomp=2"
+}
+# sb_check NAME PID UID: every thread (the main one and at least one vCPU's) sandboxed
+sb_check() {
+	local st n
+	st=$(sb_state "$2"); n=$(ls /proc/"$2"/task 2>/dev/null | wc -l)
+	if [ -n "$2" ] && [ "$n" -ge 2 ] && [ "$st" = "$(sb_want "$3")" ]; then
+		pass "$1"
+	else
+		fail "$1" "launcher pid '$2', $n threads: $(echo "$st" | tr '\n' '|')"
+	fi
+}
+lpid() { cat "$DOMUS_RUN_DIR/$1.pid" 2>/dev/null; }
+
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
 lines0=$(dmesg | wc -l)
 
@@ -78,6 +105,7 @@ bad() {	# NAME EXPECTED-TEXT ARGS...
 		pass "$name"
 	else
 		fail "$name" "rc $rc, stderr '$(printf '%s' "$err" | tr '\n' '|')', launcher $(pgrep -x domus-launcher || echo none), stats $(gstats)"
+		$d destroy pvcli >/dev/null 2>&1	# a create that should have failed: the checks after it start clean
 	fi
 }
 bad bad-missing-kernel "cannot open kernel /nonexistent" $cfg kernel=\"/nonexistent\"
@@ -85,6 +113,7 @@ bad bad-kernel-not-pvh "kernel /usr/bin/ls" $cfg kernel=\"/bin/ls\"
 bad bad-absurd-memory "memory: 99999999 is out of range" $cfg memory=99999999 kernel=\""$kernel"\"
 bad bad-memory-over-host "does not fit: domus may pin" $cfg memory=3800 kernel=\""$kernel"\"
 bad bad-config-syntax "command line:1: name: unterminated string" $cfg 'name="x'
+DOMUS_USER=domus-nosuch-%n bad bad-no-user "DOMUS_USER: no user 'domus-nosuch-pvcli' on this host; create it" $cfg kernel=\""$kernel"\"
 
 # ---- boot to the shell through `domus create -c` ------------------------
 mkfifo "$fifo"
@@ -178,6 +207,11 @@ if [ $shell_ok = 1 ]; then
 	if [ "$e2" -gt "$e1" ]; then pass interrupts-evtchn; else fail interrupts-evtchn "event channel interrupts $e1 -> $e2"; fi
 	printf '%s\n' "$i2" | grep -E 'timer|xen' | sed 's/^/info: /'
 
+	# the launcher runs the guest with no capabilities, no_new_privs and its
+	# seccomp filter, in every thread
+	sb_check sandbox-on "$(lpid pvcli)" 0
+	if grep -q 'sandbox: on: uid 0 without capabilities' "$log"; then pass sandbox-logged; else fail sandbox-logged "no 'sandbox: on' in the launcher log"; fi
+
 	# reboot -> on_reboot = restart: a new domain, the same launcher and console
 	l=$(lines); send 'reboot'
 	if wait_for 'DOMUS-GUEST-READY' 180 "$l" && $d list | grep -Eq '^pvcli +2 '; then
@@ -185,6 +219,8 @@ if [ $shell_ok = 1 ]; then
 	else
 		fail reboot-restart "no second boot as domain 2: $($d list | tr '\t\n' ' |')"
 	fi
+	# the rebuild (kernel reloaded, new vCPU threads) ran inside the sandbox
+	sb_check sandbox-after-restart "$(lpid pvcli)" 0
 	sleep 1
 	send 'stty -echo'
 	# crash -> on_crash = preserve: shut down (crashed), still listed
@@ -280,6 +316,75 @@ if $d create $cfg kernel=\""$kernel"\" 2>"$out/create3.err"; then
 else
 	fail shutdown "$(tr '\n' '|' <"$out/create3.err")"
 fi
+
+# ---- the sandbox: a forbidden system call, DOMUS_USER, DOMUS_NO_SANDBOX ----
+# wait_sock NAME: the launcher of NAME answers (up to 60 s)
+wait_sock() {
+	local i
+	for i in $(seq 300); do $d list "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done
+	return 1
+}
+ctl() {	# NAME REQUEST: one control request, its answer
+	/usr/bin/python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+print(s.recv(300).decode().strip())' "$DOMUS_RUN_DIR/$1.sock" "$2"
+}
+# debug-execve (DOMUS_SANDBOX_DEBUG=1 only) makes the launcher try execve
+# after the sandbox is on: the filter kills it with SIGSYS (wait status
+# 128 + 31), the kernel logs the kill (audit record type 1326: comm, sig
+# 31, syscall 59), and the domain goes with it.
+dm0=$(dmesg | wc -l)
+DOMUS_SANDBOX_DEBUG=1 build/domus-launcher --foreground $cfg kernel=\""$kernel"\" name=\"sbx\" \
+	>"$out/sbx.out" 2>&1 &
+sbx=$!
+if wait_sock sbx; then
+	ans=$(ctl sbx debug-execve)
+	for i in $(seq 50); do kill -0 $sbx 2>/dev/null || break; sleep 0.2; done
+	if kill -0 $sbx 2>/dev/null; then
+		fail sandbox-sigsys "the launcher survived execve (answer '$ans')"
+		kill $sbx; wait $sbx
+	else
+		wait $sbx 2>/dev/null; rc=$?
+		klog=$(dmesg | tail -n +$((dm0 + 1)) | grep -a 'type=1326' | grep -a 'comm="domus-launcher"' | head -1)
+		if [ $rc = 159 ] && grep -q 'sandbox: debug-execve: trying execve' "$out/sbx.out" &&
+		   echo "$klog" | grep -q ' sig=31 .* syscall=59 '; then
+			pass sandbox-sigsys
+		else
+			fail sandbox-sigsys "wait status $rc (want 159, SIGSYS), answer '$ans', kernel log '$klog', launcher log: $(tail -2 "$out/sbx.out" | tr '\n' '|')"
+		fi
+		echo "info: kernel log of the kill: $klog"
+	fi
+else
+	fail sandbox-sigsys "the launcher did not come up: $(tail -3 "$out/sbx.out" | tr '\n' '|')"
+	kill $sbx 2>/dev/null; wait $sbx 2>/dev/null
+fi
+stats_zero sandbox-sigsys-frees-all
+# DOMUS_USER: the launcher runs the guest as that user (here nobody), and
+# the CLI still reaches it
+if DOMUS_USER=nobody $d create $cfg kernel=\""$kernel"\" name=\"sbuser\" 2>"$out/create4.err" && wait_sock sbuser; then
+	sb_check sandbox-user "$(lpid sbuser)" "$(id -u nobody)"
+	if $d destroy sbuser && ! $d list sbuser >/dev/null 2>&1; then pass sandbox-user-destroy; else fail sandbox-user-destroy "$($d list | tr '\t\n' ' |')"; fi
+else
+	fail sandbox-user "$(tr '\n' '|' <"$out/create4.err")"
+fi
+stats_zero sandbox-user-frees-all
+# DOMUS_NO_SANDBOX=1: the escape hatch for debugging, logged
+if DOMUS_NO_SANDBOX=1 $d create $cfg kernel=\""$kernel"\" name=\"sboff\" 2>"$out/create5.err" && wait_sock sboff; then
+	st=$(sb_state "$(lpid sboff)")
+	if echo "$st" | grep -q 'seccomp=0' && ! echo "$st" | grep -q 'eff=0000000000000000' &&
+	   grep -q 'sandbox: off (DOMUS_NO_SANDBOX=1)' "$out/log/sboff.log"; then
+		pass sandbox-off
+	else
+		fail sandbox-off "$(echo "$st" | tr '\n' '|')"
+	fi
+	$d destroy sboff
+else
+	fail sandbox-off "$(tr '\n' '|' <"$out/create5.err")"
+fi
+
 if $d list | grep -q '^Domain-0 ' && [ "$($d list | wc -l)" = 2 ]; then pass list-empty; else fail list-empty "$($d list | tr '\t\n' ' |')"; fi
 err=$($d destroy nosuch 2>&1); rc=$?
 if [ $rc = 1 ] && [ "$err" = "nosuch is an invalid domain identifier (rc=-6)" ]; then pass destroy-unknown; else fail destroy-unknown "rc $rc: $err"; fi

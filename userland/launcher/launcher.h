@@ -5,6 +5,7 @@
  *              the event loop, the control socket, on_* actions
  *   domain.c   building and tearing down the domain, vCPU threads, exits
  *   console.c  the PV console ring backend, console clients, logs
+ *   sandbox.c  least privilege once the domain is built
  */
 #ifndef DOMUS_LAUNCHER_H
 #define DOMUS_LAUNCHER_H
@@ -19,6 +20,7 @@
 #include "xlcfg.h"
 #include "xenstore.h"
 #include "xen_abi.h"
+#include "sandbox.h"
 
 /* Special pages, in the slot at DOMUS_PVH_SPECIAL_GPA (outside RAM). */
 #define L_SPECIAL_SLOT		1
@@ -99,6 +101,7 @@ struct launcher {
 	char sock_path[108], pid_path[108];
 	char log_path[4096];
 	bool quit;
+	struct sb_config sb;		/* sandbox.c */
 };
 
 /* main.c */
@@ -146,5 +149,10 @@ void con_detach(struct launcher *L);
 void con_client_readable(struct launcher *L);
 void con_client_writable(struct launcher *L);
 bool con_wants_output(struct launcher *L);
+
+/* sandbox.c: drop privileges and load the syscall filter (after the
+ * first dom_build, before the vCPU threads start); the debug-* request. */
+int l_sandbox_enter(struct launcher *L, char *err, size_t errlen);
+bool l_sandbox_debug_request(struct launcher *L, int fd, const char *what);
 
 #endif

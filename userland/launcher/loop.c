@@ -120,6 +120,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "shutdown reboot", ctl_shutdown, "reboot" },
 	{ "destroy", ctl_destroy, NULL },
 	{ "console", ctl_console, NULL },
+	{ "debug-execve", l_sandbox_debug_request, "execve" },	/* DOMUS_SANDBOX_DEBUG=1 */
 };
 
 /* Handle one request; returns true if the connection was kept (console). */

@@ -105,13 +105,14 @@ static void __attribute__((format(printf, 2, 3), noreturn)) fail(struct launcher
 /* The next domain id (1, 2, ...), from a counter file in the run dir. */
 unsigned int l_alloc_domid(void)
 {
+	static int fd = -1;	/* kept open: a restart may run as DOMUS_USER */
 	char path[4096], buf[32];
 	unsigned int id = 1;
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/next-domid", domus_run_dir());
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return id;
 	flock(fd, LOCK_EX);
@@ -127,7 +128,6 @@ unsigned int l_alloc_domid(void)
 		/* the next launcher starts again at 1 */
 	}
 	flock(fd, LOCK_UN);
-	close(fd);
 	return id;
 }
 
@@ -405,6 +405,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	check_and_prepare(L, argc - i, argv + i);
+	if (sb_prepare(&L->sb, L->cfg.name, err, sizeof(err)))
+		fail(L, "%s", err);
 
 	/* signals: SIGUSR1 kicks vCPU threads out of DOMUS_RUN; the others
 	 * are read from a signalfd (blocked in every thread) */
@@ -443,6 +445,10 @@ int main(int argc, char **argv)
 
 	if (dom_build(L, err, sizeof(err)))
 		fail(L, "%s", err);
+	if (l_sandbox_enter(L, err, sizeof(err))) {
+		dom_teardown(L);
+		fail(L, "sandbox: %s; DOMUS_NO_SANDBOX=1 runs without it", err);
+	}
 	if (dom_start(L)) {
 		dom_stop(L);
 		dom_teardown(L);

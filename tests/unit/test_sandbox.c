@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The launcher's least privilege (userland/launcher/sandbox.c): the
+ * settings from the environment, the capability and user drop, and the
+ * seccomp allow-list, each tried in a forked child (a filter cannot be
+ * taken off again).  The same checks on a running launcher are in
+ * tests/host/amd-pvcli.sh (sandbox/...).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include "launcher.h"
+#include "unit.h"
+
+/* sandbox.c logs through the launcher's l_log */
+void l_log(struct launcher *L, const char *fmt, ...)
+{
+	(void)L;
+	(void)fmt;
+}
+
+/* Run @fn in a child; its wait status. */
+static int in_child(int (*fn)(void))
+{
+	int st = -1;
+	pid_t p;
+
+	fflush(stdout);
+	p = fork();
+	if (p == 0)	/* not _exit(): ASan's would make calls the filter forbids */
+		syscall(SYS_exit_group, fn());
+	if (p < 0 || waitpid(p, &st, 0) != p)
+		return -1;
+	return st;
+}
+
+static bool killed_by_sigsys(int st)
+{
+	return st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS;
+}
+
+static bool exited_0(int st)
+{
+	return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static int load(void)
+{
+	char err[256];
+
+	return sb_load_filter(err, sizeof(err));
+}
+
+static void rules_resolve(void)
+{
+	static const char *const never[] = { "execve", "execveat", "fork", "vfork", "socket", "connect",
+					     "ptrace", "setuid", "setresuid", "capset", "mount", "bpf",
+					     "process_vm_writev", "kill", "init_module", "pkey_mprotect" };
+	size_t i, j;
+
+	EXPECT(sb_rule_count() > 20);
+	for (i = 0; i < sb_rule_count(); i++) {
+		EXPECT(seccomp_syscall_resolve_name(sb_rule_name(i)) != __NR_SCMP_ERROR);
+		for (j = 0; j < sizeof(never) / sizeof(never[0]); j++)
+			EXPECT(strcmp(sb_rule_name(i), never[j]) != 0);
+	}
+	EXPECT(sb_rule_name(sb_rule_count()) == NULL);
+}
+
+#ifndef UNIT_SAN
+static void *thread_fn(void *arg)
+{
+	return arg;
+}
+#endif
+
+/* What the run loop, the event loop and a restart do, under the filter. */
+static int allowed_child(void)
+{
+	int p[2];
+	char c = 'x';
+	void *m;
+
+	if (pipe(p) || load())
+		return 1;
+	if (write(p[1], &c, 1) != 1 || read(p[0], &c, 1) != 1 || getpid() <= 0)
+		return 2;
+	/* a /dev/domus request reaches the kernel (EBADF: no such fd) */
+	if (ioctl(-1, DOMUS_RUN) != -1 || errno != EBADF)
+		return 3;
+	/* stdio's terminal probe: ENOTTY, not a kill */
+	if (ioctl(p[0], TCGETS, NULL) != -1 || errno != ENOTTY)
+		return 4;
+	/* clone3 answers ENOSYS, so libc falls back to clone */
+	if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
+		return 5;
+	m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED || mprotect(m, 4096, PROT_NONE) || munmap(m, 8192))
+		return 6;
+	if (syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), 0))
+		return 7;
+	if (prctl(PR_SET_NAME, "sb-test", 0, 0, 0))
+		return 8;
+#ifndef UNIT_SAN	/* ASan gives every thread an alternate signal stack: sigaltstack */
+	{
+		pthread_t th;
+		void *ret = NULL;
+
+		if (pthread_create(&th, NULL, thread_fn, &c) || pthread_join(th, &ret) || ret != &c)
+			return 9;
+	}
+#endif
+	close(p[0]);
+	close(p[1]);
+	return 0;
+}
+
+static void filter_allows(void)
+{
+	int st = in_child(allowed_child);
+
+	EXPECT(exited_0(st));
+	if (!exited_0(st))
+		printf("  child status 0x%x\n", st);
+}
+
+/* Each forbidden call, in its own child: the child dies of SIGSYS. */
+static int bad_execve(void)
+{
+	char *const argv[] = { (char *)"true", NULL };
+
+	load();
+	execve("/bin/true", argv, NULL);
+	return 0;
+}
+
+static int bad_ioctl_type(void)
+{
+	load();
+	ioctl(-1, 0xAE01 /* KVM_CREATE_VM */, 0);
+	return 0;
+}
+
+static int bad_mmap_exec(void)
+{
+	load();
+	mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return 0;
+}
+
+static int bad_mprotect_exec(void)
+{
+	static char page[4096] __attribute__((aligned(4096)));
+
+	load();
+	mprotect(page, sizeof(page), PROT_READ | PROT_EXEC);
+	return 0;
+}
+
+static int bad_fork(void)
+{
+	load();
+	syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	return 0;
+}
+
+static int bad_tgkill_other(void)
+{
+	pid_t parent = getppid();	/* before the filter: getppid is not allowed */
+
+	load();
+	syscall(SYS_tgkill, parent, parent, 0);
+	return 0;
+}
+
+static int bad_socket(void)
+{
+	load();
+	socket(AF_INET, SOCK_STREAM, 0);
+	return 0;
+}
+
+static int bad_prctl(void)
+{
+	load();
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	return 0;
+}
+
+static int bad_ptrace(void)
+{
+	load();
+	syscall(SYS_ptrace, 0, 0, 0, 0);
+	return 0;
+}
+
+static void filter_kills(void)
+{
+	static int (*const bad[])(void) = { bad_execve, bad_ioctl_type, bad_mmap_exec, bad_mprotect_exec,
+					    bad_fork, bad_tgkill_other, bad_socket, bad_prctl, bad_ptrace };
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int st = in_child(bad[i]);
+
+		EXPECT(killed_by_sigsys(st));
+		if (!killed_by_sigsys(st))
+			printf("  forbidden call %zu: child status 0x%x\n", i, st);
+	}
+}
+
+/* "Name:\tVALUE" from /proc/self/status */
+static bool status_is(const char *key, const char *want)
+{
+	char line[256];
+	size_t kl = strlen(key);
+	bool ok = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ':') {
+			line[strcspn(line, "\n")] = 0;
+			ok = !strcmp(line + kl + 1 + strspn(line + kl + 1, " \t"), want);
+			break;
+		}
+	fclose(f);
+	return ok;
+}
+
+static struct sb_config drop_cfg;
+
+static int drop_child(void)
+{
+	char err[256];
+
+	if (sb_drop_privileges(&drop_cfg, err, sizeof(err)))
+		return 1;
+	if (!status_is("CapEff", "0000000000000000") || !status_is("CapPrm", "0000000000000000") ||
+	    !status_is("CapInh", "0000000000000000") || !status_is("CapBnd", "0000000000000000") ||
+	    !status_is("CapAmb", "0000000000000000"))
+		return 2;
+	if (!status_is("NoNewPrivs", "1"))
+		return 3;
+	if (drop_cfg.user[0]) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "%u\t%u\t%u\t%u", (unsigned int)drop_cfg.uid,
+			 (unsigned int)drop_cfg.uid, (unsigned int)drop_cfg.uid, (unsigned int)drop_cfg.uid);
+		if (!status_is("Uid", want))
+			return 4;
+		if (setresuid(0, 0, 0) == 0)
+			return 5;
+	} else if (!status_is("Uid", "0\t0\t0\t0")) {
+		return 6;
+	}
+	return 0;
+}
+
+static void drop_privileges(void)
+{
+	char err[256];
+	int st;
+
+	if (geteuid() != 0) {
+		/* without CAP_SETPCAP the bounding set cannot be emptied: an error, not half a drop */
+		memset(&drop_cfg, 0, sizeof(drop_cfg));
+		EXPECT(sb_drop_privileges(&drop_cfg, err, sizeof(err)) == -1);
+		return;
+	}
+	memset(&drop_cfg, 0, sizeof(drop_cfg));
+	st = in_child(drop_child);
+	EXPECT(exited_0(st));
+	if (!exited_0(st))
+		printf("  uid 0: child status 0x%x\n", st);
+	unsetenv("DOMUS_NO_SANDBOX");
+	setenv("DOMUS_USER", "nobody", 1);
+	if (sb_prepare(&drop_cfg, "web", err, sizeof(err)) == 0 && drop_cfg.uid != 0) {
+		st = in_child(drop_child);
+		EXPECT(exited_0(st));
+		if (!exited_0(st))
+			printf("  user nobody: child status 0x%x\n", st);
+	} else {
+		EXPECT(!"the host has a user nobody");
+	}
+	unsetenv("DOMUS_USER");
+}
+
+static void settings(void)
+{
+	struct sb_config c;
+	char err[512];
+
+	unsetenv("DOMUS_USER");
+	unsetenv("DOMUS_NO_SANDBOX");
+	unsetenv("DOMUS_SANDBOX_DEBUG");
+	EXPECT(sb_prepare(&c, "web", err, sizeof(err)) == 0);
+	EXPECT(!c.off && !c.debug && c.user[0] == 0);
+
+	setenv("DOMUS_NO_SANDBOX", "1", 1);
+	setenv("DOMUS_SANDBOX_DEBUG", "1", 1);
+	EXPECT(sb_prepare(&c, "web", err, sizeof(err)) == 0);
+	EXPECT(c.off && c.debug);
+	setenv("DOMUS_NO_SANDBOX", "0", 1);
+	EXPECT(sb_prepare(&c, "web", err, sizeof(err)) == 0);
+	EXPECT(!c.off);
+	unsetenv("DOMUS_NO_SANDBOX");
+	unsetenv("DOMUS_SANDBOX_DEBUG");
+
+	/* %n is the domain's name; a missing user is one line naming the fix */
+	setenv("DOMUS_USER", "domus-sbtest-%n", 1);
+	EXPECT(sb_prepare(&c, "web", err, sizeof(err)) == -1);
+	EXPECT(!strcmp(c.user, "domus-sbtest-web"));
+	EXPECT(!strcmp(err, "DOMUS_USER: no user 'domus-sbtest-web' on this host; create it "
+		       "(useradd --system --no-create-home --shell /usr/sbin/nologin domus-sbtest-web) "
+		       "or unset DOMUS_USER"));
+	EXPECT(!strchr(err, '\n'));
+
+	setenv("DOMUS_USER", "nobody", 1);
+	EXPECT(sb_prepare(&c, "web", err, sizeof(err)) == 0);
+	EXPECT(!strcmp(c.user, "nobody") && c.uid == 65534 && c.ngroups >= 1);
+	setenv("DOMUS_USER", "0", 1);
+	EXPECT(sb_prepare(&c, "web", err, sizeof(err)) == 0);
+	EXPECT(c.uid == 0 && c.gid == 0);
+	/* a long name is cut, never overflows */
+	setenv("DOMUS_USER", "%n%n%n", 1);
+	EXPECT(sb_prepare(&c, "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0", err,
+			  sizeof(err)) == -1);
+	EXPECT(strlen(c.user) == sizeof(c.user) - 1);
+	unsetenv("DOMUS_USER");
+}
+
+/* debug-execve: an unknown request unless DOMUS_SANDBOX_DEBUG=1; with it,
+ * under the filter, the launcher dies of SIGSYS. */
+static struct launcher dbg_launcher;
+static int dbg_fd;
+
+static int debug_child(void)
+{
+	dbg_launcher.sb.debug = true;
+	load();
+	l_sandbox_debug_request(&dbg_launcher, dbg_fd, "execve");
+	return 0;
+}
+
+static void debug_request(void)
+{
+	char buf[128] = { 0 };
+	int sv[2], st;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
+		EXPECT(!"socketpair");
+		return;
+	}
+	memset(&dbg_launcher, 0, sizeof(dbg_launcher));
+	dbg_launcher.log_fd = -1;
+	EXPECT(l_sandbox_debug_request(&dbg_launcher, sv[0], "execve") == false);
+	n = read(sv[1], buf, sizeof(buf) - 1);
+	EXPECT(n > 0 && !strcmp(buf, "error unknown request 'debug-execve'\n"));
+	dbg_fd = sv[0];
+	st = in_child(debug_child);
+	EXPECT(killed_by_sigsys(st));
+	memset(buf, 0, sizeof(buf));
+	n = read(sv[1], buf, sizeof(buf) - 1);
+	EXPECT(n > 0 && !strcmp(buf, "ok trying execve\n"));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+int main(void)
+{
+	RUN(UNIT_PREFIX, rules_resolve);
+	RUN(UNIT_PREFIX, settings);
+	RUN(UNIT_PREFIX, filter_allows);
+	RUN(UNIT_PREFIX, filter_kills);
+	RUN(UNIT_PREFIX, drop_privileges);
+	RUN(UNIT_PREFIX, debug_request);
+	return unit_failed;
+}

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domus-launcher: least privilege once the domain is built, in the manner
+ * of Xen's deprivileged device model and Firecracker's jailer
+ * (docs/launcher.md "Least privilege", docs/security.md "The launcher").
+ *
+ * When dom_build() is done (/dev/domus open, guest memory mapped and in
+ * its slots, the kernel loaded, the control socket listening, the logs
+ * open) and before any vCPU thread starts, l_sandbox_enter():
+ *   1. empties the capability bounding set and the ambient set;
+ *   2. switches to DOMUS_USER when it is set (supplementary groups, gid,
+ *      uid: real, effective and saved);
+ *   3. empties the effective, permitted and inheritable sets (uid 0 keeps
+ *      its uid, but no capability: files and directories are reached by
+ *      their owner and mode bits only);
+ *   4. sets no_new_privs;
+ *   5. loads the seccomp allow-list below (libseccomp), for every thread;
+ *      anything else kills the whole process (SIGSYS; the kernel logs it as
+ *      an audit record "type=1326 ... sig=31 ... syscall=N").
+ * The vCPU threads started afterwards, and on every restart, inherit all
+ * of it.  DOMUS_NO_SANDBOX=1 skips it (logged), for debugging.
+ *
+ * Extending the filter: add one row to sb_rules, with the reason.  The
+ * features to come and what they will add:
+ *   save/restore, migration: openat/write/fsync of the image, or an fd
+ *     passed over the control socket (recvmsg with SCM_RIGHTS), which keeps
+ *     the filesystem out of reach; migration's socket likewise arrives as
+ *     an fd;
+ *   mem-set, vcpu-set: control requests that issue /dev/domus ioctls and
+ *     start threads: already allowed (ioctl type 0xD5, clone of a thread);
+ *   block and network back ends: their fds (image files, tap) opened
+ *     before the sandbox, then pread64/pwrite64/preadv/pwritev/fdatasync
+ *     and read/write.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/mman.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include "launcher.h"
+
+/* ---- the allow-list: the one table ----------------------------------------- */
+
+enum sb_kind {
+	SB_ALLOW,		/* any arguments */
+	SB_MASKED,		/* allow if (arg[arg] & mask) == val */
+	SB_SELF,		/* allow if arg[arg] == the launcher's pid */
+	SB_ERRNO,		/* fail with errno err, whatever the arguments */
+	SB_MASKED_ERRNO,	/* fail with errno err if (arg[arg] & mask) == val */
+};
+
+struct sb_rule {
+	const char *name;
+	enum sb_kind kind;
+	unsigned int arg;
+	uint64_t mask, val;
+	int err;
+	const char *why;
+};
+
+static const struct sb_rule sb_rules[] = {
+	/* the run loop: vCPU threads */
+	{ "ioctl", SB_MASKED, 1, 0xff00, DOMUS_IOCTL_TYPE << 8, 0,
+	  "/dev/domus requests only (type 0xD5): DOMUS_RUN, a restart's domain build" },
+	{ "ioctl", SB_MASKED_ERRNO, 1, 0xffffffff, TCGETS, ENOTTY,
+	  "stdio's is-a-terminal probe: answered as for a non-terminal" },
+	{ "futex", SB_ALLOW, 0, 0, 0, 0, "locks, pthread_join" },
+	{ "rt_sigreturn", SB_ALLOW, 0, 0, 0, 0, "the SIGUSR1 kick that ends DOMUS_RUN" },
+	{ "rt_sigprocmask", SB_ALLOW, 0, 0, 0, 0, "pthread_create" },
+	{ "rt_sigaction", SB_MASKED, 0, 0xfffffffe, 32, 0,
+	  "libc's own signals 32 and 33, set up by the first pthread_create" },
+	{ "tgkill", SB_SELF, 0, 0, 0, 0, "pthread_kill (the kick), abort: own threads only" },
+	{ "gettid", SB_ALLOW, 0, 0, 0, 0, "vCPU thread ids (state letters)" },
+	{ "getpid", SB_ALLOW, 0, 0, 0, 0, "the info request" },
+	{ "clock_gettime", SB_ALLOW, 0, 0, 0, 0, "CPU time of the vCPU threads, log time" },
+	{ "clock_nanosleep", SB_ALLOW, 0, 0, 0, 0, "dom_stop's 2 ms retries" },
+	{ "nanosleep", SB_ALLOW, 0, 0, 0, 0, "the same, older libc" },
+	{ "sched_yield", SB_ALLOW, 0, 0, 0, 0, "libc lock back-off" },
+	/* threads: started now and again on every restart */
+	{ "clone", SB_MASKED, 0, CLONE_THREAD, CLONE_THREAD, 0, "threads only: no fork" },
+	{ "clone3", SB_ERRNO, 0, 0, 0, ENOSYS,
+	  "its flags are out of a filter's reach: ENOSYS makes libc fall back to clone" },
+	{ "set_robust_list", SB_ALLOW, 0, 0, 0, 0, "a new thread" },
+	{ "rseq", SB_ALLOW, 0, 0, 0, 0, "a new thread" },
+	{ "exit", SB_ALLOW, 0, 0, 0, 0, "a thread ends" },
+	{ "exit_group", SB_ALLOW, 0, 0, 0, 0, "the launcher ends" },
+	/* memory: malloc, thread stacks, a restart's guest RAM and run pages */
+	{ "mmap", SB_MASKED, 2, PROT_EXEC, 0, 0, "never executable" },
+	{ "mprotect", SB_MASKED, 2, PROT_EXEC, 0, 0, "stack guards, malloc arenas; never executable" },
+	{ "munmap", SB_ALLOW, 0, 0, 0, 0, "teardown" },
+	{ "mremap", SB_ALLOW, 0, 0, 0, 0, "realloc" },
+	{ "madvise", SB_ALLOW, 0, 0, 0, 0, "freed thread stacks, malloc trim" },
+	{ "brk", SB_ALLOW, 0, 0, 0, 0, "malloc" },
+	/* the event loop, the console, xenstore, the control socket */
+	{ "poll", SB_ALLOW, 0, 0, 0, 0, "the event loop" },
+	{ "ppoll", SB_ALLOW, 0, 0, 0, 0, "the event loop, other libc" },
+	{ "read", SB_ALLOW, 0, 0, 0, 0, "signalfd, timerfd, eventfds, console client, files" },
+	{ "write", SB_ALLOW, 0, 0, 0, 0, "logs, eventfds (ring kicks)" },
+	{ "recvfrom", SB_ALLOW, 0, 0, 0, 0, "control requests, console input" },
+	{ "sendto", SB_ALLOW, 0, 0, 0, 0, "control replies, console output" },
+	{ "accept4", SB_ALLOW, 0, 0, 0, 0, "control connections" },
+	{ "close", SB_ALLOW, 0, 0, 0, 0, "connections, a restart's old fds" },
+	{ "eventfd2", SB_ALLOW, 0, 0, 0, 0, "a restart's event channels" },
+	/* files: a restart reloads the kernel and initramfs; the domid counter;
+	 * /proc/self/task/N/stat; log rotation; the exit's clean-up */
+	{ "openat", SB_ALLOW, 0, 0, 0, 0, "see above (paths are not a filter's to check)" },
+	{ "newfstatat", SB_ALLOW, 0, 0, 0, 0, "stdio, the loader" },
+	{ "fstat", SB_ALLOW, 0, 0, 0, 0, "the same, other libc" },
+	{ "lseek", SB_ALLOW, 0, 0, 0, 0, "stdio" },
+	{ "pread64", SB_ALLOW, 0, 0, 0, 0, "the domid counter" },
+	{ "pwrite64", SB_ALLOW, 0, 0, 0, 0, "the domid counter" },
+	{ "ftruncate", SB_ALLOW, 0, 0, 0, 0, "the domid counter" },
+	{ "flock", SB_ALLOW, 0, 0, 0, 0, "the domid counter" },
+	{ "rename", SB_ALLOW, 0, 0, 0, 0, "log rotation" },
+	{ "renameat", SB_ALLOW, 0, 0, 0, 0, "log rotation, other libc" },
+	{ "renameat2", SB_ALLOW, 0, 0, 0, 0, "log rotation, other libc" },
+	{ "unlink", SB_ALLOW, 0, 0, 0, 0, "the socket and pid file at exit" },
+	{ "unlinkat", SB_ALLOW, 0, 0, 0, 0, "the same, other libc" },
+	/* daemonizing right after "ok ID" */
+	{ "dup2", SB_ALLOW, 0, 0, 0, 0, "stdin/out/err to /dev/null" },
+	{ "dup3", SB_ALLOW, 0, 0, 0, 0, "the same, other libc" },
+	{ "chdir", SB_ALLOW, 0, 0, 0, 0, "to /" },
+	{ "prctl", SB_MASKED, 0, 0xffffffff, PR_SET_NAME, 0, "the process name; no other prctl" },
+};
+
+size_t sb_rule_count(void)
+{
+	return sizeof(sb_rules) / sizeof(sb_rules[0]);
+}
+
+const char *sb_rule_name(size_t i)
+{
+	return i < sb_rule_count() ? sb_rules[i].name : NULL;
+}
+
+int sb_load_filter(char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx;
+	size_t i;
+	int r = -EINVAL;
+
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!ctx) {
+		snprintf(err, errlen, "seccomp_init failed");
+		return -1;
+	}
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) ||
+	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1)) ||
+	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1))) {
+		snprintf(err, errlen, "seccomp_attr_set: %s", strerror(-r));
+		goto out;
+	}
+	for (i = 0; i < sb_rule_count(); i++) {
+		const struct sb_rule *s = &sb_rules[i];
+		int nr = seccomp_syscall_resolve_name(s->name);
+		struct scmp_arg_cmp cmp = { .arg = s->arg, .op = SCMP_CMP_MASKED_EQ,
+					    .datum_a = s->mask, .datum_b = s->val };
+
+		if (nr == __NR_SCMP_ERROR) {
+			snprintf(err, errlen, "seccomp: unknown syscall %s", s->name);
+			r = -ENOENT;
+			goto out;
+		}
+		switch (s->kind) {
+		case SB_ALLOW:
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+			break;
+		case SB_MASKED:
+			r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
+			break;
+		case SB_SELF:
+			cmp.op = SCMP_CMP_EQ;
+			cmp.datum_a = (uint64_t)getpid();
+			cmp.datum_b = 0;
+			r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
+			break;
+		case SB_ERRNO:
+			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(s->err), nr, 0);
+			break;
+		case SB_MASKED_ERRNO:
+			r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(s->err), nr, 1, &cmp);
+			break;
+		}
+		if (r) {
+			snprintf(err, errlen, "seccomp: rule for %s: %s", s->name, strerror(-r));
+			goto out;
+		}
+	}
+	r = seccomp_load(ctx);
+	if (r)
+		snprintf(err, errlen, "seccomp_load: %s", strerror(-r));
+out:
+	seccomp_release(ctx);
+	return r ? -1 : 0;
+}
+
+/* ---- capabilities and the user ------------------------------------------- */
+
+int sb_prepare(struct sb_config *c, const char *domname, char *err, size_t errlen)
+{
+	const char *e = getenv("DOMUS_NO_SANDBOX"), *u = getenv("DOMUS_USER"), *p;
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	size_t n = 0;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->off = e && !strcmp(e, "1");
+	e = getenv("DOMUS_SANDBOX_DEBUG");
+	c->debug = e && !strcmp(e, "1");
+	if (!u || !*u)
+		return 0;
+	/* %n: the domain's name (a user per domain, e.g. domus-%n) */
+	for (p = u; *p && n + 1 < sizeof(c->user); p++) {
+		if (p[0] == '%' && p[1] == 'n') {
+			n += snprintf(c->user + n, sizeof(c->user) - n, "%s", domname);
+			p++;
+		} else {
+			c->user[n++] = *p;
+		}
+		if (n >= sizeof(c->user) - 1)
+			break;
+	}
+	c->user[n < sizeof(c->user) ? n : sizeof(c->user) - 1] = 0;
+	r = getpwnam_r(c->user, &pw, buf, sizeof(buf), &res);
+	if (!res && strspn(c->user, "0123456789") == strlen(c->user))
+		r = getpwuid_r((uid_t)strtoul(c->user, NULL, 10), &pw, buf, sizeof(buf), &res);
+	if (!res) {
+		snprintf(err, errlen,
+			 "DOMUS_USER: no user '%s' on this host%s%s; create it (useradd --system --no-create-home --shell /usr/sbin/nologin %s) or unset DOMUS_USER",
+			 c->user, r ? ": " : "", r ? strerror(r) : "", c->user);
+		return -1;
+	}
+	c->uid = pw.pw_uid;
+	c->gid = pw.pw_gid;
+	c->ngroups = SB_MAX_GROUPS;
+	if (getgrouplist(pw.pw_name, pw.pw_gid, c->groups, &c->ngroups) < 0) {
+		snprintf(err, errlen, "DOMUS_USER: user '%s' is in more than %d groups", c->user,
+			 SB_MAX_GROUPS);
+		return -1;
+	}
+	return 0;
+}
+
+static int drop_caps(char *err, size_t errlen)
+{
+	unsigned long cap;
+
+	/* the bounding set (needs CAP_SETPCAP, so first): to the end of the
+	 * kernel's list, which prctl ends with EINVAL */
+	for (cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+			continue;
+		if (errno == EINVAL)
+			break;
+		snprintf(err, errlen, "cannot drop capability %lu from the bounding set: %s", cap,
+			 strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL) {
+		snprintf(err, errlen, "cannot clear the ambient capabilities: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int clear_caps(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data)) {
+		snprintf(err, errlen, "cannot clear the capabilities: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int sb_drop_privileges(const struct sb_config *c, char *err, size_t errlen)
+{
+	uid_t ru, eu, su;
+
+	if (drop_caps(err, errlen))
+		return -1;
+	if (c->user[0] && c->uid != 0) {
+		if (setgroups((size_t)c->ngroups, c->groups) || setresgid(c->gid, c->gid, c->gid) ||
+		    setresuid(c->uid, c->uid, c->uid)) {
+			snprintf(err, errlen, "cannot become user %s (uid %u): %s", c->user,
+				 (unsigned int)c->uid, strerror(errno));
+			return -1;
+		}
+		if (getresuid(&ru, &eu, &su) || ru != c->uid || eu != c->uid || su != c->uid) {
+			snprintf(err, errlen, "still not user %s after setresuid", c->user);
+			return -1;
+		}
+	}
+	if (clear_caps(err, errlen))
+		return -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the launcher's side ---------------------------------------------------- */
+
+int l_sandbox_enter(struct launcher *L, char *err, size_t errlen)
+{
+	struct sb_config *c = &L->sb;
+
+	if (c->off) {
+		l_log(L, "sandbox: off (DOMUS_NO_SANDBOX=1): the launcher keeps its capabilities and may make any system call");
+		return 0;
+	}
+	if (sb_drop_privileges(c, err, errlen) || sb_load_filter(err, errlen))
+		return -1;
+	c->on = true;
+	if (c->user[0])
+		l_log(L, "sandbox: on: user %s (uid %u, gid %u), no capabilities, no_new_privs, seccomp allow-list of %zu rules (else the process is killed)",
+		      c->user, (unsigned int)c->uid, (unsigned int)c->gid, sb_rule_count());
+	else
+		l_log(L, "sandbox: on: uid 0 without capabilities, no_new_privs, seccomp allow-list of %zu rules (else the process is killed)",
+		      sb_rule_count());
+	return 0;
+}
+
+/* "debug-execve" (DOMUS_SANDBOX_DEBUG=1 only): tries a forbidden system
+ * call, so a test can see the filter end the launcher with SIGSYS. */
+bool l_sandbox_debug_request(struct launcher *L, int fd, const char *what)
+{
+	static const char ok[] = "ok trying execve\n";
+	char *const argv[] = { (char *)"true", NULL };
+	char msg[120];
+	int n;
+
+	if (!L->sb.debug) {
+		n = snprintf(msg, sizeof(msg), "error unknown request 'debug-%s'\n", what);
+		if (send(fd, msg, (size_t)n, MSG_NOSIGNAL) < 0) {
+			/* the client is gone */
+		}
+		return false;
+	}
+	l_log(L, "sandbox: debug-%s: trying execve(\"/bin/true\"); with the sandbox on this ends the launcher (SIGSYS)",
+	      what);
+	if (send(fd, ok, sizeof(ok) - 1, MSG_NOSIGNAL) < 0) {
+		/* the client is gone */
+	}
+	execve("/bin/true", argv, NULL);
+	l_log(L, "sandbox: execve failed: %s", strerror(errno));
+	return false;
+}
