@@ -125,7 +125,18 @@ show() {	# RESULT-LINE: one line per boot as it is measured
 }
 
 # ---- domus --------------------------------------------------------------------
-domus_destroy_hook() { build/domus destroy bench >/dev/null 2>&1; }
+# at the marker: the domain's exit counters (domus stats, the product
+# path), then destroy it
+domus_destroy_hook() {
+	build/domus stats bench >"$f.stats" 2>&1
+	build/domus destroy bench >/dev/null 2>&1
+}
+# "N io=..,hypercall=..,msr=..,hlt=..,inject=.." from a domus stats file
+domus_stats_detail() {
+	awk '{ v[$1] = $2 } END { if (!("exits" in v)) exit 1
+		printf "%s io=%d,hypercall=%d,msr=%d,hlt=%d,inject=%d\n", v["exits"], v["io"],
+			v["hypercall"], v["msr"], v["hlt"], v["injections"] }' "$1"
+}
 export DOMUS_RUN_DIR=/run/domus-bench DOMUS_LOG_DIR=$out/log
 domus_round() {	# ROUND: the three domus rows; 1 when a measurement failed
 	local r=$1 row res ex st=0
@@ -146,7 +157,7 @@ domus_round() {	# ROUND: the three domus rows; 1 when a measurement failed
 			on_marker=domus_destroy_hook
 			res=$(boot $row "$r" build/domus create -c "$cfg") || st=1
 			build/domus destroy bench >/dev/null 2>&1
-			ex="n/a"
+			ex=$(domus_stats_detail "$out/$row.$r.stats") || ex="n/a"
 			;;
 		domus-pvboot)
 			on_marker=:

@@ -269,6 +269,11 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 
 void l_destroy(struct launcher *L, const char *why)
 {
+	char stats[DOMUS_CTL_LINE_MAX];
+
+	/* a shut-down domain logged its counters already */
+	if (L->state == L_RUNNING && l_stats_line(L, stats, sizeof(stats)) == 0)
+		l_log(L, "counters:%s", stats);
 	l_log(L, "destroying domain %u (%s)", L->domid, why);
 	pthread_mutex_lock(&L->lock);
 	L->state = L_DYING;
@@ -304,6 +309,8 @@ void l_act_on_shutdown(struct launcher *L)
 	case XEN_SHUTDOWN_SOFT_RESET: act = L->cfg.on_soft_reset; break;
 	default: act = L->cfg.on_crash; break;
 	}
+	if (l_stats_line(L, err, sizeof(err)) == 0)
+		l_log(L, "counters:%s", err);
 	l_log(L, "domain %u shut down: %s (%s); on_%s = %s", L->domid, dom_reason_name(reason), why,
 	      reason == XEN_SHUTDOWN_CRASH ? "crash" : dom_reason_name(reason),
 	      domus_config_action_name(act));
