@@ -138,6 +138,10 @@ domus_stats_detail() {
 			v["hypercall"], v["msr"], v["hlt"], v["injections"] }' "$1"
 }
 export DOMUS_RUN_DIR=/run/domus-bench DOMUS_LOG_DIR=$out/log
+# the unpack cache (the test host's /var/cache is read-only): empty at the
+# start, so the first domus-bzimage boot unpacks and the later ones do not
+export DOMUS_KERNEL_CACHE=$out/kcache
+rm -rf "$DOMUS_KERNEL_CACHE"
 domus_round() {	# ROUND: the three domus rows; 1 when a measurement failed
 	local r=$1 row res ex st=0
 	if ! insmod ./domus.ko; then

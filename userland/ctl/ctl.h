@@ -40,8 +40,6 @@ const char *domus_log_dir(void);
 /* "RUN_DIR/NAME.SUFFIX" into @buf; -ENAMETOOLONG if it does not fit
  * (a socket path must also fit sockaddr_un). */
 int domus_run_path(char *buf, size_t len, const char *name, const char *suffix);
-/* mkdir -p with @mode for the directories created; 0 or -errno. */
-int domus_mkdir_p(const char *dir, mode_t mode);
 
 struct domus_dominfo {
 	char name[64];

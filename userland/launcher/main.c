@@ -229,6 +229,11 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 	L->lp.vcpus = L->cfg.vcpus;
 	if (domus_kernel_open(L->kernel_path, &k))
 		fail(L, "%s", domus_last_error());
+	if (domus_kernel_get_info(k)->format == DOMUS_KFMT_BZIMAGE)
+		l_log(L, "kernel %s: bzImage, %s payload, vmlinux of %llu bytes %s", L->kernel_path,
+		      domus_kernel_compression_name(domus_kernel_get_info(k)->compression),
+		      (unsigned long long)domus_kernel_get_info(k)->elf_size,
+		      domus_kernel_get_info(k)->cached ? "from the unpack cache" : "unpacked");
 	res = calloc(1, sizeof(*res));
 	if (!res)
 		fail(L, "out of memory");

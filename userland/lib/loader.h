@@ -144,6 +144,7 @@ struct domus_kernel_info {
 	uint64_t image_end;		/* highest p_paddr + p_memsz */
 	uint64_t file_size;
 	uint64_t elf_size;		/* the (decompressed) vmlinux */
+	uint32_t cached;		/* 1: the vmlinux came from the unpack cache */
 };
 
 /* A validated kernel: the vmlinux in memory plus what was found in it. */
