@@ -14,6 +14,8 @@
  * caller and be writable by nobody else, or it is not used.  Entries are
  * written to a temporary file and renamed; at most KCACHE_KEEP are kept
  * (least recently used go first).  Every failure here only means a miss.
+ * A sandboxed process (the launcher after its build) only looks entries
+ * up: no directory made, nothing written (domus_kernel_cache_lookup_only).
  */
 #include <dirent.h>
 #include <stdbool.h>
@@ -32,6 +34,14 @@
 #define KCACHE_MAGIC	"DOMUSKC1"
 #define KCACHE_KEEP	4
 #define KCACHE_SUFFIX	".vmlinux"
+
+/* after domus_kernel_cache_lookup_only(): read entries, write nothing */
+static bool kcache_lookup_only;
+
+void domus_kernel_cache_lookup_only(void)
+{
+	kcache_lookup_only = true;
+}
 
 struct kcache_hdr {
 	char magic[8];
@@ -76,7 +86,7 @@ static bool kcache_dir(char *buf, size_t len)
 		return false;
 	if (n < 0 || (size_t)n >= len)
 		return false;
-	if (domus_mkdir_p(buf, 0700))
+	if (!kcache_lookup_only && domus_mkdir_p(buf, 0700))
 		return false;
 	/* trusted only if ours and writable by nobody else */
 	return lstat(buf, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
@@ -164,7 +174,8 @@ int domus_kcache_get(const struct stat *st, struct domus_kernel_info *info,
 		return -ENOENT;
 	}
 	close(fd);
-	utimensat(AT_FDCWD, path, NULL, 0);	/* recently used */
+	if (!kcache_lookup_only)
+		utimensat(AT_FDCWD, path, NULL, 0);	/* recently used */
 	info->format = DOMUS_KFMT_BZIMAGE;
 	info->compression = h.compression;
 	info->boot_protocol = h.boot_protocol;
@@ -224,6 +235,8 @@ void domus_kcache_put(const struct stat *st, const struct domus_kernel_info *inf
 	bool ok;
 	int fd;
 
+	if (kcache_lookup_only)
+		return;
 	kcache_key(&h, st);
 	if (!kcache_path(path, sizeof(path), &h))
 		return;

@@ -111,6 +111,13 @@ void kernel_cache(void)
 	EXPECT(probe(path, &cached) && cached == 0);
 	EXPECT(chmod(dir, 0700) == 0);
 	EXPECT(probe(path, &cached) && cached == 1);
+	/* lookup only (a sandboxed launcher): hits, but nothing written */
+	domus_kernel_cache_lookup_only();
+	EXPECT(probe(path, &cached) && cached == 1);
+	touch(path, 5000);
+	EXPECT(probe(path, &cached) && cached == 0);
+	EXPECT(probe(path, &cached) && cached == 0);
+	EXPECT(entries(dir, COUNT) == 4);
 	/* off means off */
 	setenv("DOMUS_KERNEL_CACHE", "off", 1);
 	EXPECT(probe(path, &cached) && cached == 0);
