@@ -103,12 +103,12 @@ boot() {
 }
 
 cfg=$out/bench.cfg
-write_cfg() {	# KERNEL
+write_cfg() {	# KERNEL [VCPUS]
 	cat >"$cfg" <<EOF
 name = "bench"
 type = "pvh"
 memory = $mem
-vcpus = 1
+vcpus = ${2:-1}
 kernel = "$1"
 ramdisk = "$initrd"
 extra = "$domus_cmdline"
@@ -119,34 +119,70 @@ EOF
 }
 
 results=
+rm -f "$out/overhead"
 add() { results+="$1"$'\n'; }
 show() {	# RESULT-LINE: one line per boot as it is measured
 	say "$(echo "$1" | awk '{ printf "%-14s round %s: marker after %s s (guest uptime %s s)", $1, $2, $3, $4; if ($5 != "n/a") printf ", exits %s %s", $5, $6 }')"
 }
 
 # ---- domus --------------------------------------------------------------------
-domus_destroy_hook() { build/domus destroy bench >/dev/null 2>&1; }
+# at the marker: the domain's exit counters (domus stats, the product
+# path), then destroy it
+domus_destroy_hook() {
+	local pid
+	build/domus stats bench >"$f.stats" 2>&1
+	# what one idle guest costs beyond its RAM: the launcher's resident
+	# memory less the guest's pinned pages, and the module's page tables
+	pid=$(cat "$DOMUS_RUN_DIR/bench.pid" 2>/dev/null)
+	echo "rss_kib $(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" >"$f.mem"
+	build/host/pvboot -G >>"$f.mem" 2>&1
+	build/domus destroy bench >/dev/null 2>&1
+}
+# "launcher +N MiB, npt N KiB" from a stats and a mem file
+domus_overhead() {
+	awk 'FNR == NR { if ($1 == "pinned_pages") p = $2; next }
+	     $1 == "rss_kib" { r = $2 }
+	     $1 == "domains" { n = $8 }
+	     END { if (r == "" || p == "") exit 1
+		printf "launcher +%.1f MiB beyond guest RAM, module page tables %d KiB\n", (r - p * 4) / 1024, n * 4 }' "$1" "$2"
+}
+# "N reason=count,..." (every nonzero counter) from a domus stats file
+domus_stats_detail() {
+	awk '$1 == "exits" { n = $2; next }
+	     $1 != "pinned_pages" && $1 != "vcpus" && $1 != "slots" && $1 != "user_exits" {
+		d = d sep $1 "=" $2; sep = "," }
+	     END { if (n == "") exit 1; print n, d }' "$1"
+}
 export DOMUS_RUN_DIR=/run/domus-bench DOMUS_LOG_DIR=$out/log
+# the unpack cache (the test host's /var/cache is read-only): empty at the
+# start, so the first domus-bzimage boot unpacks and the later ones do not
+export DOMUS_KERNEL_CACHE=$out/kcache
+rm -rf "$DOMUS_KERNEL_CACHE"
 domus_round() {	# ROUND: the three domus rows; 1 when a measurement failed
 	local r=$1 row res ex st=0
 	if ! insmod ./domus.ko; then
 		note[domus]="insmod domus.ko failed"
 		return 1
 	fi
-	local rows="domus-create domus-bzimage domus-pvboot"
+	local rows="domus-create domus-bzimage domus-smp2 domus-pvboot"
 	# the pair's domus half next to the KVM half: last when domus goes
 	# first (odd rounds), first when it goes second
-	((r % 2)) || rows="domus-pvboot domus-create domus-bzimage"
+	((r % 2)) || rows="domus-pvboot domus-create domus-bzimage domus-smp2"
 	[[ $rows_sel == pair ]] && rows=domus-pvboot
 	for row in $rows; do
 		res='' ex=''
 		case $row in
-		domus-create|domus-bzimage)
-			if [[ $row == domus-create ]]; then write_cfg "$vmlinux"; else write_cfg "$bzimage"; fi
+		domus-create|domus-bzimage|domus-smp2)
+			case $row in
+			domus-create) write_cfg "$vmlinux" ;;
+			domus-bzimage) write_cfg "$bzimage" ;;
+			domus-smp2) write_cfg "$vmlinux" 2 ;;
+			esac
 			on_marker=domus_destroy_hook
 			res=$(boot $row "$r" build/domus create -c "$cfg") || st=1
 			build/domus destroy bench >/dev/null 2>&1
-			ex="n/a"
+			ex=$(domus_stats_detail "$out/$row.$r.stats") || ex="n/a"
+			[[ $row == domus-create ]] && domus_overhead "$out/$row.$r.stats" "$out/$row.$r.mem" >>"$out/overhead"
 			;;
 		domus-pvboot)
 			on_marker=:
@@ -192,10 +228,10 @@ kvm_round() {	# ROUND: the two kvm rows
 	fi
 	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 	[[ -r $dbg/exits ]] || say "no $dbg/exits: KVM exit counts n/a"
-	local rows="kvmboot pc microvm"
+	local rows="kvmboot pc q35 microvm pc-smp2"
 	# the pair's KVM half next to the domus half: first when KVM goes
 	# second (odd rounds), last when it goes first
-	((r % 2)) || rows="pc microvm kvmboot"
+	((r % 2)) || rows="pc q35 microvm pc-smp2 kvmboot"
 	[[ $rows_sel == pair ]] && rows=kvmboot
 	for m in $rows; do
 		row=kvm-$m
@@ -219,7 +255,9 @@ kvm_round() {	# ROUND: the two kvm rows
 		[[ -z $qemu ]] && continue
 		rm -f "$out/kvm.stats" "$out/qemu.pid"
 		on_marker=kvm_stats_hook
-		res=$(boot $row "$r" "$qemu" -accel kvm -cpu host -M $m -m $mem -smp 1 \
+		local machine=${m%-smp2} smp=1
+		[[ $m == *-smp2 ]] && smp=2
+		res=$(boot $row "$r" "$qemu" -accel kvm -cpu host -M "$machine" -m $mem -smp $smp \
 			-nodefaults -no-user-config -display none -no-reboot -serial stdio \
 			-pidfile "$out/qemu.pid" -kernel "$vmlinux" -initrd "$initrd" \
 			-append "$kvm_cmdline") || st=1
@@ -276,9 +314,9 @@ detail() {	# the exit breakdown of the run with the median exit count
 }
 echo
 echo "boot to the init marker, median of $rounds boots per row (AMD-V test host, QEMU TCG; kvm nested)"
-echo "kernel $(basename "$bzimage" | sed 's/^vmlinuz-//'), $mem MiB, 1 vCPU, initramfs $(basename "$initrd") ($(stat -c %s "$initrd") bytes)"
+echo "kernel $(basename "$bzimage" | sed 's/^vmlinuz-//'), $mem MiB, 1 vCPU unless the row says 2, initramfs $(basename "$initrd") ($(stat -c %s "$initrd") bytes)"
 printf '%-40s %8s %9s %8s  %s\n' "row" "time s" "uptime s" "exits" "exit detail"
-table_rows="domus-create domus-bzimage domus-pvboot kvm-pc kvm-microvm"
+table_rows="domus-create domus-bzimage domus-pvboot kvm-pc kvm-q35 kvm-microvm domus-smp2 kvm-pc-smp2"
 [[ $rows_sel == pair ]] && table_rows=
 [[ -n $table_rows ]] && echo "product comparison (each side's own launcher, firmware, devices):"
 for row in $table_rows hv hv-domus hv-kvm; do
@@ -291,6 +329,9 @@ for row in $table_rows hv hv-domus hv-kvm; do
 	domus-pvboot) label="domus, tests/host/pvboot (vmlinux)" ;;
 	kvm-pc) label="kvm, qemu -M pc (vmlinux, PVH)" ;;
 	kvm-microvm) label="kvm, qemu -M microvm (vmlinux, PVH)" ;;
+	kvm-q35) label="kvm, qemu -M q35 (vmlinux, PVH)" ;;
+	domus-smp2) label="domus create -c, 2 vCPUs (vmlinux)" ;;
+	kvm-pc-smp2) label="kvm, qemu -M pc, 2 vCPUs (vmlinux, PVH)" ;;
 	esac
 	printf '%-40s %8s %9s %8s  %s\n' "$label" "$(median $row 3)" "$(median $row 4)" "$(median $row 5)" "$(detail $row)"
 done
@@ -302,15 +343,22 @@ else
 	echo "ratio domus/kvm (like with like): n/a (domus pvboot $d s, kvm kvmboot $v s)"
 fi
 d=$(median domus-create 3)
-for k in kvm-pc kvm-microvm; do
+for k in kvm-pc kvm-q35 kvm-microvm; do
 	v=$(median $k 3)
 	if [[ $d != n/a && $v != n/a ]]; then
 		echo "ratio domus create / ${k/-/ }: $(awk -v a="$d" -v b="$v" 'BEGIN { printf "%.2f", a / b }')"
 	fi
 done
-best=$( { median kvm-pc 3; median kvm-microvm 3; } | grep -v n/a | sort -n | head -1)
+best=$( { median kvm-pc 3; median kvm-q35 3; median kvm-microvm 3; } | grep -v n/a | sort -n | head -1)
 if [[ $d != n/a && -n $best ]]; then
-	echo "ratio domus/kvm (domus create against the faster kvm row): $(awk -v a="$d" -v b="$best" 'BEGIN { printf "%.2f", a / b }') (goal <= 0.80)"
+	echo "ratio domus/kvm (fastest row): $(awk -v a="$d" -v b="$best" 'BEGIN { printf "%.2f", a / b }') (domus create against the fastest 1-vCPU kvm row; goal <= 0.50)"
+fi
+d=$(median domus-smp2 3) v=$(median kvm-pc-smp2 3)
+if [[ $d != n/a && $v != n/a ]]; then
+	echo "ratio domus/kvm (2 vCPUs): $(awk -v a="$d" -v b="$v" 'BEGIN { printf "%.2f", a / b }')"
+fi
+if [[ -s $out/overhead ]]; then
+	echo "overhead of one idle guest (domus create, $mem MiB; goal <= 4 MiB): $(tail -1 "$out/overhead") (last round)"
 fi
 for k in domus kvm qemu; do
 	[[ -n ${note[$k]:-} ]] && echo "$k: ${note[$k]}"

@@ -106,7 +106,7 @@ static __always_inline bool domus_choose_event(struct domus_vcpu *v, bool reinje
 struct domus_host_swap {
 	u64 xcr0;
 	u32 pkru;
-	bool xcr0_swapped;
+	bool osxsave;		/* the guest's CR4.OSXSAVE: XCR0 is the guest's */
 	bool pkru_swapped;
 	bool aux_swapped;
 };
@@ -124,10 +124,12 @@ static __always_inline void domus_swap_in(struct domus_vcpu *v, struct domus_hos
 {
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
-	h->xcr0_swapped = (cr4 & X86_CR4_OSXSAVE) &&
-			  (h->xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK)) != v->xcr0;
-	if (h->xcr0_swapped)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+	h->osxsave = cr4 & X86_CR4_OSXSAVE;
+	if (h->osxsave) {
+		h->xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+		if (h->xcr0 != v->xcr0)
+			xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+	}
 	h->pkru_swapped = cpu_feature_enabled(X86_FEATURE_OSPKE) &&
 			  ((cr4 & X86_CR4_PKE) ||
 			   ((cr4 & X86_CR4_OSXSAVE) && (v->xcr0 & XFEATURE_MASK_PKRU)));
@@ -170,8 +172,20 @@ static __always_inline void domus_swap_out(struct domus_vcpu *v, struct domus_ho
 		if (v->pkru != h->pkru)
 			wrpkru(h->pkru);
 	}
-	if (h->xcr0_swapped)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, h->xcr0);
+	if (h->osxsave) {
+		/*
+		 * Read back, not assumed: a CPU that ignores the XSETBV
+		 * intercept (QEMU's TCG does) lets the guest set XCR0 itself.
+		 * The CPU checked that value, so it is the guest's from now
+		 * on; and the host gets its own back whatever the guest did.
+		 */
+		u64 xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+
+		if (unlikely(xcr0 != v->xcr0))
+			v->xcr0 = xcr0;
+		if (xcr0 != h->xcr0)
+			xsetbv(XCR_XFEATURE_ENABLED_MASK, h->xcr0);
+	}
 }
 
 #endif /* DOMUS_RUN_H */

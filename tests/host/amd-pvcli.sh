@@ -132,6 +132,15 @@ else
 fi
 echo "info: boot to the marker took $(( $(date +%s) - t0 )) s"
 if $d list | grep -Eq '^pvcli +1 +256 +1 +(r-----|-b----) +[0-9.]+$'; then pass list-running; else fail list-running "$($d list | tr '\t\n' ' |')"; fi
+# domus stats: the module's counters through the launcher
+st=$($d stats pvcli 2>&1)
+if echo "$st" | awk '$1 == "exits" && $2 > 0 { e = 1 } $1 == "hypercall" && $2 > 0 { h = 1 } END { exit !(e && h) }' &&
+   ! $d stats nosuch >/dev/null 2>&1; then
+	pass stats
+	echo "info: exits at the marker: $(echo "$st" | tr -s ' \n' ' ')"
+else
+	fail stats "domus stats pvcli: $(echo "$st" | tr '\n' '|')"
+fi
 if grep -q 'Hypervisor detected: Xen HVM' "$log" "$con" && grep -q 'kernel on Xen PVH' "$log" "$con"; then
 	pass xen-pvh-detected
 else
@@ -265,7 +274,8 @@ if $d create $cfg kernel=\""$kernel"\" 2>"$out/create2.err"; then
 		sleep 1
 		send 'poweroff'
 		for i in $(seq 300); do $d list pvcli >/dev/null 2>&1 || break; sleep 0.2; done
-		if ! $d list pvcli >/dev/null 2>&1 && grep -q 'shut down: poweroff' "$log"; then
+		if ! $d list pvcli >/dev/null 2>&1 && grep -q 'shut down: poweroff' "$log" &&
+		   grep -q 'counters: exits=[1-9]' "$log"; then
 			pass poweroff-destroy
 		else
 			fail poweroff-destroy "$($d list | tr '\t\n' ' |')"

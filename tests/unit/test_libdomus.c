@@ -47,6 +47,22 @@ static void names(void)
 	EXPECT(!strcmp(domus_vendor_long_name(DOMUS_VENDOR_SVM), "AMD-V"));
 }
 
+/* every exit counter the uapi defines has a distinct name, without gaps
+ * (the launcher's "stats" answer stops at the first unnamed index) */
+static void stat_names(void)
+{
+	unsigned int i, j;
+
+	for (i = 0; i <= DOMUS_STAT_MACHINE_CHECK; i++) {
+		EXPECT(domus_stat_name(i) != NULL);
+		for (j = 0; j < i && domus_stat_name(i); j++)
+			EXPECT(strcmp(domus_stat_name(i), domus_stat_name(j)));
+	}
+	EXPECT(!strcmp(domus_stat_name(DOMUS_STAT_IO), "io"));
+	EXPECT(domus_stat_name(DOMUS_STAT_MAX) == NULL);
+	EXPECT(domus_stat_name(~0u) == NULL);
+}
+
 static int put(const char *root, const char *rel, const char *text)
 {
 	char path[512];
@@ -134,6 +150,7 @@ int main(void)
 	RUN(UNIT_PREFIX, flag_words);
 	RUN(UNIT_PREFIX, features_text);
 	RUN(UNIT_PREFIX, names);
+	RUN(UNIT_PREFIX, stat_names);
 	RUN(UNIT_PREFIX, diagnosis_fake_tree);
 	RUN(UNIT_PREFIX, open_missing_device);
 	RUN(UNIT_PREFIX, host_cpuid_table);

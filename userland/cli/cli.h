@@ -34,6 +34,7 @@ int cmd_console(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_list(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_shutdown(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_stats(const struct domus_cmd *cmd, int argc, char **argv);
 /* Attach the terminal to NAME's console until Ctrl-] or the domain ends
  * (console.c); @cmdname prefixes messages.  Returns the exit status. */
 int domus_console_attach(const char *cmdname, const char *name);

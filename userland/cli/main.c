@@ -118,6 +118,9 @@ const struct domus_cmd domus_cmds[] = {
 	  "  NAME         the domain (name or id)\n" },
 	{ "destroy", cmd_destroy, "terminate a domain at once", "NAME",
 	  "  NAME         the domain (name or id)\n" },
+	{ "stats", cmd_stats, "show a domain's exit counters (per exit reason)", "[-a] NAME",
+	  "  -a           also the counters that are zero\n"
+	  "  NAME         the domain (name or id)\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

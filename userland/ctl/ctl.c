@@ -43,25 +43,6 @@ int domus_run_path(char *buf, size_t len, const char *name, const char *suffix)
 	return 0;
 }
 
-int domus_mkdir_p(const char *dir, mode_t mode)
-{
-	char p[4096];
-	size_t i, n = strlen(dir);
-
-	if (n == 0 || n >= sizeof(p))
-		return -ENAMETOOLONG;
-	memcpy(p, dir, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (p[i] != '/' && p[i] != 0)
-			continue;
-		p[i] = 0;
-		if (mkdir(p, mode) && errno != EEXIST)
-			return -errno;
-		p[i] = i < n ? '/' : 0;
-	}
-	return 0;
-}
-
 int domus_ctl_connect(const char *name)
 {
 	struct sockaddr_un sa;

@@ -18,6 +18,8 @@
  * Protocol: the client sends one line; the launcher answers one line,
  * "ok ..." or "error MESSAGE".  Requests:
  *   info              -> ok id=N name=NAME mem=MiB vcpus=N state=r----- time=SEC pid=PID
+ *   stats             -> ok exits=N cpuid=N ... pinned_pages=N vcpus=N slots=N
+ *                        (the module's counters, one key per exit reason)
  *   shutdown [poweroff|reboot]
  *   destroy           -> ok once the domain is gone; then the launcher exits
  *   console           -> ok, then the connection carries raw console bytes
@@ -31,15 +33,13 @@
 
 #define DOMUS_RUN_DIR_DEFAULT	"/run/domus"
 #define DOMUS_LOG_DIR_DEFAULT	"/var/log/domus"
-#define DOMUS_CTL_LINE_MAX	512
+#define DOMUS_CTL_LINE_MAX	1024
 
 const char *domus_run_dir(void);
 const char *domus_log_dir(void);
 /* "RUN_DIR/NAME.SUFFIX" into @buf; -ENAMETOOLONG if it does not fit
  * (a socket path must also fit sockaddr_un). */
 int domus_run_path(char *buf, size_t len, const char *name, const char *suffix);
-/* mkdir -p with @mode for the directories created; 0 or -errno. */
-int domus_mkdir_p(const char *dir, mode_t mode);
 
 struct domus_dominfo {
 	char name[64];

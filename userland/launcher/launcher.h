@@ -108,6 +108,8 @@ struct launcher {
 void l_log(struct launcher *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* main.c: end the domain now (state DYING, vCPUs stopped, torn down, the
  * launcher quits); the on_* action for the guest's shutdown. */
+/* The domain's exit counters as " key=value" pairs (loop.c); 0 or -errno. */
+int l_stats_line(struct launcher *L, char *buf, size_t size);
 void l_destroy(struct launcher *L, const char *why);
 void l_act_on_shutdown(struct launcher *L);
 /* loop.c: the event loop until the launcher quits (@sfd: signalfd, @tfd:

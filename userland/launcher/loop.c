@@ -69,6 +69,39 @@ static bool ctl_info(struct launcher *L, int fd, const char *arg)
 	return false;
 }
 
+/* " exits=N cpuid=N ... pinned_pages=N vcpus=N slots=N": the module's
+ * counters for the domain, every exit reason it names; 0 or -errno */
+int l_stats_line(struct launcher *L, char *buf, size_t size)
+{
+	struct domus_domain_stats st;
+	size_t len = 0;
+	const char *name;
+	unsigned int i;
+
+	if (domus_domain_stats(L->domfd, &st))
+		return -EIO;
+	buf[0] = '\0';
+	for (i = 0; (name = domus_stat_name(i)) != NULL && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, " %s=%llu", name,
+					(unsigned long long)st.stat[i]);
+	if (len < size)
+		len += (size_t)snprintf(buf + len, size - len, " pinned_pages=%llu vcpus=%u slots=%u",
+					(unsigned long long)st.pinned_pages, st.vcpus, st.slots);
+	return len < size ? 0 : -ENOSPC;
+}
+
+static bool ctl_stats(struct launcher *L, int fd, const char *arg)
+{
+	char buf[DOMUS_CTL_LINE_MAX - 8];
+
+	(void)arg;
+	if (l_stats_line(L, buf, sizeof(buf)))
+		reply(fd, "error cannot read the domain's counters: %s", domus_last_error());
+	else
+		reply(fd, "ok%s", buf);
+	return false;
+}
+
 static bool ctl_shutdown(struct launcher *L, int fd, const char *what)
 {
 	int r;
@@ -115,6 +148,7 @@ static bool ctl_console(struct launcher *L, int fd, const char *arg)
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "info", ctl_info, NULL },
+	{ "stats", ctl_stats, NULL },
 	{ "shutdown", ctl_shutdown, "poweroff" },
 	{ "shutdown poweroff", ctl_shutdown, "poweroff" },
 	{ "shutdown reboot", ctl_shutdown, "reboot" },

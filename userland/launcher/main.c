@@ -229,6 +229,11 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 	L->lp.vcpus = L->cfg.vcpus;
 	if (domus_kernel_open(L->kernel_path, &k))
 		fail(L, "%s", domus_last_error());
+	if (domus_kernel_get_info(k)->format == DOMUS_KFMT_BZIMAGE)
+		l_log(L, "kernel %s: bzImage, %s payload, vmlinux of %llu bytes %s", L->kernel_path,
+		      domus_kernel_compression_name(domus_kernel_get_info(k)->compression),
+		      (unsigned long long)domus_kernel_get_info(k)->elf_size,
+		      domus_kernel_get_info(k)->cached ? "from the unpack cache" : "unpacked");
 	res = calloc(1, sizeof(*res));
 	if (!res)
 		fail(L, "out of memory");
@@ -269,6 +274,11 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 
 void l_destroy(struct launcher *L, const char *why)
 {
+	char stats[DOMUS_CTL_LINE_MAX];
+
+	/* a shut-down domain logged its counters already */
+	if (L->state == L_RUNNING && l_stats_line(L, stats, sizeof(stats)) == 0)
+		l_log(L, "counters:%s", stats);
 	l_log(L, "destroying domain %u (%s)", L->domid, why);
 	pthread_mutex_lock(&L->lock);
 	L->state = L_DYING;
@@ -304,6 +314,8 @@ void l_act_on_shutdown(struct launcher *L)
 	case XEN_SHUTDOWN_SOFT_RESET: act = L->cfg.on_soft_reset; break;
 	default: act = L->cfg.on_crash; break;
 	}
+	if (l_stats_line(L, err, sizeof(err)) == 0)
+		l_log(L, "counters:%s", err);
 	l_log(L, "domain %u shut down: %s (%s); on_%s = %s", L->domid, dom_reason_name(reason), why,
 	      reason == XEN_SHUTDOWN_CRASH ? "crash" : dom_reason_name(reason),
 	      domus_config_action_name(act));
@@ -445,6 +457,9 @@ int main(int argc, char **argv)
 
 	if (dom_build(L, err, sizeof(err)))
 		fail(L, "%s", err);
+	/* a restart re-reads the kernel: from the unpack cache without
+	 * writing to it (the sandbox allows no mkdir, no cache files) */
+	domus_kernel_cache_lookup_only();
 	if (l_sandbox_enter(L, err, sizeof(err))) {
 		dom_teardown(L);
 		fail(L, "sandbox: %s; DOMUS_NO_SANDBOX=1 runs without it", err);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include "libdomus.h"
 
 static _Thread_local char domus_errbuf[256];
@@ -133,4 +134,23 @@ void domus_features_str(unsigned long long features, char *buf, size_t len)
 		snprintf(buf + used, len - used, "%sunknown(0x%llx)", used ? " " : "", features);
 	else if (!used)
 		snprintf(buf, len, "none");
+}
+
+int domus_mkdir_p(const char *dir, mode_t mode)
+{
+	char p[4096];
+	size_t i, n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(p))
+		return -ENAMETOOLONG;
+	memcpy(p, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != 0)
+			continue;
+		p[i] = 0;
+		if (mkdir(p, mode) && errno != EEXIST)
+			return -errno;
+		p[i] = i < n ? '/' : 0;
+	}
+	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "domus.h"
 
 #define DOMUS_VERSION "0.1.0"
@@ -75,7 +76,12 @@ int domus_set_slot(int domfd, uint32_t slot, uint64_t gpa, uint64_t size,
 		   void *uaddr, uint32_t flags);
 /* DOMUS_SET_CPUID: replaces the whole table (before the first vCPU). */
 int domus_set_cpuid(int domfd, const struct domus_cpuid_entry *e, uint32_t nent);
+/* mkdir -p with @mode for the directories created; 0 or -errno. */
+int domus_mkdir_p(const char *dir, mode_t mode);
 int domus_domain_stats(int domfd, struct domus_domain_stats *st);
+/* The short name of exit statistic @i (enum domus_stat), e.g. "io";
+ * NULL for an index the uapi does not define. */
+const char *domus_stat_name(unsigned int i);
 /* DOMUS_GET_GLOBAL_STATS on /dev/domus. */
 int domus_global_stats(int devfd, struct domus_global_stats *st);
 

@@ -144,6 +144,7 @@ struct domus_kernel_info {
 	uint64_t image_end;		/* highest p_paddr + p_memsz */
 	uint64_t file_size;
 	uint64_t elf_size;		/* the (decompressed) vmlinux */
+	uint32_t cached;		/* 1: the vmlinux came from the unpack cache */
 };
 
 /* A validated kernel: the vmlinux in memory plus what was found in it. */
@@ -155,6 +156,9 @@ int domus_kernel_open(const char *path, struct domus_kernel **out);
 int domus_kernel_open_mem(const void *data, size_t len, const char *name,
 			  struct domus_kernel **out);
 void domus_kernel_close(struct domus_kernel *k);
+/* From now on the unpack cache (loader_cache.c) is only read: for a
+ * process whose system calls are about to be restricted. */
+void domus_kernel_cache_lookup_only(void);
 const struct domus_kernel_info *domus_kernel_get_info(const struct domus_kernel *k);
 /* The vmlinux ELF bytes (valid until close). */
 const void *domus_kernel_elf(const struct domus_kernel *k, size_t *size);

@@ -40,42 +40,50 @@ const char *domus_kernel_compression_name(uint32_t comp)
 
 /* --- reading files ------------------------------------------------------ */
 
-int domus_loader_read_file(const char *path, const char *what, const char *key,
-			   uint64_t cap, uint8_t **data, size_t *len)
+/* Open @path for reading as a regular file of 1..@cap bytes: the fd, or
+ * -errno with the error message set. */
+static int open_input(const char *path, const char *what, const char *key, uint64_t cap,
+		      struct stat *st)
 {
-	struct stat st;
-	uint8_t *buf;
-	size_t got = 0;
 	int fd, err;
 
-	*data = NULL;
-	*len = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = errno;
 		return domus_set_error(err, "cannot open %s %s: %s; check %s= in the config",
 				       what, path, strerror(err), key);
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		return domus_set_error(EINVAL, "%s %s is not a regular file; check %s= in the config",
 				       what, path, key);
 	}
-	if (st.st_size == 0 || (uint64_t)st.st_size > cap) {
+	if (st->st_size == 0 || (uint64_t)st->st_size > cap) {
 		close(fd);
-		return domus_set_error(st.st_size ? EFBIG : ENOEXEC,
+		return domus_set_error(st->st_size ? EFBIG : ENOEXEC,
 				       "%s %s is %s (%lld bytes; the limit is %llu MiB); check %s= in the config",
-				       what, path, st.st_size ? "too large" : "empty",
-				       (long long)st.st_size, (unsigned long long)(cap >> 20), key);
+				       what, path, st->st_size ? "too large" : "empty",
+				       (long long)st->st_size, (unsigned long long)(cap >> 20), key);
 	}
-	buf = malloc((size_t)st.st_size);
+	return fd;
+}
+
+/* Read the @st->st_size bytes of @fd (closed here) into a new buffer. */
+static int read_input(int fd, const struct stat *st, const char *what, const char *path,
+		      uint8_t **data, size_t *len)
+{
+	uint8_t *buf;
+	size_t got = 0;
+	int err;
+
+	buf = malloc((size_t)st->st_size);
 	if (!buf) {
 		close(fd);
 		return domus_set_error(ENOMEM, "out of memory reading %s %s (%lld bytes)",
-				       what, path, (long long)st.st_size);
+				       what, path, (long long)st->st_size);
 	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+	while (got < (size_t)st->st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st->st_size - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -92,6 +100,20 @@ int domus_loader_read_file(const char *path, const char *what, const char *key,
 	*data = buf;
 	*len = got;
 	return 0;
+}
+
+int domus_loader_read_file(const char *path, const char *what, const char *key,
+			   uint64_t cap, uint8_t **data, size_t *len)
+{
+	struct stat st;
+	int fd;
+
+	*data = NULL;
+	*len = 0;
+	fd = open_input(path, what, key, cap, &st);
+	if (fd < 0)
+		return fd;
+	return read_input(fd, &st, what, path, data, len);
 }
 
 /* --- decompression ------------------------------------------------------ */
@@ -526,11 +548,13 @@ int domus_loader_parse_elf(struct domus_kernel *k)
 
 /* --- open / close ------------------------------------------------------- */
 
-/* Takes ownership of @data (malloc'ed). */
+/* Takes ownership of @data (malloc'ed).  @st: the file's identity, to
+ * keep an unpacked bzImage in the cache (NULL: from memory, no cache). */
 static int kernel_open_owned(uint8_t *data, size_t len, const char *name,
-			     struct domus_kernel **out)
+			     const struct stat *st, struct domus_kernel **out)
 {
 	struct domus_kernel *k;
+	bool cache = false;
 	int ret;
 
 	*out = NULL;
@@ -548,6 +572,7 @@ static int kernel_open_owned(uint8_t *data, size_t len, const char *name,
 			free(k);
 			return ret;
 		}
+		cache = st != NULL;
 	} else if (len >= 4 && !memcmp(data, "\x7f" "ELF", 4)) {
 		k->info.format = DOMUS_KFMT_ELF;
 		k->elf = data;
@@ -564,21 +589,55 @@ static int kernel_open_owned(uint8_t *data, size_t len, const char *name,
 		domus_kernel_close(k);
 		return ret;
 	}
+	/* only a vmlinux that passed every check is kept */
+	if (cache)
+		domus_kcache_put(st, &k->info, k->elf, k->elf_size);
 	*out = k;
 	return 0;
 }
 
+/* A bzImage whose vmlinux is in the cache: opened without reading or
+ * unpacking it; NULL on a miss or when the cached copy fails a check. */
+static struct domus_kernel *kernel_open_cached(const char *path, const struct stat *st)
+{
+	struct domus_kernel *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	snprintf(k->name, sizeof(k->name), "%s", path);
+	if (domus_kcache_get(st, &k->info, &k->elf, &k->elf_size)) {
+		free(k);
+		return NULL;
+	}
+	k->info.file_size = (uint64_t)st->st_size;
+	k->info.elf_size = k->elf_size;
+	if (domus_loader_parse_elf(k)) {
+		domus_kernel_close(k);
+		return NULL;
+	}
+	return k;
+}
+
 int domus_kernel_open(const char *path, struct domus_kernel **out)
 {
+	struct stat st;
 	uint8_t *data;
 	size_t len;
-	int ret;
+	int fd, ret;
 
 	*out = NULL;
-	ret = domus_loader_read_file(path, "kernel", "kernel", DOMUS_LOADER_MAX_FILE, &data, &len);
+	fd = open_input(path, "kernel", "kernel", DOMUS_LOADER_MAX_FILE, &st);
+	if (fd < 0)
+		return fd;
+	*out = kernel_open_cached(path, &st);
+	if (*out) {
+		close(fd);
+		return 0;
+	}
+	ret = read_input(fd, &st, "kernel", path, &data, &len);
 	if (ret)
 		return ret;
-	return kernel_open_owned(data, len, path, out);
+	return kernel_open_owned(data, len, path, &st, out);
 }
 
 int domus_kernel_open_mem(const void *data, size_t len, const char *name,
@@ -594,7 +653,7 @@ int domus_kernel_open_mem(const void *data, size_t len, const char *name,
 	if (!copy)
 		return domus_set_error(ENOMEM, "out of memory");
 	memcpy(copy, data, len);
-	return kernel_open_owned(copy, len, name, out);
+	return kernel_open_owned(copy, len, name, NULL, out);
 }
 
 void domus_kernel_close(struct domus_kernel *k)

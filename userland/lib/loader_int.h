@@ -27,6 +27,15 @@ struct domus_kernel {
  * <path>" and point at the config key @key. */
 int domus_loader_read_file(const char *path, const char *what, const char *key,
 			   uint64_t cap, uint8_t **data, size_t *len);
+
+/* The unpacked-kernel cache (loader_cache.c), keyed by the bzImage's
+ * identity @st.  get: 0 and the vmlinux (malloc'ed) with @info's format,
+ * compression and boot protocol filled, or -ENOENT.  put: best effort. */
+struct stat;
+int domus_kcache_get(const struct stat *st, struct domus_kernel_info *info,
+		     uint8_t **elf, size_t *elf_len);
+void domus_kcache_put(const struct stat *st, const struct domus_kernel_info *info,
+		      const uint8_t *elf, size_t elf_len);
 /* Validate k->elf and fill k->seg and k->info (entry, image range). */
 int domus_loader_parse_elf(struct domus_kernel *k);
 

@@ -85,6 +85,30 @@ int domus_domain_stats(int domfd, struct domus_domain_stats *st)
 	return domus_ioctl0(domfd, DOMUS_GET_STATS, st, "DOMUS_GET_STATS");
 }
 
+static const char *const stat_names[] = {
+	[DOMUS_STAT_EXITS] = "exits",
+	[DOMUS_STAT_CPUID] = "cpuid",
+	[DOMUS_STAT_MSR] = "msr",
+	[DOMUS_STAT_IO] = "io",
+	[DOMUS_STAT_MMIO] = "mmio",
+	[DOMUS_STAT_NPF] = "npf",
+	[DOMUS_STAT_HLT] = "hlt",
+	[DOMUS_STAT_HYPERCALL] = "hypercall",
+	[DOMUS_STAT_INTR] = "intr",
+	[DOMUS_STAT_IRQ_WINDOW] = "irq_window",
+	[DOMUS_STAT_EXCEPTION] = "exception",
+	[DOMUS_STAT_USER_EXITS] = "user_exits",
+	[DOMUS_STAT_INJECTIONS] = "injections",
+	[DOMUS_STAT_CR4] = "cr4",
+	[DOMUS_STAT_CACHE_FLUSH] = "cache_flush",
+	[DOMUS_STAT_MACHINE_CHECK] = "machine_check",
+};
+
+const char *domus_stat_name(unsigned int i)
+{
+	return i < sizeof(stat_names) / sizeof(stat_names[0]) ? stat_names[i] : NULL;
+}
+
 int domus_global_stats(int devfd, struct domus_global_stats *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -86,5 +86,6 @@ void bad_layouts(void);
 void decompression_cap(void);
 void real_kernel(void);
 void fuzz(void);
+void kernel_cache(void);
 
 #endif

@@ -10,6 +10,8 @@ int main(void)
 		printf("FAIL: %s/setup: mkdtemp failed\n", UNIT_PREFIX);
 		return 1;
 	}
+	/* the cache only where a test asks for it (kernel_cache) */
+	setenv("DOMUS_KERNEL_CACHE", "off", 1);
 	RUN(UNIT_PREFIX, synthetic_formats);
 	RUN(UNIT_PREFIX, layout_and_acpi);
 	RUN(UNIT_PREFIX, bad_kernels);
@@ -17,6 +19,7 @@ int main(void)
 	RUN(UNIT_PREFIX, decompression_cap);
 	RUN(UNIT_PREFIX, real_kernel);
 	RUN(UNIT_PREFIX, fuzz);
+	RUN(UNIT_PREFIX, kernel_cache);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		printf("  could not remove %s\n", tmpdir);
