@@ -35,11 +35,19 @@
 #define KCACHE_KEEP	4
 #define KCACHE_SUFFIX	".vmlinux"
 
-/* after domus_kernel_cache_lookup_only(): read entries, write nothing */
+/* after domus_kernel_cache_lookup_only(): read entries, write nothing,
+ * and make no system call a sandbox may forbid (geteuid: kcache_uid) */
 static bool kcache_lookup_only;
+static uid_t kcache_uid;
+
+static uid_t kcache_euid(void)
+{
+	return kcache_lookup_only ? kcache_uid : geteuid();
+}
 
 void domus_kernel_cache_lookup_only(void)
 {
+	kcache_uid = geteuid();
 	kcache_lookup_only = true;
 }
 
@@ -76,7 +84,7 @@ static bool kcache_dir(char *buf, size_t len)
 		return false;
 	if (env)
 		n = snprintf(buf, len, "%s", env);
-	else if (geteuid() == 0)
+	else if (kcache_euid() == 0)
 		n = snprintf(buf, len, "/var/cache/domus/kernels");
 	else if ((base = getenv("XDG_CACHE_HOME")) && *base)
 		n = snprintf(buf, len, "%s/domus/kernels", base);
@@ -89,7 +97,7 @@ static bool kcache_dir(char *buf, size_t len)
 	if (!kcache_lookup_only && domus_mkdir_p(buf, 0700))
 		return false;
 	/* trusted only if ours and writable by nobody else */
-	return lstat(buf, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	return lstat(buf, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == kcache_euid() &&
 	       !(st.st_mode & (S_IWGRP | S_IWOTH));
 }
 
@@ -159,7 +167,7 @@ int domus_kcache_get(const struct stat *st, struct domus_kernel_info *info,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -ENOENT;
-	if (fstat(fd, &cst) || !S_ISREG(cst.st_mode) || cst.st_uid != geteuid() ||
+	if (fstat(fd, &cst) || !S_ISREG(cst.st_mode) || cst.st_uid != kcache_euid() ||
 	    !read_all(fd, &h, sizeof(h)) ||
 	    memcmp(&h, &key, offsetof(struct kcache_hdr, compression)) ||
 	    !h.elf_size || h.elf_size > DOMUS_LOADER_MAX_ELF ||
