@@ -979,6 +979,6 @@ int main(int argc, char **argv)
 	printf("info: devfuzz %s: seed %" PRIu64 ", count %lu (repeat with: devfuzz %s %" PRIu64 " %lu)\n",
 	       argv[1], seed, n, argv[1], seed, n);
 	if (!strcmp(argv[1], "guest"))
-		return guest_fuzz(seed, n);
+		return guest_fuzz(devfd, seed, n);
 	return ioctl_fuzz(seed, n);
 }

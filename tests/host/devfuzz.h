@@ -36,6 +36,6 @@ static inline uint64_t seed_mix(uint64_t seed, uint64_t k)
 }
 
 /* devfuzz guest SEED OPS: the kernel-mode guest fuzzer (fuzz64.S). */
-int guest_fuzz(uint64_t seed, unsigned long ops);
+int guest_fuzz(int devfd, uint64_t seed, unsigned long ops);
 
 #endif
