@@ -2,7 +2,9 @@
 /*
  * Kernel-mode guest fuzzer (run by tests/host/devfuzz/guest.c): entered
  * like long64 (long mode, identity map of 4 GiB with 2 MiB supervisor
- * pages) with RSI = seed, RDX = number of operations.  Each operation is
+ * pages) with RSI = seed, RDX = number of operations, RCX = the
+ * operations allowed (bit n for entry n of the ops table, bit 32 + n
+ * for entry n of misc_tab).  Each operation is
  * a random privileged access: RDMSR/WRMSR of interesting and random
  * indices and values, CPUID of random leaves, port I/O (single and
  * string) to random ports, MMIO reads and writes at random addresses
@@ -51,6 +53,7 @@ _start:
 	jnz	1f
 	movq	$0x9e3779b97f4a7c15, %r15
 1:	movq	%rdx, %r13		/* operations to make */
+	movq	%rcx, %r14		/* operations allowed: bit n for ops[n] */
 	xorl	%r12d, %r12d		/* operations made */
 	movq	$0, FZ_RECOVER
 	/* IDT: vector n -> stubs + n * 16 */
@@ -93,6 +96,8 @@ loop:
 	xorl	%edx, %edx
 	movq	$NOPS, %rcx
 	divq	%rcx
+	btq	%rdx, %r14
+	jnc	1b
 	movl	%r12d, %eax		/* trace: the last 16 operations */
 	andl	$15, %eax
 	movq	%rdx, FZ_TRACE(,%rax,8)
@@ -346,6 +351,15 @@ op_crread:
 	movq	%cr8, %rax
 	ret
 
+/*
+ * DR0-7 written with random values (DR6/DR7 half the time with the
+ * reserved upper half clear), or read.  DR7 never enables a breakpoint
+ * (its bits 0-7 are cleared) and DR0-3 stay in the lower canonical half:
+ * with random breakpoints enabled the AMD test host's emulator (QEMU 7.2
+ * TCG) crashed with a segmentation fault, twice in four runs of 200,000
+ * operations, after "tried to set invalid watchpoint at
+ * ffffffffffffffff" messages (docs/security.md, Fuzzing).
+ */
 op_dr:
 	call	value
 	movq	%rax, %rdx
@@ -354,7 +368,15 @@ op_dr:
 	jz	1f
 	movl	%edx, %edx		/* half the time the upper half clear */
 1:	andl	$15, %eax
-	leaq	dr_tab(%rip), %rcx
+	cmpl	$7, %eax		/* DR7: no breakpoint enabled */
+	jne	2f
+	xorb	%dl, %dl
+2:	cmpl	$4, %eax		/* DR0-3: an address in the lower half */
+	jae	3f
+	btrq	$63, %rdx
+	shlq	$17, %rdx
+	shrq	$17, %rdx
+3:	leaq	dr_tab(%rip), %rcx
 	jmp	*(%rcx,%rax,8)
 dr_w0:	RISKY	movq %rdx, %db0
 	ret
@@ -415,8 +437,12 @@ op_misc:
 	movq	%rax, %rbx
 	shrq	$8, %rbx
 	andl	$7, %eax
+	leal	32(%rax), %ecx		/* allowed: bit 32 + n for misc_tab[n] */
+	btq	%rcx, %r14
+	jnc	1f
 	leaq	misc_tab(%rip), %rcx
 	jmp	*(%rcx,%rax,8)
+1:	ret
 misc_rdpmc:
 	movl	%ebx, %ecx
 	andl	$0x4000000f, %ecx
