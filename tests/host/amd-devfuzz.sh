@@ -59,12 +59,20 @@ ioctl_run ioctl "$seed"
 ioctl_run ioctl-random "$seed2"
 
 # kill9: SIGKILL in the middle of a run (vCPUs inside DOMUS_RUN, fds open)
-mc_exec fuzz build/host/devfuzz ioctl "$seed2" 1000000000 >/dev/null 2>&1 &
+# (sh execs devfuzz: $! is the fuzzer itself)
+sh -c 'echo $$ >"$0" && exec "$@"' "$MC_ROOT/fuzz/cgroup.procs" build/host/devfuzz ioctl "$seed2" 1000000000 >/dev/null 2>&1 &
 kpid=$!
 sleep 4
 kill -9 $kpid 2>/dev/null
 wait $kpid 2>/dev/null
-if build/host/coretest stats-zero >/tmp/sz.log 2>&1; then pass kill9-counters-zero; else fail kill9-counters-zero "$(tr '\n' '|' </tmp/sz.log)"; fi
+if pgrep -x devfuzz >/dev/null; then
+	fail kill9-counters-zero "a devfuzz process is still running: $(pgrep -ax devfuzz | tr '\n' '|')"
+	pkill -9 -x devfuzz
+elif build/host/coretest stats-zero >/tmp/sz.log 2>&1; then
+	pass kill9-counters-zero
+else
+	fail kill9-counters-zero "$(tr '\n' '|' </tmp/sz.log)"
+fi
 
 # guest TAG SEED
 guest_run() {
