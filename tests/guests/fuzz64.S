@@ -26,14 +26,6 @@
  */
 #include "guest.h"
 
-#define FZ_COUNTS	LM_DATA			/* 32 qwords: exceptions per vector */
-#define FZ_DONE		(LM_DATA + 0x100)	/* operations made */
-#define FZ_STRAY	(LM_DATA + 0x108)	/* exceptions outside an operation */
-#define FZ_RECOVER	(LM_DATA + 0x110)	/* where a fault resumes; 0: none */
-#define FZ_TRACE	(LM_DATA + 0x180)	/* 16 qwords: operation of op n at n % 16 */
-#define FZ_SCRATCH	(LM_DATA + 0x800)	/* string I/O buffer */
-#define FZ_IDT		(LM_DATA + 0x1000)
-
 /* RISKY insn: arm the recovery address past insn, run it, disarm. */
 .macro RISKY insn:vararg
 	leaq	.Lr\@(%rip), %r11

@@ -24,9 +24,6 @@
 #include "../guests/guest.h"
 #include "devfuzz.h"
 
-#define FZ_COUNTS	LM_DATA
-#define FZ_DONE		(LM_DATA + 0x100)
-#define FZ_STRAY	(LM_DATA + 0x108)
 #define TIME_LIMIT_S	240
 
 static void on_alarm(int sig)
@@ -180,7 +177,7 @@ int guest_fuzz(int devfd, uint64_t seed, unsigned long ops)
 		       (unsigned long long)r.rsp, (unsigned long long)r.r11, (unsigned long long)r.r12,
 		       (unsigned long long)r.rflags);
 		{
-			uint64_t *tr = (uint64_t *)(ram + LM_DATA + 0x180), n = *(uint64_t *)(ram + FZ_DONE);
+			uint64_t *tr = (uint64_t *)(ram + FZ_TRACE), n = *(uint64_t *)(ram + FZ_DONE);
 
 			printf("guest: last operations (index into fuzz64.S ops):");
 			for (uint64_t k = n > 15 ? n - 15 : 0; k <= n; k++)
