@@ -803,6 +803,8 @@ static void *fuzz_thread(void *arg)
 			atomic_fetch_sub(&calls_done, 1);
 			break;
 		}
+		if (n && n % 100000 == 0)	/* long runs: a sign of life */
+			printf("progress: %ld calls, %ld unexpected\n", n, atomic_load(&unexpected));
 		if (w < 45)
 			op_known_ioctl(&s, buf);
 		else if (w < 60)
