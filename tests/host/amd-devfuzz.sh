@@ -9,7 +9,7 @@
 #   failure with `devfuzz ioctl SEED CALLS`).  Checked: every call made,
 #   the fuzzer's oracle (kernel pointers refused, unknown commands ENOTTY,
 #   a forked child refused), the deterministic regression checks of the
-#   bugs it found (devfuzz.c regression_checks), the module's counters zero after it closed
+#   bugs it found (devfuzz/regress.c), the module's counters zero after it closed
 #   everything.
 # kill9: a fuzzer killed with SIGKILL in the middle of its run: the
 #   counters return to zero.
