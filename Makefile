@@ -154,6 +154,7 @@ $(BUILD)/host/%: $(BUILD)/obj/tests/host/%.o $(BUILD)/libdomus.a
 
 # A program in several files: tests/host/NAME.c plus tests/host/NAME/*.c.
 $(BUILD)/host/pv-hcfuzz: $(call obj,$(wildcard tests/host/pv-hcfuzz/*.c))
+$(BUILD)/host/devfuzz: $(call obj,$(wildcard tests/host/devfuzz/*.c))
 
 define unit_rules
 $(BUILD)/unit/$(1): $(call obj,$(call unit_srcs,$(1))) $(LIBS)

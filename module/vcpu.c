@@ -422,6 +422,11 @@ static const struct vm_operations_struct domus_vcpu_vm_ops = {
 
 static int domus_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 {
+	struct domus_vcpu *v = filp->private_data;
+
+	/* like its ioctls: only the domain's own process (not a forked child) */
+	if (current->mm != v->dom->mm)
+		return -EIO;
 	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start != PAGE_SIZE)
 		return -EINVAL;
 	vma->vm_ops = &domus_vcpu_vm_ops;

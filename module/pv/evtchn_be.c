@@ -267,11 +267,12 @@ long domus_xen_evtchn_bind_ioctl(struct domus_domain *dom, struct domus_xen_evtc
 	case DOMUS_XEN_EVTCHN_ATTACH: {
 		struct xen_port *e;
 
-		port = b->port;
-		if (!port || port >= XEN_NR_PORTS) {
+		/* checked unsigned: a u32 above INT_MAX made a negative index */
+		if (!b->port || b->port >= XEN_NR_PORTS) {
 			ret = -EINVAL;
 			break;
 		}
+		port = b->port;
 		e = &xd->ports[port];
 		if (e->state != XEN_ECS_UNBOUND || e->remote_dom != 0) {
 			ret = -EINVAL;

@@ -63,6 +63,15 @@
 #define T_HARDEN		19	/* long64: RDPMC, WBINVD, MOV to CR4 of RSI */
 #define T_COUNT			20
 
+/* fuzz64.S (the guest fuzzer, tests/host/devfuzz/guest.c): its data in LM_DATA */
+#define FZ_COUNTS		LM_DATA			/* 32 qwords: exceptions per vector */
+#define FZ_DONE			(LM_DATA + 0x100)	/* operations made */
+#define FZ_STRAY		(LM_DATA + 0x108)	/* exceptions outside an operation */
+#define FZ_RECOVER		(LM_DATA + 0x110)	/* where a fault resumes; 0: none */
+#define FZ_TRACE		(LM_DATA + 0x180)	/* 16 qwords: ops[] index of operation n at n % 16 */
+#define FZ_SCRATCH		(LM_DATA + 0x800)	/* string I/O buffer */
+#define FZ_IDT			(LM_DATA + 0x1000)
+
 /* T_CPUID: the host writes the leaves to ask at LM_DATA (long64) or
  * LO_CPUID (prot32): dword n, then n pairs (function, index). */
 #define LO_CPUID		0x20000
