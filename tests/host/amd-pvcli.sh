@@ -165,6 +165,22 @@ if [ $shell_ok = 1 ]; then
 	n=$(tail -n +"$l" "$con" | tr -d '\r' | grep -E '^[0-9]+$' | head -1)
 	if [ "$n" = 0 ]; then pass guest-dmesg-clean; else fail guest-dmesg-clean "$n warning/error lines in the guest's dmesg"; fi
 
+	# the TSC frequency the guest was told (Xen's pvclock, no calibration
+	# of its own) is the host's tsc_khz within 0.1%: the host's last word
+	# on it is the refined calibration if there was one
+	l=$(lines); send 'dmesg | grep -m1 "tsc: Detected"; echo M3-$((1+2))'
+	wait_for '^M3-3' 30 "$l"
+	gmhz=$(tail -n +"$l" "$con" | tr -d '\r' | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | head -1)
+	hmhz=$(dmesg | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p' | tail -1)
+	[ -n "$hmhz" ] || hmhz=$(dmesg | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | tail -1)
+	if [ -n "$gmhz" ] && [ -n "$hmhz" ] &&
+	   awk -v g="$gmhz" -v h="$hmhz" 'BEGIN { d = g - h; if (d < 0) d = -d; exit !(d <= h * 0.001) }'; then
+		pass tsc-rate
+		echo "info: TSC: guest told $gmhz MHz, host $hmhz MHz"
+	else
+		fail tsc-rate "guest 'tsc: Detected ${gmhz:-?} MHz', host ${hmhz:-?} MHz (want within 0.1%)"
+	fi
+
 	# date within 2 s of the host's time when the answer arrived (its
 	# arrival time from console.ts; the guest's `date +%s` truncates to the
 	# second, hence [a - 3, a + 2] for an arrival at a)
