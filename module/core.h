@@ -47,6 +47,9 @@ int domus_fw_msr(u32 msr, u64 *val);
 #define DOMUS_AC_VECTOR		17
 #define DOMUS_MC_VECTOR		18
 
+/* DR7.GD: MOV DR raises #DB; cleared when the #DB handler is entered */
+#define DOMUS_DR7_GD		(1ULL << 13)
+
 /* Module-wide counters of live objects (DOMUS_GET_GLOBAL_STATS). */
 struct domus_counters {
 	atomic64_t domains;

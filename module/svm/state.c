@@ -297,6 +297,11 @@ bool svm_inject_events(struct domus_vcpu *v)
 	case DOMUS_EV_EXCEPTION:
 		c->event_inj = in.vector | SVM_EV_TYPE_EXC | SVM_EV_VALID |
 			(in.has_err ? SVM_EV_ERR_VALID | ((u64)in.err << 32) : 0);
+		/* entering the #DB handler clears DR7.GD; injection does not */
+		if (in.vector == DOMUS_DB_VECTOR && (sv->vmcb->save.dr7 & DOMUS_DR7_GD)) {
+			sv->vmcb->save.dr7 &= ~DOMUS_DR7_GD;
+			sv->dirty |= SVM_CLEAN_DRX;
+		}
 		break;
 	case DOMUS_EV_NMI:
 		c->event_inj = in.vector | SVM_EV_TYPE_NMI | SVM_EV_VALID;

@@ -465,6 +465,13 @@ bool vmx_inject_events(struct domus_vcpu *v)
 			info |= VMX_II_ERR_VALID;
 			err = in.has_err ? in.err : 0;
 		}
+		/* entering the #DB handler clears DR7.GD; injection does not */
+		if (in.vector == DOMUS_DB_VECTOR) {
+			u64 dr7 = vmcs_read(VMCS_GUEST_DR7);
+
+			if (dr7 & DOMUS_DR7_GD)
+				vmcs_write(VMCS_GUEST_DR7, dr7 & ~DOMUS_DR7_GD);
+		}
 		break;
 	case DOMUS_EV_NMI:
 		info = in.vector | VMX_II_TYPE_NMI | VMX_II_VALID;
