@@ -154,7 +154,7 @@ e_gp_mov:
 2:	movl	$__LINE__, %eax
 	jmp	fail
 
-/* #UD's gate not present: #NP with the IDT bit, error 6 * 8 + 2 */
+/* #UD's gate not present: #NP, error 6 * 8 + IDT (2) + EXT (1) */
 e_np_idt:
 	andb	$0x7f, idt + 6 * 16 + 5(%rip)
 	ADDRS(1f, 2f)

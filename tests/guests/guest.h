@@ -74,7 +74,7 @@
 #define E_INT3			1
 #define E_ICEBP			2
 #define E_GP_MOV		3	/* store to a non-canonical address: #GP(0) */
-#define E_NP_IDT		4	/* UD2, #UD's gate not present: #NP(0x32) */
+#define E_NP_IDT		4	/* UD2, #UD's gate not present: #NP(0x33) */
 #define E_DR			5	/* DR6/DR7 reset values and the MOV DR rules */
 #define E_COUNT			6
 
