@@ -77,6 +77,9 @@
 #define E_NP_IDT		4	/* UD2, #UD's gate not present: #NP(0x33) */
 #define E_DR			5	/* DR6/DR7 reset values and the MOV DR rules */
 #define E_COUNT			6
+/* prot32.S: INTO with the stack in LO_LATE (no slot; paging off) */
+#define T_INTO			21
+#define LO_LATE			0x100000
 
 /* T_CPUID: the host writes the leaves to ask at LM_DATA (long64) or
  * LO_CPUID (prot32): dword n, then n pairs (function, index). */

@@ -85,15 +85,34 @@ struct deliver_case {
 	 * QEMU 7.2 TCG makes vector * 16 + 2.
 	 */
 	int cpu_err;
+	int prot32;		/* prot32.S, stack in LO_LATE (else exc64.S, EXC_LATE) */
 };
 
 static const struct deliver_case deliver_cases[] = {
-	{ "deliver-int-n", E_INT, 0x40, 0, 1, 1, 0x41, 0 },	/* INT 0x40 -> INT 0x41 */
-	{ "deliver-int3", E_INT3, 3, 0, 1, 0, 0x90, 0 },		/* INT3 -> NOP */
-	{ "deliver-icebp", E_ICEBP, 1, 0, 1, -1, 0, 0 },
-	{ "deliver-gp-mov", E_GP_MOV, 13, 0, 0, -1, 0, 0 },
-	{ "deliver-np-idt-ext", E_NP_IDT, 11, 6 * 8 + 3, 0, -1, 0, 1 },
+	{ "deliver-int-n", E_INT, 0x40, 0, 1, 1, 0x41, 0, 0 },	/* INT 0x40 -> INT 0x41 */
+	{ "deliver-into", T_INTO, 4, 0, 1, 0, 0x90, 0, 1 },	/* INTO -> NOP */
+	{ "deliver-int3", E_INT3, 3, 0, 1, 0, 0x90, 0, 0 },		/* INT3 -> NOP */
+	{ "deliver-icebp", E_ICEBP, 1, 0, 1, -1, 0, 0, 0 },
+	{ "deliver-gp-mov", E_GP_MOV, 13, 0, 0, -1, 0, 0, 0 },
+	{ "deliver-np-idt-ext", E_NP_IDT, 11, 6 * 8 + 3, 0, -1, 0, 1, 0 },
 };
+
+/* A domain running @k's guest. */
+static int case_vm(struct vm *vm, const struct deliver_case *k)
+{
+	int r;
+
+	if (!k->prot32)
+		return exc_vm(vm, k->test);
+	r = vm_create(vm, LO_RAM_SIZE, 0);
+	if (!r)
+		r = load_guest(vm, "prot32");
+	if (!r)
+		r = vm_add_vcpu(vm, 0);
+	if (!r)
+		r = setup_lo(&vm->vcpu[0], k->test);
+	return r;
+}
 
 /* The error code of @k's event delivered with EXC_LATE mapped from the start, or ~0. */
 static uint32_t cpu_error_code(const struct deliver_case *k)
@@ -103,7 +122,7 @@ static uint32_t cpu_error_code(const struct deliver_case *k)
 	struct vm vm;
 	struct ctx c;
 
-	if (late && !exc_vm(&vm, k->test) &&
+	if (late && !case_vm(&vm, k) &&
 	    domus_set_slot(vm.fd, 2, EXC_LATE, 0x1000, late, 0) >= 0) {
 		ctx_init(&c, &vm, &vm.vcpu[0], 1);
 		if (run_guest(&c) == R_DONE && c.done_code == 0 && c.nvals == 5 &&
@@ -122,6 +141,7 @@ static void deliver_run(const struct deliver_case *k)
 	struct vm vm;
 	struct ctx c;
 	uint32_t insn, next, want_rip, want_err = k->err;
+	uint64_t late_gpa = k->prot32 ? LO_LATE : EXC_LATE;
 	int r;
 
 	if (k->test == E_ICEBP && !cpu_has_icebp()) {
@@ -139,21 +159,21 @@ static void deliver_run(const struct deliver_case *k)
 			return;
 		}
 	}
-	r = exc_vm(&vm, k->test);
+	r = case_vm(&vm, k);
 	if (r) {
 		result(k->name, 0, "setup: %s", domus_last_error());
 		vm_destroy(&vm);
 		return;
 	}
-	ctx_init(&c, &vm, &vm.vcpu[0], 1);
+	ctx_init(&c, &vm, &vm.vcpu[0], !k->prot32);
 	r = run_guest(&c);
 	run = c.v->run;
 	if (r != R_ERR || run->exit_reason != DOMUS_EXIT_EMULATION || c.nvals != 2 ||
-	    run->emulation.gpa < EXC_LATE || run->emulation.gpa >= EXC_LATE + 0x1000) {
+	    run->emulation.gpa < late_gpa || run->emulation.gpa >= late_gpa + 0x1000) {
 		result(k->name, 0, "delivery to the unmapped stack: run ended with %d, exit %s, "
 		       "gpa 0x%llx, %d values (want an emulation exit in 0x%x's page) %s",
 		       r, domus_exit_name(run->exit_reason),
-		       (unsigned long long)run->emulation.gpa, c.nvals, EXC_LATE, c.err);
+		       (unsigned long long)run->emulation.gpa, c.nvals, (unsigned int)late_gpa, c.err);
 		goto out;
 	}
 	insn = c.vals[0];
@@ -161,7 +181,7 @@ static void deliver_run(const struct deliver_case *k)
 	if (k->patch_off >= 0)
 		vm.ram[insn + k->patch_off] = k->patch;
 	late = domus_guest_alloc(0x1000);
-	if (!late || domus_set_slot(vm.fd, 2, EXC_LATE, 0x1000, late, 0) < 0) {
+	if (!late || domus_set_slot(vm.fd, 2, late_gpa, 0x1000, late, 0) < 0) {
 		result(k->name, 0, "mapping the stack page: %s", domus_last_error());
 		goto out;
 	}
