@@ -67,7 +67,7 @@ static int vmx_exit_exception(struct domus_vcpu *v)
 		/*
 		 * A #DB that exits does not update DR6: do it for the guest.
 		 * B0-B3 are replaced; BD and BS accumulate, as the CPU never
-		 * clears them (SDM 18.2.3).
+		 * clears them (SDM vol. 3, "Debug Status Register").
 		 */
 		vx->dr6 = (vx->dr6 & ~0xfULL) | (vx->exit_qual & 0x600f);
 		if (!v->dr_owned)
