@@ -47,6 +47,9 @@ int domus_fw_msr(u32 msr, u64 *val);
 #define DOMUS_AC_VECTOR		17
 #define DOMUS_MC_VECTOR		18
 
+/* DR7.GD: MOV DR raises #DB; cleared when the #DB handler is entered */
+#define DOMUS_DR7_GD		(1ULL << 13)
+
 /* Module-wide counters of live objects (DOMUS_GET_GLOBAL_STATS). */
 struct domus_counters {
 	atomic64_t domains;
@@ -406,6 +409,9 @@ int domus_gva_to_gpa(struct domus_vcpu *v, const struct domus_sregs *s,
  * @info is in the layout AMD-V (EVENTINJ / EXITINTINFO) and VT-x
  * (interruption information) share: vector 7:0, type 10:8 (0 external
  * interrupt, 2 NMI, 3 exception), error code valid 11, valid 31.
+ * Software events (VT-x types 4-6, AMD-V INT n/INT3/INTO) are not
+ * reported: RIP still points at their instruction, so after
+ * DOMUS_SET_EVENTS the guest executes it again.
  */
 void domus_events_reinjected(struct domus_events *e, u32 info, u32 err);
 
@@ -454,6 +460,10 @@ int domus_exit_rdpmc(struct domus_vcpu *v);
 /* May an MSR hold @data (canonical bases, SYSCALL_MASK's upper half)? */
 bool domus_msr_value_ok(u32 index, u64 data);
 int domus_exit_wbinvd(struct domus_vcpu *v);
+/* ICEBP: step over it and deliver #DB (a trap). */
+int domus_exit_icebp(struct domus_vcpu *v);
+/* Length of the software event's instruction at RIP (event.h), 0 if not there. */
+int domus_soft_event_insn_len(struct domus_vcpu *v, u8 vector, bool soft_int);
 int domus_exit_machine_check(struct domus_vcpu *v);
 void domus_host_machine_check(void);
 /*

@@ -19,6 +19,7 @@
 #include <asm/msr.h>
 #include "core.h"
 #include "cr4.h"
+#include "event.h"
 #include "insnlen.h"
 #include "xcr0.h"
 
@@ -58,6 +59,24 @@ int domus_exit_len_decode(struct domus_vcpu *v, const u8 *op, unsigned int olen)
 	if (n > 0)
 		return n;
 	return domus_emulation_failed(v, 0, NULL, 0);
+}
+
+/*
+ * The length of the INT n / INT3 / INTO / ICEBP at RIP that raised
+ * @vector as a software event (event.h), or 0 when the bytes there are
+ * not that instruction (then the event is re-executed, not re-injected).
+ */
+int domus_soft_event_insn_len(struct domus_vcpu *v, u8 vector, bool soft_int)
+{
+	u8 insn[X86EMU_MAX_INSN_LEN];
+	int n;
+
+	n = domus_fetch_insn(v, insn);	/* fills v->emu_sregs */
+	if (n > 0)
+		n = domus_soft_event_len(insn, n, domus_exit_mode(&v->emu_sregs,
+								  domus_arch->get_rflags(v)),
+					 vector, soft_int);
+	return n > 0 ? n : 0;
 }
 
 /* Step over the exiting instruction @op; 1, or 0 with an emulation exit. */
@@ -204,6 +223,26 @@ int domus_exit_wbinvd(struct domus_vcpu *v)
 int domus_exit_rdpmc(struct domus_vcpu *v)
 {
 	domus_queue_exception(v, DOMUS_GP_VECTOR, true, 0);
+	return 1;
+}
+
+/*
+ * ICEBP (INT1, F1): an instruction intercept on both vendors (AMD-V's
+ * ICEBP intercept; on VT-x the #DB intercept exits on the ICEBP itself,
+ * as a privileged software exception), RIP at the instruction.  Its #DB
+ * is a trap: step over it, then deliver #DB with the return address
+ * after it.  DR6 is left alone: ICEBP sets none of its bits.
+ */
+int domus_exit_icebp(struct domus_vcpu *v)
+{
+	static const u8 op[] = { 0xf1 };
+	int len = domus_exit_len(v, op, sizeof(op));
+
+	if (!len)
+		return 0;
+	domus_stat_inc(v->dom, DOMUS_STAT_EXCEPTION);
+	domus_arch->skip_insn(v, len);
+	domus_queue_exception(v, DOMUS_DB_VECTOR, false, 0);
 	return 1;
 }
 

@@ -99,6 +99,13 @@ static int svm_exit_npf(struct domus_vcpu *v)
 		return 1;	/* mapped meanwhile: retry */
 	if (c->exit_info1 & SVM_NPF_IN_WALK)
 		return domus_emulation_failed(v, gpa, NULL, 0);	/* page tables outside RAM */
+	/*
+	 * Delivering an event (IDT, stack, TSS outside RAM): the instruction
+	 * at RIP did not make this access, never emulate it.  Userspace may
+	 * map the memory; the event is delivered again at the next entry.
+	 */
+	if (c->exit_int_info & SVM_EV_VALID)
+		return domus_emulation_failed(v, gpa, NULL, 0);
 	if (svm_has(DOMUS_FEAT_DECODE_ASSISTS) && c->insn_len)
 		return domus_emulate_mmio(v, gpa, write, c->insn_bytes,
 					  min_t(u8, c->insn_len, sizeof(c->insn_bytes)));
@@ -167,6 +174,7 @@ static const svm_exit_fn svm_exit_table[SVM_EXIT_MAX_TABLE] = {
 	[SVM_EXIT_VMRUN] = domus_exit_ud,
 	[SVM_EXIT_VMMCALL] = domus_handle_hypercall,
 	[SVM_EXIT_VMLOAD ... SVM_EXIT_SKINIT] = domus_exit_ud,
+	[SVM_EXIT_ICEBP] = domus_exit_icebp,
 	[SVM_EXIT_WBINVD] = domus_exit_wbinvd,
 	[SVM_EXIT_MONITOR ... SVM_EXIT_MWAIT_COND] = domus_exit_ud,
 	[SVM_EXIT_XSETBV] = domus_exit_xsetbv,

@@ -12,6 +12,7 @@
 #include "../core.h"
 #include "svm.h"
 #include "../run.h"
+#include "../event.h"
 
 /* --- registers ----------------------------------------------------------------- */
 
@@ -212,7 +213,9 @@ void svm_get_events(struct domus_vcpu *v, struct domus_events *e)
 {
 	struct svm_vcpu *sv = to_svm(v);
 
-	domus_events_reinjected(e, sv->reinject, sv->reinject_err);
+	/* a software event is not reported: RIP is at its instruction (core.h) */
+	if (!sv->reinject_len)
+		domus_events_reinjected(e, sv->reinject, sv->reinject_err);
 	e->nmi.masked = v->nmi_masked;
 	e->interrupt_shadow = sv->vmcb->ctrl.int_state & SVM_INT_SHADOW;
 }
@@ -222,6 +225,7 @@ int svm_set_events(struct domus_vcpu *v, const struct domus_events *e)
 	struct svm_vcpu *sv = to_svm(v);
 
 	sv->reinject = 0;
+	sv->reinject_len = 0;
 	if (e->interrupt_shadow)
 		sv->vmcb->ctrl.int_state |= SVM_INT_SHADOW;
 	else
@@ -244,6 +248,29 @@ void svm_irq_window(struct svm_vcpu *sv, bool on)
 }
 
 /*
+ * Re-injecting a software event (INT n, INT3, INTO): the CPU pushes the
+ * VMCB's RIP (or next_rip with NRIP save) as the return address, so step
+ * RIP past the instruction and set next_rip to the same; remember the
+ * step in case the delivery is cut short again.  A fault raised while
+ * delivering it then reports RIP after the instruction (as KVM without
+ * NRIP save does).
+ */
+static void svm_step_soft_event(struct svm_vcpu *sv)
+{
+	struct svm_vmcb *vmcb = sv->vmcb;
+
+	sv->soft_injected = true;
+	sv->soft_info = sv->reinject;
+	sv->soft_len = sv->reinject_len;
+	sv->soft_old_rip = vmcb->save.rip;
+	vmcb->save.rip += sv->reinject_len;
+	sv->soft_next_rip = vmcb->save.rip;
+	if (svm_has(DOMUS_FEAT_NRIPS))
+		vmcb->ctrl.next_rip = vmcb->save.rip;
+	sv->reinject_len = 0;
+}
+
+/*
  * Choose the event to deliver at this entry (interrupts are off, the vCPU
  * is marked in guest mode, so anything queued later kicks it out again).
  * Returns false if userspace asked to see the interrupt window and the
@@ -263,11 +290,18 @@ bool svm_inject_events(struct domus_vcpu *v)
 	switch (in.kind) {
 	case DOMUS_EV_REINJECT:
 		c->event_inj = sv->reinject | ((u64)sv->reinject_err << 32);
+		if (sv->reinject_len)
+			svm_step_soft_event(sv);
 		sv->reinject = 0;
 		break;
 	case DOMUS_EV_EXCEPTION:
 		c->event_inj = in.vector | SVM_EV_TYPE_EXC | SVM_EV_VALID |
 			(in.has_err ? SVM_EV_ERR_VALID | ((u64)in.err << 32) : 0);
+		/* entering the #DB handler clears DR7.GD; injection does not */
+		if (in.vector == DOMUS_DB_VECTOR && (sv->vmcb->save.dr7 & DOMUS_DR7_GD)) {
+			sv->vmcb->save.dr7 &= ~DOMUS_DR7_GD;
+			sv->dirty |= SVM_CLEAN_DRX;
+		}
 		break;
 	case DOMUS_EV_NMI:
 		c->event_inj = in.vector | SVM_EV_TYPE_NMI | SVM_EV_VALID;
@@ -287,20 +321,44 @@ bool svm_inject_events(struct domus_vcpu *v)
 	return true;
 }
 
-/* An event was being delivered when the exit came: deliver it again. */
+/*
+ * An event was being delivered when the exit came: deliver it again, with
+ * its type (event.h).  A software event whose instruction cannot be
+ * found at RIP any more is dropped and the instruction re-executes.
+ */
 void svm_save_reinject(struct domus_vcpu *v)
 {
 	struct svm_vcpu *sv = to_svm(v);
-	u64 info = sv->vmcb->ctrl.exit_int_info;
-	u64 type = info & SVM_EV_TYPE_MASK;
+	struct svm_vmcb *vmcb = sv->vmcb;
+	u64 info = vmcb->ctrl.exit_int_info;
+	unsigned int type = domus_evt_type(info);
+	enum domus_redeliver how = domus_svm_redeliver(info);
+	bool stepped = sv->soft_injected;
+	int len = 0;
 
 	sv->reinject = 0;
-	/* software interrupts are re-executed with the instruction */
-	if (!(info & SVM_EV_VALID) ||
-	    (type != SVM_EV_TYPE_INTR && type != SVM_EV_TYPE_NMI && type != SVM_EV_TYPE_EXC))
+	sv->reinject_len = 0;
+	sv->soft_injected = false;
+	if (how == DOMUS_REDELIVER_NONE)
 		return;
+	/* our re-injection was cut short again: RIP back at the instruction */
+	if (stepped && (type == DOMUS_EVT_SOFT_INT || type == DOMUS_EVT_HW_EXC) &&
+	    vmcb->save.rip == sv->soft_next_rip) {
+		vmcb->save.rip = sv->soft_old_rip;
+		if ((u32)info == sv->soft_info)
+			len = sv->soft_len;
+	}
+	if (how == DOMUS_REDELIVER_WITH_LEN) {
+		if (!len)
+			len = domus_soft_event_insn_len(v, info & SVM_EV_VECTOR_MASK,
+							type == DOMUS_EVT_SOFT_INT);
+		/* INT n no longer there: re-execute; #BP/#OF not from INT3/INTO: as is */
+		if (!len && type == DOMUS_EVT_SOFT_INT)
+			return;
+		sv->reinject_len = len;
+	}
 	sv->reinject = info & 0xffffffffULL;
 	sv->reinject_err = info >> 32;
-	if (type == SVM_EV_TYPE_NMI)
+	if (type == DOMUS_EVT_NMI)
 		v->nmi_masked = false;
 }

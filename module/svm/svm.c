@@ -239,13 +239,18 @@ static void svm_reset(struct domus_vcpu *v)
 	 * #MC: a machine check while the guest runs is the host's.
 	 */
 	c->intercept_exc = BIT(DOMUS_DB_VECTOR) | BIT(DOMUS_AC_VECTOR) | BIT(DOMUS_MC_VECTOR);
-	/* RDPMC: the counters are the host's; WBINVD: a host-wide flush */
+	/*
+	 * RDPMC: the counters are the host's; WBINVD: a host-wide flush.
+	 * ICEBP: its #DB is reported like any other (EXITINTINFO has no
+	 * type for it), and an intercepted #DB from it may leave RIP at the
+	 * instruction (as Xen found); the ICEBP intercept is exact.
+	 */
 	c->intercept_misc1 = SVM_I1_INTR | SVM_I1_NMI | SVM_I1_RDPMC | SVM_I1_CPUID |
 			     SVM_I1_INVD | SVM_I1_HLT | SVM_I1_INVLPGA | SVM_I1_IOIO |
 			     SVM_I1_MSR | SVM_I1_TASK_SWITCH | SVM_I1_SHUTDOWN;
 	c->intercept_misc2 = SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD |
 			     SVM_I2_VMSAVE | SVM_I2_STGI | SVM_I2_CLGI | SVM_I2_SKINIT |
-			     SVM_I2_WBINVD | SVM_I2_MONITOR | SVM_I2_MWAIT |
+			     SVM_I2_ICEBP | SVM_I2_WBINVD | SVM_I2_MONITOR | SVM_I2_MWAIT |
 			     SVM_I2_MWAIT_COND | SVM_I2_XSETBV | SVM_I2_RDPRU;
 	c->iopm_base_pa = page_to_phys(svm_iopm);
 	c->msrpm_base_pa = page_to_phys(svm_msrpm);

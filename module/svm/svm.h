@@ -136,6 +136,7 @@ struct svm_vmcb {
 #define SVM_I2_STGI		(1u << 4)
 #define SVM_I2_CLGI		(1u << 5)
 #define SVM_I2_SKINIT		(1u << 6)
+#define SVM_I2_ICEBP		(1u << 8)
 #define SVM_I2_WBINVD		(1u << 9)
 #define SVM_I2_MONITOR		(1u << 10)
 #define SVM_I2_MWAIT		(1u << 11)
@@ -207,6 +208,7 @@ struct svm_vmcb {
 #define SVM_EXIT_STGI		0x084
 #define SVM_EXIT_CLGI		0x085
 #define SVM_EXIT_SKINIT		0x086
+#define SVM_EXIT_ICEBP		0x088
 #define SVM_EXIT_WBINVD		0x089
 #define SVM_EXIT_MONITOR	0x08a
 #define SVM_EXIT_MWAIT		0x08b
@@ -256,6 +258,16 @@ struct svm_vcpu {
 	u64 efer;			/* guest view: without SVME */
 	u64 reinject;			/* event cut short by the exit */
 	u32 reinject_err;
+	u8 reinject_len;		/* its instruction's length: a software event */
+	/*
+	 * A software event re-injected at the last entry, RIP stepped from
+	 * soft_old_rip to soft_next_rip: undone if its delivery is cut short
+	 * again (svm_save_reinject).
+	 */
+	bool soft_injected;
+	u8 soft_len;
+	u32 soft_info;
+	u64 soft_old_rip, soft_next_rip;
 };
 
 static inline struct svm_vcpu *to_svm(struct domus_vcpu *v)

@@ -52,6 +52,9 @@ static int vmx_exit_exception(struct domus_vcpu *v)
 	}
 	if (vec == DOMUS_MC_VECTOR)
 		return domus_exit_machine_check(v);	/* the host's; handled */
+	/* ICEBP: the exit is on the instruction itself (exits_cpu.c) */
+	if ((info & VMX_II_TYPE_MASK) == VMX_II_TYPE_PRIV_SOFT_EXC)
+		return domus_exit_icebp(v);
 	domus_stat_inc(v->dom, DOMUS_STAT_EXCEPTION);
 	if (info & VMX_II_NMI_UNBLOCK)
 		vmx_nmi_reblock(v);
@@ -61,8 +64,12 @@ static int vmx_exit_exception(struct domus_vcpu *v)
 		vmx_put();
 	}
 	if (vec == DOMUS_DB_VECTOR) {
-		/* a #DB that exits does not update DR6: do it for the guest */
-		vx->dr6 = (vx->dr6 & ~0xe00fULL) | (vx->exit_qual & 0xe00f);
+		/*
+		 * A #DB that exits does not update DR6: do it for the guest.
+		 * B0-B3 are replaced; BD and BS accumulate, as the CPU never
+		 * clears them (SDM vol. 3, "Debug Status Register").
+		 */
+		vx->dr6 = (vx->dr6 & ~0xfULL) | (vx->exit_qual & 0x600f);
 		if (!v->dr_owned)
 			vx->dr6 |= 0xffff0ff0;
 	}
@@ -184,6 +191,9 @@ static int vmx_exit_ept_violation(struct domus_vcpu *v)
 		return 1;	/* mapped meanwhile: retry */
 	if ((q & VMX_EPT_QUAL_LA_VALID) && !(q & VMX_EPT_QUAL_LA_FINAL))
 		return domus_emulation_failed(v, gpa, NULL, 0);	/* page tables outside RAM */
+	/* delivering an event: never emulate the instruction at RIP (svm_exit_npf) */
+	if (vx->vectoring)
+		return domus_emulation_failed(v, gpa, NULL, 0);
 	return domus_emulate_mmio(v, gpa, write, NULL, 0);
 }
 

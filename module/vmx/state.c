@@ -14,6 +14,7 @@
 #include "../core.h"
 #include "vmx.h"
 #include "../run.h"
+#include "../event.h"
 
 /* --- registers ----------------------------------------------------------------- */
 
@@ -410,6 +411,7 @@ int vmx_set_events(struct domus_vcpu *v, const struct domus_events *e)
 	u32 intr;
 
 	vx->reinject = 0;
+	vx->reinject_len = 0;
 	intr = vx->intr & ~(VMX_INTR_STI | VMX_INTR_MOV_SS | VMX_INTR_NMI);
 	if (e->nmi.masked)
 		intr |= VMX_INTR_NMI;
@@ -450,7 +452,11 @@ bool vmx_inject_events(struct domus_vcpu *v)
 	case DOMUS_EV_REINJECT:
 		info = vx->reinject;
 		err = vx->reinject_err;
+		/* a software event: entry pushes RIP + this length */
+		if (vx->reinject_len)
+			vmcs_write(VMCS_ENTRY_INSN_LEN, vx->reinject_len);
 		vx->reinject = 0;
+		vx->reinject_len = 0;
 		break;
 	case DOMUS_EV_EXCEPTION:
 		info = in.vector | VMX_II_TYPE_HW_EXC | VMX_II_VALID;
@@ -458,6 +464,13 @@ bool vmx_inject_events(struct domus_vcpu *v)
 		if ((vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PE) && vmx_exc_has_error(in.vector)) {
 			info |= VMX_II_ERR_VALID;
 			err = in.has_err ? in.err : 0;
+		}
+		/* entering the #DB handler clears DR7.GD; injection does not */
+		if (in.vector == DOMUS_DB_VECTOR) {
+			u64 dr7 = vmcs_read(VMCS_GUEST_DR7);
+
+			if (dr7 & DOMUS_DR7_GD)
+				vmcs_write(VMCS_GUEST_DR7, dr7 & ~DOMUS_DR7_GD);
 		}
 		break;
 	case DOMUS_EV_NMI:
@@ -486,23 +499,23 @@ bool vmx_inject_events(struct domus_vcpu *v)
 	return true;
 }
 
-/* An event was being delivered when the exit came: deliver it again. */
+/*
+ * An event was being delivered when the exit came: deliver it again with
+ * its type, a software event (INT n, INT3/INTO, ICEBP) with the length
+ * the exit reported (event.h).  RIP still points at its instruction.
+ */
 void vmx_save_reinject(struct domus_vcpu *v, u32 info, u32 err)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
+	enum domus_redeliver how = domus_vmx_redeliver(info, vx->exit_len);
 
 	vx->reinject = 0;
-	if (!(info & VMX_II_VALID))
+	vx->reinject_len = 0;
+	vx->vectoring = info & VMX_II_VALID;
+	if (how == DOMUS_REDELIVER_NONE)
 		return;
-	switch (info & VMX_II_TYPE_MASK) {
-	case VMX_II_TYPE_INTR:
-	case VMX_II_TYPE_NMI:
-	case VMX_II_TYPE_HW_EXC:
-		vx->reinject = info & ~VMX_II_NMI_UNBLOCK;
-		vx->reinject_err = err;
-		break;
-	default:
-		/* software interrupts and exceptions re-execute with the instruction */
-		break;
-	}
+	vx->reinject = info & ~VMX_II_NMI_UNBLOCK;
+	vx->reinject_err = err;
+	if (how == DOMUS_REDELIVER_WITH_LEN)
+		vx->reinject_len = vx->exit_len;
 }

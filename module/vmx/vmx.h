@@ -361,6 +361,8 @@ struct vmx_vcpu {
 	/* events */
 	u32 reinject;			/* IDT-vectoring info cut short by the exit */
 	u32 reinject_err;
+	u8 reinject_len;		/* a software event's instruction length */
+	bool vectoring;			/* the last exit came during event delivery */
 	/* exit information, read while interrupts were still off */
 	u32 exit_reason;
 	u32 exit_intr_info;

@@ -72,6 +72,24 @@
 #define FZ_SCRATCH		(LM_DATA + 0x800)	/* string I/O buffer */
 #define FZ_IDT			(LM_DATA + 0x1000)
 
+/*
+ * exc64.S (exact exception delivery, issue 10 item 6): test ids in RDI.
+ * The delivery tests put the stack in EXC_LATE, a page outside every
+ * slot: delivering the event exits; the host maps the page (and may
+ * rewrite the instruction) and resumes.
+ */
+#define EXC_LATE		0x600000
+#define E_INT			0	/* INT 0x40 */
+#define E_INT3			1
+#define E_ICEBP			2
+#define E_GP_MOV		3	/* store to a non-canonical address: #GP(0) */
+#define E_NP_IDT		4	/* UD2, #UD's gate not present: #NP(0x33) */
+#define E_DR			5	/* DR6/DR7 reset values and the MOV DR rules */
+#define E_COUNT			6
+/* prot32.S: INTO with the stack in LO_LATE (no slot; paging off) */
+#define T_INTO			21
+#define LO_LATE			0x100000
+
 /* T_CPUID: the host writes the leaves to ask at LM_DATA (long64) or
  * LO_CPUID (prot32): dword n, then n pairs (function, index). */
 #define LO_CPUID		0x20000

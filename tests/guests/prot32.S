@@ -41,6 +41,8 @@ pm32:
 	je	t_mmio
 	cmpl	$T_CPUID, %edi
 	je	t_cpuid
+	cmpl	$T_INTO, %edi
+	je	t_into
 	movl	$__LINE__, %eax
 fail:
 done:
@@ -155,6 +157,40 @@ t_cpuid:
 	jmp	1b
 2:	PASS
 
+/*
+ * --- T_INTO: exact delivery of INTO's #OF (coretest exc-delivery) ----------
+ * Reports INTO's address and the next one, moves ESP to the top of
+ * LO_LATE (no slot) and overflows: the delivery exits.  The handler
+ * reports vector 4, the return EIP and error code 0, then passes.
+ */
+t_into:
+	movl	$h_of, %eax
+	movw	%ax, idt32 + 4 * 8
+	movw	$0x08, idt32 + 4 * 8 + 2
+	movw	$0x8e00, idt32 + 4 * 8 + 4
+	shrl	$16, %eax
+	movw	%ax, idt32 + 4 * 8 + 6
+	lidtl	idt32_desc
+	movl	$1f, %eax
+	outl	%eax, $PORT_VAL
+	movl	$2f, %eax
+	outl	%eax, $PORT_VAL
+	movl	$LO_LATE + 0x1000, %esp
+	movl	$0x7fffffff, %eax
+	addl	$1, %eax			/* OF */
+1:	into
+2:	movl	$__LINE__, %eax
+	jmp	fail
+
+h_of:
+	movl	$4, %eax
+	outl	%eax, $PORT_VAL
+	movl	(%esp), %eax			/* return EIP */
+	outl	%eax, $PORT_VAL
+	xorl	%eax, %eax			/* no error code */
+	outl	%eax, $PORT_VAL
+	PASS
+
 hello_pm:
 	.asciz	"prot32: hello from protected mode\n"
 str_msg:
@@ -173,3 +209,9 @@ gdt_desc:
 	.word	3 * 8 - 1
 	.long	gdt
 in_buf:		.fill 32, 1, 0
+	.balign	8
+idt32_desc:
+	.word	5 * 8 - 1
+	.long	idt32
+	.balign	8
+idt32:		.fill 5 * 8, 1, 0

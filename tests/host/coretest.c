@@ -460,6 +460,8 @@ static const struct {
 	{ "cpuid", t_cpuid },
 	{ "msr-gp", t_msr_gp },
 	{ "harden", t_harden },
+	{ "exc-delivery", t_exc_delivery },
+	{ "dr-rules", t_dr_rules },
 	{ "triple", t_triple },
 	{ "irq", t_irq },
 	{ "nmi", t_nmi },

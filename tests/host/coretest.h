@@ -146,5 +146,7 @@ void t_xen_backend(void);
 void t_apic_timer(void);		/* coretest_apic.c */
 void t_nmi_halt(void);
 void t_init_running(void);
+void t_exc_delivery(void);	/* coretest_exc.c */
+void t_dr_rules(void);
 
 #endif
