@@ -63,6 +63,7 @@ struct guest {
 	uint32_t expect_id[64];
 	unsigned int ex_head, ex_n;
 	bool ordered;
+	bool rsp_broken;	/* the guest moved rsp_cons itself: no framing */
 };
 
 static void on_notify(void *opaque)
@@ -94,6 +95,11 @@ static bool pump(struct guest *g)
 		if (prod == cons || prod - cons > XS_RING_SIZE)
 			return any;	/* nothing, or rsp_cons broken by an op 7 */
 		any = true;
+		if (g->rsp_broken) {
+			/* the guest lost its place: it can only drop bytes */
+			__atomic_store_n(&r->rsp_cons, prod, __ATOMIC_RELEASE);
+			continue;
+		}
 		if (g->rx_have < 16) {
 			want = 16 - (uint32_t)g->rx_have;
 		} else {
@@ -189,6 +195,7 @@ static void reconnect(struct guest *g)
 	g->rx_have = 0;
 	g->ex_n = 0;
 	g->ordered = true;
+	g->rsp_broken = false;
 }
 
 static const char *cstr(const uint8_t **p, const uint8_t *end)
@@ -314,7 +321,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(&v, p + 1, 4);
 			switch (p[0] % 3) {
 			case 0: g.r->req_prod = v; break;
-			case 1: g.r->rsp_cons = v; break;
+			case 1: g.r->rsp_cons = v; g.rsp_broken = true; break;
 			default: g.r->req_prod += v % 2048; break;
 			}
 			p += 5;
