@@ -69,7 +69,8 @@ LD ?= ld
 OBJCOPY ?= objcopy
 
 .SECONDARY:
-.PHONY: all help module userland libs unit core-test core-test-usage check check-intel demo deps clean
+.PHONY: all help module userland libs unit core-test core-test-usage check check-intel demo deps clean \
+	fuzz fuzz-long soak
 all: module userland
 
 help:
@@ -89,6 +90,11 @@ help:
 	@echo '  check-intel    the same for the Intel VT-x (Bochs) suites only'
 	@echo '  demo           install dependencies, build, show domus in a test host'
 	@echo '  deps           install the build and test dependencies (scripts/deps.sh)'
+	@echo '  fuzz           build the libFuzzer targets (build/fuzz/, clang) and their seeds'
+	@echo '  fuzz-long      the long fuzz runs: every target >= 10^6 executions (nice;'
+	@echo '                 FUZZ_RUNS=, FUZZ_TARGETS=; docs/testing.md)'
+	@echo '  soak           PV guests with create/destroy storms for SOAK_MINUTES (default 60)'
+	@echo '                 in an AMD-V test host; not part of check (docs/testing.md)'
 	@echo '  clean          remove build/ and the module build files'
 	@echo 'Variables: KVER=, KDIR= (target kernel), C=1 (sparse), T=, ARCH='
 
@@ -178,7 +184,51 @@ $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h
 	$(LD) $(if $(filter %64,$*),,-m elf_i386) -Ttext=0x8000 -e _start -o $(BUILD)/guests/$*.elf $(BUILD)/guests/$*.o
 	$(OBJCOPY) -O binary -j .text $(BUILD)/guests/$*.elf $@
 
--include $(shell find $(BUILD)/obj $(BUILD)/san -name '*.d' 2>/dev/null)
+# ---- libFuzzer targets (tests/fuzz/NAME.c; docs/testing.md "Fuzzing")
+# clang with -fsanitize=fuzzer,address,undefined; the libraries they test
+# are compiled again with coverage instrumentation into build/fuzz/obj.
+# The loader's seed images come from tests/fuzz/seeds.c (built with CC,
+# reusing the loader unit test's synthetic kernels), written to
+# build/fuzz/seeds/NAME/.
+FUZZ_CC ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) $(INCS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_NAMES := $(filter-out seeds,$(basename $(notdir $(wildcard tests/fuzz/*.c))))
+FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
+fuzzobj = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
+FUZZ_LIBS_xlcfg := $(call fuzzobj,$(CFG_SRCS))
+FUZZ_LIBS_xenstore := $(call fuzzobj,$(XS_SRCS))
+FUZZ_LIBS_loader := $(call fuzzobj,$(LIB_SRCS))
+FUZZ_LIBS_ctl := $(call fuzzobj,$(CTL_SRCS) $(CFG_SRCS))
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/%.o
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -pthread -o $@ $^ $(LDLIBS_USER)
+$(foreach f,$(FUZZ_NAMES),$(eval $(BUILD)/fuzz/$(f): $(FUZZ_LIBS_$(f))))
+
+$(BUILD)/fuzz/seeds/stamp: $(BUILD)/fuzz/gen-seeds
+	rm -rf $(BUILD)/fuzz/seeds
+	$(BUILD)/fuzz/gen-seeds $(BUILD)/fuzz/seeds
+	@touch $@
+$(BUILD)/fuzz/gen-seeds: $(call obj,tests/fuzz/seeds.c tests/unit/test_loader/helpers.c tests/unit/unit.c) $(BUILD)/libdomus.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_USER)
+$(BUILD)/obj/tests/fuzz/%.o: CFLAGS_EXTRA = -Itests/unit -Itests/unit/test_loader
+
+fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/seeds/stamp
+
+# The long runs (docs/security.md "Fuzzing" has the figures).
+fuzz-long: fuzz
+	nice -n 10 tests/fuzz/run --long $(FUZZ_TARGETS)
+
+# The soak (not in check): tests/soak/run in an AMD-V test host.
+soak: all
+	tests/soak/run
+
+-include $(shell find $(BUILD)/obj $(BUILD)/san $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
 
 # ---- running tests
 # make unit [T=test_NAME[/function]]: builds, then runs the unit tests
@@ -197,6 +247,7 @@ deps:
 
 check: deps
 	$(MAKE) all
+	$(MAKE) fuzz
 	$(MAKE) C=1 module
 	tests/run
 

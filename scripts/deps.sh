@@ -20,6 +20,9 @@ pkgs=(
 	grub-pc-bin grub-common xorriso mtools python3
 	# tests
 	util-linux procps
+	# libFuzzer targets (make fuzz): clang and its fuzzer/sanitizer runtime
+	# (Debian 12's clang is 14; the runtime is only a Recommends of clang)
+	clang libclang-rt-14-dev
 )
 
 missing=()

@@ -231,6 +231,25 @@ static void test_nul_in_file(void)
 	domus_config_free(&c);
 }
 
+/*
+ * The text need not be NUL-terminated: an unquoted word at its very end
+ * is quoted in the error without reading past it (found by the libFuzzer
+ * target tests/fuzz/xlcfg.c; ASan saw the read in the -san build).
+ */
+static void test_unterminated_text(void)
+{
+	static const char t[] = "name = word";
+	struct domus_config c;
+	char *buf = malloc(sizeof(t) - 1);	/* exactly the text, no NUL */
+
+	memcpy(buf, t, sizeof(t) - 1);
+	domus_config_init(&c);
+	EXPECT(domus_config_parse(&c, buf, sizeof(t) - 1, "t.cfg", err, sizeof(err)) == -1);
+	EXPECT(err_has("t.cfg:1: name: unquoted word: strings need quotes, e.g. name = \"word\""));
+	domus_config_free(&c);
+	free(buf);
+}
+
 static void test_load_file(void)
 {
 	struct domus_config c;
@@ -407,6 +426,7 @@ int main(void)
 	RUN(UNIT_PREFIX, test_later_settings);
 	RUN(UNIT_PREFIX, test_errors);
 	RUN(UNIT_PREFIX, test_nul_in_file);
+	RUN(UNIT_PREFIX, test_unterminated_text);
 	RUN(UNIT_PREFIX, test_load_file);
 	RUN(UNIT_PREFIX, test_huge_line);
 	RUN(UNIT_PREFIX, test_deep_lists);

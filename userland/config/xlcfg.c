@@ -333,10 +333,15 @@ fail:
 		value_free(v);
 		return NULL;
 	}
-	if (is_key_start(*ps->p))
+	if (is_key_start(*ps->p)) {
+		/* the word, within the text (which need not be NUL-terminated) */
+		size_t n = 0;
+
+		while (ps->p + n < ps->end && ps->p[n] && !strchr(" \t\r\n;#,]", ps->p[n]))
+			n++;
 		seterr(ps, "%s: unquoted word: strings need quotes, e.g. %s = \"%.*s\"", ps->key, ps->key,
-		       (int)strcspn(ps->p, " \t\r\n;#,]"), ps->p);
-	else if ((unsigned char)*ps->p >= 0x20 && (unsigned char)*ps->p < 0x7f)
+		       (int)n, ps->p);
+	} else if ((unsigned char)*ps->p >= 0x20 && (unsigned char)*ps->p < 0x7f)
 		seterr(ps, "%s: unexpected '%c': a value is a \"string\", a number or a [list]",
 		       ps->key, *ps->p);
 	else

@@ -179,7 +179,7 @@ static int ts_get(struct xs_store *xs, const char *in, char *buf, size_t len,
 	r = (int)s.n;
 	if (what == 1) {
 		/* names are NUL-terminated already; copy what fits */
-		if (len)
+		if (len && s.n)
 			memcpy(buf, s.b, s.n < len ? s.n : len);
 	} else if (len) {
 		size_t c = s.n < len - 1 ? s.n : len - 1;

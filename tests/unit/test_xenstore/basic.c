@@ -90,6 +90,9 @@ void basic_ops(void)
 	EXPECT(xs_mkdir(xs, "data/t") == 0);
 	EXPECT(xs_write(xs, "data/t/k", "v") == 0);
 	EXPECT(xs_directory(xs, "data/t", buf, sizeof(buf)) == 2 && STREQ(buf, "k"));
+	/* no children: nothing copied (UBSan saw memcpy from NULL; tests/fuzz) */
+	EXPECT(xs_mkdir(xs, "data/t/e") == 0);
+	EXPECT(xs_directory(xs, "data/t/e", buf, sizeof(buf)) == 0);
 	EXPECT(xs_rm(xs, "data/t") == 0);
 	EXPECT(xs_rm(xs, "data/t") == 0);		/* missing, parent exists */
 	EXPECT(xs_rm(xs, "data/t/u/v") == -ENOENT);	/* parent missing too */
