@@ -146,5 +146,6 @@ void t_xen_backend(void);
 void t_apic_timer(void);		/* coretest_apic.c */
 void t_nmi_halt(void);
 void t_init_running(void);
+void t_limits(void);		/* coretest_limits.c */
 
 #endif

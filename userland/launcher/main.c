@@ -255,14 +255,14 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 		fail(L, "vcpus=%u is more than domus offers per domain (%u); lower vcpus= in the config",
 		     L->cfg.vcpus, caps.max_vcpus);
 
-	/* memory: the module pins at most 3/4 of RAM for all domains */
+	/* memory: what the module pins for all domains (max_guest_pages) */
 	total_kib = meminfo_kib("MemTotal");
-	limit_mib = total_kib / 1024 * 3 / 4;
+	limit_mib = domus_guest_limit_pages() >> 8;
 	used_mib = 0;
 	if (domus_global_stats(L->devfd, &gs) == 0)
 		used_mib = gs.pinned_pages * 4096 >> 20;
 	if (total_kib && L->cfg.memory_mib + (DOMUS_PVH_SPECIAL_SIZE >> 20) + used_mib > limit_mib)
-		fail(L, "memory=%llu MiB does not fit: domus may pin %llu MiB on this host (3/4 of its RAM) and running domains hold %llu MiB; lower memory= in the config",
+		fail(L, "memory=%llu MiB does not fit: domus may pin %llu MiB on this host (max_guest_pages; 3/4 of its RAM unless set) and running domains hold %llu MiB; lower memory= in the config",
 		     (unsigned long long)L->cfg.memory_mib, (unsigned long long)limit_mib,
 		     (unsigned long long)used_mib);
 }
