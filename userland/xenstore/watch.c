@@ -140,6 +140,64 @@ static int cmp_len(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
+static bool guest_owned(const struct xs_store *xs, const struct perm *p, unsigned int n)
+{
+	return n && p[0].dom == xs->domid;
+}
+
+/* Guest-owned nodes of @n's subtree not counted yet under @mark. */
+static unsigned int guest_subtree(struct xs_store *xs, struct node *n, uint64_t mark)
+{
+	unsigned int i, c;
+
+	if (n->mark == mark)
+		return 0;
+	n->mark = mark;
+	c = guest_owned(xs, n->perms, n->nperms);
+	for (i = 0; i < n->nkids; i++)
+		c += guest_subtree(xs, n->kids[i], mark);
+	return c;
+}
+
+/*
+ * The guest's node quota at commit: the live count plus the nodes this
+ * transaction creates (or gives to the guest) less those it removes must
+ * stay within XS_GUEST_NODES_MAX.  The per-operation check cannot see
+ * other transactions committed meanwhile; this one can.  A transaction
+ * that lowers the count always commits.
+ */
+static int tx_quota_ok(struct xs_store *xs, const struct tx *tx)
+{
+	uint64_t mark = ++xs->marks;
+	long long delta = 0;
+	unsigned int i;
+
+	if (!tx->who)
+		return 1;	/* the toolstack is not limited */
+	/* 1: live subtrees the commit removes or replaces */
+	for (i = 0; i < tx->n; i++) {
+		const struct txe *e = tx->e[i];
+		struct node *n;
+
+		if (!e->ov || !e->hide || !(n = xsi_node_find(xs, e->path)) || n == xs->root)
+			continue;
+		delta -= guest_subtree(xs, n, mark);
+	}
+	/* 2: the nodes it leaves, against what the live tree has there */
+	for (i = 0; i < tx->n; i++) {
+		const struct txe *e = tx->e[i];
+		const struct node *n;
+
+		if (!e->ov || !e->exists)
+			continue;
+		n = xsi_node_find(xs, e->path);
+		delta += guest_owned(xs, e->perms, e->nperms);
+		if (n && n->mark != mark)
+			delta -= guest_owned(xs, n->perms, n->nperms);
+	}
+	return delta <= 0 || xs->guest_nodes + delta <= XS_GUEST_NODES_MAX;
+}
+
 int xsi_tx_commit(struct xs_store *xs, struct tx *tx)
 {
 	struct txe **order;
@@ -148,6 +206,8 @@ int xsi_tx_commit(struct xs_store *xs, struct tx *tx)
 	for (i = 0; i < tx->n; i++)
 		if (xsi_txe_conflict(xs, tx->e[i]))
 			return -EAGAIN;
+	if (!tx_quota_ok(xs, tx))
+		return -ENOSPC;
 	order = malloc((tx->n ? tx->n : 1) * sizeof(*order));
 	if (!order)
 		return -ENOMEM;

@@ -48,6 +48,7 @@ struct node {
 	unsigned int nperms;
 	uint64_t gen;			/* any change, children included */
 	uint64_t pgen;			/* creation, value or permissions */
+	uint64_t mark;			/* counted by the commit with this mark */
 };
 
 struct txe {
@@ -101,6 +102,7 @@ struct xs_store {
 	size_t dompath_len;
 	struct node *root;
 	uint64_t gen;
+	uint64_t marks;			/* the last commit quota check's mark */
 	unsigned int nodes, guest_nodes;
 
 	/* guest connection */

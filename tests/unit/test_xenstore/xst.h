@@ -81,6 +81,7 @@ void shutdown_flow(void);
 void transactions(void);
 void permissions(void);
 void limits(void);
+void quota_commit(void);
 void malformed(void);
 void fuzz(void);
 void threaded(void);
