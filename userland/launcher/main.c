@@ -49,9 +49,7 @@ void l_log(struct launcher *L, const char *fmt, ...)
 	va_end(ap);
 	n = (int)strlen(buf);
 	buf[n++] = '\n';
-	if (L->log_fd >= 0 && write(L->log_fd, buf, n) < 0) {
-		/* nowhere else to report it */
-	}
+	domus_log_write(&L->log, buf, n);
 	if (L->foreground && write(2, buf, n) < 0) {
 		/* same */
 	}
@@ -92,7 +90,7 @@ static void __attribute__((format(printf, 2, 3), noreturn)) fail(struct launcher
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (L->log_fd >= 0)
+	if (L->log.fd >= 0)
 		l_log(L, "error: %s", buf);
 	ready(L, "error %s", buf);
 	if (L->sock_path[0])
@@ -378,7 +376,9 @@ int main(int argc, char **argv)
 
 	memset(L, 0, sizeof(*L));
 	L->ready_fd = -1;
-	L->devfd = L->domfd = L->log_fd = L->conlog_fd = L->lock_fd = L->ctl_fd = -1;
+	L->devfd = L->domfd = L->lock_fd = L->ctl_fd = -1;
+	domus_log_init(&L->log);
+	domus_log_init(&L->conlog);
 	L->con_notify_fd = L->con_kick_fd = L->con_client = -1;
 	L->xs_notify_fd = L->xs_kick_fd = -1;
 	L->event_fd = -1;
