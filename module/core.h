@@ -92,7 +92,8 @@ struct domus_special_page {
 /* Nested (guest-physical) page table; PTE format chosen by the backend. */
 struct domus_gpt {
 	u64 *root;		/* changed only under domain->lock */
-	u64 pages;		/* table pages in use */
+	u64 pages;		/* table pages in use, retired ones included */
+	struct list_head retired;	/* emptied tables, freed after a flush */
 };
 
 struct domus_domain {
@@ -111,8 +112,8 @@ struct domus_domain {
 	struct domus_cpuid_entry *cpuid;
 	unsigned int ncpuid;
 	atomic64_t stat[DOMUS_STAT_MAX];
-	u64 pinned_pages;
-	struct mm_struct *mm;		/* creator's address space (not counted) */
+	u64 pinned_pages;		/* slot pages, charged to mm's locked_vm */
+	struct mm_struct *mm;		/* creator's address space (mmgrab) */
 	bool hw_held;			/* holds a domus_hw_get() reference */
 	u64 spec_id;			/* unique for the module's life (spec_host.h) */
 };
@@ -345,6 +346,7 @@ int domus_gpt_init(struct domus_gpt *gpt);
 void domus_gpt_free(struct domus_gpt *gpt);
 int domus_gpt_map_slot(struct domus_gpt *gpt, struct domus_slot *slot);
 void domus_gpt_unmap_range(struct domus_gpt *gpt, u64 gfn, u64 npages);
+void domus_gpt_reap(struct domus_gpt *gpt);
 int domus_gpt_map_page(struct domus_gpt *gpt, u64 gfn, struct page *page, bool writable);
 
 /* vcpu.c */

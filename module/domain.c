@@ -22,12 +22,52 @@
 
 struct domus_counters domus_live;
 
-static void domus_slot_release(struct domus_slot *slot)
+/*
+ * Guest memory limits.  A slot's pages are charged, before they are
+ * pinned, to the creating process's RLIMIT_MEMLOCK (its mm's locked_vm,
+ * as VFIO does: CAP_IPC_LOCK lifts the limit, not the count; -EPERM when
+ * over it) and to max_guest_pages for all domains together (-ENOMEM).  The
+ * global count is raised first and backed out on failure, so concurrent
+ * slot additions can never pass the cap together.
+ */
+static unsigned long max_guest_pages;
+module_param(max_guest_pages, ulong, 0644);
+MODULE_PARM_DESC(max_guest_pages,
+		 "4 KiB pages all domains' memory slots may pin together (0: 3/4 of RAM)");
+
+static int domus_mem_charge(struct domus_domain *dom, u64 npages)
+{
+	u64 cap = READ_ONCE(max_guest_pages);
+
+	if (!cap)
+		cap = totalram_pages() / 4 * 3;
+	if (atomic64_add_return(npages, &domus_live.pinned_pages) > cap) {
+		atomic64_sub(npages, &domus_live.pinned_pages);
+		return -ENOMEM;
+	}
+	if (account_locked_vm(dom->mm, npages, true)) {
+		atomic64_sub(npages, &domus_live.pinned_pages);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Any context that may sleep; the process may be gone (its mm then too). */
+static void domus_mem_uncharge(struct domus_domain *dom, u64 npages)
+{
+	atomic64_sub(npages, &domus_live.pinned_pages);
+	if (mmget_not_zero(dom->mm)) {
+		account_locked_vm(dom->mm, npages, false);
+		mmput(dom->mm);
+	}
+}
+
+static void domus_slot_release(struct domus_domain *dom, struct domus_slot *slot)
 {
 	if (!slot)
 		return;
 	unpin_user_pages(slot->pages, slot->npages);
-	atomic64_sub(slot->npages, &domus_live.pinned_pages);
+	domus_mem_uncharge(dom, slot->npages);
 	kvfree(slot->pages);
 	kfree(slot);
 }
@@ -48,7 +88,7 @@ static void domus_domain_free(struct domus_domain *dom)
 	unsigned int i;
 
 	for (i = 0; i < DOMUS_MAX_SLOTS; i++)
-		domus_slot_release(dom->slot_by_id[i]);
+		domus_slot_release(dom, dom->slot_by_id[i]);
 	for (i = 0; i < DOMUS_MAX_SPECIAL; i++)
 		domus_special_release(&dom->special[i]);
 	kfree(map);
@@ -132,6 +172,19 @@ bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly)
 
 /* --- special pages (outside the slots) ------------------------------------ */
 
+/*
+ * Remove the leaves of [gfn, gfn + npages); every vCPU leaves guest mode
+ * and flushes before it re-enters; then the table pages left empty go.
+ */
+static void domus_unmap_flush(struct domus_domain *dom, u64 gfn, u64 npages)
+	__must_hold(&dom->lock)
+{
+	domus_gpt_unmap_range(&dom->gpt, gfn, npages);
+	atomic64_inc(&dom->tlb_gen);
+	domus_vcpu_kick_all(dom, true);
+	domus_gpt_reap(&dom->gpt);
+}
+
 static bool domus_gfn_in_slot(struct domus_domain *dom, u64 gfn) __must_hold(&dom->lock)
 {
 	unsigned int i;
@@ -154,9 +207,7 @@ static void domus_special_unmap_leaf(struct domus_domain *dom, struct domus_spec
 	if (gfn == DOMUS_GFN_NONE)
 		return;
 	WRITE_ONCE(sp->gfn, DOMUS_GFN_NONE);
-	domus_gpt_unmap_range(&dom->gpt, gfn, 1);
-	atomic64_inc(&dom->tlb_gen);
-	domus_vcpu_kick_all(dom, true);
+	domus_unmap_flush(dom, gfn, 1);
 }
 
 int domus_special_map(struct domus_domain *dom, unsigned int idx, struct page *page, u64 gfn)
@@ -302,12 +353,9 @@ static int domus_slot_delete(struct domus_domain *dom, u32 id)
 		dom->slot_by_id[id] = slot;
 		return ret;
 	}
-	domus_gpt_unmap_range(&dom->gpt, slot->gfn, slot->npages);
-	atomic64_inc(&dom->tlb_gen);
-	/* every vCPU leaves guest mode and flushes before it re-enters */
-	domus_vcpu_kick_all(dom, true);
+	domus_unmap_flush(dom, slot->gfn, slot->npages);
 	dom->pinned_pages -= slot->npages;
-	domus_slot_release(slot);
+	domus_slot_release(dom, slot);
 	return 0;
 }
 
@@ -327,9 +375,6 @@ static int domus_slot_add(struct domus_domain *dom, const struct domus_mem_slot 
 		return -EINVAL;
 	if (!access_ok((void __user *)(unsigned long)a->uaddr, a->size))
 		return -EFAULT;
-	/* No overcommit, as Xen: pinned guest memory stays within RAM. */
-	if (npages + atomic64_read(&domus_live.pinned_pages) > totalram_pages() / 4 * 3)
-		return -ENOMEM;
 	for (i = 0; i < DOMUS_MAX_SLOTS; i++) {
 		struct domus_slot *s = dom->slot_by_id[i];
 
@@ -343,19 +388,22 @@ static int domus_slot_add(struct domus_domain *dom, const struct domus_mem_slot 
 			return -EEXIST;
 	}
 
+	/* No overcommit, as Xen: pinned guest memory stays within RAM. */
+	ret = domus_mem_charge(dom, npages);
+	if (ret)
+		return ret;
+	ret = -ENOMEM;
 	slot = kzalloc(sizeof(*slot), GFP_KERNEL_ACCOUNT);
 	if (!slot)
-		return -ENOMEM;
+		goto uncharge;
 	slot->id = a->slot;
 	slot->flags = a->flags;
 	slot->gfn = gfn;
 	slot->npages = npages;
 	slot->uaddr = a->uaddr;
 	slot->pages = kvmalloc_array(npages, sizeof(*slot->pages), GFP_KERNEL_ACCOUNT);
-	if (!slot->pages) {
-		kfree(slot);
-		return -ENOMEM;
-	}
+	if (!slot->pages)
+		goto free_slot;
 	if (!(a->flags & DOMUS_SLOT_READONLY))
 		gup_flags |= FOLL_WRITE;
 	while (pinned < npages) {
@@ -373,27 +421,26 @@ static int domus_slot_add(struct domus_domain *dom, const struct domus_mem_slot 
 		}
 		cond_resched();
 	}
-	atomic64_add(npages, &domus_live.pinned_pages);
 
 	ret = domus_gpt_map_slot(&dom->gpt, slot);
-	if (ret)
-		goto unaccount;
-	dom->slot_by_id[a->slot] = slot;
-	ret = domus_publish_memmap(dom);
-	if (ret) {
+	if (!ret) {
+		dom->slot_by_id[a->slot] = slot;
+		ret = domus_publish_memmap(dom);
+		if (!ret) {
+			dom->pinned_pages += npages;
+			return 0;
+		}
 		dom->slot_by_id[a->slot] = NULL;
-		domus_gpt_unmap_range(&dom->gpt, slot->gfn, slot->npages);
-		goto unaccount;
 	}
-	dom->pinned_pages += npages;
-	return 0;
-
-unaccount:
-	atomic64_sub(npages, &domus_live.pinned_pages);
+	/* vCPUs may have walked the new entries: flush before unpinning */
+	domus_unmap_flush(dom, slot->gfn, slot->npages);
 unpin:
 	unpin_user_pages(slot->pages, pinned);
 	kvfree(slot->pages);
+free_slot:
 	kfree(slot);
+uncharge:
+	domus_mem_uncharge(dom, npages);
 	return ret;
 }
 
@@ -478,6 +525,7 @@ static long domus_dom_get_stats(void *ctx, void *arg, unsigned long raw)
 		st->stat[i] = atomic64_read(&dom->stat[i]);
 	mutex_lock(&dom->lock);
 	st->pinned_pages = dom->pinned_pages;
+	st->npt_pages = dom->gpt.pages;
 	st->vcpus = dom->nvcpus;
 	for (i = 0; i < DOMUS_MAX_SLOTS; i++)
 		st->slots += !!dom->slot_by_id[i];

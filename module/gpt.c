@@ -6,9 +6,15 @@
  *
  * Mappings are built eagerly when a slot is added, since slot pages are
  * pinned for the slot's life; 2 MiB leaves are used wherever 512 pinned
- * pages are physically contiguous and aligned.  Table pages are freed when
- * the domain goes.  Updates are serialized by the domain lock; the
- * hardware walks the tables concurrently, so entries are written whole.
+ * pages are physically contiguous and aligned.  Updates are serialized by
+ * the domain lock; the hardware walks the tables concurrently, so entries
+ * are written whole.
+ *
+ * A table that an unmap leaves empty is unlinked from its parent at once
+ * and freed by domus_gpt_reap() once every vCPU has flushed (its walker
+ * may still cache the link until then).  So the table pages in use are
+ * always those the present mappings need, at most 1 + 3 per mapped leaf
+ * however often slots come and go.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -30,9 +36,17 @@ static u64 *gpt_alloc_table(struct domus_gpt *gpt)
 	return page_address(pg);
 }
 
+static void gpt_free_table(struct domus_gpt *gpt, u64 *table)
+{
+	free_page((unsigned long)table);
+	gpt->pages--;
+	atomic64_dec(&domus_live.npt_pages);
+}
+
 int domus_gpt_init(struct domus_gpt *gpt)
 {
 	gpt->pages = 0;
+	INIT_LIST_HEAD(&gpt->retired);
 	gpt->root = gpt_alloc_table(gpt);
 	return gpt->root ? 0 : -ENOMEM;
 }
@@ -49,13 +63,23 @@ static void gpt_free_level(struct domus_gpt *gpt, u64 *table, int level)
 				gpt_free_level(gpt, __va(e & GPT_ADDR_MASK), level - 1);
 		}
 	}
-	free_page((unsigned long)table);
-	gpt->pages--;
-	atomic64_dec(&domus_live.npt_pages);
+	gpt_free_table(gpt, table);
+}
+
+/* Free the tables unlinked by unmaps; every vCPU has flushed since. */
+void domus_gpt_reap(struct domus_gpt *gpt)
+{
+	struct page *pg, *tmp;
+
+	list_for_each_entry_safe(pg, tmp, &gpt->retired, lru) {
+		list_del(&pg->lru);
+		gpt_free_table(gpt, page_address(pg));
+	}
 }
 
 void domus_gpt_free(struct domus_gpt *gpt)
 {
+	domus_gpt_reap(gpt);
 	if (gpt->root)
 		gpt_free_level(gpt, gpt->root, 4);
 	gpt->root = NULL;
@@ -128,10 +152,8 @@ int domus_gpt_map_slot(struct domus_gpt *gpt, struct domus_slot *slot)
 		bool large = gpt_can_map_large(slot, i);
 		u64 *e = gpt_walk(gpt, gpa, large ? 2 : 1, true);
 
-		if (!e) {
-			domus_gpt_unmap_range(gpt, slot->gfn, i);
-			return -ENOMEM;
-		}
+		if (!e)
+			return -ENOMEM;	/* the caller unmaps the slot's range */
 		WRITE_ONCE(*e, page_to_phys(slot->pages[i]) |
 			   domus_arch->gpt_leaf_bits(writable, large) |
 			   (large ? GPT_PS : 0));
@@ -141,29 +163,46 @@ int domus_gpt_map_slot(struct domus_gpt *gpt, struct domus_slot *slot)
 	return 0;
 }
 
-/* Clear the leaves covering [gfn, gfn + npages); callers flush TLBs. */
-void domus_gpt_unmap_range(struct domus_gpt *gpt, u64 gfn, u64 npages)
+/*
+ * Clear the entries of @table (at @level) covering [gfn, end), descending
+ * into lower tables and unlinking those left empty (to gpt->retired).
+ * True when @table itself is empty afterwards.
+ */
+static bool gpt_clear(struct domus_gpt *gpt, u64 *table, int level, u64 gfn, u64 end)
 {
-	u64 end = gfn + npages;
+	unsigned int shift = 9 * (level - 1);	/* gfns per entry: 1 << shift */
 
 	while (gfn < end) {
-		u64 gpa = gfn << PAGE_SHIFT;
-		u64 *pde = gpt_walk(gpt, gpa, 2, false);
+		u64 *e = &table[(gfn >> shift) & (GPT_ENTRIES - 1)];
+		u64 next = ((gfn >> shift) + 1) << shift;
+		u64 v = *e;
 
-		if (pde && (READ_ONCE(*pde) & GPT_PS)) {
-			WRITE_ONCE(*pde, 0);
-			gfn = (gfn | (GPT_ENTRIES - 1)) + 1;
-			continue;
-		}
-		if (pde && *pde) {
-			u64 *pte = (u64 *)__va(*pde & GPT_ADDR_MASK) + gpt_index(gpa, 1);
+		if (v && (level == 1 || (v & GPT_PS))) {
+			WRITE_ONCE(*e, 0);
+		} else if (v) {
+			u64 *child = __va(v & GPT_ADDR_MASK);
 
-			WRITE_ONCE(*pte, 0);
+			if (gpt_clear(gpt, child, level - 1, gfn, min(next, end))) {
+				WRITE_ONCE(*e, 0);
+				list_add(&virt_to_page(child)->lru, &gpt->retired);
+			}
 		}
-		gfn++;
-		if (!(gfn & 0xffff))
-			cond_resched();
+		gfn = next;
 	}
+	if (level == 2)
+		cond_resched();		/* every 1 GiB of guest-physical space */
+	return !memchr_inv(table, 0, PAGE_SIZE);
+}
+
+/*
+ * Clear the leaves covering [gfn, gfn + npages) and unlink the tables
+ * that become empty.  Callers make every vCPU flush, then call
+ * domus_gpt_reap().
+ */
+void domus_gpt_unmap_range(struct domus_gpt *gpt, u64 gfn, u64 npages)
+{
+	if (npages)
+		gpt_clear(gpt, gpt->root, 4, gfn, gfn + npages);
 }
 
 /* One writable or read-only 4 KiB leaf at @gfn (a frame outside every slot). */

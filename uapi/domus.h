@@ -101,6 +101,9 @@ struct domus_create_domain {
  * gpa, size and uaddr must be 4 KiB aligned; size 0 deletes the slot.  The
  * pages are pinned while the slot exists.  A slot overlapping another
  * fails with -EEXIST; an existing slot id must be deleted before reuse.
+ * The pages count against the caller's RLIMIT_MEMLOCK (its locked_vm;
+ * -EPERM beyond it unless CAP_IPC_LOCK) and against the module parameter
+ * max_guest_pages for all domains together (-ENOMEM beyond it).
  */
 struct domus_mem_slot {
 	__u32 slot;		/* 0 .. max_slots - 1 */
@@ -160,7 +163,8 @@ struct domus_domain_stats {
 	__u64 pinned_pages;
 	__u32 vcpus;
 	__u32 slots;
-	__u64 reserved[6];
+	__u64 npt_pages;	/* nested page-table pages of this domain */
+	__u64 reserved[5];
 };
 
 #define DOMUS_SET_MEM_SLOT	_IOW(DOMUS_IOCTL_TYPE, 0x10, struct domus_mem_slot)

@@ -485,6 +485,7 @@ static const struct {
 	{ "init-running", t_init_running },
 	{ "cycles", t_cycles },
 	{ "kill9", t_kill9 },
+	{ "limits", t_limits },
 };
 
 static void detect_host_avx(void)

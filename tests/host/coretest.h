@@ -148,5 +148,6 @@ void t_nmi_halt(void);
 void t_init_running(void);
 void t_exc_delivery(void);	/* coretest_exc.c */
 void t_dr_rules(void);
+void t_limits(void);		/* coretest_limits.c */
 
 #endif

@@ -315,7 +315,7 @@ void t_badargs(void)
 		struct domus_domain_stats st;
 
 		memset(&st, 0, sizeof(st));
-		st.reserved[5] = 1;
+		st.reserved[4] = 1;
 		expect_fail("stats-reserved", dom, DOMUS_GET_STATS, &st, E(EINVAL));
 		expect_fail("stats-bad-pointer", dom, DOMUS_GET_STATS, (void *)0x10, E(EFAULT));
 		expect_fail("stats-on-vcpu-or-dev", devfd, DOMUS_GET_STATS, &st, E(ENOTTY));

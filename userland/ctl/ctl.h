@@ -28,6 +28,7 @@
 #ifndef DOMUS_CTL_H
 #define DOMUS_CTL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -40,6 +41,33 @@ const char *domus_log_dir(void);
 /* "RUN_DIR/NAME.SUFFIX" into @buf; -ENAMETOOLONG if it does not fit
  * (a socket path must also fit sockaddr_un). */
 int domus_run_path(char *buf, size_t len, const char *name, const char *suffix);
+
+/*
+ * A log file capped at @max bytes (0: no cap) and rotated by rename:
+ * PATH.1 is the newest old file, PATH.@keep the oldest kept (logfile.c).
+ * The settings come from the environment: DOMUS_LOG_SIZE (bytes, or with
+ * K, M or G; 0 for no cap; default 1M) and DOMUS_LOG_KEEP (1-99, default
+ * 4); domus_log_settings() returns -1 with a message in @err (and the
+ * defaults in place) for a bad value.  Writes are thread-safe.
+ */
+#define DOMUS_LOG_SIZE_DEFAULT	(1u << 20)
+#define DOMUS_LOG_KEEP_DEFAULT	4u
+#define DOMUS_LOG_PATH_MAX	4096
+struct domus_log {
+	pthread_mutex_t lock;
+	int fd;				/* -1: not open */
+	char path[DOMUS_LOG_PATH_MAX];
+	unsigned long long size, max;	/* bytes in the current file, cap */
+	unsigned int keep;
+	unsigned long rotations;
+};
+int domus_log_settings(unsigned long long *max, unsigned int *keep, char *err, size_t errlen);
+/* Before anything else: not open, writes go nowhere. */
+void domus_log_init(struct domus_log *l);
+/* Opens PATH (an existing non-empty one is rotated first); 0 or -errno. */
+int domus_log_open(struct domus_log *l, const char *path, unsigned long long max, unsigned int keep);
+void domus_log_write(struct domus_log *l, const void *buf, size_t n);
+void domus_log_close(struct domus_log *l);
 
 struct domus_dominfo {
 	char name[64];

@@ -25,12 +25,20 @@
 #include "ctl.h"
 #include "launcher.h"
 
+/*
+ * NAME.log and NAME-console.log in the log directory (or RUN/log), each
+ * capped and rotated (DOMUS_LOG_SIZE, DOMUS_LOG_KEEP; ctl.h): a guest that
+ * prints without end fills at most (1 + keep) x the cap per log.
+ */
 int con_open_logs(struct launcher *L)
 {
 	const char *dirs[2];
-	char alt[4096], path[4096], old[4100];
-	int i;
+	char alt[4096], path[4096], bad[200];
+	unsigned long long max;
+	unsigned int keep;
+	int i, bad_settings;
 
+	bad_settings = domus_log_settings(&max, &keep, bad, sizeof(bad));
 	dirs[0] = domus_log_dir();
 	snprintf(alt, sizeof(alt), "%s/log", domus_run_dir());
 	dirs[1] = alt;
@@ -38,38 +46,19 @@ int con_open_logs(struct launcher *L)
 		if (domus_mkdir_p(dirs[i], 0750))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s.log", dirs[i], L->cfg.name);
-		snprintf(old, sizeof(old), "%s.1", path);
-		if (rename(path, old) && errno != ENOENT)
+		if (domus_log_open(&L->log, path, max, keep))
 			continue;
-		L->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0640);
-		if (L->log_fd < 0)
-			continue;
+		snprintf(L->log_path, sizeof(L->log_path), "%s", path);
 		snprintf(path, sizeof(path), "%s/%s-console.log", dirs[i], L->cfg.name);
-		snprintf(old, sizeof(old), "%s.1", path);
-		if (rename(path, old) && errno != ENOENT) {
-			/* keep going: the console log is appended to */
-		}
-		L->conlog_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0640);
-		snprintf(L->log_path, sizeof(L->log_path), "%s/%s.log", dirs[i], L->cfg.name);
+		if (domus_log_open(&L->conlog, path, max, keep))
+			l_log(L, "cannot open %s: %s; the guest console is not logged", path, strerror(errno));
 		if (i == 1)
 			l_log(L, "log directory %s cannot be written; logging to %s", dirs[0], dirs[1]);
+		if (bad_settings)
+			l_log(L, "%s", bad);
 		return 0;
 	}
 	return -1;
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= w;
-	}
 }
 
 /* Append to the backlog, dropping the oldest bytes beyond the limit. */
@@ -115,8 +104,7 @@ void con_emit(struct launcher *L, const char *buf, size_t n)
 	if (!n)
 		return;
 	pthread_mutex_lock(&L->con_lock);
-	if (L->conlog_fd >= 0)
-		write_all(L->conlog_fd, buf, n);
+	domus_log_write(&L->conlog, buf, n);
 	send_client(L, buf, n);
 	pthread_mutex_unlock(&L->con_lock);
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "ctl.h"
 #include "libdomus.h"
 #include "loader.h"
 #include "xlcfg.h"
@@ -97,7 +98,8 @@ struct launcher {
 	bool xs_err_logged;
 
 	/* files */
-	int log_fd, conlog_fd, lock_fd, ctl_fd;
+	struct domus_log log, conlog;	/* NAME.log, NAME-console.log (ctl.h) */
+	int lock_fd, ctl_fd;
 	char sock_path[108], pid_path[108];
 	char log_path[4096];
 	bool quit;

@@ -49,9 +49,7 @@ void l_log(struct launcher *L, const char *fmt, ...)
 	va_end(ap);
 	n = (int)strlen(buf);
 	buf[n++] = '\n';
-	if (L->log_fd >= 0 && write(L->log_fd, buf, n) < 0) {
-		/* nowhere else to report it */
-	}
+	domus_log_write(&L->log, buf, n);
 	if (L->foreground && write(2, buf, n) < 0) {
 		/* same */
 	}
@@ -92,7 +90,7 @@ static void __attribute__((format(printf, 2, 3), noreturn)) fail(struct launcher
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (L->log_fd >= 0)
+	if (L->log.fd >= 0)
 		l_log(L, "error: %s", buf);
 	ready(L, "error %s", buf);
 	if (L->sock_path[0])
@@ -260,14 +258,14 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 		fail(L, "vcpus=%u is more than domus offers per domain (%u); lower vcpus= in the config",
 		     L->cfg.vcpus, caps.max_vcpus);
 
-	/* memory: the module pins at most 3/4 of RAM for all domains */
+	/* memory: what the module pins for all domains (max_guest_pages) */
 	total_kib = meminfo_kib("MemTotal");
-	limit_mib = total_kib / 1024 * 3 / 4;
+	limit_mib = domus_guest_limit_pages() >> 8;
 	used_mib = 0;
 	if (domus_global_stats(L->devfd, &gs) == 0)
 		used_mib = gs.pinned_pages * 4096 >> 20;
 	if (total_kib && L->cfg.memory_mib + (DOMUS_PVH_SPECIAL_SIZE >> 20) + used_mib > limit_mib)
-		fail(L, "memory=%llu MiB does not fit: domus may pin %llu MiB on this host (3/4 of its RAM) and running domains hold %llu MiB; lower memory= in the config",
+		fail(L, "memory=%llu MiB does not fit: domus may pin %llu MiB on this host (max_guest_pages; 3/4 of its RAM unless set) and running domains hold %llu MiB; lower memory= in the config",
 		     (unsigned long long)L->cfg.memory_mib, (unsigned long long)limit_mib,
 		     (unsigned long long)used_mib);
 }
@@ -390,7 +388,9 @@ int main(int argc, char **argv)
 
 	memset(L, 0, sizeof(*L));
 	L->ready_fd = -1;
-	L->devfd = L->domfd = L->log_fd = L->conlog_fd = L->lock_fd = L->ctl_fd = -1;
+	L->devfd = L->domfd = L->lock_fd = L->ctl_fd = -1;
+	domus_log_init(&L->log);
+	domus_log_init(&L->conlog);
 	L->con_notify_fd = L->con_kick_fd = L->con_client = -1;
 	L->xs_notify_fd = L->xs_kick_fd = -1;
 	L->event_fd = -1;

@@ -71,9 +71,16 @@ struct domus_vcpu_handle {
 int domus_create_domain(int devfd);
 /* The same with DOMUS_DOMAIN_* @flags (DOMUS_DOMAIN_XEN: a Xen domain). */
 int domus_create_domain_flags(int devfd, uint32_t flags);
-/* DOMUS_SET_MEM_SLOT; size 0 deletes the slot. */
+/*
+ * DOMUS_SET_MEM_SLOT; size 0 deletes the slot.  -EPERM (RLIMIT_MEMLOCK)
+ * and -ENOMEM (max_guest_pages) get a message naming the fix.
+ */
 int domus_set_slot(int domfd, uint32_t slot, uint64_t gpa, uint64_t size,
 		   void *uaddr, uint32_t flags);
+/* The 4 KiB pages the module lets all domains pin: its max_guest_pages
+ * parameter, or 3/4 of RAM when that is 0 (the module's default). */
+#define DOMUS_PARAM_MAX_GUEST_PAGES "/sys/module/domus/parameters/max_guest_pages"
+uint64_t domus_guest_limit_pages(void);
 /* DOMUS_SET_CPUID: replaces the whole table (before the first vCPU). */
 int domus_set_cpuid(int domfd, const struct domus_cpuid_entry *e, uint32_t nent);
 /* mkdir -p with @mode for the directories created; 0 or -errno. */

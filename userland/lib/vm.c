@@ -5,10 +5,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include "libdomus.h"
 
 /* ioctl(); on failure set the message "<what> failed: <strerror>". */
@@ -51,10 +53,39 @@ int domus_create_domain_flags(int devfd, uint32_t flags)
 	return domus_set_error(r, "DOMUS_CREATE_DOMAIN failed: %s", strerror(r));
 }
 
+/* The first number in @path (a sysfs or /proc file), or @def. */
+static unsigned long long read_number(const char *path, const char *key, unsigned long long def)
+{
+	char line[256];
+	size_t kl = key ? strlen(key) : 0;
+	unsigned long long v = def;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return def;
+	while (fgets(line, sizeof(line), f)) {
+		if (key && (strncmp(line, key, kl) || line[kl] != ':'))
+			continue;
+		v = strtoull(line + (key ? kl + 1 : 0), NULL, 10);
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
+uint64_t domus_guest_limit_pages(void)
+{
+	unsigned long long cap = read_number(DOMUS_PARAM_MAX_GUEST_PAGES, NULL, 0);
+
+	return cap ? cap : read_number("/proc/meminfo", "MemTotal", 0) / 4 / 4 * 3;
+}
+
 int domus_set_slot(int domfd, uint32_t slot, uint64_t gpa, uint64_t size,
 		   void *uaddr, uint32_t flags)
 {
 	struct domus_mem_slot a;
+	struct rlimit rl;
+	int err;
 
 	memset(&a, 0, sizeof(a));
 	a.slot = slot;
@@ -62,11 +93,23 @@ int domus_set_slot(int domfd, uint32_t slot, uint64_t gpa, uint64_t size,
 	a.gpa = gpa;
 	a.size = size;
 	a.uaddr = (uint64_t)(uintptr_t)uaddr;
-	if (ioctl(domfd, DOMUS_SET_MEM_SLOT, &a) < 0)
-		return domus_set_error(errno, "DOMUS_SET_MEM_SLOT (slot %u, gpa 0x%llx, size 0x%llx) failed: %s",
-				       slot, (unsigned long long)gpa, (unsigned long long)size,
-				       strerror(errno));
-	return 0;
+	if (ioctl(domfd, DOMUS_SET_MEM_SLOT, &a) == 0)
+		return 0;
+	err = errno;
+	if (err == EPERM && size && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		return domus_set_error(err, "guest memory (%llu KiB more) is over this process's locked-memory "
+				       "limit of %llu KiB (RLIMIT_MEMLOCK): raise it with 'ulimit -l' "
+				       "(LimitMEMLOCK= for a service), or run with CAP_IPC_LOCK",
+				       (unsigned long long)size >> 10,
+				       (unsigned long long)rl.rlim_cur >> 10);
+	if (err == ENOMEM && size)
+		return domus_set_error(err, "guest memory (%llu MiB more) does not fit in what domus lets all "
+				       "domains pin (%llu MiB): lower memory=, or raise the module parameter "
+				       "max_guest_pages (%s)", (unsigned long long)size >> 20,
+				       (unsigned long long)(domus_guest_limit_pages() >> 8),
+				       DOMUS_PARAM_MAX_GUEST_PAGES);
+	return domus_set_error(err, "DOMUS_SET_MEM_SLOT (slot %u, gpa 0x%llx, size 0x%llx) failed: %s",
+			       slot, (unsigned long long)gpa, (unsigned long long)size, strerror(err));
 }
 
 int domus_set_cpuid(int domfd, const struct domus_cpuid_entry *e, uint32_t nent)

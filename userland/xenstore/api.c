@@ -339,6 +339,7 @@ void xs_get_stats(struct xs_store *xs, struct xs_stats *st)
 	st->requests = xs->requests;
 	st->errors = xs->errors;
 	st->dropped_events = xs->dropped;
+	st->max_request_work = xs->work_max;
 	st->ring_error = xs->err;
 	pthread_mutex_unlock(&xs->lock);
 }
@@ -413,6 +414,7 @@ struct xs_store *xs_new(unsigned int domid, const char *name)
 	if (!xs)
 		return NULL;
 	pthread_mutex_init(&xs->lock, NULL);
+	xsi_index_init(xs);
 	xs->domid = domid;
 	xs->dompath_len = (size_t)snprintf(xs->dompath, sizeof(xs->dompath),
 					   "/local/domain/%u", domid);
@@ -445,6 +447,7 @@ void xs_free(struct xs_store *xs)
 	free(xs->out);
 	if (xs->root)
 		xsi_node_free(xs, xs->root);
+	free(xs->idx);
 	for (i = 0; i < xs->nlw; i++)
 		free(xs->lw[i].path);
 	free(xs->lw);

@@ -7,9 +7,11 @@
 #include <string.h>
 #include "xs_int.h"
 
-static struct txe *tx_find(const struct tx *tx, const char *path)
+static struct txe *tx_find(struct xs_store *xs, const struct tx *tx, const char *path)
 {
 	unsigned int i;
+
+	xs->work += tx->n;
 
 	for (i = 0; i < tx->n; i++)
 		if (!strcmp(tx->e[i]->path, path))
@@ -53,7 +55,7 @@ void xsi_tx_free(struct tx *tx)
 static struct txe *tx_touch(struct xs_store *xs, struct tx *tx,
 			    const char *path, bool weak, int *err)
 {
-	struct txe *e = tx_find(tx, path);
+	struct txe *e = tx_find(xs, tx, path);
 	size_t cost = strlen(path) + 1 + sizeof(*e);
 	const struct node *n;
 
@@ -96,12 +98,13 @@ oom:
 }
 
 /* Is @path's live state invisible because an ancestor changed in @tx? */
-static bool tx_hidden(const struct tx *tx, const char *path)
+static bool tx_hidden(struct xs_store *xs, const struct tx *tx, const char *path)
 {
 	const struct txe *best = NULL;
 	size_t bl = 0, pl = strlen(path);
 	unsigned int i;
 
+	xs->work += tx->n;
 	for (i = 0; i < tx->n; i++) {
 		const struct txe *e = tx->e[i];
 		size_t l = strlen(e->path);
@@ -125,7 +128,7 @@ int xsi_eff_get(struct xs_store *xs, struct tx *tx, const char *path,
 		int err = 0;
 		const struct txe *e = record ?
 			tx_touch(xs, tx, path, record == REC_WEAK, &err) :
-			tx_find(tx, path);
+			tx_find(xs, tx, path);
 
 		if (record && !e)
 			return err;
@@ -138,7 +141,7 @@ int xsi_eff_get(struct xs_store *xs, struct tx *tx, const char *path,
 			vn->gen = e->seen;
 			return 0;
 		}
-		if (tx_hidden(tx, path))
+		if (tx_hidden(xs, tx, path))
 			return 0;
 	}
 	n = xsi_node_find(xs, path);
@@ -241,7 +244,7 @@ int xsi_op_write(struct xs_store *xs, struct tx *tx, const char *path,
 			return 0;
 		if (tx->bytes + vlen > XS_TX_BYTES_MAX)
 			return -ENOSPC;
-		e = tx_find(tx, path);
+		e = tx_find(xs, tx, path);
 		r = txe_make_ov(xs, tx, e);
 		if (!r)
 			r = txe_set_val(tx, e, val, vlen);
@@ -281,7 +284,7 @@ int xsi_op_write(struct xs_store *xs, struct tx *tx, const char *path,
 			pos++;
 		memcpy(buf, path, pos);
 		buf[pos] = 0;
-		e = tx_find(tx, buf);
+		e = tx_find(xs, tx, buf);
 		if (!e)
 			return -EIO;	/* cannot happen: the walk touched it */
 		r = txe_set_val(tx, e, pos == l ? val : "", pos == l ? vlen : 0);
@@ -298,14 +301,15 @@ int xsi_op_write(struct xs_store *xs, struct tx *tx, const char *path,
 }
 
 /* May @who write every node below @path (as seen in @tx)? */
-static bool live_subtree_writable(const struct node *n, unsigned int who)
+static bool live_subtree_writable(struct xs_store *xs, const struct node *n, unsigned int who)
 {
 	unsigned int i;
 
+	xs->work++;
 	if (!(xsi_perm_of(n->perms, n->nperms, who) & P_WRITE))
 		return false;
 	for (i = 0; i < n->nkids; i++)
-		if (!live_subtree_writable(n->kids[i], who))
+		if (!live_subtree_writable(xs, n->kids[i], who))
 			return false;
 	return true;
 }
@@ -340,13 +344,13 @@ int xsi_op_rm(struct xs_store *xs, struct tx *tx, const char *path)
 	}
 	if (!xsi_can(&vn, tx->who, P_WRITE))
 		return -EACCES;
-	e = tx_find(tx, path);
+	e = tx_find(xs, tx, path);
 	if (tx->who) {
 		/* Unprivileged: everything removed must be writable. */
-		bool live_vis = !(e->ov && e->hide) && !tx_hidden(tx, path);
+		bool live_vis = !(e->ov && e->hide) && !tx_hidden(xs, tx, path);
 		const struct node *n = live_vis ? xsi_node_find(xs, path) : NULL;
 
-		if (n && !live_subtree_writable(n, tx->who))
+		if (n && !live_subtree_writable(xs, n, tx->who))
 			return -EACCES;
 		for (i = 0; i < tx->n; i++) {
 			const struct txe *d = tx->e[i];
@@ -394,7 +398,7 @@ int xsi_op_setperms(struct xs_store *xs, struct tx *tx, const char *path,
 		return -EPERM;
 	if (tx->bytes + n * sizeof(*perms) > XS_TX_BYTES_MAX)
 		return -ENOSPC;
-	e = tx_find(tx, path);
+	e = tx_find(xs, tx, path);
 	r = txe_make_ov(xs, tx, e);
 	if (!r)
 		r = txe_set_perms(tx, e, perms, n);
@@ -403,45 +407,67 @@ int xsi_op_setperms(struct xs_store *xs, struct tx *tx, const char *path,
 	return r;
 }
 
-/* Child names of an existing @path as seen through @tx, NUL-separated. */
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Child names of an existing @path as seen through @tx, NUL-separated:
+ * the live children the transaction did not touch, then those it has.
+ * One pass over the children and one over the transaction's entries
+ * (sorted names, looked up per child), never children times entries.
+ */
 void xsi_list_children(struct xs_store *xs, struct tx *tx,
 			  const char *path, struct sb *out)
 {
 	bool live_vis = true;
-	size_t pl = strlen(path);
+	size_t pl = strlen(path), skip = pl > 1 ? pl + 1 : 1;
+	const char **touched = NULL;
+	unsigned int i, nt = 0;
 	const struct node *n;
-	unsigned int i;
 
 	if (tx) {
-		const struct txe *e = tx_find(tx, path);
+		const struct txe *e = tx_find(xs, tx, path);
 
 		live_vis = !(e && e->ov && (e->hide || !e->exists)) &&
-			   !tx_hidden(tx, path);
+			   !tx_hidden(xs, tx, path);
 	}
 	n = live_vis ? xsi_node_find(xs, path) : NULL;
-	for (i = 0; n && i < n->nkids; i++) {
-		if (tx) {
-			char kp[XS_PATH_MAX + 2];
-			const struct txe *ke;
-
-			snprintf(kp, sizeof(kp), "%s%s%s", path, pl > 1 ? "/" : "",
-				 n->kids[i]->name);
-			ke = tx_find(tx, kp);
-			if (ke && ke->ov)
-				continue;	/* listed below, or removed */
+	if (n && n->nkids && tx && tx->n) {
+		/* the children this transaction has an overlay for */
+		touched = malloc(tx->n * sizeof(*touched));
+		if (!touched) {
+			out->oom = true;
+			return;
 		}
-		xsi_sb_str0(out, n->kids[i]->name);
+		xs->work += tx->n;
+		for (i = 0; i < tx->n; i++) {
+			const struct txe *e = tx->e[i];
+
+			if (e->ov && xsi_is_under(e->path, path) && strcmp(e->path, path) &&
+			    !strchr(e->path + skip, '/'))
+				touched[nt++] = e->path + skip;
+		}
+		qsort(touched, nt, sizeof(*touched), cmp_name);
 	}
+	xs->work += n ? n->nkids : 0;
+	for (i = 0; n && i < n->nkids; i++) {
+		const char *name = n->kids[i]->name;
+
+		if (nt && bsearch(&name, touched, nt, sizeof(*touched), cmp_name))
+			continue;	/* listed below, or removed */
+		xsi_sb_str0(out, name);
+	}
+	free(touched);
 	for (i = 0; tx && i < tx->n; i++) {
 		const struct txe *e = tx->e[i];
-		const char *rest;
 
 		if (!e->ov || !e->exists || !xsi_is_under(e->path, path) ||
 		    !strcmp(e->path, path))
 			continue;
-		rest = e->path + (pl > 1 ? pl + 1 : 1);
-		if (!strchr(rest, '/'))
-			xsi_sb_str0(out, rest);
+		if (!strchr(e->path + skip, '/'))
+			xsi_sb_str0(out, e->path + skip);
 	}
 }
 

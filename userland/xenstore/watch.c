@@ -44,13 +44,16 @@ void xsi_out_push(struct xs_store *xs, uint32_t type, uint32_t req_id,
 	xs->out_end += need;
 }
 
-void xsi_guest_event(struct xs_store *xs, const char *path, const char *token)
+void xsi_guest_event(struct xs_store *xs, const char *path, size_t plen,
+		     const char *token, size_t tlen)
 {
-	size_t pl = strlen(path) + 1, tl = strlen(token) + 1;
+	size_t pl = plen + 1, tl = tlen + 1;
 	char buf[XS_PAYLOAD_MAX];
 
-	if (pl + tl > sizeof(buf)) {
-		xs->dropped++;	/* would break the payload limit */
+	/* over the payload limit, or beyond the backlog: no copying at all */
+	if (pl + tl > sizeof(buf) ||
+	    xs->out_end - xs->out_start + HDR_LEN + pl + tl > XS_OUT_MAX) {
+		xs->dropped++;
 		return;
 	}
 	memcpy(buf, path, pl);
@@ -77,45 +80,57 @@ void xsi_local_event(struct xs_store *xs, uint64_t wid, const char *path)
 	xs->evq_tail = ev;
 }
 
+/* @a (of length @al) is @b (of length @bl) or below it. */
+static bool under(const char *a, size_t al, const char *b, size_t bl)
+{
+	if (bl == 1 && b[0] == '/')
+		return a[0] == '/';
+	return al >= bl && !memcmp(a, b, bl) && (a[bl] == 0 || a[bl] == '/');
+}
+
 /*
  * @path changed (or, with @rm, was removed with everything below it).
  * @perms are the node's permissions: the guest hears only of nodes it can read.
+ * The cost is one comparison of at most the shorter path per watch.
  */
 static void fire(struct xs_store *xs, const char *path, const struct perm *perms,
 		 unsigned int nperms, bool rm)
 {
 	bool guest_reads = xsi_perm_of(perms, nperms, xs->domid) & P_READ;
+	size_t plen = strlen(path);
 	unsigned int i;
 
+	xs->work += xs->ngw + xs->nlw;
 	for (i = 0; i < xs->ngw; i++) {
 		const struct gwatch *w = &xs->gw[i];
 		const char *ev = NULL;
+		size_t elen;
 
 		if (w->abs[0] == '@')
 			continue;
-		if (xsi_is_under(path, w->abs)) {
+		if (under(path, plen, w->abs, w->alen)) {
 			if (!guest_reads)
 				continue;
 			ev = path;
-		} else if (rm && xsi_is_under(w->abs, path)) {
+			elen = plen;
+		} else if (rm && under(w->abs, w->alen, path, plen)) {
 			/* Removed from under the watch: may the guest read the
 			 * deepest node on the watched path that is going away? */
-			char d[XS_PATH_MAX + 1];
-			const struct node *n;
+			const struct node *n = xsi_node_deepest(xs, w->abs);
 
-			strcpy(d, w->abs);
-			while (!(n = xsi_node_find(xs, d)) && strcmp(d, "/"))
-				xsi_path_parent(d);
 			if (!n || !(xsi_perm_of(n->perms, n->nperms, xs->domid) & P_READ))
 				continue;
 			ev = w->abs;
+			elen = w->alen;
 		}
 		if (!ev)
 			continue;
-		if (w->rel && !strncmp(ev, xs->dompath, xs->dompath_len) &&
-		    ev[xs->dompath_len] == '/')
+		if (w->rel && elen > xs->dompath_len && !strncmp(ev, xs->dompath, xs->dompath_len) &&
+		    ev[xs->dompath_len] == '/') {
 			ev += xs->dompath_len + 1;
-		xsi_guest_event(xs, ev, w->token);
+			elen -= xs->dompath_len + 1;
+		}
+		xsi_guest_event(xs, ev, elen, w->token, w->tlen);
 	}
 	for (i = 0; i < xs->nlw; i++) {
 		const struct lwatch *w = &xs->lw[i];
@@ -140,6 +155,64 @@ static int cmp_len(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
+static bool guest_owned(const struct xs_store *xs, const struct perm *p, unsigned int n)
+{
+	return n && p[0].dom == xs->domid;
+}
+
+/* Guest-owned nodes of @n's subtree not counted yet under @mark. */
+static unsigned int guest_subtree(struct xs_store *xs, struct node *n, uint64_t mark)
+{
+	unsigned int i, c;
+
+	if (n->mark == mark)
+		return 0;
+	n->mark = mark;
+	c = guest_owned(xs, n->perms, n->nperms);
+	for (i = 0; i < n->nkids; i++)
+		c += guest_subtree(xs, n->kids[i], mark);
+	return c;
+}
+
+/*
+ * The guest's node quota at commit: the live count plus the nodes this
+ * transaction creates (or gives to the guest) less those it removes must
+ * stay within XS_GUEST_NODES_MAX.  The per-operation check cannot see
+ * other transactions committed meanwhile; this one can.  A transaction
+ * that lowers the count always commits.
+ */
+static int tx_quota_ok(struct xs_store *xs, const struct tx *tx)
+{
+	uint64_t mark = ++xs->marks;
+	long long delta = 0;
+	unsigned int i;
+
+	if (!tx->who)
+		return 1;	/* the toolstack is not limited */
+	/* 1: live subtrees the commit removes or replaces */
+	for (i = 0; i < tx->n; i++) {
+		const struct txe *e = tx->e[i];
+		struct node *n;
+
+		if (!e->ov || !e->hide || !(n = xsi_node_find(xs, e->path)) || n == xs->root)
+			continue;
+		delta -= guest_subtree(xs, n, mark);
+	}
+	/* 2: the nodes it leaves, against what the live tree has there */
+	for (i = 0; i < tx->n; i++) {
+		const struct txe *e = tx->e[i];
+		const struct node *n;
+
+		if (!e->ov || !e->exists)
+			continue;
+		n = xsi_node_find(xs, e->path);
+		delta += guest_owned(xs, e->perms, e->nperms);
+		if (n && n->mark != mark)
+			delta -= guest_owned(xs, n->perms, n->nperms);
+	}
+	return delta <= 0 || xs->guest_nodes + delta <= XS_GUEST_NODES_MAX;
+}
+
 int xsi_tx_commit(struct xs_store *xs, struct tx *tx)
 {
 	struct txe **order;
@@ -148,6 +221,8 @@ int xsi_tx_commit(struct xs_store *xs, struct tx *tx)
 	for (i = 0; i < tx->n; i++)
 		if (xsi_txe_conflict(xs, tx->e[i]))
 			return -EAGAIN;
+	if (!tx_quota_ok(xs, tx))
+		return -ENOSPC;
 	order = malloc((tx->n ? tx->n : 1) * sizeof(*order));
 	if (!order)
 		return -ENOMEM;

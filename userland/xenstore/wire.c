@@ -100,6 +100,8 @@ static void g_watch(struct xs_store *xs, const struct xs_msg_hdr *h,
 	w->abs = strdup(abs);
 	w->token = strdup(tok);
 	w->rel = p[0] != '/' && p[0] != '@';
+	w->alen = strlen(abs);
+	w->tlen = strlen(tok);
 	if (!w->orig || !w->abs || !w->token) {
 		free(w->orig);
 		free(w->abs);
@@ -108,7 +110,7 @@ static void g_watch(struct xs_store *xs, const struct xs_msg_hdr *h,
 	}
 	xs->ngw++;
 	reply_ok(xs, h);
-	xsi_guest_event(xs, p, tok);	/* a new watch fires once */
+	xsi_guest_event(xs, p, strlen(p), tok, w->tlen);	/* a new watch fires once */
 }
 
 static void g_directory(struct xs_store *xs, const struct xs_msg_hdr *h,
@@ -396,12 +398,10 @@ static const struct wire_op wire_ops[XS_TYPE_COUNT] = {
 	[26]			= { NULL, OP_NOSYS },
 };
 
-void xsi_handle(struct xs_store *xs, const struct xs_msg_hdr *h,
-		const char *pl)
+static void handle(struct xs_store *xs, const struct wire_op *op, struct req *q)
 {
-	const struct wire_op *op = h->type < XS_TYPE_COUNT ? &wire_ops[h->type] : NULL;
-	struct req q = { .h = h, .pl = pl };
-	const char *a;
+	const struct xs_msg_hdr *h = q->h;
+	const char *pl = q->pl, *a;
 	int r;
 
 	xs->requests++;
@@ -411,16 +411,28 @@ void xsi_handle(struct xs_store *xs, const struct xs_msg_hdr *h,
 		return reply_err(xs, h, EACCES);
 	if (op->flags & OP_NOSYS)
 		return reply_err(xs, h, ENOSYS);
-	if ((op->flags & OP_TX) && h->tx_id && !(q.tx = guest_tx(xs, h->tx_id)))
+	if ((op->flags & OP_TX) && h->tx_id && !(q->tx = guest_tx(xs, h->tx_id)))
 		return reply_err(xs, h, ENOENT);
 	if (op->flags & OP_PATH) {
-		a = arg(pl, h->len, &q.off);
+		a = arg(pl, h->len, &q->off);
 		if (!a)
 			return reply_err(xs, h, EINVAL);
-		r = xsi_resolve(xs, a, q.path, false);
+		r = xsi_resolve(xs, a, q->path, false);
 		if (r)
 			return reply_err(xs, h, r);
 	}
-	op->fn(xs, &q);
+	op->fn(xs, q);
 }
 
+/* One guest request; its work is measured (xs_stats.max_request_work). */
+void xsi_handle(struct xs_store *xs, const struct xs_msg_hdr *h,
+		const char *pl)
+{
+	const struct wire_op *op = h->type < XS_TYPE_COUNT ? &wire_ops[h->type] : NULL;
+	struct req q = { .h = h, .pl = pl };
+
+	xs->work = 0;
+	handle(xs, op, &q);
+	if (xs->work > xs->work_max)
+		xs->work_max = xs->work;
+}

@@ -122,6 +122,8 @@ struct xs_stats {
 	unsigned long long requests;	/* guest requests handled */
 	unsigned long long errors;	/* error replies sent */
 	unsigned long long dropped_events; /* watch events over XS_OUT_MAX */
+	unsigned long long max_request_work; /* the most work units one guest
+					      * request took (docs/xenstore.md) */
 	int ring_error;			/* sticky xs_ring_process error, 0 if none */
 };
 void xs_get_stats(struct xs_store *xs, struct xs_stats *st);

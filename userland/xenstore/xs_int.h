@@ -48,6 +48,8 @@ struct node {
 	unsigned int nperms;
 	uint64_t gen;			/* any change, children included */
 	uint64_t pgen;			/* creation, value or permissions */
+	uint64_t mark;			/* counted by the commit with this mark */
+	struct node *hnext;		/* the child index's chain */
 };
 
 struct txe {
@@ -78,6 +80,7 @@ struct gwatch {
 	char *orig;			/* path as the guest sent it */
 	char *abs;			/* resolved (or "@..." as is) */
 	char *token;
+	size_t alen, tlen;		/* strlen(abs), strlen(token) */
 	bool rel;
 };
 
@@ -101,7 +104,15 @@ struct xs_store {
 	size_t dompath_len;
 	struct node *root;
 	uint64_t gen;
+	uint64_t marks;			/* the last commit quota check's mark */
 	unsigned int nodes, guest_nodes;
+	/* every node but the root by (parent, name); NULL: scan kids[] */
+	struct node **idx;
+	size_t idx_cap;			/* a power of two */
+	uint64_t seed;			/* random: chains cannot be aimed at */
+	/* work units (names compared, entries and watches scanned) of the
+	 * request being handled, and the most any request took */
+	unsigned long long work, work_max;
 
 	/* guest connection */
 	struct xs_ring_page *ring;
@@ -169,10 +180,12 @@ void xsi_perm_str(const struct perm *p, char *buf, size_t len);
 struct perm *xsi_perms_dup(const struct perm *p, unsigned int n);
 
 /* the live tree (tree.c) */
-struct node *xsi_node_find(const struct xs_store *xs, const char *path);
-bool xsi_txe_conflict(const struct xs_store *xs, const struct txe *e);
+struct node *xsi_node_find(struct xs_store *xs, const char *path);
+bool xsi_txe_conflict(struct xs_store *xs, const struct txe *e);
 void xsi_acct(struct xs_store *xs, const struct node *n, int sign);
 void xsi_node_free(struct xs_store *xs, struct node *n);
+void xsi_index_init(struct xs_store *xs);
+struct node *xsi_node_deepest(struct xs_store *xs, const char *path);
 void xsi_node_unlink(struct xs_store *xs, struct node *n);
 struct node *xsi_node_add(struct xs_store *xs, struct node *par,
 			     const char *name, struct perm *perms,
@@ -197,7 +210,8 @@ int xsi_mutate(struct xs_store *xs, struct tx *tx, unsigned int who,
 /* output queue, watch events, commit (watch.c) */
 void xsi_out_push(struct xs_store *xs, uint32_t type, uint32_t req_id,
 		     uint32_t tx_id, const void *pl, size_t len, bool event);
-void xsi_guest_event(struct xs_store *xs, const char *path, const char *token);
+void xsi_guest_event(struct xs_store *xs, const char *path, size_t plen,
+		     const char *token, size_t tlen);
 void xsi_local_event(struct xs_store *xs, uint64_t wid, const char *path);
 int xsi_tx_commit(struct xs_store *xs, struct tx *tx);
 

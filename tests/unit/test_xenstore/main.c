@@ -11,6 +11,8 @@ int main(void)
 	RUN(UNIT_PREFIX, transactions);
 	RUN(UNIT_PREFIX, permissions);
 	RUN(UNIT_PREFIX, limits);
+	RUN(UNIT_PREFIX, quota_commit);
+	RUN(UNIT_PREFIX, request_work);
 	RUN(UNIT_PREFIX, malformed);
 	RUN(UNIT_PREFIX, fuzz);
 	RUN(UNIT_PREFIX, threaded);

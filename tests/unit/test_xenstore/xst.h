@@ -81,6 +81,8 @@ void shutdown_flow(void);
 void transactions(void);
 void permissions(void);
 void limits(void);
+void quota_commit(void);
+void request_work(void);
 void malformed(void);
 void fuzz(void);
 void threaded(void);

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The launcher's capped, rotated log files (userland/ctl/logfile.c): a
+ * guest that prints without end fills at most (1 + keep) files of the cap;
+ * the newest bytes are always in NAME.log, nothing is lost before the
+ * oldest kept file, and the settings come from the environment.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "ctl.h"
+#include "unit.h"
+
+static char dir[64];
+
+static long long file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : (long long)st.st_size;
+}
+
+/* The file's bytes (NUL-terminated, malloc'd), or NULL. */
+static char *slurp(const char *path)
+{
+	long long n = file_size(path);
+	FILE *f = fopen(path, "r");
+	char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
+
+	if (!f || !b || fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	} else {
+		b[n] = 0;
+	}
+	if (f)
+		fclose(f);
+	return b;
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/domus-logtest.XXXXXX");
+	if (!mkdtemp(dir))
+		dir[0] = 0;
+}
+
+static void cleanup(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (dir[0] && system(cmd)) {
+		/* leftovers in /tmp */
+	}
+}
+
+/* 100 numbered lines of 100 bytes per round; a 4 KiB cap, 3 kept. */
+static void rotation(void)
+{
+	struct domus_log l;
+	char path[128], old[160], line[101];
+	unsigned int i, k;
+	unsigned long total = 0;
+
+	setup();
+	snprintf(path, sizeof(path), "%s/g-console.log", dir);
+	domus_log_init(&l);
+	EXPECT(domus_log_open(&l, path, 4096, 3) == 0);
+	for (i = 0; i < 1000; i++) {
+		snprintf(line, sizeof(line), "%08u %090u\n", i, 0);
+		domus_log_write(&l, line, 100);
+		total += 100;
+	}
+	/* 100,000 bytes: 24 full files of 4096 before the current one */
+	EXPECT(l.rotations == 24);
+	EXPECT(file_size(path) == (long long)(total - 24 * 4096));
+	for (k = 1; k <= 3; k++) {
+		snprintf(old, sizeof(old), "%s.%u", path, k);
+		EXPECT(file_size(old) == 4096);
+	}
+	snprintf(old, sizeof(old), "%s.4", path);
+	EXPECT(file_size(old) == -1);		/* only 3 kept */
+	/* .3 .2 .1 and the current file are exactly the newest bytes written */
+	{
+		char *all = malloc(total + 1), *kept = malloc(total + 1), *f;
+		size_t kl = 0, fl;
+
+		for (i = 0; all && i < 1000; i++)
+			snprintf(all + i * 100, 101, "%08u %090u\n", i, 0);
+		for (k = 3; kept && k <= 3; k--) {	/* .3 .2 .1, then k = 0: current */
+			if (k)
+				snprintf(old, sizeof(old), "%s.%u", path, k);
+			f = slurp(k ? old : path);
+			EXPECT(f != NULL);
+			fl = f ? strlen(f) : 0;
+			if (f && kl + fl <= total) {
+				memcpy(kept + kl, f, fl);
+				kl += fl;
+			}
+			free(f);
+		}
+		EXPECT(kl == 3 * 4096 + total - 24 * 4096);
+		EXPECT(all && kept && kl <= total && !memcmp(kept, all + total - kl, kl));
+		free(all);
+		free(kept);
+	}
+	domus_log_close(&l);
+
+	/* a new run: the old current log becomes .1, the new one starts empty */
+	domus_log_init(&l);
+	EXPECT(domus_log_open(&l, path, 4096, 3) == 0);
+	EXPECT(file_size(path) == 0);
+	snprintf(old, sizeof(old), "%s.1", path);
+	EXPECT(file_size(old) == (long long)(total - 24 * 4096));
+	domus_log_close(&l);
+	cleanup();
+}
+
+/*
+ * Rotation cannot rename the running log (a directory sits at NAME.log.1):
+ * writing goes on in it past the cap; nothing is truncated or lost.
+ * Then the new file cannot be created: writing goes on in the renamed one.
+ */
+static void never_lost(void)
+{
+	struct domus_log l;
+	char path[128], old[160];
+	unsigned int i;
+
+	setup();
+	snprintf(path, sizeof(path), "%s/g.log", dir);
+	snprintf(old, sizeof(old), "%s.1", path);
+	domus_log_init(&l);
+	EXPECT(domus_log_open(&l, path, 4096, 1) == 0);
+	EXPECT(mkdir(old, 0700) == 0);
+	for (i = 0; i < 3 * 4096 + 1; i++)
+		domus_log_write(&l, "b", 1);
+	EXPECT(l.fd >= 0 && l.rotations == 0);
+	EXPECT(file_size(path) == 3 * 4096 + 1);
+	domus_log_close(&l);
+	/* reopened: appended to, not truncated, since it cannot move */
+	domus_log_init(&l);
+	EXPECT(domus_log_open(&l, path, 4096, 1) == 0);
+	domus_log_write(&l, "c", 1);
+	EXPECT(file_size(path) == 3 * 4096 + 2);
+	domus_log_close(&l);
+	EXPECT(rmdir(old) == 0);
+	cleanup();
+}
+
+static void no_cap(void)
+{
+	struct domus_log l;
+	char path[128], buf[1000];
+	unsigned int i;
+
+	setup();
+	snprintf(path, sizeof(path), "%s/g.log", dir);
+	memset(buf, 'x', sizeof(buf));
+	domus_log_init(&l);
+	EXPECT(domus_log_open(&l, path, 0, 4) == 0);
+	for (i = 0; i < 100; i++)
+		domus_log_write(&l, buf, sizeof(buf));
+	EXPECT(file_size(path) == 100000 && l.rotations == 0);
+	domus_log_close(&l);
+	/* writes to a log never opened go nowhere */
+	domus_log_init(&l);
+	domus_log_write(&l, buf, 10);
+	EXPECT(l.size == 0);
+	cleanup();
+}
+
+static void settings(void)
+{
+	unsigned long long max;
+	unsigned int keep;
+	char err[200];
+
+	unsetenv("DOMUS_LOG_SIZE");
+	unsetenv("DOMUS_LOG_KEEP");
+	EXPECT(domus_log_settings(&max, &keep, err, sizeof(err)) == 0);
+	EXPECT(max == 1u << 20 && keep == 4);
+	setenv("DOMUS_LOG_SIZE", "64K", 1);
+	setenv("DOMUS_LOG_KEEP", "9", 1);
+	EXPECT(domus_log_settings(&max, &keep, err, sizeof(err)) == 0);
+	EXPECT(max == 65536 && keep == 9);
+	setenv("DOMUS_LOG_SIZE", "0", 1);
+	EXPECT(domus_log_settings(&max, &keep, err, sizeof(err)) == 0 && max == 0);
+	setenv("DOMUS_LOG_SIZE", "12x", 1);
+	EXPECT(domus_log_settings(&max, &keep, err, sizeof(err)) == -1);
+	EXPECT(max == 1u << 20 && strstr(err, "DOMUS_LOG_SIZE") && strstr(err, "K, M or G"));
+	setenv("DOMUS_LOG_SIZE", "100", 1);	/* below 4K */
+	EXPECT(domus_log_settings(&max, &keep, err, sizeof(err)) == -1 && max == 1u << 20);
+	setenv("DOMUS_LOG_SIZE", "99999999G", 1);
+	EXPECT(domus_log_settings(&max, &keep, err, sizeof(err)) == -1);
+	setenv("DOMUS_LOG_SIZE", "2M", 1);
+	setenv("DOMUS_LOG_KEEP", "0", 1);
+	EXPECT(domus_log_settings(&max, &keep, err, sizeof(err)) == -1);
+	EXPECT(max == 2u << 20 && keep == 4 && strstr(err, "DOMUS_LOG_KEEP"));
+	unsetenv("DOMUS_LOG_SIZE");
+	unsetenv("DOMUS_LOG_KEEP");
+}
+
+int main(void)
+{
+	RUN(UNIT_PREFIX, rotation);
+	RUN(UNIT_PREFIX, never_lost);
+	RUN(UNIT_PREFIX, no_cap);
+	RUN(UNIT_PREFIX, settings);
+	return unit_failed;
+}
