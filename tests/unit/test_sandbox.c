@@ -368,7 +368,7 @@ static void debug_request(void)
 		return;
 	}
 	memset(&dbg_launcher, 0, sizeof(dbg_launcher));
-	dbg_launcher.log_fd = -1;
+	domus_log_init(&dbg_launcher.log);
 	EXPECT(l_sandbox_debug_request(&dbg_launcher, sv[0], "execve") == false);
 	n = read(sv[1], buf, sizeof(buf) - 1);
 	EXPECT(n > 0 && !strcmp(buf, "error unknown request 'debug-execve'\n"));

@@ -112,6 +112,8 @@ void l_log(struct launcher *L, const char *fmt, ...) __attribute__((format(print
  * launcher quits); the on_* action for the guest's shutdown. */
 /* The domain's exit counters as " key=value" pairs (loop.c); 0 or -errno. */
 int l_stats_line(struct launcher *L, char *buf, size_t size);
+/* Before the sandbox: RLIMIT_MEMLOCK covers a restart's pinning (main.c). */
+void l_memlock_for_restart(struct launcher *L);
 void l_destroy(struct launcher *L, const char *why);
 void l_act_on_shutdown(struct launcher *L);
 /* loop.c: the event loop until the launcher quits (@sfd: signalfd, @tfd:

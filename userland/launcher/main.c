@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -270,6 +271,28 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 		     (unsigned long long)used_mib);
 }
 
+/*
+ * A restart pins the guest's memory again, after the sandbox has taken
+ * CAP_IPC_LOCK away: from then on the module charges it to the
+ * launcher's RLIMIT_MEMLOCK.  Raise that limit now, while it may be
+ * raised, to what this domain pins (its RAM and the special pages) and
+ * no more; the module's max_guest_pages still caps all domains.
+ */
+void l_memlock_for_restart(struct launcher *L)
+{
+	rlim_t need = (rlim_t)L->mem_size + DOMUS_PVH_SPECIAL_SIZE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = need;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+		rl.rlim_max = need;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl))
+		l_log(L, "cannot raise RLIMIT_MEMLOCK to %llu bytes for a restart: %s; a reboot of the guest may fail (ulimit -l)",
+		      (unsigned long long)need, strerror(errno));
+}
+
 void l_destroy(struct launcher *L, const char *why)
 {
 	char stats[DOMUS_CTL_LINE_MAX];
@@ -460,6 +483,7 @@ int main(int argc, char **argv)
 	/* a restart re-reads the kernel: from the unpack cache without
 	 * writing to it (the sandbox allows no mkdir, no cache files) */
 	domus_kernel_cache_lookup_only();
+	l_memlock_for_restart(L);
 	if (l_sandbox_enter(L, err, sizeof(err))) {
 		dom_teardown(L);
 		fail(L, "sandbox: %s; DOMUS_NO_SANDBOX=1 runs without it", err);
