@@ -152,10 +152,15 @@ static uint32_t xs_message(uint8_t *m, uint32_t room)
 static void xs_burst(void)
 {
 	uint8_t m[XS_RING_SIZE];
+	static uint32_t last_err;
 	uint32_t prod, n, i, err;
 
+	/* what the server reported since the last burst: an error, or its
+	 * recovery (error cleared: a reconnection was served) */
 	err = xsr->error;
 	n_xs_err[err < 4 ? err : 0] += err != 0;
+	if (last_err != XS_ERR_NONE && err == XS_ERR_NONE)
+		n_reconnected++;
 	switch (below(6)) {
 	case 0:
 	case 1:		/* a message at req_prod */
@@ -195,8 +200,7 @@ static void xs_burst(void)
 		xsr->rsp_cons = xsr->rsp_prod;
 		break;
 	}
-	if (xsr->error == XS_ERR_NONE && err != XS_ERR_NONE)
-		n_reconnected++;
+	last_err = err;
 	notify(xs_port);
 }
 
@@ -214,7 +218,7 @@ int ring_fuzz(unsigned long bursts, uint64_t seed)
 	}
 	con_port = (uint32_t)cp;
 	xs_port = (uint32_t)xp;
-	fd = open("/dev/mem", O_RDWR | O_SYNC);
+	fd = open("/dev/mem", O_RDWR);	/* write-back, as the guest kernel maps them (PAT) */
 	if (fd < 0) {
 		say("DOMUS-RINGFUZZ: FAILED: /dev/mem: %s", strerror(errno));
 		return 1;
