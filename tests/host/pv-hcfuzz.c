@@ -9,12 +9,14 @@
  * page-table pages), then random VMMCALLs straight from user mode (CPL 3),
  * which the hypervisor must refuse.
  *
- * usage: pv-hcfuzz [-n CALLS] [-u USERCALLS] [-g GRANTMOVES] [-s SEED] [-k]
+ * usage: pv-hcfuzz [-n CALLS] [-u USERCALLS] [-g GRANTMOVES] [-s SEED] [-k] [-r BURSTS]
  *   -g: grant-frame placements in new 1 GiB regions after the random
  *       calls (default 1000; see grant_walk()).
  *   -s: the PRNG seed (default: $hcfuzz_seed, else time and pid); printed
  *       first, so a failing run can be repeated exactly (same guest).
  *   -k: also write every report line to /dev/kmsg.
+ *   -r: instead, BURSTS bursts of console and xenstore ring corruption
+ *       (pv-hcfuzz/rings.c).
  * As PID 1 (rdinit=/pv-hcfuzz, a guest without a shell) it mounts what it
  * needs, loads /xen-privcmd.ko, takes its settings from the environment
  * and powers the guest off at the end (pv-hcfuzz/init.c).
