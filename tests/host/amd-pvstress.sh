@@ -22,6 +22,17 @@
 #   and the module left charged to their memory cgroup back to its level
 #   after one warm-up cycle; the host's free memory without a downward
 #   trend over the cycles (tests/host/memcheck.sh, docs/testing.md).
+# ringfuzz: the same guest image; its /fuzz-init runs pv-hcfuzz -r
+#   (tests/host/pv-hcfuzz/rings.c): BURSTS (20,000) bursts of garbage in the
+#   PV console ring's and the xenstore ring's indices and contents, each
+#   followed by an event-channel send.  Checked: the guest mapped both
+#   rings and finished with every send accepted, the launcher's main thread
+#   (which serves both rings) used at most half the fuzz's wall-clock time
+#   and at most 10% in the idle seconds after it (no busy loop), `domus
+#   list` shows the domain during the fuzz, the launcher logged the broken
+#   rings (console indices, xenstore ring failure) and the guest saw the
+#   server's error and its recovery after reconnecting, `domus destroy`
+#   works, counters zero.
 # The host's kernel log is checked by scripts/testhost and here.
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
@@ -181,6 +192,77 @@ hcfuzz() {
 }
 hcfuzz hcfuzz "$seed"
 [ -z "$seed2" ] || hcfuzz hcfuzz-random "$seed2"
+
+# ---- ringfuzz -----------------------------------------------------------------
+# main-thread CPU ticks (utime + stime) of process $1
+mcpu() { awk '{ print $14 + $15 }' "/proc/$1/task/$1/stat" 2>/dev/null; }
+ringfuzz() {
+	local tag=ringfuzz log pid c0 c1 c2 w0 w1 w2 hz done_line pct
+	rseed=$(sed -n 's/^rseed=//p' "$out/params")
+	rbursts=$(sed -n 's/^rbursts=//p' "$out/params")
+	echo "info: $tag: seed $rseed, $rbursts bursts (repeat with RINGFUZZ_SEED=$rseed)"
+	cfg $tag "$out/fuzz.cpio" "rdinit=/fuzz-init hcfuzz_seed=$rseed ringfuzz=$rbursts"
+	# the kernel's console away from the corrupted ring: reports come
+	# through the early console (console_io) into the launcher's log
+	sed -i 's/"console=hvc0 /"console=tty0 earlyprintk=xen keep_bootcon printk.devkmsg=on /' "$out/$tag.cfg"
+	log=$out/log/$tag.log
+	hz=$(getconf CLK_TCK)
+	if ! $d create "$out/$tag.cfg" 2>"$out/$tag.create.err"; then
+		fail $tag/create "$(tr '\n' '|' <"$out/$tag.create.err")"
+		return
+	fi
+	pid=$(pgrep -x domus-launcher | head -1)
+	if wait_log "$log" 'DOMUS-RINGFUZZ-START|DOMUS-RINGFUZZ: FAILED' 180 && grep -aq 'DOMUS-RINGFUZZ-START' "$log"; then
+		pass $tag/rings-mapped
+		c0=$(mcpu "$pid") w0=$(date +%s.%N)
+		if $d list $tag | grep -Eq "^$tag +[0-9]+ +256 +1 "; then
+			pass $tag/list-during
+		else
+			fail $tag/list-during "$($d list 2>&1 | tr '\t\n' ' |')"
+		fi
+		wait_log "$log" 'DOMUS-RINGFUZZ-DONE|DOMUS-HCFUZZ-ALIVE' 600
+		c1=$(mcpu "$pid") w1=$(date +%s.%N)
+		sleep 4
+		c2=$(mcpu "$pid") w2=$(date +%s.%N)
+		grep -a 'DOMUS-RINGFUZZ' "$log" | sed 's/^.*guest: \(\[[^]]*\] \)\?/info: /'
+		done_line=$(grep -a 'DOMUS-RINGFUZZ-DONE' "$log" | head -1)
+		if [ "$(echo "$done_line" | sed -n 's/.* bursts=\([0-9]*\) .*/\1/p')" = "$rbursts" ] &&
+		   echo "$done_line" | grep -q ' send-failures=0 '; then
+			pass $tag/bursts
+		else
+			fail $tag/bursts "no DOMUS-RINGFUZZ-DONE bursts=$rbursts with every send accepted: '$done_line'; $(tail -3 "$log" | tr '\n' '|')"
+		fi
+		if grep -aq 'DOMUS-HCFUZZ-ALIVE rc=0' "$log"; then pass $tag/guest-alive; else fail $tag/guest-alive "$(tail -3 "$log" | tr '\n' '|')"; fi
+		pct=$(awk -v c="$((c1 - c0))" -v h="$hz" -v a="$w0" -v b="$w1" 'BEGIN { printf "%d", 100 * c / h / (b - a) }')
+		echo "info: $tag: launcher main thread: $((c1 - c0)) ticks in $(awk -v a="$w0" -v b="$w1" 'BEGIN { printf "%.1f", b - a }') s of fuzz ($pct%), $((c2 - c1)) ticks in the 4 s after"
+		if [ -n "$c1" ] && [ "$pct" -le 50 ]; then pass $tag/cpu-bounded; else fail $tag/cpu-bounded "the launcher's main thread used $pct% of the fuzz's time"; fi
+		if [ -n "$c2" ] && [ $((c2 - c1)) -le $((hz * 4 / 10)) ]; then
+			pass $tag/idle-after
+		else
+			fail $tag/idle-after "the launcher's main thread used $((c2 - c1)) ticks in the 4 s after the fuzz (no busy loop: at most $((hz * 4 / 10)))"
+		fi
+		if grep -aq 'PV console: bad output indices' "$log" &&
+		   grep -aq "xenstore: the guest's ring failed" "$log"; then
+			pass $tag/detected
+		else
+			fail $tag/detected "the launcher did not log both broken rings: $(grep -a 'PV console\|xenstore' "$log" | tail -3 | tr '\n' '|')"
+		fi
+		if echo "$done_line" | grep -Eq 'recovered=[1-9]' && echo "$done_line" | grep -Eq 'ringidx:[1-9]|proto:[1-9]'; then
+			pass $tag/xs-error-and-recovery
+		else
+			fail $tag/xs-error-and-recovery "the guest did not see the xenstore server's error and its recovery: '$done_line'"
+		fi
+	else
+		fail $tag/rings-mapped "$(grep -a 'RINGFUZZ\|HCFUZZ' "$log" | tail -3 | tr '\n' '|') $(tail -3 "$log" | tr '\n' '|')"
+	fi
+	if timeout 60 $d destroy $tag && ! $d list $tag >/dev/null 2>&1 && no_launcher; then
+		pass $tag/destroy
+	else
+		fail $tag/destroy "$($d list | tr '\t\n' ' |'), launcher $(pgrep -x domus-launcher || echo none)"
+	fi
+	if counters_zero; then pass $tag/counters-zero; else fail $tag/counters-zero "live objects (domains vcpus pinned npt hw_cpus): $s"; fi
+}
+ringfuzz
 
 # ---- boot/destroy cycles ------------------------------------------------------
 # cycle I: create, wait for the marker, destroy, counters zero.  Sets ok=0 on failure.

@@ -9,12 +9,14 @@
  * page-table pages), then random VMMCALLs straight from user mode (CPL 3),
  * which the hypervisor must refuse.
  *
- * usage: pv-hcfuzz [-n CALLS] [-u USERCALLS] [-g GRANTMOVES] [-s SEED] [-k]
+ * usage: pv-hcfuzz [-n CALLS] [-u USERCALLS] [-g GRANTMOVES] [-s SEED] [-k] [-r BURSTS]
  *   -g: grant-frame placements in new 1 GiB regions after the random
  *       calls (default 1000; see grant_walk()).
  *   -s: the PRNG seed (default: $hcfuzz_seed, else time and pid); printed
  *       first, so a failing run can be repeated exactly (same guest).
  *   -k: also write every report line to /dev/kmsg.
+ *   -r: instead, BURSTS bursts of console and xenstore ring corruption
+ *       (pv-hcfuzz/rings.c).
  * As PID 1 (rdinit=/pv-hcfuzz, a guest without a shell) it mounts what it
  * needs, loads /xen-privcmd.ko, takes its settings from the environment
  * and powers the guest off at the end (pv-hcfuzz/init.c).
@@ -182,23 +184,27 @@ static int run(int argc, char **argv)
 	char line[1024];
 	struct timespec t0, t1;
 	int opt, len, i;
-	unsigned long done = 0, n_judged = 0;
+	unsigned long done = 0, n_judged = 0, rings = 0;
 	long r;
 
-	while ((opt = getopt(argc, argv, "n:u:g:s:k")) != -1) {
+	while ((opt = getopt(argc, argv, "n:u:g:s:kr:")) != -1) {
 		switch (opt) {
 		case 'g': ngrant = strtoul(optarg, NULL, 0); break;
 		case 'n': n = strtoul(optarg, NULL, 0); break;
 		case 'u': nuser = strtoul(optarg, NULL, 0); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 'r': rings = strtoul(optarg, NULL, 0); break;
 		case 'k': kmsg = open("/dev/kmsg", O_WRONLY); break;
 		default:
-			fprintf(stderr, "usage: pv-hcfuzz [-n CALLS] [-u USERCALLS] [-g GRANTMOVES] [-s SEED] [-k]\n");
+			fprintf(stderr, "usage: pv-hcfuzz [-n CALLS] [-u USERCALLS] [-g GRANTMOVES] [-s SEED] [-k] [-r RINGBURSTS]\n");
 			return 2;
 		}
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
 	rng = seed;
+	if (rings)
+		say("DOMUS-RINGFUZZ: seed %" PRIu64 ", %lu bursts", seed, rings);
+	else
 	say("DOMUS-HCFUZZ: seed %" PRIu64 ", %lu hypercalls, %lu user-mode calls", seed, n, nuser);
 
 	privcmd = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
@@ -223,6 +229,10 @@ static int run(int argc, char **argv)
 		return 1;
 	}
 	say("DOMUS-HCFUZZ: Xen %ld.%ld through privcmd", r >> 16, r & 0xffff);
+	if (rings) {		/* ring corruption instead (pv-hcfuzz/rings.c) */
+		mlockall(MCL_CURRENT);
+		return ring_fuzz(rings, seed);
+	}
 	mprotect(buf + BUF_PAGES * PG, PG, PROT_NONE);
 	for (i = 0; i < (int)PG; i++) {
 		uint8_t b;

@@ -8,6 +8,7 @@
  *   calls.c       the fuzz loop and its oracle, the grant-frame walk,
  *                 user-mode calls
  *   init.c        running as the guest's init (no shell in the guest)
+ *   rings.c       -r: corruption of the console and xenstore rings
  */
 #ifndef HCFUZZ_H
 #define HCFUZZ_H
@@ -111,5 +112,8 @@ void cleanup(void);
 void fuzz(unsigned long n);
 void grant_walk(unsigned long n);
 void user_calls(unsigned long n);
+
+/* --- rings.c --------------------------------------------------------------- */
+int ring_fuzz(unsigned long bursts, uint64_t seed);
 
 #endif
