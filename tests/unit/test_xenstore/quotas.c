@@ -141,8 +141,11 @@ void request_work(void)
 	xs_get_stats(xs, &st);
 	EXPECT(st.guest_nodes < 100);
 	/* the commit: per entry, the 100 watches and a few tens of lookup
-	 * steps (before: 4000 x 4000 comparisons for the listing alone) */
-	EXPECT(st.max_request_work <= 4000 * 140);
+	 * steps, how many depends on the collisions of the index's random
+	 * hash seed (measured 0.50-0.56 M in all); the bound leaves room for
+	 * that and still fails anything quadratic (before: 4000 x 4000
+	 * comparisons for the listing alone) */
+	EXPECT(st.max_request_work <= 4000 * 250);
 	printf("info: request_work: the most work one request took: %llu units\n",
 	       st.max_request_work);
 	c_fini(&c);
