@@ -13,7 +13,11 @@
  * real one, xen_version(XENVER_version), served in the kernel by the Xen
  * personality: the row "xen_version".  Should a hypercall come back to
  * userspace as DOMUS_EXIT_HYPERCALL instead, this program answers it (0)
- * and the user_exits count of the row shows it.
+ * and the user_exits count of the row shows it.  Last, if the module was
+ * built by bench/floor-build, in a third (plain) domain whose CPUID phase
+ * runs in the kernel's floor loop (DOMUS_BENCH_FLOOR, uapi/domus.h): enter,
+ * take the exit, step over CPUID, enter again, nothing else.  That is the
+ * row "floor", the bare world switch the other rows are multiples of.
  *
  * Environment: BENCH_N (exits per phase, default 20000), BENCH_ROUNDS
  * (guest runs, default 3; the median is reported).
@@ -21,7 +25,8 @@
  * Output: one "round" line per run, then one line per phase
  *   RESULT domus <phase> <us-per-exit> user_exits=<n>
  * (phases cpuid, hypercall, out, mmio of the plain domain, then
- * xen_version: the hypercall phase of the Xen domain).
+ * xen_version: the hypercall phase of the Xen domain, then floor when the
+ * module has the floor loop).
  * A watchdog alarm ends the program (SIGALRM) if the guest gets stuck.
  * Exit status 0 on success, 2 if domus cannot create a domain (module not
  * loaded or its core not there yet), 1 on any other failure.
@@ -67,6 +72,7 @@ __asm__(".pushsection .rodata\n"
 extern const unsigned char guest_image[], guest_image_end[];
 
 static const char *const phase_name[NPHASES] = { "cpuid", "hypercall", "out", "mmio" };
+static unsigned long floor_other;	/* host interrupts during the floor loops */
 
 static void die(const char *what)
 {
@@ -120,12 +126,45 @@ static struct domus_segment seg(uint16_t attr, uint32_t limit)
 }
 
 /*
+ * The CPUID phase of the floor round: DOMUS_BENCH_FLOOR takes the @n CPUID
+ * exits in the kernel's floor loop (benchmark module only).  Returns the
+ * time per exit in µs; 0 if the module has no floor loop (-ENOTTY).
+ */
+static double floor_phase(int vcpu, long n)
+{
+	struct domus_bench_floor f;
+	double t0, t1;
+	int ret;
+
+	memset(&f, 0, sizeof(f));
+	f.n = (uint32_t)n;
+	t0 = now_us();
+	do
+		ret = ioctl(vcpu, DOMUS_BENCH_FLOOR, &f);
+	while (ret < 0 && errno == EINTR);	/* the output was not written: start again */
+	t1 = now_us();
+	if (ret < 0 && errno == ENOTTY)
+		return 0;
+	if (ret < 0)
+		die("DOMUS_BENCH_FLOOR");
+	if (f.done != n || f.stopped) {
+		fprintf(stderr, "domus_exits: floor loop took %u of %ld CPUID exits, stopped by exit 0x%llx\n",
+			f.done, n, (unsigned long long)f.exit_code);
+		exit(1);
+	}
+	floor_other += f.other;
+	return (t1 - t0) / n;
+}
+
+/*
  * One domain (@flags) running the guest BENCH_ROUNDS times with hypercall
  * number @hc; the median cost of each phase in @med, the returns to
- * userspace of the last round in @uex.  Returns 0, 2 if no domain can be
- * created; exits on any other failure.
+ * userspace of the last round in @uex.  With @floor, the CPUID phase runs
+ * in the floor loop (floor_phase) and its cost is the floor.  Returns 0,
+ * 2 if no domain can be created, 3 if @floor and the module has no floor
+ * loop; exits on any other failure.
  */
-static int bench_domain(int dev, uint32_t flags, uint32_t hc, long n, long rounds,
+static int bench_domain(int dev, uint32_t flags, uint32_t hc, long n, long rounds, int floor,
 			double med[NPHASES], long uex[NPHASES])
 {
 	size_t img_len = guest_image_end - guest_image;
@@ -189,8 +228,9 @@ static int bench_domain(int dev, uint32_t flags, uint32_t hc, long n, long round
 	if (ioctl(vcpu, DOMUS_SET_SREGS, &sregs) < 0)
 		die("DOMUS_SET_SREGS");
 
-	printf("domus_exits: %s domain, hypercall 0x%x, N=%ld rounds=%ld guest=%zu bytes\n",
-	       flags & DOMUS_DOMAIN_XEN ? "Xen" : "plain", hc, n, rounds, img_len);
+	printf("domus_exits: %s domain%s, hypercall 0x%x, N=%ld rounds=%ld guest=%zu bytes\n",
+	       flags & DOMUS_DOMAIN_XEN ? "Xen" : "plain",
+	       floor ? " (CPUID phase in the floor loop)" : "", hc, n, rounds, img_len);
 	for (long r = 0; r < rounds; r++) {
 		struct domus_regs regs = { .rip = GUEST_LOAD, .rflags = 0x2, .rdi = (uint64_t)n,
 					   .rsi = hc };
@@ -220,6 +260,11 @@ static int bench_domain(int dev, uint32_t flags, uint32_t hc, long n, long round
 					fail("marker out of order");
 				t[v] = now_us();
 				phase = v;
+				if (floor && v == 0) {
+					cost[r][0] = floor_phase(vcpu, n);
+					if (!cost[r][0])
+						return 3;
+				}
 				continue;
 			}
 			if (phase >= 0 && phase < NPHASES)
@@ -270,10 +315,13 @@ halted:
 		}
 		memcpy(&hc_result, mem + HC_RESULT, 4);
 		printf("round %ld:", r + 1);
-		for (int p = 0; p < NPHASES; p++) {
+		if (floor)
+			printf(" floor %.2f", cost[r][0]);	/* the other phases as measured above */
+		for (int p = floor ? 1 : 0; p < NPHASES; p++) {
 			cost[r][p] = (t[p + 1] - t[p]) / n;
 			uexits[r][p] = exits_in_phase[p];
-			printf(" %s %.2f", phase_name[p], cost[r][p]);
+			if (!floor)
+				printf(" %s %.2f", phase_name[p], cost[r][p]);
 		}
 		printf(" (us/exit)\n");
 	}
@@ -310,16 +358,16 @@ int main(void)
 {
 	long n = env_num("BENCH_N", 20000, 1, 100000000);
 	long rounds = env_num("BENCH_ROUNDS", 3, 1, 99);
-	double med[NPHASES], xmed[NPHASES];
-	long uex[NPHASES], xuex[NPHASES];
+	double med[NPHASES], xmed[NPHASES], fmed[NPHASES];
+	long uex[NPHASES], xuex[NPHASES], fuex[NPHASES];
 	struct domus_caps caps;
 	int dev, ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* keep order with stderr */
 	/* Watchdog (SIGALRM ends the program): 1 ms per exit is already 30
 	 * times the cost under QEMU TCG; a stuck guest fails here, not at the
-	 * test host's timeout.  Two domains run the guest. */
-	alarm(60 + 2 * n * rounds * NPHASES / 1000);
+	 * test host's timeout.  Three domains run the guest. */
+	alarm(60 + 3 * n * rounds * NPHASES / 1000);
 
 	dev = open(DOMUS_DEVICE, O_RDWR | O_CLOEXEC);
 	if (dev < 0) {
@@ -331,14 +379,23 @@ int main(void)
 		printf("domus_exits: vendor %u, paging %u, features 0x%llx (nrips %s)\n",
 		       caps.vendor, caps.paging, (unsigned long long)caps.features,
 		       caps.features & DOMUS_FEAT_NRIPS ? "yes" : "no");
-	ret = bench_domain(dev, 0, DOMUS_BENCH_HYPERCALL, n, rounds, med, uex);
+	ret = bench_domain(dev, 0, DOMUS_BENCH_HYPERCALL, n, rounds, 0, med, uex);
 	if (ret)
 		return ret;
-	ret = bench_domain(dev, DOMUS_DOMAIN_XEN, XEN_HC_VERSION, n, rounds, xmed, xuex);
+	ret = bench_domain(dev, DOMUS_DOMAIN_XEN, XEN_HC_VERSION, n, rounds, 0, xmed, xuex);
 	if (ret)
+		return ret;
+	/* the floor last, in the same process (docs/performance.md: TCG's fast and slow runs) */
+	ret = bench_domain(dev, 0, DOMUS_BENCH_HYPERCALL, n, rounds, 1, fmed, fuex);
+	if (ret == 3)
+		printf("domus_exits: no floor loop in this domus.ko (build it with bench/floor-build)\n");
+	else if (ret)
 		return ret;
 	for (int p = 0; p < NPHASES; p++)
 		printf("RESULT domus %s %.2f user_exits=%ld\n", phase_name[p], med[p], uex[p]);
 	printf("RESULT domus xen_version %.2f user_exits=%ld\n", xmed[1], xuex[1]);
+	if (ret != 3)
+		printf("RESULT domus floor %.2f user_exits=0 host_interrupts=%lu\n",
+		       fmed[0], floor_other);
 	return 0;
 }

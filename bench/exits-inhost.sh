@@ -3,13 +3,15 @@
 # Inside the AMD-V test host (started by bench/exits): measure the exit costs
 # under the stock kvm_amd, then under domus, and print the comparison table.
 #
-# usage: bench/exits-inhost.sh [N [ROUNDS [DOMUS [PASSES]]]]
+# usage: bench/exits-inhost.sh [N [ROUNDS [DOMUS [PASSES [KO]]]]]
 #   N       exits per phase (default 20000)
 #   ROUNDS  guest runs per program run (default 3)
 #   DOMUS   1: measure domus (default); 0: skip it (domus rows n/a)
 #   PASSES  program runs per hypervisor (default 4), in the order
 #           kvm domus, domus kvm, kvm domus, ... (ABBA), each a new process
 #           after a fresh module load
+#   KO      the domus module (default ./domus.ko; bench/exits passes the
+#           benchmark build of bench/floor-build, which adds the floor row)
 #
 # Why several processes: under QEMU TCG the cost of the same exit path
 # depends on where the kernel's allocations for one run land (the
@@ -25,6 +27,7 @@ BENCH_N=${1:-20000}
 BENCH_ROUNDS=${2:-3}
 want_domus=${3:-1}
 passes=${4:-4}
+ko=${5:-./domus.ko}
 export BENCH_N BENCH_ROUNDS
 status=0
 kvm_out=
@@ -33,6 +36,7 @@ kvm_note=
 domus_note=
 
 say() { echo "exits: $*"; }
+. bench/floor.sh
 
 run_kvm() {
 	if ! modprobe kvm_amd; then
@@ -63,8 +67,8 @@ run_domus() {
 		domus_note="kvm still loaded"
 		return
 	fi
-	if ! insmod ./domus.ko; then
-		domus_note="insmod domus.ko failed"
+	if ! insmod "$ko"; then
+		domus_note="insmod $ko failed"
 		status=1
 		return
 	fi
@@ -117,10 +121,13 @@ uexits() {	# $1 output, $2 phase -> user_exits of every run, or the odd one
 	echo "$1" | awk -v p="$2" '$1 == "RESULT" && $3 == p { sub("user_exits=", "", $5); if (v == "" || v == $5) v = $5; else odd = $5 } END { print (odd == "" ? v : odd) }'
 }
 
+floor=$(value "$domus_out" floor)
+fl=${floor%% *}
+
 echo
 echo "exit cost per exit, N=$BENCH_N, median (and range) of $passes runs x $BENCH_ROUNDS rounds, ABBA (AMD-V test host, QEMU TCG)"
-echo "exit kind                domus µs (range)      kvm µs (range)   domus/kvm"
-for row in "cpuid:cpuid (in-kernel):0" "hypercall:hypercall (in-kernel):0" \
+echo "exit kind                domus µs (range)      kvm µs (range)   domus/kvm  x floor (goal)"
+for row in "floor:floor (world switch):0" "cpuid:cpuid (in-kernel):0" "hypercall:hypercall (in-kernel):0" \
 	"out:out (to userspace):$BENCH_N" "mmio:mmio (to userspace):$BENCH_N" \
 	"xen_version:xen_version (Xen dom.):0"; do
 	phase=${row%%:*} expect=${row##*:} label=${row#*:} label=${label%:*}
@@ -139,11 +146,14 @@ for row in "cpuid:cpuid (in-kernel):0" "hypercall:hypercall (in-kernel):0" \
 	else
 		ratio=n/a
 	fi
+	mult=$(floor_mult "$d" "$fl" "$phase")
 	[ "$dr" = n/a ] && dr="n/a -"
 	[ "$kr" = n/a ] && kr="n/a -"
 	# shellcheck disable=SC2086 # "median range" splits into two columns
-	printf '%-22s %8s %-12s %8s %-12s %8s%s\n' "$label" $dr $kr "$ratio" "$flag"
+	printf '%-22s %8s %-12s %8s %-12s %8s  %s%s\n' "$label" $dr $kr "$ratio" "$mult" "$flag"
 done
+echo "$domus_out" | awk '$1 == "RESULT" && $3 == "floor" { n += substr($6, 17) } END {
+	if (n != "") print "floor: " n " host interrupts ended a floor run (re-entered, not counted)" }'
 [ -n "$kvm_note" ] && echo "kvm: $kvm_note"
 [ -n "$domus_note" ] && echo "domus: $domus_note"
 exit $status

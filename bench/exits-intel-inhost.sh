@@ -5,7 +5,8 @@
 # domus, and print the comparison table (the same rows as on AMD).
 #
 # The files arrive flat in /testhost (scripts/testhost --include):
-# domus.ko, kvm_exits, domus_exits and this script.  The stock kvm modules
+# domus.ko (the benchmark build of bench/floor-build), kvm_exits,
+# domus_exits, floor.sh and this script.  The stock kvm modules
 # are in /lib/modules, their load order in /lib/modules/order.
 #
 # usage: sh exits-intel-inhost.sh [N [ROUNDS [DOMUS]]]   (as exits-inhost.sh)
@@ -22,6 +23,7 @@ kvm_note=
 domus_note=
 
 say() { echo "exits: $*"; }
+. ./floor.sh
 
 kvm_load() {
 	for m in $(cat /lib/modules/order); do
@@ -81,8 +83,9 @@ uexits() {
 
 echo
 echo "exit cost per exit, N=$BENCH_N, median of $BENCH_ROUNDS runs (VT-x test host, Bochs; guest-clock µs)"
-echo "exit kind                domus µs     kvm µs  domus/kvm"
-for row in "cpuid:cpuid (in-kernel):0" "hypercall:hypercall (in-kernel):0" \
+echo "exit kind                domus µs     kvm µs  domus/kvm  x floor (goal)"
+fl=$(value "$domus_out" floor)
+for row in "floor:floor (world switch):0" "cpuid:cpuid (in-kernel):0" "hypercall:hypercall (in-kernel):0" \
 	"out:out (to userspace):$BENCH_N" "mmio:mmio (to userspace):$BENCH_N" \
 	"xen_version:xen_version (Xen dom.):0"; do
 	phase=${row%%:*} expect=${row##*:} label=${row#*:} label=${label%:*}
@@ -100,7 +103,8 @@ for row in "cpuid:cpuid (in-kernel):0" "hypercall:hypercall (in-kernel):0" \
 	else
 		ratio=n/a
 	fi
-	printf '%-22s %10s %10s %10s%s\n' "$label" "$d" "$k" "$ratio" "$flag"
+	printf '%-22s %10s %10s %10s  %s%s\n' "$label" "$d" "$k" "$ratio" \
+		"$(floor_mult "$d" "$fl" "$phase")" "$flag"
 done
 [ -n "$kvm_note" ] && echo "kvm: $kvm_note"
 [ -n "$domus_note" ] && echo "domus: $domus_note"

@@ -241,6 +241,10 @@ struct domus_arch_ops {
 	u64 (*get_rflags)(struct domus_vcpu *v);
 	/* Step RIP over @len bytes; ends an STI/MOV SS interrupt shadow. */
 	void (*skip_insn)(struct domus_vcpu *v, unsigned int len);
+#ifdef DOMUS_BENCH
+	/* DOMUS_BENCH_FLOOR (uapi/domus.h): one batch of the floor loop */
+	void (*bench_floor)(struct domus_vcpu *v, struct domus_bench_floor *f);
+#endif
 };
 
 /*

@@ -365,6 +365,43 @@ static long domus_ioc_nmi(void *ctx, void *arg, unsigned long raw)
 	return 0;
 }
 
+#ifdef DOMUS_BENCH
+/*
+ * DOMUS_BENCH_FLOOR, benchmark builds only (bench/floor-build): the
+ * backend runs the floor loop in batches; between them this thread may
+ * be rescheduled, and a signal ends the loop.  Like DOMUS_RUN it first
+ * completes the exit userspace handled and loads the guest's FPU once.
+ */
+static long domus_ioc_bench_floor(void *ctx, void *arg, unsigned long raw)
+{
+	struct domus_bench_floor *f = arg;
+	struct domus_vcpu *v = ctx;
+	long ret;
+
+	if (!f->n || f->n > DOMUS_BENCH_FLOOR_MAX || f->done || f->other || f->stopped ||
+	    f->exit_code || !domus_all_zero(f->reserved, sizeof(f->reserved)))
+		return -EINVAL;
+	v->srcu_idx = srcu_read_lock(&v->dom->srcu);
+	v->run->exit_reason = DOMUS_EXIT_NONE;
+	ret = domus_complete_pending(v);
+	if (ret > 0) {
+		ret = 0;
+		fpu_swap_kvm_fpstate(&v->guest_fpu, true);
+		while (f->done < f->n && !f->stopped) {
+			if (signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			cond_resched();
+			domus_arch->bench_floor(v, f);
+		}
+		fpu_swap_kvm_fpstate(&v->guest_fpu, false);
+	}
+	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
+	return ret < 0 ? ret : 0;
+}
+#endif
+
 static const struct domus_ioctl_desc domus_vcpu_ioctls[] = {
 	DOMUS_IOCTL_ENTRY(DOMUS_RUN, domus_ioc_run),
 	DOMUS_IOCTL_ENTRY(DOMUS_GET_REGS, domus_ioc_get_regs),
@@ -377,6 +414,9 @@ static const struct domus_ioctl_desc domus_vcpu_ioctls[] = {
 	DOMUS_IOCTL_ENTRY(DOMUS_SET_FPU, domus_ioc_set_fpu),
 	DOMUS_IOCTL_ENTRY(DOMUS_GET_EVENTS, domus_ioc_get_events),
 	DOMUS_IOCTL_ENTRY(DOMUS_SET_EVENTS, domus_ioc_set_events),
+#ifdef DOMUS_BENCH
+	DOMUS_IOCTL_ENTRY(DOMUS_BENCH_FLOOR, domus_ioc_bench_floor),
+#endif
 };
 
 /* Safe from any thread while DOMUS_RUN is in progress. */

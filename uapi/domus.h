@@ -374,6 +374,27 @@ struct domus_interrupt {
 /* Queue an NMI. */
 #define DOMUS_NMI		_IO(DOMUS_IOCTL_TYPE, 0x2c)
 
+/*
+ * Benchmark builds only (domus.ko built with -DDOMUS_BENCH by
+ * bench/floor-build; a normal module answers -ENOTTY): the floor of an
+ * exit.  Enter the guest, take a CPUID exit, step over the instruction
+ * (2 bytes) and enter again, @n times, with nothing else: no CPUID
+ * answer, no event injection, no FPU/XCR0/MSR swap, no counters.  Host
+ * interrupts that end a run are counted in @other and the guest entered
+ * again; any other exit stops the loop with its backend exit code in
+ * @exit_code.  bench/exits divides the time by @done for its floor row.
+ */
+struct domus_bench_floor {
+	__u32 n;		/* in: CPUID exits to take, 1..DOMUS_BENCH_FLOOR_MAX */
+	__u32 done;		/* out: CPUID exits taken */
+	__u32 other;		/* out: host interrupts (and NMIs) that ended a run */
+	__u32 stopped;		/* out: 1 if an exit of another kind ended the loop */
+	__u64 exit_code;	/* out: that exit's code (SVM exit code, VMX basic reason) */
+	__u64 reserved[3];	/* in: must be zero */
+};
+#define DOMUS_BENCH_FLOOR_MAX	10000000u
+#define DOMUS_BENCH_FLOOR	_IOWR(DOMUS_IOCTL_TYPE, 0x2d, struct domus_bench_floor)
+
 /* --- the run page: mmap(vcpu fd, offset 0, 4096) ------------------------- */
 
 enum domus_exit_reason {
@@ -470,6 +491,7 @@ DOMUS_STATIC_ASSERT(sizeof(struct domus_msrs) == 32, "msrs size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_fpu) == 4160, "fpu size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_events) == 64, "events size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_interrupt) == 8, "interrupt size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_bench_floor) == 48, "bench_floor size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_run) <= DOMUS_RUN_DATA_OFFSET, "run header fits before the data area");
 DOMUS_STATIC_ASSERT(DOMUS_RUN_DATA_OFFSET + DOMUS_RUN_DATA_SIZE == 4096, "run page is one page");
 

@@ -319,12 +319,14 @@ static void svm_new_asid(struct svm_vcpu *sv, struct svm_cpu *sc)
 	sv->dirty |= SVM_CLEAN_ASID;
 }
 
-static int svm_vcpu_run(struct domus_vcpu *v)
-	__must_hold(&v->dom->srcu)
+/*
+ * The first steps of every entry (preemption off, then interrupts off in
+ * guest mode): this CPU's VMCB cache and ASID, and the TLB flush the
+ * domain asked for.  Returns this CPU's state.
+ */
+static struct svm_cpu *svm_enter_prepare(struct domus_vcpu *v, struct svm_vcpu *sv)
 {
-	struct svm_vcpu *sv = to_svm(v);
 	struct svm_vmcb *vmcb = sv->vmcb;
-	struct domus_host_swap hs;
 	struct svm_cpu *sc;
 	int cpu;
 
@@ -348,37 +350,94 @@ static int svm_vcpu_run(struct domus_vcpu *v)
 			svm_new_asid(sv, sc);
 		sv->flush = false;
 	}
+	return sc;
+}
+
+/*
+ * VMRUN and back, GIF clear around it, with the transient-execution steps
+ * of spec_host.h; a host machine check taken in the guest is handled.
+ * Returns the exit code.
+ */
+static u64 svm_world_switch(struct domus_vcpu *v, struct svm_vcpu *sv, struct svm_cpu *sc)
+{
+	struct svm_vmcb *vmcb = sv->vmcb;
+
+	vmcb->ctrl.clean = (svm_has(DOMUS_FEAT_VMCB_CLEAN) ? ~sv->dirty & SVM_CLEAN_ALL : 0);
+	sv->dirty = 0;
+	vmcb->save.rax = v->regs[0];
+	asm volatile("clgi" ::: "memory");
+	domus_svm_enter(sv->vmcb_pa, v->regs, sc->host_save_pa, domus_spec_enter(v));
+	domus_spec_exit();
+	v->regs[0] = vmcb->save.rax;
+	vmcb->ctrl.tlb_ctl = SVM_TLB_FLUSH_NONE;
+	return vmcb->ctrl.exit_code;
+}
+
+static int svm_vcpu_run(struct domus_vcpu *v)
+	__must_hold(&v->dom->srcu)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	struct svm_vmcb *vmcb = sv->vmcb;
+	struct domus_host_swap hs;
+	struct svm_cpu *sc = svm_enter_prepare(v, sv);
+	u64 code;
 
 	if (!svm_inject_events(v))
 		return domus_enter_abort_window(v);
 
 	domus_swap_in(v, &hs, vmcb->save.cr4, sc->host_tsc_aux,
 		      boot_cpu_has(X86_FEATURE_RDTSCP));
-	vmcb->ctrl.clean = (svm_has(DOMUS_FEAT_VMCB_CLEAN) ? ~sv->dirty & SVM_CLEAN_ALL : 0);
-	sv->dirty = 0;
-
 	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
-	vmcb->save.rax = v->regs[0];
-	asm volatile("clgi" ::: "memory");
-	domus_svm_enter(sv->vmcb_pa, v->regs, sc->host_save_pa, domus_spec_enter(v));
-	domus_spec_exit();
-	v->regs[0] = vmcb->save.rax;
-
-	vmcb->ctrl.tlb_ctl = SVM_TLB_FLUSH_NONE;
+	code = svm_world_switch(v, sv, sc);
 	domus_swap_out(v, &hs, sc->host_tsc_aux);
 	asm volatile("stgi" ::: "memory");
-	if (unlikely(vmcb->ctrl.exit_code == SVM_EXIT_EXCP_BASE + DOMUS_MC_VECTOR))
+	if (unlikely(code == SVM_EXIT_EXCP_BASE + DOMUS_MC_VECTOR))
 		domus_host_machine_check();
 	domus_leave_guest_mode(v);
 	v->srcu_idx = srcu_read_lock(&v->dom->srcu);
 
 	svm_save_reinject(v);
-	if (vmcb->ctrl.exit_code == SVM_EXIT_INVALID)
-		return domus_exit_unsupported(v, vmcb->ctrl.exit_code, 0);
+	if (code == SVM_EXIT_INVALID)
+		return domus_exit_unsupported(v, code, 0);
 	domus_exit_if_state(v, vmcb->save.rflags & X86_EFLAGS_IF, svm_interruptible(to_svm(v)));
 	v->exit_len = svm_exit_insn_len(v);
 	return svm_handle_exit(v);
 }
+
+#ifdef DOMUS_BENCH
+/*
+ * DOMUS_BENCH_FLOOR (uapi/domus.h), benchmark builds only: one batch of
+ * the floor loop, until f->n CPUID exits, an exit of another kind, or the
+ * scheduler wants this CPU.  Each entry does only what keeps the host
+ * safe: guest mode (kicks, the TLB generation), the ASID, the world
+ * switch with the host's transient-execution steps, a host machine check.
+ */
+static void svm_bench_floor(struct domus_vcpu *v, struct domus_bench_floor *f)
+	__must_hold(&v->dom->srcu)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	u64 code;
+
+	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
+	do {
+		code = svm_world_switch(v, sv, svm_enter_prepare(v, sv));
+		asm volatile("stgi" ::: "memory");
+		if (unlikely(code == SVM_EXIT_EXCP_BASE + DOMUS_MC_VECTOR))
+			domus_host_machine_check();
+		domus_leave_guest_mode(v);
+		if (code == SVM_EXIT_CPUID) {
+			sv->vmcb->save.rip += 2;
+			f->done++;
+		} else if (code == SVM_EXIT_INTR || code == SVM_EXIT_NMI) {
+			f->other++;
+		} else {
+			f->stopped = 1;
+			f->exit_code = code;
+		}
+	} while (f->done < f->n && !f->stopped && !need_resched());
+	v->srcu_idx = srcu_read_lock(&v->dom->srcu);
+}
+#endif
 
 static_assert(offsetof(struct svm_vmcb, save) == 0x400);
 static_assert(offsetof(struct svm_vmcb_ctrl, exit_code) == 0x070);
@@ -398,4 +457,7 @@ const struct domus_arch_ops domus_svm_ops = {
 	DOMUS_ARCH_OPS_NAMED(svm),
 	.hypercall_insn	= { 0x0f, 0x01, 0xd9 },	/* VMMCALL */
 	.gpt_table_bits	= SVM_NPT_P | SVM_NPT_RW | SVM_NPT_US | SVM_NPT_A,
+#ifdef DOMUS_BENCH
+	.bench_floor	= svm_bench_floor,
+#endif
 };

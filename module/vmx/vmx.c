@@ -515,15 +515,86 @@ static void vmx_write_back(struct vmx_vcpu *vx)
 	vx->dirty = 0;
 }
 
+/* Host state VMX does not switch, kept across one or more entries. */
+struct vmx_host {
+	u64 kgs, debugctl;
+	u16 ds, es, fs, gs, ldt;
+};
+
+/* Before the entries (preemption off): the guest's side of that state. */
+static void vmx_host_save(struct vmx_vcpu *vx, struct vmx_cpu *vc, struct vmx_host *h)
+{
+	h->debugctl = get_debugctlmsr();
+	savesegment(ds, h->ds);
+	savesegment(es, h->es);
+	savesegment(fs, h->fs);
+	savesegment(gs, h->gs);
+	asm volatile("sldt %0" : "=g" (h->ldt));
+	vmx_load_host_thread(vx, h->fs, h->gs);
+	rdmsrl(MSR_KERNEL_GS_BASE, h->kgs);
+	vmx_swap_msr(MSR_KERNEL_GS_BASE, vx->kernel_gs_base, h->kgs);
+	vmx_swap_msr(MSR_STAR, vx->star, vc->host_star);
+	vmx_swap_msr(MSR_LSTAR, vx->lstar, vc->host_lstar);
+	vmx_swap_msr(MSR_SYSCALL_MASK, vx->sfmask, vc->host_sfmask);
+	if (native_read_cr2() != vx->cr2)
+		native_write_cr2(vx->cr2);
+}
+
+/* After them: the host's state back, the guest's kept. */
+static void vmx_host_restore(struct vmx_vcpu *vx, struct vmx_cpu *vc, struct vmx_host *h,
+			     int cpu)
+{
+	u64 msr;
+
+	vx->cr2 = native_read_cr2();
+	rdmsrl(MSR_KERNEL_GS_BASE, msr);
+	vx->kernel_gs_base = msr;
+	vmx_swap_msr(MSR_KERNEL_GS_BASE, h->kgs, msr);
+	/* the guest cannot write these without an exit (vmx_readonly_msrs) */
+	vmx_swap_msr(MSR_STAR, vc->host_star, vx->star);
+	vmx_swap_msr(MSR_LSTAR, vc->host_lstar, vx->lstar);
+	vmx_swap_msr(MSR_SYSCALL_MASK, vc->host_sfmask, vx->sfmask);
+
+	/* the exit left LDTR null, the GDT and TSS limits at their minimum */
+	if (unlikely(h->ldt))
+		asm volatile("lldt %0" : : "rm" (h->ldt));
+	if (unlikely(h->fs & 7))
+		loadsegment(fs, h->fs);
+	if (unlikely(h->gs & 7))
+		load_gs_index(h->gs);
+	if (unlikely(h->ds | h->es)) {
+		loadsegment(ds, h->ds);
+		loadsegment(es, h->es);
+	}
+	load_fixmap_gdt(cpu);
+	invalidate_tss_limit();
+	if (h->debugctl)
+		update_debugctlmsr(h->debugctl);
+}
+
+/* Right after an exit, interrupts off: the host's own NMI or machine check. */
+static void vmx_exit_host_events(u32 reason, u32 intr_info)
+{
+	/* the host's NMI arrived in guest mode: run the host's handler */
+	if ((u16)reason == VMX_EXIT_EXC_NMI &&
+	    (intr_info & (VMX_II_VALID | VMX_II_TYPE_MASK)) == (VMX_II_VALID | VMX_II_TYPE_NMI))
+		asm volatile("int $2");
+	/* a machine check in guest mode, or during the entry: the host's */
+	if (unlikely(((u16)reason == VMX_EXIT_EXC_NMI &&
+		      (intr_info & (VMX_II_VALID | VMX_II_TYPE_MASK | VMX_II_VECTOR_MASK)) ==
+		      (VMX_II_VALID | VMX_II_TYPE_HW_EXC | DOMUS_MC_VECTOR)) ||
+		     (u16)reason == VMX_EXIT_MCE_ENTRY))
+		domus_host_machine_check();
+}
+
 static int vmx_vcpu_run(struct domus_vcpu *v)
 	__must_hold(&v->dom->srcu)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
 	struct domus_domain *dom = v->dom;
-	u64 host_kgs, host_debugctl, msr;
-	u16 ds_sel, es_sel, fs_sel, gs_sel, ldt_sel;
 	struct domus_host_swap hs;
 	u32 idt_info = 0, idt_err = 0;
+	struct vmx_host host;
 	struct vmx_cpu *vc;
 	int cpu, fail;
 
@@ -548,67 +619,16 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 		      boot_cpu_has(X86_FEATURE_RDTSCP));
 	if (v->dr_owned)
 		set_debugreg(vx->dr6, 6);
-	host_debugctl = get_debugctlmsr();
-
-	/* segment and syscall state VMX does not switch */
-	savesegment(ds, ds_sel);
-	savesegment(es, es_sel);
-	savesegment(fs, fs_sel);
-	savesegment(gs, gs_sel);
-	asm volatile("sldt %0" : "=g" (ldt_sel));
-	vmx_load_host_thread(vx, fs_sel, gs_sel);
-	rdmsrl(MSR_KERNEL_GS_BASE, host_kgs);
-	vmx_swap_msr(MSR_KERNEL_GS_BASE, vx->kernel_gs_base, host_kgs);
-	vmx_swap_msr(MSR_STAR, vx->star, vc->host_star);
-	vmx_swap_msr(MSR_LSTAR, vx->lstar, vc->host_lstar);
-	vmx_swap_msr(MSR_SYSCALL_MASK, vx->sfmask, vc->host_sfmask);
-
-	if (native_read_cr2() != vx->cr2)
-		native_write_cr2(vx->cr2);
+	vmx_host_save(vx, vc, &host);
 
 	srcu_read_unlock(&dom->srcu, v->srcu_idx);
 	fail = domus_vmx_enter(v->regs, vx->launched, domus_spec_enter(v));
 	domus_spec_exit();
-	vx->cr2 = native_read_cr2();
-
-	rdmsrl(MSR_KERNEL_GS_BASE, msr);
-	vx->kernel_gs_base = msr;
-	vmx_swap_msr(MSR_KERNEL_GS_BASE, host_kgs, msr);
-	/* the guest cannot write these without an exit (vmx_readonly_msrs) */
-	vmx_swap_msr(MSR_STAR, vc->host_star, vx->star);
-	vmx_swap_msr(MSR_LSTAR, vc->host_lstar, vx->lstar);
-	vmx_swap_msr(MSR_SYSCALL_MASK, vc->host_sfmask, vx->sfmask);
-
-	/* the exit left LDTR null, the GDT and TSS limits at their minimum */
-	if (unlikely(ldt_sel))
-		asm volatile("lldt %0" : : "rm" (ldt_sel));
-	if (unlikely(fs_sel & 7))
-		loadsegment(fs, fs_sel);
-	if (unlikely(gs_sel & 7))
-		load_gs_index(gs_sel);
-	if (unlikely(ds_sel | es_sel)) {
-		loadsegment(ds, ds_sel);
-		loadsegment(es, es_sel);
-	}
-	load_fixmap_gdt(cpu);
-	invalidate_tss_limit();
-	if (host_debugctl)
-		update_debugctlmsr(host_debugctl);
+	vmx_host_restore(vx, vc, &host, cpu);
 
 	if (!fail) {
 		vmx_read_exit_info(vx);
-		/* the host's NMI arrived in guest mode: run the host's handler */
-		if ((u16)vx->exit_reason == VMX_EXIT_EXC_NMI &&
-		    (vx->exit_intr_info & (VMX_II_VALID | VMX_II_TYPE_MASK)) ==
-		    (VMX_II_VALID | VMX_II_TYPE_NMI))
-			asm volatile("int $2");
-		/* a machine check in guest mode, or during the entry: the host's */
-		if (unlikely(((u16)vx->exit_reason == VMX_EXIT_EXC_NMI &&
-			      (vx->exit_intr_info & (VMX_II_VALID | VMX_II_TYPE_MASK |
-						     VMX_II_VECTOR_MASK)) ==
-			      (VMX_II_VALID | VMX_II_TYPE_HW_EXC | DOMUS_MC_VECTOR)) ||
-			     (u16)vx->exit_reason == VMX_EXIT_MCE_ENTRY))
-			domus_host_machine_check();
+		vmx_exit_host_events(vx->exit_reason, vx->exit_intr_info);
 	}
 
 	if (v->dr_owned)
@@ -651,9 +671,78 @@ static int vmx_vcpu_run(struct domus_vcpu *v)
 	return vmx_handle_exit(v);
 }
 
+#ifdef DOMUS_BENCH
+/*
+ * DOMUS_BENCH_FLOOR (uapi/domus.h), benchmark builds only: one batch of
+ * the floor loop, until f->n CPUID exits, an exit of another kind, or the
+ * scheduler wants this CPU.  The host state VMX does not switch is saved
+ * and restored once per batch (as a hypervisor that defers it to the
+ * return to userspace would); each entry does only what keeps the host
+ * safe: guest mode (kicks, the TLB generation), the world switch with the
+ * host's transient-execution steps, the host's NMI and machine check.
+ */
+static void vmx_bench_floor(struct domus_vcpu *v, struct domus_bench_floor *f)
+	__must_hold(&v->dom->srcu)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	struct vmx_host host;
+	struct vmx_cpu *vc;
+	u32 reason, info;
+	int cpu;
+
+	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
+	preempt_disable();
+	vmx_vcpu_load(v);
+	cpu = smp_processor_id();
+	vc = this_cpu_read(vmx_cpus);
+	if (vx->dirty)
+		vmx_write_back(vx);
+	vmx_host_save(vx, vc, &host);
+	do {
+		if (domus_enter_guest_mode(v, cpu) || vx->flush) {
+			vmx_flush_ept(vx->eptp);
+			vx->flush = false;
+		}
+		if (domus_vmx_enter(v->regs, vx->launched, domus_spec_enter(v))) {
+			domus_spec_exit();
+			f->stopped = 1;
+			f->exit_code = ~0ULL;	/* the entry failed */
+			break;
+		}
+		domus_spec_exit();
+		vx->launched = true;
+		reason = vmcs_read(VMCS_EXIT_REASON);
+		info = vmcs_read(VMCS_EXIT_INTR_INFO);
+		vmx_exit_host_events(reason, info);
+		atomic_set(&v->mode, DOMUS_OUTSIDE_GUEST);
+		local_irq_enable();
+		if ((u16)reason == VMX_EXIT_CPUID) {
+			vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + 2);
+			f->done++;
+		} else if ((u16)reason == VMX_EXIT_EXT_INTR ||
+			   ((u16)reason == VMX_EXIT_EXC_NMI &&
+			    (info & VMX_II_TYPE_MASK) == VMX_II_TYPE_NMI)) {
+			f->other++;
+		} else {
+			f->stopped = 1;
+			f->exit_code = (u16)reason;
+		}
+	} while (f->done < f->n && !f->stopped && !need_resched());
+	atomic_set(&v->mode, DOMUS_OUTSIDE_GUEST);
+	local_irq_enable();
+	vmx_host_restore(vx, vc, &host, cpu);
+	vmx_read_exit_info(vx);		/* the cached registers, for DOMUS_GET_REGS */
+	preempt_enable();
+	v->srcu_idx = srcu_read_lock(&v->dom->srcu);
+}
+#endif
+
 const struct domus_arch_ops domus_vmx_ops = {
 	.name		= "vmx",
 	DOMUS_ARCH_OPS_NAMED(vmx),
 	.hypercall_insn	= { 0x0f, 0x01, 0xc1 },	/* VMCALL */
 	.gpt_table_bits	= VMX_EPT_R | VMX_EPT_W | VMX_EPT_X | VMX_EPT_A,
+#ifdef DOMUS_BENCH
+	.bench_floor	= vmx_bench_floor,
+#endif
 };
