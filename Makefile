@@ -137,7 +137,8 @@ endef
 $(foreach l,$(LIBNAMES),$(eval $(call lib_rules,$(l))))
 
 # ---- programs
-$(BUILD)/domus: $(call obj,$(CLI_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a $(BUILD)/libdomus.a
+$(BUILD)/domus: $(call obj,$(CLI_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a $(BUILD)/libxenstore.a \
+		$(BUILD)/libdomus.a
 	$(CC) -o $@ $^ $(LDLIBS_USER)
 
 # One process per domain, started by 'domus create' (found next to domus).
@@ -146,7 +147,8 @@ $(BUILD)/domus-launcher: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libxlcfg.a $(BUIL
 	$(CC) -pthread -o $@ $^ $(LDLIBS_USER) $(LDLIBS_SECCOMP)
 
 # Static build for test hosts without a shared libc (the Bochs initramfs).
-$(BUILD)/domus.static: $(call obj,$(CLI_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a $(BUILD)/libdomus.a
+$(BUILD)/domus.static: $(call obj,$(CLI_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
+		$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
 	$(CC) -static -o $@ $^ $(LDLIBS_USER)
 
 # The demo guest and its runner (static: runs in any test host).
@@ -176,6 +178,10 @@ $(BUILD)/unit/test_sandbox: $(call obj,userland/launcher/sandbox.c)
 $(BUILD)/unit-san/test_sandbox: $(call san,userland/launcher/sandbox.c)
 $(BUILD)/unit/test_sandbox $(BUILD)/unit-san/test_sandbox: LDLIBS_UNIT = $(LDLIBS_SECCOMP)
 
+# test_xsctl tests the launcher's xenstore admin requests (xsctl.c).
+$(BUILD)/unit/test_xsctl: $(call obj,userland/launcher/xsctl.c)
+$(BUILD)/unit-san/test_xsctl: $(call san,userland/launcher/xsctl.c)
+
 $(BUILD)/host/coretest: $(call obj,$(wildcard tests/host/coretest_*.c))
 
 $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h
@@ -199,7 +205,7 @@ fuzzobj = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
 FUZZ_LIBS_xlcfg := $(call fuzzobj,$(CFG_SRCS))
 FUZZ_LIBS_xenstore := $(call fuzzobj,$(XS_SRCS))
 FUZZ_LIBS_loader := $(call fuzzobj,$(LIB_SRCS))
-FUZZ_LIBS_ctl := $(call fuzzobj,$(CTL_SRCS) $(CFG_SRCS))
+FUZZ_LIBS_ctl := $(call fuzzobj,$(CTL_SRCS) $(CFG_SRCS) $(XS_SRCS))
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)

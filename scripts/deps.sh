@@ -20,6 +20,8 @@ pkgs=(
 	grub-pc-bin grub-common xorriso mtools python3
 	# tests
 	util-linux procps
+	# the Debian test root image (scripts/mkrootfs): mmdebstrap, mkfs.ext4 -d, debugfs
+	mmdebstrap e2fsprogs
 	# libFuzzer targets (make fuzz): clang and its fuzzer/sanitizer runtime
 	# (Debian 12's clang is 14; the runtime is only a Recommends of clang)
 	clang libclang-rt-14-dev

@@ -232,6 +232,49 @@ if [ $shell_ok = 1 ]; then
 	if [ "$e2" -gt "$e1" ]; then pass interrupts-evtchn; else fail interrupts-evtchn "event channel interrupts $e1 -> $e2"; fi
 	printf '%s\n' "$i2" | grep -E 'timer|xen' | sed 's/^/info: /'
 
+	# the xenstore admin commands on the running guest (docs/cli.md)
+	xid=$($d list pvcli | awk '$1 == "pvcli" { print $2 }')
+	xo=$($d xenstore-read pvcli domid name /local/domain/"$xid"/domid 2>&1); rc=$?
+	if [ $rc = 0 ] && [ "$xo" = "$(printf '%s\n%s\n%s' "$xid" pvcli "$xid")" ]; then
+		pass xenstore-read
+	else
+		fail xenstore-read "rc $rc: $(echo "$xo" | tr '\n' '|')"
+	fi
+	# the tree: the domain's keys under /local/domain/<id>, one space of
+	# indent per level, the console and control nodes among them
+	xo=$($d xenstore-ls pvcli 2>&1); rc=$?
+	if [ $rc = 0 ] && echo "$xo" | grep -qx 'local = ""' && echo "$xo" | grep -qx "  $xid = \"\"" &&
+	   echo "$xo" | grep -qx '   console = ""' && echo "$xo" | grep -qx "   domid = \"$xid\"" &&
+	   echo "$xo" | grep -qx '   name = "pvcli"' && echo "$xo" | grep -qx '    shutdown = ""' &&
+	   $d xenstore-ls -f -p pvcli | grep -qx "/local/domain/$xid/name = \"pvcli\"  (n0,r$xid)" &&
+	   $d xenstore-ls | grep -qx '   name = "pvcli"'; then
+		pass xenstore-ls
+	else
+		fail xenstore-ls "rc $rc: $(echo "$xo" | head -30 | tr '\n' '|')"
+	fi
+	# a key the guest reads: control/sysrq = h makes Linux's xenbus watch
+	# run SysRq h (its help on the console) and write "" back
+	l=$(lines)
+	if $d xenstore-write pvcli control/sysrq h && wait_for 'sysrq: HELP' 30 "$l"; then
+		xv=x
+		for i in $(seq 50); do xv=$($d xenstore-read pvcli control/sysrq) && [ -z "$xv" ] && break; sleep 0.1; done
+		if [ -z "$xv" ]; then pass xenstore-write-guest-reads; else fail xenstore-write-guest-reads "control/sysrq still '$xv'"; fi
+	else
+		fail xenstore-write-guest-reads "no 'sysrq: HELP' on the console: $(tail -n +"$l" "$con" | tail -c 300 | tr '\r\n' '||')"
+	fi
+	xo=$($d xenstore-list pvcli control 2>&1)
+	if echo "$xo" | grep -qx shutdown && echo "$xo" | grep -qx sysrq; then pass xenstore-list; else fail xenstore-list "$(echo "$xo" | tr '\n' '|')"; fi
+	# rm; and the errors: one line, status 1
+	$d xenstore-write pvcli data/t1/a 1 data/t1/b 'two words'
+	xv=$($d xenstore-read pvcli data/t1/b)
+	$d xenstore-rm pvcli data/t1
+	err=$($d xenstore-read pvcli data/t1/a 2>&1); rc=$?
+	if [ "$xv" = "two words" ] && [ $rc = 1 ] && [ "$err" = "domus xenstore-read: pvcli: data/t1/a: no such node" ]; then
+		pass xenstore-rm
+	else
+		fail xenstore-rm "value '$xv', then rc $rc: $err"
+	fi
+
 	# the launcher runs the guest with no capabilities, no_new_privs and its
 	# seccomp filter, in every thread
 	sb_check sandbox-on "$(lpid pvcli)" 0

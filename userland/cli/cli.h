@@ -28,6 +28,11 @@ void domus_cmd_print_usage(const struct domus_cmd *cmd, FILE *out);
 /* Usage error for the option getopt(@optstring) just refused (optopt). */
 int domus_cmd_bad_option(const struct domus_cmd *cmd, const char *optstring);
 
+struct domus_dominfo;
+/* DOMAIN (a name or id) to its info; -1 after xl's message for an unknown
+ * one ("X is an invalid domain identifier (rc=-6)") (domctl.c). */
+int domus_cli_find_domain(const char *arg, struct domus_dominfo *d);
+
 int cmd_info(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_create(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_console(const struct domus_cmd *cmd, int argc, char **argv);
@@ -35,6 +40,12 @@ int cmd_list(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_shutdown(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_stats(const struct domus_cmd *cmd, int argc, char **argv);
+/* xenstore.c */
+int cmd_xenstore_ls(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_xenstore_read(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_xenstore_write(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_xenstore_rm(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_xenstore_list(const struct domus_cmd *cmd, int argc, char **argv);
 /* Attach the terminal to NAME's console until Ctrl-] or the domain ends
  * (console.c); @cmdname prefixes messages.  Returns the exit status. */
 int domus_console_attach(const char *cmdname, const char *name);

@@ -13,7 +13,7 @@
 #include "cli.h"
 #include "ctl.h"
 
-static int find(const char *arg, struct domus_dominfo *d)
+int domus_cli_find_domain(const char *arg, struct domus_dominfo *d)
 {
 	if (domus_ctl_find(arg, d)) {
 		fprintf(stderr, "%s is an invalid domain identifier (rc=-6)\n", arg);
@@ -50,7 +50,7 @@ int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv)
 		return domus_cmd_usage_error(cmd, "unknown option '%s'", argv[1]);
 	if (argc != 2)
 		return domus_cmd_usage_error(cmd, "give one domain name or id");
-	if (find(argv[1], &d))
+	if (domus_cli_find_domain(argv[1], &d))
 		return 1;
 	r = domus_ctl_request(d.name, "destroy", reply, sizeof(reply), 30000);
 	if (r == 0) {
@@ -91,7 +91,7 @@ int cmd_shutdown(const struct domus_cmd *cmd, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return domus_cmd_usage_error(cmd, "give one domain name or id");
-	if (find(argv[optind], &d))
+	if (domus_cli_find_domain(argv[optind], &d))
 		return 1;
 	r = domus_ctl_request(d.name, "shutdown poweroff", reply, sizeof(reply), 10000);
 	if (r) {

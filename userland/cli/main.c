@@ -121,6 +121,26 @@ const struct domus_cmd domus_cmds[] = {
 	{ "stats", cmd_stats, "show a domain's exit counters (per exit reason)", "[-a] NAME",
 	  "  -a           also the counters that are zero\n"
 	  "  NAME         the domain (name or id)\n" },
+	{ "xenstore-ls", cmd_xenstore_ls, "show a domain's xenstore as a tree (every domain's without one)",
+	  "[-f] [-p] [DOMAIN [PATH]]",
+	  "  -f           full paths instead of the indented tree\n"
+	  "  -p           each node's permissions, e.g. (n0,r1)\n"
+	  "  DOMAIN       the domain (name or id); none: every domain's store, merged\n"
+	  "  PATH         the subtree to show (default /); relative to /local/domain/<id>\n" },
+	{ "xenstore-read", cmd_xenstore_read, "print the values of xenstore nodes", "[-r] DOMAIN PATH...",
+	  "  -r           the raw bytes (default: non-printable bytes as \\xNN, \\ and \\\" escaped)\n"
+	  "  DOMAIN       the domain (name or id)\n"
+	  "  PATH         a node, absolute or relative to /local/domain/<id>\n" },
+	{ "xenstore-write", cmd_xenstore_write, "write xenstore nodes (as domain 0)", "DOMAIN PATH VALUE...",
+	  "  DOMAIN       the domain (name or id)\n"
+	  "  PATH VALUE   a node and its new value (at most 4096 bytes); missing parents\n"
+	  "               are created; repeat for more nodes\n" },
+	{ "xenstore-rm", cmd_xenstore_rm, "remove xenstore nodes and everything below them", "DOMAIN PATH...",
+	  "  DOMAIN       the domain (name or id)\n"
+	  "  PATH         a node to remove (with its subtree)\n" },
+	{ "xenstore-list", cmd_xenstore_list, "list the children of a xenstore node", "DOMAIN PATH",
+	  "  DOMAIN       the domain (name or id)\n"
+	  "  PATH         the node whose child names to print, one a line\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

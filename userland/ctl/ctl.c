@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,11 +75,11 @@ static long long now_ms(void)
 
 int domus_ctl_request_fd(int fd, const char *req, char *reply, size_t len, int timeout_ms)
 {
-	char line[DOMUS_CTL_LINE_MAX + 2];
+	char line[DOMUS_CTL_REQ_MAX + 2];
 	size_t n = strlen(req), got = 0;
 	long long end = now_ms() + timeout_ms;
 
-	if (n > DOMUS_CTL_LINE_MAX || !len)
+	if (n > DOMUS_CTL_REQ_MAX || !len)
 		return -EINVAL;
 	memcpy(line, req, n);
 	line[n++] = '\n';
@@ -227,4 +228,141 @@ int domus_ctl_find(const char *name_or_id, struct domus_dominfo *d)
 	    domus_ctl_parse_info(reply, d))
 		return -ENOENT;
 	return 0;
+}
+
+size_t domus_ctl_escape(const void *in, size_t n, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = in;
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		char e[4];
+		size_t k;
+
+		if (p[i] == '\\' || p[i] == '"') {
+			e[0] = '\\';
+			e[1] = (char)p[i];
+			k = 2;
+		} else if (p[i] >= 0x20 && p[i] < 0x7f) {
+			e[0] = (char)p[i];
+			k = 1;
+		} else {
+			e[0] = '\\';
+			e[1] = 'x';
+			e[2] = hex[p[i] >> 4];
+			e[3] = hex[p[i] & 15];
+			k = 4;
+		}
+		if (o + k < outlen)
+			memcpy(out + o, e, k);
+		o += k;
+	}
+	if (outlen)
+		out[o < outlen ? o : outlen - 1] = 0;
+	return o;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int domus_ctl_unescape(const char *in, void *out, size_t outlen)
+{
+	unsigned char *o = out;
+	size_t n = 0;
+
+	while (*in) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c < 0x20 || c >= 0x7f || c == '"')
+			return -EINVAL;
+		if (c == '\\') {
+			if (in[1] == '\\' || in[1] == '"') {
+				c = (unsigned char)in[1];
+				in += 2;
+			} else if (in[1] == 'x' && hexval(in[2]) >= 0 && hexval(in[3]) >= 0) {
+				c = (unsigned char)(hexval(in[2]) << 4 | hexval(in[3]));
+				in += 4;
+			} else {
+				return -EINVAL;
+			}
+		} else {
+			in++;
+		}
+		if (n >= outlen)
+			return -E2BIG;
+		o[n++] = c;
+	}
+	return n > INT_MAX ? -E2BIG : (int)n;
+}
+
+int domus_ctl_read_lines(int fd, int (*line)(void *opaque, char *text), void *opaque,
+			 int timeout_ms)
+{
+	size_t cap = DOMUS_CTL_REQ_MAX + 2, have = 0, lines = 0;
+	long long end = now_ms() + timeout_ms;
+	char *buf = malloc(cap);
+	int r = -EPROTO;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		char *nl = memchr(buf, '\n', have);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long long left;
+		ssize_t got;
+
+		if (nl) {
+			size_t l = (size_t)(nl - buf);
+			unsigned long long n;
+			char tail;
+
+			*nl = 0;
+			if (!strncmp(buf, "end ", 4)) {
+				r = sscanf(buf + 4, "%llu%c", &n, &tail) == 1 && n == lines ? 0 : -EPROTO;
+				break;
+			}
+			r = line(opaque, buf);
+			if (r)
+				break;
+			lines++;
+			memmove(buf, nl + 1, have - l - 1);
+			have -= l + 1;
+			continue;
+		}
+		if (have == cap) {
+			r = -EPROTO;	/* a line over the limit */
+			break;
+		}
+		left = end - now_ms();
+		if (left <= 0) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		got = poll(&pfd, 1, (int)left);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			r = got < 0 ? -errno : -ETIMEDOUT;
+			break;
+		}
+		got = read(fd, buf + have, cap - have);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			r = got < 0 ? -errno : -EPROTO;	/* closed before "end" */
+			break;
+		}
+		have += (size_t)got;
+	}
+	free(buf);
+	return r;
 }

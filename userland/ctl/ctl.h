@@ -24,6 +24,15 @@
  *   destroy           -> ok once the domain is gone; then the launcher exits
  *   console           -> ok, then the connection carries raw console bytes
  *                        both ways until either side closes it
+ * The guest's xenstore, as the toolstack (domain 0; docs/xenstore.md
+ * "Admin commands").  PATH is absolute or relative to /local/domain/<id>;
+ * VALUE is escaped with domus_ctl_escape (no raw newline on the wire):
+ *   xs-read PATH        -> ok VALUE
+ *   xs-write PATH VALUE -> ok (VALUE may be empty: "xs-write PATH ")
+ *   xs-rm PATH          -> ok
+ *   xs-list PATH        -> ok, then one line per child name, then "end N"
+ *   xs-ls PATH          -> ok, then "ABSPATH PERMS VALUE" for PATH and every
+ *                          node below it (depth first), then "end N"
  */
 #ifndef DOMUS_CTL_H
 #define DOMUS_CTL_H
@@ -35,6 +44,9 @@
 #define DOMUS_RUN_DIR_DEFAULT	"/run/domus"
 #define DOMUS_LOG_DIR_DEFAULT	"/var/log/domus"
 #define DOMUS_CTL_LINE_MAX	1024
+/* The longest request line, and the longest xs-read answer: a 3072-byte
+ * xenstore path and a 4096-byte value escaped (at most 4 bytes a byte). */
+#define DOMUS_CTL_REQ_MAX	20480
 
 const char *domus_run_dir(void);
 const char *domus_log_dir(void);
@@ -88,6 +100,27 @@ int domus_ctl_connect(const char *name);
 int domus_ctl_request(const char *name, const char *req, char *reply, size_t len, int timeout_ms);
 /* The same on an open connection. */
 int domus_ctl_request_fd(int fd, const char *req, char *reply, size_t len, int timeout_ms);
+/*
+ * Escaping of xenstore values (and any bytes) for the line protocol and
+ * for display: printable ASCII stays, except '\\' and '"' which get a
+ * backslash; every other byte is \xNN.  domus_ctl_escape writes the
+ * NUL-terminated text into @out when it fits and returns its length
+ * (without the NUL) either way.  domus_ctl_unescape decodes @in into
+ * @out (not NUL-terminated): the length, -EINVAL for a bad escape or a
+ * byte that should have been escaped, -E2BIG if @outlen is too small.
+ */
+size_t domus_ctl_escape(const void *in, size_t n, char *out, size_t outlen);
+int domus_ctl_unescape(const char *in, void *out, size_t outlen);
+/*
+ * After an "ok" answer of a listing request: read the lines that follow
+ * up to "end N", calling @line(opaque, text) for each (text NUL-terminated,
+ * without the newline; a nonzero return stops with that value).  0 when
+ * "end N" came and N matched the lines seen; -EPROTO for a bad or missing
+ * end, a line over DOMUS_CTL_REQ_MAX, -ETIMEDOUT after @timeout_ms in all,
+ * other -errno.
+ */
+int domus_ctl_read_lines(int fd, int (*line)(void *opaque, char *text), void *opaque,
+			 int timeout_ms);
 /* Parse an "ok id=..." info answer. */
 int domus_ctl_parse_info(const char *reply, struct domus_dominfo *d);
 /* All domains with a live launcher, sorted by id.  Returns the count

@@ -6,6 +6,7 @@
  *   domain.c   building and tearing down the domain, vCPU threads, exits
  *   console.c  the PV console ring backend, console clients, logs
  *   sandbox.c  least privilege once the domain is built
+ *   xsctl.c    the xenstore admin requests of the control socket
  */
 #ifndef DOMUS_LAUNCHER_H
 #define DOMUS_LAUNCHER_H
@@ -155,6 +156,13 @@ void con_detach(struct launcher *L);
 void con_client_readable(struct launcher *L);
 void con_client_writable(struct launcher *L);
 bool con_wants_output(struct launcher *L);
+
+/* xsctl.c: the xenstore admin requests (ctl.h), @arg the rest of the line */
+bool l_ctl_xs_read(struct launcher *L, int fd, const char *arg);
+bool l_ctl_xs_write(struct launcher *L, int fd, const char *arg);
+bool l_ctl_xs_rm(struct launcher *L, int fd, const char *arg);
+bool l_ctl_xs_list(struct launcher *L, int fd, const char *arg);
+bool l_ctl_xs_ls(struct launcher *L, int fd, const char *arg);
 
 /* sandbox.c: drop privileges and load the syscall filter (after the
  * first dom_build, before the vCPU threads start); the debug-* request. */

@@ -23,7 +23,7 @@
 
 struct conn {
 	int fd;
-	char buf[DOMUS_CTL_LINE_MAX];
+	char buf[DOMUS_CTL_REQ_MAX + 2];
 	size_t len;
 };
 
@@ -52,9 +52,11 @@ static void reply(int fd, const char *fmt, ...)
  * returns true if it kept the connection (the console).
  */
 struct ctl_cmd {
-	const char *req;	/* the whole request line */
+	const char *req;	/* the whole request line, or its first word
+				 * and a space when the request takes arguments */
 	bool (*fn)(struct launcher *L, int fd, const char *arg);
-	const char *arg;
+	const char *arg;	/* NULL for a request with arguments: the
+				 * handler gets the rest of the line */
 };
 
 static bool ctl_info(struct launcher *L, int fd, const char *arg)
@@ -155,6 +157,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "destroy", ctl_destroy, NULL },
 	{ "console", ctl_console, NULL },
 	{ "debug-execve", l_sandbox_debug_request, "execve" },	/* DOMUS_SANDBOX_DEBUG=1 */
+	{ "xs-read ", l_ctl_xs_read, NULL },	/* xsctl.c */
+	{ "xs-write ", l_ctl_xs_write, NULL },
+	{ "xs-rm ", l_ctl_xs_rm, NULL },
+	{ "xs-list ", l_ctl_xs_list, NULL },
+	{ "xs-ls ", l_ctl_xs_ls, NULL },
 };
 
 /* Handle one request; returns true if the connection was kept (console). */
@@ -162,9 +169,13 @@ static bool handle_request(struct launcher *L, int fd, const char *req)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
-		if (!strcmp(req, ctl_cmds[i].req))
-			return ctl_cmds[i].fn(L, fd, ctl_cmds[i].arg);
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
+		const struct ctl_cmd *c = &ctl_cmds[i];
+		size_t l = strlen(c->req);
+
+		if (c->req[l - 1] == ' ' ? !strncmp(req, c->req, l) : !strcmp(req, c->req))
+			return c->fn(L, fd, c->arg ? c->arg : req + l);
+	}
 	reply(fd, "error unknown request '%.60s'", req);
 	return false;
 }

@@ -139,6 +139,25 @@ static int check_path(const char *p, bool special)
 	return 0;
 }
 
+int xs_path_check(const char *path)
+{
+	char buf[XS_PATH_MAX + 2];
+	size_t l;
+
+	if (!path || path[0] == '@')	/* watch paths name no node */
+		return -EINVAL;
+	l = strnlen(path, XS_PATH_MAX + 1);
+	if (!l)
+		return -EINVAL;
+	if (l > XS_PATH_MAX)
+		return -E2BIG;
+	if (path[0] == '/')
+		return check_path(path, false);
+	buf[0] = '/';
+	memcpy(buf + 1, path, l + 1);
+	return check_path(buf, false);
+}
+
 /* Resolve @in (relative to the domain path if not absolute) into @out. */
 int xsi_resolve(const struct xs_store *xs, const char *in, char *out,
 		   bool special)

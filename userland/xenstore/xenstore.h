@@ -113,6 +113,15 @@ int xs_watch_local(struct xs_store *xs, const char *path,
 int xs_unwatch_local(struct xs_store *xs, const char *path,
 		     void (*cb)(void *opaque, const char *path), void *opaque);
 
+/*
+ * Is @path a node path the toolstack calls accept: absolute, or relative
+ * (to /local/domain/<domid>), of the allowed characters, without "//" or a
+ * trailing "/", at most XS_PATH_MAX bytes and XS_DEPTH_MAX components?
+ * 0, -EINVAL or -E2BIG.  Needs no store: the domus CLI checks its
+ * arguments with it.  A relative path may still be too long once resolved.
+ */
+int xs_path_check(const char *path);
+
 /* Counters for logs and tests. */
 struct xs_stats {
 	unsigned int guest_nodes;	/* nodes owned by the guest */
