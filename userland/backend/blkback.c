@@ -347,7 +347,8 @@ static void fe_changed(void *opaque, const char *path)
 			set_state(d, XEN_BUS_CLOSING);
 			break;
 		}
-		dlog(d, "blk %s: connected (%s%s)", d->ring.nr_ents == 32 ? "one ring page" : "multi-page ring", "");
+		snprintf(why, sizeof(why), "%u ring page%s", d->ring.npages, d->ring.npages > 1 ? "s" : "");
+		dlog(d, "blk %s: connected (%s%s)", why, "");
 		set_state(d, XEN_BUS_CONNECTED);
 		break;
 	case XEN_BUS_CLOSING:
