@@ -70,9 +70,12 @@ lines0=$(dmesg | wc -l)
 truncate -s 64M "$img/a.img"
 pattern HOST 1048576 >"$img/b.img"; truncate -s 16M "$img/b.img"
 pattern RO 4194304 >"$img/c.img"
+truncate -s 8M "$img/d.img"
 modprobe loop 2>/dev/null
 loop=$(losetup -f --show "$img/c.img" 2>/dev/null)
 if [ -b "$loop" ]; then ro_disk="phy:$loop,xvdc,r"; else ro_disk="file:$img/c.img,xvdc,r"; echo "info: no loop device: xvdc is a file"; fi
+loop2=$(losetup -f --show "$img/d.img" 2>/dev/null)
+if [ -b "$loop2" ]; then rw_dev="phy:$loop2,xvdd,w"; else rw_dev="file:$img/d.img,xvdd,w"; echo "info: no loop device: xvdd is a file"; fi
 ro_md5=$(md5sum <"$img/c.img")
 host_md5=$(pattern HOST 1048576 | md5sum | cut -d' ' -f1)
 cat >"$img/g.cfg" <<EOF
@@ -83,7 +86,7 @@ ramdisk = "$top/build/pvblk/guest.cpio"
 extra = "console=hvc0 loglevel=4 rdinit=/init"
 disk = [ 'tap:aio:$img/a.img,xvda2,w',
          'vdev=xvdb, access=rw, format=raw, target=$img/b.img',
-         '$ro_disk' ]
+         '$ro_disk', '$rw_dev' ]
 EOF
 
 # ---- bad disks: one line, exit 1, nothing left --------------------------------
@@ -113,7 +116,7 @@ echo "info: boot with 3 disks to the marker: $(( $(date +%s) - t0 )) s"
 if [ $ok = 1 ]; then
 	send 'stty -echo'
 	run 'echo DISKS=$(ls /sys/block | grep xvd | sort | tr "\n" " ")' m1
-	if [ "$(answer DISKS)" = "xvda2 xvdb xvdc" ]; then pass guest-sees-disks; else fail guest-sees-disks "/sys/block: '$(answer DISKS)'"; fi
+	if [ "$(answer DISKS)" = "xvda2 xvdb xvdc xvdd" ]; then pass guest-sees-disks; else fail guest-sees-disks "/sys/block: '$(answer DISKS)'"; fi
 	run 'echo SIZES=$(cat /sys/block/xvda2/size /sys/block/xvdb/size /sys/block/xvdc/size /sys/block/xvdc/ro | tr "\n" " ")' m2
 	if [ "$(answer SIZES)" = "131072 32768 8192 1" ]; then pass sizes-and-ro; else fail sizes-and-ro "sizes/ro: '$(answer SIZES)'"; fi
 	# the front end's view of the features: flush (write-back cache), indirect
@@ -148,9 +151,24 @@ if [ $ok = 1 ]; then
 	else
 		fail large-direct-write "rc '$(answer BIG)' or the image differs at 8 MiB"
 	fi
-	# discard: blkdiscard if busybox has it, else skip with a note
-	run 'echo HAVE_DISCARD=$(cat /sys/block/xvdb/queue/discard_max_bytes)' m8
-	echo "info: xvdb discard_max_bytes $(answer HAVE_DISCARD)"
+	# discard punches a hole: the region reads zeroes and is no longer allocated
+	before=$(du -k "$img/b.img" | cut -f1)
+	run 'blkdiscard -o 8388608 -l 4194304 /dev/xvdb; echo DISC=$?' m8
+	zero=$(head -c 4194304 /dev/zero | md5sum | cut -c1-32)
+	after=$(du -k "$img/b.img" | cut -f1)
+	if [ "$(answer DISC)" = 0 ] && [ "$(dd if="$img/b.img" bs=1M skip=8 count=4 2>/dev/null | md5sum | cut -c1-32)" = "$zero" ] &&
+	   [ "$after" -le $((before - 4000)) ]; then
+		pass discard-punches-hole
+	else
+		fail discard-punches-hole "blkdiscard rc '$(answer DISC)', allocated $before -> $after KiB"
+	fi
+	# a writable block device (a loop device on the host)
+	run 'dd if=/tmp/p of=/dev/xvdd bs=64k count=32 conv=fsync 2>/dev/null; echo BDW=$?' m11
+	if [ "$(answer BDW)" = 0 ] && [ "$(head -c 2097152 "$img/d.img" | md5sum | cut -c1-32)" = "$(pattern GUEST 2097152 | md5sum | cut -c1-32)" ]; then
+		pass block-device-write
+	else
+		fail block-device-write "dd rc '$(answer BDW)' or the device's file differs"
+	fi
 	# the read-only disk: the write fails in the guest, the image is unchanged
 	run 'dd if=/tmp/p of=/dev/xvdc bs=4k count=1 conv=fsync 2>/dev/null; echo ROW=$?' m9
 	now_md5=$(md5sum <"$img/c.img")
@@ -221,6 +239,7 @@ fi
 stats_zero boot3-frees-all
 
 [ -b "$loop" ] && losetup -d "$loop"
+[ -b "$loop2" ] && losetup -d "$loop2"
 exec 3>&-
 rm -rf "$img"
 if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
