@@ -328,6 +328,12 @@ static void fe_changed(void *opaque, const char *path)
 	if (!d->started)
 		goto out;
 	fe = fe_number(d, "state", 8);
+	if (getenv("DOMUS_BLK_DEBUG")) {
+		char st[48];
+
+		snprintf(st, sizeof(st), "%lld, back end %d", fe, atomic_load(&d->be_state));
+		dlog(d, "blk %s: front end state %s%s", st, "");
+	}
 	switch (fe) {
 	case XEN_BUS_INITIALISING:
 		/* a front end starting (again): offer the device */
