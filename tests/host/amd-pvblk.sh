@@ -226,14 +226,15 @@ if wait_for "$con" 'DOMUS-GUEST-READY' 240; then
 		fail disks-after-reboot "no DOMUS-GUEST-READY after the reboot: $(tail -c 300 "$con" | tr '\r\n' '||')"
 	fi
 	send 'stty -echo'
-	# a hostile front end takes xvdd from blkfront: valid, random and
-	# corrupt rings; the back end answers, then disconnects that disk only
+	# a hostile front end takes xvdd from blkfront: valid, random, raced
+	# and corrupt rings; the back end answers, then disconnects that disk only
 	seed=$(( $(od -An -N2 -tu2 /dev/urandom) + 1 ))
 	run "insmod /xen-evtchn.ko; insmod /xen-gntalloc.ko; /pv-blkfuzz 51760 300 $seed" h1 300
 	tr -d '\r' <"$con" | grep '^BLKFUZZ' | sed 's/^/info: /'
 	if tr -d '\r' <"$con" | grep -q '^BLKFUZZ valid-ok'; then pass hostile-valid-request; else fail hostile-valid-request "$(tr -d '\r' <"$con" | grep BLKFUZZ | tr '\n' '|')"; fi
 	g=$(tr -d '\r' <"$con" | grep '^BLKFUZZ garbage')
 	if echo "$g" | grep -Eq 'ok=[1-9][0-9]* error=[1-9][0-9]* unsupported=[0-9]+ other=0$'; then pass hostile-random-requests-answered; else fail hostile-random-requests-answered "'$g'"; fi
+	if tr -d '\r' <"$con" | grep -Eq '^BLKFUZZ racing answered=[1-9]'; then pass hostile-racing-writer-answered; else fail hostile-racing-writer-answered "$(tr -d '\r' <"$con" | grep BLKFUZZ | tail -2 | tr '\n' '|')"; fi
 	nc=$(grep -c "blk xvdd: the guest's ring is corrupt" "$log")
 	if tr -d '\r' <"$con" | grep -q '^BLKFUZZ corrupt-disconnected' && [ "$nc" = 1 ] && ! grep -q "blk xv[abc].*corrupt" "$log"; then
 		pass hostile-corrupt-ring-disconnects

@@ -10,7 +10,11 @@
  *   2. N batches of random requests (operations, segment counts, grant
  *      refs -- ours, foreign or absurd --, sector numbers, indirect lists),
  *      each batch answered completely with OKAY, ERROR or EOPNOTSUPP;
- *   3. req_prod thrown far beyond the ring: the back end must disconnect
+ *   3. a racing writer: a second thread rewrites every request slot
+ *      without pause while batches are pushed and served; every batch
+ *      must still be answered in full (statuses are not judged: the
+ *      slots are garbage by then);
+ *   4. req_prod thrown far beyond the ring: the back end must disconnect
  *      (its state goes to 5) and the rest of the guest keeps working.
  * One line per phase on stdout, "BLKFUZZ ...", and BLKFUZZ-DONE.
  *
@@ -19,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +109,20 @@ static void kick(void)
 }
 
 static volatile uint32_t *field(uint8_t *ring, unsigned int off) { return (volatile uint32_t *)(ring + off); }
+
+static volatile int racing;
+
+static void *racer(void *arg)
+{
+	uint8_t *ring = arg;
+	unsigned int s = 12345;
+
+	while (racing) {
+		s = s * 1103515245u + 12345u;
+		ring[RING_HDR_SIZE + (s >> 8) % (NENT * BLKIF_ENTRY_SIZE)] = (uint8_t)(s >> 16);
+	}
+	return NULL;
+}
 
 /* Wait until every request is answered; -1 after 5 s. */
 static int drain(uint8_t *ring)
@@ -270,7 +289,36 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("BLKFUZZ garbage batches=%u ok=%u error=%u unsupported=%u other=%u\n", batches, ok, err, unsup, other);
-	/* 3. a corrupt ring: the back end disconnects */
+	/* 3. racing: the slots change under the back end's feet */
+	{
+		pthread_t th;
+		unsigned int answered = 0;
+
+		racing = 1;
+		if (pthread_create(&th, NULL, racer, ring)) {
+			printf("BLKFUZZ-FAIL pthread_create\n");
+			return 1;
+		}
+		for (b = 0; b < batches; b++) {
+			unsigned int n = 1 + rnd() % NENT;
+
+			prod = *field(ring, RING_REQ_PROD);
+			__atomic_store_n((uint32_t *)(ring + RING_REQ_PROD), prod + n, __ATOMIC_RELEASE);
+			kick();
+			if (drain(ring)) {
+				printf("BLKFUZZ-FAIL racing batch %u: %u of %u answered\n", b,
+				       *field(ring, RING_RSP_PROD) - prod, n);
+				racing = 0;
+				pthread_join(th, NULL);
+				return 1;
+			}
+			answered += n;
+		}
+		racing = 0;
+		pthread_join(th, NULL);
+		printf("BLKFUZZ racing answered=%u\n", answered);
+	}
+	/* 4. a corrupt ring: the back end disconnects */
 	prod = *field(ring, RING_REQ_PROD);
 	__atomic_store_n((uint32_t *)(ring + RING_REQ_PROD), prod + 1000, __ATOMIC_RELEASE);
 	kick();
