@@ -2,9 +2,10 @@
 # PV disks inside the AMD-V test host (run by tests/suites/68-pv-blk-amd
 # through scripts/testhost; docs/devices.md): `domus create -c` boots the
 # stock Debian kernel with the busybox initramfs (its own xen-blkfront.ko)
-# and three disks of every kind -- a sparse image as a partition-style vdev
-# (tap:aio:, xvda2), a second image in the key=value form (xvdb), and a
-# loop block device read-only (phy:, xvdc) -- then drives the guest shell:
+# and disks of every kind -- sparse images as partition-style vdevs
+# (tap:aio: xvda2, tap2:aio: xvda1 for swap), a second image in the
+# key=value form (xvdb), loop block devices read-only (phy:, xvdc) and
+# writable (xvdd) -- then drives the guest shell:
 # the disks appear, a pattern written with dd + sync is in the image on
 # the host, data the host wrote reads back in the guest, the read-only
 # disk refuses writes and stays unchanged, flushes reach fdatasync (the
@@ -70,6 +71,7 @@ lines0=$(dmesg | wc -l)
 
 # the images: a sparse 64 MiB one, a 16 MiB one the host fills, a loop device
 truncate -s 64M "$img/a.img"
+truncate -s 32M "$img/s.img"
 pattern HOST 1048576 >"$img/b.img"; truncate -s 16M "$img/b.img"
 pattern RO 4194304 >"$img/c.img"
 truncate -s 8M "$img/d.img"
@@ -86,7 +88,7 @@ memory = 256
 kernel = "$kernel"
 ramdisk = "$top/build/pvblk/guest.cpio"
 extra = "console=hvc0 loglevel=4 rdinit=/init"
-disk = [ 'tap:aio:$img/a.img,xvda2,w',
+disk = [ 'tap:aio:$img/a.img,xvda2,w', 'tap2:aio:$img/s.img,xvda1,w',
          'vdev=xvdb, access=rw, format=raw, target=$img/b.img',
          '$ro_disk', '$rw_dev' ]
 EOF
@@ -118,9 +120,12 @@ echo "info: boot with 3 disks to the marker: $(( $(date +%s) - t0 )) s"
 if [ $ok = 1 ]; then
 	send 'stty -echo'
 	run 'echo DISKS=$(ls /sys/block | grep xvd | sort | tr "\n" " ")' m1
-	if [ "$(answer DISKS)" = "xvda2 xvdb xvdc xvdd" ]; then pass guest-sees-disks; else fail guest-sees-disks "/sys/block: '$(answer DISKS)'"; fi
+	if [ "$(answer DISKS)" = "xvda1 xvda2 xvdb xvdc xvdd" ]; then pass guest-sees-disks; else fail guest-sees-disks "/sys/block: '$(answer DISKS)'"; fi
 	run 'echo SIZES=$(cat /sys/block/xvda2/size /sys/block/xvdb/size /sys/block/xvdc/size /sys/block/xvdc/ro | tr "\n" " ")' m2
 	if [ "$(answer SIZES)" = "131072 32768 8192 1" ]; then pass sizes-and-ro; else fail sizes-and-ro "sizes/ro: '$(answer SIZES)'"; fi
+	# issue 12's layout: xvda1 (swap) next to xvda2, both partition vdevs
+	run 'mkswap /dev/xvda1 >/dev/null && swapon /dev/xvda1; echo SWAP=$(grep -c "^/dev/xvda1 " /proc/swaps)' ms
+	if [ "$(answer SWAP)" = 1 ]; then pass swap-on-xvda1; else fail swap-on-xvda1 "/proc/swaps has xvda1 '$(answer SWAP)' times"; fi
 	# the front end's view of the features: flush (write-back cache), indirect
 	run 'dmesg | grep -m1 "blkfront: xvda2"' m3
 	if tr -d '\r' <"$con" | grep -q 'blkfront: xvda2: flush diskcache: enabled; persistent grants: disabled; indirect descriptors: enabled'; then
@@ -221,7 +226,7 @@ if wait_for "$con" 'DOMUS-GUEST-READY' 240; then
 		send 'stty -echo'
 		run 'echo DISKS2=$(ls /sys/block | grep xvd | sort | tr "\n" " ")' r1
 		n=$(grep -c 'blk xvdb: connected (4 ring pages)' "$log")
-		if [ "$(answer DISKS2)" = "xvda2 xvdb xvdc xvdd" ] && [ "$n" = 2 ]; then pass disks-after-reboot; else fail disks-after-reboot "'$(answer DISKS2)', $n connections of xvdb"; fi
+		if [ "$(answer DISKS2)" = "xvda1 xvda2 xvdb xvdc xvdd" ] && [ "$n" = 2 ]; then pass disks-after-reboot; else fail disks-after-reboot "'$(answer DISKS2)', $n connections of xvdb"; fi
 	else
 		fail disks-after-reboot "no DOMUS-GUEST-READY after the reboot: $(tail -c 300 "$con" | tr '\r\n' '||')"
 	fi
