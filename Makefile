@@ -21,7 +21,7 @@ BUILD := build
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 INCS := -Iuapi -Iuserland/include -Iuserland/lib -Iuserland/xenstore -Iuserland/ctl \
-	-Iuserland/config -Iuserland/launcher -Iuserland/cli
+	-Iuserland/config -Iuserland/launcher -Iuserland/cli -Iuserland/backend
 CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(INCS)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # Kernel-image decompressors used by the loader (userland/lib/loader_image.c).
@@ -36,13 +36,15 @@ LIB_SRCS := $(wildcard userland/lib/*.c)
 XS_SRCS := $(wildcard userland/xenstore/*.c)
 CTL_SRCS := $(wildcard userland/ctl/*.c)
 CFG_SRCS := $(wildcard userland/config/*.c)
+BLK_SRCS := $(wildcard userland/backend/*.c)
 EMU_SRCS := module/x86emu.c module/pgwalk.c module/xcr0.c module/cr4.c module/insnlen.c module/spec.c module/event.c
 CLI_SRCS := $(wildcard userland/cli/*.c)
 LAUNCHER_SRCS := $(wildcard userland/launcher/*.c)
 # coretest is several files (tests/host/coretest.c and coretest_*.c).
 HOST_SRCS := $(filter-out tests/host/coretest_%.c,$(wildcard tests/host/*.c))
 
-LIBNAMES := domus xenstore domusctl xlcfg testemu
+LIBNAMES := blkback domus xenstore domusctl xlcfg testemu
+LIBSRCS_blkback := $(BLK_SRCS)
 LIBSRCS_domus := $(LIB_SRCS)
 LIBSRCS_xenstore := $(XS_SRCS)
 LIBSRCS_domusctl := $(CTL_SRCS)
@@ -142,8 +144,8 @@ $(BUILD)/domus: $(call obj,$(CLI_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl
 	$(CC) -o $@ $^ $(LDLIBS_USER)
 
 # One process per domain, started by 'domus create' (found next to domus).
-$(BUILD)/domus-launcher: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
-		$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
+$(BUILD)/domus-launcher: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a \
+		$(BUILD)/libdomusctl.a $(BUILD)/libxenstore.a $(BUILD)/libdomus.a
 	$(CC) -pthread -o $@ $^ $(LDLIBS_USER) $(LDLIBS_SECCOMP)
 
 # Static build for test hosts without a shared libc (the Bochs initramfs).
@@ -206,6 +208,7 @@ FUZZ_LIBS_xlcfg := $(call fuzzobj,$(CFG_SRCS))
 FUZZ_LIBS_xenstore := $(call fuzzobj,$(XS_SRCS))
 FUZZ_LIBS_loader := $(call fuzzobj,$(LIB_SRCS))
 FUZZ_LIBS_ctl := $(call fuzzobj,$(CTL_SRCS) $(CFG_SRCS) $(XS_SRCS))
+FUZZ_LIBS_blkring := $(call fuzzobj,userland/backend/blkring.c)
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -9,7 +9,9 @@
  *
  * Oracle (besides ASan/UBSan): every failure leaves a non-empty message;
  * a configuration that finishes holds values inside the documented
- * bounds (xlcfg.h) and a usable domain name.
+ * bounds (xlcfg.h) and a usable domain name; every disk has an absolute
+ * target (or is an empty CD drive), the virtual-device number of its
+ * name, a unique number, and read-only if a CD.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -74,6 +76,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(c.type == DOMUS_TYPE_PVH);
 	CHECK(c.kernel && c.cmdline);
 	CHECK(!c.warnings || strlen(c.warnings) == c.warnings_len);
+	CHECK(c.ndisks <= DOMUS_CFG_MAX_DISKS);
+	for (size_t i = 0; i < c.ndisks; i++) {
+		uint32_t nr;
+
+		CHECK(!c.disks[i].target || c.disks[i].target[0] == '/');
+		CHECK(c.disks[i].target || c.disks[i].cdrom);
+		CHECK(!c.disks[i].cdrom || c.disks[i].readonly);
+		CHECK(domus_vdev_number(c.disks[i].vdev, &nr) == 0 && nr == c.disks[i].devid);
+		for (size_t k = 0; k < i; k++)
+			CHECK(c.disks[k].devid != c.disks[i].devid);
+	}
 	if (devnull)
 		domus_config_print(&c, devnull);
 	for (size_t i = 0; i < c.nentries; i++)

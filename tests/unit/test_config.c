@@ -120,7 +120,10 @@ static void test_lists_kept(void)
 	e = domus_config_get(&c, "cpus");
 	EXPECT(e && e->value->nitems == 2 && e->value->items[0]->nitems == 2 &&
 	       e->value->items[1]->nitems == 0);
-	EXPECT(c.warnings && strstr(c.warnings, "t.cfg:3: warning: disk is ignored for now"));
+	EXPECT(c.ndisks == 2 && c.disks[0].devid == 51712 && !c.disks[0].readonly &&
+	       !strcmp(c.disks[0].target, "/dev/vg/lv"));
+	EXPECT(c.ndisks == 2 && c.disks[1].devid == 51728 && c.disks[1].readonly);
+	EXPECT(!c.warnings || !strstr(c.warnings, "disk"));
 	EXPECT(c.warnings && strstr(c.warnings, "t.cfg:6: warning: vif is ignored for now"));
 	EXPECT(c.warnings && strstr(c.warnings, "t.cfg:8: warning: unknown key frobnicate is ignored"));
 	domus_config_free(&c);
@@ -148,19 +151,19 @@ static void test_later_settings(void)
 
 	domus_config_init(&c);
 	{
-		const char *t = "name='a'\nkernel='k'\nmemory=128\nextra='a'\ndisk=['x']\n";
+		const char *t = "name='a'\nkernel='k'\nmemory=128\nextra='a'\npci=['x']\n";
 
 		EXPECT(domus_config_parse(&c, t, strlen(t), "t.cfg", err, sizeof(err)) == 0);
 	}
 	EXPECT(domus_config_apply(&c, "memory=512", err, sizeof(err)) == 0);
 	EXPECT(domus_config_apply(&c, "extra+=' b'", err, sizeof(err)) == 0);
-	EXPECT(domus_config_apply(&c, "disk+=['y','z']", err, sizeof(err)) == 0);
+	EXPECT(domus_config_apply(&c, "pci+=['y','z']", err, sizeof(err)) == 0);
 	EXPECT(domus_config_apply(&c, "name=\"b\"", err, sizeof(err)) == 0);
 	EXPECT(domus_config_finish(&c, err, sizeof(err)) == 0);
 	EXPECT(c.memory_mib == 512);
 	EXPECT(!strcmp(c.cmdline, "a b"));
 	EXPECT(!strcmp(c.name, "b"));
-	EXPECT(domus_config_get(&c, "disk")->value->nitems == 3);
+	EXPECT(domus_config_get(&c, "pci")->value->nitems == 3);
 	EXPECT(domus_config_apply(&c, "memory+=1", err, sizeof(err)) == -1);
 	EXPECT(err_has("command line:1: memory: += appends a list to a list"));
 	EXPECT(domus_config_apply(&c, "vcpus", err, sizeof(err)) == -1);
@@ -311,12 +314,12 @@ static void test_huge_line(void)
 	{
 		size_t k = 0;
 
-		k += sprintf(t + k, "name='a'\nkernel='k'\ndisk = [");
+		k += sprintf(t + k, "name='a'\nkernel='k'\npci = [");
 		for (i = 0; i < 100000; i++)
 			k += sprintf(t + k, "%s'd%zu'", i ? "," : "", i);
 		sprintf(t + k, "]\n");
 		EXPECT(cfg(&c, t) == 0);
-		EXPECT(domus_config_get(&c, "disk") && domus_config_get(&c, "disk")->value->nitems == 100000);
+		EXPECT(domus_config_get(&c, "pci") && domus_config_get(&c, "pci")->value->nitems == 100000);
 		domus_config_free(&c);
 	}
 	free(t);
@@ -344,7 +347,7 @@ static void test_deep_lists(void)
 	t[k] = 0;
 	EXPECT(cfg(&c, t) == -1 && err_has("t.cfg:1: disk: lists nested more than 8 deep"));
 	domus_config_free(&c);
-	k = sprintf(t, "name='a'\nkernel='k'\ndisk = ");
+	k = sprintf(t, "name='a'\nkernel='k'\npci = ");
 	for (i = 0; i < DOMUS_CFG_MAX_DEPTH; i++)
 		t[k++] = '[';
 	for (i = 0; i < DOMUS_CFG_MAX_DEPTH; i++)
@@ -374,7 +377,7 @@ static void test_fuzz(void)
 {
 	static const char base[] =
 		"name = \"fz\"\nmemory = 256\nvcpus = 1\nkernel = '/boot/vmlinuz'\n"
-		"disk = [ 'phy:/dev/x,xvda,w', [ 'n', 1 ], ]\nextra = \"a\\tb\\x41\\101\"\n"
+		"disk = [ 'phy:/dev/x,xvda,w' ]\npci = [ [ 'n', 1 ], ]\nextra = \"a\\tb\\x41\\101\"\n"
 		"on_crash = 'preserve' # c\n";
 	static const char alphabet[] = "[]'\",=+#;\n\\x0aZ \t";
 	char buf[sizeof(base) + 16];

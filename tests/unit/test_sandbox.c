@@ -7,6 +7,7 @@
  * tests/host/amd-pvcli.sh (sandbox/...).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -21,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include "launcher.h"
 #include "unit.h"
@@ -90,12 +92,21 @@ static void *thread_fn(void *arg)
 /* What the run loop, the event loop and a restart do, under the filter. */
 static int allowed_child(void)
 {
-	int p[2];
-	char c = 'x';
+	int p[2], f;
+	char c = 'x', blk[512];
+	struct iovec iov = { blk, sizeof(blk) };
 	void *m;
 
-	if (pipe(p) || load())
+	/* an image opened before the sandbox, as the disks are */
+	f = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (f < 0 || pipe(p) || load())
 		return 1;
+	/* the block back end's calls (blkring.c) */
+	memset(blk, 0x5a, sizeof(blk));
+	if (pwritev(f, &iov, 1, 4096) != 512 || preadv(f, &iov, 1, 4096) != 512 || fdatasync(f) ||
+	    fallocate(f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096))
+		return 10;
+	close(f);
 	if (write(p[1], &c, 1) != 1 || read(p[0], &c, 1) != 1 || getpid() <= 0)
 		return 2;
 	/* a /dev/domus request reaches the kernel (EBADF: no such fd) */
@@ -200,6 +211,15 @@ static int bad_prctl(void)
 	return 0;
 }
 
+static int bad_fallocate_grow(void)
+{
+	int f = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	load();
+	fallocate(f, 0, 0, 4096);	/* only PUNCH_HOLE | KEEP_SIZE */
+	return 0;
+}
+
 static int bad_ptrace(void)
 {
 	load();
@@ -210,7 +230,8 @@ static int bad_ptrace(void)
 static void filter_kills(void)
 {
 	static int (*const bad[])(void) = { bad_execve, bad_ioctl_type, bad_mmap_exec, bad_mprotect_exec,
-					    bad_fork, bad_tgkill_other, bad_socket, bad_prctl, bad_ptrace };
+					    bad_fork, bad_tgkill_other, bad_socket, bad_prctl, bad_ptrace,
+					    bad_fallocate_grow };
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

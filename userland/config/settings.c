@@ -163,7 +163,6 @@ int domus_config_name_ok(const char *name)
 
 /* Keys of later releases: kept in the store, ignored for now with a warning. */
 static const char *const later_keys[][2] = {
-	{ "disk", "PV disks come in a later release" },
 	{ "vif", "PV network comes in a later release" },
 	{ "maxmem", "no ballooning yet: the guest gets memory=" },
 	{ "cpus", "no vCPU pinning yet" },
@@ -190,7 +189,7 @@ static const char *const later_keys[][2] = {
 static const char *const used_keys[] = {
 	"name", "memory", "vcpus", "maxvcpus", "type", "builder", "kernel", "ramdisk",
 	"cmdline", "extra", "root", "on_poweroff", "on_reboot", "on_crash", "on_watchdog",
-	"on_soft_reset", "uuid",
+	"on_soft_reset", "uuid", "disk",
 };
 
 static void warn_ignored(struct domus_config *c)
@@ -217,8 +216,50 @@ static void warn_ignored(struct domus_config *c)
 	}
 }
 
+/* disk = [ 'SPEC', ... ] (a single string is taken as a list of one). */
+static int get_disks(struct domus_config *c, char *err, size_t errlen)
+{
+	const struct domus_cfg_entry *e = domus_config_get(c, "disk");
+	const struct domus_cfg_value *v;
+	size_t i, k, n;
+	char msg[256];
+
+	if (!e)
+		return 0;
+	v = e->value;
+	n = v->type == DOMUS_CFG_LIST ? v->nitems : 1;
+	if (n > DOMUS_CFG_MAX_DISKS)
+		return entry_err(e, err, errlen, "%zu disks: at most %d per domain", n, DOMUS_CFG_MAX_DISKS);
+	for (i = 0; i < n; i++) {
+		const struct domus_cfg_value *it = v->type == DOMUS_CFG_LIST ? v->items[i] : v;
+		struct domus_disk *d = &c->disks[c->ndisks];
+
+		if (it->type != DOMUS_CFG_STRING)
+			return entry_err(e, err, errlen, "entry %zu is not a string: write disk = [ 'tap:aio:/path/img,xvda,w' ]",
+					 i + 1);
+		if (domus_disk_parse(it->str, d, msg, sizeof(msg))) {
+			entry_err(e, err, errlen, "entry %zu '%.60s': %s", i + 1, it->str, msg);
+			if (err && errlen)
+				domus_cfg_oneline(err);
+			return -1;
+		}
+		c->ndisks++;
+		d->line = it->line ? it->line : e->line;
+		d->file = e->file;
+		for (k = 0; k + 1 < c->ndisks; k++)
+			if (c->disks[k].devid == d->devid)
+				return entry_err(e, err, errlen, "entry %zu: %s is used twice (also by entry %zu): give each disk its own vdev",
+						 i + 1, d->vdev, k + 1);
+		if (d->cdrom)
+			warn(c, "%s:%u: note: disk %s: a CD-ROM is served to a PVH guest as a read-only disk (Linux ignores PV CD-ROMs in PVH guests)%s",
+			     e->file, d->line, d->vdev, d->target ? "" : "; this empty drive is left out");
+	}
+	return 0;
+}
+
 int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 {
+	size_t di;
 	const struct domus_cfg_entry *e;
 	unsigned long long v;
 	const char *s = NULL, *type = NULL;
@@ -232,6 +273,9 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	free(c->warnings);
 	c->kernel = c->ramdisk = c->cmdline = c->uuid = c->warnings = NULL;
 	c->warnings_len = 0;
+	for (di = 0; di < c->ndisks; di++)
+		domus_disk_free(&c->disks[di]);
+	c->ndisks = 0;
 
 	/* name */
 	e = domus_config_get(c, "name");
@@ -353,6 +397,8 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	    get_action(c, "on_soft_reset", DOMUS_ACTION_RESTART, &c->on_soft_reset, err, errlen))
 		goto fail;
 
+	if (get_disks(c, err, errlen))
+		goto fail;
 	warn_ignored(c);
 	return 0;
 fail:
@@ -377,5 +423,9 @@ void domus_config_print(const struct domus_config *c, FILE *out)
 	fprintf(out, "on_reboot   %s\n", domus_config_action_name(c->on_reboot));
 	fprintf(out, "on_crash    %s\n", domus_config_action_name(c->on_crash));
 	fprintf(out, "on_watchdog %s\n", domus_config_action_name(c->on_watchdog));
+	for (size_t i = 0; i < c->ndisks; i++)
+		fprintf(out, "disk        %s %u %s%s %s\n", c->disks[i].vdev, c->disks[i].devid,
+			c->disks[i].readonly ? "r" : "w", c->disks[i].cdrom ? " cdrom" : "",
+			c->disks[i].target ? c->disks[i].target : "(empty)");
 }
 

@@ -479,6 +479,8 @@ void domus_config_free(struct domus_config *c)
 	free(c->ramdisk);
 	free(c->cmdline);
 	free(c->uuid);
+	for (i = 0; i < c->ndisks; i++)
+		domus_disk_free(&c->disks[i]);
 	free(c->warnings);
 	memset(c, 0, sizeof(*c));
 }

@@ -18,6 +18,7 @@
 #ifndef DOMUS_XLCFG_H
 #define DOMUS_XLCFG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +32,20 @@
 #define DOMUS_CFG_MIN_MEM_MIB	2
 #define DOMUS_CFG_MAX_VCPUS	64
 #define DOMUS_CFG_DEFAULT_MEM_MIB 256
+
+#define DOMUS_CFG_MAX_DISKS	16		/* disk = [ ... ] entries */
+
+/* One entry of disk = [ ... ] (disk.c, docs/devices.md). */
+struct domus_disk {
+	char *target;			/* absolute path; NULL: an empty CD drive */
+	char vdev[16];			/* as written: xvda, xvda2, hdc, sdb */
+	uint32_t devid;			/* Xen's virtual-device number */
+	bool readonly;			/* access=r (and every CD) */
+	bool cdrom;			/* devtype=cdrom, VDEV:cdrom */
+	bool no_discard;		/* no-discard */
+	unsigned int line;		/* where it was written */
+	const char *file;
+};
 
 enum domus_cfg_vtype {
 	DOMUS_CFG_STRING = 1,	/* "..." or '...' */
@@ -79,6 +94,8 @@ struct domus_config {
 	char *cmdline;			/* the effective command line (cmdline, or root= + extra) */
 	char *uuid;			/* NULL if not given */
 	enum domus_cfg_action on_poweroff, on_reboot, on_crash, on_watchdog, on_soft_reset;
+	struct domus_disk disks[DOMUS_CFG_MAX_DISKS];
+	size_t ndisks;
 
 	/* warnings and notes, one per line ("FILE:LINE: ..."), or NULL */
 	char *warnings;
@@ -106,6 +123,17 @@ const struct domus_cfg_entry *domus_config_get(const struct domus_config *c, con
 const char *domus_config_action_name(enum domus_cfg_action a);
 /* Is @name usable as a domain name (also a file name under the run dir)? */
 int domus_config_name_ok(const char *name);
+/* One disk specification (an entry of disk = [...]) into @d; 0, or -1
+ * with a one-line message (without file and line) in @err.  @d->target
+ * is allocated: domus_disk_free(). */
+int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t errlen);
+void domus_disk_free(struct domus_disk *d);
+/* Control characters of a message (echoed input) become '?': one line. */
+void domus_cfg_oneline(char *msg);
+/* Xen's virtual-device number of xvdX[N], hdX[N], sdX[N]; 0, -EINVAL (not
+ * a name) or -ERANGE (a name beyond the encodings). */
+int domus_vdev_number(const char *vdev, uint32_t *out);
+
 /* Print the typed configuration (create -n, tests). */
 void domus_config_print(const struct domus_config *c, FILE *out);
 

@@ -95,4 +95,98 @@ enum {
 };
 #define XS_PAYLOAD_MAX		4096u	/* message payload bytes */
 
+/* Grant table v1 entries (pvh-abi.md §9, pv-devices.md §5.1). */
+struct xen_grant_entry {
+	uint16_t flags;
+	uint16_t domid;
+	uint32_t frame;
+};
+_Static_assert(sizeof(struct xen_grant_entry) == 8, "grant entry size");
+#define XEN_GTF_TYPE_MASK	3u
+#define XEN_GTF_PERMIT_ACCESS	1u
+#define XEN_GTF_READONLY	(1u << 2)
+#define XEN_GTF_READING		(1u << 3)
+#define XEN_GTF_WRITING		(1u << 4)
+#define XEN_GNT_PER_FRAME	512u
+
+/* xenbus states (pv-devices.md §1.1). */
+enum xen_bus_state {
+	XEN_BUS_UNKNOWN = 0, XEN_BUS_INITIALISING, XEN_BUS_INITWAIT, XEN_BUS_INITIALISED,
+	XEN_BUS_CONNECTED, XEN_BUS_CLOSING, XEN_BUS_CLOSED,
+};
+
+/* The block ring (pv-devices.md §2, §3.3; x86-64 layout). */
+#define BLKIF_OP_READ		0
+#define BLKIF_OP_WRITE		1
+#define BLKIF_OP_WRITE_BARRIER	2
+#define BLKIF_OP_FLUSH_DISKCACHE 3
+#define BLKIF_OP_DISCARD	5
+#define BLKIF_OP_INDIRECT	6
+#define BLKIF_RSP_OKAY		0
+#define BLKIF_RSP_ERROR		(-1)
+#define BLKIF_RSP_EOPNOTSUPP	(-2)
+#define BLKIF_MAX_SEGS		11
+#define BLKIF_MAX_INDIRECT_PAGES 8
+#define BLKIF_SEGS_PER_INDIRECT_PAGE 512
+#define BLKIF_VDISK_CDROM	1u
+#define BLKIF_VDISK_READONLY	4u
+#define RING_HDR_SIZE		64u	/* req_prod, req_event, rsp_prod, rsp_event, pad */
+#define RING_REQ_PROD		0u
+#define RING_REQ_EVENT		4u
+#define RING_RSP_PROD		8u
+#define RING_RSP_EVENT		12u
+
+struct blkif_segment {
+	uint32_t gref;
+	uint8_t first_sect, last_sect;
+	uint16_t pad;
+};
+_Static_assert(sizeof(struct blkif_segment) == 8, "blkif segment size");
+
+struct blkif_request {			/* READ, WRITE, BARRIER, FLUSH */
+	uint8_t operation;
+	uint8_t nr_segments;
+	uint16_t handle;
+	uint32_t pad;
+	uint64_t id;
+	uint64_t sector_number;
+	struct blkif_segment seg[BLKIF_MAX_SEGS];
+};
+_Static_assert(sizeof(struct blkif_request) == 112, "blkif request size");
+
+struct blkif_request_discard {		/* same slot, operation DISCARD */
+	uint8_t operation;
+	uint8_t flag;
+	uint16_t handle;
+	uint32_t pad;
+	uint64_t id;
+	uint64_t sector_number;
+	uint64_t nr_sectors;
+};
+_Static_assert(sizeof(struct blkif_request_discard) == 32, "blkif discard size");
+
+struct blkif_request_indirect {		/* same slot, operation INDIRECT */
+	uint8_t operation;
+	uint8_t indirect_op;
+	uint16_t nr_segments;
+	uint32_t pad;
+	uint64_t id;
+	uint64_t sector_number;
+	uint16_t handle;
+	uint16_t pad2;
+	uint32_t indirect_grefs[BLKIF_MAX_INDIRECT_PAGES];
+} __attribute__((packed));
+_Static_assert(sizeof(struct blkif_request_indirect) == 60, "blkif indirect size");
+_Static_assert(offsetof(struct blkif_request_indirect, indirect_grefs) == 28, "blkif indirect grefs");
+
+struct blkif_response {
+	uint64_t id;
+	uint8_t operation;
+	uint8_t pad;
+	int16_t status;
+	uint32_t pad2;
+};
+_Static_assert(sizeof(struct blkif_response) == 16, "blkif response size");
+#define BLKIF_ENTRY_SIZE	112u	/* the union of request and response */
+
 #endif /* DOMUS_XEN_ABI_H */

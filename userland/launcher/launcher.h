@@ -7,6 +7,7 @@
  *   console.c  the PV console ring backend, console clients, logs
  *   sandbox.c  least privilege once the domain is built
  *   xsctl.c    the xenstore admin requests of the control socket
+ *   disks.c    the PV disks (userland/backend)
  */
 #ifndef DOMUS_LAUNCHER_H
 #define DOMUS_LAUNCHER_H
@@ -23,6 +24,7 @@
 #include "xenstore.h"
 #include "xen_abi.h"
 #include "sandbox.h"
+#include "blkback.h"
 
 /* Special pages, in the slot at DOMUS_PVH_SPECIAL_GPA (outside RAM). */
 #define L_SPECIAL_SLOT		1
@@ -75,6 +77,9 @@ struct launcher {
 	uint32_t xs_port;
 	int xs_notify_fd, xs_kick_fd;
 	struct domus_kernel *kernel;	/* validated before the first build; closed by it */
+	void *gnttab;			/* the grant table, mapped for the disks */
+	struct blk_disk *disks[DOMUS_CFG_MAX_DISKS];	/* open for the launcher's life */
+	size_t ndisks;
 	unsigned int restarts;
 
 	/* shared with the vCPU threads */
@@ -140,6 +145,13 @@ const char *dom_reason_name(int reason);
 void dom_xenstore_service(struct launcher *L);
 /* Ask the guest to power off / reboot through control/shutdown. */
 int dom_request_shutdown(struct launcher *L, const char *what);
+
+/* disks.c: open and lock the images (before the sandbox), publish and
+ * serve them (each build), disconnect them (each teardown), close. */
+int l_disks_open(struct launcher *L, char *err, size_t errlen);
+void l_disks_start(struct launcher *L);
+void l_disks_stop(struct launcher *L);
+void l_disks_close(struct launcher *L);
 
 /* console.c */
 int con_open_logs(struct launcher *L);

@@ -259,6 +259,10 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 		fail(L, "vcpus=%u is more than domus offers per domain (%u); lower vcpus= in the config",
 		     L->cfg.vcpus, caps.max_vcpus);
 
+	/* the disks: opened and locked now, before the sandbox */
+	if (l_disks_open(L, err, sizeof(err)))
+		fail(L, "%s", err);
+
 	/* memory: what the module pins for all domains (max_guest_pages) */
 	total_kib = meminfo_kib("MemTotal");
 	limit_mib = domus_guest_limit_pages() >> 8;
@@ -519,6 +523,7 @@ int main(int argc, char **argv)
 	}
 	if (L->kernel)
 		domus_kernel_close(L->kernel);
+	l_disks_close(L);
 	con_detach(L);
 	unlink(L->sock_path);
 	unlink(L->pid_path);

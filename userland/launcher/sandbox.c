@@ -28,11 +28,13 @@
  *     an fd;
  *   mem-set, vcpu-set: control requests that issue /dev/domus ioctls and
  *     start threads: already allowed (ioctl type 0xD5, clone of a thread);
- *   block and network back ends: their fds (image files, tap) opened
- *     before the sandbox, then pread64/pwrite64/preadv/pwritev/fdatasync
- *     and read/write.
+ *   network back end: its tap fds opened before the sandbox, then
+ *     read/write.
+ * The block back end's rows are below (preadv, pwritev, fdatasync,
+ * fallocate punching holes).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
@@ -127,6 +129,14 @@ static const struct sb_rule sb_rules[] = {
 	{ "renameat2", SB_ALLOW, 0, 0, 0, 0, "log rotation, other libc" },
 	{ "unlink", SB_ALLOW, 0, 0, 0, 0, "the socket and pid file at exit" },
 	{ "unlinkat", SB_ALLOW, 0, 0, 0, 0, "the same, other libc" },
+	/* the PV disks (userland/backend): images opened and locked before
+	 * the sandbox; their I/O threads read and write them straight into
+	 * guest RAM, flush and punch holes */
+	{ "preadv", SB_ALLOW, 0, 0, 0, 0, "disk reads (blkring.c)" },
+	{ "pwritev", SB_ALLOW, 0, 0, 0, 0, "disk writes (blkring.c)" },
+	{ "fdatasync", SB_ALLOW, 0, 0, 0, 0, "FLUSH_DISKCACHE (blkring.c)" },
+	{ "fallocate", SB_MASKED, 1, 0xffffffff, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+	  "DISCARD: punch a hole, nothing else (no growing, no zero-range)" },
 	/* daemonizing right after "ok ID" */
 	{ "dup2", SB_ALLOW, 0, 0, 0, 0, "stdin/out/err to /dev/null" },
 	{ "dup3", SB_ALLOW, 0, 0, 0, 0, "the same, other libc" },

@@ -1,0 +1,282 @@
+#!/bin/bash
+# PV disks inside the AMD-V test host (run by tests/suites/68-pv-blk-amd
+# through scripts/testhost; docs/devices.md): `domus create -c` boots the
+# stock Debian kernel with the busybox initramfs (its own xen-blkfront.ko)
+# and disks of every kind -- sparse images as partition-style vdevs
+# (tap:aio: xvda2, tap2:aio: xvda1 for swap), a second image in the
+# key=value form (xvdb), loop block devices read-only (phy:, xvdc) and
+# writable (xvdd) -- then drives the guest shell:
+# the disks appear, a pattern written with dd + sync is in the image on
+# the host, data the host wrote reads back in the guest, the read-only
+# disk refuses writes and stays unchanged, flushes reach fdatasync (the
+# back end's counters at shutdown), a second writer of an image in use is
+# refused; a second boot (a 4-page ring) reboots (the disks come back),
+# runs a hostile front end on xvdd (tests/host/pv-blkfuzz.c), writes to
+# xvdb, syncs and is killed with kill -9: the pattern is in the image.
+# One PASS/FAIL line each.
+cd "$(dirname "$0")/../.." || exit 1
+top=$(pwd)
+failed=0
+pass() { echo "PASS: pv-blk-amd/$1"; }
+fail() { echo "FAIL: pv-blk-amd/$1: $2"; failed=1; }
+
+out=$top/build/pvblk
+export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log
+rm -rf "$out/log" "$out"/console*.out
+mkdir -p "$out/log"
+img=$(mktemp -d /tmp/pvblk.XXXXXX)	# tmpfs: holes, flock; not the 9p share
+fifo=$img/in
+d=build/domus
+kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
+log=$out/log/pvblk.log
+
+# wait_for FILE PATTERN SECONDS [FROM_LINE]
+wait_for() {
+	local end=$(( $(date +%s) + $3 ))
+	while [ "$(date +%s)" -le $end ]; do
+		tail -n +"${4:-1}" "$1" 2>/dev/null | tr -d '\r' | grep -Eq -- "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+send() { printf 'echo; %s\n' "$*" >&3; }
+# run CMD MARKER: run a guest command, wait for "MARKER-done"
+run() { local l; l=$(wc -l <"$con"); send "$1; echo $2-do''ne"; wait_for "$con" "^$2-done" "${3:-120}" "$l"; }
+# the guest's answer line "KEY=VALUE" after the last command
+answer() { tr -d '\r' <"$con" | sed -n "s/^$1=//p" | tail -1; }
+gstats() {
+	/usr/bin/python3 - <<'PY'
+import fcntl, os, struct
+fd = os.open("/dev/domus", os.O_RDWR)
+buf = bytearray(64)
+fcntl.ioctl(fd, 0xC040D502, buf)
+d, v, p, n, h = struct.unpack_from("<QQQQI", buf)
+print(d, v, p, n, h)
+PY
+}
+stats_zero() {
+	local s i
+	for i in $(seq 50); do
+		s=$(gstats)
+		[ "$s" = "0 0 0 0 0" ] && { pass "$1"; return 0; }
+		sleep 0.1
+	done
+	fail "$1" "live objects (domains vcpus pinned npt hw_cpus): $s"
+}
+# pattern NAME BYTES: a known byte pattern (also made in the guest by busybox)
+pattern() { yes "DOMUS-BLK-$1-0123456789abcdef" | head -c "$2"; }
+
+if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
+lines0=$(dmesg | wc -l)
+
+# the images: a sparse 64 MiB one, a 16 MiB one the host fills, a loop device
+truncate -s 64M "$img/a.img"
+truncate -s 32M "$img/s.img"
+pattern HOST 1048576 >"$img/b.img"; truncate -s 16M "$img/b.img"
+pattern RO 4194304 >"$img/c.img"
+truncate -s 8M "$img/d.img"
+modprobe loop 2>/dev/null
+loop=$(losetup -f --show "$img/c.img" 2>/dev/null)
+if [ -b "$loop" ]; then ro_disk="phy:$loop,xvdc,r"; else ro_disk="file:$img/c.img,xvdc,r"; echo "info: no loop device: xvdc is a file"; fi
+loop2=$(losetup -f --show "$img/d.img" 2>/dev/null)
+if [ -b "$loop2" ]; then rw_dev="phy:$loop2,xvdd,w"; else rw_dev="file:$img/d.img,xvdd,w"; echo "info: no loop device: xvdd is a file"; fi
+ro_md5=$(md5sum <"$img/c.img")
+host_md5=$(pattern HOST 1048576 | md5sum | cut -d' ' -f1)
+cat >"$img/g.cfg" <<EOF
+name = "pvblk"
+memory = 256
+kernel = "$kernel"
+ramdisk = "$top/build/pvblk/guest.cpio"
+extra = "console=hvc0 loglevel=4 rdinit=/init"
+disk = [ 'tap:aio:$img/a.img,xvda2,w', 'tap2:aio:$img/s.img,xvda1,w',
+         'vdev=xvdb, access=rw, format=raw, target=$img/b.img',
+         '$ro_disk', '$rw_dev' ]
+EOF
+
+# ---- bad disks: one line, exit 1, nothing left --------------------------------
+err=$($d create "$img/g.cfg" "disk=['tap:aio:$img/none.img,xvda,w']" 2>&1); rc=$?
+if [ $rc = 1 ] && [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "disk xvda: $img/none.img: No such file or directory: create the image"; then
+	pass bad-missing-image
+else
+	fail bad-missing-image "rc $rc: $err"
+fi
+err=$($d create "$img/g.cfg" "disk=['tap:qcow2:$img/a.img,xvda,w']" 2>&1); rc=$?
+if [ $rc = 1 ] && echo "$err" | grep -q "disk: entry 1 .*only raw images are served"; then pass bad-qcow2; else fail bad-qcow2 "rc $rc: $err"; fi
+
+# ---- boot with three disks ------------------------------------------------------
+mkfifo "$fifo"
+exec 3<>"$fifo"
+con=$out/console1.out
+t0=$(date +%s)
+$d create -c "$img/g.cfg" <"$fifo" >"$con" 2>&1 &
+if wait_for "$con" 'DOMUS-GUEST-READY' 240; then
+	pass guest-ready
+	ok=1
+else
+	fail guest-ready "no DOMUS-GUEST-READY within 240 s: $(tail -c 400 "$con" | tr '\r\n' '||'); log: $(tail -5 "$log" | tr '\n' '|')"
+	ok=0
+fi
+echo "info: boot with 3 disks to the marker: $(( $(date +%s) - t0 )) s"
+if [ $ok = 1 ]; then
+	send 'stty -echo'
+	run 'echo DISKS=$(ls /sys/block | grep xvd | sort | tr "\n" " ")' m1
+	if [ "$(answer DISKS)" = "xvda1 xvda2 xvdb xvdc xvdd" ]; then pass guest-sees-disks; else fail guest-sees-disks "/sys/block: '$(answer DISKS)'"; fi
+	run 'echo SIZES=$(cat /sys/block/xvda2/size /sys/block/xvdb/size /sys/block/xvdc/size /sys/block/xvdc/ro | tr "\n" " ")' m2
+	if [ "$(answer SIZES)" = "131072 32768 8192 1" ]; then pass sizes-and-ro; else fail sizes-and-ro "sizes/ro: '$(answer SIZES)'"; fi
+	# issue 12's layout: xvda1 (swap) next to xvda2, both partition vdevs
+	run 'mkswap /dev/xvda1 >/dev/null && swapon /dev/xvda1; echo SWAP=$(grep -c "^/dev/xvda1 " /proc/swaps)' ms
+	if [ "$(answer SWAP)" = 1 ]; then pass swap-on-xvda1; else fail swap-on-xvda1 "/proc/swaps has xvda1 '$(answer SWAP)' times"; fi
+	# the front end's view of the features: flush (write-back cache), indirect
+	run 'dmesg | grep -m1 "blkfront: xvda2"' m3
+	if tr -d '\r' <"$con" | grep -q 'blkfront: xvda2: flush diskcache: enabled; persistent grants: disabled; indirect descriptors: enabled'; then
+		pass blkfront-features
+	else
+		fail blkfront-features "$(tr -d '\r' <"$con" | grep blkfront | tail -2 | tr '\n' '|')"
+	fi
+	# write 4 MiB at 1 MiB with dd (its fsync: a flush), sync; read back
+	# past the page cache
+	run 'yes DOMUS-BLK-GUEST-0123456789abcdef | head -c 4194304 >/tmp/p; dd if=/tmp/p of=/dev/xvda2 bs=64k seek=16 conv=fsync 2>/dev/null; echo WRC=$?; sync' m4
+	run 'echo 3 >/proc/sys/vm/drop_caches; echo RB=$(dd if=/dev/xvda2 bs=64k skip=16 count=64 iflag=direct 2>/dev/null | md5sum | cut -c1-32)' m5
+	want=$(pattern GUEST 4194304 | md5sum | cut -c1-32)
+	if [ "$(answer WRC)" = 0 ] && [ "$(answer RB)" = "$want" ]; then pass guest-write-readback; else fail guest-write-readback "rc '$(answer WRC)', md5 '$(answer RB)', want $want"; fi
+	if [ "$(dd if="$img/a.img" bs=64k skip=16 count=64 2>/dev/null | md5sum | cut -c1-32)" = "$want" ]; then
+		pass host-image-holds-pattern
+	else
+		fail host-image-holds-pattern "the image does not hold the guest's pattern at 1 MiB"
+	fi
+	# the rest of the sparse image is still a hole
+	alloc=$(du -k "$img/a.img" | cut -f1)
+	if [ "$alloc" -le 8192 ]; then pass image-stays-sparse; else fail image-stays-sparse "$alloc KiB allocated of 64 MiB"; fi
+	echo "info: a.img: $alloc KiB allocated"
+	# data the host wrote reads back in the guest (second disk)
+	run 'echo HR=$(dd if=/dev/xvdb bs=64k count=16 iflag=direct 2>/dev/null | md5sum | cut -c1-32)' m6
+	if [ "$(answer HR)" = "$host_md5" ]; then pass guest-reads-host-data; else fail guest-reads-host-data "md5 '$(answer HR)', want $host_md5"; fi
+	# a larger direct write: indirect requests (> 11 segments)
+	run 'dd if=/tmp/p of=/dev/xvdb bs=1M seek=8 count=4 oflag=direct 2>/dev/null; echo BIG=$?' m7
+	if [ "$(answer BIG)" = 0 ] && [ "$(dd if="$img/b.img" bs=1M skip=8 count=4 2>/dev/null | md5sum | cut -c1-32)" = "$want" ]; then
+		pass large-direct-write
+	else
+		fail large-direct-write "rc '$(answer BIG)' or the image differs at 8 MiB"
+	fi
+	# discard punches a hole: the region reads zeroes and is no longer allocated
+	before=$(du -k "$img/b.img" | cut -f1)
+	run 'blkdiscard -o 8388608 -l 4194304 /dev/xvdb; echo DISC=$?' m8
+	zero=$(head -c 4194304 /dev/zero | md5sum | cut -c1-32)
+	after=$(du -k "$img/b.img" | cut -f1)
+	if [ "$(answer DISC)" = 0 ] && [ "$(dd if="$img/b.img" bs=1M skip=8 count=4 2>/dev/null | md5sum | cut -c1-32)" = "$zero" ] &&
+	   [ "$after" -le $((before - 4000)) ]; then
+		pass discard-punches-hole
+	else
+		fail discard-punches-hole "blkdiscard rc '$(answer DISC)', allocated $before -> $after KiB"
+	fi
+	# a writable block device (a loop device on the host)
+	run 'dd if=/tmp/p of=/dev/xvdd bs=64k count=32 conv=fsync 2>/dev/null; echo BDW=$?' m11
+	if [ "$(answer BDW)" = 0 ] && [ "$(head -c 2097152 "$img/d.img" | md5sum | cut -c1-32)" = "$(pattern GUEST 2097152 | md5sum | cut -c1-32)" ]; then
+		pass block-device-write
+	else
+		fail block-device-write "dd rc '$(answer BDW)' or the device's file differs"
+	fi
+	# the read-only disk: the write fails in the guest, the image is unchanged
+	run 'dd if=/tmp/p of=/dev/xvdc bs=4k count=1 conv=fsync 2>/dev/null; echo ROW=$?' m9
+	now_md5=$(md5sum <"$img/c.img")
+	if [ "$(answer ROW)" != 0 ] && [ -n "$(answer ROW)" ] && [ "$now_md5" = "$ro_md5" ]; then
+		pass readonly-refuses-write
+	else
+		fail readonly-refuses-write "dd rc '$(answer ROW)', image md5 $now_md5, was $ro_md5"
+	fi
+	run 'echo ROR=$(dd if=/dev/xvdc bs=64k count=64 iflag=direct 2>/dev/null | md5sum | cut -c1-32)' m10
+	if [ "$(answer ROR)" = "$(pattern RO 4194304 | md5sum | cut -c1-32)" ]; then pass readonly-reads; else fail readonly-reads "md5 '$(answer ROR)'"; fi
+	# a second writer of an image in use is refused, with one line
+	err=$($d create "$img/g.cfg" name=\"pvblk2\" "disk=['file:$img/a.img,xvda,w']" 2>&1); rc=$?
+	if [ $rc = 1 ] && [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "disk xvda: $img/a.img is in use .*locked by another domain"; then
+		pass second-writer-refused
+	else
+		fail second-writer-refused "rc $rc: $err"
+	fi
+	# power off: the back end logs its counters; flushes reached fdatasync
+	send 'poweroff -f'
+	pid=$(cat "$DOMUS_RUN_DIR/pvblk.pid" 2>/dev/null)
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+	line=$(grep 'blk xvda2: ' "$log" | tail -1)
+	echo "info: $line"
+	fs=$(echo "$line" | sed -n 's/.* fdatasync=\([0-9]*\).*/\1/p')
+	fl=$(echo "$line" | sed -n 's/.* flushes=\([0-9]*\).*/\1/p')
+	if [ -n "$fs" ] && [ "$fs" -ge 1 ] && [ "$fs" = "$fl" ]; then pass flush-reaches-fdatasync; else fail flush-reaches-fdatasync "'$line'"; fi
+	er=$(grep -h 'blk xv' "$log" | sed -n 's/.* errors=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+	echo "info: $(grep 'blk xvd[bc]: ' "$log" | tr '\n' '|')"
+	if grep -q 'blk xvda2: connected' "$log" && ! grep -q 'corrupt\|cannot connect' "$log"; then pass backend-log-clean; else fail backend-log-clean "$(grep 'blk ' "$log" | tr '\n' '|')"; fi
+	echo "info: error responses (the read-only write): $er"
+fi
+pid=$(cat "$DOMUS_RUN_DIR/pvblk.pid" 2>/dev/null)
+[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && $d destroy pvblk >/dev/null 2>&1
+stats_zero boot1-frees-all
+
+# ---- kill -9 after the guest's sync: the data is in the image ----------------------
+# (this boot's front end asks for a 4-page ring: init passes xen_blkfront.*
+# of the command line to insmod)
+con=$out/console2.out
+: >"$con"
+$d create -c "$img/g.cfg" 'extra+=" xen_blkfront.max_ring_page_order=2"' <"$fifo" >"$con" 2>&1 &
+if wait_for "$con" 'DOMUS-GUEST-READY' 240; then
+	# a reboot rebuilds the domain (new id, new xenstore) under the
+	# sandbox: the disks come back
+	l=$(wc -l <"$con")
+	send 'reboot -f'
+	if wait_for "$con" 'DOMUS-GUEST-READY' 240 "$((l + 1))"; then
+		send 'stty -echo'
+		run 'echo DISKS2=$(ls /sys/block | grep xvd | sort | tr "\n" " ")' r1
+		n=$(grep -c 'blk xvdb: connected (4 ring pages)' "$log")
+		if [ "$(answer DISKS2)" = "xvda1 xvda2 xvdb xvdc xvdd" ] && [ "$n" = 2 ]; then pass disks-after-reboot; else fail disks-after-reboot "'$(answer DISKS2)', $n connections of xvdb"; fi
+	else
+		fail disks-after-reboot "no DOMUS-GUEST-READY after the reboot: $(tail -c 300 "$con" | tr '\r\n' '||')"
+	fi
+	send 'stty -echo'
+	# a hostile front end takes xvdd from blkfront: valid, random, raced
+	# and corrupt rings; the back end answers, then disconnects that disk only
+	seed=$(( $(od -An -N2 -tu2 /dev/urandom) + 1 ))
+	run "insmod /xen-evtchn.ko; insmod /xen-gntalloc.ko; /pv-blkfuzz 51760 300 $seed" h1 300
+	tr -d '\r' <"$con" | grep '^BLKFUZZ' | sed 's/^/info: /'
+	if tr -d '\r' <"$con" | grep -q '^BLKFUZZ valid-ok'; then pass hostile-valid-request; else fail hostile-valid-request "$(tr -d '\r' <"$con" | grep BLKFUZZ | tr '\n' '|')"; fi
+	g=$(tr -d '\r' <"$con" | grep '^BLKFUZZ garbage')
+	if echo "$g" | grep -Eq 'ok=[1-9][0-9]* error=[1-9][0-9]* unsupported=[0-9]+ other=0$'; then pass hostile-random-requests-answered; else fail hostile-random-requests-answered "'$g'"; fi
+	if tr -d '\r' <"$con" | grep -Eq '^BLKFUZZ racing answered=[1-9]'; then pass hostile-racing-writer-answered; else fail hostile-racing-writer-answered "$(tr -d '\r' <"$con" | grep BLKFUZZ | tail -2 | tr '\n' '|')"; fi
+	nc=$(grep -c "blk xvdd: the guest's ring is corrupt" "$log")
+	if tr -d '\r' <"$con" | grep -q '^BLKFUZZ corrupt-disconnected' && [ "$nc" = 1 ] && ! grep -q "blk xv[abc].*corrupt" "$log"; then
+		pass hostile-corrupt-ring-disconnects
+	else
+		fail hostile-corrupt-ring-disconnects "$nc log lines; $(tr -d '\r' <"$con" | grep BLKFUZZ | tail -2 | tr '\n' '|')"
+	fi
+	run 'yes DOMUS-BLK-KILL-0123456789abcdef | head -c 2097152 | dd of=/dev/xvdb bs=64k seek=64 2>/dev/null; sync; echo SYNCED=1' k1
+	pid=$(cat "$DOMUS_RUN_DIR/pvblk.pid" 2>/dev/null)
+	if [ "$(answer SYNCED)" = 1 ] && [ -n "$pid" ] && kill -9 "$pid"; then
+		sleep 0.5
+		if [ "$(dd if="$img/b.img" bs=64k skip=64 count=32 2>/dev/null | md5sum | cut -c1-32)" = "$(pattern KILL 2097152 | md5sum | cut -c1-32)" ]; then
+			pass kill9-after-sync-keeps-data
+		else
+			fail kill9-after-sync-keeps-data "the image does not hold the pattern after kill -9"
+		fi
+	else
+		fail kill9-after-sync-keeps-data "no sync answer ('$(answer SYNCED)') or no launcher pid"
+	fi
+else
+	fail kill9-after-sync-keeps-data "the second boot did not come up: $(tail -c 300 "$con" | tr '\r\n' '||')"
+fi
+if grep -q 'blk xvdb: connected (4 ring pages)' "$log" && ! grep -q 'cannot connect' "$log"; then pass multi-page-ring; else fail multi-page-ring "$(grep 'blk xvdb: connected' "$log" | tail -1)"; fi
+stats_zero boot2-frees-all
+# the lock went with the process: the image can be opened again
+if $d create "$img/g.cfg" >/dev/null 2>&1; then
+	pass lock-released-after-kill
+	$d destroy pvblk >/dev/null 2>&1
+else
+	fail lock-released-after-kill "a new launcher cannot open the images"
+fi
+stats_zero boot3-frees-all
+
+[ -b "$loop" ] && losetup -d "$loop"
+[ -b "$loop2" ] && losetup -d "$loop2"
+exec 3>&-
+rm -rf "$img"
+if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
+new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)
+if [ -z "$new" ]; then pass host-log-clean; else fail host-log-clean "$(echo "$new" | tr '\n' '|')"; fi
+exit $failed

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PV block back end (docs/devices.md): serves the vbd devices of one
+ * guest to its unmodified xen-blkfront, in threads of the launcher.
+ *
+ *   blkring.c   the ring: requests copied out, validated, the guest's
+ *               grants pinned, the I/O done on the image, responses
+ *               (pure: guest memory, grant table and image fd are given;
+ *               unit-tested by tests/unit/test_blkring.c)
+ *   blkback.c   one disk: the image (opened and locked before the
+ *               sandbox), its xenstore nodes, the xenbus state machine,
+ *               the event channel and the I/O thread
+ *
+ * Hostile guest: every index, count, sector range, grant reference and
+ * segment of a request is checked; a bad request gets BLKIF_RSP_ERROR, a
+ * corrupt ring (indices beyond the ring) disconnects that device with one
+ * log line.  Nothing the guest writes can make the launcher crash, hang or
+ * touch memory outside the guest's RAM.
+ */
+#ifndef DOMUS_BLKBACK_H
+#define DOMUS_BLKBACK_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "xen_abi.h"
+
+#define BLK_MAX_RING_ORDER	4	/* 16 pages: 512 entries */
+#define BLK_MAX_RING_PAGES	(1u << BLK_MAX_RING_ORDER)
+#define BLK_MAX_INDIRECT_SEGS	256	/* feature-max-indirect-segments */
+#define BLK_SECTOR		512u
+
+/* The guest as the back end reaches it. */
+struct blk_mem {
+	uint8_t *ram;			/* guest RAM, GPA 0 .. ram_size */
+	uint64_t ram_size;
+	struct xen_grant_entry *gnt;	/* the grant table (mapped frames) */
+	uint32_t gnt_entries;
+	uint16_t domid;			/* the back end's domain: 0 */
+};
+
+/* Counters (one writer: the disk's I/O thread; read for the log). */
+struct blk_stats {
+	atomic_ullong reads, writes, flushes, fdatasyncs, discards, indirect;
+	atomic_ullong bytes_read, bytes_written;
+	atomic_ullong errors;		/* requests answered ERROR */
+	atomic_ullong unsupported;	/* requests answered EOPNOTSUPP */
+};
+
+/* One connected ring. */
+struct blk_ring {
+	const struct blk_mem *m;
+	uint8_t *page[BLK_MAX_RING_PAGES];	/* the ring's frames in guest RAM */
+	uint32_t gref[BLK_MAX_RING_PAGES];
+	unsigned int npages;
+	uint32_t nr_ents;			/* a power of two */
+	uint32_t req_cons, rsp_prod_pvt;
+	/* the disk */
+	int fd;
+	uint64_t sectors;			/* 512-byte units */
+	bool readonly, discard;
+	struct blk_stats *st;
+	char why[160];				/* why the ring was declared corrupt */
+};
+
+/*
+ * Pin grant @ref for an access (@to_guest: the back end writes into the
+ * page, so GTF_readonly must be clear); returns the guest frame, or -1 if
+ * the entry does not grant the page to us or the frame is not guest RAM.
+ * Sets GTF_reading (and GTF_writing) with a compare-and-swap, as Xen does;
+ * blk_grant_put() clears them.
+ */
+int64_t blk_grant_get(const struct blk_mem *m, uint32_t ref, bool to_guest);
+void blk_grant_put(const struct blk_mem *m, uint32_t ref);
+
+/*
+ * Attach the ring of @n pages (grant refs @grefs; n a power of two up to
+ * BLK_MAX_RING_PAGES): the grants are pinned for the connection.  0 or
+ * -EINVAL with the reason in r->why.
+ */
+int blk_ring_attach(struct blk_ring *r, const struct blk_mem *m, const uint32_t *grefs, unsigned int n);
+void blk_ring_detach(struct blk_ring *r);
+
+/*
+ * Serve the requests on the ring: at most nr_ents per call, each answered
+ * before the next is read (so a flush follows every earlier write).
+ * Returns the number served (> 0: call again), 0 when the ring is empty
+ * (req_event re-armed), or -EIO when the ring is corrupt (r->why says
+ * why; the device must be disconnected).  *notify is set when the guest
+ * must be sent an event (pv-devices.md §2.2).
+ */
+int blk_ring_service(struct blk_ring *r, bool *notify);
+
+/* The disk as the launcher runs it (blkback.c). */
+struct blk_disk;
+struct domus_disk;
+struct xs_store;
+
+struct blk_host {
+	int domfd;
+	unsigned int domid;
+	struct blk_mem mem;
+	struct xs_store *xs;
+	void (*log)(void *opaque, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+	void *opaque;
+};
+
+/*
+ * Open and lock the image of @cfg (before the sandbox): a writable disk
+ * takes an exclusive lock (and O_EXCL on a block device), a read-only one
+ * a shared lock; a second writer gets a one-line error.  0 or -1 with
+ * @err set.
+ */
+int blk_disk_open(const struct domus_disk *cfg, struct blk_disk **out, char *err, size_t errlen);
+/* Publish the device in the guest's xenstore and serve it (per build). */
+int blk_disk_start(struct blk_disk *d, const struct blk_host *h);
+/* Disconnect (the I/O thread joined, the event channel closed). */
+void blk_disk_stop(struct blk_disk *d);
+/* One line of counters: "xvda: reads=N writes=N flushes=N fdatasync=N ..." */
+void blk_disk_stats(struct blk_disk *d, char *buf, size_t len);
+void blk_disk_close(struct blk_disk *d);
+
+#endif

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domus-launcher: the guest's PV disks (userland/backend, docs/devices.md).
+ * The images are opened and locked once, before the sandbox, and kept
+ * across restarts; each domain build publishes them in the guest's
+ * xenstore and maps the grant table for the back end; each teardown
+ * disconnects them and logs their counters.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include "launcher.h"
+
+static void disk_log(void *opaque, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	l_log(opaque, "%s", buf);
+}
+
+int l_disks_open(struct launcher *L, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < L->cfg.ndisks; i++) {
+		const struct domus_disk *c = &L->cfg.disks[i];
+
+		if (!c->target)
+			continue;	/* an empty CD drive (noted by the config) */
+		if (blk_disk_open(c, &L->disks[L->ndisks], err, errlen)) {
+			l_disks_close(L);
+			return -1;
+		}
+		L->ndisks++;
+		l_log(L, "disk %s: %s (%s)", c->vdev, c->target, c->readonly ? "read-only" : "read-write");
+	}
+	return 0;
+}
+
+void l_disks_start(struct launcher *L)
+{
+	struct blk_host h;
+	size_t i;
+
+	if (!L->ndisks)
+		return;
+	if (!L->xs) {
+		l_log(L, "disks: the guest has no xenstore, so it sees no disk");
+		return;
+	}
+	L->gnttab = domus_xen_map_grant_table(L->domfd, DOMUS_XEN_GNTTAB_MAX_FRAMES);
+	if (!L->gnttab) {
+		l_log(L, "disks: %s: the guest sees no disk", domus_last_error());
+		return;
+	}
+	h.domfd = L->domfd;
+	h.domid = L->domid;
+	h.mem.ram = L->ram;
+	h.mem.ram_size = L->mem_size;
+	h.mem.gnt = L->gnttab;
+	h.mem.gnt_entries = DOMUS_XEN_GNTTAB_MAX_FRAMES * XEN_GNT_PER_FRAME;
+	h.mem.domid = 0;
+	h.xs = L->xs;
+	h.log = disk_log;
+	h.opaque = L;
+	for (i = 0; i < L->ndisks; i++)
+		if (blk_disk_start(L->disks[i], &h))
+			l_log(L, "disk %zu: cannot publish it in xenstore: the guest does not see it", i);
+}
+
+void l_disks_stop(struct launcher *L)
+{
+	char buf[400];
+	size_t i;
+
+	for (i = 0; i < L->ndisks; i++) {
+		blk_disk_stop(L->disks[i]);
+		if (L->gnttab) {
+			blk_disk_stats(L->disks[i], buf, sizeof(buf));
+			l_log(L, "blk %s", buf);
+		}
+	}
+	if (L->gnttab)
+		munmap(L->gnttab, (size_t)DOMUS_XEN_GNTTAB_MAX_FRAMES * 4096);
+	L->gnttab = NULL;
+}
+
+void l_disks_close(struct launcher *L)
+{
+	size_t i;
+
+	for (i = 0; i < L->ndisks; i++)
+		blk_disk_close(L->disks[i]);
+	L->ndisks = 0;
+}
