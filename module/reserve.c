@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Frames of a slot that the guest gives back and takes again (ballooning;
- * the Xen personality's XENMEM_decrease_reservation/populate_physmap).
+ * Frames of a slot that the guest gives back and takes again (ballooning,
+ * through a personality's hypercalls).
  *
  * Release, for each extent: its frames must all be present in one
  * writable slot.  The 2 MiB leaf over them is split (gpt.c), their 4 KiB
