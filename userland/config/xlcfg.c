@@ -479,6 +479,7 @@ void domus_config_free(struct domus_config *c)
 	free(c->ramdisk);
 	free(c->cmdline);
 	free(c->uuid);
+	free(c->cpus);
 	free(c->warnings);
 	memset(c, 0, sizeof(*c));
 }
