@@ -74,6 +74,9 @@ struct launcher {
 	uint32_t xs_port;
 	int xs_notify_fd, xs_kick_fd;
 	struct domus_kernel *kernel;	/* validated before the first build; closed by it */
+	uint64_t target_kib, maxmem_kib;	/* mem-set, mem-max (control.c) */
+	unsigned int vcpus_online;	/* vcpu-set: cpu/N/availability online below it */
+	struct domus_cpuset *affinity;	/* per vCPU (maxvcpus), NULL: anywhere */
 	unsigned int restarts;
 
 	/* shared with the vCPU threads */
@@ -139,6 +142,18 @@ const char *dom_reason_name(int reason);
 void dom_xenstore_service(struct launcher *L);
 /* Ask the guest to power off / reboot through control/shutdown. */
 int dom_request_shutdown(struct launcher *L, const char *what);
+
+/* control.c: memory and vCPU requests; 0, or -1 with a one-line @msg */
+void l_mem_init(struct launcher *L);
+int l_mem_apply_max(struct launcher *L);
+int l_mem_set(struct launcher *L, const char *kib, char *msg, size_t len);
+int l_mem_max(struct launcher *L, const char *kib, char *msg, size_t len);
+int l_vcpu_avail(struct launcher *L, unsigned int n);
+int l_vcpu_set(struct launcher *L, const char *n, char *msg, size_t len);
+int l_vcpu_pin(struct launcher *L, const char *arg, char *msg, size_t len);
+int l_vcpu_list(struct launcher *L, char *out, size_t len);
+/* In a vCPU thread at its start: cpus= or an earlier vcpu-pin. */
+void l_vcpu_apply_affinity(struct launcher *L, unsigned int id);
 
 /* console.c */
 int con_open_logs(struct launcher *L);
