@@ -110,6 +110,7 @@ static long xen_reservation_query(struct domus_vcpu *v, u64 arg, bool max)
  * smaller count.
  */
 static long xen_reservation(struct domus_vcpu *v, u64 arg, bool populate)
+	__must_hold(&v->dom->srcu)
 {
 	struct xen_memory_reservation a;
 	unsigned int n;

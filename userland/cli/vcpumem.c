@@ -165,7 +165,7 @@ int cmd_vcpu_list(const struct domus_cmd *cmd, int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("Name                                ID  VCPU   CPU State   Time(s) Affinity (Hard / Soft)\n");
+	printf("%-32s %5s %5s %5s   %-5s %9s  %s\n", "Name", "ID", "VCPU", "CPU", "State", "Time(s)", "Affinity");
 	for (i = 0; i < n; i++) {
 		char id[16];
 		bool want = optind == argc;
