@@ -11,12 +11,15 @@
  *                    it booted with as already ballooned out (pv-devices
  *                    6.1), and it can only take back frames of its boot RAM
  *   vcpu-set N       cpu/<i>/availability: online below N, offline above
- *   vcpu-pin V CPUS  the host CPUs of vCPU V's thread (sched_setaffinity)
+ *   vcpu-pin V CPUS  the host CPUs of vCPU V's thread (it calls
+ *                    sched_setaffinity itself when kicked)
  *   vcpu-list        one "ID/CPU/STATE/TIME/AFFINITY" token per vCPU
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +162,8 @@ int l_vcpu_pin(struct launcher *L, const char *arg, char *msg, size_t len)
 	struct domus_cpuset set;
 	unsigned int lo, hi, i;
 	long long v;
-	cpu_set_t cs;
+	cpu_set_t cs, cs2;
+	int k;
 
 	if (!sp || (size_t)(sp - arg) >= sizeof(vs))
 		return snprintf(msg, len, "give a vCPU (or all) and a CPU list"), -1;
@@ -178,6 +182,12 @@ int l_vcpu_pin(struct launcher *L, const char *arg, char *msg, size_t len)
 	if (domus_cpuset_parse(sp + 1, &set, why, sizeof(why)))
 		return snprintf(msg, len, "%s", why), -1;
 	to_cpu_set(&set, &cs);
+	/* no CPU of the set is usable here: refuse before any thread takes it */
+	if (sched_getaffinity(0, sizeof(cs2), &cs2) == 0) {
+		CPU_AND(&cs2, &cs2, &cs);
+		if (!CPU_COUNT(&cs2))
+			return snprintf(msg, len, "no CPU of '%.40s' is online here", sp + 1), -1;
+	}
 	if (!L->affinity) {
 		L->affinity = calloc(L->cfg.maxvcpus, sizeof(*L->affinity));
 		if (!L->affinity)
@@ -186,18 +196,31 @@ int l_vcpu_pin(struct launcher *L, const char *arg, char *msg, size_t len)
 			memset(L->affinity[i].bits, 0xff, sizeof(L->affinity[i].bits));
 		L->cfg.cpus = L->affinity;	/* freed with the config */
 	}
+	/*
+	 * Each vCPU thread sets its own affinity (the syscall filter allows
+	 * only pid 0): kicked out of DOMUS_RUN, it applies the new set before
+	 * it enters again.  Wait up to 1 s so vcpu-list shows it.
+	 */
 	pthread_mutex_lock(&L->lock);
 	for (i = lo; i <= hi; i++) {
 		struct l_vcpu *t = i < L->nvcpu ? &L->vcpu[i] : NULL;
 
-		if (t && t->started && !t->exited && t->tid && sched_setaffinity(t->tid, sizeof(cs), &cs)) {
-			pthread_mutex_unlock(&L->lock);
-			return snprintf(msg, len, "vCPU %u: %s (no CPU of '%.40s' usable here?)", i,
-					strerror(errno), sp + 1), -1;
-		}
 		L->affinity[i] = set;
+		if (t && t->started && !t->exited) {
+			atomic_store(&t->repin, 1);
+			pthread_kill(t->th, SIGUSR1);
+		}
 	}
 	pthread_mutex_unlock(&L->lock);
+	for (k = 0; k < 1000; k++) {
+		bool pending = false;
+
+		for (i = lo; i <= hi && i < L->nvcpu; i++)
+			pending |= atomic_load(&L->vcpu[i].repin) && !L->vcpu[i].exited;
+		if (!pending)
+			break;
+		usleep(1000);
+	}
 	l_log(L, "vCPU %s pinned to CPUs %s", vs, sp + 1);
 	return 0;
 }

@@ -392,7 +392,11 @@ static void *vcpu_main(void *arg)
 	 * guest's INIT + STARTUP (docs/abi.md); dom_stop's signal ends the wait.
 	 */
 	while (!atomic_load(&t->stop)) {
-		int r = domus_run(&t->v);
+		int r;
+
+		if (atomic_exchange(&t->repin, 0))
+			l_vcpu_apply_affinity(L, t->v.id);
+		r = domus_run(&t->v);
 
 		if (r == -EINTR)
 			continue;

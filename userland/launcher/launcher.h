@@ -45,6 +45,7 @@ struct l_vcpu {
 	bool started;		/* thread created (joined when false again) */
 	bool exited;		/* under L->lock */
 	atomic_int stop;
+	atomic_int repin;	/* vcpu-pin: apply L->affinity[id] (control.c) */
 	unsigned long notes;	/* unexpected exits logged */
 };
 
