@@ -53,7 +53,9 @@ send() { printf 'echo; %s\n' "$*" >&3; }
 # ask CMD; print its output lines (up to the marker)
 ask() {	# TAG CMD
 	local l
-	l=$(lines); send "$2; echo $1-\$((1))"
+	# from the line after the last complete one: that may be the marker
+	# of the previous ask with the same TAG
+	l=$(( $(lines) + 1 )); send "$2; echo $1-\$((1))"
 	wait_for "^$1-1" 60 "$l" || return 1
 	tail -n +"$l" "$con" | tr -d '\r' | sed -n "/^$1-1/q;p" | grep -v -e '^echo; ' -e '^guest:[^ ]*# *$' | sed '/^$/d'
 }
