@@ -141,6 +141,7 @@ struct domus_vcpu {
 	struct domus_irq_queue irq;
 	int cpu;			/* CPU it last ran on, -1 never */
 	atomic_t mode;			/* enum domus_vcpu_mode */
+	atomic_t halt_end;		/* leave a HLT even with IF=0 (INIT; pers.h) */
 	u64 tlb_gen;			/* domain tlb_gen last flushed for */
 	struct fpu_guest guest_fpu;
 	u64 xcr0;
