@@ -12,7 +12,7 @@
 # exit 1; hostile decrease/populate calls from the guest (pv-hcfuzz -b)
 # are refused.  vCPUs: `domus vcpu-set` offlines and onlines vCPUs 1-3
 # through xenstore (the guest's cpu1/online follows), work runs on vCPU 1
-# again, `domus vcpu-pin` shows in `domus vcpu-list`.
+# again, `domus vcpu-pin` and the config's cpus= show in `domus vcpu-list`.
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 failed=0
@@ -64,7 +64,7 @@ if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1
 mkfifo "$fifo"
 exec 3<>"$fifo"
 t0=$(date +%s)
-$d create -c $cfg name=\"pvsmp\" vcpus=4 maxmem=320 ramdisk=\"build/pvsmp-guest.cpio\" kernel=\""$kernel"\" <"$fifo" >"$con" 2>&1 &
+$d create -c $cfg name=\"pvsmp\" vcpus=4 maxmem=320 cpus=[\"all\",\"all\",\"all\",\"1\"] ramdisk=\"build/pvsmp-guest.cpio\" kernel=\""$kernel"\" <"$fifo" >"$con" 2>&1 &
 cpid=$!
 if wait_for 'DOMUS-GUEST-READY' 300; then
 	pass guest-ready
@@ -202,7 +202,7 @@ ncpu=$(nproc)
 $d vcpu-pin pvsmp 1 0 && $d vcpu-pin pvsmp 2 "$((ncpu - 1))"
 vl=$($d vcpu-list pvsmp)
 echo "$vl"
-if printf '%s\n' "$vl" | awk '$1 == "pvsmp" && $3 == 1 && $NF == "0" { a = 1 } $1 == "pvsmp" && $3 == 2 && $NF == "'"$((ncpu - 1))"'" { b = 1 } END { exit !(a && b) }' &&
+if printf '%s\n' "$vl" | awk '$1 == "pvsmp" && $3 == 1 && $NF == "0" { a = 1 } $1 == "pvsmp" && $3 == 2 && $NF == "'"$((ncpu - 1))"'" { b = 1 } $1 == "pvsmp" && $3 == 3 && $NF == "1" { c = 1 } END { exit !(a && b && c) }' &&
    [ "$(printf '%s\n' "$vl" | grep -c '^pvsmp ')" = 4 ]; then
 	pass vcpu-pin-in-list
 else

@@ -139,7 +139,7 @@ static void vcpu_rows(const char *name, unsigned int id, const char *reply)
 
 		if (sscanf(p, " %u/%15[^/]/%7[^/]/%lf/%199s%n", &v, cpu, state, &t, aff, &n) != 5 || !n)
 			break;
-		printf("%-32s %5u %5u %5s   %-3s %9.1f  %s\n", name, id, v, cpu, state, t, aff);
+		printf("%-32s %5u %5u %5s   %-5s %9.1f  %s\n", name, id, v, cpu, state, t, aff);
 		p += n;
 	}
 }
