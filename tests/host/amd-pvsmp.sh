@@ -104,6 +104,8 @@ meminfo() { ask MI 'grep MemTotal /proc/meminfo' | awk '/^MemTotal:/ { print $2 
 lpid=$(cat /run/domus/pvsmp.pid 2>/dev/null)
 rss() { awk '/^VmRSS:/ { print $2 }' /proc/$lpid/status; }
 pinned() { gstats | cut -d' ' -f3; }
+hostfree() { awk '/^MemFree:/ { print $2 }' /proc/meminfo; }
+thp() { awk '/^AnonHugePages:/ { print $2 }' /proc/$lpid/smaps_rollup 2>/dev/null; }
 wait_mem() {	# CMP VALUE SECONDS: until MemTotal CMP VALUE
 	local end=$(( $(date +%s) + $3 )) m
 	while [ "$(date +%s)" -le $end ]; do
@@ -113,8 +115,8 @@ wait_mem() {	# CMP VALUE SECONDS: until MemTotal CMP VALUE
 	done
 	echo "${m:-?}"; return 1
 }
-m0=$(meminfo) r0=$(rss) p0=$(pinned)
-echo "info: before mem-set: MemTotal $m0 KiB, launcher VmRSS $r0 KiB, pinned $p0 pages"
+m0=$(meminfo) r0=$(rss) p0=$(pinned) f0=$(hostfree)
+echo "info: before mem-set: MemTotal $m0 KiB, launcher VmRSS $r0 KiB (AnonHugePages $(thp) KiB), pinned $p0 pages, host MemFree $f0 KiB"
 if $d mem-set pvsmp 128m; then pass mem-set-half-accepted; else fail mem-set-half-accepted "exit $?"; fi
 if m1=$(wait_mem -le $((m0 - 120 * 1024)) 180); then
 	pass mem-set-half-memtotal
@@ -122,12 +124,18 @@ else
 	fail mem-set-half-memtotal "MemTotal $m0 -> $m1 KiB (want a drop of ~128 MiB)"
 fi
 sleep 2
-r1=$(rss) p1=$(pinned)
-echo "info: after mem-set 128m: MemTotal $m1 KiB, launcher VmRSS $r1 KiB, pinned $p1 pages"
+r1=$(rss) p1=$(pinned) f1=$(hostfree)
+echo "info: after mem-set 128m: MemTotal $m1 KiB, launcher VmRSS $r1 KiB (AnonHugePages $(thp) KiB), pinned $p1 pages, host MemFree $f1 KiB"
 if [ -n "$m1" ] && [ -n "$r1" ] && [ $((r0 - r1)) -ge $(( (m0 - m1) * 8 / 10 )) ] && [ $((m0 - m1)) -gt 0 ]; then
 	pass mem-set-half-rss
 else
 	fail mem-set-half-rss "VmRSS $r0 -> $r1 KiB for MemTotal $m0 -> $m1 KiB (want >= 80% of the drop)"
+fi
+# the memory is the host's again (not only out of the launcher's RSS)
+if [ -n "$f1" ] && [ $((f1 - f0)) -ge $(( (m0 - m1) * 8 / 10 )) ]; then
+	pass mem-set-half-host-free
+else
+	fail mem-set-half-host-free "host MemFree $f0 -> $f1 KiB for MemTotal $m0 -> $m1 KiB (want >= 80% of the drop)"
 fi
 if [ -n "$p1" ] && [ $((p0 - p1)) -ge $(( (m0 - m1) / 4 * 8 / 10 )) ] && [ $((p0 - p1)) -le $(( (m0 - m1) / 4 + 1024 )) ]; then
 	pass mem-set-half-unpinned
