@@ -5,6 +5,7 @@
  *              the event loop, the control socket, on_* actions
  *   domain.c   building and tearing down the domain, vCPU threads, exits
  *   console.c  the PV console ring backend, console clients, logs
+ *   control.c  memory and vCPU requests (mem-set, vcpu-set, vcpu-pin ...)
  *   sandbox.c  least privilege once the domain is built
  */
 #ifndef DOMUS_LAUNCHER_H
