@@ -60,6 +60,8 @@ static int request(const char *cmdname, const char *dom, const char *req, char *
 			r > 0 ? reply : "the launcher does not answer");
 		return 1;
 	}
+	if (!strncmp(reply, "ok note: ", 9))	/* done, with something to know */
+		fprintf(stderr, "domus %s: %s: %s\n", cmdname, d.name, reply + 3);
 	return 0;
 }
 

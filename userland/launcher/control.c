@@ -80,6 +80,10 @@ int l_mem_set(struct launcher *L, const char *arg, char *msg, size_t len)
 		return snprintf(msg, len, "cannot write memory/target: %s", strerror(-r)), -1;
 	L->target_kib = (uint64_t)kib;
 	l_log(L, "memory target %lld KiB (memory/target)", kib);
+	msg[0] = 0;
+	if ((uint64_t)kib > L->cfg.memory_mib * 1024)
+		snprintf(msg, len, "note: the guest can take back memory up to its boot size (%llu MiB) only; growing beyond it is not supported yet",
+			 (unsigned long long)L->cfg.memory_mib);
 	return 0;
 }
 

@@ -152,10 +152,11 @@ static bool ctl_with_arg(struct launcher *L, int fd, const char *arg,
 {
 	char msg[300];
 
+	msg[0] = 0;
 	if (fn(L, arg, msg, sizeof(msg)))
 		reply(fd, "error %s", msg);
 	else
-		reply(fd, "ok");
+		reply(fd, "ok%s%s", msg[0] ? " " : "", msg);	/* a note for the user */
 	return false;
 }
 
