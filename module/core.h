@@ -67,7 +67,12 @@ struct domus_slot {
 	u64 gfn;		/* first guest frame */
 	u64 npages;
 	unsigned long uaddr;
+	/*
+	 * The pinned page of each frame; NULL for a frame the guest gave back
+	 * (reserve.c), changed under dom->lock, read under SRCU (READ_ONCE).
+	 */
 	struct page **pages;
+	u64 absent;		/* frames given back (NULL in pages[]) */
 };
 
 /* Immutable snapshot of the slots, replaced as a whole under SRCU. */
@@ -113,6 +118,7 @@ struct domus_domain {
 	unsigned int ncpuid;
 	atomic64_t stat[DOMUS_STAT_MAX];
 	u64 pinned_pages;		/* slot pages, charged to mm's locked_vm */
+	u64 max_pages;			/* cap for repopulating (reserve.c), 0 none */
 	struct mm_struct *mm;		/* creator's address space (mmgrab) */
 	bool hw_held;			/* holds a domus_hw_get() reference */
 	u64 spec_id;			/* unique for the module's life (spec_host.h) */
@@ -135,6 +141,7 @@ struct domus_vcpu {
 	struct domus_irq_queue irq;
 	int cpu;			/* CPU it last ran on, -1 never */
 	atomic_t mode;			/* enum domus_vcpu_mode */
+	atomic_t halt_end;		/* leave a HLT even with IF=0 (INIT; pers.h) */
 	u64 tlb_gen;			/* domain tlb_gen last flushed for */
 	struct fpu_guest guest_fpu;
 	u64 xcr0;
@@ -327,6 +334,9 @@ int domus_special_map(struct domus_domain *dom, unsigned int idx, struct page *p
 void domus_special_unmap(struct domus_domain *dom, unsigned int idx);
 /* The frame entry @idx is mapped at (lockless), DOMUS_GFN_NONE if none. */
 u64 domus_special_gfn(struct domus_domain *dom, unsigned int idx);
+/* Charge / uncharge @npages pinned pages (locked_vm, max_guest_pages). */
+int domus_mem_charge(struct domus_domain *dom, u64 npages);
+void domus_mem_uncharge(struct domus_domain *dom, u64 npages);
 /* Is @gpa RAM (in a slot, or a special page)?  Sets *readonly. */
 bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly);
 /* The CPUID table entry for @function/@index, or NULL (inline: every CPUID exit). */
@@ -345,6 +355,25 @@ static inline const struct domus_cpuid_entry *domus_cpuid_find(struct domus_doma
 	return NULL;
 }
 
+/*
+ * reserve.c: frames of a slot given back by the guest and taken again
+ * (ballooning).  @n extents of 2^@order frames at @gfns; both return the
+ * extents done (0 or more), stopping at the first that cannot be done;
+ * -EINVAL (order, count), -EPERM (not the creator's thread), -ENOMEM.  The caller is a thread of the domain's process,
+ * outside the domain's SRCU read section; both take dom->lock.
+ */
+#define DOMUS_RESERVE_MAX_ORDER	9
+#define DOMUS_RESERVE_MAX_PAGES	512	/* frames per call */
+long domus_mem_release(struct domus_domain *dom, const u64 *gfns, unsigned int n,
+		       unsigned int order);
+long domus_mem_populate(struct domus_domain *dom, const u64 *gfns, unsigned int n,
+			unsigned int order);
+/*
+ * After leaves were removed (dom->lock held): every vCPU leaves guest mode
+ * and flushes before it re-enters; then the tables left empty are freed.
+ */
+void domus_dom_flush(struct domus_domain *dom);
+
 /* gpt.c: nested page tables */
 int domus_gpt_init(struct domus_gpt *gpt);
 void domus_gpt_free(struct domus_gpt *gpt);
@@ -352,6 +381,7 @@ int domus_gpt_map_slot(struct domus_gpt *gpt, struct domus_slot *slot);
 void domus_gpt_unmap_range(struct domus_gpt *gpt, u64 gfn, u64 npages);
 void domus_gpt_reap(struct domus_gpt *gpt);
 int domus_gpt_map_page(struct domus_gpt *gpt, u64 gfn, struct page *page, bool writable);
+int domus_gpt_split(struct domus_gpt *gpt, u64 gfn, bool writable);
 
 /* vcpu.c */
 int domus_create_vcpu(struct domus_domain *dom, const struct domus_create_vcpu *arg);

@@ -35,7 +35,7 @@ module_param(max_guest_pages, ulong, 0644);
 MODULE_PARM_DESC(max_guest_pages,
 		 "4 KiB pages all domains' memory slots may pin together (0: 3/4 of RAM)");
 
-static int domus_mem_charge(struct domus_domain *dom, u64 npages)
+int domus_mem_charge(struct domus_domain *dom, u64 npages)
 {
 	u64 cap = READ_ONCE(max_guest_pages);
 
@@ -53,7 +53,7 @@ static int domus_mem_charge(struct domus_domain *dom, u64 npages)
 }
 
 /* Any context that may sleep; the process may be gone (its mm then too). */
-static void domus_mem_uncharge(struct domus_domain *dom, u64 npages)
+void domus_mem_uncharge(struct domus_domain *dom, u64 npages)
 {
 	atomic64_sub(npages, &domus_live.pinned_pages);
 	if (mmget_not_zero(dom->mm)) {
@@ -64,10 +64,18 @@ static void domus_mem_uncharge(struct domus_domain *dom, u64 npages)
 
 static void domus_slot_release(struct domus_domain *dom, struct domus_slot *slot)
 {
+	u64 i;
+
 	if (!slot)
 		return;
-	unpin_user_pages(slot->pages, slot->npages);
-	domus_mem_uncharge(dom, slot->npages);
+	if (!slot->absent) {
+		unpin_user_pages(slot->pages, slot->npages);
+	} else {
+		for (i = 0; i < slot->npages; i++)
+			if (slot->pages[i])
+				unpin_user_page(slot->pages[i]);
+	}
+	domus_mem_uncharge(dom, slot->npages - slot->absent);
 	kvfree(slot->pages);
 	kfree(slot);
 }
@@ -153,8 +161,9 @@ struct page *domus_gfn_get_page(struct domus_domain *dom, u64 gfn)
 	}
 	if (s->flags & DOMUS_SLOT_READONLY)
 		return NULL;
-	page = s->pages[gfn - s->gfn];
-	get_page(page);
+	page = READ_ONCE(s->pages[gfn - s->gfn]);
+	if (page)
+		get_page(page);	/* before the release's SRCU wait ends */
 	return page;
 }
 
@@ -167,7 +176,7 @@ bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly)
 		return domus_special_find(dom, gpa >> PAGE_SHIFT) != NULL;
 	}
 	*readonly = s->flags & DOMUS_SLOT_READONLY;
-	return true;
+	return READ_ONCE(s->pages[(gpa >> PAGE_SHIFT) - s->gfn]) != NULL;
 }
 
 /* --- special pages (outside the slots) ------------------------------------ */
@@ -176,13 +185,18 @@ bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly)
  * Remove the leaves of [gfn, gfn + npages); every vCPU leaves guest mode
  * and flushes before it re-enters; then the table pages left empty go.
  */
+void domus_dom_flush(struct domus_domain *dom) __must_hold(&dom->lock)
+{
+	atomic64_inc(&dom->tlb_gen);
+	domus_vcpu_kick_all(dom, true);
+	domus_gpt_reap(&dom->gpt);
+}
+
 static void domus_unmap_flush(struct domus_domain *dom, u64 gfn, u64 npages)
 	__must_hold(&dom->lock)
 {
 	domus_gpt_unmap_range(&dom->gpt, gfn, npages);
-	atomic64_inc(&dom->tlb_gen);
-	domus_vcpu_kick_all(dom, true);
-	domus_gpt_reap(&dom->gpt);
+	domus_dom_flush(dom);
 }
 
 static bool domus_gfn_in_slot(struct domus_domain *dom, u64 gfn) __must_hold(&dom->lock)
@@ -291,7 +305,9 @@ static int domus_access_gpa(struct domus_domain *dom, u64 gpa, void *buf,
 		if (s) {
 			if (write && (s->flags & DOMUS_SLOT_READONLY))
 				return -EFAULT;
-			page = s->pages[(gpa >> PAGE_SHIFT) - s->gfn];
+			page = READ_ONCE(s->pages[(gpa >> PAGE_SHIFT) - s->gfn]);
+			if (!page)
+				return -EFAULT;	/* given back by the guest */
 		} else {
 			page = domus_special_find(dom, gpa >> PAGE_SHIFT);
 			if (!page)
@@ -354,7 +370,7 @@ static int domus_slot_delete(struct domus_domain *dom, u32 id)
 		return ret;
 	}
 	domus_unmap_flush(dom, slot->gfn, slot->npages);
-	dom->pinned_pages -= slot->npages;
+	dom->pinned_pages -= slot->npages - slot->absent;
 	domus_slot_release(dom, slot);
 	return 0;
 }
@@ -512,6 +528,20 @@ static long domus_dom_create_vcpu(void *ctx, void *arg, unsigned long raw)
 	return domus_create_vcpu(ctx, arg);
 }
 
+static long domus_dom_set_mem_limit(void *ctx, void *arg, unsigned long raw)
+{
+	struct domus_domain *dom = ctx;
+	struct domus_mem_limit *a = arg;
+
+	if (!domus_all_zero(a->reserved, sizeof(a->reserved)) ||
+	    a->max_pages > (DOMUS_GPA_LIMIT >> PAGE_SHIFT))
+		return -EINVAL;
+	mutex_lock(&dom->lock);
+	dom->max_pages = a->max_pages;
+	mutex_unlock(&dom->lock);
+	return 0;
+}
+
 static long domus_dom_get_stats(void *ctx, void *arg, unsigned long raw)
 {
 	struct domus_domain *dom = ctx;
@@ -538,6 +568,7 @@ static const struct domus_ioctl_desc domus_dom_ioctls[] = {
 	DOMUS_IOCTL_ENTRY(DOMUS_CREATE_VCPU, domus_dom_create_vcpu),
 	DOMUS_IOCTL_ENTRY(DOMUS_SET_CPUID, domus_dom_set_cpuid),
 	DOMUS_IOCTL_ENTRY(DOMUS_GET_STATS, domus_dom_get_stats),
+	DOMUS_IOCTL_ENTRY(DOMUS_SET_MEM_LIMIT, domus_dom_set_mem_limit),
 };
 
 /* The core's commands first, then the personality's own table. */

@@ -398,7 +398,7 @@ int domus_handle_hypercall(struct domus_vcpu *v)
 static bool domus_vcpu_wakeup(struct domus_vcpu *v)
 {
 	return atomic_read(&v->irq.nmi) || (v->hlt_if && domus_vcpu_has_irq(v)) ||
-	       signal_pending(current);
+	       atomic_read(&v->halt_end) || signal_pending(current);
 }
 
 /* The guest executed HLT (RIP is past it). */
@@ -414,6 +414,7 @@ int domus_handle_hlt(struct domus_vcpu *v)
 	}
 	domus_pers_sync_events(v);
 	domus_vcpu_wait(v, domus_vcpu_wakeup(v));
+	atomic_set(&v->halt_end, 0);
 	domus_spec_host_ran(v);
 	return 1;
 }

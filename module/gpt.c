@@ -6,7 +6,8 @@
  *
  * Mappings are built eagerly when a slot is added, since slot pages are
  * pinned for the slot's life; 2 MiB leaves are used wherever 512 pinned
- * pages are physically contiguous and aligned.  Updates are serialized by
+ * pages are physically contiguous and aligned.  A frame the guest gives
+ * back (reserve.c) first has its 2 MiB leaf split into 4 KiB leaves.  Updates are serialized by
  * the domain lock; the hardware walks the tables concurrently, so entries
  * are written whole.
  *
@@ -213,5 +214,31 @@ int domus_gpt_map_page(struct domus_gpt *gpt, u64 gfn, struct page *page, bool w
 	if (!e)
 		return -ENOMEM;
 	WRITE_ONCE(*e, page_to_phys(page) | domus_arch->gpt_leaf_bits(writable, false));
+	return 0;
+}
+
+/*
+ * If a 2 MiB leaf covers @gfn, replace it by a table of the same 512
+ * 4 KiB leaves (one entry write: the walker sees either form, both map
+ * the same frames), so that single frames can then be unmapped.
+ */
+int domus_gpt_split(struct domus_gpt *gpt, u64 gfn, bool writable)
+{
+	u64 *e = gpt_walk(gpt, gfn << PAGE_SHIFT, 2, false);
+	u64 v, base, *t;
+	int j;
+
+	if (!e)
+		return 0;
+	v = READ_ONCE(*e);
+	if (!(v & GPT_PS))
+		return 0;
+	t = gpt_alloc_table(gpt);
+	if (!t)
+		return -ENOMEM;
+	base = v & GPT_ADDR_MASK & ~((u64)GPT_ENTRIES * PAGE_SIZE - 1);
+	for (j = 0; j < GPT_ENTRIES; j++)
+		t[j] = (base + ((u64)j << PAGE_SHIFT)) | domus_arch->gpt_leaf_bits(writable, false);
+	WRITE_ONCE(*e, __pa(t) | domus_arch->gpt_table_bits);
 	return 0;
 }

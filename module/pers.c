@@ -188,6 +188,11 @@ bool domus_vcpu_nmi_queued(struct domus_vcpu *v)
 	return atomic_read(&v->irq.nmi);
 }
 
+void domus_vcpu_halt_end(struct domus_vcpu *v)
+{
+	atomic_set(&v->halt_end, 1);
+}
+
 void domus_vcpu_wake(struct domus_vcpu *v)
 {
 	wake_up_interruptible(&v->wq);

@@ -138,6 +138,12 @@ bool domus_vcpu_irq_queued(struct domus_vcpu *v, u8 vec);
 void domus_vcpu_queue_nmi(struct domus_vcpu *v);
 void domus_vcpu_cancel_nmi(struct domus_vcpu *v);
 bool domus_vcpu_nmi_queued(struct domus_vcpu *v);
+/*
+ * Make @v leave a HLT it executed even with interrupts off (an INIT):
+ * the HLT ends at once, or the next one does if @v is not halted (any
+ * context; then domus_vcpu_notify()).
+ */
+void domus_vcpu_halt_end(struct domus_vcpu *v);
 /* Wake @v if it sleeps in domus_vcpu_wait*() (no IPI to a running vCPU). */
 void domus_vcpu_wake(struct domus_vcpu *v);
 

@@ -174,6 +174,18 @@ struct domus_domain_stats {
 #define DOMUS_GET_STATS		_IOWR(DOMUS_IOCTL_TYPE, 0x13, struct domus_domain_stats)
 
 /*
+ * The most pages the domain's slots may hold (pinned_pages of
+ * DOMUS_GET_STATS) when the guest takes back frames it gave back
+ * (ballooning; docs/pv.md): repopulating stops there.  0 (the default):
+ * no cap beyond the slots themselves.  Lowering it takes nothing away.
+ */
+struct domus_mem_limit {
+	__u64 max_pages;
+	__u64 reserved[3];
+};
+#define DOMUS_SET_MEM_LIMIT	_IOW(DOMUS_IOCTL_TYPE, 0x14, struct domus_mem_limit)
+
+/*
  * Xen domains (DOMUS_DOMAIN_XEN) only: the HVM parameters the guest reads
  * with HVMOP_get_param.  Userspace may set HVM_PARAM_STORE_PFN (1),
  * STORE_EVTCHN (2), CONSOLE_PFN (17) and CONSOLE_EVTCHN (18); any index

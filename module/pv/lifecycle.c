@@ -96,6 +96,8 @@ void xen_vcpu_init_ipi(struct xen_vcpu *xv) __must_hold(&xv->xd->lock)
 	xv->wait_sipi = true;
 	xv->sipi = false;
 	xv->down = false;
+	/* an offlined CPU (Linux's play-dead: HLT with IF=0) leaves its HLT */
+	domus_vcpu_halt_end(xv->v);
 	domus_vcpu_notify(xv->v);	/* a running target stops at its next entry */
 }
 

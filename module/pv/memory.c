@@ -9,11 +9,18 @@
  * mapping, with no change to the nested page tables.  A second call at
  * another frame moves the contents there, as Xen's remapping would.
  * Grant frames go to guest-chosen frames outside RAM (gnttab.c).
+ *
+ * XENMEM_decrease_reservation / populate_physmap (the balloon): the
+ * guest's list of frames is copied in (at most DOMUS_RESERVE_MAX_PAGES
+ * frames per call: more extents than that are cut to what fits and the
+ * guest sees the smaller count, as Xen answers a partial call), and the
+ * core releases or repopulates them (module/reserve.c).
  */
 #define pr_fmt(fmt) "domus: " fmt
 
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 #include "xen.h"
 
 static bool xen_domid_self(u16 domid)
@@ -83,15 +90,59 @@ static long xen_add_to_physmap(struct domus_vcpu *v, u64 arg)
 	}
 }
 
-static long xen_reservation_query(struct domus_vcpu *v, u64 arg)
+static long xen_reservation_query(struct domus_vcpu *v, u64 arg, bool max)
 {
+	u64 cap = READ_ONCE(v->dom->max_pages);
 	u16 domid;
 
 	if (domus_xen_copy_from_guest(v, &domid, arg, sizeof(domid)))
 		return -XEN_EFAULT;
 	if (!xen_domid_self(domid))
 		return -XEN_EPERM;
+	if (max && cap)
+		return cap;
 	return READ_ONCE(v->dom->pinned_pages);
+}
+
+/*
+ * DOMID_SELF only; no flags (address bits, NUMA) and orders 0-9.  Returns
+ * the extents done, as Xen: the guest learns of a refused frame from a
+ * smaller count.
+ */
+static long xen_reservation(struct domus_vcpu *v, u64 arg, bool populate)
+	__must_hold(&v->dom->srcu)
+{
+	struct xen_memory_reservation a;
+	unsigned int n;
+	u64 *gfns;
+	long ret;
+
+	if (domus_xen_copy_from_guest(v, &a, arg, sizeof(a)))
+		return -XEN_EFAULT;
+	if (!xen_domid_self(a.domid))
+		return -XEN_EPERM;
+	if (a.mem_flags || a.extent_order > DOMUS_RESERVE_MAX_ORDER)
+		return -XEN_EINVAL;
+	if (!a.nr_extents)
+		return 0;
+	n = min_t(u64, a.nr_extents, DOMUS_RESERVE_MAX_PAGES >> a.extent_order);
+	gfns = kmalloc_array(n, sizeof(*gfns), GFP_KERNEL);
+	if (!gfns)
+		return -XEN_ENOMEM;
+	if (domus_xen_copy_from_guest(v, gfns, a.extent_start, n * sizeof(*gfns))) {
+		kfree(gfns);
+		return -XEN_EFAULT;
+	}
+	domus_vcpu_srcu_drop(v);
+	if (populate)
+		ret = domus_mem_populate(v->dom, gfns, n, a.extent_order);
+	else
+		ret = domus_mem_release(v->dom, gfns, n, a.extent_order);
+	domus_vcpu_srcu_retake(v);
+	kfree(gfns);
+	if (ret < 0)
+		return ret == -ENOMEM ? -XEN_ENOMEM : -XEN_EINVAL;
+	return ret;
 }
 
 long xen_hc_memory_op(struct domus_vcpu *v, struct domus_regs *r)
@@ -105,7 +156,11 @@ long xen_hc_memory_op(struct domus_vcpu *v, struct domus_regs *r)
 		return xen_add_to_physmap(v, r->rsi);
 	case XENMEM_current_reservation:
 	case XENMEM_maximum_reservation:
-		return xen_reservation_query(v, r->rsi);
+		return xen_reservation_query(v, r->rsi, cmd == XENMEM_maximum_reservation);
+	case XENMEM_decrease_reservation:
+		return xen_reservation(v, r->rsi, false);
+	case XENMEM_populate_physmap:
+		return xen_reservation(v, r->rsi, true);
 	default:
 		return -XEN_ENOSYS;
 	}

@@ -2,10 +2,18 @@
 # A PV guest with 4 vCPUs through `domus create` in the AMD-V test host
 # (run by tests/suites/67-pv-smp-amd): the stock Debian kernel with the
 # busybox test initramfs (tests/host/pvcli.cfg with vcpus=4), driven
-# through the console as in amd-pvcli.sh.  Checks: `domus list` shows 4
+# through the console as in amd-pvcli.sh.  Checks: `domus list` shows 3 (of 4)
 # vCPUs, the guest brings up and uses 4 CPUs (online mask, per-CPU timer
 # interrupts advancing on every CPU), poweroff from the guest ends the
 # domain, the module's counters return to zero.  One PASS/FAIL line each.
+# Ballooning (docs/pv.md): `domus mem-set` to half: the guest's MemTotal
+# drops, the launcher's VmRSS drops by >= 80% of that, the module's pinned
+# pages follow; back up: MemTotal restored; above maxmem: a one-line error,
+# exit 1; hostile decrease/populate calls from the guest (pv-hcfuzz -b)
+# are refused.  vCPUs: `domus vcpu-set` offlines and onlines vCPUs 1-3
+# through xenstore (the guest's cpu1/online follows; maxvcpus=4 with
+# vcpus=3 boots with CPU 3 offline), work runs on vCPU 1
+# again, `domus vcpu-pin` and the config's cpus= show in `domus vcpu-list`.
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 failed=0
@@ -46,7 +54,9 @@ send() { printf 'echo; %s\n' "$*" >&3; }
 # ask CMD; print its output lines (up to the marker)
 ask() {	# TAG CMD
 	local l
-	l=$(lines); send "$2; echo $1-\$((1))"
+	# from the line after the last complete one: that may be the marker
+	# of the previous ask with the same TAG
+	l=$(( $(lines) + 1 )); send "$2; echo $1-\$((1))"
 	wait_for "^$1-1" 60 "$l" || return 1
 	tail -n +"$l" "$con" | tr -d '\r' | sed -n "/^$1-1/q;p" | grep -v -e '^echo; ' -e '^guest:[^ ]*# *$' | sed '/^$/d'
 }
@@ -55,7 +65,7 @@ if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1
 mkfifo "$fifo"
 exec 3<>"$fifo"
 t0=$(date +%s)
-$d create -c $cfg name=\"pvsmp\" vcpus=4 kernel=\""$kernel"\" <"$fifo" >"$con" 2>&1 &
+$d create -c $cfg name=\"pvsmp\" vcpus=3 maxvcpus=4 maxmem=320 cpus=[\"all\",\"all\",\"all\",\"1\"] ramdisk=\"build/pvsmp-guest.cpio\" kernel=\""$kernel"\" <"$fifo" >"$con" 2>&1 &
 cpid=$!
 if wait_for 'DOMUS-GUEST-READY' 300; then
 	pass guest-ready
@@ -64,10 +74,21 @@ else
 	$d destroy pvsmp; kill $cpid 2>/dev/null; exit 1
 fi
 echo "info: 4-vCPU boot to the marker took $(( $(date +%s) - t0 )) s"
-if $d list | grep -Eq '^pvsmp +[0-9]+ +256 +4 '; then pass list-4-vcpus; else fail list-4-vcpus "$($d list | tr '\t\n' ' |')"; fi
+if $d list | grep -Eq '^pvsmp +[0-9]+ +256 +3 '; then pass list-3-online-vcpus; else fail list-3-online-vcpus "$($d list | tr '\t\n' ' |')"; fi
 sleep 1
 send 'stty -echo'
 sleep 2
+# maxvcpus=4, vcpus=3: the guest boots 4 CPUs and its hot-plug watch takes
+# CPU 3 down (cpu/3/availability = offline); vcpu-set 4 and user space bring it up
+for i in $(seq 30); do
+	online=$(ask ONB 'cat /sys/devices/system/cpu/online' | grep -xE '[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*' | tail -1)
+	[ "$online" = "0-2" ] && break
+	sleep 1
+done
+if [ "$online" = "0-2" ]; then pass maxvcpus-offline-at-boot; else fail maxvcpus-offline-at-boot "online CPUs '$online'"; fi
+$d vcpu-set pvsmp 4
+for i in $(seq 30); do [ -n "$(ask C3P 'ls -d /sys/devices/system/cpu/cpu3 2>/dev/null')" ] && break; sleep 1; done
+ask ONL3 'echo 1 > /sys/devices/system/cpu/cpu3/online' >/dev/null
 online=$(ask ON 'cat /sys/devices/system/cpu/online' | grep -xE '[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*' | tail -1)
 if [ "$online" = "0-3" ]; then pass guest-4-cpus-online; else fail guest-4-cpus-online "online CPUs '$online'"; fi
 up=$(ask UP 'dmesg | grep -o "Brought up [0-9]* node[s]*, [0-9]* CPUs"')
@@ -89,6 +110,127 @@ if wait_for '^WD-1' 240 "$l" && [ "$(tail -n +"$l" "$con" | tr -d '\r' | grep -c
 else
 	fail parallel-work "$(tail -n +"$l" "$con" | tr -d '\r' | tr '\n' '|' | tail -c 300)"
 fi
+
+# --- ballooning -------------------------------------------------------------
+meminfo() { ask MI 'grep MemTotal /proc/meminfo' | awk '/^MemTotal:/ { print $2 }' | tail -1; }
+lpid=$(cat /run/domus/pvsmp.pid 2>/dev/null)
+rss() { awk '/^VmRSS:/ { print $2 }' /proc/$lpid/status; }
+pinned() { gstats | cut -d' ' -f3; }
+hostfree() { awk '/^MemFree:/ { print $2 }' /proc/meminfo; }
+thp() { awk '/^AnonHugePages:/ { print $2 }' /proc/$lpid/smaps_rollup 2>/dev/null; }
+wait_mem() {	# CMP VALUE SECONDS: until MemTotal CMP VALUE
+	local end=$(( $(date +%s) + $3 )) m
+	while [ "$(date +%s)" -le $end ]; do
+		m=$(meminfo)
+		[ -n "$m" ] && [ "$m" "$1" "$2" ] && { echo "$m"; return 0; }
+		sleep 2
+	done
+	echo "${m:-?}"; return 1
+}
+m0=$(meminfo) r0=$(rss) p0=$(pinned) f0=$(hostfree)
+echo "info: before mem-set: MemTotal $m0 KiB, launcher VmRSS $r0 KiB (AnonHugePages $(thp) KiB), pinned $p0 pages, host MemFree $f0 KiB"
+if $d mem-set pvsmp 128m; then pass mem-set-half-accepted; else fail mem-set-half-accepted "exit $?"; fi
+if m1=$(wait_mem -le $((m0 - 120 * 1024)) 180); then
+	pass mem-set-half-memtotal
+else
+	fail mem-set-half-memtotal "MemTotal $m0 -> $m1 KiB (want a drop of ~128 MiB)"
+fi
+sleep 2
+r1=$(rss) p1=$(pinned) f1=$(hostfree)
+echo "info: after mem-set 128m: MemTotal $m1 KiB, launcher VmRSS $r1 KiB (AnonHugePages $(thp) KiB), pinned $p1 pages, host MemFree $f1 KiB"
+if [ -n "$m1" ] && [ -n "$r1" ] && [ $((r0 - r1)) -ge $(( (m0 - m1) * 8 / 10 )) ] && [ $((m0 - m1)) -gt 0 ]; then
+	pass mem-set-half-rss
+else
+	fail mem-set-half-rss "VmRSS $r0 -> $r1 KiB for MemTotal $m0 -> $m1 KiB (want >= 80% of the drop)"
+fi
+# the memory is the host's again (not only out of the launcher's RSS)
+if [ -n "$f1" ] && [ $((f1 - f0)) -ge $(( (m0 - m1) * 8 / 10 )) ]; then
+	pass mem-set-half-host-free
+else
+	fail mem-set-half-host-free "host MemFree $f0 -> $f1 KiB for MemTotal $m0 -> $m1 KiB (want >= 80% of the drop)"
+fi
+if [ -n "$p1" ] && [ $((p0 - p1)) -ge $(( (m0 - m1) / 4 * 8 / 10 )) ] && [ $((p0 - p1)) -le $(( (m0 - m1) / 4 + 1024 )) ]; then
+	pass mem-set-half-unpinned
+else
+	fail mem-set-half-unpinned "pinned pages $p0 -> $p1 for MemTotal $m0 -> $m1 KiB"
+fi
+if $d mem-set pvsmp 256m; then pass mem-set-back-accepted; else fail mem-set-back-accepted "exit $?"; fi
+if m2=$(wait_mem -ge $((m0 - 1024)) 180); then
+	pass mem-set-back-memtotal
+else
+	fail mem-set-back-memtotal "MemTotal $m1 -> $m2 KiB (want back to $m0)"
+fi
+sleep 2
+p2=$(pinned)
+echo "info: after mem-set 256m: MemTotal $m2 KiB, launcher VmRSS $(rss) KiB, pinned $p2 pages"
+if [ "$p2" = "$p0" ]; then pass mem-set-back-pinned; else fail mem-set-back-pinned "pinned pages $p0 -> $p1 -> $p2"; fi
+err=$($d mem-set pvsmp 512m 2>&1); rc=$?
+if [ $rc = 1 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && printf '%s' "$err" | grep -q 'above maxmem'; then
+	pass mem-set-above-maxmem
+else
+	fail mem-set-above-maxmem "exit $rc: $err"
+fi
+# mem-max below the current size: repopulation stops there
+$d mem-max pvsmp 200m && $d mem-set pvsmp 160m && m3=$(wait_mem -le $((m0 - 90 * 1024)) 180)
+$d mem-set pvsmp 200m; sleep 8
+p3=$(pinned)
+err=$($d mem-set pvsmp 256m 2>&1); rc=$?
+if [ $rc = 1 ] && [ "$p3" -le $(( 200 * 256 + 256 )) ]; then
+	pass mem-max-caps
+else
+	fail mem-max-caps "pinned $p3 pages with mem-max 200m (MemTotal ${m3:-?}); mem-set 256m: exit $rc $err"
+fi
+if $d mem-max pvsmp 320m && $d mem-set pvsmp 256m && m4=$(wait_mem -ge $((m0 - 1024)) 180); then
+	pass mem-max-raised
+else
+	fail mem-max-raised "MemTotal ${m4:-?} not back to $m0 after mem-max 320m, mem-set 256m"
+fi
+# hostile balloon calls from a guest program (privcmd, unrestricted)
+bl=$(ask BL 'insmod /xen-privcmd.ko unrestricted=1 2>/dev/null; /pv-hcfuzz -b 2>&1; echo BRC=$?')
+nok=$(printf '%s\n' "$bl" | grep -c '^DOMUS-BALLOON: ok ')
+if printf '%s\n' "$bl" | grep -q '^BRC=0$' && [ "$nok" -ge 20 ]; then
+	pass balloon-hostile-refused
+else
+	fail balloon-hostile-refused "$(printf '%s\n' "$bl" | grep -v ': ok ' | tr '\n' '|' | tail -c 400)"
+fi
+echo "info: $nok hostile balloon checks passed"
+if [ -z "$(ask AL 'echo alive-$((6*7))' | grep -x alive-42)" ]; then fail balloon-guest-alive "no answer"; else pass balloon-guest-alive; fi
+
+# --- vCPUs ------------------------------------------------------------------
+cpu1() { ask C1 'cat /sys/devices/system/cpu/cpu1/online 2>&1' | grep -xE '[01]|.*No such file.*' | tail -1; }
+if $d vcpu-set pvsmp 1; then pass vcpu-set-1-accepted; else fail vcpu-set-1-accepted "exit $?"; fi
+v=
+for i in $(seq 60); do v=$(cpu1); [ "$v" = 0 ] && break; case "$v" in *No\ such*) break;; esac; sleep 1; done
+online=$(ask ON2 'cat /sys/devices/system/cpu/online' | grep -xE '[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*' | tail -1)
+if [ "$online" = 0 ]; then pass vcpu-offline; else fail vcpu-offline "cpu1/online '$v', online CPUs '$online'"; fi
+if $d vcpu-set pvsmp 4; then pass vcpu-set-4-accepted; else fail vcpu-set-4-accepted "exit $?"; fi
+# the guest marks them present; user space brings them online
+for i in $(seq 60); do v=$(ask C1P 'ls -d /sys/devices/system/cpu/cpu1 2>/dev/null'); [ -n "$v" ] && break; sleep 1; done
+ask ONL 'for c in 1 2 3; do echo 1 > /sys/devices/system/cpu/cpu$c/online; done' >/dev/null
+online=$(ask ON3 'cat /sys/devices/system/cpu/online' | grep -xE '[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*' | tail -1)
+if [ "$online" = "0-3" ] && [ "$(cpu1)" = 1 ]; then pass vcpu-online; else fail vcpu-online "online CPUs '$online'"; fi
+# work on vCPU 1 after it came back: its user time grows
+ut1() { ask UT 'grep "^cpu1 " /proc/stat' | awk '/^cpu1 / { print $2 + $3 + $4 }' | tail -1; }
+u0=$(ut1)
+l=$(lines); send 'taskset -c 1 sh -c "i=0; while [ \$i -lt 20000 ]; do i=\$((i+1)); done; echo T1-\$((1))"'
+if wait_for '^T1-1' 240 "$l" && u1=$(ut1) && [ "${u1:-0}" -gt "${u0:-0}" ]; then
+	pass vcpu1-works-again
+else
+	fail vcpu1-works-again "cpu1 time ${u0:-?} -> ${u1:-?}"
+fi
+ncpu=$(nproc)
+$d vcpu-pin pvsmp 1 0 && $d vcpu-pin pvsmp 2 "$((ncpu - 1))"
+vl=$($d vcpu-list pvsmp)
+echo "$vl"
+if printf '%s\n' "$vl" | awk '$1 == "pvsmp" && $3 == 1 && $NF == "0" { a = 1 } $1 == "pvsmp" && $3 == 2 && $NF == "'"$((ncpu - 1))"'" { b = 1 } $1 == "pvsmp" && $3 == 3 && $NF == "1" { c = 1 } END { exit !(a && b && c) }' &&
+   [ "$(printf '%s\n' "$vl" | grep -c '^pvsmp ')" = 4 ]; then
+	pass vcpu-pin-in-list
+else
+	fail vcpu-pin-in-list "$(printf '%s' "$vl" | tr '\n' '|')"
+fi
+err=$($d vcpu-set pvsmp 9 2>&1); rc=$?
+if [ $rc = 1 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ]; then pass vcpu-set-above-max; else fail vcpu-set-above-max "exit $rc: $err"; fi
+
 send 'poweroff'
 for i in $(seq 300); do $d list pvsmp >/dev/null 2>&1 || break; sleep 0.2; done
 if ! $d list pvsmp >/dev/null 2>&1 && grep -q 'shut down: poweroff' "$log"; then

@@ -185,9 +185,10 @@ static int run(int argc, char **argv)
 	struct timespec t0, t1;
 	int opt, len, i;
 	unsigned long done = 0, n_judged = 0, rings = 0;
+	int balloon = 0;
 	long r;
 
-	while ((opt = getopt(argc, argv, "n:u:g:s:kr:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:u:g:s:kr:b")) != -1) {
 		switch (opt) {
 		case 'g': ngrant = strtoul(optarg, NULL, 0); break;
 		case 'n': n = strtoul(optarg, NULL, 0); break;
@@ -195,8 +196,9 @@ static int run(int argc, char **argv)
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'r': rings = strtoul(optarg, NULL, 0); break;
 		case 'k': kmsg = open("/dev/kmsg", O_WRONLY); break;
+		case 'b': balloon = 1; break;
 		default:
-			fprintf(stderr, "usage: pv-hcfuzz [-n CALLS] [-u USERCALLS] [-g GRANTMOVES] [-s SEED] [-k] [-r RINGBURSTS]\n");
+			fprintf(stderr, "usage: pv-hcfuzz [-n CALLS] [-u USERCALLS] [-g GRANTMOVES] [-s SEED] [-k] [-r RINGBURSTS] [-b]\n");
 			return 2;
 		}
 	}
@@ -229,6 +231,8 @@ static int run(int argc, char **argv)
 		return 1;
 	}
 	say("DOMUS-HCFUZZ: Xen %ld.%ld through privcmd", r >> 16, r & 0xffff);
+	if (balloon)		/* hostile balloon calls instead (pv-hcfuzz/balloon.c) */
+		return balloon_hostile() ? 1 : 0;
 	if (rings) {		/* ring corruption instead (pv-hcfuzz/rings.c) */
 		mlockall(MCL_CURRENT);
 		return ring_fuzz(rings, seed);

@@ -108,7 +108,7 @@ static void test_lists_kept(void)
 		"         # a comment inside the list\n"
 		"         'file:/img,xvdb,r', ]\n"
 		"vif = [ '' ]\n"
-		"cpus = [ [\"0\", \"1\"], [] ]\n"
+		"cpus_soft = [ [\"0\", \"1\"], [] ]\n"
 		"frobnicate = 1\n";
 
 	EXPECT(cfg(&c, t) == 0);
@@ -117,7 +117,7 @@ static void test_lists_kept(void)
 	EXPECT(e && !strcmp(str_item(e->value, 0), "phy:/dev/vg/lv,xvda,w"));
 	EXPECT(e && !strcmp(str_item(e->value, 1), "file:/img,xvdb,r"));
 	EXPECT(e && e->line == 3);
-	e = domus_config_get(&c, "cpus");
+	e = domus_config_get(&c, "cpus_soft");
 	EXPECT(e && e->value->nitems == 2 && e->value->items[0]->nitems == 2 &&
 	       e->value->items[1]->nitems == 0);
 	EXPECT(c.ndisks == 2 && c.disks[0].devid == 51712 && !c.disks[0].readonly &&
@@ -127,6 +127,58 @@ static void test_lists_kept(void)
 	EXPECT(c.warnings && strstr(c.warnings, "t.cfg:6: warning: vif is ignored for now"));
 	EXPECT(c.warnings && strstr(c.warnings, "t.cfg:8: warning: unknown key frobnicate is ignored"));
 	domus_config_free(&c);
+}
+
+static void test_maxmem_cpus(void)
+{
+	struct domus_config c;
+	char buf[64];
+
+	EXPECT(cfg(&c, "name='a'\nkernel='k'\nmemory=256\n") == 0);
+	EXPECT(c.maxmem_mib == 256 && c.cpus == NULL);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\nkernel='k'\nmemory=256\nmaxmem=512\nvcpus=2\nmaxvcpus=3\ncpus='1-2,^2,5'\n") == 0);
+	EXPECT(c.maxmem_mib == 512 && c.cpus != NULL && !c.warnings);
+	EXPECT(c.cpus && domus_cpuset_has(&c.cpus[2], 1) && !domus_cpuset_has(&c.cpus[2], 2) &&
+	       domus_cpuset_has(&c.cpus[0], 5) && !domus_cpuset_has(&c.cpus[0], 0));
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\nkernel='k'\nvcpus=3\ncpus=['0', '2-3']\n") == 0);
+	EXPECT(c.cpus && domus_cpuset_has(&c.cpus[0], 0) && !domus_cpuset_has(&c.cpus[0], 1));
+	EXPECT(c.cpus && domus_cpuset_has(&c.cpus[1], 3) && !domus_cpuset_has(&c.cpus[1], 0));
+	EXPECT(c.cpus && domus_cpuset_has(&c.cpus[2], 1000));	/* past the list: any */
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\nkernel='k'\nmemory=256\nmaxmem=128\n") == -1);
+	EXPECT(err_has("t.cfg:4: maxmem: 128 is below memory = 256"));
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\nkernel='k'\ncpus='1-x'\n") == -1);
+	EXPECT(err_has("t.cfg:3: cpus: \"1-x\": a range is LOW-HIGH"));
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\nkernel='k'\ncpus='5000'\n") == -1);
+	EXPECT(err_has("is not a CPU list"));
+	domus_config_free(&c);
+
+	/* the CPU set syntax itself */
+	{
+		struct domus_cpuset s;
+
+		EXPECT(domus_cpuset_parse("all", &s, err, sizeof(err)) == 0);
+		domus_cpuset_format(&s, 4, buf, sizeof(buf));
+		EXPECT(!strcmp(buf, "all"));
+		EXPECT(domus_cpuset_parse("^1", &s, err, sizeof(err)) == 0);
+		domus_cpuset_format(&s, 4, buf, sizeof(buf));
+		EXPECT(!strcmp(buf, "0,2-3"));
+		EXPECT(domus_cpuset_parse("3,0-1", &s, err, sizeof(err)) == 0);
+		domus_cpuset_format(&s, 8, buf, sizeof(buf));
+		EXPECT(!strcmp(buf, "0-1,3"));
+		domus_cpuset_format(&s, 0, buf, sizeof(buf));
+		EXPECT(!strcmp(buf, "none"));
+		EXPECT(domus_cpuset_parse("", &s, err, sizeof(err)) == -1);
+		EXPECT(domus_cpuset_parse("1,", &s, err, sizeof(err)) == -1);
+		EXPECT(domus_cpuset_parse("3-1", &s, err, sizeof(err)) == -1);
+		EXPECT(domus_cpuset_parse("1;2", &s, err, sizeof(err)) == -1 && err_has("unexpected ';'"));
+		EXPECT(domus_cpuset_parse("-1", &s, err, sizeof(err)) == -1);
+		EXPECT(domus_cpuset_parse("99999999999999999999", &s, err, sizeof(err)) == -1);
+	}
 }
 
 static void test_type_pv(void)
@@ -425,6 +477,7 @@ int main(void)
 	RUN(UNIT_PREFIX, test_full);
 	RUN(UNIT_PREFIX, test_cmdline_wins);
 	RUN(UNIT_PREFIX, test_lists_kept);
+	RUN(UNIT_PREFIX, test_maxmem_cpus);
 	RUN(UNIT_PREFIX, test_type_pv);
 	RUN(UNIT_PREFIX, test_later_settings);
 	RUN(UNIT_PREFIX, test_errors);

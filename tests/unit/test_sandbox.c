@@ -125,6 +125,13 @@ static int allowed_child(void)
 		return 7;
 	if (prctl(PR_SET_NAME, "sb-test", 0, 0, 0))
 		return 8;
+	/* vCPU pinning: a thread sets its own affinity; any thread's is readable */
+	{
+		cpu_set_t cs;
+
+		if (sched_getaffinity(getpid(), sizeof(cs), &cs) || sched_setaffinity(0, sizeof(cs), &cs))
+			return 10;
+	}
 #ifndef UNIT_SAN	/* ASan gives every thread an alternate signal stack: sigaltstack */
 	{
 		pthread_t th;
@@ -197,6 +204,17 @@ static int bad_tgkill_other(void)
 	return 0;
 }
 
+static int bad_setaffinity_other(void)
+{
+	pid_t parent = getppid();
+	cpu_set_t cs;
+
+	sched_getaffinity(0, sizeof(cs), &cs);
+	load();
+	sched_setaffinity(parent, sizeof(cs), &cs);
+	return 0;
+}
+
 static int bad_socket(void)
 {
 	load();
@@ -230,8 +248,8 @@ static int bad_ptrace(void)
 static void filter_kills(void)
 {
 	static int (*const bad[])(void) = { bad_execve, bad_ioctl_type, bad_mmap_exec, bad_mprotect_exec,
-					    bad_fork, bad_tgkill_other, bad_socket, bad_prctl, bad_ptrace,
-					    bad_fallocate_grow };
+					    bad_fork, bad_tgkill_other, bad_setaffinity_other, bad_socket,
+					    bad_prctl, bad_ptrace, bad_fallocate_grow };
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

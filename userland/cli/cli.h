@@ -46,6 +46,13 @@ int cmd_xenstore_read(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_xenstore_write(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_xenstore_rm(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_xenstore_list(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_mem_set(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_mem_max(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_vcpu_set(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_vcpu_pin(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_vcpu_list(const struct domus_cmd *cmd, int argc, char **argv);
+/* xl's memory size ("512m", "1g", "262144": KiB without a unit) in KiB, or -1. */
+long long domus_parse_mem_kib(const char *s);
 /* Attach the terminal to NAME's console until Ctrl-] or the domain ends
  * (console.c); @cmdname prefixes messages.  Returns the exit status. */
 int domus_console_attach(const char *cmdname, const char *name);

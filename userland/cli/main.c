@@ -141,6 +141,22 @@ const struct domus_cmd domus_cmds[] = {
 	{ "xenstore-list", cmd_xenstore_list, "list the children of a xenstore node", "DOMAIN PATH",
 	  "  DOMAIN       the domain (name or id)\n"
 	  "  PATH         the node whose child names to print, one a line\n" },
+	{ "mem-set", cmd_mem_set, "set a domain's memory target (its balloon driver follows)", "NAME SIZE",
+	  "  NAME         the domain (name or id)\n"
+	  "  SIZE         the target: a number with a unit k, m, g (no unit: KiB);\n"
+	  "               at most the domain's maxmem\n" },
+	{ "mem-max", cmd_mem_max, "set the most memory a domain may take back", "NAME SIZE",
+	  "  NAME         the domain (name or id)\n"
+	  "  SIZE         the maximum: a number with a unit k, m, g (no unit: KiB)\n" },
+	{ "vcpu-set", cmd_vcpu_set, "set how many of a domain's vCPUs are online", "NAME N",
+	  "  NAME         the domain (name or id)\n"
+	  "  N            vCPUs 0 .. N-1 online, the others offline (1 to maxvcpus)\n" },
+	{ "vcpu-pin", cmd_vcpu_pin, "pin a domain's vCPU to host CPUs", "NAME VCPU CPUS",
+	  "  NAME         the domain (name or id)\n"
+	  "  VCPU         the vCPU number, or all\n"
+	  "  CPUS         host CPUs: all, or numbers and ranges (\"0-3,^2\")\n" },
+	{ "vcpu-list", cmd_vcpu_list, "list the vCPUs of domains", "[NAME...]",
+	  "  NAME         list only these domains (name or id)\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

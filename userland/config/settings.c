@@ -164,8 +164,6 @@ int domus_config_name_ok(const char *name)
 /* Keys of later releases: kept in the store, ignored for now with a warning. */
 static const char *const later_keys[][2] = {
 	{ "vif", "PV network comes in a later release" },
-	{ "maxmem", "no ballooning yet: the guest gets memory=" },
-	{ "cpus", "no vCPU pinning yet" },
 	{ "cpus_soft", "no vCPU pinning yet" },
 	{ "serial", "PVH guests use the PV console (hvc0)" },
 	{ "boot", "HVM only" },
@@ -187,7 +185,7 @@ static const char *const later_keys[][2] = {
 };
 
 static const char *const used_keys[] = {
-	"name", "memory", "vcpus", "maxvcpus", "type", "builder", "kernel", "ramdisk",
+	"name", "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "type", "builder", "kernel", "ramdisk",
 	"cmdline", "extra", "root", "on_poweroff", "on_reboot", "on_crash", "on_watchdog",
 	"on_soft_reset", "uuid", "disk",
 };
@@ -257,6 +255,59 @@ static int get_disks(struct domus_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* maxmem (MiB): at least memory; default memory. */
+static int get_maxmem(struct domus_config *c, char *err, size_t errlen)
+{
+	const struct domus_cfg_entry *e = domus_config_get(c, "maxmem");
+	unsigned long long v;
+
+	c->maxmem_mib = c->memory_mib;
+	if (!e)
+		return 0;
+	if (get_number(e, DOMUS_CFG_MIN_MEM_MIB, DOMUS_CFG_MAX_MEM_MIB, "MiB", &v, err, errlen))
+		return -1;
+	if (v < c->memory_mib)
+		return entry_err(e, err, errlen, "%llu is below memory = %llu: raise maxmem or lower memory",
+				 v, (unsigned long long)c->memory_mib);
+	c->maxmem_mib = v;
+	return 0;
+}
+
+/*
+ * cpus: one set for every vCPU ("2-3"), or a list with one per vCPU
+ * (["0", "1"]; vCPUs past its end may run anywhere).
+ */
+static int get_cpus(struct domus_config *c, char *err, size_t errlen)
+{
+	const struct domus_cfg_entry *e = domus_config_get(c, "cpus");
+	const struct domus_cfg_value *val;
+	char why[160];
+	uint32_t i;
+
+	if (!e)
+		return 0;
+	val = e->value;
+	c->cpus = calloc(c->maxvcpus, sizeof(*c->cpus));
+	if (!c->cpus)
+		return entry_err(e, err, errlen, "out of memory");
+	for (i = 0; i < c->maxvcpus; i++) {
+		const struct domus_cfg_value *it = val;
+
+		if (val->type == DOMUS_CFG_LIST) {
+			if (i >= val->nitems) {
+				memset(c->cpus[i].bits, 0xff, sizeof(c->cpus[i].bits));
+				continue;
+			}
+			it = val->items[i];
+			if (it->type == DOMUS_CFG_LIST)
+				return entry_err(e, err, errlen, "item %u is a list: give one CPU list string per vCPU, e.g. cpus = [\"0\", \"1\"]", i + 1);
+		}
+		if (domus_cpuset_parse(it->str, &c->cpus[i], why, sizeof(why)))
+			return entry_err(e, err, errlen, "%s", why);
+	}
+	return 0;
+}
+
 int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 {
 	size_t di;
@@ -271,6 +322,8 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	free(c->cmdline);
 	free(c->uuid);
 	free(c->warnings);
+	free(c->cpus);
+	c->cpus = NULL;
 	c->kernel = c->ramdisk = c->cmdline = c->uuid = c->warnings = NULL;
 	c->warnings_len = 0;
 	for (di = 0; di < c->ndisks; di++)
@@ -348,6 +401,9 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 		c->maxvcpus = (uint32_t)v;
 	}
 
+	if (get_maxmem(c, err, errlen) || get_cpus(c, err, errlen))
+		goto fail;
+
 	/* kernel, ramdisk, command line */
 	if (dup_string(c, "kernel", &c->kernel, err, errlen) ||
 	    dup_string(c, "ramdisk", &c->ramdisk, err, errlen) ||
@@ -412,8 +468,18 @@ void domus_config_print(const struct domus_config *c, FILE *out)
 	fprintf(out, "name        %s\n", c->name);
 	fprintf(out, "type        pvh\n");
 	fprintf(out, "memory      %llu\n", (unsigned long long)c->memory_mib);
+	fprintf(out, "maxmem      %llu\n", (unsigned long long)c->maxmem_mib);
 	fprintf(out, "vcpus       %u\n", c->vcpus);
 	fprintf(out, "maxvcpus    %u\n", c->maxvcpus);
+	if (c->cpus) {
+		char buf[256];
+		uint32_t i;
+
+		for (i = 0; i < c->maxvcpus; i++) {
+			domus_cpuset_format(&c->cpus[i], DOMUS_CPUSET_MAX, buf, sizeof(buf));
+			fprintf(out, "cpus[%u]     %s\n", i, buf);
+		}
+	}
 	fprintf(out, "kernel      %s\n", c->kernel ? c->kernel : "");
 	fprintf(out, "ramdisk     %s\n", c->ramdisk ? c->ramdisk : "");
 	fprintf(out, "cmdline     %s\n", c->cmdline ? c->cmdline : "");

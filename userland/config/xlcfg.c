@@ -481,6 +481,7 @@ void domus_config_free(struct domus_config *c)
 	free(c->uuid);
 	for (i = 0; i < c->ndisks; i++)
 		domus_disk_free(&c->disks[i]);
+	free(c->cpus);
 	free(c->warnings);
 	memset(c, 0, sizeof(*c));
 }

@@ -74,6 +74,17 @@ enum domus_cfg_action {
 	DOMUS_ACTION_PRESERVE,
 };
 
+/* A set of host CPUs (cpuset.c): cpus=, domus vcpu-pin. */
+#define DOMUS_CPUSET_MAX	1024
+struct domus_cpuset {
+	uint64_t bits[DOMUS_CPUSET_MAX / 64];
+};
+/* "all", or "0-3,5,^2" (xl's form); 0, or -1 with a one-line @err. */
+int domus_cpuset_parse(const char *str, struct domus_cpuset *set, char *err, size_t errlen);
+int domus_cpuset_has(const struct domus_cpuset *set, unsigned int cpu);
+/* "all" if every CPU below @ncpus is in, else "0-3,6" of those below @ncpus, or "none". */
+void domus_cpuset_format(const struct domus_cpuset *set, unsigned int ncpus, char *buf, size_t len);
+
 enum domus_cfg_type {
 	DOMUS_TYPE_PVH = 1,
 };
@@ -88,7 +99,10 @@ struct domus_config {
 	/* typed values, valid after domus_config_finish() */
 	char name[DOMUS_CFG_NAME_MAX + 1];
 	uint64_t memory_mib;
-	uint32_t vcpus, maxvcpus;
+	uint64_t maxmem_mib;		/* >= memory_mib (ballooning up to it) */
+	uint32_t vcpus, maxvcpus;	/* vcpus online at boot, maxvcpus created */
+	/* cpus=: the host CPUs of each vCPU (maxvcpus entries), NULL if not set */
+	struct domus_cpuset *cpus;
 	enum domus_cfg_type type;
 	char *kernel, *ramdisk;		/* as written (relative paths allowed) */
 	char *cmdline;			/* the effective command line (cmdline, or root= + extra) */

@@ -97,7 +97,8 @@ static void setup_xenstore(struct launcher *L, char *err, size_t errlen)
 	}
 	L->xs = xs_new(L->domid, L->cfg.name);
 	if (!L->xs ||
-	    xs_set_domain_info(L->xs, L->cfg.memory_mib * 1024, L->cfg.memory_mib * 1024, L->cfg.vcpus) ||
+	    xs_set_domain_info(L->xs, L->target_kib, L->cfg.memory_mib * 1024, 0) ||
+	    l_vcpu_avail(L, L->vcpus_online) ||
 	    xs_attach_ring(L->xs, (char *)L->special + 4096, xs_kick, L) ||
 	    set_param(L, XEN_HVM_PARAM_STORE_PFN, L_STORE_PFN, err, errlen) ||
 	    set_param(L, XEN_HVM_PARAM_STORE_EVTCHN, port, err, errlen)) {
@@ -156,12 +157,14 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	L->state = L_BUILDING;
 	res = calloc(1, sizeof(*res));
 	cpuid = calloc(DOMUS_MAX_CPUID_ENTRIES, sizeof(*cpuid));
-	L->vcpu = calloc(L->cfg.vcpus, sizeof(*L->vcpu));
+	L->vcpu = calloc(L->cfg.maxvcpus, sizeof(*L->vcpu));
 	if (!res || !cpuid || !L->vcpu) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	L->nvcpu = 0;
+	/* the guest boots with memory= (a reboot too): the target follows */
+	L->target_kib = L->cfg.memory_mib * 1024;
 	k = L->kernel;		/* opened and checked by the launcher's first checks */
 	L->kernel = NULL;
 	if (!k && domus_kernel_open(L->kernel_path, &k)) {
@@ -194,6 +197,10 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
+	if (l_mem_apply_max(L)) {
+		snprintf(err, errlen, "%s", domus_last_error());
+		goto out;
+	}
 	if (domus_set_cpuid(L->domfd, cpuid, domus_host_cpuid(cpuid, DOMUS_MAX_CPUID_ENTRIES))) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
@@ -202,7 +209,7 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	setup_xenstore(L, err, errlen);
 	l_disks_start(L);
 
-	for (i = 0; i < L->cfg.vcpus; i++) {
+	for (i = 0; i < L->cfg.maxvcpus; i++) {
 		struct l_vcpu *v = &L->vcpu[i];
 
 		v->L = L;
@@ -380,12 +387,17 @@ static void *vcpu_main(void *arg)
 	uint64_t one = 1;
 
 	t->tid = gettid();
+	l_vcpu_apply_affinity(L, t->v.id);
 	/*
 	 * vCPUs other than 0 start in wait-for-SIPI: DOMUS_RUN blocks until the
 	 * guest's INIT + STARTUP (docs/abi.md); dom_stop's signal ends the wait.
 	 */
 	while (!atomic_load(&t->stop)) {
-		int r = domus_run(&t->v);
+		int r;
+
+		if (atomic_exchange(&t->repin, 0))
+			l_vcpu_apply_affinity(L, t->v.id);
+		r = domus_run(&t->v);
 
 		if (r == -EINTR)
 			continue;

@@ -5,6 +5,7 @@
  *              the event loop, the control socket, on_* actions
  *   domain.c   building and tearing down the domain, vCPU threads, exits
  *   console.c  the PV console ring backend, console clients, logs
+ *   control.c  memory and vCPU requests (mem-set, vcpu-set, vcpu-pin ...)
  *   sandbox.c  least privilege once the domain is built
  *   xsctl.c    the xenstore admin requests of the control socket
  *   disks.c    the PV disks (userland/backend)
@@ -48,6 +49,7 @@ struct l_vcpu {
 	bool started;		/* thread created (joined when false again) */
 	bool exited;		/* under L->lock */
 	atomic_int stop;
+	atomic_int repin;	/* vcpu-pin: apply L->affinity[id] (control.c) */
 	unsigned long notes;	/* unexpected exits logged */
 };
 
@@ -80,6 +82,9 @@ struct launcher {
 	void *gnttab;			/* the grant table, mapped for the disks */
 	struct blk_disk *disks[DOMUS_CFG_MAX_DISKS];	/* open for the launcher's life */
 	size_t ndisks;
+	uint64_t target_kib, maxmem_kib;	/* mem-set, mem-max (control.c) */
+	unsigned int vcpus_online;	/* vcpu-set: cpu/N/availability online below it */
+	struct domus_cpuset *affinity;	/* per vCPU (maxvcpus), NULL: anywhere */
 	unsigned int restarts;
 
 	/* shared with the vCPU threads */
@@ -152,6 +157,17 @@ int l_disks_open(struct launcher *L, char *err, size_t errlen);
 void l_disks_start(struct launcher *L);
 void l_disks_stop(struct launcher *L);
 void l_disks_close(struct launcher *L);
+/* control.c: memory and vCPU requests; 0, or -1 with a one-line @msg */
+void l_mem_init(struct launcher *L);
+int l_mem_apply_max(struct launcher *L);
+int l_mem_set(struct launcher *L, const char *kib, char *msg, size_t len);
+int l_mem_max(struct launcher *L, const char *kib, char *msg, size_t len);
+int l_vcpu_avail(struct launcher *L, unsigned int n);
+int l_vcpu_set(struct launcher *L, const char *n, char *msg, size_t len);
+int l_vcpu_pin(struct launcher *L, const char *arg, char *msg, size_t len);
+int l_vcpu_list(struct launcher *L, char *out, size_t len);
+/* In a vCPU thread at its start: cpus= or an earlier vcpu-pin. */
+void l_vcpu_apply_affinity(struct launcher *L, unsigned int id);
 
 /* console.c */
 int con_open_logs(struct launcher *L);

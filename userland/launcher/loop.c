@@ -66,7 +66,7 @@ static bool ctl_info(struct launcher *L, int fd, const char *arg)
 	(void)arg;
 	dom_state_str(L, state);
 	reply(fd, "ok id=%u name=%s mem=%llu vcpus=%u state=%s time=%.1f pid=%d", L->domid,
-	      L->cfg.name, (unsigned long long)L->cfg.memory_mib, L->cfg.vcpus, state,
+	      L->cfg.name, (unsigned long long)(L->target_kib >> 10), L->vcpus_online, state,
 	      dom_cpu_time(L), (int)getpid());
 	return false;
 }
@@ -148,7 +148,59 @@ static bool ctl_console(struct launcher *L, int fd, const char *arg)
 	return true;
 }
 
+/* Requests with an argument ("mem-set 131072"): @arg is the rest of the line. */
+static bool ctl_with_arg(struct launcher *L, int fd, const char *arg,
+			 int (*fn)(struct launcher *, const char *, char *, size_t))
+{
+	char msg[300];
+
+	msg[0] = 0;
+	if (fn(L, arg, msg, sizeof(msg)))
+		reply(fd, "error %s", msg);
+	else
+		reply(fd, "ok%s%s", msg[0] ? " " : "", msg);	/* a note for the user */
+	return false;
+}
+
+static bool ctl_mem_set(struct launcher *L, int fd, const char *arg)
+{
+	return ctl_with_arg(L, fd, arg, l_mem_set);
+}
+
+static bool ctl_mem_max(struct launcher *L, int fd, const char *arg)
+{
+	return ctl_with_arg(L, fd, arg, l_mem_max);
+}
+
+static bool ctl_vcpu_set(struct launcher *L, int fd, const char *arg)
+{
+	return ctl_with_arg(L, fd, arg, l_vcpu_set);
+}
+
+static bool ctl_vcpu_pin(struct launcher *L, int fd, const char *arg)
+{
+	return ctl_with_arg(L, fd, arg, l_vcpu_pin);
+}
+
+static bool ctl_vcpu_list(struct launcher *L, int fd, const char *arg)
+{
+	char buf[DOMUS_CTL_LINE_MAX - 8];
+
+	(void)arg;
+	if (l_vcpu_list(L, buf, sizeof(buf)))
+		reply(fd, "error too many vCPUs for one line");
+	else
+		reply(fd, "ok%s", buf);
+	return false;
+}
+
+/* A request ending in ' ' takes the rest of the line as its argument. */
 static const struct ctl_cmd ctl_cmds[] = {
+	{ "mem-set ", ctl_mem_set, NULL },
+	{ "mem-max ", ctl_mem_max, NULL },
+	{ "vcpu-set ", ctl_vcpu_set, NULL },
+	{ "vcpu-pin ", ctl_vcpu_pin, NULL },
+	{ "vcpu-list", ctl_vcpu_list, NULL },
 	{ "info", ctl_info, NULL },
 	{ "stats", ctl_stats, NULL },
 	{ "shutdown", ctl_shutdown, "poweroff" },

@@ -225,7 +225,8 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 	L->lp.kernel = L->kernel_path;
 	L->lp.initrd = L->ramdisk_path;
 	L->lp.cmdline = L->cfg.cmdline;
-	L->lp.vcpus = L->cfg.vcpus;
+	L->lp.vcpus = L->cfg.maxvcpus;	/* every possible vCPU in the MADT */
+	l_mem_init(L);
 	if (domus_kernel_open(L->kernel_path, &k))
 		fail(L, "%s", domus_last_error());
 	if (domus_kernel_get_info(k)->format == DOMUS_KFMT_BZIMAGE)
@@ -255,9 +256,9 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 		     ver, DOMUS_API_VERSION);
 	if (domus_get_caps(L->devfd, &caps))
 		fail(L, "%s", domus_last_error());
-	if (L->cfg.vcpus > caps.max_vcpus)
-		fail(L, "vcpus=%u is more than domus offers per domain (%u); lower vcpus= in the config",
-		     L->cfg.vcpus, caps.max_vcpus);
+	if (L->cfg.maxvcpus > caps.max_vcpus)
+		fail(L, "maxvcpus=%u is more than domus offers per domain (%u); lower vcpus=/maxvcpus= in the config",
+		     L->cfg.maxvcpus, caps.max_vcpus);
 
 	/* the disks: opened and locked now, before the sandbox */
 	if (l_disks_open(L, err, sizeof(err)))

@@ -89,6 +89,9 @@ static const struct sb_rule sb_rules[] = {
 	{ "clock_nanosleep", SB_ALLOW, 0, 0, 0, 0, "dom_stop's 2 ms retries" },
 	{ "nanosleep", SB_ALLOW, 0, 0, 0, 0, "the same, older libc" },
 	{ "sched_yield", SB_ALLOW, 0, 0, 0, 0, "libc lock back-off" },
+	{ "sched_setaffinity", SB_MASKED, 0, 0xffffffff, 0, 0,
+	  "vCPU pinning (cpus=, vcpu-pin): a vCPU thread sets its own (pid 0), never another process's" },
+	{ "sched_getaffinity", SB_ALLOW, 0, 0, 0, 0, "vcpu-list, libc's CPU count" },
 	/* threads: started now and again on every restart */
 	{ "clone", SB_MASKED, 0, CLONE_THREAD, CLONE_THREAD, 0, "threads only: no fork" },
 	{ "clone3", SB_ERRNO, 0, 0, 0, ENOSYS,

@@ -86,6 +86,8 @@ int domus_set_cpuid(int domfd, const struct domus_cpuid_entry *e, uint32_t nent)
 /* mkdir -p with @mode for the directories created; 0 or -errno. */
 int domus_mkdir_p(const char *dir, mode_t mode);
 int domus_domain_stats(int domfd, struct domus_domain_stats *st);
+/* The most pages the domain may hold when the guest repopulates (ballooning; 0: no cap). */
+int domus_set_mem_limit(int domfd, uint64_t max_pages);
 /* The short name of exit statistic @i (enum domus_stat), e.g. "io";
  * NULL for an index the uapi does not define. */
 const char *domus_stat_name(unsigned int i);

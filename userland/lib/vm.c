@@ -128,6 +128,13 @@ int domus_domain_stats(int domfd, struct domus_domain_stats *st)
 	return domus_ioctl0(domfd, DOMUS_GET_STATS, st, "DOMUS_GET_STATS");
 }
 
+int domus_set_mem_limit(int domfd, uint64_t max_pages)
+{
+	struct domus_mem_limit a = { .max_pages = max_pages };
+
+	return domus_ioctl0(domfd, DOMUS_SET_MEM_LIMIT, &a, "DOMUS_SET_MEM_LIMIT");
+}
+
 static const char *const stat_names[] = {
 	[DOMUS_STAT_EXITS] = "exits",
 	[DOMUS_STAT_CPUID] = "cpuid",

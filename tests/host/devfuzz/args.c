@@ -152,6 +152,12 @@ void gen_arg(uint64_t *s, unsigned int cmd, uint8_t *buf, int *nested_bad)
 		a->uaddr = rnd_below(s, 3) ? region_addr(s) : interesting_val(s);
 		break;
 	}
+	case DOMUS_SET_MEM_LIMIT: {
+		struct domus_mem_limit *a = (void *)buf;
+
+		a->max_pages = rnd_below(s, 3) ? rnd_below(s, 1u << 20) : interesting_val(s);
+		break;
+	}
 	case DOMUS_CREATE_VCPU: {
 		struct domus_create_vcpu *a = (void *)buf;
 

@@ -9,6 +9,7 @@
  *                 user-mode calls
  *   init.c        running as the guest's init (no shell in the guest)
  *   rings.c       -r: corruption of the console and xenstore rings
+ *   balloon.c     -b: hostile balloon calls (decrease/populate)
  */
 #ifndef HCFUZZ_H
 #define HCFUZZ_H
@@ -115,5 +116,7 @@ void user_calls(unsigned long n);
 
 /* --- rings.c --------------------------------------------------------------- */
 int ring_fuzz(unsigned long bursts, uint64_t seed);
+/* balloon.c: -b, hostile decrease/populate calls; returns the failures. */
+int balloon_hostile(void);
 
 #endif
