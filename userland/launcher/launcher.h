@@ -7,6 +7,7 @@
  *   console.c  the PV console ring backend, console clients, logs
  *   sandbox.c  least privilege once the domain is built
  *   disks.c    the PV disks (userland/backend)
+ *   vifs.c     the PV network interfaces (userland/backend)
  */
 #ifndef DOMUS_LAUNCHER_H
 #define DOMUS_LAUNCHER_H
@@ -24,6 +25,7 @@
 #include "xen_abi.h"
 #include "sandbox.h"
 #include "blkback.h"
+#include "netback.h"
 
 /* Special pages, in the slot at DOMUS_PVH_SPECIAL_GPA (outside RAM). */
 #define L_SPECIAL_SLOT		1
@@ -79,6 +81,9 @@ struct launcher {
 	void *gnttab;			/* the grant table, mapped for the disks */
 	struct blk_disk *disks[DOMUS_CFG_MAX_DISKS];	/* open for the launcher's life */
 	size_t ndisks;
+	void *net_gnttab;		/* the grant table, mapped for the vifs */
+	struct net_vif *vifs[DOMUS_CFG_MAX_VIFS];	/* open for the launcher's life */
+	size_t nvifs;
 	unsigned int restarts;
 
 	/* shared with the vCPU threads */
@@ -151,6 +156,15 @@ int l_disks_open(struct launcher *L, char *err, size_t errlen);
 void l_disks_start(struct launcher *L);
 void l_disks_stop(struct launcher *L);
 void l_disks_close(struct launcher *L);
+
+/* vifs.c: check the bridges (before the domain exists), create the TAP
+ * devices (after the first build, before the sandbox), publish and serve
+ * them (each build), disconnect them (each teardown), close. */
+int l_vifs_check(struct launcher *L, char *err, size_t errlen);
+int l_vifs_open(struct launcher *L, char *err, size_t errlen);
+void l_vifs_start(struct launcher *L);
+void l_vifs_stop(struct launcher *L);
+void l_vifs_close(struct launcher *L);
 
 /* console.c */
 int con_open_logs(struct launcher *L);
