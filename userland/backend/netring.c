@@ -326,27 +326,31 @@ static uint32_t rx_slots(size_t len, bool gso)
 	return (uint32_t)((len + PAGE - 1) / PAGE) + (gso ? 1 : 0);
 }
 
-/* Copy the packet in r->rxbuf into the guest's buffers; false: dropped. */
-static void rx_deliver(struct net_ring *r, const struct virtio_net_hdr *h, const uint8_t *pkt, size_t len)
+/* The GSO type to tell the guest: 0 none, -1 one it does not take. */
+static int rx_gso_type(const struct net_ring *r, const struct virtio_net_hdr *h)
+{
+	uint8_t t = h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+
+	if (h->gso_type == VIRTIO_NET_HDR_GSO_NONE)
+		return 0;
+	if (!h->gso_size)
+		return -1;
+	if (t == VIRTIO_NET_HDR_GSO_TCPV4 && r->rx_gso4)
+		return NETIF_GSO_TYPE_TCPV4;
+	if (t == VIRTIO_NET_HDR_GSO_TCPV6 && r->rx_gso6)
+		return NETIF_GSO_TYPE_TCPV6;
+	return -1;
+}
+
+/* Copy a packet into the guest's next buffers (enough are posted). */
+static void rx_deliver(struct net_ring *r, const struct virtio_net_hdr *h, int gso_type, const uint8_t *pkt,
+		       size_t len)
 {
 	uint32_t need, i, slot = 0;
 	uint16_t flags0 = 0;
-	uint8_t gso_type = 0;
 	size_t off = 0;
-	bool gso = h->gso_type != VIRTIO_NET_HDR_GSO_NONE;
+	bool gso = gso_type > 0;
 
-	if (gso) {
-		uint8_t t = h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
-
-		if (t == VIRTIO_NET_HDR_GSO_TCPV4 && r->rx_gso4)
-			gso_type = NETIF_GSO_TYPE_TCPV4;
-		else if (t == VIRTIO_NET_HDR_GSO_TCPV6 && r->rx_gso6)
-			gso_type = NETIF_GSO_TYPE_TCPV6;
-		if (!gso_type || !h->gso_size) {
-			atomic_fetch_add(&r->st->rx_dropped, 1);
-			return;
-		}
-	}
 	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
 		flags0 = NETRXF_CSUM_BLANK | NETRXF_DATA_VALIDATED;
 	else if (h->flags & VIRTIO_NET_HDR_F_DATA_VALID)
@@ -366,7 +370,7 @@ static void rx_deliver(struct net_ring *r, const struct virtio_net_hdr *h, const
 			memset(&x, 0, sizeof(x));
 			x.type = NETIF_EXTRA_TYPE_GSO;
 			x.gso_size = h->gso_size;
-			x.gso_type = gso_type;
+			x.gso_type = (uint8_t)gso_type;
 			memcpy(rx_slot(r, r->rx_rsp_prod_pvt), &x, sizeof(x));
 			r->rx_rsp_prod_pvt++;
 			continue;
@@ -410,6 +414,7 @@ int net_rx_service(struct net_ring *r, bool *notify)
 		struct virtio_net_hdr h;
 		size_t len;
 		uint32_t need;
+		int gso;
 
 		prod = LOAD32(r->rx + RING_REQ_PROD);
 		if (prod - r->rx_rsp_prod_pvt > NETIF_RING_ENTS) {
@@ -436,9 +441,11 @@ int net_rx_service(struct net_ring *r, bool *notify)
 		}
 		memcpy(&h, r->rxbuf, sizeof(h));
 		len = r->rx_len - NET_VNET_HDR;
-		need = rx_slots(len, h.gso_type != VIRTIO_NET_HDR_GSO_NONE);
-		if (need > NETIF_SLOTS_MIN) {
-			atomic_fetch_add(&r->st->rx_dropped, 1);	/* more than the guest takes */
+		gso = rx_gso_type(r, &h);
+		need = rx_slots(len, gso > 0);
+		if (gso < 0 || need > NETIF_SLOTS_MIN) {
+			/* GSO the guest does not take, or more slots than it does */
+			atomic_fetch_add(&r->st->rx_dropped, 1);
 			r->rx_len = 0;
 			done++;
 			continue;
@@ -451,7 +458,7 @@ int net_rx_service(struct net_ring *r, bool *notify)
 				continue;
 			break;
 		}
-		rx_deliver(r, &h, r->rxbuf + NET_VNET_HDR, len);
+		rx_deliver(r, &h, gso, r->rxbuf + NET_VNET_HDR, len);
 		r->rx_len = 0;
 		done++;
 	}
