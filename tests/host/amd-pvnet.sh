@@ -154,7 +154,10 @@ if [ $ok = 1 ]; then
 	want=$(yes DOMUS-NET-0123456789abcdef | head -c $((mb * 1048576)) | md5sum | cut -c1-32)
 	secs=$(echo "$t1 - $t0" | bc -l)
 	echo "info: TCP a -> b: $(answer b RSIZE) bytes in $(printf %.1f "$secs") s = $(echo "$(answer b RSIZE) * 8 / $secs / 1000000" | bc -l | xargs printf %.1f) Mbit/s (TCG, both guests on one CPU)"
-XX
+	if [ "$(answer a SENT)" = "$want" ] && [ "$(answer b RECV)" = "$want" ] && [ "$(answer a NCRC)" = 0 ]; then
+		pass tcp-transfer-checksums
+	else
+		fail tcp-transfer-checksums "sent '$(answer a SENT)', received '$(answer b RECV)' ($(answer b RSIZE) bytes), want $want, nc rc '$(answer a NCRC)'"
 	fi
 	# the ip= filter: a cannot send from 10.9.0.99 (IPv4 and ARP), still can from .10
 	run a 'ip addr add 10.9.0.99/24 dev eth0; ping -c 2 -W 3 -I 10.9.0.99 10.9.0.1 >/dev/null; echo SPOOF=$?; ping -c 1 -W 5 10.9.0.1 >/dev/null; echo LEGIT=$?' s1 120
