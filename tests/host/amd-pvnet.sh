@@ -193,20 +193,37 @@ fi
 stats_zero guests-free-all
 if ! ip -o link show | grep -q 'pvnetb0\|: vif'; then pass taps-gone; else fail taps-gone "$(ip -o link show | grep 'pvnetb0\|vif' | tr '\n' '|')"; fi
 
-# ---- bridge-create=yes: domus creates the bridge ---------------------------------
-cfg pvnet-c 'bridge=brnew0,bridge-create=yes'
-if $d create "$tmp/pvnet-c.cfg" >/dev/null 2>&1 && [ -d /sys/class/net/brnew0/bridge ] &&
+# ---- bridge-create=yes, and a 2-vCPU guest: two queues -------------------------
+# (one domain alone now: its two vCPUs may use both test-host CPUs)
+cfg pvnet-c 'bridge=brnew0,bridge-create=yes,mac=00:16:3e:00:09:0c'
+echo 'vcpus = 2' >>"$tmp/pvnet-c.cfg"
+conc=$out/console-c.out
+logc=$out/log/pvnet-c.log
+mkfifo "$tmp/c.in"
+exec 5<>"$tmp/c.in"
+$d create -c "$tmp/pvnet-c.cfg" <"$tmp/c.in" >"$conc" 2>&1 &
+if wait_for "$conc" 'DOMUS-GUEST-READY' 300 && [ -d /sys/class/net/brnew0/bridge ] &&
    ip -o link show master brnew0 | grep -q 'vif'; then
 	pass bridge-create
+	ip addr add 10.8.0.1/24 dev brnew0
+	cona=$conc	# run/answer drive guest "a" through fd 3
+	exec 3>&5
+	send 3 'stty -echo'
+	run a 'insmod /lib/modules/xen-netfront.ko; ip addr add 10.8.0.12/24 dev eth0 && ip link set eth0 up; echo NQ=$(ls -d /sys/class/net/eth0/queues/tx-* | wc -l); ping -c 3 -W 5 10.8.0.1 >/dev/null; echo PINGC=$?' c1 180
+	if [ "$(answer a NQ)" = 2 ] && [ "$(answer a PINGC)" = 0 ] && grep -q 'connected (bridge brnew0, TSO to the guest, 2 queues)' "$logc"; then
+		pass multi-queue
+	else
+		fail multi-queue "queues '$(answer a NQ)', ping '$(answer a PINGC)', log: $(grep 'connected\|cannot' "$logc" | tr '\n' '|')"
+	fi
 else
-	fail bridge-create "$(ls /sys/class/net | tr '\n' ' ')"
+	fail bridge-create "$(tail -c 300 "$conc" | tr '\r\n' '||'); $(ls /sys/class/net | tr '\n' ' ')"
 fi
 $d destroy pvnet-c >/dev/null 2>&1
 stats_zero bridge-create-frees-all
 ip link del brnew0 2>/dev/null
 ip link del br0 2>/dev/null
 
-exec 3>&- 4>&-
+exec 3>&- 4>&- 5>&-
 rm -rf "$tmp"
 if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
 new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)

@@ -34,6 +34,18 @@
 #include "xenstore.h"
 #include "xlcfg.h"
 
+/* One queue: a TX/RX ring pair, its event channel, a TAP queue, a thread. */
+struct net_queue {
+	struct net_vif *v;
+	unsigned int idx;
+	int tap_fd;			/* this queue's fd of the (multi-queue) TAP */
+	struct net_ring ring;
+	int notify_fd, kick_fd, stop_fd;
+	uint32_t be_port;
+	pthread_t th;
+	bool th_running, attached;
+};
+
 struct net_vif {
 	/* the TAP device (for the launcher's whole life) */
 	char name[IFNAMSIZ];
@@ -43,19 +55,16 @@ struct net_vif {
 	uint32_t ips[DOMUS_VIF_MAX_IPS];
 	unsigned int nips;
 	uint64_t rate_bytes, rate_interval_us;
-	int tap_fd;
+	unsigned int max_queues;	/* TAP queues opened, multi-queue-max-queues */
+	struct net_queue q[NET_MAX_QUEUES];
 	struct net_stats st;
 	/* per domain build */
 	struct blk_host h;
 	pthread_mutex_t lock;
 	bool started, connected, watching;
+	unsigned int nq;		/* queues the front end connected */
 	int be_state;
 	char fe[96], be[96];
-	struct net_ring ring;
-	int notify_fd, kick_fd, stop_fd;
-	uint32_t be_port;
-	pthread_t th;
-	bool th_running;
 	atomic_bool broken;
 };
 
@@ -128,10 +137,12 @@ int net_bridge_check(const struct domus_vif *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-int net_vif_open(const struct domus_vif *cfg, unsigned int domid, struct net_vif **out, char *err, size_t errlen)
+int net_vif_open(const struct domus_vif *cfg, unsigned int domid, unsigned int queues, struct net_vif **out,
+		 char *err, size_t errlen)
 {
 	struct net_vif *v;
 	struct ifreq ifr;
+	unsigned int i;
 	int s = -1;
 
 	*out = NULL;
@@ -142,7 +153,12 @@ int net_vif_open(const struct domus_vif *cfg, unsigned int domid, struct net_vif
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	v->tap_fd = -1;
+	v->max_queues = queues < 1 ? 1 : queues > NET_MAX_QUEUES ? NET_MAX_QUEUES : queues;
+	for (i = 0; i < NET_MAX_QUEUES; i++) {
+		v->q[i].v = v;
+		v->q[i].idx = i;
+		v->q[i].tap_fd = v->q[i].notify_fd = v->q[i].kick_fd = v->q[i].stop_fd = -1;
+	}
 	if (cfg->vifname[0])
 		snprintf(v->name, sizeof(v->name), "%s", cfg->vifname);
 	else
@@ -154,24 +170,27 @@ int net_vif_open(const struct domus_vif *cfg, unsigned int domid, struct net_vif
 	v->nips = cfg->nips;
 	v->rate_bytes = cfg->rate_bytes_per_s;
 	v->rate_interval_us = cfg->rate_interval_us;
-	v->notify_fd = v->kick_fd = v->stop_fd = -1;
-	v->tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (v->tap_fd < 0) {
-		snprintf(err, errlen, "vif %u: cannot open /dev/net/tun: %s%s", cfg->devid, strerror(errno),
-			 errno == ENOENT ? ": load the tun module (modprobe tun)" : "");
-		goto fail;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", v->name);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	if (ioctl(v->tap_fd, TUNSETIFF, &ifr)) {
-		snprintf(err, errlen, "vif %u: cannot create TAP device %s: %s%s", cfg->devid, v->name, strerror(errno),
-			 errno == EBUSY || errno == EINVAL ? ": the name is in use; give another vifname=" :
-			 errno == EPERM ? ": run domus as root" : "");
-		goto fail;
+	/* one fd per queue: the kernel spreads received flows over them */
+	for (i = 0; i < v->max_queues; i++) {
+		v->q[i].tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (v->q[i].tap_fd < 0) {
+			snprintf(err, errlen, "vif %u: cannot open /dev/net/tun: %s%s", cfg->devid, strerror(errno),
+				 errno == ENOENT ? ": load the tun module (modprobe tun)" : "");
+			goto fail;
+		}
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", v->name);
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (v->max_queues > 1 ? IFF_MULTI_QUEUE : 0);
+		if (ioctl(v->q[i].tap_fd, TUNSETIFF, &ifr)) {
+			snprintf(err, errlen, "vif %u: cannot create TAP device %s: %s%s", cfg->devid, v->name,
+				 strerror(errno),
+				 errno == EBUSY || errno == EINVAL ? ": the name is in use; give another vifname=" :
+				 errno == EPERM ? ": run domus as root" : "");
+			goto fail;
+		}
 	}
 	/* until a front end says what it takes: checksums only */
-	if (ioctl(v->tap_fd, TUNSETOFFLOAD, (unsigned long)TUN_F_CSUM)) {
+	if (ioctl(v->q[0].tap_fd, TUNSETOFFLOAD, (unsigned long)TUN_F_CSUM)) {
 		snprintf(err, errlen, "vif %u: %s: TUNSETOFFLOAD: %s", cfg->devid, v->name, strerror(errno));
 		goto fail;
 	}
@@ -195,8 +214,9 @@ int net_vif_open(const struct domus_vif *cfg, unsigned int domid, struct net_vif
 fail:
 	if (s >= 0)
 		close(s);
-	if (v->tap_fd >= 0)
-		close(v->tap_fd);	/* a non-persistent TAP goes with its fd */
+	for (i = 0; i < v->max_queues; i++)
+		if (v->q[i].tap_fd >= 0)
+			close(v->q[i].tap_fd);	/* a non-persistent TAP goes with its fds */
 	free(v);
 	return -1;
 }
@@ -263,22 +283,23 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static void kick(struct net_vif *v)
+static void kick(struct net_queue *q)
 {
 	uint64_t one = 1;
 
-	if (write(v->kick_fd, &one, sizeof(one)) < 0) {
+	if (write(q->kick_fd, &one, sizeof(one)) < 0) {
 		/* counter full: an event is pending anyway */
 	}
 }
 
 static void *io_thread(void *arg)
 {
-	struct net_vif *v = arg;
+	struct net_queue *q = arg;
+	struct net_vif *v = q->v;
 	struct pollfd p[3] = {
-		{ .fd = v->stop_fd, .events = POLLIN },
-		{ .fd = v->notify_fd, .events = POLLIN },
-		{ .fd = v->tap_fd, .events = POLLIN },
+		{ .fd = q->stop_fd, .events = POLLIN },
+		{ .fd = q->notify_fd, .events = POLLIN },
+		{ .fd = q->tap_fd, .events = POLLIN },
 	};
 	uint64_t cnt, wait = 0;
 	const char *bad = NULL;
@@ -288,34 +309,34 @@ static void *io_thread(void *arg)
 		int tx, rx, timeout;
 
 		do {
-			tx = net_tx_service(&v->ring, now_us(), &wait, &notify);
-			rx = net_rx_service(&v->ring, &notify);
+			tx = net_tx_service(&q->ring, now_us(), &wait, &notify);
+			rx = net_rx_service(&q->ring, &notify);
 			if (notify) {
-				kick(v);
+				kick(q);
 				notify = false;
 			}
 		} while ((tx > 0 || rx > 0) && poll(p, 1, 0) == 0);
 		if (tx < 0 || rx < 0) {
-			bad = v->ring.why;
+			bad = q->ring.why;
 			break;
 		}
-		if (v->ring.spoof_seen && !v->ring.spoof_logged) {
+		if (q->ring.spoof_seen && !q->ring.spoof_logged) {
 			char a[64];
-			uint32_t s = v->ring.spoof_src;
+			uint32_t s = q->ring.spoof_src;
 
 			snprintf(a, sizeof(a), "%u.%u.%u.%u", s >> 24, (s >> 16) & 255, (s >> 8) & 255, s & 255);
 			vlog(v, "vif %s: dropped a packet from %s%s: not in ip= (further drops are only counted)", a,
 			     s ? "" : " (no IPv4 source: a VLAN tag or a short frame)");
-			v->ring.spoof_logged = true;
+			q->ring.spoof_logged = true;
 		}
 		/* a packet waiting for RX buffers: no TAP reads until the guest posts */
-		p[2].events = v->ring.rx_len ? 0 : POLLIN;
+		p[2].events = q->ring.rx_len ? 0 : POLLIN;
 		timeout = wait ? (int)((wait + 999) / 1000) : -1;
 		if (poll(p, 3, timeout) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents)
 			break;
-		if (read(v->notify_fd, &cnt, sizeof(cnt)) < 0) {
+		if (read(q->notify_fd, &cnt, sizeof(cnt)) < 0) {
 			/* EAGAIN: nothing pending */
 		}
 	}
@@ -327,113 +348,160 @@ static void *io_thread(void *arg)
 	return NULL;
 }
 
-static void disconnect(struct net_vif *v)
+static void queue_disconnect(struct net_queue *q)
 {
 	uint64_t one = 1;
 
-	if (v->th_running) {
-		if (write(v->stop_fd, &one, sizeof(one)) < 0) {
+	if (q->th_running) {
+		if (write(q->stop_fd, &one, sizeof(one)) < 0) {
 			/* cannot fail on a fresh eventfd */
 		}
-		pthread_join(v->th, NULL);
-		v->th_running = false;
+		pthread_join(q->th, NULL);
+		q->th_running = false;
 	}
-	if (v->connected) {
+	if (q->attached) {
+		net_ring_detach(&q->ring);
+		q->attached = false;
+	}
+	if (q->be_port) {
 		struct domus_xen_evtchn_bind b;
 
-		net_ring_detach(&v->ring);
-		if (v->be_port) {
-			memset(&b, 0, sizeof(b));
-			b.flags = DOMUS_XEN_EVTCHN_CLOSE;
-			b.backend_port = v->be_port;
-			b.notify_fd = b.kick_fd = -1;
-			domus_xen_evtchn_bind(v->h.domfd, &b);
-		}
-		v->be_port = 0;
-		v->connected = false;
+		memset(&b, 0, sizeof(b));
+		b.flags = DOMUS_XEN_EVTCHN_CLOSE;
+		b.backend_port = q->be_port;
+		b.notify_fd = b.kick_fd = -1;
+		domus_xen_evtchn_bind(q->v->h.domfd, &b);
+		q->be_port = 0;
 	}
-	if (v->notify_fd >= 0)
-		close(v->notify_fd);
-	if (v->kick_fd >= 0)
-		close(v->kick_fd);
-	if (v->stop_fd >= 0)
-		close(v->stop_fd);
-	v->notify_fd = v->kick_fd = v->stop_fd = -1;
+	if (q->notify_fd >= 0)
+		close(q->notify_fd);
+	if (q->kick_fd >= 0)
+		close(q->kick_fd);
+	if (q->stop_fd >= 0)
+		close(q->stop_fd);
+	q->notify_fd = q->kick_fd = q->stop_fd = -1;
 }
 
-/* The front end published its rings and went to Connected. */
-static int connect_rings(struct net_vif *v, char *why, size_t wlen)
+static void disconnect(struct net_vif *v)
 {
-	struct domus_xen_evtchn_bind b;
-	long long tx, rx, port, q;
-	unsigned int off = TUN_F_CSUM;
+	unsigned int i;
 
-	if (fe_number(v, "request-rx-copy", 1) != 1) {
-		snprintf(why, wlen, "request-rx-copy is not 1 (only the copying receive path is served)");
-		return -1;
-	}
-	q = fe_number(v, "multi-queue-num-queues", 1024);
-	if (q > 1) {
-		snprintf(why, wlen, "%lld queues asked for, one offered", q);
-		return -1;
-	}
-	tx = fe_number(v, "tx-ring-ref", UINT32_MAX);
-	rx = fe_number(v, "rx-ring-ref", UINT32_MAX);
+	for (i = 0; i < v->max_queues; i++)
+		queue_disconnect(&v->q[i]);
+	v->connected = false;
+	v->nq = 0;
+}
+
+/* One queue: its rings (keys under @dir: "" or "queue-N/"), its event
+ * channel, its thread. */
+static int queue_connect(struct net_queue *q, const char *dir, char *why, size_t wlen)
+{
+	struct net_vif *v = q->v;
+	struct domus_xen_evtchn_bind b;
+	long long tx, rx, port;
+	char key[48];
+
+	snprintf(key, sizeof(key), "%stx-ring-ref", dir);
+	tx = fe_number(v, key, UINT32_MAX);
+	snprintf(key, sizeof(key), "%srx-ring-ref", dir);
+	rx = fe_number(v, key, UINT32_MAX);
 	if (tx < 0 || rx < 0) {
-		snprintf(why, wlen, "tx-ring-ref or rx-ring-ref is missing or not a number");
+		snprintf(why, wlen, "%stx-ring-ref or rx-ring-ref is missing or not a number", dir);
 		return -1;
 	}
-	port = fe_number(v, "event-channel", 1023);
+	snprintf(key, sizeof(key), "%sevent-channel", dir);
+	port = fe_number(v, key, 1023);
 	if (port <= 0) {
-		snprintf(why, wlen, "event-channel is missing or not a port (split channels are not offered)");
+		snprintf(why, wlen, "%sevent-channel is missing or not a port (split channels are not offered)", dir);
 		return -1;
 	}
-	memset(&v->ring, 0, sizeof(v->ring));
-	v->ring.tap_fd = v->tap_fd;
-	v->ring.ips = v->ips;
-	v->ring.nips = v->nips;
-	v->ring.rate_bytes = v->rate_bytes;
-	v->ring.rate_interval_us = v->rate_interval_us;
-	v->ring.st = &v->st;
-	v->ring.rx_gso4 = fe_number(v, "feature-gso-tcpv4", 1) == 1;
-	v->ring.rx_gso6 = fe_number(v, "feature-gso-tcpv6", 1) == 1;
-	if (net_ring_attach(&v->ring, &v->h.mem, (uint32_t)tx, (uint32_t)rx)) {
-		snprintf(why, wlen, "%s", v->ring.why);
-		net_ring_detach(&v->ring);
+	memset(&q->ring, 0, sizeof(q->ring));
+	q->ring.tap_fd = q->tap_fd;
+	q->ring.ips = v->ips;
+	q->ring.nips = v->nips;
+	q->ring.rate_bytes = v->rate_bytes;	/* per queue */
+	q->ring.rate_interval_us = v->rate_interval_us;
+	q->ring.st = &v->st;
+	q->ring.rx_gso4 = fe_number(v, "feature-gso-tcpv4", 1) == 1;
+	q->ring.rx_gso6 = fe_number(v, "feature-gso-tcpv6", 1) == 1;
+	if (net_ring_attach(&q->ring, &v->h.mem, (uint32_t)tx, (uint32_t)rx)) {
+		snprintf(why, wlen, "%s%s", dir, q->ring.why);
+		net_ring_detach(&q->ring);
 		return -1;
 	}
-	v->connected = true;	/* disconnect() releases what follows */
-	/* what the host may hand us: the TSO the front end takes */
-	if (v->ring.rx_gso4)
-		off |= TUN_F_TSO4;
-	if (v->ring.rx_gso6)
-		off |= TUN_F_TSO6;
-	if (ioctl(v->tap_fd, TUNSETOFFLOAD, (unsigned long)off)) {
-		snprintf(why, wlen, "TUNSETOFFLOAD: %s", strerror(errno));
-		return -1;
-	}
-	v->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	v->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	v->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (v->notify_fd < 0 || v->kick_fd < 0 || v->stop_fd < 0) {
+	q->attached = true;	/* queue_disconnect() releases what follows */
+	q->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	q->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	q->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->notify_fd < 0 || q->kick_fd < 0 || q->stop_fd < 0) {
 		snprintf(why, wlen, "eventfd: %s", strerror(errno));
 		return -1;
 	}
 	memset(&b, 0, sizeof(b));
 	b.flags = DOMUS_XEN_EVTCHN_ATTACH;
 	b.port = (uint32_t)port;
-	b.notify_fd = v->notify_fd;
-	b.kick_fd = v->kick_fd;
+	b.notify_fd = q->notify_fd;
+	b.kick_fd = q->kick_fd;
 	if (domus_xen_evtchn_bind(v->h.domfd, &b)) {
 		snprintf(why, wlen, "event channel %lld: %s", port, domus_last_error());
 		return -1;
 	}
-	v->be_port = b.backend_port;
-	if (pthread_create(&v->th, NULL, io_thread, v)) {
+	q->be_port = b.backend_port;
+	if (pthread_create(&q->th, NULL, io_thread, q)) {
 		snprintf(why, wlen, "cannot start the I/O thread");
 		return -1;
 	}
-	v->th_running = true;
+	q->th_running = true;
+	return 0;
+}
+
+/* The front end published its rings and went to Connected. */
+static int connect_rings(struct net_vif *v, char *why, size_t wlen)
+{
+	unsigned int off = TUN_F_CSUM, i;
+	long long nq;
+
+	if (fe_number(v, "request-rx-copy", 1) != 1) {
+		snprintf(why, wlen, "request-rx-copy is not 1 (only the copying receive path is served)");
+		return -1;
+	}
+	nq = fe_number(v, "multi-queue-num-queues", 1024);
+	if (nq < 0)
+		nq = 1;
+	if (nq == 0 || nq > (long long)v->max_queues) {
+		snprintf(why, wlen, "%lld queues asked for, %u offered", nq, v->max_queues);
+		return -1;
+	}
+	v->connected = true;	/* disconnect() releases what follows */
+	v->nq = (unsigned int)nq;
+	if (fe_number(v, "feature-gso-tcpv4", 1) == 1)
+		off |= TUN_F_TSO4;
+	if (fe_number(v, "feature-gso-tcpv6", 1) == 1)
+		off |= TUN_F_TSO6;
+	/* what the host may hand us: the TSO the front end takes */
+	if (ioctl(v->q[0].tap_fd, TUNSETOFFLOAD, (unsigned long)off)) {
+		snprintf(why, wlen, "TUNSETOFFLOAD: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < v->max_queues && v->max_queues > 1; i++) {
+		/* received traffic only to the TAP queues of connected rings */
+		struct ifreq ifr;
+
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = i < v->nq ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE;
+		if (ioctl(v->q[i].tap_fd, TUNSETQUEUE, &ifr) && errno != EINVAL) {
+			snprintf(why, wlen, "TUNSETQUEUE: %s", strerror(errno));
+			return -1;
+		}
+	}
+	for (i = 0; i < v->nq; i++) {
+		char dir[24] = "";
+
+		if (v->nq > 1)
+			snprintf(dir, sizeof(dir), "queue-%u/", i);
+		if (queue_connect(&v->q[i], dir, why, wlen))
+			return -1;
+	}
 	return 0;
 }
 
@@ -469,7 +537,13 @@ static void fe_changed(void *opaque, const char *path)
 			set_state(v, XEN_BUS_CLOSING);
 			break;
 		}
-		vlog(v, "vif %s: connected (bridge %s%s)", v->bridge, v->ring.rx_gso4 ? ", TSO to the guest" : "");
+		{
+			char more[64];
+
+			snprintf(more, sizeof(more), "%s, %u queue%s", v->q[0].ring.rx_gso4 ? ", TSO to the guest" : "",
+				 v->nq, v->nq > 1 ? "s" : "");
+			vlog(v, "vif %s: connected (bridge %s%s)", v->bridge, more);
+		}
 		set_state(v, XEN_BUS_CONNECTED);
 		break;
 	case XEN_BUS_CLOSING:
@@ -495,7 +569,7 @@ int net_vif_start(struct net_vif *v, const struct blk_host *h)
 	pthread_mutex_lock(&v->lock);
 	v->h = *h;
 	atomic_store(&v->broken, false);
-	v->connected = v->th_running = false;
+	v->connected = false;
 	domus_mac_format(v->mac, mac);
 	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vif/%u/%u", h->domid, v->devid);
 	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vif/%u", h->domid, v->devid);
@@ -518,6 +592,8 @@ int net_vif_start(struct net_vif *v, const struct blk_host *h)
 	r |= xswn(v, v->be, "feature-gso-tcpv4", 1);
 	r |= xswn(v, v->be, "feature-gso-tcpv6", 1);
 	r |= xswn(v, v->be, "feature-ipv6-csum-offload", 1);
+	if (v->max_queues > 1)
+		r |= xswn(v, v->be, "multi-queue-max-queues", v->max_queues);
 	v->be_state = XEN_BUS_INITWAIT;
 	r |= xswn(v, v->be, "state", XEN_BUS_INITWAIT);
 	/* the front end's directory, inside the guest's (guest-owned); the
@@ -575,7 +651,8 @@ void net_vif_close(struct net_vif *v)
 	if (!v)
 		return;
 	net_vif_stop(v);
-	close(v->tap_fd);	/* the TAP device goes with it */
+	for (unsigned int i = 0; i < v->max_queues; i++)
+		close(v->q[i].tap_fd);	/* the TAP device goes with them */
 	pthread_mutex_destroy(&v->lock);
 	free(v);
 }

@@ -33,6 +33,7 @@
 #define NET_VNET_HDR		10	/* struct virtio_net_hdr */
 #define NET_BUF_SIZE		(NET_VNET_HDR + 65536 + 512)
 #define NET_RX_BUDGET		64	/* packets per net_rx_service() */
+#define NET_MAX_QUEUES		4	/* multi-queue-max-queues at most */
 
 struct net_stats {
 	atomic_ullong tx_packets, tx_bytes, tx_gso, tx_csum;
@@ -113,10 +114,12 @@ struct domus_vif;
 int net_bridge_check(const struct domus_vif *cfg, char *err, size_t errlen);
 /*
  * Before the sandbox: create the TAP device (vifname= or vif<domid>.<n>;
- * IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, non-blocking), bring it up and
- * attach it to the bridge.  0 or -1 with @err set.
+ * IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, non-blocking; with @queues > 1
+ * IFF_MULTI_QUEUE and one fd per queue, up to NET_MAX_QUEUES), bring it up
+ * and attach it to the bridge.  0 or -1 with @err set.
  */
-int net_vif_open(const struct domus_vif *cfg, unsigned int domid, struct net_vif **out, char *err, size_t errlen);
+int net_vif_open(const struct domus_vif *cfg, unsigned int domid, unsigned int queues, struct net_vif **out,
+		 char *err, size_t errlen);
 /* Publish the device in the guest's xenstore and serve it (per build). */
 int net_vif_start(struct net_vif *v, const struct blk_host *h);
 void net_vif_stop(struct net_vif *v);

@@ -143,6 +143,8 @@ static const struct sb_rule sb_rules[] = {
 	 * hand over to the front end that connected */
 	{ "ioctl", SB_MASKED, 1, 0xffffffff, TUNSETOFFLOAD, 0,
 	  "TUNSETOFFLOAD on a vif's TAP fd at connect: the TSO the guest takes (netback.c)" },
+	{ "ioctl", SB_MASKED, 1, 0xffffffff, TUNSETQUEUE, 0,
+	  "TUNSETQUEUE on a vif's TAP fds at connect: only the queues the guest connected (netback.c)" },
 	/* daemonizing right after "ok ID" */
 	{ "dup2", SB_ALLOW, 0, 0, 0, 0, "stdin/out/err to /dev/null" },
 	{ "dup3", SB_ALLOW, 0, 0, 0, 0, "the same, other libc" },

@@ -42,7 +42,9 @@ int l_vifs_open(struct launcher *L, char *err, size_t errlen)
 		const struct domus_vif *c = &L->cfg.vifs[i];
 		char mac[18];
 
-		if (net_vif_open(c, L->domid, &L->vifs[L->nvifs], err, errlen)) {
+		/* a queue per vCPU, as Linux netback offers (netfront takes
+		 * min(offered, its online CPUs)) */
+		if (net_vif_open(c, L->domid, L->cfg.vcpus, &L->vifs[L->nvifs], err, errlen)) {
 			l_vifs_close(L);
 			return -1;
 		}
