@@ -215,6 +215,22 @@ if wait_for "$conc" 'DOMUS-GUEST-READY' 300 && [ -d /sys/class/net/brnew0/bridge
 	else
 		fail multi-queue "queues '$(answer a NQ)', ping '$(answer a PINGC)', log: $(grep 'connected\|cannot' "$logc" | tr '\n' '|')"
 	fi
+	# a reboot rebuilds the domain (new id, new xenstore) under the
+	# sandbox: the same TAP device, connected again
+	l=$(wc -l <"$conc")
+	send 3 'reboot -f'
+	if wait_for "$conc" 'DOMUS-GUEST-READY' 300 "$((l + 1))"; then
+		send 3 'stty -echo'
+		run a 'insmod /lib/modules/xen-netfront.ko; ip addr add 10.8.0.12/24 dev eth0 && ip link set eth0 up; ping -c 3 -W 5 10.8.0.1 >/dev/null; echo PINGR=$?' c2 180
+		n=$(grep -c 'connected (bridge brnew0' "$logc")
+		if [ "$(answer a PINGR)" = 0 ] && [ "$n" = 2 ] && [ "$(ip -o link show master brnew0 | wc -l)" = 1 ]; then
+			pass reboot-reconnects
+		else
+			fail reboot-reconnects "ping '$(answer a PINGR)', $n connections, brnew0 ports: $(ip -o link show master brnew0 | wc -l)"
+		fi
+	else
+		fail reboot-reconnects "no DOMUS-GUEST-READY after the reboot: $(tail -c 300 "$conc" | tr '\r\n' '||')"
+	fi
 else
 	fail bridge-create "$(tail -c 300 "$conc" | tr '\r\n' '||'); $(ls /sys/class/net | tr '\n' ' ')"
 fi

@@ -329,9 +329,13 @@ static void *io_thread(void *arg)
 			     s ? "" : " (no IPv4 source: a VLAN tag or a short frame)");
 			q->ring.spoof_logged = true;
 		}
-		/* a packet waiting for RX buffers: no TAP reads until the guest posts */
+		/* a packet waiting for RX buffers: no TAP reads until the guest
+		 * posts (it kicks with feature-rx-notify; a front end without it
+		 * is looked at every 10 ms) */
 		p[2].events = q->ring.rx_len ? 0 : POLLIN;
 		timeout = wait ? (int)((wait + 999) / 1000) : -1;
+		if (q->ring.rx_len && (timeout < 0 || timeout > 10))
+			timeout = 10;
 		if (poll(p, 3, timeout) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents)
