@@ -22,6 +22,9 @@ tmp=$(mktemp -d /tmp/pvnet.XXXXXX)	# FIFOs: not on the 9p share
 d=build/domus
 kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
 mb=${PVNET_MB:-16}
+# the guests keep the data in tmpfs (half their RAM): room for it
+gmem=256
+[ "$mb" -gt 80 ] && gmem=$((mb * 2 + 160))
 
 # wait_for FILE PATTERN SECONDS [FROM_LINE]
 wait_for() {
@@ -70,7 +73,7 @@ lines0=$(dmesg | wc -l)
 cfg() {	# NAME VIF-SPEC
 	cat >"$tmp/$1.cfg" <<EOF
 name = "$1"
-memory = 256
+memory = $gmem
 kernel = "$kernel"
 ramdisk = "$top/build/pvnet/guest.cpio"
 extra = "console=hvc0 loglevel=4 rdinit=/init"
