@@ -11,7 +11,9 @@
  * a configuration that finishes holds values inside the documented
  * bounds (xlcfg.h) and a usable domain name; every disk has an absolute
  * target (or is an empty CD drive), the virtual-device number of its
- * name, a unique number, and read-only if a CD.
+ * name, a unique number, and read-only if a CD; every vif has a unicast
+ * MAC (unique when given), usable bridge and TAP names, its index as
+ * devid, at most DOMUS_VIF_MAX_IPS addresses.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -86,6 +88,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(domus_vdev_number(c.disks[i].vdev, &nr) == 0 && nr == c.disks[i].devid);
 		for (size_t k = 0; k < i; k++)
 			CHECK(c.disks[k].devid != c.disks[i].devid);
+	}
+	CHECK(c.nvifs <= DOMUS_CFG_MAX_VIFS);
+	for (size_t i = 0; i < c.nvifs; i++) {
+		const struct domus_vif *v = &c.vifs[i];
+
+		CHECK(!(v->mac[0] & 1));
+		CHECK(v->mac_given || (v->mac[0] == 0 && v->mac[1] == 0x16 && v->mac[2] == 0x3e && v->mac[3] < 0x80));
+		CHECK(domus_ifname_ok(v->bridge));
+		CHECK(!v->vifname[0] || domus_ifname_ok(v->vifname));
+		CHECK(v->devid == i && v->nips <= DOMUS_VIF_MAX_IPS);
+		CHECK(!v->rate_bytes_per_s || (v->rate_interval_us >= 1000 && v->rate_interval_us <= 10000000));
+		for (size_t k = 0; k < i; k++)
+			CHECK(!v->mac_given || memcmp(c.vifs[k].mac, v->mac, 6));
 	}
 	if (devnull)
 		domus_config_print(&c, devnull);

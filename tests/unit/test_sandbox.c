@@ -24,6 +24,8 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <net/if.h>
+#include <linux/if_tun.h>
 #include "launcher.h"
 #include "unit.h"
 
@@ -421,6 +423,36 @@ static void debug_request(void)
 	close(sv[1]);
 }
 
+/* The network back end's TAP ioctls: TUNSETOFFLOAD and TUNSETQUEUE pass
+ * (on a non-TAP fd the kernel answers), any other TUN request kills. */
+static int tap_allowed(void)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (load())
+		return 1;
+	if (ioctl(0, TUNSETOFFLOAD, 0UL) == 0 || ioctl(0, TUNSETQUEUE, &ifr) == 0)
+		return 2;	/* stdin is no TAP: an error, not a kill */
+	return 0;
+}
+
+static int tap_setiff(void)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	load();
+	ioctl(0, TUNSETIFF, &ifr);	/* creating a device: before the sandbox only */
+	return 0;
+}
+
+static void filter_tap(void)
+{
+	EXPECT(exited_0(in_child(tap_allowed)));
+	EXPECT(killed_by_sigsys(in_child(tap_setiff)));
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, rules_resolve);
@@ -429,5 +461,6 @@ int main(void)
 	RUN(UNIT_PREFIX, filter_kills);
 	RUN(UNIT_PREFIX, drop_privileges);
 	RUN(UNIT_PREFIX, debug_request);
+	RUN(UNIT_PREFIX, filter_tap);
 	return unit_failed;
 }

@@ -163,7 +163,6 @@ int domus_config_name_ok(const char *name)
 
 /* Keys of later releases: kept in the store, ignored for now with a warning. */
 static const char *const later_keys[][2] = {
-	{ "vif", "PV network comes in a later release" },
 	{ "cpus_soft", "no vCPU pinning yet" },
 	{ "serial", "PVH guests use the PV console (hvc0)" },
 	{ "boot", "HVM only" },
@@ -187,7 +186,7 @@ static const char *const later_keys[][2] = {
 static const char *const used_keys[] = {
 	"name", "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "type", "builder", "kernel", "ramdisk",
 	"cmdline", "extra", "root", "on_poweroff", "on_reboot", "on_crash", "on_watchdog",
-	"on_soft_reset", "uuid", "disk",
+	"on_soft_reset", "uuid", "disk", "vif",
 };
 
 static void warn_ignored(struct domus_config *c)
@@ -308,6 +307,53 @@ static int get_cpus(struct domus_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* vif = [ 'SPEC', ... ] (a single string is taken as a list of one). */
+static int get_vifs(struct domus_config *c, char *err, size_t errlen)
+{
+	const struct domus_cfg_entry *e = domus_config_get(c, "vif");
+	const struct domus_cfg_value *v;
+	size_t i, k, n;
+	char msg[256], a[18];
+
+	if (!e)
+		return 0;
+	v = e->value;
+	n = v->type == DOMUS_CFG_LIST ? v->nitems : 1;
+	if (n > DOMUS_CFG_MAX_VIFS)
+		return entry_err(e, err, errlen, "%zu interfaces: at most %d per domain", n, DOMUS_CFG_MAX_VIFS);
+	for (i = 0; i < n; i++) {
+		const struct domus_cfg_value *it = v->type == DOMUS_CFG_LIST ? v->items[i] : v;
+		struct domus_vif *f = &c->vifs[c->nvifs];
+
+		if (it->type != DOMUS_CFG_STRING)
+			return entry_err(e, err, errlen, "entry %zu is not a string: write vif = [ 'mac=00:16:3e:01:02:03,bridge=xenbr0' ]",
+					 i + 1);
+		if (domus_vif_parse(it->str, f, msg, sizeof(msg))) {
+			entry_err(e, err, errlen, "entry %zu '%.60s': %s", i + 1, it->str, msg);
+			if (err && errlen)
+				domus_cfg_oneline(err);
+			return -1;
+		}
+		c->nvifs++;
+		f->devid = (uint32_t)i;
+		f->line = it->line ? it->line : e->line;
+		f->file = e->file;
+		for (k = 0; k + 1 < c->nvifs; k++) {
+			if (f->mac_given && !memcmp(c->vifs[k].mac, f->mac, 6)) {
+				domus_mac_format(f->mac, a);
+				return entry_err(e, err, errlen, "entry %zu: mac %s is used twice (also by entry %zu): give each interface its own",
+						 i + 1, a, k + 1);
+			}
+			if (f->vifname[0] && !strcmp(c->vifs[k].vifname, f->vifname))
+				return entry_err(e, err, errlen, "entry %zu: vifname %s is used twice (also by entry %zu)",
+						 i + 1, f->vifname, k + 1);
+		}
+		if (f->notes[0])
+			warn(c, "%s:%u: note: vif %zu: %s", e->file, f->line, i, f->notes);
+	}
+	return 0;
+}
+
 int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 {
 	size_t di;
@@ -329,6 +375,7 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	for (di = 0; di < c->ndisks; di++)
 		domus_disk_free(&c->disks[di]);
 	c->ndisks = 0;
+	c->nvifs = 0;
 
 	/* name */
 	e = domus_config_get(c, "name");
@@ -453,7 +500,7 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	    get_action(c, "on_soft_reset", DOMUS_ACTION_RESTART, &c->on_soft_reset, err, errlen))
 		goto fail;
 
-	if (get_disks(c, err, errlen))
+	if (get_disks(c, err, errlen) || get_vifs(c, err, errlen))
 		goto fail;
 	warn_ignored(c);
 	return 0;
@@ -493,5 +540,23 @@ void domus_config_print(const struct domus_config *c, FILE *out)
 		fprintf(out, "disk        %s %u %s%s %s\n", c->disks[i].vdev, c->disks[i].devid,
 			c->disks[i].readonly ? "r" : "w", c->disks[i].cdrom ? " cdrom" : "",
 			c->disks[i].target ? c->disks[i].target : "(empty)");
+	for (size_t i = 0; i < c->nvifs; i++) {
+		const struct domus_vif *f = &c->vifs[i];
+		char a[18];
+
+		domus_mac_format(f->mac, a);
+		fprintf(out, "vif         %u mac=%s%s bridge=%s%s", f->devid, a, f->mac_given ? "" : " (random)",
+			f->bridge, f->bridge_create ? " (created if missing)" : "");
+		if (f->vifname[0])
+			fprintf(out, " vifname=%s", f->vifname);
+		for (unsigned int k = 0; k < f->nips; k++)
+			fprintf(out, "%s%u.%u.%u.%u", k ? " " : " ip=", f->ips[k] >> 24, (f->ips[k] >> 16) & 255,
+				(f->ips[k] >> 8) & 255, f->ips[k] & 255);
+		if (f->rate_bytes_per_s)
+			fprintf(out, " rate=%lluB/s@%uus", (unsigned long long)f->rate_bytes_per_s, f->rate_interval_us);
+		if (f->mtu)
+			fprintf(out, " mtu=%u", f->mtu);
+		fprintf(out, "\n");
+	}
 }
 

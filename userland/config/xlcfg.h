@@ -47,6 +47,29 @@ struct domus_disk {
 	const char *file;
 };
 
+#define DOMUS_CFG_MAX_VIFS	8		/* vif = [ ... ] entries */
+#define DOMUS_VIF_MAX_IPS	8
+#define DOMUS_IFNAME_MAX	15		/* IFNAMSIZ - 1 */
+#define DOMUS_VIF_DEFAULT_BRIDGE "xenbr0"
+
+/* One entry of vif = [ ... ] (vif.c, docs/network.md). */
+struct domus_vif {
+	uint8_t mac[6];			/* given, or random 00:16:3e:(00-7f):xx:xx */
+	bool mac_given;
+	char bridge[DOMUS_IFNAME_MAX + 1];	/* default DOMUS_VIF_DEFAULT_BRIDGE */
+	bool bridge_create;		/* bridge-create=yes */
+	char vifname[DOMUS_IFNAME_MAX + 1];	/* "": vif<domid>.<devid> */
+	uint32_t ips[DOMUS_VIF_MAX_IPS];	/* ip=, host byte order */
+	unsigned int nips;		/* 0: no anti-spoofing filter */
+	uint64_t rate_bytes_per_s;	/* rate=, 0: unlimited */
+	uint32_t rate_interval_us;
+	uint32_t mtu;			/* mtu=, 0: the default (1500) */
+	uint32_t devid;			/* its index: device/vif/<devid> */
+	char notes[256];		/* keys accepted but not acted on */
+	unsigned int line;
+	const char *file;
+};
+
 enum domus_cfg_vtype {
 	DOMUS_CFG_STRING = 1,	/* "..." or '...' */
 	DOMUS_CFG_NUMBER,	/* an unquoted atom starting with a digit */
@@ -110,6 +133,8 @@ struct domus_config {
 	enum domus_cfg_action on_poweroff, on_reboot, on_crash, on_watchdog, on_soft_reset;
 	struct domus_disk disks[DOMUS_CFG_MAX_DISKS];
 	size_t ndisks;
+	struct domus_vif vifs[DOMUS_CFG_MAX_VIFS];
+	size_t nvifs;
 
 	/* warnings and notes, one per line ("FILE:LINE: ..."), or NULL */
 	char *warnings;
@@ -142,6 +167,17 @@ int domus_config_name_ok(const char *name);
  * is allocated: domus_disk_free(). */
 int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t errlen);
 void domus_disk_free(struct domus_disk *d);
+/* One network interface specification (an entry of vif = [...]) into
+ * @v (no allocation); a random MAC when none is given.  0, or -1 with a
+ * one-line message in @err. */
+int domus_vif_parse(const char *spec, struct domus_vif *v, char *err, size_t errlen);
+/* "xx:xx:xx:xx:xx:xx" (exactly) into 6 bytes; 0 or -1. */
+int domus_mac_parse(const char *s, uint8_t mac[6]);
+void domus_mac_format(const uint8_t mac[6], char out[18]);
+/* Is @s usable as a network interface name (1-15 of [A-Za-z0-9._-])? */
+int domus_ifname_ok(const char *s);
+/* A strict dotted quad into a host-order address; 0 or -1. */
+int domus_ipv4_parse(const char *s, uint32_t *out);
 /* Control characters of a message (echoed input) become '?': one line. */
 void domus_cfg_oneline(char *msg);
 /* Xen's virtual-device number of xvdX[N], hdX[N], sdX[N]; 0, -EINVAL (not

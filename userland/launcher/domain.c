@@ -208,6 +208,7 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	bind_console(L, err, errlen);
 	setup_xenstore(L, err, errlen);
 	l_disks_start(L);
+	l_vifs_start(L);	/* none yet at the first build: see main.c */
 
 	for (i = 0; i < L->cfg.maxvcpus; i++) {
 		struct l_vcpu *v = &L->vcpu[i];
@@ -494,6 +495,7 @@ void dom_teardown(struct launcher *L)
 	unsigned int i;
 
 	l_disks_stop(L);	/* before xenstore, the domain and RAM go */
+	l_vifs_stop(L);
 	for (i = 0; i < L->nvcpu; i++)
 		domus_vcpu_close(&L->vcpu[i].v);
 	free(L->vcpu);

@@ -9,6 +9,7 @@
  *   sandbox.c  least privilege once the domain is built
  *   xsctl.c    the xenstore admin requests of the control socket
  *   disks.c    the PV disks (userland/backend)
+ *   vifs.c     the PV network interfaces (userland/backend)
  */
 #ifndef DOMUS_LAUNCHER_H
 #define DOMUS_LAUNCHER_H
@@ -26,6 +27,7 @@
 #include "xen_abi.h"
 #include "sandbox.h"
 #include "blkback.h"
+#include "netback.h"
 
 /* Special pages, in the slot at DOMUS_PVH_SPECIAL_GPA (outside RAM). */
 #define L_SPECIAL_SLOT		1
@@ -85,6 +87,9 @@ struct launcher {
 	uint64_t target_kib, maxmem_kib;	/* mem-set, mem-max (control.c) */
 	unsigned int vcpus_online;	/* vcpu-set: cpu/N/availability online below it */
 	struct domus_cpuset *affinity;	/* per vCPU (maxvcpus), NULL: anywhere */
+	void *net_gnttab;		/* the grant table, mapped for the vifs */
+	struct net_vif *vifs[DOMUS_CFG_MAX_VIFS];	/* open for the launcher's life */
+	size_t nvifs;
 	unsigned int restarts;
 
 	/* shared with the vCPU threads */
@@ -168,6 +173,15 @@ int l_vcpu_pin(struct launcher *L, const char *arg, char *msg, size_t len);
 int l_vcpu_list(struct launcher *L, char *out, size_t len);
 /* In a vCPU thread at its start: cpus= or an earlier vcpu-pin. */
 void l_vcpu_apply_affinity(struct launcher *L, unsigned int id);
+
+/* vifs.c: check the bridges (before the domain exists), create the TAP
+ * devices (after the first build, before the sandbox), publish and serve
+ * them (each build), disconnect them (each teardown), close. */
+int l_vifs_check(struct launcher *L, char *err, size_t errlen);
+int l_vifs_open(struct launcher *L, char *err, size_t errlen);
+void l_vifs_start(struct launcher *L);
+void l_vifs_stop(struct launcher *L);
+void l_vifs_close(struct launcher *L);
 
 /* console.c */
 int con_open_logs(struct launcher *L);

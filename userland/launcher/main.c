@@ -263,6 +263,9 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 	/* the disks: opened and locked now, before the sandbox */
 	if (l_disks_open(L, err, sizeof(err)))
 		fail(L, "%s", err);
+	/* the bridges of the vifs (created now if bridge-create=yes) */
+	if (l_vifs_check(L, err, sizeof(err)))
+		fail(L, "%s", err);
 
 	/* memory: what the module pins for all domains (max_guest_pages) */
 	total_kib = meminfo_kib("MemTotal");
@@ -485,6 +488,13 @@ int main(int argc, char **argv)
 
 	if (dom_build(L, err, sizeof(err)))
 		fail(L, "%s", err);
+	/* the TAP devices: named after the domain id, created while the
+	 * launcher may still (CAP_NET_ADMIN), kept across restarts */
+	if (l_vifs_open(L, err, sizeof(err))) {
+		dom_teardown(L);
+		fail(L, "%s", err);
+	}
+	l_vifs_start(L);
 	/* a restart re-reads the kernel: from the unpack cache without
 	 * writing to it (the sandbox allows no mkdir, no cache files) */
 	domus_kernel_cache_lookup_only();
@@ -525,6 +535,7 @@ int main(int argc, char **argv)
 	if (L->kernel)
 		domus_kernel_close(L->kernel);
 	l_disks_close(L);
+	l_vifs_close(L);
 	con_detach(L);
 	unlink(L->sock_path);
 	unlink(L->pid_path);

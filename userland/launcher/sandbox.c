@@ -28,10 +28,9 @@
  *     an fd;
  *   mem-set, vcpu-set: control requests that issue /dev/domus ioctls and
  *     start threads: already allowed (ioctl type 0xD5, clone of a thread);
- *   network back end: its tap fds opened before the sandbox, then
- *     read/write.
  * The block back end's rows are below (preadv, pwritev, fdatasync,
- * fallocate punching holes).
+ * fallocate punching holes), and the network back end's (TAP devices
+ * created before the sandbox, then read/write and TUNSETOFFLOAD).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +44,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/if_tun.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -140,6 +140,14 @@ static const struct sb_rule sb_rules[] = {
 	{ "fdatasync", SB_ALLOW, 0, 0, 0, 0, "FLUSH_DISKCACHE (blkring.c)" },
 	{ "fallocate", SB_MASKED, 1, 0xffffffff, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
 	  "DISCARD: punch a hole, nothing else (no growing, no zero-range)" },
+	/* the PV network (userland/backend): TAP devices created and
+	 * attached to their bridges before the sandbox; their I/O threads
+	 * read and write them (the rows above) and set what the host may
+	 * hand over to the front end that connected */
+	{ "ioctl", SB_MASKED, 1, 0xffffffff, TUNSETOFFLOAD, 0,
+	  "TUNSETOFFLOAD on a vif's TAP fd at connect: the TSO the guest takes (netback.c)" },
+	{ "ioctl", SB_MASKED, 1, 0xffffffff, TUNSETQUEUE, 0,
+	  "TUNSETQUEUE on a vif's TAP fds at connect: only the queues the guest connected (netback.c)" },
 	/* daemonizing right after "ok ID" */
 	{ "dup2", SB_ALLOW, 0, 0, 0, 0, "stdin/out/err to /dev/null" },
 	{ "dup3", SB_ALLOW, 0, 0, 0, 0, "the same, other libc" },

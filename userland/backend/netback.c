@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One PV network interface of a guest (see netback.h, docs/network.md):
+ * the TAP device, created before the sandbox and kept across restarts,
+ * attached to its bridge; per domain build, its xenstore nodes
+ * (pv-devices.md §8.2), the xenbus state machine driven by a watch on the
+ * front end's state, and while connected the rings, the event channel
+ * (attached to the port the front end allocated) and one I/O thread that
+ * moves packets both ways, so that vCPUs never wait on the network.
+ *
+ * Threads: the watch callback runs on whichever thread changed the front
+ * end's state (the event loop) and takes v->lock; it starts and joins the
+ * I/O thread, which never takes v->lock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include "netback.h"
+#include "libdomus.h"
+#include "xenstore.h"
+#include "xlcfg.h"
+
+/* One queue: a TX/RX ring pair, its event channel, a TAP queue, a thread. */
+struct net_queue {
+	struct net_vif *v;
+	unsigned int idx;
+	int tap_fd;			/* this queue's fd of the (multi-queue) TAP */
+	struct net_ring ring;
+	int notify_fd, kick_fd, stop_fd;
+	uint32_t be_port;
+	pthread_t th;
+	bool th_running, attached;
+};
+
+struct net_vif {
+	/* the TAP device (for the launcher's whole life) */
+	char name[IFNAMSIZ];
+	char bridge[IFNAMSIZ];
+	uint32_t devid;
+	uint8_t mac[6];
+	uint32_t ips[DOMUS_VIF_MAX_IPS];
+	unsigned int nips;
+	uint64_t rate_bytes, rate_interval_us;
+	unsigned int max_queues;	/* TAP queues opened, multi-queue-max-queues */
+	struct net_queue q[NET_MAX_QUEUES];
+	struct net_stats st;
+	/* per domain build */
+	struct blk_host h;
+	pthread_mutex_t lock;
+	bool started, connected, watching;
+	unsigned int nq;		/* queues the front end connected */
+	int be_state;
+	char fe[96], be[96];
+	atomic_bool broken;
+};
+
+/* ---- the host side: bridge and TAP (before the sandbox) ------------------- */
+
+static bool is_bridge(const char *name)
+{
+	char path[96];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", name);
+	return stat(path, &sb) == 0;
+}
+
+static int if_up(int s, const char *name, uint32_t mtu)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (mtu) {
+		ifr.ifr_mtu = (int)mtu;
+		if (ioctl(s, SIOCSIFMTU, &ifr))
+			return -1;
+	}
+	if (ioctl(s, SIOCGIFFLAGS, &ifr))
+		return -1;
+	ifr.ifr_flags |= IFF_UP;
+	return ioctl(s, SIOCSIFFLAGS, &ifr);
+}
+
+int net_bridge_check(const struct domus_vif *cfg, char *err, size_t errlen)
+{
+	char path[96];
+	struct stat sb;
+	int s, r;
+
+	if (is_bridge(cfg->bridge))
+		return 0;
+	snprintf(path, sizeof(path), "/sys/class/net/%s", cfg->bridge);
+	if (stat(path, &sb) == 0) {
+		snprintf(err, errlen, "vif %u: %s is not a bridge: give a bridge in bridge= (ip link add NAME type bridge)",
+			 cfg->devid, cfg->bridge);
+		return -1;
+	}
+	if (!cfg->bridge_create) {
+		snprintf(err, errlen,
+			 "vif %u: bridge %s does not exist: create it (ip link add %s type bridge && ip link set %s up) or add bridge-create=yes to the vif",
+			 cfg->devid, cfg->bridge, cfg->bridge, cfg->bridge);
+		return -1;
+	}
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		snprintf(err, errlen, "vif %u: socket: %s", cfg->devid, strerror(errno));
+		return -1;
+	}
+	r = ioctl(s, SIOCBRADDBR, cfg->bridge);
+	if (r && errno != EEXIST) {
+		snprintf(err, errlen, "vif %u: cannot create bridge %s: %s%s", cfg->devid, cfg->bridge, strerror(errno),
+			 errno == EPERM ? ": run domus as root" : "");
+		close(s);
+		return -1;
+	}
+	if (if_up(s, cfg->bridge, 0)) {
+		snprintf(err, errlen, "vif %u: cannot bring bridge %s up: %s", cfg->devid, cfg->bridge, strerror(errno));
+		close(s);
+		return -1;
+	}
+	close(s);
+	return 0;
+}
+
+int net_vif_open(const struct domus_vif *cfg, unsigned int domid, unsigned int queues, struct net_vif **out,
+		 char *err, size_t errlen)
+{
+	struct net_vif *v;
+	struct ifreq ifr;
+	unsigned int i;
+	int s = -1;
+
+	*out = NULL;
+	if (net_bridge_check(cfg, err, errlen))
+		return -1;
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	v->max_queues = queues < 1 ? 1 : queues > NET_MAX_QUEUES ? NET_MAX_QUEUES : queues;
+	for (i = 0; i < NET_MAX_QUEUES; i++) {
+		v->q[i].v = v;
+		v->q[i].idx = i;
+		v->q[i].tap_fd = v->q[i].notify_fd = v->q[i].kick_fd = v->q[i].stop_fd = -1;
+	}
+	if (cfg->vifname[0])
+		snprintf(v->name, sizeof(v->name), "%s", cfg->vifname);
+	else
+		snprintf(v->name, sizeof(v->name), "vif%u.%u", domid, cfg->devid);
+	snprintf(v->bridge, sizeof(v->bridge), "%s", cfg->bridge);
+	v->devid = cfg->devid;
+	memcpy(v->mac, cfg->mac, 6);
+	memcpy(v->ips, cfg->ips, sizeof(v->ips));
+	v->nips = cfg->nips;
+	v->rate_bytes = cfg->rate_bytes_per_s;
+	v->rate_interval_us = cfg->rate_interval_us;
+	/* one fd per queue: the kernel spreads received flows over them */
+	for (i = 0; i < v->max_queues; i++) {
+		v->q[i].tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (v->q[i].tap_fd < 0) {
+			snprintf(err, errlen, "vif %u: cannot open /dev/net/tun: %s%s", cfg->devid, strerror(errno),
+				 errno == ENOENT ? ": load the tun module (modprobe tun)" : "");
+			goto fail;
+		}
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", v->name);
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (v->max_queues > 1 ? IFF_MULTI_QUEUE : 0);
+		if (ioctl(v->q[i].tap_fd, TUNSETIFF, &ifr)) {
+			snprintf(err, errlen, "vif %u: cannot create TAP device %s: %s%s", cfg->devid, v->name,
+				 strerror(errno),
+				 errno == EBUSY || errno == EINVAL ? ": the name is in use; give another vifname=" :
+				 errno == EPERM ? ": run domus as root" : "");
+			goto fail;
+		}
+	}
+	/* until a front end says what it takes: checksums only */
+	if (ioctl(v->q[0].tap_fd, TUNSETOFFLOAD, (unsigned long)TUN_F_CSUM)) {
+		snprintf(err, errlen, "vif %u: %s: TUNSETOFFLOAD: %s", cfg->devid, v->name, strerror(errno));
+		goto fail;
+	}
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || if_up(s, v->name, cfg->mtu)) {
+		snprintf(err, errlen, "vif %u: cannot bring %s up: %s", cfg->devid, v->name, strerror(errno));
+		goto fail;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", v->bridge);
+	ifr.ifr_ifindex = (int)if_nametoindex(v->name);
+	if (!ifr.ifr_ifindex || ioctl(s, SIOCBRADDIF, &ifr)) {
+		snprintf(err, errlen, "vif %u: cannot attach %s to bridge %s: %s", cfg->devid, v->name, v->bridge,
+			 strerror(errno));
+		goto fail;
+	}
+	close(s);
+	pthread_mutex_init(&v->lock, NULL);
+	*out = v;
+	return 0;
+fail:
+	if (s >= 0)
+		close(s);
+	for (i = 0; i < v->max_queues; i++)
+		if (v->q[i].tap_fd >= 0)
+			close(v->q[i].tap_fd);	/* a non-persistent TAP goes with its fds */
+	free(v);
+	return -1;
+}
+
+const char *net_vif_name(const struct net_vif *v)
+{
+	return v->name;
+}
+
+/* ---- xenstore ----------------------------------------------------------------- */
+
+static void vlog(struct net_vif *v, const char *fmt, const char *a, const char *b)
+{
+	if (v->h.log)
+		v->h.log(v->h.opaque, fmt, v->name, a, b);
+}
+
+static int xsw(struct net_vif *v, const char *dir, const char *key, const char *val)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return xs_write(v->h.xs, path, val);
+}
+
+static int xswn(struct net_vif *v, const char *dir, const char *key, unsigned long long n)
+{
+	char val[24];
+
+	snprintf(val, sizeof(val), "%llu", n);
+	return xsw(v, dir, key, val);
+}
+
+/* A number the guest wrote under its front-end directory: -1 if absent or
+ * not a plain number up to @max. */
+static long long fe_number(struct net_vif *v, const char *key, unsigned long long max)
+{
+	char path[160], buf[32], *end;
+	unsigned long long n;
+
+	snprintf(path, sizeof(path), "%s/%s", v->fe, key);
+	if (xs_read(v->h.xs, path, buf, sizeof(buf)) <= 0 || buf[0] < '0' || buf[0] > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(buf, &end, 10);
+	if (*end || errno || n > max)
+		return -1;
+	return (long long)n;
+}
+
+static void set_state(struct net_vif *v, int state)
+{
+	v->be_state = state;
+	xswn(v, v->be, "state", (unsigned long long)state);
+}
+
+/* ---- the I/O thread ---------------------------------------------------------- */
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void kick(struct net_queue *q)
+{
+	uint64_t one = 1;
+
+	if (write(q->kick_fd, &one, sizeof(one)) < 0) {
+		/* counter full: an event is pending anyway */
+	}
+}
+
+static void *io_thread(void *arg)
+{
+	struct net_queue *q = arg;
+	struct net_vif *v = q->v;
+	struct pollfd p[3] = {
+		{ .fd = q->stop_fd, .events = POLLIN },
+		{ .fd = q->notify_fd, .events = POLLIN },
+		{ .fd = q->tap_fd, .events = POLLIN },
+	};
+	uint64_t cnt, wait = 0;
+	const char *bad = NULL;
+
+	for (;;) {
+		bool notify = false;
+		int tx, rx, timeout;
+
+		do {
+			tx = net_tx_service(&q->ring, now_us(), &wait, &notify);
+			rx = net_rx_service(&q->ring, &notify);
+			if (notify) {
+				kick(q);
+				notify = false;
+			}
+		} while ((tx > 0 || rx > 0) && poll(p, 1, 0) == 0);
+		if (tx < 0 || rx < 0) {
+			bad = q->ring.why;
+			break;
+		}
+		if (q->ring.spoof_seen && !q->ring.spoof_logged) {
+			char a[64];
+			uint32_t s = q->ring.spoof_src;
+
+			snprintf(a, sizeof(a), "%u.%u.%u.%u", s >> 24, (s >> 16) & 255, (s >> 8) & 255, s & 255);
+			vlog(v, "vif %s: dropped a packet from %s%s: not in ip= (further drops are only counted)", a,
+			     s ? "" : " (no IPv4 source: a VLAN tag or a short frame)");
+			q->ring.spoof_logged = true;
+		}
+		/* a packet waiting for RX buffers: no TAP reads until the guest
+		 * posts (it kicks with feature-rx-notify; a front end without it
+		 * is looked at every 10 ms) */
+		p[2].events = q->ring.rx_len ? 0 : POLLIN;
+		timeout = wait ? (int)((wait + 999) / 1000) : -1;
+		if (q->ring.rx_len && (timeout < 0 || timeout > 10))
+			timeout = 10;
+		if (poll(p, 3, timeout) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			break;
+		if (read(q->notify_fd, &cnt, sizeof(cnt)) < 0) {
+			/* EAGAIN: nothing pending */
+		}
+	}
+	if (bad) {
+		vlog(v, "vif %s: the guest's ring is corrupt (%s%s): device disconnected", bad, "");
+		atomic_store(&v->broken, true);
+		xswn(v, v->be, "state", XEN_BUS_CLOSING);
+	}
+	return NULL;
+}
+
+static void queue_disconnect(struct net_queue *q)
+{
+	uint64_t one = 1;
+
+	if (q->th_running) {
+		if (write(q->stop_fd, &one, sizeof(one)) < 0) {
+			/* cannot fail on a fresh eventfd */
+		}
+		pthread_join(q->th, NULL);
+		q->th_running = false;
+	}
+	if (q->attached) {
+		net_ring_detach(&q->ring);
+		q->attached = false;
+	}
+	if (q->be_port) {
+		struct domus_xen_evtchn_bind b;
+
+		memset(&b, 0, sizeof(b));
+		b.flags = DOMUS_XEN_EVTCHN_CLOSE;
+		b.backend_port = q->be_port;
+		b.notify_fd = b.kick_fd = -1;
+		domus_xen_evtchn_bind(q->v->h.domfd, &b);
+		q->be_port = 0;
+	}
+	if (q->notify_fd >= 0)
+		close(q->notify_fd);
+	if (q->kick_fd >= 0)
+		close(q->kick_fd);
+	if (q->stop_fd >= 0)
+		close(q->stop_fd);
+	q->notify_fd = q->kick_fd = q->stop_fd = -1;
+}
+
+static void disconnect(struct net_vif *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->max_queues; i++)
+		queue_disconnect(&v->q[i]);
+	v->connected = false;
+	v->nq = 0;
+}
+
+/* One queue: its rings (keys under @dir: "" or "queue-N/"), its event
+ * channel, its thread. */
+static int queue_connect(struct net_queue *q, const char *dir, char *why, size_t wlen)
+{
+	struct net_vif *v = q->v;
+	struct domus_xen_evtchn_bind b;
+	long long tx, rx, port;
+	char key[48];
+
+	snprintf(key, sizeof(key), "%stx-ring-ref", dir);
+	tx = fe_number(v, key, UINT32_MAX);
+	snprintf(key, sizeof(key), "%srx-ring-ref", dir);
+	rx = fe_number(v, key, UINT32_MAX);
+	if (tx < 0 || rx < 0) {
+		snprintf(why, wlen, "%stx-ring-ref or rx-ring-ref is missing or not a number", dir);
+		return -1;
+	}
+	snprintf(key, sizeof(key), "%sevent-channel", dir);
+	port = fe_number(v, key, 1023);
+	if (port <= 0) {
+		snprintf(why, wlen, "%sevent-channel is missing or not a port (split channels are not offered)", dir);
+		return -1;
+	}
+	memset(&q->ring, 0, sizeof(q->ring));
+	q->ring.tap_fd = q->tap_fd;
+	q->ring.ips = v->ips;
+	q->ring.nips = v->nips;
+	q->ring.rate_bytes = v->rate_bytes;	/* per queue */
+	q->ring.rate_interval_us = v->rate_interval_us;
+	q->ring.st = &v->st;
+	q->ring.rx_gso4 = fe_number(v, "feature-gso-tcpv4", 1) == 1;
+	q->ring.rx_gso6 = fe_number(v, "feature-gso-tcpv6", 1) == 1;
+	if (net_ring_attach(&q->ring, &v->h.mem, (uint32_t)tx, (uint32_t)rx)) {
+		snprintf(why, wlen, "%s%s", dir, q->ring.why);
+		net_ring_detach(&q->ring);
+		return -1;
+	}
+	q->attached = true;	/* queue_disconnect() releases what follows */
+	q->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	q->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	q->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->notify_fd < 0 || q->kick_fd < 0 || q->stop_fd < 0) {
+		snprintf(why, wlen, "eventfd: %s", strerror(errno));
+		return -1;
+	}
+	memset(&b, 0, sizeof(b));
+	b.flags = DOMUS_XEN_EVTCHN_ATTACH;
+	b.port = (uint32_t)port;
+	b.notify_fd = q->notify_fd;
+	b.kick_fd = q->kick_fd;
+	if (domus_xen_evtchn_bind(v->h.domfd, &b)) {
+		snprintf(why, wlen, "event channel %lld: %s", port, domus_last_error());
+		return -1;
+	}
+	q->be_port = b.backend_port;
+	if (pthread_create(&q->th, NULL, io_thread, q)) {
+		snprintf(why, wlen, "cannot start the I/O thread");
+		return -1;
+	}
+	q->th_running = true;
+	return 0;
+}
+
+/* The front end published its rings and went to Connected. */
+static int connect_rings(struct net_vif *v, char *why, size_t wlen)
+{
+	unsigned int off = TUN_F_CSUM, i;
+	long long nq;
+
+	if (fe_number(v, "request-rx-copy", 1) != 1) {
+		snprintf(why, wlen, "request-rx-copy is not 1 (only the copying receive path is served)");
+		return -1;
+	}
+	nq = fe_number(v, "multi-queue-num-queues", 1024);
+	if (nq < 0)
+		nq = 1;
+	if (nq == 0 || nq > (long long)v->max_queues) {
+		snprintf(why, wlen, "%lld queues asked for, %u offered", nq, v->max_queues);
+		return -1;
+	}
+	v->connected = true;	/* disconnect() releases what follows */
+	v->nq = (unsigned int)nq;
+	if (fe_number(v, "feature-gso-tcpv4", 1) == 1)
+		off |= TUN_F_TSO4;
+	if (fe_number(v, "feature-gso-tcpv6", 1) == 1)
+		off |= TUN_F_TSO6;
+	/* what the host may hand us: the TSO the front end takes */
+	if (ioctl(v->q[0].tap_fd, TUNSETOFFLOAD, (unsigned long)off)) {
+		snprintf(why, wlen, "TUNSETOFFLOAD: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < v->max_queues && v->max_queues > 1; i++) {
+		/* received traffic only to the TAP queues of connected rings */
+		struct ifreq ifr;
+
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = i < v->nq ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE;
+		if (ioctl(v->q[i].tap_fd, TUNSETQUEUE, &ifr) && errno != EINVAL) {
+			snprintf(why, wlen, "TUNSETQUEUE: %s", strerror(errno));
+			return -1;
+		}
+	}
+	for (i = 0; i < v->nq; i++) {
+		char dir[24] = "";
+
+		if (v->nq > 1)
+			snprintf(dir, sizeof(dir), "queue-%u/", i);
+		if (queue_connect(&v->q[i], dir, why, wlen))
+			return -1;
+	}
+	return 0;
+}
+
+/* The front end's state changed (or the watch was just set). */
+static void fe_changed(void *opaque, const char *path)
+{
+	struct net_vif *v = opaque;
+	char why[200];
+	long long fe;
+
+	(void)path;
+	pthread_mutex_lock(&v->lock);
+	if (!v->started)
+		goto out;
+	fe = fe_number(v, "state", 8);
+	switch (fe) {
+	case XEN_BUS_INITIALISING:
+		/* a front end starting (again): offer the device */
+		if (v->connected || v->be_state != XEN_BUS_INITWAIT) {
+			disconnect(v);
+			atomic_store(&v->broken, false);
+			set_state(v, XEN_BUS_INITWAIT);
+		}
+		break;
+	case XEN_BUS_INITIALISED:
+		break;	/* netfront goes from 1 straight to 4 */
+	case XEN_BUS_CONNECTED:
+		if (v->connected || atomic_load(&v->broken) || v->be_state != XEN_BUS_INITWAIT)
+			break;
+		if (connect_rings(v, why, sizeof(why))) {
+			vlog(v, "vif %s: cannot connect the guest's front end: %s%s; device closed", why, "");
+			disconnect(v);
+			set_state(v, XEN_BUS_CLOSING);
+			break;
+		}
+		{
+			char more[64];
+
+			snprintf(more, sizeof(more), "%s, %u queue%s", v->q[0].ring.rx_gso4 ? ", TSO to the guest" : "",
+				 v->nq, v->nq > 1 ? "s" : "");
+			vlog(v, "vif %s: connected (bridge %s%s)", v->bridge, more);
+		}
+		set_state(v, XEN_BUS_CONNECTED);
+		break;
+	case XEN_BUS_CLOSING:
+		disconnect(v);
+		if (v->be_state != XEN_BUS_CLOSING && v->be_state != XEN_BUS_CLOSED)
+			set_state(v, XEN_BUS_CLOSING);
+		break;
+	default:	/* Closed, gone, or garbage */
+		disconnect(v);
+		if (v->be_state != XEN_BUS_CLOSED && v->be_state != XEN_BUS_INITWAIT)
+			set_state(v, XEN_BUS_CLOSED);
+		break;
+	}
+out:
+	pthread_mutex_unlock(&v->lock);
+}
+
+int net_vif_start(struct net_vif *v, const struct blk_host *h)
+{
+	char perms[32], path[160], mac[18];
+	int r = 0;
+
+	pthread_mutex_lock(&v->lock);
+	v->h = *h;
+	atomic_store(&v->broken, false);
+	v->connected = false;
+	domus_mac_format(v->mac, mac);
+	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vif/%u/%u", h->domid, v->devid);
+	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vif/%u", h->domid, v->devid);
+	/* the back end's directory: dom0's, readable by the guest; every key
+	 * before the guest can see the device (netfront reads them at 2) */
+	snprintf(perms, sizeof(perms), "n0,r%u", h->domid);
+	r |= xs_mkdir(h->xs, v->be);
+	r |= xs_set_perms(h->xs, v->be, perms);
+	r |= xsw(v, v->be, "frontend", v->fe);
+	r |= xswn(v, v->be, "frontend-id", h->domid);
+	r |= xswn(v, v->be, "online", 1);
+	r |= xswn(v, v->be, "handle", v->devid);
+	r |= xsw(v, v->be, "mac", mac);
+	r |= xsw(v, v->be, "bridge", v->bridge);
+	r |= xsw(v, v->be, "type", "vif");
+	r |= xsw(v, v->be, "vifname", v->name);
+	r |= xswn(v, v->be, "feature-rx-copy", 1);
+	r |= xswn(v, v->be, "feature-rx-flip", 0);
+	r |= xswn(v, v->be, "feature-sg", 1);
+	r |= xswn(v, v->be, "feature-gso-tcpv4", 1);
+	r |= xswn(v, v->be, "feature-gso-tcpv6", 1);
+	r |= xswn(v, v->be, "feature-ipv6-csum-offload", 1);
+	if (v->max_queues > 1)
+		r |= xswn(v, v->be, "multi-queue-max-queues", v->max_queues);
+	v->be_state = XEN_BUS_INITWAIT;
+	r |= xswn(v, v->be, "state", XEN_BUS_INITWAIT);
+	/* the front end's directory, inside the guest's (guest-owned); the
+	 * key that names the back end stays dom0's */
+	r |= xswn(v, v->fe, "backend-id", 0);
+	snprintf(path, sizeof(path), "%s/backend", v->fe);
+	r |= xs_write(h->xs, path, v->be);
+	r |= xs_set_perms(h->xs, path, perms);
+	r |= xswn(v, v->fe, "handle", v->devid);
+	r |= xsw(v, v->fe, "mac", mac);
+	r |= xswn(v, v->fe, "state", XEN_BUS_INITIALISING);
+	if (r) {
+		pthread_mutex_unlock(&v->lock);
+		return -EIO;
+	}
+	v->started = true;
+	pthread_mutex_unlock(&v->lock);
+	snprintf(path, sizeof(path), "%s/state", v->fe);
+	r = xs_watch_local(h->xs, path, fe_changed, v);
+	v->watching = r == 0;
+	return r;
+}
+
+void net_vif_stop(struct net_vif *v)
+{
+	char path[160];
+
+	if (v->watching) {
+		snprintf(path, sizeof(path), "%s/state", v->fe);
+		xs_unwatch_local(v->h.xs, path, fe_changed, v);
+		v->watching = false;
+	}
+	pthread_mutex_lock(&v->lock);
+	disconnect(v);
+	v->started = false;
+	pthread_mutex_unlock(&v->lock);
+}
+
+void net_vif_stats(struct net_vif *v, char *buf, size_t len)
+{
+	const struct net_stats *s = &v->st;
+
+	snprintf(buf, len,
+		 "%s: tx_packets=%llu tx_bytes=%llu tx_gso=%llu tx_csum=%llu tx_errors=%llu tx_spoofed=%llu tx_throttled=%llu rx_packets=%llu rx_bytes=%llu rx_gso=%llu rx_dropped=%llu",
+		 v->name, (unsigned long long)atomic_load(&s->tx_packets), (unsigned long long)atomic_load(&s->tx_bytes),
+		 (unsigned long long)atomic_load(&s->tx_gso), (unsigned long long)atomic_load(&s->tx_csum),
+		 (unsigned long long)atomic_load(&s->tx_errors), (unsigned long long)atomic_load(&s->tx_spoofed),
+		 (unsigned long long)atomic_load(&s->tx_throttled), (unsigned long long)atomic_load(&s->rx_packets),
+		 (unsigned long long)atomic_load(&s->rx_bytes), (unsigned long long)atomic_load(&s->rx_gso),
+		 (unsigned long long)atomic_load(&s->rx_dropped));
+}
+
+void net_vif_close(struct net_vif *v)
+{
+	if (!v)
+		return;
+	net_vif_stop(v);
+	for (unsigned int i = 0; i < v->max_queues; i++)
+		close(v->q[i].tap_fd);	/* the TAP device goes with them */
+	pthread_mutex_destroy(&v->lock);
+	free(v);
+}
