@@ -124,7 +124,7 @@ static void test_lists_kept(void)
 	       !strcmp(c.disks[0].target, "/dev/vg/lv"));
 	EXPECT(c.ndisks == 2 && c.disks[1].devid == 51728 && c.disks[1].readonly);
 	EXPECT(!c.warnings || !strstr(c.warnings, "disk"));
-	EXPECT(c.nvifs == 1 && c.warnings && strstr(c.warnings, "t.cfg:7: warning: cpus is ignored for now"));
+	EXPECT(c.nvifs == 1 && c.warnings && strstr(c.warnings, "t.cfg:7: warning: cpus_soft is ignored for now"));
 	EXPECT(c.warnings && strstr(c.warnings, "t.cfg:8: warning: unknown key frobnicate is ignored"));
 	domus_config_free(&c);
 }
