@@ -25,8 +25,7 @@
 #include <string.h>
 #include "xlcfg.h"
 
-static int derr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int derr(char *err, size_t errlen, const char *fmt, ...)
+int domus_cfg_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -139,10 +138,10 @@ static int strip_prefix(const char **target, char *err, size_t errlen)
 	if (!strncmp(c, "tap:", 4) || !strncmp(c, "tap2:", 5))
 		c = strchr(c, ':') + 1;
 	if (strchr(c, ':') && is_other_format(c, (size_t)(strchr(c, ':') - c)))
-		return derr(err, errlen,
+		return domus_cfg_err(err, errlen,
 			    "only raw images are served: convert it (qemu-img convert -O raw IMG IMG.raw) and use 'tap:aio:IMG.raw,...'");
 	if (t[0] != '/' && strchr(t, ':'))
-		return derr(err, errlen,
+		return domus_cfg_err(err, errlen,
 			    "unknown prefix in '%.60s': use phy:, file:, tap:aio: or tap2:aio:, or target=PATH", t);
 	return 0;
 }
@@ -154,7 +153,7 @@ static int set_access(struct domus_disk *d, const char *v, char *err, size_t err
 	else if (!strcmp(v, "w") || !strcmp(v, "rw") || !strcmp(v, "w!"))
 		d->readonly = false;
 	else
-		return derr(err, errlen, "access '%.20s' is not r, ro, w or rw: write access=r or access=rw", v);
+		return domus_cfg_err(err, errlen, "access '%.20s' is not r, ro, w or rw: write access=r or access=rw", v);
 	return 0;
 }
 
@@ -168,17 +167,17 @@ static int set_vdev(struct domus_disk *d, const char *v, char *err, size_t errle
 		if (!strcmp(colon, ":cdrom"))
 			d->cdrom = true;
 		else if (strcmp(colon, ":disk"))
-			return derr(err, errlen, "vdev '%.30s': only ':cdrom' or ':disk' may follow the name", v);
+			return domus_cfg_err(err, errlen, "vdev '%.30s': only ':cdrom' or ':disk' may follow the name", v);
 	}
 	if (n == 0 || n >= sizeof(d->vdev))
-		return derr(err, errlen, "vdev '%.30s' is not a device name: give xvda, xvda2, hda or sda", v);
+		return domus_cfg_err(err, errlen, "vdev '%.30s' is not a device name: give xvda, xvda2, hda or sda", v);
 	memcpy(d->vdev, v, n);
 	d->vdev[n] = 0;
 	r = domus_vdev_number(d->vdev, &d->devid);
 	if (r == -ERANGE)
-		return derr(err, errlen, "vdev '%s' is out of range: use xvdX (hdX goes to hdd, sdX to sdp)", d->vdev);
+		return domus_cfg_err(err, errlen, "vdev '%s' is out of range: use xvdX (hdX goes to hdd, sdX to sdp)", d->vdev);
 	if (r)
-		return derr(err, errlen, "vdev '%s' is not a device name: give xvda, xvda2, xvdb, hda or sda", d->vdev);
+		return domus_cfg_err(err, errlen, "vdev '%s' is not a device name: give xvda, xvda2, xvdb, hda or sda", d->vdev);
 	return 0;
 }
 
@@ -187,8 +186,8 @@ static int set_format(const char *v, char *err, size_t errlen)
 	if (!strcmp(v, "raw") || !*v)
 		return 0;
 	if (is_other_format(v, strlen(v)))
-		return derr(err, errlen, "format '%.20s': only raw images are served: convert it (qemu-img convert -O raw IMG IMG.raw) and write format=raw", v);
-	return derr(err, errlen, "format '%.20s' is unknown: write format=raw", v);
+		return domus_cfg_err(err, errlen, "format '%.20s': only raw images are served: convert it (qemu-img convert -O raw IMG IMG.raw) and write format=raw", v);
+	return domus_cfg_err(err, errlen, "format '%.20s' is unknown: write format=raw", v);
 }
 
 /* One key=value (or a bare flag).  @key is NUL-terminated; @v may be NULL. */
@@ -217,22 +216,22 @@ static int set_key(struct domus_disk *d, const char *key, const char *v, char *e
 		if (!strcmp(v, "cdrom"))
 			d->cdrom = true;
 		else if (strcmp(v, "disk"))
-			return derr(err, errlen, "devtype '%.20s': write devtype=disk or devtype=cdrom", v);
+			return domus_cfg_err(err, errlen, "devtype '%.20s': write devtype=disk or devtype=cdrom", v);
 		return 0;
 	}
 	if (!strcmp(key, "backendtype")) {
 		if (strcmp(v, "phy") && strcmp(v, "tap") && strcmp(v, "qdisk"))
-			return derr(err, errlen, "backendtype '%.20s': write phy, tap or qdisk (all are served by domus's back end)", v);
+			return domus_cfg_err(err, errlen, "backendtype '%.20s': write phy, tap or qdisk (all are served by domus's back end)", v);
 		return 0;
 	}
 	if (!strcmp(key, "specification")) {
 		if (strcmp(v, "xen"))
-			return derr(err, errlen, "specification '%.20s': only xen (PV) disks: drop it or write specification=xen", v);
+			return domus_cfg_err(err, errlen, "specification '%.20s': only xen (PV) disks: drop it or write specification=xen", v);
 		return 0;
 	}
 	if (!strcmp(key, "script"))
-		return derr(err, errlen, "script= is not run by domus: give the device or image path as target");
-	return derr(err, errlen, "unknown key '%.30s': use target=, vdev=, access=, format=raw or devtype=cdrom", key);
+		return domus_cfg_err(err, errlen, "script= is not run by domus: give the device or image path as target");
+	return domus_cfg_err(err, errlen, "unknown key '%.30s': use target=, vdev=, access=, format=raw or devtype=cdrom", key);
 }
 
 int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t errlen)
@@ -246,7 +245,7 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 	memset(d, 0, sizeof(*d));
 	copy = strdup(spec);
 	if (!copy)
-		return derr(err, errlen, "out of memory");
+		return domus_cfg_err(err, errlen, "out of memory");
 	for (p = copy; p;) {
 		char *comma, *eq, *tok = p;
 
@@ -270,7 +269,7 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 		if (set_key(d, tok, NULL, err, errlen) == 0)
 			continue;
 		if (npos == 4) {
-			derr(err, errlen, "too many fields: write TARGET,VDEV,ACCESS or target=PATH,vdev=NAME,access=rw");
+			domus_cfg_err(err, errlen, "too many fields: write TARGET,VDEV,ACCESS or target=PATH,vdev=NAME,access=rw");
 			goto out;
 		}
 		pos[npos++] = tok;
@@ -278,7 +277,7 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 	/* positional: TARGET,VDEV,ACCESS or TARGET,FORMAT,VDEV[,ACCESS] */
 	if (npos >= 1) {
 		if (target) {
-			derr(err, errlen, "two targets: give the path once (positional or target=)");
+			domus_cfg_err(err, errlen, "two targets: give the path once (positional or target=)");
 			goto out;
 		}
 		target = pos[0];
@@ -296,7 +295,7 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 	if (npos >= 3 && *pos[2] && set_access(d, pos[2], err, errlen))
 		goto out;
 	if (!d->vdev[0]) {
-		derr(err, errlen, "no virtual device: add one, e.g. 'PATH,xvda,w' or vdev=xvda");
+		domus_cfg_err(err, errlen, "no virtual device: add one, e.g. 'PATH,xvda,w' or vdev=xvda");
 		goto out;
 	}
 	if (target && strip_prefix(&target, err, errlen))
@@ -309,18 +308,18 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 			r = 0;
 			goto out;
 		}
-		derr(err, errlen, "no target: give the image or device path, e.g. 'tap:aio:/srv/img,%s,w'",
+		domus_cfg_err(err, errlen, "no target: give the image or device path, e.g. 'tap:aio:/srv/img,%s,w'",
 		     d->vdev);
 		goto out;
 	}
 	if (target[0] != '/') {
-		derr(err, errlen, "target '%.60s' is not an absolute path: write the full path, e.g. /srv/xen/disk.img",
+		domus_cfg_err(err, errlen, "target '%.60s' is not an absolute path: write the full path, e.g. /srv/xen/disk.img",
 		     target);
 		goto out;
 	}
 	d->target = strdup(target);
 	if (!d->target) {
-		derr(err, errlen, "out of memory");
+		domus_cfg_err(err, errlen, "out of memory");
 		goto out;
 	}
 	if (d->cdrom)

@@ -27,20 +27,6 @@
 #include <sys/random.h>
 #include "xlcfg.h"
 
-static int verr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int verr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-		domus_cfg_oneline(err);
-	}
-	return -1;
-}
-
 static void note(struct domus_vif *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct domus_vif *v, const char *fmt, ...)
 {
@@ -143,26 +129,26 @@ static int set_ips(struct domus_vif *v, const char *val, char *err, size_t errle
 	char buf[256], *tok, *save = NULL;
 
 	if (strlen(val) >= sizeof(buf))
-		return verr(err, errlen, "ip= is too long: give at most %d addresses", DOMUS_VIF_MAX_IPS);
+		return domus_cfg_err(err, errlen, "ip= is too long: give at most %d addresses", DOMUS_VIF_MAX_IPS);
 	snprintf(buf, sizeof(buf), "%s", val);
 	v->nips = 0;
 	for (tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		uint32_t a;
 
 		if (v->nips == DOMUS_VIF_MAX_IPS)
-			return verr(err, errlen, "ip= has more than %d addresses: give at most %d",
+			return domus_cfg_err(err, errlen, "ip= has more than %d addresses: give at most %d",
 				    DOMUS_VIF_MAX_IPS, DOMUS_VIF_MAX_IPS);
 		if (strchr(tok, ':'))
-			return verr(err, errlen, "ip '%.40s': only IPv4 addresses are filtered: give A.B.C.D", tok);
+			return domus_cfg_err(err, errlen, "ip '%.40s': only IPv4 addresses are filtered: give A.B.C.D", tok);
 		if (strchr(tok, '/'))
-			return verr(err, errlen, "ip '%.40s': give single addresses, not a prefix", tok);
+			return domus_cfg_err(err, errlen, "ip '%.40s': give single addresses, not a prefix", tok);
 		if (domus_ipv4_parse(tok, &a) || a == 0 || a == 0xffffffffu || (a >> 28) == 0xe)
-			return verr(err, errlen, "ip '%.40s' is not a unicast IPv4 address: give A.B.C.D, several separated by spaces",
+			return domus_cfg_err(err, errlen, "ip '%.40s' is not a unicast IPv4 address: give A.B.C.D, several separated by spaces",
 				    tok);
 		v->ips[v->nips++] = a;
 	}
 	if (!v->nips)
-		return verr(err, errlen, "ip= is empty: give the guest's address(es) or drop ip=");
+		return domus_cfg_err(err, errlen, "ip= is empty: give the guest's address(es) or drop ip=");
 	return 0;
 }
 
@@ -217,7 +203,7 @@ static int set_rate(struct domus_vif *v, const char *val, char *err, size_t errl
 		else
 			goto bad;
 		if (iv < 1000 || iv > 10000000)
-			return verr(err, errlen, "rate '%.30s': the interval must be 1 ms to 10 s", val);
+			return domus_cfg_err(err, errlen, "rate '%.30s': the interval must be 1 ms to 10 s", val);
 	} else if (*p) {
 		goto bad;
 	}
@@ -225,12 +211,12 @@ static int set_rate(struct domus_vif *v, const char *val, char *err, size_t errl
 	if (bits)
 		n /= 8;
 	if (n == 0)
-		return verr(err, errlen, "rate '%.30s' is zero: give at least 1B/s or drop rate=", val);
+		return domus_cfg_err(err, errlen, "rate '%.30s' is zero: give at least 1B/s or drop rate=", val);
 	v->rate_bytes_per_s = n;
 	v->rate_interval_us = (uint32_t)iv;
 	return 0;
 bad:
-	return verr(err, errlen, "rate '%.30s' is not RATE/s[@INTERVAL]: write e.g. rate=10Mb/s or rate=1MB/s@20ms", val);
+	return domus_cfg_err(err, errlen, "rate '%.30s' is not RATE/s[@INTERVAL]: write e.g. rate=10Mb/s or rate=1MB/s@20ms", val);
 }
 
 static bool yes_no(const char *val, bool *out)
@@ -250,30 +236,30 @@ static int set_key(struct domus_vif *v, const char *key, const char *val, char *
 {
 	if (!strcmp(key, "mac")) {
 		if (domus_mac_parse(val, v->mac))
-			return verr(err, errlen, "mac '%.30s' is not six hex bytes: write mac=00:16:3e:XX:XX:XX", val);
+			return domus_cfg_err(err, errlen, "mac '%.30s' is not six hex bytes: write mac=00:16:3e:XX:XX:XX", val);
 		if (v->mac[0] & 1)
-			return verr(err, errlen, "mac %.30s is a multicast address (first byte odd): give a unicast one, e.g. 00:16:3e:XX:XX:XX",
+			return domus_cfg_err(err, errlen, "mac %.30s is a multicast address (first byte odd): give a unicast one, e.g. 00:16:3e:XX:XX:XX",
 				    val);
 		if (!(v->mac[0] | v->mac[1] | v->mac[2] | v->mac[3] | v->mac[4] | v->mac[5]))
-			return verr(err, errlen, "mac 00:00:00:00:00:00 is not an address: give 00:16:3e:XX:XX:XX or drop mac=");
+			return domus_cfg_err(err, errlen, "mac 00:00:00:00:00:00 is not an address: give 00:16:3e:XX:XX:XX or drop mac=");
 		v->mac_given = true;
 		return 0;
 	}
 	if (!strcmp(key, "bridge")) {
 		if (!domus_ifname_ok(val))
-			return verr(err, errlen, "bridge '%.30s' is not an interface name (1-%d of A-Z a-z 0-9 . - _)",
+			return domus_cfg_err(err, errlen, "bridge '%.30s' is not an interface name (1-%d of A-Z a-z 0-9 . - _)",
 				    val, DOMUS_IFNAME_MAX);
 		snprintf(v->bridge, sizeof(v->bridge), "%s", val);
 		return 0;
 	}
 	if (!strcmp(key, "bridge-create")) {
 		if (!yes_no(val, &v->bridge_create))
-			return verr(err, errlen, "bridge-create '%.20s': write bridge-create=yes or no", val);
+			return domus_cfg_err(err, errlen, "bridge-create '%.20s': write bridge-create=yes or no", val);
 		return 0;
 	}
 	if (!strcmp(key, "vifname")) {
 		if (!domus_ifname_ok(val))
-			return verr(err, errlen, "vifname '%.30s' is not an interface name (1-%d of A-Z a-z 0-9 . - _)",
+			return domus_cfg_err(err, errlen, "vifname '%.30s' is not an interface name (1-%d of A-Z a-z 0-9 . - _)",
 				    val, DOMUS_IFNAME_MAX);
 		snprintf(v->vifname, sizeof(v->vifname), "%s", val);
 		return 0;
@@ -292,14 +278,14 @@ static int set_key(struct domus_vif *v, const char *key, const char *val, char *
 	}
 	if (!strcmp(key, "type")) {
 		if (strcmp(val, "vif") && strcmp(val, "ioemu"))
-			return verr(err, errlen, "type '%.20s': write type=vif (or ioemu)", val);
+			return domus_cfg_err(err, errlen, "type '%.20s': write type=vif (or ioemu)", val);
 		if (!strcmp(val, "ioemu"))
 			note(v, "type=ioemu: a PVH guest has no emulated NIC; served as type=vif");
 		return 0;
 	}
 	if (!strcmp(key, "backend")) {
 		if (strcmp(val, "0") && strcmp(val, "Domain-0"))
-			return verr(err, errlen, "backend '%.30s': only the host (backend=0) serves network devices", val);
+			return domus_cfg_err(err, errlen, "backend '%.30s': only the host (backend=0) serves network devices", val);
 		return 0;
 	}
 	if (!strcmp(key, "mtu")) {
@@ -309,7 +295,7 @@ static int set_key(struct domus_vif *v, const char *key, const char *val, char *
 		errno = 0;
 		m = strtoul(val, &end, 10);
 		if (!(*val >= '0' && *val <= '9') || *end || errno || m < 68 || m > 65535)
-			return verr(err, errlen, "mtu '%.20s': give 68 to 65535", val);
+			return domus_cfg_err(err, errlen, "mtu '%.20s': give 68 to 65535", val);
 		v->mtu = (uint32_t)m;
 		return 0;
 	}
@@ -318,7 +304,7 @@ static int set_key(struct domus_vif *v, const char *key, const char *val, char *
 		note(v, "%.20s= is ignored", key);
 		return 0;
 	}
-	return verr(err, errlen, "unknown key '%.30s': use mac=, bridge=, ip=, vifname=, rate=, script=, model= or type=",
+	return domus_cfg_err(err, errlen, "unknown key '%.30s': use mac=, bridge=, ip=, vifname=, rate=, script=, model= or type=",
 		    key);
 }
 
@@ -330,7 +316,7 @@ int domus_vif_parse(const char *spec, struct domus_vif *v, char *err, size_t err
 	memset(v, 0, sizeof(*v));
 	copy = strdup(spec);
 	if (!copy)
-		return verr(err, errlen, "out of memory");
+		return domus_cfg_err(err, errlen, "out of memory");
 	for (p = copy; p;) {
 		char *comma = strchr(p, ','), *eq, *end;
 
@@ -347,7 +333,7 @@ int domus_vif_parse(const char *spec, struct domus_vif *v, char *err, size_t err
 			continue;	/* '' and trailing commas, as xl */
 		eq = strchr(tok, '=');
 		if (!eq) {
-			verr(err, errlen, "'%.30s' is not KEY=VALUE: write e.g. 'mac=00:16:3e:01:02:03,bridge=xenbr0'", tok);
+			domus_cfg_err(err, errlen, "'%.30s' is not KEY=VALUE: write e.g. 'mac=00:16:3e:01:02:03,bridge=xenbr0'", tok);
 			goto out;
 		}
 		*eq = 0;
@@ -359,7 +345,7 @@ int domus_vif_parse(const char *spec, struct domus_vif *v, char *err, size_t err
 		uint8_t rnd[3] = { 0 };
 
 		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-			verr(err, errlen, "no random bytes for a MAC address: give mac=00:16:3e:XX:XX:XX");
+			domus_cfg_err(err, errlen, "no random bytes for a MAC address: give mac=00:16:3e:XX:XX:XX");
 			goto out;
 		}
 		v->mac[0] = 0x00;

@@ -180,6 +180,8 @@ int domus_ifname_ok(const char *s);
 int domus_ipv4_parse(const char *s, uint32_t *out);
 /* Control characters of a message (echoed input) become '?': one line. */
 void domus_cfg_oneline(char *msg);
+/* Format an error into @err (one line, domus_cfg_oneline) if given; returns -1. */
+int domus_cfg_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Xen's virtual-device number of xvdX[N], hdX[N], sdX[N]; 0, -EINVAL (not
  * a name) or -ERANGE (a name beyond the encodings). */
 int domus_vdev_number(const char *vdev, uint32_t *out);
