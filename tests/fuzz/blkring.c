@@ -39,7 +39,7 @@ static int fd = -1;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct blk_mem mem;
+	struct be_mem mem;
 	struct blk_stats st;
 	struct blk_ring r;
 	uint32_t ref = 8, start, i;
@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < 64; i++)
 		gnt[i].flags &= (uint16_t)~(XEN_GTF_READING | XEN_GTF_WRITING);
 	gnt[8] = (struct xen_grant_entry){ .flags = XEN_GTF_PERMIT_ACCESS, .domid = 0, .frame = 1 };
-	mem = (struct blk_mem){ .ram = ram, .ram_size = PAGES * 4096, .gnt = gnt, .gnt_entries = 64, .domid = 0 };
+	mem = (struct be_mem){ .ram = ram, .ram_size = PAGES * 4096, .gnt = gnt, .gnt_entries = 64, .domid = 0 };
 	memset(&st, 0, sizeof(st));
 	memset(&r, 0, sizeof(r));
 	r.fd = fd;
