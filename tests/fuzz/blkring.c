@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t ref = 8, start, i;
 	size_t n;
 	int rounds, ret = 0;
-	bool notify;
+	bool notify, ring_granted = false;
 
 	if (!ram)
 		ram = aligned_alloc(4096, PAGES * 4096);
@@ -67,6 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < 64; i++)
 		gnt[i].flags &= (uint16_t)~(XEN_GTF_READING | XEN_GTF_WRITING);
 	gnt[8] = (struct xen_grant_entry){ .flags = XEN_GTF_PERMIT_ACCESS, .domid = 0, .frame = 1 };
+	/* a guest may grant its ring page for data too: a READ then writes
+	 * image bytes over the responses, which are no longer the back end's */
+	for (i = 0; i < 64; i++)
+		if (i != 8 && gnt[i].frame == 1)
+			ring_granted = true;
 	mem = (struct be_mem){ .ram = ram, .ram_size = PAGES * 4096, .gnt = gnt, .gnt_entries = 64, .domid = 0 };
 	memset(&st, 0, sizeof(st));
 	memset(&r, 0, sizeof(r));
@@ -97,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct blkif_response rsp;
 
 			memcpy(&rsp, ram + 4096 + RING_HDR_SIZE + (idx % 32) * BLKIF_ENTRY_SIZE, sizeof(rsp));
-			CHECK(rsp.status == 0 || rsp.status == -1 || rsp.status == -2);
+			CHECK(ring_granted || rsp.status == 0 || rsp.status == -1 || rsp.status == -2);
 		}
 	}
 	for (i = 0; i < 64; i++)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # PV network inside the AMD-V test host (run by tests/suites/69-pv-net-amd
-# through scripts/testhost; docs/network.md): two guests, each booted by
+# through scripts/testhost; docs/devices.md): two guests, each booted by
 # `domus create -c` with the busybox initramfs plus xen-netfront.ko, on one
 # host bridge (br0, 10.9.0.1/24), both launchers pinned to test-host CPU 0
 # (../shared/docs/testhost.md §9).  The guests get eth0 from xen-netfront,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The PV network back end (docs/network.md): serves the vif devices of one
+ * The PV network back end (docs/devices.md): serves the vif devices of one
  * guest to its unmodified xen-netfront, in threads of the launcher.
  *
  *   netring.c   the TX and RX rings of one vif: guest packets copied out

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The network rings of one vif (see netback.h, docs/network.md).
+ * The network rings of one vif (see netback.h, docs/devices.md).
  *
  * TX (guest -> TAP): a packet is a first request (size = the whole
  * packet), extra-info slots if NETTXF_extra_info (GSO), then data slots

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * domus-launcher: the guest's PV network interfaces (userland/backend,
- * docs/network.md).  The bridges are checked (or created on request)
+ * docs/devices.md).  The bridges are checked (or created on request)
  * before the domain exists; the TAP devices are created after the first
  * build -- their default names carry the domain id -- and before the
  * sandbox, and kept across restarts; each build publishes them in the
