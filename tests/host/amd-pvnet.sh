@@ -186,7 +186,7 @@ if [ $ok = 1 ]; then
 	g=$(nf ' tx-garbage')
 	if echo "$g" | grep -Eq ' ok=[0-9]+ error=[1-9][0-9]* null=[0-9]+ dropped=0 other=0$'; then pass hostile-random-tx-answered; else fail hostile-random-tx-answered "'$g'"; fi
 	g=$(nf ' rx-garbage')
-	if echo "$g" | grep -Eq ' responses=[1-9][0-9]* ok=[0-9]+ error=[0-9]+ other=0$'; then pass hostile-rx-requests-answered; else fail hostile-rx-requests-answered "'$g'"; fi
+	if echo "$g" | grep -Eq ' responses=[1-9][0-9]* ok=[0-9]+ error=[1-9][0-9]* other=0$'; then pass hostile-rx-requests-answered; else fail hostile-rx-requests-answered "'$g'"; fi
 	if nf ' racing answered=[1-9]' >/dev/null; then pass hostile-racing-writer-answered; else fail hostile-racing-writer-answered "$(nf | tail -2 | tr '\n' '|')"; fi
 	nc=$(grep -c "vif pvnetb0: the guest's ring is corrupt" "$logb")
 	if nf ' overlong-chain-disconnected' >/dev/null && nf ' tx-index-disconnected' >/dev/null &&

@@ -10,8 +10,9 @@
  *   2. N batches of random TX slots (grant refs ours, absurd, granted to
  *      another domain or read-only; offsets, sizes, flags, extra-info and
  *      more-data chains), each batch answered completely;
- *   3. RX requests with bogus grant refs and ids while ARP replies
- *      arrive: every response is a length or ERROR;
+ *   3. RX requests with bogus grant refs (absurd, another domain's,
+ *      read-only) and ids while ARP replies arrive: every response is a
+ *      length or ERROR, and ERROR where the ref is bogus;
  *   4. a racing writer: a second thread rewrites the TX slots (all but
  *      their flags) and the RX requests while chains are pushed and
  *      served; every batch is still answered in full;
@@ -118,8 +119,11 @@ static void rx_post(unsigned int n, int hostile)
 		struct netif_rx_request q = { .id = (uint16_t)(prod + i), .gref = pv.grefs[2 + (prod + i) % NDATA] };
 
 		if (hostile) {
+			/* mostly refs the back end must refuse */
+			static const uint32_t *const bad[] = { &foreign_gref, &ro_gref };
+
 			q.id = (uint16_t)rnd();
-			q.gref = any_gref();
+			q.gref = rnd() % 4 == 0 ? pv.grefs[2 + rnd() % NDATA] : rnd() % 3 ? *bad[rnd() % 2] : rnd();
 		}
 		memcpy(RXRING + RING_HDR_SIZE + ((prod + i) % NETIF_RING_ENTS) * NETIF_RX_ENTRY_SIZE, &q, sizeof(q));
 	}
@@ -297,15 +301,15 @@ int main(int argc, char **argv)
 	}
 	printf("NETFUZZ tx-garbage batches=%u ok=%u error=%u null=%u dropped=%u other=%u\n", batches, ok, err, null,
 	       drop, other);
-	/* 3. hostile RX requests, filled by ARP replies */
-	rsp0 = *pv_field(RXRING, RING_RSP_PROD);
-	prod = *pv_field(RXRING, RING_REQ_PROD);
+	/* 3. hostile RX requests, filled by ARP replies (after any valid
+	 * buffers still posted: the back end takes them in ring order) */
+	rsp0 = *pv_field(RXRING, RING_REQ_PROD);
 	rx_post(32, 1);
-	for (i = 0; i < 40 && *pv_field(RXRING, RING_RSP_PROD) - rsp0 < 8; i++) {
+	for (i = 0; i < 60 && (int32_t)(*pv_field(RXRING, RING_RSP_PROD) - rsp0) < 12; i++) {
 		send_arp((uint16_t)(2000 + i));
 		usleep(50000);
 	}
-	for (prod = rsp0; prod != *pv_field(RXRING, RING_RSP_PROD); prod++) {
+	for (prod = rsp0; (int32_t)(*pv_field(RXRING, RING_RSP_PROD) - prod) > 0; prod++) {
 		struct netif_rx_response rsp;
 
 		memcpy(&rsp, RXRING + RING_HDR_SIZE + (prod % NETIF_RING_ENTS) * NETIF_RX_ENTRY_SIZE, sizeof(rsp));
