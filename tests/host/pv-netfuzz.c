@@ -250,7 +250,7 @@ int main(int argc, char **argv)
 	printf("NETFUZZ valid-ok\n");
 	/* 2. random TX batches */
 	for (b = 0; b < batches; b++) {
-		unsigned int n = 1 + rnd() % 32;
+		unsigned int n = 2 + rnd() % 31;
 
 		prod = *pv_field(TXRING, RING_REQ_PROD);
 		for (i = 0; i < n; i++) {
@@ -268,8 +268,10 @@ int main(int argc, char **argv)
 					     (rnd() % 8 == 0 ? NETTXF_EXTRA_INFO : 0));
 			if (rnd() % 4)
 				raw[1] &= (uint8_t)~NETIF_EXTRA_FLAG_MORE;	/* as an extra: short chains */
-			if (i == n - 1) {
-				/* the batch ends every chain: as a data slot and as an extra */
+			if (i >= n - 2) {
+				/* two plain slots end every chain: a first slot with
+				 * extra-info and more-data may take the first as its
+				 * last extra, then the second as its last data slot */
 				q.flags &= (uint16_t)~(NETTXF_MORE_DATA | NETTXF_EXTRA_INFO);
 				raw[1] &= (uint8_t)~NETIF_EXTRA_FLAG_MORE;
 			}
