@@ -208,7 +208,7 @@ FUZZ_LIBS_xlcfg := $(call fuzzobj,$(CFG_SRCS))
 FUZZ_LIBS_xenstore := $(call fuzzobj,$(XS_SRCS))
 FUZZ_LIBS_loader := $(call fuzzobj,$(LIB_SRCS))
 FUZZ_LIBS_ctl := $(call fuzzobj,$(CTL_SRCS) $(CFG_SRCS) $(XS_SRCS))
-FUZZ_LIBS_blkring := $(call fuzzobj,userland/backend/blkring.c)
+FUZZ_LIBS_blkring := $(call fuzzobj,userland/backend/blkring.c userland/backend/grant.c)
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)

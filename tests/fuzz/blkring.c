@@ -39,7 +39,7 @@ static int fd = -1;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct blk_mem mem;
+	struct be_mem mem;
 	struct blk_stats st;
 	struct blk_ring r;
 	uint32_t ref = 8, start, i;
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < 4096; i += 4)
 		if (*(uint32_t *)(ram + 4096 + i) == 8 || *(uint32_t *)(ram + 2 * 4096 + i) == 8)
 			ring_granted = true;
-	mem = (struct blk_mem){ .ram = ram, .ram_size = PAGES * 4096, .gnt = gnt, .gnt_entries = 64, .domid = 0 };
+	mem = (struct be_mem){ .ram = ram, .ram_size = PAGES * 4096, .gnt = gnt, .gnt_entries = 64, .domid = 0 };
 	memset(&st, 0, sizeof(st));
 	memset(&r, 0, sizeof(r));
 	r.fd = fd;

@@ -1,13 +1,16 @@
 #!/bin/bash
 # PV network inside the AMD-V test host (run by tests/suites/69-pv-net-amd
-# through scripts/testhost; docs/network.md): two guests, each booted by
+# through scripts/testhost; docs/devices.md): two guests, each booted by
 # `domus create -c` with the busybox initramfs plus xen-netfront.ko, on one
 # host bridge (br0, 10.9.0.1/24), both launchers pinned to test-host CPU 0
 # (../shared/docs/testhost.md §9).  The guests get eth0 from xen-netfront,
 # ping the bridge and each other, move PVNET_MB MiB (default 16) over TCP
 # with matching checksums (timed), and a guest with ip= cannot send from
 # another address.  Bad bridges give one-line errors; bridge-create=yes
-# creates one.  One PASS/FAIL line each.
+# creates one.  A hostile front end in guest B (tests/host/pv-netfuzz.c)
+# takes its vif from netfront and writes garbage into the rings: the back
+# end answers, then disconnects that vif only; guest A keeps working.
+# One PASS/FAIL line each.
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 failed=0
@@ -173,6 +176,30 @@ if [ $ok = 1 ]; then
 	# b has no ip=: it may use any address
 	run b 'ip addr add 10.9.0.98/24 dev eth0; ping -c 1 -W 5 -I 10.9.0.98 10.9.0.1 >/dev/null; echo FREE=$?' s2 120
 	if [ "$(answer b FREE)" = 0 ]; then pass no-filter-without-ip; else fail no-filter-without-ip "rc '$(answer b FREE)'"; fi
+	# a hostile front end takes b's vif from netfront: valid, random,
+	# hostile RX, raced and corrupt rings
+	seed=$(( $(od -An -N2 -tu2 /dev/urandom) + 1 ))
+	run b "insmod /xen-evtchn.ko; insmod /xen-gntalloc.ko; /pv-netfuzz 0 200 $seed 10.9.0.11 10.9.0.1" h1 400
+	nf() { tr -d '\r' <"$conb" | grep "^NETFUZZ$1"; }
+	nf '' | sed 's/^/info: /'
+	if nf ' valid-ok' >/dev/null; then pass hostile-valid-packets; else fail hostile-valid-packets "$(nf | tr '\n' '|')"; fi
+	g=$(nf ' tx-garbage')
+	if echo "$g" | grep -Eq ' ok=[0-9]+ error=[1-9][0-9]* null=[0-9]+ dropped=0 other=0$'; then pass hostile-random-tx-answered; else fail hostile-random-tx-answered "'$g'"; fi
+	g=$(nf ' rx-garbage')
+	if echo "$g" | grep -Eq ' responses=[1-9][0-9]* ok=[0-9]+ error=[1-9][0-9]* other=0$'; then pass hostile-rx-requests-answered; else fail hostile-rx-requests-answered "'$g'"; fi
+	if nf ' racing answered=[1-9]' >/dev/null; then pass hostile-racing-writer-answered; else fail hostile-racing-writer-answered "$(nf | tail -2 | tr '\n' '|')"; fi
+	nc=$(grep -c "vif pvnetb0: the guest's ring is corrupt" "$logb")
+	if nf ' overlong-chain-disconnected' >/dev/null && nf ' tx-index-disconnected' >/dev/null &&
+	   nf ' rx-index-disconnected' >/dev/null && nf '-DONE' >/dev/null && [ "$nc" = 3 ] &&
+	   grep -q "pvnetb0: the guest's ring is corrupt (a TX packet spans more than 20 slots)" "$logb" &&
+	   ! grep -q 'corrupt' "$loga"; then
+		pass hostile-corrupt-rings-disconnect
+	else
+		fail hostile-corrupt-rings-disconnect "$nc log lines; $(nf | tail -2 | tr '\n' '|')"
+	fi
+	# the other guest and the host's bridge are unaffected
+	run a 'ping -c 3 -W 5 10.9.0.1 >/dev/null; echo PINGAFTER=$?' p4 120
+	if [ "$(answer a PINGAFTER)" = 0 ]; then pass hostile-other-guest-works; else fail hostile-other-guest-works "ping rc '$(answer a PINGAFTER)'"; fi
 	send 3 'poweroff -f'
 	send 4 'poweroff -f'
 fi
@@ -187,8 +214,9 @@ echo "info: a: $la"
 echo "info: b: $lb"
 sp=$(echo "$la" | sed -n 's/.* tx_spoofed=\([0-9]*\).*/\1/p')
 if [ -n "$sp" ] && [ "$sp" -ge 1 ] && echo "$lb" | grep -q ' tx_spoofed=0 '; then pass spoof-counted; else fail spoof-counted "a: '$la'"; fi
+# (b's hostile front end was disconnected above, on purpose)
 if grep -q 'vif.*: connected (bridge br0' "$loga" && grep -q 'pvnetb0: connected (bridge br0' "$logb" &&
-   ! grep -q 'corrupt\|cannot connect' "$loga" "$logb"; then
+   ! grep -q 'corrupt\|cannot connect' "$loga" && ! grep -q 'cannot connect' "$logb"; then
 	pass backend-log-clean
 else
 	fail backend-log-clean "$(grep -h 'vif ' "$loga" "$logb" | tr '\n' '|')"

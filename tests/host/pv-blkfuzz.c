@@ -20,31 +20,14 @@
  *
  *   pv-blkfuzz DEVID [BATCHES] [SEED]
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-typedef uint16_t domid_t;	/* the uapi headers expect Xen's type */
-#include <xen/evtchn.h>
-#include <xen/gntalloc.h>
-#include "xen_abi.h"
+#include "pvfront.h"
 
-#define XS_READ		2
-#define XS_WRITE	11
-#define XS_ERROR	16
 #define NPAGES		4	/* ring + 3 data pages */
 #define NENT		32
 
-static int xs_fd, ev_fd;
-static uint32_t port;
+static struct pvfront pv = { .tag = "BLKFUZZ" };
 static unsigned int seed = 1;
 
 static unsigned int rnd(void)
@@ -53,62 +36,8 @@ static unsigned int rnd(void)
 	return seed >> 8;
 }
 
-static int xs_req(uint32_t type, const char *a, const char *b, char *out, size_t outlen)
-{
-	char buf[4096 + 16];
-	struct xs_msg_hdr h;
-	size_t la = strlen(a) + 1, lb = b ? strlen(b) : 0;
-	ssize_t n;
-
-	memset(&h, 0, sizeof(h));
-	h.type = type;
-	h.len = (uint32_t)(la + lb);
-	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), a, la);
-	if (b)
-		memcpy(buf + sizeof(h) + la, b, lb);
-	if (write(xs_fd, buf, sizeof(h) + la + lb) < 0)
-		return -1;
-	n = read(xs_fd, buf, sizeof(buf) - 1);
-	if (n < (ssize_t)sizeof(h))
-		return -1;
-	memcpy(&h, buf, sizeof(h));
-	buf[n] = 0;
-	if (h.type == XS_ERROR)
-		return -1;
-	if (out)
-		snprintf(out, outlen, "%s", buf + sizeof(h));
-	return 0;
-}
-
-static int be_state(const char *be)
-{
-	char path[200], v[32];
-
-	snprintf(path, sizeof(path), "%s/state", be);
-	return xs_req(XS_READ, path, NULL, v, sizeof(v)) ? -1 : atoi(v);
-}
-
-static int wait_be(const char *be, int want, int secs)
-{
-	int i;
-
-	for (i = 0; i < secs * 20; i++) {
-		if (be_state(be) == want)
-			return 0;
-		usleep(50000);
-	}
-	return -1;
-}
-
-static void kick(void)
-{
-	struct ioctl_evtchn_notify n = { .port = port };
-
-	ioctl(ev_fd, IOCTL_EVTCHN_NOTIFY, &n);
-}
-
-static volatile uint32_t *field(uint8_t *ring, unsigned int off) { return (volatile uint32_t *)(ring + off); }
+#define field pv_field
+#define kick() pv_kick(&pv)
 
 static volatile int racing;
 
@@ -139,13 +68,9 @@ static int drain(uint8_t *ring)
 
 int main(int argc, char **argv)
 {
-	char fe[100], be[200], v[64], path[200];
-	struct ioctl_gntalloc_alloc_gref *ga;
-	struct ioctl_evtchn_bind_unbound_port ub = { .remote_domain = 0 };
 	unsigned int devid, batches, b, i, ok = 0, err = 0, unsup = 0, other = 0;
-	uint32_t grefs[NPAGES], prod;
+	uint32_t *grefs, prod;
 	uint8_t *mem, *ring;
-	int fd, gfd, r;
 
 	if (argc < 2)
 		return 2;
@@ -153,69 +78,21 @@ int main(int argc, char **argv)
 	batches = argc > 2 ? (unsigned int)atoi(argv[2]) : 200;
 	seed = argc > 3 ? (unsigned int)atoi(argv[3]) : (unsigned int)time(NULL);
 	printf("BLKFUZZ seed %u\n", seed);
-	xs_fd = open("/dev/xen/xenbus", O_RDWR);
-	ev_fd = open("/dev/xen/evtchn", O_RDWR);
-	gfd = open("/dev/xen/gntalloc", O_RDWR);
-	if (xs_fd < 0 || ev_fd < 0 || gfd < 0) {
-		printf("BLKFUZZ-FAIL open: %s\n", strerror(errno));
+	if (pv_take(&pv, "vbd", devid, "vbd", NPAGES))
 		return 1;
-	}
-	snprintf(fe, sizeof(fe), "device/vbd/%u", devid);
-	snprintf(path, sizeof(path), "%s/backend", fe);
-	if (xs_req(XS_READ, path, NULL, be, sizeof(be))) {
-		printf("BLKFUZZ-FAIL no %s\n", path);
-		return 1;
-	}
-	/* take the device from blkfront */
-	fd = open("/sys/bus/xen/drivers/vbd/unbind", O_WRONLY);
-	snprintf(v, sizeof(v), "vbd-%u", devid);
-	if (fd < 0 || write(fd, v, strlen(v)) < 0) {
-		printf("BLKFUZZ-FAIL unbind: %s\n", strerror(errno));
-		return 1;
-	}
-	close(fd);
-	wait_be(be, XEN_BUS_CLOSED, 10);
-	snprintf(path, sizeof(path), "%s/state", fe);
-	xs_req(XS_WRITE, path, "1", NULL, 0);
-	if (wait_be(be, XEN_BUS_INITWAIT, 10)) {
-		printf("BLKFUZZ-FAIL back end not in InitWait (%d)\n", be_state(be));
-		return 1;
-	}
-	/* our ring, data pages and event channel */
-	ga = calloc(1, sizeof(*ga) + NPAGES * sizeof(uint32_t));
-	ga->domid = 0;
-	ga->flags = GNTALLOC_FLAG_WRITABLE;
-	ga->count = NPAGES;
-	if (ioctl(gfd, IOCTL_GNTALLOC_ALLOC_GREF, ga)) {
-		printf("BLKFUZZ-FAIL gntalloc: %s\n", strerror(errno));
-		return 1;
-	}
-	memcpy(grefs, ga->gref_ids, sizeof(grefs));
-	mem = mmap(NULL, NPAGES * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gfd, (off_t)ga->index);
-	r = ioctl(ev_fd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub);
-	if (mem == MAP_FAILED || r < 0) {
-		printf("BLKFUZZ-FAIL mmap/evtchn: %s\n", strerror(errno));
-		return 1;
-	}
-	port = (uint32_t)r;
-	ring = mem;
+	grefs = pv.grefs;
+	mem = ring = pv.mem;
 	memset(ring, 0, 4096);
 	*field(ring, RING_REQ_EVENT) = 1;
 	*field(ring, RING_RSP_EVENT) = 1;
 	/* one ring page: blkfront's ring-page-order and ring-refN stay
 	 * behind in the directory; order 0 makes the back end read ring-ref */
-	snprintf(path, sizeof(path), "%s/ring-page-order", fe);
-	xs_req(XS_WRITE, path, "0", NULL, 0);
-	snprintf(path, sizeof(path), "%s/ring-ref", fe);
-	snprintf(v, sizeof(v), "%u", grefs[0]);
-	xs_req(XS_WRITE, path, v, NULL, 0);
-	snprintf(path, sizeof(path), "%s/event-channel", fe);
-	snprintf(v, sizeof(v), "%u", port);
-	xs_req(XS_WRITE, path, v, NULL, 0);
-	snprintf(path, sizeof(path), "%s/state", fe);
-	xs_req(XS_WRITE, path, "3", NULL, 0);
-	if (wait_be(be, XEN_BUS_CONNECTED, 10)) {
-		printf("BLKFUZZ-FAIL back end not connected (%d)\n", be_state(be));
+	pv_fe_write(&pv, "ring-page-order", "0");
+	pv_fe_write(&pv, "ring-ref", "%u", grefs[0]);
+	pv_fe_write(&pv, "event-channel", "%u", pv.port);
+	pv_fe_write(&pv, "state", "%d", XEN_BUS_INITIALISED);
+	if (pv_wait_be(&pv, XEN_BUS_CONNECTED, 10)) {
+		printf("BLKFUZZ-FAIL back end not connected (%d)\n", pv_be_state(&pv));
 		return 1;
 	}
 	/* 1. a valid read */
@@ -322,13 +199,12 @@ int main(int argc, char **argv)
 	prod = *field(ring, RING_REQ_PROD);
 	__atomic_store_n((uint32_t *)(ring + RING_REQ_PROD), prod + 1000, __ATOMIC_RELEASE);
 	kick();
-	if (wait_be(be, XEN_BUS_CLOSING, 10) == 0)
+	if (pv_wait_be(&pv, XEN_BUS_CLOSING, 10) == 0)
 		printf("BLKFUZZ corrupt-disconnected\n");
 	else
-		printf("BLKFUZZ-FAIL corrupt ring: back end state %d\n", be_state(be));
-	snprintf(path, sizeof(path), "%s/state", fe);
-	xs_req(XS_WRITE, path, "6", NULL, 0);
-	wait_be(be, XEN_BUS_CLOSED, 10);
-	printf("BLKFUZZ-DONE back end state %d\n", be_state(be));
+		printf("BLKFUZZ-FAIL corrupt ring: back end state %d\n", pv_be_state(&pv));
+	pv_fe_write(&pv, "state", "%d", XEN_BUS_CLOSED);
+	pv_wait_be(&pv, XEN_BUS_CLOSED, 10);
+	printf("BLKFUZZ-DONE back end state %d\n", pv_be_state(&pv));
 	return 0;
 }

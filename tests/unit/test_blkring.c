@@ -27,7 +27,7 @@
 
 static uint8_t *ram;
 static struct xen_grant_entry gnt[1024];
-static struct blk_mem mem;
+static struct be_mem mem;
 static struct blk_stats st;
 static struct blk_ring ring;
 static int fd;
@@ -66,7 +66,7 @@ static void setup(unsigned int order, bool readonly)
 	if (ftruncate(fd, SECTORS * 512)) {
 		/* checked by the round trips */
 	}
-	mem = (struct blk_mem){ .ram = ram, .ram_size = PAGES * 4096, .gnt = gnt,
+	mem = (struct be_mem){ .ram = ram, .ram_size = PAGES * 4096, .gnt = gnt,
 				.gnt_entries = sizeof(gnt) / sizeof(gnt[0]), .domid = 0 };
 	/* the front end's ring init: both event indices 1 */
 	for (i = 0; i < n; i++) {

@@ -29,7 +29,7 @@
 
 static uint8_t *ram;
 static struct xen_grant_entry gnt[NGNT];
-static struct blk_mem mem;
+static struct be_mem mem;
 static struct net_stats st;
 static struct net_ring r;
 static int tap[2];	/* [0]: the back end's end, [1]: the "network" */

@@ -8,8 +8,9 @@
  *               (pure: guest memory, grant table and image fd are given;
  *               unit-tested by tests/unit/test_blkring.c)
  *   blkback.c   one disk: the image (opened and locked before the
- *               sandbox), its xenstore nodes, the xenbus state machine,
- *               the event channel and the I/O thread
+ *               sandbox), its xenstore keys, connecting its ring and the
+ *               I/O thread (the xenbus side and the event channel:
+ *               backend.h)
  *
  * Hostile guest: every index, count, sector range, grant reference and
  * segment of a request is checked; a bad request gets BLKIF_RSP_ERROR, a
@@ -24,21 +25,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "xen_abi.h"
+#include "backend.h"
 
 #define BLK_MAX_RING_ORDER	4	/* 16 pages: 512 entries */
 #define BLK_MAX_RING_PAGES	(1u << BLK_MAX_RING_ORDER)
 #define BLK_MAX_INDIRECT_SEGS	256	/* feature-max-indirect-segments */
 #define BLK_SECTOR		512u
-
-/* The guest as the back end reaches it. */
-struct blk_mem {
-	uint8_t *ram;			/* guest RAM, GPA 0 .. ram_size */
-	uint64_t ram_size;
-	struct xen_grant_entry *gnt;	/* the grant table (mapped frames) */
-	uint32_t gnt_entries;
-	uint16_t domid;			/* the back end's domain: 0 */
-};
 
 /* Counters (one writer: the disk's I/O thread; read for the log). */
 struct blk_stats {
@@ -50,7 +42,7 @@ struct blk_stats {
 
 /* One connected ring. */
 struct blk_ring {
-	const struct blk_mem *m;
+	const struct be_mem *m;
 	uint8_t *page[BLK_MAX_RING_PAGES];	/* the ring's frames in guest RAM */
 	uint32_t gref[BLK_MAX_RING_PAGES];
 	unsigned int npages;
@@ -65,21 +57,11 @@ struct blk_ring {
 };
 
 /*
- * Pin grant @ref for an access (@to_guest: the back end writes into the
- * page, so GTF_readonly must be clear); returns the guest frame, or -1 if
- * the entry does not grant the page to us or the frame is not guest RAM.
- * Sets GTF_reading (and GTF_writing) with a compare-and-swap, as Xen does;
- * blk_grant_put() clears them.
- */
-int64_t blk_grant_get(const struct blk_mem *m, uint32_t ref, bool to_guest);
-void blk_grant_put(const struct blk_mem *m, uint32_t ref);
-
-/*
  * Attach the ring of @n pages (grant refs @grefs; n a power of two up to
  * BLK_MAX_RING_PAGES): the grants are pinned for the connection.  0 or
  * -EINVAL with the reason in r->why.
  */
-int blk_ring_attach(struct blk_ring *r, const struct blk_mem *m, const uint32_t *grefs, unsigned int n);
+int blk_ring_attach(struct blk_ring *r, const struct be_mem *m, const uint32_t *grefs, unsigned int n);
 void blk_ring_detach(struct blk_ring *r);
 
 /*
@@ -95,17 +77,6 @@ int blk_ring_service(struct blk_ring *r, bool *notify);
 /* The disk as the launcher runs it (blkback.c). */
 struct blk_disk;
 struct domus_disk;
-struct xs_store;
-
-struct blk_host {
-	int domfd;
-	unsigned int domid;
-	struct blk_mem mem;
-	struct xs_store *xs;
-	void (*log)(void *opaque, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-	void *opaque;
-};
-
 /*
  * Open and lock the image of @cfg (before the sandbox): a writable disk
  * takes an exclusive lock (and O_EXCL on a block device), a read-only one
@@ -114,7 +85,7 @@ struct blk_host {
  */
 int blk_disk_open(const struct domus_disk *cfg, struct blk_disk **out, char *err, size_t errlen);
 /* Publish the device in the guest's xenstore and serve it (per build). */
-int blk_disk_start(struct blk_disk *d, const struct blk_host *h);
+int blk_disk_start(struct blk_disk *d, const struct be_host *h);
 /* Disconnect (the I/O thread joined, the event channel closed). */
 void blk_disk_stop(struct blk_disk *d);
 /* One line of counters: "xvda: reads=N writes=N flushes=N fdatasync=N ..." */

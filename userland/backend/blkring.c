@@ -18,46 +18,7 @@
 #define LOAD32(p)	__atomic_load_n((uint32_t *)(p), __ATOMIC_ACQUIRE)
 #define STORE32(p, v)	__atomic_store_n((uint32_t *)(p), (v), __ATOMIC_RELEASE)
 
-int64_t blk_grant_get(const struct blk_mem *m, uint32_t ref, bool to_guest)
-{
-	uint32_t *word, old, want;
-	uint64_t frame;
-	int tries;
-
-	if (!m->gnt || ref >= m->gnt_entries)
-		return -1;
-	/* flags (low 16 bits) and domid (high 16 bits) as one word */
-	word = (uint32_t *)&m->gnt[ref];
-	old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
-	for (tries = 0; tries < 4; tries++) {
-		uint16_t flags = (uint16_t)old, dom = (uint16_t)(old >> 16);
-
-		if ((flags & XEN_GTF_TYPE_MASK) != XEN_GTF_PERMIT_ACCESS || dom != m->domid)
-			return -1;
-		if (to_guest && (flags & XEN_GTF_READONLY))
-			return -1;
-		want = old | XEN_GTF_READING | (to_guest ? XEN_GTF_WRITING : 0);
-		if (__atomic_compare_exchange_n(word, &old, want, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			break;
-	}
-	if (tries == 4)
-		return -1;	/* the guest keeps changing it */
-	frame = __atomic_load_n(&m->gnt[ref].frame, __ATOMIC_ACQUIRE);
-	if (frame >= m->ram_size / 4096) {
-		blk_grant_put(m, ref);
-		return -1;
-	}
-	return (int64_t)frame;
-}
-
-void blk_grant_put(const struct blk_mem *m, uint32_t ref)
-{
-	if (m->gnt && ref < m->gnt_entries)
-		__atomic_fetch_and((uint32_t *)&m->gnt[ref], ~(uint32_t)(XEN_GTF_READING | XEN_GTF_WRITING),
-				   __ATOMIC_RELEASE);
-}
-
-int blk_ring_attach(struct blk_ring *r, const struct blk_mem *m, const uint32_t *grefs, unsigned int n)
+int blk_ring_attach(struct blk_ring *r, const struct be_mem *m, const uint32_t *grefs, unsigned int n)
 {
 	unsigned int i;
 	int64_t f;
@@ -71,7 +32,7 @@ int blk_ring_attach(struct blk_ring *r, const struct blk_mem *m, const uint32_t 
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
-		f = blk_grant_get(m, grefs[i], true);
+		f = be_grant_get(m, grefs[i], true);
 		if (f < 0) {
 			snprintf(r->why, sizeof(r->why), "ring-ref %u (page %u) is not a valid grant of guest RAM",
 				 grefs[i], i);
@@ -96,7 +57,7 @@ void blk_ring_detach(struct blk_ring *r)
 	unsigned int i;
 
 	for (i = 0; i < r->npages; i++)
-		blk_grant_put(r->m, r->gref[i]);
+		be_grant_put(r->m, r->gref[i]);
 	r->npages = 0;
 }
 
@@ -144,7 +105,7 @@ static int do_rw(struct blk_ring *r, bool write, uint64_t sector, const struct s
 		return BLKIF_RSP_ERROR;
 	for (i = 0; i < n; i++) {
 		/* a read writes into the guest's page */
-		int64_t f = blk_grant_get(r->m, segs[i].gref, !write);
+		int64_t f = be_grant_get(r->m, segs[i].gref, !write);
 
 		if (f < 0) {
 			status = BLKIF_RSP_ERROR;
@@ -204,7 +165,7 @@ static int do_rw(struct blk_ring *r, bool write, uint64_t sector, const struct s
 	}
 out:
 	for (i = 0; i < pinned; i++)
-		blk_grant_put(r->m, segs[i].gref);
+		be_grant_put(r->m, segs[i].gref);
 	return status;
 }
 
@@ -239,7 +200,7 @@ static int indirect_segs(struct blk_ring *r, const struct blkif_request_indirect
 		return -1;
 	pages = (n + BLKIF_SEGS_PER_INDIRECT_PAGE - 1) / BLKIF_SEGS_PER_INDIRECT_PAGE;
 	for (p = 0, i = 0; p < pages; p++) {
-		int64_t f = blk_grant_get(r->m, q->indirect_grefs[p], false);
+		int64_t f = be_grant_get(r->m, q->indirect_grefs[p], false);
 		const uint8_t *pg;
 
 		if (f < 0)
@@ -253,7 +214,7 @@ static int indirect_segs(struct blk_ring *r, const struct blkif_request_indirect
 			segs[i].first = s.first_sect;
 			segs[i].last = s.last_sect;
 		}
-		blk_grant_put(r->m, q->indirect_grefs[p]);
+		be_grant_put(r->m, q->indirect_grefs[p]);
 	}
 	return (int)n;
 }

@@ -1,23 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * One PV network interface of a guest (see netback.h, docs/network.md):
+ * One PV network interface of a guest (see netback.h, docs/devices.md):
  * the TAP device, created before the sandbox and kept across restarts,
- * attached to its bridge; per domain build, its xenstore nodes
- * (pv-devices.md §8.2), the xenbus state machine driven by a watch on the
- * front end's state, and while connected the rings, the event channel
- * (attached to the port the front end allocated) and one I/O thread that
- * moves packets both ways, so that vCPUs never wait on the network.
- *
- * Threads: the watch callback runs on whichever thread changed the front
- * end's state (the event loop) and takes v->lock; it starts and joins the
- * I/O thread, which never takes v->lock.
+ * attached to its bridge; per domain build, its xenstore keys
+ * (pv-devices.md §8.2) and, while connected, a TX/RX ring pair per queue
+ * with one I/O thread each that moves packets both ways, so that vCPUs
+ * never wait on the network.  The xenbus state machine, the event
+ * channels and the threading rules are backend.h's.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <net/if.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +19,6 @@
 #include <unistd.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -40,13 +33,12 @@ struct net_queue {
 	unsigned int idx;
 	int tap_fd;			/* this queue's fd of the (multi-queue) TAP */
 	struct net_ring ring;
-	int notify_fd, kick_fd, stop_fd;
-	uint32_t be_port;
-	pthread_t th;
-	bool th_running, attached;
+	struct be_io io;
+	bool attached;
 };
 
 struct net_vif {
+	struct be_dev x;		/* first: the xenbus side (backend.h) */
 	/* the TAP device (for the launcher's whole life) */
 	char name[IFNAMSIZ];
 	char bridge[IFNAMSIZ];
@@ -58,15 +50,10 @@ struct net_vif {
 	unsigned int max_queues;	/* TAP queues opened, multi-queue-max-queues */
 	struct net_queue q[NET_MAX_QUEUES];
 	struct net_stats st;
-	/* per domain build */
-	struct blk_host h;
-	pthread_mutex_t lock;
-	bool started, connected, watching;
 	unsigned int nq;		/* queues the front end connected */
-	int be_state;
-	char fe[96], be[96];
-	atomic_bool broken;
 };
+
+static const struct be_ops net_ops;
 
 /* ---- the host side: bridge and TAP (before the sandbox) ------------------- */
 
@@ -157,7 +144,8 @@ int net_vif_open(const struct domus_vif *cfg, unsigned int domid, unsigned int q
 	for (i = 0; i < NET_MAX_QUEUES; i++) {
 		v->q[i].v = v;
 		v->q[i].idx = i;
-		v->q[i].tap_fd = v->q[i].notify_fd = v->q[i].kick_fd = v->q[i].stop_fd = -1;
+		v->q[i].tap_fd = -1;
+		be_io_init(&v->q[i].io);
 	}
 	if (cfg->vifname[0])
 		snprintf(v->name, sizeof(v->name), "%s", cfg->vifname);
@@ -208,7 +196,7 @@ int net_vif_open(const struct domus_vif *cfg, unsigned int domid, unsigned int q
 		goto fail;
 	}
 	close(s);
-	pthread_mutex_init(&v->lock, NULL);
+	be_dev_init(&v->x, &net_ops, v->name, v->devid);
 	*out = v;
 	return 0;
 fail:
@@ -226,53 +214,6 @@ const char *net_vif_name(const struct net_vif *v)
 	return v->name;
 }
 
-/* ---- xenstore ----------------------------------------------------------------- */
-
-static void vlog(struct net_vif *v, const char *fmt, const char *a, const char *b)
-{
-	if (v->h.log)
-		v->h.log(v->h.opaque, fmt, v->name, a, b);
-}
-
-static int xsw(struct net_vif *v, const char *dir, const char *key, const char *val)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return xs_write(v->h.xs, path, val);
-}
-
-static int xswn(struct net_vif *v, const char *dir, const char *key, unsigned long long n)
-{
-	char val[24];
-
-	snprintf(val, sizeof(val), "%llu", n);
-	return xsw(v, dir, key, val);
-}
-
-/* A number the guest wrote under its front-end directory: -1 if absent or
- * not a plain number up to @max. */
-static long long fe_number(struct net_vif *v, const char *key, unsigned long long max)
-{
-	char path[160], buf[32], *end;
-	unsigned long long n;
-
-	snprintf(path, sizeof(path), "%s/%s", v->fe, key);
-	if (xs_read(v->h.xs, path, buf, sizeof(buf)) <= 0 || buf[0] < '0' || buf[0] > '9')
-		return -1;
-	errno = 0;
-	n = strtoull(buf, &end, 10);
-	if (*end || errno || n > max)
-		return -1;
-	return (long long)n;
-}
-
-static void set_state(struct net_vif *v, int state)
-{
-	v->be_state = state;
-	xswn(v, v->be, "state", (unsigned long long)state);
-}
-
 /* ---- the I/O thread ---------------------------------------------------------- */
 
 static uint64_t now_us(void)
@@ -283,25 +224,16 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static void kick(struct net_queue *q)
-{
-	uint64_t one = 1;
-
-	if (write(q->kick_fd, &one, sizeof(one)) < 0) {
-		/* counter full: an event is pending anyway */
-	}
-}
-
 static void *io_thread(void *arg)
 {
 	struct net_queue *q = arg;
 	struct net_vif *v = q->v;
 	struct pollfd p[3] = {
-		{ .fd = q->stop_fd, .events = POLLIN },
-		{ .fd = q->notify_fd, .events = POLLIN },
+		{ .fd = q->io.stop_fd, .events = POLLIN },
+		{ .fd = q->io.notify_fd, .events = POLLIN },
 		{ .fd = q->tap_fd, .events = POLLIN },
 	};
-	uint64_t cnt, wait = 0;
+	uint64_t wait = 0;
 	const char *bad = NULL;
 
 	for (;;) {
@@ -312,7 +244,7 @@ static void *io_thread(void *arg)
 			tx = net_tx_service(&q->ring, now_us(), &wait, &notify);
 			rx = net_rx_service(&q->ring, &notify);
 			if (notify) {
-				kick(q);
+				be_io_kick(&q->io);
 				notify = false;
 			}
 		} while ((tx > 0 || rx > 0) && poll(p, 1, 0) == 0);
@@ -325,7 +257,7 @@ static void *io_thread(void *arg)
 			uint32_t s = q->ring.spoof_src;
 
 			snprintf(a, sizeof(a), "%u.%u.%u.%u", s >> 24, (s >> 16) & 255, (s >> 8) & 255, s & 255);
-			vlog(v, "vif %s: dropped a packet from %s%s: not in ip= (further drops are only counted)", a,
+			be_log(&v->x, "vif %s: dropped a packet from %s%s: not in ip= (further drops are only counted)", a,
 			     s ? "" : " (no IPv4 source: a VLAN tag or a short frame)");
 			q->ring.spoof_logged = true;
 		}
@@ -340,59 +272,30 @@ static void *io_thread(void *arg)
 			break;
 		if (p[0].revents)
 			break;
-		if (read(q->notify_fd, &cnt, sizeof(cnt)) < 0) {
-			/* EAGAIN: nothing pending */
-		}
+		be_io_drain(&q->io);
 	}
-	if (bad) {
-		vlog(v, "vif %s: the guest's ring is corrupt (%s%s): device disconnected", bad, "");
-		atomic_store(&v->broken, true);
-		xswn(v, v->be, "state", XEN_BUS_CLOSING);
-	}
+	if (bad)
+		be_dev_broken(&v->x, bad);
 	return NULL;
 }
 
 static void queue_disconnect(struct net_queue *q)
 {
-	uint64_t one = 1;
-
-	if (q->th_running) {
-		if (write(q->stop_fd, &one, sizeof(one)) < 0) {
-			/* cannot fail on a fresh eventfd */
-		}
-		pthread_join(q->th, NULL);
-		q->th_running = false;
-	}
+	be_io_stop(&q->io);
 	if (q->attached) {
 		net_ring_detach(&q->ring);
 		q->attached = false;
 	}
-	if (q->be_port) {
-		struct domus_xen_evtchn_bind b;
-
-		memset(&b, 0, sizeof(b));
-		b.flags = DOMUS_XEN_EVTCHN_CLOSE;
-		b.backend_port = q->be_port;
-		b.notify_fd = b.kick_fd = -1;
-		domus_xen_evtchn_bind(q->v->h.domfd, &b);
-		q->be_port = 0;
-	}
-	if (q->notify_fd >= 0)
-		close(q->notify_fd);
-	if (q->kick_fd >= 0)
-		close(q->kick_fd);
-	if (q->stop_fd >= 0)
-		close(q->stop_fd);
-	q->notify_fd = q->kick_fd = q->stop_fd = -1;
+	be_io_close(&q->io, &q->v->x.h);
 }
 
-static void disconnect(struct net_vif *v)
+static void net_disconnect(struct be_dev *x)
 {
+	struct net_vif *v = (struct net_vif *)x;
 	unsigned int i;
 
 	for (i = 0; i < v->max_queues; i++)
 		queue_disconnect(&v->q[i]);
-	v->connected = false;
 	v->nq = 0;
 }
 
@@ -401,20 +304,20 @@ static void disconnect(struct net_vif *v)
 static int queue_connect(struct net_queue *q, const char *dir, char *why, size_t wlen)
 {
 	struct net_vif *v = q->v;
-	struct domus_xen_evtchn_bind b;
+	struct be_dev *x = &v->x;
 	long long tx, rx, port;
 	char key[48];
 
 	snprintf(key, sizeof(key), "%stx-ring-ref", dir);
-	tx = fe_number(v, key, UINT32_MAX);
+	tx = be_fe_number(x, key, UINT32_MAX);
 	snprintf(key, sizeof(key), "%srx-ring-ref", dir);
-	rx = fe_number(v, key, UINT32_MAX);
+	rx = be_fe_number(x, key, UINT32_MAX);
 	if (tx < 0 || rx < 0) {
 		snprintf(why, wlen, "%stx-ring-ref or rx-ring-ref is missing or not a number", dir);
 		return -1;
 	}
 	snprintf(key, sizeof(key), "%sevent-channel", dir);
-	port = fe_number(v, key, 1023);
+	port = be_fe_number(x, key, 1023);
 	if (port <= 0) {
 		snprintf(why, wlen, "%sevent-channel is missing or not a port (split channels are not offered)", dir);
 		return -1;
@@ -426,61 +329,39 @@ static int queue_connect(struct net_queue *q, const char *dir, char *why, size_t
 	q->ring.rate_bytes = v->rate_bytes;	/* per queue */
 	q->ring.rate_interval_us = v->rate_interval_us;
 	q->ring.st = &v->st;
-	q->ring.rx_gso4 = fe_number(v, "feature-gso-tcpv4", 1) == 1;
-	q->ring.rx_gso6 = fe_number(v, "feature-gso-tcpv6", 1) == 1;
-	if (net_ring_attach(&q->ring, &v->h.mem, (uint32_t)tx, (uint32_t)rx)) {
+	q->ring.rx_gso4 = be_fe_number(x, "feature-gso-tcpv4", 1) == 1;
+	q->ring.rx_gso6 = be_fe_number(x, "feature-gso-tcpv6", 1) == 1;
+	if (net_ring_attach(&q->ring, &x->h.mem, (uint32_t)tx, (uint32_t)rx)) {
 		snprintf(why, wlen, "%s%s", dir, q->ring.why);
 		net_ring_detach(&q->ring);
 		return -1;
 	}
 	q->attached = true;	/* queue_disconnect() releases what follows */
-	q->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	q->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	q->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (q->notify_fd < 0 || q->kick_fd < 0 || q->stop_fd < 0) {
-		snprintf(why, wlen, "eventfd: %s", strerror(errno));
-		return -1;
-	}
-	memset(&b, 0, sizeof(b));
-	b.flags = DOMUS_XEN_EVTCHN_ATTACH;
-	b.port = (uint32_t)port;
-	b.notify_fd = q->notify_fd;
-	b.kick_fd = q->kick_fd;
-	if (domus_xen_evtchn_bind(v->h.domfd, &b)) {
-		snprintf(why, wlen, "event channel %lld: %s", port, domus_last_error());
-		return -1;
-	}
-	q->be_port = b.backend_port;
-	if (pthread_create(&q->th, NULL, io_thread, q)) {
-		snprintf(why, wlen, "cannot start the I/O thread");
-		return -1;
-	}
-	q->th_running = true;
-	return 0;
+	return be_io_open(&q->io, &x->h, (uint32_t)port, io_thread, q, why, wlen);
 }
 
 /* The front end published its rings and went to Connected. */
-static int connect_rings(struct net_vif *v, char *why, size_t wlen)
+static int net_connect(struct be_dev *x, char *why, size_t wlen)
 {
+	struct net_vif *v = (struct net_vif *)x;
 	unsigned int off = TUN_F_CSUM, i;
 	long long nq;
 
-	if (fe_number(v, "request-rx-copy", 1) != 1) {
+	if (be_fe_number(x, "request-rx-copy", 1) != 1) {
 		snprintf(why, wlen, "request-rx-copy is not 1 (only the copying receive path is served)");
 		return -1;
 	}
-	nq = fe_number(v, "multi-queue-num-queues", 1024);
+	nq = be_fe_number(x, "multi-queue-num-queues", 1024);
 	if (nq < 0)
 		nq = 1;
 	if (nq == 0 || nq > (long long)v->max_queues) {
 		snprintf(why, wlen, "%lld queues asked for, %u offered", nq, v->max_queues);
 		return -1;
 	}
-	v->connected = true;	/* disconnect() releases what follows */
 	v->nq = (unsigned int)nq;
-	if (fe_number(v, "feature-gso-tcpv4", 1) == 1)
+	if (be_fe_number(x, "feature-gso-tcpv4", 1) == 1)
 		off |= TUN_F_TSO4;
-	if (fe_number(v, "feature-gso-tcpv6", 1) == 1)
+	if (be_fe_number(x, "feature-gso-tcpv6", 1) == 1)
 		off |= TUN_F_TSO6;
 	/* what the host may hand us: the TSO the front end takes */
 	if (ioctl(v->q[0].tap_fd, TUNSETOFFLOAD, (unsigned long)off)) {
@@ -509,131 +390,61 @@ static int connect_rings(struct net_vif *v, char *why, size_t wlen)
 	return 0;
 }
 
-/* The front end's state changed (or the watch was just set). */
-static void fe_changed(void *opaque, const char *path)
+static void net_describe(struct be_dev *x, char *buf, size_t len)
 {
-	struct net_vif *v = opaque;
-	char why[200];
-	long long fe;
+	struct net_vif *v = (struct net_vif *)x;
 
-	(void)path;
-	pthread_mutex_lock(&v->lock);
-	if (!v->started)
-		goto out;
-	fe = fe_number(v, "state", 8);
-	switch (fe) {
-	case XEN_BUS_INITIALISING:
-		/* a front end starting (again): offer the device */
-		if (v->connected || v->be_state != XEN_BUS_INITWAIT) {
-			disconnect(v);
-			atomic_store(&v->broken, false);
-			set_state(v, XEN_BUS_INITWAIT);
-		}
-		break;
-	case XEN_BUS_INITIALISED:
-		break;	/* netfront goes from 1 straight to 4 */
-	case XEN_BUS_CONNECTED:
-		if (v->connected || atomic_load(&v->broken) || v->be_state != XEN_BUS_INITWAIT)
-			break;
-		if (connect_rings(v, why, sizeof(why))) {
-			vlog(v, "vif %s: cannot connect the guest's front end: %s%s; device closed", why, "");
-			disconnect(v);
-			set_state(v, XEN_BUS_CLOSING);
-			break;
-		}
-		{
-			char more[64];
-
-			snprintf(more, sizeof(more), "%s, %u queue%s", v->q[0].ring.rx_gso4 ? ", TSO to the guest" : "",
-				 v->nq, v->nq > 1 ? "s" : "");
-			vlog(v, "vif %s: connected (bridge %s%s)", v->bridge, more);
-		}
-		set_state(v, XEN_BUS_CONNECTED);
-		break;
-	case XEN_BUS_CLOSING:
-		disconnect(v);
-		if (v->be_state != XEN_BUS_CLOSING && v->be_state != XEN_BUS_CLOSED)
-			set_state(v, XEN_BUS_CLOSING);
-		break;
-	default:	/* Closed, gone, or garbage */
-		disconnect(v);
-		if (v->be_state != XEN_BUS_CLOSED && v->be_state != XEN_BUS_INITWAIT)
-			set_state(v, XEN_BUS_CLOSED);
-		break;
-	}
-out:
-	pthread_mutex_unlock(&v->lock);
+	snprintf(buf, len, "bridge %s%s, %u queue%s", v->bridge, v->q[0].ring.rx_gso4 ? ", TSO to the guest" : "",
+		 v->nq, v->nq > 1 ? "s" : "");
 }
 
-int net_vif_start(struct net_vif *v, const struct blk_host *h)
+/* The device's keys (pv-devices.md §8.2). */
+static int net_keys(struct be_dev *x, bool frontend)
 {
-	char perms[32], path[160], mac[18];
+	struct net_vif *v = (struct net_vif *)x;
+	char mac[18];
 	int r = 0;
 
-	pthread_mutex_lock(&v->lock);
-	v->h = *h;
-	atomic_store(&v->broken, false);
-	v->connected = false;
 	domus_mac_format(v->mac, mac);
-	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vif/%u/%u", h->domid, v->devid);
-	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vif/%u", h->domid, v->devid);
-	/* the back end's directory: dom0's, readable by the guest; every key
-	 * before the guest can see the device (netfront reads them at 2) */
-	snprintf(perms, sizeof(perms), "n0,r%u", h->domid);
-	r |= xs_mkdir(h->xs, v->be);
-	r |= xs_set_perms(h->xs, v->be, perms);
-	r |= xsw(v, v->be, "frontend", v->fe);
-	r |= xswn(v, v->be, "frontend-id", h->domid);
-	r |= xswn(v, v->be, "online", 1);
-	r |= xswn(v, v->be, "handle", v->devid);
-	r |= xsw(v, v->be, "mac", mac);
-	r |= xsw(v, v->be, "bridge", v->bridge);
-	r |= xsw(v, v->be, "type", "vif");
-	r |= xsw(v, v->be, "vifname", v->name);
-	r |= xswn(v, v->be, "feature-rx-copy", 1);
-	r |= xswn(v, v->be, "feature-rx-flip", 0);
-	r |= xswn(v, v->be, "feature-sg", 1);
-	r |= xswn(v, v->be, "feature-gso-tcpv4", 1);
-	r |= xswn(v, v->be, "feature-gso-tcpv6", 1);
-	r |= xswn(v, v->be, "feature-ipv6-csum-offload", 1);
-	if (v->max_queues > 1)
-		r |= xswn(v, v->be, "multi-queue-max-queues", v->max_queues);
-	v->be_state = XEN_BUS_INITWAIT;
-	r |= xswn(v, v->be, "state", XEN_BUS_INITWAIT);
-	/* the front end's directory, inside the guest's (guest-owned); the
-	 * key that names the back end stays dom0's */
-	r |= xswn(v, v->fe, "backend-id", 0);
-	snprintf(path, sizeof(path), "%s/backend", v->fe);
-	r |= xs_write(h->xs, path, v->be);
-	r |= xs_set_perms(h->xs, path, perms);
-	r |= xswn(v, v->fe, "handle", v->devid);
-	r |= xsw(v, v->fe, "mac", mac);
-	r |= xswn(v, v->fe, "state", XEN_BUS_INITIALISING);
-	if (r) {
-		pthread_mutex_unlock(&v->lock);
-		return -EIO;
+	if (frontend) {
+		r |= be_writen(x, x->fe, "handle", v->devid);
+		r |= be_write(x, x->fe, "mac", mac);
+		return r;
 	}
-	v->started = true;
-	pthread_mutex_unlock(&v->lock);
-	snprintf(path, sizeof(path), "%s/state", v->fe);
-	r = xs_watch_local(h->xs, path, fe_changed, v);
-	v->watching = r == 0;
+	r |= be_writen(x, x->be, "handle", v->devid);
+	r |= be_write(x, x->be, "mac", mac);
+	r |= be_write(x, x->be, "bridge", v->bridge);
+	r |= be_write(x, x->be, "type", "vif");
+	r |= be_write(x, x->be, "vifname", v->name);
+	r |= be_writen(x, x->be, "feature-rx-copy", 1);
+	r |= be_writen(x, x->be, "feature-rx-flip", 0);
+	r |= be_writen(x, x->be, "feature-sg", 1);
+	r |= be_writen(x, x->be, "feature-gso-tcpv4", 1);
+	r |= be_writen(x, x->be, "feature-gso-tcpv6", 1);
+	r |= be_writen(x, x->be, "feature-ipv6-csum-offload", 1);
+	if (v->max_queues > 1)
+		r |= be_writen(x, x->be, "multi-queue-max-queues", v->max_queues);
 	return r;
+}
+
+static const struct be_ops net_ops = {
+	.kind = "vif",
+	.type = "vif",
+	.connect_at_initialised = false,	/* netfront goes from 1 straight to 4 */
+	.keys = net_keys,
+	.connect = net_connect,
+	.disconnect = net_disconnect,
+	.describe = net_describe,
+};
+
+int net_vif_start(struct net_vif *v, const struct be_host *h)
+{
+	return be_dev_start(&v->x, h);
 }
 
 void net_vif_stop(struct net_vif *v)
 {
-	char path[160];
-
-	if (v->watching) {
-		snprintf(path, sizeof(path), "%s/state", v->fe);
-		xs_unwatch_local(v->h.xs, path, fe_changed, v);
-		v->watching = false;
-	}
-	pthread_mutex_lock(&v->lock);
-	disconnect(v);
-	v->started = false;
-	pthread_mutex_unlock(&v->lock);
+	be_dev_stop(&v->x);
 }
 
 void net_vif_stats(struct net_vif *v, char *buf, size_t len)
@@ -654,9 +465,8 @@ void net_vif_close(struct net_vif *v)
 {
 	if (!v)
 		return;
-	net_vif_stop(v);
+	be_dev_destroy(&v->x);
 	for (unsigned int i = 0; i < v->max_queues; i++)
 		close(v->q[i].tap_fd);	/* the TAP device goes with them */
-	pthread_mutex_destroy(&v->lock);
 	free(v);
 }

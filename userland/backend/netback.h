@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The PV network back end (docs/network.md): serves the vif devices of one
+ * The PV network back end (docs/devices.md): serves the vif devices of one
  * guest to its unmodified xen-netfront, in threads of the launcher.
  *
  *   netring.c   the TX and RX rings of one vif: guest packets copied out
@@ -11,8 +11,9 @@
  *               unit-tested by tests/unit/test_netring.c)
  *   netpkt.c    packet parsing: checksum offsets, the ip= filter
  *   netback.c   one vif: the TAP device (opened before the sandbox and
- *               attached to its bridge), its xenstore nodes, the xenbus
- *               state machine, the event channel and the I/O thread
+ *               attached to its bridge), its xenstore keys, connecting its
+ *               queues and their I/O threads (the xenbus side and the
+ *               event channels: backend.h)
  *
  * Hostile guest: every ring index, slot chain, grant reference, offset and
  * size is checked; a bad packet is answered ERROR and dropped; a corrupt
@@ -26,7 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "blkback.h"		/* struct blk_mem, blk_grant_get/put: the grant access */
+#include "backend.h"
 #include "xen_netif.h"
 
 #define NET_MAX_SLOTS		20	/* request slots of one TX packet (data + extras) */
@@ -46,7 +47,7 @@ struct net_stats {
 
 /* One connected TX + RX ring pair. */
 struct net_ring {
-	const struct blk_mem *m;
+	const struct be_mem *m;
 	uint8_t *tx, *rx;			/* the ring pages in guest RAM */
 	uint32_t tx_gref, rx_gref;
 	bool attached;
@@ -71,7 +72,7 @@ struct net_ring {
 
 /* Attach the rings (grant refs @tx, @rx; the grants stay pinned while
  * attached); 0 or -EINVAL/-ENOMEM with the reason in r->why. */
-int net_ring_attach(struct net_ring *r, const struct blk_mem *m, uint32_t tx, uint32_t rx);
+int net_ring_attach(struct net_ring *r, const struct be_mem *m, uint32_t tx, uint32_t rx);
 void net_ring_detach(struct net_ring *r);
 
 /*
@@ -121,7 +122,7 @@ int net_bridge_check(const struct domus_vif *cfg, char *err, size_t errlen);
 int net_vif_open(const struct domus_vif *cfg, unsigned int domid, unsigned int queues, struct net_vif **out,
 		 char *err, size_t errlen);
 /* Publish the device in the guest's xenstore and serve it (per build). */
-int net_vif_start(struct net_vif *v, const struct blk_host *h);
+int net_vif_start(struct net_vif *v, const struct be_host *h);
 void net_vif_stop(struct net_vif *v);
 /* One line of counters: "vif1.0: tx_packets=N ..." */
 void net_vif_stats(struct net_vif *v, char *buf, size_t len);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The network rings of one vif (see netback.h, docs/network.md).
+ * The network rings of one vif (see netback.h, docs/devices.md).
  *
  * TX (guest -> TAP): a packet is a first request (size = the whole
  * packet), extra-info slots if NETTXF_extra_info (GSO), then data slots
@@ -30,7 +30,7 @@
 
 _Static_assert(sizeof(struct virtio_net_hdr) == NET_VNET_HDR, "virtio_net_hdr size");
 
-int net_ring_attach(struct net_ring *r, const struct blk_mem *m, uint32_t tx, uint32_t rx)
+int net_ring_attach(struct net_ring *r, const struct be_mem *m, uint32_t tx, uint32_t rx)
 {
 	int64_t ftx, frx;
 
@@ -49,16 +49,16 @@ int net_ring_attach(struct net_ring *r, const struct blk_mem *m, uint32_t tx, ui
 		snprintf(r->why, sizeof(r->why), "out of memory");
 		return -ENOMEM;
 	}
-	ftx = blk_grant_get(m, tx, true);
+	ftx = be_grant_get(m, tx, true);
 	if (ftx < 0) {
 		snprintf(r->why, sizeof(r->why), "tx-ring-ref %u is not a valid grant of guest RAM", tx);
 		return -EINVAL;
 	}
-	frx = blk_grant_get(m, rx, true);
+	frx = be_grant_get(m, rx, true);
 	if (frx < 0 || frx == ftx) {
 		if (frx >= 0)
-			blk_grant_put(m, rx);
-		blk_grant_put(m, tx);
+			be_grant_put(m, rx);
+		be_grant_put(m, tx);
 		snprintf(r->why, sizeof(r->why), "rx-ring-ref %u is not a valid grant of guest RAM%s", rx,
 			 frx == ftx ? " (the TX ring's page)" : "");
 		return -EINVAL;
@@ -77,8 +77,8 @@ int net_ring_attach(struct net_ring *r, const struct blk_mem *m, uint32_t tx, ui
 void net_ring_detach(struct net_ring *r)
 {
 	if (r->attached) {
-		blk_grant_put(r->m, r->tx_gref);
-		blk_grant_put(r->m, r->rx_gref);
+		be_grant_put(r->m, r->tx_gref);
+		be_grant_put(r->m, r->rx_gref);
 	}
 	r->attached = false;
 	free(r->txbuf);
@@ -245,13 +245,13 @@ static int tx_packet(struct net_ring *r, uint32_t prod, uint64_t now, uint64_t *
 		}
 		if (!len)
 			continue;
-		f = blk_grant_get(r->m, req[i].gref, false);
+		f = be_grant_get(r->m, req[i].gref, false);
 		if (f < 0) {
 			bad = true;
 			break;
 		}
 		memcpy(out + copied, r->m->ram + (uint64_t)f * PAGE + req[i].offset, len);
-		blk_grant_put(r->m, req[i].gref);
+		be_grant_put(r->m, req[i].gref);
 		copied += len;
 	}
 	if (bad) {
@@ -377,13 +377,13 @@ static void rx_deliver(struct net_ring *r, const struct virtio_net_hdr *h, int g
 		}
 		{
 			size_t chunk = len - off < PAGE ? len - off : PAGE;
-			int64_t f = blk_grant_get(r->m, q.gref, true);
+			int64_t f = be_grant_get(r->m, q.gref, true);
 
 			if (f < 0) {
 				rsp.status = NETIF_RSP_ERROR;
 			} else {
 				memcpy(r->m->ram + (uint64_t)f * PAGE, pkt + off, chunk);
-				blk_grant_put(r->m, q.gref);
+				be_grant_put(r->m, q.gref);
 				rsp.status = (int16_t)chunk;
 			}
 			off += chunk;

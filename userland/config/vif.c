@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * xl.cfg network interfaces (xl-network-configuration(5)): one entry of
- * vif = [ ... ] into a struct domus_vif.  See docs/network.md.
+ * vif = [ ... ] into a struct domus_vif.  See docs/devices.md.
  *
  * An entry is KEY=VALUE pairs separated by commas:
  *   mac=00:16:3e:xx:xx:xx   six hex fields; unicast only; absent: random

@@ -52,7 +52,7 @@ struct domus_disk {
 #define DOMUS_IFNAME_MAX	15		/* IFNAMSIZ - 1 */
 #define DOMUS_VIF_DEFAULT_BRIDGE "xenbr0"
 
-/* One entry of vif = [ ... ] (vif.c, docs/network.md). */
+/* One entry of vif = [ ... ] (vif.c, docs/devices.md). */
 struct domus_vif {
 	uint8_t mac[6];			/* given, or random 00:16:3e:(00-7f):xx:xx */
 	bool mac_given;

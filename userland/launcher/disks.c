@@ -6,21 +6,8 @@
  * xenstore and maps the grant table for the back end; each teardown
  * disconnects them and logs their counters.
  */
-#include <stdarg.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include "launcher.h"
-
-static void disk_log(void *opaque, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	l_log(opaque, "%s", buf);
-}
 
 int l_disks_open(struct launcher *L, char *err, size_t errlen)
 {
@@ -43,7 +30,7 @@ int l_disks_open(struct launcher *L, char *err, size_t errlen)
 
 void l_disks_start(struct launcher *L)
 {
-	struct blk_host h;
+	const struct be_host *h;
 	size_t i;
 
 	if (!L->ndisks)
@@ -52,23 +39,13 @@ void l_disks_start(struct launcher *L)
 		l_log(L, "disks: the guest has no xenstore, so it sees no disk");
 		return;
 	}
-	L->gnttab = domus_xen_map_grant_table(L->domfd, DOMUS_XEN_GNTTAB_MAX_FRAMES);
-	if (!L->gnttab) {
+	h = l_be_host(L);
+	if (!h) {
 		l_log(L, "disks: %s: the guest sees no disk", domus_last_error());
 		return;
 	}
-	h.domfd = L->domfd;
-	h.domid = L->domid;
-	h.mem.ram = L->ram;
-	h.mem.ram_size = L->mem_size;
-	h.mem.gnt = L->gnttab;
-	h.mem.gnt_entries = DOMUS_XEN_GNTTAB_MAX_FRAMES * XEN_GNT_PER_FRAME;
-	h.mem.domid = 0;
-	h.xs = L->xs;
-	h.log = disk_log;
-	h.opaque = L;
 	for (i = 0; i < L->ndisks; i++)
-		if (blk_disk_start(L->disks[i], &h))
+		if (blk_disk_start(L->disks[i], h))
 			l_log(L, "disk %zu: cannot publish it in xenstore: the guest does not see it", i);
 }
 
@@ -84,9 +61,6 @@ void l_disks_stop(struct launcher *L)
 			l_log(L, "blk %s", buf);
 		}
 	}
-	if (L->gnttab)
-		munmap(L->gnttab, (size_t)DOMUS_XEN_GNTTAB_MAX_FRAMES * 4096);
-	L->gnttab = NULL;
 }
 
 void l_disks_close(struct launcher *L)

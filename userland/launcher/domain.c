@@ -496,6 +496,7 @@ void dom_teardown(struct launcher *L)
 
 	l_disks_stop(L);	/* before xenstore, the domain and RAM go */
 	l_vifs_stop(L);
+	l_be_unmap(L);
 	for (i = 0; i < L->nvcpu; i++)
 		domus_vcpu_close(&L->vcpu[i].v);
 	free(L->vcpu);

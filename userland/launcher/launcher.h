@@ -10,6 +10,7 @@
  *   xsctl.c    the xenstore admin requests of the control socket
  *   disks.c    the PV disks (userland/backend)
  *   vifs.c     the PV network interfaces (userland/backend)
+ *   pvhost.c   the grant-table mapping both share
  */
 #ifndef DOMUS_LAUNCHER_H
 #define DOMUS_LAUNCHER_H
@@ -81,13 +82,13 @@ struct launcher {
 	uint32_t xs_port;
 	int xs_notify_fd, xs_kick_fd;
 	struct domus_kernel *kernel;	/* validated before the first build; closed by it */
-	void *gnttab;			/* the grant table, mapped for the disks */
+	void *gnttab;			/* the grant table, mapped for the back ends */
+	struct be_host be;		/* the guest as they reach it (pvhost.c) */
 	struct blk_disk *disks[DOMUS_CFG_MAX_DISKS];	/* open for the launcher's life */
 	size_t ndisks;
 	uint64_t target_kib, maxmem_kib;	/* mem-set, mem-max (control.c) */
 	unsigned int vcpus_online;	/* vcpu-set: cpu/N/availability online below it */
 	struct domus_cpuset *affinity;	/* per vCPU (maxvcpus), NULL: anywhere */
-	void *net_gnttab;		/* the grant table, mapped for the vifs */
 	struct net_vif *vifs[DOMUS_CFG_MAX_VIFS];	/* open for the launcher's life */
 	size_t nvifs;
 	unsigned int restarts;
@@ -173,6 +174,12 @@ int l_vcpu_pin(struct launcher *L, const char *arg, char *msg, size_t len);
 int l_vcpu_list(struct launcher *L, char *out, size_t len);
 /* In a vCPU thread at its start: cpus= or an earlier vcpu-pin. */
 void l_vcpu_apply_affinity(struct launcher *L, unsigned int id);
+
+/* pvhost.c: the back ends' view of the guest, the grant table mapped at
+ * the first call of a build (NULL with domus_last_error() set); unmapped
+ * at teardown after every back end stopped. */
+const struct be_host *l_be_host(struct launcher *L);
+void l_be_unmap(struct launcher *L);
 
 /* vifs.c: check the bridges (before the domain exists), create the TAP
  * devices (after the first build, before the sandbox), publish and serve
