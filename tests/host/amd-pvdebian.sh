@@ -79,7 +79,7 @@ lines0=$(dmesg | wc -l)
 # ---- the disks: a sparse copy of the root image, a swap image ------------
 t0=$(date +%s)
 if [ -s "$src" ] && cp --sparse=always "$src" "$tmp/root.img" &&
-   truncate -s 128M "$tmp/swap.img" && mkswap -L domus-swap "$tmp/swap.img" >/dev/null; then
+   truncate -s 128M "$tmp/swap.img" && chmod 600 "$tmp/swap.img" && mkswap -L domus-swap "$tmp/swap.img" >/dev/null; then
 	alloc=$(du -k "$tmp/root.img" | cut -f1)
 	pass disks
 	echo "info: root image copied in $(( $(date +%s) - t0 )) s: $((alloc / 1024)) MiB allocated of $(( $(stat -c %s "$tmp/root.img") / 1048576 )) MiB"
