@@ -151,6 +151,13 @@ if [ $ok = 1 ]; then
 	# commands work, and the disk takes writes that survive a sync
 	run 'echo hello-from-debian >/root/domus-test; sync; echo WROTE=$(cat /root/domus-test)' c7
 	if [ "$(answer WROTE)" = hello-from-debian ]; then pass write-root; else fail write-root "'$(answer WROTE)'"; fi
+	# the guest's kernel log: no error from its Xen code (xenbus, the
+	# front ends, the console); the journal's error lines as information
+	run 'echo XENERR=$(dmesg | grep -ciE "xen.*(fail|error|timeout)|blkfront.*(fail|error)|hvc.*(fail|error)"); echo JERR=$(journalctl -b -p err --no-pager -q | wc -l)' c9
+	if [ "$(answer XENERR)" = 0 ]; then pass guest-xen-log-clean; else fail guest-xen-log-clean "$(answer XENERR) Xen error lines in the guest's dmesg"; run 'dmesg | grep -iE "xen.*(fail|error|timeout)|blkfront.*(fail|error)|hvc.*(fail|error)" | head -5' c9b; fi
+	echo "info: journal lines of priority err or worse: $(answer JERR)"
+	l=$(lines); run 'journalctl -b -p err --no-pager -q -o cat | head -12 | sed "s/^/JLINE /"' c10
+	tail -n +"$l" "$con" | tr -d '\r' | sed -n 's/^JLINE /info: journal: /p'
 	run 'echo UP=$(cut -d" " -f1 /proc/uptime) $(systemd-analyze 2>/dev/null | head -1)' c8
 	echo "info: guest uptime and systemd-analyze: $(answer UP)"
 	# poweroff through systemd: the domain ends (on_poweroff = destroy)
