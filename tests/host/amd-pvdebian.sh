@@ -103,7 +103,8 @@ mkfifo "$fifo"
 exec 3<>"$fifo"
 t0=$(date +%s)
 $d create -c "$tmp/g.cfg" <"$fifo" >"$con" 2>&1 &
-if wait_for 'login: *$' "$boot_wait"; then
+# (not anchored at the end: a late kernel message may follow the prompt)
+if wait_for 'domus-guest login:' "$boot_wait"; then
 	pass login-prompt
 	ok=1
 else
@@ -118,7 +119,7 @@ if [ $ok = 1 ]; then
 	sleep 1
 	l=$(lines)
 	printf 'root\n' >&3
-	if wait_for '^root@domus-guest:.*# *$|# *$' 120 "$l"; then pass login; else fail login "no shell prompt after 'root': $(tail -c 400 "$con" | tr '\r\n' '||')"; ok=0; fi
+	if wait_for 'root@domus-guest:[^ ]*# ' 120 "$l"; then pass login; else fail login "no shell prompt after 'root': $(tail -c 400 "$con" | tr '\r\n' '||')"; ok=0; fi
 fi
 if [ $ok = 1 ]; then
 	send 'stty -echo; export TERM=dumb SYSTEMD_PAGER= SYSTEMD_COLORS=0; bind "set enable-bracketed-paste off" 2>/dev/null'
