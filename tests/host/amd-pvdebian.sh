@@ -1,0 +1,195 @@
+#!/bin/bash
+# A full Debian 12 system as a PV guest inside the AMD-V test host (run by
+# tests/suites/66-pv-debian-amd through scripts/testhost; issue 12's first
+# acceptance item, docs/images.md): the root image of scripts/mkrootfs
+# (PVDEB_IMAGE, copied sparsely into the test host's tmpfs so the cache
+# stays pristine) as tap:aio: xvda2, a fresh swap image (mkswap) as xvda1,
+# root='/dev/xvda2 ro', the stock kernel with the stock initramfs
+# (/boot/initrd.img-<ver>: ext4 and xen-blkfront as modules).  The guest
+# boots to a login prompt on hvc0; the test logs in as root and checks
+# systemd's state, failed units, swap, the root mount and the kernel, then
+# powers off: the domain ends and the module's counters return to zero.
+# One PASS/FAIL line each; "info:" lines carry the figures.
+cd "$(dirname "$0")/../.." || exit 1
+top=$(pwd)
+failed=0
+pass() { echo "PASS: pv-debian-amd/$1"; }
+fail() { echo "FAIL: pv-debian-amd/$1: $2"; failed=1; }
+
+out=$top/build/pvdebian
+export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log
+rm -rf "$out/log" "$out"/console.out
+mkdir -p "$out/log"
+tmp=$(mktemp -d /tmp/pvdeb.XXXXXX)	# tmpfs: holes, flock; not the 9p share
+fifo=$tmp/in
+d=build/domus
+kver=$(uname -r)
+kernel=${PV_KERNEL:-/boot/vmlinuz-$kver}
+ramdisk=${PV_RAMDISK:-/boot/initrd.img-$kver}
+src=${PVDEB_IMAGE:?PVDEB_IMAGE: the root image of scripts/mkrootfs}
+# bounded waits (TCG, a loaded machine; docs/testing.md has the figures)
+boot_wait=${PVDEB_BOOT_WAIT:-900}
+con=$out/console.out
+log=$out/log/pvdeb.log
+
+# wait_for PATTERN SECONDS [FROM_LINE]: PATTERN (grep -E) on the console after line FROM_LINE
+wait_for() {
+	local end=$(( $(date +%s) + $2 ))
+	while [ "$(date +%s)" -le $end ]; do
+		tail -n +"${3:-1}" "$con" 2>/dev/null | tr -d '\r' | grep -Eq -- "$1" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+lines() { wc -l <"$con"; }
+# each command starts with an empty line: its answer lines begin at the
+# start of a line, not after the prompt
+send() { printf 'echo; %s\n' "$*" >&3; }
+# run CMD MARKER [SECONDS]: a shell command in the guest, then "MARKER-done"
+run() { local l; l=$(lines); send "$1; echo $2-do''ne"; wait_for "^$2-done" "${3:-120}" "$l"; }
+# the guest's answer "KEY=VALUE" (the last one), escape sequences removed
+answer() { tr -d '\r' <"$con" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | sed -n "s/^$1=//p" | tail -1; }
+gstats() {
+	/usr/bin/python3 - <<'PY'
+import fcntl, os, struct
+fd = os.open("/dev/domus", os.O_RDWR)
+buf = bytearray(64)
+fcntl.ioctl(fd, 0xC040D502, buf)
+d, v, p, n, h = struct.unpack_from("<QQQQI", buf)
+print(d, v, p, n, h)
+PY
+}
+stats_zero() {
+	local s i
+	for i in $(seq 50); do
+		s=$(gstats)
+		[ "$s" = "0 0 0 0 0" ] && { pass "$1"; return 0; }
+		sleep 0.1
+	done
+	fail "$1" "live objects (domains vcpus pinned npt hw_cpus): $s"
+}
+cleanup() {
+	exec 3>&- 2>/dev/null
+	rm -rf "$tmp"
+}
+
+if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
+lines0=$(dmesg | wc -l)
+
+# ---- the disks: a sparse copy of the root image, a swap image ------------
+t0=$(date +%s)
+if [ -s "$src" ] && cp --sparse=always "$src" "$tmp/root.img" &&
+   truncate -s 128M "$tmp/swap.img" && chmod 600 "$tmp/swap.img" && mkswap -L domus-swap "$tmp/swap.img" >/dev/null; then
+	alloc=$(du -k "$tmp/root.img" | cut -f1)
+	pass disks
+	echo "info: root image copied in $(( $(date +%s) - t0 )) s: $((alloc / 1024)) MiB allocated of $(( $(stat -c %s "$tmp/root.img") / 1048576 )) MiB"
+else
+	fail disks "cannot copy $src or make the swap image"
+	cleanup; exit 1
+fi
+if [ -r "$ramdisk" ]; then :; else fail disks "no ramdisk $ramdisk"; cleanup; exit 1; fi
+cat >"$tmp/g.cfg" <<EOF
+name = "pvdeb"
+memory = 512
+kernel = "$kernel"
+ramdisk = "$ramdisk"
+root = "/dev/xvda2 ro"
+extra = "console=hvc0"
+disk = [ 'tap:aio:$tmp/root.img,xvda2,w', 'tap:aio:$tmp/swap.img,xvda1,w' ]
+EOF
+
+# ---- boot to the login prompt --------------------------------------------
+mkfifo "$fifo"
+exec 3<>"$fifo"
+t0=$(date +%s)
+$d create -c "$tmp/g.cfg" <"$fifo" >"$con" 2>&1 &
+# (not anchored at the end: a late kernel message may follow the prompt)
+if wait_for 'domus-guest login:' "$boot_wait"; then
+	pass login-prompt
+	ok=1
+else
+	fail login-prompt "no login prompt on hvc0 within $boot_wait s: $(tail -c 600 "$con" | tr '\r\n' '||'); log: $(tail -3 "$log" | tr '\n' '|')"
+	ok=0
+fi
+boot_s=$(( $(date +%s) - t0 ))
+echo "info: domus create to the login prompt: $boot_s s"
+if [ $ok = 1 ]; then
+	if tr -d '\r' <"$con" | grep -q 'Debian GNU/Linux 12 domus-guest hvc0'; then pass getty-on-hvc0; else fail getty-on-hvc0 "no 'Debian GNU/Linux 12 domus-guest hvc0' banner"; fi
+	# log in: root has no password in the test image
+	sleep 1
+	l=$(lines)
+	printf 'root\n' >&3
+	if wait_for 'root@domus-guest:[^ ]*# ' 120 "$l"; then pass login; else fail login "no shell prompt after 'root': $(tail -c 400 "$con" | tr '\r\n' '||')"; ok=0; fi
+fi
+if [ $ok = 1 ]; then
+	send 'stty -echo; export TERM=dumb SYSTEMD_PAGER= SYSTEMD_COLORS=0; bind "set enable-bracketed-paste off" 2>/dev/null'
+	sleep 1
+	run 'echo KVER=$(uname -r)' c1
+	if [ "$(answer KVER)" = "$kver" ]; then pass uname; else fail uname "guest runs '$(answer KVER)', want $kver"; fi
+	# systemd: the boot finished (--wait: until the start-up jobs are done)
+	run 'echo STATE=$(timeout 300 systemctl is-system-running --wait)' c2 330
+	st=$(answer STATE)
+	echo "info: systemctl is-system-running: $st"
+	run 'echo FAILED=$(systemctl list-units --failed --plain --no-legend | awk "{ print \$1 }" | tr "\n" " ")' c3
+	fu=$(answer FAILED)
+	echo "info: failed units: '${fu% }'"
+	if [ "$st" = running ] || [ "$st" = degraded ]; then pass system-running; else fail system-running "is-system-running: '$st'"; fi
+	# no unit failed or timed out for want of a device
+	run 'echo DEVWAIT=$(journalctl -b --no-pager | grep -cE "Timed out waiting for device|Dependency failed for")' c4
+	if [ "$(answer DEVWAIT)" = 0 ] && ! echo "$fu" | grep -Eq '\.(device|mount|swap) '; then
+		pass no-device-failure
+	else
+		fail no-device-failure "$(answer DEVWAIT) device timeouts/dependency failures; failed units '$fu'"
+		run 'journalctl -b --no-pager | grep -E "Timed out waiting for device|Dependency failed for" | head -5' c4b
+	fi
+	if [ -z "${fu// /}" ]; then pass no-failed-unit; else fail no-failed-unit "failed: $fu"; fi
+	# the root file system: xvda2, ext4, read-write after the remount
+	run 'echo ROOT=$(findmnt -n -o SOURCE,FSTYPE,OPTIONS / | awk "{ split(\$3, o, \",\"); print \$1, \$2, o[1] }")' c5
+	if [ "$(answer ROOT)" = "/dev/xvda2 ext4 rw" ]; then pass root-mount; else fail root-mount "findmnt /: '$(answer ROOT)'"; fi
+	# swap from the fstab on xvda1
+	run 'echo SWAP=$(awk "NR > 1 { print \$1, \$2, \$3 }" /proc/swaps); swapon --show' c6
+	if [ "$(answer SWAP)" = "/dev/xvda1 partition 131068" ]; then pass swap-active; else fail swap-active "/proc/swaps: '$(answer SWAP)'"; fi
+	# commands work, and the disk takes writes that survive a sync
+	run 'echo hello-from-debian >/root/domus-test; sync; echo WROTE=$(cat /root/domus-test)' c7
+	if [ "$(answer WROTE)" = hello-from-debian ]; then pass write-root; else fail write-root "'$(answer WROTE)'"; fi
+	# the guest's kernel log: no error from its Xen code (xenbus, the
+	# front ends, the console); the journal's error lines as information
+	run 'echo XENERR=$(dmesg | grep -ciE "xen.*(fail|error|timeout)|blkfront.*(fail|error)|hvc.*(fail|error)"); echo JERR=$(journalctl -b -p err --no-pager -q | wc -l)' c9
+	if [ "$(answer XENERR)" = 0 ]; then pass guest-xen-log-clean; else fail guest-xen-log-clean "$(answer XENERR) Xen error lines in the guest's dmesg"; run 'dmesg | grep -iE "xen.*(fail|error|timeout)|blkfront.*(fail|error)|hvc.*(fail|error)" | head -5' c9b; fi
+	echo "info: journal lines of priority err or worse: $(answer JERR)"
+	l=$(lines); run 'journalctl -b -p err --no-pager -q -o cat | head -12 | sed "s/^/JLINE /"' c10
+	tail -n +"$l" "$con" | tr -d '\r' | sed -n 's/^JLINE /info: journal: /p'
+	run 'echo UP=$(cut -d" " -f1 /proc/uptime) $(systemd-analyze 2>/dev/null | head -1)' c8
+	echo "info: guest uptime and systemd-analyze: $(answer UP)"
+	# poweroff through systemd: the domain ends (on_poweroff = destroy)
+	pid=$(cat "$DOMUS_RUN_DIR/pvdeb.pid" 2>/dev/null)
+	t1=$(date +%s)
+	send 'poweroff'
+	for i in $(seq 1800); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+	if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && ! $d list pvdeb >/dev/null 2>&1 && grep -q 'shut down: poweroff' "$log"; then
+		pass poweroff
+		echo "info: poweroff took $(( $(date +%s) - t1 )) s"
+	else
+		fail poweroff "launcher ${pid:-?} still runs or no 'shut down: poweroff' in the log: $(tail -c 300 "$con" | tr '\r\n' '||')"
+	fi
+	if tr -d '\r' <"$con" | grep -q 'reboot: Power down'; then pass clean-shutdown; else fail clean-shutdown "no 'reboot: Power down' from the guest: $(tail -c 300 "$con" | tr '\r\n' '||')"; fi
+	# the file system was left clean
+	if e2fsck -fn "$tmp/root.img" >"$tmp/fsck" 2>&1 && debugfs -R 'cat /root/domus-test' "$tmp/root.img" 2>/dev/null | grep -qx hello-from-debian; then
+		pass image-clean-after-poweroff
+	else
+		fail image-clean-after-poweroff "$(tail -3 "$tmp/fsck" | tr '\n' '|')"
+	fi
+fi
+pid=$(cat "$DOMUS_RUN_DIR/pvdeb.pid" 2>/dev/null)
+[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && $d destroy pvdeb >/dev/null 2>&1
+stats_zero frees-all
+if grep -q 'blk xvda2: connected' "$log" && grep -q 'blk xvda1: connected' "$log" && ! grep -q 'corrupt\|cannot connect' "$log"; then
+	pass backend-log-clean
+else
+	fail backend-log-clean "$(grep 'blk ' "$log" | tr '\n' '|')"
+fi
+cleanup
+if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
+new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)
+if [ -z "$new" ]; then pass host-log-clean; else fail host-log-clean "$(echo "$new" | tr '\n' '|')"; fi
+exit $failed
