@@ -275,6 +275,24 @@ if [ $shell_ok = 1 ]; then
 		fail xenstore-rm "value '$xv', then rc $rc: $err"
 	fi
 
+	# pause: no vCPU runs guest code (no CPU time, a command waits), the
+	# state shows p; unpause: the command runs
+	ltime() { $d list pvcli | awk 'NR == 2 { print $6 }'; }
+	if $d pause pvcli && [ "$($d list pvcli | awk 'NR == 2 { print $5 }')" = "--p---" ]; then
+		pass pause-list-state
+	else
+		fail pause-list-state "$($d list pvcli | tr '\t\n' ' |')"
+	fi
+	t1=$(ltime); sleep 2; t2=$(ltime)
+	if [ -n "$t1" ] && [ "$t1" = "$t2" ]; then pass pause-no-cpu; else fail pause-no-cpu "CPU time $t1 -> $t2 s while paused"; fi
+	l=$(lines); send 'echo P-$((6*7))'; sleep 2
+	if ! tail -n +"$((l + 1))" "$con" | tr -d '\r' | grep -qx 'P-42'; then pass pause-holds-guest; else fail pause-holds-guest "the guest answered while paused"; fi
+	if $d unpause pvcli && wait_for '^P-42' 30 "$l" && [ "$($d list pvcli | awk 'NR == 2 { print $5 }')" != "--p---" ]; then
+		pass unpause-resumes
+	else
+		fail unpause-resumes "no answer after unpause: $($d list pvcli | tr '\t\n' ' |')"
+	fi
+
 	# the launcher runs the guest with no capabilities, no_new_privs and its
 	# seccomp filter, in every thread
 	sb_check sandbox-on "$(lpid pvcli)" 0
@@ -315,8 +333,17 @@ if kill -0 $cpid 2>/dev/null; then fail console-exits "domus create -c still run
 exec 3>&-
 
 # ---- poweroff -> on_poweroff = destroy; duplicate name ---------------------
-if $d create $cfg kernel=\""$kernel"\" 2>"$out/create2.err"; then
+if $d create -p $cfg kernel=\""$kernel"\" 2>"$out/create2.err"; then
 	pass create-detached
+	# -p: built, but no vCPU has run; unpause starts it (READY below)
+	st=$($d list pvcli | awk 'NR == 2 { print $5 " " $6 }')
+	sleep 1
+	if [ "$st" = "--p--- 0.0" ] && [ "$($d list pvcli | awk 'NR == 2 { print $6 }')" = 0.0 ]; then
+		pass create-paused
+	else
+		fail create-paused "state and time '$st'"
+	fi
+	$d unpause pvcli || fail create-paused "unpause failed"
 	err=$($d create $cfg kernel=\""$kernel"\" 2>&1 >/dev/null); rc=$?
 	if [ $rc = 1 ] && [ "$err" = "domus create: domain pvcli already exists" ] &&
 	   [ "$(pgrep -xc domus-launcher)" = 1 ] && $d list pvcli >/dev/null 2>&1; then

@@ -39,6 +39,8 @@ int cmd_console(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_list(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_shutdown(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_pause(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_unpause(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_stats(const struct domus_cmd *cmd, int argc, char **argv);
 /* xenstore.c */
 int cmd_xenstore_ls(const struct domus_cmd *cmd, int argc, char **argv);

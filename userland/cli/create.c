@@ -93,7 +93,7 @@ int cmd_create(const struct domus_cmd *cmd, int argc, char **argv)
 {
 	struct domus_config cfg;
 	char err[1024], launcher[PATH_MAX], line[2048], fdarg[16];
-	bool console = false, dry = false;
+	bool console = false, dry = false, paused = false;
 	int opt, i, p[2], status, r;
 	pid_t pid;
 
@@ -102,7 +102,7 @@ int cmd_create(const struct domus_cmd *cmd, int argc, char **argv)
 		switch (opt) {
 		case 'c': console = true; break;
 		case 'n': dry = true; break;
-		case 'p': return domus_cmd_usage_error(cmd, "-p (start paused) is not supported yet");
+		case 'p': paused = true; break;
 		case 'q': break;
 		default: return domus_cmd_bad_option(cmd, "+cnpq");
 		}
@@ -139,7 +139,7 @@ int cmd_create(const struct domus_cmd *cmd, int argc, char **argv)
 		goto fail;
 	}
 	if (pid == 0) {
-		char **args = calloc(argc - optind + 5, sizeof(*args));
+		char **args = calloc(argc - optind + 6, sizeof(*args));
 		int k = 0;
 
 		if (!args)
@@ -150,6 +150,8 @@ int cmd_create(const struct domus_cmd *cmd, int argc, char **argv)
 		args[k++] = launcher;
 		args[k++] = "--ready-fd";
 		args[k++] = fdarg;
+		if (paused)
+			args[k++] = "--paused";
 		for (i = optind; i < argc; i++)
 			args[k++] = argv[i];
 		args[k] = NULL;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * domus shutdown / destroy: requests to a domain's launcher over its
+ * domus shutdown / destroy / pause / unpause: requests to a domain's launcher over its
  * control socket (userland/launcher/ctl.h).
  */
 #include <errno.h>
@@ -110,4 +110,36 @@ int cmd_shutdown(const struct domus_cmd *cmd, int argc, char **argv)
 		}
 	}
 	return 0;
+}
+
+/* pause, unpause: the answer comes once no vCPU runs guest code (pause) */
+static int pause_request(const struct domus_cmd *cmd, int argc, char **argv, const char *req)
+{
+	struct domus_dominfo d;
+	char reply[DOMUS_CTL_LINE_MAX];
+	int r;
+
+	if (argc == 2 && argv[1][0] == '-' && argv[1][1])
+		return domus_cmd_usage_error(cmd, "unknown option '%s'", argv[1]);
+	if (argc != 2)
+		return domus_cmd_usage_error(cmd, "give one domain name or id");
+	if (domus_cli_find_domain(argv[1], &d))
+		return 1;
+	r = domus_ctl_request(d.name, req, reply, sizeof(reply), 10000);
+	if (r) {
+		fprintf(stderr, "domus %s: %s: %s\n", cmd->name, d.name,
+			r > 0 ? reply : "the launcher does not answer");
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_pause(const struct domus_cmd *cmd, int argc, char **argv)
+{
+	return pause_request(cmd, argc, argv, "pause");
+}
+
+int cmd_unpause(const struct domus_cmd *cmd, int argc, char **argv)
+{
+	return pause_request(cmd, argc, argv, "unpause");
 }

@@ -96,13 +96,13 @@ const struct domus_cmd domus_cmds[] = {
 	{ "info", cmd_info, "show domus and host virtualization information", "",
 	  "  (none)       reports the module, the CPU's virtualization support and,\n"
 	  "               if domus cannot run here, why\n" },
-	{ "create", cmd_create, "create a domain from an xl config file", "[-c] [-n] [-q] CFG [KEY=VALUE...]",
+	{ "create", cmd_create, "create a domain from an xl config file", "[-c] [-n] [-p] [-q] CFG [KEY=VALUE...]",
 	  "  -c           attach to the domain's console once it runs (as 'domus console')\n"
 	  "  -n           dry run: parse and check the config, print the resulting\n"
 	  "               domain settings, create nothing\n"
 	  "  -q           quiet (accepted for xl compatibility; create prints nothing\n"
 	  "               on success anyway)\n"
-	  "  -p           start paused: not supported yet (refused)\n"
+	  "  -p           leave the domain paused (no vCPU runs until 'domus unpause')\n"
 	  "  CFG          the xl config file (docs/cli.md lists the keys understood)\n"
 	  "  KEY=VALUE    config lines applied after CFG, e.g. memory=512\n" },
 	{ "list", cmd_list, "list domains (the host first, as Domain-0)", "[NAME...]",
@@ -117,6 +117,10 @@ const struct domus_cmd domus_cmds[] = {
 	  "               compatibility; domus always asks through xenstore)\n"
 	  "  NAME         the domain (name or id)\n" },
 	{ "destroy", cmd_destroy, "terminate a domain at once", "NAME",
+	  "  NAME         the domain (name or id)\n" },
+	{ "pause", cmd_pause, "pause a domain: its vCPUs stop running guest code", "NAME",
+	  "  NAME         the domain (name or id); its devices and timers go on\n" },
+	{ "unpause", cmd_unpause, "let a paused domain run again", "NAME",
 	  "  NAME         the domain (name or id)\n" },
 	{ "stats", cmd_stats, "show a domain's exit counters (per exit reason)", "[-a] NAME",
 	  "  -a           also the counters that are zero\n"

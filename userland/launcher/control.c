@@ -14,6 +14,10 @@
  *   vcpu-pin V CPUS  the host CPUs of vCPU V's thread (it calls
  *                    sched_setaffinity itself when kicked)
  *   vcpu-list        one "ID/CPU/STATE/TIME/AFFINITY" token per vCPU
+ *   pause, unpause   every vCPU thread parks outside DOMUS_RUN (kicked out
+ *                    of it), or goes on; the answer to pause comes once all
+ *                    have parked, so no guest code runs after it.  Back ends,
+ *                    timers and event channels go on, as under Xen.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "launcher.h"
 
@@ -215,6 +220,7 @@ int l_vcpu_pin(struct launcher *L, const char *arg, char *msg, size_t len)
 			pthread_kill(t->th, SIGUSR1);
 		}
 	}
+	pthread_cond_broadcast(&L->pause_cv);	/* a parked thread repins too */
 	pthread_mutex_unlock(&L->lock);
 	for (k = 0; k < 1000; k++) {
 		bool pending = false;
@@ -226,6 +232,90 @@ int l_vcpu_pin(struct launcher *L, const char *arg, char *msg, size_t len)
 		usleep(1000);
 	}
 	l_log(L, "vCPU %s pinned to CPUs %s", vs, sp + 1);
+	return 0;
+}
+
+/* --- pause ------------------------------------------------------------------ */
+
+/* A vCPU thread, before each entry: wait here while the domain is paused. */
+void l_vcpu_park(struct l_vcpu *t)
+{
+	struct launcher *L = t->L;
+
+	pthread_mutex_lock(&L->lock);
+	if (L->paused && !atomic_load(&t->stop)) {
+		L->parked++;
+		pthread_cond_broadcast(&L->pause_cv);
+		while (L->paused && !atomic_load(&t->stop)) {
+			if (atomic_exchange(&t->repin, 0))
+				l_vcpu_apply_affinity(L, t->v.id);
+			pthread_cond_wait(&L->pause_cv, &L->lock);
+		}
+		L->parked--;
+	}
+	pthread_mutex_unlock(&L->lock);
+}
+
+/* Threads that are running and not parked yet (under L->lock). */
+static unsigned int unparked(struct launcher *L)
+{
+	unsigned int i, live = 0;
+
+	for (i = 0; i < L->nvcpu; i++)
+		if (L->vcpu[i].started && !L->vcpu[i].exited)
+			live++;
+	return live > L->parked ? live - L->parked : 0;
+}
+
+int l_pause(struct launcher *L, bool pause, char *msg, size_t len)
+{
+	struct timespec until;
+	unsigned int i;
+	int r = 0;
+
+	pthread_mutex_lock(&L->lock);
+	if (L->state != L_RUNNING) {
+		pthread_mutex_unlock(&L->lock);
+		return snprintf(msg, len, "%s is not running", L->cfg.name), -1;
+	}
+	if (!pause) {
+		L->paused = false;
+		pthread_cond_broadcast(&L->pause_cv);
+		pthread_mutex_unlock(&L->lock);
+		l_log(L, "unpaused");
+		return 0;
+	}
+	L->paused = true;
+	/* kick each thread out of DOMUS_RUN (a halted or waiting vCPU too) */
+	for (i = 0; i < L->nvcpu; i++)
+		if (L->vcpu[i].started && !L->vcpu[i].exited)
+			pthread_kill(L->vcpu[i].th, SIGUSR1);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	while (unparked(L) && L->paused && r == 0) {
+		struct timespec next;
+
+		/* a kick can land just before DOMUS_RUN: repeat it every 10 ms */
+		clock_gettime(CLOCK_REALTIME, &next);
+		next.tv_nsec += 10 * 1000 * 1000;
+		if (next.tv_nsec >= 1000000000L) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&L->pause_cv, &L->lock, &next);
+		for (i = 0; i < L->nvcpu; i++)
+			if (L->vcpu[i].started && !L->vcpu[i].exited)
+				pthread_kill(L->vcpu[i].th, SIGUSR1);
+		if (next.tv_sec > until.tv_sec ||
+		    (next.tv_sec == until.tv_sec && next.tv_nsec >= until.tv_nsec))
+			r = -1;
+	}
+	pthread_mutex_unlock(&L->lock);
+	if (r) {
+		l_log(L, "pause: a vCPU thread did not stop within 5 s");
+		return snprintf(msg, len, "a vCPU did not stop within 5 s (the domain stays marked paused; see its log)"), -1;
+	}
+	l_log(L, "paused");
 	return 0;
 }
 

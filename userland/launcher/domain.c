@@ -398,6 +398,9 @@ static void *vcpu_main(void *arg)
 
 		if (atomic_exchange(&t->repin, 0))
 			l_vcpu_apply_affinity(L, t->v.id);
+		l_vcpu_park(t);
+		if (atomic_load(&t->stop))
+			break;
 		r = domus_run(&t->v);
 
 		if (r == -EINTR)
@@ -453,6 +456,9 @@ int dom_stop(struct launcher *L)
 
 	for (i = 0; i < L->nvcpu; i++)
 		atomic_store(&L->vcpu[i].stop, 1);
+	pthread_mutex_lock(&L->lock);
+	pthread_cond_broadcast(&L->pause_cv);	/* parked threads see stop */
+	pthread_mutex_unlock(&L->lock);
 	/* A kick can arrive just before DOMUS_RUN starts: repeat it until the
 	 * thread is out (every 2 ms, at most 5 s). */
 	for (tries = 0; tries < 2500; tries++) {
@@ -546,6 +552,10 @@ void dom_state_str(struct launcher *L, char out[8])
 		snprintf(out, 8, "-----d");
 		break;
 	case L_RUNNING:
+		if (L->paused) {
+			snprintf(out, 8, "--p---");
+			break;
+		}
 		for (i = 0; i < L->nvcpu && !running; i++) {
 			char path[64], buf[256], *p;
 			FILE *f;

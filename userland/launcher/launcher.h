@@ -101,6 +101,9 @@ struct launcher {
 	char pending_why[200];
 	double cpu_done;		/* CPU seconds of vCPU threads that ended */
 	int event_fd;			/* vCPU threads -> event loop */
+	bool paused;			/* domus pause: vCPU threads park (control.c) */
+	unsigned int parked;		/* vCPU threads parked now */
+	pthread_cond_t pause_cv;	/* parked threads wait here; a park signals it */
 
 	/* console output and input */
 	pthread_mutex_t con_lock;
@@ -172,6 +175,10 @@ int l_vcpu_avail(struct launcher *L, unsigned int n);
 int l_vcpu_set(struct launcher *L, const char *n, char *msg, size_t len);
 int l_vcpu_pin(struct launcher *L, const char *arg, char *msg, size_t len);
 int l_vcpu_list(struct launcher *L, char *out, size_t len);
+/* pause (true) or unpause the domain; 0, or -1 with @msg (control.c) */
+int l_pause(struct launcher *L, bool pause, char *msg, size_t len);
+/* a vCPU thread, before each entry: park while paused (control.c) */
+void l_vcpu_park(struct l_vcpu *t);
 /* In a vCPU thread at its start: cpus= or an earlier vcpu-pin. */
 void l_vcpu_apply_affinity(struct launcher *L, unsigned int id);
 

@@ -177,6 +177,17 @@ static bool ctl_vcpu_set(struct launcher *L, int fd, const char *arg)
 	return ctl_with_arg(L, fd, arg, l_vcpu_set);
 }
 
+static bool ctl_pause(struct launcher *L, int fd, const char *arg)
+{
+	char msg[300];
+
+	if (l_pause(L, !strcmp(arg, "pause"), msg, sizeof(msg)))
+		reply(fd, "error %s", msg);
+	else
+		reply(fd, "ok");
+	return false;
+}
+
 static bool ctl_vcpu_pin(struct launcher *L, int fd, const char *arg)
 {
 	return ctl_with_arg(L, fd, arg, l_vcpu_pin);
@@ -207,6 +218,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "shutdown poweroff", ctl_shutdown, "poweroff" },
 	{ "shutdown reboot", ctl_shutdown, "reboot" },
 	{ "destroy", ctl_destroy, NULL },
+	{ "pause", ctl_pause, "pause" },
+	{ "unpause", ctl_pause, "unpause" },
 	{ "console", ctl_console, NULL },
 	{ "debug-execve", l_sandbox_debug_request, "execve" },	/* DOMUS_SANDBOX_DEBUG=1 */
 	{ "xs-read ", l_ctl_xs_read, NULL },	/* xsctl.c */

@@ -2,7 +2,7 @@
 /*
  * domus-launcher: runs one domain (docs/launcher.md).
  *
- *   domus-launcher [--ready-fd N] [--foreground] CFG [KEY=VALUE...]
+ *   domus-launcher [--ready-fd N] [--foreground] [--paused] CFG [KEY=VALUE...]
  *
  * Everything is checked before the domain is created: the config, the
  * name (not in use), the kernel (unpacked and validated), the layout of
@@ -402,7 +402,7 @@ static void on_kick(int sig)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: domus-launcher [--ready-fd N] [--foreground] CFG [KEY=VALUE...]\n"
+	fprintf(stderr, "usage: domus-launcher [--ready-fd N] [--foreground] [--paused] CFG [KEY=VALUE...]\n"
 		"(started by 'domus create'; see docs/launcher.md)\n");
 	return 2;
 }
@@ -428,6 +428,7 @@ int main(int argc, char **argv)
 	L->pending_reason = L->shutdown_reason = -1;
 	pthread_mutex_init(&L->lock, NULL);
 	pthread_mutex_init(&L->con_lock, NULL);
+	pthread_cond_init(&L->pause_cv, NULL);
 	domus_config_init(&L->cfg);
 
 	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
@@ -435,6 +436,8 @@ int main(int argc, char **argv)
 			L->ready_fd = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--foreground"))
 			L->foreground = true;
+		else if (!strcmp(argv[i], "--paused"))
+			L->paused = true;	/* create -p: no vCPU runs before unpause */
 		else
 			return usage();
 	}
