@@ -132,6 +132,18 @@ else
 fi
 echo "info: boot to the marker took $(( $(date +%s) - t0 )) s"
 if $d list | grep -Eq '^pvcli +1 +256 +1 +(r-----|-b----) +[0-9.]+$'; then pass list-running; else fail list-running "$($d list | tr '\t\n' ' |')"; fi
+# one fact each: domid, domname, uuid (random: no uuid= in the config; a
+# version-4 one), list -v and --json show it, uptime counts from the start
+uuid=$($d uuid pvcli)
+ur='[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
+if [ "$($d domid pvcli)" = 1 ] && [ "$($d domname 1)" = pvcli ] && echo "$uuid" | grep -Eqx "$ur" &&
+   $d list -v pvcli | grep -Eq "^pvcli +1 .* $uuid +-\$" &&
+   $d list --json | tr -d '\n' | grep -q "\"domid\": 1, \"name\": \"pvcli\", \"uuid\": \"$uuid\"" &&
+   $d uptime pvcli | grep -Eq '^pvcli +1 0:0[0-9]:[0-5][0-9]$'; then
+	pass domain-facts
+else
+	fail domain-facts "domid '$($d domid pvcli 2>&1)', uuid '$uuid', $($d list -v pvcli | tr '\t\n' ' |'), $($d uptime pvcli | tr '\n' '|')"
+fi
 # domus stats: the module's counters through the launcher
 st=$($d stats pvcli 2>&1)
 if echo "$st" | awk '$1 == "exits" && $2 > 0 { e = 1 } $1 == "hypercall" && $2 > 0 { h = 1 } END { exit !(e && h) }' &&
@@ -300,7 +312,8 @@ if [ $shell_ok = 1 ]; then
 
 	# reboot -> on_reboot = restart: a new domain, the same launcher and console
 	l=$(lines); send 'reboot'
-	if wait_for 'DOMUS-GUEST-READY' 180 "$l" && $d list | grep -Eq '^pvcli +2 '; then
+	if wait_for 'DOMUS-GUEST-READY' 180 "$l" && $d list | grep -Eq '^pvcli +2 ' &&
+	   [ "$($d uuid pvcli)" = "$uuid" ]; then
 		pass reboot-restart
 	else
 		fail reboot-restart "no second boot as domain 2: $($d list | tr '\t\n' ' |')"

@@ -260,6 +260,11 @@ static void test_errors(void)
 		{ "name = 'a' 'b'\n", "t.cfg:1: name: unexpected text after the value" },
 		{ "name = 'a'\n\x01\n", "t.cfg:2: syntax error at byte 0x01" },
 		{ "name = @\n", "t.cfg:1: name: unexpected '@'" },
+		{ "name='a'\nkernel='k'\nuuid='6f0e4b2a-1111-4222-8333-123456789ab'\n", "t.cfg:3: uuid: \"6f0e4b2a-1111-4222-8333-123456789ab\" is not a UUID" },
+		{ "name='a'\nkernel='k'\nuuid='6f0e4b2a-1111-4222-8333x123456789abc'\n", "is not a UUID" },
+		{ "name='a'\nkernel='k'\nuuid='6f0e4b2a-1111-4222-8333-123456789abg'\n", "is not a UUID" },
+		{ "name='a'\nkernel='k'\nuuid='00000000-0000-0000-0000-000000000000'\n", "not all zero" },
+		{ "name='a'\nkernel='k'\nuuid=7\n", "t.cfg:3: uuid: \"7\" is not a UUID" },
 	};
 	size_t i;
 
@@ -273,6 +278,26 @@ static void test_errors(void)
 		}
 		domus_config_free(&c);
 	}
+}
+
+/* uuid: kept (in lower case) when given, else a fresh version-4 one per parse */
+static void test_uuid(void)
+{
+	struct domus_config a, b;
+	size_t i;
+
+	EXPECT(cfg(&a, "name='a'\nkernel='k'\nuuid='6F0E4B2A-1111-4222-8333-123456789ABC'\n") == 0);
+	EXPECT(a.uuid && !strcmp(a.uuid, "6f0e4b2a-1111-4222-8333-123456789abc"));
+	domus_config_free(&a);
+	EXPECT(cfg(&a, "name='a'\nkernel='k'\n") == 0);
+	EXPECT(cfg(&b, "name='a'\nkernel='k'\n") == 0);
+	EXPECT(a.uuid && b.uuid && strlen(a.uuid) == 36 && strcmp(a.uuid, b.uuid));
+	for (i = 0; a.uuid && i < 36; i++)
+		EXPECT(i == 8 || i == 13 || i == 18 || i == 23 ? a.uuid[i] == '-' :
+		       strchr("0123456789abcdef", a.uuid[i]) != NULL);
+	EXPECT(a.uuid && a.uuid[14] == '4' && strchr("89ab", a.uuid[19]));
+	domus_config_free(&a);
+	domus_config_free(&b);
 }
 
 static void test_nul_in_file(void)
@@ -481,6 +506,7 @@ int main(void)
 	RUN(UNIT_PREFIX, test_type_pv);
 	RUN(UNIT_PREFIX, test_later_settings);
 	RUN(UNIT_PREFIX, test_errors);
+	RUN(UNIT_PREFIX, test_uuid);
 	RUN(UNIT_PREFIX, test_nul_in_file);
 	RUN(UNIT_PREFIX, test_unterminated_text);
 	RUN(UNIT_PREFIX, test_load_file);

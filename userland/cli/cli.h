@@ -39,6 +39,11 @@ int cmd_console(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_list(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_shutdown(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv);
+/* dominfo.c */
+int cmd_domid(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_domname(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_uuid(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_uptime(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_pause(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_unpause(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_stats(const struct domus_cmd *cmd, int argc, char **argv);

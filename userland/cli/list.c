@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * domus list [NAME...]: xl's table.  The first row is the host, as
+ * domus list [-l|--json] [-v] [NAME...]: xl's table (-v: with UUID and
+ * reason code; -l, --json: a JSON array instead).  The first row is the host, as
  * Domain-0 (id 0): its memory, online CPUs and CPU time; then every domain
  * whose launcher answers on its control socket, by id.
  */
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,20 +46,74 @@ static double host_cpu_time(void)
 	return s;
 }
 
+/* One domain's row (@uuid NULL: the plain table; "" for Domain-0). */
 static void row(const char *name, unsigned int id, unsigned long long mem, unsigned int vcpus,
-		const char *state, double t)
+		const char *state, double t, const char *uuid)
 {
-	printf("%-40s %5u %5llu %5u     %-6s  %8.1f\n", name, id, mem, vcpus, state, t);
+	printf("%-40s %5u %5llu %5u     %-6s  %8.1f", name, id, mem, vcpus, state, t);
+	if (uuid) {
+		/* xl's reason code of a shut-down domain: the SHUTDOWN_* number */
+		static const char reasons[] = "-rscwS";
+		const char *why = state[3] == 's' && state[4] ? strchr(reasons, state[4]) : NULL;
+		char code[4] = "-";
+
+		if (why)
+			snprintf(code, sizeof(code), "%d", (int)(why - reasons));
+		printf(" %-36s %11s", *uuid ? uuid : "00000000-0000-0000-0000-000000000000", code);
+	}
+	putchar('\n');
+}
+
+/* @s as a JSON string (names and states are plain, but never trust that). */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void json_row(bool first, const char *name, unsigned int id, const char *uuid,
+		     unsigned long long mem, unsigned int vcpus, const char *state, double t,
+		     long long start, long pid)
+{
+	printf("%s\n  { \"domid\": %u, \"name\": ", first ? "" : ",", id);
+	json_str(name);
+	printf(", \"uuid\": ");
+	json_str(uuid);
+	printf(", \"memory_mib\": %llu, \"vcpus\": %u, \"state\": ", mem, vcpus);
+	json_str(state);
+	printf(", \"cpu_time\": %.1f, \"start_time\": %lld, \"launcher_pid\": %ld }", t, start, pid);
 }
 
 int cmd_list(const struct domus_cmd *cmd, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'l' },
+		{ "long", no_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct domus_dominfo *v;
+	bool json = false, verbose = false, first = true;
 	int opt, n, i, a;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+")) != -1)
-		return domus_cmd_bad_option(cmd, "+");
+	while ((opt = getopt_long(argc, argv, "+lv", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'l': json = true; break;
+		case 'v': verbose = true; break;
+		default: return domus_cmd_bad_option(cmd, "+lv");
+		}
+	}
 	n = domus_ctl_list(&v);
 	if (n < 0)
 		n = 0;
@@ -74,24 +130,45 @@ int cmd_list(const struct domus_cmd *cmd, int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("Name                                        ID   Mem VCPUs\tState\tTime(s)\n");
+	if (json)
+		printf("[");
+	else if (verbose)
+		printf("Name                                        ID   Mem VCPUs\tState\tTime(s)   UUID                            Reason-Code\n");
+	else
+		printf("Name                                        ID   Mem VCPUs\tState\tTime(s)\n");
 	for (a = optind; a <= argc; a++) {
 		const char *want = a < argc ? argv[a] : NULL;
 
 		if (a == argc && optind < argc)
 			break;
-		if (!want || !strcmp(want, "Domain-0") || !strcmp(want, "0"))
-			row("Domain-0", 0, host_mem_mib(), (unsigned int)sysconf(_SC_NPROCESSORS_ONLN),
-			    "r-----", host_cpu_time());
+		if (!want || !strcmp(want, "Domain-0") || !strcmp(want, "0")) {
+			unsigned int cpus = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
+
+			if (json)
+				json_row(first, "Domain-0", 0, "00000000-0000-0000-0000-000000000000",
+					 host_mem_mib(), cpus, "r-----", host_cpu_time(), 0, 0);
+			else
+				row("Domain-0", 0, host_mem_mib(), cpus, "r-----", host_cpu_time(),
+				    verbose ? "" : NULL);
+			first = false;
+		}
 		for (i = 0; i < n; i++) {
 			char id[16];
 
 			snprintf(id, sizeof(id), "%u", v[i].id);
 			if (want && strcmp(want, v[i].name) && strcmp(want, id))
 				continue;
-			row(v[i].name, v[i].id, v[i].mem_mib, v[i].vcpus, v[i].state, v[i].cpu_time);
+			if (json)
+				json_row(first, v[i].name, v[i].id, v[i].uuid, v[i].mem_mib, v[i].vcpus,
+					 v[i].state, v[i].cpu_time, v[i].start, (long)v[i].pid);
+			else
+				row(v[i].name, v[i].id, v[i].mem_mib, v[i].vcpus, v[i].state,
+				    v[i].cpu_time, verbose ? v[i].uuid : NULL);
+			first = false;
 		}
 	}
+	if (json)
+		printf("\n]\n");
 	free(v);
 	return 0;
 }

@@ -105,8 +105,19 @@ const struct domus_cmd domus_cmds[] = {
 	  "  -p           leave the domain paused (no vCPU runs until 'domus unpause')\n"
 	  "  CFG          the xl config file (docs/cli.md lists the keys understood)\n"
 	  "  KEY=VALUE    config lines applied after CFG, e.g. memory=512\n" },
-	{ "list", cmd_list, "list domains (the host first, as Domain-0)", "[NAME...]",
+	{ "list", cmd_list, "list domains (the host first, as Domain-0)", "[-l] [-v] [NAME...]",
+	  "  -l           (also --json, --long) a JSON array of the domains instead of the table\n"
+	  "  -v           (also --verbose) add each domain's UUID and shutdown reason code\n"
 	  "  NAME         list only these domains (name or id); an unknown one is an error\n" },
+	{ "domid", cmd_domid, "print a domain's id", "NAME",
+	  "  NAME         the domain's name\n" },
+	{ "domname", cmd_domname, "print a domain's name", "ID",
+	  "  ID           the domain's id\n" },
+	{ "uuid", cmd_uuid, "print a domain's UUID (the config's uuid, else a random one)", "NAME",
+	  "  NAME         the domain (name or id)\n" },
+	{ "uptime", cmd_uptime, "show how long domains have run", "[-s] [NAME...]",
+	  "  -s           short form: \"HH:MM:SS up UPTIME, NAME (ID)\"\n"
+	  "  NAME         only these domains (name or id); default: the host and every domain\n" },
 	{ "console", cmd_console, "attach to a domain's console (Ctrl-] detaches)", "[-t pv] [-n 0] NAME",
 	  "  -t pv        console type: only the PV console exists\n"
 	  "  -n 0         console number: only console 0 exists\n"

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include "xlcfg.h"
 #include "xlcfg_int.h"
 
@@ -80,6 +81,52 @@ static int get_number(const struct domus_cfg_entry *e, unsigned long long min, u
 		return entry_err(e, err, errlen, "%llu is out of range: give %llu to %llu%s%s", v, min, max,
 				 *unit ? " " : "", unit);
 	*out = v;
+	return 0;
+}
+
+/*
+ * uuid: 8-4-4-4-12 hex digits (any case; kept in lower case), or absent:
+ * a random (version 4) one, as xl makes.  The domain keeps it across
+ * reboots.
+ */
+static int get_uuid(struct domus_config *c, char *err, size_t errlen)
+{
+	static const char fmt[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	unsigned char b[16];
+	size_t i;
+
+	if (c->uuid) {
+		bool ok = strlen(c->uuid) == sizeof(fmt) - 1;
+
+		for (i = 0; ok && fmt[i]; i++) {
+			char ch = c->uuid[i];
+
+			if (fmt[i] == '-')
+				ok = ch == '-';
+			else if (ch >= 'A' && ch <= 'F')
+				c->uuid[i] = (char)(ch - 'A' + 'a');
+			else
+				ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+		}
+		if (ok && strcmp(c->uuid, "00000000-0000-0000-0000-000000000000"))
+			return 0;
+		return entry_err(domus_config_get(c, "uuid"), err, errlen,
+				 "\"%.40s\" is not a UUID: write uuid = \"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\" (hex digits, not all zero) or drop it for a random one",
+				 c->uuid);
+	}
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		xlcfg_errf(err, errlen, "no random bytes for the domain's uuid: give uuid = \"...\"");
+		return -1;
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);	/* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);	/* RFC 4122 variant */
+	c->uuid = malloc(sizeof(fmt));
+	if (!c->uuid) {
+		xlcfg_errf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(c->uuid, sizeof(fmt), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 	return 0;
 }
 
@@ -457,7 +504,7 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	    dup_string(c, "cmdline", &c->cmdline, err, errlen) ||
 	    dup_string(c, "extra", &extra, err, errlen) ||
 	    dup_string(c, "root", &root, err, errlen) ||
-	    dup_string(c, "uuid", &c->uuid, err, errlen))
+	    dup_string(c, "uuid", &c->uuid, err, errlen) || get_uuid(c, err, errlen))
 		goto fail;
 	if (!c->kernel || !*c->kernel) {
 		e = domus_config_get(c, "kernel");

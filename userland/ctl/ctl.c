@@ -133,6 +133,7 @@ int domus_ctl_request(const char *name, const char *req, char *reply, size_t len
 int domus_ctl_parse_info(const char *reply, struct domus_dominfo *d)
 {
 	char name[64], state[8];
+	const char *p;
 	unsigned int id, vcpus;
 	unsigned long long mem;
 	double t;
@@ -149,6 +150,12 @@ int domus_ctl_parse_info(const char *reply, struct domus_dominfo *d)
 	snprintf(d->state, sizeof(d->state), "%s", state);
 	d->cpu_time = t;
 	d->pid = pid;
+	p = strstr(reply, " uuid=");
+	if (p && strspn(p + 6, "0123456789abcdef-") == 36)
+		memcpy(d->uuid, p + 6, 36);
+	p = strstr(reply, " start=");
+	if (p)
+		d->start = strtoll(p + 7, NULL, 10);
 	return 0;
 }
 

@@ -89,6 +89,8 @@ struct domus_dominfo {
 	char state[8];
 	double cpu_time;
 	pid_t pid;
+	char uuid[37];		/* "" if the launcher did not say */
+	long long start;	/* the domain's start (epoch seconds), 0 unknown */
 };
 
 /* Connect to NAME's control socket: fd, or -ENOENT (no such domain),

@@ -431,6 +431,7 @@ int dom_start(struct launcher *L)
 	pthread_mutex_lock(&L->lock);
 	L->state = L_RUNNING;
 	L->pending_reason = -1;
+	L->start_time = time(NULL);
 	pthread_mutex_unlock(&L->lock);
 	for (i = 0; i < L->nvcpu; i++) {
 		struct l_vcpu *t = &L->vcpu[i];

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include "ctl.h"
 #include "libdomus.h"
 #include "loader.h"
@@ -92,6 +93,7 @@ struct launcher {
 	struct net_vif *vifs[DOMUS_CFG_MAX_VIFS];	/* open for the launcher's life */
 	size_t nvifs;
 	unsigned int restarts;
+	time_t start_time;		/* the current domain's build (uptime) */
 
 	/* shared with the vCPU threads */
 	pthread_mutex_t lock;

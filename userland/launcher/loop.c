@@ -65,9 +65,9 @@ static bool ctl_info(struct launcher *L, int fd, const char *arg)
 
 	(void)arg;
 	dom_state_str(L, state);
-	reply(fd, "ok id=%u name=%s mem=%llu vcpus=%u state=%s time=%.1f pid=%d", L->domid,
-	      L->cfg.name, (unsigned long long)(L->target_kib >> 10), L->vcpus_online, state,
-	      dom_cpu_time(L), (int)getpid());
+	reply(fd, "ok id=%u name=%s mem=%llu vcpus=%u state=%s time=%.1f pid=%d uuid=%s start=%lld",
+	      L->domid, L->cfg.name, (unsigned long long)(L->target_kib >> 10), L->vcpus_online,
+	      state, dom_cpu_time(L), (int)getpid(), L->cfg.uuid, (long long)L->start_time);
 	return false;
 }
 
