@@ -144,6 +144,15 @@ if [ "$($d domid pvcli)" = 1 ] && [ "$($d domname 1)" = pvcli ] && echo "$uuid" 
 else
 	fail domain-facts "domid '$($d domid pvcli 2>&1)', uuid '$uuid', $($d list -v pvcli | tr '\t\n' ' |'), $($d uptime pvcli | tr '\n' '|')"
 fi
+# dmesg: the module's lines of the kernel log (its mitigations line at the
+# first domain's start); logs: the launcher's log
+if $d dmesg | grep -q '^\[ *[0-9.]*\] domus: mitigations: ' && ! $d dmesg | grep -qv 'domus: ' &&
+   $d logs pvcli | grep -q 'sandbox: on' && $d logs 1 | grep -q 'sandbox: on' &&
+   [ "$($d logs -c pvcli | wc -c)" -gt 0 ]; then
+	pass dmesg-and-logs
+else
+	fail dmesg-and-logs "dmesg: $($d dmesg | tail -2 | tr '\n' '|'), log: $($d logs pvcli 2>&1 | tail -2 | tr '\n' '|')"
+fi
 # domus stats: the module's counters through the launcher
 st=$($d stats pvcli 2>&1)
 if echo "$st" | awk '$1 == "exits" && $2 > 0 { e = 1 } $1 == "hypercall" && $2 > 0 { h = 1 } END { exit !(e && h) }' &&

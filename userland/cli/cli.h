@@ -39,6 +39,9 @@ int cmd_console(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_list(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_shutdown(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv);
+/* logs.c */
+int cmd_dmesg(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_logs(const struct domus_cmd *cmd, int argc, char **argv);
 /* dominfo.c */
 int cmd_domid(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_domname(const struct domus_cmd *cmd, int argc, char **argv);

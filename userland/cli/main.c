@@ -129,6 +129,11 @@ const struct domus_cmd domus_cmds[] = {
 	  "  NAME         the domain (name or id)\n" },
 	{ "destroy", cmd_destroy, "terminate a domain at once", "NAME",
 	  "  NAME         the domain (name or id)\n" },
+	{ "dmesg", cmd_dmesg, "show the module's messages from the host's kernel log", "[-c]",
+	  "  -c           (refused: domus does not clear the host's kernel log)\n" },
+	{ "logs", cmd_logs, "show a domain's log (also of a domain that is gone)", "[-c] NAME",
+	  "  -c           the console log (NAME-console.log) instead of the launcher's\n"
+	  "  NAME         the domain's name, or the id of a running one\n" },
 	{ "pause", cmd_pause, "pause a domain: its vCPUs stop running guest code", "NAME",
 	  "  NAME         the domain (name or id); its devices and timers go on\n" },
 	{ "unpause", cmd_unpause, "let a paused domain run again", "NAME",
