@@ -503,6 +503,58 @@ else
 	fail sandbox-off "$(tr '\n' '|' <"$out/create5.err")"
 fi
 
+# ---- auto-start / auto-stop: the service's commands (docs/service.md) --------
+# Two guests from an autostart directory (pinned to CPU 0: testing.md), a
+# broken config reported without stopping the others, a backup file
+# skipped; a second auto-start skips the running ones; auto-stop powers
+# them off, and destroys a guest that does not answer (here: paused).
+adir=$out/auto
+rm -rf "$adir"; mkdir -p "$adir"
+for n in auto1 auto2; do
+	sed -e "s|^name = .*|name = \"$n\"|" -e "s|^kernel = .*|kernel = \"$kernel\"|" -e "s|^memory = .*|memory = 128|" \
+	    -e "s|^ramdisk = .*|ramdisk = \"$top/build/pvcli/guest.cpio\"|" $cfg >"$adir/$n.cfg"
+done
+cp "$adir/auto1.cfg" "$adir/auto1.cfg~"
+sed 's|^name = .*|name = "autob"|' "$adir/auto1.cfg" >"$adir/.hidden.cfg"
+printf 'name = "broken"\nkernel = ""\n' >"$adir/zz-broken.cfg"
+ao=$(taskset -c 0 $d auto-start -d "$adir" 2>&1); rc=$?
+if [ $rc = 1 ] && $d list auto1 >/dev/null 2>&1 && $d list auto2 >/dev/null 2>&1 && ! $d list autob >/dev/null 2>&1 &&
+   echo "$ao" | grep -q 'zz-broken.cfg:2: kernel: empty' &&
+   echo "$ao" | grep -qx 'domus auto-start: 2 started, 0 already running, 1 failed'; then
+	pass auto-start
+else
+	fail auto-start "rc $rc: $(echo "$ao" | tr '\n' '|')"
+fi
+rm -f "$adir/zz-broken.cfg"
+ao=$(taskset -c 0 $d auto-start -d "$adir" 2>&1); rc=$?
+if [ $rc = 0 ] && echo "$ao" | grep -q '^auto1: already running' &&
+   echo "$ao" | grep -qx 'domus auto-start: 0 started, 2 already running, 0 failed'; then
+	pass auto-start-again
+else
+	fail auto-start-again "rc $rc: $(echo "$ao" | tr '\n' '|')"
+fi
+for n in auto1 auto2; do
+	for i in $(seq 600); do grep -q DOMUS-GUEST-READY "$out/log/$n-console.log" 2>/dev/null && break; sleep 0.5; done
+done
+ao=$($d auto-stop -t 240 2>&1); rc=$?
+if [ $rc = 0 ] && no_launcher && ! echo "$ao" | grep -q destroying &&
+   grep -q 'shut down: poweroff' "$out/log/auto1.log" && grep -q 'shut down: poweroff' "$out/log/auto2.log"; then
+	pass auto-stop-graceful
+else
+	fail auto-stop-graceful "rc $rc: $(echo "$ao" | tr '\n' '|'); launchers: $(pgrep -xc domus-launcher)"
+fi
+if taskset -c 0 $d create -p "$adir/auto1.cfg" 2>>"$out/create2.err"; then
+	ao=$($d auto-stop -t 2 2>&1); rc=$?
+	if [ $rc = 0 ] && no_launcher && echo "$ao" | grep -qx 'auto1: destroying (still running)'; then
+		pass auto-stop-timeout-destroys
+	else
+		fail auto-stop-timeout-destroys "rc $rc: $(echo "$ao" | tr '\n' '|')"
+	fi
+else
+	fail auto-stop-timeout-destroys "create -p failed: $(tail -1 "$out/create2.err")"
+fi
+stats_zero auto-frees-all
+
 if $d list | grep -q '^Domain-0 ' && [ "$($d list | wc -l)" = 2 ]; then pass list-empty; else fail list-empty "$($d list | tr '\t\n' ' |')"; fi
 err=$($d destroy nosuch 2>&1); rc=$?
 if [ $rc = 1 ] && [ "$err" = "nosuch is an invalid domain identifier (rc=-6)" ]; then pass destroy-unknown; else fail destroy-unknown "rc $rc: $err"; fi

@@ -2,6 +2,7 @@
 #ifndef DOMUS_CLI_H
 #define DOMUS_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct domus_cmd {
@@ -38,7 +39,18 @@ int cmd_create(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_console(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_list(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_shutdown(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_reboot(const struct domus_cmd *cmd, int argc, char **argv);
+/* Power off or reboot @n domains; see domctl.c.  Returns how many failed. */
+int domus_cli_shutdown_domains(const char *cmdname, struct domus_dominfo *d, int n,
+			       bool reboot, bool wait, long timeout_ms);
+/* The domains whose guest runs (not shut down and kept); count or -errno. */
+int domus_running_domains(struct domus_dominfo **out);
+/* Destroy @d (killing a launcher that does not answer); 0 or 1 (domctl.c). */
+int domus_cli_destroy(const char *cmdname, const struct domus_dominfo *d);
 int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv);
+/* auto.c */
+int cmd_auto_start(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_auto_stop(const struct domus_cmd *cmd, int argc, char **argv);
 /* logs.c */
 int cmd_dmesg(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_logs(const struct domus_cmd *cmd, int argc, char **argv);

@@ -122,13 +122,25 @@ const struct domus_cmd domus_cmds[] = {
 	  "  -t pv        console type: only the PV console exists\n"
 	  "  -n 0         console number: only console 0 exists\n"
 	  "  NAME         the domain (name or id)\n" },
-	{ "shutdown", cmd_shutdown, "ask a domain to shut down", "[-w] [-F] NAME",
+	{ "shutdown", cmd_shutdown, "ask a domain to shut down", "[-a] [-w] [-F] [NAME]",
+	  "  -a           every domain (then no NAME)\n"
 	  "  -w           wait until the domain has shut down\n"
 	  "  -F           fall back to an ACPI power button (accepted for xl\n"
 	  "               compatibility; domus always asks through xenstore)\n"
 	  "  NAME         the domain (name or id)\n" },
+	{ "reboot", cmd_reboot, "ask a domain to reboot", "[-a] [-w] [-F] [NAME]",
+	  "  -a           every domain (then no NAME)\n"
+	  "  -w           wait until the domain runs again (as a new domain id)\n"
+	  "  -F           accepted for xl compatibility (domus always asks through xenstore)\n"
+	  "  NAME         the domain (name or id)\n" },
 	{ "destroy", cmd_destroy, "terminate a domain at once", "NAME",
 	  "  NAME         the domain (name or id)\n" },
+	{ "auto-start", cmd_auto_start, "create the domains of the autostart directory (at boot)", "[-d DIR]",
+	  "  -d DIR       the directory of configs (default $DOMUS_AUTO_DIR or\n"
+	  "               /etc/domus/auto); those already running are skipped\n" },
+	{ "auto-stop", cmd_auto_stop, "power off every domain, destroy what is left (at shutdown)", "[-t SECS]",
+	  "  -t SECS      how long to wait for the guests (default $DOMUS_STOP_TIMEOUT\n"
+	  "               or 300); then the rest are destroyed\n" },
 	{ "dmesg", cmd_dmesg, "show the module's messages from the host's kernel log", "[-c]",
 	  "  -c           (refused: domus does not clear the host's kernel log)\n" },
 	{ "logs", cmd_logs, "show a domain's log (also of a domain that is gone)", "[-c] NAME",
