@@ -144,6 +144,13 @@ if [ "$($d domid pvcli)" = 1 ] && [ "$($d domname 1)" = pvcli ] && echo "$uuid" 
 else
 	fail domain-facts "domid '$($d domid pvcli 2>&1)', uuid '$uuid', $($d list -v pvcli | tr '\t\n' ' |'), $($d uptime pvcli | tr '\n' '|')"
 fi
+# top -b: the host's row and the guest's (256 MiB, 1 vCPU, no devices)
+tp=$($d top -b -n 1 -d 0.5)
+if echo "$tp" | awk '$1 == "Domain-0" { h = 1 } $1 == "pvcli" && $5 == 262144 && $9 == 1 && $10 == 0 && $13 == 0 && NF == 19 { g = 1 } END { exit !(h && g) }'; then
+	pass top-batch
+else
+	fail top-batch "$(echo "$tp" | tr '\n' '|')"
+fi
 # dmesg: the module's lines of the kernel log (its mitigations line at the
 # first domain's start); logs: the launcher's log
 if $d dmesg | grep -q '^\[ *[0-9.]*\] domus: mitigations: ' && ! $d dmesg | grep -qv 'domus: ' &&

@@ -265,6 +265,11 @@ void blk_disk_stop(struct blk_disk *d)
 	be_dev_stop(&d->x);
 }
 
+const struct blk_stats *blk_disk_counters(const struct blk_disk *d)
+{
+	return &d->st;
+}
+
 void blk_disk_stats(struct blk_disk *d, char *buf, size_t len)
 {
 	snprintf(buf, len,

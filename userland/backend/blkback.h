@@ -90,6 +90,8 @@ int blk_disk_start(struct blk_disk *d, const struct be_host *h);
 void blk_disk_stop(struct blk_disk *d);
 /* One line of counters: "xvda: reads=N writes=N flushes=N fdatasync=N ..." */
 void blk_disk_stats(struct blk_disk *d, char *buf, size_t len);
+/* The disk's counters (live, atomic), for sums such as domus top's. */
+const struct blk_stats *blk_disk_counters(const struct blk_disk *d);
 void blk_disk_close(struct blk_disk *d);
 
 #endif

@@ -447,6 +447,11 @@ void net_vif_stop(struct net_vif *v)
 	be_dev_stop(&v->x);
 }
 
+const struct net_stats *net_vif_counters(const struct net_vif *v)
+{
+	return &v->st;
+}
+
 void net_vif_stats(struct net_vif *v, char *buf, size_t len)
 {
 	const struct net_stats *s = &v->st;

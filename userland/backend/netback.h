@@ -126,6 +126,8 @@ int net_vif_start(struct net_vif *v, const struct be_host *h);
 void net_vif_stop(struct net_vif *v);
 /* One line of counters: "vif1.0: tx_packets=N ..." */
 void net_vif_stats(struct net_vif *v, char *buf, size_t len);
+/* The vif's counters (live, atomic), for sums such as domus top's. */
+const struct net_stats *net_vif_counters(const struct net_vif *v);
 const char *net_vif_name(const struct net_vif *v);
 void net_vif_close(struct net_vif *v);
 

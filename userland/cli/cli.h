@@ -51,6 +51,8 @@ int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv);
 /* auto.c */
 int cmd_auto_start(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_auto_stop(const struct domus_cmd *cmd, int argc, char **argv);
+/* top.c */
+int cmd_top(const struct domus_cmd *cmd, int argc, char **argv);
 /* logs.c */
 int cmd_dmesg(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_logs(const struct domus_cmd *cmd, int argc, char **argv);

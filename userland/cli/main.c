@@ -141,6 +141,11 @@ const struct domus_cmd domus_cmds[] = {
 	{ "auto-stop", cmd_auto_stop, "power off every domain, destroy what is left (at shutdown)", "[-t SECS]",
 	  "  -t SECS      how long to wait for the guests (default $DOMUS_STOP_TIMEOUT\n"
 	  "               or 300); then the rest are destroyed\n" },
+	{ "top", cmd_top, "show the domains' CPU, memory, network and disk use, refreshed (as xentop)",
+	  "[-b] [-d SECS] [-n N]",
+	  "  -b           batch: plain frames one after another (for scripts), no screen clearing\n"
+	  "  -d SECS      seconds between frames (default 3)\n"
+	  "  -n N         stop after N frames (also -i N, as xentop)\n" },
 	{ "dmesg", cmd_dmesg, "show the module's messages from the host's kernel log", "[-c]",
 	  "  -c           (refused: domus does not clear the host's kernel log)\n" },
 	{ "logs", cmd_logs, "show a domain's log (also of a domain that is gone)", "[-c] NAME",

@@ -177,6 +177,36 @@ static bool ctl_vcpu_set(struct launcher *L, int fd, const char *arg)
 	return ctl_with_arg(L, fd, arg, l_vcpu_set);
 }
 
+/* domus top's figures beyond info: maxmem and the device sums (xentop's columns) */
+static bool ctl_top(struct launcher *L, int fd, const char *arg)
+{
+	unsigned long long tx = 0, rx = 0, rd = 0, wr = 0, rb = 0, wb = 0;
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < L->nvifs; i++) {
+		const struct net_stats *s = L->vifs[i] ? net_vif_counters(L->vifs[i]) : NULL;
+
+		if (s) {
+			tx += atomic_load(&s->tx_bytes);
+			rx += atomic_load(&s->rx_bytes);
+		}
+	}
+	for (i = 0; i < L->ndisks; i++) {
+		const struct blk_stats *s = L->disks[i] ? blk_disk_counters(L->disks[i]) : NULL;
+
+		if (s) {
+			rd += atomic_load(&s->reads);
+			wr += atomic_load(&s->writes);
+			rb += atomic_load(&s->bytes_read);
+			wb += atomic_load(&s->bytes_written);
+		}
+	}
+	reply(fd, "ok maxmem=%llu nets=%zu nettx=%llu netrx=%llu vbds=%zu vbd_rd=%llu vbd_wr=%llu vbd_rsect=%llu vbd_wsect=%llu",
+	      (unsigned long long)L->maxmem_kib, L->nvifs, tx, rx, L->ndisks, rd, wr, rb / 512, wb / 512);
+	return false;
+}
+
 static bool ctl_pause(struct launcher *L, int fd, const char *arg)
 {
 	char msg[300];
@@ -214,6 +244,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "vcpu-list", ctl_vcpu_list, NULL },
 	{ "info", ctl_info, NULL },
 	{ "stats", ctl_stats, NULL },
+	{ "top", ctl_top, NULL },
 	{ "shutdown", ctl_shutdown, "poweroff" },
 	{ "shutdown poweroff", ctl_shutdown, "poweroff" },
 	{ "shutdown reboot", ctl_shutdown, "reboot" },
