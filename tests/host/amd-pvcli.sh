@@ -144,6 +144,16 @@ if [ "$($d domid pvcli)" = 1 ] && [ "$($d domname 1)" = pvcli ] && echo "$uuid" 
 else
 	fail domain-facts "domid '$($d domid pvcli 2>&1)', uuid '$uuid', $($d list -v pvcli | tr '\t\n' ' |'), $($d uptime pvcli | tr '\n' '|')"
 fi
+# rename: the same domain under a new name (socket, log, xenstore name),
+# a bad name refused, and back
+if $d rename pvcli pvcli2 && $d list pvcli2 | grep -Eq '^pvcli2 +1 ' && ! $d list pvcli >/dev/null 2>&1 &&
+   [ -f "$out/log/pvcli2.log" ] && [ ! -f "$log" ] && [ "$($d xenstore-read pvcli2 name)" = pvcli2 ] &&
+   ! $d rename pvcli2 'a/b' 2>/dev/null && $d rename 1 pvcli && [ -f "$log" ] && $d list pvcli >/dev/null &&
+   grep -q 'renamed from pvcli2 to pvcli' "$log"; then
+	pass rename
+else
+	fail rename "$($d list | tr '\t\n' ' |'); logs: $(ls "$out/log" | tr '\n' ' ')"
+fi
 # top -b: the host's row and the guest's (256 MiB, 1 vCPU, no devices)
 tp=$($d top -b -n 1 -d 0.5)
 if echo "$tp" | awk '$1 == "Domain-0" { h = 1 } $1 == "pvcli" && $5 == 262144 && $9 == 1 && $10 == 0 && $13 == 0 && NF == 19 { g = 1 } END { exit !(h && g) }'; then

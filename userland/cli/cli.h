@@ -47,6 +47,7 @@ int domus_cli_shutdown_domains(const char *cmdname, struct domus_dominfo *d, int
 int domus_running_domains(struct domus_dominfo **out);
 /* Destroy @d (killing a launcher that does not answer); 0 or 1 (domctl.c). */
 int domus_cli_destroy(const char *cmdname, const struct domus_dominfo *d);
+int cmd_rename(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv);
 /* auto.c */
 int cmd_auto_start(const struct domus_cmd *cmd, int argc, char **argv);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "ctl.h"
+#include "xlcfg.h"
 
 int domus_cli_find_domain(const char *arg, struct domus_dominfo *d)
 {
@@ -219,4 +220,34 @@ int cmd_pause(const struct domus_cmd *cmd, int argc, char **argv)
 int cmd_unpause(const struct domus_cmd *cmd, int argc, char **argv)
 {
 	return pause_request(cmd, argc, argv, "unpause");
+}
+
+int cmd_rename(const struct domus_cmd *cmd, int argc, char **argv)
+{
+	struct domus_dominfo d, other;
+	char reply[DOMUS_CTL_LINE_MAX], req[DOMUS_CTL_LINE_MAX];
+	int r;
+
+	if (argc >= 2 && argv[1][0] == '-' && argv[1][1])
+		return domus_cmd_usage_error(cmd, "unknown option '%s'", argv[1]);
+	if (argc != 3)
+		return domus_cmd_usage_error(cmd, "give the domain and its new name");
+	if (domus_cli_find_domain(argv[1], &d))
+		return 1;
+	if (!domus_config_name_ok(argv[2]) || !strcmp(argv[2], "Domain-0")) {
+		fprintf(stderr, "domus rename: '%.80s' is not a usable name: 1-%d letters, digits, '-', '_' or '.', not all digits, not starting with '-' or '.'\n",
+			argv[2], DOMUS_CFG_NAME_MAX);
+		return 1;
+	}
+	if (strcmp(argv[2], d.name) && domus_ctl_find(argv[2], &other) == 0) {
+		fprintf(stderr, "domus rename: domain %s already exists\n", argv[2]);
+		return 1;
+	}
+	snprintf(req, sizeof(req), "rename %s", argv[2]);
+	r = domus_ctl_request(d.name, req, reply, sizeof(reply), 10000);
+	if (r) {
+		fprintf(stderr, "domus rename: %s: %s\n", d.name, r > 0 ? reply : "the launcher does not answer");
+		return 1;
+	}
+	return 0;
 }

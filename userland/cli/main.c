@@ -109,6 +109,10 @@ const struct domus_cmd domus_cmds[] = {
 	  "  -l           (also --json, --long) a JSON array of the domains instead of the table\n"
 	  "  -v           (also --verbose) add each domain's UUID and shutdown reason code\n"
 	  "  NAME         list only these domains (name or id); an unknown one is an error\n" },
+	{ "rename", cmd_rename, "give a running domain a new name", "NAME NEWNAME",
+	  "  NAME         the domain (name or id)\n"
+	  "  NEWNAME      its new name (the config's rules); its socket, logs and\n"
+	  "               xenstore name follow\n" },
 	{ "domid", cmd_domid, "print a domain's id", "NAME",
 	  "  NAME         the domain's name\n" },
 	{ "domname", cmd_domname, "print a domain's name", "ID",

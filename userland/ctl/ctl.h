@@ -78,6 +78,8 @@ int domus_log_settings(unsigned long long *max, unsigned int *keep, char *err, s
 void domus_log_init(struct domus_log *l);
 /* Opens PATH (an existing non-empty one is rotated first); 0 or -errno. */
 int domus_log_open(struct domus_log *l, const char *path, unsigned long long max, unsigned int keep);
+/* The open log (and its rotated files) renamed to @path; 0 or -errno. */
+int domus_log_rename(struct domus_log *l, const char *path);
 void domus_log_write(struct domus_log *l, const void *buf, size_t n);
 void domus_log_close(struct domus_log *l);
 

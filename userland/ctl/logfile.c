@@ -68,6 +68,30 @@ int domus_log_open(struct domus_log *l, const char *path, unsigned long long max
 	return l->fd < 0 ? -errno : 0;
 }
 
+int domus_log_rename(struct domus_log *l, const char *path)
+{
+	char from[DOMUS_LOG_PATH_MAX + 16], to[DOMUS_LOG_PATH_MAX + 16];
+	unsigned int i;
+	int r = 0;
+
+	if (strlen(path) >= sizeof(l->path))
+		return -ENAMETOOLONG;
+	pthread_mutex_lock(&l->lock);
+	if (l->fd >= 0 && rename(l->path, path))
+		r = -errno;
+	/* the rotated files follow; a missing one is no error */
+	for (i = 1; !r && i <= l->keep; i++) {
+		snprintf(from, sizeof(from), "%s.%u", l->path, i);
+		snprintf(to, sizeof(to), "%s.%u", path, i);
+		if (rename(from, to) && errno != ENOENT)
+			break;
+	}
+	if (!r)
+		strcpy(l->path, path);
+	pthread_mutex_unlock(&l->lock);
+	return r;
+}
+
 static void log_rotate(struct domus_log *l)
 {
 	int fd;

@@ -14,6 +14,9 @@
  *   vcpu-pin V CPUS  the host CPUs of vCPU V's thread (it calls
  *                    sched_setaffinity itself when kicked)
  *   vcpu-list        one "ID/CPU/STATE/TIME/AFFINITY" token per vCPU
+ *   rename NEW       the domain's name: NEW.lock taken (refused if held),
+ *                    the socket, pid file and logs renamed, xenstore's
+ *                    name node rewritten; the old lock let go
  *   pause, unpause   every vCPU thread parks outside DOMUS_RUN (kicked out
  *                    of it), or goes on; the answer to pause comes once all
  *                    have parked, so no guest code runs after it.  Back ends,
@@ -29,6 +32,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include "launcher.h"
 
 /* A decimal number that is the whole of @s, or -1. */
@@ -232,6 +237,70 @@ int l_vcpu_pin(struct launcher *L, const char *arg, char *msg, size_t len)
 		usleep(1000);
 	}
 	l_log(L, "vCPU %s pinned to CPUs %s", vs, sp + 1);
+	return 0;
+}
+
+/* --- rename ----------------------------------------------------------------- */
+
+/* @path with its file name's @old part replaced: DIR/OLD.log -> DIR/NEW.log */
+static int renamed_path(const char *path, const char *old, const char *new, char *out, size_t len)
+{
+	const char *base = strrchr(path, '/');
+	size_t dir = base ? (size_t)(base - path) + 1 : 0;
+
+	if (strncmp(path + dir, old, strlen(old)))
+		return -EINVAL;
+	if ((size_t)snprintf(out, len, "%.*s%s%s", (int)dir, path, new, path + dir + strlen(old)) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int l_rename(struct launcher *L, const char *new, char *msg, size_t len)
+{
+	char sock[sizeof(L->sock_path)], pid[sizeof(L->pid_path)], lock[4096];
+	char log[DOMUS_LOG_PATH_MAX], conlog[DOMUS_LOG_PATH_MAX], old[DOMUS_CFG_NAME_MAX + 1];
+	int fd;
+
+	if (!domus_config_name_ok(new))
+		return snprintf(msg, len, "'%.80s' is not a usable name: 1-%d letters, digits, '-', '_' or '.', not all digits, not starting with '-' or '.'",
+				new, DOMUS_CFG_NAME_MAX), -1;
+	if (!strcmp(new, L->cfg.name))
+		return 0;
+	if (domus_run_path(sock, sizeof(sock), new, ".sock") || domus_run_path(pid, sizeof(pid), new, ".pid") ||
+	    renamed_path(L->log.path, L->cfg.name, new, log, sizeof(log)) ||
+	    renamed_path(L->conlog.path, L->cfg.name, new, conlog, sizeof(conlog)))
+		return snprintf(msg, len, "the paths for '%s' are too long", new), -1;
+	snprintf(lock, sizeof(lock), "%s/%s.lock", domus_run_dir(), new);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return snprintf(msg, len, "cannot create %s: %s", lock, strerror(errno)), -1;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return snprintf(msg, len, "domain %s already exists", new), -1;
+	}
+	if (rename(L->sock_path, sock)) {
+		snprintf(msg, len, "cannot rename %s: %s", L->sock_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (rename(L->pid_path, pid))
+		l_log(L, "rename: cannot rename %s: %s", L->pid_path, strerror(errno));
+	snprintf(L->sock_path, sizeof(L->sock_path), "%s", sock);
+	snprintf(L->pid_path, sizeof(L->pid_path), "%s", pid);
+	if (L->log.fd >= 0 && domus_log_rename(&L->log, log))
+		l_log(L, "rename: the log stays %s", L->log.path);
+	snprintf(L->log_path, sizeof(L->log_path), "%s", L->log.path);
+	if (L->conlog.fd >= 0 && domus_log_rename(&L->conlog, conlog))
+		l_log(L, "rename: the console log stays %s", L->conlog.path);
+	snprintf(old, sizeof(old), "%s", L->cfg.name);
+	pthread_mutex_lock(&L->lock);
+	snprintf(L->cfg.name, sizeof(L->cfg.name), "%s", new);
+	pthread_mutex_unlock(&L->lock);
+	if (L->xs && xs_write(L->xs, "name", new))
+		l_log(L, "rename: cannot write xenstore's name node");
+	close(L->lock_fd);	/* the old name is free from here */
+	L->lock_fd = fd;
+	l_log(L, "renamed from %s to %s", old, new);
 	return 0;
 }
 

@@ -177,6 +177,8 @@ int l_vcpu_avail(struct launcher *L, unsigned int n);
 int l_vcpu_set(struct launcher *L, const char *n, char *msg, size_t len);
 int l_vcpu_pin(struct launcher *L, const char *arg, char *msg, size_t len);
 int l_vcpu_list(struct launcher *L, char *out, size_t len);
+/* rename the domain to @new; 0, or -1 with @msg (control.c) */
+int l_rename(struct launcher *L, const char *new, char *msg, size_t len);
 /* pause (true) or unpause the domain; 0, or -1 with @msg (control.c) */
 int l_pause(struct launcher *L, bool pause, char *msg, size_t len);
 /* a vCPU thread, before each entry: park while paused (control.c) */

@@ -218,6 +218,11 @@ static bool ctl_pause(struct launcher *L, int fd, const char *arg)
 	return false;
 }
 
+static bool ctl_rename(struct launcher *L, int fd, const char *arg)
+{
+	return ctl_with_arg(L, fd, arg, l_rename);
+}
+
 static bool ctl_vcpu_pin(struct launcher *L, int fd, const char *arg)
 {
 	return ctl_with_arg(L, fd, arg, l_vcpu_pin);
@@ -242,6 +247,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "vcpu-set ", ctl_vcpu_set, NULL },
 	{ "vcpu-pin ", ctl_vcpu_pin, NULL },
 	{ "vcpu-list", ctl_vcpu_list, NULL },
+	{ "rename ", ctl_rename, NULL },
 	{ "info", ctl_info, NULL },
 	{ "stats", ctl_stats, NULL },
 	{ "top", ctl_top, NULL },
