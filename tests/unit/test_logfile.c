@@ -204,9 +204,39 @@ static void settings(void)
 	unsetenv("DOMUS_LOG_KEEP");
 }
 
+/* domus rename: the open log and its rotated files move; writes follow */
+static void renamed(void)
+{
+	struct domus_log l;
+	char path[128], to[128], f[160];
+	char *b;
+
+	setup();
+	snprintf(path, sizeof(path), "%s/a.log", dir);
+	snprintf(to, sizeof(to), "%s/b.log", dir);
+	domus_log_init(&l);
+	EXPECT(domus_log_open(&l, path, 64, 2) == 0);
+	domus_log_write(&l, "0123456789012345678901234567890123456789012345678901234567890123", 64);
+	domus_log_write(&l, "second\n", 7);		/* a.log.1 is the first 64 bytes */
+	EXPECT(domus_log_rename(&l, to) == 0);
+	domus_log_write(&l, "third\n", 6);
+	EXPECT(file_size(path) == -1);
+	snprintf(f, sizeof(f), "%s.1", path);
+	EXPECT(file_size(f) == -1);
+	snprintf(f, sizeof(f), "%s.1", to);
+	EXPECT(file_size(f) == 64);
+	b = slurp(to);
+	EXPECT(b && !strcmp(b, "second\nthird\n"));
+	free(b);
+	EXPECT(!strcmp(l.path, to));
+	domus_log_close(&l);
+	cleanup();
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, rotation);
+	RUN(UNIT_PREFIX, renamed);
 	RUN(UNIT_PREFIX, never_lost);
 	RUN(UNIT_PREFIX, no_cap);
 	RUN(UNIT_PREFIX, settings);
