@@ -113,6 +113,8 @@ static const struct sb_rule sb_rules[] = {
 	{ "read", SB_ALLOW, 0, 0, 0, 0, "signalfd, timerfd, eventfds, console client, files" },
 	{ "write", SB_ALLOW, 0, 0, 0, 0, "logs, eventfds (ring kicks)" },
 	{ "recvfrom", SB_ALLOW, 0, 0, 0, 0, "control requests, console input" },
+	{ "recvmsg", SB_ALLOW, 0, 0, 0, 0,
+	  "control requests with descriptors (SCM_RIGHTS): block-attach's image, network-attach's TAP, opened by root's domus" },
 	{ "sendto", SB_ALLOW, 0, 0, 0, 0, "control replies, console output" },
 	{ "accept4", SB_ALLOW, 0, 0, 0, 0, "control connections" },
 	{ "close", SB_ALLOW, 0, 0, 0, 0, "connections, a restart's old fds" },
