@@ -245,6 +245,7 @@ static int list_cmd(const struct domus_cmd *cmd, int argc, char **argv, const ch
 	if (argc - optind < 1)
 		return domus_cmd_usage_error(cmd, "give a domain");
 	printf("%s\n", header);
+	fflush(stdout);
 	for (i = optind; i < argc; i++) {
 		struct list_ctx c = { 0, 0 };
 
