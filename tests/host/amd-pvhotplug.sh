@@ -56,6 +56,7 @@ be_vbds() { $d xenstore-list pvhp /local/domain/0/backend/vbd/$id 2>/dev/null | 
 
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
 lines0=$(dmesg | wc -l)
+modprobe tun && modprobe bridge || { fail bridge "modprobe tun bridge failed"; exit 1; }
 ip link add br0 type bridge && ip addr add 10.9.0.1/24 dev br0 && ip link set br0 up ||
 	{ fail bridge "cannot set up br0"; exit 1; }
 

@@ -244,16 +244,21 @@ void be_dev_stop(struct be_dev *x)
 
 /* ---- host-initiated unplug (pv-devices.md §8.3) ---------------------------- */
 
+/* Not under x->lock: a store call runs queued watch callbacks, which take
+ * it (fe_changed). */
 void be_dev_close_request(struct be_dev *x)
 {
+	bool started;
+
 	pthread_mutex_lock(&x->lock);
 	x->removing = true;
-	if (x->started) {
-		be_writen(x, x->be, "online", 0);
-		if (atomic_load(&x->be_state) != XEN_BUS_CLOSED)
-			be_set_state(x, XEN_BUS_CLOSING);
-	}
+	started = x->started;
 	pthread_mutex_unlock(&x->lock);
+	if (!started)
+		return;
+	be_writen(x, x->be, "online", 0);
+	if (atomic_load(&x->be_state) != XEN_BUS_CLOSED)
+		be_set_state(x, XEN_BUS_CLOSING);
 }
 
 int be_dev_state(struct be_dev *x)
@@ -263,12 +268,12 @@ int be_dev_state(struct be_dev *x)
 
 long long be_dev_fe_state(struct be_dev *x)
 {
-	long long st;
+	bool started;
 
 	pthread_mutex_lock(&x->lock);
-	st = x->started ? be_fe_number(x, "state", 8) : -1;
+	started = x->started;
 	pthread_mutex_unlock(&x->lock);
-	return st;
+	return started ? be_fe_number(x, "state", 8) : -1;
 }
 
 void be_dev_remove(struct be_dev *x)
