@@ -186,6 +186,14 @@ $(BUILD)/unit/test_sandbox $(BUILD)/unit-san/test_sandbox: LDLIBS_UNIT = $(LDLIB
 $(BUILD)/unit/test_xsctl: $(call obj,userland/launcher/xsctl.c)
 $(BUILD)/unit-san/test_xsctl: $(call san,userland/launcher/xsctl.c)
 
+# test_hotplug tests the launcher's hot-plug requests (hotplug.c, pvhost.c).
+$(BUILD)/unit/test_hotplug: $(call obj,userland/launcher/hotplug.c userland/launcher/pvhost.c)
+$(BUILD)/unit-san/test_hotplug: $(call san,userland/launcher/hotplug.c userland/launcher/pvhost.c)
+$(BUILD)/unit/test_hotplug: LDLIBS_UNIT = $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
+	$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
+$(BUILD)/unit-san/test_hotplug: LDLIBS_UNIT = $(BUILD)/san/libblkback.a $(BUILD)/san/libxlcfg.a \
+	$(BUILD)/san/libdomusctl.a $(BUILD)/san/libxenstore.a $(BUILD)/san/libdomus.a
+
 $(BUILD)/host/coretest: $(call obj,$(wildcard tests/host/coretest_*.c))
 
 $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h

@@ -137,7 +137,7 @@ if [ "$(answer WRC)" = 0 ] && [ "$got" = "$want" ]; then pass guest-write-in-ima
 t1=$(date +%s)
 err=$($d block-detach pvhp 51728 2>&1); rc=$?
 dt=$(( $(date +%s) - t1 ))
-run 'sleep 1; echo GONE=$(ls /sys/block | grep -c "^xvdb$") XB=$(ls /sys/bus/xen/devices | grep -c "^vbd-")' u6
+run 'sleep 1; echo GONE=$(ls /sys/block | grep -c "^xvdb$"); echo XB=$(ls /sys/bus/xen/devices | grep -c "^vbd-")' u6
 if [ $rc = 0 ] && [ -z "$err" ] && [ $dt -lt 9 ] && [ "$(answer GONE)" = 0 ] && [ "$(answer XB)" = 0 ]; then
 	pass detach-guest-loses-xvdb
 else
@@ -151,7 +151,7 @@ else
 fi
 # a second attach works and reads the pattern back
 $d block-attach pvhp "tap:aio:$img/a.img,xvdb,r"; rc=$?
-run 'for i in $(seq 100); do [ -b /dev/xvdb ] && break; sleep 0.1; done; echo RB=$(dd if=/dev/xvdb bs=64k skip=16 count=16 2>/dev/null | md5sum | cut -c1-32) RO=$(cat /sys/block/xvdb/ro)' u7
+run 'for i in $(seq 100); do [ -b /dev/xvdb ] && break; sleep 0.1; done; echo RB=$(dd if=/dev/xvdb bs=64k skip=16 count=16 2>/dev/null | md5sum | cut -c1-32); echo RO=$(cat /sys/block/xvdb/ro)' u7
 if [ $rc = 0 ] && [ "$(answer RB)" = "$want" ] && [ "$(answer RO)" = 1 ]; then pass second-attach-reads-back; else fail second-attach-reads-back "rc $rc, md5 '$(answer RB)', ro '$(answer RO)'"; fi
 # detach while the guest holds it open: blkfront marks the disk dead
 send 'exec 4</dev/xvdb'
