@@ -23,9 +23,9 @@
  * Extending the filter: add one row to sb_rules, with the reason.  The
  * features to come and what they will add:
  *   save/restore, migration: openat/write/fsync of the image, or an fd
- *     passed over the control socket (recvmsg with SCM_RIGHTS), which keeps
- *     the filesystem out of reach; migration's socket likewise arrives as
- *     an fd;
+ *     passed over the control socket (recvmsg with SCM_RIGHTS, allowed
+ *     for hot-plug already), which keeps the filesystem out of reach;
+ *     migration's socket likewise arrives as an fd;
  *   mem-set, vcpu-set: control requests that issue /dev/domus ioctls and
  *     start threads: already allowed (ioctl type 0xD5, clone of a thread);
  * The block back end's rows are below (preadv, pwritev, fdatasync,
