@@ -12,7 +12,9 @@
 #     reads the pattern back and detaches again;
 #   - a vif attached on br0: eth0 appears, pings the bridge address;
 #     network-list shows it; a duplicate MAC is refused; network-detach
-#     by MAC: eth0 and the TAP device are gone.
+#     by MAC: eth0 and the TAP device are gone;
+#   - a disk attached, the guest rebooted: the rebuilt domain has it, and
+#     it detaches there.
 # One PASS/FAIL line each.
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
@@ -187,6 +189,23 @@ if [ $rc = 0 ] && [ -z "$err" ] && [ "$(answer ETH)" = 0 ] && ! ip link show "vi
 	pass network-detach-tap-gone
 else
 	fail network-detach-tap-gone "rc $rc: '$err'; eth0 $(answer ETH); $(ip -o link show master br0 | tr '\n' '|')"
+fi
+# ---- a reboot keeps a hot-plugged disk: published again in the rebuilt domain
+$d block-attach pvhp "tap:aio:$img/b.img,xvdc,w"; rc=$?
+l=$(wc -l <"$con")
+send 'reboot -f'
+if [ $rc = 0 ] && wait_for "$con" 'DOMUS-GUEST-READY' 240 "$((l + 1))"; then
+	send 'stty -echo'
+	run 'echo DISKS2=$(ls /sys/block | grep xvd | tr "\n" " ")' r1
+	id2=$($d list pvhp | awk 'NR == 2 { print $2 }')
+	err=$($d block-detach pvhp xvdc 2>&1); rc=$?
+	if [ "$(answer DISKS2)" = "xvdc " ] && [ "$id2" != "$id" ] && [ $rc = 0 ] && [ -z "$err" ] && unlocked "$img/b.img"; then
+		pass reboot-keeps-hotplugged-disk
+	else
+		fail reboot-keeps-hotplugged-disk "disks '$(answer DISKS2)', id $id -> $id2, detach rc $rc: '$err'"
+	fi
+else
+	fail reboot-keeps-hotplugged-disk "attach rc $rc, or no DOMUS-GUEST-READY after the reboot: $(tail -c 300 "$con" | tr '\r\n' '||')"
 fi
 if ! grep -Eq 'cannot connect|corrupt|SIGSYS' "$log"; then pass launcher-log-clean; else fail launcher-log-clean "$(grep -E 'cannot connect|corrupt' "$log" | head -3 | tr '\n' '|')"; fi
 
