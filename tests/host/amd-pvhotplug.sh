@@ -199,7 +199,7 @@ if [ $rc = 0 ] && wait_for "$con" 'DOMUS-GUEST-READY' 240 "$((l + 1))"; then
 	run 'echo DISKS2=$(ls /sys/block | grep xvd | tr "\n" " ")' r1
 	id2=$($d list pvhp | awk 'NR == 2 { print $2 }')
 	err=$($d block-detach pvhp xvdc 2>&1); rc=$?
-	if [ "$(answer DISKS2)" = "xvdc " ] && [ "$id2" != "$id" ] && [ $rc = 0 ] && [ -z "$err" ] && unlocked "$img/b.img"; then
+	if [ "$(answer DISKS2)" = xvdc ] && [ "$id2" != "$id" ] && [ $rc = 0 ] && [ -z "$err" ] && unlocked "$img/b.img"; then
 		pass reboot-keeps-hotplugged-disk
 	else
 		fail reboot-keeps-hotplugged-disk "disks '$(answer DISKS2)', id $id -> $id2, detach rc $rc: '$err'"
