@@ -139,9 +139,11 @@ endef
 $(foreach l,$(LIBNAMES),$(eval $(call lib_rules,$(l))))
 
 # ---- programs
-$(BUILD)/domus: $(call obj,$(CLI_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a $(BUILD)/libxenstore.a \
-		$(BUILD)/libdomus.a
-	$(CC) -o $@ $^ $(LDLIBS_USER)
+# (libblkback: block-attach opens images and network-attach creates TAP
+# devices with the back ends' own code, hotplug.c)
+$(BUILD)/domus: $(call obj,$(CLI_SRCS)) $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
+		$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
+	$(CC) -pthread -o $@ $^ $(LDLIBS_USER)
 
 # One process per domain, started by 'domus create' (found next to domus).
 $(BUILD)/domus-launcher: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a \
@@ -149,9 +151,9 @@ $(BUILD)/domus-launcher: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libblkback.a $(BU
 	$(CC) -pthread -o $@ $^ $(LDLIBS_USER) $(LDLIBS_SECCOMP)
 
 # Static build for test hosts without a shared libc (the Bochs initramfs).
-$(BUILD)/domus.static: $(call obj,$(CLI_SRCS)) $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
+$(BUILD)/domus.static: $(call obj,$(CLI_SRCS)) $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
 		$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
-	$(CC) -static -o $@ $^ $(LDLIBS_USER)
+	$(CC) -static -pthread -o $@ $^ $(LDLIBS_USER)
 
 # The demo guest and its runner (static: runs in any test host).
 $(BUILD)/domus-hello: $(call obj,userland/tools/domus-hello.c userland/tools/hello-guest.S) $(BUILD)/libdomus.a
@@ -183,6 +185,14 @@ $(BUILD)/unit/test_sandbox $(BUILD)/unit-san/test_sandbox: LDLIBS_UNIT = $(LDLIB
 # test_xsctl tests the launcher's xenstore admin requests (xsctl.c).
 $(BUILD)/unit/test_xsctl: $(call obj,userland/launcher/xsctl.c)
 $(BUILD)/unit-san/test_xsctl: $(call san,userland/launcher/xsctl.c)
+
+# test_hotplug tests the launcher's hot-plug requests (hotplug.c, pvhost.c).
+$(BUILD)/unit/test_hotplug: $(call obj,userland/launcher/hotplug.c userland/launcher/pvhost.c)
+$(BUILD)/unit-san/test_hotplug: $(call san,userland/launcher/hotplug.c userland/launcher/pvhost.c)
+$(BUILD)/unit/test_hotplug: LDLIBS_UNIT = $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
+	$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
+$(BUILD)/unit-san/test_hotplug: LDLIBS_UNIT = $(BUILD)/san/libblkback.a $(BUILD)/san/libxlcfg.a \
+	$(BUILD)/san/libdomusctl.a $(BUILD)/san/libxenstore.a $(BUILD)/san/libdomus.a
 
 $(BUILD)/host/coretest: $(call obj,$(wildcard tests/host/coretest_*.c))
 

@@ -99,10 +99,32 @@ static int allowed_child(void)
 	struct iovec iov = { blk, sizeof(blk) };
 	void *m;
 
+	int sp[2];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec one = { &c, 1 };
+	struct msghdr msg = { .msg_iov = &one, .msg_iovlen = 1, .msg_control = cm.buf,
+			      .msg_controllen = sizeof(cm.buf) };
+
 	/* an image opened before the sandbox, as the disks are */
 	f = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (f < 0 || pipe(p) || load())
+	if (f < 0 || pipe(p) || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp))
 		return 1;
+	/* a hot-plug request with a descriptor, sent before the filter (by domus) */
+	memset(&cm, 0, sizeof(cm));
+	cm.h.cmsg_level = SOL_SOCKET;
+	cm.h.cmsg_type = SCM_RIGHTS;
+	cm.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&cm.h), &p[0], sizeof(int));
+	if (sendmsg(sp[1], &msg, 0) != 1 || load())
+		return 1;
+	/* received under the filter (loop.c recv_with_fds) */
+	memset(&cm, 0, sizeof(cm));
+	msg.msg_controllen = sizeof(cm.buf);
+	if (recvmsg(sp[0], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1 || cm.h.cmsg_type != SCM_RIGHTS)
+		return 11;
 	/* the block back end's calls (blkring.c) */
 	memset(blk, 0x5a, sizeof(blk));
 	if (pwritev(f, &iov, 1, 4096) != 512 || preadv(f, &iov, 1, 4096) != 512 || fdatasync(f) ||

@@ -83,6 +83,7 @@ struct be_dev {
 	struct be_host h;		/* per domain build */
 	pthread_mutex_t lock;
 	bool started, connected, watching;
+	bool removing;			/* unplug asked: no new InitWait */
 	atomic_int be_state;		/* also written by the I/O threads */
 	atomic_bool broken;
 	char fe[96], be[96];
@@ -95,6 +96,18 @@ void be_dev_destroy(struct be_dev *x);
 int be_dev_start(struct be_dev *x, const struct be_host *h);
 /* Unwatch and disconnect. */
 void be_dev_stop(struct be_dev *x);
+/*
+ * Host-initiated unplug (pv-devices.md §8.3, as libxl does it): online=0
+ * and state 5 (Closing); the front end answers 6 and the watch moves the
+ * back end to 6 (Closed), be_dev_state() tells.  A front end restarting
+ * at 1 is not offered the device again.  Then be_dev_remove(): unwatch,
+ * disconnect, remove the front end's and the back end's directories.
+ */
+void be_dev_close_request(struct be_dev *x);
+int be_dev_state(struct be_dev *x);
+/* The front end's state (-1: absent, garbage or not started). */
+long long be_dev_fe_state(struct be_dev *x);
+void be_dev_remove(struct be_dev *x);
 
 /* xenstore: @key under @dir (x->be or x->fe) */
 int be_write(struct be_dev *x, const char *dir, const char *key, const char *val);

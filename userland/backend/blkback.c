@@ -38,14 +38,19 @@ struct blk_disk {
 
 static const struct be_ops blk_ops;
 
-int blk_disk_open(const struct domus_disk *cfg, struct blk_disk **out, char *err, size_t errlen)
+/* The image's size in sectors, or 0 if it is not a usable image. */
+static uint64_t image_sectors(int fd)
 {
-	struct blk_disk *d;
-	struct stat sb;
-	off_t size;
-	int flags = (cfg->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	off_t size = lseek(fd, 0, SEEK_END);
 
-	*out = NULL;
+	return size < (off_t)BLK_SECTOR ? 0 : (uint64_t)size / BLK_SECTOR;
+}
+
+int blk_image_open(const struct domus_disk *cfg, char *err, size_t errlen)
+{
+	struct stat sb;
+	int flags = (cfg->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC, fd;
+
 	if (!cfg->target) {
 		snprintf(err, errlen, "disk %s: an empty drive is not attached", cfg->vdev);
 		return -1;
@@ -63,48 +68,86 @@ int blk_disk_open(const struct domus_disk *cfg, struct blk_disk **out, char *err
 	/* a writable block device: exclusive (fails if mounted or in use) */
 	if (S_ISBLK(sb.st_mode) && !cfg->readonly)
 		flags |= O_EXCL;
-	d = calloc(1, sizeof(*d));
-	if (!d || !(d->path = strdup(cfg->target))) {
-		free(d);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	d->fd = open(cfg->target, flags);
-	if (d->fd < 0) {
+	fd = open(cfg->target, flags);
+	if (fd < 0) {
 		snprintf(err, errlen, "disk %s: cannot open %s%s: %s%s", cfg->vdev, cfg->target,
 			 cfg->readonly ? "" : " for writing", strerror(errno),
 			 errno == EBUSY ? ": it is mounted or used by another program; unmount it or give access=r"
 			 : errno == EACCES || errno == EROFS ? ": give access=r for a read-only disk" : "");
-		goto fail;
+		return -1;
 	}
-	if (flock(d->fd, (cfg->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
+	if (flock(fd, (cfg->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
 		snprintf(err, errlen, "disk %s: %s is in use%s (locked by another domain or program): stop that user first%s",
 			 cfg->vdev, cfg->target, cfg->readonly ? " by a writer" : "",
 			 cfg->readonly ? "" : ", or give access=r to share it read-only");
-		goto fail;
+		close(fd);
+		return -1;
 	}
-	size = lseek(d->fd, 0, SEEK_END);
-	if (size < (off_t)BLK_SECTOR) {
+	if (!image_sectors(fd)) {
 		snprintf(err, errlen, "disk %s: %s is %s: give an image of at least 512 bytes", cfg->vdev,
-			 cfg->target, size < 0 ? "unreadable" : "empty");
-		goto fail;
+			 cfg->target, lseek(fd, 0, SEEK_END) < 0 ? "unreadable" : "empty");
+		close(fd);
+		return -1;
 	}
+	return fd;
+}
+
+int blk_disk_adopt(const struct domus_disk *cfg, int fd, struct blk_disk **out, char *err, size_t errlen)
+{
+	struct blk_disk *d;
+	uint64_t sectors = image_sectors(fd);
+
+	*out = NULL;
+	if (!sectors) {
+		snprintf(err, errlen, "disk %s: the image is empty or unreadable", cfg->vdev);
+		return -1;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d || !(d->path = strdup(cfg->target ? cfg->target : ""))) {
+		free(d);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	d->fd = fd;
 	snprintf(d->vdev, sizeof(d->vdev), "%s", cfg->vdev);
 	d->devid = cfg->devid;
 	d->readonly = cfg->readonly;
 	d->cdrom = cfg->cdrom;
 	d->discard = !cfg->readonly && !cfg->no_discard;
-	d->sectors = (uint64_t)size / BLK_SECTOR;
+	d->sectors = sectors;
 	be_io_init(&d->io);
 	be_dev_init(&d->x, &blk_ops, d->vdev, d->devid);
 	*out = d;
 	return 0;
-fail:
-	if (d->fd >= 0)
-		close(d->fd);
-	free(d->path);
-	free(d);
-	return -1;
+}
+
+int blk_disk_open(const struct domus_disk *cfg, struct blk_disk **out, char *err, size_t errlen)
+{
+	int fd = blk_image_open(cfg, err, errlen);
+
+	*out = NULL;
+	if (fd < 0)
+		return -1;
+	if (blk_disk_adopt(cfg, fd, out, err, errlen)) {
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+struct be_dev *blk_disk_dev(struct blk_disk *d)
+{
+	return &d->x;
+}
+
+const char *blk_disk_vdev(const struct blk_disk *d)
+{
+	return d->vdev;
+}
+
+const char *blk_disk_path(const struct blk_disk *d)
+{
+	return d->path;
 }
 
 static void *io_thread(void *arg)

@@ -84,6 +84,15 @@ struct domus_disk;
  * @err set.
  */
 int blk_disk_open(const struct domus_disk *cfg, struct blk_disk **out, char *err, size_t errlen);
+/* The two halves of blk_disk_open, for hot-plug (domus block-attach opens
+ * and locks the image as root and passes the fd to the sandboxed
+ * launcher): the image's fd (open, locked, at least one sector), or -1
+ * with @err set; and the disk around such an fd (taken on success). */
+int blk_image_open(const struct domus_disk *cfg, char *err, size_t errlen);
+int blk_disk_adopt(const struct domus_disk *cfg, int fd, struct blk_disk **out, char *err, size_t errlen);
+struct be_dev *blk_disk_dev(struct blk_disk *d);
+const char *blk_disk_vdev(const struct blk_disk *d);
+const char *blk_disk_path(const struct blk_disk *d);
 /* Publish the device in the guest's xenstore and serve it (per build). */
 int blk_disk_start(struct blk_disk *d, const struct be_host *h);
 /* Disconnect (the I/O thread joined, the event channel closed). */

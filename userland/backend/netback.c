@@ -124,53 +124,36 @@ int net_bridge_check(const struct domus_vif *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-int net_vif_open(const struct domus_vif *cfg, unsigned int domid, unsigned int queues, struct net_vif **out,
-		 char *err, size_t errlen)
+void net_vif_default_name(const struct domus_vif *cfg, unsigned int domid, char out[16])
 {
-	struct net_vif *v;
+	if (cfg->vifname[0])
+		snprintf(out, 16, "%s", cfg->vifname);
+	else
+		snprintf(out, 16, "vif%u.%u", domid, cfg->devid);
+}
+
+int net_tap_create(const struct domus_vif *cfg, const char *name, unsigned int queues, int *fds, char *err,
+		   size_t errlen)
+{
 	struct ifreq ifr;
 	unsigned int i;
 	int s = -1;
 
-	*out = NULL;
-	if (net_bridge_check(cfg, err, errlen))
-		return -1;
-	v = calloc(1, sizeof(*v));
-	if (!v) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	v->max_queues = queues < 1 ? 1 : queues > NET_MAX_QUEUES ? NET_MAX_QUEUES : queues;
-	for (i = 0; i < NET_MAX_QUEUES; i++) {
-		v->q[i].v = v;
-		v->q[i].idx = i;
-		v->q[i].tap_fd = -1;
-		be_io_init(&v->q[i].io);
-	}
-	if (cfg->vifname[0])
-		snprintf(v->name, sizeof(v->name), "%s", cfg->vifname);
-	else
-		snprintf(v->name, sizeof(v->name), "vif%u.%u", domid, cfg->devid);
-	snprintf(v->bridge, sizeof(v->bridge), "%s", cfg->bridge);
-	v->devid = cfg->devid;
-	memcpy(v->mac, cfg->mac, 6);
-	memcpy(v->ips, cfg->ips, sizeof(v->ips));
-	v->nips = cfg->nips;
-	v->rate_bytes = cfg->rate_bytes_per_s;
-	v->rate_interval_us = cfg->rate_interval_us;
+	for (i = 0; i < queues; i++)
+		fds[i] = -1;
 	/* one fd per queue: the kernel spreads received flows over them */
-	for (i = 0; i < v->max_queues; i++) {
-		v->q[i].tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (v->q[i].tap_fd < 0) {
+	for (i = 0; i < queues; i++) {
+		fds[i] = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fds[i] < 0) {
 			snprintf(err, errlen, "vif %u: cannot open /dev/net/tun: %s%s", cfg->devid, strerror(errno),
 				 errno == ENOENT ? ": load the tun module (modprobe tun)" : "");
 			goto fail;
 		}
 		memset(&ifr, 0, sizeof(ifr));
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", v->name);
-		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (v->max_queues > 1 ? IFF_MULTI_QUEUE : 0);
-		if (ioctl(v->q[i].tap_fd, TUNSETIFF, &ifr)) {
-			snprintf(err, errlen, "vif %u: cannot create TAP device %s: %s%s", cfg->devid, v->name,
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (queues > 1 ? IFF_MULTI_QUEUE : 0);
+		if (ioctl(fds[i], TUNSETIFF, &ifr)) {
+			snprintf(err, errlen, "vif %u: cannot create TAP device %s: %s%s", cfg->devid, name,
 				 strerror(errno),
 				 errno == EBUSY || errno == EINVAL ? ": the name is in use; give another vifname=" :
 				 errno == EPERM ? ": run domus as root" : "");
@@ -178,35 +161,100 @@ int net_vif_open(const struct domus_vif *cfg, unsigned int domid, unsigned int q
 		}
 	}
 	/* until a front end says what it takes: checksums only */
-	if (ioctl(v->q[0].tap_fd, TUNSETOFFLOAD, (unsigned long)TUN_F_CSUM)) {
-		snprintf(err, errlen, "vif %u: %s: TUNSETOFFLOAD: %s", cfg->devid, v->name, strerror(errno));
+	if (ioctl(fds[0], TUNSETOFFLOAD, (unsigned long)TUN_F_CSUM)) {
+		snprintf(err, errlen, "vif %u: %s: TUNSETOFFLOAD: %s", cfg->devid, name, strerror(errno));
 		goto fail;
 	}
 	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || if_up(s, v->name, cfg->mtu)) {
-		snprintf(err, errlen, "vif %u: cannot bring %s up: %s", cfg->devid, v->name, strerror(errno));
+	if (s < 0 || if_up(s, name, cfg->mtu)) {
+		snprintf(err, errlen, "vif %u: cannot bring %s up: %s", cfg->devid, name, strerror(errno));
 		goto fail;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", v->bridge);
-	ifr.ifr_ifindex = (int)if_nametoindex(v->name);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cfg->bridge);
+	ifr.ifr_ifindex = (int)if_nametoindex(name);
 	if (!ifr.ifr_ifindex || ioctl(s, SIOCBRADDIF, &ifr)) {
-		snprintf(err, errlen, "vif %u: cannot attach %s to bridge %s: %s", cfg->devid, v->name, v->bridge,
+		snprintf(err, errlen, "vif %u: cannot attach %s to bridge %s: %s", cfg->devid, name, cfg->bridge,
 			 strerror(errno));
 		goto fail;
 	}
 	close(s);
-	be_dev_init(&v->x, &net_ops, v->name, v->devid);
-	*out = v;
 	return 0;
 fail:
 	if (s >= 0)
 		close(s);
-	for (i = 0; i < v->max_queues; i++)
-		if (v->q[i].tap_fd >= 0)
-			close(v->q[i].tap_fd);	/* a non-persistent TAP goes with its fds */
-	free(v);
+	for (i = 0; i < queues; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);	/* a non-persistent TAP goes with its fds */
 	return -1;
+}
+
+int net_vif_adopt(const struct domus_vif *cfg, const char *name, const int *fds, unsigned int queues,
+		  struct net_vif **out, char *err, size_t errlen)
+{
+	struct net_vif *v;
+	unsigned int i;
+
+	*out = NULL;
+	if (queues < 1 || queues > NET_MAX_QUEUES) {
+		snprintf(err, errlen, "vif %u: %u TAP queues (1 to %d)", cfg->devid, queues, NET_MAX_QUEUES);
+		return -1;
+	}
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	v->max_queues = queues;
+	for (i = 0; i < NET_MAX_QUEUES; i++) {
+		v->q[i].v = v;
+		v->q[i].idx = i;
+		v->q[i].tap_fd = i < queues ? fds[i] : -1;
+		be_io_init(&v->q[i].io);
+	}
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	snprintf(v->bridge, sizeof(v->bridge), "%s", cfg->bridge);
+	v->devid = cfg->devid;
+	memcpy(v->mac, cfg->mac, 6);
+	memcpy(v->ips, cfg->ips, sizeof(v->ips));
+	v->nips = cfg->nips;
+	v->rate_bytes = cfg->rate_bytes_per_s;
+	v->rate_interval_us = cfg->rate_interval_us;
+	be_dev_init(&v->x, &net_ops, v->name, v->devid);
+	*out = v;
+	return 0;
+}
+
+int net_vif_open(const struct domus_vif *cfg, unsigned int domid, unsigned int queues, struct net_vif **out,
+		 char *err, size_t errlen)
+{
+	int fds[NET_MAX_QUEUES];
+	char name[16];
+	unsigned int i;
+
+	*out = NULL;
+	if (net_bridge_check(cfg, err, errlen))
+		return -1;
+	queues = queues < 1 ? 1 : queues > NET_MAX_QUEUES ? NET_MAX_QUEUES : queues;
+	net_vif_default_name(cfg, domid, name);
+	if (net_tap_create(cfg, name, queues, fds, err, errlen))
+		return -1;
+	if (net_vif_adopt(cfg, name, fds, queues, out, err, errlen)) {
+		for (i = 0; i < queues; i++)
+			close(fds[i]);
+		return -1;
+	}
+	return 0;
+}
+
+struct be_dev *net_vif_dev(struct net_vif *v)
+{
+	return &v->x;
+}
+
+void net_vif_mac(const struct net_vif *v, char out[18])
+{
+	domus_mac_format(v->mac, out);
 }
 
 const char *net_vif_name(const struct net_vif *v)
@@ -472,6 +520,7 @@ void net_vif_close(struct net_vif *v)
 		return;
 	be_dev_destroy(&v->x);
 	for (unsigned int i = 0; i < v->max_queues; i++)
-		close(v->q[i].tap_fd);	/* the TAP device goes with them */
+		if (v->q[i].tap_fd >= 0)
+			close(v->q[i].tap_fd);	/* the TAP device goes with them */
 	free(v);
 }

@@ -121,6 +121,18 @@ int net_bridge_check(const struct domus_vif *cfg, char *err, size_t errlen);
  */
 int net_vif_open(const struct domus_vif *cfg, unsigned int domid, unsigned int queues, struct net_vif **out,
 		 char *err, size_t errlen);
+/* The two halves of net_vif_open, for hot-plug (domus network-attach
+ * creates the TAP as root and passes its fds to the sandboxed launcher):
+ * the TAP device @name with @queues fds into @fds, up and on the bridge,
+ * 0 or -1 with @err set; and the vif around such fds (taken on success). */
+int net_tap_create(const struct domus_vif *cfg, const char *name, unsigned int queues, int *fds, char *err,
+		   size_t errlen);
+int net_vif_adopt(const struct domus_vif *cfg, const char *name, const int *fds, unsigned int queues,
+		  struct net_vif **out, char *err, size_t errlen);
+/* vifname=, or vif<domid>.<devid> as Xen names them */
+void net_vif_default_name(const struct domus_vif *cfg, unsigned int domid, char out[16]);
+struct be_dev *net_vif_dev(struct net_vif *v);
+void net_vif_mac(const struct net_vif *v, char out[18]);
 /* Publish the device in the guest's xenstore and serve it (per build). */
 int net_vif_start(struct net_vif *v, const struct be_host *h);
 void net_vif_stop(struct net_vif *v);

@@ -136,8 +136,11 @@ static void fe_changed(void *opaque, const char *path)
 	}
 	switch (fe) {
 	case XEN_BUS_INITIALISING:
-		/* a front end starting (again): offer the device */
-		if (x->connected || be != XEN_BUS_INITWAIT) {
+		/* a front end starting (again): offer the device, unless
+		 * it is being unplugged */
+		if (x->removing) {
+			disconnect(x);
+		} else if (x->connected || be != XEN_BUS_INITWAIT) {
 			disconnect(x);
 			atomic_store(&x->broken, false);
 			be_set_state(x, XEN_BUS_INITWAIT);
@@ -189,6 +192,7 @@ int be_dev_start(struct be_dev *x, const struct be_host *h)
 	x->h = *h;
 	atomic_store(&x->broken, false);
 	x->connected = false;
+	x->removing = false;
 	snprintf(x->be, sizeof(x->be), "/local/domain/0/backend/%s/%u/%u", x->ops->type, h->domid, x->devid);
 	snprintf(x->fe, sizeof(x->fe), "/local/domain/%u/device/%s/%u", h->domid, x->ops->type, x->devid);
 	/* the back end's directory: dom0's, readable by the guest; every key
@@ -236,6 +240,54 @@ void be_dev_stop(struct be_dev *x)
 		disconnect(x);
 	x->started = false;
 	pthread_mutex_unlock(&x->lock);
+}
+
+/* ---- host-initiated unplug (pv-devices.md §8.3) ---------------------------- */
+
+/* Not under x->lock: a store call runs queued watch callbacks, which take
+ * it (fe_changed). */
+void be_dev_close_request(struct be_dev *x)
+{
+	bool started;
+
+	pthread_mutex_lock(&x->lock);
+	x->removing = true;
+	started = x->started;
+	pthread_mutex_unlock(&x->lock);
+	if (!started)
+		return;
+	be_writen(x, x->be, "online", 0);
+	if (atomic_load(&x->be_state) != XEN_BUS_CLOSED)
+		be_set_state(x, XEN_BUS_CLOSING);
+}
+
+int be_dev_state(struct be_dev *x)
+{
+	return atomic_load(&x->be_state);
+}
+
+long long be_dev_fe_state(struct be_dev *x)
+{
+	bool started;
+
+	pthread_mutex_lock(&x->lock);
+	started = x->started;
+	pthread_mutex_unlock(&x->lock);
+	return started ? be_fe_number(x, "state", 8) : -1;
+}
+
+void be_dev_remove(struct be_dev *x)
+{
+	struct xs_store *xs = x->h.xs;
+	bool started = x->started || x->watching;
+
+	be_dev_stop(x);
+	if (started && xs) {
+		/* the front end's directory first: the guest's xenbus sees it
+		 * go and unregisters the device */
+		xs_rm(xs, x->fe);
+		xs_rm(xs, x->be);
+	}
 }
 
 /* ---- the event channel and the I/O thread ------------------------------------ */

@@ -71,6 +71,13 @@ int cmd_xenstore_read(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_xenstore_write(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_xenstore_rm(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_xenstore_list(const struct domus_cmd *cmd, int argc, char **argv);
+/* hotplug.c */
+int cmd_block_attach(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_block_detach(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_block_list(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_network_attach(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_network_detach(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_network_list(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_mem_set(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_mem_max(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_vcpu_set(const struct domus_cmd *cmd, int argc, char **argv);

@@ -198,6 +198,28 @@ const struct domus_cmd domus_cmds[] = {
 	  "  CPUS         host CPUs: all, or numbers and ranges (\"0-3,^2\")\n" },
 	{ "vcpu-list", cmd_vcpu_list, "list the vCPUs of domains", "[NAME...]",
 	  "  NAME         list only these domains (name or id)\n" },
+	{ "block-attach", cmd_block_attach, "attach a disk to a running domain", "DOMAIN DISKSPEC...",
+	  "  DOMAIN       the domain (name or id)\n"
+	  "  DISKSPEC     a disk as in the config's disk = [ ... ], e.g.\n"
+	  "               'tap:aio:/srv/data.img,xvdb,w' (or its parts as arguments)\n" },
+	{ "block-detach", cmd_block_detach, "detach a disk from a running domain", "DOMAIN VDEV|DEVID",
+	  "  DOMAIN       the domain (name or id)\n"
+	  "  VDEV|DEVID   the disk: its vdev (xvdb) or devid (51728, as block-list shows);\n"
+	  "               the guest gets 10 s to let go, then the disk is removed by force\n" },
+	{ "block-list", cmd_block_list, "list the disks of domains", "DOMAIN...",
+	  "  DOMAIN       the domains (name or id)\n" },
+	{ "network-attach", cmd_network_attach, "attach a network interface to a running domain",
+	  "DOMAIN [KEY=VALUE...]",
+	  "  DOMAIN       the domain (name or id)\n"
+	  "  KEY=VALUE    the interface as in the config's vif = [ ... ]: mac=, bridge=,\n"
+	  "               ip=, vifname=, rate=, mtu=, bridge-create=yes ...\n" },
+	{ "network-detach", cmd_network_detach, "detach a network interface from a running domain",
+	  "DOMAIN DEVID|MAC",
+	  "  DOMAIN       the domain (name or id)\n"
+	  "  DEVID|MAC    the interface: its index (as network-list shows) or MAC;\n"
+	  "               the guest gets 10 s to let go, then it is removed by force\n" },
+	{ "network-list", cmd_network_list, "list the network interfaces of domains", "DOMAIN...",
+	  "  DOMAIN       the domains (name or id)\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -73,18 +73,50 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/* The request line, with @nfds descriptors (SCM_RIGHTS) when there are any. */
+static int send_line(int fd, const char *line, size_t n, const int *fds, unsigned int nfds)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * DOMUS_CTL_MAX_FDS)];
+	} cm;
+	struct iovec iov = { .iov_base = (void *)line, .iov_len = n };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (!nfds)
+		return send(fd, line, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -EPIPE;
+	if (nfds > DOMUS_CTL_MAX_FDS)
+		return -EINVAL;
+	memset(&cm, 0, sizeof(cm));
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+	cm.h.cmsg_level = SOL_SOCKET;
+	cm.h.cmsg_type = SCM_RIGHTS;
+	cm.h.cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+	memcpy(CMSG_DATA(&cm.h), fds, sizeof(int) * nfds);
+	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -EPIPE;
+}
+
 int domus_ctl_request_fd(int fd, const char *req, char *reply, size_t len, int timeout_ms)
+{
+	return domus_ctl_request_fds(fd, req, NULL, 0, reply, len, timeout_ms);
+}
+
+int domus_ctl_request_fds(int fd, const char *req, const int *fds, unsigned int nfds, char *reply, size_t len,
+			  int timeout_ms)
 {
 	char line[DOMUS_CTL_REQ_MAX + 2];
 	size_t n = strlen(req), got = 0;
 	long long end = now_ms() + timeout_ms;
+	int sr;
 
 	if (n > DOMUS_CTL_REQ_MAX || !len)
 		return -EINVAL;
 	memcpy(line, req, n);
 	line[n++] = '\n';
-	if (send(fd, line, n, MSG_NOSIGNAL) != (ssize_t)n)
-		return -EPIPE;
+	sr = send_line(fd, line, n, fds, nfds);
+	if (sr)
+		return sr;
 	/* read byte-wise: nothing after the newline may be consumed (console) */
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };

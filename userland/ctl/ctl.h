@@ -33,6 +33,13 @@
  *   xs-list PATH        -> ok, then one line per child name, then "end N"
  *   xs-ls PATH          -> ok, then "ABSPATH PERMS VALUE" for PATH and every
  *                          node below it (depth first), then "end N"
+ * Hot-plug (docs/devices.md "Hot-plug"; the fds travel as SCM_RIGHTS):
+ *   block-attach SPEC            + the image fd  -> ok
+ *   block-detach VDEV|DEVID      -> ok [note ...] once the device is gone
+ *   block-list                   -> ok, "DEVID VDEV BE-STATE FE-STATE EVTCH RREF BE-PATH" lines, end N
+ *   network-attach DEVID MAC NAME SPEC + the TAP fds -> ok
+ *   network-detach DEVID|MAC     -> ok [note ...] once the device is gone
+ *   network-list                 -> ok, "DEVID MAC BE-STATE FE-STATE EVTCH TXREF RXREF BE-PATH NAME" lines, end N
  */
 #ifndef DOMUS_CTL_H
 #define DOMUS_CTL_H
@@ -104,6 +111,12 @@ int domus_ctl_connect(const char *name);
 int domus_ctl_request(const char *name, const char *req, char *reply, size_t len, int timeout_ms);
 /* The same on an open connection. */
 int domus_ctl_request_fd(int fd, const char *req, char *reply, size_t len, int timeout_ms);
+/* The same, passing @nfds (at most DOMUS_CTL_MAX_FDS) open descriptors
+ * with the request line (SCM_RIGHTS): block-attach's image, network-
+ * attach's TAP queues.  The launcher takes its own copies. */
+#define DOMUS_CTL_MAX_FDS	4
+int domus_ctl_request_fds(int fd, const char *req, const int *fds, unsigned int nfds, char *reply, size_t len,
+			  int timeout_ms);
 /*
  * Escaping of xenstore values (and any bytes) for the line protocol and
  * for display: printable ASCII stays, except '\\' and '"' which get a

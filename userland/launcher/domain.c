@@ -501,6 +501,7 @@ void dom_teardown(struct launcher *L)
 {
 	unsigned int i;
 
+	l_hotplug_teardown(L);	/* detaches under way end now */
 	l_disks_stop(L);	/* before xenstore, the domain and RAM go */
 	l_vifs_stop(L);
 	l_be_unmap(L);

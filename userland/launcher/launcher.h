@@ -11,6 +11,7 @@
  *   disks.c    the PV disks (userland/backend)
  *   vifs.c     the PV network interfaces (userland/backend)
  *   pvhost.c   the grant-table mapping both share
+ *   hotplug.c  block-/network-attach and -detach on a running guest
  */
 #ifndef DOMUS_LAUNCHER_H
 #define DOMUS_LAUNCHER_H
@@ -57,6 +58,16 @@ struct l_vcpu {
 	unsigned long notes;	/* unexpected exits logged */
 };
 
+/* A detach waiting for the guest's front end (hotplug.c). */
+#define L_MAX_UNPLUG		8
+#define L_UNPLUG_TIMEOUT_MS	10000	/* as libxl's LIBXL_DESTROY_TIMEOUT */
+struct l_unplug {
+	void *dev;		/* struct blk_disk or struct net_vif; NULL: free slot */
+	bool net;
+	int fd;			/* the client to answer, -1 none */
+	long long deadline_ms;	/* CLOCK_MONOTONIC */
+};
+
 #define L_BACKLOG_MAX	(64 * 1024)
 #define L_INPUT_MAX	4096
 
@@ -92,6 +103,9 @@ struct launcher {
 	struct domus_cpuset *affinity;	/* per vCPU (maxvcpus), NULL: anywhere */
 	struct net_vif *vifs[DOMUS_CFG_MAX_VIFS];	/* open for the launcher's life */
 	size_t nvifs;
+	struct l_unplug unplug[L_MAX_UNPLUG];	/* detaches under way (hotplug.c) */
+	int *req_fds;			/* descriptors passed with the request being handled */
+	unsigned int req_nfds;
 	unsigned int restarts;
 	time_t start_time;		/* the current domain's build (uptime) */
 
@@ -127,6 +141,22 @@ struct launcher {
 	bool quit;
 	struct sb_config sb;		/* sandbox.c */
 };
+
+/* loop.c: one answer line on a control connection */
+void l_reply(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* hotplug.c: block-/network-attach, -detach, -list (ctl.h); detaches are
+ * answered from the timer (l_hotplug_service) once the guest let go, or
+ * by force after L_UNPLUG_TIMEOUT_MS, or at teardown. */
+void l_hotplug_init(struct launcher *L);
+void l_hotplug_service(struct launcher *L);
+void l_hotplug_teardown(struct launcher *L);
+bool l_ctl_block_attach(struct launcher *L, int fd, const char *arg);
+bool l_ctl_block_detach(struct launcher *L, int fd, const char *arg);
+bool l_ctl_block_list(struct launcher *L, int fd, const char *arg);
+bool l_ctl_network_attach(struct launcher *L, int fd, const char *arg);
+bool l_ctl_network_detach(struct launcher *L, int fd, const char *arg);
+bool l_ctl_network_list(struct launcher *L, int fd, const char *arg);
 
 /* main.c */
 void l_log(struct launcher *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

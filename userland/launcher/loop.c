@@ -25,10 +25,57 @@ struct conn {
 	int fd;
 	char buf[DOMUS_CTL_REQ_MAX + 2];
 	size_t len;
+	int fds[DOMUS_CTL_MAX_FDS];	/* passed with the request (hot-plug) */
+	unsigned int nfds;
 };
 
-static void reply(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void reply(int fd, const char *fmt, ...)
+/* recv, keeping descriptors passed with the bytes (SCM_RIGHTS); more
+ * than DOMUS_CTL_MAX_FDS in all are closed (MSG_CMSG_CLOEXEC: none
+ * leaks into anything). */
+static ssize_t recv_with_fds(struct conn *c, void *buf, size_t len)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * DOMUS_CTL_MAX_FDS)];
+	} cm;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			      .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *h;
+	ssize_t r = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (r < 0)
+		return r;
+	for (h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h)) {
+		size_t i, n;
+
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
+			if (c->nfds < DOMUS_CTL_MAX_FDS)
+				c->fds[c->nfds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return r;
+}
+
+static void conn_close_fds(struct conn *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nfds; i++)
+		if (c->fds[i] >= 0)
+			close(c->fds[i]);
+	c->nfds = 0;
+}
+
+void l_reply(int fd, const char *fmt, ...)
 {
 	char buf[DOMUS_CTL_LINE_MAX + 2];
 	va_list ap;
@@ -65,7 +112,7 @@ static bool ctl_info(struct launcher *L, int fd, const char *arg)
 
 	(void)arg;
 	dom_state_str(L, state);
-	reply(fd, "ok id=%u name=%s mem=%llu vcpus=%u state=%s time=%.1f pid=%d uuid=%s start=%lld",
+	l_reply(fd, "ok id=%u name=%s mem=%llu vcpus=%u state=%s time=%.1f pid=%d uuid=%s start=%lld",
 	      L->domid, L->cfg.name, (unsigned long long)(L->target_kib >> 10), L->vcpus_online,
 	      state, dom_cpu_time(L), (int)getpid(), L->cfg.uuid, (long long)L->start_time);
 	return false;
@@ -98,9 +145,9 @@ static bool ctl_stats(struct launcher *L, int fd, const char *arg)
 
 	(void)arg;
 	if (l_stats_line(L, buf, sizeof(buf)))
-		reply(fd, "error cannot read the domain's counters: %s", domus_last_error());
+		l_reply(fd, "error cannot read the domain's counters: %s", domus_last_error());
 	else
-		reply(fd, "ok%s", buf);
+		l_reply(fd, "ok%s", buf);
 	return false;
 }
 
@@ -109,17 +156,17 @@ static bool ctl_shutdown(struct launcher *L, int fd, const char *what)
 	int r;
 
 	if (L->state != L_RUNNING) {
-		reply(fd, "error %s is not running", L->cfg.name);
+		l_reply(fd, "error %s is not running", L->cfg.name);
 		return false;
 	}
 	r = dom_request_shutdown(L, what);
 	if (r == -ENOTSUP)
-		reply(fd, "error guest has no PV shutdown support yet (no xenstore); use 'poweroff' inside the guest or 'domus destroy'");
+		l_reply(fd, "error guest has no PV shutdown support yet (no xenstore); use 'poweroff' inside the guest or 'domus destroy'");
 	else if (r)
-		reply(fd, "error cannot write control/shutdown: %s", strerror(-r));
+		l_reply(fd, "error cannot write control/shutdown: %s", strerror(-r));
 	else {
 		l_log(L, "asked the guest to %s (control/shutdown)", what);
-		reply(fd, "ok");
+		l_reply(fd, "ok");
 	}
 	return false;
 }
@@ -128,7 +175,7 @@ static bool ctl_destroy(struct launcher *L, int fd, const char *arg)
 {
 	(void)arg;
 	l_destroy(L, "domus destroy");
-	reply(fd, "ok");
+	l_reply(fd, "ok");
 	return false;
 }
 
@@ -138,11 +185,11 @@ static bool ctl_console(struct launcher *L, int fd, const char *arg)
 	pthread_mutex_lock(&L->con_lock);
 	if (L->con_client >= 0) {
 		pthread_mutex_unlock(&L->con_lock);
-		reply(fd, "error the console of %s is already attached elsewhere", L->cfg.name);
+		l_reply(fd, "error the console of %s is already attached elsewhere", L->cfg.name);
 		return false;
 	}
 	pthread_mutex_unlock(&L->con_lock);
-	reply(fd, "ok");
+	l_reply(fd, "ok");
 	con_attach(L, fd);
 	l_log(L, "console attached");
 	return true;
@@ -156,9 +203,9 @@ static bool ctl_with_arg(struct launcher *L, int fd, const char *arg,
 
 	msg[0] = 0;
 	if (fn(L, arg, msg, sizeof(msg)))
-		reply(fd, "error %s", msg);
+		l_reply(fd, "error %s", msg);
 	else
-		reply(fd, "ok%s%s", msg[0] ? " " : "", msg);	/* a note for the user */
+		l_reply(fd, "ok%s%s", msg[0] ? " " : "", msg);	/* a note for the user */
 	return false;
 }
 
@@ -202,7 +249,7 @@ static bool ctl_top(struct launcher *L, int fd, const char *arg)
 			wb += atomic_load(&s->bytes_written);
 		}
 	}
-	reply(fd, "ok maxmem=%llu nets=%zu nettx=%llu netrx=%llu vbds=%zu vbd_rd=%llu vbd_wr=%llu vbd_rsect=%llu vbd_wsect=%llu",
+	l_reply(fd, "ok maxmem=%llu nets=%zu nettx=%llu netrx=%llu vbds=%zu vbd_rd=%llu vbd_wr=%llu vbd_rsect=%llu vbd_wsect=%llu",
 	      (unsigned long long)L->maxmem_kib, L->nvifs, tx, rx, L->ndisks, rd, wr, rb / 512, wb / 512);
 	return false;
 }
@@ -212,9 +259,9 @@ static bool ctl_pause(struct launcher *L, int fd, const char *arg)
 	char msg[300];
 
 	if (l_pause(L, !strcmp(arg, "pause"), msg, sizeof(msg)))
-		reply(fd, "error %s", msg);
+		l_reply(fd, "error %s", msg);
 	else
-		reply(fd, "ok");
+		l_reply(fd, "ok");
 	return false;
 }
 
@@ -234,9 +281,9 @@ static bool ctl_vcpu_list(struct launcher *L, int fd, const char *arg)
 
 	(void)arg;
 	if (l_vcpu_list(L, buf, sizeof(buf)))
-		reply(fd, "error too many vCPUs for one line");
+		l_reply(fd, "error too many vCPUs for one line");
 	else
-		reply(fd, "ok%s", buf);
+		l_reply(fd, "ok%s", buf);
 	return false;
 }
 
@@ -264,6 +311,12 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "xs-rm ", l_ctl_xs_rm, NULL },
 	{ "xs-list ", l_ctl_xs_list, NULL },
 	{ "xs-ls ", l_ctl_xs_ls, NULL },
+	{ "block-attach ", l_ctl_block_attach, NULL },	/* hotplug.c */
+	{ "block-detach ", l_ctl_block_detach, NULL },
+	{ "block-list", l_ctl_block_list, NULL },
+	{ "network-attach ", l_ctl_network_attach, NULL },
+	{ "network-detach ", l_ctl_network_detach, NULL },
+	{ "network-list", l_ctl_network_list, NULL },
 };
 
 /* Handle one request; returns true if the connection was kept (console). */
@@ -278,7 +331,7 @@ static bool handle_request(struct launcher *L, int fd, const char *req)
 		if (c->req[l - 1] == ' ' ? !strncmp(req, c->req, l) : !strcmp(req, c->req))
 			return c->fn(L, fd, c->arg ? c->arg : req + l);
 	}
-	reply(fd, "error unknown request '%.60s'", req);
+	l_reply(fd, "error unknown request '%.60s'", req);
 	return false;
 }
 
@@ -351,6 +404,7 @@ static void on_timer(struct launcher *L, struct loop *lp, int arg, short revents
 	drain_fd(lp->tfd);
 	con_service(L);
 	dom_xenstore_service(L);
+	l_hotplug_service(L);
 }
 
 static void on_console_ring(struct launcher *L, struct loop *lp, int arg, short revents)
@@ -392,7 +446,7 @@ static void on_ctl_conn(struct launcher *L, struct loop *lp, int i, short revent
 	char *nl;
 
 	(void)revents;
-	r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, MSG_DONTWAIT);
+	r = recv_with_fds(c, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
 	if (r <= 0) {
 		close_it = !(r < 0 && (errno == EAGAIN || errno == EINTR));
 	} else {
@@ -401,14 +455,19 @@ static void on_ctl_conn(struct launcher *L, struct loop *lp, int i, short revent
 		nl = strchr(c->buf, '\n');
 		if (nl) {
 			*nl = 0;
+			L->req_fds = c->fds;	/* a handler takes one by setting it to -1 */
+			L->req_nfds = c->nfds;
 			kept = handle_request(L, c->fd, c->buf);
+			L->req_fds = NULL;
+			L->req_nfds = 0;
 			close_it = true;
 		} else if (c->len == sizeof(c->buf) - 1) {
-			reply(c->fd, "error request too long");
+			l_reply(c->fd, "error request too long");
 			close_it = true;
 		}
 	}
 	if (close_it) {
+		conn_close_fds(c);
 		if (!kept)
 			close(c->fd);
 		lp->conns[i] = lp->conns[--lp->nconn];
@@ -428,9 +487,10 @@ static void on_ctl_accept(struct launcher *L, struct loop *lp, int arg, short re
 	if (lp->nconn < MAX_CONNS) {
 		lp->conns[lp->nconn].fd = fd;
 		lp->conns[lp->nconn].len = 0;
+		lp->conns[lp->nconn].nfds = 0;
 		lp->nconn++;
 	} else {
-		reply(fd, "error too many connections");
+		l_reply(fd, "error too many connections");
 		close(fd);
 	}
 }
@@ -481,7 +541,9 @@ void l_event_loop(struct launcher *L, int sfd, int tfd)
 			if (p[i].revents)
 				w[i].fn(L, &lp, w[i].arg, p[i].revents);
 	}
-	for (i = 0; i < lp.nconn; i++)
+	for (i = 0; i < lp.nconn; i++) {
+		conn_close_fds(&lp.conns[i]);
 		close(lp.conns[i].fd);
+	}
 }
 

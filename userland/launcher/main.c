@@ -420,6 +420,7 @@ int main(int argc, char **argv)
 	memset(L, 0, sizeof(*L));
 	L->ready_fd = -1;
 	L->devfd = L->domfd = L->lock_fd = L->ctl_fd = -1;
+	l_hotplug_init(L);
 	domus_log_init(&L->log);
 	domus_log_init(&L->conlog);
 	L->con_notify_fd = L->con_kick_fd = L->con_client = -1;

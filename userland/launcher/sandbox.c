@@ -23,9 +23,9 @@
  * Extending the filter: add one row to sb_rules, with the reason.  The
  * features to come and what they will add:
  *   save/restore, migration: openat/write/fsync of the image, or an fd
- *     passed over the control socket (recvmsg with SCM_RIGHTS), which keeps
- *     the filesystem out of reach; migration's socket likewise arrives as
- *     an fd;
+ *     passed over the control socket (recvmsg with SCM_RIGHTS, allowed
+ *     for hot-plug already), which keeps the filesystem out of reach;
+ *     migration's socket likewise arrives as an fd;
  *   mem-set, vcpu-set: control requests that issue /dev/domus ioctls and
  *     start threads: already allowed (ioctl type 0xD5, clone of a thread);
  * The block back end's rows are below (preadv, pwritev, fdatasync,
@@ -113,6 +113,8 @@ static const struct sb_rule sb_rules[] = {
 	{ "read", SB_ALLOW, 0, 0, 0, 0, "signalfd, timerfd, eventfds, console client, files" },
 	{ "write", SB_ALLOW, 0, 0, 0, 0, "logs, eventfds (ring kicks)" },
 	{ "recvfrom", SB_ALLOW, 0, 0, 0, 0, "control requests, console input" },
+	{ "recvmsg", SB_ALLOW, 0, 0, 0, 0,
+	  "control requests with descriptors (SCM_RIGHTS): block-attach's image, network-attach's TAP, opened by root's domus" },
 	{ "sendto", SB_ALLOW, 0, 0, 0, 0, "control replies, console output" },
 	{ "accept4", SB_ALLOW, 0, 0, 0, 0, "control connections" },
 	{ "close", SB_ALLOW, 0, 0, 0, 0, "connections, a restart's old fds" },
