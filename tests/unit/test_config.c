@@ -300,6 +300,28 @@ static void test_uuid(void)
 	domus_config_free(&b);
 }
 
+/* A xen-tools config of the Xen 3.x era: builder 'linux', numbers as
+ * strings, console=xvc0 (mapped to hvc0 with one warning) */
+static void test_xen3_config(void)
+{
+	struct domus_config c;
+
+	EXPECT(cfg(&c, "kernel = '/boot/vmlinuz'\nbuilder = 'linux'\nmemory = '128'\nvcpus = '1'\n"
+		   "root = '/dev/xvda2 ro'\nname = 'web1'\nextra = '2 console=xvc0'\n"
+		   "disk = [ 'tap:aio:/i.img,xvda2,w', 'tap:aio:/s.img,xvda1,w' ]\n"
+		   "vif = [ 'ip=192.168.1.10,mac=00:16:3e:00:00:01' ]\non_crash = 'restart'\n") == 0);
+	EXPECT(c.type == DOMUS_TYPE_PVH && c.memory_mib == 128 && c.vcpus == 1);
+	EXPECT(c.cmdline && !strcmp(c.cmdline, "root=/dev/xvda2 ro 2 console=hvc0"));
+	EXPECT(c.warnings && strstr(c.warnings, "t.cfg:2: note: builder \"linux\" (PV)") &&
+	       strstr(c.warnings, "t.cfg:7: warning: console=xvc0"));
+	EXPECT(c.ndisks == 2 && c.nvifs == 1);
+	domus_config_free(&c);
+	/* only a whole console=xvc0 word is mapped */
+	EXPECT(cfg(&c, "kernel = 'k'\nname = 'a'\nextra = 'xconsole=xvc0'\n") == 0);
+	EXPECT(c.cmdline && !strcmp(c.cmdline, "xconsole=xvc0") && !c.warnings);
+	domus_config_free(&c);
+}
+
 static void test_nul_in_file(void)
 {
 	struct domus_config c;
@@ -507,6 +529,7 @@ int main(void)
 	RUN(UNIT_PREFIX, test_later_settings);
 	RUN(UNIT_PREFIX, test_errors);
 	RUN(UNIT_PREFIX, test_uuid);
+	RUN(UNIT_PREFIX, test_xen3_config);
 	RUN(UNIT_PREFIX, test_nul_in_file);
 	RUN(UNIT_PREFIX, test_unterminated_text);
 	RUN(UNIT_PREFIX, test_load_file);

@@ -130,6 +130,33 @@ static int get_uuid(struct domus_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Xen 3.x guests' PV console was xvc0 ("console=xvc0" in extra=); today's
+ * kernels call it hvc0.  Mapped, with one warning, rather than a guest
+ * that boots without a console.
+ */
+static void map_old_console(struct domus_config *c)
+{
+	char *p = c->cmdline;
+	bool mapped = false;
+
+	while (p && (p = strstr(p, "console=xvc0")) != NULL) {
+		if (p == c->cmdline || p[-1] == ' ') {
+			memcpy(p + 8, "hvc0", 4);
+			mapped = true;
+		}
+		p += 12;
+	}
+	if (mapped) {
+		const struct domus_cfg_entry *e = domus_config_get(c, "extra");
+
+		if (!e)
+			e = domus_config_get(c, "cmdline");
+		warn(c, "%s:%u: warning: console=xvc0 (Xen 3's PV console) is hvc0 in today's kernels: using console=hvc0",
+		     e ? e->file : "config", e ? e->line : 0);
+	}
+}
+
 static int dup_string(const struct domus_config *c, const char *key, char **out, char *err, size_t errlen)
 {
 	const struct domus_cfg_entry *e = domus_config_get(c, key);
@@ -462,11 +489,12 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 			return -1;
 		if (!strcmp(b, "hvm"))
 			return entry_err(e, err, errlen, "HVM guests are not supported yet: use type = \"pvh\"");
-		if (strcmp(b, "generic"))
+		/* "linux": Xen 3.x's (xm's) name of the PV builder */
+		if (strcmp(b, "generic") && strcmp(b, "linux"))
 			return entry_err(e, err, errlen, "unknown builder \"%.40s\": drop it and use type = \"pvh\"", b);
 		if (!type)
-			warn(c, "%s:%u: note: builder \"generic\" (PV): domus runs PV guests as PVH",
-			     e->file, e->line);
+			warn(c, "%s:%u: note: builder \"%s\" (PV): domus runs PV guests as PVH (the kernel needs CONFIG_PVH, as Debian's has)",
+			     e->file, e->line, b);
 	}
 
 	/* memory, vCPUs */
@@ -538,6 +566,7 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	free(extra);
 	free(root);
 	extra = root = NULL;
+	map_old_console(c);
 
 	/* actions */
 	if (get_action(c, "on_poweroff", DOMUS_ACTION_DESTROY, &c->on_poweroff, err, errlen) ||
