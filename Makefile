@@ -72,7 +72,7 @@ OBJCOPY ?= objcopy
 
 .SECONDARY:
 .PHONY: all help module userland libs unit core-test core-test-usage check check-intel demo deps clean \
-	fuzz fuzz-long soak
+	fuzz fuzz-long soak man
 all: module userland
 
 help:
@@ -92,6 +92,7 @@ help:
 	@echo '  check-intel    the same for the Intel VT-x (Bochs) suites only'
 	@echo '  demo           install dependencies, build, show domus in a test host'
 	@echo '  deps           install the build and test dependencies (scripts/deps.sh)'
+	@echo '  man            the manual page build/man/domus.1 (scdoc; the commands from their help)'
 	@echo '  fuzz           build the libFuzzer targets (build/fuzz/, clang) and their seeds'
 	@echo '  fuzz-long      the long fuzz runs: every target >= 10^6 executions (nice;'
 	@echo '                 FUZZ_RUNS=, FUZZ_TARGETS=; docs/testing.md)'
@@ -236,6 +237,11 @@ $(BUILD)/fuzz/gen-seeds: $(call obj,tests/fuzz/seeds.c tests/unit/test_loader/he
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS_USER)
 $(BUILD)/obj/tests/fuzz/%.o: CFLAGS_EXTRA = -Itests/unit -Itests/unit/test_loader
+
+# The manual page: docs/man/domus.1.scd with the commands' own help
+# (scripts/mkman); build/man/domus.1.
+man: userland
+	scripts/mkman
 
 fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/seeds/stamp
 

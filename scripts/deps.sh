@@ -25,6 +25,8 @@ pkgs=(
 	# libFuzzer targets (make fuzz): clang and its fuzzer/sanitizer runtime
 	# (Debian 12's clang is 14; the runtime is only a Recommends of clang)
 	clang libclang-rt-14-dev
+	# the manual page (make man: docs/man/*.scd) and checking it renders
+	scdoc groff-base
 )
 
 missing=()
