@@ -144,6 +144,15 @@ if [ "$($d domid pvcli)" = 1 ] && [ "$($d domname 1)" = pvcli ] && echo "$uuid" 
 else
 	fail domain-facts "domid '$($d domid pvcli 2>&1)', uuid '$uuid', $($d list -v pvcli | tr '\t\n' ' |'), $($d uptime pvcli | tr '\n' '|')"
 fi
+# --json of the read-only commands: vcpu-list, stats, uptime
+vj=$($d vcpu-list --json pvcli | tr -d '\n'); sj=$($d stats --json pvcli); uj=$($d uptime --json pvcli | tr -d '\n')
+if echo "$vj" | grep -Eq '^\[  \{ "name": "pvcli", "domid": 1, "vcpu": 0, "cpu": [0-9]+, "state": "(r--|-b-)", "time": [0-9.]+, "affinity": "all" \}\]$' &&
+   echo "$sj" | grep -Eq '^\{ "name": "pvcli", "domid": 1, "counters": \{ "exits": [1-9][0-9]*, .* \} \}$' &&
+   echo "$uj" | grep -Eq '^\[  \{ "name": "pvcli", "domid": 1, "uptime_seconds": [0-9]+ \}\]$'; then
+	pass json-outputs
+else
+	fail json-outputs "vcpu-list '$vj', stats '$(echo "$sj" | head -c 200)', uptime '$uj'"
+fi
 # rename: the same domain under a new name (socket, log, xenstore name),
 # a bad name refused, and back
 if $d rename pvcli pvcli2 && $d list pvcli2 | grep -Eq '^pvcli2 +1 ' && ! $d list pvcli >/dev/null 2>&1 &&

@@ -52,6 +52,8 @@ int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv);
 /* auto.c */
 int cmd_auto_start(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_auto_stop(const struct domus_cmd *cmd, int argc, char **argv);
+/* json.c: @s as a JSON string on stdout */
+void domus_json_str(const char *s);
 /* top.c */
 int cmd_top(const struct domus_cmd *cmd, int argc, char **argv);
 /* logs.c */

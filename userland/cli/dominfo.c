@@ -3,6 +3,7 @@
  * domus domid / domname / uuid / uptime: one fact of a domain, as xl
  * prints it (uuid is not in xl; xl shows it in `list -v`).
  */
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,9 +96,19 @@ static void fmt_uptime(long long s, char *out, size_t len)
 		snprintf(out, len, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
 }
 
+static bool uptime_json, uptime_first;
+
 static void uptime_row(bool shrt, const char *name, unsigned int id, long long secs)
 {
 	char up[64];
+
+	if (uptime_json) {
+		printf("%s\n  { \"name\": ", uptime_first ? "" : ",");
+		domus_json_str(name);
+		printf(", \"domid\": %u, \"uptime_seconds\": %lld }", id, secs < 0 ? 0 : secs);
+		uptime_first = false;
+		return;
+	}
 
 	fmt_uptime(secs < 0 ? 0 : secs, up, sizeof(up));
 	if (shrt) {
@@ -132,17 +143,29 @@ int cmd_uptime(const struct domus_cmd *cmd, int argc, char **argv)
 	long long now = (long long)time(NULL);
 	int opt, a, n, i;
 
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	uptime_json = false;
+	uptime_first = true;
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+s")) != -1) {
-		if (opt != 's')
+	while ((opt = getopt_long(argc, argv, "+s", longopts, NULL)) != -1) {
+		if (opt == 'j')
+			uptime_json = true;
+		else if (opt == 's')
+			shrt = true;
+		else
 			return domus_cmd_bad_option(cmd, "+s");
-		shrt = true;
 	}
 	for (a = optind; a < argc; a++)
 		if (strcmp(argv[a], "Domain-0") && strcmp(argv[a], "0") &&
 		    domus_cli_find_domain(argv[a], &d))
 			return 1;
-	if (!shrt)
+	if (uptime_json)
+		printf("[");
+	else if (!shrt)
 		printf("%-32s %5s %s\n", "Name", "ID", "Uptime");
 	if (optind == argc) {
 		uptime_row(shrt, "Domain-0", 0, host_uptime());
@@ -150,6 +173,8 @@ int cmd_uptime(const struct domus_cmd *cmd, int argc, char **argv)
 		for (i = 0; i < n; i++)
 			uptime_row(shrt, v[i].name, v[i].id, v[i].start ? now - v[i].start : 0);
 		free(v);
+		if (uptime_json)
+			printf("\n]\n");
 		return 0;
 	}
 	for (a = optind; a < argc; a++) {
@@ -158,5 +183,7 @@ int cmd_uptime(const struct domus_cmd *cmd, int argc, char **argv)
 		else if (domus_ctl_find(argv[a], &d) == 0)
 			uptime_row(shrt, d.name, d.id, d.start ? now - d.start : 0);
 	}
+	if (uptime_json)
+		printf("\n]\n");
 	return 0;
 }

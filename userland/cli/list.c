@@ -64,33 +64,16 @@ static void row(const char *name, unsigned int id, unsigned long long mem, unsig
 	putchar('\n');
 }
 
-/* @s as a JSON string (names and states are plain, but never trust that). */
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void json_row(bool first, const char *name, unsigned int id, const char *uuid,
 		     unsigned long long mem, unsigned int vcpus, const char *state, double t,
 		     long long start, long pid)
 {
 	printf("%s\n  { \"domid\": %u, \"name\": ", first ? "" : ",", id);
-	json_str(name);
+	domus_json_str(name);
 	printf(", \"uuid\": ");
-	json_str(uuid);
+	domus_json_str(uuid);
 	printf(", \"memory_mib\": %llu, \"vcpus\": %u, \"state\": ", mem, vcpus);
-	json_str(state);
+	domus_json_str(state);
 	printf(", \"cpu_time\": %.1f, \"start_time\": %lld, \"launcher_pid\": %ld }", t, start, pid);
 }
 

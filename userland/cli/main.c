@@ -119,8 +119,9 @@ const struct domus_cmd domus_cmds[] = {
 	  "  ID           the domain's id\n" },
 	{ "uuid", cmd_uuid, "print a domain's UUID (the config's uuid, else a random one)", "NAME",
 	  "  NAME         the domain (name or id)\n" },
-	{ "uptime", cmd_uptime, "show how long domains have run", "[-s] [NAME...]",
+	{ "uptime", cmd_uptime, "show how long domains have run", "[-s] [--json] [NAME...]",
 	  "  -s           short form: \"HH:MM:SS up UPTIME, NAME (ID)\"\n"
+	  "  --json       a JSON array instead (uptime in seconds)\n"
 	  "  NAME         only these domains (name or id); default: the host and every domain\n" },
 	{ "console", cmd_console, "attach to a domain's console (Ctrl-] detaches)", "[-t pv] [-n 0] NAME",
 	  "  -t pv        console type: only the PV console exists\n"
@@ -159,8 +160,9 @@ const struct domus_cmd domus_cmds[] = {
 	  "  NAME         the domain (name or id); its devices and timers go on\n" },
 	{ "unpause", cmd_unpause, "let a paused domain run again", "NAME",
 	  "  NAME         the domain (name or id)\n" },
-	{ "stats", cmd_stats, "show a domain's exit counters (per exit reason)", "[-a] NAME",
+	{ "stats", cmd_stats, "show a domain's exit counters (per exit reason)", "[-a] [--json] NAME",
 	  "  -a           also the counters that are zero\n"
+	  "  --json       a JSON object instead: the domain and every counter\n"
 	  "  NAME         the domain (name or id)\n" },
 	{ "xenstore-ls", cmd_xenstore_ls, "show a domain's xenstore as a tree (every domain's without one)",
 	  "[-f] [-p] [DOMAIN [PATH]]",
@@ -196,7 +198,8 @@ const struct domus_cmd domus_cmds[] = {
 	  "  NAME         the domain (name or id)\n"
 	  "  VCPU         the vCPU number, or all\n"
 	  "  CPUS         host CPUs: all, or numbers and ranges (\"0-3,^2\")\n" },
-	{ "vcpu-list", cmd_vcpu_list, "list the vCPUs of domains", "[NAME...]",
+	{ "vcpu-list", cmd_vcpu_list, "list the vCPUs of domains", "[--json] [NAME...]",
+	  "  --json       a JSON array instead, one object per vCPU\n"
 	  "  NAME         list only these domains (name or id)\n" },
 	{ "block-attach", cmd_block_attach, "attach a disk to a running domain", "DOMAIN DISKSPEC...",
 	  "  DOMAIN       the domain (name or id)\n"

@@ -4,6 +4,7 @@
  * a domain's launcher (userland/launcher/control.c), as xl has them.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +130,7 @@ int cmd_vcpu_pin(const struct domus_cmd *cmd, int argc, char **argv)
 }
 
 /* "ok 0/1/r--/12.3/all 1/-/--p/0.0/0-1": one row per token. */
-static void vcpu_rows(const char *name, unsigned int id, const char *reply)
+static void vcpu_rows(const char *name, unsigned int id, const char *reply, bool json, bool *first)
 {
 	const char *p = reply + 2;
 
@@ -141,20 +142,40 @@ static void vcpu_rows(const char *name, unsigned int id, const char *reply)
 
 		if (sscanf(p, " %u/%15[^/]/%7[^/]/%lf/%199s%n", &v, cpu, state, &t, aff, &n) != 5 || !n)
 			break;
-		printf("%-32s %5u %5u %5s   %-5s %9.1f  %s\n", name, id, v, cpu, state, t, aff);
+		if (json) {
+			printf("%s\n  { \"name\": ", *first ? "" : ",");
+			domus_json_str(name);
+			printf(", \"domid\": %u, \"vcpu\": %u, \"cpu\": %s, \"state\": ", id, v,
+			       strcmp(cpu, "-") ? cpu : "null");
+			domus_json_str(state);
+			printf(", \"time\": %.1f, \"affinity\": ", t);
+			domus_json_str(aff);
+			printf(" }");
+			*first = false;
+		} else {
+			printf("%-32s %5u %5u %5s   %-5s %9.1f  %s\n", name, id, v, cpu, state, t, aff);
+		}
 		p += n;
 	}
 }
 
 int cmd_vcpu_list(const struct domus_cmd *cmd, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct domus_dominfo *v;
 	char reply[DOMUS_CTL_LINE_MAX];
-	int n, i, a, rc = 0;
+	bool json = false, first = true;
+	int n, i, a, opt, rc = 0;
 
 	optind = 1;
-	if (getopt(argc, argv, "+") != -1)
-		return domus_cmd_bad_option(cmd, "+");
+	while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (opt != 'j')
+			return domus_cmd_bad_option(cmd, "+");
+		json = true;
+	}
 	n = domus_ctl_list(&v);
 	if (n < 0)
 		n = 0;
@@ -167,7 +188,10 @@ int cmd_vcpu_list(const struct domus_cmd *cmd, int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("%-32s %5s %5s %5s   %-5s %9s  %s\n", "Name", "ID", "VCPU", "CPU", "State", "Time(s)", "Affinity");
+	if (json)
+		printf("[");
+	else
+		printf("%-32s %5s %5s %5s   %-5s %9s  %s\n", "Name", "ID", "VCPU", "CPU", "State", "Time(s)", "Affinity");
 	for (i = 0; i < n; i++) {
 		char id[16];
 		bool want = optind == argc;
@@ -183,8 +207,10 @@ int cmd_vcpu_list(const struct domus_cmd *cmd, int argc, char **argv)
 			rc = 1;
 			continue;
 		}
-		vcpu_rows(v[i].name, v[i].id, reply);
+		vcpu_rows(v[i].name, v[i].id, reply, json, &first);
 	}
+	if (json)
+		printf("\n]\n");
 	free(v);
 	return rc;
 }
