@@ -225,7 +225,7 @@ stats_zero guests-free-all
 if ! ip -o link show | grep -q 'pvnetb0\|: vif'; then pass taps-gone; else fail taps-gone "$(ip -o link show | grep 'pvnetb0\|vif' | tr '\n' '|')"; fi
 
 # ---- bridge-create=yes, and a 2-vCPU guest: two queues -------------------------
-# (one domain alone now: its two vCPUs may use both test-host CPUs)
+# (one domain alone now; the suite's test host has one CPU)
 cfg pvnet-c 'bridge=brnew0,bridge-create=yes,mac=00:16:3e:00:09:0c'
 echo 'vcpus = 2' >>"$tmp/pvnet-c.cfg"
 conc=$out/console-c.out
