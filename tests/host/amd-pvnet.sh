@@ -3,7 +3,8 @@
 # through scripts/testhost; docs/devices.md): two guests, each booted by
 # `domus create -c` with the busybox initramfs plus xen-netfront.ko, on one
 # host bridge (br0, 10.9.0.1/24), both launchers pinned to test-host CPU 0
-# (../shared/docs/testhost.md §9).  The guests get eth0 from xen-netfront,
+# (the suite's test host has only that one: docs/testing.md, "Emulator
+# limits").  The guests get eth0 from xen-netfront,
 # ping the bridge and each other, move PVNET_MB MiB (default 16) over TCP
 # with matching checksums (timed), and a guest with ip= cannot send from
 # another address.  Bad bridges give one-line errors; bridge-create=yes
