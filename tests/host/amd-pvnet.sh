@@ -3,7 +3,8 @@
 # through scripts/testhost; docs/devices.md): two guests, each booted by
 # `domus create -c` with the busybox initramfs plus xen-netfront.ko, on one
 # host bridge (br0, 10.9.0.1/24), both launchers pinned to test-host CPU 0
-# (../shared/docs/testhost.md §9).  The guests get eth0 from xen-netfront,
+# (the suite's test host has only that one: docs/testing.md, "Emulator
+# limits").  The guests get eth0 from xen-netfront,
 # ping the bridge and each other, move PVNET_MB MiB (default 16) over TCP
 # with matching checksums (timed), and a guest with ip= cannot send from
 # another address.  Bad bridges give one-line errors; bridge-create=yes
@@ -225,7 +226,7 @@ stats_zero guests-free-all
 if ! ip -o link show | grep -q 'pvnetb0\|: vif'; then pass taps-gone; else fail taps-gone "$(ip -o link show | grep 'pvnetb0\|vif' | tr '\n' '|')"; fi
 
 # ---- bridge-create=yes, and a 2-vCPU guest: two queues -------------------------
-# (one domain alone now: its two vCPUs may use both test-host CPUs)
+# (one domain alone now; the suite's test host has one CPU)
 cfg pvnet-c 'bridge=brnew0,bridge-create=yes,mac=00:16:3e:00:09:0c'
 echo 'vcpus = 2' >>"$tmp/pvnet-c.cfg"
 conc=$out/console-c.out
