@@ -236,6 +236,13 @@ struct domus_arch_ops {
 	int (*get_msr)(struct domus_vcpu *v, u32 index, u64 *data, bool host);
 	int (*set_msr)(struct domus_vcpu *v, u32 index, u64 data, bool host);
 	/*
+	 * Guest TSC = host TSC + @offset, exactly.  (Setting IA32_TSC to a
+	 * value reads the host TSC a second time: a delay between the two
+	 * reads, such as an emulator that deschedules the CPU, would shift
+	 * the guest's TSC away from what a personality publishes.)
+	 */
+	void (*set_tsc_offset)(struct domus_vcpu *v, u64 offset);
+	/*
 	 * The backend's part of DOMUS_GET/SET_EVENTS: the event the last exit
 	 * cut short, NMI masking (get) and the interrupt shadow; the core
 	 * handles the queued exception, interrupts and NMI.
@@ -268,6 +275,7 @@ struct domus_arch_ops {
 	.get_regs = p##_get_regs, .set_regs = p##_set_regs,		\
 	.get_sregs = p##_get_sregs, .set_sregs = p##_set_sregs,		\
 	.get_msr = p##_get_msr, .set_msr = p##_set_msr,			\
+	.set_tsc_offset = p##_set_tsc_offset,				\
 	.get_events = p##_get_events, .set_events = p##_set_events,	\
 	.get_cr4 = p##_get_cr4, .get_cpl = p##_get_cpl,			\
 	.get_rflags = p##_get_rflags, .skip_insn = p##_skip_insn
@@ -555,6 +563,7 @@ u64 p##_get_rflags(struct domus_vcpu *v);					\
 void p##_skip_insn(struct domus_vcpu *v, unsigned int len);			\
 int p##_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host);	\
 int p##_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host);		\
+void p##_set_tsc_offset(struct domus_vcpu *v, u64 offset);			\
 void p##_get_events(struct domus_vcpu *v, struct domus_events *e);		\
 int p##_set_events(struct domus_vcpu *v, const struct domus_events *e)
 

@@ -196,8 +196,6 @@ static enum hrtimer_restart xen_periodic_fn(struct hrtimer *t)
 
 void xen_time_vcpu_init(struct xen_vcpu *xv)
 {
-	u64 tsc;
-
 	hrtimer_init(&xv->sshot, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	xv->sshot.function = xen_sshot_fn;
 	hrtimer_init(&xv->periodic, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
@@ -206,10 +204,8 @@ void xen_time_vcpu_init(struct xen_vcpu *xv)
 	 * One time base for the domain: every vCPU's TSC reads host TSC -
 	 * tsc0 (0 at domain creation), so SMP guests see synchronized TSCs.
 	 */
-	if (domus_arch->set_msr(xv->v, MSR_IA32_TSC, rdtsc() - xv->xd->tsc0, true) == 0)
-		xv->tsc_offset = -xv->xd->tsc0;
-	else if (domus_arch->get_msr(xv->v, MSR_IA32_TSC, &tsc, true) == 0)
-		xv->tsc_offset = tsc - rdtsc();
+	xv->tsc_offset = -xv->xd->tsc0;
+	domus_arch->set_tsc_offset(xv->v, xv->tsc_offset);
 }
 
 static void xen_runstate_release(struct xen_vcpu *xv)

@@ -162,6 +162,14 @@ int svm_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 	return 0;
 }
 
+void svm_set_tsc_offset(struct domus_vcpu *v, u64 offset)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	sv->vmcb->ctrl.tsc_offset = offset;
+	sv->dirty |= SVM_CLEAN_INTERCEPTS;
+}
+
 int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 {
 	struct svm_vcpu *sv = to_svm(v);

@@ -382,6 +382,13 @@ static int vmx_set_msr_loaded(struct domus_vcpu *v, u32 index, u64 data, bool ho
 	return 0;
 }
 
+void vmx_set_tsc_offset(struct domus_vcpu *v, u64 offset)
+{
+	vmx_get(v);
+	vmcs_write(VMCS_TSC_OFFSET, offset);
+	vmx_put();
+}
+
 int vmx_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 {
 	int ret;
