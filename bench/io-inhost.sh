@@ -6,8 +6,9 @@
 # with `ratio domus/kvm` per row.
 #
 # usage: bench/io-inhost.sh ROUNDS VMLINUX INITRD MIB RANDN NETMIB
-#   ROUNDS  rounds of the workloads per guest (one boot per guest); the
-#           median is reported
+#   ROUNDS  rounds; in each, each guest boots, runs the workloads once and
+#           shuts down (ABBA: domus first in odd rounds, KVM first in even
+#           ones); the median is reported
 #   VMLINUX the unpacked ELF kernel, booted by both (domus: PVH; QEMU: PVH
 #           direct boot, -M pc)
 #   INITRD  scripts/mkinitramfs's image plus xen-netfront, the virtio
@@ -16,7 +17,7 @@
 #   RANDN   4 KiB random reads per round
 #   NETMIB  MiB sent over TCP per round
 #
-# Each guest gets a fresh sparse raw image of MIB MiB in the test host's
+# Each side gets a sparse raw image (created once, kept over the rounds) of MIB MiB in the test host's
 # tmpfs (domus: tap:aio:, xvdb; KVM: virtio-blk-pci, cache=writeback --
 # domus's back end also writes through the host page cache and fdatasyncs
 # on a flush) and a port on bridge br0 (10.9.0.1/24; domus: a vif; KVM:
@@ -109,24 +110,24 @@ dd_cmd() {	# DD-ARGS
 	echo "t0=\$(cut -d' ' -f1 /proc/uptime); dd $1 2>/dev/null; rc=\$?; t1=\$(cut -d' ' -f1 /proc/uptime); [ \$rc = 0 ] && echo R=\$(awk -v a=\$t0 -v b=\$t1 -v m=$mib 'BEGIN { s = b - a; if (s <= 0) s = 0.01; printf \"%.3f %.2f\", s, m * 1.048576 / s }')"
 }
 
-rounds_in_guest() {	# DEV
-	local dev=$1 r line
-	for r in $(seq "$rounds"); do
-		workload seqwrite "$r" "$(dd_cmd "if=/dev/zero of=$dev bs=1M count=$mib oflag=direct conv=fsync")"
-		workload seqread "$r" "sync; echo 3 >/proc/sys/vm/drop_caches; $(dd_cmd "if=$dev of=/dev/null bs=1M count=$mib iflag=direct")"
-		workload randread "$r" "/io_load randread $dev $randn $r | sed -n 's/^IO-RANDREAD count=[0-9]* secs=\\([0-9.]*\\) iops=\\([0-9.]*\\)\$/R=\\1 \\2/p'"
-		rm -f "$out/sink"
-		build/bench/io_load tcpsink 5001 >"$out/sink" 2>&1 &
-		local sink=$!
-		wait_for "$out/sink" listening 10 || say "tcpsink did not start: $(cat "$out/sink")"
-		workload tcp "$r" "/io_load tcpsend 10.9.0.1 5001 $netmib | sed -n 's/^IO-TCPSEND bytes=[0-9]* secs=\\([0-9.]*\\) mbit=\\([0-9.]*\\)\$/R=\\1 \\2/p'"
-		wait "$sink" 2>/dev/null
-		line=$(grep 'bytes=' "$out/sink")
-		if [[ $line != *"bytes=$((netmib << 20)) "* ]]; then
-			say "$side tcp round $r: the host received '$line', want $((netmib << 20)) bytes"
-			status=1
-		fi
-	done
+one_round() {	# DEV ROUND: the four workloads once
+	local dev=$1 r=$2 line sink
+	workload seqwrite "$r" "$(dd_cmd "if=/dev/zero of=$dev bs=1M count=$mib oflag=direct conv=fsync")"
+	workload seqread "$r" "sync; echo 3 >/proc/sys/vm/drop_caches; $(dd_cmd "if=$dev of=/dev/null bs=1M count=$mib iflag=direct")"
+	workload randread "$r" "/io_load randread $dev $randn $r | sed -n 's/^IO-RANDREAD count=[0-9]* secs=\\([0-9.]*\\) iops=\\([0-9.]*\\)\$/R=\\1 \\2/p'"
+	rm -f "$out/sink"
+	build/bench/io_load tcpsink 5001 >"$out/sink" 2>&1 &
+	sink=$!
+	wait_for "$out/sink" listening 10 || say "tcpsink did not start: $(cat "$out/sink")"
+	workload tcp "$r" "/io_load tcpsend 10.9.0.1 5001 $netmib | sed -n 's/^IO-TCPSEND bytes=[0-9]* secs=\\([0-9.]*\\) mbit=\\([0-9.]*\\)\$/R=\\1 \\2/p'"
+	wait_for "$out/sink" 'bytes=' 10
+	kill "$sink" 2>/dev/null
+	wait "$sink" 2>/dev/null
+	line=$(grep 'bytes=' "$out/sink")
+	if [[ $line != *"bytes=$((netmib << 20)) "* ]]; then
+		say "$side tcp round $r: the host received '$line', want $((netmib << 20)) bytes"
+		status=1
+	fi
 }
 
 # boot_guest: start the guest (command in $@) on a FIFO console, wait for
@@ -164,8 +165,6 @@ ip link add br0 type bridge && ip addr add 10.9.0.1/24 dev br0 && ip link set br
 cat build/domus build/domus-launcher "$vmlinux" "$initrd" build/bench/io_load >/dev/null
 
 # ---- domus ----------------------------------------------------------------------
-side=domus
-con=$out/console-domus.out
 truncate -s "${mib}M" "$tmp/domus.img"
 cat >"$tmp/bench.cfg" <<EOF
 name = "bench"
@@ -181,35 +180,48 @@ on_poweroff = "destroy"
 on_reboot = "destroy"
 on_crash = "destroy"
 EOF
-if insmod ./domus.ko; then
+domus_round() {	# ROUND: boot, the workloads once, shut down; 1 when it failed
+	local r=$1 st=0
+	side=domus
+	con=$out/console-domus.$r
+	if ! insmod ./domus.ko; then
+		say "insmod domus.ko failed: domus rows n/a"
+		return 1
+	fi
 	if boot_guest build/domus create -c "$tmp/bench.cfg" &&
 	   net_up "insmod /lib/modules/xen-netfront.ko" 10.9.0.10; then
-		rounds_in_guest /dev/xvdb
+		one_round /dev/xvdb "$r"
+	else
+		st=1
 	fi
 	build/domus destroy bench >/dev/null 2>&1
 	wait "$gpid" 2>/dev/null
 	exec 3>&-
-	grep 'blk xvdb: ' "$out/log/bench.log" 2>/dev/null | tail -1 | sed 's/^/io: domus back end: /'
+	grep 'blk xvdb: ' "$out/log/bench.log" 2>/dev/null | tail -1 | sed "s/^/io: domus round $r back end: /"
 	sleep 0.5
-	rmmod domus || { say "rmmod domus failed"; status=1; }
-else
-	say "insmod domus.ko failed: domus rows n/a"
-	status=1
-fi
+	rmmod domus || { say "rmmod domus failed"; st=1; }
+	return $st
+}
 
 # ---- KVM ------------------------------------------------------------------------
-side=kvm
-con=$out/console-kvm.out
 truncate -s "${mib}M" "$tmp/kvm.img"
 qemu=$(command -v qemu-system-x86_64)
-if [[ -z $qemu ]]; then
-	say "qemu-system-x86_64 not installed: kvm rows n/a"
-	status=1
-elif modprobe kvm_amd; then
+[[ -n $qemu ]] && "$qemu" --version | head -1 | sed 's/^/io: kvm: /'
+ip tuntap add tapk0 mode tap && ip link set tapk0 master br0 && ip link set tapk0 up ||
+	{ say "cannot set up tapk0"; status=1; }
+kvm_round() {	# ROUND
+	local r=$1 st=0
+	side=kvm
+	con=$out/console-kvm.$r
+	if [[ -z $qemu ]]; then
+		say "qemu-system-x86_64 not installed: kvm rows n/a"
+		return 1
+	fi
+	if ! modprobe kvm_amd; then
+		say "modprobe kvm_amd failed: kvm rows n/a"
+		return 1
+	fi
 	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
-	"$qemu" --version | head -1 | sed 's/^/io: kvm: /'
-	ip tuntap add tapk0 mode tap && ip link set tapk0 master br0 && ip link set tapk0 up ||
-		{ say "cannot set up tapk0"; status=1; }
 	if boot_guest "$qemu" -accel kvm -cpu host -M pc -m $mem -smp 1 \
 		-nodefaults -no-user-config -display none -no-reboot -serial stdio \
 		-kernel "$vmlinux" -initrd "$initrd" -append "console=ttyS0 loglevel=4 rdinit=/init" \
@@ -218,17 +230,32 @@ elif modprobe kvm_amd; then
 		-netdev tap,id=n0,ifname=tapk0,script=no,downscript=no \
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:09:00:20 &&
 	   net_up "for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover virtio_net; do insmod /lib/modules/\$m.ko; done; sleep 1" 10.9.0.20; then
-		rounds_in_guest /dev/vda
+		one_round /dev/vda "$r"
+	else
+		st=1
 	fi
 	kill "$gpid" 2>/dev/null
 	wait "$gpid" 2>/dev/null
 	exec 3>&-
-	rmmod kvm_amd kvm || { say "rmmod kvm_amd kvm failed"; status=1; }
-else
-	say "modprobe kvm_amd failed: kvm rows n/a"
-	status=1
-fi
+	rmmod kvm_amd kvm || { say "rmmod kvm_amd kvm failed"; st=1; }
+	return $st
+}
+
+# ---- rounds, ABBA: a fresh boot of each guest per round, domus first in odd
+# rounds and KVM first in even ones (the build machine's load changes over a
+# run; alternating spreads it over both sides).  The images live on across
+# rounds: the first round's write allocates them on both sides alike.
+for r in $(seq "$rounds"); do
+	if ((r % 2)); then
+		domus_round "$r" || status=1
+		kvm_round "$r" || status=1
+	else
+		kvm_round "$r" || status=1
+		domus_round "$r" || status=1
+	fi
+done
 rm -rf "$tmp"
+
 
 # ---- table ----------------------------------------------------------------------
 # median SIDE ROW COL ($4 secs, $5 throughput, $6 host wall, $7 exits)
