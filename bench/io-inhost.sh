@@ -263,6 +263,10 @@ median() {
 	printf '%s' "$results" | awk -v s="$1" -v r="$2" -v c="$3" '$1 == s && $2 == r && $c != "n/a" { print $c }' |
 		sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "n/a") }'
 }
+rate_at() {	# SIDE ROW SECS: the throughput of that row's round that took SECS
+	printf '%s' "$results" | awk -v s="$1" -v r="$2" -v t="$3" '$1 == s && $2 == r && $4 == t { print $5; f = 1; exit }
+		END { if (!f) print "n/a" }'
+}
 echo
 echo "block and network I/O, median of $rounds rounds per row (AMD-V test host, QEMU TCG; kvm nested)"
 echo "kernel $(basename "$vmlinux"), $mem MiB, 1 vCPU; raw sparse image of $mib MiB in tmpfs (domus tap:aio: xvdb; kvm virtio-blk cache=writeback); TCP to the bridge br0"
@@ -274,8 +278,10 @@ for row in seqwrite seqread randread tcp; do
 	randread) label="rand read $randn x 4 KiB (IOPS)" ;;
 	tcp) label="TCP guest->host $netmib MiB (Mbit/s)" ;;
 	esac
-	ds=$(median domus $row 4) dr=$(median domus $row 5) de=$(median domus $row 7)
-	ks=$(median kvm $row 4) kr=$(median kvm $row 5) ke=$(median kvm $row 7)
+	# the rate of the round with the median time (with an even count the
+	# lower middle time: the higher middle rate)
+	ds=$(median domus $row 4) dr=$(rate_at domus $row "$ds") de=$(median domus $row 7)
+	ks=$(median kvm $row 4) kr=$(rate_at kvm $row "$ks") ke=$(median kvm $row 7)
 	ratio=n/a
 	[[ $dr != n/a && $kr != n/a ]] && ratio=$(awk -v a="$dr" -v b="$kr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 	dw=$(median domus $row 6) kw=$(median kvm $row 6) wr=n/a
