@@ -31,6 +31,10 @@
 # Exit counts per row: `domus stats` (domus) and debugfs kvm/exits (KVM),
 # read before and after each command.
 #
+# BENCH_IO_DOMUS_ARGS (environment): more kernel parameters for the domus
+# guest, e.g. xen_blkfront.max_indirect_segments=256 (init passes
+# xen_blkfront.* to the module).
+#
 # Exit status: 0 when every measurement was made, 1 otherwise.
 
 cd "$(dirname "$0")/.." || exit 1
@@ -173,7 +177,7 @@ memory = $mem
 vcpus = 1
 kernel = "$vmlinux"
 ramdisk = "$initrd"
-extra = "console=hvc0 loglevel=4 rdinit=/init"
+extra = "console=hvc0 loglevel=4 rdinit=/init${BENCH_IO_DOMUS_ARGS:+ $BENCH_IO_DOMUS_ARGS}"
 disk = [ 'tap:aio:$tmp/domus.img,xvdb,w' ]
 vif = [ 'bridge=br0,mac=00:16:3e:00:09:10' ]
 on_poweroff = "destroy"
