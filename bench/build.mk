@@ -28,3 +28,9 @@ $(BB)/kvm_exits: bench/kvm_exits.c $(BB)/guest_exits.bin
 
 $(BB)/domus_exits: bench/domus_exits.c $(BB)/guest_exits.bin uapi/domus.h
 	$(CC) $(BENCH_CFLAGS) -DGUEST_BIN='"$(BB)/guest_exits.bin"' -o $@ $<
+
+# bench/io's workload program (random reads, TCP), static: it runs in the
+# test guests' busybox initramfs
+$(BB)/io_load: bench/io_load.c
+	@mkdir -p $(BB)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<

@@ -1,0 +1,299 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Inside the AMD-V test host (started by bench/io): the same block and
+# network workloads in a domus PV guest and in a QEMU+KVM guest with virtio,
+# one guest after the other (never two in guest mode at once), and a table
+# with `ratio domus/kvm` per row.
+#
+# usage: bench/io-inhost.sh ROUNDS VMLINUX INITRD MIB RANDN NETMIB
+#   ROUNDS  rounds; in each, each guest boots, runs the workloads once and
+#           shuts down (ABBA: domus first in odd rounds, KVM first in even
+#           ones); the median is reported
+#   VMLINUX the unpacked ELF kernel, booted by both (domus: PVH; QEMU: PVH
+#           direct boot, -M pc)
+#   INITRD  scripts/mkinitramfs's image plus xen-netfront, the virtio
+#           modules and build/bench/io_load (bench/io builds it)
+#   MIB     size of the disk image and of the sequential dd runs (MiB)
+#   RANDN   4 KiB random reads per round
+#   NETMIB  MiB sent over TCP per round
+#
+# Each side gets a sparse raw image (created once, kept over the rounds) of MIB MiB in the test host's
+# tmpfs (domus: tap:aio:, xvdb; KVM: virtio-blk-pci, cache=writeback --
+# domus's back end also writes through the host page cache and fdatasyncs
+# on a flush) and a port on bridge br0 (10.9.0.1/24; domus: a vif; KVM:
+# virtio-net-pci on a TAP).  Workloads, per round, in this order:
+#   seq write   dd if=/dev/zero bs=1M count=MIB oflag=direct conv=fsync
+#   seq read    drop caches, dd bs=1M count=MIB iflag=direct
+#   rand read   io_load randread: RANDN preads of 4 KiB, O_DIRECT
+#   tcp         io_load tcpsend NETMIB MiB to io_load tcpsink on the host
+# Times are taken in the guest (/proc/uptime around dd, CLOCK_MONOTONIC in
+# io_load); the host's wall time per command is logged next to them.
+# Exit counts per row: `domus stats` (domus) and debugfs kvm/exits (KVM),
+# read before and after each command.
+#
+# BENCH_IO_DOMUS_ARGS (environment): more kernel parameters for the domus
+# guest, e.g. xen_blkfront.max_indirect_segments=256 (init passes
+# xen_blkfront.* to the module).
+#
+# Exit status: 0 when every measurement was made, 1 otherwise.
+
+cd "$(dirname "$0")/.." || exit 1
+top=$(pwd)
+rounds=${1:-2}
+vmlinux=${2:?usage: bench/io-inhost.sh ROUNDS VMLINUX INITRD MIB RANDN NETMIB}
+initrd=${3:?}
+mib=${4:-64}
+randn=${5:-2000}
+netmib=${6:-16}
+out=$top/build/bench/io
+rm -rf "$out"
+mkdir -p "$out/log"
+tmp=$(mktemp -d /tmp/benchio.XXXXXX)	# tmpfs: sparse images, FIFOs
+status=0
+say() { echo "io: $*"; }
+limit=${BENCH_IO_TIMEOUT:-900}	# seconds per command
+mem=256
+export DOMUS_RUN_DIR=/run/domus-bench DOMUS_LOG_DIR=$out/log
+results=
+
+# wait_for FILE PATTERN SECONDS [FROM_LINE]
+wait_for() {
+	local end=$(( $(date +%s) + $3 ))
+	while [ "$(date +%s)" -le $end ]; do
+		tail -n +"${4:-1}" "$1" 2>/dev/null | tr -d '\r' | grep -Eq -- "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+send() { printf 'echo; %s\n' "$*" >&3; }
+# run CMD MARKER [TIMEOUT]: a guest command, then wait for "MARKER-done"
+run() {
+	local l
+	l=$(wc -l <"$con")
+	send "$1; echo $2-do''ne"
+	wait_for "$con" "^$2-done" "${3:-$limit}" "$l"
+}
+# the guest's last "KEY=VALUE" line
+answer() { tr -d '\r' <"$con" | sed -n "s/^$1=//p" | tail -1; }
+
+# exit counter of the running guest
+exits() {
+	case $side in
+	domus) build/domus stats bench 2>/dev/null | awk '$1 == "exits" { print $2 }' ;;
+	kvm) cat /sys/kernel/debug/kvm/exits 2>/dev/null ;;
+	esac
+}
+
+# workload ROW ROUND CMD: run CMD in the guest (it prints "R=secs units"),
+# record "side row round secs units host-wall exits"
+workload() {
+	local row=$1 r=$2 e0 e1 t0 t1 a
+	e0=$(exits)
+	t0=$EPOCHREALTIME
+	if ! run "$3" "$row$r"; then
+		say "$side $row round $r: no answer within $limit s: $(tail -c 300 "$con" | tr '\r\n' '||')"
+		status=1
+		return 1
+	fi
+	t1=$EPOCHREALTIME
+	e1=$(exits)
+	a=$(answer R)
+	if [[ ! $a =~ ^[0-9.]+\ [0-9.]+$ ]]; then
+		say "$side $row round $r: bad answer '$a'"
+		status=1
+		return 1
+	fi
+	local ex=n/a
+	[[ -n $e0 && -n $e1 ]] && ex=$((e1 - e0))
+	results+="$side $row $r $a $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') $ex"$'\n'
+	say "$side $row round $r: $(echo "$a" | awk -v row="$row" '{ printf "%.3f s, %s %s", $1, $2, (row == "randread" ? "IOPS" : row == "tcp" ? "Mbit/s" : "MB/s") }') (host wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, exits $ex)"
+}
+
+# dd timed by the guest's uptime: "R=secs MB/s"
+dd_cmd() {	# DD-ARGS
+	echo "t0=\$(cut -d' ' -f1 /proc/uptime); dd $1 2>/dev/null; rc=\$?; t1=\$(cut -d' ' -f1 /proc/uptime); [ \$rc = 0 ] && echo R=\$(awk -v a=\$t0 -v b=\$t1 -v m=$mib 'BEGIN { s = b - a; if (s <= 0) s = 0.01; printf \"%.3f %.2f\", s, m * 1.048576 / s }')"
+}
+
+one_round() {	# DEV ROUND: the four workloads once
+	local dev=$1 r=$2 line sink
+	workload seqwrite "$r" "$(dd_cmd "if=/dev/zero of=$dev bs=1M count=$mib oflag=direct conv=fsync")"
+	workload seqread "$r" "sync; echo 3 >/proc/sys/vm/drop_caches; $(dd_cmd "if=$dev of=/dev/null bs=1M count=$mib iflag=direct")"
+	workload randread "$r" "/io_load randread $dev $randn $r | sed -n 's/^IO-RANDREAD count=[0-9]* secs=\\([0-9.]*\\) iops=\\([0-9.]*\\)\$/R=\\1 \\2/p'"
+	rm -f "$out/sink"
+	build/bench/io_load tcpsink 5001 >"$out/sink" 2>&1 &
+	sink=$!
+	wait_for "$out/sink" listening 10 || say "tcpsink did not start: $(cat "$out/sink")"
+	workload tcp "$r" "/io_load tcpsend 10.9.0.1 5001 $netmib | sed -n 's/^IO-TCPSEND bytes=[0-9]* secs=\\([0-9.]*\\) mbit=\\([0-9.]*\\)\$/R=\\1 \\2/p'"
+	wait_for "$out/sink" 'bytes=' 10
+	kill "$sink" 2>/dev/null
+	wait "$sink" 2>/dev/null
+	line=$(grep 'bytes=' "$out/sink")
+	if [[ $line != *"bytes=$((netmib << 20)) "* ]]; then
+		say "$side tcp round $r: the host received '$line', want $((netmib << 20)) bytes"
+		status=1
+	fi
+}
+
+# boot_guest: start the guest (command in $@) on a FIFO console, wait for
+# the marker; 1 on failure
+boot_guest() {
+	rm -f "$tmp/in"
+	mkfifo "$tmp/in"
+	exec 3<>"$tmp/in"
+	: >"$con"
+	"$@" <"$tmp/in" >"$con" 2>&1 &
+	gpid=$!
+	if ! wait_for "$con" DOMUS-GUEST-READY 300; then
+		say "$side: no DOMUS-GUEST-READY within 300 s: $(tail -c 400 "$con" | tr '\r\n' '||')"
+		status=1
+		return 1
+	fi
+	send 'stty -echo 2>/dev/null'
+	return 0
+}
+
+# net_up IFACE-SETUP ADDR: load the drivers, address the guest's eth0,
+# reach the bridge once (ARP) before measuring
+net_up() {
+	run "$1; ip addr add $2/24 dev eth0 && ip link set eth0 up; ping -c 2 -W 5 10.9.0.1 >/dev/null; echo NET=\$?" net 120
+	if [[ $(answer NET) != 0 ]]; then
+		say "$side: the guest cannot reach 10.9.0.1: $(tail -c 400 "$con" | tr '\r\n' '||')"
+		status=1
+		return 1
+	fi
+}
+
+modprobe tun && modprobe bridge || { say "modprobe tun bridge failed"; exit 1; }
+ip link add br0 type bridge && ip addr add 10.9.0.1/24 dev br0 && ip link set br0 up ||
+	{ say "cannot set up br0"; exit 1; }
+cat build/domus build/domus-launcher "$vmlinux" "$initrd" build/bench/io_load >/dev/null
+
+# ---- domus ----------------------------------------------------------------------
+truncate -s "${mib}M" "$tmp/domus.img"
+cat >"$tmp/bench.cfg" <<EOF
+name = "bench"
+type = "pvh"
+memory = $mem
+vcpus = 1
+kernel = "$vmlinux"
+ramdisk = "$initrd"
+extra = "console=hvc0 loglevel=4 rdinit=/init${BENCH_IO_DOMUS_ARGS:+ $BENCH_IO_DOMUS_ARGS}"
+disk = [ 'tap:aio:$tmp/domus.img,xvdb,w' ]
+vif = [ 'bridge=br0,mac=00:16:3e:00:09:10' ]
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "destroy"
+EOF
+domus_round() {	# ROUND: boot, the workloads once, shut down; 1 when it failed
+	local r=$1 st=0
+	side=domus
+	con=$out/console-domus.$r
+	if ! insmod ./domus.ko; then
+		say "insmod domus.ko failed: domus rows n/a"
+		return 1
+	fi
+	if boot_guest build/domus create -c "$tmp/bench.cfg" &&
+	   net_up "insmod /lib/modules/xen-netfront.ko" 10.9.0.10; then
+		one_round /dev/xvdb "$r"
+	else
+		st=1
+	fi
+	build/domus destroy bench >/dev/null 2>&1
+	wait "$gpid" 2>/dev/null
+	exec 3>&-
+	grep 'blk xvdb: ' "$out/log/bench.log" 2>/dev/null | tail -1 | sed "s/^/io: domus round $r back end: /"
+	sleep 0.5
+	rmmod domus || { say "rmmod domus failed"; st=1; }
+	return $st
+}
+
+# ---- KVM ------------------------------------------------------------------------
+truncate -s "${mib}M" "$tmp/kvm.img"
+qemu=$(command -v qemu-system-x86_64)
+[[ -n $qemu ]] && "$qemu" --version | head -1 | sed 's/^/io: kvm: /'
+ip tuntap add tapk0 mode tap && ip link set tapk0 master br0 && ip link set tapk0 up ||
+	{ say "cannot set up tapk0"; status=1; }
+kvm_round() {	# ROUND
+	local r=$1 st=0
+	side=kvm
+	con=$out/console-kvm.$r
+	if [[ -z $qemu ]]; then
+		say "qemu-system-x86_64 not installed: kvm rows n/a"
+		return 1
+	fi
+	if ! modprobe kvm_amd; then
+		say "modprobe kvm_amd failed: kvm rows n/a"
+		return 1
+	fi
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	if boot_guest "$qemu" -accel kvm -cpu host -M pc -m $mem -smp 1 \
+		-nodefaults -no-user-config -display none -no-reboot -serial stdio \
+		-kernel "$vmlinux" -initrd "$initrd" -append "console=ttyS0 loglevel=4 rdinit=/init" \
+		-drive "file=$tmp/kvm.img,if=none,id=d0,format=raw,cache=writeback,aio=threads" \
+		-device virtio-blk-pci,drive=d0 \
+		-netdev tap,id=n0,ifname=tapk0,script=no,downscript=no \
+		-device virtio-net-pci,netdev=n0,mac=52:54:00:09:00:20 &&
+	   net_up "for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover virtio_net; do insmod /lib/modules/\$m.ko; done; sleep 1" 10.9.0.20; then
+		one_round /dev/vda "$r"
+	else
+		st=1
+	fi
+	kill "$gpid" 2>/dev/null
+	wait "$gpid" 2>/dev/null
+	exec 3>&-
+	rmmod kvm_amd kvm || { say "rmmod kvm_amd kvm failed"; st=1; }
+	return $st
+}
+
+# ---- rounds, ABBA: a fresh boot of each guest per round, domus first in odd
+# rounds and KVM first in even ones (the build machine's load changes over a
+# run; alternating spreads it over both sides).  The images live on across
+# rounds: the first round's write allocates them on both sides alike.
+for r in $(seq "$rounds"); do
+	if ((r % 2)); then
+		domus_round "$r" || status=1
+		kvm_round "$r" || status=1
+	else
+		kvm_round "$r" || status=1
+		domus_round "$r" || status=1
+	fi
+done
+rm -rf "$tmp"
+
+
+# ---- table ----------------------------------------------------------------------
+# median SIDE ROW COL ($4 secs, $5 throughput, $6 host wall, $7 exits)
+median() {
+	printf '%s' "$results" | awk -v s="$1" -v r="$2" -v c="$3" '$1 == s && $2 == r && $c != "n/a" { print $c }' |
+		sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "n/a") }'
+}
+rate_at() {	# SIDE ROW SECS: the throughput of that row's round that took SECS
+	printf '%s' "$results" | awk -v s="$1" -v r="$2" -v t="$3" '$1 == s && $2 == r && $4 == t { print $5; f = 1; exit }
+		END { if (!f) print "n/a" }'
+}
+echo
+echo "block and network I/O, median of $rounds rounds per row (AMD-V test host, QEMU TCG; kvm nested)"
+echo "kernel $(basename "$vmlinux"), $mem MiB, 1 vCPU; raw sparse image of $mib MiB in tmpfs (domus tap:aio: xvdb; kvm virtio-blk cache=writeback); TCP to the bridge br0"
+[[ -n ${BENCH_IO_DOMUS_ARGS:-} ]] && echo "domus guest with $BENCH_IO_DOMUS_ARGS"
+printf '%-34s %17s %17s %7s %7s  %s\n' row "domus s / rate" "kvm s / rate" ratio "wall" "exits domus / kvm"
+for row in seqwrite seqread randread tcp; do
+	case $row in
+	seqwrite) label="seq write $mib MiB (MB/s)" ;;
+	seqread) label="seq read $mib MiB (MB/s)" ;;
+	randread) label="rand read $randn x 4 KiB (IOPS)" ;;
+	tcp) label="TCP guest->host $netmib MiB (Mbit/s)" ;;
+	esac
+	# the rate of the round with the median time (with an even count the
+	# lower middle time: the higher middle rate)
+	ds=$(median domus $row 4) dr=$(rate_at domus $row "$ds") de=$(median domus $row 7)
+	ks=$(median kvm $row 4) kr=$(rate_at kvm $row "$ks") ke=$(median kvm $row 7)
+	ratio=n/a
+	[[ $dr != n/a && $kr != n/a ]] && ratio=$(awk -v a="$dr" -v b="$kr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+	dw=$(median domus $row 6) kw=$(median kvm $row 6) wr=n/a
+	[[ $dw != n/a && $kw != n/a ]] && wr=$(awk -v a="$dw" -v b="$kw" 'BEGIN { printf "%.2f", (a > 0 ? b / a : 0) }')
+	printf '%-34s %17s %17s %7s %7s  %s\n' "$label" "$ds s $dr" "$ks s $kr" "$ratio" "$wr" "$de / $ke"
+done
+echo "ratio: domus/kvm throughput by the guests' own clocks, > 1 = domus faster; wall: the same by the"
+echo "test host's wall time per command (kvm/domus; includes the console round trip and the exit-counter reads)"
+echo "console logs: build/bench/io/"
+exit $status
