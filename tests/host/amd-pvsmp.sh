@@ -124,7 +124,12 @@ meminfo() { ask MI 'grep MemTotal /proc/meminfo' | awk '/^MemTotal:/ { print $2 
 lpid=$(cat /run/domus/pvsmp.pid 2>/dev/null)
 rss() { awk '/^VmRSS:/ { print $2 }' /proc/$lpid/status; }
 pinned() { gstats | cut -d' ' -f3; }
-hostfree() { awk '/^MemFree:/ { print $2 }' /proc/meminfo; }
+# The host's free memory, after the kernel's shrinkers ran (drop_caches=3,
+# both sides of the balloon): the guest RAM is transparent huge pages, and
+# the 4 KiB frames zapped out of one come back to MemFree only when the
+# kernel splits it (its deferred-split shrinker; under pressure otherwise).
+# Without this the figure depended on when that ran: 75% once in a clean run.
+hostfree() { sync; echo 3 >/proc/sys/vm/drop_caches; awk '/^MemFree:/ { print $2 }' /proc/meminfo; }
 thp() { awk '/^AnonHugePages:/ { print $2 }' /proc/$lpid/smaps_rollup 2>/dev/null; }
 wait_mem() {	# CMP VALUE SECONDS: until MemTotal CMP VALUE
 	local end=$(( $(date +%s) + $3 )) m
