@@ -54,6 +54,8 @@ int cmd_auto_start(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_auto_stop(const struct domus_cmd *cmd, int argc, char **argv);
 /* json.c: @s as a JSON string on stdout */
 void domus_json_str(const char *s);
+/* list.c: the host's busy CPU seconds (all CPUs), from /proc/stat */
+double domus_host_cpu_time(void);
 /* top.c */
 int cmd_top(const struct domus_cmd *cmd, int argc, char **argv);
 /* logs.c */

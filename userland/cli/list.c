@@ -30,7 +30,7 @@ static unsigned long host_mem_mib(void)
 }
 
 /* CPU time the host has used (all CPUs, not idle), in seconds. */
-static double host_cpu_time(void)
+double domus_host_cpu_time(void)
 {
 	unsigned long long v[10] = { 0 };
 	double s = 0;
@@ -129,9 +129,9 @@ int cmd_list(const struct domus_cmd *cmd, int argc, char **argv)
 
 			if (json)
 				json_row(first, "Domain-0", 0, "00000000-0000-0000-0000-000000000000",
-					 host_mem_mib(), cpus, "r-----", host_cpu_time(), 0, 0);
+					 host_mem_mib(), cpus, "r-----", domus_host_cpu_time(), 0, 0);
 			else
-				row("Domain-0", 0, host_mem_mib(), cpus, "r-----", host_cpu_time(),
+				row("Domain-0", 0, host_mem_mib(), cpus, "r-----", domus_host_cpu_time(),
 				    verbose ? "" : NULL);
 			first = false;
 		}

@@ -61,22 +61,6 @@ static unsigned long long host_mem_kib(unsigned long long *used)
 	return kib;
 }
 
-/* The host's busy CPU seconds (all CPUs), from /proc/stat */
-static double host_cpu_s(void)
-{
-	unsigned long long v[8] = { 0 };
-	double s = 0;
-	FILE *f = fopen("/proc/stat", "re");
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-		   &v[4], &v[5], &v[6], &v[7]) == 8)
-		s = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
-	fclose(f);
-	return s;
-}
-
 /* The host (as Domain-0), then the domains with their device sums;
  * the count, *out malloc'ed. */
 static int top_sample(struct top_row **out)
@@ -95,7 +79,7 @@ static int top_sample(struct top_row **out)
 	}
 	snprintf(r[0].d.name, sizeof(r[0].d.name), "Domain-0");
 	snprintf(r[0].d.state, sizeof(r[0].d.state), "-----r");
-	r[0].d.cpu_time = host_cpu_s();
+	r[0].d.cpu_time = domus_host_cpu_time();
 	r[0].maxmem_kib = host_mem_kib(&used);
 	r[0].d.mem_mib = used >> 10;
 	r[0].d.vcpus = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
