@@ -13,21 +13,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "ctl.h"
-
-static unsigned long host_mem_mib(void)
-{
-	char line[256];
-	unsigned long kib = 0;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemTotal: %lu kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib / 1024;
-}
+#include "libdomus.h"
 
 /* CPU time the host has used (all CPUs, not idle), in seconds. */
 double domus_host_cpu_time(void)
@@ -129,9 +115,9 @@ int cmd_list(const struct domus_cmd *cmd, int argc, char **argv)
 
 			if (json)
 				json_row(first, "Domain-0", 0, "00000000-0000-0000-0000-000000000000",
-					 host_mem_mib(), cpus, "r-----", domus_host_cpu_time(), 0, 0);
+					 (unsigned long)(domus_meminfo_kib("MemTotal") / 1024), cpus, "r-----", domus_host_cpu_time(), 0, 0);
 			else
-				row("Domain-0", 0, host_mem_mib(), cpus, "r-----", domus_host_cpu_time(),
+				row("Domain-0", 0, (unsigned long)(domus_meminfo_kib("MemTotal") / 1024), cpus, "r-----", domus_host_cpu_time(),
 				    verbose ? "" : NULL);
 			first = false;
 		}

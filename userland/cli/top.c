@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "ctl.h"
+#include "libdomus.h"
 
 struct top_row {
 	struct domus_dominfo d;
@@ -43,19 +44,8 @@ static double now_s(void)
 /* MemTotal, and what is in use (MemTotal - MemAvailable), in KiB */
 static unsigned long long host_mem_kib(unsigned long long *used)
 {
-	char line[256];
-	unsigned long long kib = 0, avail = 0, v;
-	FILE *f = fopen("/proc/meminfo", "re");
+	unsigned long long kib = domus_meminfo_kib("MemTotal"), avail = domus_meminfo_kib("MemAvailable");
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "MemTotal: %llu kB", &v) == 1)
-			kib = v;
-		else if (sscanf(line, "MemAvailable: %llu kB", &v) == 1)
-			avail = v;
-	}
-	fclose(f);
 	if (used)
 		*used = kib > avail ? kib - avail : 0;
 	return kib;

@@ -130,24 +130,6 @@ unsigned int l_alloc_domid(void)
 	return id;
 }
 
-static uint64_t meminfo_kib(const char *key)
-{
-	char line[256];
-	size_t kl = strlen(key);
-	uint64_t v = 0;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, kl) && line[kl] == ':') {
-			v = strtoull(line + kl + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
 static char *abspath(struct launcher *L, const char *what, const char *path)
 {
 	char *p = realpath(path, NULL);
@@ -268,7 +250,7 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 		fail(L, "%s", err);
 
 	/* memory: what the module pins for all domains (max_guest_pages) */
-	total_kib = meminfo_kib("MemTotal");
+	total_kib = domus_meminfo_kib("MemTotal");
 	limit_mib = domus_guest_limit_pages() >> 8;
 	used_mib = 0;
 	if (domus_global_stats(L->devfd, &gs) == 0)

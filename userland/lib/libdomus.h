@@ -81,6 +81,10 @@ int domus_set_slot(int domfd, uint32_t slot, uint64_t gpa, uint64_t size,
  * parameter, or 3/4 of RAM when that is 0 (the module's default). */
 #define DOMUS_PARAM_MAX_GUEST_PAGES "/sys/module/domus/parameters/max_guest_pages"
 uint64_t domus_guest_limit_pages(void);
+/* the first number of a sysfs or /proc file, or of its "KEY:" line; @def when absent */
+unsigned long long domus_read_number(const char *path, const char *key, unsigned long long def);
+/* a /proc/meminfo field in KiB ("MemTotal", "MemAvailable"...), 0 when absent */
+uint64_t domus_meminfo_kib(const char *key);
 /* DOMUS_SET_CPUID: replaces the whole table (before the first vCPU). */
 int domus_set_cpuid(int domfd, const struct domus_cpuid_entry *e, uint32_t nent);
 /* mkdir -p with @mode for the directories created; 0 or -errno. */

@@ -54,7 +54,7 @@ int domus_create_domain_flags(int devfd, uint32_t flags)
 }
 
 /* The first number in @path (a sysfs or /proc file), or @def. */
-static unsigned long long read_number(const char *path, const char *key, unsigned long long def)
+unsigned long long domus_read_number(const char *path, const char *key, unsigned long long def)
 {
 	char line[256];
 	size_t kl = key ? strlen(key) : 0;
@@ -73,11 +73,17 @@ static unsigned long long read_number(const char *path, const char *key, unsigne
 	return v;
 }
 
+/* A /proc/meminfo field ("MemTotal", "MemAvailable"...) in KiB, 0 if absent. */
+uint64_t domus_meminfo_kib(const char *key)
+{
+	return domus_read_number("/proc/meminfo", key, 0);
+}
+
 uint64_t domus_guest_limit_pages(void)
 {
-	unsigned long long cap = read_number(DOMUS_PARAM_MAX_GUEST_PAGES, NULL, 0);
+	unsigned long long cap = domus_read_number(DOMUS_PARAM_MAX_GUEST_PAGES, NULL, 0);
 
-	return cap ? cap : read_number("/proc/meminfo", "MemTotal", 0) / 4 / 4 * 3;
+	return cap ? cap : domus_meminfo_kib("MemTotal") / 4 / 4 * 3;
 }
 
 int domus_set_slot(int domfd, uint32_t slot, uint64_t gpa, uint64_t size,
