@@ -487,8 +487,12 @@ void domus_cpuid_view(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 		}
 		break;
 	case 0x80000008:
-		/* the same for AMD's IBPB, IBRS, STIBP, SSBD, VIRT_SSBD */
-		out[1] &= ~(BIT(12) | BIT(14) | BIT(15) | BIT(24) | BIT(25));
+		/*
+		 * the same for AMD's IBPB, IBRS, STIBP, SSBD, VIRT_SSBD; and
+		 * no IRPERF (its counter MSR and HWCR's enable bit are not
+		 * virtualized)
+		 */
+		out[1] &= ~(BIT(1) | BIT(12) | BIT(14) | BIT(15) | BIT(24) | BIT(25));
 		break;
 	case 0x80000001:
 		out[2] &= host_81_ecx & ~(BIT(2) | BIT(12));

@@ -2,11 +2,11 @@
 /*
  * Xen PVH personality: the MSRs and CPUID bits the core leaves to it.
  *
- * MSRs: the hypercall page (0x40000000), the x2APIC range (apic.c), AMD's
- * SYSCFG and the
- * K8 interrupt-pending message register (read 0), and a fixed, read-mostly MTRR set (MTRRs on, default type WB, no variable
- * ranges: what Xen gives a PVH domU).  Anything else is #GP, which Linux's
- * safe accessors expect for what a hypervisor does not offer.
+ * MSRs: the hypercall page (0x40000000), the x2APIC range (apic.c), and
+ * the table of msr_policy.c (MTRRs, platform info, debug control, PMU
+ * counters with the vPMU off, AMD's SYSCFG, HWCR, DE_CFG, OSVW...: what
+ * Xen answers a PVH domU).  Anything else is #GP, which Linux's safe
+ * accessors expect for what a hypervisor does not offer.
  *
  * CPUID (after the core's filtering): x2APIC on (the only APIC mode
  * domus offers), the TSC-deadline timer (apic.c, same TSC scale as pvclock),
@@ -19,10 +19,7 @@
 #include <linux/slab.h>
 #include <asm/msr-index.h>
 #include "xen.h"
-
-#define XEN_MTRR_WB_FIXED	0x0606060606060606ULL
-#define XEN_MTRR_DEF_TYPE	0xc06ULL	/* E, FE, default WB */
-#define XEN_MTRR_CAP		0x100ULL	/* fixed ranges, no variable ones */
+#include "msr_policy.h"
 
 /*
  * Writing a guest-physical page address to MSR 0x40000000 asks for a
@@ -53,15 +50,29 @@ static int xen_hcall_page(struct domus_vcpu *v, u64 gpa)
 	return ret ? 1 : 0;
 }
 
-static bool xen_mtrr_fixed(u32 index)
+/* The vendor and family of the CPU the guest is shown (its CPUID 0 and 1). */
+static void xen_msr_cpu_of(struct domus_vcpu *v, struct xen_msr_cpu *c)
 {
-	return index == MSR_MTRRfix64K_00000 || index == MSR_MTRRfix16K_80000 ||
-	       index == MSR_MTRRfix16K_A0000 ||
-	       (index >= MSR_MTRRfix4K_C0000 && index <= MSR_MTRRfix4K_F8000);
+	u32 r[4];
+
+	domus_cpuid_view(v, 0, 0, r);
+	c->vendor = 0;
+	if ((r[1] == 0x68747541 && r[2] == 0x444d4163 && r[3] == 0x69746e65) ||	/* AuthenticAMD */
+	    (r[1] == 0x6f677948 && r[2] == 0x656e6975 && r[3] == 0x6e65476e))	/* HygonGenuine */
+		c->vendor = XEN_MSR_AMD;
+	else if (r[1] == 0x756e6547 && r[2] == 0x6c65746e && r[3] == 0x49656e69)	/* GenuineIntel */
+		c->vendor = XEN_MSR_INTEL;
+	domus_cpuid_view(v, 1, 0, r);
+	c->family = (r[0] >> 8) & 0xf;
+	if (c->family == 0xf)
+		c->family += (r[0] >> 20) & 0xff;
 }
 
 int xen_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
 {
+	struct xen_msr_cpu c;
+	int ret;
+
 	if (index == XEN_HCALL_PAGE_MSR) {
 		if (!write) {
 			*data = 0;
@@ -71,31 +82,10 @@ int xen_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
 	}
 	if ((index >= 0x800 && index <= 0x8ff) || index == 0x6e0)	/* x2APIC, TSC_DEADLINE */
 		return xen_apic_msr(xen_vcpu(v), index, data, write);
-	if (index == MSR_AMD64_SYSCFG) {
-		/* read by Linux's AMD MTRR code: no TOM2, no MtrrFixDram bits */
-		if (write)
-			return 1;
-		*data = 0;
-		return 0;
-	}
-	if (index == MSR_K8_INT_PENDING_MSG) {
-		/* AMD family 0Fh C1E (erratum 400) probe: C1E never active */
-		if (!write)
-			*data = 0;
-		return 0;
-	}
-	if (index == MSR_MTRRcap) {
-		if (write)
-			return 1;
-		*data = XEN_MTRR_CAP;
-		return 0;
-	}
-	if (index == MSR_MTRRdefType || xen_mtrr_fixed(index)) {
-		/* writes (Linux copies the BSP's values to APs) keep the fixed set */
-		if (!write)
-			*data = index == MSR_MTRRdefType ? XEN_MTRR_DEF_TYPE : XEN_MTRR_WB_FIXED;
-		return 0;
-	}
+	xen_msr_cpu_of(v, &c);
+	ret = xen_msr_policy(&c, index, data, write);
+	if (ret >= 0)
+		return ret;
 	pr_debug("xen: vcpu %u: %s MSR %#x refused\n", v->id, write ? "wrmsr" : "rdmsr", index);
 	return 1;
 }
