@@ -64,6 +64,10 @@ expect main hvc0-output "DOMUS-PV-INIT: hello on hvc0"
 expect main hvc0-input "DOMUS-PV-INIT: hvc0 read 'domus-typed-line'"
 # a page the guest granted to domain 0, found through the mmapped grant table
 expect main grant-made "DOMUS-PV-INIT: granted ref"
+# the MSRs Xen answers (module/pv/msr_policy.c), read and written by /init
+if grep -q "msr policy: [0-9]* checked, 0 wrong" $out/main.console; then pass main/msr-policy; else
+	fail main/msr-policy "$(grep -E 'DOMUS-PV-INIT: (msr|/msr)' $out/main.console | head -6 | tr '\n' '|')"; fi
+echo "info: main: $(grep -o 'msr policy: .*' $out/main.console | head -1)"
 expect_log main grant-checked "page holds the pattern"
 expect_log main shutdown-reboot "guest shutdown, reason 1 (source 0)"
 # The guest's wall clock (printed by /init in the marker line) is the

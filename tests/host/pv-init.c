@@ -11,6 +11,11 @@
  *   - if /dev/hvc0 exists (pvboot -C: the PV console ring): writes a line
  *     to it, asks for input and reads one line back (pvboot answers
  *     through the ring and the console event channel);
+ *   - if /msr.ko is in the initramfs: the Xen personality's MSR answers
+ *     (module/pv/msr_policy.c) through /dev/cpu/0/msr, checked here
+ *     against what Xen gives a PVH guest on this CPU's vendor and family,
+ *     one summary line ("msr policy: N checked, M wrong") and a line per
+ *     wrong answer;
  *   - the number of online CPUs;
  *
  * then ends the way the kernel parameter pvtest= asks (the kernel passes
@@ -24,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <cpuid.h>
+#include <stdint.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -53,22 +60,30 @@ static void __attribute__((format(printf, 1, 2))) report(const char *fmt, ...)
 		return;
 }
 
+/* Load a kernel module of the initramfs: 0 loaded, -1 absent or failed (reported). */
+static int load_module(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -1;
+	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST) {
+		report("DOMUS-PV-INIT: %s: finit_module: %s", path, strerror(errno));
+		ret = -1;
+	}
+	close(fd);
+	return ret;
+}
+
 /* Grant one page to domain 0 through gntalloc; the page stays granted. */
 static void grant_test(void)
 {
 	struct ioctl_gntalloc_alloc_gref a;
 	char *page;
-	int mfd, fd;
+	int fd;
 
-	mfd = open("/xen-gntalloc.ko", O_RDONLY | O_CLOEXEC);
-	if (mfd < 0)
+	if (load_module("/xen-gntalloc.ko"))
 		return;
-	if (syscall(SYS_finit_module, mfd, "", 0) && errno != EEXIST) {
-		report("DOMUS-PV-INIT: gntalloc: finit_module: %s", strerror(errno));
-		close(mfd);
-		return;
-	}
-	close(mfd);
 	fd = open("/dev/xen/gntalloc", O_RDWR);
 	if (fd < 0) {
 		report("DOMUS-PV-INIT: gntalloc: open: %s", strerror(errno));
@@ -89,6 +104,118 @@ static void grant_test(void)
 	}
 	snprintf(page, 4096, "DOMUS-GRANT-PATTERN %u", a.gref_ids[0]);
 	report("DOMUS-PV-INIT: granted ref %u to domain 0", a.gref_ids[0]);
+}
+
+/* One MSR check: read (want GP, or the value), or write then (maybe) read back. */
+struct msr_check {
+	uint32_t index;
+	int vendor;		/* 0 any, 1 AMD, 2 Intel */
+	int write;		/* 1: write .value first */
+	int gp;			/* the access must #GP (EIO) */
+	uint64_t value;		/* read: want; write: what to write */
+	uint64_t after;		/* write: what a read gives after it (if !gp) */
+};
+
+#define WB8	0x0606060606060606ULL
+
+static const struct msr_check msr_checks[] = {
+	{ 0xce, 0, 0, 0, 0, 0 },		/* PLATFORM_INFO: no CPUID faulting */
+	{ 0xce, 0, 1, 1, 0, 0 },		/* ... read-only */
+	{ 0x140, 0, 0, 0, 0, 0 },		/* MISC_FEATURES_ENABLES */
+	{ 0x140, 0, 1, 1, 1, 0 },		/* ... faulting cannot be enabled */
+	{ 0x1d9, 0, 0, 0, 0, 0 },		/* DEBUGCTL */
+	{ 0x1d9, 0, 1, 0, 0, 0 },		/* ... 0 accepted */
+	{ 0x1d9, 0, 1, 1, 1, 0 },		/* ... LBR not */
+	{ 0xfe, 0, 0, 0, 0x100, 0 },		/* MTRRcap: fixed, no variable */
+	{ 0x2ff, 0, 0, 0, 0xc06, 0 },		/* MTRR default type WB, enabled */
+	{ 0x250, 0, 0, 0, WB8, 0 },
+	{ 0x26f, 0, 0, 0, WB8, 0 },
+	{ 0x200, 0, 0, 1, 0, 0 },		/* no variable ranges */
+	{ 0x3a, 0, 0, 1, 0, 0 },		/* no VMX: FEATURE_CONTROL #GP */
+	{ 0xc0010010, 1, 0, 0, 0, 0 },		/* SYSCFG */
+	{ 0xc0011029, 1, 0, 0, 2, 0 },		/* DE_CFG: LFENCE serialising */
+	{ 0xc0011029, 1, 1, 0, 0, 2 },		/* ... writes dropped */
+	{ 0xc0010140, 1, 0, 0, 0, 0 },		/* OSVW_ID_LENGTH */
+	{ 0xc0010004, 1, 1, 0, 0xffff, 0 },	/* PERF_CTR0: vPMU off */
+	{ 0xc0010055, 1, 0, 0, 0, 0 },		/* INT_PENDING_MSG */
+	{ 0x17, 2, 0, 0, 0, 0 },		/* PLATFORM_ID */
+	{ 0xc1, 2, 1, 0, 0xffff, 0 },		/* IA32_PMC0: vPMU off */
+	{ 0x38f, 2, 0, 0, 0, 0 },		/* PERF_GLOBAL_CTRL */
+};
+
+static void msr_test(void)
+{
+	unsigned int a, b, c, d, i, checked = 0, wrong = 0, family;
+	int fd, vendor = 0;
+
+	if (load_module("/msr.ko"))
+		return;
+	fd = open("/dev/cpu/0/msr", O_RDWR);
+	if (fd < 0) {
+		report("DOMUS-PV-INIT: msr: open /dev/cpu/0/msr: %s", strerror(errno));
+		return;
+	}
+	__cpuid(0, a, b, c, d);
+	if (b == 0x68747541 || b == 0x6f677948)		/* AuthenticAMD, HygonGenuine */
+		vendor = 1;
+	else if (b == 0x756e6547)			/* GenuineIntel */
+		vendor = 2;
+	__cpuid(1, a, b, c, d);
+	family = (a >> 8) & 0xf;
+	if (family == 0xf)
+		family += (a >> 20) & 0xff;
+	for (i = 0; i < sizeof(msr_checks) / sizeof(msr_checks[0]); i++) {
+		const struct msr_check *k = &msr_checks[i];
+		uint64_t v = k->value, want = k->write ? k->after : k->value;
+		ssize_t n;
+
+		if (k->vendor && k->vendor != vendor)
+			continue;
+		checked++;
+		if (k->write) {
+			n = pwrite(fd, &v, 8, k->index);
+			if ((n != 8) != k->gp) {
+				report("DOMUS-PV-INIT: msr %#x: write %#llx %s, want %s", k->index,
+				       (unsigned long long)v, n == 8 ? "accepted" : "faulted",
+				       k->gp ? "#GP" : "accepted");
+				wrong++;
+				continue;
+			}
+			if (k->gp)
+				continue;
+		}
+		v = 0;
+		n = pread(fd, &v, 8, k->index);
+		if (!k->write && k->gp) {
+			if (n == 8) {
+				report("DOMUS-PV-INIT: msr %#x: read %#llx, want #GP", k->index,
+				       (unsigned long long)v);
+				wrong++;
+			}
+		} else if (n != 8 || v != want) {
+			if (n == 8)
+				report("DOMUS-PV-INIT: msr %#x: read %#llx, want %#llx", k->index,
+				       (unsigned long long)v, (unsigned long long)want);
+			else
+				report("DOMUS-PV-INIT: msr %#x: read faulted, want %#llx", k->index,
+				       (unsigned long long)want);
+			wrong++;
+		}
+	}
+	/* HWCR: TscFreqSel from family 10h on (Linux reads it unguarded there) */
+	if (vendor == 1) {
+		uint64_t v = 0, want = family >= 0x10 ? 1ULL << 24 : 0;
+
+		checked++;
+		if (pread(fd, &v, 8, 0xc0010015) != 8 || v != want) {
+			report("DOMUS-PV-INIT: msr 0xc0010015: read %#llx, want %#llx (family %#x)",
+			       (unsigned long long)v, (unsigned long long)want, family);
+			wrong++;
+		}
+	}
+	close(fd);
+	report("DOMUS-PV-INIT: msr policy: %u checked, %u wrong (vendor %d, family %#x)",
+	       checked, wrong, vendor, family);
 }
 
 /* The PV console: one line out, one line in. */
@@ -135,6 +262,7 @@ int main(void)
 	       (int)getpid(), (long long)rt.tv_sec, rt.tv_nsec / 1000000,
 	       (long long)mono.tv_sec, mono.tv_nsec / 1000000);
 	grant_test();
+	msr_test();
 	console_test();
 	report("DOMUS-PV-INIT: %ld CPUs online", sysconf(_SC_NPROCESSORS_ONLN));
 	if (!mode)
