@@ -256,7 +256,7 @@ if [ $ok = 1 ]; then
 	fl=$(echo "$line" | sed -n 's/.* flushes=\([0-9]*\).*/\1/p')
 	if [ -n "$fs" ] && [ "$fs" -ge 1 ] && [ "$fs" = "$fl" ]; then pass flush-reaches-fdatasync; else fail flush-reaches-fdatasync "'$line'"; fi
 	er=$(grep -h 'blk xv' "$log" | sed -n 's/.* errors=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
-	echo "info: $(grep 'blk xvd[bc]: ' "$log" | tr '\n' '|')"
+	echo "info: $(grep 'blk xvd[bce]: ' "$log" | tr '\n' '|')"
 	if grep -q 'blk xvda2: connected' "$log" && ! grep -q 'corrupt\|cannot connect' "$log"; then pass backend-log-clean; else fail backend-log-clean "$(grep 'blk ' "$log" | tr '\n' '|')"; fi
 	echo "info: error responses (the read-only write): $er"
 fi
