@@ -152,7 +152,7 @@ if [ $ok = 1 ]; then
 	# and after. The data is a 1 MiB block written PVNET_MB times (cat:
 	# yes | head makes 27-byte writes, slow in a nested guest). Streaming
 	# instead (generator | nc, nc | md5sum) took 638 s for 100 MiB
-	# against 80 s file to file (docs/devices.md, "Figures").
+	# against 142 s file to file (docs/devices.md, "Figures").
 	gen='i=0; while [ $i -lt '"$mb"' ]; do cat /tmp/blk; i=$((i + 1)); done'
 	t0=$(date +%s.%N)
 	run a "yes DOMUS-NET-0123456789abcdef | head -c 1048576 >/tmp/blk; $gen >/tmp/data; echo SENT=\$(md5sum </tmp/data | cut -c1-32)" t1 600
