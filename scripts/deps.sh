@@ -20,6 +20,9 @@ pkgs=(
 	grub-pc-bin grub-common xorriso mtools python3
 	# tests
 	util-linux procps
+	# 68-pv-blk-amd's LVM volume (pvcreate/vgcreate/lvcreate in the test host,
+	# whose root is this machine's)
+	lvm2
 	# the Debian test root image (scripts/mkrootfs): mmdebstrap, mkfs.ext4 -d, debugfs
 	mmdebstrap e2fsprogs
 	# libFuzzer targets (make fuzz): clang and its fuzzer/sanitizer runtime

@@ -5,14 +5,19 @@
 # and disks of every kind -- sparse images as partition-style vdevs
 # (tap:aio: xvda2, tap2:aio: xvda1 for swap), a second image in the
 # key=value form (xvdb), loop block devices read-only (phy:, xvdc) and
-# writable (xvdd) -- then drives the guest shell:
+# writable (xvdd), an LVM volume (phy:/dev/domusvg/lv0, xvde: pvcreate,
+# vgcreate, lvcreate here on a loop device over a sparse file, without
+# udev) -- then drives the guest shell:
 # the disks appear, a pattern written with dd + sync is in the image on
 # the host, data the host wrote reads back in the guest, the read-only
-# disk refuses writes and stays unchanged, flushes reach fdatasync (the
+# disk refuses writes and stays unchanged, the LVM volume has its size,
+# holds the guest's pattern and passes a discard down to the loop file,
+# flushes reach fdatasync (the
 # back end's counters at shutdown), a second writer of an image in use is
 # refused; a second boot (a 4-page ring) reboots (the disks come back),
 # runs a hostile front end on xvdd (tests/host/pv-blkfuzz.c), writes to
-# xvdb, syncs and is killed with kill -9: the pattern is in the image.
+# xvdb, syncs and is killed with kill -9: the pattern is in the image;
+# at the end the volume, its group and the loop device are removed.
 # One PASS/FAIL line each.
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
@@ -80,6 +85,32 @@ loop=$(losetup -f --show "$img/c.img" 2>/dev/null)
 if [ -b "$loop" ]; then ro_disk="phy:$loop,xvdc,r"; else ro_disk="file:$img/c.img,xvdc,r"; echo "info: no loop device: xvdc is a file"; fi
 loop2=$(losetup -f --show "$img/d.img" 2>/dev/null)
 if [ -b "$loop2" ]; then rw_dev="phy:$loop2,xvdd,w"; else rw_dev="file:$img/d.img,xvdd,w"; echo "info: no loop device: xvdd is a file"; fi
+# an LVM volume (issue 12's 'phy:/dev/vg/lv,...'): a PV on a loop device
+# over a sparse 64 MiB file, a VG, a 16 MiB LV. The test host runs no
+# udevd: LVM makes its device nodes itself and waits for no udev event
+# (udev_sync=0, udev_rules=0); its configuration lives in the scratch
+# directory (the root file system is read-only: no backups, no archive)
+lvm_disk=
+lvm_lv=/dev/domusvg/lv0
+modprobe dm_mod 2>/dev/null
+truncate -s 64M "$img/pv.img"
+pvloop=$(losetup -f --show "$img/pv.img" 2>/dev/null)
+export LVM_SYSTEM_DIR=$img/lvm LVM_SUPPRESS_FD_WARNINGS=1
+mkdir -p "$LVM_SYSTEM_DIR" /run/lock/lvm
+cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOF
+devices { filter = [ "a|^$pvloop\$|", "r|.*|" ] obtain_device_list_from_udev = 0 use_devicesfile = 0 }
+activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
+global { use_lvmpolld = 0 event_activation = 0 }
+backup { backup = 0 archive = 0 }
+EOF
+if [ -b "$pvloop" ] && lvmout=$( { pvcreate -q "$pvloop" && vgcreate -q -s 4M domusvg "$pvloop" &&
+	lvcreate -q -y -Zn -L 16M -n lv0 domusvg && vgmknodes domusvg; } 2>&1) && [ -b "$lvm_lv" ]; then
+	pass lvm-volume-created
+	lvm_disk="'phy:$lvm_lv,xvde,w'"
+	echo "info: $(lvs --noheadings -o lv_path,lv_size,devices domusvg 2>/dev/null | xargs)"
+else
+	fail lvm-volume-created "loop '$pvloop', $lvm_lv: $(echo "$lvmout" | tail -3 | tr '\n' '|')"
+fi
 ro_md5=$(md5sum <"$img/c.img")
 host_md5=$(pattern HOST 1048576 | md5sum | cut -d' ' -f1)
 cat >"$img/g.cfg" <<EOF
@@ -90,8 +121,9 @@ ramdisk = "$top/build/pvblk/guest.cpio"
 extra = "console=hvc0 loglevel=4 rdinit=/init"
 disk = [ 'tap:aio:$img/a.img,xvda2,w', 'tap2:aio:$img/s.img,xvda1,w',
          'vdev=xvdb, access=rw, format=raw, target=$img/b.img',
-         '$ro_disk', '$rw_dev' ]
+         '$ro_disk', '$rw_dev' ${lvm_disk:+, $lvm_disk} ]
 EOF
+disks="xvda1 xvda2 xvdb xvdc xvdd${lvm_disk:+ xvde}"
 
 # ---- bad disks: one line, exit 1, nothing left --------------------------------
 err=$($d create "$img/g.cfg" "disk=['tap:aio:$img/none.img,xvda,w']" 2>&1); rc=$?
@@ -120,7 +152,7 @@ echo "info: boot with 3 disks to the marker: $(( $(date +%s) - t0 )) s"
 if [ $ok = 1 ]; then
 	send 'stty -echo'
 	run 'echo DISKS=$(ls /sys/block | grep xvd | sort | tr "\n" " ")' m1
-	if [ "$(answer DISKS)" = "xvda1 xvda2 xvdb xvdc xvdd" ]; then pass guest-sees-disks; else fail guest-sees-disks "/sys/block: '$(answer DISKS)'"; fi
+	if [ "$(answer DISKS)" = "$disks" ]; then pass guest-sees-disks; else fail guest-sees-disks "/sys/block: '$(answer DISKS)'"; fi
 	run 'echo SIZES=$(cat /sys/block/xvda2/size /sys/block/xvdb/size /sys/block/xvdc/size /sys/block/xvdc/ro | tr "\n" " ")' m2
 	if [ "$(answer SIZES)" = "131072 32768 8192 1" ]; then pass sizes-and-ro; else fail sizes-and-ro "sizes/ro: '$(answer SIZES)'"; fi
 	# issue 12's layout: xvda1 (swap) next to xvda2, both partition vdevs
@@ -176,6 +208,27 @@ if [ $ok = 1 ]; then
 	else
 		fail block-device-write "dd rc '$(answer BDW)' or the device's file differs"
 	fi
+	# the LVM volume: its size (BLKGETSIZE64), a pattern the guest writes
+	# and reads back is on the volume, a discard reaches the loop file
+	if [ -n "$lvm_disk" ]; then
+		run 'echo LVSIZE=$(cat /sys/block/xvde/size)' l1
+		if [ "$(answer LVSIZE)" = 32768 ]; then pass lvm-size; else fail lvm-size "/sys/block/xvde/size '$(answer LVSIZE)', want 32768 (16 MiB)"; fi
+		run 'dd if=/tmp/p of=/dev/xvde bs=64k seek=16 count=32 conv=fsync 2>/dev/null; echo LVW=$?; echo 3 >/proc/sys/vm/drop_caches; echo LVR=$(dd if=/dev/xvde bs=64k skip=16 count=32 iflag=direct 2>/dev/null | md5sum | cut -c1-32)' l2
+		want2=$(pattern GUEST 2097152 | md5sum | cut -c1-32)
+		if [ "$(answer LVW)" = 0 ] && [ "$(answer LVR)" = "$want2" ]; then pass lvm-guest-write-readback; else fail lvm-guest-write-readback "dd rc '$(answer LVW)', md5 '$(answer LVR)', want $want2"; fi
+		got=$(dd if="$lvm_lv" bs=64k skip=16 count=32 iflag=direct 2>/dev/null | md5sum | cut -c1-32)
+		if [ "$got" = "$want2" ]; then pass lvm-host-volume-holds-pattern; else fail lvm-host-volume-holds-pattern "$lvm_lv at 1 MiB: md5 $got, want $want2"; fi
+		before=$(du -k "$img/pv.img" | cut -f1)
+		run 'blkdiscard -o 1048576 -l 2097152 /dev/xvde; echo LVD=$?' l3
+		after=$(du -k "$img/pv.img" | cut -f1)
+		zero2=$(head -c 2097152 /dev/zero | md5sum | cut -c1-32)
+		got=$(dd if="$lvm_lv" bs=64k skip=16 count=32 iflag=direct 2>/dev/null | md5sum | cut -c1-32)
+		if [ "$(answer LVD)" = 0 ] && [ "$after" -le $((before - 1900)) ] && [ "$got" = "$zero2" ]; then
+			pass lvm-discard-reaches-loop-file
+		else
+			fail lvm-discard-reaches-loop-file "blkdiscard rc '$(answer LVD)', pv.img allocated $before -> $after KiB, region md5 $got"
+		fi
+	fi
 	# the read-only disk: the write fails in the guest, the image is unchanged
 	run 'dd if=/tmp/p of=/dev/xvdc bs=4k count=1 conv=fsync 2>/dev/null; echo ROW=$?' m9
 	now_md5=$(md5sum <"$img/c.img")
@@ -203,7 +256,7 @@ if [ $ok = 1 ]; then
 	fl=$(echo "$line" | sed -n 's/.* flushes=\([0-9]*\).*/\1/p')
 	if [ -n "$fs" ] && [ "$fs" -ge 1 ] && [ "$fs" = "$fl" ]; then pass flush-reaches-fdatasync; else fail flush-reaches-fdatasync "'$line'"; fi
 	er=$(grep -h 'blk xv' "$log" | sed -n 's/.* errors=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
-	echo "info: $(grep 'blk xvd[bc]: ' "$log" | tr '\n' '|')"
+	echo "info: $(grep 'blk xvd[bce]: ' "$log" | tr '\n' '|')"
 	if grep -q 'blk xvda2: connected' "$log" && ! grep -q 'corrupt\|cannot connect' "$log"; then pass backend-log-clean; else fail backend-log-clean "$(grep 'blk ' "$log" | tr '\n' '|')"; fi
 	echo "info: error responses (the read-only write): $er"
 fi
@@ -226,7 +279,7 @@ if wait_for "$con" 'DOMUS-GUEST-READY' 240; then
 		send 'stty -echo'
 		run 'echo DISKS2=$(ls /sys/block | grep xvd | sort | tr "\n" " ")' r1
 		n=$(grep -c 'blk xvdb: connected (4 ring pages)' "$log")
-		if [ "$(answer DISKS2)" = "xvda1 xvda2 xvdb xvdc xvdd" ] && [ "$n" = 2 ]; then pass disks-after-reboot; else fail disks-after-reboot "'$(answer DISKS2)', $n connections of xvdb"; fi
+		if [ "$(answer DISKS2)" = "$disks" ] && [ "$n" = 2 ]; then pass disks-after-reboot; else fail disks-after-reboot "'$(answer DISKS2)', $n connections of xvdb"; fi
 	else
 		fail disks-after-reboot "no DOMUS-GUEST-READY after the reboot: $(tail -c 300 "$con" | tr '\r\n' '||')"
 	fi
@@ -274,6 +327,17 @@ stats_zero boot3-frees-all
 
 [ -b "$loop" ] && losetup -d "$loop"
 [ -b "$loop2" ] && losetup -d "$loop2"
+# the LVM volume, its group and the loop device go
+if [ -n "$lvm_disk" ]; then
+	if lvmout=$( { lvremove -q -y domusvg/lv0 && vgremove -q -y domusvg && pvremove -q "$pvloop" && losetup -d "$pvloop"; } 2>&1) &&
+	   [ ! -e "$lvm_lv" ] && ! dmsetup ls 2>/dev/null | grep -q domusvg; then
+		pass lvm-teardown
+	else
+		fail lvm-teardown "$(echo "$lvmout" | tail -3 | tr '\n' '|'); $(dmsetup ls 2>&1 | tr '\n' '|')"
+	fi
+else
+	[ -b "$pvloop" ] && losetup -d "$pvloop"
+fi
 exec 3>&-
 rm -rf "$img"
 if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi

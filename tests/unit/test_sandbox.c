@@ -25,6 +25,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <net/if.h>
+#include <linux/fs.h>
 #include <linux/if_tun.h>
 #include "launcher.h"
 #include "unit.h"
@@ -475,6 +476,35 @@ static void filter_tap(void)
 	EXPECT(killed_by_sigsys(in_child(tap_setiff)));
 }
 
+/* The block back end's device ioctls: BLKDISCARD and BLKGETSIZE64 pass
+ * (stdin is no block device: an error, not a kill); zeroing or secure
+ * erase of a device kills. */
+static int blkdev_allowed(void)
+{
+	uint64_t range[2] = { 0, 4096 }, size;
+
+	if (load())
+		return 1;
+	if (ioctl(0, BLKDISCARD, range) == 0 || ioctl(0, BLKGETSIZE64, &size) == 0)
+		return 2;
+	return 0;
+}
+
+static int blkdev_zeroout(void)
+{
+	uint64_t range[2] = { 0, 4096 };
+
+	load();
+	ioctl(0, BLKZEROOUT, range);
+	return 0;
+}
+
+static void filter_blkdev(void)
+{
+	EXPECT(exited_0(in_child(blkdev_allowed)));
+	EXPECT(killed_by_sigsys(in_child(blkdev_zeroout)));
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, rules_resolve);
@@ -484,5 +514,6 @@ int main(void)
 	RUN(UNIT_PREFIX, drop_privileges);
 	RUN(UNIT_PREFIX, debug_request);
 	RUN(UNIT_PREFIX, filter_tap);
+	RUN(UNIT_PREFIX, filter_blkdev);
 	return unit_failed;
 }

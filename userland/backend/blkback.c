@@ -15,7 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <linux/fs.h>
 #include "blkback.h"
 #include "libdomus.h"
 #include "xenstore.h"
@@ -26,7 +29,8 @@ struct blk_disk {
 	/* the image (for the launcher's whole life) */
 	char vdev[16];
 	uint32_t devid;
-	bool readonly, cdrom, discard;
+	bool readonly, cdrom, discard, blockdev;
+	uint32_t discard_granularity;	/* bytes */
 	char *path;
 	int fd;
 	uint64_t sectors;
@@ -38,12 +42,59 @@ struct blk_disk {
 
 static const struct be_ops blk_ops;
 
-/* The image's size in sectors, or 0 if it is not a usable image. */
+/* The image's size in sectors, or 0 if it is not a usable image: a
+ * file's length, a block device's size (BLKGETSIZE64). */
 static uint64_t image_sectors(int fd)
 {
-	off_t size = lseek(fd, 0, SEEK_END);
+	struct stat sb;
+	uint64_t bytes;
+	off_t size;
 
+	if (fstat(fd, &sb))
+		return 0;
+	if (S_ISBLK(sb.st_mode))
+		return ioctl(fd, BLKGETSIZE64, &bytes) ? 0 : bytes / BLK_SECTOR;
+	size = lseek(fd, 0, SEEK_END);
 	return size < (off_t)BLK_SECTOR ? 0 : (uint64_t)size / BLK_SECTOR;
+}
+
+/* A number from the block device's queue limits in sysfs, or 0. */
+static uint64_t queue_limit(dev_t rdev, const char *name)
+{
+	char path[96];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/%s", major(rdev), minor(rdev), name);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Discard on @fd: an image punches holes in 4 KiB units; a block device
+ * is offered discard only when its queue takes discards
+ * (discard_max_bytes), in its own granularity (a power of two from 512 B
+ * to 1 MiB, else 4 KiB).
+ */
+static void discard_caps(struct blk_disk *d, int fd)
+{
+	struct stat sb;
+	uint64_t g;
+
+	d->discard_granularity = 4096;
+	if (fstat(fd, &sb) || !S_ISBLK(sb.st_mode))
+		return;
+	d->blockdev = true;
+	if (!queue_limit(sb.st_rdev, "discard_max_bytes"))
+		d->discard = false;
+	g = queue_limit(sb.st_rdev, "discard_granularity");
+	if (g >= BLK_SECTOR && g <= (1u << 20) && !(g & (g - 1)))
+		d->discard_granularity = (uint32_t)g;
 }
 
 int blk_image_open(const struct domus_disk *cfg, char *err, size_t errlen)
@@ -114,6 +165,7 @@ int blk_disk_adopt(const struct domus_disk *cfg, int fd, struct blk_disk **out, 
 	d->readonly = cfg->readonly;
 	d->cdrom = cfg->cdrom;
 	d->discard = !cfg->readonly && !cfg->no_discard;
+	discard_caps(d, fd);
 	d->sectors = sectors;
 	be_io_init(&d->io);
 	be_dev_init(&d->x, &blk_ops, d->vdev, d->devid);
@@ -236,6 +288,7 @@ static int blk_connect(struct be_dev *x, char *why, size_t wlen)
 	d->ring.sectors = d->sectors;
 	d->ring.readonly = d->readonly;
 	d->ring.discard = d->discard;
+	d->ring.blockdev = d->blockdev;
 	d->ring.st = &d->st;
 	if (blk_ring_attach(&d->ring, &x->h.mem, grefs, n)) {
 		snprintf(why, wlen, "%s", d->ring.why);
@@ -281,7 +334,7 @@ static int blk_keys(struct be_dev *x, bool frontend)
 	r |= be_writen(x, x->be, "feature-max-indirect-segments", BLK_MAX_INDIRECT_SEGS);
 	r |= be_writen(x, x->be, "feature-discard", d->discard);
 	if (d->discard) {
-		r |= be_writen(x, x->be, "discard-granularity", 4096);
+		r |= be_writen(x, x->be, "discard-granularity", d->discard_granularity);
 		r |= be_writen(x, x->be, "discard-alignment", 0);
 		r |= be_writen(x, x->be, "discard-secure", 0);
 	}

@@ -52,6 +52,7 @@ struct blk_ring {
 	int fd;
 	uint64_t sectors;			/* 512-byte units */
 	bool readonly, discard;
+	bool blockdev;				/* discard: BLKDISCARD, not a hole */
 	struct blk_stats *st;
 	char why[160];				/* why the ring was declared corrupt */
 };

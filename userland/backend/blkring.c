@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
+#include <linux/fs.h>
 #include "blkback.h"
 
 #define LOAD32(p)	__atomic_load_n((uint32_t *)(p), __ATOMIC_ACQUIRE)
@@ -185,6 +187,15 @@ static int do_discard(struct blk_ring *r, const struct blkif_request_discard *d)
 	atomic_fetch_add(&r->st->discards, 1);
 	if (!d->nr_sectors)
 		return BLKIF_RSP_OKAY;
+	/* a block device (an LVM volume, a partition): the device's own
+	 * discard, as for any guest of a real disk; an image: a hole */
+	if (r->blockdev) {
+		uint64_t range[2] = { d->sector_number * BLK_SECTOR, d->nr_sectors * BLK_SECTOR };
+
+		if (ioctl(r->fd, BLKDISCARD, range))
+			return errno == EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
+		return BLKIF_RSP_OKAY;
+	}
 	if (fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(d->sector_number * BLK_SECTOR),
 		      (off_t)(d->nr_sectors * BLK_SECTOR)))
 		return errno == EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;

@@ -44,6 +44,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/fs.h>
 #include <linux/if_tun.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
@@ -142,6 +143,10 @@ static const struct sb_rule sb_rules[] = {
 	{ "fdatasync", SB_ALLOW, 0, 0, 0, 0, "FLUSH_DISKCACHE (blkring.c)" },
 	{ "fallocate", SB_MASKED, 1, 0xffffffff, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
 	  "DISCARD: punch a hole, nothing else (no growing, no zero-range)" },
+	{ "ioctl", SB_MASKED, 1, 0xffffffff, BLKDISCARD, 0,
+	  "DISCARD on a block device (LVM volume, partition): the device's discard (blkring.c)" },
+	{ "ioctl", SB_MASKED, 1, 0xffffffff, BLKGETSIZE64, 0,
+	  "a hot-plugged block device's size (blkback.c)" },
 	/* the PV network (userland/backend): TAP devices created and
 	 * attached to their bridges before the sandbox; their I/O threads
 	 * read and write them (the rows above) and set what the host may
