@@ -97,6 +97,7 @@ struct imgop {
 	struct job jobs[DOMUS_CFG_MAX_DISKS];
 	size_t njobs;
 	bool running, paused;
+	bool was_paused;	/* paused by its admin: left so, not unpaused */
 };
 
 /* Run a program (LVM tools); its output to stderr; 0 if it succeeded.
@@ -182,6 +183,8 @@ static int ctl_simple(const char *name, const char *req)
 
 static int op_pause(struct imgop *op)
 {
+	if (op->was_paused)
+		return 0;
 	if (ctl_simple(op->sc.cfg.name, "pause")) {
 		fprintf(stderr, "domus %s: %s: cannot pause it (see 'domus logs %s')\n", op->cmdname,
 			op->sc.cfg.name, op->sc.cfg.name);
@@ -230,6 +233,7 @@ static int op_load(struct imgop *op, const char *src)
 		return -1;
 	}
 	op->running = domus_ctl_find(op->sc.cfg.name, &d) == 0 && d.state[3] != 's';
+	op->was_paused = op->running && d.state[2] == 'p';
 	for (i = 0; i < op->sc.cfg.ndisks; i++) {
 		const struct domus_disk *dk = &op->sc.cfg.disks[i];
 		struct job *j = &op->jobs[op->njobs];
