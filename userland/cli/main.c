@@ -169,7 +169,7 @@ const struct domus_cmd domus_cmds[] = {
 	  "  --hostname NAME  the guest's host name and domain name (the config is\n"
 	  "               CONF_DIR/NAME.cfg: $DOMUS_CONF_DIR or /etc/domus)\n"
 	  "  --size SIZE  the root disk (default 2G; a number with M or G)\n"
-	  "  --memory SIZE  the guest's memory (default 256M)\n"
+	  "  --memory SIZE  the guest's memory (default 512M: the stock initramfs needs it)\n"
 	  "  --swap SIZE  the swap disk (default 128M; 0: none)\n"
 	  "  --dist DIST  the distribution: bookworm (Debian 12, the default) only\n"
 	  "  --dir DIR    the images go in DIR/domains/NAME/ (default /var/lib/domus)\n"
