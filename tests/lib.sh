@@ -13,3 +13,70 @@ expect_rc() {
 	if [ "$got" -eq "$want" ]; then pass "$n"; else fail "$n" "exit status $got, expected $want"; fi
 }
 t_done() { exit "$T_FAILED"; }
+
+# ---- the Debian 12 root image (suites 66, 71) -----------------------------
+# t_rootfs_image SUITE: build scripts/mkrootfs's image or take it from the
+# shared cache (DOMUS_ROOTFS_CACHE, exported), check that the host's stock
+# initramfs carries the root disk's drivers; sets img and kver.  PASS
+# SUITE/image, or FAIL and end the suite.
+t_rootfs_image() {
+	local err rc rd mods
+	export DOMUS_ROOTFS_CACHE=${DOMUS_ROOTFS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/domus-rootfs}
+	kver=${TESTHOST_KERNEL:-$(scripts/kver)}
+	err=$(mktemp)
+	img=$(nice -n 10 scripts/mkrootfs --kver "$kver" 2>"$err"); rc=$?
+	# the guest's ramdisk is the host's stock initramfs: it must carry the
+	# root disk's drivers (initramfs-tools' MODULES=most, Debian's default)
+	rd=/boot/initrd.img-$kver
+	mods=$(lsinitramfs "$rd" 2>/dev/null | grep -cE '/(xen-blkfront|ext4)\.ko')
+	if [ $rc = 0 ] && [ -s "$img" ] && [ "$mods" = 2 ]; then
+		pass "$1/image"
+		rm -f "$err"
+	else
+		fail "$1/image" "scripts/mkrootfs rc $rc: $(tail -2 "$err" | tr '\n' '|'); $rd has $mods of xen-blkfront.ko, ext4.ko (MODULES=most in /etc/initramfs-tools/initramfs.conf, then update-initramfs -u -k $kver)"
+		rm -f "$err"
+		t_done
+	fi
+}
+
+# ---- a guest's console, in test-host scripts (amd-pvdebian.sh, amd-pvimages.sh)
+# The script sets con (the file the console is copied to) and opens fd 3
+# on the console's input; pass and fail are its own.
+# wait_for PATTERN SECONDS [FROM_LINE]: PATTERN (grep -E) on the console after line FROM_LINE
+wait_for() {
+	local end=$(( $(date +%s) + $2 ))
+	while [ "$(date +%s)" -le $end ]; do
+		tail -n +"${3:-1}" "$con" 2>/dev/null | tr -d '\r' | grep -Eq -- "$1" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+lines() { wc -l <"$con"; }
+# each command starts with an empty line: its answer lines begin at the
+# start of a line, not after the prompt
+send() { printf 'echo; %s\n' "$*" >&3; }
+# run CMD MARKER [SECONDS]: a shell command in the guest, then "MARKER-done"
+run() { local l; l=$(lines); send "$1; echo $2-do''ne"; wait_for "^$2-done" "${3:-120}" "$l"; }
+# the guest's answer "KEY=VALUE" (the last one), escape sequences removed
+answer() { tr -d '\r' <"$con" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | sed -n "s/^$1=//p" | tail -1; }
+# the module's live objects: domains vcpus pinned npt hw_cpus
+gstats() {
+	/usr/bin/python3 - <<'PY'
+import fcntl, os, struct
+fd = os.open("/dev/domus", os.O_RDWR)
+buf = bytearray(64)
+fcntl.ioctl(fd, 0xC040D502, buf)
+d, v, p, n, h = struct.unpack_from("<QQQQI", buf)
+print(d, v, p, n, h)
+PY
+}
+# stats_zero NAME: PASS once the module holds no object (5 s)
+stats_zero() {
+	local s i
+	for i in $(seq 50); do
+		s=$(gstats)
+		[ "$s" = "0 0 0 0 0" ] && { pass "$1"; return 0; }
+		sleep 0.1
+	done
+	fail "$1" "live objects (domains vcpus pinned npt hw_cpus): $s"
+}

@@ -12,6 +12,7 @@
 # One PASS/FAIL line each; "info:" lines carry the figures.
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
+. tests/lib.sh	# the console helpers (wait_for, run, answer ...)
 failed=0
 pass() { echo "PASS: pv-debian-amd/$1"; }
 fail() { echo "FAIL: pv-debian-amd/$1: $2"; failed=1; }
@@ -32,42 +33,6 @@ boot_wait=${PVDEB_BOOT_WAIT:-900}
 con=$out/console.out
 log=$out/log/pvdeb.log
 
-# wait_for PATTERN SECONDS [FROM_LINE]: PATTERN (grep -E) on the console after line FROM_LINE
-wait_for() {
-	local end=$(( $(date +%s) + $2 ))
-	while [ "$(date +%s)" -le $end ]; do
-		tail -n +"${3:-1}" "$con" 2>/dev/null | tr -d '\r' | grep -Eq -- "$1" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-lines() { wc -l <"$con"; }
-# each command starts with an empty line: its answer lines begin at the
-# start of a line, not after the prompt
-send() { printf 'echo; %s\n' "$*" >&3; }
-# run CMD MARKER [SECONDS]: a shell command in the guest, then "MARKER-done"
-run() { local l; l=$(lines); send "$1; echo $2-do''ne"; wait_for "^$2-done" "${3:-120}" "$l"; }
-# the guest's answer "KEY=VALUE" (the last one), escape sequences removed
-answer() { tr -d '\r' <"$con" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | sed -n "s/^$1=//p" | tail -1; }
-gstats() {
-	/usr/bin/python3 - <<'PY'
-import fcntl, os, struct
-fd = os.open("/dev/domus", os.O_RDWR)
-buf = bytearray(64)
-fcntl.ioctl(fd, 0xC040D502, buf)
-d, v, p, n, h = struct.unpack_from("<QQQQI", buf)
-print(d, v, p, n, h)
-PY
-}
-stats_zero() {
-	local s i
-	for i in $(seq 50); do
-		s=$(gstats)
-		[ "$s" = "0 0 0 0 0" ] && { pass "$1"; return 0; }
-		sleep 0.1
-	done
-	fail "$1" "live objects (domains vcpus pinned npt hw_cpus): $s"
-}
 cleanup() {
 	exec 3>&- 2>/dev/null
 	rm -rf "$tmp"

@@ -69,6 +69,10 @@ int cmd_uptime(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_pause(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_unpause(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_stats(const struct domus_cmd *cmd, int argc, char **argv);
+/* imgcmd.c */
+int cmd_create_image(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_clone(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_backup(const struct domus_cmd *cmd, int argc, char **argv);
 /* xenstore.c */
 int cmd_xenstore_ls(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_xenstore_read(const struct domus_cmd *cmd, int argc, char **argv);

@@ -164,6 +164,34 @@ const struct domus_cmd domus_cmds[] = {
 	  "  -a           also the counters that are zero\n"
 	  "  --json       a JSON object instead: the domain and every counter\n"
 	  "  NAME         the domain (name or id)\n" },
+	{ "create-image", cmd_create_image, "build a Debian guest's disk images and its xl config (as xen-create-image)",
+	  "--hostname NAME [--size SIZE] [--memory SIZE] [--swap SIZE] [--dist DIST] [--dir DIR|--lvm VG] [--ip ADDR/PREFIX [--gateway ADDR]|--dhcp] [--password PW|--password-file FILE] [--bridge BR] [--kver VERSION] [--force]",
+	  "  --hostname NAME  the guest's host name and domain name (the config is\n"
+	  "               CONF_DIR/NAME.cfg: $DOMUS_CONF_DIR or /etc/domus)\n"
+	  "  --size SIZE  the root disk (default 2G; a number with M or G)\n"
+	  "  --memory SIZE  the guest's memory (default 512M: the stock initramfs needs it)\n"
+	  "  --swap SIZE  the swap disk (default 128M; 0: none)\n"
+	  "  --dist DIST  the distribution: bookworm (Debian 12, the default) only\n"
+	  "  --dir DIR    the images go in DIR/domains/NAME/ (default /var/lib/domus)\n"
+	  "  --lvm VG     the disks are logical volumes NAME-disk, NAME-swap of VG instead\n"
+	  "  --ip ADDR/PREFIX  a static address for eth0 (also --gateway ADDR)\n"
+	  "  --dhcp       eth0 by DHCP (the default)\n"
+	  "  --password PW  root's password (--password-file FILE: the first line of FILE);\n"
+	  "               without one root cannot log in with a password\n"
+	  "  --bridge BR  the bridge of the guest's vif (default xenbr0)\n"
+	  "  --kver VERSION  the guest kernel (default: the newest installed *-amd64)\n"
+	  "  --force      replace an existing config and images of NAME\n" },
+	{ "clone", cmd_clone, "copy a domain: its disks (reflink, LVM snapshot or sparse), new name, uuid, MACs",
+	  "SRC NEW",
+	  "  SRC          the domain's name (its config CONF_DIR/SRC.cfg) or its config file;\n"
+	  "               a running SRC only if its disks can be reflinked or snapshotted\n"
+	  "  NEW          the clone's name: its config is written next to SRC's\n" },
+	{ "backup", cmd_backup, "back a domain's disks and config up into a directory, consistently",
+	  "[--keep N] NAME DIR",
+	  "  --keep N     keep the newest N backups of NAME in DIR, remove older ones\n"
+	  "  NAME         the domain's name (its config CONF_DIR/NAME.cfg) or its config file;\n"
+	  "               a running domain is paused while its disks are snapshotted or copied\n"
+	  "  DIR          an existing directory: the backup is DIR/NAME-YYYYMMDD-HHMMSS/\n" },
 	{ "xenstore-ls", cmd_xenstore_ls, "show a domain's xenstore as a tree (every domain's without one)",
 	  "[-f] [-p] [DOMAIN [PATH]]",
 	  "  -f           full paths instead of the indented tree\n"
