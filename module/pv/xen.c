@@ -167,6 +167,7 @@ static int xen_domain_init(struct domus_domain *dom)
 	xd->dom = dom;
 	spin_lock_init(&xd->lock);
 	mutex_init(&xd->gnt_mutex);
+	xd->gnt_version = 1;
 	xen_be_init(xd);
 	xen_time_domain_init(xd);
 	dom->pers_data = xd;
