@@ -182,7 +182,8 @@ int domus_xen_evtchn_bind(int domfd, struct domus_xen_evtchn_bind *b);
 int domus_xen_evtchn_connect(int domfd, int notify_fd, int kick_fd, uint32_t *port);
 /* DOMUS_XEN_EVTCHN_NOTIFY: raise the guest @port (connected to a backend). */
 int domus_xen_evtchn_notify(int domfd, uint32_t port);
-/* The first @frames grant-table frames, mapped shared read/write; NULL
+/* The first @frames pages of the grant-table mmap (uapi/domus.h: shared
+ * frames, status frames, control page), mapped shared read/write; NULL
  * with domus_last_error() set on failure.  munmap(p, frames * 4096). */
 void *domus_xen_map_grant_table(int domfd, unsigned int frames);
 
