@@ -300,6 +300,18 @@ struct domus_xen_evtchn_notify {
 #define DOMUS_XEN_GNTTAB_CTL_PAGE	36
 #define DOMUS_XEN_GNTTAB_MMAP_PAGES	37
 
+/*
+ * Xen domains: the highest grant-table version the guest may switch to
+ * (xl.cfg max_grant_version): 1 or 2 (2 until set, as Xen); with 1 the
+ * guest's GNTTABOP_set_version(2) is -ENOSYS, as on Xen.  -EINVAL for
+ * other values or nonzero reserved fields.
+ */
+struct domus_xen_gnttab_limit {
+	__u32 max_version;
+	__u32 reserved[3];
+};
+#define DOMUS_XEN_GNTTAB_LIMIT	_IOW(DOMUS_IOCTL_TYPE, 0x1c, struct domus_xen_gnttab_limit)
+
 struct domus_xen_gnttab_ctl {
 	__u32 version;		/* 1 or 2; 0 while the guest switches */
 	__u32 pad;

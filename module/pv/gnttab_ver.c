@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Xen PVH personality: the grant-table version (GNTTABOP_set_version,
- * get_version's answer) and the v2 status frames (GNTTABOP_get_status_frames).
+ * get_version's answer, the per-domain limit DOMUS_XEN_GNTTAB_LIMIT =
+ * xl.cfg max_grant_version) and the v2 status frames
+ * (GNTTABOP_get_status_frames).
  *
  * v1: 8-byte entries {u16 flags, u16 domid, u32 frame}, the in-use bits
  * GTF_reading / GTF_writing in flags.  v2: 16-byte entries {u16 flags,
@@ -207,6 +209,8 @@ long xen_gnttab_set_version(struct domus_vcpu *v, u64 arg)
 	mutex_lock(&xd->gnt_mutex);
 	if (version != 1 && version != 2)
 		ret = -XEN_EINVAL;
+	else if (version > xd->gnt_max_version)
+		ret = -XEN_ENOSYS;	/* Xen: as before set_version existed */
 	else if (version != xd->gnt_version)
 		ret = xen_gnttab_switch(xd, version);
 	version = xd->gnt_version;	/* Xen writes the version back */
@@ -214,6 +218,19 @@ long xen_gnttab_set_version(struct domus_vcpu *v, u64 arg)
 	if (domus_xen_copy_to_guest(v, arg, &version, sizeof(version)))
 		return -XEN_EFAULT;
 	return ret;
+}
+
+/* DOMUS_XEN_GNTTAB_LIMIT on the domain fd (xl.cfg max_grant_version) */
+long domus_xen_gnttab_limit_ioctl(struct domus_domain *dom, struct domus_xen_gnttab_limit *l)
+{
+	struct xen_dom *xd = dom->pers_data;
+
+	if (!domus_all_zero(l->reserved, sizeof(l->reserved)) || (l->max_version != 1 && l->max_version != 2))
+		return -EINVAL;
+	mutex_lock(&xd->gnt_mutex);
+	xd->gnt_max_version = l->max_version;	/* a table already at v2 stays */
+	mutex_unlock(&xd->gnt_mutex);
+	return 0;
 }
 
 long xen_gnttab_get_status_frames(struct domus_vcpu *v, u64 arg)

@@ -142,6 +142,7 @@ struct xen_dom {
 	struct mutex gnt_mutex;
 	struct page *gnt_page[XEN_GNT_PAGES];
 	u32 gnt_version;	/* 1 or 2, under gnt_mutex */
+	u32 gnt_max_version;	/* DOMUS_XEN_GNTTAB_LIMIT: 1 or 2 */
 	u32 gnt_nr_frames;	/* 1 + highest frame the guest placed */
 	u32 gnt_placements;	/* placements at a new gfn, <= XEN_GNT_MAX_PLACEMENTS */
 };
@@ -212,6 +213,7 @@ bool xen_gnt_dom_self(u16 dom);
 /* gnttab_ver.c */
 long xen_gnttab_set_version(struct domus_vcpu *v, u64 arg);
 long xen_gnttab_get_status_frames(struct domus_vcpu *v, u64 arg);
+long domus_xen_gnttab_limit_ioctl(struct domus_domain *dom, struct domus_xen_gnttab_limit *l);
 int xen_gnttab_mmap(struct domus_domain *dom, struct vm_area_struct *vma);
 void xen_gnttab_free(struct xen_dom *xd);
 

@@ -13,7 +13,8 @@
  * set_version(1) refused while a v2 status word says in use (-EBUSY) and
  * while a reserved entry holds a frame beyond 32 bits (-ERANGE); the
  * switch back (reserved entries in v1 form, status words cleared); the
- * control page's version at every step.
+ * control page's version at every step; with DOMUS_XEN_GNTTAB_LIMIT 1
+ * (max_grant_version = 1) set_version(2) is -ENOSYS, as on Xen.
  */
 #include "coretest.h"
 #include "../guests/xenhc.h"
@@ -24,6 +25,7 @@
 #define X_EBUSY		16
 #define X_EINVAL	22
 #define X_ERANGE	34
+#define X_ENOSYS	38
 #define DOMID_SELF	0x7ff0
 #define NO_DOM		7
 #define BAD_VA		0x7f0000000000ULL
@@ -64,7 +66,8 @@ static const struct gstep steps[] = {
 	{ "set-v1", HC_grant_table_op, OP_set_version, 56, 1, 0, 1 },
 	{ "place-status-v1-again", HC_memory_op, 7, 57, 0, -X_EINVAL, 0 },
 	{ "set-v0", HC_grant_table_op, OP_set_version, 58, 1, -X_EINVAL, 0 },
-	{ "get-version-1", HC_grant_table_op, OP_get_version, 59, 1, 0, 0 },
+	{ "get-version-1", HC_grant_table_op, OP_get_version, 59, 1, 0, 1 },
+	{ "set-v2-limit-1", HC_grant_table_op, OP_set_version, 60, 1, -X_ENOSYS, 0 },
 };
 #define NSTEPS	(sizeof(steps) / sizeof(steps[0]))
 
@@ -176,6 +179,15 @@ static int gnt_sync(struct ctx *c, uint32_t idx)
 			 ctl_version(s), entry_is(s, 1, 1, GTF_permit, 0x1234) ? "ok" : "wrong",
 			 entry_is(s, 1, 2, GTF_permit, 0x77) ? "ok" : "wrong", zero_from(s, 24, 4096) ? "zero" : "not cleared");
 		break;
+	case 19:	/* max_grant_version = 1 (DOMUS_XEN_GNTTAB_LIMIT): v2 is -ENOSYS, as Xen */
+		{
+			struct domus_xen_gnttab_limit l = { .max_version = 1 };
+			int r = ioctl(c->vm->fd, DOMUS_XEN_GNTTAB_LIMIT, &l);
+
+			s->ok[idx] = r == 0;
+			snprintf(s->why[idx], 200, "DOMUS_XEN_GNTTAB_LIMIT 1: %d (%s)", r, r ? strerror(errno) : "ok");
+		}
+		break;
 	default:
 		return ctx_err(c, "unexpected sync from entry %u", idx);
 	}
@@ -219,6 +231,7 @@ static void setup_args(uint8_t *ram)
 	memcpy(ram + ARG(57), ram + ARG(42), 24);
 	put32(ram, ARG(58), 0);
 	put16(ram, ARG(59), DOMID_SELF);
+	put32(ram, ARG(60), 2);
 }
 
 static int16_t status_of(const uint8_t *ram, unsigned int slot)
@@ -295,6 +308,9 @@ void t_xen_gnttab_v2(void)
 	       "status %d, frame %#llx, want 0, %#x", status_of(vm.ram, 52), (unsigned long long)gfn, STATUS_GFN);
 	memcpy(&v, vm.ram + ARG(59) + 4, 4);
 	result("gntv2/get-version-1-value", v == 1, "get_version says %u, want 1", v);
+	memcpy(&v, vm.ram + ARG(60), 4);
+	result("gntv2/set-v2-limit-1-written-back", v == 1 && ctl_version(&s) == 1,
+	       "version written back %u, control page %u, want 1, 1", v, ctl_version(&s));
 out:
 	if (s.tab != MAP_FAILED)
 		munmap(s.tab, len);

@@ -235,6 +235,25 @@ static void t_xen_gnttab(int plain, int dom)
 		version = ((volatile struct domus_xen_gnttab_ctl *)((uint8_t *)p + DOMUS_XEN_GNTTAB_CTL_PAGE * 4096))->version;
 		munmap(p, DOMUS_XEN_GNTTAB_MMAP_PAGES * 4096UL);
 	}
+	{
+		struct domus_xen_gnttab_limit l = { .max_version = 3 };
+		int r1 = ioctl(dom, DOMUS_XEN_GNTTAB_LIMIT, &l), e1 = errno, r2, e2, r3, e3;
+
+		l.max_version = 0;
+		r2 = ioctl(dom, DOMUS_XEN_GNTTAB_LIMIT, &l);
+		e2 = errno;
+		l.max_version = 2;
+		l.reserved[2] = 1;
+		r3 = ioctl(dom, DOMUS_XEN_GNTTAB_LIMIT, &l);
+		e3 = errno;
+		result("badarg/gnttab-limit-bad", r1 < 0 && e1 == EINVAL && r2 < 0 && e2 == EINVAL && r3 < 0 && e3 == EINVAL,
+		       "DOMUS_XEN_GNTTAB_LIMIT 3, 0, reserved: %d/%d/%d (want EINVAL each)", r1 ? e1 : 0, r2 ? e2 : 0,
+		       r3 ? e3 : 0);
+		l.reserved[2] = 0;
+		r1 = ioctl(plain, DOMUS_XEN_GNTTAB_LIMIT, &l);
+		result("badarg/gnttab-limit-plain-domain", r1 < 0 && errno == ENOTTY, "on a plain domain: %d (%s), want ENOTTY",
+		       r1, r1 ? strerrorname_np(errno) : "ok");
+	}
 	result("badarg/gnttab-mmap-37-pages-zero", p != MAP_FAILED && !nonzero && version == 1,
 	       "mmap of all 37 pages: %s, %u non-zero qwords, control page version %u (want 1)",
 	       p == MAP_FAILED ? strerrorname_np(errno) : "mapped", nonzero, version);

@@ -186,6 +186,8 @@ int domus_xen_evtchn_notify(int domfd, uint32_t port);
  * frames, status frames, control page), mapped shared read/write; NULL
  * with domus_last_error() set on failure.  munmap(p, frames * 4096). */
 void *domus_xen_map_grant_table(int domfd, unsigned int frames);
+/* DOMUS_XEN_GNTTAB_LIMIT: the highest grant-table version (1 or 2). */
+int domus_xen_gnttab_limit(int domfd, uint32_t max_version);
 
 /* Human-readable name of a DOMUS_EXIT_* value. */
 const char *domus_exit_name(uint32_t reason);
