@@ -273,16 +273,49 @@ struct domus_xen_evtchn_notify {
 #define DOMUS_XEN_SHUTDOWN_ACPI		2	/* ACPI S5 write to the sleep control port (poweroff) */
 
 /*
- * Xen domains: the guest's grant table (v1: 8-byte entries, 512 per
- * frame) for userspace backends.  mmap(domain fd, offset
- * DOMUS_XEN_GNTTAB_MMAP_OFFSET + i * 4096, MAP_SHARED, read/write) maps
- * grant frames i, i+1, ... (at most DOMUS_XEN_GNTTAB_MAX_FRAMES in all):
- * the very pages the guest placed with add_to_physmap(grant_table), so a
- * backend can set GTF_reading / GTF_writing with atomic operations.
- * Frames the guest has not placed yet read as zero (no valid entry).
+ * Xen domains: the guest's grant table for userspace backends (docs/abi.md
+ * "Grant table").  mmap(domain fd, offset DOMUS_XEN_GNTTAB_MMAP_OFFSET +
+ * p * 4096, MAP_SHARED, read/write) maps pages p, p+1, ... of this layout
+ * (any contiguous run of its DOMUS_XEN_GNTTAB_MMAP_PAGES pages):
+ *
+ *   pages  0-31  the shared frames, the very pages the guest placed with
+ *                add_to_physmap(grant_table): v1 8-byte entries (512 per
+ *                frame) or v2 16-byte entries (256 per frame)
+ *   pages 32-35  the v2 status frames (a u16 per grant: GTF_reading,
+ *                GTF_writing), placed by the guest with
+ *                add_to_physmap(grant_table, idx | XENMAPIDX_grant_table_status)
+ *   page  36     struct domus_xen_gnttab_ctl, written by domus only
+ *
+ * Frames nobody placed yet read as zero (no valid entry).  A backend sets
+ * the in-use bits with atomic operations: in the entry's flags (v1) or in
+ * the status word (v2) -- after reading ctl.version, and reads the version
+ * again after setting them; a changed version means the table switched
+ * under it (undo, fail the access).  domus switches the version only when
+ * no in-use bit is set, publishing version 0 before it checks.
  */
 #define DOMUS_XEN_GNTTAB_MMAP_OFFSET	0
 #define DOMUS_XEN_GNTTAB_MAX_FRAMES	32
+#define DOMUS_XEN_GNTTAB_STATUS_PAGE	32	/* first status frame's page */
+#define DOMUS_XEN_GNTTAB_STATUS_FRAMES	4	/* 8192 v2 grants * 2 bytes */
+#define DOMUS_XEN_GNTTAB_CTL_PAGE	36
+#define DOMUS_XEN_GNTTAB_MMAP_PAGES	37
+
+/*
+ * Xen domains: the highest grant-table version the guest may switch to
+ * (xl.cfg max_grant_version): 1 or 2 (2 until set, as Xen); with 1 the
+ * guest's GNTTABOP_set_version(2) is -ENOSYS, as on Xen.  -EINVAL for
+ * other values or nonzero reserved fields.
+ */
+struct domus_xen_gnttab_limit {
+	__u32 max_version;
+	__u32 reserved[3];
+};
+#define DOMUS_XEN_GNTTAB_LIMIT	_IOW(DOMUS_IOCTL_TYPE, 0x1c, struct domus_xen_gnttab_limit)
+
+struct domus_xen_gnttab_ctl {
+	__u32 version;		/* 1 or 2; 0 while the guest switches */
+	__u32 pad;
+};
 
 /* --- vCPU fd ------------------------------------------------------------ */
 

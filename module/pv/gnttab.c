@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Xen PVH personality: grant tables, version 1 (grant_table_op (20) and
- * XENMEM_add_to_physmap(XENMAPSPACE_grant_table)).
+ * Xen PVH personality: grant tables (grant_table_op (20) and
+ * XENMEM_add_to_physmap(XENMAPSPACE_grant_table)); the version switch and
+ * the v2 status frames are gnttab_ver.c's.
  *
- * The table is at most XEN_GNT_FRAMES (32) frames of 512 8-byte entries.
+ * The table is at most XEN_GNT_FRAMES (32) frames of 512 8-byte v1 or 256
+ * 16-byte v2 entries, plus (v2) XEN_GNT_STATUS_FRAMES (4) status frames.
  * Each frame is a zeroed kernel page allocated the first time the guest
  * places it or a backend maps it, kept until the domain goes.  A PVH
  * guest places frame i at a guest frame of its choice outside RAM (Linux:
  * its "Xen scratch" unpopulated range); the core maps the page there in
- * the nested page table as special page XEN_SPECIAL_GNT + i (moved if the
- * guest places it again elsewhere).  Userspace backends map the same
+ * the nested page table as special page XEN_SPECIAL_GNT + i (status frame
+ * i: XEN_SPECIAL_GNT + XEN_GNT_STATUS_PAGE + i; moved if the guest places
+ * it again elsewhere).  Userspace backends map the same
  * pages with mmap() of the domain fd (uapi/domus.h) and check and mark
  * the entries themselves (pvh-abi.md section 9.4); domus never maps or
  * copies grants for anyone, so map/unmap/copy are -ENOSYS.
@@ -24,11 +27,10 @@ enum {
 	GNTTABOP_setup_table = 2,
 	GNTTABOP_query_size = 6,
 	GNTTABOP_set_version = 8,
+	GNTTABOP_get_status_frames = 9,
 	GNTTABOP_get_version = 10,
 };
 
-#define GNTST_okay		0
-#define GNTST_bad_domain	(-2)
 #define XENMAPIDX_grant_table_status	(1ULL << 31)
 
 struct xen_gnttab_query_size {
@@ -49,7 +51,29 @@ struct xen_gnttab_get_version {
 };
 static_assert(sizeof(struct xen_gnttab_get_version) == 8);
 
-/* Frame @idx's page, allocated on first use; NULL on -ENOMEM. */
+/*
+ * Grant page @idx (< XEN_GNT_PAGES: shared frame, status frame or the
+ * control page), allocated on first use; NULL on -ENOMEM.  The caller
+ * holds gnt_mutex.  A new control page starts with the current version.
+ */
+struct page *xen_gnttab_page_locked(struct xen_dom *xd, unsigned int idx)
+{
+	struct page *page = xd->gnt_page[idx];
+
+	if (page)
+		return page;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		return NULL;
+	if (idx == XEN_GNT_CTL_PAGE) {
+		struct domus_xen_gnttab_ctl *ctl = page_address(page);
+
+		ctl->version = xd->gnt_version;
+	}
+	smp_store_release(&xd->gnt_page[idx], page);
+	return page;
+}
+
 static struct page *xen_gnttab_frame(struct xen_dom *xd, unsigned int idx)
 {
 	struct page *page = smp_load_acquire(&xd->gnt_page[idx]);
@@ -57,19 +81,15 @@ static struct page *xen_gnttab_frame(struct xen_dom *xd, unsigned int idx)
 	if (page)
 		return page;
 	mutex_lock(&xd->gnt_mutex);
-	page = xd->gnt_page[idx];
-	if (!page) {
-		page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-		if (page)
-			smp_store_release(&xd->gnt_page[idx], page);
-	}
+	page = xen_gnttab_page_locked(xd, idx);
 	mutex_unlock(&xd->gnt_mutex);
 	return page;
 }
 
 /*
- * add_to_physmap(grant_table, idx, gfn).  Called from the hypercall path
- * inside the domain's SRCU read section, which the core's page-table
+ * add_to_physmap(grant_table, idx, gfn); idx | XENMAPIDX_grant_table_status
+ * places v2 status frame idx (v2 only, as Xen).  Called from the hypercall
+ * path inside the domain's SRCU read section, which the core's page-table
  * update must not hold (it takes the domain lock): dropped around it.
  */
 long xen_gnttab_add_to_physmap(struct domus_vcpu *v, u64 idx, u64 gfn)
@@ -79,9 +99,15 @@ long xen_gnttab_add_to_physmap(struct domus_vcpu *v, u64 idx, u64 gfn)
 	bool moved;
 	int ret;
 
-	if (idx & XENMAPIDX_grant_table_status)
-		return -XEN_EINVAL;	/* v2 status frames: v1 only */
-	if (idx >= XEN_GNT_FRAMES || gfn >= (DOMUS_GPA_LIMIT >> PAGE_SHIFT))
+	if (idx & XENMAPIDX_grant_table_status) {
+		idx &= ~XENMAPIDX_grant_table_status;
+		if (idx >= XEN_GNT_STATUS_FRAMES || READ_ONCE(xd->gnt_version) != 2)
+			return -XEN_EINVAL;
+		idx += XEN_GNT_STATUS_PAGE;	/* the page index from here on */
+	} else if (idx >= XEN_GNT_FRAMES) {
+		return -XEN_EINVAL;
+	}
+	if (gfn >= (DOMUS_GPA_LIMIT >> PAGE_SHIFT))
 		return -XEN_EINVAL;
 	/*
 	 * A placement at a new frame may allocate up to 3 nested page-table
@@ -110,7 +136,7 @@ long xen_gnttab_add_to_physmap(struct domus_vcpu *v, u64 idx, u64 gfn)
 		return ret == -ENOMEM ? -XEN_ENOMEM : -XEN_EINVAL;
 	}
 	mutex_lock(&xd->gnt_mutex);
-	if (idx + 1 > xd->gnt_nr_frames)
+	if (idx < XEN_GNT_FRAMES && idx + 1 > xd->gnt_nr_frames)
 		xd->gnt_nr_frames = idx + 1;
 	if (moved)
 		xd->gnt_placements++;
@@ -118,7 +144,7 @@ long xen_gnttab_add_to_physmap(struct domus_vcpu *v, u64 idx, u64 gfn)
 	return 0;
 }
 
-static bool xen_gnt_dom_self(u16 dom)
+bool xen_gnt_dom_self(u16 dom)
 {
 	return dom == XEN_DOMID_SELF || dom == XEN_DOMID;
 }
@@ -147,17 +173,10 @@ long xen_hc_grant_table_op(struct domus_vcpu *v, struct domus_regs *r)
 		}
 		return domus_xen_copy_to_guest(v, arg, &q, sizeof(q)) ? -XEN_EFAULT : 0;
 	}
-	case GNTTABOP_set_version: {
-		u32 version;
-
-		if (count != 1)
-			return -XEN_EINVAL;
-		if (domus_xen_copy_from_guest(v, &version, arg, sizeof(version)))
-			return -XEN_EFAULT;
-		if (version != 1)
-			return -XEN_EINVAL;	/* Linux keeps v1 */
-		return 0;
-	}
+	case GNTTABOP_set_version:
+		return count != 1 ? -XEN_EINVAL : xen_gnttab_set_version(v, arg);
+	case GNTTABOP_get_status_frames:
+		return count != 1 ? -XEN_EINVAL : xen_gnttab_get_status_frames(v, arg);
 	case GNTTABOP_get_version: {
 		struct xen_gnttab_get_version g;
 
@@ -167,11 +186,11 @@ long xen_hc_grant_table_op(struct domus_vcpu *v, struct domus_regs *r)
 			return -XEN_EFAULT;
 		if (!xen_gnt_dom_self(g.dom))
 			return -XEN_ESRCH;
-		g.version = 1;
+		g.version = READ_ONCE(xd->gnt_version);
 		return domus_xen_copy_to_guest(v, arg, &g, sizeof(g)) ? -XEN_EFAULT : 0;
 	}
 	default:
-		/* setup_table (PV only), map/unmap/copy (backends), v2 ops */
+		/* setup_table (PV only), map/unmap/copy (backends), swap_grant_ref */
 		return -XEN_ENOSYS;
 	}
 }
@@ -185,7 +204,7 @@ static vm_fault_t xen_gnttab_fault(struct vm_fault *vmf)
 	unsigned long idx = vmf->pgoff - (DOMUS_XEN_GNTTAB_MMAP_OFFSET >> PAGE_SHIFT);
 	struct page *page;
 
-	if (idx >= XEN_GNT_FRAMES)
+	if (idx >= XEN_GNT_PAGES)
 		return VM_FAULT_SIGBUS;
 	page = xen_gnttab_frame(xd, idx);
 	if (!page)
@@ -204,8 +223,8 @@ int xen_gnttab_mmap(struct domus_domain *dom, struct vm_area_struct *vma)
 	unsigned long first = DOMUS_XEN_GNTTAB_MMAP_OFFSET >> PAGE_SHIFT;
 	unsigned long npages = vma_pages(vma);
 
-	if (vma->vm_pgoff < first || vma->vm_pgoff - first >= XEN_GNT_FRAMES ||
-	    npages > XEN_GNT_FRAMES - (vma->vm_pgoff - first))
+	if (vma->vm_pgoff < first || vma->vm_pgoff - first >= XEN_GNT_PAGES ||
+	    npages > XEN_GNT_PAGES - (vma->vm_pgoff - first))
 		return -EINVAL;
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;		/* a private copy would hide the guest's updates */
@@ -219,7 +238,7 @@ void xen_gnttab_free(struct xen_dom *xd)
 	unsigned int i;
 
 	/* the core holds its own references; mappings by backends theirs */
-	for (i = 0; i < XEN_GNT_FRAMES; i++) {
+	for (i = 0; i < XEN_GNT_PAGES; i++) {
 		if (xd->gnt_page[i])
 			put_page(xd->gnt_page[i]);
 		xd->gnt_page[i] = NULL;

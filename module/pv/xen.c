@@ -167,6 +167,8 @@ static int xen_domain_init(struct domus_domain *dom)
 	xd->dom = dom;
 	spin_lock_init(&xd->lock);
 	mutex_init(&xd->gnt_mutex);
+	xd->gnt_version = 1;
+	xd->gnt_max_version = 2;
 	xen_be_init(xd);
 	xen_time_domain_init(xd);
 	dom->pers_data = xd;
@@ -258,11 +260,17 @@ static long xen_ioc_evtchn_notify(void *ctx, void *arg, unsigned long raw)
 	return domus_xen_evtchn_notify_ioctl(ctx, arg);
 }
 
+static long xen_ioc_gnttab_limit(void *ctx, void *arg, unsigned long raw)
+{
+	return domus_xen_gnttab_limit_ioctl(ctx, arg);
+}
+
 static const struct domus_ioctl_desc xen_ioctls[] = {
 	DOMUS_IOCTL_ENTRY(DOMUS_XEN_SET_PARAM, xen_ioc_set_param),
 	DOMUS_IOCTL_ENTRY(DOMUS_XEN_GET_PARAM, xen_ioc_get_param),
 	DOMUS_IOCTL_ENTRY(DOMUS_XEN_EVTCHN_BIND, xen_ioc_evtchn_bind),
 	DOMUS_IOCTL_ENTRY(DOMUS_XEN_EVTCHN_NOTIFY, xen_ioc_evtchn_notify),
+	DOMUS_IOCTL_ENTRY(DOMUS_XEN_GNTTAB_LIMIT, xen_ioc_gnttab_limit),
 };
 
 const struct domus_personality domus_xen_personality = {

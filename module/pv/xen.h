@@ -38,9 +38,17 @@ static inline long xen_foreign_dom_err(u32 domid)
 	return domid == 0 ? -XEN_EPERM : -XEN_ESRCH;
 }
 #define XEN_GNT_FRAMES		DOMUS_XEN_GNTTAB_MAX_FRAMES
+/* grant pages: shared frames, v2 status frames, the backends' control page */
+#define XEN_GNT_STATUS_PAGE	DOMUS_XEN_GNTTAB_STATUS_PAGE
+#define XEN_GNT_STATUS_FRAMES	DOMUS_XEN_GNTTAB_STATUS_FRAMES
+#define XEN_GNT_CTL_PAGE	DOMUS_XEN_GNTTAB_CTL_PAGE
+#define XEN_GNT_PAGES		DOMUS_XEN_GNTTAB_MMAP_PAGES
 /* grant-frame placements a domain may make (gnttab.c: bounds its table pages) */
 #define XEN_GNT_MAX_PLACEMENTS	(4 * XEN_GNT_FRAMES)
-/* core special-page entries: grant frame i is entry XEN_SPECIAL_GNT + i */
+/*
+ * core special-page entries: grant frame i is entry XEN_SPECIAL_GNT + i,
+ * status frame i entry XEN_SPECIAL_GNT + XEN_GNT_STATUS_PAGE + i
+ */
 #define XEN_SPECIAL_GNT		0
 
 struct xen_port {
@@ -130,9 +138,11 @@ struct xen_dom {
 	/* backend ends of interdomain channels (evtchn_be.c) */
 	struct mutex be_mutex;
 	struct xen_backend be[XEN_NR_BACKENDS];
-	/* grant table v1 (gnttab.c): frames allocated on first use */
+	/* grant table (gnttab.c): pages allocated on first use */
 	struct mutex gnt_mutex;
-	struct page *gnt_page[XEN_GNT_FRAMES];
+	struct page *gnt_page[XEN_GNT_PAGES];
+	u32 gnt_version;	/* 1 or 2, under gnt_mutex */
+	u32 gnt_max_version;	/* DOMUS_XEN_GNTTAB_LIMIT: 1 or 2 */
 	u32 gnt_nr_frames;	/* 1 + highest frame the guest placed */
 	u32 gnt_placements;	/* placements at a new gfn, <= XEN_GNT_MAX_PLACEMENTS */
 };
@@ -198,6 +208,12 @@ int xen_port_alloc(struct xen_dom *xd, u8 state, u32 vcpu, u32 arg, u16 remote)
 /* gnttab.c */
 long xen_hc_grant_table_op(struct domus_vcpu *v, struct domus_regs *r);
 long xen_gnttab_add_to_physmap(struct domus_vcpu *v, u64 idx, u64 gfn);
+struct page *xen_gnttab_page_locked(struct xen_dom *xd, unsigned int idx);
+bool xen_gnt_dom_self(u16 dom);
+/* gnttab_ver.c */
+long xen_gnttab_set_version(struct domus_vcpu *v, u64 arg);
+long xen_gnttab_get_status_frames(struct domus_vcpu *v, u64 arg);
+long domus_xen_gnttab_limit_ioctl(struct domus_domain *dom, struct domus_xen_gnttab_limit *l);
 int xen_gnttab_mmap(struct domus_domain *dom, struct vm_area_struct *vma);
 void xen_gnttab_free(struct xen_dom *xd);
 

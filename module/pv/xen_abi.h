@@ -51,10 +51,21 @@ enum {
 #define XEN_EEXIST	17
 #define XEN_EINVAL	22
 #define XEN_ENOSPC	28
+#define XEN_ERANGE	34
 #define XEN_ENOSYS	38
 #define XEN_ETIME	62
 
 #define XEN_DOMID_SELF	0x7ff0
+
+/* grant_table_op per-element status (GNTST_*) and entry flags (GTF_*) */
+#define GNTST_okay		0
+#define GNTST_general_error	(-1)
+#define GNTST_bad_domain	(-2)
+#define GNTST_bad_virt_addr	(-5)
+#define GTF_type_mask		3u
+#define GTF_permit_access	1u
+#define GTF_reading		(1u << 3)
+#define GTF_writing		(1u << 4)
 
 /* --- xen_version ---------------------------------------------------------- */
 enum {

@@ -480,6 +480,7 @@ static const struct {
 	{ "xenargs", t_xenargs },
 	{ "xen-hypercalls", t_xen_hypercalls },
 	{ "xen-backend", t_xen_backend },
+	{ "xen-gnttab-v2", t_xen_gnttab_v2 },
 	{ "apic-timer", t_apic_timer },
 	{ "nmi-halt", t_nmi_halt },
 	{ "init-running", t_init_running },

@@ -143,6 +143,13 @@ void t_badargs(void);		/* coretest_badargs.c */
 void t_xenargs(void);		/* coretest_xenargs.c */
 void t_xen_hypercalls(void);	/* coretest_xenhc.c */
 void t_xen_backend(void);
+/* coretest_xenhc.c's helpers for tests/guests/xenhc64.S */
+int xen_vm(struct vm *vm);
+void put_entry(uint8_t *ram, unsigned int i, uint64_t nr, const uint64_t a[5], uint64_t flags);
+int64_t entry_ret(const uint8_t *ram, unsigned int i);
+void put16(uint8_t *ram, uint64_t gpa, uint16_t v);
+void put32(uint8_t *ram, uint64_t gpa, uint32_t v);
+void t_xen_gnttab_v2(void);	/* coretest_gnttab.c */
 void t_apic_timer(void);		/* coretest_apic.c */
 void t_nmi_halt(void);
 void t_init_running(void);

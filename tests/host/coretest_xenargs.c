@@ -193,7 +193,7 @@ static void t_xen_evtchn(int plain, int dom)
 static void t_xen_gnttab(int plain, int dom)
 {
 	void *p;
-	unsigned int i, nonzero = 0;
+	unsigned int i, nonzero = 0, version = 0;
 
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, plain, DOMUS_XEN_GNTTAB_MMAP_OFFSET);
 	result("badarg/gnttab-mmap-plain-domain", p == MAP_FAILED && errno == ENODEV,
@@ -201,21 +201,21 @@ static void t_xen_gnttab(int plain, int dom)
 	if (p != MAP_FAILED)
 		munmap(p, 4096);
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, dom,
-		 DOMUS_XEN_GNTTAB_MMAP_OFFSET + DOMUS_XEN_GNTTAB_MAX_FRAMES * 4096UL);
-	result("badarg/gnttab-mmap-frame-32", p == MAP_FAILED && errno == EINVAL,
-	       "mmap of grant frame 32: %s, want EINVAL", p == MAP_FAILED ? strerrorname_np(errno) : "mapped");
+		 DOMUS_XEN_GNTTAB_MMAP_OFFSET + DOMUS_XEN_GNTTAB_MMAP_PAGES * 4096UL);
+	result("badarg/gnttab-mmap-page-37", p == MAP_FAILED && errno == EINVAL,
+	       "mmap of grant page 37: %s, want EINVAL", p == MAP_FAILED ? strerrorname_np(errno) : "mapped");
 	if (p != MAP_FAILED)
 		munmap(p, 4096);
-	p = mmap(NULL, (DOMUS_XEN_GNTTAB_MAX_FRAMES + 1) * 4096UL, PROT_READ | PROT_WRITE, MAP_SHARED, dom,
+	p = mmap(NULL, (DOMUS_XEN_GNTTAB_MMAP_PAGES + 1) * 4096UL, PROT_READ | PROT_WRITE, MAP_SHARED, dom,
 		 DOMUS_XEN_GNTTAB_MMAP_OFFSET);
-	result("badarg/gnttab-mmap-33-frames", p == MAP_FAILED && errno == EINVAL,
-	       "mmap of 33 grant frames: %s, want EINVAL", p == MAP_FAILED ? strerrorname_np(errno) : "mapped");
+	result("badarg/gnttab-mmap-38-pages", p == MAP_FAILED && errno == EINVAL,
+	       "mmap of 38 grant pages: %s, want EINVAL", p == MAP_FAILED ? strerrorname_np(errno) : "mapped");
 	if (p != MAP_FAILED)
-		munmap(p, (DOMUS_XEN_GNTTAB_MAX_FRAMES + 1) * 4096UL);
+		munmap(p, (DOMUS_XEN_GNTTAB_MMAP_PAGES + 1) * 4096UL);
 	p = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, dom,
-		 DOMUS_XEN_GNTTAB_MMAP_OFFSET + (DOMUS_XEN_GNTTAB_MAX_FRAMES - 1) * 4096UL);
+		 DOMUS_XEN_GNTTAB_MMAP_OFFSET + (DOMUS_XEN_GNTTAB_MMAP_PAGES - 1) * 4096UL);
 	result("badarg/gnttab-mmap-straddles-end", p == MAP_FAILED && errno == EINVAL,
-	       "mmap of frames 31-32: %s, want EINVAL", p == MAP_FAILED ? strerrorname_np(errno) : "mapped");
+	       "mmap of pages 36-37: %s, want EINVAL", p == MAP_FAILED ? strerrorname_np(errno) : "mapped");
 	if (p != MAP_FAILED)
 		munmap(p, 2 * 4096);
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, dom, DOMUS_XEN_GNTTAB_MMAP_OFFSET);
@@ -223,17 +223,40 @@ static void t_xen_gnttab(int plain, int dom)
 	       "MAP_PRIVATE mmap: %s, want EINVAL", p == MAP_FAILED ? strerrorname_np(errno) : "mapped");
 	if (p != MAP_FAILED)
 		munmap(p, 4096);
-	/* all 32 frames map; frames the guest has not placed read as zero */
-	p = mmap(NULL, DOMUS_XEN_GNTTAB_MAX_FRAMES * 4096UL, PROT_READ | PROT_WRITE, MAP_SHARED, dom,
+	/*
+	 * all 37 pages map; frames the guest has not placed read as zero, the
+	 * control page says version 1
+	 */
+	p = mmap(NULL, DOMUS_XEN_GNTTAB_MMAP_PAGES * 4096UL, PROT_READ | PROT_WRITE, MAP_SHARED, dom,
 		 DOMUS_XEN_GNTTAB_MMAP_OFFSET);
 	if (p != MAP_FAILED) {
-		for (i = 0; i < DOMUS_XEN_GNTTAB_MAX_FRAMES * 4096 / 8; i++)
+		for (i = 0; i < DOMUS_XEN_GNTTAB_CTL_PAGE * 4096 / 8; i++)
 			nonzero += ((volatile uint64_t *)p)[i] != 0;
-		munmap(p, DOMUS_XEN_GNTTAB_MAX_FRAMES * 4096UL);
+		version = ((volatile struct domus_xen_gnttab_ctl *)((uint8_t *)p + DOMUS_XEN_GNTTAB_CTL_PAGE * 4096))->version;
+		munmap(p, DOMUS_XEN_GNTTAB_MMAP_PAGES * 4096UL);
 	}
-	result("badarg/gnttab-mmap-32-frames-zero", p != MAP_FAILED && !nonzero,
-	       "mmap of all 32 frames: %s, %u non-zero qwords", p == MAP_FAILED ? strerrorname_np(errno) : "mapped",
-	       nonzero);
+	{
+		struct domus_xen_gnttab_limit l = { .max_version = 3 };
+		int r1 = ioctl(dom, DOMUS_XEN_GNTTAB_LIMIT, &l), e1 = errno, r2, e2, r3, e3;
+
+		l.max_version = 0;
+		r2 = ioctl(dom, DOMUS_XEN_GNTTAB_LIMIT, &l);
+		e2 = errno;
+		l.max_version = 2;
+		l.reserved[2] = 1;
+		r3 = ioctl(dom, DOMUS_XEN_GNTTAB_LIMIT, &l);
+		e3 = errno;
+		result("badarg/gnttab-limit-bad", r1 < 0 && e1 == EINVAL && r2 < 0 && e2 == EINVAL && r3 < 0 && e3 == EINVAL,
+		       "DOMUS_XEN_GNTTAB_LIMIT 3, 0, reserved: %d/%d/%d (want EINVAL each)", r1 ? e1 : 0, r2 ? e2 : 0,
+		       r3 ? e3 : 0);
+		l.reserved[2] = 0;
+		r1 = ioctl(plain, DOMUS_XEN_GNTTAB_LIMIT, &l);
+		result("badarg/gnttab-limit-plain-domain", r1 < 0 && errno == ENOTTY, "on a plain domain: %d (%s), want ENOTTY",
+		       r1, r1 ? strerrorname_np(errno) : "ok");
+	}
+	result("badarg/gnttab-mmap-37-pages-zero", p != MAP_FAILED && !nonzero && version == 1,
+	       "mmap of all 37 pages: %s, %u non-zero qwords, control page version %u (want 1)",
+	       p == MAP_FAILED ? strerrorname_np(errno) : "mapped", nonzero, version);
 }
 
 void t_xenargs(void)

@@ -51,8 +51,8 @@ struct xh_case {
  *   sched_remote_shutdown {u16 domain_id; u32 reason @4},
  *   xen_hvm_param {u16 domid; u32 index @4; u64 value @8}.
  */
-static void put16(uint8_t *ram, uint64_t gpa, uint16_t v) { memcpy(ram + gpa, &v, 2); }
-static void put32(uint8_t *ram, uint64_t gpa, uint32_t v) { memcpy(ram + gpa, &v, 4); }
+void put16(uint8_t *ram, uint64_t gpa, uint16_t v) { memcpy(ram + gpa, &v, 2); }
+void put32(uint8_t *ram, uint64_t gpa, uint32_t v) { memcpy(ram + gpa, &v, 4); }
 
 static void setup_args(uint8_t *ram)
 {
@@ -151,7 +151,7 @@ static const struct xh_case cases[] = {
 	{ "vm-assist-cmd-7-type-99", HC_vm_assist, { 7, 99 }, -X_EINVAL },
 };
 
-static void put_entry(uint8_t *ram, unsigned int i, uint64_t nr, const uint64_t a[5], uint64_t flags)
+void put_entry(uint8_t *ram, unsigned int i, uint64_t nr, const uint64_t a[5], uint64_t flags)
 {
 	uint64_t *e = (uint64_t *)(ram + XH_TABLE + XH_ENTRY_SIZE * (i + 1));
 
@@ -161,7 +161,7 @@ static void put_entry(uint8_t *ram, unsigned int i, uint64_t nr, const uint64_t 
 	e[7] = flags;
 }
 
-static int64_t entry_ret(const uint8_t *ram, unsigned int i)
+int64_t entry_ret(const uint8_t *ram, unsigned int i)
 {
 	int64_t r;
 
@@ -169,7 +169,7 @@ static int64_t entry_ret(const uint8_t *ram, unsigned int i)
 	return r;
 }
 
-static int xen_vm(struct vm *vm)
+int xen_vm(struct vm *vm)
 {
 	int r = vm_create_flags(vm, LM_RAM_SIZE, 0, DOMUS_DOMAIN_XEN);
 

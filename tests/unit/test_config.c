@@ -135,7 +135,10 @@ static void test_maxmem_cpus(void)
 	char buf[64];
 
 	EXPECT(cfg(&c, "name='a'\nkernel='k'\nmemory=256\n") == 0);
-	EXPECT(c.maxmem_mib == 256 && c.cpus == NULL);
+	EXPECT(c.maxmem_mib == 256 && c.cpus == NULL && c.max_grant_version == 1);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\nkernel='k'\nmax_grant_version=2\n") == 0);
+	EXPECT(c.max_grant_version == 2 && !c.warnings);
 	domus_config_free(&c);
 	EXPECT(cfg(&c, "name='a'\nkernel='k'\nmemory=256\nmaxmem=512\nvcpus=2\nmaxvcpus=3\ncpus='1-2,^2,5'\n") == 0);
 	EXPECT(c.maxmem_mib == 512 && c.cpus != NULL && !c.warnings);
@@ -241,6 +244,7 @@ static void test_errors(void)
 		{ "name='a'\nkernel='k'\nmemory=99999999999999999999999\n", "is not a number" },
 		{ "name='a'\nkernel='k'\nmemory=[1]\n", "t.cfg:3: memory: expected a number, not a list" },
 		{ "name='a'\nkernel='k'\nvcpus=0\n", "t.cfg:3: vcpus: 0 is out of range: give 1 to 64" },
+		{ "name='a'\nkernel='k'\nmax_grant_version=3\n", "t.cfg:3: max_grant_version: 3 is out of range: give 1 to 2" },
 		{ "name='a'\nkernel='k'\nvcpus=4\nmaxvcpus=2\n", "t.cfg:4: maxvcpus: 2 is below vcpus = 4" },
 		{ "name='a'\nkernel=['k']\n", "t.cfg:2: kernel: expected a string, not a list" },
 		{ "name='a'\nkernel='k'\ntype='xen'\n", "t.cfg:3: type: unknown type \"xen\"" },

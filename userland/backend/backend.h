@@ -30,16 +30,20 @@
 struct be_mem {
 	uint8_t *ram;			/* guest RAM, GPA 0 .. ram_size */
 	uint64_t ram_size;
-	struct xen_grant_entry *gnt;	/* the grant table (mapped frames) */
-	uint32_t gnt_entries;
+	struct xen_grant_entry *gnt;	/* the grant table (mapped shared frames) */
+	uint32_t gnt_entries;		/* v1 entries they hold (v2: half as many) */
+	uint16_t *gnt_status;		/* v2 status words, gnt_entries / 2 (NULL: v1 only) */
+	const uint32_t *gnt_version;	/* the module's control word (NULL: always v1) */
 	uint16_t domid;			/* the back end's domain: 0 */
 };
 
 /*
  * Pin grant @ref for an access (@to_guest: the back end writes into the
  * page, so GTF_readonly must be clear); returns the guest frame, or -1 if
- * the entry does not grant the page to us or the frame is not guest RAM.
- * Sets GTF_reading (and GTF_writing) with a compare-and-swap, as Xen does;
+ * the entry does not grant the whole page to us (sub-page and transitive
+ * v2 grants are refused), the frame is not guest RAM or the table is
+ * switching versions.  Sets GTF_reading (and GTF_writing) as Xen does:
+ * v1 in the entry with a compare-and-swap, v2 in the status word;
  * be_grant_put() clears them.
  */
 int64_t be_grant_get(const struct be_mem *m, uint32_t ref, bool to_guest);

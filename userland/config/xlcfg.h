@@ -124,6 +124,7 @@ struct domus_config {
 	uint64_t memory_mib;
 	uint64_t maxmem_mib;		/* >= memory_mib (ballooning up to it) */
 	uint32_t vcpus, maxvcpus;	/* vcpus online at boot, maxvcpus created */
+	uint32_t max_grant_version;	/* 1 (default) or 2 */
 	/* cpus=: the host CPUs of each vCPU (maxvcpus entries), NULL if not set */
 	struct domus_cpuset *cpus;
 	enum domus_cfg_type type;

@@ -107,7 +107,16 @@ _Static_assert(sizeof(struct xen_grant_entry) == 8, "grant entry size");
 #define XEN_GTF_READONLY	(1u << 2)
 #define XEN_GTF_READING		(1u << 3)
 #define XEN_GTF_WRITING		(1u << 4)
+#define XEN_GTF_SUB_PAGE	(1u << 8)	/* v2 only */
 #define XEN_GNT_PER_FRAME	512u
+#define XEN_GNT_V1_SIZE		8u
+/*
+ * v2 entries: 16 bytes, the same flags/domid header, then full_page
+ * {u32 pad; u64 frame}, sub_page {u16 page_off; u16 length; u64 frame} or
+ * transitive {u16 trans_domid; u16 pad; u32 gref}; the in-use bits in a
+ * separate u16 status per grant.
+ */
+#define XEN_GNT_V2_SIZE		16u
 
 /* xenbus states (pv-devices.md §1.1). */
 enum xen_bus_state {

@@ -197,7 +197,7 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
-	if (l_mem_apply_max(L)) {
+	if (l_mem_apply_max(L) || domus_xen_gnttab_limit(L->domfd, L->cfg.max_grant_version)) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}

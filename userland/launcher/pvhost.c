@@ -25,7 +25,7 @@ const struct be_host *l_be_host(struct launcher *L)
 {
 	if (L->gnttab)
 		return &L->be;
-	L->gnttab = domus_xen_map_grant_table(L->domfd, DOMUS_XEN_GNTTAB_MAX_FRAMES);
+	L->gnttab = domus_xen_map_grant_table(L->domfd, DOMUS_XEN_GNTTAB_MMAP_PAGES);
 	if (!L->gnttab)
 		return NULL;
 	L->be.domfd = L->domfd;
@@ -34,6 +34,9 @@ const struct be_host *l_be_host(struct launcher *L)
 	L->be.mem.ram_size = L->mem_size;
 	L->be.mem.gnt = L->gnttab;
 	L->be.mem.gnt_entries = DOMUS_XEN_GNTTAB_MAX_FRAMES * XEN_GNT_PER_FRAME;
+	L->be.mem.gnt_status = (uint16_t *)((uint8_t *)L->gnttab + DOMUS_XEN_GNTTAB_STATUS_PAGE * 4096);
+	L->be.mem.gnt_version =
+		&((const struct domus_xen_gnttab_ctl *)((uint8_t *)L->gnttab + DOMUS_XEN_GNTTAB_CTL_PAGE * 4096))->version;
 	L->be.mem.domid = 0;
 	L->be.xs = L->xs;
 	L->be.log = be_log_line;
@@ -44,6 +47,6 @@ const struct be_host *l_be_host(struct launcher *L)
 void l_be_unmap(struct launcher *L)
 {
 	if (L->gnttab)
-		munmap(L->gnttab, (size_t)DOMUS_XEN_GNTTAB_MAX_FRAMES * 4096);
+		munmap(L->gnttab, (size_t)DOMUS_XEN_GNTTAB_MMAP_PAGES * 4096);
 	L->gnttab = NULL;
 }

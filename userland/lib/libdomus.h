@@ -186,9 +186,12 @@ int domus_xen_evtchn_bind(int domfd, struct domus_xen_evtchn_bind *b);
 int domus_xen_evtchn_connect(int domfd, int notify_fd, int kick_fd, uint32_t *port);
 /* DOMUS_XEN_EVTCHN_NOTIFY: raise the guest @port (connected to a backend). */
 int domus_xen_evtchn_notify(int domfd, uint32_t port);
-/* The first @frames grant-table frames, mapped shared read/write; NULL
+/* The first @frames pages of the grant-table mmap (uapi/domus.h: shared
+ * frames, status frames, control page), mapped shared read/write; NULL
  * with domus_last_error() set on failure.  munmap(p, frames * 4096). */
 void *domus_xen_map_grant_table(int domfd, unsigned int frames);
+/* DOMUS_XEN_GNTTAB_LIMIT: the highest grant-table version (1 or 2). */
+int domus_xen_gnttab_limit(int domfd, uint32_t max_version);
 
 /* Human-readable name of a DOMUS_EXIT_* value. */
 const char *domus_exit_name(uint32_t reason);

@@ -66,6 +66,17 @@ int domus_xen_evtchn_notify(int domfd, uint32_t port)
 	return 0;
 }
 
+int domus_xen_gnttab_limit(int domfd, uint32_t max_version)
+{
+	struct domus_xen_gnttab_limit l;
+
+	memset(&l, 0, sizeof(l));
+	l.max_version = max_version;
+	if (ioctl(domfd, DOMUS_XEN_GNTTAB_LIMIT, &l) < 0)
+		return domus_set_error(errno, "DOMUS_XEN_GNTTAB_LIMIT (%u) failed: %s", max_version, strerror(errno));
+	return 0;
+}
+
 void *domus_xen_map_grant_table(int domfd, unsigned int frames)
 {
 	void *p = mmap(NULL, (size_t)frames * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, domfd,

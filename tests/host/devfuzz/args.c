@@ -209,6 +209,12 @@ void gen_arg(uint64_t *s, unsigned int cmd, uint8_t *buf, int *nested_bad)
 		a->port = rnd_below(s, 3) ? rnd_below(s, 16) : (uint32_t)rnd(s);
 		break;
 	}
+	case DOMUS_XEN_GNTTAB_LIMIT: {
+		struct domus_xen_gnttab_limit *a = (void *)buf;
+
+		a->max_version = rnd_below(s, 3) ? 1 + rnd_below(s, 2) : (uint32_t)rnd(s);
+		break;
+	}
 	case DOMUS_SET_REGS: {
 		uint64_t *q = (void *)buf;
 
