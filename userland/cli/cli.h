@@ -49,6 +49,8 @@ int domus_running_domains(struct domus_dominfo **out);
 int domus_cli_destroy(const char *cmdname, const struct domus_dominfo *d);
 int cmd_rename(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv);
+/* convert.c */
+int cmd_config_convert(const struct domus_cmd *cmd, int argc, char **argv);
 /* auto.c */
 int cmd_auto_start(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_auto_stop(const struct domus_cmd *cmd, int argc, char **argv);

@@ -105,6 +105,13 @@ const struct domus_cmd domus_cmds[] = {
 	  "  -p           leave the domain paused (no vCPU runs until 'domus unpause')\n"
 	  "  CFG          the xl config file (docs/cli.md lists the keys understood)\n"
 	  "  KEY=VALUE    config lines applied after CFG, e.g. memory=512\n" },
+	{ "config-convert", cmd_config_convert, "convert a domain definition: xl.cfg to the JSON view or back",
+	  "[-t json|xl] [-o OUT] CFG [KEY=VALUE...]",
+	  "  -t FORMAT    (also --to) json or xl (default: the other form than CFG's)\n"
+	  "  -o OUT       (also --output) write OUT (replaced once complete) instead of\n"
+	  "               standard output\n"
+	  "  CFG          an xl config file or a JSON definition (starts with '{')\n"
+	  "  KEY=VALUE    config lines applied after CFG, as for create\n" },
 	{ "list", cmd_list, "list domains (the host first, as Domain-0)", "[-l] [-v] [NAME...]",
 	  "  -l           (also --json, --long) a JSON array of the domains instead of the table\n"
 	  "  -v           (also --verbose) add each domain's UUID and shutdown reason code\n"
