@@ -115,6 +115,9 @@ int cmd_config_convert(const struct domus_cmd *cmd, int argc, char **argv)
 	if (cfg.warnings)
 		fputs(cfg.warnings, stderr);
 	json = to ? !strcmp(to, "json") : in_json != 1;
+	/* a definition that would not read back as written is refused, not written */
+	if (domus_config_check_written(&cfg, err, sizeof(err)))
+		goto fail;
 	if (write_out(&cfg, json, out)) {
 		fprintf(stderr, "domus %s: %s: %s\n", cmd->name, out ? out : "standard output", strerror(errno));
 		domus_config_free(&cfg);

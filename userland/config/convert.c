@@ -12,8 +12,10 @@
  * as written, under "ignored" (JSON) or after a comment (xl).  Notes on
  * vif keys that are not acted on (script=, model=) are not kept.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "xlcfg.h"
 #include "xlcfg_int.h"
@@ -97,16 +99,27 @@ static void num_member(struct writer *w, const char *k, unsigned long long v)
 	end_member(w);
 }
 
-/* A number of the store: bare when JSON reads it back the same, else a string. */
-static bool plain_number(const char *s)
+/*
+ * A number of the store in decimal (xl reads 0x hex and 0 octal too), or
+ * false for an unquoted word that is no whole number ("1.5"): both forms
+ * then write it as a string, so they agree.
+ */
+static bool decimal(const char *s, char out[24])
 {
-	size_t n = strspn(s, "0123456789");
+	unsigned long long v;
+	char *end;
 
-	return n && !s[n] && n <= 20 && (s[0] != '0' || n == 1);
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (*end || errno || !(*s >= '0' && *s <= '9'))
+		return false;
+	snprintf(out, 24, "%llu", v);
+	return true;
 }
 
 static void put_value(const struct writer *w, const struct domus_cfg_value *v)
 {
+	char num[24];
 	size_t i;
 
 	switch (v->type) {
@@ -114,10 +127,10 @@ static void put_value(const struct writer *w, const struct domus_cfg_value *v)
 		put_str(w, v->str);
 		break;
 	case DOMUS_CFG_NUMBER:
-		if (w->json && !plain_number(v->str))
-			put_json_str(w->out, v->str);
+		if (decimal(v->str, num))
+			fputs(num, w->out);
 		else
-			fputs(v->str, w->out);
+			put_str(w, v->str);
 		break;
 	case DOMUS_CFG_LIST:
 		fputc('[', w->out);
@@ -369,4 +382,58 @@ void domus_config_write_json(const struct domus_config *c, FILE *out)
 void domus_config_write_xl(const struct domus_config *c, FILE *out)
 {
 	write_def(c, out, false);
+}
+
+/* @c written as one form, in a new buffer (NULL: out of memory). */
+static char *render(const struct domus_config *c, bool json, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f)
+		return NULL;
+	write_def(c, f, json);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int domus_config_check_written(const struct domus_config *c, char *err, size_t errlen)
+{
+	int f, r = -1;
+
+	for (f = 0; f < 2; f++) {
+		bool json = f == 0;
+		struct domus_config back;
+		char *a = NULL, *b = NULL, *x = NULL, *y = NULL, msg[512];
+		size_t alen = 0, blen = 0, xlen = 0, ylen = 0;
+
+		domus_config_init(&back);
+		a = render(c, json, &alen);
+		x = render(c, !json, &xlen);
+		if (!a || !x) {
+			xlcfg_errf(err, errlen, "out of memory");
+		} else if (domus_config_parse(&back, a, alen, "written", msg, sizeof(msg)) ||
+			   domus_config_finish(&back, msg, sizeof(msg))) {
+			xlcfg_errf(err, errlen, "the %s form does not read back: %s", json ? "JSON" : "xl", msg);
+		} else if (!(b = render(&back, json, &blen)) || !(y = render(&back, !json, &ylen))) {
+			xlcfg_errf(err, errlen, "out of memory");
+		} else if (alen != blen || memcmp(a, b, alen) || xlen != ylen || memcmp(x, y, xlen)) {
+			xlcfg_errf(err, errlen, "the %s form reads back to another definition", json ? "JSON" : "xl");
+		} else {
+			r = 0;
+		}
+		free(a);
+		free(b);
+		free(x);
+		free(y);
+		domus_config_free(&back);
+		if (r)
+			return r;
+		if (f == 0)
+			r = -1;
+	}
+	return 0;
 }

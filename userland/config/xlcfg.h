@@ -194,6 +194,10 @@ int domus_config_is_json(const char *text, size_t len);
  * each reads back to the same definition (domus config-convert). */
 void domus_config_write_json(const struct domus_config *c, FILE *out);
 void domus_config_write_xl(const struct domus_config *c, FILE *out);
+/* Do both written forms of @c read back to the same definition (each
+ * written again identically, and the other form too)?  0, or -1 with
+ * a one-line @err. */
+int domus_config_check_written(const struct domus_config *c, char *err, size_t errlen);
 
 /* Print the typed configuration (create -n, tests). */
 void domus_config_print(const struct domus_config *c, FILE *out);
