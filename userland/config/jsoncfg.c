@@ -496,6 +496,7 @@ static int get_members(struct jp *j, bool ignored)
 		return 0;
 	do {
 		struct domus_cfg_value *v;
+		const char *kp;
 		unsigned int line;
 		int r;
 
@@ -503,6 +504,7 @@ static int get_members(struct jp *j, bool ignored)
 		if (j->p >= j->end || *j->p != '"')
 			return jerr(j, "expected a key in \"quotes\"");
 		line = j->line;
+		kp = j->p;
 		key = get_string(j);
 		if (!key)
 			return -1;
@@ -519,6 +521,7 @@ static int get_members(struct jp *j, bool ignored)
 			continue;
 		}
 		if (!key_ok(key) || (ignored ? xlcfg_key_used(key) : !xlcfg_key_used(key))) {
+			j->p = kp;	/* the message points at the key */
 			jerr(j, ignored ? "ignored: \"%.40s\" is not an xl key domus ignores: give it outside \"ignored\""
 					: "unknown key \"%.40s\": give xl keys domus does not use inside \"ignored\": {...}",
 			     key);
@@ -526,6 +529,7 @@ static int get_members(struct jp *j, bool ignored)
 			return -1;
 		}
 		if (domus_config_get(j->c, key)) {
+			j->p = kp;
 			jerr(j, "%s is given twice: give each key once", key);
 			free(key);
 			return -1;
