@@ -372,8 +372,11 @@ static struct domus_cfg_value *get_device(struct jp *j, bool disk)
 				goto fail;
 		} else if (!disk && !strcmp(key, "mtu")) {
 			skip_ws(j);
-			if (j->p >= j->end || *j->p < '0' || *j->p > '9' || !(s = get_number(j)) ||
-			    spec_add(j, &sp, "mtu", s, false))
+			if (j->p >= j->end || *j->p < '0' || *j->p > '9') {
+				jerr(j, "vif: mtu: expected a whole number, e.g. 1500");
+				goto fail;
+			}
+			if (!(s = get_number(j)) || spec_add(j, &sp, "mtu", s, false))
 				goto fail;
 		} else if (!disk && !strcmp(key, "ip")) {
 			struct domus_cfg_value *l = get_value(j, key, DOMUS_CFG_MAX_DEPTH - 1);
