@@ -93,8 +93,9 @@ static int cmd_help(const struct domus_cmd *cmd, int argc, char **argv)
 const struct domus_cmd domus_cmds[] = {
 	{ "help", cmd_help, "show commands, or one command's usage", "[command]",
 	  "  command      the command to explain (default: list every command)\n" },
-	{ "info", cmd_info, "show domus and host virtualization information", "",
-	  "  (none)       reports the module, the CPU's virtualization support and,\n"
+	{ "info", cmd_info, "show domus and host virtualization information", "[--json]",
+	  "  --json       a JSON object instead (the same fields, and \"problems\": a list)\n"
+	  "               reports the module, the CPU's virtualization support and,\n"
 	  "               if domus cannot run here, why\n" },
 	{ "create", cmd_create, "create a domain from an xl config file", "[-c] [-n] [-p] [-q] CFG [KEY=VALUE...]",
 	  "  -c           attach to the domain's console once it runs (as 'domus console')\n"
@@ -216,7 +217,8 @@ const struct domus_cmd domus_cmds[] = {
 	  "  DOMAIN       the domain (name or id)\n"
 	  "  VDEV|DEVID   the disk: its vdev (xvdb) or devid (51728, as block-list shows);\n"
 	  "               the guest gets 10 s to let go, then the disk is removed by force\n" },
-	{ "block-list", cmd_block_list, "list the disks of domains", "DOMAIN...",
+	{ "block-list", cmd_block_list, "list the disks of domains", "[--json] DOMAIN...",
+	  "  --json       a JSON array instead, one object per disk\n"
 	  "  DOMAIN       the domains (name or id)\n" },
 	{ "network-attach", cmd_network_attach, "attach a network interface to a running domain",
 	  "DOMAIN [KEY=VALUE...]",
@@ -228,7 +230,8 @@ const struct domus_cmd domus_cmds[] = {
 	  "  DOMAIN       the domain (name or id)\n"
 	  "  DEVID|MAC    the interface: its index (as network-list shows) or MAC;\n"
 	  "               the guest gets 10 s to let go, then it is removed by force\n" },
-	{ "network-list", cmd_network_list, "list the network interfaces of domains", "DOMAIN...",
+	{ "network-list", cmd_network_list, "list the network interfaces of domains", "[--json] DOMAIN...",
+	  "  --json       a JSON array instead, one object per interface\n"
 	  "  DOMAIN       the domains (name or id)\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
