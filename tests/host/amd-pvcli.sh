@@ -588,7 +588,7 @@ stats_zero auto-frees-all
 # leaves nothing that confuses list or lookups and the name is free again;
 # a stopped launcher is named with what to do (exit 1, bounded time) and
 # destroy kills it.
-rcfg() { echo "$cfg" kernel=\""$kernel"\" name=\"race\" memory=64; }
+rcfg() { echo "$cfg" kernel=\""$kernel"\" name=\"race\" memory=128; }
 truncate -s 1M "$out/race.img"
 ( $d create -p $(rcfg) 'disk=["tap:aio:'"$out"'/race.img,xvdb,w"]' 2>"$out/race1.err"; echo $? >"$out/race1.rc" ) &
 ( $d create -p $(rcfg) 'disk=["tap:aio:'"$out"'/race.img,xvdb,w"]' 2>"$out/race2.err"; echo $? >"$out/race2.rc" ) &
