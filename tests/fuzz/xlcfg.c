@@ -13,7 +13,9 @@
  * target (or is an empty CD drive), the virtual-device number of its
  * name, a unique number, and read-only if a CD; every vif has a unicast
  * MAC (unique when given), usable bridge and TAP names, its index as
- * devid, at most DOMUS_VIF_MAX_IPS addresses.
+ * devid, at most DOMUS_VIF_MAX_IPS addresses.  Both written forms (the
+ * JSON view and xl.cfg, config-convert) read back to the same definition
+ * (domus_config_check_written).  The text may itself be the JSON view.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -106,6 +108,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		domus_config_print(&c, devnull);
 	for (size_t i = 0; i < c.nentries; i++)
 		CHECK(domus_config_get(&c, c.entries[i].key) != NULL);
+	err[0] = 0;
+	if (domus_config_check_written(&c, err, sizeof(err))) {
+		fprintf(stderr, "fuzz-xlcfg: round trip: %s\n", err);
+		abort();
+	}
 out:
 	domus_config_free(&c);
 	return 0;

@@ -581,6 +581,71 @@ else
 fi
 stats_zero auto-frees-all
 
+# ---- launcher robustness (docs/launcher.md "Robustness") ------------------
+# Paused guests (nothing to boot): two creates of one name race (one wins,
+# the other gets one line); concurrent requests to one launcher each get
+# their own answer; --json listings parse; a launcher killed with SIGKILL
+# leaves nothing that confuses list or lookups and the name is free again;
+# a stopped launcher is named with what to do (exit 1, bounded time) and
+# destroy kills it.
+rcfg() { echo "$cfg" kernel=\""$kernel"\" name=\"race\" memory=128; }
+truncate -s 1M "$out/race.img"
+( $d create -p $(rcfg) 'disk=["tap:aio:'"$out"'/race.img,xvdb,w"]' 2>"$out/race1.err"; echo $? >"$out/race1.rc" ) &
+( $d create -p $(rcfg) 'disk=["tap:aio:'"$out"'/race.img,xvdb,w"]' 2>"$out/race2.err"; echo $? >"$out/race2.rc" ) &
+wait
+rcs="$(cat "$out/race1.rc")$(cat "$out/race2.rc")"
+errs=$(cat "$out/race1.err" "$out/race2.err")
+if { [ "$rcs" = 01 ] || [ "$rcs" = 10 ]; } && [ "$errs" = "domus create: domain race already exists" ] &&
+   [ "$(pgrep -xc domus-launcher)" = 1 ] && $d list race >/dev/null; then
+	pass create-race
+else
+	fail create-race "rcs $rcs: $(echo "$errs" | tr '\n' '|')"
+fi
+for i in $(seq 20); do ( $d xenstore-write race data/k$i v$i; echo $? >"$out/cw$i" ) & ( $d stats race >/dev/null; echo $? >"$out/cs$i" ) & done
+wait
+ok=1
+for i in $(seq 20); do
+	[ "$(cat "$out/cw$i")$(cat "$out/cs$i")" = 00 ] && [ "$($d xenstore-read race data/k$i)" = "v$i" ] || ok=0
+done
+if [ $ok = 1 ]; then pass concurrent-requests; else fail concurrent-requests "a request failed or a value is wrong"; fi
+bl=$($d block-list --json race | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), d[0]["domain"], d[0]["vdev"], d[0]["devid"])')
+nl=$($d network-list --json race | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+if [ "$bl" = "1 race xvdb 51728" ] && [ "$nl" = 0 ]; then pass list-json-devices; else fail list-json-devices "'$bl' '$nl'"; fi
+rp=$(lpid race)
+kill -9 "$rp"
+for i in $(seq 50); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
+out1=$($d list 2>&1); rc=$?
+err=$($d pause race 2>&1); rc2=$?
+if [ $rc = 0 ] && [ "$(echo "$out1" | wc -l)" = 2 ] && [ $rc2 = 1 ] && [ "$err" = "race is an invalid domain identifier (rc=-6)" ]; then
+	pass killed-launcher-ignored
+else
+	fail killed-launcher-ignored "rc $rc/$rc2: $(echo "$out1 $err" | tr '\t\n' ' |')"
+fi
+stats_zero killed-launcher-frees-all
+if $d create -p $(rcfg) 2>"$out/race3.err" && $d list race >/dev/null; then
+	pass killed-launcher-name-free
+else
+	fail killed-launcher-name-free "$(tr '\n' '|' <"$out/race3.err")"
+fi
+rp=$(lpid race)
+kill -STOP "$rp"
+want="domus: race: its launcher (pid $rp) does not answer within 2 s (stopped or hung): 'kill -CONT $rp' if it was stopped, else 'domus destroy race' ends it"
+ok=1
+for c in "pause race" "list race" "xenstore-read race name" "block-list race" "mem-set race 32m"; do
+	err=$(timeout 30 $d $c 2>&1 >/dev/null); rc=$?
+	[ $rc = 1 ] && [ "$err" = "$want" ] || { ok=0; echo "info: $c: rc $rc: $err"; }
+done
+err=$(timeout 30 $d list 2>&1 >/dev/null); rc=$?
+if [ $ok = 1 ] && [ $rc = 1 ] && [ "$err" = "$want" ]; then pass stopped-launcher-named; else fail stopped-launcher-named "ok=$ok, list rc $rc: $err"; fi
+err=$(timeout 30 $d destroy race 2>&1); rc=$?
+if [ $rc = 0 ] && [ "$err" = "domus destroy: race: the launcher did not answer; killed it (pid $rp)" ] && no_launcher; then
+	pass stopped-launcher-destroy
+else
+	fail stopped-launcher-destroy "rc $rc: $err"
+fi
+stats_zero stopped-launcher-frees-all
+rm -f "$out/race.img"
+
 if $d list | grep -q '^Domain-0 ' && [ "$($d list | wc -l)" = 2 ]; then pass list-empty; else fail list-empty "$($d list | tr '\t\n' ' |')"; fi
 err=$($d destroy nosuch 2>&1); rc=$?
 if [ $rc = 1 ] && [ "$err" = "nosuch is an invalid domain identifier (rc=-6)" ]; then pass destroy-unknown; else fail destroy-unknown "rc $rc: $err"; fi

@@ -33,6 +33,8 @@ struct domus_dominfo;
 /* DOMAIN (a name or id) to its info; -1 after xl's message for an unknown
  * one ("X is an invalid domain identifier (rc=-6)") (domctl.c). */
 int domus_cli_find_domain(const char *arg, struct domus_dominfo *d);
+/* The one-line message for a launcher that does not answer (domctl.c). */
+void domus_cli_wedged(const struct domus_dominfo *d);
 
 int cmd_info(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_create(const struct domus_cmd *cmd, int argc, char **argv);
@@ -49,6 +51,8 @@ int domus_running_domains(struct domus_dominfo **out);
 int domus_cli_destroy(const char *cmdname, const struct domus_dominfo *d);
 int cmd_rename(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv);
+/* convert.c */
+int cmd_config_convert(const struct domus_cmd *cmd, int argc, char **argv);
 /* auto.c */
 int cmd_auto_start(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_auto_stop(const struct domus_cmd *cmd, int argc, char **argv);

@@ -159,9 +159,7 @@ int cmd_console(const struct domus_cmd *cmd, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return domus_cmd_usage_error(cmd, "give one domain name");
-	if (domus_ctl_find(argv[optind], &d)) {
-		fprintf(stderr, "%s is an invalid domain identifier (rc=-6)\n", argv[optind]);
+	if (domus_cli_find_domain(argv[optind], &d))
 		return 1;
-	}
 	return domus_console_attach(cmd->name, d.name);
 }

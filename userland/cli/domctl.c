@@ -15,9 +15,26 @@
 #include "ctl.h"
 #include "xlcfg.h"
 
+void domus_cli_wedged(const struct domus_dominfo *d)
+{
+	if (d->pid > 0)
+		fprintf(stderr, "domus: %s: its launcher (pid %d) does not answer within %d s (stopped or hung): "
+			"'kill -CONT %d' if it was stopped, else 'domus destroy %s' ends it\n",
+			d->name, (int)d->pid, DOMUS_CTL_INFO_MS / 1000, (int)d->pid, d->name);
+	else
+		fprintf(stderr, "domus: %s: its launcher does not answer within %d s (stopped or hung): "
+			"find it with 'pgrep -a domus-launcher' and end it\n", d->name, DOMUS_CTL_INFO_MS / 1000);
+}
+
 int domus_cli_find_domain(const char *arg, struct domus_dominfo *d)
 {
-	if (domus_ctl_find(arg, d)) {
+	int r = domus_ctl_find(arg, d);
+
+	if (r == -ETIMEDOUT) {
+		domus_cli_wedged(d);
+		return -1;
+	}
+	if (r) {
 		fprintf(stderr, "%s is an invalid domain identifier (rc=-6)\n", arg);
 		return -1;
 	}
@@ -71,13 +88,32 @@ int domus_cli_destroy(const char *cmdname, const struct domus_dominfo *d)
 int cmd_destroy(const struct domus_cmd *cmd, int argc, char **argv)
 {
 	struct domus_dominfo d;
+	int r;
 
 	if (argc == 2 && argv[1][0] == '-' && argv[1][1])
 		return domus_cmd_usage_error(cmd, "unknown option '%s'", argv[1]);
 	if (argc != 2)
 		return domus_cmd_usage_error(cmd, "give one domain name or id");
-	if (domus_cli_find_domain(argv[1], &d))
+	r = domus_ctl_find(argv[1], &d);
+	if (r == -ETIMEDOUT && d.pid > 1) {
+		/* a stopped or hung launcher: end it (its exit frees the domain) */
+		if (kill(d.pid, SIGKILL) == 0 && wait_gone(d.pid, 10000)) {
+			fprintf(stderr, "domus %s: %s: the launcher did not answer; killed it (pid %d)\n",
+				cmd->name, d.name, (int)d.pid);
+			return 0;
+		}
+		fprintf(stderr, "domus %s: %s: the launcher (pid %d) does not answer and could not be killed: %s\n",
+			cmd->name, d.name, (int)d.pid, strerror(errno));
 		return 1;
+	}
+	if (r == -ETIMEDOUT) {
+		domus_cli_wedged(&d);
+		return 1;
+	}
+	if (r) {
+		fprintf(stderr, "%s is an invalid domain identifier (rc=-6)\n", argv[1]);
+		return 1;
+	}
 	return domus_cli_destroy(cmd->name, &d);
 }
 

@@ -3,6 +3,7 @@
  * domus domid / domname / uuid / uptime: one fact of a domain, as xl
  * prints it (uuid is not in xl; xl shows it in `list -v`).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@ static const char *one_domain(const struct domus_cmd *cmd, int argc, char **argv
 int cmd_domid(const struct domus_cmd *cmd, int argc, char **argv)
 {
 	struct domus_dominfo d;
+	int r;
 	const char *name = one_domain(cmd, argc, argv, &(int){ 0 });
 
 	if (!name)
@@ -36,7 +38,12 @@ int cmd_domid(const struct domus_cmd *cmd, int argc, char **argv)
 		return 0;
 	}
 	/* xl domid takes a name only */
-	if (domus_ctl_find(name, &d) || strcmp(d.name, name)) {
+	r = domus_ctl_find(name, &d);
+	if (r == -ETIMEDOUT) {
+		domus_cli_wedged(&d);
+		return 1;
+	}
+	if (r || strcmp(d.name, name)) {
 		fprintf(stderr, "Can't get domid of domain name '%s', maybe this domain does not exist.\n", name);
 		return 1;
 	}

@@ -16,6 +16,7 @@
  * descriptors close with this process (the lock and the TAP with them).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,7 +217,19 @@ int cmd_block_detach(const struct domus_cmd *cmd, int argc, char **argv)
 struct list_ctx {
 	unsigned int domid;
 	int bad;
+	bool json;		/* --json: one object per device */
+	bool *first;		/* no object printed yet */
+	const char *name;	/* the domain */
 };
+
+/* The start of one device's JSON object: its domain and devid. */
+static void json_dev(struct list_ctx *c, unsigned long devid)
+{
+	printf("%s\n  { \"domain\": ", *c->first ? "" : ",");
+	domus_json_str(c->name);
+	printf(", \"domid\": %u, \"devid\": %lu", c->domid, devid);
+	*c->first = false;
+}
 
 static int print_blk_line(void *opaque, char *text)
 {
@@ -225,6 +238,16 @@ static int print_blk_line(void *opaque, char *text)
 
 	if (parse_blk_row(text, &b)) {
 		c->bad = 1;
+		return 0;
+	}
+	if (c->json) {
+		json_dev(c, b.devid);
+		printf(", \"vdev\": ");
+		domus_json_str(b.vdev);
+		printf(", \"backend_state\": %d, \"frontend_state\": %lld, \"evtchn\": %lld, \"ring_ref\": %lld, \"backend_path\": ",
+		       b.be_state, b.fe_state, b.evtch, b.rref);
+		domus_json_str(b.be_path);
+		printf(" }");
 		return 0;
 	}
 	printf("%-5lu %-3d %-6u %-5lld %-6lld %-8lld %-30s\n", b.devid, 0, c->domid, b.fe_state, b.evtch, b.rref,
@@ -236,24 +259,35 @@ static int print_blk_line(void *opaque, char *text)
 static int list_cmd(const struct domus_cmd *cmd, int argc, char **argv, const char *req, const char *header,
 		    int (*line)(void *opaque, char *text))
 {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct domus_dominfo d;
-	int i, rc = 0;
+	bool json = false, first = true;
+	int i, rc = 0, opt;
 
 	optind = 1;
-	if (getopt(argc, argv, "+") != -1)
-		return domus_cmd_bad_option(cmd, "+");
+	while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (opt != 'j')
+			return domus_cmd_bad_option(cmd, "+");
+		json = true;
+	}
 	if (argc - optind < 1)
 		return domus_cmd_usage_error(cmd, "give a domain");
-	printf("%s\n", header);
+	printf("%s", json ? "[" : header);
+	if (!json)
+		putchar('\n');
 	fflush(stdout);
 	for (i = optind; i < argc; i++) {
-		struct list_ctx c = { 0, 0 };
+		struct list_ctx c = { .json = json, .first = &first };
 
 		if (domus_cli_find_domain(argv[i], &d)) {
 			rc = 1;
 			continue;
 		}
 		c.domid = d.id;
+		c.name = d.name;
 		fflush(stdout);
 		rc |= listing(cmd, d.name, req, line, &c);
 		if (c.bad) {
@@ -261,6 +295,8 @@ static int list_cmd(const struct domus_cmd *cmd, int argc, char **argv, const ch
 			rc = 1;
 		}
 	}
+	if (json)
+		printf("\n]\n");
 	return rc;
 }
 
@@ -382,6 +418,18 @@ static int print_net_line(void *opaque, char *text)
 
 	if (parse_net_row(text, &n)) {
 		c->bad = 1;
+		return 0;
+	}
+	if (c->json) {
+		json_dev(c, n.devid);
+		printf(", \"mac\": ");
+		domus_json_str(n.mac);
+		printf(", \"ifname\": ");
+		domus_json_str(n.name);
+		printf(", \"backend_state\": %d, \"frontend_state\": %lld, \"evtchn\": %lld, \"tx_ring_ref\": %lld, \"rx_ring_ref\": %lld, \"backend_path\": ",
+		       n.be_state, n.fe_state, n.evtch, n.tx, n.rx);
+		domus_json_str(n.be_path);
+		printf(" }");
 		return 0;
 	}
 	printf("%-3u %-2d %-17s %6u %5lld %6lld %5lld/%-11lld %-30s\n", n.devid, 0, n.mac, n.devid, n.fe_state,

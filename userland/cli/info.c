@@ -5,6 +5,9 @@
  * Exit status: 0 when the module answered, 1 otherwise.
  */
 #include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,18 +15,68 @@
 #include "cli.h"
 #include "libdomus.h"
 
+/* --json: one object of the same fields (keys with '_' for ' '), the
+ * problems as a list "problems" at the end. */
+static bool as_json;
+static char problems[8][512];
+static int nproblems;
+
+static void json_key(const char *key)
+{
+	char k[32];
+	size_t i;
+
+	snprintf(k, sizeof(k), "%s", key);
+	for (i = 0; k[i]; i++)
+		if (k[i] == ' ')
+			k[i] = '_';
+	printf(",\n  ");
+	domus_json_str(k);
+	printf(": ");
+}
+
 static void field(const char *key, const char *fmt, const char *val)
 {
-	printf("%-20s: ", key);
-	printf(fmt, val);
-	printf("\n");
+	char v[512];
+
+	snprintf(v, sizeof(v), fmt, val);
+	if (as_json) {
+		json_key(key);
+		domus_json_str(v);
+	} else {
+		printf("%-20s: %s\n", key, v);
+	}
+}
+
+static void field_num(const char *key, unsigned int val)
+{
+	if (as_json) {
+		json_key(key);
+		printf("%u", val);
+	} else {
+		printf("%-20s: %u\n", key, val);
+	}
+}
+
+static void __attribute__((format(printf, 1, 2))) problem(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (!as_json)
+		printf("problem             : %s\n", line);
+	else if (nproblems < (int)(sizeof(problems) / sizeof(problems[0])))
+		snprintf(problems[nproblems++], sizeof(problems[0]), "%s", line);
 }
 
 static void diagnose(const struct domus_diag *d, int open_err)
 {
 	bool any = false;
 
-#define PROBLEM(...) do { printf("problem             : " __VA_ARGS__); printf("\n"); any = true; } while (0)
+#define PROBLEM(...) do { problem(__VA_ARGS__); any = true; } while (0)
 	if (!d->cpu_svm && !d->cpu_vmx)
 		PROBLEM("no svm or vmx flag in /proc/cpuinfo: the CPU lacks AMD-V/VT-x, it is disabled in the firmware, or a hypervisor hides it; enable it in the BIOS setup or give the VM's CPU the svm/vmx flag");
 	else if (d->fw_disabled == 1)
@@ -49,19 +102,33 @@ static void diagnose(const struct domus_diag *d, int open_err)
 
 int cmd_info(const struct domus_cmd *cmd, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct domus_diag diag;
 	struct domus_caps caps;
 	unsigned int api = 0;
-	char feats[256];
-	int fd, open_err = 0;
+	char feats[256], vendor[128];
+	int fd, open_err = 0, opt, i;
 	int ret = 1;
 
-	(void)argv;
-	if (argc != 1)
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (opt != 'j')
+			return domus_cmd_bad_option(cmd, "+");
+		as_json = true;
+	}
+	if (optind != argc)
 		return domus_cmd_usage_error(cmd, "takes no arguments");
 
 	domus_diagnose(getenv("DOMUS_SYSROOT"), &diag);
-	field("domus version", "%s", DOMUS_VERSION);
+	if (as_json) {
+		printf("{\n  \"domus_version\": ");
+		domus_json_str(DOMUS_VERSION);
+	} else {
+		field("domus version", "%s", DOMUS_VERSION);
+	}
 	field("module", "%s", diag.module_loaded ? "loaded" : "not loaded");
 
 	fd = diag.module_loaded ? domus_open() : -ENOENT;
@@ -71,21 +138,35 @@ int cmd_info(const struct domus_cmd *cmd, int argc, char **argv)
 		   domus_get_caps(fd, &caps) < 0) {
 		field("error", "%s", domus_last_error());
 	} else {
-		printf("%-20s: %u (tools %d)\n", "api version", api, DOMUS_API_VERSION);
-		printf("%-20s: %s (%s)\n", "vendor", domus_vendor_name(caps.vendor),
-		       domus_vendor_long_name(caps.vendor));
+		if (as_json) {
+			field_num("api version", api);
+			field_num("tools api version", DOMUS_API_VERSION);
+		} else {
+			printf("%-20s: %u (tools %d)\n", "api version", api, DOMUS_API_VERSION);
+		}
+		snprintf(vendor, sizeof(vendor), "%s (%s)", domus_vendor_name(caps.vendor),
+			 domus_vendor_long_name(caps.vendor));
+		field("vendor", "%s", vendor);
 		field("nested paging", "%s", domus_paging_name(caps.paging));
-		printf("%-20s: %u\n", "max vcpus", caps.max_vcpus);
-		printf("%-20s: %u\n", "max memory slots", caps.max_slots);
-		printf("%-20s: %u\n", "asids", caps.asids);
+		field_num("max vcpus", caps.max_vcpus);
+		field_num("max memory slots", caps.max_slots);
+		field_num("asids", caps.asids);
 		domus_features_str(caps.features, feats, sizeof(feats));
 		field("features", "%s", feats);
 		ret = api == DOMUS_API_VERSION ? 0 : 1;
 		if (ret)
-			field("problem", "%s", "module and tools speak different API versions; install matching versions");
+			problem("%s", "module and tools speak different API versions; install matching versions");
 	}
 	if (fd >= 0)
 		close(fd);
 	diagnose(&diag, open_err);
+	if (as_json) {
+		printf(",\n  \"problems\": [");
+		for (i = 0; i < nproblems; i++) {
+			printf("%s\n    ", i ? "," : "");
+			domus_json_str(problems[i]);
+		}
+		printf("%s]\n}\n", nproblems ? "\n  " : "");
+	}
 	return ret;
 }

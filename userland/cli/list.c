@@ -3,7 +3,8 @@
  * domus list [-l|--json] [-v] [NAME...]: xl's table (-v: with UUID and
  * reason code; -l, --json: a JSON array instead).  The first row is the host, as
  * Domain-0 (id 0): its memory, online CPUs and CPU time; then every domain
- * whose launcher answers on its control socket, by id.
+ * whose launcher answers on its control socket, by id.  A launcher that
+ * holds its socket but does not answer gets a line on stderr (status 1).
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -71,9 +72,9 @@ int cmd_list(const struct domus_cmd *cmd, int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct domus_dominfo *v;
+	struct domus_dominfo *v, *w;
 	bool json = false, verbose = false, first = true;
-	int opt, n, i, a;
+	int opt, n, i, a, nw = 0;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+lv", longopts, NULL)) != -1) {
@@ -83,12 +84,20 @@ int cmd_list(const struct domus_cmd *cmd, int argc, char **argv)
 		default: return domus_cmd_bad_option(cmd, "+lv");
 		}
 	}
-	n = domus_ctl_list(&v);
+	n = domus_ctl_list_all(&v, &w, &nw);
 	if (n < 0)
 		n = 0;
 	for (a = optind; a < argc; a++) {
 		bool found = !strcmp(argv[a], "Domain-0") || !strcmp(argv[a], "0");
 
+		for (i = 0; i < nw; i++) {
+			if (!strcmp(w[i].name, argv[a])) {
+				domus_cli_wedged(&w[i]);
+				free(v);
+				free(w);
+				return 1;
+			}
+		}
 		for (i = 0; i < n && !found; i++)
 			found = !strcmp(v[i].name, argv[a]) ||
 				(strspn(argv[a], "0123456789") == strlen(argv[a]) &&
@@ -96,6 +105,7 @@ int cmd_list(const struct domus_cmd *cmd, int argc, char **argv)
 		if (!found) {
 			fprintf(stderr, "%s is an invalid domain identifier (rc=-6)\n", argv[a]);
 			free(v);
+			free(w);
 			return 1;
 		}
 	}
@@ -139,5 +149,9 @@ int cmd_list(const struct domus_cmd *cmd, int argc, char **argv)
 	if (json)
 		printf("\n]\n");
 	free(v);
-	return 0;
+	/* launchers that do not answer: not listed, named on stderr, status 1 */
+	for (i = 0; i < nw && optind == argc; i++)
+		domus_cli_wedged(&w[i]);
+	free(w);
+	return nw && optind == argc ? 1 : 0;
 }

@@ -93,8 +93,9 @@ static int cmd_help(const struct domus_cmd *cmd, int argc, char **argv)
 const struct domus_cmd domus_cmds[] = {
 	{ "help", cmd_help, "show commands, or one command's usage", "[command]",
 	  "  command      the command to explain (default: list every command)\n" },
-	{ "info", cmd_info, "show domus and host virtualization information", "",
-	  "  (none)       reports the module, the CPU's virtualization support and,\n"
+	{ "info", cmd_info, "show domus and host virtualization information", "[--json]",
+	  "  --json       a JSON object instead (the same fields, and \"problems\": a list)\n"
+	  "               reports the module, the CPU's virtualization support and,\n"
 	  "               if domus cannot run here, why\n" },
 	{ "create", cmd_create, "create a domain from an xl config file", "[-c] [-n] [-p] [-q] CFG [KEY=VALUE...]",
 	  "  -c           attach to the domain's console once it runs (as 'domus console')\n"
@@ -105,6 +106,13 @@ const struct domus_cmd domus_cmds[] = {
 	  "  -p           leave the domain paused (no vCPU runs until 'domus unpause')\n"
 	  "  CFG          the xl config file (docs/cli.md lists the keys understood)\n"
 	  "  KEY=VALUE    config lines applied after CFG, e.g. memory=512\n" },
+	{ "config-convert", cmd_config_convert, "convert a domain definition: xl.cfg to the JSON view or back",
+	  "[-t json|xl] [-o OUT] CFG [KEY=VALUE...]",
+	  "  -t FORMAT    (also --to) json or xl (default: the other form than CFG's)\n"
+	  "  -o OUT       (also --output) write OUT (replaced once complete) instead of\n"
+	  "               standard output\n"
+	  "  CFG          an xl config file or a JSON definition (starts with '{')\n"
+	  "  KEY=VALUE    config lines applied after CFG, as for create\n" },
 	{ "list", cmd_list, "list domains (the host first, as Domain-0)", "[-l] [-v] [NAME...]",
 	  "  -l           (also --json, --long) a JSON array of the domains instead of the table\n"
 	  "  -v           (also --verbose) add each domain's UUID and shutdown reason code\n"
@@ -237,7 +245,8 @@ const struct domus_cmd domus_cmds[] = {
 	  "  DOMAIN       the domain (name or id)\n"
 	  "  VDEV|DEVID   the disk: its vdev (xvdb) or devid (51728, as block-list shows);\n"
 	  "               the guest gets 10 s to let go, then the disk is removed by force\n" },
-	{ "block-list", cmd_block_list, "list the disks of domains", "DOMAIN...",
+	{ "block-list", cmd_block_list, "list the disks of domains", "[--json] DOMAIN...",
+	  "  --json       a JSON array instead, one object per disk\n"
 	  "  DOMAIN       the domains (name or id)\n" },
 	{ "network-attach", cmd_network_attach, "attach a network interface to a running domain",
 	  "DOMAIN [KEY=VALUE...]",
@@ -249,7 +258,8 @@ const struct domus_cmd domus_cmds[] = {
 	  "  DOMAIN       the domain (name or id)\n"
 	  "  DEVID|MAC    the interface: its index (as network-list shows) or MAC;\n"
 	  "               the guest gets 10 s to let go, then it is removed by force\n" },
-	{ "network-list", cmd_network_list, "list the network interfaces of domains", "DOMAIN...",
+	{ "network-list", cmd_network_list, "list the network interfaces of domains", "[--json] DOMAIN...",
+	  "  --json       a JSON array instead, one object per interface\n"
 	  "  DOMAIN       the domains (name or id)\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

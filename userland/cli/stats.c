@@ -33,10 +33,8 @@ int cmd_stats(const struct domus_cmd *cmd, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return domus_cmd_usage_error(cmd, "give one domain name or id");
-	if (domus_ctl_find(argv[optind], &d)) {
-		fprintf(stderr, "%s is an invalid domain identifier (rc=-6)\n", argv[optind]);
+	if (domus_cli_find_domain(argv[optind], &d))
 		return 1;
-	}
 	r = domus_ctl_request(d.name, "stats", reply, sizeof(reply), 10000);
 	if (r) {
 		fprintf(stderr, "domus stats: %s: %s\n", d.name,

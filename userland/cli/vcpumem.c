@@ -51,10 +51,8 @@ static int request(const char *cmdname, const char *dom, const char *req, char *
 	struct domus_dominfo d;
 	int r;
 
-	if (domus_ctl_find(dom, &d)) {
-		fprintf(stderr, "%s is an invalid domain identifier (rc=-6)\n", dom);
+	if (domus_cli_find_domain(dom, &d))
 		return 1;
-	}
 	r = domus_ctl_request(d.name, req, reply, len, 10000);
 	if (r) {
 		fprintf(stderr, "domus %s: %s: %s\n", cmdname, d.name,
@@ -182,8 +180,7 @@ int cmd_vcpu_list(const struct domus_cmd *cmd, int argc, char **argv)
 	for (a = optind; a < argc; a++) {
 		struct domus_dominfo d;
 
-		if (domus_ctl_find(argv[a], &d)) {
-			fprintf(stderr, "%s is an invalid domain identifier (rc=-6)\n", argv[a]);
+		if (domus_cli_find_domain(argv[a], &d)) {
 			free(v);
 			return 1;
 		}

@@ -263,18 +263,23 @@ static const char *const used_keys[] = {
 	"on_soft_reset", "uuid", "disk", "vif", "max_grant_version",
 };
 
+bool xlcfg_key_used(const char *key)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(used_keys) / sizeof(used_keys[0]); k++)
+		if (!strcmp(key, used_keys[k]))
+			return true;
+	return false;
+}
+
 static void warn_ignored(struct domus_config *c)
 {
 	size_t i, k;
 
 	for (i = 0; i < c->nentries; i++) {
 		const struct domus_cfg_entry *e = &c->entries[i];
-		bool used = false;
-
-		for (k = 0; k < sizeof(used_keys) / sizeof(used_keys[0]); k++)
-			if (!strcmp(e->key, used_keys[k]))
-				used = true;
-		if (used)
+		if (xlcfg_key_used(e->key))
 			continue;
 		for (k = 0; k < sizeof(later_keys) / sizeof(later_keys[0]); k++)
 			if (!strcmp(e->key, later_keys[k][0]))

@@ -207,6 +207,8 @@ static int set_rate(struct domus_vif *v, const char *val, char *err, size_t errl
 	} else if (*p) {
 		goto bad;
 	}
+	if (n > 1000000000000ull / mult)
+		return domus_cfg_err(err, errlen, "rate '%.30s' is above 1TB/s: give a lower rate or drop rate=", val);
 	n *= mult;
 	if (bits)
 		n /= 8;

@@ -62,14 +62,14 @@ void xlcfg_errf(char *err, size_t errlen, const char *fmt, ...)
 
 /* --- values ------------------------------------------------------------- */
 
-static void value_free(struct domus_cfg_value *v)
+void xlcfg_value_free(struct domus_cfg_value *v)
 {
 	size_t i;
 
 	if (!v)
 		return;
 	for (i = 0; i < v->nitems; i++)
-		value_free(v->items[i]);
+		xlcfg_value_free(v->items[i]);
 	free(v->items);
 	free(v->str);
 	free(v);
@@ -88,7 +88,7 @@ static struct domus_cfg_value *value_new(struct parser *ps, enum domus_cfg_vtype
 	return v;
 }
 
-static int list_add(struct domus_cfg_value *l, struct domus_cfg_value *v)
+int xlcfg_list_add(struct domus_cfg_value *l, struct domus_cfg_value *v)
 {
 	struct domus_cfg_value **n;
 
@@ -306,8 +306,8 @@ static struct domus_cfg_value *parse_value(struct parser *ps, int depth)
 			item = parse_value(ps, depth + 1);
 			if (!item)
 				goto fail;
-			if (list_add(v, item)) {
-				value_free(item);
+			if (xlcfg_list_add(v, item)) {
+				xlcfg_value_free(item);
 				seterr(ps, "out of memory");
 				goto fail;
 			}
@@ -330,7 +330,7 @@ unterminated:
 		seterr(ps, "%s: unterminated list: add the ']' for the list opened on line %u",
 		       ps->key, open_line);
 fail:
-		value_free(v);
+		xlcfg_value_free(v);
 		return NULL;
 	}
 	if (is_key_start(*ps->p)) {
@@ -382,7 +382,7 @@ static int store(struct domus_config *c, struct parser *ps, const char *key, siz
 			size_t i;
 
 			for (i = 0; i < v->nitems; i++) {
-				if (list_add(e->value, v->items[i])) {
+				if (xlcfg_list_add(e->value, v->items[i])) {
 					v->nitems -= i;
 					memmove(v->items, v->items + i, v->nitems * sizeof(*v->items));
 					goto oom;
@@ -407,13 +407,13 @@ static int store(struct domus_config *c, struct parser *ps, const char *key, siz
 			       k);
 			goto fail;
 		}
-		value_free(v);
+		xlcfg_value_free(v);
 		e->line = ps->key_line;
 		free(k);
 		return 0;
 	}
 	if (e) {
-		value_free(e->value);
+		xlcfg_value_free(e->value);
 		e->value = v;
 		e->line = ps->key_line;
 		e->file = ps->file;
@@ -438,11 +438,25 @@ oom:
 	seterr(ps, "out of memory");
 fail:
 	free(k);
-	value_free(v);
+	xlcfg_value_free(v);
 	return -1;
 }
 
-static const char *keep_name(struct domus_config *c, const char *fname)
+int xlcfg_store(struct domus_config *c, const char *file, unsigned int line, const char *key,
+		struct domus_cfg_value *v, char *err, size_t errlen)
+{
+	struct parser ps;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.file = file;
+	ps.line = ps.key_line = line;
+	ps.key = key;
+	ps.err = err;
+	ps.errlen = errlen;
+	return store(c, &ps, key, strlen(key), false, v);
+}
+
+const char *xlcfg_keep_name(struct domus_config *c, const char *fname)
 {
 	size_t i;
 	char *s;
@@ -470,7 +484,7 @@ void domus_config_free(struct domus_config *c)
 
 	for (i = 0; i < c->nentries; i++) {
 		free(c->entries[i].key);
-		value_free(c->entries[i].value);
+		xlcfg_value_free(c->entries[i].value);
 	}
 	free(c->entries);
 	for (i = 0; i < c->nfiles; i++)
@@ -486,8 +500,29 @@ void domus_config_free(struct domus_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static int parse_xl(struct domus_config *c, const char *text, size_t len,
+		    const char *fname, char *err, size_t errlen);
+
+/* The JSON view (jsoncfg.c) when the text starts with '{', else xl.cfg. */
 int domus_config_parse(struct domus_config *c, const char *text, size_t len,
 		       const char *fname, char *err, size_t errlen)
+{
+	if (domus_config_is_json(text, len))
+		return xlcfg_parse_json(c, text, len, fname, err, errlen);
+	return parse_xl(c, text, len, fname, err, errlen);
+}
+
+int domus_config_is_json(const char *text, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+		i++;
+	return i < len && text[i] == '{';
+}
+
+static int parse_xl(struct domus_config *c, const char *text, size_t len,
+		    const char *fname, char *err, size_t errlen)
 {
 	struct parser ps;
 
@@ -498,7 +533,7 @@ int domus_config_parse(struct domus_config *c, const char *text, size_t len,
 	ps.err = err;
 	ps.errlen = errlen;
 	ps.key = "";
-	ps.file = keep_name(c, fname);
+	ps.file = xlcfg_keep_name(c, fname);
 	if (!ps.file) {
 		xlcfg_errf(err, errlen, "%s: out of memory", fname);
 		return -1;
@@ -563,7 +598,7 @@ int domus_config_parse(struct domus_config *c, const char *text, size_t len,
 			return -1;
 		skip_space(&ps, false);
 		if (ps.p < ps.end && *ps.p != '\n' && *ps.p != ';') {
-			value_free(v);
+			xlcfg_value_free(v);
 			seterr(&ps, "%s: unexpected text after the value: one KEY = VALUE per line (or separated by ';')",
 			       keybuf);
 			return -1;
@@ -622,5 +657,5 @@ int domus_config_apply(struct domus_config *c, const char *setting, char *err, s
 		xlcfg_errf(err, errlen, "command line: '%s': one KEY=VALUE per argument", setting);
 		return -1;
 	}
-	return domus_config_parse(c, setting, strlen(setting), "command line", err, errlen);
+	return parse_xl(c, setting, strlen(setting), "command line", err, errlen);
 }

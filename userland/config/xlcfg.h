@@ -146,7 +146,8 @@ void domus_config_init(struct domus_config *c);
 void domus_config_free(struct domus_config *c);
 
 /* Parse config text (@len bytes; need not be NUL-terminated) into the
- * store.  @fname names it in messages.  0, or -1 with @err set. */
+ * store: xl.cfg, or the JSON view when it starts with '{'.  @fname names
+ * it in messages.  0, or -1 with @err set. */
 int domus_config_parse(struct domus_config *c, const char *text, size_t len,
 		       const char *fname, char *err, size_t errlen);
 /* Read and parse a file. */
@@ -186,6 +187,18 @@ int domus_cfg_err(char *err, size_t errlen, const char *fmt, ...) __attribute__(
 /* Xen's virtual-device number of xvdX[N], hdX[N], sdX[N]; 0, -EINVAL (not
  * a name) or -ERANGE (a name beyond the encodings). */
 int domus_vdev_number(const char *vdev, uint32_t *out);
+
+/* Does @text hold the JSON view (its first non-blank byte '{')?  Then
+ * domus_config_parse() reads it as JSON (jsoncfg.c), else as xl.cfg. */
+int domus_config_is_json(const char *text, size_t len);
+/* A finished definition as the JSON view or as xl.cfg text (convert.c);
+ * each reads back to the same definition (domus config-convert). */
+void domus_config_write_json(const struct domus_config *c, FILE *out);
+void domus_config_write_xl(const struct domus_config *c, FILE *out);
+/* Do both written forms of @c read back to the same definition (each
+ * written again identically, and the other form too)?  0, or -1 with
+ * a one-line @err. */
+int domus_config_check_written(const struct domus_config *c, char *err, size_t errlen);
 
 /* Print the typed configuration (create -n, tests). */
 void domus_config_print(const struct domus_config *c, FILE *out);

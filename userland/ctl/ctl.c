@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -44,6 +45,14 @@ int domus_run_path(char *buf, size_t len, const char *name, const char *suffix)
 	return 0;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 int domus_ctl_connect(const char *name)
 {
 	struct sockaddr_un sa;
@@ -54,23 +63,29 @@ int domus_ctl_connect(const char *name)
 	r = domus_run_path(sa.sun_path, sizeof(sa.sun_path), name, ".sock");
 	if (r)
 		return r;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* non-blocking: a launcher that is stopped with its backlog full must
+	 * not block connect() for ever; then blocking again for the requests */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	for (long long end = now_ms() + DOMUS_CTL_INFO_MS; connect(fd, (struct sockaddr *)&sa, sizeof(sa)); ) {
+		struct timespec ts = { 0, 10 * 1000000L };
+
+		r = -errno;
+		if (r == -EINTR)
+			continue;
+		if (r != -EAGAIN || now_ms() >= end) {
+			close(fd);
+			return r == -EAGAIN ? -ETIMEDOUT : r;
+		}
+		nanosleep(&ts, NULL);	/* the backlog is full: the launcher does not accept */
+	}
+	if (fcntl(fd, F_SETFL, 0)) {
 		r = -errno;
 		close(fd);
 		return r;
 	}
 	return fd;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /* The request line, with @nfds descriptors (SCM_RIGHTS) when there are any. */
@@ -198,52 +213,129 @@ static int by_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* The pid in RUN/NAME.pid if that process is a domus-launcher, else 0. */
+static pid_t launcher_pid(const char *name)
+{
+	char path[PATH_MAX], buf[32], comm[32] = "";
+	long pid;
+	FILE *f;
+
+	if (domus_run_path(path, sizeof(path), name, ".pid"))
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	pid = strtol(buf, NULL, 10);
+	if (pid <= 1 || pid > INT_MAX)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = 0;
+	fclose(f);
+	/* comm is cut at 15 bytes: "domus-launcher\n" */
+	return strncmp(comm, "domus-launcher", 14) ? 0 : (pid_t)pid;
+}
+
+/*
+ * NAME's info: 0; -ETIMEDOUT when a launcher holds the socket but does not
+ * answer within DOMUS_CTL_INFO_MS (stopped or hung: @d gets the name and
+ * the pid, if the pid file names a launcher); -ENOENT when nobody listens
+ * (no such domain, or the files a killed launcher left: ignored, and the
+ * next launcher of that name replaces them).
+ */
+static int info_of(const char *name, struct domus_dominfo *d)
+{
+	char reply[DOMUS_CTL_LINE_MAX];
+	int r = domus_ctl_request(name, "info", reply, sizeof(reply), DOMUS_CTL_INFO_MS);
+
+	if (r == 0 && domus_ctl_parse_info(reply, d) == 0)
+		return 0;
+	if (r != -ETIMEDOUT)
+		return -ENOENT;
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->pid = launcher_pid(name);
+	snprintf(d->state, sizeof(d->state), "?");
+	return -ETIMEDOUT;
+}
+
 int domus_ctl_list(struct domus_dominfo **out)
 {
+	return domus_ctl_list_all(out, NULL, NULL);
+}
+
+static int add_info(struct domus_dominfo **v, int *n, int *cap, const struct domus_dominfo *d)
+{
+	if (*n == *cap) {
+		struct domus_dominfo *t;
+
+		*cap = *cap ? *cap * 2 : 8;
+		t = realloc(*v, *cap * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		*v = t;
+	}
+	(*v)[(*n)++] = *d;
+	return 0;
+}
+
+int domus_ctl_list_all(struct domus_dominfo **out, struct domus_dominfo **wedged, int *nwedged)
+{
 	DIR *dir = opendir(domus_run_dir());
-	struct domus_dominfo *v = NULL;
+	struct domus_dominfo *v = NULL, *w = NULL;
 	struct dirent *de;
-	int n = 0, cap = 0;
+	int n = 0, cap = 0, nw = 0, wcap = 0;
 
 	*out = NULL;
+	if (wedged) {
+		*wedged = NULL;
+		*nwedged = 0;
+	}
 	if (!dir)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(dir))) {
 		size_t l = strlen(de->d_name);
-		char name[64], reply[DOMUS_CTL_LINE_MAX];
+		char name[64];
 		struct domus_dominfo d;
+		int r;
 
 		if (l <= 5 || l - 5 >= sizeof(name) || strcmp(de->d_name + l - 5, ".sock"))
 			continue;
 		memcpy(name, de->d_name, l - 5);
 		name[l - 5] = 0;
-		if (domus_ctl_request(name, "info", reply, sizeof(reply), 2000) != 0 ||
-		    domus_ctl_parse_info(reply, &d))
+		r = info_of(name, &d);
+		if (r == -ETIMEDOUT && wedged)
+			r = add_info(&w, &nw, &wcap, &d);
+		else if (r == 0)
+			r = add_info(&v, &n, &cap, &d);
+		else
 			continue;	/* stale socket or a launcher shutting down */
-		if (n == cap) {
-			struct domus_dominfo *t;
-
-			cap = cap ? cap * 2 : 8;
-			t = realloc(v, cap * sizeof(*t));
-			if (!t) {
-				free(v);
-				closedir(dir);
-				return -ENOMEM;
-			}
-			v = t;
+		if (r) {
+			free(v);
+			free(w);
+			closedir(dir);
+			return r;
 		}
-		v[n++] = d;
 	}
 	closedir(dir);
 	if (n)
 		qsort(v, n, sizeof(*v), by_id);
 	*out = v;
+	if (wedged) {
+		*wedged = w;
+		*nwedged = nw;
+	}
 	return n;
 }
 
 int domus_ctl_find(const char *name_or_id, struct domus_dominfo *d)
 {
-	char reply[DOMUS_CTL_LINE_MAX];
 	size_t l = strlen(name_or_id);
 
 	if (l && strspn(name_or_id, "0123456789") == l) {
@@ -263,10 +355,7 @@ int domus_ctl_find(const char *name_or_id, struct domus_dominfo *d)
 	}
 	if (l == 0 || l >= sizeof(d->name) || strchr(name_or_id, '/'))
 		return -ENOENT;
-	if (domus_ctl_request(name_or_id, "info", reply, sizeof(reply), 2000) != 0 ||
-	    domus_ctl_parse_info(reply, d))
-		return -ENOENT;
-	return 0;
+	return info_of(name_or_id, d);
 }
 
 size_t domus_ctl_escape(const void *in, size_t n, char *out, size_t outlen)

@@ -103,7 +103,8 @@ struct domus_dominfo {
 };
 
 /* Connect to NAME's control socket: fd, or -ENOENT (no such domain),
- * -ECONNREFUSED (stale socket), other -errno. */
+ * -ECONNREFUSED (stale socket), -ETIMEDOUT (its backlog stayed full for
+ * DOMUS_CTL_INFO_MS: the launcher does not accept), other -errno. */
 int domus_ctl_connect(const char *name);
 /* Send @req (no newline) and read the one-line answer (without newline)
  * into @reply; waits at most @timeout_ms.  0 on "ok...", 1 on "error...",
@@ -143,7 +144,14 @@ int domus_ctl_parse_info(const char *reply, struct domus_dominfo *d);
 /* All domains with a live launcher, sorted by id.  Returns the count
  * (*out malloc'ed) or -errno. */
 int domus_ctl_list(struct domus_dominfo **out);
-/* Find a domain by name or numeric id: 0, or -ENOENT. */
+/* The same, and in *@wedged (malloc'ed, *@nwedged of them) the domains
+ * whose launcher holds its socket but does not answer (name and pid). */
+int domus_ctl_list_all(struct domus_dominfo **out, struct domus_dominfo **wedged, int *nwedged);
+/* How long a launcher gets to answer "info" (list, find). */
+#define DOMUS_CTL_INFO_MS	2000
+/* Find a domain by name or numeric id: 0; -ENOENT; -ETIMEDOUT when its
+ * launcher does not answer (stopped or hung; @d has the name and, if the
+ * pid file names a running launcher, the pid). */
 int domus_ctl_find(const char *name_or_id, struct domus_dominfo *d);
 
 #endif

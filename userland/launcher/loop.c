@@ -526,7 +526,10 @@ void l_event_loop(struct launcher *L, int sfd, int tfd)
 		pthread_mutex_unlock(&L->con_lock);
 		for (i = lp.nconn - 1; i >= 0; i--)
 			watch(w, &n, lp.conns[i].fd, POLLIN, on_ctl_conn, i);
-		watch(w, &n, L->ctl_fd, POLLIN, on_ctl_accept, 0);
+		/* at MAX_CONNS, further clients wait in the backlog (their
+		 * connect() gives up after DOMUS_CTL_INFO_MS) for their turn */
+		if (lp.nconn < MAX_CONNS)
+			watch(w, &n, L->ctl_fd, POLLIN, on_ctl_accept, 0);
 
 		for (i = 0; i < n; i++)
 			p[i] = (struct pollfd){ .fd = w[i].fd, .events = w[i].events };
