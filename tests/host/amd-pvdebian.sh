@@ -88,15 +88,71 @@ else
 	cleanup; exit 1
 fi
 if [ -r "$ramdisk" ]; then :; else fail disks "no ramdisk $ramdisk"; cleanup; exit 1; fi
+# A config as xen-create-image (xen-tools 3.x, Xen 3.x era) wrote it, only
+# its file paths changed (issue 13's acceptance): a PV kernel= and
+# ramdisk= (here the stock PVH-capable ones), memory as a string, the old
+# PV console xvc0 and runlevel 2 in extra=, a vif on the default bridge
+# with ip= and a fixed MAC.
 cat >"$tmp/g.cfg" <<EOF
-name = "pvdeb"
-memory = 512
-kernel = "$kernel"
-ramdisk = "$ramdisk"
-root = "/dev/xvda2 ro"
-extra = "console=hvc0"
-disk = [ 'tap:aio:$tmp/root.img,xvda2,w', 'tap:aio:$tmp/swap.img,xvda1,w' ]
+#
+# Configuration file for the Xen instance pvdeb, created
+# by xen-tools 3.9 on Thu Jan  1 00:00:00 2009.
+#
+
+#
+#  Kernel + memory size
+#
+kernel      = '$kernel'
+ramdisk     = '$ramdisk'
+memory      = '${PVDEB_MEMORY:-128}'
+
+#
+#  Disk device(s).
+#
+root        = '/dev/xvda2 ro'
+disk        = [ 'tap:aio:$tmp/root.img,xvda2,w', 'tap:aio:$tmp/swap.img,xvda1,w' ]
+
+#
+#  Hostname
+#
+name        = 'pvdeb'
+
+#
+#  Networking
+#
+vif         = [ 'ip=10.9.0.10,mac=00:16:3e:00:00:01' ]
+
+#
+#  Behaviour
+#
+on_poweroff = 'destroy'
+on_reboot   = 'restart'
+on_crash    = 'restart'
+
+
+extra = '2 console=xvc0'
 EOF
+# the vif joins xenbr0 (the default bridge, as Xen's network-bridge made it)
+if modprobe tun && modprobe bridge && ip link add xenbr0 type bridge &&
+   ip addr add 10.9.0.1/24 dev xenbr0 && ip link set xenbr0 up; then
+	pass bridge
+else
+	fail bridge "cannot set up xenbr0"
+	cleanup; exit 1
+fi
+# the dry run: the legacy lines are mapped with one warning line each
+warn=$($d create -n "$tmp/g.cfg" 2>&1 >/dev/null); rc=$?
+dry=$($d create -n "$tmp/g.cfg" 2>/dev/null)
+echo "$warn" | sed 's/^/info: create -n: /'
+if [ $rc = 0 ] && [ "$(echo "$warn" | grep -c xvc0)" = 1 ] &&
+   echo "$warn" | grep -q "g.cfg:[0-9]*: warning: console=xvc0 (Xen 3's PV console) is hvc0 in today's kernels: using console=hvc0" &&
+   echo "$dry" | grep -qx 'cmdline     root=/dev/xvda2 ro 2 console=hvc0' &&
+   echo "$dry" | grep -qx 'on_crash    restart' &&
+   echo "$dry" | grep -qx 'vif         0 mac=00:16:3e:00:00:01 bridge=xenbr0 ip=10.9.0.10'; then
+	pass legacy-config-mapped
+else
+	fail legacy-config-mapped "rc $rc: $(echo "$warn" | tr '\n' '|'); $(echo "$dry" | grep -E '^(cmdline|vif|on_crash) ' | tr '\n' '|')"
+fi
 
 # ---- boot to the login prompt --------------------------------------------
 mkfifo "$fifo"
@@ -152,6 +208,18 @@ if [ $ok = 1 ]; then
 	# commands work, and the disk takes writes that survive a sync
 	run 'echo hello-from-debian >/root/domus-test; sync; echo WROTE=$(cat /root/domus-test)' c7
 	if [ "$(answer WROTE)" = hello-from-debian ]; then pass write-root; else fail write-root "'$(answer WROTE)'"; fi
+	# the vif: eth0 has the config's MAC, reaches the bridge from the ip=
+	# address, and cannot send from another one (the back end's filter)
+	id=$($d list pvdeb 2>/dev/null | awk 'NR == 2 { print $2 }')
+	run 'ip addr add 10.9.0.10/24 dev eth0; ip link set eth0 up; echo MAC=$(cat /sys/class/net/eth0/address); ping -c 3 -W 5 10.9.0.1 >/dev/null; echo PING=$?; ip addr add 10.9.0.99/24 dev eth0; ping -c 2 -W 3 -I 10.9.0.99 10.9.0.1 >/dev/null; echo SPOOF=$?' n1 180
+	if [ "$(answer MAC)" = 00:16:3e:00:00:01 ] && [ "$(answer PING)" = 0 ] && [ -n "$(answer SPOOF)" ] && [ "$(answer SPOOF)" != 0 ] &&
+	   grep -q "vif vif$id.0: dropped a packet from 10.9.0.99: not in ip=" "$log"; then
+		pass vif-ip-honoured
+	else
+		fail vif-ip-honoured "mac '$(answer MAC)', ping from .10 rc '$(answer PING)', from .99 rc '$(answer SPOOF)', log: $(grep 'dropped a packet' "$log" | head -2 | tr '\n' '|')"
+	fi
+	run 'echo MEMTOTAL=$(awk "/^MemTotal/ { print \$2 }" /proc/meminfo)' c11
+	echo "info: guest MemTotal: $(answer MEMTOTAL) kB"
 	# the guest's kernel log: no error from its Xen code (xenbus, the
 	# front ends, the console); the journal's error lines as information
 	run 'echo XENERR=$(dmesg | grep -ciE "xen.*(fail|error|timeout)|blkfront.*(fail|error)|hvc.*(fail|error)"); echo JERR=$(journalctl -b -p err --no-pager -q | wc -l)' c9
