@@ -37,7 +37,7 @@ struct grub_var {
 struct grub_parse {
 	const char *p, *end;
 	struct grub_node *nodes;
-	int nnodes;
+	int nnodes, cap;
 	int stack[GRUB_MAX_DEPTH];	/* open blocks: node index, or -2 for a skipped block */
 	int depth;
 	struct grub_var vars[GRUB_MAX_VARS];
@@ -256,6 +256,15 @@ static int new_node(struct grub_parse *g, bool submenu)
 
 	if (g->nnodes == DOMUS_GRUB_MAX_ENTRIES)
 		return domus_cfg_err(g->err, g->errlen, "more than %d menu entries", DOMUS_GRUB_MAX_ENTRIES);
+	if (g->nnodes == g->cap) {
+		int cap = g->cap ? g->cap * 2 : 8;
+		struct grub_node *nn = realloc(g->nodes, (size_t)cap * sizeof(*nn));
+
+		if (!nn)
+			return domus_cfg_err(g->err, g->errlen, "out of memory");
+		g->nodes = nn;
+		g->cap = cap;
+	}
 	for (int i = g->depth - 1; i >= 0; i--)
 		if (g->stack[i] >= 0) {
 			parent = g->stack[i];
@@ -514,13 +523,8 @@ int domus_grub_pick(const char *text, size_t len, bool legacy, const char *env, 
 	if (memchr(text, 0, len))
 		return domus_cfg_err(err, errlen, "the boot menu is not text (a NUL byte)");
 	g = calloc(1, sizeof(*g));
-	if (g)
-		g->nodes = calloc(DOMUS_GRUB_MAX_ENTRIES, sizeof(*g->nodes));
-	if (!g || !g->nodes) {
-		if (g)
-			free(g);
+	if (!g)
 		return domus_cfg_err(err, errlen, "out of memory");
-	}
 	g->p = text;
 	g->end = text + len;
 	g->err = err;
