@@ -598,9 +598,12 @@ udir=$out/unit
 rm -rf "$udir"; mkdir -p "$udir/auto"
 ukey() { sed -n "s/^$1=//p" "$unit"; }	# KEY: the unit's values of KEY, one a line
 # unit_run KEY: run the unit's KEY= command lines as systemd would (environment file, '-')
+# (a here-string, not <(...): the test host has no /dev/fd)
 unit_run() {
-	local line ign st=0 rc
+	local line ign st=0 rc n=0
 	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		n=$((n + 1))
 		ign=0
 		[ "${line#-}" != "$line" ] && { ign=1; line=${line#-}; }
 		case "$line" in
@@ -611,7 +614,8 @@ unit_run() {
 		(set -a; [ -r "$uenv" ] && . "$uenv"; set +a; exec taskset -c 0 $line) </dev/null; rc=$?
 		if [ $ign = 1 ]; then echo "unit-run: $1: '$line' exited with $rc (ignored)"; else echo "unit-run: $1: '$line' exited with $rc"; fi
 		[ $ign = 1 ] || [ $rc = 0 ] || st=$rc
-	done < <(ukey "$1")
+	done <<<"$(ukey "$1")"
+	[ $n -gt 0 ] || { echo "unit-run: no $1= line in $unit"; return 98; }
 	return $st
 }
 envf=$(ukey EnvironmentFile)
