@@ -98,6 +98,10 @@ static void test_want(void)
 	EXPECT(pick(debian_cfg, false, NULL, "1>9") == -1 && strstr(err, "no menu entry '1>9'"));
 	EXPECT(pick(debian_cfg, false, NULL, "1") == -1 && strstr(err, "is a submenu: name one of its entries (e.g. --entry=1>0)"));
 	EXPECT(pick(debian_cfg, false, NULL, "0>0>0>0>0>0>0>0>0>0") == -1);
+	/* empty names match no entry (entries without an id) */
+	EXPECT(pick("menuentry a { linux /a }\nsubmenu s {\nmenuentry b { linux /b }\n}\n", false, NULL, "1>") == -1);
+	EXPECT(pick("set default=\"${saved_entry}\"\nmenuentry a { linux /a }\nmenuentry b { linux /b }\n", false, NULL, NULL) == 0 &&
+	       !strcmp(ent.kernel, "/a"));
 }
 
 static void test_set_default(void)

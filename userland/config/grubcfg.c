@@ -452,6 +452,8 @@ static int find_child(const struct grub_parse *g, int parent, const char *key, s
 	bool digits = n > 0 && n < 6 && strspn(key, "0123456789") >= n;
 	long want = digits ? strtol(key, NULL, 10) : -1;
 
+	if (!n)		/* an empty default (no saved entry) names nothing */
+		return -1;
 	for (i = 0; i < g->nnodes; i++) {
 		if (g->nodes[i].parent != parent)
 			continue;
