@@ -53,23 +53,102 @@ else
 	cleanup; exit 1
 fi
 if [ -r "$ramdisk" ]; then :; else fail disks "no ramdisk $ramdisk"; cleanup; exit 1; fi
+# PVDEB_DEVICE_TIMEOUT: systemd's DefaultDeviceTimeoutSec in this copy of
+# the image (a system.conf.d file written with debugfs), reported: under
+# TCG on a loaded machine udev announced /dev/hvc0 and /dev/xvda1 after
+# the 90 s default (no getty, no swap; docs/images.md "128 MiB")
+if [ -n "${PVDEB_DEVICE_TIMEOUT:-}" ]; then
+	printf '[Manager]\nDefaultDeviceTimeoutSec=%s\n' "$PVDEB_DEVICE_TIMEOUT" >"$tmp/timeout.conf"
+	debugfs -w -R "mkdir /etc/systemd/system.conf.d" "$tmp/root.img" >/dev/null 2>&1
+	debugfs -w -R "write $tmp/timeout.conf /etc/systemd/system.conf.d/domus-test-timeout.conf" "$tmp/root.img" >/dev/null 2>&1
+	if debugfs -R 'cat /etc/systemd/system.conf.d/domus-test-timeout.conf' "$tmp/root.img" 2>/dev/null | grep -qx "DefaultDeviceTimeoutSec=$PVDEB_DEVICE_TIMEOUT"; then
+		echo "info: DefaultDeviceTimeoutSec=$PVDEB_DEVICE_TIMEOUT in the image copy's /etc/systemd/system.conf.d"
+	else
+		fail disks "cannot write DefaultDeviceTimeoutSec into the image copy"
+	fi
+fi
+# A config as xen-create-image (xen-tools 3.x, Xen 3.x era) wrote it, only
+# its file paths changed (issue 13's acceptance): a PV kernel= and
+# ramdisk= (here the stock PVH-capable ones), memory as a string, the old
+# PV console xvc0 and runlevel 2 in extra=, a vif on the default bridge
+# with ip= and a fixed MAC.
 cat >"$tmp/g.cfg" <<EOF
-name = "pvdeb"
-memory = 512
-kernel = "$kernel"
-ramdisk = "$ramdisk"
-root = "/dev/xvda2 ro"
-extra = "console=hvc0"
-disk = [ 'tap:aio:$tmp/root.img,xvda2,w', 'tap:aio:$tmp/swap.img,xvda1,w' ]
+#
+# Configuration file for the Xen instance pvdeb, created
+# by xen-tools 3.9 on Thu Jan  1 00:00:00 2009.
+#
+
+#
+#  Kernel + memory size
+#
+kernel      = '$kernel'
+ramdisk     = '$ramdisk'
+memory      = '128'
+
+#
+#  Disk device(s).
+#
+root        = '/dev/xvda2 ro'
+disk        = [ 'tap:aio:$tmp/root.img,xvda2,w', 'tap:aio:$tmp/swap.img,xvda1,w' ]
+
+#
+#  Hostname
+#
+name        = 'pvdeb'
+
+#
+#  Networking
+#
+vif         = [ 'ip=10.9.0.10,mac=00:16:3e:00:00:01' ]
+
+#
+#  Behaviour
+#
+on_poweroff = 'destroy'
+on_reboot   = 'restart'
+on_crash    = 'restart'
+
+
+extra = '2 console=xvc0'
 EOF
+# PVDEB_MEMORY: a memory= override on the command line (xl's KEY=VALUE),
+# reported (the config's own is 128 MiB; docs/images.md "128 MiB")
+memarg=()
+[ -n "${PVDEB_MEMORY:-}" ] && memarg=("memory=$PVDEB_MEMORY") && echo "info: memory=$PVDEB_MEMORY given on the command line (the config says 128)"
+# PVDEB_EXTRA: appended to extra= on the command line, reported (the
+# suite: systemd's job timeout, which device units take, for slow TCG)
+[ -n "${PVDEB_EXTRA:-}" ] && memarg+=("extra+=\" $PVDEB_EXTRA\"") && echo "info: extra+=\" $PVDEB_EXTRA\" given on the command line"
+# the vif joins xenbr0 (the default bridge, as Xen's network-bridge made it)
+if modprobe tun && modprobe bridge && ip link add xenbr0 type bridge &&
+   ip addr add 10.9.0.1/24 dev xenbr0 && ip link set xenbr0 up; then
+	pass bridge
+else
+	fail bridge "cannot set up xenbr0"
+	cleanup; exit 1
+fi
+# the dry run: the legacy lines are mapped with one warning line each
+warn=$($d create -n "$tmp/g.cfg" 2>&1 >/dev/null); rc=$?
+dry=$($d create -n "$tmp/g.cfg" 2>/dev/null)
+echo "$warn" | sed 's/^/info: create -n: /'
+if [ $rc = 0 ] && [ "$(echo "$warn" | grep -c xvc0)" = 1 ] &&
+   echo "$warn" | grep -q "g.cfg:[0-9]*: warning: console=xvc0 (Xen 3's PV console) is hvc0 in today's kernels: using console=hvc0" &&
+   echo "$dry" | grep -qx 'cmdline     root=/dev/xvda2 ro 2 console=hvc0' &&
+   echo "$dry" | grep -qx 'on_crash    restart' &&
+   echo "$dry" | grep -qx 'vif         0 mac=00:16:3e:00:00:01 bridge=xenbr0 ip=10.9.0.10'; then
+	pass legacy-config-mapped
+else
+	fail legacy-config-mapped "rc $rc: $(echo "$warn" | tr '\n' '|'); $(echo "$dry" | grep -E '^(cmdline|vif|on_crash) ' | tr '\n' '|')"
+fi
 
 # ---- boot to the login prompt --------------------------------------------
 mkfifo "$fifo"
 exec 3<>"$fifo"
 t0=$(date +%s)
-$d create -c "$tmp/g.cfg" <"$fifo" >"$con" 2>&1 &
-# (not anchored at the end: a late kernel message may follow the prompt)
-if wait_for 'domus-guest login:' "$boot_wait"; then
+$d create -c "$tmp/g.cfg" "${memarg[@]}" <"$fifo" >"$con" 2>&1 &
+# (not anchored at the end: a late kernel message may follow the prompt;
+# a panic or a getty that can no longer start ends the wait early)
+dead='Kernel panic|Dependency failed for .*Serial Getty'
+if wait_for "domus-guest login:|$dead" "$boot_wait" && ! tr -d '\r' <"$con" | sed 's/\x1b\[[0-9;]*m//g' | grep -Eq "$dead"; then
 	pass login-prompt
 	ok=1
 else
@@ -117,6 +196,18 @@ if [ $ok = 1 ]; then
 	# commands work, and the disk takes writes that survive a sync
 	run 'echo hello-from-debian >/root/domus-test; sync; echo WROTE=$(cat /root/domus-test)' c7
 	if [ "$(answer WROTE)" = hello-from-debian ]; then pass write-root; else fail write-root "'$(answer WROTE)'"; fi
+	# the vif: eth0 has the config's MAC, reaches the bridge from the ip=
+	# address, and cannot send from another one (the back end's filter)
+	id=$($d list pvdeb 2>/dev/null | awk 'NR == 2 { print $2 }')
+	run 'ip addr add 10.9.0.10/24 dev eth0; ip link set eth0 up; echo MAC=$(cat /sys/class/net/eth0/address); ping -c 3 -W 5 10.9.0.1 >/dev/null; echo PING=$?; ip addr add 10.9.0.99/24 dev eth0; ping -c 2 -W 3 -I 10.9.0.99 10.9.0.1 >/dev/null; echo SPOOF=$?' n1 180
+	if [ "$(answer MAC)" = 00:16:3e:00:00:01 ] && [ "$(answer PING)" = 0 ] && [ -n "$(answer SPOOF)" ] && [ "$(answer SPOOF)" != 0 ] &&
+	   grep -q "vif vif$id.0: dropped a packet from 10.9.0.99: not in ip=" "$log"; then
+		pass vif-ip-honoured
+	else
+		fail vif-ip-honoured "mac '$(answer MAC)', ping from .10 rc '$(answer PING)', from .99 rc '$(answer SPOOF)', log: $(grep 'dropped a packet' "$log" | head -2 | tr '\n' '|')"
+	fi
+	run 'echo MEMTOTAL=$(awk "/^MemTotal/ { print \$2 }" /proc/meminfo)' c11
+	echo "info: guest MemTotal: $(answer MEMTOTAL) kB"
 	# the guest's kernel log: no error from its Xen code (xenbus, the
 	# front ends, the console); the journal's error lines as information
 	run 'echo XENERR=$(dmesg | grep -ciE "xen.*(fail|error|timeout)|blkfront.*(fail|error)|hvc.*(fail|error)"); echo JERR=$(journalctl -b -p err --no-pager -q | wc -l)' c9
@@ -145,6 +236,127 @@ if [ $ok = 1 ]; then
 		fail image-clean-after-poweroff "$(tail -3 "$tmp/fsck" | tr '\n' '|')"
 	fi
 fi
+# ---- the same guest through bootloader = 'pygrub' ------------------------------
+# The image gets a /boot as Debian's kernel package and update-grub leave
+# it (the kernel, the ramdisk, /boot/grub/grub.cfg with a submenu; written
+# with debugfs: nothing of the guest's is mounted), and the config loses
+# its kernel= and ramdisk= lines for bootloader = 'pygrub': the launcher
+# reads grub.cfg from the disk image and boots its default entry.
+pid=$(cat "$DOMUS_RUN_DIR/pvdeb.pid" 2>/dev/null)
+[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && $d destroy pvdeb >/dev/null 2>&1
+for i in $(seq 150); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+cat >"$tmp/grub.cfg" <<EOF
+#
+# DO NOT EDIT THIS FILE
+#
+# It is automatically generated by grub-mkconfig using templates
+# from /etc/grub.d and settings from /etc/default/grub
+#
+if [ -s \$prefix/grubenv ]; then
+  set have_grubenv=true
+  load_env
+fi
+if [ "\${next_entry}" ] ; then
+   set default="\${next_entry}"
+   set next_entry=
+   save_env next_entry
+   set boot_once=true
+else
+   set default="0"
+fi
+if [ x"\${feature_menuentry_id}" = xy ]; then
+  menuentry_id_option="--id"
+else
+  menuentry_id_option=""
+fi
+function load_video {
+  insmod all_video
+}
+set timeout=5
+menuentry 'Debian GNU/Linux' --class debian --class gnu-linux --class gnu --class os \$menuentry_id_option 'gnulinux-simple-domus' {
+	load_video
+	insmod gzio
+	insmod ext2
+	set root='hd0'
+	echo	'Loading Linux $kver ...'
+	linux	/boot/vmlinuz-$kver root=/dev/xvda2 ro  domus.pygrub=1
+	echo	'Loading initial ramdisk ...'
+	initrd	/boot/initrd.img-$kver
+}
+submenu 'Advanced options for Debian GNU/Linux' \$menuentry_id_option 'gnulinux-advanced-domus' {
+	menuentry 'Debian GNU/Linux, with Linux $kver (recovery mode)' --class debian \$menuentry_id_option 'gnulinux-$kver-recovery-domus' {
+		linux	/boot/vmlinuz-$kver root=/dev/xvda2 ro single
+		initrd	/boot/initrd.img-$kver
+	}
+}
+EOF
+sed -e "/^kernel /d" -e "s|^ramdisk .*|bootloader  = 'pygrub'|" "$tmp/g.cfg" >"$tmp/pygrub.cfg"
+if [ ! -e "$DOMUS_RUN_DIR/pvdeb.pid" ] &&
+   { debugfs -w -R "mkdir /boot" "$tmp/root.img" >/dev/null 2>&1; debugfs -w -R "mkdir /boot/grub" "$tmp/root.img" >/dev/null 2>&1; } &&
+   debugfs -w -f - "$tmp/root.img" >"$tmp/dbg" 2>&1 <<EOF && ! grep -qiE 'error|not found|could not' "$tmp/dbg" &&
+write $kernel /boot/vmlinuz-$kver
+write $ramdisk /boot/initrd.img-$kver
+write $tmp/grub.cfg /boot/grub/grub.cfg
+EOF
+   debugfs -R 'cat /boot/grub/grub.cfg' "$tmp/root.img" 2>/dev/null | cmp -s - "$tmp/grub.cfg" &&
+   ! grep -qE '^(kernel|ramdisk) ' "$tmp/pygrub.cfg"; then
+	pass pygrub-image
+else
+	fail pygrub-image "cannot add /boot to the image: $(tail -3 "$tmp/dbg" 2>/dev/null | tr '\n' '|')"
+fi
+dry=$($d create -n "$tmp/pygrub.cfg" "${memarg[@]}" 2>&1)
+echo "$dry" | grep -E '^(bootloader|kernel|cmdline) ' | sed 's/^/info: pygrub create -n: /'
+: >"$con"
+t0=$(date +%s)
+$d create -c "$tmp/pygrub.cfg" "${memarg[@]}" <"$fifo" >"$con" 2>&1 &
+if wait_for "domus-guest login:|$dead" "$boot_wait" && ! tr -d '\r' <"$con" | sed 's/\x1b\[[0-9;]*m//g' | grep -Eq "$dead"; then
+	pygrub_s=$(( $(date +%s) - t0 ))
+	bl=$(grep -o 'bootloader pygrub: .*' "$log" | tail -1)
+	echo "info: pygrub: $bl"
+	echo "info: domus create to the login prompt through pygrub: $pygrub_s s (direct boot: $boot_s s)"
+	sleep 1
+	l=$(lines)
+	printf 'root\n' >&3
+	wait_for 'root@domus-guest:[^ ]*# ' 120 "$l"
+	send 'stty -echo; export TERM=dumb SYSTEMD_PAGER= SYSTEMD_COLORS=0'
+	sleep 1
+	run 'echo PGCMD=$(cat /proc/cmdline); echo PGKVER=$(uname -r)' g1
+	if echo "$bl" | grep -q "xvda2, the whole image of $tmp/root.img: entry 0 \"Debian GNU/Linux\": kernel /boot/vmlinuz-$kver, 1 initrd(s)" &&
+	   [ "$(answer PGKVER)" = "$kver" ] &&
+	   [ "$(answer PGCMD)" = "root=/dev/xvda2 ro domus.pygrub=1 root=/dev/xvda2 ro 2 console=hvc0${PVDEB_EXTRA:+ $PVDEB_EXTRA}" ]; then
+		pass pygrub-boot
+	else
+		fail pygrub-boot "log '$bl', guest kernel '$(answer PGKVER)', cmdline '$(answer PGCMD)'"
+	fi
+	pid=$(cat "$DOMUS_RUN_DIR/pvdeb.pid" 2>/dev/null)
+	bdir=$DOMUS_RUN_DIR/pvdeb.boot
+	[ "$(stat -c %a "$bdir" 2>/dev/null)" = 700 ] && [ -s "$bdir/kernel" ] && [ -s "$bdir/initrd" ] && bok=1 || bok=0
+	send 'poweroff'
+	for i in $(seq 1800); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+	# the files go when the launcher ends; the directory itself stays
+	# (empty) where the sandbox has no rmdir, the next create reuses it
+	if [ $bok = 1 ] && ! kill -0 "$pid" 2>/dev/null && [ ! -e "$bdir/kernel" ] && [ ! -e "$bdir/initrd" ] &&
+	   grep -q 'shut down: poweroff' "$log"; then
+		pass pygrub-poweroff-cleans
+	else
+		fail pygrub-poweroff-cleans "boot dir ok=$bok before, after: $(ls -la "$bdir" 2>&1 | tr '\n' '|')"
+	fi
+else
+	fail pygrub-boot "no login prompt within $boot_wait s: $(tail -c 600 "$con" | tr '\r\n' '||'); log: $(tail -3 "$log" | tr '\n' '|')"
+	fail pygrub-poweroff-cleans "not booted"
+fi
+# a bad entry: one line naming the image and the fix, nothing left
+# (its own log directory: pvdeb.log keeps the boots' lines for the checks below)
+err=$(DOMUS_LOG_DIR=$tmp/badlog $d create "$tmp/pygrub.cfg" "${memarg[@]}" "bootloader_args=['--entry=5']" 2>&1); rc=$?
+err=$(echo "$err" | grep -v ': warning: console=xvc0')
+if [ "$rc" = 1 ] && [ "$(echo "$err" | wc -l)" = 1 ] &&
+   echo "$err" | grep -q "bootloader: $tmp/root.img: /boot/grub/grub.cfg: no menu entry '5' (2 entries): give --entry=N" &&
+   [ ! -e "$DOMUS_RUN_DIR/pvdeb.boot/kernel" ]; then
+	pass pygrub-bad-entry
+else
+	fail pygrub-bad-entry "rc $rc: $err"
+fi
+
 pid=$(cat "$DOMUS_RUN_DIR/pvdeb.pid" 2>/dev/null)
 [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && $d destroy pvdeb >/dev/null 2>&1
 stats_zero frees-all

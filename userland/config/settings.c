@@ -251,7 +251,6 @@ static const char *const later_keys[][2] = {
 	{ "vtpm", "no vTPM" },
 	{ "channel", "no PV channels yet" },
 	{ "p9", "no 9pfs yet" },
-	{ "bootloader", "direct kernel boot only: give kernel=" },
 	{ "device_model_version", "no device model for PVH guests" },
 	{ "localtime", "PVH guests take the host's wall clock" },
 	{ "acpi", "PVH guests always get ACPI tables" },
@@ -260,7 +259,7 @@ static const char *const later_keys[][2] = {
 static const char *const used_keys[] = {
 	"name", "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "type", "builder", "kernel", "ramdisk",
 	"cmdline", "extra", "root", "on_poweroff", "on_reboot", "on_crash", "on_watchdog",
-	"on_soft_reset", "uuid", "disk", "vif", "max_grant_version",
+	"on_soft_reset", "uuid", "disk", "vif", "max_grant_version", "bootloader", "bootloader_args", "bootargs",
 };
 
 bool xlcfg_key_used(const char *key)
@@ -290,6 +289,67 @@ static void warn_ignored(struct domus_config *c)
 		else
 			warn(c, "%s:%u: warning: unknown key %s is ignored", e->file, e->line, e->key);
 	}
+}
+
+/*
+ * bootloader = "pygrub" (any path ending in pygrub: xl configs name
+ * /usr/lib/xen-4.x/bin/pygrub and the like) and its bootloader_args
+ * (or xm's bootargs): a string, or a list kept one item a line.  The
+ * launcher runs it (bootloader.c) on the first disk.
+ */
+static int get_bootloader(struct domus_config *c, char *err, size_t errlen)
+{
+	const struct domus_cfg_entry *e = domus_config_get(c, "bootloader");
+	const char *s = NULL, *base;
+	size_t n = 1, i;
+
+	if (!e)
+		return 0;
+	if (get_string(e, &s, err, errlen))
+		return -1;
+	base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+	if (!*s)
+		return 0;	/* bootloader = "": none, as xl */
+	if (strcmp(base, "pygrub"))
+		return entry_err(e, err, errlen, "\"%.60s\" is not supported: write bootloader = \"pygrub\" (domus reads the guest's GRUB menu itself) or give kernel=",
+				 s);
+	c->bootloader = strdup(s);
+	if (!c->bootloader)
+		return entry_err(e, err, errlen, "out of memory");
+	e = domus_config_get(c, "bootloader_args");
+	if (!e)
+		e = domus_config_get(c, "bootargs");
+	if (e) {
+		const struct domus_cfg_value *v = e->value;
+		size_t cnt = v->type == DOMUS_CFG_LIST ? v->nitems : 1;
+
+		for (i = 0; i < cnt; i++) {
+			const struct domus_cfg_value *it = v->type == DOMUS_CFG_LIST ? v->items[i] : v;
+
+			if (it->type == DOMUS_CFG_LIST)
+				return entry_err(e, err, errlen, "entry %zu is a list: write bootloader_args = [ \"--entry=1\" ]", i + 1);
+			n += strlen(it->str) + 1;
+		}
+		c->bootloader_args = calloc(1, n);
+		if (!c->bootloader_args)
+			return entry_err(e, err, errlen, "out of memory");
+		for (i = 0; i < cnt; i++) {
+			const struct domus_cfg_value *it = v->type == DOMUS_CFG_LIST ? v->items[i] : v;
+
+			strcat(c->bootloader_args, it->str);
+			if (i + 1 < cnt)
+				strcat(c->bootloader_args, "\n");
+		}
+	}
+	if (c->kernel || c->ramdisk) {
+		e = domus_config_get(c, c->kernel ? "kernel" : "ramdisk");
+		warn(c, "%s:%u: warning: kernel= and ramdisk= are ignored because bootloader= is set (the kernel comes from the guest's boot menu; bootloader_args = [ \"--kernel=PATH\" ] names another)",
+		     e->file, e->line);
+		free(c->kernel);
+		free(c->ramdisk);
+		c->kernel = c->ramdisk = NULL;
+	}
+	return 0;
 }
 
 /* disk = [ 'SPEC', ... ] (a single string is taken as a list of one). */
@@ -446,6 +506,9 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	free(c->ramdisk);
 	free(c->cmdline);
 	free(c->uuid);
+	free(c->bootloader);
+	free(c->bootloader_args);
+	c->bootloader = c->bootloader_args = NULL;
 	free(c->warnings);
 	free(c->cpus);
 	c->cpus = NULL;
@@ -552,7 +615,9 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	    dup_string(c, "root", &root, err, errlen) ||
 	    dup_string(c, "uuid", &c->uuid, err, errlen) || get_uuid(c, err, errlen))
 		goto fail;
-	if (!c->kernel || !*c->kernel) {
+	if (get_bootloader(c, err, errlen))
+		goto fail;
+	if (!c->bootloader && (!c->kernel || !*c->kernel)) {
 		e = domus_config_get(c, "kernel");
 		if (e)
 			entry_err(e, err, errlen, "empty: give the path of a PVH-capable kernel, e.g. kernel = \"/boot/vmlinuz-6.1.0-28-amd64\"");
@@ -596,6 +661,11 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 
 	if (get_disks(c, err, errlen) || get_vifs(c, err, errlen))
 		goto fail;
+	if (c->bootloader && (!c->ndisks || !c->disks[0].target)) {
+		e = domus_config_get(c, "bootloader");
+		entry_err(e, err, errlen, "pygrub reads the boot menu of the first disk: add disk = [ 'tap:aio:/path/img,xvda,w' ] (not an empty CD drive first) or give kernel=");
+		goto fail;
+	}
 	warn_ignored(c);
 	return 0;
 fail:
@@ -620,6 +690,14 @@ void domus_config_print(const struct domus_config *c, FILE *out)
 			domus_cpuset_format(&c->cpus[i], DOMUS_CPUSET_MAX, buf, sizeof(buf));
 			fprintf(out, "cpus[%u]     %s\n", i, buf);
 		}
+	}
+	if (c->bootloader) {
+		fprintf(out, "bootloader  %s", c->bootloader);
+		if (c->bootloader_args)
+			fputc(' ', out);
+		for (const char *a = c->bootloader_args; a && *a; a++)
+			fputc(*a == '\n' ? ' ' : *a, out);
+		fprintf(out, "\n");
 	}
 	fprintf(out, "kernel      %s\n", c->kernel ? c->kernel : "");
 	fprintf(out, "ramdisk     %s\n", c->ramdisk ? c->ramdisk : "");

@@ -493,6 +493,8 @@ void domus_config_free(struct domus_config *c)
 	free(c->ramdisk);
 	free(c->cmdline);
 	free(c->uuid);
+	free(c->bootloader);
+	free(c->bootloader_args);
 	for (i = 0; i < c->ndisks; i++)
 		domus_disk_free(&c->disks[i]);
 	free(c->cpus);

@@ -131,6 +131,10 @@ struct domus_config {
 	char *kernel, *ramdisk;		/* as written (relative paths allowed) */
 	char *cmdline;			/* the effective command line (cmdline, or root= + extra) */
 	char *uuid;			/* NULL if not given */
+	/* bootloader = "pygrub": the kernel comes from the first disk's own
+	 * boot menu (bootloader.c); NULL otherwise.  bootloader_args (or
+	 * bootargs) joined with spaces, or NULL. */
+	char *bootloader, *bootloader_args;
 	enum domus_cfg_action on_poweroff, on_reboot, on_crash, on_watchdog, on_soft_reset;
 	struct domus_disk disks[DOMUS_CFG_MAX_DISKS];
 	size_t ndisks;
@@ -199,6 +203,49 @@ void domus_config_write_xl(const struct domus_config *c, FILE *out);
  * written again identically, and the other form too)?  0, or -1 with
  * a one-line @err. */
 int domus_config_check_written(const struct domus_config *c, char *err, size_t errlen);
+
+/* ---- pygrub-style boot (grubcfg.c, bootloader.c; docs/launcher.md) ---- */
+#define DOMUS_GRUB_MAX_CFG	(1u << 20)	/* bytes of grub.cfg, menu.lst, grubenv */
+#define DOMUS_GRUB_MAX_ENTRIES	256		/* menu entries and submenus */
+#define DOMUS_GRUB_MAX_INITRDS	4
+#define DOMUS_GRUB_PATH_MAX	256
+
+/* One boot menu entry. */
+struct domus_grub_entry {
+	char title[128];
+	char id[128];
+	char index[32];				/* "2", "1>0": its place in the menu */
+	char kernel[DOMUS_GRUB_PATH_MAX];	/* inside the file system */
+	char initrd[DOMUS_GRUB_MAX_INITRDS][DOMUS_GRUB_PATH_MAX];
+	unsigned int ninitrd;
+	char args[2048];			/* the kernel's command line */
+};
+
+/* Parse a boot menu (@legacy: GRUB 0.97's menu.lst, else GRUB 2's
+ * grub.cfg; @len bytes, hostile) with the variables of @env (grubenv, may
+ * be NULL) and pick @want ("N", "N>M", an id or a title; NULL or "": the
+ * menu's default, the first entry if that names none).  0, or -1 with a
+ * one-line @err. */
+int domus_grub_pick(const char *text, size_t len, bool legacy, const char *env, size_t envlen,
+		    const char *want, struct domus_grub_entry *out, char *err, size_t errlen);
+
+/* The result of the boot loader: files in a private directory. */
+struct domus_boot {
+	char *kernel, *ramdisk;		/* ramdisk NULL without an initrd line */
+	char *cmdline;			/* the entry's, then the config's (pygrub's --args) */
+	struct domus_grub_entry entry;
+	char fs[64];			/* where the menu was: "partition 2 (offset 1048576)" */
+};
+
+/* pygrub: read the boot menu from the file system in @image (a partition
+ * image, or a disk with an MBR or GPT partition table; never mounted),
+ * pick the entry (@args: bootloader_args, "--entry=N --kernel=P
+ * --ramdisk=P --args=S"), copy its kernel and initrd(s) into @dir (an
+ * existing private directory).  @cmdline: the config's command line,
+ * appended.  0, or -1 with a one-line @err naming the image and the fix. */
+int domus_bootloader_run(const char *image, const char *args, const char *cmdline, const char *dir,
+			 struct domus_boot *out, char *err, size_t errlen);
+void domus_boot_free(struct domus_boot *b);
 
 /* Print the typed configuration (create -n, tests). */
 void domus_config_print(const struct domus_config *c, FILE *out);

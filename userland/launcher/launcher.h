@@ -138,6 +138,7 @@ struct launcher {
 	int lock_fd, ctl_fd;
 	char sock_path[108], pid_path[108];
 	char log_path[4096];
+	char boot_dir[4096];		/* bootloader = pygrub: RUN/NAME.boot, or "" */
 	bool quit;
 	struct sb_config sb;		/* sandbox.c */
 };

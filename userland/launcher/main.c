@@ -83,6 +83,21 @@ static void ready(struct launcher *L, const char *fmt, ...)
 	}
 }
 
+/* The kernel and initrd that bootloader = pygrub copied out, and their directory. */
+static void boot_dir_remove(struct launcher *L)
+{
+	static const char *const files[] = { "kernel", "initrd" };
+	char p[4200];
+
+	if (!L->boot_dir[0])
+		return;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", L->boot_dir, files[i]);
+		unlink(p);
+	}
+	rmdir(L->boot_dir);
+}
+
 static void __attribute__((format(printf, 2, 3), noreturn)) fail(struct launcher *L, const char *fmt, ...)
 {
 	char buf[1800];
@@ -94,6 +109,7 @@ static void __attribute__((format(printf, 2, 3), noreturn)) fail(struct launcher
 	if (L->log.fd >= 0)
 		l_log(L, "error: %s", buf);
 	ready(L, "error %s", buf);
+	boot_dir_remove(L);
 	if (L->sock_path[0])
 		unlink(L->sock_path);
 	if (L->pid_path[0])
@@ -196,6 +212,42 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 			l_log(L, "config: %.*s", (int)(nl - s), s);
 			s = nl + 1;
 		}
+	}
+
+	/* bootloader = "pygrub": the kernel of the first disk's own boot menu,
+	 * copied into RUN/NAME.boot (0700), booted as kernel= and ramdisk= */
+	if (L->cfg.bootloader) {
+		struct domus_boot b;
+		struct timespec t0, t1;
+
+		if (snprintf(L->boot_dir, sizeof(L->boot_dir), "%s/%s.boot", domus_run_dir(), L->cfg.name) >=
+		    (int)sizeof(L->boot_dir)) {
+			L->boot_dir[0] = 0;
+			fail(L, "the run directory path %s is too long; set DOMUS_RUN_DIR to a shorter path", domus_run_dir());
+		}
+		boot_dir_remove(L);	/* a launcher that died left it (we hold the name) */
+		if (mkdir(L->boot_dir, 0700)) {
+			r = errno;
+			L->boot_dir[0] = 0;
+			fail(L, "cannot create %s.boot in %s: %s", L->cfg.name, domus_run_dir(), strerror(r));
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (domus_bootloader_run(L->cfg.disks[0].target, L->cfg.bootloader_args, L->cfg.cmdline, L->boot_dir,
+					 &b, err, sizeof(err)))
+			fail(L, "%s", err);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		l_log(L, "bootloader %s: %s, %s of %s: entry %s \"%s\": kernel %s, %u initrd(s), cmdline \"%s\" (%.1f s)",
+		      L->cfg.bootloader, L->cfg.disks[0].vdev, b.fs, L->cfg.disks[0].target, b.entry.index, b.entry.title,
+		      b.entry.kernel, b.entry.ninitrd, b.cmdline,
+		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		free(L->cfg.kernel);
+		free(L->cfg.ramdisk);
+		free(L->cfg.cmdline);
+		L->cfg.kernel = b.kernel;
+		L->cfg.ramdisk = b.ramdisk;
+		L->cfg.cmdline = b.cmdline;
+		b.kernel = b.ramdisk = b.cmdline = NULL;
+		domus_boot_free(&b);
 	}
 
 	/* kernel, initramfs, command line, memory layout */
@@ -525,6 +577,7 @@ int main(int argc, char **argv)
 	con_detach(L);
 	unlink(L->sock_path);
 	unlink(L->pid_path);
+	boot_dir_remove(L);
 	close(L->ctl_fd);
 	l_log(L, "domain %s ended", L->cfg.name);
 	if (L->devfd >= 0)
