@@ -69,6 +69,29 @@ static void test_round_trip(void)
 	domus_config_free(&b);
 }
 
+/* keys added after the writers: bootloader (pygrub) and max_grant_version survive both forms */
+static void test_boot_and_grant_keys(void)
+{
+	static const char cfg[] =
+		"name = 'g'\nbootloader = 'pygrub'\nbootloader_args = ['--entry=1']\nmemory = 256\n"
+		"max_grant_version = 2\ndisk = ['file:/srv/g.img,xvda,w']\n";
+	struct domus_config a, b;
+	char *j = NULL, *x = NULL;
+
+	EXPECT(load(&a, cfg) == 0);
+	EXPECT(domus_config_check_written(&a, err, sizeof(err)) == 0);
+	j = written(&a, 1);
+	x = written(&a, 0);
+	EXPECT(j && strstr(j, "\"bootloader\": \"pygrub\"") && strstr(j, "\"bootloader_args\": \"--entry=1\""));
+	EXPECT(j && strstr(j, "\"max_grant_version\": 2") && !strstr(j, "\"kernel\""));
+	EXPECT(load(&b, x) == 0);
+	EXPECT(b.bootloader && !strcmp(b.bootloader, "pygrub") && b.max_grant_version == 2);
+	free(j);
+	free(x);
+	domus_config_free(&a);
+	domus_config_free(&b);
+}
+
 static void test_json_errors(void)
 {
 	static const struct { const char *text, *msg; } cases[] = {
@@ -120,6 +143,7 @@ static void test_json_forms(void)
 int main(void)
 {
 	RUN(UNIT_PREFIX, test_round_trip);
+	RUN(UNIT_PREFIX, test_boot_and_grant_keys);
 	RUN(UNIT_PREFIX, test_json_errors);
 	RUN(UNIT_PREFIX, test_json_forms);
 	return unit_failed;

@@ -360,13 +360,21 @@ static void write_def(const struct domus_config *c, FILE *out, bool json)
 	num_member(&w, "maxvcpus", c->maxvcpus);
 	if (c->cpus)
 		put_cpus(&w, c);
-	str_member(&w, "kernel", c->kernel ? c->kernel : "");
+	if (c->bootloader) {
+		str_member(&w, "bootloader", c->bootloader);
+		if (c->bootloader_args)
+			str_member(&w, "bootloader_args", c->bootloader_args);
+	}
+	if (!c->bootloader || c->kernel)
+		str_member(&w, "kernel", c->kernel ? c->kernel : "");
 	if (c->ramdisk)
 		str_member(&w, "ramdisk", c->ramdisk);
 	if (c->cmdline && *c->cmdline)
 		str_member(&w, "cmdline", c->cmdline);
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		str_member(&w, actions[i], domus_config_action_name(act[i]));
+	if (domus_config_get(c, "max_grant_version"))
+		num_member(&w, "max_grant_version", c->max_grant_version);
 	put_devices(&w, c, true);
 	put_devices(&w, c, false);
 	put_ignored(&w, c);
