@@ -71,7 +71,7 @@ LD ?= ld
 OBJCOPY ?= objcopy
 
 .SECONDARY:
-.PHONY: all help module userland libs unit core-test core-test-usage check check-intel demo deps clean \
+.PHONY: all help module userland libs unit core-test core-test-usage check check-intel check-extra demo deps clean \
 	fuzz fuzz-long soak man
 all: module userland
 
@@ -276,6 +276,13 @@ check: deps
 	$(MAKE) fuzz
 	$(MAKE) C=1 module
 	tests/run
+
+# The opt-in suites ("# opt-in:" in the suite; docs/testing.md): not in
+# 'make check' until they have run clean there.
+EXTRA_SUITES = $(notdir $(shell grep -l '^\# opt-in:' tests/suites/*))
+check-extra: deps
+	$(MAKE) all
+	tests/run $(EXTRA_SUITES)
 
 # Only the Intel VT-x suites (Bochs test host; docs/testing.md): module
 # load, the core tests, the PV boot.  'make check' runs them too.
