@@ -503,7 +503,8 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Remove the oldest NAME-YYYYMMDD-HHMMSS backups of @dir beyond @keep. */
+/* Remove the oldest NAME-YYYYMMDD-HHMMSS[-N] backups of @dir beyond @keep
+ * (names sort by age: "-N" follows the same second's first). */
 static void rotate(const char *cmdname, const char *dir, const char *name, long keep)
 {
 	char **found = NULL, path[PATH_MAX];
@@ -512,7 +513,7 @@ static void rotate(const char *cmdname, const char *dir, const char *name, long 
 	DIR *dp = opendir(dir);
 	struct dirent *de;
 
-	if (!dp || regcomp(&re, "^-[0-9]{8}-[0-9]{6}$", REG_EXTENDED | REG_NOSUB)) {
+	if (!dp || regcomp(&re, "^-[0-9]{8}-[0-9]{6}(-[2-9])?$", REG_EXTENDED | REG_NOSUB)) {
 		if (dp)
 			closedir(dp);
 		return;
@@ -617,15 +618,27 @@ int cmd_backup(const struct domus_cmd *cmd, int argc, char **argv)
 	if (op_load(&op, argv[optind]))
 		goto out;
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime_r(&now, &tm));
-	if (snprintf(final, sizeof(final), "%s/%s-%s", dir, op.sc.cfg.name, stamp) >= (int)sizeof(final) ||
-	    snprintf(work, sizeof(work), "%s/.%s-%s.part-%d", dir, op.sc.cfg.name, stamp, (int)getpid()) >= (int)sizeof(work) ||
+	/* NAME-STAMP, or NAME-STAMP-2 ... -9 for more backups within one second */
+	for (i = 1; i <= 9; i++) {
+		char suffix[4] = "";
+
+		if (i > 1)
+			snprintf(suffix, sizeof(suffix), "-%d", (int)i);
+		if (snprintf(final, sizeof(final), "%s/%s-%s%s", dir, op.sc.cfg.name, stamp, suffix) >= (int)sizeof(final)) {
+			fprintf(stderr, "domus backup: a path in %s is too long\n", dir);
+			goto out;
+		}
+		if (!path_exists(final))
+			break;
+	}
+	if (i > 9) {
+		fprintf(stderr, "domus backup: %s exists already (nine backups this second): try again\n", final);
+		goto out;
+	}
+	if (snprintf(work, sizeof(work), "%s/.%s-%s.part-%d", dir, op.sc.cfg.name, stamp, (int)getpid()) >= (int)sizeof(work) ||
 	    snprintf(cfgpath, sizeof(cfgpath), "%s/%s.cfg", work, op.sc.cfg.name) >= (int)sizeof(cfgpath) ||
 	    backup_names(&op, work, final)) {
 		fprintf(stderr, "domus backup: a path in %s is too long\n", dir);
-		goto out;
-	}
-	if (path_exists(final)) {
-		fprintf(stderr, "domus backup: %s exists already (one backup a second): try again\n", final);
 		goto out;
 	}
 	if (mkdir(work, 0700)) {
