@@ -39,6 +39,23 @@ t_rootfs_image() {
 	fi
 }
 
+# t_device_timeout IMAGE SECS: systemd's DefaultDeviceTimeoutSec=SECS in
+# an ext4 image of a Debian guest (a system.conf.d file written with
+# debugfs; no mount).  Under TCG on a loaded machine udev announced
+# /dev/hvc0 and the swap disk after systemd's 90 s default (no getty, no
+# swap: docs/images.md "128 MiB"); the test images get a longer one.
+# 0 when the file reads back.
+t_device_timeout() {
+	local conf
+	conf=$(mktemp) || return 1
+	printf '[Manager]\nDefaultDeviceTimeoutSec=%s\n' "$2" >"$conf"
+	debugfs -w -R "mkdir /etc/systemd/system.conf.d" "$1" >/dev/null 2>&1
+	debugfs -w -R "write $conf /etc/systemd/system.conf.d/domus-test-timeout.conf" "$1" >/dev/null 2>&1
+	rm -f "$conf"
+	debugfs -R 'cat /etc/systemd/system.conf.d/domus-test-timeout.conf' "$1" 2>/dev/null |
+		grep -qx "DefaultDeviceTimeoutSec=$2"
+}
+
 # ---- a guest's console, in test-host scripts (amd-pvdebian.sh, amd-pvimages.sh)
 # The script sets con (the file the console is copied to) and opens fd 3
 # on the console's input; pass and fail are its own.

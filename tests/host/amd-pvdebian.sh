@@ -58,10 +58,7 @@ if [ -r "$ramdisk" ]; then :; else fail disks "no ramdisk $ramdisk"; cleanup; ex
 # TCG on a loaded machine udev announced /dev/hvc0 and /dev/xvda1 after
 # the 90 s default (no getty, no swap; docs/images.md "128 MiB")
 if [ -n "${PVDEB_DEVICE_TIMEOUT:-}" ]; then
-	printf '[Manager]\nDefaultDeviceTimeoutSec=%s\n' "$PVDEB_DEVICE_TIMEOUT" >"$tmp/timeout.conf"
-	debugfs -w -R "mkdir /etc/systemd/system.conf.d" "$tmp/root.img" >/dev/null 2>&1
-	debugfs -w -R "write $tmp/timeout.conf /etc/systemd/system.conf.d/domus-test-timeout.conf" "$tmp/root.img" >/dev/null 2>&1
-	if debugfs -R 'cat /etc/systemd/system.conf.d/domus-test-timeout.conf' "$tmp/root.img" 2>/dev/null | grep -qx "DefaultDeviceTimeoutSec=$PVDEB_DEVICE_TIMEOUT"; then
+	if t_device_timeout "$tmp/root.img" "$PVDEB_DEVICE_TIMEOUT"; then
 		echo "info: DefaultDeviceTimeoutSec=$PVDEB_DEVICE_TIMEOUT in the image copy's /etc/systemd/system.conf.d"
 	else
 		fail disks "cannot write DefaultDeviceTimeoutSec into the image copy"

@@ -116,6 +116,14 @@ else
 	fail create-image "rc $rc, '$cfg': $(tail -3 "$tmp/ci.err" | tr '\n' '|')"
 	cleanup; exit 1
 fi
+# systemd's device timeout in the new image (PVIMG_DEVICE_TIMEOUT, default
+# 900 s; t_device_timeout in tests/lib.sh): the backup and the clone copy
+# it with the disk
+if t_device_timeout "$disk" "${PVIMG_DEVICE_TIMEOUT:-900}"; then
+	echo "info: DefaultDeviceTimeoutSec=${PVIMG_DEVICE_TIMEOUT:-900} in the created image (a loaded machine's udev is slower than systemd's 90 s)"
+else
+	fail create-image "cannot write DefaultDeviceTimeoutSec into $disk"
+fi
 mac0=$(cfgval "$cfg" mac)
 boot "$cfg" imgtest orig
 if [ $ok = 1 ]; then
