@@ -20,6 +20,7 @@
 # at the end the volume, its group and the loop device are removed.
 # One PASS/FAIL line each.
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh	# gstats, stats_zero; the helpers below are this script's own
 top=$(pwd)
 failed=0
 pass() { echo "PASS: pv-blk-amd/$1"; }
@@ -49,25 +50,6 @@ send() { printf 'echo; %s\n' "$*" >&3; }
 run() { local l; l=$(wc -l <"$con"); send "$1; echo $2-do''ne"; wait_for "$con" "^$2-done" "${3:-120}" "$l"; }
 # the guest's answer line "KEY=VALUE" after the last command
 answer() { tr -d '\r' <"$con" | sed -n "s/^$1=//p" | tail -1; }
-gstats() {
-	/usr/bin/python3 - <<'PY'
-import fcntl, os, struct
-fd = os.open("/dev/domus", os.O_RDWR)
-buf = bytearray(64)
-fcntl.ioctl(fd, 0xC040D502, buf)
-d, v, p, n, h = struct.unpack_from("<QQQQI", buf)
-print(d, v, p, n, h)
-PY
-}
-stats_zero() {
-	local s i
-	for i in $(seq 50); do
-		s=$(gstats)
-		[ "$s" = "0 0 0 0 0" ] && { pass "$1"; return 0; }
-		sleep 0.1
-	done
-	fail "$1" "live objects (domains vcpus pinned npt hw_cpus): $s"
-}
 # pattern NAME BYTES: a known byte pattern (also made in the guest by busybox)
 pattern() { yes "DOMUS-BLK-$1-0123456789abcdef" | head -c "$2"; }
 

@@ -13,6 +13,7 @@
 # end answers, then disconnects that vif only; guest A keeps working.
 # One PASS/FAIL line each.
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh	# gstats, stats_zero; the helpers below are this script's own
 top=$(pwd)
 failed=0
 pass() { echo "PASS: pv-net-amd/$1"; }
@@ -50,25 +51,6 @@ run() {
 }
 # answer GUEST KEY: the guest's last "KEY=VALUE" line
 answer() { local con=$cona; [ "$1" = b ] && con=$conb; tr -d '\r' <"$con" | sed -n "s/^$2=//p" | tail -1; }
-gstats() {
-	/usr/bin/python3 - <<'PY'
-import fcntl, os, struct
-fd = os.open("/dev/domus", os.O_RDWR)
-buf = bytearray(64)
-fcntl.ioctl(fd, 0xC040D502, buf)
-d, v, p, n, h = struct.unpack_from("<QQQQI", buf)
-print(d, v, p, n, h)
-PY
-}
-stats_zero() {
-	local s i
-	for i in $(seq 50); do
-		s=$(gstats)
-		[ "$s" = "0 0 0 0 0" ] && { pass "$1"; return 0; }
-		sleep 0.1
-	done
-	fail "$1" "live objects (domains vcpus pinned npt hw_cpus): $s"
-}
 
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
 modprobe tun && modprobe bridge || { fail host-modules "modprobe tun bridge failed"; exit 1; }
