@@ -73,6 +73,11 @@ struct domus_slot {
 	 */
 	struct page **pages;
 	u64 absent;		/* frames given back (NULL in pages[]) */
+	/*
+	 * Dirty log (dirty.c): a bit per frame while logging, else NULL;
+	 * set under dom->lock, read under SRCU or dom->lock.
+	 */
+	unsigned long *dirty;
 };
 
 /* Immutable snapshot of the slots, replaced as a whole under SRCU. */
@@ -106,6 +111,7 @@ struct domus_domain {
 	const struct domus_personality *pers;	/* never NULL (pers.h) */
 	void *pers_data;		/* the personality's domain state */
 	struct mutex lock;		/* slots, vCPU creation, cpuid */
+	unsigned int dirty_slots;	/* slots being logged (dirty.c) */
 	struct srcu_struct srcu;	/* protects memmap for readers */
 	struct domus_memmap __rcu *memmap;
 	struct domus_slot *slot_by_id[DOMUS_MAX_SLOTS];
@@ -390,6 +396,15 @@ void domus_gpt_unmap_range(struct domus_gpt *gpt, u64 gfn, u64 npages);
 void domus_gpt_reap(struct domus_gpt *gpt);
 int domus_gpt_map_page(struct domus_gpt *gpt, u64 gfn, struct page *page, bool writable);
 int domus_gpt_split(struct domus_gpt *gpt, u64 gfn, bool writable);
+int domus_gpt_protect(struct domus_gpt *gpt, u64 gfn, bool writable);
+
+/* dirty.c: dirty-page logging (docs/abi.md) */
+long domus_dom_set_dirty_log(void *ctx, void *arg, unsigned long raw);
+long domus_dom_get_dirty_log(void *ctx, void *arg, unsigned long raw);
+/* An NPF at @gpa: true if it is RAM the access may use (retry the access). */
+bool domus_ram_fault(struct domus_vcpu *v, u64 gpa, bool write);
+/* Log a write to @gfn of slot @s made outside the guest (SRCU or dom->lock). */
+void domus_dirty_mark(struct domus_slot *s, u64 gfn);
 
 /* vcpu.c */
 int domus_create_vcpu(struct domus_domain *dom, const struct domus_create_vcpu *arg);

@@ -76,6 +76,7 @@ static void domus_slot_release(struct domus_domain *dom, struct domus_slot *slot
 				unpin_user_page(slot->pages[i]);
 	}
 	domus_mem_uncharge(dom, slot->npages - slot->absent);
+	kvfree(slot->dirty);
 	kvfree(slot->pages);
 	kfree(slot);
 }
@@ -308,6 +309,8 @@ static int domus_access_gpa(struct domus_domain *dom, u64 gpa, void *buf,
 			page = READ_ONCE(s->pages[(gpa >> PAGE_SHIFT) - s->gfn]);
 			if (!page)
 				return -EFAULT;	/* given back by the guest */
+			if (write)
+				domus_dirty_mark(s, gpa >> PAGE_SHIFT);
 		} else {
 			page = domus_special_find(dom, gpa >> PAGE_SHIFT);
 			if (!page)
@@ -371,6 +374,8 @@ static int domus_slot_delete(struct domus_domain *dom, u32 id)
 	}
 	domus_unmap_flush(dom, slot->gfn, slot->npages);
 	dom->pinned_pages -= slot->npages - slot->absent;
+	if (slot->dirty)
+		dom->dirty_slots--;
 	domus_slot_release(dom, slot);
 	return 0;
 }
@@ -569,6 +574,8 @@ static const struct domus_ioctl_desc domus_dom_ioctls[] = {
 	DOMUS_IOCTL_ENTRY(DOMUS_SET_CPUID, domus_dom_set_cpuid),
 	DOMUS_IOCTL_ENTRY(DOMUS_GET_STATS, domus_dom_get_stats),
 	DOMUS_IOCTL_ENTRY(DOMUS_SET_MEM_LIMIT, domus_dom_set_mem_limit),
+	DOMUS_IOCTL_ENTRY(DOMUS_SET_DIRTY_LOG, domus_dom_set_dirty_log),
+	DOMUS_IOCTL_ENTRY(DOMUS_GET_DIRTY_LOG, domus_dom_get_dirty_log),
 };
 
 /* The core's commands first, then the personality's own table. */

@@ -242,3 +242,30 @@ int domus_gpt_split(struct domus_gpt *gpt, u64 gfn, bool writable)
 	WRITE_ONCE(*e, __pa(t) | domus_arch->gpt_table_bits);
 	return 0;
 }
+
+/*
+ * Make the present leaf covering @gfn writable or read-only (dirty
+ * logging).  Only the permission bit changes, in one entry write; a leaf
+ * made read-only stays usable by a vCPU until it flushes (the caller's
+ * job).  -ENOENT if no leaf maps @gfn.
+ */
+int domus_gpt_protect(struct domus_gpt *gpt, u64 gfn, bool writable)
+{
+	u64 gpa = gfn << PAGE_SHIFT;
+	u64 *e = gpt_walk(gpt, gpa, 1, false);
+	bool large = false;
+	u64 v, w;
+
+	if (!e) {
+		e = gpt_walk(gpt, gpa, 2, false);
+		if (!e || !(READ_ONCE(*e) & GPT_PS))
+			return -ENOENT;
+		large = true;
+	}
+	v = READ_ONCE(*e);
+	if (!v)
+		return -ENOENT;
+	w = domus_arch->gpt_leaf_bits(true, large) ^ domus_arch->gpt_leaf_bits(false, large);
+	WRITE_ONCE(*e, writable ? v | w : v & ~w);
+	return 0;
+}

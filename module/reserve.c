@@ -210,8 +210,10 @@ long domus_mem_populate(struct domus_domain *dom, const u64 *gfns, unsigned int 
 			domus_mem_uncharge(dom, per);
 			break;
 		}
-		for (j = 0; j < per; j++)
+		for (j = 0; j < per; j++) {
 			WRITE_ONCE(s->pages[idx + j], pg[j]);
+			domus_dirty_mark(s, gfn + j);	/* zeroed: new contents */
+		}
 		s->absent -= per;
 		dom->pinned_pages += per;
 		done++;

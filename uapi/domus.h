@@ -186,6 +186,30 @@ struct domus_mem_limit {
 #define DOMUS_SET_MEM_LIMIT	_IOW(DOMUS_IOCTL_TYPE, 0x14, struct domus_mem_limit)
 
 /*
+ * Dirty-page logging of one slot (save, migration; docs/abi.md).
+ * DOMUS_SET_DIRTY_LOG with flags DOMUS_DIRTY_LOG_ON starts logging the
+ * guest's writes to the slot (the log starts empty: the caller copies
+ * everything once), flags 0 stops it.  DOMUS_GET_DIRTY_LOG copies the
+ * log to @bitmap, ceil(npages / 64) u64 words, bit i of word w standing
+ * for frame gfn + 64 * w + i, and empties it: the frames reported are
+ * write-protected again, and every vCPU has flushed before the ioctl
+ * returns, so a write made after the return shows in the next log.
+ * Writes by the kernel (hypercall results) are logged; writes through
+ * userspace mappings of the slot are not (the writer logs its own).
+ * -ENOENT no such slot, -EINVAL read-only slot, unknown flags, nonzero
+ * reserved fields, GET while not logging; -EFAULT bad @bitmap.
+ */
+#define DOMUS_DIRTY_LOG_ON	(1u << 0)
+struct domus_dirty_log {
+	__u32 slot;
+	__u32 flags;		/* SET: DOMUS_DIRTY_LOG_ON or 0; GET: 0 */
+	__u64 bitmap;		/* GET: user pointer; SET: 0 */
+	__u64 reserved[2];
+};
+#define DOMUS_SET_DIRTY_LOG	_IOW(DOMUS_IOCTL_TYPE, 0x15, struct domus_dirty_log)
+#define DOMUS_GET_DIRTY_LOG	_IOW(DOMUS_IOCTL_TYPE, 0x16, struct domus_dirty_log)
+
+/*
  * Xen domains (DOMUS_DOMAIN_XEN) only: the HVM parameters the guest reads
  * with HVMOP_get_param.  Userspace may set HVM_PARAM_STORE_PFN (1),
  * STORE_EVTCHN (2), CONSOLE_PFN (17) and CONSOLE_EVTCHN (18); any index
@@ -520,6 +544,7 @@ DOMUS_STATIC_ASSERT(sizeof(struct domus_caps) == 64, "caps size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_global_stats) == 64, "global_stats size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_create_domain) == 32, "create_domain size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_mem_slot) == 64, "mem_slot size");
+DOMUS_STATIC_ASSERT(sizeof(struct domus_dirty_log) == 32, "dirty_log size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_create_vcpu) == 32, "create_vcpu size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_cpuid_entry) == 32, "cpuid_entry size");
 DOMUS_STATIC_ASSERT(sizeof(struct domus_cpuid) == 32, "cpuid size");

@@ -92,11 +92,10 @@ static int svm_exit_npf(struct domus_vcpu *v)
 	struct svm_vmcb_ctrl *c = &sv->vmcb->ctrl;
 	u64 gpa = c->exit_info2;
 	bool write = c->exit_info1 & SVM_NPF_WRITE;
-	bool ro;
 
 	domus_stat_inc(v->dom, DOMUS_STAT_NPF);
-	if (domus_gpa_is_ram(v->dom, gpa, &ro) && !(ro && write))
-		return 1;	/* mapped meanwhile: retry */
+	if (domus_ram_fault(v, gpa, write))
+		return 1;	/* mapped meanwhile, or a logged frame: retry */
 	if (c->exit_info1 & SVM_NPF_IN_WALK)
 		return domus_emulation_failed(v, gpa, NULL, 0);	/* page tables outside RAM */
 	/*

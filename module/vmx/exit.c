@@ -179,7 +179,6 @@ static int vmx_exit_ept_violation(struct domus_vcpu *v)
 	struct vmx_vcpu *vx = to_vmx(v);
 	u64 q = vx->exit_qual, gpa;
 	bool write = q & VMX_EPT_QUAL_WRITE;
-	bool ro;
 
 	domus_stat_inc(v->dom, DOMUS_STAT_NPF);
 	vmx_get(v);
@@ -187,8 +186,8 @@ static int vmx_exit_ept_violation(struct domus_vcpu *v)
 	vmx_put();
 	if (q & VMX_EPT_QUAL_NMI_UNBLOCK)
 		vmx_nmi_reblock(v);
-	if (domus_gpa_is_ram(v->dom, gpa, &ro) && !(ro && write))
-		return 1;	/* mapped meanwhile: retry */
+	if (domus_ram_fault(v, gpa, write))
+		return 1;	/* mapped meanwhile, or a logged frame: retry */
 	if ((q & VMX_EPT_QUAL_LA_VALID) && !(q & VMX_EPT_QUAL_LA_FINAL))
 		return domus_emulation_failed(v, gpa, NULL, 0);	/* page tables outside RAM */
 	/* delivering an event: never emulate the instruction at RIP (svm_exit_npf) */

@@ -476,6 +476,7 @@ static const struct {
 	{ "smp", t_smp },
 	{ "isolation", t_isolation },
 	{ "stats", t_stats },
+	{ "dirty-log", t_dirty_log },
 	{ "badargs", t_badargs },
 	{ "xenargs", t_xenargs },
 	{ "xen-hypercalls", t_xen_hypercalls },

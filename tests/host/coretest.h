@@ -137,6 +137,7 @@ void t_fpu_separation(void);
 void t_smp(void);		/* coretest_life.c */
 void t_isolation(void);
 void t_stats(void);
+void t_dirty_log(void);
 void t_cycles(void);
 void t_kill9(void);
 void t_badargs(void);		/* coretest_badargs.c */

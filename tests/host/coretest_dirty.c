@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * coretest: dirty-page logging (DOMUS_SET_DIRTY_LOG, DOMUS_GET_DIRTY_LOG).
+ * long64's T_FILL writes every qword of [LM_FILL, LM_FILL + LM_FILL_SIZE)
+ * and nothing in [LM_DATA, LM_FILL); the log must name every fill frame,
+ * none of the untouched ones, be empty when read again, and name the fill
+ * frames again after the next run (the frames were write-protected anew).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include "coretest.h"
+
+#define DL_FRAMES	(LM_RAM_SIZE / 4096)
+#define DL_WORDS	((DL_FRAMES + 63) / 64)
+
+static int dl_set(int fd, uint32_t slot, uint32_t flags)
+{
+	struct domus_dirty_log a;
+
+	memset(&a, 0, sizeof(a));
+	a.slot = slot;
+	a.flags = flags;
+	return ioctl(fd, DOMUS_SET_DIRTY_LOG, &a) ? -errno : 0;
+}
+
+static int dl_get(int fd, uint32_t slot, uint64_t *bm)
+{
+	struct domus_dirty_log a;
+
+	memset(&a, 0, sizeof(a));
+	a.slot = slot;
+	a.bitmap = (uintptr_t)bm;
+	return ioctl(fd, DOMUS_GET_DIRTY_LOG, &a) ? -errno : 0;
+}
+
+static int bit(const uint64_t *bm, uint64_t frame)
+{
+	return (bm[frame / 64] >> (frame % 64)) & 1;
+}
+
+/* How many frames of [first, first + n) the log names. */
+static unsigned int count(const uint64_t *bm, uint64_t first, uint64_t n)
+{
+	unsigned int c = 0;
+	uint64_t i;
+
+	for (i = first; i < first + n; i++)
+		c += bit(bm, i);
+	return c;
+}
+
+static unsigned int pattern_bad(const struct vm *vm, uint64_t seed)
+{
+	const uint64_t *q = (const uint64_t *)(vm->ram + LM_FILL);
+	unsigned int bad = 0;
+	uint64_t i;
+
+	for (i = 0; i < LM_FILL_SIZE / 8; i++)
+		bad += q[i] != ((LM_FILL + 8 * i) ^ seed);
+	return bad;
+}
+
+/* Run T_FILL with @seed to its end; 1 on success. */
+static int fill(struct vm *vm, uint64_t seed, char *why, size_t len)
+{
+	struct ctx c;
+
+	if (setup_lm(vm, &vm->vcpu[0], T_FILL, seed, 0, 0)) {
+		snprintf(why, len, "setup: %s", domus_last_error());
+		return 0;
+	}
+	ctx_init(&c, vm, &vm->vcpu[0], 1);
+	return run_to_pass(&c, "long64", why, len);
+}
+
+void t_dirty_log(void)
+{
+	const uint64_t fill0 = LM_FILL / 4096, nfill = LM_FILL_SIZE / 4096;
+	const uint64_t data0 = LM_DATA / 4096, ndata = (LM_FILL - LM_DATA) / 4096;
+	uint64_t bm[DL_WORDS + 1];
+	struct domus_dirty_log a;
+	char why[300] = "";
+	struct vm vm;
+	int ok, r;
+
+	r = vm_start(&vm, "long64", T_FILL, 0, 0, 0);
+	if (!r)
+		r = dl_set(vm.fd, 0, DOMUS_DIRTY_LOG_ON);
+	if (r) {
+		result("dirty-log-first", 0, "setup: %s", r < 0 ? strerror(-r) : domus_last_error());
+		vm_destroy(&vm);
+		return;
+	}
+
+	/* first run: every fill frame logged, the untouched data frames not */
+	ok = fill(&vm, 0x1111, why, sizeof(why));
+	memset(bm, 0xa5, sizeof(bm));
+	if (ok && (r = dl_get(vm.fd, 0, bm)) != 0) {
+		ok = 0;
+		snprintf(why, sizeof(why), "GET: %s", strerror(-r));
+	}
+	if (ok && (count(bm, fill0, nfill) != nfill || count(bm, data0, ndata))) {
+		ok = 0;
+		snprintf(why, sizeof(why), "%u of %llu fill frames logged, %u of %llu untouched ones",
+			 count(bm, fill0, nfill), (unsigned long long)nfill,
+			 count(bm, data0, ndata), (unsigned long long)ndata);
+	}
+	if (ok && bm[DL_WORDS] != 0xa5a5a5a5a5a5a5a5ULL) {
+		ok = 0;
+		snprintf(why, sizeof(why), "GET wrote past the slot's %u words", DL_WORDS);
+	}
+	if (ok && pattern_bad(&vm, 0x1111)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "%u qwords differ from the pattern", pattern_bad(&vm, 0x1111));
+	}
+	result("dirty-log-first", ok, "%s", why);
+
+	/* read again with nothing run: empty */
+	r = dl_get(vm.fd, 0, bm);
+	result("dirty-log-emptied", !r && !count(bm, 0, DL_FRAMES), "GET %s, %u frames logged",
+	       r ? strerror(-r) : "ok", r ? 0 : count(bm, 0, DL_FRAMES));
+
+	/* second run: the frames were protected again, writes still land */
+	ok = fill(&vm, 0x2222, why, sizeof(why));
+	if (ok && (r = dl_get(vm.fd, 0, bm)) != 0) {
+		ok = 0;
+		snprintf(why, sizeof(why), "GET: %s", strerror(-r));
+	}
+	if (ok && (count(bm, fill0, nfill) != nfill || count(bm, data0, ndata) ||
+		   pattern_bad(&vm, 0x2222))) {
+		ok = 0;
+		snprintf(why, sizeof(why), "%u of %llu fill frames logged, %u untouched, %u qwords wrong",
+			 count(bm, fill0, nfill), (unsigned long long)nfill,
+			 count(bm, data0, ndata), pattern_bad(&vm, 0x2222));
+	}
+	result("dirty-log-again", ok, "%s", why);
+
+	/* stopped: the guest writes freely, GET refuses */
+	r = dl_set(vm.fd, 0, 0);
+	ok = !r && fill(&vm, 0x3333, why, sizeof(why)) && !pattern_bad(&vm, 0x3333);
+	r = dl_get(vm.fd, 0, bm);
+	result("dirty-log-stopped", ok && r == -EINVAL, "%s; GET after stop: %s", why,
+	       r ? strerror(-r) : "accepted");
+
+	/* bad arguments */
+	{
+		int e1 = dl_set(vm.fd, 7, DOMUS_DIRTY_LOG_ON);		/* no slot 7 */
+		int e2 = dl_set(vm.fd, 1, DOMUS_DIRTY_LOG_ON);		/* read-only slot */
+		int e3 = dl_set(vm.fd, 0, 2);				/* unknown flag */
+		int e4 = dl_set(vm.fd, 1u << 20, DOMUS_DIRTY_LOG_ON);	/* slot beyond max */
+		int e5, e6, e7;
+
+		memset(&a, 0, sizeof(a));
+		a.flags = DOMUS_DIRTY_LOG_ON;
+		a.reserved[1] = 1;
+		e5 = ioctl(vm.fd, DOMUS_SET_DIRTY_LOG, &a) ? -errno : 0;
+		e6 = dl_set(vm.fd, 0, DOMUS_DIRTY_LOG_ON);
+		e7 = e6 ? e6 : dl_get(vm.fd, 0, NULL);			/* bad bitmap */
+		result("dirty-log-badargs",
+		       e1 == -ENOENT && e2 == -EINVAL && e3 == -EINVAL && e4 == -EINVAL &&
+		       e5 == -EINVAL && e7 == -EFAULT,
+		       "no slot %d, read-only %d, flag %d, slot id %d, reserved %d, NULL bitmap %d",
+		       e1, e2, e3, e4, e5, e7);
+	}
+
+	/* a logged slot deleted while logging, then the domain goes */
+	r = domus_set_slot(vm.fd, 0, 0, 0, vm.ram, 0);
+	result("dirty-log-slot-delete", r == 0, "delete: %s", r ? domus_last_error() : "ok");
+	vm_destroy(&vm);
+}
