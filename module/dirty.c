@@ -127,6 +127,7 @@ long domus_dom_get_dirty_log(void *ctx, void *arg, unsigned long raw)
 		ret = -ENOMEM;
 		goto out;
 	}
+	dom->pers->log_dirty(dom);
 	for (w = 0; w < words; w++) {
 		unsigned long bits = xchg(&s->dirty[w], 0);
 		unsigned int b;
@@ -153,6 +154,29 @@ out:
 	return ret;
 }
 
+/* The slot holding @gfn, or NULL. */
+static struct domus_slot *dirty_slot_of(struct domus_domain *dom, u64 gfn)
+	__must_hold(&dom->lock)
+{
+	unsigned int i;
+
+	for (i = 0; i < DOMUS_MAX_SLOTS; i++) {
+		struct domus_slot *s = dom->slot_by_id[i];
+
+		if (s && gfn >= s->gfn && gfn - s->gfn < s->npages)
+			return s;
+	}
+	return NULL;
+}
+
+void domus_dirty_mark_gfn(struct domus_domain *dom, u64 gfn) __must_hold(&dom->lock)
+{
+	struct domus_slot *s = dirty_slot_of(dom, gfn);
+
+	if (s)
+		domus_dirty_mark(s, gfn);
+}
+
 void domus_dirty_mark(struct domus_slot *s, u64 gfn)
 {
 	unsigned long *bm = READ_ONCE(s->dirty);
@@ -173,7 +197,6 @@ bool domus_ram_fault(struct domus_vcpu *v, u64 gpa, bool write)
 	u64 gfn = gpa >> PAGE_SHIFT;
 	struct domus_slot *s;
 	bool ro;
-	int i;
 
 	if (!domus_gpa_is_ram(dom, gpa, &ro) || (ro && write))
 		return false;
@@ -182,15 +205,10 @@ bool domus_ram_fault(struct domus_vcpu *v, u64 gpa, bool write)
 	/* logged frames: set the bit, then the leaf writable under the lock */
 	domus_vcpu_srcu_drop(v);
 	mutex_lock(&dom->lock);
-	for (i = 0; i < DOMUS_MAX_SLOTS; i++) {
-		s = dom->slot_by_id[i];
-		if (s && gfn >= s->gfn && gfn - s->gfn < s->npages) {
-			if (s->dirty && s->pages[gfn - s->gfn]) {
-				set_bit(gfn - s->gfn, s->dirty);
-				domus_gpt_protect(&dom->gpt, gfn, true);
-			}
-			break;
-		}
+	s = dirty_slot_of(dom, gfn);
+	if (s && s->dirty && s->pages[gfn - s->gfn]) {
+		set_bit(gfn - s->gfn, s->dirty);
+		domus_gpt_protect(&dom->gpt, gfn, true);
 	}
 	mutex_unlock(&dom->lock);
 	domus_vcpu_srcu_retake(v);

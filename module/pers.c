@@ -100,6 +100,10 @@ int domus_pers_default_mmap(struct domus_domain *dom, struct vm_area_struct *vma
 	return -ENODEV;
 }
 
+void domus_pers_default_log_dirty(struct domus_domain *dom)
+{
+}
+
 const struct domus_personality domus_pers_default = {
 	.name		= "plain",
 	.domain_init	= domus_pers_default_domain_init,
@@ -115,6 +119,7 @@ const struct domus_personality domus_pers_default = {
 	.pre_run	= domus_pers_default_pre_run,
 	.sync_events	= domus_pers_default_sync_events,
 	.mmap		= domus_pers_default_mmap,
+	.log_dirty	= domus_pers_default_log_dirty,
 };
 
 /* --- registry ------------------------------------------------------------------ */
@@ -124,7 +129,7 @@ static bool domus_pers_complete(const struct domus_personality *p)
 	return p->name && p->domain_init && p->domain_free && p->vcpu_init &&
 	       p->vcpu_free && p->cpuid && p->cpuid_post && p->hypercall &&
 	       p->msr && p->pio && p->hlt && p->pre_run && p->sync_events &&
-	       p->mmap && (p->ioctls || !p->nioctls);
+	       p->mmap && p->log_dirty && (p->ioctls || !p->nioctls);
 }
 
 int domus_pers_init(void)

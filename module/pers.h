@@ -86,6 +86,12 @@ struct domus_personality {
 	void (*sync_events)(struct domus_vcpu *v);
 	/* mmap() of the domain fd (e.g. a grant table); -ENODEV if none. */
 	int (*mmap)(struct domus_domain *dom, struct vm_area_struct *vma);
+	/*
+	 * DOMUS_GET_DIRTY_LOG is about to read the log (dom->lock held, may
+	 * not sleep in what it locks): mark with domus_dirty_mark_gfn() the
+	 * guest frames the personality writes through its own mappings.
+	 */
+	void (*log_dirty)(struct domus_domain *dom);
 };
 
 /* --- registry ------------------------------------------------------------ */
@@ -125,6 +131,10 @@ int domus_pers_default_hlt(struct domus_vcpu *v);
 int domus_pers_default_pre_run(struct domus_vcpu *v);
 void domus_pers_default_sync_events(struct domus_vcpu *v);
 int domus_pers_default_mmap(struct domus_domain *dom, struct vm_area_struct *vma);
+void domus_pers_default_log_dirty(struct domus_domain *dom);
+
+/* Log a write to guest frame @gfn (from the log_dirty hook: dom->lock held). */
+void domus_dirty_mark_gfn(struct domus_domain *dom, u64 gfn);
 
 /* --- core services for personalities (pers.c) ---------------------------- */
 

@@ -68,6 +68,38 @@ static long xen_map_shared_info(struct domus_vcpu *v, u64 gfn)
 	return 0;
 }
 
+/*
+ * Dirty logging (the core's log_dirty hook, dom->lock held): the frames
+ * domus writes through its own mappings are always reported, since
+ * their writes never fault: shared_info, each vcpu_info, each runstate
+ * area.  xd->lock orders this against their (re)registration.
+ */
+void xen_log_dirty(struct domus_domain *dom)
+{
+	struct xen_dom *xd = dom->pers_data;
+	unsigned long flags;
+	unsigned int i;
+
+	if (!xd)
+		return;
+	spin_lock_irqsave(&xd->lock, flags);
+	if (xd->si_page)
+		domus_dirty_mark_gfn(dom, xd->si_gfn);
+	for (i = 0; i < ARRAY_SIZE(xd->vcpus); i++) {
+		struct xen_vcpu *xv = xd->vcpus[i];
+
+		if (!xv)
+			continue;
+		if (xv->vi_page)
+			domus_dirty_mark_gfn(dom, xv->vi_gfn);
+		if (xv->rs_page[0])
+			domus_dirty_mark_gfn(dom, xv->rs_gfn[0]);
+		if (xv->rs_page[1])
+			domus_dirty_mark_gfn(dom, xv->rs_gfn[1]);
+	}
+	spin_unlock_irqrestore(&xd->lock, flags);
+}
+
 static long xen_add_to_physmap(struct domus_vcpu *v, u64 arg)
 {
 	struct xen_add_to_physmap a;

@@ -258,7 +258,7 @@ static long xen_register_runstate(struct domus_vcpu *v, struct xen_vcpu *xv, u64
 	struct xen_runstate_info rs;
 	struct domus_sregs s;
 	struct page *pg[2] = { NULL, NULL };
-	u64 gva, gpa, gpa2;
+	u64 gva, gpa = 0, gpa2 = 0;
 	u32 pf;
 
 	if (domus_xen_copy_from_guest(v, &gva, arg, sizeof(gva)))
@@ -291,6 +291,8 @@ static long xen_register_runstate(struct domus_vcpu *v, struct xen_vcpu *xv, u64
 	xen_runstate_release(xv);
 	xv->rs_page[0] = pg[0];
 	xv->rs_page[1] = pg[1];
+	xv->rs_gfn[0] = pg[0] ? gpa >> PAGE_SHIFT : 0;
+	xv->rs_gfn[1] = pg[1] ? gpa2 >> PAGE_SHIFT : 0;
 	xv->rs_off = offset_in_page(gva);
 	if (pg[0]) {
 		xen_runstate_fill(xv, &rs);
@@ -337,6 +339,7 @@ static long xen_register_vcpu_info(struct domus_vcpu *v, u32 id, u64 arg)
 	else
 		memset(vi, 0, sizeof(*vi));
 	xv->vi_page = page;
+	xv->vi_gfn = a.mfn;
 	xv->vi_reg = vi;
 	xen_write_time_info(xd, xv, vi);
 	/* events that were pending in the legacy slot are now seen here */

@@ -291,4 +291,5 @@ const struct domus_personality domus_xen_personality = {
 	.hlt		= xen_hlt,
 	.pre_run	= xen_pre_run,
 	.mmap		= xen_gnttab_mmap,
+	.log_dirty	= xen_log_dirty,
 };

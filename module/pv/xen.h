@@ -95,12 +95,14 @@ struct xen_vcpu {
 	u32 id;
 	/* vcpu_info registered with VCPUOP_register_vcpu_info (page ref held) */
 	struct page *vi_page;
+	u64 vi_gfn;
 	struct xen_vcpu_info *vi_reg;
 	u64 tsc_offset;		/* guest TSC - host TSC */
 	u64 time_anchor;	/* host monotonic ns of the last pvclock record */
 	int time_cpu;		/* the CPU whose TSC anchored it */
 	/* runstate area, GVA translated at registration (page refs held) */
 	struct page *rs_page[2];
+	u64 rs_gfn[2];
 	unsigned int rs_off;
 	/* timers (Xen system time) */
 	struct hrtimer sshot;
@@ -215,6 +217,7 @@ long xen_gnttab_set_version(struct domus_vcpu *v, u64 arg);
 long xen_gnttab_get_status_frames(struct domus_vcpu *v, u64 arg);
 long domus_xen_gnttab_limit_ioctl(struct domus_domain *dom, struct domus_xen_gnttab_limit *l);
 int xen_gnttab_mmap(struct domus_domain *dom, struct vm_area_struct *vma);
+void xen_log_dirty(struct domus_domain *dom);
 void xen_gnttab_free(struct xen_dom *xd);
 
 /* sched.c */

@@ -477,6 +477,7 @@ static const struct {
 	{ "isolation", t_isolation },
 	{ "stats", t_stats },
 	{ "dirty-log", t_dirty_log },
+	{ "dirty-log-xen", t_dirty_log_xen },
 	{ "badargs", t_badargs },
 	{ "xenargs", t_xenargs },
 	{ "xen-hypercalls", t_xen_hypercalls },

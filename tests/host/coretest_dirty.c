@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include "coretest.h"
+#include "../guests/xenhc.h"
 
 #define DL_FRAMES	(LM_RAM_SIZE / 4096)
 #define DL_WORDS	((DL_FRAMES + 63) / 64)
@@ -169,5 +170,68 @@ void t_dirty_log(void)
 	/* a logged slot deleted while logging, then the domain goes */
 	r = domus_set_slot(vm.fd, 0, 0, 0, vm.ram, 0);
 	result("dirty-log-slot-delete", r == 0, "delete: %s", r ? domus_last_error() : "ok");
+	vm_destroy(&vm);
+}
+
+/*
+ * A Xen domain: frames the kernel writes for the guest are logged too.
+ * The guest places shared_info (XENMEM_add_to_physmap, space 0) and asks
+ * for the extraversion string (XENVER_extraversion) into a buffer it
+ * never writes itself.  The shared_info frame is reported by every read
+ * (the kernel writes it through its own mapping), the buffer's frame once.
+ */
+#define DLX_SI_GFN	0x3f0ULL		/* in the unused top of the 4 MiB */
+#define DLX_BUF		(XH_ARGS + 0x1000)	/* a frame of its own */
+
+void t_dirty_log_xen(void)
+{
+	const uint64_t si[5] = { 7 /* add_to_physmap */, XH_ARGS };
+	const uint64_t ev[5] = { 1 /* extraversion */, DLX_BUF };
+	const uint64_t buf_gfn = DLX_BUF / 4096;
+	uint64_t bm[DL_WORDS];
+	char why[300] = "";
+	struct vm vm;
+	struct ctx c;
+	int ok, r;
+
+	r = xen_vm(&vm);
+	if (!r)
+		r = dl_set(vm.fd, 0, DOMUS_DIRTY_LOG_ON);
+	if (r) {
+		result("dirty-log-xen", 0, "setup: %s", r < 0 ? strerror(-r) : domus_last_error());
+		vm_destroy(&vm);
+		return;
+	}
+	/* xen_add_to_physmap {u16 domid; u16 size; u32 space @4; u64 idx @8; u64 gpfn @16} */
+	put16(vm.ram, XH_ARGS, 0x7ff0);
+	put32(vm.ram, XH_ARGS + 4, 0);
+	memcpy(vm.ram + XH_ARGS + 16, &(uint64_t){ DLX_SI_GFN }, 8);
+	*(uint64_t *)(vm.ram + XH_TABLE) = 2;
+	put_entry(vm.ram, 0, 12 /* memory_op */, si, 0);
+	put_entry(vm.ram, 1, 17 /* xen_version */, ev, 0);
+	ctx_init(&c, &vm, &vm.vcpu[0], 1);
+	ok = run_to_pass(&c, "xenhc64", why, sizeof(why));
+	if (ok && (entry_ret(vm.ram, 0) || entry_ret(vm.ram, 1) < 0)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "add_to_physmap %lld, extraversion %lld",
+			 (long long)entry_ret(vm.ram, 0), (long long)entry_ret(vm.ram, 1));
+	}
+	if (ok && (r = dl_get(vm.fd, 0, bm)) != 0) {
+		ok = 0;
+		snprintf(why, sizeof(why), "GET: %s", strerror(-r));
+	}
+	if (ok && (!bit(bm, DLX_SI_GFN) || !bit(bm, buf_gfn))) {
+		ok = 0;
+		snprintf(why, sizeof(why), "shared_info frame %s, hypercall buffer frame %s",
+			 bit(bm, DLX_SI_GFN) ? "logged" : "NOT logged",
+			 bit(bm, buf_gfn) ? "logged" : "NOT logged");
+	}
+	result("dirty-log-xen-kernel-writes", ok, "%s", why);
+
+	/* nothing ran: shared_info again (always reported), the buffer not */
+	r = ok ? dl_get(vm.fd, 0, bm) : -1;
+	result("dirty-log-xen-shared-info-again", !r && bit(bm, DLX_SI_GFN) && !bit(bm, buf_gfn),
+	       "GET %d, shared_info %d, buffer %d, %u frames", r, r ? 0 : bit(bm, DLX_SI_GFN),
+	       r ? 0 : bit(bm, buf_gfn), r ? 0 : count(bm, 0, DL_FRAMES));
 	vm_destroy(&vm);
 }
