@@ -152,6 +152,22 @@ void gen_arg(uint64_t *s, unsigned int cmd, uint8_t *buf, int *nested_bad)
 		a->uaddr = rnd_below(s, 3) ? region_addr(s) : interesting_val(s);
 		break;
 	}
+	case DOMUS_SET_DIRTY_LOG:
+	case DOMUS_GET_DIRTY_LOG: {
+		/* a bitmap big enough for the largest slot (64 GiB: 2 MiB) */
+		static uint64_t log_bits[(64ULL << 30) / 4096 / 64];
+		struct domus_dirty_log *a = (void *)buf;
+
+		a->slot = rnd_below(s, 4) ? rnd_below(s, 8) : (uint32_t)interesting_val(s);
+		a->flags = rnd_below(s, 4) ? rnd_below(s, 2) : (uint32_t)rnd(s);
+		if (cmd == DOMUS_GET_DIRTY_LOG)
+			a->bitmap = rnd_below(s, 8) ? (uintptr_t)log_bits : interesting_val(s);
+		else if (!rnd_below(s, 8))
+			a->bitmap = interesting_val(s);
+		if (!rnd_below(s, 16))
+			a->reserved[rnd_below(s, 2)] = rnd(s);
+		break;
+	}
 	case DOMUS_SET_MEM_LIMIT: {
 		struct domus_mem_limit *a = (void *)buf;
 
