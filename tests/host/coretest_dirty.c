@@ -17,6 +17,7 @@
 #define DL_FRAMES	(LM_RAM_SIZE / 4096)
 #define DL_WORDS	((DL_FRAMES + 63) / 64)
 
+/* Raw: flags as given (libdomus' domus_dirty_log_set takes on/off). */
 static int dl_set(int fd, uint32_t slot, uint32_t flags)
 {
 	struct domus_dirty_log a;
@@ -29,12 +30,7 @@ static int dl_set(int fd, uint32_t slot, uint32_t flags)
 
 static int dl_get(int fd, uint32_t slot, uint64_t *bm)
 {
-	struct domus_dirty_log a;
-
-	memset(&a, 0, sizeof(a));
-	a.slot = slot;
-	a.bitmap = (uintptr_t)bm;
-	return ioctl(fd, DOMUS_GET_DIRTY_LOG, &a) ? -errno : 0;
+	return domus_dirty_log_get(fd, slot, bm);
 }
 
 static int bit(const uint64_t *bm, uint64_t frame)

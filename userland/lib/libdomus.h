@@ -92,6 +92,10 @@ int domus_mkdir_p(const char *dir, mode_t mode);
 int domus_domain_stats(int domfd, struct domus_domain_stats *st);
 /* The most pages the domain may hold when the guest repopulates (ballooning; 0: no cap). */
 int domus_set_mem_limit(int domfd, uint64_t max_pages);
+/* Dirty-page logging of slot @slot on or off (docs/abi.md). */
+int domus_dirty_log_set(int domfd, uint32_t slot, int on);
+/* The slot's log into @bitmap (ceil(frames / 64) words), emptied. */
+int domus_dirty_log_get(int domfd, uint32_t slot, uint64_t *bitmap);
 /* The short name of exit statistic @i (enum domus_stat), e.g. "io";
  * NULL for an index the uapi does not define. */
 const char *domus_stat_name(unsigned int i);

@@ -141,6 +141,20 @@ int domus_set_mem_limit(int domfd, uint64_t max_pages)
 	return domus_ioctl0(domfd, DOMUS_SET_MEM_LIMIT, &a, "DOMUS_SET_MEM_LIMIT");
 }
 
+int domus_dirty_log_set(int domfd, uint32_t slot, int on)
+{
+	struct domus_dirty_log a = { .slot = slot, .flags = on ? DOMUS_DIRTY_LOG_ON : 0 };
+
+	return domus_ioctl0(domfd, DOMUS_SET_DIRTY_LOG, &a, "DOMUS_SET_DIRTY_LOG");
+}
+
+int domus_dirty_log_get(int domfd, uint32_t slot, uint64_t *bitmap)
+{
+	struct domus_dirty_log a = { .slot = slot, .bitmap = (uintptr_t)bitmap };
+
+	return domus_ioctl0(domfd, DOMUS_GET_DIRTY_LOG, &a, "DOMUS_GET_DIRTY_LOG");
+}
+
 static const char *const stat_names[] = {
 	[DOMUS_STAT_EXITS] = "exits",
 	[DOMUS_STAT_CPUID] = "cpuid",
