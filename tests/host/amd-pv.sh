@@ -91,6 +91,20 @@ expect smp halted "reboot: System halted"
 expect_log smp shutdown-halted "guest shutdown, reason 0 (source 1)"
 clean smp
 
+# --- dirty: 2 vCPUs under dirty logging, a shadow copy kept as pre-copy does --
+boot dirty 2 halt -D 100
+expect dirty cpus-online "DOMUS-PV-INIT: 2 CPUs online"
+dl=$(grep -o 'dirty log: .*' $out/dirty.pvboot | head -1)
+echo "info: dirty: $dl"
+rounds=$(echo "$dl" | sed -n 's/^dirty log: \([0-9]*\) rounds, \([0-9]*\) frames copied.*/\1 \2/p')
+set -- $rounds
+if [ "${1:-0}" -ge 3 ] && [ "${2:-0}" -gt 0 ]; then pass dirty/rounds; else fail dirty/rounds "want >= 3 rounds and frames copied: '$dl'"; fi
+case "$dl" in
+*", 0 never logged"*) pass dirty/shadow-equal ;;
+*) fail dirty/shadow-equal "a frame changed without being logged: '$dl'" ;;
+esac
+clean dirty
+
 # --- poweroff: the ACPI S5 write ----------------------------------------------
 boot poweroff 1 poweroff
 expect poweroff power-down "reboot: Power down"

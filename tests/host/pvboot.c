@@ -16,6 +16,12 @@
  *     eventfds; its output goes to stdout like the early console.  -I:
  *     the line typed into it when the guest prints "hvc0 waiting for
  *     input".
+ * -D MS: dirty logging of guest RAM as a pre-copy migration uses it: a
+ *     shadow copy made before the guest starts, then every MS ms the
+ *     frames DOMUS_GET_DIRTY_LOG names are copied again; after the guest
+ *     ends, a last round, and the shadow must equal guest RAM except for
+ *     frames the next log names (written meanwhile).  A frame that differs
+ *     and was never logged fails the run.
  * pvboot -G: print the module's live-object counters (exit 0 if all zero).
  * At the end, a grant the guest announced with "granted ref N" is looked
  * up in the grant table (mmap of the domain fd) and its page checked.
@@ -392,9 +398,114 @@ static void dump_state(struct domus_vcpu_handle *v)
 		(unsigned long long)s.idt.base, s.idt.limit, (unsigned long long)s.gdt.base, s.gdt.limit);
 }
 
+/* --- -D: dirty logging with a shadow copy ------------------------------------ */
+
+static unsigned long dirty_ms;
+static int dirty_fd;
+static uint8_t *dirty_mem, *shadow;
+static uint64_t *dirty_bits;
+static size_t dirty_frames;
+static unsigned long dirty_rounds, dirty_copied, dirty_max;
+static pthread_t dirty_tid;
+
+/* One round: read the log, copy the frames it names; -1 on error. */
+static long dirty_round(void)
+{
+	size_t w, words = (dirty_frames + 63) / 64;
+	long n = 0;
+
+	if (domus_dirty_log_get(dirty_fd, 0, dirty_bits)) {
+		fprintf(stderr, "pvboot: %s\n", domus_last_error());
+		return -1;
+	}
+	for (w = 0; w < words; w++) {
+		uint64_t bits = dirty_bits[w];
+
+		while (bits) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
+
+			bits &= bits - 1;
+			if (i < dirty_frames) {
+				memcpy(shadow + (i << 12), dirty_mem + (i << 12), 4096);
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+static void *dirty_thread(void *arg)
+{
+	sigset_t set;
+	long n;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	while (!done) {
+		usleep(dirty_ms * 1000);
+		n = dirty_round();
+		if (n < 0)
+			break;
+		dirty_rounds++;
+		dirty_copied += n;
+		if ((unsigned long)n > dirty_max)
+			dirty_max = n;
+	}
+	return NULL;
+}
+
+static int dirty_start(int domfd, void *mem, size_t size)
+{
+	dirty_fd = domfd;
+	dirty_mem = mem;
+	dirty_frames = size >> 12;
+	shadow = malloc(size);
+	dirty_bits = calloc((dirty_frames + 63) / 64, 8);
+	if (!shadow || !dirty_bits || domus_dirty_log_set(domfd, 0, 1)) {
+		fprintf(stderr, "pvboot: dirty log: %s\n", shadow && dirty_bits ? domus_last_error() : "out of memory");
+		return -1;
+	}
+	memcpy(shadow, mem, size);	/* round 0: everything */
+	pthread_create(&dirty_tid, NULL, dirty_thread, NULL);
+	return 0;
+}
+
+/* After the guest: the last round and the comparison; 0 if nothing was missed. */
+static int dirty_finish(void)
+{
+	long last;
+	size_t i;
+	unsigned long differ = 0, missed = 0, first_missed = 0;
+	uint8_t *bad = calloc(dirty_frames, 1);
+
+	pthread_join(dirty_tid, NULL);
+	last = dirty_round();
+	for (i = 0; bad && last >= 0 && i < dirty_frames; i++)
+		if (memcmp(shadow + (i << 12), dirty_mem + (i << 12), 4096))
+			bad[i] = 1, differ++;
+	/* frames written since the last round (vCPUs still halting) show in the next log */
+	if (bad && last >= 0 && differ && !domus_dirty_log_get(dirty_fd, 0, dirty_bits)) {
+		for (i = 0; i < dirty_frames; i++) {
+			if (bad[i] && !((dirty_bits[i / 64] >> (i % 64)) & 1)) {
+				if (!missed++)
+					first_missed = i;
+			}
+		}
+	} else if (differ) {
+		missed = differ;
+	}
+	fprintf(stderr, "pvboot: dirty log: %lu rounds, %lu frames copied, at most %lu a round, %ld in the last; "
+		"%lu frames differ after it, %lu never logged (first gfn %#lx)\n",
+		dirty_rounds, dirty_copied, dirty_max, last, differ, missed, first_missed);
+	free(bad);
+	return !bad || last < 0 || missed;
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: pvboot [-m MiB] [-s VCPUS] [-t SEC] [-i INITRD] [-c CMDLINE] [-C [-I TEXT]] [-M MARKER [-w]] KERNEL\n");
+	fprintf(stderr, "usage: pvboot [-m MiB] [-s VCPUS] [-t SEC] [-i INITRD] [-c CMDLINE] [-C [-I TEXT]] [-M MARKER [-w]] [-D MS] KERNEL\n");
 	return 3;
 }
 
@@ -419,7 +530,7 @@ int main(int argc, char **argv)
 	void *mem;
 	int opt, devfd, domfd, rc = 1;
 
-	while ((opt = getopt(argc, argv, "m:s:t:i:c:CI:M:wG")) != -1) {
+	while ((opt = getopt(argc, argv, "m:s:t:i:c:CI:M:wGD:")) != -1) {
 		switch (opt) {
 		case 'G': {
 			/* only the module's live-object counters; 0 if all are zero */
@@ -444,10 +555,12 @@ int main(int argc, char **argv)
 		case 'c': cmdline = optarg; break;
 		case 'M': marker = optarg; break;
 		case 'w': wait_shutdown = 1; break;
+		case 'D': dirty_ms = strtoul(optarg, NULL, 0); break;
 		default: return usage();
 		}
 	}
-	if (optind != argc - 1 || mib < 16 || mib > 4096 || nvcpus < 1 || nvcpus > 8)
+	if (optind != argc - 1 || mib < 16 || mib > 4096 || nvcpus < 1 || nvcpus > 8 ||
+	    (dirty_ms && dirty_ms > 10000))
 		return usage();
 
 	mem_size = (size_t)mib << 20;
@@ -495,6 +608,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (use_console && setup_console(domfd))
+		return 1;
+	if (dirty_ms && dirty_start(domfd, mem, mem_size))
 		return 1;
 	if (domus_create_vcpu(domfd, 0, &v) || domus_set_regs(&v, &res->regs)) {
 		fprintf(stderr, "pvboot: %s\n", domus_last_error());
@@ -637,6 +752,8 @@ out:
 	}
 	if (grant_ref >= 0)
 		check_grant(domfd, mem, mem_size, grant_ref);
+	if (dirty_ms && dirty_finish() && rc == 0)
+		rc = 1;
 	if (domus_domain_stats(domfd, &st) == 0)
 		fprintf(stderr, "pvboot: exits %llu, hypercalls %llu, hlt %llu, io %llu, msr %llu, injections %llu\n",
 			(unsigned long long)st.stat[DOMUS_STAT_EXITS],
