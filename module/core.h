@@ -351,6 +351,8 @@ u64 domus_special_gfn(struct domus_domain *dom, unsigned int idx);
 /* Charge / uncharge @npages pinned pages (locked_vm, max_guest_pages). */
 int domus_mem_charge(struct domus_domain *dom, u64 npages);
 void domus_mem_uncharge(struct domus_domain *dom, u64 npages);
+/* The slot holding @gfn, or NULL (dom->lock held, no SRCU needed). */
+struct domus_slot *domus_slot_of_locked(struct domus_domain *dom, u64 gfn);
 /* Is @gpa RAM (in a slot, or a special page)?  Sets *readonly. */
 bool domus_gpa_is_ram(struct domus_domain *dom, u64 gpa, bool *readonly);
 /* The CPUID table entry for @function/@index, or NULL (inline: every CPUID exit). */

@@ -154,24 +154,9 @@ out:
 	return ret;
 }
 
-/* The slot holding @gfn, or NULL. */
-static struct domus_slot *dirty_slot_of(struct domus_domain *dom, u64 gfn)
-	__must_hold(&dom->lock)
-{
-	unsigned int i;
-
-	for (i = 0; i < DOMUS_MAX_SLOTS; i++) {
-		struct domus_slot *s = dom->slot_by_id[i];
-
-		if (s && gfn >= s->gfn && gfn - s->gfn < s->npages)
-			return s;
-	}
-	return NULL;
-}
-
 void domus_dirty_mark_gfn(struct domus_domain *dom, u64 gfn) __must_hold(&dom->lock)
 {
-	struct domus_slot *s = dirty_slot_of(dom, gfn);
+	struct domus_slot *s = domus_slot_of_locked(dom, gfn);
 
 	if (s)
 		domus_dirty_mark(s, gfn);
@@ -205,7 +190,7 @@ bool domus_ram_fault(struct domus_vcpu *v, u64 gpa, bool write)
 	/* logged frames: set the bit, then the leaf writable under the lock */
 	domus_vcpu_srcu_drop(v);
 	mutex_lock(&dom->lock);
-	s = dirty_slot_of(dom, gfn);
+	s = domus_slot_of_locked(dom, gfn);
 	if (s && s->dirty && s->pages[gfn - s->gfn]) {
 		set_bit(gfn - s->gfn, s->dirty);
 		domus_gpt_protect(&dom->gpt, gfn, true);

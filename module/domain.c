@@ -200,7 +200,8 @@ static void domus_unmap_flush(struct domus_domain *dom, u64 gfn, u64 npages)
 	domus_dom_flush(dom);
 }
 
-static bool domus_gfn_in_slot(struct domus_domain *dom, u64 gfn) __must_hold(&dom->lock)
+struct domus_slot *domus_slot_of_locked(struct domus_domain *dom, u64 gfn)
+	__must_hold(&dom->lock)
 {
 	unsigned int i;
 
@@ -208,9 +209,9 @@ static bool domus_gfn_in_slot(struct domus_domain *dom, u64 gfn) __must_hold(&do
 		struct domus_slot *s = dom->slot_by_id[i];
 
 		if (s && gfn >= s->gfn && gfn - s->gfn < s->npages)
-			return true;
+			return s;
 	}
-	return false;
+	return NULL;
 }
 
 /* Remove entry @sp's leaf and make every vCPU flush before it re-enters. */
@@ -244,7 +245,7 @@ int domus_special_map(struct domus_domain *dom, unsigned int idx, struct page *p
 		goto out;
 	}
 	ret = -EEXIST;
-	if (domus_gfn_in_slot(dom, gfn))
+	if (domus_slot_of_locked(dom, gfn))
 		goto out;
 	for (i = 0; i < DOMUS_MAX_SPECIAL; i++)
 		if (dom->special[i].gfn == gfn)
