@@ -177,6 +177,7 @@ void domus_dirty_mark(struct domus_slot *s, u64 gfn)
  * a read-only slot.
  */
 bool domus_ram_fault(struct domus_vcpu *v, u64 gpa, bool write)
+	__must_hold(&v->dom->srcu)
 {
 	struct domus_domain *dom = v->dom;
 	u64 gfn = gpa >> PAGE_SHIFT;
