@@ -244,6 +244,32 @@ static struct domus_cfg_value *new_value(struct jp *j, enum domus_cfg_vtype type
 	return v;
 }
 
+/*
+ * Append item @it (NULL: it failed to parse, the error is set) to list @v.
+ * On failure both are freed and -1 returned.
+ */
+static int list_push(struct jp *j, struct domus_cfg_value *v,
+		     struct domus_cfg_value *it)
+{
+	if (it && !xlcfg_list_add(v, it))
+		return 0;
+	if (it)
+		jerr(j, "out of memory");
+	xlcfg_value_free(it);
+	xlcfg_value_free(v);
+	return -1;
+}
+
+/* The closing ']' of list @v, named @what in the error; v or NULL. */
+static struct domus_cfg_value *list_end(struct jp *j, struct domus_cfg_value *v,
+					const char *what)
+{
+	if (eat(j, ']'))
+		return v;
+	xlcfg_value_free(v);
+	return jerr(j, "%s: expected ',' or ']' in the list", what), NULL;
+}
+
 /* A string, a whole number or a list of them: an xl.cfg value. */
 static struct domus_cfg_value *get_value(struct jp *j, const char *key, int depth)
 {
@@ -273,19 +299,10 @@ static struct domus_cfg_value *get_value(struct jp *j, const char *key, int dept
 		return v;
 	do {
 		it = get_value(j, key, depth + 1);
-		if (!it || xlcfg_list_add(v, it)) {
-			if (it)
-				jerr(j, "out of memory");
-			xlcfg_value_free(it);
-			xlcfg_value_free(v);
+		if (list_push(j, v, it))
 			return NULL;
-		}
 	} while (eat(j, ','));
-	if (!eat(j, ']')) {
-		xlcfg_value_free(v);
-		return jerr(j, "%s: expected ',' or ']' in the list", key), NULL;
-	}
-	return v;
+	return list_end(j, v, key);
 }
 
 /* true or false. */
@@ -463,19 +480,10 @@ static struct domus_cfg_value *get_devices(struct jp *j, bool disk)
 			it = get_value(j, what, 1);
 		else
 			it = (jerr(j, "%s: expected an object {...} or a string", what), NULL);
-		if (!it || xlcfg_list_add(v, it)) {
-			if (it)
-				jerr(j, "out of memory");
-			xlcfg_value_free(it);
-			xlcfg_value_free(v);
+		if (list_push(j, v, it))
 			return NULL;
-		}
 	} while (eat(j, ','));
-	if (!eat(j, ']')) {
-		xlcfg_value_free(v);
-		return jerr(j, "%s: expected ',' or ']' in the list", what), NULL;
-	}
-	return v;
+	return list_end(j, v, what);
 }
 
 static bool key_ok(const char *k)
