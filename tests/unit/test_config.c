@@ -222,6 +222,9 @@ static void test_type_hvm(void)
 
 	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel='k'\nextra='x=1'\ndevice_model_version='qemu-xen'\n") == 0);
 	EXPECT(c.type == DOMUS_TYPE_HVM && c.vcpus == 1 && !strcmp(c.cmdline, "x=1"));
+	EXPECT(!c.warnings);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\nkernel='k'\ndevice_model_version='qemu-xen'\n") == 0);
 	EXPECT(c.warnings && strstr(c.warnings, "device_model_version is ignored for now"));
 	domus_config_free(&c);
 	EXPECT(cfg(&c, "name='a'\nbuilder='hvm'\nkernel='k'\n") == 0);

@@ -280,6 +280,9 @@ static void warn_ignored(struct domus_config *c)
 		const struct domus_cfg_entry *e = &c->entries[i];
 		if (xlcfg_key_used(e->key))
 			continue;
+		/* an HVM domain's device model is the launcher's (hvmcfg.c) */
+		if (c->type == DOMUS_TYPE_HVM && !strcmp(e->key, "device_model_version"))
+			continue;
 		for (k = 0; k < sizeof(later_keys) / sizeof(later_keys[0]); k++)
 			if (!strcmp(e->key, later_keys[k][0]))
 				break;
