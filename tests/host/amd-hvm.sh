@@ -87,8 +87,20 @@ gone crash-gone
 # 5. on_crash = preserve: create returns, the domain stays shut down
 run preserve-crash 2 'extra="mbtest mem=32 hlt"' 'on_crash="preserve"'
 if $d list | grep -Eq '^mbhvm +[0-9]+ +32 +1 +---sc- '; then pass preserve-listed; else fail preserve-listed "$($d list | tr '\n' '|')"; fi
-$d destroy mbhvm
+$d destroy mbhvm >/dev/null
 gone preserve-destroyed
+
+# 6. -e: create returns once the domain runs (the kernel halts: preserved)
+rm -f "$log"
+err=$(timeout 60 $d create -e $cfg 'extra="mbtest mem=32 hlt"' 'on_crash="preserve"' 2>&1 </dev/null); rc=$?
+for i in $(seq 50); do grep -q 'shut down: crash' "$log" 2>/dev/null && break; sleep 0.1; done
+if [ $rc = 0 ] && [ -z "$err" ] && $d list | grep -Eq '^mbhvm +[0-9]+ +32 +1 +---sc- '; then
+	pass nowait-returns
+else
+	fail nowait-returns "rc $rc: $err; $($d list | tr '\n' '|')"
+fi
+$d destroy mbhvm >/dev/null
+gone nowait-destroyed
 
 stats_zero frees-all
 if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi

@@ -124,18 +124,19 @@ int cmd_create(const struct domus_cmd *cmd, int argc, char **argv)
 {
 	struct domus_config cfg;
 	char err[1024], launcher[PATH_MAX], line[2048], fdarg[16];
-	bool console = false, dry = false, paused = false;
+	bool console = false, dry = false, paused = false, nowait = false;
 	int opt, i, p[2], status, r;
 	pid_t pid;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+cnpq")) != -1) {
+	while ((opt = getopt(argc, argv, "+cenpq")) != -1) {
 		switch (opt) {
 		case 'c': console = true; break;
+		case 'e': nowait = true; break;
 		case 'n': dry = true; break;
 		case 'p': paused = true; break;
 		case 'q': break;
-		default: return domus_cmd_bad_option(cmd, "+cnpq");
+		default: return domus_cmd_bad_option(cmd, "+cenpq");
 		}
 	}
 	if (optind >= argc)
@@ -193,7 +194,7 @@ int cmd_create(const struct domus_cmd *cmd, int argc, char **argv)
 	}
 	close(p[1]);
 	r = read_status(p[0], line, sizeof(line), CREATE_TIMEOUT_MS);
-	if (r == 0 && !strncmp(line, "ok", 2) && cfg.type == DOMUS_TYPE_HVM) {
+	if (r == 0 && !strncmp(line, "ok", 2) && cfg.type == DOMUS_TYPE_HVM && !nowait) {
 		r = wait_end(cmd, p[0], console, cfg.name);
 		close(p[0]);
 		domus_config_free(&cfg);
