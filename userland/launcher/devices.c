@@ -59,7 +59,7 @@ static const struct dm_device *find_mmio(const struct launcher *L, uint64_t gpa)
 
 /* An access no device claims: counted; its first sight logged (at most
  * DM_UNCLAIMED_LOG_MAX distinct addresses, then one line says so). */
-static void unclaimed(struct l_vcpu *t, const char *what, uint64_t addr, bool write)
+static void unclaimed(struct l_vcpu *t, bool port, uint64_t addr, bool write)
 {
 	struct launcher *L = t->L;
 	struct dm_state *s = &L->dm;
@@ -67,8 +67,8 @@ static void unclaimed(struct l_vcpu *t, const char *what, uint64_t addr, bool wr
 
 	pthread_mutex_lock(&L->lock);
 	s->unclaimed++;
-	if (strcmp(what, "port") || !(s->seen[addr >> 3] & (1u << (addr & 7)))) {
-		if (!strcmp(what, "port"))
+	if (!port || !(s->seen[addr >> 3] & (1u << (addr & 7)))) {
+		if (port)
 			s->seen[addr >> 3] |= (uint8_t)(1u << (addr & 7));
 		if (s->logged < DM_UNCLAIMED_LOG_MAX) {
 			log = true;
@@ -78,7 +78,7 @@ static void unclaimed(struct l_vcpu *t, const char *what, uint64_t addr, bool wr
 	pthread_mutex_unlock(&L->lock);
 	if (log)
 		l_log(L, "vCPU %u: %s of %s 0x%llx: no device there (%s)%s", t->v.id, write ? "write" : "read",
-		      what, (unsigned long long)addr, write ? "ignored" : "reads all-ones",
+		      port ? "port" : "MMIO address", (unsigned long long)addr, write ? "ignored" : "reads all-ones",
 		      last ? "; further unclaimed addresses are counted, not logged" : "");
 }
 
@@ -97,7 +97,7 @@ bool dm_io_exit(struct l_vcpu *t)
 		if (!write)
 			memset(data, 0xff, size);
 		if (!d) {
-			unclaimed(t, "port", run->io.port, write);
+			unclaimed(t, true, run->io.port, write);
 			continue;
 		}
 		if (!d->pio(t, run->io.port - d->port, size, write, data))
@@ -117,7 +117,7 @@ bool dm_mmio_exit(struct l_vcpu *t)
 	if (!run->mmio.is_write)
 		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 	if (!d) {
-		unclaimed(t, "MMIO address", run->mmio.gpa, run->mmio.is_write);
+		unclaimed(t, false, run->mmio.gpa, run->mmio.is_write);
 		return true;
 	}
 	return d->mmio_fn(t, run->mmio.gpa - d->mmio, len, run->mmio.is_write, run->mmio.data);

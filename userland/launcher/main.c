@@ -410,6 +410,9 @@ void l_act_on_shutdown(struct launcher *L)
 		l_report_end(L, reason, why);
 	if (l_stats_line(L, err, sizeof(err)) == 0)
 		l_log(L, "counters:%s", err);
+	if (L->dm.unclaimed)
+		l_log(L, "device model: %llu accesses to ports or addresses no device claims",
+		      (unsigned long long)L->dm.unclaimed);
 	l_log(L, "domain %u shut down: %s (%s); on_%s = %s", L->domid, dom_reason_name(reason), why,
 	      reason == XEN_SHUTDOWN_CRASH ? "crash" : dom_reason_name(reason),
 	      domus_config_action_name(act));
