@@ -67,6 +67,9 @@ HOSTBINS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(HOST_SRCS))
 # *64.S are 64-bit objects, the others 32-bit (with .code16 parts).
 GUEST_SRCS := $(wildcard tests/guests/*.S)
 GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
+# The Multiboot test kernel of HVM domains (tests/guests/mb/README.md):
+# an ELF32 image and an a.out-kludge flat image, both at 1 MiB.
+GUESTS += $(BUILD)/guests/mb/mbtest.elf $(BUILD)/guests/mb/mbtest-aout.bin
 LD ?= ld
 OBJCOPY ?= objcopy
 
@@ -202,6 +205,17 @@ $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h
 	$(CC) $(if $(filter %64,$*),,-m32) -Itests/guests -c -o $(BUILD)/guests/$*.o $<
 	$(LD) $(if $(filter %64,$*),,-m elf_i386) -Ttext=0x8000 -e _start -o $(BUILD)/guests/$*.elf $(BUILD)/guests/$*.o
 	$(OBJCOPY) -O binary -j .text $(BUILD)/guests/$*.elf $@
+
+$(BUILD)/guests/mb/mbtest.elf: tests/guests/mb/mbtest.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -c -o $(BUILD)/guests/mb/mbtest.o $<
+	$(LD) -m elf_i386 -N --no-warn-rwx-segments --build-id=none -Ttext=0x100000 -e _start -o $@ $(BUILD)/guests/mb/mbtest.o
+
+$(BUILD)/guests/mb/mbtest-aout.bin: tests/guests/mb/mbtest.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -DAOUT -c -o $(BUILD)/guests/mb/mbtest-aout.o $<
+	$(LD) -m elf_i386 -N --no-warn-rwx-segments --build-id=none -Ttext=0x100000 -e _start -o $(BUILD)/guests/mb/mbtest-aout.elf $(BUILD)/guests/mb/mbtest-aout.o
+	$(OBJCOPY) -O binary -j .text $(BUILD)/guests/mb/mbtest-aout.elf $@
 
 # ---- libFuzzer targets (tests/fuzz/NAME.c; docs/testing.md "Fuzzing")
 # clang with -fsanitize=fuzzer,address,undefined; the libraries they test

@@ -6,13 +6,16 @@
  *
  * Input: 4 parameter bytes, then the kernel file:
  *   [0] vCPUs - 1 (mod 128)     [1] bit 0-1: DOMUS_LOAD_MADT_* flags,
- *                                   bit 2: an initramfs (a small file)
+ *                                   bit 2: an initramfs (a small file),
+ *                                   bit 3: a Multiboot kernel (type = "hvm")
  *   [2] guest memory: 2, 4, 16 MiB or a size that is not a page multiple
  *   [3] command line length selector (0, 100, 2047, 2048 bytes)
  * Seeds: build/fuzz/seeds/loader (tests/fuzz/seeds.c: the loader unit
  * test's synthetic kernels, ELF64, ELF32 and bzImages with every payload
  * format), plus tests/fuzz/loader/corpus.
  *
+ * Multiboot: the info structure, its memory map and command line inside
+ * the info page, EAX/EBX as the spec says, the image inside RAM above 1 MiB.
  * Oracle (besides ASan/UBSan/leaks): every failure sets a message; a load
  * that succeeds leaves hvm_start_info, the memory map and the command line
  * where the result says, inside guest memory, the entry point inside the
@@ -60,6 +63,36 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+static void multiboot_one(const uint8_t *img, size_t n, const struct domus_load_params *p, uint64_t mem, size_t cl)
+{
+	struct domus_load_result r;
+	struct domus_kernel *k = NULL;
+	struct domus_mb_info mi;
+	int ret;
+
+	ret = domus_multiboot_open_mem(img, n, "fuzz", &k);
+	if (ret) {
+		CHECK(ret < 0 && domus_last_error()[0] && !k);
+		return;
+	}
+	CHECK(domus_kernel_get_info(k)->format == DOMUS_KFMT_MULTIBOOT);
+	ret = domus_load_into(k, p, guest, mem, &r);
+	domus_kernel_close(k);
+	if (ret) {
+		CHECK(ret < 0 && domus_last_error()[0]);
+		return;
+	}
+	CHECK(!p->initrd && mem <= GUEST_MAX && !(mem & 4095));
+	CHECK(r.regs.rax == DOMUS_MB_BOOT_MAGIC && r.regs.rbx == DOMUS_MB_INFO_GPA);
+	CHECK(r.kernel.image_end <= mem && r.kernel.image_start >= DOMUS_PVH_HIGH_RAM);
+	CHECK(r.kernel.entry >= r.kernel.image_start && r.kernel.entry < r.kernel.image_end);
+	memcpy(&mi, guest + DOMUS_MB_INFO_GPA, sizeof(mi));
+	CHECK(mi.mem_upper == (mem - DOMUS_PVH_HIGH_RAM) >> 10 && mi.mem_lower == 640);
+	CHECK(mi.mmap_addr == DOMUS_MB_MMAP_GPA && mi.mmap_length == 3 * DOMUS_MB_MMAP_ENTRY);
+	CHECK(mi.cmdline == DOMUS_MB_CMDLINE_GPA && guest[mi.cmdline + cl] == 0);
+	CHECK(!strcmp((const char *)guest + mi.boot_loader_name, DOMUS_MB_LOADER_NAME));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -83,6 +116,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cmdline[cl] = 0;
 	p.cmdline = cmdline;
 
+	if (data[1] & 8) {
+		multiboot_one(data + 4, size - 4, &p, mem, cl);
+		goto out;
+	}
 	ret = domus_kernel_open_mem(data + 4, size - 4, "fuzz", &k);
 	if (ret) {
 		CHECK(ret < 0 && domus_last_error()[0]);

@@ -72,6 +72,22 @@ static void loader_seeds(void)
 	loader_seed("elf64-smp-initrd", p2, elf, S_SIZE);
 	make_elf32(elf);
 	loader_seed("elf32", p1, elf, S_SIZE);
+	/* Multiboot (bit 3 of byte 1): the ELF32 kernel with a header, and an
+	 * a.out-kludge image of 4 KiB at 1 MiB with 8 KiB of bss */
+	{
+		static const uint8_t pm[4] = { 0, 8, 2, 1 };
+		uint8_t mb[4096] = { 0 };
+		uint32_t h[8] = { 0x1badb002, 0x10002, 0, 0x100040, 0x100000, 0, 0x103000, 0x100100 };
+
+		h[2] = (uint32_t)-(h[0] + h[1]);
+		memcpy(mb + 0x40, h, sizeof(h));
+		loader_seed("mb-aout", pm, mb, sizeof(mb));
+		h[1] = 2;
+		h[2] = (uint32_t)-(h[0] + h[1]);
+		memcpy(elf + S_TEXT + 8, h, 12);
+		wr32(elf + 24, S_TEXT_PA + 0x10);
+		loader_seed("mb-elf32", pm, elf, S_SIZE);
+	}
 	for (i = 0; i < sizeof(bz) / sizeof(bz[0]); i++) {
 		n = make_kernel_bz(b, bz[i].comp);
 		if (!n) {

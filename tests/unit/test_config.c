@@ -195,9 +195,48 @@ static void test_type_pv(void)
 	EXPECT(cfg(&c, "name=\"a\"\nkernel=\"k\"\nbuilder=\"generic\"\n") == 0);
 	EXPECT(c.warnings && strstr(c.warnings, "builder \"generic\""));
 	domus_config_free(&c);
-	EXPECT(cfg(&c, "name=\"a\"\nkernel=\"k\"\ntype=\"hvm\"\n") == -1);
-	EXPECT(err_has("t.cfg:3: type: HVM guests are not supported yet"));
 	domus_config_free(&c);
+}
+
+/* type = "hvm": a Multiboot kernel with kernel=, one vCPU, no PV devices
+ * yet; device_model_version checked for every type (hvmcfg.c) */
+static void test_type_hvm(void)
+{
+	static const struct { const char *text, *err; } bad[] = {
+		{ "name='a'\ntype='hvm'\n", "t.cfg: kernel: missing: HVM firmware boot (SeaBIOS, disk=, boot=) is not there yet" },
+		{ "name='a'\ntype='hvm'\nkernel=''\n", "t.cfg:3: kernel: missing: HVM firmware boot" },
+		{ "name='a'\ntype='hvm'\nkernel='k'\nvcpus=2\n", "t.cfg:4: vcpus: an HVM domain has 1 vCPU for now" },
+		{ "name='a'\ntype='hvm'\nkernel='k'\nmaxvcpus=2\n", "t.cfg:4: maxvcpus: an HVM domain has 1 vCPU" },
+		{ "name='a'\ntype='hvm'\nkernel='k'\ndisk=['/x,hda,w']\n", "t.cfg:4: disk: HVM disks need" },
+		{ "name='a'\ntype='hvm'\nkernel='k'\nvif=['bridge=br0']\n", "t.cfg:4: vif: HVM network cards need" },
+		{ "name='a'\ntype='hvm'\nbootloader='pygrub'\ndisk=['/x,xvda,w']\n", "t.cfg:3: bootloader: an HVM domain boots through its firmware" },
+		{ "name='a'\ntype='hvm'\nkernel='k'\ndevice_model_version='qemu-xen-traditional'\n",
+		  "t.cfg:4: device_model_version: unknown device model \"qemu-xen-traditional\"" },
+		{ "name='a'\nkernel='k'\ndevice_model_version='x'\n", "t.cfg:3: device_model_version: unknown device model" },
+		{ "name='a'\ntype='hvm'\nkernel='k'\ndevice_model_version=1\n", "t.cfg:4: device_model_version: give a string" },
+		{ "name='a'\ntype='pvh'\nbuilder='hvm'\nkernel='k'\n", "t.cfg:3: builder: builder \"hvm\" and type = \"pvh\" disagree" },
+		{ "name='a'\ntype='hvm2'\nkernel='k'\n", "t.cfg:2: type: unknown type \"hvm2\": use type = \"pvh\" or \"hvm\"" },
+	};
+	struct domus_config c;
+	size_t i;
+
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel='k'\nextra='x=1'\ndevice_model_version='qemu-xen'\n") == 0);
+	EXPECT(c.type == DOMUS_TYPE_HVM && c.vcpus == 1 && !strcmp(c.cmdline, "x=1"));
+	EXPECT(!c.warnings);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\nkernel='k'\ndevice_model_version='qemu-xen'\n") == 0);
+	EXPECT(c.warnings && strstr(c.warnings, "device_model_version is ignored for now"));
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\nbuilder='hvm'\nkernel='k'\n") == 0);
+	EXPECT(c.type == DOMUS_TYPE_HVM);
+	domus_config_free(&c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT(cfg(&c, bad[i].text) == -1);
+		if (!err_has(bad[i].err))
+			printf("  case %zu: wanted '%s'\n", i, bad[i].err);
+		EXPECT(err_has(bad[i].err));
+		domus_config_free(&c);
+	}
 }
 
 static void test_later_settings(void)
@@ -530,6 +569,7 @@ int main(void)
 	RUN(UNIT_PREFIX, test_lists_kept);
 	RUN(UNIT_PREFIX, test_maxmem_cpus);
 	RUN(UNIT_PREFIX, test_type_pv);
+	RUN(UNIT_PREFIX, test_type_hvm);
 	RUN(UNIT_PREFIX, test_later_settings);
 	RUN(UNIT_PREFIX, test_errors);
 	RUN(UNIT_PREFIX, test_uuid);

@@ -61,7 +61,8 @@ static int run_create(const char *file)
 	if (pid < 0)
 		return 1;
 	if (pid == 0) {
-		execl(self, self, "create", file, (char *)NULL);
+		/* -e: an HVM domain is not waited for either */
+		execl(self, self, "create", "-e", file, (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) != pid)

@@ -54,7 +54,9 @@ static void launcher_path(char *buf, size_t len)
 }
 
 /* Read the launcher's one line ("ok ID" / "error MESSAGE") from @fd. */
-static int read_status(int fd, char *line, size_t len)
+/* One line from the launcher within @timeout_ms (-1: no limit), read a
+ * byte at a time: an HVM launcher's end line may follow at once. */
+static int read_status(int fd, char *line, size_t len, long timeout_ms)
 {
 	size_t got = 0;
 	struct timespec t0, t;
@@ -62,19 +64,21 @@ static int read_status(int fd, char *line, size_t len)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long ms;
+		long ms = -1;
 		ssize_t r;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		ms = CREATE_TIMEOUT_MS - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-		if (ms <= 0)
-			return -ETIMEDOUT;
+		if (timeout_ms >= 0) {
+			ms = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+			if (ms <= 0)
+				return -ETIMEDOUT;
+		}
 		r = poll(&p, 1, (int)ms);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			return -ETIMEDOUT;
-		r = read(fd, line + got, len - 1 - got);
+		r = read(fd, line + got, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -89,22 +93,50 @@ static int read_status(int fd, char *line, size_t len)
 	return got ? 0 : -EPIPE;
 }
 
+/*
+ * An HVM domain: wait for the launcher's "end CODE WHY" line (with -c once
+ * the console ended; a detach with Ctrl-] leaves the domain running and
+ * returns at once) and return CODE: the test-exit device's code, 0 for a
+ * power-off, 2 otherwise (docs/cli.md).
+ */
+static int wait_end(const struct domus_cmd *cmd, int fd, bool console, const char *name)
+{
+	char line[512];
+	int r = 0, code;
+
+	if (console)
+		r = domus_console_attach(cmd->name, name);
+	if (read_status(fd, line, sizeof(line), console ? 500 : -1)) {
+		if (console)
+			return r;	/* detached: the domain runs on */
+		fprintf(stderr, "domus create: the launcher of %s ended without a report; see its log in %s\n",
+			name, domus_log_dir());
+		return 2;
+	}
+	if (sscanf(line, "end %d", &code) != 1 || code < 0 || code > 255)
+		return 2;
+	fprintf(stderr, "domus create: %s ended: %s (exit status %d)\n", name,
+		strchr(line + 4, ' ') ? strchr(line + 4, ' ') + 1 : "", code);
+	return code;
+}
+
 int cmd_create(const struct domus_cmd *cmd, int argc, char **argv)
 {
 	struct domus_config cfg;
 	char err[1024], launcher[PATH_MAX], line[2048], fdarg[16];
-	bool console = false, dry = false, paused = false;
+	bool console = false, dry = false, paused = false, nowait = false;
 	int opt, i, p[2], status, r;
 	pid_t pid;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+cnpq")) != -1) {
+	while ((opt = getopt(argc, argv, "+cenpq")) != -1) {
 		switch (opt) {
 		case 'c': console = true; break;
+		case 'e': nowait = true; break;
 		case 'n': dry = true; break;
 		case 'p': paused = true; break;
 		case 'q': break;
-		default: return domus_cmd_bad_option(cmd, "+cnpq");
+		default: return domus_cmd_bad_option(cmd, "+cenpq");
 		}
 	}
 	if (optind >= argc)
@@ -161,7 +193,13 @@ int cmd_create(const struct domus_cmd *cmd, int argc, char **argv)
 		_exit(127);
 	}
 	close(p[1]);
-	r = read_status(p[0], line, sizeof(line));
+	r = read_status(p[0], line, sizeof(line), CREATE_TIMEOUT_MS);
+	if (r == 0 && !strncmp(line, "ok", 2) && cfg.type == DOMUS_TYPE_HVM && !nowait) {
+		r = wait_end(cmd, p[0], console, cfg.name);
+		close(p[0]);
+		domus_config_free(&cfg);
+		return r;
+	}
 	close(p[0]);
 	if (r == 0 && !strncmp(line, "ok", 2)) {
 		/* the launcher runs on as a daemon; it is not waited for */

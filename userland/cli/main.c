@@ -97,13 +97,15 @@ const struct domus_cmd domus_cmds[] = {
 	  "  --json       a JSON object instead (the same fields, and \"problems\": a list)\n"
 	  "               reports the module, the CPU's virtualization support and,\n"
 	  "               if domus cannot run here, why\n" },
-	{ "create", cmd_create, "create a domain from an xl config file", "[-c] [-n] [-p] [-q] CFG [KEY=VALUE...]",
+	{ "create", cmd_create, "create a domain from an xl config file", "[-c] [-e] [-n] [-p] [-q] CFG [KEY=VALUE...]",
 	  "  -c           attach to the domain's console once it runs (as 'domus console')\n"
 	  "  -n           dry run: parse and check the config, print the resulting\n"
 	  "               domain settings, create nothing\n"
 	  "  -q           quiet (accepted for xl compatibility; create prints nothing\n"
 	  "               on success anyway)\n"
 	  "  -p           leave the domain paused (no vCPU runs until 'domus unpause')\n"
+	  "  -e           an HVM domain: return once it runs instead of waiting for its\n"
+	  "               end and returning its exit code (as xl's -e)\n"
 	  "  CFG          the xl config file (docs/cli.md lists the keys understood)\n"
 	  "  KEY=VALUE    config lines applied after CFG, e.g. memory=512\n" },
 	{ "config-convert", cmd_config_convert, "convert a domain definition: xl.cfg to the JSON view or back",

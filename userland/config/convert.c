@@ -353,7 +353,7 @@ static void write_def(const struct domus_config *c, FILE *out, bool json)
 	str_member(&w, "name", c->name);
 	if (c->uuid && domus_config_get(c, "uuid"))
 		str_member(&w, "uuid", c->uuid);
-	str_member(&w, "type", "pvh");
+	str_member(&w, "type", c->type == DOMUS_TYPE_HVM ? "hvm" : "pvh");
 	num_member(&w, "memory", c->memory_mib);
 	num_member(&w, "maxmem", c->maxmem_mib);
 	num_member(&w, "vcpus", c->vcpus);

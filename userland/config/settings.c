@@ -251,7 +251,7 @@ static const char *const later_keys[][2] = {
 	{ "vtpm", "no vTPM" },
 	{ "channel", "no PV channels yet" },
 	{ "p9", "no 9pfs yet" },
-	{ "device_model_version", "no device model for PVH guests" },
+	{ "device_model_version", "domus's device model is its own, in the launcher" },
 	{ "localtime", "PVH guests take the host's wall clock" },
 	{ "acpi", "PVH guests always get ACPI tables" },
 };
@@ -279,6 +279,9 @@ static void warn_ignored(struct domus_config *c)
 	for (i = 0; i < c->nentries; i++) {
 		const struct domus_cfg_entry *e = &c->entries[i];
 		if (xlcfg_key_used(e->key))
+			continue;
+		/* an HVM domain's device model is the launcher's (hvmcfg.c) */
+		if (c->type == DOMUS_TYPE_HVM && !strcmp(e->key, "device_model_version"))
 			continue;
 		for (k = 0; k < sizeof(later_keys) / sizeof(later_keys[0]); k++)
 			if (!strcmp(e->key, later_keys[k][0]))
@@ -545,9 +548,9 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 			warn(c, "%s:%u: note: type \"pv\": domus runs PV guests as PVH (the kernel needs CONFIG_PVH, as Debian's has)",
 			     e->file, e->line);
 		else if (!strcmp(type, "hvm"))
-			return entry_err(e, err, errlen, "HVM guests are not supported yet: use type = \"pvh\" with a PVH-capable kernel");
+			c->type = DOMUS_TYPE_HVM;
 		else if (strcmp(type, "pvh"))
-			return entry_err(e, err, errlen, "unknown type \"%.40s\": use type = \"pvh\"", type);
+			return entry_err(e, err, errlen, "unknown type \"%.40s\": use type = \"pvh\" or \"hvm\"", type);
 	}
 	e = domus_config_get(c, "builder");
 	if (e) {
@@ -555,12 +558,14 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 
 		if (get_string(e, &b, err, errlen))
 			return -1;
-		if (!strcmp(b, "hvm"))
-			return entry_err(e, err, errlen, "HVM guests are not supported yet: use type = \"pvh\"");
+		if (!strcmp(b, "hvm") && !type)
+			c->type = DOMUS_TYPE_HVM;
+		else if (!strcmp(b, "hvm"))
+			return entry_err(e, err, errlen, "builder \"hvm\" and type = \"%.10s\" disagree: drop builder", type);
 		/* "linux": Xen 3.x's (xm's) name of the PV builder */
-		if (strcmp(b, "generic") && strcmp(b, "linux"))
+		else if (strcmp(b, "generic") && strcmp(b, "linux"))
 			return entry_err(e, err, errlen, "unknown builder \"%.40s\": drop it and use type = \"pvh\"", b);
-		if (!type)
+		else if (!type)
 			warn(c, "%s:%u: note: builder \"%s\" (PV): domus runs PV guests as PVH (the kernel needs CONFIG_PVH, as Debian's has)",
 			     e->file, e->line, b);
 	}
@@ -615,7 +620,7 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	    dup_string(c, "root", &root, err, errlen) ||
 	    dup_string(c, "uuid", &c->uuid, err, errlen) || get_uuid(c, err, errlen))
 		goto fail;
-	if (get_bootloader(c, err, errlen))
+	if (get_bootloader(c, err, errlen) || domus_config_hvm(c, err, errlen))
 		goto fail;
 	if (!c->bootloader && (!c->kernel || !*c->kernel)) {
 		e = domus_config_get(c, "kernel");
@@ -677,7 +682,7 @@ fail:
 void domus_config_print(const struct domus_config *c, FILE *out)
 {
 	fprintf(out, "name        %s\n", c->name);
-	fprintf(out, "type        pvh\n");
+	fprintf(out, "type        %s\n", c->type == DOMUS_TYPE_HVM ? "hvm" : "pvh");
 	fprintf(out, "memory      %llu\n", (unsigned long long)c->memory_mib);
 	fprintf(out, "maxmem      %llu\n", (unsigned long long)c->maxmem_mib);
 	fprintf(out, "vcpus       %u\n", c->vcpus);

@@ -102,6 +102,11 @@ enum domus_cfg_action {
 struct domus_cpuset {
 	uint64_t bits[DOMUS_CPUSET_MAX / 64];
 };
+/* hvmcfg.c: device_model_version (any type) and what an HVM domain may
+ * use; 0, or -1 with a one-line @err.  Called by domus_config_finish. */
+struct domus_config;
+int domus_config_hvm(struct domus_config *c, char *err, size_t errlen);
+
 /* "all", or "0-3,5,^2" (xl's form); 0, or -1 with a one-line @err. */
 int domus_cpuset_parse(const char *str, struct domus_cpuset *set, char *err, size_t errlen);
 int domus_cpuset_has(const struct domus_cpuset *set, unsigned int cpu);
@@ -110,6 +115,7 @@ void domus_cpuset_format(const struct domus_cpuset *set, unsigned int ncpus, cha
 
 enum domus_cfg_type {
 	DOMUS_TYPE_PVH = 1,
+	DOMUS_TYPE_HVM = 2,	/* a Multiboot kernel for now (hvmcfg.c) */
 };
 
 struct domus_config {

@@ -147,6 +147,7 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	struct domus_cpuid_entry *cpuid = NULL;
 	struct domus_load_result *res = NULL;
 	struct domus_kernel *k = NULL;
+	bool hvm = L->cfg.type == DOMUS_TYPE_HVM;
 	unsigned int i;
 	int r = -1;
 
@@ -167,13 +168,13 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	L->target_kib = L->cfg.memory_mib * 1024;
 	k = L->kernel;		/* opened and checked by the launcher's first checks */
 	L->kernel = NULL;
-	if (!k && domus_kernel_open(L->kernel_path, &k)) {
+	if (!k && (hvm ? domus_multiboot_open(L->kernel_path, &k) : domus_kernel_open(L->kernel_path, &k))) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
 	L->ram = domus_guest_alloc(L->mem_size);
-	L->special = domus_guest_alloc(DOMUS_PVH_SPECIAL_SIZE);
-	if (!L->ram || !L->special) {
+	L->special = hvm ? NULL : domus_guest_alloc(DOMUS_PVH_SPECIAL_SIZE);
+	if (!L->ram || (!hvm && !L->special)) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
@@ -184,7 +185,8 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	domus_kernel_close(k);
 	k = NULL;
 
-	L->domfd = domus_create_domain_flags(L->devfd, DOMUS_DOMAIN_XEN);
+	/* an HVM domain is a plain one: no Xen personality, its devices here */
+	L->domfd = domus_create_domain_flags(L->devfd, hvm ? 0 : DOMUS_DOMAIN_XEN);
 	if (L->domfd < 0) {
 		L->domfd = -1;
 		snprintf(err, errlen, "cannot create the domain: %s", domus_last_error());
@@ -192,12 +194,12 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	}
 	L->domid = l_alloc_domid();
 	if (domus_set_slot(L->domfd, 0, 0, L->mem_size, L->ram, 0) ||
-	    domus_set_slot(L->domfd, L_SPECIAL_SLOT, DOMUS_PVH_SPECIAL_GPA, DOMUS_PVH_SPECIAL_SIZE,
-			   L->special, 0)) {
+	    (!hvm && domus_set_slot(L->domfd, L_SPECIAL_SLOT, DOMUS_PVH_SPECIAL_GPA, DOMUS_PVH_SPECIAL_SIZE,
+			   L->special, 0))) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
-	if (l_mem_apply_max(L) || domus_xen_gnttab_limit(L->domfd, L->cfg.max_grant_version)) {
+	if (l_mem_apply_max(L) || (!hvm && domus_xen_gnttab_limit(L->domfd, L->cfg.max_grant_version))) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
@@ -205,10 +207,13 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
-	bind_console(L, err, errlen);
-	setup_xenstore(L, err, errlen);
-	l_disks_start(L);
-	l_vifs_start(L);	/* none yet at the first build: see main.c */
+	dm_reset(L);
+	if (!hvm) {
+		bind_console(L, err, errlen);
+		setup_xenstore(L, err, errlen);
+		l_disks_start(L);
+		l_vifs_start(L);	/* none yet at the first build: see main.c */
+	}
 
 	for (i = 0; i < L->cfg.maxvcpus; i++) {
 		struct l_vcpu *v = &L->vcpu[i];
@@ -219,12 +224,15 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 			snprintf(err, errlen, "%s", domus_last_error());
 			goto out;
 		}
+		if (hvm)	/* a halt ends it (handle_exit) */
+			v->v.run->flags |= DOMUS_RUN_EXIT_ON_HLT;
 		L->nvcpu++;
 	}
 	{
 		struct domus_sregs cur;
 
-		if (!res->sregs.apic_base && domus_get_sregs(&L->vcpu[0].v, &cur) == 0)
+		/* HVM: the APIC base the vCPU has at RESET */
+		if ((hvm || !res->sregs.apic_base) && domus_get_sregs(&L->vcpu[0].v, &cur) == 0)
 			res->sregs.apic_base = cur.apic_base;
 	}
 	if (domus_set_regs(&L->vcpu[0].v, &res->regs) || domus_set_sregs(&L->vcpu[0].v, &res->sregs)) {
@@ -232,8 +240,8 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		goto out;
 	}
 	L->shutdown_reason = -1;
-	l_log(L, "domain %u built: %llu MiB, %u vCPU(s), kernel %s (entry 0x%llx)%s%s, cmdline \"%s\"",
-	      L->domid, (unsigned long long)(L->mem_size >> 20), L->cfg.vcpus, L->kernel_path,
+	l_log(L, "domain %u built: %s, %llu MiB, %u vCPU(s), kernel %s (entry 0x%llx)%s%s, cmdline \"%s\"",
+	      L->domid, hvm ? "HVM, multiboot" : "PVH", (unsigned long long)(L->mem_size >> 20), L->cfg.vcpus, L->kernel_path,
 	      (unsigned long long)res->kernel.entry, L->ramdisk_path ? ", initramfs " : "",
 	      L->ramdisk_path ? L->ramdisk_path : "", L->lp.cmdline ? L->lp.cmdline : "");
 	r = 0;
@@ -323,40 +331,16 @@ static bool handle_exit(struct l_vcpu *t)
 			  (unsigned long long)run->hypercall.nr, (unsigned long long)run->hypercall.args[0]);
 		run->hypercall.ret = (uint64_t)-38;
 		return true;
-	case DOMUS_EXIT_IO: {
-		unsigned char *data = (unsigned char *)run + run->io.data_offset;
-		size_t n = (size_t)run->io.size * run->io.count;
-
-		if (run->io.data_offset < DOMUS_RUN_DATA_OFFSET ||
-		    n > (size_t)(4096 - run->io.data_offset))
-			n = 0;
-		if (run->io.direction == DOMUS_IO_OUT) {
-			if (run->io.port == 0xe9) {
-				con_early(L, (const char *)data, n);
-			} else if (run->io.port == DOMUS_ACPI_SLEEP_CONTROL_PORT && n >= 1 &&
-				   (data[0] & DOMUS_ACPI_SLP_EN) &&
-				   ((data[0] & DOMUS_ACPI_SLP_TYP_MASK) >> DOMUS_ACPI_SLP_TYP_SHIFT) ==
-				   DOMUS_ACPI_S5_SLP_TYP) {
-				dom_guest_stopped(L, XEN_SHUTDOWN_POWEROFF, "ACPI power-off (S5)");
-				return false;
-			} else if (run->io.port != DOMUS_ACPI_SLEEP_CONTROL_PORT &&
-				   run->io.port != DOMUS_ACPI_SLEEP_STATUS_PORT) {
-				vcpu_note(t, "write to I/O port 0x%x ignored", run->io.port);
-			}
-		} else {
-			memset(data, run->io.port == DOMUS_ACPI_SLEEP_CONTROL_PORT ||
-			       run->io.port == DOMUS_ACPI_SLEEP_STATUS_PORT ? 0 : 0xff, n);
-		}
-		return true;
-	}
+	case DOMUS_EXIT_IO:
+		return dm_io_exit(t);
 	case DOMUS_EXIT_MMIO:
-		vcpu_note(t, "MMIO %s at 0x%llx (%u bytes): %s", run->mmio.is_write ? "write" : "read",
-			  (unsigned long long)run->mmio.gpa, run->mmio.len,
-			  run->mmio.is_write ? "ignored" : "reads all-ones");
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
-		return true;
+		return dm_mmio_exit(t);
 	case DOMUS_EXIT_HLT:
+		/* only asked for in an HVM domain: no interrupt controller or
+		 * timer can wake the vCPU yet, so a halt is the end */
+		dom_guest_stopped(L, XEN_SHUTDOWN_CRASH, "vCPU %u halted (interrupts %s) and nothing can wake it (no interrupt controller yet)",
+				  t->v.id, run->if_flag ? "on" : "off");
+		return false;
 	case DOMUS_EXIT_IRQ_WINDOW:
 	case DOMUS_EXIT_INTR:
 		return true;

@@ -12,6 +12,7 @@
  *   vifs.c     the PV network interfaces (userland/backend)
  *   pvhost.c   the grant-table mapping both share
  *   hotplug.c  block-/network-attach and -detach on a running guest
+ *   devices.c  the device model's table (dev_*.c: one file per device)
  */
 #ifndef DOMUS_LAUNCHER_H
 #define DOMUS_LAUNCHER_H
@@ -31,6 +32,7 @@
 #include "sandbox.h"
 #include "blkback.h"
 #include "netback.h"
+#include "devices.h"
 
 /* Special pages, in the slot at DOMUS_PVH_SPECIAL_GPA (outside RAM). */
 #define L_SPECIAL_SLOT		1
@@ -107,7 +109,10 @@ struct launcher {
 	int *req_fds;			/* descriptors passed with the request being handled */
 	unsigned int req_nfds;
 	unsigned int restarts;
-	time_t start_time;		/* the current domain's build (uptime) */
+	time_t start_time;
+	struct dm_state dm;		/* the device model (devices.c), reset at each build */
+	int test_exit_code;		/* set by the test-exit device (HVM), -1 none */
+	bool ready_keep;		/* HVM: the ready pipe stays open for the end line */		/* the current domain's build (uptime) */
 
 	/* shared with the vCPU threads */
 	pthread_mutex_t lock;

@@ -76,11 +76,34 @@ static void ready(struct launcher *L, const char *fmt, ...)
 		if (write(L->ready_fd, buf, n) < 0) {
 			/* the caller went away */
 		}
-		close(L->ready_fd);
-		L->ready_fd = -1;
+		/* HVM: open until the domain ends (l_report_end) */
+		if (!L->ready_keep || strncmp(buf, "ok", 2)) {
+			close(L->ready_fd);
+			L->ready_fd = -1;
+		}
 	} else if (strncmp(buf, "ok", 2)) {
 		fprintf(stderr, "domus-launcher: %.*s", n - 6, buf + 6);
 	}
+}
+
+/*
+ * HVM: `domus create` waits on the ready pipe for "end CODE WHY" (docs/
+ * launcher.md "Test exit"): CODE is the test-exit device's code, 0 for
+ * another power-off, 2 for a crash or anything else that ended it.
+ */
+static void l_report_end(struct launcher *L, int reason, const char *why)
+{
+	int code = reason == XEN_SHUTDOWN_POWEROFF ? 0 : 2;
+
+	if (L->ready_fd < 0)
+		return;
+	pthread_mutex_lock(&L->lock);
+	if (L->test_exit_code >= 0)
+		code = L->test_exit_code;
+	pthread_mutex_unlock(&L->lock);
+	dprintf(L->ready_fd, "end %d %s\n", code, why);
+	close(L->ready_fd);
+	L->ready_fd = -1;
 }
 
 /* The kernel and initrd that bootloader = pygrub copied out, and their directory. */
@@ -261,8 +284,14 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 	L->lp.cmdline = L->cfg.cmdline;
 	L->lp.vcpus = L->cfg.maxvcpus;	/* every possible vCPU in the MADT */
 	l_mem_init(L);
-	if (domus_kernel_open(L->kernel_path, &k))
+	if (L->cfg.type == DOMUS_TYPE_HVM ? domus_multiboot_open(L->kernel_path, &k) :
+	    domus_kernel_open(L->kernel_path, &k))
 		fail(L, "%s", domus_last_error());
+	if (domus_kernel_get_info(k)->format == DOMUS_KFMT_MULTIBOOT)
+		l_log(L, "kernel %s: multiboot image, 0x%llx-0x%llx, entry 0x%llx", L->kernel_path,
+		      (unsigned long long)domus_kernel_get_info(k)->image_start,
+		      (unsigned long long)domus_kernel_get_info(k)->image_end,
+		      (unsigned long long)domus_kernel_get_info(k)->entry);
 	if (domus_kernel_get_info(k)->format == DOMUS_KFMT_BZIMAGE)
 		l_log(L, "kernel %s: bzImage, %s payload, vmlinux of %llu bytes %s", L->kernel_path,
 		      domus_kernel_compression_name(domus_kernel_get_info(k)->compression),
@@ -377,8 +406,13 @@ void l_act_on_shutdown(struct launcher *L)
 	case XEN_SHUTDOWN_SOFT_RESET: act = L->cfg.on_soft_reset; break;
 	default: act = L->cfg.on_crash; break;
 	}
+	if (act != DOMUS_ACTION_RESTART)
+		l_report_end(L, reason, why);
 	if (l_stats_line(L, err, sizeof(err)) == 0)
 		l_log(L, "counters:%s", err);
+	if (L->dm.unclaimed)
+		l_log(L, "device model: %llu accesses to ports or addresses no device claims",
+		      (unsigned long long)L->dm.unclaimed);
 	l_log(L, "domain %u shut down: %s (%s); on_%s = %s", L->domid, dom_reason_name(reason), why,
 	      reason == XEN_SHUTDOWN_CRASH ? "crash" : dom_reason_name(reason),
 	      domus_config_action_name(act));
@@ -461,6 +495,7 @@ int main(int argc, char **argv)
 	L->xs_notify_fd = L->xs_kick_fd = -1;
 	L->event_fd = -1;
 	L->pending_reason = L->shutdown_reason = -1;
+	L->test_exit_code = -1;
 	pthread_mutex_init(&L->lock, NULL);
 	pthread_mutex_init(&L->con_lock, NULL);
 	pthread_cond_init(&L->pause_cv, NULL);
@@ -486,6 +521,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	check_and_prepare(L, argc - i, argv + i);
+	L->ready_keep = L->cfg.type == DOMUS_TYPE_HVM;
 	if (sb_prepare(&L->sb, L->cfg.name, err, sizeof(err)))
 		fail(L, "%s", err);
 
@@ -564,6 +600,7 @@ int main(int argc, char **argv)
 	}
 
 	l_event_loop(L, sfd, tfd);
+	l_report_end(L, -1, "the domain was destroyed");
 
 	/* every exit path ends here or in fail() before the domain exists */
 	if (L->domfd >= 0 || L->nvcpu) {

@@ -58,13 +58,15 @@ static void seg(struct domus_segment *s, uint16_t sel, uint32_t limit, uint16_t 
 	s->attr = attr;
 }
 
-/* The BSP's state at the PVH entry point (pvh-abi.md section 3). */
-static void entry_state(struct domus_load_result *r, uint32_t flags)
+/* The BSP's state at the PVH entry point (pvh-abi.md section 3); the
+ * multiboot machine state is the same with EAX = its magic. */
+void domus_loader_entry_state(struct domus_load_result *r, uint64_t eax, uint64_t ebx, uint32_t flags)
 {
 	memset(&r->regs, 0, sizeof(r->regs));
 	memset(&r->sregs, 0, sizeof(r->sregs));
 	r->regs.rip = r->kernel.entry;
-	r->regs.rbx = r->start_info_gpa;
+	r->regs.rax = eax;
+	r->regs.rbx = ebx;
 	r->regs.rflags = 0x2;
 
 	seg(&r->sregs.cs, 0x08, 0xffffffff, 0x0c9b);	/* 32-bit code: type 0xb, S, P, D/B, G */
@@ -83,6 +85,18 @@ static void entry_state(struct domus_load_result *r, uint32_t flags)
 		r->sregs.apic_base |= 1ULL << 10;	/* EXTD: x2APIC mode */
 }
 
+void domus_loader_copy_segments(const struct domus_kernel *k, uint8_t *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < k->nseg; i++) {
+		const struct domus_kseg *s = &k->seg[i];
+
+		memcpy(g + s->paddr, k->elf + s->offset, s->filesz);
+		memset(g + s->paddr + s->filesz, 0, s->memsz - s->filesz);
+	}
+}
+
 int domus_load_plan(const struct domus_kernel *k, const struct domus_load_params *p,
 		    uint64_t mem_size, struct domus_load_result *out)
 {
@@ -92,6 +106,8 @@ int domus_load_plan(const struct domus_kernel *k, const struct domus_load_params
 	unsigned int i;
 	int ret;
 
+	if (k->info.format == DOMUS_KFMT_MULTIBOOT)
+		return domus_mb_plan(k, p, mem_size, out);
 	memset(out, 0, sizeof(*out));
 	if (mem_size < DOMUS_PVH_MIN_MEM || mem_size > DOMUS_PVH_MAX_MEM || (mem_size & (PAGE - 1)))
 		return domus_set_error(EINVAL, "guest memory size %llu bytes is not a multiple of 4 KiB between %llu MiB and %llu MiB; fix memory= in the config",
@@ -147,7 +163,7 @@ int domus_load_plan(const struct domus_kernel *k, const struct domus_load_params
 	memmap_add(out, DOMUS_PVH_HIGH_RAM, mem_size - DOMUS_PVH_HIGH_RAM, DOMUS_E820_RAM);
 	memmap_add(out, DOMUS_PVH_SPECIAL_GPA, DOMUS_PVH_SPECIAL_SIZE, DOMUS_E820_RESERVED);
 
-	entry_state(out, p->flags);
+	domus_loader_entry_state(out, 0, out->start_info_gpa, p->flags);
 	return 0;
 }
 
@@ -190,10 +206,11 @@ int domus_load_into(const struct domus_kernel *k, const struct domus_load_params
 {
 	uint8_t *g = guest_mem;
 	struct domus_hvm_start_info si;
-	unsigned int i;
 	long acpi;
 	int ret;
 
+	if (k->info.format == DOMUS_KFMT_MULTIBOOT)
+		return domus_mb_load_into(k, p, guest_mem, mem_size, out);
 	ret = domus_load_plan(k, p, mem_size, out);
 	if (ret)
 		return ret;
@@ -211,12 +228,7 @@ int domus_load_into(const struct domus_kernel *k, const struct domus_load_params
 			return ret;
 	}
 
-	for (i = 0; i < k->nseg; i++) {
-		const struct domus_kseg *s = &k->seg[i];
-
-		memcpy(g + s->paddr, k->elf + s->offset, s->filesz);
-		memset(g + s->paddr + s->filesz, 0, s->memsz - s->filesz);
-	}
+	domus_loader_copy_segments(k, g);
 
 	/* start info page: start info, module list, memory map, command line */
 	memset(g + DOMUS_PVH_START_INFO_GPA, 0, PAGE);

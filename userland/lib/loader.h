@@ -125,6 +125,7 @@ _Static_assert(offsetof(struct domus_hvm_memmap_entry, type) == 16, "memmap type
 enum {
 	DOMUS_KFMT_ELF = 1,		/* a plain ELF vmlinux */
 	DOMUS_KFMT_BZIMAGE = 2,
+	DOMUS_KFMT_MULTIBOOT = 3,	/* a Multiboot 1 image (ELF or a.out kludge), loader_mb.c */
 };
 enum {
 	DOMUS_KCOMP_NONE = 0,
@@ -166,6 +167,67 @@ const void *domus_kernel_elf(const struct domus_kernel *k, size_t *size);
 int domus_kernel_probe(const char *path, struct domus_kernel_info *info);
 /* "none", "gzip", "xz", "zstd", "lzma". */
 const char *domus_kernel_compression_name(uint32_t comp);
+
+/* --- Multiboot 1 (loader_mb.c; facts from the Multiboot 0.6.96 spec) ---- */
+#define DOMUS_MB_HEADER_MAGIC		0x1badb002u
+#define DOMUS_MB_BOOT_MAGIC		0x2badb002u	/* EAX at the entry */
+#define DOMUS_MB_SEARCH			8192		/* the header lies in the first 8 KiB */
+#define DOMUS_MB_HF_PAGE_ALIGN		(1u << 0)	/* modules page aligned (none yet) */
+#define DOMUS_MB_HF_MEMINFO		(1u << 1)	/* mem_* and mmap wanted: always given */
+#define DOMUS_MB_HF_VIDEO		(1u << 2)	/* a video mode wanted: refused */
+#define DOMUS_MB_HF_AOUT_KLUDGE		(1u << 16)	/* the address fields are valid */
+#define DOMUS_MB_HF_KNOWN		(DOMUS_MB_HF_PAGE_ALIGN | DOMUS_MB_HF_MEMINFO)
+/* where the info structure and what it points at sit (below 1 MiB) */
+#define DOMUS_MB_INFO_GPA		0x6000ULL
+#define DOMUS_MB_LOADER_NAME_GPA	0x6080ULL
+#define DOMUS_MB_MMAP_GPA		0x6100ULL
+#define DOMUS_MB_CMDLINE_GPA		0x6800ULL
+#define DOMUS_MB_IF_MEM			(1u << 0)
+#define DOMUS_MB_IF_CMDLINE		(1u << 2)
+#define DOMUS_MB_IF_MMAP		(1u << 6)
+#define DOMUS_MB_IF_LOADER_NAME		(1u << 9)
+#define DOMUS_MB_LOADER_NAME		"domus"
+
+/* The multiboot information structure (the fields up to the VBE ones). */
+struct domus_mb_info {
+	uint32_t flags;
+	uint32_t mem_lower, mem_upper;	/* KiB below 640 KiB / from 1 MiB to the first hole */
+	uint32_t boot_device;
+	uint32_t cmdline;
+	uint32_t mods_count, mods_addr;
+	uint32_t syms[4];
+	uint32_t mmap_length, mmap_addr;
+	uint32_t drives_length, drives_addr;
+	uint32_t config_table;
+	uint32_t boot_loader_name;
+	uint32_t apm_table;
+	uint32_t vbe[4];
+};
+_Static_assert(sizeof(struct domus_mb_info) == 88, "multiboot info size");
+_Static_assert(offsetof(struct domus_mb_info, mmap_length) == 44, "mmap_length");
+_Static_assert(offsetof(struct domus_mb_info, boot_loader_name) == 64, "boot_loader_name");
+/* One memory map entry: u32 size (20, not counting itself), u64 base, u64
+ * length, u32 type (1 RAM, 2 reserved): 24 bytes, written byte by byte. */
+#define DOMUS_MB_MMAP_ENTRY		24
+
+/* The header as found in a file (what domus_multiboot_find reports). */
+struct domus_mb_header {
+	uint32_t offset;		/* in the file, 4-aligned, < DOMUS_MB_SEARCH */
+	uint32_t flags;
+	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
+};
+
+/* Look for a multiboot header in @data: 1 and *h when there is one with a
+ * good checksum, 0 when there is none, -errno (domus_last_error) when
+ * the one there is truncated.  Pure: no file, no allocation. */
+int domus_multiboot_find(const void *data, size_t len, const char *name, struct domus_mb_header *h);
+/* Read and validate a multiboot kernel (its header and, for an ELF image
+ * without the a.out kludge, its program headers): a domus_kernel of
+ * format DOMUS_KFMT_MULTIBOOT, loaded by domus_load_plan/_into as the
+ * spec says (info structure at DOMUS_MB_INFO_GPA, EAX magic, EBX info). */
+int domus_multiboot_open(const char *path, struct domus_kernel **out);
+int domus_multiboot_open_mem(const void *data, size_t len, const char *name,
+			     struct domus_kernel **out);
 
 /* --- loading ------------------------------------------------------------ */
 #define DOMUS_LOAD_MADT_XAPIC	(1u << 0)	/* MADT type-0 Local APIC entries and an

@@ -446,7 +446,7 @@ static int elf_bad(const char *name, const char *what)
 			       name, what);
 }
 
-int domus_loader_parse_elf(struct domus_kernel *k)
+int domus_loader_elf_segments(struct domus_kernel *k, uint64_t *pvh_entry, uint64_t *e_entry)
 {
 	const uint8_t *e = k->elf;
 	uint64_t len = k->elf_size, phoff, entry = 0;
@@ -530,19 +530,41 @@ int domus_loader_parse_elf(struct domus_kernel *k)
 	}
 	if (k->nseg == 0)
 		return elf_bad(name, "no loadable segments");
-	if (!have_entry)
-		return domus_set_error(ENOEXEC, "kernel %s has no PVH entry point (XEN_ELFNOTE_PHYS32_ENTRY): domus needs a kernel built with CONFIG_PVH",
-				       name);
+	k->info.nr_segments = k->nseg;
+	*pvh_entry = have_entry ? entry : UINT64_MAX;
+	*e_entry = get_word(l, e + 24);
+	return 0;
+}
+
+/* The segment of @k whose file bytes hold @addr, or -1. */
+int domus_loader_seg_of(const struct domus_kernel *k, uint64_t addr)
+{
+	unsigned int i;
+
 	for (i = 0; i < k->nseg; i++)
-		if (entry >= k->seg[i].paddr && entry < k->seg[i].paddr + k->seg[i].filesz)
-			break;
-	if (i == k->nseg) {
+		if (addr >= k->seg[i].paddr && addr < k->seg[i].paddr + k->seg[i].filesz)
+			return (int)i;
+	return -1;
+}
+
+int domus_loader_parse_elf(struct domus_kernel *k)
+{
+	uint64_t entry, e_entry;
+	char msg[160];
+	int r;
+
+	r = domus_loader_elf_segments(k, &entry, &e_entry);
+	if (r)
+		return r;
+	if (entry == UINT64_MAX)
+		return domus_set_error(ENOEXEC, "kernel %s has no PVH entry point (XEN_ELFNOTE_PHYS32_ENTRY): domus needs a kernel built with CONFIG_PVH",
+				       k->name);
+	if (domus_loader_seg_of(k, entry) < 0) {
 		snprintf(msg, sizeof(msg), "the PVH entry point 0x%llx is outside its loaded segments",
 			 (unsigned long long)entry);
-		return elf_bad(name, msg);
+		return elf_bad(k->name, msg);
 	}
 	k->info.entry = entry;
-	k->info.nr_segments = k->nseg;
 	return 0;
 }
 

@@ -38,5 +38,22 @@ void domus_kcache_put(const struct stat *st, const struct domus_kernel_info *inf
 		      const uint8_t *elf, size_t elf_len);
 /* Validate k->elf and fill k->seg and k->info (entry, image range). */
 int domus_loader_parse_elf(struct domus_kernel *k);
+/* The checks of the ELF header and program headers, k->seg and the image
+ * range, without the entry: *pvh_entry gets the PVH note's entry
+ * (UINT64_MAX: none), *e_entry the header's e_entry.  (loader_image.c) */
+int domus_loader_elf_segments(struct domus_kernel *k, uint64_t *pvh_entry, uint64_t *e_entry);
+/* The index of the segment whose file bytes hold @addr, or -1. */
+int domus_loader_seg_of(const struct domus_kernel *k, uint64_t addr);
+/* The BSP's 32-bit flat protected-mode state (PVH and multiboot alike):
+ * RIP = r->kernel.entry, RBX = @ebx, RAX = @eax.  (loader.c) */
+void domus_loader_entry_state(struct domus_load_result *r, uint64_t eax, uint64_t ebx, uint32_t flags);
+/* Copy k's segments into @g and zero their rest (after a plan). */
+void domus_loader_copy_segments(const struct domus_kernel *k, uint8_t *g);
+/* Multiboot (loader_mb.c): the parts of domus_load_plan/_into for a
+ * kernel of format DOMUS_KFMT_MULTIBOOT. */
+int domus_mb_plan(const struct domus_kernel *k, const struct domus_load_params *p,
+		  uint64_t mem_size, struct domus_load_result *out);
+int domus_mb_load_into(const struct domus_kernel *k, const struct domus_load_params *p,
+		       void *guest_mem, uint64_t mem_size, struct domus_load_result *out);
 
 #endif

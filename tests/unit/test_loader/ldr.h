@@ -87,5 +87,6 @@ void decompression_cap(void);
 void real_kernel(void);
 void fuzz(void);
 void kernel_cache(void);
+void multiboot(void);
 
 #endif

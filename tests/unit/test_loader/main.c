@@ -20,6 +20,7 @@ int main(void)
 	RUN(UNIT_PREFIX, real_kernel);
 	RUN(UNIT_PREFIX, fuzz);
 	RUN(UNIT_PREFIX, kernel_cache);
+	RUN(UNIT_PREFIX, multiboot);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		printf("  could not remove %s\n", tmpdir);

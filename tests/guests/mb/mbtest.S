@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mbtest: a Multiboot 1 test kernel for HVM domains (tests/guests/mb/README.md).
+ * Built twice: mbtest.elf (ELF32, placed by its program headers) and
+ * mbtest-aout.bin (-DAOUT: a flat image placed by the header's address
+ * fields).  It prints on COM1, checks the machine state and the
+ * multiboot information against its command line, and ends through the
+ * test-exit port 0xf4:
+ *   all checks pass:       writes 0x10 -> exit status 33
+ *   check N fails:         writes 0x40 + N -> exit status 129 + 2N
+ * Command line words: "mem=N" (the domain's memory= in MiB, checked
+ * against mem_upper and the memory map), "hlt" (halt with interrupts
+ * off instead of exiting), "triple" (triple fault instead of exiting).
+ */
+#define MB_MAGIC	0x1badb002
+#ifdef AOUT
+#define MB_FLAGS	0x00010002	/* meminfo, address fields */
+#else
+#define MB_FLAGS	0x00000002	/* meminfo */
+#endif
+#define COM1		0x3f8
+#define EXIT_PORT	0xf4
+#define OK_VALUE	0x10
+#define FAIL_BASE	0x40
+
+	.code32
+	.text
+	.globl _start
+image_start:
+_start:
+	jmp	entry
+
+	.balign 4
+mb_header:
+	.long	MB_MAGIC
+	.long	MB_FLAGS
+	.long	-(MB_MAGIC + MB_FLAGS)
+#ifdef AOUT
+	.long	mb_header		/* header_addr */
+	.long	image_start		/* load_addr */
+	.long	image_end		/* load_end_addr */
+	.long	bss_end			/* bss_end_addr */
+	.long	_start			/* entry_addr */
+#endif
+
+entry:
+	movl	$stack_top, %esp
+	movl	%eax, saved_eax
+	movl	%ebx, saved_ebx
+	/* the bss must be zero (the loader zeroes it) */
+	cmpl	$0, bss_probe
+	jne	fail_bss
+
+	movl	$msg_hello, %esi
+	call	puts
+
+	/* check 1: EAX holds the boot magic */
+	movl	$1, %edx
+	cmpl	$0x2badb002, saved_eax
+	jne	fail
+	/* check 2: flags: mem (0), cmdline (2), mmap (6), loader name (9) */
+	movl	$2, %edx
+	movl	saved_ebx, %ebx
+	movl	(%ebx), %eax
+	andl	$0x245, %eax
+	cmpl	$0x245, %eax
+	jne	fail
+	/* check 3: mem_lower is 640 KiB */
+	movl	$3, %edx
+	cmpl	$640, 4(%ebx)
+	jne	fail
+	/* check 4: the boot loader's name is "domus" */
+	movl	$4, %edx
+	movl	64(%ebx), %esi
+	movl	$str_domus, %edi
+	call	streq
+	jne	fail
+
+	/* print the command line */
+	movl	$msg_cmdline, %esi
+	call	puts
+	movl	16(%ebx), %esi
+	call	puts
+	movl	$msg_nl, %esi
+	call	puts
+
+	/* check 5: the command line starts with "mbtest" */
+	movl	$5, %edx
+	movl	16(%ebx), %esi
+	movl	$str_mbtest, %edi
+	call	prefix
+	jne	fail
+	/* check 6: "mem=N" is there; mem_upper = (N - 1) * 1024 */
+	movl	$6, %edx
+	movl	16(%ebx), %esi
+	movl	$str_mem, %edi
+	call	find
+	testl	%esi, %esi
+	jz	fail
+	call	atoi			/* eax = N */
+	movl	%eax, mem_mib
+	decl	%eax
+	shll	$10, %eax
+	cmpl	%eax, 8(%ebx)
+	jne	fail
+	/* check 7: the memory map's last entry is RAM ending at N MiB */
+	movl	$7, %edx
+	movl	48(%ebx), %esi		/* mmap_addr */
+	movl	44(%ebx), %ecx		/* mmap_length */
+	testl	%ecx, %ecx
+	jz	fail
+	addl	%esi, %ecx		/* end */
+	xorl	%edi, %edi		/* the last entry */
+1:	movl	%esi, %edi
+	addl	(%esi), %esi
+	addl	$4, %esi
+	cmpl	%ecx, %esi
+	jb	1b
+	cmpl	$1, 20(%edi)		/* type RAM */
+	jne	fail
+	movl	4(%edi), %eax		/* base (low) + length (low) */
+	addl	12(%edi), %eax
+	movl	mem_mib, %ecx
+	shll	$20, %ecx
+	cmpl	%ecx, %eax
+	jne	fail
+	/* check 8: an unclaimed port reads all-ones; a write there is harmless */
+	movl	$8, %edx
+	movw	$0x2f0, %dx
+	inb	%dx, %al
+	movl	$8, %edx
+	cmpb	$0xff, %al
+	jne	fail
+	movw	$0x80, %dx
+	outb	%al, %dx
+	/* check 9: the UART's scratch register keeps what is written */
+	movw	$COM1 + 7, %dx
+	movb	$0x5a, %al
+	outb	%al, %dx
+	inb	%dx, %al
+	movl	$9, %edx
+	cmpb	$0x5a, %al
+	jne	fail
+
+	/* the end the command line asks for */
+	movl	saved_ebx, %ebx
+	movl	16(%ebx), %esi
+	movl	$str_hlt, %edi
+	call	find
+	testl	%esi, %esi
+	jnz	do_hlt
+	movl	16(%ebx), %esi
+	movl	$str_triple, %edi
+	call	find
+	testl	%esi, %esi
+	jnz	do_triple
+
+	movl	$msg_ok, %esi
+	call	puts
+	movl	$OK_VALUE, %eax
+	jmp	do_exit
+
+fail_bss:
+	movl	$10, %edx
+fail:
+	movl	$msg_fail, %esi
+	call	puts
+	movl	%edx, %eax
+	addl	$'0', %eax
+	call	putc
+	movl	$msg_nl, %esi
+	call	puts
+	leal	FAIL_BASE(%edx), %eax
+do_exit:
+	movw	$EXIT_PORT, %dx
+	outb	%al, %dx
+	/* not reached: the device ends the domain */
+	jmp	do_hlt
+
+do_hlt:
+	movl	$msg_hlt, %esi
+	call	puts
+	cli
+1:	hlt
+	jmp	1b
+
+do_triple:
+	movl	$msg_triple, %esi
+	call	puts
+	lidt	null_idt
+	int3
+	jmp	do_hlt
+
+/* putc: %al to COM1, once the transmitter is empty */
+putc:
+	pushl	%edx
+	pushl	%eax
+	movw	$COM1 + 5, %dx
+1:	inb	%dx, %al
+	testb	$0x20, %al
+	jz	1b
+	popl	%eax
+	movw	$COM1, %dx
+	outb	%al, %dx
+	popl	%edx
+	ret
+
+/* puts: the NUL-terminated string at %esi */
+puts:
+	pushl	%esi
+	pushl	%eax
+1:	movb	(%esi), %al
+	testb	%al, %al
+	jz	2f
+	call	putc
+	incl	%esi
+	jmp	1b
+2:	popl	%eax
+	popl	%esi
+	ret
+
+/* prefix: ZF set when the string at %esi starts with the one at %edi */
+prefix:
+	pushl	%esi
+	pushl	%edi
+1:	movb	(%edi), %al
+	testb	%al, %al
+	jz	2f
+	cmpb	(%esi), %al
+	jne	3f
+	incl	%esi
+	incl	%edi
+	jmp	1b
+2:	xorl	%eax, %eax		/* ZF = 1 */
+3:	popl	%edi
+	popl	%esi
+	ret
+
+/* streq: ZF set when the strings at %esi and %edi are equal */
+streq:
+	pushl	%esi
+	pushl	%edi
+1:	movb	(%edi), %al
+	cmpb	(%esi), %al
+	jne	2f
+	testb	%al, %al
+	jz	2f
+	incl	%esi
+	incl	%edi
+	jmp	1b
+2:	popl	%edi
+	popl	%esi
+	ret
+
+/* find: %esi = just after the first occurrence of the string at %edi in
+ * the one at %esi, or 0 */
+find:
+1:	cmpb	$0, (%esi)
+	je	3f
+	call	prefix
+	je	2f
+	incl	%esi
+	jmp	1b
+2:	movb	(%edi), %al		/* skip the match */
+	testb	%al, %al
+	jz	4f
+	incl	%esi
+	incl	%edi
+	jmp	2b
+3:	xorl	%esi, %esi
+4:	ret
+
+/* atoi: %eax = the decimal number at %esi */
+atoi:
+	pushl	%ecx
+	xorl	%eax, %eax
+1:	movzbl	(%esi), %ecx
+	subl	$'0', %ecx
+	cmpl	$9, %ecx
+	ja	2f
+	imull	$10, %eax
+	addl	%ecx, %eax
+	incl	%esi
+	jmp	1b
+2:	popl	%ecx
+	ret
+
+	.balign 8
+null_idt:
+	.word	0
+	.long	0
+msg_hello:	.asciz	"mbtest: hello from a multiboot kernel\n"
+msg_cmdline:	.asciz	"mbtest: cmdline: "
+msg_nl:		.asciz	"\n"
+msg_ok:		.asciz	"mbtest: all checks passed\n"
+msg_fail:	.asciz	"mbtest: FAIL check "
+msg_hlt:	.asciz	"mbtest: halting with interrupts off\n"
+msg_triple:	.asciz	"mbtest: triple fault\n"
+str_domus:	.asciz	"domus"
+str_mbtest:	.asciz	"mbtest"
+str_mem:	.asciz	"mem="
+str_hlt:	.asciz	" hlt"
+str_triple:	.asciz	" triple"
+	.balign 4
+saved_eax:	.long	0
+saved_ebx:	.long	0
+mem_mib:	.long	0
+image_end:
+
+	.bss
+	.balign 16
+bss_probe:	.space	4
+	.space	4092
+stack_top:
+bss_end:

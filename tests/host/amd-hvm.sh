@@ -1,0 +1,110 @@
+#!/bin/bash
+# HVM domains inside the AMD-V test host (run by tests/suites/72-hvm-amd
+# through scripts/testhost): the Multiboot test kernel (tests/guests/mb/)
+# with type = "hvm"; `domus create`'s exit status is the test-exit code
+# (33: every check of the kernel passed), the console shows the UART's
+# text, crashes (halt with interrupts off, triple fault) end as on_crash
+# says.  One PASS/FAIL line each.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+failed=0
+pass() { echo "PASS: hvm-amd/$1"; }
+fail() { echo "FAIL: hvm-amd/$1: $2"; failed=1; }
+
+out=$(pwd)/build/hvm
+export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log
+rm -rf "$out"
+mkdir -p "$out/log"
+d=build/domus
+cfg=tests/host/hvm-mb.cfg
+log=$out/log/mbhvm.log
+conlog=$out/log/mbhvm-console.log
+
+# run NAME WANT_RC [-c] [KEY=VALUE...]: domus create, its status and stderr in $rc, $err
+run() {
+	local n=$1 want=$2 c=
+	shift 2
+	[ "$1" = -c ] && { c=-c; shift; }
+	rm -f "$log" "$conlog"
+	err=$(timeout 120 $d create $c $cfg "$@" 2>"$out/err" </dev/null >"$out/stdout"); rc=$?
+	err=$(cat "$out/err")
+	if [ $rc = "$want" ]; then pass "$n"; else fail "$n" "rc $rc (want $want): $(tr '\n' '|' <"$out/err"); log: $(tail -3 "$log" 2>/dev/null | tr '\n' '|')"; fi
+}
+gone() {	# NAME: no launcher, no domain left (within 3 s)
+	local i
+	for i in $(seq 30); do
+		! pgrep -x domus-launcher >/dev/null && [ "$($d list | wc -l)" = 2 ] && { pass "$1"; return; }
+		sleep 0.1
+	done
+	fail "$1" "$($d list | tr '\n' '|')"
+}
+
+if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
+lines0=$(dmesg | wc -l)
+
+# 1. the ELF image, without -c: every check passes, exit status 33
+run elf-exit-code 33
+if grep -q '^mbtest: hello from a multiboot kernel' "$conlog" && grep -qx 'mbtest: cmdline: mbtest mem=32' "$conlog" &&
+   grep -qx 'mbtest: all checks passed' "$conlog"; then
+	pass elf-console-log
+else
+	fail elf-console-log "$(tr '\n' '|' <"$conlog" 2>/dev/null)"
+fi
+if [ "$err" = "domus create: mbhvm ended: test-exit device: value 16, exit code 33 (exit status 33)" ]; then
+	pass elf-report
+else
+	fail elf-report "$err"
+fi
+# the unclaimed ports: logged once each, never fatal
+if grep -q 'read of port 0x2f0: no device there (reads all-ones)' "$log" &&
+   [ "$(grep -c 'write of port 0x80: no device there (ignored)' "$log")" = 1 ] &&
+   grep -q 'device model: 2 accesses to ports or addresses no device claims' "$log"; then
+	pass unclaimed-ports-logged
+else
+	fail unclaimed-ports-logged "$(grep 'no device' "$log" | tr '\n' '|')"
+fi
+gone elf-gone
+
+# 2. the a.out-kludge image with -c: the console shows the UART
+run aout-console-exit-code 33 -c 'kernel="build/guests/mb/mbtest-aout.bin"'
+if grep -q '^mbtest: hello from a multiboot kernel' "$out/stdout" && grep -q '^mbtest: all checks passed' "$out/stdout"; then
+	pass aout-console-text
+else
+	fail aout-console-text "$(tr '\n' '|' <"$out/stdout")"
+fi
+gone aout-gone
+
+# 3. a failing check changes the code: mem= does not match memory=
+run mem-mismatch-code 141 memory=48
+if grep -qx 'mbtest: FAIL check 6' "$conlog"; then pass mem-mismatch-console; else fail mem-mismatch-console "$(tr '\n' '|' <"$conlog")"; fi
+
+# 4. crashes: halt with interrupts off, triple fault (on_crash = destroy)
+run hlt-crash 2 'extra="mbtest mem=32 hlt"'
+if grep -q 'shut down: crash (vCPU 0 halted (interrupts off)' "$log"; then pass hlt-crash-log; else fail hlt-crash-log "$(tail -3 "$log" | tr '\n' '|')"; fi
+run triple-fault 2 'extra="mbtest mem=32 triple"'
+if grep -q 'shut down: crash (vCPU 0 triple fault)' "$log"; then pass triple-fault-log; else fail triple-fault-log "$(tail -3 "$log" | tr '\n' '|')"; fi
+gone crash-gone
+
+# 5. on_crash = preserve: create returns, the domain stays shut down
+run preserve-crash 2 'extra="mbtest mem=32 hlt"' 'on_crash="preserve"'
+if $d list | grep -Eq '^mbhvm +[0-9]+ +32 +1 +---sc- '; then pass preserve-listed; else fail preserve-listed "$($d list | tr '\n' '|')"; fi
+$d destroy mbhvm >/dev/null
+gone preserve-destroyed
+
+# 6. -e: create returns once the domain runs (the kernel halts: preserved)
+rm -f "$log"
+err=$(timeout 60 $d create -e $cfg 'extra="mbtest mem=32 hlt"' 'on_crash="preserve"' 2>&1 </dev/null); rc=$?
+for i in $(seq 50); do grep -q 'shut down: crash' "$log" 2>/dev/null && break; sleep 0.1; done
+if [ $rc = 0 ] && [ -z "$err" ] && $d list | grep -Eq '^mbhvm +[0-9]+ +32 +1 +---sc- '; then
+	pass nowait-returns
+else
+	fail nowait-returns "rc $rc: $err; $($d list | tr '\n' '|')"
+fi
+$d destroy mbhvm >/dev/null
+gone nowait-destroyed
+
+stats_zero frees-all
+if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
+new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)
+if [ -z "$new" ]; then pass host-log-clean; else fail host-log-clean "$(echo "$new" | tr '\n' '|')"; fi
+exit $failed

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xl.cfg settings of HVM domains (type = "hvm"): what this release runs
+ * of them -- a Multiboot kernel booted directly with kernel=, one vCPU,
+ * the launcher's device model (docs/launcher.md "HVM domains") -- and a
+ * one-line error for the rest.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "xlcfg.h"
+
+static int key_err(const struct domus_config *c, const char *key, char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int key_err(const struct domus_config *c, const char *key, char *err, size_t errlen, const char *fmt, ...)
+{
+	const struct domus_cfg_entry *e = domus_config_get(c, key);
+	va_list ap;
+	int n;
+
+	if (e)
+		n = snprintf(err, errlen, "%s:%u: %s: ", e->file, e->line, key);
+	else
+		n = snprintf(err, errlen, "%s: %s: ", c->nfiles ? c->files[0] : "config", key);
+	if (n >= 0 && (size_t)n < errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err + n, errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* xl's device models are QEMU's; domus's is its own, in the launcher. */
+static const char *const dm_versions[] = { "qemu-xen", "domus" };
+
+int domus_config_hvm(struct domus_config *c, char *err, size_t errlen)
+{
+	const struct domus_cfg_entry *e = domus_config_get(c, "device_model_version");
+	size_t i;
+
+	if (e) {
+		if (e->value->type != DOMUS_CFG_STRING)
+			return key_err(c, e->key, err, errlen, "give a string: \"qemu-xen\"");
+		for (i = 0; i < sizeof(dm_versions) / sizeof(dm_versions[0]); i++)
+			if (!strcmp(e->value->str, dm_versions[i]))
+				break;
+		if (i == sizeof(dm_versions) / sizeof(dm_versions[0]))
+			return key_err(c, e->key, err, errlen,
+				       "unknown device model \"%.40s\": domus has its own, in the launcher; drop the key or write \"qemu-xen\"",
+				       e->value->str);
+	}
+	if (c->type != DOMUS_TYPE_HVM)
+		return 0;
+	if (domus_config_get(c, "bootloader"))
+		return key_err(c, "bootloader", err, errlen, "an HVM domain boots through its firmware, not pygrub: drop bootloader=");
+	if (!c->kernel || !*c->kernel)
+		return key_err(c, "kernel", err, errlen,
+			       "missing: HVM firmware boot (SeaBIOS, disk=, boot=) is not there yet; give kernel= with a Multiboot kernel, or use type = \"pvh\"");
+	if (c->vcpus != 1 || c->maxvcpus != 1)
+		return key_err(c, c->maxvcpus != 1 && domus_config_get(c, "maxvcpus") ? "maxvcpus" : "vcpus", err, errlen,
+			       "an HVM domain has 1 vCPU for now (no interrupt controllers yet): set vcpus = 1");
+	if (domus_config_get(c, "disk"))
+		return key_err(c, "disk", err, errlen, "HVM disks need the device model's disk controller, not there yet: drop disk= for now");
+	if (domus_config_get(c, "vif"))
+		return key_err(c, "vif", err, errlen, "HVM network cards need the device model's NIC, not there yet: drop vif= for now");
+	return 0;
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domus-launcher: the device model's table and dispatch (devices.h).
+ * DOMUS_EXIT_IO and DOMUS_EXIT_MMIO find their device by range in one
+ * table; string I/O is taken one element at a time.
+ */
+#include <string.h>
+#include "launcher.h"
+#include "devices.h"
+
+static const struct dm_device *const dm_table[] = {
+	&dm_debugcon,
+	&dm_acpi_pm,
+	&dm_uart,
+	&dm_testexit,
+};
+
+#define DM_N	(sizeof(dm_table) / sizeof(dm_table[0]))
+
+static unsigned int dom_type(const struct launcher *L)
+{
+	return L->cfg.type == DOMUS_TYPE_HVM ? DM_HVM : DM_PVH;
+}
+
+void dm_reset(struct launcher *L)
+{
+	size_t i;
+
+	for (i = 0; i < DM_N; i++)
+		if ((dm_table[i]->types & dom_type(L)) && dm_table[i]->reset)
+			dm_table[i]->reset(L);
+}
+
+static const struct dm_device *find_port(const struct launcher *L, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < DM_N; i++) {
+		const struct dm_device *d = dm_table[i];
+
+		if ((d->types & dom_type(L)) && d->nports && port >= d->port && port - d->port < d->nports)
+			return d;
+	}
+	return NULL;
+}
+
+static const struct dm_device *find_mmio(const struct launcher *L, uint64_t gpa)
+{
+	size_t i;
+
+	for (i = 0; i < DM_N; i++) {
+		const struct dm_device *d = dm_table[i];
+
+		if ((d->types & dom_type(L)) && d->mmio_len && gpa >= d->mmio && gpa - d->mmio < d->mmio_len)
+			return d;
+	}
+	return NULL;
+}
+
+/* An access no device claims: counted; its first sight logged (at most
+ * DM_UNCLAIMED_LOG_MAX distinct addresses, then one line says so). */
+static void unclaimed(struct l_vcpu *t, bool port, uint64_t addr, bool write)
+{
+	struct launcher *L = t->L;
+	struct dm_state *s = &L->dm;
+	bool log = false, last = false;
+
+	pthread_mutex_lock(&L->lock);
+	s->unclaimed++;
+	if (!port || !(s->seen[addr >> 3] & (1u << (addr & 7)))) {
+		if (port)
+			s->seen[addr >> 3] |= (uint8_t)(1u << (addr & 7));
+		if (s->logged < DM_UNCLAIMED_LOG_MAX) {
+			log = true;
+			last = ++s->logged == DM_UNCLAIMED_LOG_MAX;
+		}
+	}
+	pthread_mutex_unlock(&L->lock);
+	if (log)
+		l_log(L, "vCPU %u: %s of %s 0x%llx: no device there (%s)%s", t->v.id, write ? "write" : "read",
+		      port ? "port" : "MMIO address", (unsigned long long)addr, write ? "ignored" : "reads all-ones",
+		      last ? "; further unclaimed addresses are counted, not logged" : "");
+}
+
+bool dm_io_exit(struct l_vcpu *t)
+{
+	struct domus_run *run = t->v.run;
+	unsigned int size = run->io.size, i;
+	bool write = run->io.direction == DOMUS_IO_OUT;
+	const struct dm_device *d = find_port(t->L, run->io.port);
+	unsigned char *data = (unsigned char *)run + run->io.data_offset;
+
+	if ((size != 1 && size != 2 && size != 4) || run->io.data_offset < DOMUS_RUN_DATA_OFFSET ||
+	    (size_t)size * run->io.count > (size_t)(4096 - run->io.data_offset))
+		return true;	/* the module never reports this; nothing to do */
+	for (i = 0; i < run->io.count; i++, data += size) {
+		if (!write)
+			memset(data, 0xff, size);
+		if (!d) {
+			unclaimed(t, true, run->io.port, write);
+			continue;
+		}
+		if (!d->pio(t, run->io.port - d->port, size, write, data))
+			return false;
+	}
+	return true;
+}
+
+bool dm_mmio_exit(struct l_vcpu *t)
+{
+	struct domus_run *run = t->v.run;
+	const struct dm_device *d = find_mmio(t->L, run->mmio.gpa);
+	unsigned int len = run->mmio.len;
+
+	if (len == 0 || len > sizeof(run->mmio.data))
+		return true;
+	if (!run->mmio.is_write)
+		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+	if (!d) {
+		unclaimed(t, false, run->mmio.gpa, run->mmio.is_write);
+		return true;
+	}
+	return d->mmio_fn(t, run->mmio.gpa - d->mmio, len, run->mmio.is_write, run->mmio.data);
+}
