@@ -201,9 +201,11 @@ const struct domus_cmd domus_cmds[] = {
 	  "               a running domain is paused while its disks are snapshotted or copied\n"
 	  "  DIR          an existing directory: the backup is DIR/NAME-YYYYMMDD-HHMMSS/\n" },
 	{ "xenstore-ls", cmd_xenstore_ls, "show a domain's xenstore as a tree (every domain's without one)",
-	  "[-f] [-p] [DOMAIN [PATH]]",
+	  "[-f] [-p] [--json] [DOMAIN [PATH]]",
 	  "  -f           full paths instead of the indented tree\n"
 	  "  -p           each node's permissions, e.g. (n0,r1)\n"
+	  "  --json       a JSON array instead, one object per node: path, value\n"
+	  "               (each byte one character) and perms\n"
 	  "  DOMAIN       the domain (name or id); none: every domain's store, merged\n"
 	  "  PATH         the subtree to show (default /); relative to /local/domain/<id>\n" },
 	{ "xenstore-read", cmd_xenstore_read, "print the values of xenstore nodes", "[-r] DOMAIN PATH...",

@@ -347,6 +347,13 @@ int l_pause(struct launcher *L, bool pause, char *msg, size_t len)
 		pthread_mutex_unlock(&L->lock);
 		return snprintf(msg, len, "%s is not running", L->cfg.name), -1;
 	}
+	/* a wrong state is an error (as xl's): the caller's idea of the
+	 * domain is wrong, and a script should hear of it */
+	if (pause == L->paused) {
+		pthread_mutex_unlock(&L->lock);
+		return snprintf(msg, len, pause ? "already paused: 'domus unpause %s' lets it run" :
+				"not paused: it runs ('domus pause %s' pauses it)", L->cfg.name), -1;
+	}
 	if (!pause) {
 		L->paused = false;
 		pthread_cond_broadcast(&L->pause_cv);
