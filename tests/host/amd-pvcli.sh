@@ -156,7 +156,7 @@ fi
 # every read-only command's --json parses (xenstore-ls, list, info too)
 jok=1
 for c in "list --json" "list -l pvcli" "vcpu-list --json" "uptime --json" "stats --json pvcli" "block-list --json pvcli" \
-	 "network-list --json pvcli" "xenstore-ls --json pvcli" "xenstore-ls --json pvcli device" "xenstore-ls --json" "info --json"; do
+	 "network-list --json pvcli" "xenstore-ls --json pvcli" "xenstore-ls --json pvcli device" "xenstore-ls --json" "info --json" "top --json -n 1 -d 0.5"; do
 	# shellcheck disable=SC2086  # the case's words
 	$d $c | /usr/bin/python3 -m json.tool >/dev/null 2>&1 || { jok=0; echo "info: 'domus $c' is not JSON: $($d $c 2>&1 | head -c 200 | tr '\n' '|')"; }
 done
@@ -184,13 +184,13 @@ wrong() {	# EXPECTED-TEXT ARGS...
 	echo "info: wrong-state: 'domus $*': rc $rc, stdout '$(echo "$out" | head -c 80 | tr '\n' '|')', stderr ($n lines) '$(echo "$err" | head -3 | tr '\n' '|')'"
 }
 out_dir_err=$out/wrong.err
-if $d pause pvcli; then
-	wrong "already paused" pause pvcli
-	$d unpause pvcli || fail wrong-state "unpause failed"
+# (pausing a paused domain is not an error, as in Xen, where it nests;
+# unpausing a running one is)
+if $d pause pvcli && $d pause pvcli && [ "$($d list pvcli | awk 'NR == 2 { print $5 }')" = "--p---" ] && $d unpause pvcli; then
+	wrong "not paused" unpause pvcli
 else
-	wrong_bad=$((wrong_bad + 1)); echo "info: wrong-state: pause failed"
+	wrong_bad=$((wrong_bad + 1)); echo "info: wrong-state: pause, pause, unpause failed: $($d list pvcli | tr '\t\n' ' |')"
 fi
-wrong "not paused" unpause pvcli
 wrong "above maxmem" mem-set pvcli 1g
 wrong "below the" mem-set pvcli 1k
 wrong "out of range" mem-max pvcli 100g

@@ -155,8 +155,10 @@ const struct domus_cmd domus_cmds[] = {
 	  "  -t SECS      how long to wait for the guests (default $DOMUS_STOP_TIMEOUT\n"
 	  "               or 300); then the rest are destroyed\n" },
 	{ "top", cmd_top, "show the domains' CPU, memory, network and disk use, refreshed (as xentop)",
-	  "[-b] [-d SECS] [-n N]",
+	  "[-b] [-d SECS] [-n N] [--json]",
 	  "  -b           batch: plain frames one after another (for scripts), no screen clearing\n"
+	  "  --json       each frame as one line of JSON (JSON Lines; implies -b): time and\n"
+	  "               domains, each with xentop's columns as named fields\n"
 	  "  -d SECS      seconds between frames (default 3)\n"
 	  "  -n N         stop after N frames (also -i N, as xentop)\n" },
 	{ "dmesg", cmd_dmesg, "show the module's messages from the host's kernel log", "[-c]",

@@ -347,12 +347,12 @@ int l_pause(struct launcher *L, bool pause, char *msg, size_t len)
 		pthread_mutex_unlock(&L->lock);
 		return snprintf(msg, len, "%s is not running", L->cfg.name), -1;
 	}
-	/* a wrong state is an error (as xl's): the caller's idea of the
-	 * domain is wrong, and a script should hear of it */
-	if (pause == L->paused) {
+	/* unpausing a domain that is not paused is an error, as in Xen
+	 * (EINVAL); pausing a paused one is not (Xen nests it; here it stays
+	 * paused once) */
+	if (!pause && !L->paused) {
 		pthread_mutex_unlock(&L->lock);
-		return snprintf(msg, len, pause ? "already paused: 'domus unpause %s' lets it run" :
-				"not paused: it runs ('domus pause %s' pauses it)", L->cfg.name), -1;
+		return snprintf(msg, len, "not paused: it runs ('domus pause %s' pauses it)", L->cfg.name), -1;
 	}
 	if (!pause) {
 		L->paused = false;
