@@ -51,9 +51,13 @@ static void test_minimal(void)
 	EXPECT(c.on_crash == DOMUS_ACTION_DESTROY);
 	/* no type: xl's default is PV, run as PVH, with one note saying so */
 	EXPECT(c.warnings && !strcmp(c.warnings,
-		"t.cfg: note: no type: xl's default is PV; domus runs PV guests as PVH (the kernel needs CONFIG_PVH, as Debian's has; write type = \"pvh\" to silence this)"));
+		"t.cfg: note: no type: xl's default is PV; domus runs PV guests as PVH (the kernel needs CONFIG_PVH, as Debian's has; write type = \"pvh\" to silence this)\n"));
 	domus_config_free(&c);
 	EXPECT(cfg(&c, "name = \"g1\"\nkernel = \"/boot/vmlinuz\"\ntype = \"pvh\"\n") == 0);
+	EXPECT(c.type == DOMUS_TYPE_PVH && c.warnings == NULL);
+	domus_config_free(&c);
+	/* the JSON view's default is PVH: no note */
+	EXPECT(cfg(&c, "{ \"name\": \"g1\", \"kernel\": \"/boot/vmlinuz\" }") == 0);
 	EXPECT(c.type == DOMUS_TYPE_PVH && c.warnings == NULL);
 	domus_config_free(&c);
 }
