@@ -172,12 +172,11 @@ pv_state() {
 }
 wrong_bad=0 wrong_n=0
 wrong() {	# EXPECTED-TEXT ARGS...
-	local want=$1 out err rc n before; shift
-	before=$(pv_state 2>&1)
+	local want=$1 out err rc n; shift
 	out=$(timeout 60 $d "$@" 2>"$out_dir_err" </dev/null); rc=$?
 	err=$(cat "$out_dir_err"); n=$(printf '%s\n' "$err" | grep -c '')
 	wrong_n=$((wrong_n + 1))
-	if [ $rc = 1 ] && [ "$n" = 1 ] && [ -z "$out" ] && printf '%s' "$err" | grep -qF -- "$want" && [ "$(pv_state 2>&1)" = "$before" ]; then
+	if [ $rc = 1 ] && [ "$n" = 1 ] && [ -z "$out" ] && printf '%s' "$err" | grep -qF -- "$want" && [ "$(pv_state 2>&1)" = "$pv_before" ]; then
 		return 0
 	fi
 	wrong_bad=$((wrong_bad + 1))
@@ -187,6 +186,7 @@ out_dir_err=$out/wrong.err
 # (pausing a paused domain is not an error, as in Xen, where it nests;
 # unpausing a running one is)
 t_wrong=$(date +%s)
+pv_before=$(pv_state 2>&1)	# each case compares with this (a case that changed it fails every later one too)
 # (no pause here: the guest's clock is checked by 'date' below; pausing
 # twice and unpausing a running domain are checked after it, at
 # pause-twice-unpause-running)
