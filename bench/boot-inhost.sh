@@ -107,6 +107,7 @@ write_cfg() {	# KERNEL [VCPUS]
 	cat >"$cfg" <<EOF
 name = "bench"
 type = "pvh"
+type = "pvh"
 memory = $mem
 vcpus = ${2:-1}
 kernel = "$1"

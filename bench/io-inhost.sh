@@ -173,6 +173,7 @@ truncate -s "${mib}M" "$tmp/domus.img"
 cat >"$tmp/bench.cfg" <<EOF
 name = "bench"
 type = "pvh"
+type = "pvh"
 memory = $mem
 vcpus = 1
 kernel = "$vmlinux"

@@ -76,6 +76,7 @@ cfgfile() {	# NAME
 	cat >"$out/$1.cfg" <<EOF
 name = "$1"
 type = "pvh"
+type = "pvh"
 memory = 192
 vcpus = $vcpus
 kernel = "$vmlinux"

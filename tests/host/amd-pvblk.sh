@@ -97,6 +97,7 @@ ro_md5=$(md5sum <"$img/c.img")
 host_md5=$(pattern HOST 1048576 | md5sum | cut -d' ' -f1)
 cat >"$img/g.cfg" <<EOF
 name = "pvblk"
+type = "pvh"
 memory = 256
 kernel = "$kernel"
 ramdisk = "$top/build/pvblk/guest.cpio"

@@ -153,6 +153,58 @@ if echo "$vj" | grep -Eq '^\[  \{ "name": "pvcli", "domid": 1, "vcpu": 0, "cpu":
 else
 	fail json-outputs "vcpu-list '$vj', stats '$(echo "$sj" | head -c 200)', uptime '$uj'"
 fi
+# every read-only command's --json parses (xenstore-ls, list, info too)
+jok=1
+for c in "list --json" "list -l pvcli" "vcpu-list --json" "uptime --json" "stats --json pvcli" "block-list --json pvcli" \
+	 "network-list --json pvcli" "xenstore-ls --json pvcli" "xenstore-ls --json pvcli device" "xenstore-ls --json" "info --json" "top --json -n 1 -d 0.5"; do
+	# shellcheck disable=SC2086  # the case's words
+	$d $c | /usr/bin/python3 -m json.tool >/dev/null 2>&1 || { jok=0; echo "info: 'domus $c' is not JSON: $($d $c 2>&1 | head -c 200 | tr '\n' '|')"; }
+done
+xj=$($d xenstore-ls --json pvcli | /usr/bin/python3 -c 'import json,sys; d={n["path"]: n["value"] for n in json.load(sys.stdin)}; print(d.get("/local/domain/1/name"))')
+if [ $jok = 1 ] && [ "$xj" = pvcli ]; then pass json-parses; else fail json-parses "xenstore-ls name '$xj'"; fi
+# ---- the bad-input audit on a running domain (docs/testing.md): wrong
+# state and bad values are refused with exit 1, one line on stderr that
+# says what is wrong, nothing on stdout, and the domain as it was
+pv_state() {
+	$d list pvcli | awk 'NR == 2 { print $1, $2, $3, $4, substr($5, 3, 1) }'
+	$d vcpu-list pvcli | awk 'NR > 1 { print $1, $2, $3, $NF }'
+	$d block-list pvcli; $d network-list pvcli; $d xenstore-read pvcli name memory/target
+}
+wrong_bad=0 wrong_n=0
+wrong() {	# EXPECTED-TEXT ARGS...
+	local want=$1 out err rc n; shift
+	out=$(timeout 60 $d "$@" 2>"$out_dir_err" </dev/null); rc=$?
+	err=$(cat "$out_dir_err"); n=$(printf '%s\n' "$err" | grep -c '')
+	wrong_n=$((wrong_n + 1))
+	if [ $rc = 1 ] && [ "$n" = 1 ] && [ -z "$out" ] && printf '%s' "$err" | grep -qF -- "$want" && [ "$(pv_state 2>&1)" = "$pv_before" ]; then
+		return 0
+	fi
+	wrong_bad=$((wrong_bad + 1))
+	echo "info: wrong-state: 'domus $*': rc $rc, stdout '$(echo "$out" | head -c 80 | tr '\n' '|')', stderr ($n lines) '$(echo "$err" | head -3 | tr '\n' '|')'"
+}
+out_dir_err=$out/wrong.err
+# (pausing a paused domain is not an error, as in Xen, where it nests;
+# unpausing a running one is)
+t_wrong=$(date +%s)
+pv_before=$(pv_state 2>&1)	# each case compares with this (a case that changed it fails every later one too)
+# (no pause here: the guest's clock is checked by 'date' below; pausing
+# twice and unpausing a running domain are checked after it, at
+# pause-twice-unpause-running)
+wrong "not paused" unpause pvcli
+wrong "above maxmem" mem-set pvcli 1g
+wrong "below the" mem-set pvcli 1k
+wrong "out of range" mem-max pvcli 100g
+wrong "(maxvcpus)" vcpu-set pvcli 2
+wrong "(maxvcpus)" vcpu-set pvcli 0
+wrong "does not exist" vcpu-pin pvcli 3 0
+wrong "999" vcpu-pin pvcli 0 999
+wrong "no disk 'xvdz'" block-detach pvcli xvdz
+wrong "no network interface '5'" network-detach pvcli 5
+wrong "/nonexistent.img" block-attach pvcli tap:aio:/nonexistent.img,xvdc,w
+wrong "not a usable name" rename pvcli Domain-0
+wrong "pvcli" xenstore-read pvcli data/nonexistent
+if [ $wrong_bad = 0 ]; then pass wrong-state; else fail wrong-state "$wrong_bad of $wrong_n cases (info lines above)"; fi
+echo "info: the wrong-state cases took $(( $(date +%s) - t_wrong )) s"
 # rename: the same domain under a new name (socket, log, xenstore name),
 # a bad name refused, and back
 if $d rename pvcli pvcli2 && $d list pvcli2 | grep -Eq '^pvcli2 +1 ' && ! $d list pvcli >/dev/null 2>&1 &&
@@ -341,6 +393,17 @@ if [ $shell_ok = 1 ]; then
 		pass unpause-resumes
 	else
 		fail unpause-resumes "no answer after unpause: $($d list pvcli | tr '\t\n' ' |')"
+	fi
+	# pausing a paused domain is not an error (Xen nests it; one unpause
+	# resumes here); unpausing a running one is (the wrong-state bar)
+	wrong_bad=0 wrong_n=0
+	if $d pause pvcli && $d pause pvcli && [ "$($d list pvcli | awk 'NR == 2 { print $5 }')" = "--p---" ] &&
+	   $d unpause pvcli && [ "$($d list pvcli | awk 'NR == 2 { print $5 }')" != "--p---" ]; then
+		wrong "not paused" unpause pvcli
+		if [ $wrong_bad = 0 ]; then pass pause-twice-unpause-running; else fail pause-twice-unpause-running "see the info line above"; fi
+	else
+		fail pause-twice-unpause-running "pause, pause, unpause: $($d list pvcli | tr '\t\n' ' |')"
+		$d unpause pvcli 2>/dev/null
 	fi
 
 	# the launcher runs the guest with no capabilities, no_new_privs and its

@@ -127,7 +127,7 @@ fi
 warn=$($d create -n "$tmp/g.cfg" 2>&1 >/dev/null); rc=$?
 dry=$($d create -n "$tmp/g.cfg" 2>/dev/null)
 echo "$warn" | sed 's/^/info: create -n: /'
-if [ $rc = 0 ] && [ "$(echo "$warn" | grep -c xvc0)" = 1 ] &&
+if [ $rc = 0 ] && [ "$(echo "$warn" | grep -c xvc0)" = 1 ] && [ "$(echo "$warn" | grep -c "g.cfg: note: no type: xl's default is PV; domus runs PV guests as PVH")" = 1 ] &&
    echo "$warn" | grep -q "g.cfg:[0-9]*: warning: console=xvc0 (Xen 3's PV console) is hvc0 in today's kernels: using console=hvc0" &&
    echo "$dry" | grep -qx 'cmdline     root=/dev/xvda2 ro 2 console=hvc0' &&
    echo "$dry" | grep -qx 'on_crash    restart' &&
@@ -345,7 +345,7 @@ fi
 # a bad entry: one line naming the image and the fix, nothing left
 # (its own log directory: pvdeb.log keeps the boots' lines for the checks below)
 err=$(DOMUS_LOG_DIR=$tmp/badlog $d create "$tmp/pygrub.cfg" "${memarg[@]}" "bootloader_args=['--entry=5']" 2>&1); rc=$?
-err=$(echo "$err" | grep -v ': warning: console=xvc0')
+err=$(echo "$err" | grep -v -e ': warning: console=xvc0' -e ": note: no type: xl's default is PV")
 if [ "$rc" = 1 ] && [ "$(echo "$err" | wc -l)" = 1 ] &&
    echo "$err" | grep -q "bootloader: $tmp/root.img: /boot/grub/grub.cfg: no menu entry '5' (2 entries): give --entry=N" &&
    [ ! -e "$DOMUS_RUN_DIR/pvdeb.boot/kernel" ]; then

@@ -66,6 +66,7 @@ truncate -s 16M "$img/a.img"
 truncate -s 8M "$img/b.img"
 cat >"$img/g.cfg" <<EOF
 name = "pvhp"
+type = "pvh"
 memory = 256
 kernel = "$kernel"
 ramdisk = "$top/build/pvhotplug/guest.cpio"

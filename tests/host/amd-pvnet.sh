@@ -59,6 +59,7 @@ lines0=$(dmesg | wc -l)
 cfg() {	# NAME VIF-SPEC
 	cat >"$tmp/$1.cfg" <<EOF
 name = "$1"
+type = "pvh"
 memory = $gmem
 kernel = "$kernel"
 ramdisk = "$top/build/pvnet/guest.cpio"

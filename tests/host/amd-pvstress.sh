@@ -89,6 +89,7 @@ cfg() {
 	cat >"$out/$1.cfg" <<EOF
 name = "$1"
 type = "pvh"
+type = "pvh"
 memory = 256
 vcpus = 1
 kernel = "$kernel"

@@ -54,6 +54,7 @@ cfg() {
 	cat >"$out/$1.cfg" <<EOF
 name = "$1"
 type = "pvh"
+type = "pvh"
 memory = 128
 vcpus = 1
 kernel = "$out/vmlinux"

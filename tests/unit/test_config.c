@@ -49,7 +49,16 @@ static void test_minimal(void)
 	EXPECT(c.on_poweroff == DOMUS_ACTION_DESTROY);
 	EXPECT(c.on_reboot == DOMUS_ACTION_RESTART);
 	EXPECT(c.on_crash == DOMUS_ACTION_DESTROY);
-	EXPECT(c.warnings == NULL);
+	/* no type: xl's default is PV, run as PVH, with one note saying so */
+	EXPECT(c.warnings && !strcmp(c.warnings,
+		"t.cfg: note: no type: xl's default is PV; domus runs PV guests as PVH (the kernel needs CONFIG_PVH, as Debian's has; write type = \"pvh\" to silence this)\n"));
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name = \"g1\"\nkernel = \"/boot/vmlinuz\"\ntype = \"pvh\"\n") == 0);
+	EXPECT(c.type == DOMUS_TYPE_PVH && c.warnings == NULL);
+	domus_config_free(&c);
+	/* the JSON view's default is PVH: no note */
+	EXPECT(cfg(&c, "{ \"name\": \"g1\", \"kernel\": \"/boot/vmlinuz\" }") == 0);
+	EXPECT(c.type == DOMUS_TYPE_PVH && c.warnings == NULL);
 	domus_config_free(&c);
 }
 
@@ -137,10 +146,10 @@ static void test_maxmem_cpus(void)
 	EXPECT(cfg(&c, "name='a'\nkernel='k'\nmemory=256\n") == 0);
 	EXPECT(c.maxmem_mib == 256 && c.cpus == NULL && c.max_grant_version == 1);
 	domus_config_free(&c);
-	EXPECT(cfg(&c, "name='a'\nkernel='k'\nmax_grant_version=2\n") == 0);
+	EXPECT(cfg(&c, "name='a'\ntype='pvh'\nkernel='k'\nmax_grant_version=2\n") == 0);
 	EXPECT(c.max_grant_version == 2 && !c.warnings);
 	domus_config_free(&c);
-	EXPECT(cfg(&c, "name='a'\nkernel='k'\nmemory=256\nmaxmem=512\nvcpus=2\nmaxvcpus=3\ncpus='1-2,^2,5'\n") == 0);
+	EXPECT(cfg(&c, "name='a'\ntype='pvh'\nkernel='k'\nmemory=256\nmaxmem=512\nvcpus=2\nmaxvcpus=3\ncpus='1-2,^2,5'\n") == 0);
 	EXPECT(c.maxmem_mib == 512 && c.cpus != NULL && !c.warnings);
 	EXPECT(c.cpus && domus_cpuset_has(&c.cpus[2], 1) && !domus_cpuset_has(&c.cpus[2], 2) &&
 	       domus_cpuset_has(&c.cpus[0], 5) && !domus_cpuset_has(&c.cpus[0], 0));
@@ -360,7 +369,7 @@ static void test_xen3_config(void)
 	EXPECT(c.ndisks == 2 && c.nvifs == 1);
 	domus_config_free(&c);
 	/* only a whole console=xvc0 word is mapped */
-	EXPECT(cfg(&c, "kernel = 'k'\nname = 'a'\nextra = 'xconsole=xvc0'\n") == 0);
+	EXPECT(cfg(&c, "kernel = 'k'\nname = 'a'\ntype = 'pvh'\nextra = 'xconsole=xvc0'\n") == 0);
 	EXPECT(c.cmdline && !strcmp(c.cmdline, "xconsole=xvc0") && !c.warnings);
 	domus_config_free(&c);
 }

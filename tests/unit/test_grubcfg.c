@@ -221,7 +221,7 @@ static void test_config_keys(void)
 {
 	struct domus_config c;
 
-	EXPECT(cfg(&c, "name='g'\nbootloader='pygrub'\ndisk=['tap:aio:/i.img,xvda2,w']\nroot='/dev/xvda2 ro'\n") == 0);
+	EXPECT(cfg(&c, "name='g'\ntype='pvh'\nbootloader='pygrub'\ndisk=['tap:aio:/i.img,xvda2,w']\nroot='/dev/xvda2 ro'\n") == 0);
 	EXPECT(c.bootloader && !strcmp(c.bootloader, "pygrub") && !c.kernel && !c.bootloader_args);
 	EXPECT(!strcmp(c.cmdline, "root=/dev/xvda2 ro") && c.warnings == NULL);
 	domus_config_free(&c);

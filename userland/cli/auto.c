@@ -75,6 +75,7 @@ int cmd_auto_start(const struct domus_cmd *cmd, int argc, char **argv)
 	const char *dir = getenv("DOMUS_AUTO_DIR");
 	struct dirent **ents;
 	int opt, n, i, started = 0, failed = 0, skipped = 0;
+	bool given = false;	/* -d DIR: a missing DIR is a mistake */
 
 	if (!dir || !*dir)
 		dir = AUTO_DIR_DEFAULT;
@@ -83,12 +84,18 @@ int cmd_auto_start(const struct domus_cmd *cmd, int argc, char **argv)
 		if (opt != 'd')
 			return domus_cmd_bad_option(cmd, "+d:");
 		dir = optarg;
+		given = true;
 	}
 	if (optind != argc)
 		return domus_cmd_usage_error(cmd, "takes no arguments (the configs are those in -d DIR)");
 	n = scandir(dir, &ents, NULL, alphasort);
 	if (n < 0) {
-		if (errno == ENOENT) {
+		if (errno == ENOENT && given) {
+			fprintf(stderr, "domus auto-start: -d %s: no such directory: give the directory of the configs to start\n",
+				dir);
+			return 1;
+		}
+		if (errno == ENOENT) {	/* the service's default: no autostart directory, nothing to do */
 			printf("domus auto-start: no %s: nothing to start\n", dir);
 			return 0;
 		}

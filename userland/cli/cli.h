@@ -58,6 +58,9 @@ int cmd_auto_start(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_auto_stop(const struct domus_cmd *cmd, int argc, char **argv);
 /* json.c: @s as a JSON string on stdout */
 void domus_json_str(const char *s);
+/* @len bytes as a JSON string: each byte one character (U+0000 to U+00FF),
+ * so that any value, binary too, survives */
+void domus_json_bytes(const void *buf, size_t len);
 /* list.c: the host's busy CPU seconds (all CPUs), from /proc/stat */
 double domus_host_cpu_time(void);
 /* top.c */

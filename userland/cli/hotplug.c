@@ -275,6 +275,12 @@ static int list_cmd(const struct domus_cmd *cmd, int argc, char **argv, const ch
 	}
 	if (argc - optind < 1)
 		return domus_cmd_usage_error(cmd, "give a domain");
+	/* every domain is looked up before anything is printed: an unknown
+	 * one leaves standard output empty, not a header or "[]" that a
+	 * script would take for a domain without devices */
+	for (i = optind; i < argc; i++)
+		if (domus_cli_find_domain(argv[i], &d))
+			return 1;
 	printf("%s", json ? "[" : header);
 	if (!json)
 		putchar('\n');

@@ -157,8 +157,10 @@ const struct domus_cmd domus_cmds[] = {
 	  "  -t SECS      how long to wait for the guests (default $DOMUS_STOP_TIMEOUT\n"
 	  "               or 300); then the rest are destroyed\n" },
 	{ "top", cmd_top, "show the domains' CPU, memory, network and disk use, refreshed (as xentop)",
-	  "[-b] [-d SECS] [-n N]",
+	  "[-b] [-d SECS] [-n N] [--json]",
 	  "  -b           batch: plain frames one after another (for scripts), no screen clearing\n"
+	  "  --json       each frame as one line of JSON (JSON Lines; implies -b): time and\n"
+	  "               domains, each with xentop's columns as named fields\n"
 	  "  -d SECS      seconds between frames (default 3)\n"
 	  "  -n N         stop after N frames (also -i N, as xentop)\n" },
 	{ "dmesg", cmd_dmesg, "show the module's messages from the host's kernel log", "[-c]",
@@ -203,9 +205,11 @@ const struct domus_cmd domus_cmds[] = {
 	  "               a running domain is paused while its disks are snapshotted or copied\n"
 	  "  DIR          an existing directory: the backup is DIR/NAME-YYYYMMDD-HHMMSS/\n" },
 	{ "xenstore-ls", cmd_xenstore_ls, "show a domain's xenstore as a tree (every domain's without one)",
-	  "[-f] [-p] [DOMAIN [PATH]]",
+	  "[-f] [-p] [--json] [DOMAIN [PATH]]",
 	  "  -f           full paths instead of the indented tree\n"
 	  "  -p           each node's permissions, e.g. (n0,r1)\n"
+	  "  --json       a JSON array instead, one object per node: path, value\n"
+	  "               (each byte one character) and perms\n"
 	  "  DOMAIN       the domain (name or id); none: every domain's store, merged\n"
 	  "  PATH         the subtree to show (default /); relative to /local/domain/<id>\n" },
 	{ "xenstore-read", cmd_xenstore_read, "print the values of xenstore nodes", "[-r] DOMAIN PATH...",

@@ -4,9 +4,11 @@
  * its state, CPU seconds and share, memory and maxmem (KiB and % of the
  * host's), vCPUs, network bytes (NETTX: sent by the guest) and disk
  * requests and sectors.  -b prints plain frames for scripts (no screen
- * clearing); -n N stops after N frames (xentop's -i N is the same).
+ * clearing); -n N stops after N frames (xentop's -i N is the same);
+ * --json: each frame one line of JSON instead (implies -b).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -99,19 +101,45 @@ static void top_line(const struct top_row *r, unsigned long long host_kib)
 	       r->nettx >> 10, r->netrx >> 10, r->vbds, 0, r->vbd_rd, r->vbd_wr, r->rsect, r->wsect, 0);
 }
 
+/* One frame as one line of JSON (JSON Lines: every frame is a document). */
+static void top_json(const struct top_row *r, int n, time_t t)
+{
+	int i;
+
+	printf("{ \"time\": %lld, \"domains\": [", (long long)t);
+	for (i = 0; i < n; i++) {
+		printf("%s { \"name\": ", i ? "," : "");
+		domus_json_str(r[i].d.name);
+		printf(", \"domid\": %u, \"state\": ", r[i].d.id);
+		domus_json_str(r[i].d.state);
+		printf(", \"cpu_seconds\": %.1f, \"cpu_percent\": %.1f, \"mem_kib\": %llu, \"maxmem_kib\": %llu, "
+		       "\"vcpus\": %u, \"nets\": %u, \"nettx_kib\": %llu, \"netrx_kib\": %llu, \"vbds\": %u, "
+		       "\"vbd_rd\": %llu, \"vbd_wr\": %llu, \"vbd_rsect\": %llu, \"vbd_wsect\": %llu }",
+		       r[i].d.cpu_time, r[i].pct, (unsigned long long)r[i].d.mem_mib << 10, r[i].maxmem_kib,
+		       r[i].d.vcpus, r[i].nets, r[i].nettx >> 10, r[i].netrx >> 10, r[i].vbds,
+		       r[i].vbd_rd, r[i].vbd_wr, r[i].rsect, r[i].wsect);
+	}
+	printf(" ] }\n");
+}
+
 int cmd_top(const struct domus_cmd *cmd, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct top_row *prev = NULL, *cur = NULL;
 	double delay = 3, t_prev, t_cur;
 	long frames = 0, frame;
-	bool batch = false;
+	bool batch = false, json = false;
 	int opt, np = 0, nc, i, j;
 	char *end;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+bd:n:i:")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+bd:n:i:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'b': batch = true; break;
+		case 'j': json = batch = true; break;
 		case 'd':
 			delay = strtod(optarg, &end);
 			if (*end || !(delay >= 0.1 && delay <= 3600))
@@ -149,6 +177,10 @@ int cmd_top(const struct domus_cmd *cmd, int argc, char **argv)
 
 					cur[i].pct = p < 0 ? 0 : p;
 				}
+		if (json) {
+			top_json(cur, nc, t);
+			goto next;
+		}
 		if (!batch)
 			printf("\033[H\033[2J");
 		strftime(clock, sizeof(clock), "%H:%M:%S", localtime_r(&t, &tm));
@@ -156,6 +188,7 @@ int cmd_top(const struct domus_cmd *cmd, int argc, char **argv)
 		printf("      NAME  STATE   CPU(sec) CPU(%%)     MEM(k) MEM(%%)  MAXMEM(k) MAXMEM(%%) VCPUS NETS NETTX(k) NETRX(k) VBDS   VBD_OO   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT SSID\n");
 		for (i = 0; i < nc; i++)
 			top_line(&cur[i], host_kib);
+next:
 		fflush(stdout);
 		free(prev);
 		prev = cur;

@@ -10,6 +10,7 @@
  * terminal raw, unless xenstore-read -r asks for them.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,6 +304,39 @@ static void print_tree(struct listing *ls, const char *root, bool full, bool per
 	}
 }
 
+/* The same nodes as one JSON array: path, value (decoded: each byte one
+ * character, domus_json_bytes) and permissions, in path order. */
+static void print_json(struct listing *ls, const char *root)
+{
+	static unsigned char raw[XS_VALUE_MAX];
+	unsigned int base = depth(root);
+	bool first = true;
+	size_t i;
+	int n;
+
+	qsort(ls->v, ls->n, sizeof(*ls->v), path_cmp);
+	putchar('[');
+	for (i = 0; i < ls->n; i++) {
+		const struct node *nd = &ls->v[i];
+
+		if (depth(nd->path) <= base || (i && !strcmp(nd->path, ls->v[i - 1].path)))
+			continue;
+		printf("%s\n  { \"path\": ", first ? "" : ",");
+		first = false;
+		domus_json_str(nd->path);
+		printf(", \"value\": ");
+		n = domus_ctl_unescape(nd->value, raw, sizeof(raw));
+		if (n < 0)
+			domus_json_str(nd->value);
+		else
+			domus_json_bytes(raw, (size_t)n);
+		printf(", \"perms\": ");
+		domus_json_str(nd->perms);
+		printf(" }");
+	}
+	printf("\n]\n");
+}
+
 static void listing_free(struct listing *ls)
 {
 	size_t i;
@@ -319,16 +353,21 @@ int cmd_xenstore_ls(const struct domus_cmd *cmd, int argc, char **argv)
 {
 	struct listing ls = { 0 };
 	struct domus_dominfo d, *all = NULL;
-	bool full = false, perms = false;
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool full = false, perms = false, json = false;
 	const char *path = "/";
 	char root[XS_PATH_MAX + 32];
 	int opt, rc = 0, n, i;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+fp")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+fp", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': full = true; break;
 		case 'p': perms = true; break;
+		case 'j': json = true; break;
 		default: return domus_cmd_bad_option(cmd, "+fp");
 		}
 	}
@@ -349,7 +388,10 @@ int cmd_xenstore_ls(const struct domus_cmd *cmd, int argc, char **argv)
 		for (i = 0; i < n; i++)
 			rc |= fetch(cmd, all[i].name, "/", &ls);
 		free(all);
-		print_tree(&ls, "/", full, perms);
+		if (json)
+			print_json(&ls, "/");
+		else
+			print_tree(&ls, "/", full, perms);
 		listing_free(&ls);
 		return rc;
 	}
@@ -360,7 +402,9 @@ int cmd_xenstore_ls(const struct domus_cmd *cmd, int argc, char **argv)
 	else
 		snprintf(root, sizeof(root), "/local/domain/%u/%s", d.id, path);
 	rc = fetch(cmd, d.name, path, &ls);
-	if (!rc)
+	if (!rc && json)
+		print_json(&ls, root);
+	else if (!rc)
 		print_tree(&ls, root, full, perms);
 	listing_free(&ls);
 	return rc;

@@ -565,6 +565,7 @@ int xlcfg_parse_json(struct domus_config *c, const char *text, size_t len, const
 	struct jp j = { .c = c, .p = text, .end = text + len, .bol = text, .line = 1,
 			.err = err, .errlen = errlen };
 
+	c->json = true;
 	j.file = xlcfg_keep_name(c, fname);
 	if (!j.file) {
 		xlcfg_errf(err, errlen, "%s: out of memory", fname);

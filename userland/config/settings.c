@@ -569,6 +569,10 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 			warn(c, "%s:%u: note: builder \"%s\" (PV): domus runs PV guests as PVH (the kernel needs CONFIG_PVH, as Debian's has)",
 			     e->file, e->line, b);
 	}
+	/* neither: xl's default is a PV guest; the JSON view's is PVH */
+	if (!type && !e && !c->json)
+		warn(c, "%s: note: no type: xl's default is PV; domus runs PV guests as PVH (the kernel needs CONFIG_PVH, as Debian's has; write type = \"pvh\" to silence this)",
+		     file);
 
 	/* memory, vCPUs */
 	c->memory_mib = DOMUS_CFG_DEFAULT_MEM_MIB;

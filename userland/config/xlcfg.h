@@ -124,6 +124,7 @@ struct domus_config {
 	size_t nentries;
 	char *files[4];			/* names used in messages */
 	size_t nfiles;
+	bool json;			/* read from the JSON view (PVH its default) */
 
 	/* typed values, valid after domus_config_finish() */
 	char name[DOMUS_CFG_NAME_MAX + 1];

@@ -347,6 +347,13 @@ int l_pause(struct launcher *L, bool pause, char *msg, size_t len)
 		pthread_mutex_unlock(&L->lock);
 		return snprintf(msg, len, "%s is not running", L->cfg.name), -1;
 	}
+	/* unpausing a domain that is not paused is an error, as in Xen
+	 * (EINVAL); pausing a paused one is not (Xen nests it; here it stays
+	 * paused once) */
+	if (!pause && !L->paused) {
+		pthread_mutex_unlock(&L->lock);
+		return snprintf(msg, len, "not paused: it runs ('domus pause %s' pauses it)", L->cfg.name), -1;
+	}
 	if (!pause) {
 		L->paused = false;
 		pthread_cond_broadcast(&L->pause_cv);
