@@ -84,6 +84,13 @@ static bool fifo_test_and_set(u32 *w, unsigned int bit)
 	return test_and_set_bit(bit, l);
 }
 
+static void fifo_clear(u32 *w, unsigned int bit)
+{
+	unsigned long *l = fifo_long(w, &bit);
+
+	clear_bit(bit, l);
+}
+
 static bool fifo_test(u32 *w, unsigned int bit)
 {
 	return READ_ONCE(*w) & BIT(bit);
@@ -173,13 +180,17 @@ void xen_fifo_raise(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
 		fifo_set_pending(xd, xd->fifo, port);
 }
 
-/* EVTCHNOP_unmask: the guest cleared MASKED; a pending event is linked now. */
+/*
+ * EVTCHNOP_unmask: clear MASKED (a guest finding its masked event pending
+ * leaves that to us, as Xen does it) and link the event if it is pending.
+ */
 long xen_fifo_unmask(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
 {
 	u32 *w = fifo_word(xd->fifo, port);
 
 	if (!w)
 		return -XEN_EINVAL;
+	fifo_clear(w, XEN_FIFO_MASKED);
 	if (fifo_test(w, XEN_FIFO_PENDING))
 		fifo_set_pending(xd, xd->fifo, port);
 	return 0;

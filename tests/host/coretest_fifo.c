@@ -13,8 +13,8 @@
  * when the page arrives; unmask of a port beyond the array (-EINVAL);
  * expand_array beyond the port limit (-ENOSPC); set_priority's port and
  * priority checks; two events linked on one queue (LINK, HEAD, READY); a
- * masked event stays unlinked until EVTCHNOP_unmask re-raises it onto its
- * new priority's queue; a queue the guest corrupted (a LINKED tail with a
+ * masked event stays unlinked until EVTCHNOP_unmask clears MASKED and
+ * re-raises it onto its new priority's queue; a queue the guest corrupted (a LINKED tail with a
  * garbage LINK, HEAD overwritten) only loses the guest's own event, and
  * the queue works again once the guest cleans it up.
  */
@@ -141,9 +141,9 @@ static int fifo_sync(struct ctx *c, uint32_t idx)
 	} else if (!strcmp(steps[idx].name, "send-1-masked")) {
 		/* masked: pending, not linked, no queue touched */
 		s->ok[idx] = w1 == (M | P) && rdy == 0 && h0 == 0;
-		*word(ram, 1) = P;	/* the guest clears MASKED, sees PENDING: unmask */
+		/* Linux then leaves MASKED to EVTCHNOP_unmask (clear_masked_cond) */
 	} else if (!strcmp(steps[idx].name, "unmask-1")) {
-		/* re-raised onto its new priority 0 */
+		/* MASKED cleared, re-raised onto its new priority 0 */
 		s->ok[idx] = w1 == (P | L) && h0 == 1 && rdy == 1u;
 	} else if (!strcmp(steps[idx].name, "send-2-corrupt-queue")) {
 		/* still LINKED (garbage): only PENDING added, HEAD 7 untouched */
