@@ -165,7 +165,7 @@ int xen_port_alloc(struct xen_dom *xd, u8 state, u32 vcpu, u32 arg, u16 remote)
 		e->arg = arg;
 		e->remote_dom = remote;
 		if (xd->fifo)
-			xen_fifo_port_init(xd, p);
+			xen_fifo_port_reset(xd, p);
 		else if (xd->si)
 			clear_bit(p, xen_bits(xd->si->evtchn_pending));
 		return p;
@@ -220,6 +220,8 @@ static long xen_close(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
 		break;
 	}
 	memset(e, 0, sizeof(*e));
+	if (xd->fifo)
+		xen_fifo_port_reset(xd, port);
 	return 0;
 }
 

@@ -205,11 +205,18 @@ bool xen_fifo_pending(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
 	return fifo_test(w, XEN_FIFO_PENDING);
 }
 
-/* A port was (re)allocated: default priority, nothing deferred. */
-void xen_fifo_port_init(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
+/*
+ * A port was closed, or (re)allocated: not pending (as Xen clears it on
+ * close: an event left from the port's last use would reach the new
+ * binding's handler), nothing deferred; default priority.
+ */
+void xen_fifo_port_reset(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
 {
 	struct xen_fifo *f = xd->fifo;
+	u32 *w = fifo_word(f, port);
 
+	if (w)
+		fifo_clear(w, XEN_FIFO_PENDING);
 	f->prio[port] = XEN_FIFO_PRIO_DEFAULT;
 	clear_bit(port, f->deferred);
 }

@@ -217,7 +217,7 @@ long xen_fifo_set_priority(struct xen_dom *xd, struct xen_evtchn_set_priority *s
 void xen_fifo_raise(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
 long xen_fifo_unmask(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
 bool xen_fifo_pending(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
-void xen_fifo_port_init(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
+void xen_fifo_port_reset(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
 void xen_fifo_free(struct xen_dom *xd);
 
 /* gnttab.c */

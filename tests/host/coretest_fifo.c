@@ -16,7 +16,8 @@
  * masked event stays unlinked until EVTCHNOP_unmask clears MASKED and
  * re-raises it onto its new priority's queue; a queue the guest corrupted (a LINKED tail with a
  * garbage LINK, HEAD overwritten) only loses the guest's own event, and
- * the queue works again once the guest cleans it up.
+ * the queue works again once the guest cleans it up; close clears PENDING
+ * (a stale event would reach the port's next binding).
  */
 #include "coretest.h"
 #include "../guests/xenhc.h"
@@ -42,7 +43,7 @@
 #define LINK_MASK	0x1ffffu
 
 enum {
-	OP_send = 4, OP_unmask = 9, OP_bind_ipi = 7,
+	OP_close = 3, OP_send = 4, OP_unmask = 9, OP_bind_ipi = 7,
 	OP_init_control = 11, OP_expand_array = 12, OP_set_priority = 13,
 };
 
@@ -89,6 +90,7 @@ static const struct fstep steps[] = {
 	{ "unmask-1", OP_unmask, A_PORT1, 0, 1 },
 	{ "send-2-corrupt-queue", OP_send, A_PORT2, 0, 1 },
 	{ "send-2-cleaned-queue", OP_send, A_PORT2, 0, 1 },
+	{ "close-2", OP_close, A_PORT2, 0, 1 },
 };
 #define NSTEPS	(sizeof(steps) / sizeof(steps[0]))
 
@@ -149,8 +151,11 @@ static int fifo_sync(struct ctx *c, uint32_t idx)
 		/* still LINKED (garbage): only PENDING added, HEAD 7 untouched */
 		s->ok[idx] = w2 == (P | L | B | LINK_MASK) && h7 == 0xdeadbeef && rdy == 1u;
 		*word(ram, 2) = 0;	/* the guest cleans up */
-	} else {		/* send-2-cleaned-queue: queue 7 empty, port 2 is its HEAD */
+	} else if (!strcmp(steps[idx].name, "send-2-cleaned-queue")) {
+		/* queue 7 empty: port 2 is its HEAD */
 		s->ok[idx] = w2 == (P | L) && h7 == 2 && rdy == (1u | 1u << 7);
+	} else {		/* close-2: not pending any more (the next binding starts clean) */
+		s->ok[idx] = w2 == L;
 	}
 	snprintf(s->why[idx], 200, "word1 %#x word2 %#x ready %#x head0 %#x head7 %#x", w1, w2, rdy, h0, h7);
 	return 0;
