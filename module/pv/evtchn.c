@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Xen PVH personality: 2-level event channels, event_channel_op (32), and
- * the upcall (global callback vector, HVM_PARAM_CALLBACK_IRQ).
+ * the upcall (global callback vector, HVM_PARAM_CALLBACK_IRQ).  Once the
+ * guest turned FIFO event channels on, raising, unmasking and testing a
+ * port go to evtchn_fifo.c instead of the shared_info bitmaps.
  *
  * The port table is the domain's (XEN_NR_PORTS ports, port 0 never used);
  * the pending and mask bitmaps live in shared_info and the selector and
@@ -46,7 +48,16 @@ static void xen_upcall(struct xen_dom *xd, struct xen_vcpu *xv)
 	xen_vcpu_notify(xv->v);
 }
 
-/* Selector bit for @word, then the upcall flag; upcall on its 0 -> 1. */
+/* The upcall flag; the upcall on its 0 -> 1 (both ABIs). */
+void xen_mark_upcall(struct xen_dom *xd, struct xen_vcpu *xv) __must_hold(&xd->lock)
+{
+	struct xen_vcpu_info *vi = xen_vcpu_info(xd, xv);
+
+	if (vi && !xchg(&vi->evtchn_upcall_pending, 1))
+		xen_upcall(xd, xv);
+}
+
+/* Selector bit for @word, then the upcall flag. */
 static void xen_mark_pending(struct xen_dom *xd, struct xen_vcpu *xv, unsigned int word)
 	__must_hold(&xd->lock)
 {
@@ -56,12 +67,10 @@ static void xen_mark_pending(struct xen_dom *xd, struct xen_vcpu *xv, unsigned i
 		return;
 	if (test_and_set_bit(word, xen_bits(&vi->evtchn_pending_sel)))
 		return;
-	if (xchg(&vi->evtchn_upcall_pending, 1))
-		return;
-	xen_upcall(xd, xv);
+	xen_mark_upcall(xd, xv);
 }
 
-static void xen_wake_pollers(struct xen_dom *xd) __must_hold(&xd->lock)
+void xen_wake_pollers(struct xen_dom *xd) __must_hold(&xd->lock)
 {
 	unsigned int i;
 
@@ -78,6 +87,10 @@ void xen_evtchn_raise(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
 	struct xen_shared_info *si = xd->si;
 	struct xen_vcpu *xv;
 
+	if (xd->fifo) {
+		xen_fifo_raise(xd, port);
+		return;
+	}
 	if (!si || !port || port >= XEN_NR_PORTS)
 		return;
 	if (test_and_set_bit(port, xen_bits(si->evtchn_pending)))
@@ -106,6 +119,8 @@ void xen_raise_virq(struct xen_vcpu *xv, u32 virq)
 
 bool xen_port_pending(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
 {
+	if (xd->fifo)
+		return xen_fifo_pending(xd, port);
 	return xd->si && port < XEN_NR_PORTS &&
 	       test_bit(port, xen_bits(xd->si->evtchn_pending));
 }
@@ -149,7 +164,9 @@ int xen_port_alloc(struct xen_dom *xd, u8 state, u32 vcpu, u32 arg, u16 remote)
 		e->vcpu = vcpu;
 		e->arg = arg;
 		e->remote_dom = remote;
-		if (xd->si)
+		if (xd->fifo)
+			xen_fifo_port_reset(xd, p);
+		else if (xd->si)
 			clear_bit(p, xen_bits(xd->si->evtchn_pending));
 		return p;
 	}
@@ -203,6 +220,8 @@ static long xen_close(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
 		break;
 	}
 	memset(e, 0, sizeof(*e));
+	if (xd->fifo)
+		xen_fifo_port_reset(xd, port);
 	return 0;
 }
 
@@ -232,6 +251,8 @@ static long xen_unmask(struct xen_dom *xd, u32 port) __must_hold(&xd->lock)
 
 	if (!xen_port_valid(port))
 		return -XEN_EINVAL;
+	if (xd->fifo)
+		return xen_fifo_unmask(xd, port);
 	if (!si)
 		return 0;
 	if (test_and_clear_bit(port, xen_bits(si->evtchn_mask)) &&
@@ -266,7 +287,7 @@ static long xen_bind_vcpu(struct xen_dom *xd, struct xen_evtchn_bind_vcpu *b)
 		return -XEN_EINVAL;
 	}
 	e->vcpu = b->vcpu;
-	if (xd->si && test_bit(b->port, xen_bits(xd->si->evtchn_pending)) &&
+	if (!xd->fifo && xd->si && test_bit(b->port, xen_bits(xd->si->evtchn_pending)) &&
 	    !test_bit(b->port, xen_bits(xd->si->evtchn_mask)))
 		xen_mark_pending(xd, xd->vcpus[b->vcpu], b->port / 64);
 	return 0;
@@ -313,6 +334,7 @@ static const u8 xen_evtchn_arg_size[] = {
 	[EVTCHNOP_bind_ipi] = sizeof(struct xen_evtchn_bind_ipi),
 	[EVTCHNOP_bind_vcpu] = sizeof(struct xen_evtchn_bind_vcpu),
 	[EVTCHNOP_unmask] = 4,
+	[EVTCHNOP_set_priority] = sizeof(struct xen_evtchn_set_priority),
 };
 
 long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r)
@@ -326,6 +348,7 @@ long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r)
 		struct xen_evtchn_bind_vcpu vcpu;
 		struct xen_evtchn_status status;
 		struct xen_evtchn_bind_interdomain inter;
+		struct xen_evtchn_set_priority prio;
 	} a;
 	u64 cmd = r->rdi, arg = r->rsi;
 	unsigned long flags;
@@ -336,8 +359,12 @@ long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r)
 
 	if (cmd == EVTCHNOP_bind_pirq)
 		return -XEN_EPERM;
+	if (cmd == EVTCHNOP_init_control)
+		return xen_fifo_init_control(v, arg);
+	if (cmd == EVTCHNOP_expand_array)
+		return xen_fifo_expand_array(v, arg);
 	if (cmd >= ARRAY_SIZE(xen_evtchn_arg_size) || !xen_evtchn_arg_size[cmd])
-		return -XEN_ENOSYS;	/* init_control: Linux uses the 2-level ABI */
+		return -XEN_ENOSYS;
 	size = xen_evtchn_arg_size[cmd];
 	if (domus_xen_copy_from_guest(v, &a, arg, size))
 		return -XEN_EFAULT;
@@ -387,6 +414,9 @@ long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r)
 		break;
 	case EVTCHNOP_unmask:
 		ret = xen_unmask(xd, a.port);
+		break;
+	case EVTCHNOP_set_priority:
+		ret = xen_fifo_set_priority(xd, &a.prio);
 		break;
 	default:
 		ret = -XEN_ENOSYS;

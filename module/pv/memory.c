@@ -72,7 +72,7 @@ static long xen_map_shared_info(struct domus_vcpu *v, u64 gfn)
  * Dirty logging (the core's log_dirty hook, dom->lock held): the frames
  * domus writes through its own mappings are always reported, since
  * their writes never fault: shared_info, each vcpu_info, each runstate
- * area.  xd->lock orders this against their (re)registration.
+ * area, the FIFO control blocks and event array pages.  xd->lock orders this against their (re)registration.
  */
 void xen_log_dirty(struct domus_domain *dom)
 {
@@ -97,6 +97,7 @@ void xen_log_dirty(struct domus_domain *dom)
 		if (xv->rs_page[1])
 			domus_dirty_mark_gfn(dom, xv->rs_gfn[1]);
 	}
+	xen_fifo_log_dirty(xd, dom);
 	spin_unlock_irqrestore(&xd->lock, flags);
 }
 

@@ -183,6 +183,7 @@ static void xen_domain_free(struct domus_domain *dom)
 		return;
 	xen_be_free(xd);	/* no kick can raise a port after this */
 	xen_gnttab_free(xd);
+	xen_fifo_free(xd);
 	xen_memory_free(xd);
 	kvfree(xd);
 	dom->pers_data = NULL;

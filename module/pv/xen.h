@@ -128,6 +128,8 @@ struct xen_dom {
 	struct xen_vcpu *vcpus[64];
 	struct xen_port ports[XEN_NR_PORTS];
 	u8 upcall_vector;	/* CALLBACK_IRQ vector, 0 = none */
+	/* FIFO event channels (evtchn_fifo.c): NULL while 2-level, never back */
+	struct xen_fifo *fifo;
 	u64 params[HVM_NR_PARAMS];
 	unsigned long vm_assist;
 	/* time: Xen system time 0 is host TSC tsc0 and host monotonic mono0 */
@@ -193,6 +195,8 @@ void xen_evtchn_raise(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
 void xen_raise_virq(struct xen_vcpu *xv, u32 virq);
 bool xen_port_pending(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
 void xen_evtchn_sync(struct xen_vcpu *xv);
+void xen_mark_upcall(struct xen_dom *xd, struct xen_vcpu *xv) __must_hold(&xd->lock);
+void xen_wake_pollers(struct xen_dom *xd) __must_hold(&xd->lock);
 long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r);
 
 /* evtchn_be.c; DOMUS_XEN_EVTCHN_BIND / DOMUS_XEN_EVTCHN_NOTIFY on a domain fd */
@@ -206,6 +210,18 @@ long xen_bind_interdomain(struct xen_dom *xd, struct xen_evtchn_bind_interdomain
 void xen_be_guest_closed(struct xen_dom *xd, u32 bport, u32 port) __must_hold(&xd->lock);
 int xen_port_alloc(struct xen_dom *xd, u8 state, u32 vcpu, u32 arg, u16 remote)
 	__must_hold(&xd->lock);
+
+/* evtchn_fifo.c: the FIFO ABI once the guest's first init_control turned it on */
+long xen_fifo_init_control(struct domus_vcpu *v, u64 arg);
+long xen_fifo_expand_array(struct domus_vcpu *v, u64 arg);
+long xen_fifo_set_priority(struct xen_dom *xd, struct xen_evtchn_set_priority *sp)
+	__must_hold(&xd->lock);
+void xen_fifo_raise(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
+long xen_fifo_unmask(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
+bool xen_fifo_pending(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
+void xen_fifo_port_reset(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
+void xen_fifo_free(struct xen_dom *xd);
+void xen_fifo_log_dirty(struct xen_dom *xd, struct domus_domain *dom) __must_hold(&xd->lock);
 
 /* gnttab.c */
 long xen_hc_grant_table_op(struct domus_vcpu *v, struct domus_regs *r);

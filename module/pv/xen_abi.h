@@ -54,6 +54,7 @@ enum {
 #define XEN_ERANGE	34
 #define XEN_ENOSYS	38
 #define XEN_ETIME	62
+#define XEN_EOPNOTSUPP	95
 
 #define XEN_DOMID_SELF	0x7ff0
 
@@ -311,6 +312,55 @@ struct xen_evtchn_status {
 };
 static_assert(sizeof(struct xen_evtchn_status) == 24);
 static_assert(offsetof(struct xen_evtchn_status, u) == 16);
+
+/*
+ * FIFO-based event channels (EVTCHNOP_init_control 11, expand_array 12,
+ * set_priority 13): a 32-bit event word per port in guest "event array"
+ * pages, and per vCPU a control block (READY bitmap + a HEAD port per
+ * priority queue) inside a guest page.
+ */
+struct xen_evtchn_init_control {
+	u64 control_gfn;	/* in */
+	u32 offset;		/* in: of the control block in the page */
+	u32 vcpu;		/* in */
+	u8 link_bits;		/* out */
+	u8 pad[7];
+};
+static_assert(sizeof(struct xen_evtchn_init_control) == 24);
+static_assert(offsetof(struct xen_evtchn_init_control, link_bits) == 16);
+
+struct xen_evtchn_expand_array {
+	u64 array_gfn;		/* in */
+};
+static_assert(sizeof(struct xen_evtchn_expand_array) == 8);
+
+struct xen_evtchn_set_priority {
+	u32 port;
+	u32 priority;
+};
+static_assert(sizeof(struct xen_evtchn_set_priority) == 8);
+
+#define XEN_FIFO_MAX_QUEUES	16
+#define XEN_FIFO_PRIO_MAX	0	/* highest priority */
+#define XEN_FIFO_PRIO_DEFAULT	7
+#define XEN_FIFO_PRIO_MIN	15
+
+struct xen_fifo_control_block {
+	u32 ready;		/* bit per priority with a non-empty queue */
+	u32 pad;
+	u32 head[XEN_FIFO_MAX_QUEUES];
+};
+static_assert(sizeof(struct xen_fifo_control_block) == 72);
+static_assert(offsetof(struct xen_fifo_control_block, head) == 8);
+
+/* the event word */
+#define XEN_FIFO_PENDING	31
+#define XEN_FIFO_MASKED		30
+#define XEN_FIFO_LINKED		29
+#define XEN_FIFO_BUSY		28
+#define XEN_FIFO_LINK_BITS	17
+#define XEN_FIFO_LINK_MASK	((1u << XEN_FIFO_LINK_BITS) - 1)
+#define XEN_FIFO_WORDS_PER_PAGE	(4096 / 4)
 
 /* port states (also EVTCHNOP_status values) */
 enum {

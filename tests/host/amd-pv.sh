@@ -52,7 +52,7 @@ expect main linux-banner "Linux version"
 expect main xen-detected "Hypervisor detected: Xen HVM"
 expect main pvh-boot "kernel on Xen PVH"
 expect main xen-version "Xen version: 4.17"
-expect main evtchn-2level "xen:events: Using 2-level ABI"
+expect main evtchn-fifo "xen:events: Using FIFO-based ABI"
 expect main callback-vector "Xen HVM callback vector for event delivery is enabled"
 expect main x2apic "x2apic: enabled by BIOS, switching to x2apic ops"
 expect main grant-table-v1 "xen:grant_table: Grant tables using version 1 layout"
@@ -68,6 +68,14 @@ expect main grant-made "DOMUS-PV-INIT: granted ref"
 if grep -q "msr policy: [0-9]* checked, 0 wrong" $out/main.console; then pass main/msr-policy; else
 	fail main/msr-policy "$(grep -E 'DOMUS-PV-INIT: (msr|/msr)' $out/main.console | head -6 | tr '\n' '|')"; fi
 echo "info: main: $(grep -o 'msr policy: .*' $out/main.console | head -1)"
+# /init: the kernel log names FIFO and Xen event interrupts keep arriving
+ev=$(grep -o 'DOMUS-PV-INIT: evtchn: .*' $out/main.console | head -1)
+if echo "$ev" | awk '{ if ($4 == "fifo," && $9 > $7 && $7 > 0) ok = 1 } END { exit !ok }'; then
+	pass main/init-evtchn-fifo
+else
+	fail main/init-evtchn-fifo "'$ev': want abi fifo and a growing event count"
+fi
+echo "info: main: $ev"
 expect_log main grant-checked "page holds the pattern"
 expect_log main shutdown-reboot "guest shutdown, reason 1 (source 0)"
 # The guest's wall clock (printed by /init in the marker line) is the
@@ -87,6 +95,7 @@ clean main
 boot smp 2 halt
 expect smp smp-up "smp: Brought up 1 node, 2 CPUs"
 expect smp cpus-online "DOMUS-PV-INIT: 2 CPUs online"
+expect smp evtchn-fifo "xen:events: Using FIFO-based ABI"
 expect smp halted "reboot: System halted"
 expect_log smp shutdown-halted "guest shutdown, reason 0 (source 1)"
 clean smp

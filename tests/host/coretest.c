@@ -483,6 +483,7 @@ static const struct {
 	{ "xen-hypercalls", t_xen_hypercalls },
 	{ "xen-backend", t_xen_backend },
 	{ "xen-gnttab-v2", t_xen_gnttab_v2 },
+	{ "xen-fifo", t_xen_fifo },
 	{ "apic-timer", t_apic_timer },
 	{ "nmi-halt", t_nmi_halt },
 	{ "init-running", t_init_running },

@@ -152,6 +152,7 @@ int64_t entry_ret(const uint8_t *ram, unsigned int i);
 void put16(uint8_t *ram, uint64_t gpa, uint16_t v);
 void put32(uint8_t *ram, uint64_t gpa, uint32_t v);
 void t_xen_gnttab_v2(void);	/* coretest_gnttab.c */
+void t_xen_fifo(void);		/* coretest_fifo.c */
 void t_apic_timer(void);		/* coretest_apic.c */
 void t_nmi_halt(void);
 void t_init_running(void);

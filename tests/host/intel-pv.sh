@@ -76,7 +76,7 @@ for b in $boots; do
 		expect main xen-detected "Hypervisor detected: Xen HVM"
 		expect main pvh-boot "kernel on Xen PVH"
 		expect main xen-version "Xen version: 4.17"
-		expect main evtchn-2level "xen:events: Using 2-level ABI"
+		expect main evtchn-fifo "xen:events: Using FIFO-based ABI"
 		expect main callback-vector "Xen HVM callback vector for event delivery is enabled"
 		expect main x2apic "x2apic: enabled by BIOS, switching to x2apic ops"
 		expect main grant-table-v1 "xen:grant_table: Grant tables using version 1 layout"

@@ -16,6 +16,11 @@
  *     against what Xen gives a PVH guest on this CPU's vendor and family,
  *     one summary line ("msr policy: N checked, M wrong") and a line per
  *     wrong answer;
+ *   - the event-channel ABI the kernel chose (its "Using ... ABI" line in
+ *     the kernel log: FIFO under domus as under Xen) and that Xen event
+ *     interrupts (/proc/interrupts, the xen-* chips) still arrive: their
+ *     total before and after a 200 ms sleep ("evtchn: abi fifo, xen
+ *     events A -> B");
  *   - the number of online CPUs;
  *
  * then ends the way the kernel parameter pvtest= asks (the kernel passes
@@ -33,6 +38,7 @@
 #include <stdint.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -218,6 +224,55 @@ static void msr_test(void)
 	       checked, wrong, vendor, family);
 }
 
+/* The interrupts of the Xen event channel chips, all CPUs. */
+static unsigned long long xen_irq_total(void)
+{
+	unsigned long long total = 0;
+	char line[1024];
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':'), *end;
+		unsigned long long sum = 0, n;
+
+		if (!p || !strstr(line, "xen-"))
+			continue;
+		for (p++;; p = end) {
+			n = strtoull(p, &end, 10);
+			if (end == p)
+				break;
+			sum += n;
+		}
+		total += sum;
+	}
+	fclose(f);
+	return total;
+}
+
+/* Which event-channel ABI the kernel uses, and do events flow. */
+static void evtchn_test(void)
+{
+	static char log[1 << 17];
+	struct timespec ts = { 0, 200000000 };
+	unsigned long long a, b;
+	const char *abi = "unknown";
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
+
+	if (n > 0) {
+		log[n] = 0;
+		if (strstr(log, "Using FIFO-based ABI"))
+			abi = "fifo";
+		else if (strstr(log, "Using 2-level ABI"))
+			abi = "2-level";
+	}
+	a = xen_irq_total();
+	nanosleep(&ts, NULL);
+	b = xen_irq_total();
+	report("DOMUS-PV-INIT: evtchn: abi %s, xen events %llu -> %llu", abi, a, b);
+}
+
 /* The PV console: one line out, one line in. */
 static void console_test(void)
 {
@@ -264,6 +319,7 @@ int main(void)
 	grant_test();
 	msr_test();
 	console_test();
+	evtchn_test();
 	report("DOMUS-PV-INIT: %ld CPUs online", sysconf(_SC_NPROCESSORS_ONLN));
 	if (!mode)
 		mode = "reboot";
