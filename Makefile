@@ -171,6 +171,7 @@ $(BUILD)/host/%: $(BUILD)/obj/tests/host/%.o $(BUILD)/libdomus.a
 # A program in several files: tests/host/NAME.c plus tests/host/NAME/*.c.
 $(BUILD)/host/pv-hcfuzz: $(call obj,$(wildcard tests/host/pv-hcfuzz/*.c))
 $(BUILD)/host/devfuzz: $(call obj,$(wildcard tests/host/devfuzz/*.c))
+$(BUILD)/host/xsr-check: $(call obj,$(wildcard tests/host/xsr-check/*.c))
 
 define unit_rules
 $(BUILD)/unit/$(1): $(call obj,$(call unit_srcs,$(1))) $(LIBS)
@@ -181,6 +182,9 @@ $(BUILD)/unit-san/$(1): $(call san,$(call unit_srcs,$(1))) $(LIBS_SAN)
 	$(CC) -pthread $(SANFLAGS) -o $$@ $$^ $(LDLIBS_USER) $$(LDLIBS_UNIT)
 endef
 $(foreach u,$(UNIT_NAMES),$(eval $(call unit_rules,$(u))))
+# test_xsrcheck tests the save-stream validator of tests/host/xsr-check/.
+$(BUILD)/unit/test_xsrcheck: $(call obj,tests/host/xsr-check/check.c)
+$(BUILD)/unit-san/test_xsrcheck: $(call san,tests/host/xsr-check/check.c)
 # test_sandbox tests the launcher's sandbox.c itself.
 $(BUILD)/unit/test_sandbox: $(call obj,userland/launcher/sandbox.c)
 $(BUILD)/unit-san/test_sandbox: $(call san,userland/launcher/sandbox.c)
