@@ -570,6 +570,20 @@ int domus_loader_parse_elf(struct domus_kernel *k)
 
 /* --- open / close ------------------------------------------------------- */
 
+struct domus_kernel *domus_loader_kernel_new(uint8_t *data, size_t len, const char *name)
+{
+	struct domus_kernel *k = calloc(1, sizeof(*k));
+
+	if (!k) {
+		free(data);
+		domus_set_error(ENOMEM, "out of memory");
+		return NULL;
+	}
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	k->info.file_size = len;
+	return k;
+}
+
 /* Takes ownership of @data (malloc'ed).  @st: the file's identity, to
  * keep an unpacked bzImage in the cache (NULL: from memory, no cache). */
 static int kernel_open_owned(uint8_t *data, size_t len, const char *name,
@@ -580,13 +594,9 @@ static int kernel_open_owned(uint8_t *data, size_t len, const char *name,
 	int ret;
 
 	*out = NULL;
-	k = calloc(1, sizeof(*k));
-	if (!k) {
-		free(data);
-		return domus_set_error(ENOMEM, "out of memory");
-	}
-	snprintf(k->name, sizeof(k->name), "%s", name);
-	k->info.file_size = len;
+	k = domus_loader_kernel_new(data, len, name);
+	if (!k)
+		return -ENOMEM;
 	if (is_bzimage(data, len)) {
 		ret = bzimage_unpack(data, len, k->name, &k->info, &k->elf, &k->elf_size);
 		free(data);

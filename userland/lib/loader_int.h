@@ -38,6 +38,12 @@ void domus_kcache_put(const struct stat *st, const struct domus_kernel_info *inf
 		      const uint8_t *elf, size_t elf_len);
 /* Validate k->elf and fill k->seg and k->info (entry, image range). */
 int domus_loader_parse_elf(struct domus_kernel *k);
+/*
+ * A new kernel named @name for the file image @data of @len bytes; NULL
+ * (error set, @data freed) when out of memory.  The caller owns @data
+ * otherwise.
+ */
+struct domus_kernel *domus_loader_kernel_new(uint8_t *data, size_t len, const char *name);
 /* The checks of the ELF header and program headers, k->seg and the image
  * range, without the entry: *pvh_entry gets the PVH note's entry
  * (UINT64_MAX: none), *e_entry the header's e_entry.  (loader_image.c) */

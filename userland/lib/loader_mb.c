@@ -143,16 +143,12 @@ static int mb_open_owned(uint8_t *data, size_t len, const char *name, struct dom
 	int ret;
 
 	*out = NULL;
-	k = calloc(1, sizeof(*k));
-	if (!k) {
-		free(data);
-		return domus_set_error(ENOMEM, "out of memory");
-	}
-	snprintf(k->name, sizeof(k->name), "%s", name);
+	k = domus_loader_kernel_new(data, len, name);
+	if (!k)
+		return -ENOMEM;
 	k->elf = data;
 	k->elf_size = len;
 	k->info.format = DOMUS_KFMT_MULTIBOOT;
-	k->info.file_size = len;
 	k->info.elf_size = len;
 	ret = domus_multiboot_find(data, len, k->name, &h);
 	if (ret == 0)
