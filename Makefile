@@ -12,6 +12,7 @@
 #   libxenstore.a userland/xenstore the xenstore server
 #   libdomusctl.a userland/ctl      control-socket paths and client
 #   libxlcfg.a    userland/config   the xl.cfg parser
+#   libdomussave.a userland/save    the save-file format: writer, reader, validator
 #   libtestemu.a  module/x86emu.c, module/pgwalk.c (pure C, unit tests only)
 
 KVER ?= $(shell scripts/kver)
@@ -21,7 +22,7 @@ BUILD := build
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 INCS := -Iuapi -Iuserland/include -Iuserland/lib -Iuserland/xenstore -Iuserland/ctl \
-	-Iuserland/config -Iuserland/launcher -Iuserland/cli -Iuserland/backend
+	-Iuserland/config -Iuserland/launcher -Iuserland/cli -Iuserland/backend -Iuserland/save
 CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(INCS)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # Kernel-image decompressors used by the loader (userland/lib/loader_image.c).
@@ -37,14 +38,16 @@ XS_SRCS := $(wildcard userland/xenstore/*.c)
 CTL_SRCS := $(wildcard userland/ctl/*.c)
 CFG_SRCS := $(wildcard userland/config/*.c)
 BLK_SRCS := $(wildcard userland/backend/*.c)
+SAVE_SRCS := $(wildcard userland/save/*.c)
 EMU_SRCS := module/x86emu.c module/pgwalk.c module/xcr0.c module/cr4.c module/insnlen.c module/spec.c module/event.c module/pv/msr_policy.c
 CLI_SRCS := $(wildcard userland/cli/*.c)
 LAUNCHER_SRCS := $(wildcard userland/launcher/*.c)
 # coretest is several files (tests/host/coretest.c and coretest_*.c).
 HOST_SRCS := $(filter-out tests/host/coretest_%.c,$(wildcard tests/host/*.c))
 
-LIBNAMES := blkback domus xenstore domusctl xlcfg testemu
+LIBNAMES := domussave blkback domus xenstore domusctl xlcfg testemu
 LIBSRCS_blkback := $(BLK_SRCS)
+LIBSRCS_domussave := $(SAVE_SRCS)
 LIBSRCS_domus := $(LIB_SRCS)
 LIBSRCS_xenstore := $(XS_SRCS)
 LIBSRCS_domusctl := $(CTL_SRCS)
@@ -145,17 +148,17 @@ $(foreach l,$(LIBNAMES),$(eval $(call lib_rules,$(l))))
 # ---- programs
 # (libblkback: block-attach opens images and network-attach creates TAP
 # devices with the back ends' own code, hotplug.c)
-$(BUILD)/domus: $(call obj,$(CLI_SRCS)) $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
+$(BUILD)/domus: $(call obj,$(CLI_SRCS)) $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
 		$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
 	$(CC) -pthread -o $@ $^ $(LDLIBS_USER)
 
 # One process per domain, started by 'domus create' (found next to domus).
-$(BUILD)/domus-launcher: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a \
+$(BUILD)/domus-launcher: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a \
 		$(BUILD)/libdomusctl.a $(BUILD)/libxenstore.a $(BUILD)/libdomus.a
 	$(CC) -pthread -o $@ $^ $(LDLIBS_USER) $(LDLIBS_SECCOMP)
 
 # Static build for test hosts without a shared libc (the Bochs initramfs).
-$(BUILD)/domus.static: $(call obj,$(CLI_SRCS)) $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
+$(BUILD)/domus.static: $(call obj,$(CLI_SRCS)) $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
 		$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
 	$(CC) -static -pthread -o $@ $^ $(LDLIBS_USER)
 
@@ -171,7 +174,8 @@ $(BUILD)/host/%: $(BUILD)/obj/tests/host/%.o $(BUILD)/libdomus.a
 # A program in several files: tests/host/NAME.c plus tests/host/NAME/*.c.
 $(BUILD)/host/pv-hcfuzz: $(call obj,$(wildcard tests/host/pv-hcfuzz/*.c))
 $(BUILD)/host/devfuzz: $(call obj,$(wildcard tests/host/devfuzz/*.c))
-$(BUILD)/host/xsr-check: $(call obj,$(wildcard tests/host/xsr-check/*.c))
+# xsr-check is built from the save library's validator (userland/save/check.c).
+$(BUILD)/host/xsr-check: $(BUILD)/libdomussave.a
 
 define unit_rules
 $(BUILD)/unit/$(1): $(call obj,$(call unit_srcs,$(1))) $(LIBS)
@@ -182,9 +186,6 @@ $(BUILD)/unit-san/$(1): $(call san,$(call unit_srcs,$(1))) $(LIBS_SAN)
 	$(CC) -pthread $(SANFLAGS) -o $$@ $$^ $(LDLIBS_USER) $$(LDLIBS_UNIT)
 endef
 $(foreach u,$(UNIT_NAMES),$(eval $(call unit_rules,$(u))))
-# test_xsrcheck tests the save-stream validator of tests/host/xsr-check/.
-$(BUILD)/unit/test_xsrcheck: $(call obj,tests/host/xsr-check/check.c)
-$(BUILD)/unit-san/test_xsrcheck: $(call san,tests/host/xsr-check/check.c)
 # test_sandbox tests the launcher's sandbox.c itself.
 $(BUILD)/unit/test_sandbox: $(call obj,userland/launcher/sandbox.c)
 $(BUILD)/unit-san/test_sandbox: $(call san,userland/launcher/sandbox.c)

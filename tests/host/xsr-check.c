@@ -2,13 +2,13 @@
 /*
  * xsr-check [--libxl | --libxc] FILE: check the structure of a Xen save
  * file (xl save's, by default) or of a bare libxl or libxc stream
- * (tests/host/xsr-check/check.c).  Prints a summary, or one line naming
+ * (userland/save/check.c).  Prints a summary, or one line naming
  * the offset and the rule broken; exit 0 valid, 1 invalid, 2 usage.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "xsr-check/xsrcheck.h"
+#include "xsrcheck.h"
 
 int main(int argc, char **argv)
 {

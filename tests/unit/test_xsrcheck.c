@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for the Xen save-stream validator (tests/host/xsr-check/):
+ * Unit tests for the Xen save-stream validator (userland/save/check.c):
  * a stream built here byte by byte from the specification's layout (xl
  * header, libxl, libxc v3 with policy, STATIC_DATA_END, PAGE_DATA,
  * X86_TSC_INFO, HVM_CONTEXT, HVM_PARAMS, END) passes; each rule Xen's
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../host/xsr-check/xsrcheck.h"
+#include "xsrcheck.h"
 #include "unit.h"
 
 struct buf {
