@@ -38,6 +38,13 @@ void domus_cli_wedged(const struct domus_dominfo *d);
 
 int cmd_info(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_create(const struct domus_cmd *cmd, int argc, char **argv);
+/* save.c */
+int cmd_save(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_restore(const struct domus_cmd *cmd, int argc, char **argv);
+/* create.c: start a domain's launcher and report (create, restore) */
+struct domus_config;
+int domus_cli_launch(const struct domus_cmd *cmd, const struct domus_config *cfg, const char *restore,
+		     char **args, int nargs, bool console, bool paused, bool nowait);
 int cmd_console(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_list(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_shutdown(const struct domus_cmd *cmd, int argc, char **argv);

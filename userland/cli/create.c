@@ -109,24 +109,103 @@ static int wait_end(const struct domus_cmd *cmd, int fd, bool console, const cha
 	if (read_status(fd, line, sizeof(line), console ? 500 : -1)) {
 		if (console)
 			return r;	/* detached: the domain runs on */
-		fprintf(stderr, "domus create: the launcher of %s ended without a report; see its log in %s\n",
-			name, domus_log_dir());
+		fprintf(stderr, "domus %s: the launcher of %s ended without a report; see its log in %s\n",
+			cmd->name, name, domus_log_dir());
 		return 2;
 	}
 	if (sscanf(line, "end %d", &code) != 1 || code < 0 || code > 255)
 		return 2;
-	fprintf(stderr, "domus create: %s ended: %s (exit status %d)\n", name,
+	fprintf(stderr, "domus %s: %s ended: %s (exit status %d)\n", cmd->name, name,
 		strchr(line + 4, ' ') ? strchr(line + 4, ' ') + 1 : "", code);
 	return code;
+}
+
+/*
+ * Start the launcher of @cfg's domain with @args (the config file and its
+ * KEY=VALUE settings, or with @restore: `--restore FILE` and the
+ * settings) and report as `domus create` does (docs/cli.md): 0 once it
+ * runs, an HVM domain's exit code unless @nowait, 1 after one line.
+ */
+int domus_cli_launch(const struct domus_cmd *cmd, const struct domus_config *cfg, const char *restore,
+		     char **args, int nargs, bool console, bool paused, bool nowait)
+{
+	char launcher[PATH_MAX], line[2048], fdarg[16];
+	int i, p[2], status, r;
+	pid_t pid;
+
+	launcher_path(launcher, sizeof(launcher));
+	if (pipe2(p, O_CLOEXEC)) {
+		fprintf(stderr, "domus %s: pipe: %s\n", cmd->name, strerror(errno));
+		return 1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "domus %s: fork: %s\n", cmd->name, strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return 1;
+	}
+	if (pid == 0) {
+		char **a = calloc(nargs + 8, sizeof(*a));
+		int k = 0;
+
+		if (!a)
+			_exit(127);
+		close(p[0]);
+		fcntl(p[1], F_SETFD, 0);
+		snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
+		a[k++] = launcher;
+		a[k++] = "--ready-fd";
+		a[k++] = fdarg;
+		if (paused)
+			a[k++] = "--paused";
+		if (restore) {
+			a[k++] = "--restore";
+			a[k++] = (char *)restore;
+		}
+		for (i = 0; i < nargs; i++)
+			a[k++] = args[i];
+		a[k] = NULL;
+		execvp(launcher, a);
+		dprintf(p[1], "error cannot run the launcher %s: %s; install domus-launcher next to domus or set DOMUS_LAUNCHER\n",
+			launcher, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	r = read_status(p[0], line, sizeof(line), CREATE_TIMEOUT_MS);
+	if (r == 0 && !strncmp(line, "ok", 2) && cfg->type == DOMUS_TYPE_HVM && !nowait) {
+		r = wait_end(cmd, p[0], console, cfg->name);
+		close(p[0]);
+		return r;
+	}
+	close(p[0]);
+	if (r == 0 && !strncmp(line, "ok", 2)) {
+		/* the launcher runs on as a daemon; it is not waited for */
+		return console ? domus_console_attach(cmd->name, cfg->name) : 0;
+	}
+	if (r == 0 && !strncmp(line, "error ", 6))
+		fprintf(stderr, "domus %s: %s\n", cmd->name, line + 6);
+	else if (r == -ETIMEDOUT)
+		fprintf(stderr, "domus %s: the launcher did not report within %d s; see the log of %s in %s\n",
+			cmd->name, CREATE_TIMEOUT_MS / 1000, cfg->name, domus_log_dir());
+	if (r == -ETIMEDOUT)
+		kill(pid, SIGKILL);
+	if (waitpid(pid, &status, 0) == pid && r != 0 && r != -ETIMEDOUT) {
+		if (WIFSIGNALED(status))
+			fprintf(stderr, "domus %s: the launcher died of signal %d\n", cmd->name, WTERMSIG(status));
+		else
+			fprintf(stderr, "domus %s: the launcher exited with status %d\n", cmd->name, WEXITSTATUS(status));
+	}
+	return 1;
 }
 
 int cmd_create(const struct domus_cmd *cmd, int argc, char **argv)
 {
 	struct domus_config cfg;
-	char err[1024], launcher[PATH_MAX], line[2048], fdarg[16];
+	char err[1024];
 	bool console = false, dry = false, paused = false, nowait = false;
-	int opt, i, p[2], status, r;
-	pid_t pid;
+	int opt, i, r;
 
 	optind = 1;
 	while ((opt = getopt(argc, argv, "+cenpq")) != -1) {
@@ -159,71 +238,11 @@ int cmd_create(const struct domus_cmd *cmd, int argc, char **argv)
 		return 0;
 	}
 
-	launcher_path(launcher, sizeof(launcher));
-	if (pipe2(p, O_CLOEXEC)) {
-		fprintf(stderr, "domus create: pipe: %s\n", strerror(errno));
-		goto fail;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "domus create: fork: %s\n", strerror(errno));
-		goto fail;
-	}
-	if (pid == 0) {
-		char **args = calloc(argc - optind + 6, sizeof(*args));
-		int k = 0;
-
-		if (!args)
-			_exit(127);
-		close(p[0]);
-		fcntl(p[1], F_SETFD, 0);
-		snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
-		args[k++] = launcher;
-		args[k++] = "--ready-fd";
-		args[k++] = fdarg;
-		if (paused)
-			args[k++] = "--paused";
-		for (i = optind; i < argc; i++)
-			args[k++] = argv[i];
-		args[k] = NULL;
-		execvp(launcher, args);
-		dprintf(p[1], "error cannot run the launcher %s: %s; install domus-launcher next to domus or set DOMUS_LAUNCHER\n",
-			launcher, strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	r = read_status(p[0], line, sizeof(line), CREATE_TIMEOUT_MS);
-	if (r == 0 && !strncmp(line, "ok", 2) && cfg.type == DOMUS_TYPE_HVM && !nowait) {
-		r = wait_end(cmd, p[0], console, cfg.name);
-		close(p[0]);
-		domus_config_free(&cfg);
-		return r;
-	}
-	close(p[0]);
-	if (r == 0 && !strncmp(line, "ok", 2)) {
-		/* the launcher runs on as a daemon; it is not waited for */
-		r = console ? domus_console_attach(cmd->name, cfg.name) : 0;
-		domus_config_free(&cfg);
-		return r;
-	}
-	if (r == 0 && !strncmp(line, "error ", 6))
-		fprintf(stderr, "domus create: %s\n", line + 6);
-	else if (r == -ETIMEDOUT)
-		fprintf(stderr, "domus create: the launcher did not report within %d s; see the log of %s in %s\n",
-			CREATE_TIMEOUT_MS / 1000, cfg.name, domus_log_dir());
-	if (r == -ETIMEDOUT)
-		kill(pid, SIGKILL);
-	if (waitpid(pid, &status, 0) == pid && r != 0 && r != -ETIMEDOUT) {
-		if (WIFSIGNALED(status))
-			fprintf(stderr, "domus create: the launcher died of signal %d\n", WTERMSIG(status));
-		else
-			fprintf(stderr, "domus create: the launcher exited with status %d\n", WEXITSTATUS(status));
-	}
-	goto fail;
+	r = domus_cli_launch(cmd, &cfg, NULL, argv + optind, argc - optind, console, paused, nowait);
+	domus_config_free(&cfg);
+	return r;
 cfg_error:
 	fprintf(stderr, "domus create: %s\n", err);
-fail:
 	domus_config_free(&cfg);
 	return 1;
 }

@@ -108,6 +108,19 @@ const struct domus_cmd domus_cmds[] = {
 	  "               end and returning its exit code (as xl's -e)\n"
 	  "  CFG          the xl config file (docs/cli.md lists the keys understood)\n"
 	  "  KEY=VALUE    config lines applied after CFG, e.g. memory=512\n" },
+	{ "save", cmd_save, "save a running HVM domain to a file (Xen's xl save format)", "[-c] NAME FILE",
+	  "  -c           leave the domain running after the save (else it is destroyed\n"
+	  "               once FILE is complete)\n"
+	  "  NAME         the domain (a name or id)\n"
+	  "  FILE         the save file: written next to it first, fsync'd, then renamed\n" },
+	{ "restore", cmd_restore, "create a domain from a save file and run it where it stopped",
+	  "[-c] [-e] [-p] FILE [KEY=VALUE...]",
+	  "  -c           attach to the domain's console once it runs\n"
+	  "  -e           an HVM domain: return once it runs instead of waiting for its\n"
+	  "               end and returning its exit code (as create -e)\n"
+	  "  -p           leave the domain paused\n"
+	  "  FILE         a file of 'domus save' (validated whole before anything starts)\n"
+	  "  KEY=VALUE    settings applied over the config in the file\n" },
 	{ "config-convert", cmd_config_convert, "convert a domain definition: xl.cfg to the JSON view or back",
 	  "[-t json|xl] [-o OUT] CFG [KEY=VALUE...]",
 	  "  -t FORMAT    (also --to) json or xl (default: the other form than CFG's)\n"

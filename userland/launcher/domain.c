@@ -15,6 +15,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include "launcher.h"
+#include "xsr.h"
 
 const char *dom_reason_name(int reason)
 {
@@ -147,7 +148,8 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	struct domus_cpuid_entry *cpuid = NULL;
 	struct domus_load_result *res = NULL;
 	struct domus_kernel *k = NULL;
-	bool hvm = L->cfg.type == DOMUS_TYPE_HVM;
+	struct xsr_state saved = { 0 };
+	bool hvm = L->cfg.type == DOMUS_TYPE_HVM, restore = L->restore_buf != NULL;
 	unsigned int i;
 	int r = -1;
 
@@ -178,8 +180,10 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
-	if (domus_load_into(k, &L->lp, L->ram, L->mem_size, res)) {
-		snprintf(err, errlen, "%s", domus_last_error());
+	if (restore ? l_restore_ram(L, &saved, err, errlen) :
+	    domus_load_into(k, &L->lp, L->ram, L->mem_size, res)) {
+		if (!restore)
+			snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
 	domus_kernel_close(k);
@@ -235,11 +239,21 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		if ((hvm || !res->sregs.apic_base) && domus_get_sregs(&L->vcpu[0].v, &cur) == 0)
 			res->sregs.apic_base = cur.apic_base;
 	}
-	if (domus_set_regs(&L->vcpu[0].v, &res->regs) || domus_set_sregs(&L->vcpu[0].v, &res->sregs)) {
+	if (restore) {
+		if (l_restore_vcpus(L, &saved, err, errlen))
+			goto out;
+	} else if (domus_set_regs(&L->vcpu[0].v, &res->regs) || domus_set_sregs(&L->vcpu[0].v, &res->sregs)) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
 	L->shutdown_reason = -1;
+	if (restore) {
+		l_log(L, "domain %u built from the save file: %s, %llu MiB, %u vCPU(s) (vCPU 0 at rip 0x%llx)",
+		      L->domid, hvm ? "HVM" : "PVH", (unsigned long long)(L->mem_size >> 20), saved.nvcpu,
+		      (unsigned long long)saved.vcpu[0].regs.rip);
+		r = 0;
+		goto out;
+	}
 	l_log(L, "domain %u built: %s, %llu MiB, %u vCPU(s), kernel %s (entry 0x%llx)%s%s, cmdline \"%s\"",
 	      L->domid, hvm ? "HVM, multiboot" : "PVH", (unsigned long long)(L->mem_size >> 20), L->cfg.vcpus, L->kernel_path,
 	      (unsigned long long)res->kernel.entry, L->ramdisk_path ? ", initramfs " : "",
@@ -250,6 +264,7 @@ out:
 		domus_kernel_close(k);
 	free(res);
 	free(cpuid);
+	xsr_state_free(&saved);
 	if (r)
 		dom_teardown(L);
 	return r;

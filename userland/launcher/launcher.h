@@ -112,7 +112,9 @@ struct launcher {
 	time_t start_time;
 	struct dm_state dm;		/* the device model (devices.c), reset at each build */
 	int test_exit_code;		/* set by the test-exit device (HVM), -1 none */
-	bool ready_keep;		/* HVM: the ready pipe stays open for the end line */		/* the current domain's build (uptime) */
+	bool ready_keep;		/* HVM: the ready pipe stays open for the end line */
+	uint8_t *restore_buf;		/* --restore: the save file, mapped (save.c) */
+	size_t restore_len;		/* the current domain's build (uptime) */
 
 	/* shared with the vCPU threads */
 	pthread_mutex_t lock;
@@ -259,6 +261,19 @@ bool l_ctl_xs_write(struct launcher *L, int fd, const char *arg);
 bool l_ctl_xs_rm(struct launcher *L, int fd, const char *arg);
 bool l_ctl_xs_list(struct launcher *L, int fd, const char *arg);
 bool l_ctl_xs_ls(struct launcher *L, int fd, const char *arg);
+
+/* save.c: the save request (ctl.h) and restore (--restore FILE): the file
+ * validated and the config taken from it (l_restore_open, before the
+ * config is finished), checked against that config (l_restore_check), RAM
+ * filled in place of the kernel and vCPUs and devices set (dom_build);
+ * 0 or -1 with a one-line @err. */
+struct xsr_state;
+bool l_ctl_save(struct launcher *L, int fd, const char *arg);
+int l_restore_open(struct launcher *L, const char *path, char *err, size_t errlen);
+int l_restore_check(struct launcher *L, char *err, size_t errlen);
+int l_restore_ram(struct launcher *L, struct xsr_state *st, char *err, size_t errlen);
+int l_restore_vcpus(struct launcher *L, struct xsr_state *st, char *err, size_t errlen);
+void l_restore_done(struct launcher *L);
 
 /* sandbox.c: drop privileges and load the syscall filter (after the
  * first dom_build, before the vCPU threads start); the debug-* request. */

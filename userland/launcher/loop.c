@@ -317,6 +317,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "network-attach ", l_ctl_network_attach, NULL },
 	{ "network-detach ", l_ctl_network_detach, NULL },
 	{ "network-list", l_ctl_network_list, NULL },
+	{ "save", l_ctl_save, "" },	/* save.c; + the file */
+	{ "save keep", l_ctl_save, "keep" },
 };
 
 /* Handle one request; returns true if the connection was kept (console). */

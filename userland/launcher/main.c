@@ -180,7 +180,7 @@ static char *abspath(struct launcher *L, const char *what, const char *path)
 }
 
 /* Everything that can be checked before the domain exists. */
-static void check_and_prepare(struct launcher *L, int argc, char **argv)
+static void check_and_prepare(struct launcher *L, const char *restore, int argc, char **argv)
 {
 	char err[1024];
 	struct domus_kernel *k;
@@ -191,9 +191,11 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 	unsigned int ver;
 	int i, r;
 
-	if (domus_config_load(&L->cfg, argv[0], err, sizeof(err)))
+	/* --restore FILE: the definition comes from the file (validated whole) */
+	if (restore ? l_restore_open(L, restore, err, sizeof(err)) :
+	    domus_config_load(&L->cfg, argv[0], err, sizeof(err)))
 		fail(L, "%s", err);
-	for (i = 1; i < argc; i++)
+	for (i = restore ? 0 : 1; i < argc; i++)
 		if (domus_config_apply(&L->cfg, argv[i], err, sizeof(err)))
 			fail(L, "%s", err);
 	if (domus_config_finish(&L->cfg, err, sizeof(err)))
@@ -283,6 +285,8 @@ static void check_and_prepare(struct launcher *L, int argc, char **argv)
 	L->lp.initrd = L->ramdisk_path;
 	L->lp.cmdline = L->cfg.cmdline;
 	L->lp.vcpus = L->cfg.maxvcpus;	/* every possible vCPU in the MADT */
+	if (restore && l_restore_check(L, err, sizeof(err)))
+		fail(L, "%s: %s", restore, err);
 	l_mem_init(L);
 	if (L->cfg.type == DOMUS_TYPE_HVM ? domus_multiboot_open(L->kernel_path, &k) :
 	    domus_kernel_open(L->kernel_path, &k))
@@ -471,6 +475,7 @@ static void on_kick(int sig)
 static int usage(void)
 {
 	fprintf(stderr, "usage: domus-launcher [--ready-fd N] [--foreground] [--paused] CFG [KEY=VALUE...]\n"
+		"       domus-launcher [--ready-fd N] [--foreground] [--paused] --restore FILE [KEY=VALUE...]\n"
 		"(started by 'domus create'; see docs/launcher.md)\n");
 	return 2;
 }
@@ -483,6 +488,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	sigset_t set;
 	char err[1024], buf[32];
+	const char *restore = NULL;
 	int sfd, tfd, i = 1, n;
 
 	memset(L, 0, sizeof(*L));
@@ -508,10 +514,12 @@ int main(int argc, char **argv)
 			L->foreground = true;
 		else if (!strcmp(argv[i], "--paused"))
 			L->paused = true;	/* create -p: no vCPU runs before unpause */
+		else if (!strcmp(argv[i], "--restore") && i + 1 < argc)
+			restore = argv[++i];	/* domus restore (save.c) */
 		else
 			return usage();
 	}
-	if (i >= argc)
+	if (i >= argc && !restore)
 		return usage();
 	if (L->ready_fd >= 0 && fcntl(L->ready_fd, F_SETFD, FD_CLOEXEC) < 0)
 		L->ready_fd = -1;
@@ -520,7 +528,7 @@ int main(int argc, char **argv)
 		setsid();
 	signal(SIGPIPE, SIG_IGN);
 
-	check_and_prepare(L, argc - i, argv + i);
+	check_and_prepare(L, restore, argc - i, argv + i);
 	L->ready_keep = L->cfg.type == DOMUS_TYPE_HVM;
 	if (sb_prepare(&L->sb, L->cfg.name, err, sizeof(err)))
 		fail(L, "%s", err);
@@ -562,6 +570,7 @@ int main(int argc, char **argv)
 
 	if (dom_build(L, err, sizeof(err)))
 		fail(L, "%s", err);
+	l_restore_done(L);	/* a restart boots the kernel */
 	/* the TAP devices: named after the domain id, created while the
 	 * launcher may still (CAP_NET_ADMIN), kept across restarts */
 	if (l_vifs_open(L, err, sizeof(err))) {

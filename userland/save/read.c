@@ -112,6 +112,7 @@ static void cpu_decode(const uint8_t *p, uint32_t n, struct xsr_vcpu *v)
 	v->sfmask = c.msr_syscall_mask;
 	v->tsc_aux = c.msr_tsc_aux;
 	v->tsc = c.tsc;
+	v->pat = 0x0007040600070406ULL;	/* the reset value, until an MTRR record says */
 	memset(&v->events, 0, sizeof(v->events));
 	if (c.pending_event & 1u << 31) {
 		unsigned int type = (c.pending_event >> 8) & 7;

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domus-launcher: save and restore (docs/save-format.md, docs/launcher.md
+ * "Save and restore").  The file format is userland/save's (xsr.h).
+ *
+ * save [keep]  + the open file (SCM_RIGHTS): `domus save` opened a
+ *              temporary file next to the target; the launcher pauses the
+ *              vCPUs, writes the stream into it and answers "ok"; the
+ *              guest stays paused until the client's next line on the
+ *              same connection: "commit" (the file is fsync'd and renamed:
+ *              the domain is destroyed, or with keep runs on) or anything
+ *              else, or the connection closing, or 60 s of silence: the
+ *              save is abandoned and the guest runs on as before.
+ *
+ * Restore: `domus-launcher --restore FILE` takes the domain's definition
+ * from the file (after the whole file was validated), builds the domain
+ * as usual but fills its RAM, its vCPUs and its devices from the file
+ * instead of loading the kernel, and runs it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include "launcher.h"
+#include "xsr.h"
+
+#define SAVE_COMMIT_MS	60000
+
+/* The host TSC's rate, measured over 20 ms (what the guest's TSC runs at). */
+static uint32_t tsc_khz(void)
+{
+	struct timespec a, b, d = { 0, 20 * 1000 * 1000 };
+	uint64_t t0, t1;
+	double ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	t0 = __rdtsc();
+	nanosleep(&d, NULL);
+	t1 = __rdtsc();
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
+	return ns > 0 ? (uint32_t)((double)(t1 - t0) * 1e6 / ns / 1000.0 + 0.5) : 0;
+}
+
+static const uint32_t vcpu_msrs[] = {
+	0x10,		/* TSC */
+	0x277,		/* PAT */
+	0xc0000102,	/* KERNEL_GS_BASE */
+	0xc0000081,	/* STAR */
+	0xc0000082,	/* LSTAR */
+	0xc0000083,	/* CSTAR */
+	0xc0000084,	/* SFMASK */
+	0x174, 0x175, 0x176,	/* SYSENTER_CS, _ESP, _EIP */
+};
+#define NMSRS (sizeof(vcpu_msrs) / sizeof(vcpu_msrs[0]))
+
+static uint64_t *msr_slot(struct xsr_vcpu *v, unsigned int i)
+{
+	uint64_t *slots[NMSRS] = {
+		&v->tsc, &v->pat, &v->kernel_gs_base, &v->star, &v->lstar, &v->cstar, &v->sfmask,
+		&v->sysenter_cs, &v->sysenter_esp, &v->sysenter_eip,
+	};
+
+	return slots[i];
+}
+
+/*
+ * One vCPU's state.  A vCPU parked right after a port read has the value
+ * in its run page, and the module puts it into RAX at the next entry: the
+ * saved RAX gets it here instead.  -EAGAIN: the vCPU is in the middle of
+ * an emulated access that cannot be finished here (an MMIO read, a string
+ * read); the caller lets it run a little and tries again.
+ */
+static int get_vcpu(struct launcher *L, struct l_vcpu *t, struct xsr_vcpu *v, char *err, size_t errlen)
+{
+	struct domus_msr_entry e[NMSRS];
+	struct domus_run *run = t->v.run;
+	unsigned int i;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	if (domus_get_regs(&t->v, &v->regs) || domus_get_sregs(&t->v, &v->sregs) ||
+	    domus_get_fpu(&t->v, &v->fpu) || domus_get_events(&t->v, &v->events)) {
+		snprintf(err, errlen, "vCPU %u: %s", t->v.id, domus_last_error());
+		return -EIO;
+	}
+	memset(e, 0, sizeof(e));
+	for (i = 0; i < NMSRS; i++)
+		e[i].index = vcpu_msrs[i];
+	r = domus_get_msrs(&t->v, e, NMSRS);
+	if (r != (int)NMSRS) {
+		snprintf(err, errlen, "vCPU %u: MSR 0x%x: %s", t->v.id, r >= 0 ? e[r].index : 0,
+			 r < 0 ? domus_last_error() : "not readable");
+		return -EIO;
+	}
+	for (i = 0; i < NMSRS; i++)
+		*msr_slot(v, i) = e[i].data;
+	if (domus_get_msr(&t->v, 0xc0000103, &v->tsc_aux))
+		v->tsc_aux = 0;
+	v->xsave_size = xsr_xsave_size(v->fpu.xcr0);
+	if (run->exit_reason == DOMUS_EXIT_IO && run->io.direction == DOMUS_IO_IN) {
+		uint64_t val = 0, mask;
+
+		if (run->io.count != 1)
+			return -EAGAIN;
+		memcpy(&val, (const uint8_t *)run + run->io.data_offset, run->io.size);
+		mask = run->io.size == 4 ? 0xffffffffULL : (1ULL << (8 * run->io.size)) - 1;
+		/* a 32-bit result clears the upper half, as the CPU does */
+		v->regs.rax = run->io.size == 4 ? val & mask : (v->regs.rax & ~mask) | (val & mask);
+	}
+	if (run->exit_reason == DOMUS_EXIT_MMIO && !run->mmio.is_write)
+		return -EAGAIN;
+	(void)L;
+	return 0;
+}
+
+struct progress {
+	struct launcher *L;
+	unsigned int last;
+};
+
+static void save_progress(void *opaque, uint64_t done, uint64_t total)
+{
+	struct progress *p = opaque;
+	unsigned int pct = total ? (unsigned int)(done * 100 / total) : 100;
+
+	if (pct / 25 != p->last / 25)
+		l_log(p->L, "save: %u%% of RAM written", pct);
+	p->last = pct;
+}
+
+/* The definition of the domain, as JSON (domus' JSON view), malloc'ed. */
+static char *config_json(struct launcher *L, size_t *len)
+{
+	char *buf = NULL, *kernel = L->cfg.kernel;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	if (!f)
+		return NULL;
+	L->cfg.kernel = L->kernel_path;	/* absolute: a restore runs elsewhere */
+	domus_config_write_json(&L->cfg, f);
+	L->cfg.kernel = kernel;
+	if (fclose(f) || !buf) {
+		free(buf);
+		return NULL;
+	}
+	*len = n + 1;
+	return buf;
+}
+
+/* Pause (all vCPUs out of the module, state complete) and collect. */
+static int collect(struct launcher *L, struct xsr_state *st, char *err, size_t errlen)
+{
+	char msg[300];
+	unsigned int i, tries;
+	int r = 0;
+
+	for (tries = 0; tries < 100; tries++) {
+		if (l_pause(L, true, msg, sizeof(msg))) {
+			snprintf(err, errlen, "%s", msg);
+			return -1;
+		}
+		for (i = 0, r = 0; i < L->nvcpu && !r; i++)
+			r = get_vcpu(L, &L->vcpu[i], &st->vcpu[i], err, errlen);
+		if (r != -EAGAIN)
+			break;
+		/* let it finish the access, then stop it again */
+		l_pause(L, false, msg, sizeof(msg));
+		usleep(1000);
+	}
+	if (r == -EAGAIN)
+		snprintf(err, errlen, "a vCPU stayed in the middle of an emulated access; try again");
+	return r ? -1 : 0;
+}
+
+static void resume_after(struct launcher *L, bool was_paused)
+{
+	char msg[300];
+
+	if (!was_paused)
+		l_pause(L, false, msg, sizeof(msg));
+}
+
+/* Wait for the client's verdict: true for "commit". */
+static bool wait_commit(int fd)
+{
+	char line[64];
+	size_t n = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (n < sizeof(line) - 1) {
+		ssize_t r;
+
+		if (poll(&p, 1, SAVE_COMMIT_MS) <= 0)
+			return false;
+		r = read(fd, line + n, 1);
+		if (r <= 0)
+			return false;
+		if (line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = 0;
+	return !strcmp(line, "commit");
+}
+
+bool l_ctl_save(struct launcher *L, int fd, const char *arg)
+{
+	struct xsr_state st;
+	struct progress pr = { .L = L };
+	char err[512];
+	bool keep = !strcmp(arg, "keep"), was_paused;
+	int out = -1;
+	struct stat sb;
+
+	memset(&st, 0, sizeof(st));
+	if (strcmp(arg, "keep") && *arg) {
+		l_reply(fd, "error save takes 'keep' or nothing, not '%.40s'", arg);
+		return false;
+	}
+	if (!L->req_fds || L->req_nfds < 1 || L->req_fds[0] < 0) {
+		l_reply(fd, "error save needs the open file passed with the request");
+		return false;
+	}
+	out = L->req_fds[0];
+	L->req_fds[0] = -1;
+	if (fstat(out, &sb) || !S_ISREG(sb.st_mode) || sb.st_size) {
+		l_reply(fd, "error save: the passed file is not an empty regular file");
+		close(out);
+		return false;
+	}
+	if (L->cfg.type != DOMUS_TYPE_HVM) {
+		l_reply(fd, "error %s is a PVH guest: save covers HVM guests only so far (the PV state -- event channels, grants, xenstore -- is not saved yet)",
+			L->cfg.name);
+		close(out);
+		return false;
+	}
+	if (L->state != L_RUNNING) {
+		l_reply(fd, "error %s is not running", L->cfg.name);
+		close(out);
+		return false;
+	}
+	st.vcpu = calloc(L->nvcpu, sizeof(*st.vcpu));
+	st.config = config_json(L, &st.config_len);
+	if (!st.vcpu || !st.config) {
+		l_reply(fd, "error save: out of memory");
+		goto out;
+	}
+	pthread_mutex_lock(&L->lock);
+	was_paused = L->paused;
+	pthread_mutex_unlock(&L->lock);
+	if (collect(L, &st, err, sizeof(err))) {
+		resume_after(L, was_paused);
+		l_reply(fd, "error save: %s", err);
+		goto out;
+	}
+	st.nvcpu = L->nvcpu;
+	st.ram_size = L->mem_size;
+	st.tsc_khz = tsc_khz();
+	st.elapsed_ns = (uint64_t)(time(NULL) - L->start_time) * 1000000000ULL;
+	st.has_dm = true;
+	st.dm.uart[0] = L->dm.uart.ier;
+	st.dm.uart[1] = L->dm.uart.lcr;
+	st.dm.uart[2] = L->dm.uart.mcr;
+	st.dm.uart[3] = L->dm.uart.scr;
+	st.dm.uart[4] = L->dm.uart.dll;
+	st.dm.uart[5] = L->dm.uart.dlm;
+	st.dm.uart[6] = L->dm.uart.fcr;
+	pthread_mutex_lock(&L->lock);
+	st.dm.test_exit_code = L->test_exit_code;
+	pthread_mutex_unlock(&L->lock);
+	l_log(L, "save: paused; writing %llu MiB of RAM and %u vCPU(s)", (unsigned long long)(L->mem_size >> 20),
+	      st.nvcpu);
+	if (xsr_write(out, &st, L->ram, save_progress, &pr, err, sizeof(err))) {
+		l_log(L, "save failed: %s; the guest runs on", err);
+		resume_after(L, was_paused);
+		l_reply(fd, "error %s", err);
+		goto out;
+	}
+	l_reply(fd, "ok");
+	if (!wait_commit(fd)) {
+		l_log(L, "save: the client did not commit the file; the guest runs on");
+		resume_after(L, was_paused);
+		goto out;
+	}
+	if (keep) {
+		l_log(L, "saved (the guest runs on: save -c)");
+		resume_after(L, was_paused);
+		l_reply(fd, "ok");
+	} else {
+		l_log(L, "saved");
+		l_reply(fd, "ok");
+		l_destroy(L, "saved");
+	}
+out:
+	if (out >= 0)
+		close(out);
+	free((char *)st.config);
+	free(st.vcpu);
+	return false;
+}
+
+/* --- restore ------------------------------------------------------------------ */
+
+/* Before anything exists: the file, validated; the definition from it. */
+int l_restore_open(struct launcher *L, const char *path, char *err, size_t errlen)
+{
+	struct xsr_state st;
+	struct stat sb;
+	char e[512];
+	void *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno)), -1;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || !sb.st_size) {
+		close(fd);
+		return snprintf(err, errlen, "%s: not a save file (empty, or not a regular file)", path), -1;
+	}
+	p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno)), -1;
+	L->restore_buf = p;
+	L->restore_len = (size_t)sb.st_size;
+	if (xsr_read(p, L->restore_len, 0, NULL, &st, e, sizeof(e)))
+		return snprintf(err, errlen, "%s: %s", path, e), -1;
+	if (domus_config_parse(&L->cfg, st.config, st.config_len - 1, path, err, errlen)) {
+		xsr_state_free(&st);
+		return -1;
+	}
+	xsr_state_free(&st);
+	return 0;
+}
+
+/* After the config is finished: the file fits the domain it describes. */
+int l_restore_check(struct launcher *L, char *err, size_t errlen)
+{
+	struct xsr_state st;
+	char e[512];
+
+	if (xsr_read(L->restore_buf, L->restore_len, L->mem_size, NULL, &st, e, sizeof(e)))
+		return snprintf(err, errlen, "%s", e), -1;
+	if (st.nvcpu != L->cfg.maxvcpus) {
+		snprintf(err, errlen, "the file has %u vCPU(s), its config %u", st.nvcpu, L->cfg.maxvcpus);
+		xsr_state_free(&st);
+		return -1;
+	}
+	if (L->cfg.type != DOMUS_TYPE_HVM) {
+		xsr_state_free(&st);
+		return snprintf(err, errlen, "the file holds a PVH guest: domus restores HVM guests only so far"), -1;
+	}
+	xsr_state_free(&st);
+	return 0;
+}
+
+/* In dom_build, in place of the kernel: RAM now, vCPUs and devices later. */
+int l_restore_ram(struct launcher *L, struct xsr_state *st, char *err, size_t errlen)
+{
+	char e[512];
+
+	if (xsr_read(L->restore_buf, L->restore_len, L->mem_size, L->ram, st, e, sizeof(e)))
+		return snprintf(err, errlen, "restore: %s", e), -1;
+	return 0;
+}
+
+int l_restore_vcpus(struct launcher *L, struct xsr_state *st, char *err, size_t errlen)
+{
+	unsigned int i, k;
+	int r;
+
+	for (i = 0; i < st->nvcpu && i < L->nvcpu; i++) {
+		struct xsr_vcpu *v = &st->vcpu[i];
+		struct domus_vcpu_handle *h = &L->vcpu[i].v;
+		struct domus_msr_entry e[NMSRS];
+		struct domus_sregs cur;
+
+		if (!v->sregs.apic_base && domus_get_sregs(h, &cur) == 0)
+			v->sregs.apic_base = cur.apic_base;
+		memset(e, 0, sizeof(e));
+		for (k = 0; k < NMSRS; k++) {
+			e[k].index = vcpu_msrs[k];
+			e[k].data = *msr_slot(v, k);
+		}
+		if (domus_set_sregs(h, &v->sregs) || domus_set_regs(h, &v->regs) ||
+		    domus_set_fpu(h, &v->fpu) || domus_set_events(h, &v->events))
+			return snprintf(err, errlen, "restore: vCPU %u: %s", i, domus_last_error()), -1;
+		r = domus_set_msrs(h, e, NMSRS);
+		if (r != (int)NMSRS)
+			return snprintf(err, errlen, "restore: vCPU %u: MSR 0x%x: %s", i, r >= 0 ? e[r].index : 0,
+					r < 0 ? domus_last_error() : "value refused"), -1;
+		if (v->tsc_aux && domus_set_msr(h, 0xc0000103, v->tsc_aux))
+			return snprintf(err, errlen, "restore: vCPU %u: TSC_AUX: %s", i, domus_last_error()), -1;
+	}
+	if (st->has_dm) {
+		L->dm.uart.ier = st->dm.uart[0];
+		L->dm.uart.lcr = st->dm.uart[1];
+		L->dm.uart.mcr = st->dm.uart[2];
+		L->dm.uart.scr = st->dm.uart[3];
+		L->dm.uart.dll = st->dm.uart[4];
+		L->dm.uart.dlm = st->dm.uart[5];
+		L->dm.uart.fcr = st->dm.uart[6];
+		L->test_exit_code = st->dm.test_exit_code;
+	}
+	return 0;
+}
+
+/* After the first build: the file is not needed again (a reboot boots the kernel). */
+void l_restore_done(struct launcher *L)
+{
+	if (L->restore_buf)
+		munmap(L->restore_buf, L->restore_len);
+	L->restore_buf = NULL;
+	L->restore_len = 0;
+}
