@@ -288,14 +288,41 @@ static int domus_state(struct walk *w, const uint8_t *b, uint32_t len)
 	return rerr(w->err, w->errlen, "domus state: no END entry");
 }
 
+/* The checksum domus writes (if there): first, before anything is taken. */
+static int checksum(struct walk *w, size_t off)
+{
+	off += 24 + 16;
+	for (;;) {
+		uint32_t type = le32(w->buf + off), blen = le32(w->buf + off + 4), crc;
+		const uint8_t *b = w->buf + off + 8;
+		size_t at = off;
+
+		if (type == XSR_XC_END)
+			return 0;
+		off += 8 + (((size_t)blen + 7) & ~(size_t)7);
+		if (type != XSR_XC_DOMUS_CHECKSUM)
+			continue;
+		if (blen != sizeof(struct xsr_checksum) || le32(b) != XSR_CSUM_CRC32)
+			return rerr(w->err, w->errlen, "offset %zu: a checksum record domus does not know", at);
+		/* zlib takes 32-bit lengths: in pieces of 1 GiB */
+		crc = (uint32_t)crc32(0, NULL, 0);
+		for (size_t k = 0; k < at; k += 1u << 30)
+			crc = (uint32_t)crc32(crc, w->buf + k, (uInt)(at - k < (1u << 30) ? at - k : 1u << 30));
+		if (crc != le32(b + 4))
+			return rerr(w->err, w->errlen, "checksum mismatch (CRC-32 %08x, the file says %08x): the file is corrupted",
+				    crc, le32(b + 4));
+	}
+}
+
 /* The libxc stream at @off (its image header); after check.c passed. */
 static int libxc(struct walk *w, size_t off, size_t *end)
 {
+	if (checksum(w, off))
+		return -1;
 	off += 24 + 16;
 	for (;;) {
 		uint32_t type = le32(w->buf + off), blen = le32(w->buf + off + 4);
 		const uint8_t *b = w->buf + off + 8;
-		size_t at = off;
 		int r = 0;
 
 		off += 8 + (((size_t)blen + 7) & ~(size_t)7);
@@ -316,20 +343,6 @@ static int libxc(struct walk *w, size_t off, size_t *end)
 		case XSR_XC_DOMUS_STATE:
 			r = domus_state(w, b, blen);
 			break;
-		case XSR_XC_DOMUS_CHECKSUM: {
-			uint32_t crc;
-
-			if (blen != sizeof(struct xsr_checksum) || le32(b) != XSR_CSUM_CRC32)
-				return rerr(w->err, w->errlen, "offset %zu: a checksum record domus does not know", at);
-			/* zlib takes 32-bit lengths: in pieces of 1 GiB */
-			crc = (uint32_t)crc32(0, NULL, 0);
-			for (size_t k = 0; k < at; k += 1u << 30)
-				crc = (uint32_t)crc32(crc, w->buf + k, (uInt)(at - k < (1u << 30) ? at - k : 1u << 30));
-			if (crc != le32(b + 4))
-				return rerr(w->err, w->errlen, "checksum mismatch (CRC-32 %08x, the file says %08x): the file is corrupted",
-					    crc, le32(b + 4));
-			break;
-		}
 		default:
 			break;	/* STATIC_DATA_END, policies, HVM_PARAMS, other optional records */
 		}
