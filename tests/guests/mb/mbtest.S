@@ -10,7 +10,10 @@
  *   check N fails:         writes 0x40 + N -> exit status 129 + 2N
  * Command line words: "mem=N" (the domain's memory= in MiB, checked
  * against mem_upper and the memory map), "hlt" (halt with interrupts
- * off instead of exiting), "triple" (triple fault instead of exiting).
+ * off instead of exiting), "triple" (triple fault instead of exiting),
+ * "count=N" (print "mbtest: count K" for K = 1..N with a busy delay
+ * between, then exit as usual; check 11 fails if the count in memory and
+ * in %edi disagree: for save/restore).
  */
 #define MB_MAGIC	0x1badb002
 #ifdef AOUT
@@ -22,6 +25,7 @@
 #define EXIT_PORT	0xf4
 #define OK_VALUE	0x10
 #define FAIL_BASE	0x40
+#define COUNT_DELAY	0x1000000	/* busy loop between two counts */
 
 	.code32
 	.text
@@ -155,10 +159,41 @@ entry:
 	testl	%esi, %esi
 	jnz	do_triple
 
+	/* " count=N": print "mbtest: count K" for K = 1..N, a busy delay
+	 * between them (save/restore tests: the count lives in memory and
+	 * in %edi, and must go on where it stopped) */
+	movl	16(%ebx), %esi
+	movl	$str_count, %edi
+	call	find
+	testl	%esi, %esi
+	jz	2f
+	call	atoi
+	movl	%eax, count_max
+	xorl	%edi, %edi
+1:	incl	%edi
+	movl	%edi, count_cur
+	movl	$msg_count, %esi
+	call	puts
+	movl	%edi, %eax
+	call	putdec
+	movl	$msg_nl, %esi
+	call	puts
+	movl	$COUNT_DELAY, %ecx
+3:	decl	%ecx
+	jnz	3b
+	cmpl	count_cur, %edi		/* memory and register agree */
+	jne	fail_count
+	cmpl	count_max, %edi
+	jb	1b
+2:
 	movl	$msg_ok, %esi
 	call	puts
 	movl	$OK_VALUE, %eax
 	jmp	do_exit
+
+fail_count:
+	movl	$11, %edx
+	jmp	fail
 
 fail_bss:
 	movl	$10, %edx
@@ -166,8 +201,7 @@ fail:
 	movl	$msg_fail, %esi
 	call	puts
 	movl	%edx, %eax
-	addl	$'0', %eax
-	call	putc
+	call	putdec
 	movl	$msg_nl, %esi
 	call	puts
 	leal	FAIL_BASE(%edx), %eax
@@ -203,6 +237,30 @@ putc:
 	movw	$COM1, %dx
 	outb	%al, %dx
 	popl	%edx
+	ret
+
+/* putdec: %eax in decimal */
+putdec:
+	pushl	%eax
+	pushl	%ecx
+	pushl	%edx
+	xorl	%ecx, %ecx
+1:	xorl	%edx, %edx
+	pushl	%ebx
+	movl	$10, %ebx
+	divl	%ebx
+	popl	%ebx
+	pushl	%edx
+	incl	%ecx
+	testl	%eax, %eax
+	jnz	1b
+2:	popl	%eax
+	addl	$'0', %eax
+	call	putc
+	loop	2b
+	popl	%edx
+	popl	%ecx
+	popl	%eax
 	ret
 
 /* puts: the NUL-terminated string at %esi */
@@ -301,10 +359,14 @@ str_mbtest:	.asciz	"mbtest"
 str_mem:	.asciz	"mem="
 str_hlt:	.asciz	" hlt"
 str_triple:	.asciz	" triple"
+str_count:	.asciz	" count="
+msg_count:	.asciz	"mbtest: count "
 	.balign 4
 saved_eax:	.long	0
 saved_ebx:	.long	0
 mem_mib:	.long	0
+count_cur:	.long	0
+count_max:	.long	0
 image_end:
 
 	.bss
