@@ -20,7 +20,7 @@ d=build/domus
 cfg=tests/host/hvm-mb.cfg
 log=$out/log/mbhvm.log
 conlog=$out/log/mbhvm-console.log
-N=40
+N=60
 
 # wait_count K: the console log shows "mbtest: count K" (within 300 s)
 wait_count() {
