@@ -40,6 +40,10 @@
  *   network-attach DEVID MAC NAME SPEC + the TAP fds -> ok
  *   network-detach DEVID|MAC     -> ok [note ...] once the device is gone
  *   network-list                 -> ok, "DEVID MAC BE-STATE FE-STATE EVTCH TXREF RXREF BE-PATH NAME" lines, end N
+ * Save (docs/launcher.md "Save and restore"; the empty file as SCM_RIGHTS):
+ *   save [keep]                  + the file fd -> ok once written (the guest
+ *                                paused), then the client's "commit" -> ok
+ *                                (destroyed, or with keep running on)
  */
 #ifndef DOMUS_CTL_H
 #define DOMUS_CTL_H

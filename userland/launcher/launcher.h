@@ -6,6 +6,7 @@
  *   domain.c   building and tearing down the domain, vCPU threads, exits
  *   console.c  the PV console ring backend, console clients, logs
  *   control.c  memory and vCPU requests (mem-set, vcpu-set, vcpu-pin ...)
+ *   save.c     save (the control request) and restore (--restore FILE)
  *   sandbox.c  least privilege once the domain is built
  *   xsctl.c    the xenstore admin requests of the control socket
  *   disks.c    the PV disks (userland/backend)

@@ -22,10 +22,10 @@
  *
  * Extending the filter: add one row to sb_rules, with the reason.  The
  * features to come and what they will add:
- *   save/restore, migration: openat/write/fsync of the image, or an fd
- *     passed over the control socket (recvmsg with SCM_RIGHTS, allowed
- *     for hot-plug already), which keeps the filesystem out of reach;
- *     migration's socket likewise arrives as an fd;
+ *   save (save.c): done this way: the file arrives as an fd over the
+ *     control socket (recvmsg with SCM_RIGHTS) and is written with write;
+ *     `domus save` fsyncs and renames it; restore maps the file before
+ *     the sandbox; migration's socket will likewise arrive as an fd;
  *   mem-set, vcpu-set: control requests that issue /dev/domus ioctls and
  *     start threads: already allowed (ioctl type 0xD5, clone of a thread);
  * The block back end's rows are below (preadv, pwritev, fdatasync,
