@@ -240,6 +240,7 @@ FUZZ_LIBS_xenstore := $(call fuzzobj,$(XS_SRCS))
 FUZZ_LIBS_loader := $(call fuzzobj,$(LIB_SRCS))
 FUZZ_LIBS_ctl := $(call fuzzobj,$(CTL_SRCS) $(CFG_SRCS) $(XS_SRCS))
 FUZZ_LIBS_blkring := $(call fuzzobj,userland/backend/blkring.c userland/backend/grant.c)
+FUZZ_LIBS_savefile := $(call fuzzobj,$(SAVE_SRCS))
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -253,7 +254,7 @@ $(BUILD)/fuzz/seeds/stamp: $(BUILD)/fuzz/gen-seeds
 	rm -rf $(BUILD)/fuzz/seeds
 	$(BUILD)/fuzz/gen-seeds $(BUILD)/fuzz/seeds
 	@touch $@
-$(BUILD)/fuzz/gen-seeds: $(call obj,tests/fuzz/seeds.c tests/unit/test_loader/helpers.c tests/unit/unit.c) $(BUILD)/libdomus.a
+$(BUILD)/fuzz/gen-seeds: $(call obj,tests/fuzz/seeds.c tests/unit/test_loader/helpers.c tests/unit/unit.c) $(BUILD)/libdomussave.a $(BUILD)/libdomus.a
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS_USER)
 $(BUILD)/obj/tests/fuzz/%.o: CFLAGS_EXTRA = -Itests/unit -Itests/unit/test_loader

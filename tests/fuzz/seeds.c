@@ -8,6 +8,9 @@
  *   xenstore  guest sessions in the target's record format
  *             (tests/fuzz/xenstore.c): every request type, transactions,
  *             watches, permissions, the toolstack alongside
+ *   savefile  save files of xsr_write (tests/fuzz/savefile.c): one and
+ *             four pages of RAM, one vCPU or two, one without its
+ *             checksum record
  * Built with the normal compiler (not instrumented); usage: gen-seeds DIR.
  */
 #include <errno.h>
@@ -18,6 +21,9 @@
 #include <sys/stat.h>
 #include "ldr.h"
 #include "xenstore.h"
+#include "xsr.h"
+#include <unistd.h>
+#include <sys/mman.h>
 
 static const char *dir;
 static int failed;
@@ -226,6 +232,75 @@ static void xenstore_seeds(void)
 	put("xenstore", "toolstack", r.b, r.n);
 }
 
+/* --- savefile ---------------------------------------------------------------- */
+
+static void save_seed(const char *name, unsigned int pages, unsigned int nvcpu, bool no_checksum)
+{
+	static const char cfg[] = "{\"name\": \"s\", \"type\": \"hvm\", \"memory\": 4}";
+	struct xsr_vcpu v[2];
+	struct xsr_state st;
+	uint8_t ram[4 * 4096], *b;
+	char err[256];
+	unsigned int i;
+	off_t n;
+	int fd = memfd_create("seed", 0);
+
+	memset(&st, 0, sizeof(st));
+	memset(v, 0, sizeof(v));
+	for (i = 0; i < sizeof(ram); i++)
+		ram[i] = (uint8_t)(i >> 4);
+	for (i = 0; i < nvcpu; i++) {
+		v[i].regs.rip = 0x100000 + i;
+		v[i].regs.rflags = 2;
+		v[i].sregs.cs = (struct domus_segment){ .limit = 0xffffffff, .selector = 0x10, .attr = 0xc9b };
+		v[i].sregs.cr0 = 0x11;
+		v[i].pat = 0x0007040600070406ULL;
+		v[i].fpu.xcr0 = 3;
+		v[i].fpu.xsave[0] = 0x7f;
+		v[i].fpu.xsave[1] = 0x03;
+		v[i].xsave_size = 576;
+	}
+	v[0].events.exception.pending = 1;
+	v[0].events.exception.nr = 13;
+	st.config = cfg;
+	st.config_len = sizeof(cfg);
+	st.ram_size = pages * 4096ULL;
+	st.nvcpu = nvcpu;
+	st.vcpu = v;
+	st.has_dm = true;
+	st.dm.test_exit_code = -1;
+	if (fd < 0 || xsr_write(fd, &st, ram, NULL, NULL, err, sizeof(err))) {
+		fprintf(stderr, "savefile seed %s: %s\n", name, fd < 0 ? "memfd" : err);
+		failed = 1;
+		return;
+	}
+	n = lseek(fd, 0, SEEK_END);
+	b = malloc((size_t)n);
+	if (!b || pread(fd, b, (size_t)n, 0) != n) {
+		failed = 1;
+		free(b);
+		close(fd);
+		return;
+	}
+	if (no_checksum) {
+		/* the checksum record is the one before the two 8-byte ENDs:
+		 * make it an unknown optional record (still skipped) */
+		uint32_t t = 0x8D0A00FF;
+
+		memcpy(b + n - 16 - 16, &t, 4);
+	}
+	put("savefile", name, b, (size_t)n);
+	free(b);
+	close(fd);
+}
+
+static void savefile_seeds(void)
+{
+	save_seed("one-page", 1, 1, false);
+	save_seed("four-pages-two-vcpus", 4, 2, false);
+	save_seed("no-checksum", 1, 1, true);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -239,5 +314,6 @@ int main(int argc, char **argv)
 	}
 	loader_seeds();
 	xenstore_seeds();
+	savefile_seeds();
 	return failed;
 }
