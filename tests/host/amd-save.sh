@@ -20,7 +20,7 @@ d=build/domus
 cfg=tests/host/hvm-mb.cfg
 log=$out/log/mbhvm.log
 conlog=$out/log/mbhvm-console.log
-N=60
+N=100
 
 # wait_count K: the console log shows "mbtest: count K" (within 300 s)
 wait_count() {
@@ -57,6 +57,22 @@ else
 	fail failed-save-runs-on "rc $rc: $err"
 fi
 
+# 2b. a save that runs out of room while the launcher writes: one line,
+# the guest runs on, no file and no temporary file left
+mkdir -p "$out/small"
+if mount -t tmpfs -o size=1m tmpfs "$out/small"; then
+	err=$($d save mbhvm "$out/small/x.sav" 2>&1); rc=$?
+	if [ $rc = 1 ] && [ "$err" = "domus save: mbhvm: cannot write the save file: No space left on device" ] &&
+	   [ -z "$(ls -A "$out/small")" ] && running && ! $d list | grep -Eq '^mbhvm .*--p---'; then
+		pass full-disk-runs-on
+	else
+		fail full-disk-runs-on "rc $rc: $err; $(ls -A "$out/small" | tr '\n' ' ')"
+	fi
+	umount "$out/small"
+else
+	fail full-disk-runs-on "cannot mount a tmpfs"
+fi
+
 # 3. save -c: the file is written, the guest runs on and keeps counting
 err=$($d save -c mbhvm "$out/files/keep.sav" 2>&1 </dev/null); rc=$?
 k=$(last_count "$conlog")
@@ -70,6 +86,32 @@ if build/host/xsr-check "$out/files/keep.sav" >"$out/xsr1" 2>&1 && grep -q 'vali
 else
 	fail keep-file-xsr-check "$(cat "$out/xsr1")"
 fi
+
+# 3b. a client that goes away after the file is written (as a killed
+# `domus save`) without "commit": the guest is unpaused and runs on
+out3=$(/usr/bin/python3 - "$DOMUS_RUN_DIR/mbhvm.sock" "$out/files/.abandoned" <<'PY' 2>&1
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+f = open(sys.argv[2], "wb")
+socket.send_fds(s, [b"save\n"], [f.fileno()])
+r = b""
+while not r.endswith(b"\n"):
+    c = s.recv(1)
+    if not c:
+        break
+    r += c
+print(r.decode().strip())
+s.close()
+PY
+)
+k=$(last_count "$conlog")
+if [ "$out3" = ok ] && running && wait_count $((k + 2)) && ! $d list | grep -Eq '^mbhvm .*--p---'; then
+	pass abandoned-save-runs-on
+else
+	fail abandoned-save-runs-on "$out3; count $k; $($d list | tr '\n' '|')"
+fi
+rm -f "$out/files/.abandoned"
 
 # 4. save: the guest is gone once the file is complete; no temporary file left
 err=$($d save mbhvm "$out/files/g.sav" 2>&1 </dev/null); rc=$?
