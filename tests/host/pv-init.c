@@ -20,7 +20,8 @@
  *     the kernel log: FIFO under domus as under Xen) and that Xen event
  *     interrupts (/proc/interrupts, the xen-* chips) still arrive: their
  *     total before and after a 200 ms sleep ("evtchn: abi fifo, xen
- *     events A -> B");
+ *     events A -> B"), and the local APIC timer interrupts over the same
+ *     sleep ("local timer: LOC A -> B");
  *   - the number of online CPUs;
  *
  * then ends the way the kernel parameter pvtest= asks (the kernel passes
@@ -224,8 +225,8 @@ static void msr_test(void)
 	       checked, wrong, vendor, family);
 }
 
-/* The interrupts of the Xen event channel chips, all CPUs. */
-static unsigned long long xen_irq_total(void)
+/* The interrupts of the /proc/interrupts lines holding @what, all CPUs. */
+static unsigned long long irq_total(const char *what)
 {
 	unsigned long long total = 0;
 	char line[1024];
@@ -237,7 +238,7 @@ static unsigned long long xen_irq_total(void)
 		char *p = strchr(line, ':'), *end;
 		unsigned long long sum = 0, n;
 
-		if (!p || !strstr(line, "xen-"))
+		if (!p || !strstr(line, what))
 			continue;
 		for (p++;; p = end) {
 			n = strtoull(p, &end, 10);
@@ -256,7 +257,7 @@ static void evtchn_test(void)
 {
 	static char log[1 << 17];
 	struct timespec ts = { 0, 200000000 };
-	unsigned long long a, b;
+	unsigned long long a, b, la, lb;
 	const char *abi = "unknown";
 	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
 
@@ -267,10 +268,14 @@ static void evtchn_test(void)
 		else if (strstr(log, "Using 2-level ABI"))
 			abi = "2-level";
 	}
-	a = xen_irq_total();
+	a = irq_total("xen-");
+	la = irq_total("LOC:");
 	nanosleep(&ts, NULL);
-	b = xen_irq_total();
+	b = irq_total("xen-");
+	lb = irq_total("LOC:");
 	report("DOMUS-PV-INIT: evtchn: abi %s, xen events %llu -> %llu", abi, a, b);
+	/* the local APIC timer (the local timer interrupts line) */
+	report("DOMUS-PV-INIT: local timer: LOC %llu -> %llu", la, lb);
 }
 
 /* The PV console: one line out, one line in. */
