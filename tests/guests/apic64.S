@@ -507,6 +507,7 @@ t_modes:
 	CHK(UNDECODED)
 	movl	$1, %eax		/* CPUID.1:EDX.APIC follows EN */
 	cpuid
+	movl	$XBASE, %ebx
 	btl	$9, %edx
 	EXPECT(jnc)
 	WRBASE(XBASE | 0x400)		/* EXTD without EN: invalid */
@@ -519,6 +520,7 @@ t_modes:
 	cpuid
 	btl	$9, %edx
 	EXPECT(jc)
+	movl	$XBASE, %ebx		/* (CPUID wrote it) */
 	AR(0xf0)			/* reset by the disable: SVR 0xff, LDR 0 */
 	CHK(0xff)
 	AR(0xd0)
