@@ -564,7 +564,11 @@ int domus_exit_unsupported(struct domus_vcpu *v, u64 hw_reason, u64 hw_info);
 /* XCR0 values the vCPU may hold: the host's XCR0 within the guest's CPUID. */
 u64 domus_guest_xcr0_allowed(struct domus_vcpu *v);
 /* MSRs the core keeps (TSC_AUX, APIC_BASE, microcode revision): 0, or 1 not one. */
-int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write);
+/*
+ * The core's MSRs; @host: a DOMUS_SET_MSRS/GET_MSRS access (IA32_APIC_BASE
+ * then takes any valid state, not only the transitions a guest may make).
+ */
+int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write, bool host);
 /* The guest's MAXPHYADDR (its CPUID 0x80000008, else 36). */
 unsigned int domus_guest_phys_bits(struct domus_vcpu *v);
 /*

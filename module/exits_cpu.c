@@ -391,7 +391,7 @@ unsigned int domus_guest_phys_bits(struct domus_vcpu *v)
 	return (r[0] & 0xff) ?: 36;
 }
 
-int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
+int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write, bool host)
 {
 	switch (index) {
 	case MSR_TSC_AUX:
@@ -409,8 +409,13 @@ int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
 			*data = old;
 			return 0;
 		}
-		if (domus_apicbase_write(old, *data, domus_guest_phys_bits(v), &val))
+		if (host) {
+			if (!domus_apicbase_valid(*data, domus_guest_phys_bits(v)))
+				return 1;
+			val = *data;
+		} else if (domus_apicbase_write(old, *data, domus_guest_phys_bits(v), &val)) {
 			return 1;
+		}
 		v->apic_base = val;
 		if (val != old)
 			v->dom->pers->apic_base(v, old, val);

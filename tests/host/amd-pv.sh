@@ -109,10 +109,12 @@ expect nox2apic smp-up "smp: Brought up 1 node, 2 CPUs"
 expect nox2apic cpus-online "DOMUS-PV-INIT: 2 CPUs online"
 expect nox2apic halted "reboot: System halted"
 if grep -q "x2apic enabled" $out/nox2apic.console; then fail nox2apic/xapic-kept "the kernel switched to x2APIC"; else pass nox2apic/xapic-kept; fi
-# time keeps going: the local timer interrupts grow over /init's 200 ms sleep
-loc=$(grep -o 'DOMUS-PV-INIT: local timer: .*' $out/nox2apic.console | head -1)
-if echo "$loc" | awk '{ if ($7 > $5) ok = 1 } END { exit !ok }'; then pass nox2apic/local-timer; else
-	fail nox2apic/local-timer "'$loc': want a growing LOC count"; fi
+# time keeps going: timer interrupts arrive over /init's 200 ms sleep (the
+# kernel's clock events come from Xen's VIRQ_TIMER, as under Xen: LOC, the
+# local APIC timer's line, grows only if it is used)
+loc=$(grep -o 'DOMUS-PV-INIT: timer interrupts: .*' $out/nox2apic.console | head -1)
+if echo "$loc" | awk '{ gsub(",", ""); if ($7 > $5 || $12 > $10) ok = 1 } END { exit !ok }'; then pass nox2apic/timer-interrupts; else
+	fail nox2apic/timer-interrupts "'$loc': want a growing LOC or Xen timer count"; fi
 echo "info: nox2apic: $loc"
 clean nox2apic
 
