@@ -271,11 +271,11 @@ static void evtchn_test(void)
 	}
 	a = irq_total("xen-", NULL);
 	la = irq_total("LOC:", NULL);
-	ta = irq_total("xen-percpu-virq", "timer");
+	ta = irq_total("xen-", "timer");
 	nanosleep(&ts, NULL);
 	b = irq_total("xen-", NULL);
 	lb = irq_total("LOC:", NULL);
-	tb = irq_total("xen-percpu-virq", "timer");
+	tb = irq_total("xen-", "timer");
 	report("DOMUS-PV-INIT: evtchn: abi %s, xen events %llu -> %llu", abi, a, b);
 	/* timer interrupts: the local APIC timer's, and Xen's VIRQ_TIMER */
 	report("DOMUS-PV-INIT: timer interrupts: LOC %llu -> %llu, xen timer %llu -> %llu",
