@@ -18,6 +18,7 @@
 #include "../uapi/domus.h"
 #include "compat.h"
 #include "x86emu.h"
+#include "pers.h"		/* DOMUS_MMIO_SLOTS; included again below */
 
 #define DOMUS_MAX_VCPUS		64
 #define DOMUS_MAX_SLOTS		32
@@ -174,6 +175,11 @@ struct domus_vcpu {
 	bool exc_has_err;
 	u8 exc_nr;
 	u32 exc_err;
+	/* in-kernel MMIO ranges of this vCPU (mmio.c) */
+	struct domus_mmio_range {
+		u64 gpa, size;
+		const struct domus_mmio_ops *ops;
+	} mmio[DOMUS_MMIO_SLOTS];
 	/* pending MMIO emulation, completed at the next run */
 	bool mmio_pending;
 	u64 mmio_gpa;
@@ -558,7 +564,19 @@ int domus_exit_unsupported(struct domus_vcpu *v, u64 hw_reason, u64 hw_info);
 /* XCR0 values the vCPU may hold: the host's XCR0 within the guest's CPUID. */
 u64 domus_guest_xcr0_allowed(struct domus_vcpu *v);
 /* MSRs the core keeps (TSC_AUX, APIC_BASE, microcode revision): 0, or 1 not one. */
-int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write);
+/*
+ * The core's MSRs; @host: a DOMUS_SET_MSRS/GET_MSRS access (IA32_APIC_BASE
+ * then takes any valid state, not only the transitions a guest may make).
+ */
+int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write, bool host);
+/* The guest's MAXPHYADDR (its CPUID 0x80000008, else 36). */
+unsigned int domus_guest_phys_bits(struct domus_vcpu *v);
+/*
+ * One access of an emulated instruction to @gpa: to @v's in-kernel range
+ * that holds it (1, @data read or written), or 0 if none does (exit to
+ * userspace); -1 the handler refused (mmio.c).
+ */
+int domus_mmio_dispatch(struct domus_vcpu *v, u64 gpa, unsigned int len, bool write, u8 *data);
 int domus_exit_intr(struct domus_vcpu *v);
 /* The interrupt window exit (@open: the guest takes an interrupt now). */
 int domus_exit_irq_window(struct domus_vcpu *v, bool open);

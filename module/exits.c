@@ -189,6 +189,24 @@ static int domus_emu_step(struct domus_vcpu *v, enum x86emu_step step)
 	struct domus_run *run = v->run;
 	struct domus_regs r;
 
+	/* accesses to an in-kernel range (mmio.c) complete here, one at a time */
+	while (step == X86EMU_MMIO_READ || step == X86EMU_MMIO_WRITE) {
+		bool write = step == X86EMU_MMIO_WRITE;
+		u8 data[8] = { 0 };
+		int k;
+
+		if (write)
+			memcpy(data, v->emu.mmio_data, min_t(unsigned int, v->emu.mmio_len, 8));
+		k = domus_mmio_dispatch(v, v->mmio_gpa, v->emu.mmio_len, write, data);
+		if (!k)
+			break;
+		if (k < 0) {
+			step = X86EMU_FAIL;
+			break;
+		}
+		domus_stat_inc(v->dom, DOMUS_STAT_MMIO);
+		step = x86emu_complete(&v->emu, write ? NULL : data);
+	}
 	switch (step) {
 	case X86EMU_MMIO_READ:
 	case X86EMU_MMIO_WRITE:

@@ -22,6 +22,7 @@
 #include "event.h"
 #include "insnlen.h"
 #include "xcr0.h"
+#include "apicbase.h"
 
 void domus_queue_exception(struct domus_vcpu *v, u8 nr, bool has_err, u32 err)
 {
@@ -379,7 +380,18 @@ bool domus_msr_value_ok(u32 index, u64 data)
 	return true;
 }
 
-int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
+unsigned int domus_guest_phys_bits(struct domus_vcpu *v)
+{
+	u32 r[4];
+
+	domus_cpuid_view(v, 0x80000000, 0, r);
+	if (r[0] < 0x80000008)
+		return 36;
+	domus_cpuid_view(v, 0x80000008, 0, r);
+	return (r[0] & 0xff) ?: 36;
+}
+
+int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write, bool host)
 {
 	switch (index) {
 	case MSR_TSC_AUX:
@@ -390,12 +402,25 @@ int domus_core_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
 		else
 			v->tsc_aux = *data;
 		return 0;
-	case MSR_IA32_APICBASE:
-		if (!write)
-			*data = v->apic_base;
-		else
-			v->apic_base = *data;
+	case MSR_IA32_APICBASE: {
+		u64 old = v->apic_base, val;
+
+		if (!write) {
+			*data = old;
+			return 0;
+		}
+		if (host) {
+			if (!domus_apicbase_valid(*data, domus_guest_phys_bits(v)))
+				return 1;
+			val = *data;
+		} else if (domus_apicbase_write(old, *data, domus_guest_phys_bits(v), &val)) {
+			return 1;
+		}
+		v->apic_base = val;
+		if (val != old)
+			v->dom->pers->apic_base(v, old, val);
 		return 0;
+	}
 	case MSR_IA32_UCODE_REV:
 		if (!write)
 			*data = 0;

@@ -104,6 +104,10 @@ void domus_pers_default_log_dirty(struct domus_domain *dom)
 {
 }
 
+void domus_pers_default_apic_base(struct domus_vcpu *v, u64 old, u64 new)
+{
+}
+
 const struct domus_personality domus_pers_default = {
 	.name		= "plain",
 	.domain_init	= domus_pers_default_domain_init,
@@ -120,6 +124,7 @@ const struct domus_personality domus_pers_default = {
 	.sync_events	= domus_pers_default_sync_events,
 	.mmap		= domus_pers_default_mmap,
 	.log_dirty	= domus_pers_default_log_dirty,
+	.apic_base	= domus_pers_default_apic_base,
 };
 
 /* --- registry ------------------------------------------------------------------ */
@@ -129,7 +134,7 @@ static bool domus_pers_complete(const struct domus_personality *p)
 	return p->name && p->domain_init && p->domain_free && p->vcpu_init &&
 	       p->vcpu_free && p->cpuid && p->cpuid_post && p->hypercall &&
 	       p->msr && p->pio && p->hlt && p->pre_run && p->sync_events &&
-	       p->mmap && p->log_dirty && (p->ioctls || !p->nioctls);
+	       p->mmap && p->log_dirty && p->apic_base && (p->ioctls || !p->nioctls);
 }
 
 int domus_pers_init(void)

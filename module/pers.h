@@ -92,6 +92,13 @@ struct domus_personality {
 	 * guest frames the personality writes through its own mappings.
 	 */
 	void (*log_dirty)(struct domus_domain *dom);
+	/*
+	 * IA32_APIC_BASE changed from @old to @new: a guest WRMSR the core's
+	 * rule (apicbase.h) allowed, or DOMUS_SET_SREGS (vCPU thread or its
+	 * ioctl; may not sleep).  For an APIC model's mode switch and its
+	 * xAPIC page (domus_mmio_map()).
+	 */
+	void (*apic_base)(struct domus_vcpu *v, u64 old, u64 new);
 };
 
 /* --- registry ------------------------------------------------------------ */
@@ -132,6 +139,7 @@ int domus_pers_default_pre_run(struct domus_vcpu *v);
 void domus_pers_default_sync_events(struct domus_vcpu *v);
 int domus_pers_default_mmap(struct domus_domain *dom, struct vm_area_struct *vma);
 void domus_pers_default_log_dirty(struct domus_domain *dom);
+void domus_pers_default_apic_base(struct domus_vcpu *v, u64 old, u64 new);
 
 /* Log a write to guest frame @gfn (from the log_dirty hook: dom->lock held). */
 void domus_dirty_mark_gfn(struct domus_domain *dom, u64 gfn);
@@ -199,5 +207,34 @@ void *domus_vcpu_run_data(struct domus_vcpu *v);
  * run->hypercall.ret to the guest in RAX before it re-enters.
  */
 void domus_vcpu_complete_in_user(struct domus_vcpu *v);
+
+/*
+ * In-kernel MMIO ranges (mmio.c): an NPT/EPT fault on a guest-physical
+ * address in a range mapped on the faulting vCPU is decoded by the core's
+ * instruction emulator (x86emu) and each access it makes goes to the
+ * range's handler instead of userspace.  One access is 1, 2, 4 or 8
+ * bytes at @off (the offset in the range; it may reach past the end when
+ * an access straddles it).  Read handlers fill *@val (zero-extended);
+ * both return 0, or -1 to fail the emulation (an emulation exit).
+ * Called on the vCPU's thread inside the domain's SRCU read section; may
+ * not sleep.  Only guest memory the range does not cover is reachable.
+ */
+struct domus_mmio_ops {
+	int (*read)(struct domus_vcpu *v, u64 off, unsigned int len, u64 *val);
+	int (*write)(struct domus_vcpu *v, u64 off, unsigned int len, u64 val);
+};
+
+#define DOMUS_MMIO_SLOTS	4
+
+/*
+ * Map slot @slot (< DOMUS_MMIO_SLOTS) of @v's range table at
+ * [@gpa, @gpa + @size) to @ops, replacing what the slot held; @size 0
+ * (or @ops NULL) empties it.  Only from @v's own context (vcpu_init, its
+ * exit handlers and hooks, its ioctls): the table has no lock.  -EINVAL
+ * for a bad slot, an empty or wrapping range.  Guest RAM at those
+ * addresses still wins: only accesses that fault reach the table.
+ */
+int domus_mmio_map(struct domus_vcpu *v, unsigned int slot, u64 gpa, u64 size,
+		   const struct domus_mmio_ops *ops);
 
 #endif /* DOMUS_PERS_H */

@@ -19,6 +19,7 @@
 #include <asm/msr-index.h>
 #include "core.h"
 #include "xcr0.h"
+#include "apicbase.h"
 #include "spec_host.h"
 
 /* --- events and kicks ---------------------------------------------------- */
@@ -195,13 +196,21 @@ static long domus_ioc_get_sregs(void *ctx, void *arg, unsigned long raw)
 
 static long domus_ioc_set_sregs(void *ctx, void *arg, unsigned long raw)
 {
+	struct domus_vcpu *v = ctx;
 	struct domus_sregs *s = arg;
+	u64 old;
+	long ret;
 
 	if (!domus_all_zero(s->reserved, sizeof(s->reserved)) ||
 	    !domus_all_zero(s->gdt.reserved, sizeof(s->gdt.reserved)) ||
-	    !domus_all_zero(s->idt.reserved, sizeof(s->idt.reserved)))
+	    !domus_all_zero(s->idt.reserved, sizeof(s->idt.reserved)) ||
+	    !domus_apicbase_valid(s->apic_base, domus_guest_phys_bits(v)))
 		return -EINVAL;
-	return domus_arch->set_sregs(ctx, s);
+	old = v->apic_base;
+	ret = domus_arch->set_sregs(v, s);
+	if (!ret && v->apic_base != old)
+		v->dom->pers->apic_base(v, old, v->apic_base);
+	return ret;
 }
 
 static long domus_msrs(struct domus_vcpu *v, struct domus_msrs *a, bool set)

@@ -2,14 +2,16 @@
 /*
  * Xen PVH personality: the MSRs and CPUID bits the core leaves to it.
  *
- * MSRs: the hypercall page (0x40000000), the x2APIC range (apic.c), and
+ * MSRs: the hypercall page (0x40000000), the x2APIC range (apic.c; #GP
+ * outside x2APIC mode), and
  * the table of msr_policy.c (MTRRs, platform info, debug control, PMU
  * counters with the vPMU off, AMD's SYSCFG, HWCR, DE_CFG, OSVW...: what
  * Xen answers a PVH domU).  Anything else is #GP, which Linux's safe
  * accessors expect for what a hypervisor does not offer.
  *
- * CPUID (after the core's filtering): x2APIC on (the only APIC mode
- * domus offers), the TSC-deadline timer (apic.c, same TSC scale as pvclock),
+ * CPUID (after the core's filtering): x2APIC on (vCPUs start in xAPIC
+ * mode and may switch, apic.c), APIC present while IA32_APIC_BASE.EN,
+ * the TSC-deadline timer (apic.c, same TSC scale as pvclock),
  * no machine check, thermal,
  * ACPI-via-MSR or debug store features, no architectural PMU.
  */
@@ -98,7 +100,10 @@ void xen_cpuid_post(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 		out[2] |= BIT(24);		/* TSC-deadline timer (apic.c) */
 		out[2] &= ~(BIT(2) | BIT(4) | BIT(7) | BIT(8) | BIT(15));
 		out[3] &= ~(BIT(7) | BIT(14) | BIT(21) | BIT(22) | BIT(29) | BIT(31));
-		out[3] |= BIT(9);		/* APIC present */
+		if (!xen_vcpu(v) || xen_apic_enabled(xen_vcpu(v)))
+			out[3] |= BIT(9);	/* APIC present, IA32_APIC_BASE.EN */
+		else
+			out[3] &= ~BIT(9);
 		break;
 	case 6:
 	case 0xa:

@@ -293,4 +293,5 @@ const struct domus_personality domus_xen_personality = {
 	.pre_run	= xen_pre_run,
 	.mmap		= xen_gnttab_mmap,
 	.log_dirty	= xen_log_dirty,
+	.apic_base	= xen_apic_base_changed,
 };

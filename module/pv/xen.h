@@ -76,9 +76,14 @@ struct xen_backend {
 };
 
 struct xen_apic {
+	u8 mode;		/* enum domus_apic_mode of IA32_APIC_BASE */
+	u64 base;		/* its address bits (the xAPIC page) */
 	u32 tpr;
 	u32 svr;
-	u32 esr;
+	u32 esr;		/* the errors the last ESR write latched */
+	u32 esr_pending;	/* errors since then */
+	u32 ldr;		/* xAPIC: bits 31:24 (x2APIC derives it from the ID) */
+	u32 dfr;		/* xAPIC: model in bits 31:28 */
 	u32 lvt[7];		/* CMCI, timer, thermal, perf, LINT0, LINT1, error */
 	u64 icr;
 	u32 timer_icr;
@@ -250,6 +255,8 @@ int xen_pio_acpi(struct domus_vcpu *v, u16 port, bool in, u32 *val);
 void xen_apic_init(struct xen_vcpu *xv);
 void xen_apic_free(struct xen_vcpu *xv);
 int xen_apic_msr(struct xen_vcpu *xv, u32 index, u64 *data, bool write);
+void xen_apic_base_changed(struct domus_vcpu *v, u64 old, u64 new);
+bool xen_apic_enabled(struct xen_vcpu *xv);
 
 /* msr.c */
 int xen_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write);

@@ -157,7 +157,7 @@ int svm_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 	case MSR_IA32_SYSENTER_ESP:	*data = s->sysenter_esp; break;
 	case MSR_IA32_SYSENTER_EIP:	*data = s->sysenter_eip; break;
 	default:
-		return domus_core_msr(v, index, data, false);
+		return domus_core_msr(v, index, data, false, host);
 	}
 	return 0;
 }
@@ -210,7 +210,7 @@ int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 	case MSR_IA32_SYSENTER_ESP:	s->sysenter_esp = data; break;
 	case MSR_IA32_SYSENTER_EIP:	s->sysenter_eip = data; break;
 	default:
-		return domus_core_msr(v, index, &data, true);
+		return domus_core_msr(v, index, &data, true, host);
 	}
 	return 0;
 }

@@ -315,7 +315,7 @@ int vmx_get_msr(struct domus_vcpu *v, u32 index, u64 *data, bool host)
 	case MSR_IA32_SYSENTER_ESP:	*data = vmcs_read(VMCS_GUEST_SYSENTER_ESP); break;
 	case MSR_IA32_SYSENTER_EIP:	*data = vmcs_read(VMCS_GUEST_SYSENTER_EIP); break;
 	default:
-		ret = domus_core_msr(v, index, data, false);
+		ret = domus_core_msr(v, index, data, false, host);
 	}
 	vmx_put();
 	return ret;
@@ -377,7 +377,7 @@ static int vmx_set_msr_loaded(struct domus_vcpu *v, u32 index, u64 data, bool ho
 	case MSR_IA32_SYSENTER_ESP:	vmcs_write(VMCS_GUEST_SYSENTER_ESP, data); break;
 	case MSR_IA32_SYSENTER_EIP:	vmcs_write(VMCS_GUEST_SYSENTER_EIP, data); break;
 	default:
-		return domus_core_msr(v, index, &data, true);
+		return domus_core_msr(v, index, &data, true, host);
 	}
 	return 0;
 }

@@ -486,6 +486,7 @@ static const struct {
 	{ "xen-fifo", t_xen_fifo },
 	{ "apic-timer", t_apic_timer },
 	{ "nmi-halt", t_nmi_halt },
+	{ "apic-xapic", t_apic_xapic },
 	{ "init-running", t_init_running },
 	{ "cycles", t_cycles },
 	{ "kill9", t_kill9 },

@@ -155,6 +155,7 @@ void t_xen_gnttab_v2(void);	/* coretest_gnttab.c */
 void t_xen_fifo(void);		/* coretest_fifo.c */
 void t_apic_timer(void);		/* coretest_apic.c */
 void t_nmi_halt(void);
+void t_apic_xapic(void);
 void t_init_running(void);
 void t_exc_delivery(void);	/* coretest_exc.c */
 void t_dr_rules(void);

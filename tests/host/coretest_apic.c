@@ -213,3 +213,79 @@ void t_init_running(void)
 		printf("info: apic-init-running-vcpu: vCPU 1 counted to %u before the INIT\n", c.vals[0]);
 	vm_destroy(&vm);
 }
+
+/* --- xAPIC mode and the APIC base (guest tests 5-8) ------------------------------------ */
+
+enum { A_XAPIC_REGS = 5, A_XAPIC_TIMER_IPI = 6, A_MODES = 7, A_RELOCATE = 8 };
+
+struct undecoded {
+	unsigned long reads, writes;
+};
+
+/*
+ * domus_run() that answers accesses to 0xfe000000-0xffffffff itself: the
+ * APIC pages the kernel does not decode (outside xAPIC mode, or the old
+ * base after a move) read 0xa5a5a5a5.
+ */
+static int run_undecoded(struct ctx *c)
+{
+	struct undecoded *u = c->arg;
+
+	for (;;) {
+		int r = domus_run(c->v);
+		struct domus_run *run = c->v->run;
+		uint64_t all = 0xa5a5a5a5a5a5a5a5ULL;
+
+		if (r || run->exit_reason != DOMUS_EXIT_MMIO || run->mmio.gpa < 0xfe000000ULL ||
+		    run->mmio.gpa >= 0x100000000ULL || run->mmio.len > 8)
+			return r;
+		if (run->mmio.is_write) {
+			u->writes++;
+		} else {
+			u->reads++;
+			memcpy(run->mmio.data, &all, run->mmio.len);
+		}
+	}
+}
+
+static void xapic_test(const char *name, uint64_t test, unsigned long want_undecoded)
+{
+	struct undecoded u = { 0, 0 };
+	struct vm vm;
+	struct ctx c;
+	char why[300] = "";
+	double t0;
+	int ok, r = apic_vm(&vm, DOMUS_DOMAIN_XEN, 1, test);
+
+	if (r) {
+		result(name, 0, "setup: %s", domus_last_error());
+		vm_destroy(&vm);
+		return;
+	}
+	ctx_init(&c, &vm, &vm.vcpu[0], 1);
+	c.run_hook = run_undecoded;
+	c.arg = &u;
+	t0 = now_ms();
+	ok = run_to_pass(&c, "apic64", why, sizeof(why));
+	if (ok && (u.reads != want_undecoded || u.writes)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "%lu reads, %lu writes of the APIC page reached userspace, want %lu and 0",
+			 u.reads, u.writes, want_undecoded);
+	}
+	result(name, ok, "%s", why);
+	if (ok) {
+		printf("info: %s: %.1f ms, values", name, now_ms() - t0);
+		for (r = 0; r < c.nvals; r++)
+			printf(" %u", c.vals[r]);
+		printf("\n");
+	}
+	vm_destroy(&vm);
+}
+
+void t_apic_xapic(void)
+{
+	xapic_test("apic-xapic-regs", A_XAPIC_REGS, 0);
+	xapic_test("apic-xapic-timer-ipi", A_XAPIC_TIMER_IPI, 0);
+	xapic_test("apic-base-modes", A_MODES, 2);
+	xapic_test("apic-xapic-relocate", A_RELOCATE, 1);
+}

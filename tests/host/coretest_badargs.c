@@ -257,6 +257,12 @@ void t_badargs(void)
 		domus_get_sregs(&v, &s);
 		s.efer |= 1ULL << 20;		/* undefined EFER bit */
 		expect_fail("sregs-bad-efer", v.fd, DOMUS_SET_SREGS, &s, E(EINVAL));
+		domus_get_sregs(&v, &s);
+		s.apic_base |= 1ULL << 9;	/* reserved APIC base bit */
+		expect_fail("sregs-apic-base-reserved", v.fd, DOMUS_SET_SREGS, &s, E(EINVAL));
+		domus_get_sregs(&v, &s);
+		s.apic_base = (s.apic_base & ~(1ULL << 11)) | (1ULL << 10);	/* EXTD without EN */
+		expect_fail("sregs-apic-base-invalid-state", v.fd, DOMUS_SET_SREGS, &s, E(EINVAL));
 		f = calloc(1, sizeof(*f));
 		if (f) {
 			domus_get_fpu(&v, f);

@@ -20,7 +20,9 @@
  *     the kernel log: FIFO under domus as under Xen) and that Xen event
  *     interrupts (/proc/interrupts, the xen-* chips) still arrive: their
  *     total before and after a 200 ms sleep ("evtchn: abi fifo, xen
- *     events A -> B");
+ *     events A -> B"), and the local APIC timer interrupts over the same
+ *     sleep ("timer interrupts: LOC A -> B, xen timer C -> D": a PVH Linux
+ *     takes its clock events from Xen's VIRQ_TIMER, so LOC stays 0);
  *   - the number of online CPUs;
  *
  * then ends the way the kernel parameter pvtest= asks (the kernel passes
@@ -224,8 +226,8 @@ static void msr_test(void)
 	       checked, wrong, vendor, family);
 }
 
-/* The interrupts of the Xen event channel chips, all CPUs. */
-static unsigned long long xen_irq_total(void)
+/* The interrupts of the /proc/interrupts lines holding @what (and @and), all CPUs. */
+static unsigned long long irq_total(const char *what, const char *and)
 {
 	unsigned long long total = 0;
 	char line[1024];
@@ -237,7 +239,7 @@ static unsigned long long xen_irq_total(void)
 		char *p = strchr(line, ':'), *end;
 		unsigned long long sum = 0, n;
 
-		if (!p || !strstr(line, "xen-"))
+		if (!p || !strstr(line, what) || (and && !strstr(line, and)))
 			continue;
 		for (p++;; p = end) {
 			n = strtoull(p, &end, 10);
@@ -256,7 +258,7 @@ static void evtchn_test(void)
 {
 	static char log[1 << 17];
 	struct timespec ts = { 0, 200000000 };
-	unsigned long long a, b;
+	unsigned long long a, b, la, lb, ta, tb;
 	const char *abi = "unknown";
 	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
 
@@ -267,10 +269,17 @@ static void evtchn_test(void)
 		else if (strstr(log, "Using 2-level ABI"))
 			abi = "2-level";
 	}
-	a = xen_irq_total();
+	a = irq_total("xen-", NULL);
+	la = irq_total("LOC:", NULL);
+	ta = irq_total("xen-", "timer");
 	nanosleep(&ts, NULL);
-	b = xen_irq_total();
+	b = irq_total("xen-", NULL);
+	lb = irq_total("LOC:", NULL);
+	tb = irq_total("xen-", "timer");
 	report("DOMUS-PV-INIT: evtchn: abi %s, xen events %llu -> %llu", abi, a, b);
+	/* timer interrupts: the local APIC timer's, and Xen's VIRQ_TIMER */
+	report("DOMUS-PV-INIT: timer interrupts: LOC %llu -> %llu, xen timer %llu -> %llu",
+	       la, lb, ta, tb);
 }
 
 /* The PV console: one line out, one line in. */

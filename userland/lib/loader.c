@@ -80,9 +80,9 @@ void domus_loader_entry_state(struct domus_load_result *r, uint64_t eax, uint64_
 	r->sregs.cr0 = 0x11;				/* PE | ET */
 	r->sregs.cr4 = 0;
 	r->sregs.efer = 0;
+	/* xAPIC mode, as Xen starts HVM/PVH vCPUs; the guest may switch to x2APIC */
 	r->sregs.apic_base = 0xfee00000ULL | (1ULL << 11) | (1ULL << 8);	/* EN, BSP */
-	if (!(flags & DOMUS_LOAD_MADT_XAPIC))
-		r->sregs.apic_base |= 1ULL << 10;	/* EXTD: x2APIC mode */
+	(void)flags;
 }
 
 void domus_loader_copy_segments(const struct domus_kernel *k, uint8_t *g)

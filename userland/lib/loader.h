@@ -230,8 +230,8 @@ int domus_multiboot_open_mem(const void *data, size_t len, const char *name,
 			     struct domus_kernel **out);
 
 /* --- loading ------------------------------------------------------------ */
-#define DOMUS_LOAD_MADT_XAPIC	(1u << 0)	/* MADT type-0 Local APIC entries and an
-						   xAPIC-mode APIC base instead of x2APIC */
+#define DOMUS_LOAD_MADT_XAPIC	(1u << 0)	/* MADT type-0 Local APIC entries
+						   instead of type-9 x2APIC ones */
 #define DOMUS_LOAD_MADT_IOAPIC	(1u << 1)	/* MADT IO-APIC 0 at 0xfec00000 (GSI 0-)
 						   and ISA IRQ 0 -> GSI 2: for hosts with
 						   an IO-APIC (kvmboot); not for Xen PVH */
@@ -267,7 +267,7 @@ struct domus_load_result {
 	 * DOMUS_SEG_DATA32), busy 32-bit TSS in TR (base 0, limit 0x67), LDTR
 	 * unusable, GDTR/IDTR empty, CR0 = PE|ET, CR4 = 0, EFER = 0, RFLAGS =
 	 * 2, RIP = PVH entry, RBX = start_info, other GPRs 0; APIC base
-	 * 0xfee00000 | EN | BSP (| EXTD unless DOMUS_LOAD_MADT_XAPIC).
+	 * 0xfee00000 | EN | BSP (xAPIC mode, as under Xen).
 	 * Ready for DOMUS_SET_REGS / DOMUS_SET_SREGS.
 	 */
 	struct domus_regs regs;
