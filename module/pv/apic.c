@@ -68,6 +68,17 @@ static void xen_apic_deliver(struct xen_vcpu *xv, u32 mode, u8 vec)
 	domus_vcpu_notify(v);
 }
 
+/*
+ * A fixed interrupt @vec from outside the APIC (the per-vCPU event upcall,
+ * hvm.c): dropped while the APIC is software-disabled, as Xen's vlapic
+ * drops it; any context.
+ */
+void xen_apic_raise(struct xen_vcpu *xv, u8 vec)
+{
+	if (READ_ONCE(xv->apic.svr) & APIC_SPIV_APIC_ENABLED)
+		xen_apic_deliver(xv, 0, vec);
+}
+
 static void xen_apic_icr(struct xen_vcpu *self, u64 icr)
 {
 	struct xen_dom *xd = self->xd;
