@@ -293,7 +293,7 @@ struct domus_xen_evtchn_notify {
  * 4 watchdog, 5 soft reset) and args[2] = where it came from:
  */
 #define DOMUS_XEN_SHUTDOWN_HYPERCALL	0	/* the guest's SCHEDOP_shutdown */
-#define DOMUS_XEN_SHUTDOWN_HALTED	1	/* every vCPU halted with IF=0 (poweroff) */
+#define DOMUS_XEN_SHUTDOWN_HALTED	1	/* every vCPU down: HLT with IF=0 or VCPUOP_down (poweroff) */
 #define DOMUS_XEN_SHUTDOWN_ACPI		2	/* ACPI S5 write to the sleep control port (poweroff) */
 
 /*

@@ -148,6 +148,18 @@ static bool xen_apic_match(struct xen_vcpu *t, u32 dest, bool logical, bool x2)
 	return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf);	/* cluster */
 }
 
+/*
+ * A fixed interrupt @vec from outside the APIC (the per-vCPU event upcall,
+ * hvm.c): dropped while the APIC is disabled in IA32_APIC_BASE or in
+ * SVR, as Xen's vlapic drops it; any context.
+ */
+void xen_apic_raise(struct xen_vcpu *xv, u8 vec)
+{
+	if (xen_apic_enabled(xv) &&
+	    (READ_ONCE(xv->apic.svr) & APIC_SPIV_APIC_ENABLED))
+		xen_apic_deliver(xv, 0, vec);
+}
+
 static void xen_apic_icr(struct xen_vcpu *self, u64 icr)
 {
 	struct xen_dom *xd = self->xd;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Xen PVH personality: 2-level event channels, event_channel_op (32), and
- * the upcall (global callback vector, HVM_PARAM_CALLBACK_IRQ).  Once the
+ * the upcall (a vCPU's own vector through its local APIC, or the global
+ * callback vector, HVM_PARAM_CALLBACK_IRQ).  Once the
  * guest turned FIFO event channels on, raising, unmasking and testing a
  * port go to evtchn_fifo.c instead of the shared_info bitmaps.
  *
@@ -37,11 +38,21 @@ struct xen_vcpu_info *xen_vcpu_info(struct xen_dom *xd, struct xen_vcpu *xv)
 	return NULL;
 }
 
-/* Inject the callback vector into @xv (global callback mode: no EOI). */
+/*
+ * The upcall on @xv: its own vector (HVMOP_set_evtchn_upcall_vector) on
+ * its local APIC, an edge the guest EOIs; otherwise the domain-wide
+ * CALLBACK_IRQ vector, injected directly (no EOI; xen_evtchn_sync injects
+ * it again while the upcall flag stays set).
+ */
 static void xen_upcall(struct xen_dom *xd, struct xen_vcpu *xv)
 {
-	u8 vec = READ_ONCE(xd->upcall_vector);
+	u8 vec = READ_ONCE(xv->upcall_vec);
 
+	if (vec) {
+		xen_apic_raise(xv, vec);
+		return;
+	}
+	vec = READ_ONCE(xd->upcall_vector);
 	if (!vec)
 		return;
 	domus_vcpu_queue_irq(xv->v, vec);
@@ -138,8 +149,8 @@ void xen_evtchn_sync(struct xen_vcpu *xv)
 	u8 vec = READ_ONCE(xd->upcall_vector);
 	bool pending;
 
-	if (!vec)
-		return;
+	if (!vec || READ_ONCE(xv->upcall_vec))
+		return;		/* per-vCPU vectors are edges: xen_upcall only */
 	spin_lock_irqsave(&xd->lock, flags);
 	vi = xen_vcpu_info(xd, xv);
 	pending = vi && READ_ONCE(vi->evtchn_upcall_pending);
@@ -321,6 +332,34 @@ static long xen_status(struct xen_dom *xd, struct xen_evtchn_status *st)
 	return 0;
 }
 
+/*
+ * EVTCHNOP_reset {u16 dom}: as Xen, close every port of the domain (an
+ * interdomain port's backend end is left unbound; Xen keeps only ports of
+ * its own, which a domus domain has none of) and, if the guest had turned
+ * FIFO on, return to the 2-level ABI: its control blocks and array pages
+ * are let go, and init_control may be called again.  The FIFO state is
+ * handed back in *old, released once the lock is dropped.  Only the
+ * domain itself (DOMID_SELF or its id); -ESRCH / -EPERM otherwise.
+ * EVTCHNOP_reset_cont continues a reset Xen preempted; a domus reset is
+ * never preempted (XEN_NR_PORTS bounds it), so there is none to continue:
+ * -EBUSY, Xen's answer then.
+ */
+static long xen_evtchn_reset(struct xen_dom *xd, u16 dom, bool cont, struct xen_fifo **old)
+	__must_hold(&xd->lock)
+{
+	u32 p;
+
+	if (dom != XEN_DOMID_SELF && dom != XEN_DOMID)
+		return xen_foreign_dom_err(dom);
+	if (cont)
+		return -XEN_EBUSY;
+	for (p = 1; p < XEN_NR_PORTS; p++)
+		if (xd->ports[p].state != XEN_ECS_CLOSED)
+			xen_close(xd, p);
+	*old = xen_fifo_detach(xd);
+	return 0;
+}
+
 /* --- event_channel_op ----------------------------------------------------------- */
 
 /* Argument sizes by sub-op (0: not implemented). */
@@ -334,7 +373,9 @@ static const u8 xen_evtchn_arg_size[] = {
 	[EVTCHNOP_bind_ipi] = sizeof(struct xen_evtchn_bind_ipi),
 	[EVTCHNOP_bind_vcpu] = sizeof(struct xen_evtchn_bind_vcpu),
 	[EVTCHNOP_unmask] = 4,
+	[EVTCHNOP_reset] = 2,
 	[EVTCHNOP_set_priority] = sizeof(struct xen_evtchn_set_priority),
+	[EVTCHNOP_reset_cont] = 2,
 };
 
 long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r)
@@ -342,6 +383,7 @@ long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r)
 	struct xen_dom *xd = xen_dom(v);
 	union {
 		u32 port;
+		u16 dom;
 		struct xen_evtchn_bind_virq virq;
 		struct xen_evtchn_bind_ipi ipi;
 		struct xen_evtchn_alloc_unbound unbound;
@@ -351,6 +393,7 @@ long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r)
 		struct xen_evtchn_set_priority prio;
 	} a;
 	u64 cmd = r->rdi, arg = r->rsi;
+	struct xen_fifo *old_fifo = NULL;
 	unsigned long flags;
 	unsigned int size;
 	bool copy_out = false;
@@ -418,11 +461,16 @@ long xen_hc_event_channel_op(struct domus_vcpu *v, struct domus_regs *r)
 	case EVTCHNOP_set_priority:
 		ret = xen_fifo_set_priority(xd, &a.prio);
 		break;
+	case EVTCHNOP_reset:
+	case EVTCHNOP_reset_cont:
+		ret = xen_evtchn_reset(xd, a.dom, cmd == EVTCHNOP_reset_cont, &old_fifo);
+		break;
 	default:
 		ret = -XEN_ENOSYS;
 		break;
 	}
 	spin_unlock_irqrestore(&xd->lock, flags);
+	xen_fifo_release(old_fifo);
 	if (backend)
 		xen_be_signal(xd, backend);
 	pr_debug("xen: vcpu %u: evtchn op %llu -> %ld\n", v->id, cmd, ret);

@@ -4,7 +4,8 @@
  * expand_array, set_priority), next to the 2-level ABI of evtchn.c.
  *
  * The guest's first successful init_control turns FIFO on for the whole
- * domain, for good (there is no EVTCHNOP_reset): from then on a port's
+ * domain, until EVTCHNOP_reset (evtchn.c) closes every port and returns
+ * to the 2-level ABI, as Xen's does; from then on a port's
  * state is its 32-bit event word (PENDING, MASKED, LINKED, BUSY, LINK) in
  * the event array pages the guest added with expand_array, and a vCPU
  * hears of events through its control block: one queue per priority, the
@@ -347,8 +348,10 @@ long xen_fifo_expand_array(struct domus_vcpu *v, u64 arg)
 
 	spin_lock_irqsave(&xd->lock, flags);
 	f = xd->fifo;
-	pg = f->nr_pages;
-	if (pg >= XEN_FIFO_PAGES) {
+	pg = f ? f->nr_pages : 0;
+	if (!f) {
+		ret = -XEN_EOPNOTSUPP;	/* an EVTCHNOP_reset came in between */
+	} else if (pg >= XEN_FIFO_PAGES) {
 		ret = -XEN_ENOSPC;	/* beyond our port limit */
 	} else {
 		f->array_page[pg] = page;
@@ -368,9 +371,20 @@ long xen_fifo_expand_array(struct domus_vcpu *v, u64 arg)
 	return ret;
 }
 
-void xen_fifo_free(struct xen_dom *xd)
+/*
+ * EVTCHNOP_reset (evtchn.c): back to the 2-level ABI.  The state leaves
+ * the domain under the lock; its page references are dropped after.
+ */
+struct xen_fifo *xen_fifo_detach(struct xen_dom *xd) __must_hold(&xd->lock)
 {
 	struct xen_fifo *f = xd->fifo;
+
+	xd->fifo = NULL;
+	return f;
+}
+
+void xen_fifo_release(struct xen_fifo *f)
+{
 	unsigned int i;
 
 	if (!f)
@@ -381,6 +395,12 @@ void xen_fifo_free(struct xen_dom *xd)
 		if (f->vcpu[i].cb_page)
 			put_page(f->vcpu[i].cb_page);
 	kfree(f);
+}
+
+/* The domain's end: no vCPU runs, no timer or backend raises a port. */
+void xen_fifo_free(struct xen_dom *xd)
+{
+	xen_fifo_release(xd->fifo);
 	xd->fifo = NULL;
 }
 

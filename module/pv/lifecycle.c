@@ -14,6 +14,12 @@
  *   - the ACPI S5 write (SLP_TYP 5 | SLP_EN) to the sleep control port of
  *     the loader's hardware-reduced FADT (0x600): Linux's poweroff.
  *
+ * Up and down (VCPUOP_up/down/is_up, time.c): one state with the above,
+ * as in Xen: a vCPU is up when it was initialised (vCPU 0 from the start,
+ * an AP by its STARTUP) and is not down (HLT with IF=0, VCPUOP_down).  A
+ * down vCPU is held before its next entry (xen_pre_run) until VCPUOP_up,
+ * an NMI, or an INIT (then it waits for its STARTUP again).
+ *
  * The start (SMP): a vCPU with id > 0 starts in wait-for-SIPI.  Its
  * DOMUS_RUN blocks in pre_run (like HLT: signals end it with
  * DOMUS_EXIT_INTR) until a STARTUP IPI after an INIT arrives through the
@@ -43,27 +49,58 @@ void xen_shutdown_exit(struct domus_vcpu *v, u32 reason, u32 source)
 
 /* --- power-off by halting ----------------------------------------------------- */
 
+/* Every vCPU but @but is down or not initialised (Xen: all _VPF_down). */
+bool xen_vcpus_all_down(struct xen_dom *xd, struct xen_vcpu *but) __must_hold(&xd->lock)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(xd->vcpus); i++) {
+		struct xen_vcpu *o = xd->vcpus[i];
+
+		if (o && o != but && !o->down && !o->wait_sipi)
+			return false;
+	}
+	return true;
+}
+
+bool xen_vcpu_is_up(struct xen_vcpu *xv) __must_hold(&xv->xd->lock)
+{
+	return !xv->down && !xv->wait_sipi;
+}
+
+/*
+ * VCPUOP_up: as Xen, -EINVAL for a vCPU that was never initialised (an AP
+ * before its STARTUP, or since an INIT); otherwise it runs again from where
+ * it stopped (after its HLT, or its VCPUOP_down); 0 also if it was up.
+ */
+long xen_vcpu_up(struct xen_vcpu *xv) __must_hold(&xv->xd->lock)
+{
+	if (xv->wait_sipi)
+		return -XEN_EINVAL;
+	if (xv->down) {
+		xv->down = false;
+		domus_vcpu_halt_end(xv->v);	/* stopped in its HLT with IF=0 */
+		domus_vcpu_wake(xv->v);		/* held in xen_pre_run */
+		domus_vcpu_notify(xv->v);
+	}
+	return 0;
+}
+
 int xen_hlt(struct domus_vcpu *v)
 {
 	struct xen_vcpu *xv = xen_vcpu(v);
 	struct xen_dom *xd = xv->xd;
 	unsigned long flags;
-	bool all = true;
-	unsigned int i;
+	bool all;
 
 	if (v->hlt_if || domus_vcpu_nmi_queued(v))
 		return 1;
 	spin_lock_irqsave(&xd->lock, flags);
 	xv->down = true;
-	for (i = 0; i < ARRAY_SIZE(xd->vcpus); i++) {
-		struct xen_vcpu *o = xd->vcpus[i];
-
-		if (o && !o->down && !o->wait_sipi)
-			all = false;
-	}
+	all = xen_vcpus_all_down(xd, NULL);
 	spin_unlock_irqrestore(&xd->lock, flags);
 	if (!all)
-		return 1;		/* wait (for an NMI or a signal) */
+		return 1;		/* wait (for an NMI, VCPUOP_up or a signal) */
 	pr_debug("xen: vcpu %u: all vCPUs halted with IF=0: power-off\n", v->id);
 	xen_shutdown_exit(v, XEN_SHUTDOWN_poweroff, DOMUS_XEN_SHUTDOWN_HALTED);
 	return 0;
@@ -115,6 +152,12 @@ static bool xen_sipi_arrived(struct xen_vcpu *xv)
 	return READ_ONCE(xv->sipi) || signal_pending(current);
 }
 
+static bool xen_down_ends(struct xen_vcpu *xv)
+{
+	return !READ_ONCE(xv->down) || READ_ONCE(xv->wait_sipi) ||
+	       domus_vcpu_nmi_queued(xv->v) || signal_pending(current);
+}
+
 /* The state a STARTUP IPI gives: real mode at vector << 12. */
 static void xen_start_real_mode(struct domus_vcpu *v, u8 vector)
 {
@@ -160,10 +203,17 @@ int xen_pre_run(struct domus_vcpu *v)
 	bool start = false;
 	u8 vector = 0;
 
-	if (READ_ONCE(xv->down) && domus_vcpu_nmi_queued(v)) {
-		spin_lock_irqsave(&xd->lock, flags);
-		xv->down = false;
-		spin_unlock_irqrestore(&xd->lock, flags);
+	/* down (VCPUOP_down, or HLT with IF=0 left by a signal): held here */
+	while (READ_ONCE(xv->down) && !READ_ONCE(xv->wait_sipi)) {
+		if (domus_vcpu_nmi_queued(v)) {
+			spin_lock_irqsave(&xd->lock, flags);
+			xv->down = false;
+			spin_unlock_irqrestore(&xd->lock, flags);
+			break;
+		}
+		if (signal_pending(current))
+			return 1;	/* the run loop exits with DOMUS_EXIT_INTR */
+		domus_vcpu_wait(v, xen_down_ends(xv));
 	}
 	while (READ_ONCE(xv->wait_sipi)) {
 		if (signal_pending(current))

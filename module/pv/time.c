@@ -387,6 +387,47 @@ static long xen_vcpu_timer_op(struct domus_vcpu *v, struct xen_vcpu *xv, u64 cmd
 	return -XEN_ENOSYS;
 }
 
+/*
+ * VCPUOP_up / down / is_up on any vCPU of the domain, Xen's semantics on
+ * the state lifecycle.c shares with INIT/STARTUP: is_up 1 or 0; up -EINVAL
+ * for a vCPU never initialised; down stops the vCPU before its next entry
+ * (the caller itself: when this hypercall returns) until VCPUOP_up, and
+ * downing the last vCPU that is up powers the domain off instead (the
+ * shutdown exit, source HALTED, as when every vCPU halts with IF=0).
+ */
+static long xen_vcpu_state_op(struct domus_vcpu *v, u32 id, u64 cmd)
+{
+	struct xen_dom *xd = xen_dom(v);
+	struct xen_vcpu *xv;
+	unsigned long flags;
+	bool last = false;
+	long ret = 0;
+
+	spin_lock_irqsave(&xd->lock, flags);
+	xv = xd->vcpus[id];
+	if (!xv) {
+		ret = -XEN_ENOENT;
+	} else if (cmd == VCPUOP_is_up) {
+		ret = xen_vcpu_is_up(xv);
+	} else if (cmd == VCPUOP_up) {
+		ret = xen_vcpu_up(xv);
+	} else if (xen_vcpus_all_down(xd, xv)) {
+		last = true;
+	} else if (!xv->down && !xv->wait_sipi) {
+		xv->down = true;
+		if (xv->v != v)
+			domus_vcpu_notify(xv->v);	/* leave the guest now */
+	}
+	spin_unlock_irqrestore(&xd->lock, flags);
+	pr_debug("xen: vcpu %u: vcpu_op %llu on vcpu %u -> %ld%s\n", v->id, cmd, id, ret,
+		 last ? " (last vCPU: power-off)" : "");
+	if (last) {
+		xen_shutdown_exit(v, XEN_SHUTDOWN_poweroff, DOMUS_XEN_SHUTDOWN_HALTED);
+		return DOMUS_XEN_TO_USER;
+	}
+	return ret;
+}
+
 long xen_hc_vcpu_op(struct domus_vcpu *v, struct domus_regs *r)
 {
 	struct xen_dom *xd = xen_dom(v);
@@ -397,6 +438,8 @@ long xen_hc_vcpu_op(struct domus_vcpu *v, struct domus_regs *r)
 
 	if (id >= DOMUS_MAX_VCPUS)
 		return -XEN_ENOENT;
+	if (cmd == VCPUOP_up || cmd == VCPUOP_down || cmd == VCPUOP_is_up)
+		return xen_vcpu_state_op(v, id, cmd);
 	if (id == v->id) {
 		target = xen_vcpu(v);
 	} else {
@@ -415,13 +458,10 @@ long xen_hc_vcpu_op(struct domus_vcpu *v, struct domus_regs *r)
 		}
 		if (!target)
 			ret = -XEN_ENOENT;
-		else if (cmd == VCPUOP_is_up)
-			ret = 1;
 		else if (cmd == VCPUOP_send_nmi) {
 			domus_vcpu_queue_nmi(target->v);
 			xen_vcpu_notify(target->v);
-		} else if (cmd == VCPUOP_up || cmd == VCPUOP_down ||
-			   cmd == VCPUOP_stop_periodic_timer ||
+		} else if (cmd == VCPUOP_stop_periodic_timer ||
 			   cmd == VCPUOP_stop_singleshot_timer)
 			ret = 0;
 		else
@@ -431,11 +471,6 @@ long xen_hc_vcpu_op(struct domus_vcpu *v, struct domus_regs *r)
 	}
 
 	switch (cmd) {
-	case VCPUOP_up:
-	case VCPUOP_down:
-		return 0;
-	case VCPUOP_is_up:
-		return 1;
 	case VCPUOP_get_runstate_info: {
 		struct xen_runstate_info rs;
 

@@ -115,12 +115,20 @@ struct xen_vcpu {
 	u64 period_ns;
 	u32 virq_port[XEN_NR_VIRQS];
 	bool polling;
-	/* lifecycle (under xd->lock): halted with IF=0, or waiting for SIPI */
+	/*
+	 * lifecycle (under xd->lock), one state for INIT/SIPI and VCPUOP:
+	 * wait_sipi: not initialised (never started, or INIT since; Xen's
+	 * !is_initialised); down: stopped after it ran, by HLT with IF=0 or
+	 * VCPUOP_down (Xen's _VPF_down), held before its next entry until
+	 * VCPUOP_up, an NMI or an INIT.  VCPUOP_is_up = !down && !wait_sipi.
+	 */
 	bool down;
 	bool wait_sipi;
 	u8 sipi_vector;
 	bool sipi;		/* a STARTUP arrived while waiting */
 	struct xen_apic apic;
+	/* HVMOP_set_evtchn_upcall_vector: upcalls through the APIC; 0 none */
+	u8 upcall_vec;
 };
 
 struct xen_dom {
@@ -133,7 +141,7 @@ struct xen_dom {
 	struct xen_vcpu *vcpus[64];
 	struct xen_port ports[XEN_NR_PORTS];
 	u8 upcall_vector;	/* CALLBACK_IRQ vector, 0 = none */
-	/* FIFO event channels (evtchn_fifo.c): NULL while 2-level, never back */
+	/* FIFO event channels (evtchn_fifo.c): NULL while 2-level (EVTCHNOP_reset) */
 	struct xen_fifo *fifo;
 	u64 params[HVM_NR_PARAMS];
 	unsigned long vm_assist;
@@ -226,6 +234,8 @@ long xen_fifo_unmask(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
 bool xen_fifo_pending(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
 void xen_fifo_port_reset(struct xen_dom *xd, u32 port) __must_hold(&xd->lock);
 void xen_fifo_free(struct xen_dom *xd);
+struct xen_fifo *xen_fifo_detach(struct xen_dom *xd) __must_hold(&xd->lock);
+void xen_fifo_release(struct xen_fifo *f);
 void xen_fifo_log_dirty(struct xen_dom *xd, struct domus_domain *dom) __must_hold(&xd->lock);
 
 /* gnttab.c */
@@ -249,6 +259,9 @@ int xen_hlt(struct domus_vcpu *v);
 int xen_pre_run(struct domus_vcpu *v) __must_hold(&v->dom->srcu);
 void xen_vcpu_init_ipi(struct xen_vcpu *xv) __must_hold(&xv->xd->lock);
 void xen_vcpu_sipi(struct xen_vcpu *xv, u8 vector) __must_hold(&xv->xd->lock);
+long xen_vcpu_up(struct xen_vcpu *xv) __must_hold(&xv->xd->lock);
+bool xen_vcpu_is_up(struct xen_vcpu *xv) __must_hold(&xv->xd->lock);
+bool xen_vcpus_all_down(struct xen_dom *xd, struct xen_vcpu *but) __must_hold(&xd->lock);
 int xen_pio_acpi(struct domus_vcpu *v, u16 port, bool in, u32 *val);
 
 /* apic.c */
@@ -257,6 +270,7 @@ void xen_apic_free(struct xen_vcpu *xv);
 int xen_apic_msr(struct xen_vcpu *xv, u32 index, u64 *data, bool write);
 void xen_apic_base_changed(struct domus_vcpu *v, u64 old, u64 new);
 bool xen_apic_enabled(struct xen_vcpu *xv);
+void xen_apic_raise(struct xen_vcpu *xv, u8 vec);
 
 /* msr.c */
 int xen_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write);

@@ -188,7 +188,17 @@ static_assert(offsetof(struct xen_hvm_param, value) == 8);
 #define HVM_PARAM_CONSOLE_EVTCHN	18
 #define HVM_NR_PARAMS			40
 #define HVM_PARAM_CALLBACK_TYPE_SHIFT	56
-#define HVM_PARAM_CALLBACK_TYPE_VECTOR	2
+#define HVM_PARAM_CALLBACK_TYPE_GSI	0	/* bits 7:0 GSI (0: none) */
+#define HVM_PARAM_CALLBACK_TYPE_PCI_INTX 1	/* bits 15:11 device, 1:0 INTx pin */
+#define HVM_PARAM_CALLBACK_TYPE_VECTOR	2	/* bits 7:0 vector */
+
+/* HVMOP_set_evtchn_upcall_vector: 8 bytes with the tail padding */
+struct xen_hvm_evtchn_upcall_vector {
+	u32 vcpu;
+	u8 vector;
+	u8 pad[3];
+};
+static_assert(sizeof(struct xen_hvm_evtchn_upcall_vector) == 8);
 
 /* --- vcpu_op ------------------------------------------------------------------ */
 enum {

@@ -153,6 +153,9 @@ void put16(uint8_t *ram, uint64_t gpa, uint16_t v);
 void put32(uint8_t *ram, uint64_t gpa, uint32_t v);
 void t_xen_gnttab_v2(void);	/* coretest_gnttab.c */
 void t_xen_fifo(void);		/* coretest_fifo.c */
+void t_xen_upcall(void);		/* coretest_upcall.c */
+void t_xen_vcpu_updown(void);
+void t_xen_evtchn_reset(void);
 void t_apic_timer(void);		/* coretest_apic.c */
 void t_nmi_halt(void);
 void t_apic_xapic(void);

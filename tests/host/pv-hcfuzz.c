@@ -53,8 +53,9 @@
  *     fuzzer controls, the timeout is set in the past (a timeout of 0
  *     would wait for ever for the polled ports); never with kernel text
  *     or rodata as the argument (uncontrolled contents).
- *   - vcpu_op VCPUOP_initialise (0) and VCPUOP_down (2) on vCPU 0:
- *     turned into VCPUOP_is_up.  VCPUOP_send_nmi (11) at most 5 times
+ *   - vcpu_op VCPUOP_initialise (0) on vCPU 0 and VCPUOP_down (2) on
+ *     any vCPU (it stops the vCPU until VCPUOP_up): turned into
+ *     VCPUOP_is_up.  VCPUOP_send_nmi (11) at most 5 times
  *     (each one logs "NMI received for unknown reason" in the guest).
  *   - anything that overrides the guest's own timer (set_timer_op,
  *     VCPUOP_set/stop_singleshot_timer) is followed by a repair call, a
@@ -66,6 +67,8 @@
  *     issued (it would take RAM from under the guest kernel).
  *   - hvm_op HVMOP_set_param (0) of HVM_PARAM_CALLBACK_IRQ for this domain:
  *     the value becomes the one the guest set (read at start).
+ *     HVMOP_set_evtchn_upcall_vector (23) (a random vector would take the
+ *     guest's upcalls): turned into the unknown sub-op 99.
  *   - event_channel_op EVTCHNOP_close (3) of a port that was open when
  *     the fuzzer started (the guest kernel's timer, console, xenstore,
  *     IPI ports): the port becomes 0.  EVTCHNOP_reset (10, 14): not issued.

@@ -168,7 +168,7 @@ int sanitize(struct hcfuzz_call *c, struct ptr p[5])
 		}
 		return 0;
 	case HC_vcpu_op:
-		if (c->arg[1] == 0 && (cmd == 0 || cmd == 2)) {
+		if ((c->arg[1] == 0 && cmd == 0) || cmd == 2) {
 			c->arg[0] = 3;			/* is_up */
 			n_excluded++;
 		} else if (cmd == 11 && n_nmi++ >= 5) {
@@ -206,7 +206,10 @@ int sanitize(struct hcfuzz_call *c, struct ptr p[5])
 		}
 		return 0;
 	case HC_hvm_op:
-		if (cmd == 0) {
+		if (cmd == 23) {
+			c->arg[0] = 99;			/* an unknown sub-op */
+			n_excluded++;
+		} else if (cmd == 0) {
 			if (kernel_contents(a1)) {
 				*a1 = fault_ptr();
 				c->arg[1] = a1->addr;
