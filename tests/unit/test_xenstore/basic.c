@@ -47,7 +47,16 @@ void initial_keys(void)
 	c_fini(&c);
 	xs_free(xs);
 
-	EXPECT(!xs_new(0, "dom0"));
+	xs = xs_new(0, "Domain-0");	/* the host's own store (domus xenstored) */
+	EXPECT(xs != NULL);
+	if (xs) {
+		char buf[32];
+
+		EXPECT(xs_read(xs, "/local/domain/0/name", buf, sizeof(buf)) == 8 && STREQ(buf, "Domain-0"));
+		EXPECT(xs_read(xs, "/local/domain/0/domid", buf, sizeof(buf)) == 1);
+		EXPECT(xs_directory(xs, "/local/domain/0/backend", buf, sizeof(buf)) == 0);
+		xs_free(xs);
+	}
 	EXPECT(!xs_new(0x7ff0, "x"));
 	EXPECT(!xs_new(1, NULL));
 }
