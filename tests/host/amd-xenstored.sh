@@ -97,6 +97,16 @@ with Client() as c:
     c.write(b"/local/domain/" + a + b"/data/pyxs", b"committed")
     assert c.commit()
     assert c.read(b"/local/domain/" + a + b"/data/pyxs") == b"committed"
+    # one transaction over both guests' trees (committed store by store)
+    c.transaction()
+    c.write(b"/local/domain/" + a + b"/data/both", b"A")
+    c.write(b"/local/domain/" + b + b"/data/both", b"B")
+    assert c.read(b"/local/domain/" + b + b"/data/both") == b"B"
+    assert c.commit()
+    assert c.read(b"/local/domain/" + a + b"/data/both") == b"A"
+    assert c.read(b"/local/domain/" + b + b"/data/both") == b"B"
+    # relative paths are dom0's
+    assert c.read(b"name") == b"Domain-0"
     with c.monitor() as m:
         m.watch(b"/local/domain/" + b + b"/data", b"tok")
         ev = m.wait()

@@ -517,7 +517,7 @@ static void client_close(unsigned int i)
 
 static void client_accept(int lfd)
 {
-	struct ucred cr;
+	struct ucred cr = { .uid = (uid_t)-1 };
 	socklen_t cl = sizeof(cr);
 	unsigned int i;
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);

@@ -248,6 +248,18 @@ void xsd_refresh(void)
 		else
 			i++;
 	}
+	for (i = 0; i < xsd.ndoms; i++) {
+		struct xsd_dom *d = &xsd.doms[i];
+
+		if (d->wfd < 0) {	/* no store when we looked (a restart) */
+			char top[48];
+
+			stream_open(d);
+			snprintf(top, sizeof(top), "/local/domain/%u", d->id);
+			if (d->wfd >= 0)
+				xsd_fire(top, false);
+		}
+	}
 	for (k = 0; k < n; k++) {
 		struct xsd_dom *d;
 
@@ -259,7 +271,7 @@ void xsd_refresh(void)
 		snprintf(d->name, sizeof(d->name), "%s", all[k].name);
 		stream_open(d);
 		fprintf(stderr, "domus xenstored: domain %u (%s)%s\n", d->id, d->name,
-			d->wfd < 0 ? ": no xenstore watch stream (watches on it will not fire)" : "");
+			d->wfd < 0 ? ": no xenstore watch stream yet (tried again every second)" : "");
 		xsd_fire("@introduceDomain", true);
 	}
 	free(all);

@@ -263,6 +263,7 @@ bool l_ctl_xs_ls(struct launcher *L, int fd, const char *arg);
 bool l_ctl_xs_wire(struct launcher *L, int fd, const char *arg);
 bool l_ctl_xs_watch(struct launcher *L, int fd, const char *arg);
 void l_xs_watch_service(struct launcher *L);
+void l_xs_watch_close_all(struct launcher *L);
 
 /* sandbox.c: drop privileges and load the syscall filter (after the
  * first dom_build, before the vCPU threads start); the debug-* request. */

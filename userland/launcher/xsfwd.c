@@ -168,3 +168,22 @@ void l_xs_watch_service(struct launcher *L)
 		}
 	}
 }
+
+/* The store goes (teardown, a restart): every stream ends with it; the
+ * xenstored reconnects to the next store, if any. */
+void l_xs_watch_close_all(struct launcher *L)
+{
+	unsigned int i;
+
+	(void)L;
+	for (i = 0; i < XSFWD_WATCHERS; i++) {
+		struct watcher *w = &watchers[i];
+
+		pthread_mutex_lock(&w->lock);
+		if (w->fd >= 0)
+			close(w->fd);
+		w->fd = -1;
+		w->registered = false;
+		pthread_mutex_unlock(&w->lock);
+	}
+}
