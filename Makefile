@@ -191,9 +191,10 @@ $(BUILD)/unit/test_sandbox: $(call obj,userland/launcher/sandbox.c)
 $(BUILD)/unit-san/test_sandbox: $(call san,userland/launcher/sandbox.c)
 $(BUILD)/unit/test_sandbox $(BUILD)/unit-san/test_sandbox: LDLIBS_UNIT = $(LDLIBS_SECCOMP)
 
-# test_xsctl tests the launcher's xenstore admin requests (xsctl.c).
-$(BUILD)/unit/test_xsctl: $(call obj,userland/launcher/xsctl.c)
-$(BUILD)/unit-san/test_xsctl: $(call san,userland/launcher/xsctl.c)
+# test_xsctl tests the launcher's xenstore admin requests (xsctl.c) and
+# domus xenstored's (xsfwd.c).
+$(BUILD)/unit/test_xsctl: $(call obj,userland/launcher/xsctl.c userland/launcher/xsfwd.c)
+$(BUILD)/unit-san/test_xsctl: $(call san,userland/launcher/xsctl.c userland/launcher/xsfwd.c)
 
 # test_hotplug tests the launcher's hot-plug requests (hotplug.c, pvhost.c).
 $(BUILD)/unit/test_hotplug: $(call obj,userland/launcher/hotplug.c userland/launcher/pvhost.c)

@@ -30,6 +30,8 @@ pkgs=(
 	clang libclang-rt-14-dev
 	# the manual page (make man: docs/man/*.scd) and checking it renders
 	scdoc groff-base
+	# Xen's own xenstore clients driving domus xenstored (tests only)
+	xenstore-utils python3-pyxs
 )
 
 missing=()

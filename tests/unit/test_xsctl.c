@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include "launcher.h"
 #include "unit.h"
+#include "xswire.h"
 
 /* the launcher's log (main.c), counted here */
 static int logged;
@@ -25,6 +26,26 @@ void l_log(struct launcher *L, const char *fmt, ...)
 	(void)L;
 	(void)fmt;
 	logged++;
+}
+
+/* the control loop's one-line answer (loop.c), for xsfwd.c */
+void l_reply(int fd, const char *fmt, ...)
+{
+	char buf[DOMUS_CTL_LINE_MAX + 2];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, DOMUS_CTL_LINE_MAX, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n >= DOMUS_CTL_LINE_MAX)
+		n = DOMUS_CTL_LINE_MAX - 1;
+	buf[n++] = '\n';
+	if (write(fd, buf, (size_t)n) < 0) {
+		/* the test reads it, or fails */
+	}
 }
 
 static struct launcher L;
@@ -314,6 +335,135 @@ static void test_stalled_client(void)
 	teardown();
 }
 
+/* xs-wire (xsfwd.c): one wire message in hex and its reply */
+static void test_xs_wire(void)
+{
+	static char req[2 * XSW_MSG_MAX + 16];
+	unsigned char msg[XSW_MSG_MAX], rep[XSW_MSG_MAX];
+	struct xs_msg_hdr h = { .type = XS_READ, .req_id = 42, .len = 21 };
+	char *a;
+	int n;
+
+	setup();
+	memcpy(msg, &h, 16);
+	memcpy(msg + 16, "/local/domain/7/name", 21);
+	xsw_hex(msg, 37, req);
+	EXPECT(!l_ctl_xs_wire(&L, sv[0], req));
+	a = answer();
+	EXPECT(!strncmp(a, "ok ", 3));
+	n = xsw_unhex(a + 3, rep, sizeof(rep));
+	memcpy(&h, rep, 16);
+	EXPECT(n == 18 && h.type == XS_READ && h.req_id == 42 && h.len == 2 && !memcmp(rep + 16, "g1", 2));
+	/* a write as domain 0, then an error reply */
+	h = (struct xs_msg_hdr){ .type = XS_WRITE, .req_id = 1, .len = 24 };
+	memcpy(msg, &h, 16);
+	memcpy(msg + 16, "/local/domain/7/data/w\0v", 24);
+	xsw_hex(msg, 40, req);
+	EXPECT(!l_ctl_xs_wire(&L, sv[0], req));
+	a = answer();
+	n = xsw_unhex(a + 3, rep, sizeof(rep));
+	memcpy(&h, rep, 16);
+	EXPECT(n == 19 && h.type == XS_WRITE && h.req_id == 1 && !strcmp((char *)rep + 16, "OK"));
+	{
+		char v[8];
+
+		EXPECT(xs_read(L.xs, "data/w", v, sizeof(v)) == 1 && v[0] == 'v');
+	}
+	h = (struct xs_msg_hdr){ .type = XS_READ, .req_id = 2, .len = 8 };
+	memcpy(msg, &h, 16);
+	memcpy(msg + 16, "/nosuch", 8);
+	xsw_hex(msg, 24, req);
+	EXPECT(!l_ctl_xs_wire(&L, sv[0], req));
+	a = answer();
+	n = xsw_unhex(a + 3, rep, sizeof(rep));
+	memcpy(&h, rep, 16);
+	EXPECT(n == 23 && h.type == XS_ERROR && !strcmp((char *)rep + 16, "ENOENT"));
+	/* hostile: bad hex, short, a length that lies, oversized, a reply type */
+	EXPECT(!l_ctl_xs_wire(&L, sv[0], "0g"));
+	EXPECT(!strncmp(answer(), "error ", 6));
+	EXPECT(!l_ctl_xs_wire(&L, sv[0], "0102"));
+	EXPECT(!strncmp(answer(), "error ", 6));
+	xsw_hex(msg, 23, req);				/* len 8, 7 came */
+	EXPECT(!l_ctl_xs_wire(&L, sv[0], req));
+	EXPECT(!strncmp(answer(), "error xs-wire: a malformed", 26));
+	h = (struct xs_msg_hdr){ .type = XS_READ, .len = XS_PAYLOAD_MAX + 1 };
+	memcpy(msg, &h, 16);
+	xsw_hex(msg, 16, req);
+	EXPECT(!l_ctl_xs_wire(&L, sv[0], req));
+	EXPECT(!strncmp(answer(), "error xs-wire: a malformed", 26));
+	h = (struct xs_msg_hdr){ .type = XS_WATCH_EVENT, .len = 0 };
+	memcpy(msg, &h, 16);
+	xsw_hex(msg, 16, req);
+	EXPECT(!l_ctl_xs_wire(&L, sv[0], req));
+	EXPECT(!strncmp(answer(), "error xs-wire: a malformed", 26));
+	teardown();
+}
+
+/* One line of a watch stream (without the newline), "" after 1 s. */
+static char *stream_line(int fd)
+{
+	static char buf[XS_PATH_MAX + 2];
+	size_t n = 0;
+
+	while (n < sizeof(buf) - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 1000) <= 0 || read(fd, buf + n, 1) != 1)
+			break;
+		if (buf[n] == '\n')
+			break;
+		n++;
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+/* xs-watch (xsfwd.c): a stream of changed paths; it ends with its client */
+static void test_xs_watch(void)
+{
+	int w[5][2], i;
+	char *a;
+
+	setup();
+	for (i = 0; i < 5; i++)
+		EXPECT(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, w[i]));
+	EXPECT(l_ctl_xs_watch(&L, w[0][0], ""));	/* kept */
+	EXPECT(!strcmp(stream_line(w[0][1]), "ok"));
+	EXPECT(!strcmp(stream_line(w[0][1]), "/"));	/* the registration's own */
+	EXPECT(!xs_write(L.xs, "data/a", "1"));
+	EXPECT(!strcmp(stream_line(w[0][1]), "/local/domain/7/data/a"));
+	EXPECT(!xs_rm(L.xs, "data/a"));
+	EXPECT(!strcmp(stream_line(w[0][1]), "/local/domain/7/data/a"));
+	/* four streams at most */
+	for (i = 1; i < 4; i++)
+		EXPECT(l_ctl_xs_watch(&L, w[i][0], ""));
+	EXPECT(!l_ctl_xs_watch(&L, w[4][0], ""));
+	a = stream_line(w[4][1]);
+	EXPECT(!strncmp(a, "error too many", 14));
+	close(w[4][0]);
+	close(w[4][1]);
+	/* a client that closes its end: its stream ends, its slot is free */
+	close(w[0][1]);
+	l_xs_watch_service(&L);
+	EXPECT(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, w[0]));
+	EXPECT(l_ctl_xs_watch(&L, w[0][0], ""));
+	EXPECT(!strcmp(stream_line(w[0][1]), "ok"));
+	EXPECT(!strcmp(stream_line(w[0][1]), "/"));
+	close(w[0][1]);
+	l_xs_watch_service(&L);
+	/* the store going ends every stream: the clients read EOF */
+	l_xs_watch_close_all(&L);
+	for (i = 1; i < 4; i++) {
+		char c;
+
+		while (read(w[i][1], &c, 1) == 1)
+			;
+		EXPECT(read(w[i][1], &c, 1) == 0);
+		close(w[i][1]);
+	}
+	teardown();
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, test_path_check);
@@ -322,5 +472,7 @@ int main(void)
 	RUN(UNIT_PREFIX, test_listings);
 	RUN(UNIT_PREFIX, test_read_lines_hostile);
 	RUN(UNIT_PREFIX, test_stalled_client);
+	RUN(UNIT_PREFIX, test_xs_wire);
+	RUN(UNIT_PREFIX, test_xs_watch);
 	return unit_failed;
 }

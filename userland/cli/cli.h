@@ -89,6 +89,7 @@ int cmd_clone(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_backup(const struct domus_cmd *cmd, int argc, char **argv);
 /* xenstore.c */
 int cmd_xenstore_ls(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_xenstored(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_xenstore_read(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_xenstore_write(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_xenstore_rm(const struct domus_cmd *cmd, int argc, char **argv);

@@ -239,6 +239,12 @@ const struct domus_cmd domus_cmds[] = {
 	{ "xenstore-list", cmd_xenstore_list, "list the children of a xenstore node", "DOMAIN PATH",
 	  "  DOMAIN       the domain (name or id)\n"
 	  "  PATH         the node whose child names to print, one a line\n" },
+	{ "xenstored", cmd_xenstored, "serve every domain's xenstore on xenstored's socket (Xen's own tools)",
+	  "[--socket PATH]",
+	  "  --socket PATH  listen on PATH (default: $XENSTORED_PATH, else\n"
+	  "               $XENSTORED_RUNDIR/socket, else /var/run/xenstored/socket, where\n"
+	  "               libxenstore looks); mode 0600: root only\n"
+	  "               runs in the foreground until SIGTERM; docs/xenstore.md\n" },
 	{ "mem-set", cmd_mem_set, "set a domain's memory target (its balloon driver follows)", "NAME SIZE",
 	  "  NAME         the domain (name or id)\n"
 	  "  SIZE         the target: a number with a unit k, m, g (no unit: KiB);\n"

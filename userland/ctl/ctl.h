@@ -33,6 +33,9 @@
  *   xs-list PATH        -> ok, then one line per child name, then "end N"
  *   xs-ls PATH          -> ok, then "ABSPATH PERMS VALUE" for PATH and every
  *                          node below it (depth first), then "end N"
+ * For domus xenstored (docs/xenstore.md "The xenstored socket"; xswire.h):
+ *   xs-wire HEX         -> ok HEX (one wire message and its reply, in hex)
+ *   xs-watch            -> ok, then one line per changed path, until closed
  * Hot-plug (docs/devices.md "Hot-plug"; the fds travel as SCM_RIGHTS):
  *   block-attach SPEC            + the image fd  -> ok
  *   block-detach VDEV|DEVID      -> ok [note ...] once the device is gone

@@ -512,6 +512,7 @@ void dom_teardown(struct launcher *L)
 	if (L->domfd >= 0)
 		close(L->domfd);
 	L->domfd = -1;
+	l_xs_watch_close_all(L);	/* domus xenstored's streams end with the store */
 	if (L->xs)
 		xs_free(L->xs);
 	L->xs = NULL;

@@ -262,6 +262,11 @@ bool l_ctl_xs_write(struct launcher *L, int fd, const char *arg);
 bool l_ctl_xs_rm(struct launcher *L, int fd, const char *arg);
 bool l_ctl_xs_list(struct launcher *L, int fd, const char *arg);
 bool l_ctl_xs_ls(struct launcher *L, int fd, const char *arg);
+/* xsfwd.c: the host's xenstored (domus xenstored) */
+bool l_ctl_xs_wire(struct launcher *L, int fd, const char *arg);
+bool l_ctl_xs_watch(struct launcher *L, int fd, const char *arg);
+void l_xs_watch_service(struct launcher *L);
+void l_xs_watch_close_all(struct launcher *L);
 
 /* save.c: the save request (ctl.h) and restore (--restore FILE): the file
  * validated and the config taken from it (l_restore_open, before the

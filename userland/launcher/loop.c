@@ -311,6 +311,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "xs-rm ", l_ctl_xs_rm, NULL },
 	{ "xs-list ", l_ctl_xs_list, NULL },
 	{ "xs-ls ", l_ctl_xs_ls, NULL },
+	{ "xs-wire ", l_ctl_xs_wire, NULL },	/* xsfwd.c */
+	{ "xs-watch", l_ctl_xs_watch, NULL },
 	{ "block-attach ", l_ctl_block_attach, NULL },	/* hotplug.c */
 	{ "block-detach ", l_ctl_block_detach, NULL },
 	{ "block-list", l_ctl_block_list, NULL },
@@ -406,6 +408,7 @@ static void on_timer(struct launcher *L, struct loop *lp, int arg, short revents
 	drain_fd(lp->tfd);
 	con_service(L);
 	dom_xenstore_service(L);
+	l_xs_watch_service(L);
 	l_hotplug_service(L);
 }
 

@@ -313,6 +313,37 @@ int xs_attach_ring(struct xs_store *xs, void *ring,
 	return 0;
 }
 
+int xs_wire_dom0(struct xs_store *xs, const void *msg, size_t len, void *out, size_t cap)
+{
+	struct xs_msg_hdr h;
+	struct sb s = { 0 };
+	char *pl;
+	int r;
+
+	if (!xs || !msg || len < HDR_LEN)
+		return -EINVAL;
+	memcpy(&h, msg, HDR_LEN);
+	if (h.len > XS_PAYLOAD_MAX || len != HDR_LEN + h.len)
+		return -EINVAL;
+	pl = xsi_memdup0((const char *)msg + HDR_LEN, h.len);	/* NUL after the payload */
+	if (!pl)
+		return -ENOMEM;
+	pthread_mutex_lock(&xs->lock);
+	xsi_handle_dom0(xs, &h, pl, &s);
+	finish(xs);
+	free(pl);
+	if (s.oom || s.n < HDR_LEN)
+		r = -ENOMEM;
+	else if (s.n > cap)
+		r = -E2BIG;
+	else {
+		memcpy(out, s.b, s.n);
+		r = (int)s.n;
+	}
+	free(s.b);
+	return r;
+}
+
 int xs_ring_process(struct xs_store *xs)
 {
 	int r;
@@ -370,6 +401,11 @@ static int setup(struct xs_store *xs, const char *name)
 	TRY(xsi_mutate(xs, NULL, 0, M_PERMS, (path), NULL, 0, p, n)); \
 } while (0)
 	TRY(xsi_mutate(xs, NULL, 0, M_MKDIR, "/local/domain/0/backend", NULL, 0, NULL, 0));
+	if (!xs->domid) {	/* the host's own store: no guest keys */
+		TRY(xsi_mutate(xs, NULL, 0, M_WRITE, "/local/domain/0/name", name, strlen(name), NULL, 0));
+		TRY(xsi_mutate(xs, NULL, 0, M_WRITE, "/local/domain/0/domid", "0", 1, NULL, 0));
+		return 0;
+	}
 	TRY(xsi_mutate(xs, NULL, 0, M_MKDIR, xs->dompath, NULL, 0, NULL, 0));
 	PERMS(xs->dompath, own);
 	{
@@ -408,7 +444,7 @@ struct xs_store *xs_new(unsigned int domid, const char *name)
 {
 	struct xs_store *xs;
 
-	if (!domid || domid >= 0x7ff0 || !name || strlen(name) > XS_VALUE_MAX)
+	if (domid >= 0x7ff0 || !name || strlen(name) > XS_VALUE_MAX)
 		return NULL;
 	xs = calloc(1, sizeof(*xs));
 	if (!xs)
@@ -416,6 +452,7 @@ struct xs_store *xs_new(unsigned int domid, const char *name)
 	pthread_mutex_init(&xs->lock, NULL);
 	xsi_index_init(xs);
 	xs->domid = domid;
+	xs->caller = domid;
 	xs->dompath_len = (size_t)snprintf(xs->dompath, sizeof(xs->dompath),
 					   "/local/domain/%u", domid);
 	xs->root = calloc(1, sizeof(*xs->root));
@@ -444,6 +481,10 @@ void xs_free(struct xs_store *xs)
 	if (!xs)
 		return;
 	xsi_conn_reset(xs);
+	for (i = 0; i < XS_DOM0_TX_MAX; i++) {
+		xsi_tx_free(xs->dtxs[i]);
+		free(xs->dtxs[i]);
+	}
 	free(xs->out);
 	if (xs->root)
 		xsi_node_free(xs, xs->root);

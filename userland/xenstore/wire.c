@@ -7,10 +7,27 @@
 #include <string.h>
 #include "xs_int.h"
 
+/* A reply goes to the guest's output queue, or for a domain-0 request
+ * (xs_wire_dom0) into its buffer. */
+static void push(struct xs_store *xs, uint32_t type, const struct xs_msg_hdr *h,
+		 const void *pl, size_t len)
+{
+	struct xs_msg_hdr r = { .type = type, .req_id = h->req_id, .tx_id = h->tx_id,
+				.len = (uint32_t)len };
+
+	if (!xs->dsink) {
+		xsi_out_push(xs, type, h->req_id, h->tx_id, pl, len, false);
+		return;
+	}
+	xs->dsink->n = 0;
+	xsi_sb_add(xs->dsink, &r, sizeof(r));
+	xsi_sb_add(xs->dsink, pl, len);
+}
+
 static void reply(struct xs_store *xs, const struct xs_msg_hdr *h,
 		  const void *pl, size_t len)
 {
-	xsi_out_push(xs, h->type, h->req_id, h->tx_id, pl, len, false);
+	push(xs, h->type, h, pl, len);
 }
 
 static void reply_err(struct xs_store *xs, const struct xs_msg_hdr *h, int err)
@@ -18,7 +35,7 @@ static void reply_err(struct xs_store *xs, const struct xs_msg_hdr *h, int err)
 	const char *s = xsi_err_name(err < 0 ? -err : err);
 
 	xs->errors++;
-	xsi_out_push(xs, XS_ERROR, h->req_id, h->tx_id, s, strlen(s) + 1, false);
+	push(xs, XS_ERROR, h, s, strlen(s) + 1);
 }
 
 static void reply_ok(struct xs_store *xs, const struct xs_msg_hdr *h)
@@ -40,25 +57,34 @@ static const char *arg(const char *pl, size_t len, size_t *off)
 	return s;
 }
 
+/* The open transactions of the caller: the guest's, or domain 0's. */
+static struct tx **tx_table(struct xs_store *xs, unsigned int *n)
+{
+	*n = xs->dsink ? XS_DOM0_TX_MAX : XS_GUEST_TX_MAX;
+	return xs->dsink ? xs->dtxs : xs->txs;
+}
+
 static struct tx *guest_tx(struct xs_store *xs, uint32_t id)
 {
-	unsigned int i;
+	unsigned int i, n;
+	struct tx **t = tx_table(xs, &n);
 
-	for (i = 0; i < XS_GUEST_TX_MAX; i++)
-		if (xs->txs[i] && xs->txs[i]->id == id)
-			return xs->txs[i];
+	for (i = 0; i < n; i++)
+		if (t[i] && t[i]->id == id)
+			return t[i];
 	return NULL;
 }
 
 static void guest_tx_end(struct xs_store *xs, struct tx *tx)
 {
-	unsigned int i;
+	unsigned int i, n;
+	struct tx **t = tx_table(xs, &n);
 
-	for (i = 0; i < XS_GUEST_TX_MAX; i++) {
-		if (xs->txs[i] == tx) {
+	for (i = 0; i < n; i++) {
+		if (t[i] == tx) {
 			xsi_tx_free(tx);
 			free(tx);
-			xs->txs[i] = NULL;
+			t[i] = NULL;
 		}
 	}
 }
@@ -128,7 +154,7 @@ static void g_directory(struct xs_store *xs, const struct xs_msg_hdr *h,
 		return reply_err(xs, h, r);
 	if (!vn.exists)
 		return reply_err(xs, h, ENOENT);
-	if (!xsi_can(&vn, xs->domid, P_READ))
+	if (!xsi_can(&vn, xs->caller, P_READ))
 		return reply_err(xs, h, EACCES);
 	if (h->type == XS_DIRECTORY_PART) {
 		const char *o = arg(pl, h->len, &off);
@@ -219,7 +245,7 @@ static void w_read(struct xs_store *xs, struct req *q)
 		return reply_err(xs, h, r);
 	if (!vn.exists)
 		return reply_err(xs, h, ENOENT);
-	if (!xsi_can(&vn, xs->domid, P_READ))
+	if (!xsi_can(&vn, xs->caller, P_READ))
 		return reply_err(xs, h, EACCES);
 	if (h->type == XS_READ)
 		return reply(xs, h, vn.val, vn.vlen);
@@ -236,18 +262,18 @@ static void w_read(struct xs_store *xs, struct req *q)
 
 static void w_write(struct xs_store *xs, struct req *q)
 {
-	reply_result(xs, q->h, xsi_mutate(xs, q->tx, xs->domid, M_WRITE, q->path, q->pl + q->off,
+	reply_result(xs, q->h, xsi_mutate(xs, q->tx, xs->caller, M_WRITE, q->path, q->pl + q->off,
 					  q->h->len - q->off, NULL, 0));
 }
 
 static void w_mkdir(struct xs_store *xs, struct req *q)
 {
-	reply_result(xs, q->h, xsi_mutate(xs, q->tx, xs->domid, M_MKDIR, q->path, NULL, 0, NULL, 0));
+	reply_result(xs, q->h, xsi_mutate(xs, q->tx, xs->caller, M_MKDIR, q->path, NULL, 0, NULL, 0));
 }
 
 static void w_rm(struct xs_store *xs, struct req *q)
 {
-	reply_result(xs, q->h, xsi_mutate(xs, q->tx, xs->domid, M_RM, q->path, NULL, 0, NULL, 0));
+	reply_result(xs, q->h, xsi_mutate(xs, q->tx, xs->caller, M_RM, q->path, NULL, 0, NULL, 0));
 }
 
 static void w_set_perms(struct xs_store *xs, struct req *q)
@@ -265,7 +291,7 @@ static void w_set_perms(struct xs_store *xs, struct req *q)
 		if (xsi_parse_perm(a, &perms[n++]))
 			return reply_err(xs, q->h, EINVAL);
 	}
-	reply_result(xs, q->h, xsi_mutate(xs, q->tx, xs->domid, M_PERMS, q->path, NULL, 0, perms, n));
+	reply_result(xs, q->h, xsi_mutate(xs, q->tx, xs->caller, M_PERMS, q->path, NULL, 0, perms, n));
 }
 
 static void w_watch(struct xs_store *xs, struct req *q)
@@ -281,16 +307,28 @@ static void w_directory(struct xs_store *xs, struct req *q)
 static void w_tx_start(struct xs_store *xs, struct req *q)
 {
 	const struct xs_msg_hdr *h = q->h;
-	unsigned int i, slot = XS_GUEST_TX_MAX;
+	unsigned int i, n;
+	struct tx **t = tx_table(xs, &n);
+	unsigned int slot = n;
 	struct tx *tx;
 	char id[16];
 
 	if (h->len > 1 || (h->len == 1 && q->pl[0]))
 		return reply_err(xs, h, EINVAL);
-	for (i = 0; i < XS_GUEST_TX_MAX; i++)
-		if (!xs->txs[i])
+	for (i = 0; i < n; i++)
+		if (!t[i])
 			slot = i;
-	if (slot == XS_GUEST_TX_MAX)
+	if (slot == n && xs->dsink) {
+		/* domain 0's table is full: a transaction its client left
+		 * behind (a xenstored that died) gives way, the oldest first */
+		for (slot = 0, i = 1; i < n; i++)
+			if (t[i]->seq < t[slot]->seq)
+				slot = i;
+		xsi_tx_free(t[slot]);
+		free(t[slot]);
+		t[slot] = NULL;
+	}
+	if (slot == n)
 		return reply_err(xs, h, ENOSPC);
 	tx = calloc(1, sizeof(*tx));
 	if (!tx)
@@ -298,8 +336,9 @@ static void w_tx_start(struct xs_store *xs, struct req *q)
 	do {
 		tx->id = ++xs->next_txid;
 	} while (!tx->id || guest_tx(xs, tx->id));
-	tx->who = xs->domid;
-	xs->txs[slot] = tx;
+	tx->who = xs->caller;
+	tx->seq = ++xs->tx_seq;
+	t[slot] = tx;
 	snprintf(id, sizeof(id), "%u", tx->id);
 	reply(xs, h, id, strlen(id) + 1);
 }
@@ -365,6 +404,9 @@ static void w_reset_watches(struct xs_store *xs, struct req *q)
 #define OP_PATH		(1u << 1)
 #define OP_TOOLSTACK	(1u << 2)
 #define OP_NOSYS	(1u << 3)
+#define OP_GUEST	(1u << 4)	/* the guest's connection only (watches):
+					 * domain 0 gets EINVAL (its xenstored
+					 * keeps its own watches) */
 
 struct wire_op {
 	void (*fn)(struct xs_store *xs, struct req *q);
@@ -376,8 +418,8 @@ static const struct wire_op wire_ops[XS_TYPE_COUNT] = {
 	[XS_DIRECTORY]		= { w_directory, OP_TX | OP_PATH },
 	[XS_READ]		= { w_read, OP_TX | OP_PATH },
 	[XS_GET_PERMS]		= { w_read, OP_TX | OP_PATH },
-	[XS_WATCH]		= { w_watch, 0 },
-	[XS_UNWATCH]		= { w_watch, 0 },
+	[XS_WATCH]		= { w_watch, OP_GUEST },
+	[XS_UNWATCH]		= { w_watch, OP_GUEST },
 	[XS_TRANSACTION_START]	= { w_tx_start, 0 },
 	[XS_TRANSACTION_END]	= { w_tx_end, OP_TX },
 	[XS_INTRODUCE]		= { NULL, OP_TOOLSTACK },
@@ -390,7 +432,7 @@ static const struct wire_op wire_ops[XS_TYPE_COUNT] = {
 	[XS_IS_DOMAIN_INTRODUCED] = { NULL, OP_TOOLSTACK },
 	[XS_RESUME]		= { NULL, OP_TOOLSTACK },
 	[XS_SET_TARGET]		= { NULL, OP_TOOLSTACK },
-	[XS_RESET_WATCHES]	= { w_reset_watches, 0 },
+	[XS_RESET_WATCHES]	= { w_reset_watches, OP_GUEST },
 	[XS_DIRECTORY_PART]	= { w_directory, OP_TX | OP_PATH },
 	[23]			= { NULL, OP_NOSYS },
 	[24]			= { NULL, OP_NOSYS },
@@ -411,6 +453,8 @@ static void handle(struct xs_store *xs, const struct wire_op *op, struct req *q)
 		return reply_err(xs, h, EACCES);
 	if (op->flags & OP_NOSYS)
 		return reply_err(xs, h, ENOSYS);
+	if ((op->flags & OP_GUEST) && xs->dsink)
+		return reply_err(xs, h, EINVAL);
 	if ((op->flags & OP_TX) && h->tx_id && !(q->tx = guest_tx(xs, h->tx_id)))
 		return reply_err(xs, h, ENOENT);
 	if (op->flags & OP_PATH) {
@@ -432,7 +476,22 @@ void xsi_handle(struct xs_store *xs, const struct xs_msg_hdr *h,
 	struct req q = { .h = h, .pl = pl };
 
 	xs->work = 0;
+	xs->caller = xs->domid;
 	handle(xs, op, &q);
 	if (xs->work > xs->work_max)
 		xs->work_max = xs->work;
+}
+
+/* One request of domain 0 (xs_wire_dom0): the reply into @out. */
+void xsi_handle_dom0(struct xs_store *xs, const struct xs_msg_hdr *h,
+		     const char *pl, struct sb *out)
+{
+	const struct wire_op *op = h->type < XS_TYPE_COUNT ? &wire_ops[h->type] : NULL;
+	struct req q = { .h = h, .pl = pl };
+
+	xs->caller = 0;
+	xs->dsink = out;
+	handle(xs, op, &q);
+	xs->dsink = NULL;
+	xs->caller = xs->domid;
 }

@@ -35,6 +35,7 @@
 #define XS_TX_BYTES_MAX		(1u << 20) /* bytes one transaction may hold */
 #define XS_PERMS_MAX		64u	/* permission entries per node */
 #define XS_LOCAL_WATCHES_MAX	1024u
+#define XS_DOM0_TX_MAX		64u	/* xs_wire_dom0's open transactions */
 #define XS_OUT_MAX		(4u << 20) /* queued output; watch events beyond are dropped */
 
 struct xs_store;
@@ -42,7 +43,9 @@ struct xs_store;
 /*
  * A store for guest @domid (1..32751) named @name, holding the keys of
  * pvh-abi.md §10.3 (see docs/xenstore.md for the list and permissions).
- * NULL on bad arguments or out of memory.
+ * @domid 0 makes the host's own store of `domus xenstored` (no guest, no
+ * ring): /local/domain/0/backend, /local/domain/0/name = @name and
+ * /local/domain/0/domid = 0.  NULL on bad arguments or out of memory.
  */
 struct xs_store *xs_new(unsigned int domid, const char *name);
 void xs_free(struct xs_store *xs);
@@ -112,6 +115,22 @@ int xs_watch_local(struct xs_store *xs, const char *path,
 		   void (*cb)(void *opaque, const char *path), void *opaque);
 int xs_unwatch_local(struct xs_store *xs, const char *path,
 		     void (*cb)(void *opaque, const char *path), void *opaque);
+
+/*
+ * One xenstore wire request of domain 0, from the host's xenstored
+ * (`domus xenstored`, docs/xenstore.md "The xenstored socket"): @msg is
+ * the header and its payload (@len bytes in all); the reply, header and
+ * payload, goes into @out.  Returns the reply's length, -EINVAL for a
+ * malformed message (a short header, a payload over XS_PAYLOAD_MAX or
+ * not matching @len), -E2BIG if the reply does not fit @cap (at most
+ * 16 + XS_PAYLOAD_MAX bytes are needed), -ENOMEM.  Every operation of the
+ * guest's wire table is served, with domain 0's permissions and its own
+ * XS_DOM0_TX_MAX transactions (beyond, the oldest open one is dropped);
+ * WATCH, UNWATCH and RESET_WATCHES get EINVAL (the xenstored keeps its
+ * clients' watches itself, with xs_watch_local).  The guest's watches
+ * fire as for any toolstack change.
+ */
+int xs_wire_dom0(struct xs_store *xs, const void *msg, size_t len, void *out, size_t cap);
 
 /*
  * Is @path a node path the toolstack calls accept: absolute, or relative

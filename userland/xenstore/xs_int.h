@@ -70,6 +70,7 @@ struct txe {
 struct tx {
 	uint32_t id;
 	unsigned int who;		/* domid issuing the operations */
+	uint64_t seq;			/* start order (domain 0's eviction) */
 	struct txe **e;
 	unsigned int n, cap;
 	size_t bytes;
@@ -129,6 +130,14 @@ struct xs_store {
 	unsigned int ngw;
 	struct tx *txs[XS_GUEST_TX_MAX];
 	uint32_t next_txid;
+	uint64_t tx_seq;
+
+	/* domain 0's wire requests (xs_wire_dom0): the caller of the request
+	 * being handled (the guest's domid, or 0), where its reply goes
+	 * (NULL: the guest's ring), and its open transactions */
+	unsigned int caller;
+	struct sb *dsink;
+	struct tx *dtxs[XS_DOM0_TX_MAX];
 
 	/* toolstack watches */
 	struct lwatch *lw;
@@ -223,5 +232,7 @@ int xsi_conn_process(struct xs_store *xs);
 /* guest requests: the table of wire operations (wire.c) */
 void xsi_handle(struct xs_store *xs, const struct xs_msg_hdr *h,
 		   const char *pl);
+void xsi_handle_dom0(struct xs_store *xs, const struct xs_msg_hdr *h,
+		     const char *pl, struct sb *out);
 
 #endif /* DOMUS_XS_INT_H */

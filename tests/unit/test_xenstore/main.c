@@ -16,6 +16,7 @@ int main(void)
 	RUN(UNIT_PREFIX, malformed);
 	RUN(UNIT_PREFIX, fuzz);
 	RUN(UNIT_PREFIX, threaded);
+	RUN(UNIT_PREFIX, dom0_wire);
 	return unit_failed;
 }
 

@@ -86,5 +86,6 @@ void request_work(void);
 void malformed(void);
 void fuzz(void);
 void threaded(void);
+void dom0_wire(void);
 
 #endif
