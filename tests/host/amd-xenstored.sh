@@ -1,6 +1,6 @@
 #!/bin/bash
 # domus xenstored inside the AMD-V test host (run by
-# tests/suites/73-xenstored-amd through scripts/testhost): two PV guests
+# tests/suites/75-xenstored-amd through scripts/testhost): two PV guests
 # (the busybox initramfs of build/xsd/guest.cpio), the service on
 # libxenstore's default socket, and Xen's own clients against it.  One
 # PASS/FAIL line each.
