@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xldiff: domus's xl.cfg parser against Xen's libxlutil (xldiff.h).
+ *
+ *   xldiff [-v] GROUP...      GROUP: --configs NAME FILE...   whole configs
+ *                                    --disks FILE             disk specs, one a line
+ *                                    --rates FILE             vif rate= values, one a line
+ *                                    --gen N SEED             N generated configs
+ *   xldiff --table            the table of deliberate differences (markdown)
+ *   xldiff --show FILE        both results for one config
+ *
+ * One result line per group ("PASS: xldiff/NAME" or "FAIL: ..."), each
+ * unexplained disagreement printed with its input (the first 10 of a
+ * group), then "xldiff/differences-table" (every entry of the table was
+ * needed by some input: no stale entry), and "N passed, N failed".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "xldiff.h"
+
+static int verbose;
+static unsigned passed, failed;
+
+struct group {
+	const char *name;
+	unsigned long inputs, agree, explained, bad, xl_crashes;
+};
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct sbuf b = { 0 };
+	char buf[65536];
+	size_t n;
+
+	if (!f) {
+		fprintf(stderr, "xldiff: %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_add(&b, buf, n);
+	fclose(f);
+	sb_add(&b, "", 0);
+	*len = b.len;
+	return b.s;
+}
+
+static void show_input(const char *what, const char *text, size_t len)
+{
+	struct sbuf q = { 0 };
+
+	sb_quote(&q, text, len > 2000 ? 2000 : len);
+	printf("  input (%s, %zu bytes): %s%s\n", what, len, q.s, len > 2000 ? "..." : "");
+	sb_free(&q);
+}
+
+static void show_result(const char *who, const struct result *r)
+{
+	printf("  %s: %s%s\n", who, r->ok ? "accepts" : "rejects", r->crashed ? " (died)" : "");
+	if (!r->ok)
+		printf("    %s\n", r->msg.s ? r->msg.s : "");
+	else
+		printf("%s%s%s", r->store.s ? r->store.s : "", r->disks.s ? r->disks.s : "",
+		       r->rates.s ? r->rates.s : "");
+}
+
+static bool same(const struct sbuf *a, const struct sbuf *b)
+{
+	return a->len == b->len && (!a->len || !memcmp(a->s, b->s, a->len));
+}
+
+/* Both parsers on one config; counts into @g. */
+static void one_config(struct group *g, const char *what, const char *text, size_t len)
+{
+	struct result ours, xl;
+	struct keys ks = { 0 };
+	struct difference *d;
+
+	g->inputs++;
+	keys_from_text(&ks, text, len);
+	ours_run(text, len, &ours, &ks);
+	keys_sort(&ks);
+	xl_run(text, len, &ks, &xl);
+	if (xl.crashed)
+		g->xl_crashes++;
+	if (ours.ok == xl.ok && (!ours.ok || (same(&ours.store, &xl.store) && same(&ours.disks, &xl.disks) &&
+					      same(&ours.rates, &xl.rates)))) {
+		g->agree++;
+	} else if ((d = difference_find(text, len, &ours, &xl))) {
+		d->seen++;
+		g->explained++;
+		if (verbose) {
+			printf("info: %s: %s: %s\n", g->name, what, d->name);
+			if (verbose > 1) {
+				show_input(what, text, len);
+				show_result("domus", &ours);
+				show_result("libxlutil", &xl);
+			}
+		}
+	} else {
+		if (g->bad++ < 10) {
+			printf("xldiff: %s: %s: the parsers disagree\n", g->name, what);
+			show_input(what, text, len);
+			show_result("domus", &ours);
+			show_result("libxlutil", &xl);
+		}
+	}
+	result_free(&ours);
+	result_free(&xl);
+	keys_free(&ks);
+}
+
+static void one_spec(struct group *g, const char *spec, bool disk)
+{
+	struct sbuf o = { 0 }, x = { 0 };
+	struct difference *d;
+
+	g->inputs++;
+	if (disk)
+		ours_disk(spec, &o);
+	else
+		ours_rate(spec, &o);
+	xl_disk_rate(spec, disk, &x);
+	sb_add(&o, "", 0);
+	sb_add(&x, "", 0);
+	if (!strcmp(o.s, x.s)) {
+		g->agree++;
+	} else if ((d = spec_difference_find(spec, disk, o.s, x.s))) {
+		d->seen++;
+		g->explained++;
+		if (verbose)
+			printf("info: %s: '%s': %s\n", g->name, spec, d->name);
+	} else if (g->bad++ < 10) {
+		printf("xldiff: %s: '%s': the parsers disagree\n  domus:     %s\n  libxlutil: %s\n", g->name, spec,
+		       o.s, x.s);
+	}
+	sb_free(&o);
+	sb_free(&x);
+}
+
+static void group_done(struct group *g)
+{
+	if (!g->bad && g->inputs) {
+		printf("PASS: xldiff/%s\n", g->name);
+		passed++;
+	} else {
+		printf("FAIL: xldiff/%s: %lu unexplained disagreements\n", g->name, g->bad);
+		failed++;
+	}
+	printf("info: %s: %lu inputs, %lu agree, %lu deliberate differences, %lu unexplained; libxlutil died on %lu\n",
+	       g->name, g->inputs, g->agree, g->explained, g->bad, g->xl_crashes);
+}
+
+static void print_table(void)
+{
+	size_t i;
+
+	printf("| difference | reason |\n|---|---|\n");
+	for (i = 0; i < ndifferences; i++)
+		printf("| `%s` | %s |\n", differences[i].name, differences[i].reason);
+}
+
+static void usage(void)
+{
+	fputs("usage: xldiff [-v] {--configs NAME FILE... | --disks FILE | --rates FILE | --gen N SEED}...\n"
+	      "       xldiff --table | --show FILE\n", stderr);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	size_t k;
+	bool all_seen = true;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		usage();
+	if (!strcmp(argv[1], "--table")) {
+		print_table();
+		return 0;
+	}
+	if (!strcmp(argv[1], "--show") && argc == 3) {
+		struct group g = { .name = "show" };
+		size_t len;
+		char *t = read_file(argv[2], &len);
+
+		verbose = 2;
+		one_config(&g, argv[2], t, len);
+		free(t);
+		return g.bad ? 1 : 0;
+	}
+	while (i < argc && argv[i][0] == '-' && argv[i][1] == 'v') {
+		verbose += (int)strlen(argv[i]) - 1;
+		i++;
+	}
+	while (i < argc) {
+		struct group g = { 0 };
+
+		if (!strcmp(argv[i], "--configs") && i + 1 < argc) {
+			g.name = argv[i + 1];
+			for (i += 2; i < argc && strncmp(argv[i], "--", 2); i++) {
+				size_t len;
+				char *t = read_file(argv[i], &len);
+
+				one_config(&g, argv[i], t, len);
+				free(t);
+			}
+		} else if ((!strcmp(argv[i], "--disks") || !strcmp(argv[i], "--rates")) && i + 1 < argc) {
+			bool disk = argv[i][2] == 'd';
+			size_t len;
+			char *t = read_file(argv[i + 1], &len), *line, *save = NULL;
+
+			g.name = disk ? "disk-specs" : "rate-specs";
+			for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+				if (line[0] != '#')
+					one_spec(&g, line, disk);
+			free(t);
+			i += 2;
+		} else if (!strcmp(argv[i], "--gen") && i + 2 < argc) {
+			unsigned long n = strtoul(argv[i + 1], NULL, 0), j;
+			unsigned long long seed = strtoull(argv[i + 2], NULL, 0);
+			struct sbuf b = { 0 };
+
+			g.name = "generated";
+			for (j = 0; j < n; j++) {
+				char what[64];
+
+				b.len = 0;
+				gen_config(seed, j, &b);
+				snprintf(what, sizeof(what), "config %lu of seed %llu", j, seed);
+				one_config(&g, what, b.s ? b.s : "", b.len);
+			}
+			sb_free(&b);
+			i += 3;
+		} else {
+			usage();
+		}
+		group_done(&g);
+	}
+	for (k = 0; k < ndifferences; k++) {
+		printf("info: difference %s: %lu inputs\n", differences[k].name, differences[k].seen);
+		if (!differences[k].seen) {
+			printf("xldiff: no input needed the difference '%s': drop it from the table or add its input\n",
+			       differences[k].name);
+			all_seen = false;
+		}
+	}
+	if (all_seen) {
+		printf("PASS: xldiff/differences-table\n");
+		passed++;
+	} else {
+		printf("FAIL: xldiff/differences-table: entries no input needed\n");
+		failed++;
+	}
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
