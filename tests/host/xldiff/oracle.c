@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * The oracle: Xen 4.17's libxlutil (xlu_cfg_readdata, xlu_cfg_get_*,
- * xlu_disk_parse, xlu_vif_parse_rate) run in a child process per input,
- * since it asserts on some inputs.  libxlutil cannot list the keys it
- * read, so the child asks for each candidate key (keys_from_text) and
- * writes what exists in the canonical form of xldiff.h to a pipe:
+ * xlu_disk_parse, xlu_vif_parse_rate) run in a child process (the
+ * server below), since it asserts on some inputs.  libxlutil cannot list
+ * the keys it read, so the child asks for each candidate key
+ * (keys_from_text) and answers what exists in the canonical form of
+ * xldiff.h:
  *   A                      accepted, then
  *   =key=VALUE             per key (VALUE: "..." or [VALUE,...])
  *   Dline / Rline          per disk entry / per vif entry with rate=
@@ -154,127 +155,252 @@ static void write_all(int fd, const char *s, size_t n)
 	}
 }
 
-/* The child: parse, then answer on @fd. */
-static void child(int fd, const char *text, size_t len, const struct keys *ks, const char *spec, bool disk)
+/* One request in the server: parse, then the answer into @b. */
+static void answer(struct sbuf *b, const char *text, size_t len, const struct keys *ks, const char *spec,
+		   bool disk, bool specs)
 {
 	char *rep = NULL;
 	size_t replen = 0;
 	FILE *report = open_memstream(&rep, &replen);
-	XLU_Config *cfg = xlu_cfg_init(report, "cfg");
-	struct sbuf b = { 0 };
+	XLU_Config *cfg = report ? xlu_cfg_init(report, "cfg") : NULL;
 	size_t i;
 	int r;
 
 	if (!cfg)
 		_exit(4);
 	if (spec) {
-		spec_line(cfg, spec, disk, &b);
-		write_all(fd, b.s, b.len);
-		_exit(0);
+		spec_line(cfg, spec, disk, b);
+		goto out;
 	}
 	r = xlu_cfg_readdata(cfg, text, (int)len);
 	if (r) {
 		fflush(report);
-		sb_add(&b, "X", 1);
-		sb_quote(&b, rep ? rep : "", replen);
-		sb_add(&b, "\n", 1);
-		write_all(fd, b.s, b.len);
-		_exit(0);
+		sb_add(b, "X", 1);
+		sb_quote(b, rep ? rep : "", replen);
+		sb_add(b, "\n", 1);
+		goto out;
 	}
-	sb_add(&b, "A\n", 2);
+	sb_add(b, "A\n", 2);
 	for (i = 0; i < ks->n; i++) {
 		const char *s;
 
 		r = xlu_cfg_get_string(cfg, ks->k[i], &s, 1);
 		if (r == ESRCH)
 			continue;
-		sb_printf(&b, "=%s=", ks->k[i]);
+		sb_printf(b, "=%s=", ks->k[i]);
 		if (r == 0) {
-			sb_quote(&b, s, strlen(s));
+			sb_quote(b, s, strlen(s));
 		} else {
 			XLU_ConfigList *l;
 			XLU_ConfigValue *it;
 			int n, j;
 
-			sb_add(&b, "[", 1);
+			sb_add(b, "[", 1);
 			if (!xlu_cfg_get_list(cfg, ks->k[i], &l, &n, 1))
 				for (j = 0; (it = xlu_cfg_get_listitem2(l, j)); j++) {
 					if (j)
-						sb_add(&b, ",", 1);
-					out_value(cfg, it, &b, 1);
+						sb_add(b, ",", 1);
+					out_value(cfg, it, b, 1);
 				}
-			sb_add(&b, "]", 1);
+			sb_add(b, "]", 1);
 		}
-		sb_add(&b, "\n", 1);
+		sb_add(b, "\n", 1);
 	}
-	/* the store first: a disk spec that makes libxlutil abort loses
-	 * only the disk lines */
-	write_all(fd, b.s, b.len);
-	b.len = 0;
-	list_specs(cfg, "disk", 'D', &b);
-	write_all(fd, b.s, b.len);
-	b.len = 0;
-	list_specs(cfg, "vif", 'R', &b);
-	write_all(fd, b.s, b.len);
-	_exit(0);
+	if (specs) {
+		list_specs(cfg, "disk", 'D', b);
+		list_specs(cfg, "vif", 'R', b);
+	}
+out:
+	xlu_cfg_destroy(cfg);
+	fclose(report);
+	free(rep);
 }
 
-/* Fork the child and collect its answer into @out; the wait status. */
-static int run_child(const char *text, size_t len, const struct keys *ks, const char *spec, bool disk,
-		     struct sbuf *out)
+/*
+ * The server: one libxlutil process answers many requests (a fork per
+ * input cost more than the parsing).  Request: u32 kind (0 config,
+ * 1 disk spec, 2 rate, 3 config without its disk and vif specs), u32
+ * length, the text, u32 number of keys, each u32 length and the key.
+ * Answer: u32 length and the canonical text.
+ */
+static int read_all(int fd, void *buf, size_t n)
 {
-	int p[2], st = 0;
-	pid_t pid;
-	char buf[65536];
-	ssize_t n;
+	char *p = buf;
 
-	if (pipe(p)) {
+	while (n) {
+		ssize_t r = read(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static void send_part(int fd, const struct sbuf *b)
+{
+	uint32_t n = (uint32_t)b->len;
+
+	write_all(fd, (const char *)&n, 4);
+	write_all(fd, b->s ? b->s : "", b->len);
+}
+
+static void server(int in, int out)
+{
+	for (;;) {
+		uint32_t hdr[2], nk, kl, i;
+		struct keys ks = { 0 };
+		struct sbuf b = { 0 };
+		char *text;
+
+		if (read_all(in, hdr, sizeof(hdr)))
+			_exit(0);
+		text = malloc(hdr[1] + 1);
+		if (!text || read_all(in, text, hdr[1]) || read_all(in, &nk, 4))
+			_exit(5);
+		text[hdr[1]] = 0;
+		for (i = 0; i < nk; i++) {
+			char *k;
+
+			if (read_all(in, &kl, 4) || !(k = malloc(kl + 1)) || read_all(in, k, kl))
+				_exit(5);
+			k[kl] = 0;
+			keys_add(&ks, k);
+			free(k);
+		}
+		if (hdr[0] == 0 || hdr[0] == 3)
+			answer(&b, text, hdr[1], &ks, NULL, false, hdr[0] == 0);
+		else
+			answer(&b, NULL, 0, NULL, text, hdr[0] == 1, false);
+		send_part(out, &b);
+		sb_free(&b);
+		keys_free(&ks);
+		free(text);
+	}
+}
+
+static pid_t srv_pid;
+static int srv_in = -1, srv_out = -1;
+
+static void srv_start(void)
+{
+	int a[2], b[2];
+
+	if (pipe(a) || pipe(b)) {
 		perror("xldiff: pipe");
 		exit(2);
 	}
+	signal(SIGPIPE, SIG_IGN);
 	fflush(stdout);
 	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
+	srv_pid = fork();
+	if (srv_pid < 0) {
 		perror("xldiff: fork");
 		exit(2);
 	}
-	if (pid == 0) {
-		close(p[0]);
+	if (srv_pid == 0) {
+		close(a[1]);
+		close(b[0]);
 		/* libxlutil's assertion messages are not ours to print */
 		if (!getenv("XLDIFF_XL_STDERR"))
 			(void)!freopen("/dev/null", "w", stderr);
-		child(p[1], text, len, ks, spec, disk);
+		server(a[0], b[1]);
 	}
-	close(p[1]);
-	while ((n = read(p[0], buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		sb_add(out, buf, (size_t)n);
-	}
-	close(p[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	close(a[0]);
+	close(b[1]);
+	srv_in = a[1];
+	srv_out = b[0];
+}
+
+/* The server died: its wait status; the next request starts a new one. */
+static int srv_dead(void)
+{
+	int st = 0;
+
+	close(srv_in);
+	close(srv_out);
+	srv_in = srv_out = -1;
+	while (waitpid(srv_pid, &st, 0) < 0 && errno == EINTR)
 		;
 	return st;
+}
+
+static int put(const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n) {
+		ssize_t w = write(srv_in, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Ask the server; 0 and the answer in @out, or the wait status of its death. */
+static int ask(uint32_t kind, const char *text, size_t len, const struct keys *ks, struct sbuf *out)
+{
+	uint32_t hdr[2] = { kind, (uint32_t)len }, nk = ks ? (uint32_t)ks->n : 0, n, i;
+	char *buf;
+
+	if (srv_in < 0)
+		srv_start();
+	if (put(hdr, sizeof(hdr)) || put(text, len) || put(&nk, 4))
+		return srv_dead() | 0x10000;
+	for (i = 0; i < nk; i++) {
+		uint32_t kl = (uint32_t)strlen(ks->k[i]);
+
+		if (put(&kl, 4) || put(ks->k[i], kl))
+			return srv_dead() | 0x10000;
+	}
+	if (read_all(srv_out, &n, 4))
+		return srv_dead() | 0x10000;
+	buf = malloc(n ? n : 1);
+	if (!buf || read_all(srv_out, buf, n)) {
+		free(buf);
+		return srv_dead() | 0x10000;
+	}
+	sb_add(out, buf, n);
+	free(buf);
+	return 0;
 }
 
 void xl_run(const char *text, size_t len, const struct keys *ks, struct result *r)
 {
 	struct sbuf out = { 0 };
-	int st = run_child(text, len, ks, NULL, false, &out);
+	int st;
 	char *line, *save = NULL;
 	bool accepted = false;
 
 	memset(r, 0, sizeof(*r));
-	if (WIFSIGNALED(st)) {
-		r->crashed = true;
-		sb_printf(&r->msg, "libxlutil died with signal %d", WTERMSIG(st));
+	st = ask(0, text, len, ks, &out);
+	if (st) {
+		/* it died: ask again without the disk and vif specs, to tell a
+		 * death in the parser from one in a spec */
+		int st2 = ask(3, text, len, ks, &out);
+
+		st &= 0xffff;
+		if (!st2)
+			sb_printf(&out, "Ddied with signal %d\n", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+		st = st2 & 0xffff;
 	}
-	sb_add(&out, "", 1);	/* NUL-terminate */
-	for (line = strtok_r(out.s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	if (st) {
+		r->crashed = true;
+		if (WIFSIGNALED(st))
+			sb_printf(&r->msg, "libxlutil died with signal %d", WTERMSIG(st));
+		else
+			sb_printf(&r->msg, "libxlutil's process ended with status %d", WEXITSTATUS(st));
+	}
+	sb_add(&out, "", 0);
+	for (line = strtok_r(out.s ? out.s : (char[]){ 0 }, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		switch (line[0]) {
 		case 'A':
 			accepted = true;
@@ -293,20 +419,20 @@ void xl_run(const char *text, size_t len, const struct keys *ks, struct result *
 			break;
 		}
 	}
-	/* died in a disk spec after the store was written: the store stands */
 	r->ok = accepted;
-	if (r->crashed && r->ok)
-		sb_printf(&r->disks, "died with signal %d\n", WTERMSIG(st));
 	sb_free(&out);
 }
 
 void xl_disk_rate(const char *spec, bool disk, struct sbuf *b)
 {
 	struct sbuf out = { 0 };
-	int st = run_child(NULL, 0, NULL, spec, disk, &out);
+	int st = ask(disk ? 1 : 2, spec, strlen(spec), NULL, &out);
 
-	if (WIFSIGNALED(st))
-		sb_printf(b, "died with signal %d", WTERMSIG(st));
+	if (st && WIFSIGNALED(st & 0xffff))
+		sb_printf(b, "died with signal %d", WTERMSIG(st & 0xffff));
+	else if (st)
+		sb_printf(b, "died");
 	else
 		sb_add(b, out.s ? out.s : "", out.len);
+	sb_free(&out);
 }
