@@ -15,6 +15,7 @@
 
 struct rng {
 	unsigned long long s;
+	bool valid;		/* this config: valid syntax only (half of them) */
 };
 
 static unsigned long long next(struct rng *r)
@@ -38,7 +39,17 @@ static bool chance(struct rng *r, unsigned int p)
 	return pick(r, 100) < p;
 }
 
-#define ADD(b, s) sb_add((b), (s), strlen(s))
+/* an invalid choice, never in a valid config */
+static bool bad(struct rng *r, unsigned int p)
+{
+	return !r->valid && chance(r, p);
+}
+
+static void add(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+#define ADD(b, s) add((b), (s))	/* @s evaluated once: it may pick */
 #define ONE_OF(r, a) (a)[pick((r), sizeof(a) / sizeof((a)[0]))]
 
 static const char *const real_keys[] = {
@@ -54,7 +65,7 @@ static void gen_key(struct rng *r, struct sbuf *b)
 	static const char rest[] = "abcdefghijklmnopqrstuvwxyz0123456789._";
 	unsigned int n, i;
 
-	switch (pick(r, 20)) {
+	switch (r->valid ? 2 + pick(r, 18) : pick(r, 20)) {
 	case 0:		/* invalid: upper case, a digit or odd byte first, '-' inside */
 		ADD(b, ONE_OF(r, ((const char *const[]){ "Name", "MEMORY", "1vcpus", "_x", "on-crash", "a-b",
 							   "x$", "\xc3\xa9t\xc3\xa9", "k\x01" })));
@@ -81,9 +92,11 @@ static void gen_string_body(struct rng *r, struct sbuf *b, char quote)
 	static const char *const words[] = {
 		"root=/dev/xvda1 ro", "console=hvc0", "/srv/xen/disk.img", "xvda", "phy:/dev/vg/lv",
 		"00:16:3e:00:00:01", "destroy", "restart", "pvh", "0-3,^2", "a b", "x,y", "=", "[1]", "#", ";",
-		"\\\\", "\\n", "\\t", "\\r", "\\a", "\\b", "\\f", "\\v", "\\\"", "\\'", "\\x41", "\\x4", "\\xg1",
-		"\\x041", "\\101", "\\7", "\\0", "\\08", "\\400", "\\q", "\\ ", "\xc3\xa9", "\x7f", "\x01", "\t",
-		"\xff", "''", "\"\"",
+		"\\\\", "\\n", "\\t", "\\r", "\\a", "\\b", "\\f", "\\v", "\\\"", "\\'", "\xc3\xa9", "\x7f", "\x01",
+		"\t", "\xff", "''", "\"\"", "\\\\x41",
+	};
+	static const char *const bad_words[] = {
+		"\\x41", "\\x4", "\\xg1", "\\x041", "\\101", "\\7", "\\0", "\\08", "\\400", "\\q", "\\ ",
 	};
 	unsigned int n = pick(r, 6), i;
 
@@ -94,16 +107,16 @@ static void gen_string_body(struct rng *r, struct sbuf *b, char quote)
 			sb_add(b, &"abcdefgh ,=/"[pick(r, 12)], 1);
 	}
 	for (i = 0; i < n; i++) {
-		const char *w = ONE_OF(r, words);
+		const char *w = bad(r, 15) ? ONE_OF(r, bad_words) : ONE_OF(r, words);
 
 		/* the quote itself only escaped, most of the time */
-		if (strchr(w, quote) && !chance(r, 10))
+		if (strchr(w, quote) && !bad(r, 10))
 			continue;
 		ADD(b, w);
 	}
-	if (chance(r, 2))
+	if (bad(r, 2))
 		ADD(b, "\n");	/* a newline inside: both must reject */
-	if (chance(r, 1))
+	if (bad(r, 1))
 		sb_add(b, "\0", 1);
 }
 
@@ -121,7 +134,7 @@ static void gen_string(struct rng *r, struct sbuf *b, const char *key)
 		gen_vif(r, b);
 	else
 		gen_string_body(r, b, q);
-	if (!chance(r, 2))
+	if (!bad(r, 2))
 		sb_add(b, &q, 1);	/* else unterminated */
 }
 
@@ -135,6 +148,10 @@ static void gen_number(struct rng *r, struct sbuf *b)
 
 	switch (pick(r, 5)) {
 	case 0:
+		if (r->valid) {
+			ADD(b, ONE_OF(r, ((const char *const[]){ "0xx", "0b101", "08", "12abc", "00", "1e3", "0x" })));
+			break;
+		}
 		ADD(b, ONE_OF(r, odd));
 		break;
 	case 1:
@@ -177,7 +194,7 @@ static void gen_value(struct rng *r, struct sbuf *b, const char *key, int depth)
 {
 	unsigned int n, i;
 
-	switch (pick(r, depth ? 10 : 12)) {
+	switch (r->valid ? (pick(r, 2) ? pick(r, 10) : 11) : pick(r, depth ? 10 : 12)) {
 	case 0: case 1: case 2:
 		gen_number(r, b);
 		return;
@@ -197,7 +214,7 @@ static void gen_value(struct rng *r, struct sbuf *b, const char *key, int depth)
 	default:
 		break;
 	}
-	if (depth > 9) {
+	if (depth > (r->valid ? 6 : 9)) {
 		ADD(b, "1");
 		return;
 	}
@@ -218,7 +235,7 @@ static void gen_value(struct rng *r, struct sbuf *b, const char *key, int depth)
 	if (n && chance(r, 20))
 		ADD(b, ",");
 	gen_space(r, b, true);
-	if (!chance(r, 3))
+	if (!bad(r, 3))
 		ADD(b, "]");
 }
 
@@ -298,6 +315,8 @@ static void gen_statement(struct rng *r, struct sbuf *b)
 	case 1:
 		return;		/* a blank line */
 	case 2:
+		if (r->valid)
+			break;
 		ADD(b, ONE_OF(r, ((const char *const[]){ ";", "  ", "\t# x", "=", "[1]", "\"x\"", "name",
 							   "name = 'a' = 'b'", "name = 'a' 'b'", "import os",
 							   "memory = 512 + 1", "if x: y", "}", "\x7f", "\xef\xbb\xbf" })));
@@ -321,8 +340,11 @@ static void gen_statement(struct rng *r, struct sbuf *b)
 		memmove(key, k, strlen(k) + 1);
 	}
 	gen_space(r, b, false);
-	ADD(b, chance(r, 85) ? "=" : ONE_OF(r, ((const char *const[]){ "+=", "+=", "+=", "==", ":", "", "=+",
-								       "+ =" })));
+	if (r->valid)
+		ADD(b, chance(r, 85) ? "=" : "+=");
+	else
+		ADD(b, chance(r, 85) ? "=" : ONE_OF(r, ((const char *const[]){ "+=", "+=", "+=", "==", ":", "", "=+",
+									       "+ =" })));
 	gen_space(r, b, false);
 	gen_value(r, b, key, 0);
 	gen_space(r, b, false);
@@ -330,10 +352,11 @@ static void gen_statement(struct rng *r, struct sbuf *b)
 
 void gen_config(unsigned long long seed, unsigned long i, struct sbuf *b)
 {
-	struct rng r = { seed * 0x100000001b3ull ^ (unsigned long long)i * 0x9e3779b97f4a7c15ull };
+	struct rng r = { .s = seed * 0x100000001b3ull ^ (unsigned long long)i * 0x9e3779b97f4a7c15ull };
 	unsigned int n, k;
 
 	next(&r);
+	r.valid = chance(&r, 50);
 	n = 1 + pick(&r, 12);
 	for (k = 0; k < n; k++) {
 		gen_statement(&r, b);
@@ -343,7 +366,7 @@ void gen_config(unsigned long long seed, unsigned long i, struct sbuf *b)
 									       "\n\n", "\n;" })));
 	}
 	/* a random byte somewhere */
-	if (b->len && chance(&r, 8)) {
+	if (b->len && bad(&r, 16)) {
 		size_t at = pick(&r, (unsigned int)b->len);
 
 		b->s[at] = (char)pick(&r, 256);

@@ -21,11 +21,13 @@
 #include "xldiff.h"
 
 static int verbose;
+static unsigned long show_max = 10;	/* unexplained disagreements printed per group */
 static unsigned passed, failed;
 
 struct group {
 	const char *name;
-	unsigned long inputs, agree, explained, bad, xl_crashes;
+	unsigned long inputs, agree, explained, bad, xl_crashes, both_accept;
+	unsigned long specs, spec_agree, spec_explained;
 };
 
 static char *read_file(const char *path, size_t *len)
@@ -62,8 +64,7 @@ static void show_result(const char *who, const struct result *r)
 	if (!r->ok)
 		printf("    %s\n", r->msg.s ? r->msg.s : "");
 	else
-		printf("%s%s%s", r->store.s ? r->store.s : "", r->disks.s ? r->disks.s : "",
-		       r->rates.s ? r->rates.s : "");
+		printf("%s", r->store.s ? r->store.s : "");
 }
 
 static bool same(const struct sbuf *a, const struct sbuf *b)
@@ -71,23 +72,45 @@ static bool same(const struct sbuf *a, const struct sbuf *b)
 	return a->len == b->len && (!a->len || !memcmp(a->s, b->s, a->len));
 }
 
+bool results_agree(const struct result *ours, const struct result *xl)
+{
+	return ours->ok == xl->ok && (!ours->ok || same(&ours->store, &xl->store));
+}
+
+void both_run(const char *text, size_t len, struct result *ours, struct result *xl)
+{
+	struct keys ks = { 0 };
+
+	keys_from_text(&ks, text, len);
+	ours_run(text, len, ours, &ks);
+	keys_sort(&ks);
+	xl_run(text, len, &ks, xl);
+	keys_free(&ks);
+}
+
+static void config_specs(struct group *g, const struct result *ours);
+
 /* Both parsers on one config; counts into @g. */
 static void one_config(struct group *g, const char *what, const char *text, size_t len)
 {
 	struct result ours, xl;
-	struct keys ks = { 0 };
 	struct difference *d;
 
 	g->inputs++;
-	keys_from_text(&ks, text, len);
-	ours_run(text, len, &ours, &ks);
-	keys_sort(&ks);
-	xl_run(text, len, &ks, &xl);
-	if (xl.crashed)
+	both_run(text, len, &ours, &xl);
+	if (xl.crashed) {
 		g->xl_crashes++;
-	if (ours.ok == xl.ok && (!ours.ok || (same(&ours.store, &xl.store) && same(&ours.disks, &xl.disks) &&
-					      same(&ours.rates, &xl.rates)))) {
+		if (verbose > 1) {
+			printf("info: %s: %s: libxlutil died\n", g->name, what);
+			show_input(what, text, len);
+		}
+	}
+	if (ours.ok && xl.ok)
+		g->both_accept++;
+	if (results_agree(&ours, &xl)) {
 		g->agree++;
+		if (ours.ok)
+			config_specs(g, &ours);
 	} else if ((d = difference_find(text, len, &ours, &xl))) {
 		d->seen++;
 		g->explained++;
@@ -100,7 +123,7 @@ static void one_config(struct group *g, const char *what, const char *text, size
 			}
 		}
 	} else {
-		if (g->bad++ < 10) {
+		if (g->bad++ < show_max) {
 			printf("xldiff: %s: %s: the parsers disagree\n", g->name, what);
 			show_input(what, text, len);
 			show_result("domus", &ours);
@@ -109,7 +132,19 @@ static void one_config(struct group *g, const char *what, const char *text, size
 	}
 	result_free(&ours);
 	result_free(&xl);
-	keys_free(&ks);
+}
+
+static void one_spec(struct group *g, const char *spec, bool disk);
+
+/* The disk specs and rates of a config both parsers read alike. */
+static void config_specs(struct group *g, const struct result *ours)
+{
+	size_t o;
+
+	for (o = 0; o < ours->disks.len; o += strlen(ours->disks.s + o) + 1)
+		one_spec(g, ours->disks.s + o, true);
+	for (o = 0; o < ours->rates.len; o += strlen(ours->rates.s + o) + 1)
+		one_spec(g, ours->rates.s + o, false);
 }
 
 static void one_spec(struct group *g, const char *spec, bool disk)
@@ -117,7 +152,7 @@ static void one_spec(struct group *g, const char *spec, bool disk)
 	struct sbuf o = { 0 }, x = { 0 };
 	struct difference *d;
 
-	g->inputs++;
+	g->specs++;
 	if (disk)
 		ours_disk(spec, &o);
 	else
@@ -126,13 +161,13 @@ static void one_spec(struct group *g, const char *spec, bool disk)
 	sb_add(&o, "", 0);
 	sb_add(&x, "", 0);
 	if (!strcmp(o.s, x.s)) {
-		g->agree++;
+		g->spec_agree++;
 	} else if ((d = spec_difference_find(spec, disk, o.s, x.s))) {
 		d->seen++;
-		g->explained++;
+		g->spec_explained++;
 		if (verbose)
 			printf("info: %s: '%s': %s\n", g->name, spec, d->name);
-	} else if (g->bad++ < 10) {
+	} else if (g->bad++ < show_max) {
 		printf("xldiff: %s: '%s': the parsers disagree\n  domus:     %s\n  libxlutil: %s\n", g->name, spec,
 		       o.s, x.s);
 	}
@@ -142,15 +177,17 @@ static void one_spec(struct group *g, const char *spec, bool disk)
 
 static void group_done(struct group *g)
 {
-	if (!g->bad && g->inputs) {
+	if (!g->bad && (g->inputs || g->specs)) {
 		printf("PASS: xldiff/%s\n", g->name);
 		passed++;
 	} else {
 		printf("FAIL: xldiff/%s: %lu unexplained disagreements\n", g->name, g->bad);
 		failed++;
 	}
-	printf("info: %s: %lu inputs, %lu agree, %lu deliberate differences, %lu unexplained; libxlutil died on %lu\n",
-	       g->name, g->inputs, g->agree, g->explained, g->bad, g->xl_crashes);
+	printf("info: %s: %lu inputs (%lu accepted by both), %lu agree, %lu deliberate differences, %lu unexplained; libxlutil died on %lu\n",
+	       g->name, g->inputs, g->both_accept, g->agree, g->explained, g->bad, g->xl_crashes);
+	printf("info: %s: %lu disk and rate specs, %lu agree, %lu deliberate differences\n", g->name, g->specs,
+	       g->spec_agree, g->spec_explained);
 }
 
 static void print_table(void)
@@ -176,6 +213,8 @@ int main(int argc, char **argv)
 	bool all_seen = true;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (getenv("XLDIFF_SHOW"))
+		show_max = strtoul(getenv("XLDIFF_SHOW"), NULL, 0);
 	if (argc < 2)
 		usage();
 	if (!strcmp(argv[1], "--table")) {

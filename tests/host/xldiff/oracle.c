@@ -8,8 +8,8 @@
  * xldiff.h:
  *   A                      accepted, then
  *   =key=VALUE             per key (VALUE: "..." or [VALUE,...])
- *   Dline / Rline          per disk entry / per vif entry with rate=
  *   Xmessage               rejected, the report (quoted, one line)
+ * or for one disk spec or rate= value, one line (spec_line).
  */
 #include <errno.h>
 #include <signal.h>
@@ -94,53 +94,6 @@ static void spec_line(XLU_Config *cfg, const char *spec, bool disk, struct sbuf 
 	}
 }
 
-/* The value of "rate=" in a vif spec, or NULL (the test's own split,
- * the same for both parsers). */
-static char *rate_of(const char *vif)
-{
-	const char *p = vif;
-
-	while (p) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!strncmp(p, "rate=", 5)) {
-			const char *e = strchr(p, ',');
-
-			return strndup(p + 5, e ? (size_t)(e - p - 5) : strlen(p + 5));
-		}
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
-	return NULL;
-}
-
-static void list_specs(XLU_Config *cfg, const char *key, char tag, struct sbuf *b)
-{
-	XLU_ConfigList *l;
-	XLU_ConfigValue *it;
-	int n, i;
-
-	if (xlu_cfg_get_list(cfg, key, &l, &n, 1))
-		return;
-	for (i = 0; (it = xlu_cfg_get_listitem2(l, i)); i++) {
-		char *s = NULL, *rate;
-
-		if (xlu_cfg_value_type(it) != XLU_STRING || xlu_cfg_value_get_string(cfg, it, &s, 1) || !s)
-			continue;
-		if (tag == 'D') {
-			sb_printf(b, "D%d ", i);
-			spec_line(cfg, s, true, b);
-			sb_add(b, "\n", 1);
-		} else if ((rate = rate_of(s))) {
-			sb_printf(b, "R%d ", i);
-			spec_line(cfg, rate, false, b);
-			sb_add(b, "\n", 1);
-			free(rate);
-		}
-	}
-}
-
 static void write_all(int fd, const char *s, size_t n)
 {
 	while (n) {
@@ -157,7 +110,7 @@ static void write_all(int fd, const char *s, size_t n)
 
 /* One request in the server: parse, then the answer into @b. */
 static void answer(struct sbuf *b, const char *text, size_t len, const struct keys *ks, const char *spec,
-		   bool disk, bool specs)
+		   bool disk)
 {
 	char *rep = NULL;
 	size_t replen = 0;
@@ -206,10 +159,6 @@ static void answer(struct sbuf *b, const char *text, size_t len, const struct ke
 		}
 		sb_add(b, "\n", 1);
 	}
-	if (specs) {
-		list_specs(cfg, "disk", 'D', b);
-		list_specs(cfg, "vif", 'R', b);
-	}
 out:
 	xlu_cfg_destroy(cfg);
 	fclose(report);
@@ -219,8 +168,8 @@ out:
 /*
  * The server: one libxlutil process answers many requests (a fork per
  * input cost more than the parsing).  Request: u32 kind (0 config,
- * 1 disk spec, 2 rate, 3 config without its disk and vif specs), u32
- * length, the text, u32 number of keys, each u32 length and the key.
+ * 1 disk spec, 2 rate), u32 length, the text, u32 number of keys, each
+ * u32 length and the key.
  * Answer: u32 length and the canonical text.
  */
 static int read_all(int fd, void *buf, size_t n)
@@ -271,10 +220,10 @@ static void server(int in, int out)
 			keys_add(&ks, k);
 			free(k);
 		}
-		if (hdr[0] == 0 || hdr[0] == 3)
-			answer(&b, text, hdr[1], &ks, NULL, false, hdr[0] == 0);
+		if (hdr[0] == 0)
+			answer(&b, text, hdr[1], &ks, NULL, false);
 		else
-			answer(&b, NULL, 0, NULL, text, hdr[0] == 1, false);
+			answer(&b, NULL, 0, NULL, text, hdr[0] == 1);
 		send_part(out, &b);
 		sb_free(&b);
 		keys_free(&ks);
@@ -381,17 +330,8 @@ void xl_run(const char *text, size_t len, const struct keys *ks, struct result *
 	bool accepted = false;
 
 	memset(r, 0, sizeof(*r));
-	st = ask(0, text, len, ks, &out);
-	if (st) {
-		/* it died: ask again without the disk and vif specs, to tell a
-		 * death in the parser from one in a spec */
-		int st2 = ask(3, text, len, ks, &out);
-
-		st &= 0xffff;
-		if (!st2)
-			sb_printf(&out, "Ddied with signal %d\n", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-		st = st2 & 0xffff;
-	}
+	/* the disk and vif specs are compared one by one (xl_disk_rate) */
+	st = ask(0, text, len, ks, &out) & 0xffff;
 	if (st) {
 		r->crashed = true;
 		if (WIFSIGNALED(st))
@@ -407,12 +347,6 @@ void xl_run(const char *text, size_t len, const struct keys *ks, struct result *
 			break;
 		case '=':
 			sb_printf(&r->store, "%s\n", line + 1);
-			break;
-		case 'D':
-			sb_printf(&r->disks, "%s\n", line + 1);
-			break;
-		case 'R':
-			sb_printf(&r->rates, "%s\n", line + 1);
 			break;
 		case 'X':
 			sb_printf(&r->msg, "%s", line + 1);

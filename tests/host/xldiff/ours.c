@@ -304,9 +304,7 @@ void ours_run(const char *text, size_t len, struct result *r, struct keys *ks)
 	for (i = 0; l && l->type == DOMUS_CFG_LIST && i < l->nitems; i++) {
 		if (l->items[i]->type == DOMUS_CFG_LIST)
 			continue;
-		sb_printf(&r->disks, "%zu ", i);
-		ours_disk(l->items[i]->str, &r->disks);
-		sb_add(&r->disks, "\n", 1);
+		sb_add(&r->disks, l->items[i]->str, strlen(l->items[i]->str) + 1);
 	}
 	l = get(&c, "vif");
 	for (i = 0; l && l->type == DOMUS_CFG_LIST && i < l->nitems; i++) {
@@ -314,9 +312,7 @@ void ours_run(const char *text, size_t len, struct result *r, struct keys *ks)
 
 		if (l->items[i]->type == DOMUS_CFG_LIST || !(rate = rate_of(l->items[i]->str)))
 			continue;
-		sb_printf(&r->rates, "%zu ", i);
-		ours_rate(rate, &r->rates);
-		sb_add(&r->rates, "\n", 1);
+		sb_add(&r->rates, rate, strlen(rate) + 1);
 		free(rate);
 	}
 	domus_config_free(&c);

@@ -31,8 +31,9 @@ struct result {
 	bool ok;		/* accepted */
 	bool crashed;		/* (xl) the parser died: a signal */
 	struct sbuf store;	/* accepted: "key=VALUE\n" per key, keys sorted */
-	struct sbuf disks;	/* accepted: one line per disk = [...] entry */
-	struct sbuf rates;	/* accepted: one line per vif = [...] entry with rate= */
+	/* ours, accepted: the disk = [...] entries and the rate= values of
+	 * vif = [...] entries, each NUL-terminated (compared one by one) */
+	struct sbuf disks, rates;
 	struct sbuf msg;	/* rejected: the parser's message */
 };
 void result_free(struct result *r);
@@ -47,6 +48,10 @@ void keys_from_text(struct keys *ks, const char *text, size_t len);
 void keys_add(struct keys *ks, const char *k);
 void keys_sort(struct keys *ks);
 void keys_free(struct keys *ks);
+
+/* main.c: both parsers on one text; do the results agree? */
+void both_run(const char *text, size_t len, struct result *ours, struct result *xl);
+bool results_agree(const struct result *ours, const struct result *xl);
 
 /* ours.c: domus_config_parse into @r; the keys it stored into @ks. */
 void ours_run(const char *text, size_t len, struct result *r, struct keys *ks);
