@@ -67,7 +67,7 @@ static void test_forms(void)
 		{ "vdev=xvda, access=rw, format=raw, target=/srv/x,y.img", "/srv/x,y.img", "xvda", false, false },
 		{ "format=raw,vdev=xvdb,access=r,target=/srv/z", "/srv/z", "xvdb", true, false },
 		{ "vdev=hdc,devtype=cdrom,target=/srv/cd.iso", "/srv/cd.iso", "hdc", true, true },
-		{ "vdev=xvdd,access=w,backendtype=phy,discard,target=phy:/dev/sdb", "/dev/sdb", "xvdd", false, false },
+		{ "vdev=xvdd,access=w,backendtype=phy,discard,target=/dev/sdb", "/dev/sdb", "xvdd", false, false },
 		{ "specification=xen,vdev=sda,target=/a", "/a", "sda", false, false },
 	};
 	struct domus_disk d;
@@ -114,6 +114,11 @@ static void test_errors(void)
 		{ "/a,raw,xvda,w,extra", "too many fields" },
 		{ "/a,xvda,w,target=/b", "two targets" },
 		{ "/a,xvda:floppy,w", "only ':cdrom' or ':disk'" },
+		/* as in xl (xldiff): target= has no prefix, vdev= no :cdrom */
+		{ "vdev=xvdd,target=phy:/dev/sdb", "target 'phy:/dev/sdb': target= takes the path as it is, without a prefix (xl would look for a file named so): write target=/dev/sdb" },
+		{ "vdev=xvdd,target=tap:aio:/srv/x", "write target=/srv/x" },
+		{ "vdev=hdc:cdrom,target=/x.iso", "vdev 'hdc:cdrom': vdev= takes the device name only: write vdev=hdc,devtype=cdrom" },
+		{ "vdev=xvdb:disk,target=/x", "write vdev=xvdb,devtype=disk" },
 	};
 	struct domus_disk d;
 	size_t i;

@@ -8,12 +8,13 @@
  * Accepted forms:
  *   positional   TARGET,VDEV,ACCESS  or  TARGET,FORMAT,VDEV[,ACCESS]
  *   prefixes     phy:, file:, tap:aio:, tap2:aio:, tap:tapdisk:aio:,
- *                aio:, raw: on the target (all served the same way)
+ *                aio:, raw: on a positional target (all served the same
+ *                way); target= is the path as it is (as in xl)
  *   key=value    target= (last: it takes the rest, commas included),
  *                vdev=, access=, format=raw, devtype=cdrom|disk,
  *                backendtype=phy|tap|qdisk, discard, no-discard,
  *                direct-io-safe, specification=xen
- *   VDEV:cdrom   the old spelling of devtype=cdrom
+ *   VDEV:cdrom   the old spelling of devtype=cdrom (positional only)
  * Errors are one line naming the entry's problem and the fix; the caller
  * prefixes file, line and key.
  */
@@ -157,12 +158,18 @@ static int set_access(struct domus_disk *d, const char *v, char *err, size_t err
 	return 0;
 }
 
-static int set_vdev(struct domus_disk *d, const char *v, char *err, size_t errlen)
+/* @positional: the VDEV field of TARGET,VDEV,ACCESS, where xl reads
+ * VDEV:cdrom; vdev= takes the name only (xl keeps "hdc:cdrom" there as
+ * the device name, which libxl then refuses). */
+static int set_vdev(struct domus_disk *d, const char *v, bool positional, char *err, size_t errlen)
 {
 	const char *colon = strchr(v, ':');
 	size_t n = colon ? (size_t)(colon - v) : strlen(v);
 	int r;
 
+	if (colon && !positional)
+		return domus_cfg_err(err, errlen, "vdev '%.30s': vdev= takes the device name only: write vdev=%.*s,devtype=%s",
+				     v, (int)(n < 16 ? n : 16), v, strcmp(colon, ":cdrom") ? "disk" : "cdrom");
 	if (colon) {
 		if (!strcmp(colon, ":cdrom"))
 			d->cdrom = true;
@@ -207,7 +214,7 @@ static int set_key(struct domus_disk *d, const char *key, const char *v, char *e
 		return -1;	/* positional */
 	}
 	if (!strcmp(key, "vdev"))
-		return set_vdev(d, v, err, errlen);
+		return set_vdev(d, v, false, err, errlen);
 	if (!strcmp(key, "access"))
 		return set_access(d, v, err, errlen);
 	if (!strcmp(key, "format"))
@@ -290,7 +297,7 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 			pos[i - 1] = pos[i];
 		npos--;
 	}
-	if (npos >= 2 && *pos[1] && set_vdev(d, pos[1], err, errlen))
+	if (npos >= 2 && *pos[1] && set_vdev(d, pos[1], true, err, errlen))
 		goto out;
 	if (npos >= 3 && *pos[2] && set_access(d, pos[2], err, errlen))
 		goto out;
@@ -298,8 +305,18 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 		domus_cfg_err(err, errlen, "no virtual device: add one, e.g. 'PATH,xvda,w' or vdev=xvda");
 		goto out;
 	}
-	if (target && strip_prefix(&target, err, errlen))
+	if (npos >= 1 && target && strip_prefix(&target, err, errlen))
 		goto out;
+	if (npos == 0 && target) {
+		/* target= is the path as it is: xl reads no prefix there */
+		const char *t = target;
+
+		if (strip_prefix(&t, NULL, 0) == 0 && t != target) {
+			domus_cfg_err(err, errlen, "target '%.60s': target= takes the path as it is, without a prefix (xl would look for a file named so): write target=%.60s",
+				      target, t);
+			goto out;
+		}
+	}
 	if (!target || !*target) {
 		if (d->cdrom) {
 			/* an empty CD drive: nothing to attach */
