@@ -119,6 +119,8 @@ static void test_errors(void)
 		{ "vdev=xvdd,target=tap:aio:/srv/x", "write target=/srv/x" },
 		{ "vdev=hdc:cdrom,target=/x.iso", "vdev 'hdc:cdrom': vdev= takes the device name only: write vdev=hdc,devtype=cdrom" },
 		{ "vdev=xvdb:disk,target=/x", "write vdev=xvdb,devtype=disk" },
+		{ "/x,raw,xvda,w,colo", "'colo' is not supported by domus: drop it" },
+		{ "untrusted,vdev=xvda,target=/x", "'untrusted' is not supported" },
 	};
 	struct domus_disk d;
 	size_t i;

@@ -197,7 +197,8 @@ static int set_format(const char *v, char *err, size_t errlen)
 	return domus_cfg_err(err, errlen, "format '%.20s' is unknown: write format=raw", v);
 }
 
-/* One key=value (or a bare flag).  @key is NUL-terminated; @v may be NULL. */
+/* One key=value (or a bare flag).  @key is NUL-terminated; @v may be
+ * NULL.  0, -1 with @err, or 1: not a flag (a positional field). */
 static int set_key(struct domus_disk *d, const char *key, const char *v, char *err, size_t errlen)
 {
 	if (!v) {
@@ -211,7 +212,10 @@ static int set_key(struct domus_disk *d, const char *key, const char *v, char *e
 			d->cdrom = true;
 			return 0;
 		}
-		return -1;	/* positional */
+		/* xl's words for COLO replication and the trusted flag */
+		if (!strcmp(key, "colo") || !strcmp(key, "trusted") || !strcmp(key, "untrusted"))
+			return domus_cfg_err(err, errlen, "'%s' is not supported by domus: drop it", key);
+		return 1;	/* positional */
 	}
 	if (!strcmp(key, "vdev"))
 		return set_vdev(d, v, false, err, errlen);
@@ -247,7 +251,7 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 	const char *target = NULL;
 	size_t npos = 0, i;
 	char *copy, *p;
-	int r = -1;
+	int r = -1, flag;
 
 	memset(d, 0, sizeof(*d));
 	copy = strdup(spec);
@@ -273,8 +277,11 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 				goto out;
 			continue;
 		}
-		if (set_key(d, tok, NULL, err, errlen) == 0)
+		flag = set_key(d, tok, NULL, err, errlen);
+		if (flag == 0)
 			continue;
+		if (flag < 0)
+			goto out;
 		if (npos == 4) {
 			domus_cfg_err(err, errlen, "too many fields: write TARGET,VDEV,ACCESS or target=PATH,vdev=NAME,access=rw");
 			goto out;

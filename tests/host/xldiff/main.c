@@ -160,7 +160,11 @@ static void one_spec(struct group *g, const char *spec, bool disk)
 	xl_disk_rate(spec, disk, &x);
 	sb_add(&o, "", 0);
 	sb_add(&x, "", 0);
-	if (!strcmp(o.s, x.s)) {
+	/* both errors agree whatever the messages say; libxlutil dying
+	 * (an assertion) is its error */
+	if (!strncmp(x.s, "died", 4))
+		g->xl_crashes++;
+	if (!strcmp(o.s, x.s) || (!strncmp(o.s, "error", 5) && (!strncmp(x.s, "error", 5) || !strncmp(x.s, "died", 4)))) {
 		g->spec_agree++;
 	} else if ((d = spec_difference_find(spec, disk, o.s, x.s))) {
 		d->seen++;

@@ -191,30 +191,37 @@ static int read_all(int fd, void *buf, size_t n)
 
 static void send_part(int fd, const struct sbuf *b)
 {
+	struct sbuf m = { 0 };
 	uint32_t n = (uint32_t)b->len;
 
-	write_all(fd, (const char *)&n, 4);
-	write_all(fd, b->s ? b->s : "", b->len);
+	sb_add(&m, (const char *)&n, 4);
+	sb_add(&m, b->s ? b->s : "", b->len);
+	write_all(fd, m.s, m.len);
+	sb_free(&m);
 }
 
 static void server(int in, int out)
 {
+	FILE *fin = fdopen(in, "rb");
+
+	if (!fin)
+		_exit(5);
 	for (;;) {
 		uint32_t hdr[2], nk, kl, i;
 		struct keys ks = { 0 };
 		struct sbuf b = { 0 };
 		char *text;
 
-		if (read_all(in, hdr, sizeof(hdr)))
+		if (fread(hdr, sizeof(hdr), 1, fin) != 1)
 			_exit(0);
 		text = malloc(hdr[1] + 1);
-		if (!text || read_all(in, text, hdr[1]) || read_all(in, &nk, 4))
+		if (!text || (hdr[1] && fread(text, hdr[1], 1, fin) != 1) || fread(&nk, 4, 1, fin) != 1)
 			_exit(5);
 		text[hdr[1]] = 0;
 		for (i = 0; i < nk; i++) {
 			char *k;
 
-			if (read_all(in, &kl, 4) || !(k = malloc(kl + 1)) || read_all(in, k, kl))
+			if (fread(&kl, 4, 1, fin) != 1 || !(k = malloc(kl + 1)) || (kl && fread(k, kl, 1, fin) != 1))
 				_exit(5);
 			k[kl] = 0;
 			keys_add(&ks, k);
@@ -294,23 +301,29 @@ static int put(const void *p, size_t n)
 	return 0;
 }
 
-/* Ask the server; 0 and the answer in @out, or the wait status of its death. */
+/* Ask the server; 0 and the answer in @out, or the wait status of its
+ * death (| 0x10000).  The request goes in one write. */
 static int ask(uint32_t kind, const char *text, size_t len, const struct keys *ks, struct sbuf *out)
 {
 	uint32_t hdr[2] = { kind, (uint32_t)len }, nk = ks ? (uint32_t)ks->n : 0, n, i;
+	struct sbuf req = { 0 };
 	char *buf;
+	int bad;
 
-	if (srv_in < 0)
-		srv_start();
-	if (put(hdr, sizeof(hdr)) || put(text, len) || put(&nk, 4))
-		return srv_dead() | 0x10000;
+	sb_add(&req, (const char *)hdr, sizeof(hdr));
+	sb_add(&req, text, len);
+	sb_add(&req, (const char *)&nk, 4);
 	for (i = 0; i < nk; i++) {
 		uint32_t kl = (uint32_t)strlen(ks->k[i]);
 
-		if (put(&kl, 4) || put(ks->k[i], kl))
-			return srv_dead() | 0x10000;
+		sb_add(&req, (const char *)&kl, 4);
+		sb_add(&req, ks->k[i], kl);
 	}
-	if (read_all(srv_out, &n, 4))
+	if (srv_in < 0)
+		srv_start();
+	bad = put(req.s, req.len);
+	sb_free(&req);
+	if (bad || read_all(srv_out, &n, 4))
 		return srv_dead() | 0x10000;
 	buf = malloc(n ? n : 1);
 	if (!buf || read_all(srv_out, buf, n)) {

@@ -217,7 +217,7 @@ void ours_disk(const char *spec, struct sbuf *b)
 	char err[256];
 
 	if (domus_disk_parse(spec, &d, err, sizeof(err))) {
-		sb_printf(b, "error");
+		sb_printf(b, "error: %s", err);
 		return;
 	}
 	sb_printf(b, "ok target=");
@@ -238,8 +238,10 @@ void ours_rate(const char *rate, struct sbuf *b)
 		fputs("xldiff: out of memory\n", stderr);
 		exit(2);
 	}
-	if (strchr(rate, ',') || domus_vif_parse(spec, &v, err, sizeof(err)))
-		sb_printf(b, "error");
+	if (strchr(rate, ','))
+		sb_printf(b, "error: a comma in the rate");
+	else if (domus_vif_parse(spec, &v, err, sizeof(err)))
+		sb_printf(b, "error: %s", err);
 	else
 		sb_printf(b, "ok bpi=%llu us=%u",
 			  (unsigned long long)(v.rate_bytes_per_s * v.rate_interval_us / 1000000ull),
