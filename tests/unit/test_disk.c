@@ -69,6 +69,7 @@ static void test_forms(void)
 		{ "vdev=hdc,devtype=cdrom,target=/srv/cd.iso", "/srv/cd.iso", "hdc", true, true },
 		{ "vdev=xvdd,access=w,backendtype=phy,discard,target=/dev/sdb", "/dev/sdb", "xvdd", false, false },
 		{ "specification=xen,vdev=sda,target=/a", "/a", "sda", false, false },
+		{ "vdev=xvda,access=,target=/a", "/a", "xvda", false, false },	/* as xl: the default */
 	};
 	struct domus_disk d;
 	size_t i;
@@ -121,6 +122,12 @@ static void test_errors(void)
 		{ "vdev=xvdb:disk,target=/x", "write vdev=xvdb,devtype=disk" },
 		{ "/x,raw,xvda,w,colo", "'colo' is not supported by domus: drop it" },
 		{ "untrusted,vdev=xvda,target=/x", "'untrusted' is not supported" },
+		{ "vdev=xvda,vdev=xvdb,target=/x", "vdev 'xvdb': the virtual device is given twice (already xvda): give it once" },
+		{ "/x,xvda,w,vdev=xvdb", "given twice" },
+		{ "phy:/dev/x,raw,xvda,w", "'phy:/dev/x' has a prefix, which names the format: drop the format field" },
+		{ "tap:aio:/x,,xvda,w", "has a prefix" },
+		{ "tap:aio:/x,,w", "no virtual device" },
+		{ "tap:qcow2:/x,qcow2,xvda,w", "has a prefix" },
 	};
 	struct domus_disk d;
 	size_t i;

@@ -151,7 +151,7 @@ static int set_access(struct domus_disk *d, const char *v, char *err, size_t err
 {
 	if (!strcmp(v, "r") || !strcmp(v, "ro"))
 		d->readonly = true;
-	else if (!strcmp(v, "w") || !strcmp(v, "rw") || !strcmp(v, "w!"))
+	else if (!*v || !strcmp(v, "w") || !strcmp(v, "rw") || !strcmp(v, "w!"))	/* empty: the default, as xl */
 		d->readonly = false;
 	else
 		return domus_cfg_err(err, errlen, "access '%.20s' is not r, ro, w or rw: write access=r or access=rw", v);
@@ -167,6 +167,9 @@ static int set_vdev(struct domus_disk *d, const char *v, bool positional, char *
 	size_t n = colon ? (size_t)(colon - v) : strlen(v);
 	int r;
 
+	if (d->vdev[0])		/* xl refuses a second one too */
+		return domus_cfg_err(err, errlen, "vdev '%.30s': the virtual device is given twice (already %s): give it once",
+				     v, d->vdev);
 	if (colon && !positional)
 		return domus_cfg_err(err, errlen, "vdev '%.30s': vdev= takes the device name only: write vdev=%.*s,devtype=%s",
 				     v, (int)(n < 16 ? n : 16), v, strcmp(colon, ":cdrom") ? "disk" : "cdrom");
@@ -252,6 +255,7 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 	size_t npos = 0, i;
 	char *copy, *p;
 	int r = -1, flag;
+	bool prefixed = false;
 
 	memset(d, 0, sizeof(*d));
 	copy = strdup(spec);
@@ -296,8 +300,22 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 		}
 		target = pos[0];
 	}
-	if (npos == 4 || (npos == 3 && (!*pos[1] || !strcmp(pos[1], "raw") ||
-					 is_other_format(pos[1], strlen(pos[1]))))) {
+	/* xm's prefixed form is TARGET,VDEV,ACCESS: xl reads no format field
+	 * after a prefix (the prefix names the format) */
+	if (npos >= 1) {
+		const char *t = pos[0];
+
+		prefixed = strip_prefix(&t, NULL, 0) || t != pos[0];
+	}
+	if (prefixed && npos == 4 && !*pos[3])
+		npos = 3;		/* a trailing comma */
+	if (prefixed && npos == 4) {
+		domus_cfg_err(err, errlen, "'%.40s' has a prefix, which names the format: drop the format field "
+			      "(write 'PREFIX:PATH,VDEV,ACCESS') or the prefix (write 'PATH,raw,VDEV,ACCESS')", pos[0]);
+		goto out;
+	}
+	if (!prefixed && (npos == 4 || (npos == 3 && (!*pos[1] || !strcmp(pos[1], "raw") ||
+						      is_other_format(pos[1], strlen(pos[1])))))) {
 		if (set_format(pos[1], err, errlen))
 			goto out;
 		for (i = 2; i < npos; i++)

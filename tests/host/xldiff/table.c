@@ -287,14 +287,14 @@ static bool non_raw(const char *spec, bool disk, const char *o, const char *x)
 static bool vdev_names(const char *spec, bool disk, const char *o, const char *x)
 {
 	(void)spec;
-	return disk && ours_err(o, "vdev '") && xl_ok(x);
+	return disk && (ours_err(o, "vdev '") || ours_err(o, "no virtual device")) && xl_ok(x);
 }
 
 static bool relative_target(const char *spec, bool disk, const char *o, const char *x)
 {
 	(void)spec;
-	return disk && (ours_err(o, "is not an absolute path") || ours_err(o, "target= takes the path as it is")) &&
-	       xl_ok(x);
+	return disk && (ours_err(o, "is not an absolute path") || ours_err(o, "target= takes the path as it is") ||
+			ours_err(o, "no target: ")) && xl_ok(x);
 }
 
 static bool block_scripts(const char *spec, bool disk, const char *o, const char *x)
@@ -388,7 +388,8 @@ struct difference differences[] = {
 	  "refuses it when the config is read; xl's parser takes any string (libxl refuses it later)", NULL, 0 },
 	{ "disk-target-path",
 	  "a target that is not an absolute path (also target= with a phy:/file:/tap: prefix, which xl takes "
-	  "as part of the path): domus refuses it when the config is read; xl's parser takes any string", NULL, 0 },
+	  "as part of the path), or none for a disk that is not a CD: domus refuses it when the config is read; "
+	  "xl's parser takes any string (libxl fails later)", NULL, 0 },
 	{ "disk-scripts",
 	  "script= and the script prefixes (nbd:, iscsi:, drbd: ...): domus runs no block scripts and refuses "
 	  "them; xl passes the script on", NULL, 0 },
