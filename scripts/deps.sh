@@ -30,6 +30,9 @@ pkgs=(
 	clang libclang-rt-14-dev
 	# the manual page (make man: docs/man/*.scd) and checking it renders
 	scdoc groff-base
+	# 21-xldiff: Xen 4.17's own xl.cfg parser (libxlutil, in libxenmisc4.17)
+	# as the oracle of ours; test-only (build/xldiff links it)
+	libxen-dev
 )
 
 missing=()

@@ -3,9 +3,11 @@
  * xldiff: domus's xl.cfg parser against Xen's libxlutil (xldiff.h).
  *
  *   xldiff [-v] GROUP...      GROUP: --configs NAME FILE...   whole configs
- *                                    --disks FILE             disk specs, one a line
- *                                    --rates FILE             vif rate= values, one a line
+ *                                    --disks NAME FILE        disk specs, one a line
+ *                                    --rates NAME FILE        vif rate= values, one a line
  *                                    --gen N SEED             N generated configs
+ *                                    --builtin                one input per bound
+ * XLDIFF_SHOW=N prints up to N unexplained disagreements per group (10).
  *   xldiff --table            the table of deliberate differences (markdown)
  *   xldiff --show FILE        both results for one config
  *
@@ -194,6 +196,61 @@ static void group_done(struct group *g)
 	       g->spec_agree, g->spec_explained);
 }
 
+/* One input per bound and per normalising difference of the table, made
+ * here (a 1 MiB file is no file to keep in the tree). */
+static void builtin(struct group *g)
+{
+	struct sbuf b = { 0 };
+	unsigned int i;
+	static const char *const small[] = {
+		"a = \"\\101 \\x41\"\n",		/* numeric-escapes */
+		"a = 1\n# the end",			/* comment-at-eof */
+		"a = 1\r\nb = 2\r\n",		/* carriage-return */
+		"x = 1.",				/* junk-at-eof */
+		"a = 1\n\0",				/* junk-at-eof: a NUL */
+		"a = [[[[[[[[[1]]]]]]]]]\n",		/* list-depth */
+		"{ \"name\": \"x\", \"kernel\": \"/k\" }\n",	/* json-view */
+		"a = 1\na += 2\nb = \"x\"\nb += 3\n",	/* += joins scalars (both) */
+		"memory = 0x1F\n",			/* both refuse */
+	};
+
+	for (i = 0; i < sizeof(small) / sizeof(small[0]); i++) {
+		size_t n = strlen(small[i]);
+
+		if (i == 4)
+			n = 7;		/* the NUL */
+		one_config(g, "built-in", small[i], n);
+	}
+	b.len = 0;
+	for (i = 0; i < 80; i++)
+		sb_add(&b, "k", 1);
+	sb_add(&b, " = 1\n", 5);
+	one_config(g, "built-in: an 80-character key", b.s, b.len);	/* key-length */
+	b.len = 0;
+	sb_add(&b, "a = \"", 5);
+	for (i = 0; i < 65537; i++)
+		sb_add(&b, "x", 1);
+	sb_add(&b, "\"\n", 2);
+	one_config(g, "built-in: a 65537-byte string", b.s, b.len);	/* string-length */
+	b.len = 0;
+	sb_add(&b, "a = ", 4);
+	for (i = 0; i < 65; i++)
+		sb_add(&b, "1", 1);
+	sb_add(&b, "\n", 1);
+	one_config(g, "built-in: a 65-digit number", b.s, b.len);	/* number-length */
+	b.len = 0;
+	for (i = 0; i < 1025; i++)
+		sb_printf(&b, "k%u = %u\n", i, i);
+	one_config(g, "built-in: 1025 keys", b.s, b.len);		/* key-count */
+	b.len = 0;
+	sb_add(&b, "a = 1\n#", 8);
+	for (i = 0; i < (1u << 20); i++)
+		sb_add(&b, "c", 1);
+	sb_add(&b, "\n", 1);
+	one_config(g, "built-in: a file of 1 MiB and 9 bytes", b.s, b.len);	/* file-size */
+	sb_free(&b);
+}
+
 static void print_table(void)
 {
 	size_t i;
@@ -205,7 +262,7 @@ static void print_table(void)
 
 static void usage(void)
 {
-	fputs("usage: xldiff [-v] {--configs NAME FILE... | --disks FILE | --rates FILE | --gen N SEED}...\n"
+	fputs("usage: xldiff [-v] {--configs NAME FILE... | --disks NAME FILE | --rates NAME FILE | --gen N SEED | --builtin}...\n"
 	      "       xldiff --table | --show FILE\n", stderr);
 	exit(2);
 }
@@ -251,17 +308,21 @@ int main(int argc, char **argv)
 				one_config(&g, argv[i], t, len);
 				free(t);
 			}
-		} else if ((!strcmp(argv[i], "--disks") || !strcmp(argv[i], "--rates")) && i + 1 < argc) {
+		} else if ((!strcmp(argv[i], "--disks") || !strcmp(argv[i], "--rates")) && i + 2 < argc) {
 			bool disk = argv[i][2] == 'd';
 			size_t len;
-			char *t = read_file(argv[i + 1], &len), *line, *save = NULL;
+			char *t = read_file(argv[i + 2], &len), *line, *save = NULL;
 
-			g.name = disk ? "disk-specs" : "rate-specs";
+			g.name = argv[i + 1];
 			for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 				if (line[0] != '#')
 					one_spec(&g, line, disk);
 			free(t);
-			i += 2;
+			i += 3;
+		} else if (!strcmp(argv[i], "--builtin")) {
+			g.name = "built-in";
+			builtin(&g);
+			i++;
 		} else if (!strcmp(argv[i], "--gen") && i + 2 < argc) {
 			unsigned long n = strtoul(argv[i + 1], NULL, 0), j;
 			unsigned long long seed = strtoull(argv[i + 2], NULL, 0);

@@ -121,6 +121,10 @@ static void answer(struct sbuf *b, const char *text, size_t len, const struct ke
 
 	if (!cfg)
 		_exit(4);
+	/* each request as a fresh xl process sees it: xlu_vif_parse_rate
+	 * reads errno without clearing it first, so an overflow in one rate
+	 * (ERANGE) would fail every later one */
+	errno = 0;
 	if (spec) {
 		spec_line(cfg, spec, disk, b);
 		goto out;
