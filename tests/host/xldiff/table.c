@@ -399,7 +399,7 @@ struct difference differences[] = {
 	  "backend= (driver domains), colo*, trusted/untrusted, devtype=floppy, backendtype=standalone: "
 	  "domus refuses what it cannot act on; xl takes them", NULL, 0 },
 	{ "rate-zero",
-	  "a vif rate below one byte per interval (5b/s): domus refuses it; xl sets a credit of 0 bytes",
+	  "a vif rate below one byte per second (5b/s): domus refuses it; xl sets a credit of 0 bytes",
 	  NULL, 0 },
 	{ "rate-interval",
 	  "a vif rate interval below 1 ms or above 10 s: domus refuses it (a bound); xl takes any", NULL, 0 },
