@@ -70,6 +70,10 @@ static void test_forms(void)
 		{ "vdev=xvdd,access=w,backendtype=phy,discard,target=/dev/sdb", "/dev/sdb", "xvdd", false, false },
 		{ "specification=xen,vdev=sda,target=/a", "/a", "sda", false, false },
 		{ "vdev=xvda,access=,target=/a", "/a", "xvda", false, false },	/* as xl: the default */
+		/* as xl, left to right: the later access wins */
+		{ "/a,raw,xvda,w,access=r", "/a", "xvda", true, false },
+		{ "access=r,/a,raw,xvda,w", "/a", "xvda", false, false },
+		{ "/a,xvda,r,access=w", "/a", "xvda", false, false },
 	};
 	struct domus_disk d;
 	size_t i;

@@ -256,6 +256,8 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 	char *copy, *p;
 	int r = -1, flag;
 	bool prefixed = false;
+	const char *key_access = NULL;
+	size_t key_access_after = 0, access_field = 2;	/* ACCESS's index among the fields */
 
 	memset(d, 0, sizeof(*d));
 	copy = strdup(spec);
@@ -279,6 +281,10 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 			*eq = 0;
 			if (set_key(d, tok, eq + 1, err, errlen))
 				goto out;
+			if (!strcmp(tok, "access")) {
+				key_access = eq + 1;
+				key_access_after = npos;	/* positional fields before it */
+			}
 			continue;
 		}
 		flag = set_key(d, tok, NULL, err, errlen);
@@ -321,11 +327,15 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 		for (i = 2; i < npos; i++)
 			pos[i - 1] = pos[i];
 		npos--;
+		access_field = 3;
 	}
 	if (npos >= 2 && *pos[1] && set_vdev(d, pos[1], true, err, errlen))
 		goto out;
 	if (npos >= 3 && *pos[2] && set_access(d, pos[2], err, errlen))
 		goto out;
+	/* xl reads left to right: an access= after the ACCESS field wins */
+	if (key_access && npos >= 3 && key_access_after > access_field)
+		set_access(d, key_access, NULL, 0);
 	if (!d->vdev[0]) {
 		domus_cfg_err(err, errlen, "no virtual device: add one, e.g. 'PATH,xvda,w' or vdev=xvda");
 		goto out;
