@@ -128,6 +128,7 @@ static void test_errors(void)
 		{ "untrusted,vdev=xvda,target=/x", "'untrusted' is not supported" },
 		{ "vdev=xvda,vdev=xvdb,target=/x", "vdev 'xvdb': the virtual device is given twice (already xvda): give it once" },
 		{ "/x,xvda,w,vdev=xvdb", "given twice" },
+		{ "vdev=xvda,backendtype=phy,backendtype=tap,target=/x", "backendtype 'tap': given twice: give it once" },
 		{ "phy:/dev/x,raw,xvda,w", "'phy:/dev/x' has a prefix, which names the format: drop the format field" },
 		{ "tap:aio:/x,,xvda,w", "has a prefix" },
 		{ "tap:aio:/x,,w", "no virtual device" },

@@ -234,6 +234,9 @@ static int set_key(struct domus_disk *d, const char *key, const char *v, char *e
 		return 0;
 	}
 	if (!strcmp(key, "backendtype")) {
+		if (d->backendtype_seen)	/* xl refuses a second one */
+			return domus_cfg_err(err, errlen, "backendtype '%.20s': given twice: give it once", v);
+		d->backendtype_seen = true;
 		if (strcmp(v, "phy") && strcmp(v, "tap") && strcmp(v, "qdisk"))
 			return domus_cfg_err(err, errlen, "backendtype '%.20s': write phy, tap or qdisk (all are served by domus's back end)", v);
 		return 0;

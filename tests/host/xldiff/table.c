@@ -158,7 +158,7 @@ static char *norm_cr(const char *t, size_t len, size_t *nlen)
  * lexer's error state never sees the end of its token): "x = 1." is
  * x = "1", and a NUL as the last byte is ignored.  The cut starts at the
  * last byte of the last line that xl's lexer cannot start a token with
- * ('+' alone included). */
+ * ('+' alone and an unclosed quote included). */
 static char *norm_junk_eof(const char *t, size_t len, size_t *nlen)
 {
 	size_t k;
@@ -166,8 +166,9 @@ static char *norm_junk_eof(const char *t, size_t len, size_t *nlen)
 	for (k = 1; k <= len && k <= 64 && t[len - k] != '\n'; k++) {
 		unsigned char c = (unsigned char)t[len - k];
 
-		/* not a byte a token, a blank or a comment starts with */
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("'\"[],=;# \t", c)) || c == 0) {
+		/* not a byte a token or a blank starts with; a quote too
+		 * (a string not closed before the end is such a token) */
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("[],=;# \t", c)) || c == 0) {
 			char *n = dup_n(t, len - k, 0);
 
 			*nlen = len - k;
@@ -245,7 +246,7 @@ static bool positional_3(const char *spec, bool disk, const char *o, const char 
 	struct sbuf n = { 0 }, x2 = { 0 };
 	bool r;
 
-	if (!disk || !c || strchr(spec, '=') || strncmp(o, "ok ", 3) || xl_ok(x))
+	if (!disk || !c || memchr(spec, '=', (size_t)(c - spec)) || strncmp(o, "ok ", 3) || xl_ok(x))
 		return false;
 	sb_add(&n, spec, (size_t)(c - spec));
 	sb_add(&n, ",raw", 4);
