@@ -86,7 +86,7 @@ help:
 	@echo '  all (default)  the module (domus.ko) and the userland'
 	@echo '  module         domus.ko only (Kbuild; C=1 also runs sparse)'
 	@echo '  userland       libraries, domus, domus-launcher, domus-hello, domus.static,'
-	@echo '                 unit tests, test-host programs and test guests'
+	@echo '                 unit tests, test-host programs, test guests and xldiff'
 	@echo '  libs           build/lib*.a only'
 	@echo '  unit           build and run the unit tests, plain and under ASan+UBSan;'
 	@echo '                 T=test_xenstore runs one test program,'
@@ -112,7 +112,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 userland: $(BUILD)/domus $(BUILD)/domus-launcher $(BUILD)/domus-hello $(BUILD)/domus.static \
-	$(LIBS) $(UNITS) $(UNITS_SAN) $(HOSTBINS) $(GUESTS)
+	$(LIBS) $(UNITS) $(UNITS_SAN) $(HOSTBINS) $(GUESTS) $(BUILD)/xldiff
 libs: $(LIBS)
 
 # ---- objects (one rule each for plain and sanitized; -MMD dependency files)
@@ -176,6 +176,12 @@ $(BUILD)/host/pv-hcfuzz: $(call obj,$(wildcard tests/host/pv-hcfuzz/*.c))
 $(BUILD)/host/devfuzz: $(call obj,$(wildcard tests/host/devfuzz/*.c))
 # xsr-check is built from the save library's validator (userland/save/check.c).
 $(BUILD)/host/xsr-check: $(BUILD)/libdomussave.a
+
+# xldiff: domus's xl.cfg parser against Xen's own libxlutil (libxen-dev,
+# a test-only dependency of scripts/deps.sh; suite 21-xldiff).  Runs on
+# the build machine: linked with the shared libraries.
+$(BUILD)/xldiff: $(call obj,$(wildcard tests/host/xldiff/*.c)) $(BUILD)/libxlcfg.a
+	$(CC) -o $@ $^ -lxlutil -lxenlight
 
 define unit_rules
 $(BUILD)/unit/$(1): $(call obj,$(call unit_srcs,$(1))) $(LIBS)

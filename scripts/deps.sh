@@ -32,6 +32,9 @@ pkgs=(
 	scdoc groff-base
 	# Xen's own xenstore clients driving domus xenstored (tests only)
 	xenstore-utils python3-pyxs
+	# 21-xldiff: Xen 4.17's own xl.cfg parser (libxlutil, in libxenmisc4.17)
+	# as the oracle of ours; test-only (build/xldiff links it)
+	libxen-dev
 )
 
 missing=()

@@ -67,8 +67,13 @@ static void test_forms(void)
 		{ "vdev=xvda, access=rw, format=raw, target=/srv/x,y.img", "/srv/x,y.img", "xvda", false, false },
 		{ "format=raw,vdev=xvdb,access=r,target=/srv/z", "/srv/z", "xvdb", true, false },
 		{ "vdev=hdc,devtype=cdrom,target=/srv/cd.iso", "/srv/cd.iso", "hdc", true, true },
-		{ "vdev=xvdd,access=w,backendtype=phy,discard,target=phy:/dev/sdb", "/dev/sdb", "xvdd", false, false },
+		{ "vdev=xvdd,access=w,backendtype=phy,discard,target=/dev/sdb", "/dev/sdb", "xvdd", false, false },
 		{ "specification=xen,vdev=sda,target=/a", "/a", "sda", false, false },
+		{ "vdev=xvda,access=,target=/a", "/a", "xvda", false, false },	/* as xl: the default */
+		/* as xl, left to right: the later access wins */
+		{ "/a,raw,xvda,w,access=r", "/a", "xvda", true, false },
+		{ "access=r,/a,raw,xvda,w", "/a", "xvda", false, false },
+		{ "/a,xvda,r,access=w", "/a", "xvda", false, false },
 	};
 	struct domus_disk d;
 	size_t i;
@@ -114,6 +119,20 @@ static void test_errors(void)
 		{ "/a,raw,xvda,w,extra", "too many fields" },
 		{ "/a,xvda,w,target=/b", "two targets" },
 		{ "/a,xvda:floppy,w", "only ':cdrom' or ':disk'" },
+		/* as in xl (xldiff): target= has no prefix, vdev= no :cdrom */
+		{ "vdev=xvdd,target=phy:/dev/sdb", "target 'phy:/dev/sdb': target= takes the path as it is, without a prefix (xl would look for a file named so): write target=/dev/sdb" },
+		{ "vdev=xvdd,target=tap:aio:/srv/x", "write target=/srv/x" },
+		{ "vdev=hdc:cdrom,target=/x.iso", "vdev 'hdc:cdrom': vdev= takes the device name only: write vdev=hdc,devtype=cdrom" },
+		{ "vdev=xvdb:disk,target=/x", "write vdev=xvdb,devtype=disk" },
+		{ "/x,raw,xvda,w,colo", "'colo' is not supported by domus: drop it" },
+		{ "untrusted,vdev=xvda,target=/x", "'untrusted' is not supported" },
+		{ "vdev=xvda,vdev=xvdb,target=/x", "vdev 'xvdb': the virtual device is given twice (already xvda): give it once" },
+		{ "/x,xvda,w,vdev=xvdb", "given twice" },
+		{ "vdev=xvda,backendtype=phy,backendtype=tap,target=/x", "backendtype 'tap': given twice: give it once" },
+		{ "phy:/dev/x,raw,xvda,w", "'phy:/dev/x' has a prefix, which names the format: drop the format field" },
+		{ "tap:aio:/x,,xvda,w", "has a prefix" },
+		{ "tap:aio:/x,,w", "no virtual device" },
+		{ "tap:qcow2:/x,qcow2,xvda,w", "has a prefix" },
 	};
 	struct domus_disk d;
 	size_t i;

@@ -57,6 +57,8 @@ static void test_forms(void)
 	EXPECT(v.rate_bytes_per_s == 1000000 && v.rate_interval_us == 20000);
 	EXPECT(domus_vif_parse("rate=512KB/s@1s", &v, err, sizeof(err)) == 0);
 	EXPECT(v.rate_bytes_per_s == 512000 && v.rate_interval_us == 1000000);
+	EXPECT(domus_vif_parse("rate=10Mb/s@2", &v, err, sizeof(err)) == 0);	/* seconds, as xl */
+	EXPECT(v.rate_bytes_per_s == 1250000 && v.rate_interval_us == 2000000);
 	EXPECT(domus_vif_parse("rate=800b/s@5000us", &v, err, sizeof(err)) == 0);
 	EXPECT(v.rate_bytes_per_s == 100 && v.rate_interval_us == 5000);
 
@@ -93,7 +95,7 @@ static void test_errors(void)
 		{ "rate=10", "is not RATE/s" },
 		{ "rate=10Mb", "is not RATE/s" },
 		{ "rate=10Xb/s", "is not RATE/s" },
-		{ "rate=10Mb/s@5", "is not RATE/s" },
+		{ "rate=10Mb/s@11", "1 ms to 10 s" },	/* no unit: seconds, as xl */
 		{ "rate=10Mb/s@20h", "is not RATE/s" },
 		{ "rate=10Mb/s@1us", "1 ms to 10 s" },
 		{ "rate=0B/s", "is zero" },

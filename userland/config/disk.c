@@ -8,12 +8,13 @@
  * Accepted forms:
  *   positional   TARGET,VDEV,ACCESS  or  TARGET,FORMAT,VDEV[,ACCESS]
  *   prefixes     phy:, file:, tap:aio:, tap2:aio:, tap:tapdisk:aio:,
- *                aio:, raw: on the target (all served the same way)
+ *                aio:, raw: on a positional target (all served the same
+ *                way); target= is the path as it is (as in xl)
  *   key=value    target= (last: it takes the rest, commas included),
  *                vdev=, access=, format=raw, devtype=cdrom|disk,
  *                backendtype=phy|tap|qdisk, discard, no-discard,
  *                direct-io-safe, specification=xen
- *   VDEV:cdrom   the old spelling of devtype=cdrom
+ *   VDEV:cdrom   the old spelling of devtype=cdrom (positional only)
  * Errors are one line naming the entry's problem and the fix; the caller
  * prefixes file, line and key.
  */
@@ -150,19 +151,28 @@ static int set_access(struct domus_disk *d, const char *v, char *err, size_t err
 {
 	if (!strcmp(v, "r") || !strcmp(v, "ro"))
 		d->readonly = true;
-	else if (!strcmp(v, "w") || !strcmp(v, "rw") || !strcmp(v, "w!"))
+	else if (!*v || !strcmp(v, "w") || !strcmp(v, "rw") || !strcmp(v, "w!"))	/* empty: the default, as xl */
 		d->readonly = false;
 	else
 		return domus_cfg_err(err, errlen, "access '%.20s' is not r, ro, w or rw: write access=r or access=rw", v);
 	return 0;
 }
 
-static int set_vdev(struct domus_disk *d, const char *v, char *err, size_t errlen)
+/* @positional: the VDEV field of TARGET,VDEV,ACCESS, where xl reads
+ * VDEV:cdrom; vdev= takes the name only (xl keeps "hdc:cdrom" there as
+ * the device name, which libxl then refuses). */
+static int set_vdev(struct domus_disk *d, const char *v, bool positional, char *err, size_t errlen)
 {
 	const char *colon = strchr(v, ':');
 	size_t n = colon ? (size_t)(colon - v) : strlen(v);
 	int r;
 
+	if (d->vdev[0])		/* xl refuses a second one too */
+		return domus_cfg_err(err, errlen, "vdev '%.30s': the virtual device is given twice (already %s): give it once",
+				     v, d->vdev);
+	if (colon && !positional)
+		return domus_cfg_err(err, errlen, "vdev '%.30s': vdev= takes the device name only: write vdev=%.*s,devtype=%s",
+				     v, (int)(n < 16 ? n : 16), v, strcmp(colon, ":cdrom") ? "disk" : "cdrom");
 	if (colon) {
 		if (!strcmp(colon, ":cdrom"))
 			d->cdrom = true;
@@ -190,7 +200,8 @@ static int set_format(const char *v, char *err, size_t errlen)
 	return domus_cfg_err(err, errlen, "format '%.20s' is unknown: write format=raw", v);
 }
 
-/* One key=value (or a bare flag).  @key is NUL-terminated; @v may be NULL. */
+/* One key=value (or a bare flag).  @key is NUL-terminated; @v may be
+ * NULL.  0, -1 with @err, or 1: not a flag (a positional field). */
 static int set_key(struct domus_disk *d, const char *key, const char *v, char *err, size_t errlen)
 {
 	if (!v) {
@@ -204,10 +215,13 @@ static int set_key(struct domus_disk *d, const char *key, const char *v, char *e
 			d->cdrom = true;
 			return 0;
 		}
-		return -1;	/* positional */
+		/* xl's words for COLO replication and the trusted flag */
+		if (!strcmp(key, "colo") || !strcmp(key, "trusted") || !strcmp(key, "untrusted"))
+			return domus_cfg_err(err, errlen, "'%s' is not supported by domus: drop it", key);
+		return 1;	/* positional */
 	}
 	if (!strcmp(key, "vdev"))
-		return set_vdev(d, v, err, errlen);
+		return set_vdev(d, v, false, err, errlen);
 	if (!strcmp(key, "access"))
 		return set_access(d, v, err, errlen);
 	if (!strcmp(key, "format"))
@@ -220,6 +234,9 @@ static int set_key(struct domus_disk *d, const char *key, const char *v, char *e
 		return 0;
 	}
 	if (!strcmp(key, "backendtype")) {
+		if (d->backendtype_seen)	/* xl refuses a second one */
+			return domus_cfg_err(err, errlen, "backendtype '%.20s': given twice: give it once", v);
+		d->backendtype_seen = true;
 		if (strcmp(v, "phy") && strcmp(v, "tap") && strcmp(v, "qdisk"))
 			return domus_cfg_err(err, errlen, "backendtype '%.20s': write phy, tap or qdisk (all are served by domus's back end)", v);
 		return 0;
@@ -240,7 +257,10 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 	const char *target = NULL;
 	size_t npos = 0, i;
 	char *copy, *p;
-	int r = -1;
+	int r = -1, flag;
+	bool prefixed = false;
+	const char *key_access = NULL;
+	size_t key_access_after = 0, access_field = 2;	/* ACCESS's index among the fields */
 
 	memset(d, 0, sizeof(*d));
 	copy = strdup(spec);
@@ -264,10 +284,17 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 			*eq = 0;
 			if (set_key(d, tok, eq + 1, err, errlen))
 				goto out;
+			if (!strcmp(tok, "access")) {
+				key_access = eq + 1;
+				key_access_after = npos;	/* positional fields before it */
+			}
 			continue;
 		}
-		if (set_key(d, tok, NULL, err, errlen) == 0)
+		flag = set_key(d, tok, NULL, err, errlen);
+		if (flag == 0)
 			continue;
+		if (flag < 0)
+			goto out;
 		if (npos == 4) {
 			domus_cfg_err(err, errlen, "too many fields: write TARGET,VDEV,ACCESS or target=PATH,vdev=NAME,access=rw");
 			goto out;
@@ -282,24 +309,52 @@ int domus_disk_parse(const char *spec, struct domus_disk *d, char *err, size_t e
 		}
 		target = pos[0];
 	}
-	if (npos == 4 || (npos == 3 && (!*pos[1] || !strcmp(pos[1], "raw") ||
-					 is_other_format(pos[1], strlen(pos[1]))))) {
+	/* xm's prefixed form is TARGET,VDEV,ACCESS: xl reads no format field
+	 * after a prefix (the prefix names the format) */
+	if (npos >= 1) {
+		const char *t = pos[0];
+
+		prefixed = strip_prefix(&t, NULL, 0) || t != pos[0];
+	}
+	if (prefixed && npos == 4 && !*pos[3])
+		npos = 3;		/* a trailing comma */
+	if (prefixed && npos == 4) {
+		domus_cfg_err(err, errlen, "'%.40s' has a prefix, which names the format: drop the format field "
+			      "(write 'PREFIX:PATH,VDEV,ACCESS') or the prefix (write 'PATH,raw,VDEV,ACCESS')", pos[0]);
+		goto out;
+	}
+	if (!prefixed && (npos == 4 || (npos == 3 && (!*pos[1] || !strcmp(pos[1], "raw") ||
+						      is_other_format(pos[1], strlen(pos[1])))))) {
 		if (set_format(pos[1], err, errlen))
 			goto out;
 		for (i = 2; i < npos; i++)
 			pos[i - 1] = pos[i];
 		npos--;
+		access_field = 3;
 	}
-	if (npos >= 2 && *pos[1] && set_vdev(d, pos[1], err, errlen))
+	if (npos >= 2 && *pos[1] && set_vdev(d, pos[1], true, err, errlen))
 		goto out;
 	if (npos >= 3 && *pos[2] && set_access(d, pos[2], err, errlen))
 		goto out;
+	/* xl reads left to right: an access= after the ACCESS field wins */
+	if (key_access && npos >= 3 && key_access_after > access_field)
+		set_access(d, key_access, NULL, 0);
 	if (!d->vdev[0]) {
 		domus_cfg_err(err, errlen, "no virtual device: add one, e.g. 'PATH,xvda,w' or vdev=xvda");
 		goto out;
 	}
-	if (target && strip_prefix(&target, err, errlen))
+	if (npos >= 1 && target && strip_prefix(&target, err, errlen))
 		goto out;
+	if (npos == 0 && target) {
+		/* target= is the path as it is: xl reads no prefix there */
+		const char *t = target;
+
+		if (strip_prefix(&t, NULL, 0) == 0 && t != target) {
+			domus_cfg_err(err, errlen, "target '%.60s': target= takes the path as it is, without a prefix (xl would look for a file named so): write target=%.60s",
+				      target, t);
+			goto out;
+		}
+	}
 	if (!target || !*target) {
 		if (d->cdrom) {
 			/* an empty CD drive: nothing to attach */

@@ -155,7 +155,7 @@ static int set_ips(struct domus_vif *v, const char *val, char *err, size_t errle
 /*
  * rate=: xl's form NUMBER UNIT "/s" ["@" NUMBER ("s"|"ms"|"us")], UNIT
  * one of B b KB Kb MB Mb GB Gb (decimal prefixes, bits divided by 8); the
- * interval defaults to 50 ms.
+ * interval defaults to 50 ms, and is in seconds without a unit (as xl).
  */
 static int set_rate(struct domus_vif *v, const char *val, char *err, size_t errlen)
 {
@@ -194,7 +194,7 @@ static int set_rate(struct domus_vif *v, const char *val, char *err, size_t errl
 			if (u > 1000000000ull)
 				goto bad;
 		}
-		if (!strcmp(p, "s"))
+		if (!strcmp(p, "s") || !*p)	/* no unit: seconds, as xl */
 			iv = u * 1000000;
 		else if (!strcmp(p, "ms"))
 			iv = u * 1000;

@@ -7,7 +7,8 @@
  *   KEY       := [a-z][a-z0-9._]*
  *   value     := STRING | NUMBER | "[" [ value { "," value } [ "," ] ] "]"
  *   STRING    := "..." | '...'   (backslash escapes, no newline inside)
- *   NUMBER    := [0-9][0-9A-Za-z_.]*  (decimal, 0x hex, 0 octal)
+ *   NUMBER    := [0-9][0-9a-fx]*  (xl's token: decimal, 0x hex in lower
+ *                case, 0 octal; kept as text, checked where the key is read)
  *
  * "#" starts a comment up to the end of the line; inside a list, newlines
  * and comments may appear between elements.
@@ -110,6 +111,12 @@ static bool is_key_start(char c) { return c >= 'a' && c <= 'z'; }
 static bool is_key_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+}
+/* xl's number token is [0-9][0-9a-fx]*: "512M", "1.5" or "0x1F" fail
+ * there as a lexical error, and here with a message. */
+static bool is_number_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == 'x';
 }
 static bool is_atom_char(char c)
 {
@@ -265,8 +272,18 @@ static struct domus_cfg_value *parse_value(struct parser *ps, int depth)
 	if (*ps->p >= '0' && *ps->p <= '9') {
 		const char *s = ps->p;
 
-		while (ps->p < ps->end && is_atom_char(*ps->p))
+		while (ps->p < ps->end && is_number_char(*ps->p))
 			ps->p++;
+		if (ps->p < ps->end && is_atom_char(*ps->p)) {
+			size_t n = 0;
+
+			while (ps->p + n < ps->end && is_atom_char(ps->p[n]) && n < 40)
+				n++;
+			seterr(ps, "%s: \"%.*s\" is not a number: numbers are digits, 0x and lower-case hex digits, "
+			       "or a leading 0 for octal (no units, points or signs), e.g. %s = 512",
+			       ps->key, (int)(ps->p + n - s), s, ps->key);
+			return NULL;
+		}
 		if ((size_t)(ps->p - s) > 64) {
 			seterr(ps, "%s: number longer than 64 characters", ps->key);
 			return NULL;
@@ -389,7 +406,9 @@ static int store(struct domus_config *c, struct parser *ps, const char *key, siz
 				}
 			}
 			v->nitems = 0;
-		} else if (e->value->type == DOMUS_CFG_STRING && v->type == DOMUS_CFG_STRING) {
+		} else if (e->value->type != DOMUS_CFG_LIST && v->type != DOMUS_CFG_LIST) {
+			/* xl keeps numbers as strings: "1" += "2" is "12", a number
+			 * only if both were */
 			size_t a = strlen(e->value->str), b = strlen(v->str);
 			char *s;
 
@@ -402,8 +421,10 @@ static int store(struct domus_config *c, struct parser *ps, const char *key, siz
 				goto oom;
 			memcpy(s + a, v->str, b + 1);
 			e->value->str = s;
+			if (v->type == DOMUS_CFG_STRING)
+				e->value->type = DOMUS_CFG_STRING;
 		} else {
-			seterr(ps, "%s: += appends a list to a list or a string to a string; use = to replace the value",
+			seterr(ps, "%s: += appends a list to a list or a string (or number) to a string; use = to replace the value",
 			       k);
 			goto fail;
 		}

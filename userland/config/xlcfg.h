@@ -43,6 +43,7 @@ struct domus_disk {
 	bool readonly;			/* access=r (and every CD) */
 	bool cdrom;			/* devtype=cdrom, VDEV:cdrom */
 	bool no_discard;		/* no-discard */
+	bool backendtype_seen;		/* (parsing) backendtype= given */
 	unsigned int line;		/* where it was written */
 	const char *file;
 };
