@@ -96,6 +96,18 @@ static __always_inline bool domus_host_irq_ran_take(void)
 
 #ifndef __ASSEMBLY__
 /*
+ * kvm's enable_virt_at_load (6.12, on by default): a loaded kvm_amd or
+ * kvm_intel switches SVM/VMX on on every CPU when it loads, with no VM at
+ * all, so domus finds the hardware taken until kvm is unloaded or loaded
+ * with enable_virt_at_load=0 (hw.c names both in its refusal).  Since
+ * 6.12 kvm also takes the emergency-disable slot only while it has
+ * virtualization on, not for as long as it is loaded (hw.c).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define DOMUS_KVM_VIRT_AT_LOAD
+#endif
+
+/*
  * 6.3 to 6.12 (Debian 12's 6.1 against bookworm-security's 6.12):
  * - vm_flags became read-only: vm_flags_set() (6.3);
  * - zap_page_range() went, zap_page_range_single() is exported (6.3);

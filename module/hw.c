@@ -60,14 +60,37 @@ static void domus_emergency_disable(void)
  */
 static bool domus_emergency_registered;
 
+static bool domus_kvm_loaded(void)
+{
+	if (!__symbol_get("kvm_rebooting"))
+		return false;
+	__symbol_put("kvm_rebooting");
+	return true;
+}
+
 static void domus_emergency_register(void)
 {
-	if (__symbol_get("kvm_rebooting")) {
-		__symbol_put("kvm_rebooting");
+	if (domus_kvm_loaded())
 		return;
-	}
 	cpu_emergency_register_virt_callback(domus_emergency_disable);
 	domus_emergency_registered = true;
+}
+
+/* Why the hardware is taken, with the fix, in one line. */
+static void domus_report_busy(void)
+{
+	bool svm = domus_hw.vendor == DOMUS_VENDOR_SVM;
+
+#ifdef DOMUS_KVM_VIRT_AT_LOAD
+	if (domus_kvm_loaded()) {
+		pr_err("cannot start a domain: %s is already in use by another hypervisor: kvm holds it while its guests run and, with kvm.enable_virt_at_load=1 (the default), from the moment %s loads; stop its guests and either 'rmmod %s kvm' or reload it with 'modprobe kvm enable_virt_at_load=0', and try again\n",
+		       svm ? "AMD-V" : "VT-x", svm ? "kvm_amd" : "kvm_intel",
+		       svm ? "kvm_amd" : "kvm_intel");
+		return;
+	}
+#endif
+	pr_err("cannot start a domain: %s is already in use by another hypervisor (kvm?); stop its guests or 'rmmod kvm_amd kvm_intel' and try again\n",
+	       svm ? "AMD-V" : "VT-x");
 }
 
 static int domus_cpu_online(unsigned int cpu)
@@ -105,8 +128,7 @@ static int domus_hw_switch_on(void)
 		on_each_cpu(domus_cpu_disable_fn, NULL, 1);
 		cpus_read_unlock();
 		domus_arch->hw_teardown();
-		pr_err("cannot start a domain: %s is already in use by another hypervisor (kvm?); stop its guests or 'rmmod kvm_amd kvm_intel' and try again\n",
-		       domus_hw.vendor == DOMUS_VENDOR_SVM ? "AMD-V" : "VT-x");
+		domus_report_busy();
 		return -EBUSY;
 	}
 	ret = cpuhp_setup_state_nocalls_cpuslocked(CPUHP_AP_ONLINE_DYN, "domus:online",
