@@ -94,7 +94,7 @@ if grep -q 'holding' $hlog; then
 	else
 		pass held-kvm-refused
 	fi
-	kill -0 $hpid 2>/dev/null && pass held-survives || fail held-survives "coretest hold died: $(tr '\n' '|' <$hlog)"
+	if kill -0 $hpid 2>/dev/null; then pass held-survives; else fail held-survives "coretest hold died: $(tr '\n' '|' <$hlog)"; fi
 else
 	fail hold "coretest hold: $(tr '\n' '|' <$hlog)"
 fi
