@@ -16,7 +16,8 @@
 #   libtestemu.a  module/x86emu.c, module/pgwalk.c (pure C, unit tests only)
 
 KVER ?= $(shell scripts/kver)
-KDIR ?= /lib/modules/$(KVER)/build
+# an installed kernel's headers, or those scripts/kernel-fetch unpacked
+KDIR ?= $(or $(shell scripts/kver --kdir $(KVER) 2>/dev/null),/lib/modules/$(KVER)/build)
 BUILD := build
 
 CC ?= cc
@@ -78,7 +79,7 @@ OBJCOPY ?= objcopy
 
 .SECONDARY:
 .PHONY: all help module userland libs unit core-test core-test-usage check check-intel check-extra demo deps clean \
-	fuzz fuzz-long soak man
+	fuzz fuzz-long soak man check-kernels
 all: module userland
 
 help:
@@ -96,6 +97,10 @@ help:
 	@echo '  check          install dependencies, build, sparse, run every suite'
 	@echo '                 (one suite: tests/run NAME, e.g. tests/run 30-cli)'
 	@echo '  check-intel    the same for the Intel VT-x (Bochs) suites only'
+	@echo '  check-kernels  compile domus.ko warning-free against every kernel series apt offers'
+	@echo '                 (6.1 installed, 6.12 fetched into a cache, never installed);'
+	@echo '                 RUN=1 also runs the kvm, core and PV suites in a test host of each'
+	@echo '                 other kernel (docs/testing.md "Other kernels")'
 	@echo '  demo           install dependencies, build, show domus in a test host'
 	@echo '  deps           install the build and test dependencies (scripts/deps.sh)'
 	@echo '  man            the manual page build/man/domus.1 (scdoc; the commands from their help)'
@@ -318,6 +323,13 @@ INTEL_SUITES := 50-module-intel 55-core-intel 62-pv-intel
 check-intel: deps
 	$(MAKE) all
 	tests/run $(INTEL_SUITES)
+
+# Every kernel series the distribution offers (scripts/check-kernels): the
+# installed target and apt's others (scripts/kernel-fetch: unpacked into a
+# cache, never installed).  RUN=1: their test hosts too.  Not in check.
+check-kernels: deps
+	$(if $(RUN),$(MAKE) all)
+	scripts/check-kernels $(if $(RUN),--run)
 
 demo: deps
 	$(MAKE) all

@@ -94,4 +94,67 @@ static __always_inline bool domus_host_irq_ran_take(void)
 #endif
 #endif /* !__ASSEMBLY__ */
 
+#ifndef __ASSEMBLY__
+/*
+ * kvm's enable_virt_at_load (6.12, on by default): a loaded kvm_amd or
+ * kvm_intel switches SVM/VMX on on every CPU when it loads, with no VM at
+ * all, so domus finds the hardware taken until kvm is unloaded or loaded
+ * with enable_virt_at_load=0 (hw.c names both in its refusal).  Since
+ * 6.12 kvm also takes the emergency-disable slot only while it has
+ * virtualization on, not for as long as it is loaded (hw.c).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define DOMUS_KVM_VIRT_AT_LOAD
+#endif
+
+/*
+ * 6.3 to 6.12 (Debian 12's 6.1 against bookworm-security's 6.12):
+ * - vm_flags became read-only: vm_flags_set() (6.3);
+ * - zap_page_range() went, zap_page_range_single() is exported (6.3);
+ * - smp_send_reschedule() became a macro that fires the ipi_send_cpu
+ *   tracepoint, declared in <trace/events/ipi.h> (6.3);
+ * - eventfd_signal() lost its count argument (6.8).
+ */
+#include <linux/eventfd.h>
+#include <linux/mm.h>
+#include <linux/smp.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#include <trace/events/ipi.h>
+#endif
+
+static inline void domus_vma_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+static inline void domus_zap_range(struct vm_area_struct *vma, unsigned long addr,
+				   unsigned long len)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	zap_page_range_single(vma, addr, len, NULL);
+#else
+	zap_page_range(vma, addr, len);
+#endif
+}
+
+/* a reschedule IPI to CPU (the target leaves guest mode at once) */
+static inline void domus_send_reschedule(int cpu)
+{
+	smp_send_reschedule(cpu);
+}
+
+static inline void domus_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
+#endif /* !__ASSEMBLY__ */
+
 #endif /* DOMUS_COMPAT_H */

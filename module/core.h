@@ -326,6 +326,8 @@ bool domus_all_zero(const void *p, size_t len);
 /* hw.c: virtualization switched on while any domain exists */
 int domus_hw_get(void);
 void domus_hw_put(void);
+void domus_hw_init(void);	/* module load: the kvm module notifier */
+void domus_hw_exit(void);
 
 /* domain.c */
 int domus_create_domain(const struct domus_create_domain *arg);

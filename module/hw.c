@@ -53,21 +53,105 @@ static void domus_emergency_disable(void)
 }
 
 /*
- * The kernel has one emergency callback slot, and kvm_intel takes it when
- * it loads (registering a second one warns).  KVM's callback switches
- * VMX/SVM off by looking at the CPU, whoever turned it on, so while kvm
- * is loaded it covers domus too: only take the slot when kvm is absent.
+ * The kernel has one emergency callback slot, and registering a second
+ * callback warns.  kvm takes it: 6.1's kvm_intel when it loads, 6.12's
+ * kvm_amd and kvm_intel whenever they switch virtualization on (at load
+ * with enable_virt_at_load=1, else at their first VM) -- even when that
+ * then fails because domus holds the hardware.  KVM's callback switches
+ * VMX/SVM off by looking at the CPU, whoever turned it on, so it covers
+ * domus too.  So domus holds the slot only while it has the hardware on
+ * and no kvm module is loaded: a module notifier gives the slot up the
+ * moment kvm starts to load (before kvm_amd/kvm_intel can ask for it) and
+ * takes it back once kvm is gone.  With kvm loaded but idle (6.12,
+ * enable_virt_at_load=0) nobody holds the slot while domus runs guests:
+ * an emergency reboot then leaves SVM/VMX on (docs/architecture.md).
  */
+static DEFINE_MUTEX(domus_emergency_lock);
+static bool domus_emergency_wanted;	/* the hardware is on */
 static bool domus_emergency_registered;
+static bool domus_kvm_coming;		/* kvm is loading or loaded (notifier) */
+static bool domus_notifier_registered;
 
-static void domus_emergency_register(void)
+static bool domus_kvm_loaded(void)
 {
-	if (__symbol_get("kvm_rebooting")) {
-		__symbol_put("kvm_rebooting");
+	if (!__symbol_get("kvm_rebooting"))
+		return false;
+	__symbol_put("kvm_rebooting");
+	return true;
+}
+
+/* Caller holds domus_emergency_lock. */
+static void domus_emergency_update(void)
+{
+	bool want = domus_emergency_wanted && !domus_kvm_coming && !domus_kvm_loaded();
+
+	if (want && !domus_emergency_registered)
+		cpu_emergency_register_virt_callback(domus_emergency_disable);
+	else if (!want && domus_emergency_registered)
+		cpu_emergency_unregister_virt_callback(domus_emergency_disable);
+	domus_emergency_registered = want;
+}
+
+static void domus_emergency_set(bool wanted)
+{
+	mutex_lock(&domus_emergency_lock);
+	domus_emergency_wanted = wanted;
+	domus_emergency_update();
+	mutex_unlock(&domus_emergency_lock);
+}
+
+static int domus_module_event(struct notifier_block *nb, unsigned long state, void *data)
+{
+	struct module *mod = data;
+
+	if (strcmp(mod->name, "kvm"))
+		return NOTIFY_DONE;
+	mutex_lock(&domus_emergency_lock);
+	if (state == MODULE_STATE_COMING)
+		domus_kvm_coming = true;
+	else if (state == MODULE_STATE_GOING)
+		domus_kvm_coming = false;
+	if (state == MODULE_STATE_COMING || state == MODULE_STATE_GOING)
+		domus_emergency_update();
+	mutex_unlock(&domus_emergency_lock);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block domus_module_nb = {
+	.notifier_call = domus_module_event,
+};
+
+/*
+ * At module load: watch kvm come and go.  domus_kvm_coming starts false
+ * even when kvm is loaded already: domus_kvm_loaded() covers that case.
+ */
+void domus_hw_init(void)
+{
+	domus_notifier_registered = !register_module_notifier(&domus_module_nb);
+}
+
+void domus_hw_exit(void)
+{
+	if (domus_notifier_registered)
+		unregister_module_notifier(&domus_module_nb);
+	domus_notifier_registered = false;
+}
+
+/* Why the hardware is taken, with the fix, in one line. */
+static void domus_report_busy(void)
+{
+	bool svm = domus_hw.vendor == DOMUS_VENDOR_SVM;
+
+#ifdef DOMUS_KVM_VIRT_AT_LOAD
+	if (domus_kvm_loaded()) {
+		pr_err("cannot start a domain: %s is already in use by another hypervisor: kvm holds it while its guests run and, with kvm.enable_virt_at_load=1 (the default), from the moment %s loads; stop its guests and either 'rmmod %s kvm' or reload it with 'modprobe kvm enable_virt_at_load=0', and try again\n",
+		       svm ? "AMD-V" : "VT-x", svm ? "kvm_amd" : "kvm_intel",
+		       svm ? "kvm_amd" : "kvm_intel");
 		return;
 	}
-	cpu_emergency_register_virt_callback(domus_emergency_disable);
-	domus_emergency_registered = true;
+#endif
+	pr_err("cannot start a domain: %s is already in use by another hypervisor (kvm?); stop its guests or 'rmmod kvm_amd kvm_intel' and try again\n",
+	       svm ? "AMD-V" : "VT-x");
 }
 
 static int domus_cpu_online(unsigned int cpu)
@@ -105,8 +189,7 @@ static int domus_hw_switch_on(void)
 		on_each_cpu(domus_cpu_disable_fn, NULL, 1);
 		cpus_read_unlock();
 		domus_arch->hw_teardown();
-		pr_err("cannot start a domain: %s is already in use by another hypervisor (kvm?); stop its guests or 'rmmod kvm_amd kvm_intel' and try again\n",
-		       domus_hw.vendor == DOMUS_VENDOR_SVM ? "AMD-V" : "VT-x");
+		domus_report_busy();
 		return -EBUSY;
 	}
 	ret = cpuhp_setup_state_nocalls_cpuslocked(CPUHP_AP_ONLINE_DYN, "domus:online",
@@ -119,16 +202,14 @@ static int domus_hw_switch_on(void)
 	}
 	domus_hp_state = ret;
 	cpus_read_unlock();
-	domus_emergency_register();
+	domus_emergency_set(true);
 	domus_spec_report();
 	return 0;
 }
 
 static void domus_hw_switch_off(void)
 {
-	if (domus_emergency_registered)
-		cpu_emergency_unregister_virt_callback(domus_emergency_disable);
-	domus_emergency_registered = false;
+	domus_emergency_set(false);
 	cpuhp_remove_state_nocalls(domus_hp_state);
 	domus_hp_state = -1;
 	on_each_cpu(domus_cpu_disable_fn, NULL, 1);

@@ -183,9 +183,11 @@ static int __init domus_init(void)
 	if (ret)
 		return ret;
 
+	domus_hw_init();
 	ret = misc_register(&domus_miscdev);
 	if (ret) {
 		pr_err("cannot load: registering /dev/domus failed (%d)\n", ret);
+		domus_hw_exit();
 		domus_spec_cleanup();
 		return ret;
 	}
@@ -196,6 +198,7 @@ static int __init domus_init(void)
 static void __exit domus_exit(void)
 {
 	misc_deregister(&domus_miscdev);
+	domus_hw_exit();
 	domus_spec_cleanup();
 }
 

@@ -76,7 +76,7 @@ static void reserve_zap(struct mm_struct *mm, unsigned long uaddr, unsigned long
 		n = min(len, vma->vm_end - uaddr);
 		if (vma_is_anonymous(vma) &&
 		    !(vma->vm_flags & (VM_LOCKED | VM_HUGETLB | VM_PFNMAP | VM_MIXEDMAP | VM_SHARED)))
-			zap_page_range(vma, uaddr, n);
+			domus_zap_range(vma, uaddr, n);
 		uaddr += n;
 		len -= n;
 	}

@@ -72,7 +72,7 @@ void domus_vcpu_notify(struct domus_vcpu *v)
 	/* a reschedule IPI is safe with interrupts off; the exit follows */
 	if (atomic_read(&v->mode) == DOMUS_IN_GUEST && cpu >= 0 &&
 	    cpu != raw_smp_processor_id())
-		smp_send_reschedule(cpu);
+		domus_send_reschedule(cpu);
 }
 
 /* Caller holds dom->lock (the vCPU table is stable). */

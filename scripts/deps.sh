@@ -11,6 +11,9 @@ pkgs=(
 	gcc make libc6-dev binutils kmod bc flex bison libelf-dev sparse
 	# libraries later stages use to unpack kernels and read configs
 	liblzma-dev zlib1g-dev libzstd-dev xz-utils
+	# other kernel series (make check-kernels): pahole for the BTF of modules
+	# built against 6.12's headers, zstd for its bzImage payload
+	pahole zstd
 	# the launcher's syscall filter
 	libseccomp-dev
 	# target kernel and its headers

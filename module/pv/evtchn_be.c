@@ -124,7 +124,7 @@ void xen_be_signal(struct xen_dom *xd, int bport)
 	rcu_read_lock();
 	ctx = rcu_dereference(xd->be[bport - 1].notify);
 	if (ctx)
-		eventfd_signal(ctx, 1);
+		domus_eventfd_signal(ctx);
 	rcu_read_unlock();
 }
 

@@ -228,7 +228,7 @@ int xen_gnttab_mmap(struct domus_domain *dom, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;		/* a private copy would hide the guest's updates */
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	domus_vma_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &xen_gnttab_vm_ops;
 	return 0;
 }

@@ -19,7 +19,10 @@ rm -rf "$out/log" "$out/console.out" "$out/console.out.ts"
 mkdir -p "$out/log"
 fifo=$(mktemp -u /tmp/pvcli-in.XXXXXX)	# not on the 9p share: no FIFOs there
 d=build/domus
-kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
+# the guest: the build machine's target kernel (scripts/kver), whose modules
+# the suite put in the initramfs; a test host of another kernel (make
+# check-kernels RUN=1) runs it too
+kernel=${PV_KERNEL:-/boot/vmlinuz-$(scripts/kver)}
 cfg=tests/host/pvcli.cfg
 con=$out/console.out
 log=$out/log/pvcli.log

@@ -93,6 +93,16 @@ static void diagnosis_fake_tree(void)
 	EXPECT(d.module_loaded && d.kvm_amd && !d.kvm_intel);
 	EXPECT(!d.device_present);
 	EXPECT(d.fw_disabled == -1);
+	EXPECT(d.kvm_virt_at_load == -1);	/* no such parameter: before 6.12 */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/sys/module/kvm/parameters", root);
+	EXPECT(system(cmd) == 0);
+	EXPECT(put(root, "sys/module/kvm/parameters/enable_virt_at_load", "Y\n") == 0);
+	domus_diagnose(root, &d);
+	EXPECT(d.kvm_virt_at_load == 1 && domus_kvm_virt_at_load(root) == 1);
+	EXPECT(put(root, "sys/module/kvm/parameters/enable_virt_at_load", "N\n") == 0);
+	EXPECT(domus_kvm_virt_at_load(root) == 0);
+	EXPECT(put(root, "sys/module/kvm/parameters/enable_virt_at_load", "") == 0);
+	EXPECT(domus_kvm_virt_at_load(root) == -1);
 
 	EXPECT(put(root, "proc/cpuinfo", "flags : fpu vmx\nvmx flags : vnmi ept vpid\n") == 0);
 	domus_diagnose(root, &d);

@@ -84,7 +84,11 @@ static void diagnose(const struct domus_diag *d, int open_err)
 			d->cpu_svm ? "AMD-V (SVM)" : "Intel VT-x");
 	else if (d->cpu_svm && !d->cpu_npt)
 		PROBLEM("AMD-V without nested paging (no npt flag); domus needs NPT");
-	if (d->kvm_amd || d->kvm_intel)
+	if ((d->kvm_amd || d->kvm_intel) && d->kvm_virt_at_load == 1)
+		PROBLEM("%s is loaded with kvm.enable_virt_at_load=1 (the default since Linux 6.12): it holds %s even without guests, so domus cannot start domains; 'rmmod %s kvm', or reload it with 'modprobe kvm enable_virt_at_load=0'",
+			d->kvm_amd ? "kvm_amd" : "kvm_intel", d->kvm_amd ? "AMD-V" : "VT-x",
+			d->kvm_amd ? "kvm_amd" : "kvm_intel");
+	else if (d->kvm_amd || d->kvm_intel)
 		PROBLEM("%s is loaded: KVM and domus cannot run guests at the same time; stop KVM guests and 'rmmod %s kvm' before starting domains",
 			d->kvm_amd ? "kvm_amd" : "kvm_intel", d->kvm_amd ? "kvm_amd" : "kvm_intel");
 	if (!d->module_loaded)

@@ -39,6 +39,26 @@ static bool path_exists(const char *root, const char *path)
 	return stat(buf, &st) == 0;
 }
 
+int domus_kvm_virt_at_load(const char *root)
+{
+	char path[512];
+	FILE *f;
+	int c;
+
+	snprintf(path, sizeof(path), "%s/sys/module/kvm/parameters/enable_virt_at_load",
+		 root ? root : "");
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	c = fgetc(f);
+	fclose(f);
+	if (c == 'Y' || c == 'y' || c == '1')
+		return 1;
+	if (c == 'N' || c == 'n' || c == '0')
+		return 0;
+	return -1;
+}
+
 /* Scan the first CPU's "flags" and "vmx flags" lines. */
 static void read_cpuinfo(const char *root, struct domus_diag *d)
 {
@@ -106,6 +126,7 @@ void domus_diagnose(const char *root, struct domus_diag *d)
 	d->module_loaded = path_exists(root, "/sys/module/domus");
 	d->kvm_amd = path_exists(root, "/sys/module/kvm_amd");
 	d->kvm_intel = path_exists(root, "/sys/module/kvm_intel");
+	d->kvm_virt_at_load = domus_kvm_virt_at_load(root);
 	d->device_present = path_exists(root, "/dev/domus");
 	d->fw_disabled = read_fw_disabled(root, d);
 }

@@ -44,10 +44,18 @@ struct domus_diag {
 	bool module_loaded;	/* /sys/module/domus */
 	bool kvm_amd;		/* /sys/module/kvm_amd */
 	bool kvm_intel;		/* /sys/module/kvm_intel */
+	int kvm_virt_at_load;	/* kvm's enable_virt_at_load (Linux 6.12): 1 Y, 0 N, -1 no such parameter */
 	bool device_present;	/* /dev/domus exists */
 };
 
 void domus_diagnose(const char *root, struct domus_diag *d);
+/*
+ * kvm's enable_virt_at_load parameter below @root: 1 when a loaded kvm
+ * holds AMD-V/VT-x from load time on (Y, the default since Linux 6.12),
+ * 0 when only while its guests run, -1 when kvm is not loaded or has no
+ * such parameter (before 6.12).
+ */
+int domus_kvm_virt_at_load(const char *root);
 /* Does the space-separated @flags line contain the word @flag? */
 bool domus_flag_in(const char *flags, const char *flag);
 

@@ -48,6 +48,8 @@ int domus_create_domain_flags(int devfd, uint32_t flags)
 	if (r >= 0)
 		return r;
 	r = errno;
+	if (r == EBUSY && domus_kvm_virt_at_load("") == 1)
+		return domus_set_error(r, "DOMUS_CREATE_DOMAIN failed: kvm holds AMD-V/VT-x even without guests (kvm.enable_virt_at_load=1, Linux 6.12's default); 'rmmod kvm_amd kvm' (kvm_intel) or reload it with 'modprobe kvm enable_virt_at_load=0'");
 	if (r == EBUSY)
 		return domus_set_error(r, "DOMUS_CREATE_DOMAIN failed: hardware virtualization is in use by another hypervisor (kvm?)");
 	return domus_set_error(r, "DOMUS_CREATE_DOMAIN failed: %s", strerror(r));
