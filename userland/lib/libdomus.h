@@ -12,7 +12,9 @@
 #include <sys/types.h>
 #include "domus.h"
 
-#define DOMUS_VERSION "0.1.0"
+/* The release (the VERSION file at the top of the tree; version.c). */
+const char *domus_version(void);
+#define DOMUS_VERSION domus_version()
 
 /* Last error message of the calling thread ("" if none). */
 const char *domus_last_error(void);
