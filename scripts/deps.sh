@@ -30,6 +30,11 @@ pkgs=(
 	clang libclang-rt-14-dev
 	# the manual page (make man: docs/man/*.scd) and checking it renders
 	scdoc groff-base
+	# the Debian packages (make deb: dpkg-buildpackage, dh_dkms, lintian) and
+	# their install test (74-packages-amd: DKMS builds the module in the test
+	# host; logrotate, udev, openssl for sign-module).  --no-install-recommends
+	# keeps dkms from pulling linux-headers-* (the target kernel is scripts/kver's)
+	dpkg-dev debhelper dh-dkms dkms lintian fakeroot logrotate udev openssl
 )
 
 missing=()

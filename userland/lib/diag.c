@@ -108,4 +108,5 @@ void domus_diagnose(const char *root, struct domus_diag *d)
 	d->kvm_intel = path_exists(root, "/sys/module/kvm_intel");
 	d->device_present = path_exists(root, "/dev/domus");
 	d->fw_disabled = read_fw_disabled(root, d);
+	domus_sig_diagnose(root, d);
 }
