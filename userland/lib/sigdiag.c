@@ -2,8 +2,8 @@
 /*
  * Module signatures for 'domus info': a kernel in lockdown (UEFI Secure
  * Boot) or with module.sig_enforce loads only modules signed by a key it
- * trusts, and modprobe then says only "Key was rejected by service" or
- * "Operation not permitted".  The kernel log, the lockdown file and the
+ * trusts, and modprobe then says only "Key was rejected by service"
+ * (sig_enforce) or "Operation not permitted" (lockdown).  The kernel log, the lockdown file and the
  * SecureBoot variable say why; domus_sig_advice() turns that into one line
  * with the fix (scripts/sign-module; docs/packaging.md "Secure Boot").
  */
@@ -81,11 +81,13 @@ const char *domus_sig_advice(const struct domus_diag *d, char *buf, size_t len)
 		snprintf(buf, len, "the kernel refused domus.ko: its signing key is not trusted (log: \"Loading of module with unavailable key is rejected\"); enrol the certificate: mokutil --import /var/lib/domus/mok/MOK.der, reboot, confirm in the MOK manager (%s)",
 			 DOC_HINT);
 	else if (s->unsigned_rejected || s->lockdown_refused)
-		snprintf(buf, len, "the kernel refused domus.ko: it is not signed and %s (modprobe: \"Key was rejected by service\"); sign it with a machine-owner key: %s, then mokutil --import and reboot (%s)",
+		/* sig_enforce: EKEYREJECTED; lockdown alone: EPERM */
+		snprintf(buf, len, "the kernel refused domus.ko: it is not signed and %s (modprobe: \"%s\"); sign it with a machine-owner key: %s, then mokutil --import and reboot (%s)",
 			 locked ? "the kernel is locked down (Secure Boot)" : "module signatures are enforced",
+			 s->unsigned_rejected ? "Key was rejected by service" : "Operation not permitted",
 			 SIGN_HINT, DOC_HINT);
 	else if (locked)
-		snprintf(buf, len, "the kernel is locked down (%s%s): it loads only signed modules; if modprobe domus says \"Key was rejected by service\", sign domus.ko: %s, then mokutil --import and reboot (%s)",
+		snprintf(buf, len, "the kernel is locked down (%s%s): it loads only signed modules; if modprobe domus fails (\"Key was rejected by service\", \"Operation not permitted\"), sign domus.ko: %s, then mokutil --import and reboot (%s)",
 			 lockdown_name(d->lockdown), d->secure_boot == 1 ? ", Secure Boot on" : "", SIGN_HINT, DOC_HINT);
 	else
 		return NULL;
