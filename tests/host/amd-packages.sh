@@ -80,7 +80,7 @@ fi
 extra=$(cd "$R/usr/src/domus-$ver" 2>/dev/null && find . -type f | grep -Ev '^\./(Kbuild|VERSION|dkms\.conf|(module|uapi)/.*\.[chS])$')
 if [ -d "$R/usr/src/domus-$ver" ] && [ -z "$extra" ]; then pass dkms-source-tree; else fail dkms-source-tree "unexpected: $(echo "$extra" | tr '\n' ' ')"; fi
 if in_root getent group domus >/dev/null && [ -f "$R/lib/udev/rules.d/60-domus.rules" ] &&
-   [ -f "$R/etc/logrotate.d/domus" ] && [ -L "$R/etc/systemd/system/multi-user.target.wants/domus.service" ] &&
+   [ -f "$R/etc/logrotate.d/domus" ] && [ -f "$R/etc/default/domus" ] && [ -L "$R/etc/systemd/system/multi-user.target.wants/domus.service" ] &&
    [ -f "$R/usr/share/man/man1/domus.1.gz" ] && [ -f "$R/usr/share/bash-completion/completions/domus" ]; then
 	pass installed-pieces
 else
