@@ -24,12 +24,24 @@ CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 INCS := -Iuapi -Iuserland/include -Iuserland/lib -Iuserland/xenstore -Iuserland/ctl \
 	-Iuserland/config -Iuserland/launcher -Iuserland/cli -Iuserland/backend -Iuserland/save
-CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(INCS)
+# The release: the VERSION file, the one place it is written (the module
+# reads it through Kbuild, the packages check debian/changelog against it;
+# docs/packaging.md "Versions").
+DOMUS_VERSION := $(strip $(shell cat VERSION 2>/dev/null))
+ifeq ($(DOMUS_VERSION),)
+$(error VERSION is missing or empty: it holds the release, e.g. 0.1.0)
+endif
+VERSION_DEF := -DDOMUS_VERSION_STR='"$(DOMUS_VERSION)"'
+CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(INCS) $(VERSION_DEF)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # Kernel-image decompressors used by the loader (userland/lib/loader_image.c).
 LDLIBS_USER := -llzma -lz -lzstd
 # The launcher's syscall filter (userland/launcher/sandbox.c).
 LDLIBS_SECCOMP := -lseccomp
+# The Debian package build's flags (dpkg-buildflags: hardening), given by
+# debian/rules with BUILD=build/pkg; empty for a developer build.
+CFLAGS_PKG ?=
+LDFLAGS_PKG ?=
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(patsubst %.S,$(BUILD)/obj/%.o,$(1)))
 san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
@@ -79,7 +91,7 @@ OBJCOPY ?= objcopy
 
 .SECONDARY:
 .PHONY: all help module userland libs unit core-test core-test-usage check check-intel check-extra demo deps clean \
-	fuzz fuzz-long soak man check-kernels
+	fuzz fuzz-long soak man check-kernels deb
 all: module userland
 
 help:
@@ -103,7 +115,9 @@ help:
 	@echo '                 other kernel (docs/testing.md "Other kernels")'
 	@echo '  demo           install dependencies, build, show domus in a test host'
 	@echo '  deps           install the build and test dependencies (scripts/deps.sh)'
-	@echo '  man            the manual page build/man/domus.1 (scdoc; the commands from their help)'
+	@echo '  man            the manual pages build/man/domus.1, domus-launcher.8 (scdoc; the commands from their help)'
+	@echo '  deb            the Debian packages domus and domus-dkms in build/deb/, checked by lintian'
+	@echo '                 (scripts/mkdeb; docs/packaging.md)'
 	@echo '  fuzz           build the libFuzzer targets (build/fuzz/, clang) and their seeds'
 	@echo '  fuzz-long      the long fuzz runs: every target >= 10^6 executions (nice;'
 	@echo '                 FUZZ_RUNS=, FUZZ_TARGETS=; docs/testing.md)'
@@ -123,7 +137,7 @@ libs: $(LIBS)
 # ---- objects (one rule each for plain and sanitized; -MMD dependency files)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) $(CFLAGS_EXTRA) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS_USER) $(CFLAGS_EXTRA) $(CFLAGS_PKG) -MMD -MP -c -o $@ $<
 
 $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
@@ -138,6 +152,9 @@ $(BUILD)/san/%.o: %.c
 $(BUILD)/obj/tests/unit/%.o $(BUILD)/san/tests/unit/%.o: CFLAGS_EXTRA = -Itests/unit -Imodule
 $(BUILD)/obj/module/%.o $(BUILD)/san/module/%.o: CFLAGS_EXTRA = -Imodule
 $(BUILD)/obj/tests/host/%.o: CFLAGS_EXTRA = -Itests/host -pthread
+
+# version.c is the one object that holds the release
+$(BUILD)/obj/userland/lib/version.o $(BUILD)/san/userland/lib/version.o $(BUILD)/fuzz/obj/userland/lib/version.o: VERSION
 
 # ---- libraries
 define lib_rules
@@ -155,12 +172,12 @@ $(foreach l,$(LIBNAMES),$(eval $(call lib_rules,$(l))))
 # devices with the back ends' own code, hotplug.c)
 $(BUILD)/domus: $(call obj,$(CLI_SRCS)) $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
 		$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
-	$(CC) -pthread -o $@ $^ $(LDLIBS_USER)
+	$(CC) -pthread $(LDFLAGS_PKG) -o $@ $^ $(LDLIBS_USER)
 
 # One process per domain, started by 'domus create' (found next to domus).
 $(BUILD)/domus-launcher: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a \
 		$(BUILD)/libdomusctl.a $(BUILD)/libxenstore.a $(BUILD)/libdomus.a
-	$(CC) -pthread -o $@ $^ $(LDLIBS_USER) $(LDLIBS_SECCOMP)
+	$(CC) -pthread $(LDFLAGS_PKG) -o $@ $^ $(LDLIBS_USER) $(LDLIBS_SECCOMP)
 
 # Static build for test hosts without a shared libc (the Bochs initramfs).
 $(BUILD)/domus.static: $(call obj,$(CLI_SRCS)) $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
@@ -242,7 +259,7 @@ $(BUILD)/guests/mb/mbtest-aout.bin: tests/guests/mb/mbtest.S
 # build/fuzz/seeds/NAME/.
 FUZZ_CC ?= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) $(INCS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) $(INCS) $(VERSION_DEF) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_NAMES := $(filter-out seeds,$(basename $(notdir $(wildcard tests/fuzz/*.c))))
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
 fuzzobj = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
@@ -275,6 +292,11 @@ $(BUILD)/obj/tests/fuzz/%.o: CFLAGS_EXTRA = -Itests/unit -Itests/unit/test_loade
 # (scripts/mkman); build/man/domus.1.
 man: userland
 	scripts/mkman
+
+# The Debian packages (scripts/mkdeb: dpkg-buildpackage in a staged copy of
+# the tree, lintian; build/deb/).
+deb:
+	scripts/mkdeb
 
 fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/seeds/stamp
 

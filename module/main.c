@@ -15,7 +15,10 @@
 #include "core.h"
 #include "spec_host.h"
 
-#define DOMUS_VERSION_STRING "0.1.0"
+/* DOMUS_VERSION_STRING: the VERSION file, given by Kbuild */
+#ifndef DOMUS_VERSION_STRING
+#error "DOMUS_VERSION_STRING not defined: build with the Kbuild file next to VERSION"
+#endif
 
 const struct domus_arch_ops *domus_arch;
 struct domus_hw domus_hw;

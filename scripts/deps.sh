@@ -38,6 +38,11 @@ pkgs=(
 	# 21-xldiff: Xen 4.17's own xl.cfg parser (libxlutil, in libxenmisc4.17)
 	# as the oracle of ours; test-only (build/xldiff links it)
 	libxen-dev
+	# the Debian packages (make deb: dpkg-buildpackage, dh_dkms, lintian) and
+	# their install test (74-packages-amd: DKMS builds the module in the test
+	# host; logrotate, udev, openssl for sign-module).  --no-install-recommends
+	# keeps dkms from pulling linux-headers-* (the target kernel is scripts/kver's)
+	dpkg-dev debhelper dh-dkms dkms lintian fakeroot logrotate udev openssl
 )
 
 missing=()

@@ -74,6 +74,7 @@ static void __attribute__((format(printf, 1, 2))) problem(const char *fmt, ...)
 
 static void diagnose(const struct domus_diag *d, int open_err)
 {
+	char sig[512];
 	bool any = false;
 
 #define PROBLEM(...) do { problem(__VA_ARGS__); any = true; } while (0)
@@ -91,7 +92,9 @@ static void diagnose(const struct domus_diag *d, int open_err)
 	else if (d->kvm_amd || d->kvm_intel)
 		PROBLEM("%s is loaded: KVM and domus cannot run guests at the same time; stop KVM guests and 'rmmod %s kvm' before starting domains",
 			d->kvm_amd ? "kvm_amd" : "kvm_intel", d->kvm_amd ? "kvm_amd" : "kvm_intel");
-	if (!d->module_loaded)
+	if (!d->module_loaded && domus_sig_advice(d, sig, sizeof(sig)))
+		PROBLEM("%s", sig);	/* a signature refusal, with the fix */
+	else if (!d->module_loaded)
 		PROBLEM("the domus module is not loaded: 'modprobe domus' (or insmod domus.ko); if it fails, 'dmesg | grep domus' names the reason");
 	else if (open_err == EACCES || open_err == EPERM)
 		PROBLEM("/dev/domus: permission denied: run domus as root");
@@ -134,6 +137,8 @@ int cmd_info(const struct domus_cmd *cmd, int argc, char **argv)
 		field("domus version", "%s", DOMUS_VERSION);
 	}
 	field("module", "%s", diag.module_loaded ? "loaded" : "not loaded");
+	if (diag.lockdown > DOMUS_LOCKDOWN_NONE)
+		field("lockdown", "%s", diag.lockdown == DOMUS_LOCKDOWN_INTEGRITY ? "integrity" : "confidentiality");
 
 	fd = diag.module_loaded ? domus_open() : -ENOENT;
 	if (fd < 0) {

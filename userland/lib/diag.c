@@ -129,4 +129,5 @@ void domus_diagnose(const char *root, struct domus_diag *d)
 	d->kvm_virt_at_load = domus_kvm_virt_at_load(root);
 	d->device_present = path_exists(root, "/dev/domus");
 	d->fw_disabled = read_fw_disabled(root, d);
+	domus_sig_diagnose(root, d);
 }

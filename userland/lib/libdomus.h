@@ -12,7 +12,9 @@
 #include <sys/types.h>
 #include "domus.h"
 
-#define DOMUS_VERSION "0.1.0"
+/* The release (the VERSION file at the top of the tree; version.c). */
+const char *domus_version(void);
+#define DOMUS_VERSION domus_version()
 
 /* Last error message of the calling thread ("" if none). */
 const char *domus_last_error(void);
@@ -46,7 +48,19 @@ struct domus_diag {
 	bool kvm_intel;		/* /sys/module/kvm_intel */
 	int kvm_virt_at_load;	/* kvm's enable_virt_at_load (Linux 6.12): 1 Y, 0 N, -1 no such parameter */
 	bool device_present;	/* /dev/domus exists */
+	/* module signatures (sigdiag.c) */
+	int lockdown;		/* /sys/kernel/security/lockdown: DOMUS_LOCKDOWN_*, -1 unknown */
+	int secure_boot;	/* the SecureBoot EFI variable: 1 on, 0 off, -1 unknown */
+	struct domus_sigscan {	/* what the kernel log says about module signatures */
+		bool unsigned_rejected;	/* "Loading of unsigned module is rejected" */
+		bool key_rejected;	/* "Loading of module with unavailable key is rejected" */
+		bool lockdown_refused;	/* "Lockdown: ...: unsigned module loading is restricted" */
+		bool verify_failed;	/* "domus: module verification failed" (loaded, tainted) */
+	} sig;
 };
+#define DOMUS_LOCKDOWN_NONE		0
+#define DOMUS_LOCKDOWN_INTEGRITY	1
+#define DOMUS_LOCKDOWN_CONFIDENTIALITY	2
 
 void domus_diagnose(const char *root, struct domus_diag *d);
 /*
@@ -56,6 +70,18 @@ void domus_diagnose(const char *root, struct domus_diag *d);
  * such parameter (before 6.12).
  */
 int domus_kvm_virt_at_load(const char *root);
+/* Reads the lockdown file, SecureBoot and the kernel log (/dev/kmsg) below @root into @d. */
+void domus_sig_diagnose(const char *root, struct domus_diag *d);
+/* The kernel log text @log (dmesg or /dev/kmsg records) into @s. */
+void domus_sig_scan(const char *log, struct domus_sigscan *s);
+/* The lockdown file's text ("none [integrity] confidentiality"): DOMUS_LOCKDOWN_*, -1 if unreadable. */
+int domus_lockdown_parse(const char *text);
+/*
+ * Why the kernel refuses domus.ko's signature, as one line with the fix
+ * (into @buf), or NULL when the module is loaded or nothing points at a
+ * signature refusal.
+ */
+const char *domus_sig_advice(const struct domus_diag *d, char *buf, size_t len);
 /* Does the space-separated @flags line contain the word @flag? */
 bool domus_flag_in(const char *flags, const char *flag);
 
