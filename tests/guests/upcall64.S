@@ -9,6 +9,7 @@
  *      runs the real-mode counter at 0x10000); ends with the last vCPU
  *      going down: the domain's power-off exit, no PORT_DONE
  * Results as in long64: PORT_DONE 0 or the failing line; PORT_VAL values.
+ * vCPU 0 switches its APIC to x2APIC mode first (vCPUs start in xAPIC).
  * Every wait is a bounded number of STI windows (interrupts on for a
  * spin of PAUSEs, then off again), never an unbounded HLT or spin.
  */
@@ -90,6 +91,7 @@ _start:
 	movl	$HCPAGE, %eax
 	xorl	%edx, %edx
 	wrmsr
+	WRMSR(0x1b, 0xfee00c00)		/* vCPUs start in xAPIC mode: to x2APIC */
 	WRMSR(0x80f, 0x1ff)		/* APIC SVR: software enable */
 	cmpq	$0, %r15
 	je	t_upcall
