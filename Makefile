@@ -221,8 +221,8 @@ $(BUILD)/unit/test_sandbox $(BUILD)/unit-san/test_sandbox: LDLIBS_UNIT = $(LDLIB
 
 # test_xsctl tests the launcher's xenstore admin requests (xsctl.c) and
 # domus xenstored's (xsfwd.c).
-$(BUILD)/unit/test_xsctl: $(call obj,userland/launcher/xsctl.c userland/launcher/xsfwd.c)
-$(BUILD)/unit-san/test_xsctl: $(call san,userland/launcher/xsctl.c userland/launcher/xsfwd.c)
+$(BUILD)/unit/test_xsctl: $(call obj,userland/launcher/xsctl.c userland/launcher/xsfwd.c userland/launcher/reply.c)
+$(BUILD)/unit-san/test_xsctl: $(call san,userland/launcher/xsctl.c userland/launcher/xsfwd.c userland/launcher/reply.c)
 
 # test_hotplug tests the launcher's hot-plug requests (hotplug.c, pvhost.c).
 $(BUILD)/unit/test_hotplug: $(call obj,userland/launcher/hotplug.c userland/launcher/pvhost.c)

@@ -28,26 +28,6 @@ void l_log(struct launcher *L, const char *fmt, ...)
 	logged++;
 }
 
-/* the control loop's one-line answer (loop.c), for xsfwd.c */
-void l_reply(int fd, const char *fmt, ...)
-{
-	char buf[DOMUS_CTL_LINE_MAX + 2];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, DOMUS_CTL_LINE_MAX, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (n >= DOMUS_CTL_LINE_MAX)
-		n = DOMUS_CTL_LINE_MAX - 1;
-	buf[n++] = '\n';
-	if (write(fd, buf, (size_t)n) < 0) {
-		/* the test reads it, or fails */
-	}
-}
-
 static struct launcher L;
 static int sv[2];
 

@@ -75,25 +75,6 @@ static void conn_close_fds(struct conn *c)
 	c->nfds = 0;
 }
 
-void l_reply(int fd, const char *fmt, ...)
-{
-	char buf[DOMUS_CTL_LINE_MAX + 2];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, DOMUS_CTL_LINE_MAX, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (n >= DOMUS_CTL_LINE_MAX)
-		n = DOMUS_CTL_LINE_MAX - 1;
-	buf[n++] = '\n';
-	if (send(fd, buf, n, MSG_NOSIGNAL) < 0) {
-		/* the client is gone */
-	}
-}
-
 /*
  * Control requests (ctl.h): one table, one handler each.  A handler
  * returns true if it kept the connection (the console).
