@@ -225,25 +225,12 @@ static void free_watch(struct wch *w)
 	free(w->token);
 }
 
-/* Next NUL-terminated argument of the payload, or NULL. */
-static const char *arg(const char *pl, size_t len, size_t *off)
-{
-	const char *s = pl + *off, *z;
-
-	if (*off >= len)
-		return NULL;
-	z = memchr(s, 0, len - *off);
-	if (!z)
-		return NULL;
-	*off += (size_t)(z - s) + 1;
-	return s;
-}
 
 static void op_watch(struct client *c, const struct xs_msg_hdr *h, const char *pl)
 {
 	char abs[XS_PATH_MAX + 1];
 	size_t off = 0;
-	const char *p = arg(pl, h->len, &off), *tok = arg(pl, h->len, &off);
+	const char *p = xs_wire_arg(pl, h->len, &off), *tok = xs_wire_arg(pl, h->len, &off);
 	unsigned int k;
 	int r;
 
@@ -370,7 +357,7 @@ static void op_tx_end(struct client *c, const struct xs_msg_hdr *h, const char *
 {
 	struct dtx *t = tx_find(c, h->tx_id);
 	size_t off = 0;
-	const char *a = arg(pl, h->len, &off), *err;
+	const char *a = xs_wire_arg(pl, h->len, &off), *err;
 
 	if (!t)
 		return reply_err(c, h, "ENOENT");
@@ -390,7 +377,7 @@ static void op_path(struct client *c, const struct xs_msg_hdr *h, const char *pl
 	char abs[XS_PATH_MAX + 1];
 	struct xs_msg_hdr fh = *h, rh;
 	size_t off = 0, plen, rest;
-	const char *p = arg(pl, h->len, &off), *err = NULL;
+	const char *p = xs_wire_arg(pl, h->len, &off), *err = NULL;
 	struct dtx *t = NULL;
 	unsigned int store, i;
 	uint32_t sub = 0, hsub = 0;
@@ -411,7 +398,7 @@ static void op_path(struct client *c, const struct xs_msg_hdr *h, const char *pl
 		hsub = store ? 0 : sub;
 	}
 	if (merge && (h->type == XS_DIRECTORY || h->type == XS_DIRECTORY_PART)) {
-		const char *o = arg(pl, h->len, &off);
+		const char *o = xs_wire_arg(pl, h->len, &off);
 
 		r = xsd_merged_dir(h, abs, o, merge, hsub, rep);
 		push(c, rep, (size_t)r);
@@ -449,7 +436,7 @@ static void op_path(struct client *c, const struct xs_msg_hdr *h, const char *pl
 static void op_domain_path(struct client *c, const struct xs_msg_hdr *h, const char *pl)
 {
 	size_t off = 0;
-	const char *a = arg(pl, h->len, &off);
+	const char *a = xs_wire_arg(pl, h->len, &off);
 	char *end, dp[40];
 	unsigned long d;
 

@@ -391,7 +391,7 @@ size_t domus_ctl_escape(const void *in, size_t n, char *out, size_t outlen)
 	return o;
 }
 
-static int hexval(char c)
+int domus_ctl_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -416,8 +416,8 @@ int domus_ctl_unescape(const char *in, void *out, size_t outlen)
 			if (in[1] == '\\' || in[1] == '"') {
 				c = (unsigned char)in[1];
 				in += 2;
-			} else if (in[1] == 'x' && hexval(in[2]) >= 0 && hexval(in[3]) >= 0) {
-				c = (unsigned char)(hexval(in[2]) << 4 | hexval(in[3]));
+			} else if (in[1] == 'x' && domus_ctl_hexval(in[2]) >= 0 && domus_ctl_hexval(in[3]) >= 0) {
+				c = (unsigned char)(domus_ctl_hexval(in[2]) << 4 | domus_ctl_hexval(in[3]));
 				in += 4;
 			} else {
 				return -EINVAL;

@@ -136,6 +136,8 @@ int domus_ctl_request_fds(int fd, const char *req, const int *fds, unsigned int 
  */
 size_t domus_ctl_escape(const void *in, size_t n, char *out, size_t outlen);
 int domus_ctl_unescape(const char *in, void *out, size_t outlen);
+/* The value of hex digit @c, or -1. */
+int domus_ctl_hexval(char c);
 /*
  * After an "ok" answer of a listing request: read the lines that follow
  * up to "end N", calling @line(opaque, text) for each (text NUL-terminated,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ctl.h"
 #include "xswire.h"
 
 int xsw_socket_path(char *buf, size_t len)
@@ -75,17 +76,6 @@ void xsw_hex(const void *in, size_t n, char *out)
 	out[2 * n] = 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int xsw_unhex(const char *in, void *out, size_t cap)
 {
 	size_t n = strlen(in), i;
@@ -96,7 +86,7 @@ int xsw_unhex(const char *in, void *out, size_t cap)
 	if (n / 2 > cap)
 		return -E2BIG;
 	for (i = 0; i < n / 2; i++) {
-		int a = hexval(in[2 * i]), b = hexval(in[2 * i + 1]);
+		int a = domus_ctl_hexval(in[2 * i]), b = domus_ctl_hexval(in[2 * i + 1]);
 
 		if (a < 0 || b < 0)
 			return -EINVAL;

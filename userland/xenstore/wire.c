@@ -43,8 +43,8 @@ static void reply_ok(struct xs_store *xs, const struct xs_msg_hdr *h)
 	reply(xs, h, "OK", 3);
 }
 
-/* Next NUL-terminated string of the payload, or NULL. */
-static const char *arg(const char *pl, size_t len, size_t *off)
+/* Next NUL-terminated string of a wire payload @pl of @len bytes from *@off, or NULL (xenstore.h). */
+const char *xs_wire_arg(const char *pl, size_t len, size_t *off)
 {
 	const char *s = pl + *off, *z;
 
@@ -95,7 +95,7 @@ static void g_watch(struct xs_store *xs, const struct xs_msg_hdr *h,
 {
 	char abs[XS_PATH_MAX + 1];
 	size_t off = 0;
-	const char *p = arg(pl, h->len, &off), *tok = arg(pl, h->len, &off);
+	const char *p = xs_wire_arg(pl, h->len, &off), *tok = xs_wire_arg(pl, h->len, &off);
 	struct gwatch *w;
 	unsigned int i;
 	int r;
@@ -157,7 +157,7 @@ static void g_directory(struct xs_store *xs, const struct xs_msg_hdr *h,
 	if (!xsi_can(&vn, xs->caller, P_READ))
 		return reply_err(xs, h, EACCES);
 	if (h->type == XS_DIRECTORY_PART) {
-		const char *o = arg(pl, h->len, &off);
+		const char *o = xs_wire_arg(pl, h->len, &off);
 		unsigned long long v = 0;
 		size_t i;
 
@@ -283,7 +283,7 @@ static void w_set_perms(struct xs_store *xs, struct req *q)
 	const char *a;
 
 	while (q->off < q->h->len) {
-		a = arg(q->pl, q->h->len, &q->off);
+		a = xs_wire_arg(q->pl, q->h->len, &q->off);
 		if (!a)
 			return reply_err(xs, q->h, EINVAL);
 		if (n == XS_PERMS_MAX)
@@ -350,7 +350,7 @@ static void w_tx_end(struct xs_store *xs, struct req *q)
 
 	if (!q->tx)
 		return reply_err(xs, q->h, ENOENT);
-	a = arg(q->pl, q->h->len, &q->off);
+	a = xs_wire_arg(q->pl, q->h->len, &q->off);
 	if (!a || (strcmp(a, "T") && strcmp(a, "F")))
 		return reply_err(xs, q->h, EINVAL);
 	r = a[0] == 'T' ? xsi_tx_commit(xs, q->tx) : 0;
@@ -360,7 +360,7 @@ static void w_tx_end(struct xs_store *xs, struct req *q)
 
 static void w_get_domain_path(struct xs_store *xs, struct req *q)
 {
-	const char *a = arg(q->pl, q->h->len, &q->off);
+	const char *a = xs_wire_arg(q->pl, q->h->len, &q->off);
 	unsigned int d;
 	char dp[40];
 
@@ -458,7 +458,7 @@ static void handle(struct xs_store *xs, const struct wire_op *op, struct req *q)
 	if ((op->flags & OP_TX) && h->tx_id && !(q->tx = guest_tx(xs, h->tx_id)))
 		return reply_err(xs, h, ENOENT);
 	if (op->flags & OP_PATH) {
-		a = arg(pl, h->len, &q->off);
+		a = xs_wire_arg(pl, h->len, &q->off);
 		if (!a)
 			return reply_err(xs, h, EINVAL);
 		r = xsi_resolve(xs, a, q->path, false);

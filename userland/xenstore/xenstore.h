@@ -131,6 +131,11 @@ int xs_unwatch_local(struct xs_store *xs, const char *path,
  * fire as for any toolstack change.
  */
 int xs_wire_dom0(struct xs_store *xs, const void *msg, size_t len, void *out, size_t cap);
+/*
+ * The next NUL-terminated string of a wire payload @pl of @len bytes,
+ * starting at *@off (advanced past it), or NULL when none is left.
+ */
+const char *xs_wire_arg(const char *pl, size_t len, size_t *off);
 
 /*
  * Is @path a node path the toolstack calls accept: absolute, or relative
