@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * xsr-check [--libxl | --libxc] FILE: check the structure of a Xen save
- * file (xl save's, by default) or of a bare libxl or libxc stream
- * (userland/save/check.c).  Prints a summary, or one line naming
+ * xsr-check [--libxl | --libxc | --last-page] FILE: check the structure of
+ * a Xen save file (xl save's, by default) or of a bare libxl or libxc
+ * stream (userland/save/check.c).  Prints a summary, or one line naming
  * the offset and the rule broken; exit 0 valid, 1 invalid, 2 usage.
+ * --last-page prints only the file offset of the last guest page carried
+ * (tests corrupt a page's contents there, away from any header).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 int main(int argc, char **argv)
 {
 	enum xsr_start start = XSR_XL;
+	int last_page = 0;
 	struct xsr_summary s;
 	const char *path;
 	char err[256];
@@ -24,8 +27,10 @@ int main(int argc, char **argv)
 		start = XSR_LIBXL;
 	else if (argc == 3 && !strcmp(argv[1], "--libxc"))
 		start = XSR_LIBXC;
+	else if (argc == 3 && !strcmp(argv[1], "--last-page"))
+		last_page = 1;
 	else if (argc != 2) {
-		fprintf(stderr, "usage: xsr-check [--libxl | --libxc] FILE\n");
+		fprintf(stderr, "usage: xsr-check [--libxl | --libxc | --last-page] FILE\n");
 		return 2;
 	}
 	path = argv[argc - 1];
@@ -54,6 +59,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xsr-check: %s: %s\n", path, err);
 		free(buf);
 		return 1;
+	}
+	if (last_page) {
+		if (!s.data_pages) {
+			fprintf(stderr, "xsr-check: %s: no page carries data\n", path);
+			free(buf);
+			return 1;
+		}
+		printf("%llu\n", (unsigned long long)s.last_page_at);
+		free(buf);
+		return 0;
 	}
 	printf("%s: valid: libxc v%u from Xen %u.%u, %llu libxc records, %llu pfns (%llu with data), "
 	       "%llu params, %llu vCPUs, %llu optional records skipped, config %u bytes\n",

@@ -269,6 +269,8 @@ static int page_data(struct rd *r, size_t at, const uint8_t *b, uint32_t len,
 			    (unsigned long long)(8 + 8 * (uint64_t)count + 4096 * data));
 	s->pfns += count;
 	s->data_pages += data;
+	if (data)
+		s->last_page_at = (uint64_t)(b - r->p) + 8 + 8 * (uint64_t)count + 4096 * (data - 1);
 	return 0;
 }
 

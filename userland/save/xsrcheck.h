@@ -23,6 +23,7 @@ struct xsr_summary {
 	uint64_t vcpus;			/* CPU entries in HVM_CONTEXT */
 	uint64_t optional_skipped;	/* libxc records with bit 31 (ignored) */
 	uint64_t emulator_records;
+	uint64_t last_page_at;		/* file offset of the last page's first byte */
 };
 
 /*
