@@ -64,22 +64,7 @@ done:
 tests:
 	.quad	e_int, e_int3, e_icebp, e_gp_mov, e_np_idt, e_dr
 
-/* set_gate: %eax = vector, %rdx = handler.  64-bit interrupt gate, CS 0x08. */
-set_gate:
-	movl	%eax, %eax
-	shlq	$4, %rax
-	leaq	idt(%rip), %rcx
-	addq	%rax, %rcx
-	movw	%dx, (%rcx)
-	movw	$0x08, 2(%rcx)
-	movw	$0x8e00, 4(%rcx)
-	movq	%rdx, %rax
-	shrq	$16, %rax
-	movw	%ax, 6(%rcx)
-	shrq	$16, %rax
-	movl	%eax, 8(%rcx)
-	movl	$0, 12(%rcx)
-	ret
+	DEFINE_SET_GATE idt(%rip)
 
 /* --- handlers: the stack holds vector, error code (0 if none), RIP, ... -- */
 h_db:	pushq	$0

@@ -97,4 +97,29 @@
 /* T_MSRS: the MSRs the guest reads and then writes (value + MSR_DELTA). */
 #define MSR_DELTA		0x1000
 
+#ifdef __ASSEMBLER__
+/*
+ * DEFINE_SET_GATE IDT: emits set_gate, which writes a 64-bit interrupt gate
+ * (CS 0x08) for vector %eax to handler %rdx into the IDT at address IDT
+ * (a label as "idt(%rip)", or a constant).  Clobbers %rax, %rcx.
+ */
+.macro DEFINE_SET_GATE idt
+set_gate:
+	movl	%eax, %eax
+	shlq	$4, %rax
+	leaq	\idt, %rcx
+	addq	%rax, %rcx
+	movw	%dx, (%rcx)
+	movw	$0x08, 2(%rcx)
+	movw	$0x8e00, 4(%rcx)
+	movq	%rdx, %rax
+	shrq	$16, %rax
+	movw	%ax, 6(%rcx)
+	shrq	$16, %rax
+	movl	%eax, 8(%rcx)
+	movl	$0, 12(%rcx)
+	ret
+.endm
+#endif
+
 #endif

@@ -38,22 +38,7 @@ tests:
 	.quad	t_irq, t_hlt, t_loop, t_fpu, t_fill, t_zero, t_smp, t_regs
 	.quad	t_msrs, t_fpu_state, t_event, t_nmi, t_harden
 
-/* set_gate: %eax = vector, %rdx = handler.  64-bit interrupt gate, CS 0x08. */
-set_gate:
-	movl	%eax, %eax
-	shlq	$4, %rax
-	leaq	idt(%rip), %rcx
-	addq	%rax, %rcx
-	movw	%dx, (%rcx)
-	movw	$0x08, 2(%rcx)
-	movw	$0x8e00, 4(%rcx)
-	movq	%rdx, %rax
-	shrq	$16, %rax
-	movw	%ax, 6(%rcx)
-	shrq	$16, %rax
-	movl	%eax, 8(%rcx)
-	movl	$0, 12(%rcx)
-	ret
+	DEFINE_SET_GATE idt(%rip)
 
 /* puts: %rsi = NUL-terminated string to the debug console. */
 puts:

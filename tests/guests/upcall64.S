@@ -103,21 +103,7 @@ done:
 	outl	%eax, $PORT_DONE
 	jmp	done
 
-/* set_gate: %eax = vector, %rdx = handler: 64-bit interrupt gate, CS 0x08 */
-set_gate:
-	movl	%eax, %eax
-	shlq	$4, %rax
-	leaq	IDT(%rax), %rcx
-	movw	%dx, (%rcx)
-	movw	$0x08, 2(%rcx)
-	movw	$0x8e00, 4(%rcx)
-	movq	%rdx, %rax
-	shrq	$16, %rax
-	movw	%ax, 6(%rcx)
-	shrq	$16, %rax
-	movl	%eax, 8(%rcx)
-	movl	$0, 12(%rcx)
-	ret
+	DEFINE_SET_GATE IDT
 
 /* the guest's part of an upcall: flag, selector and port bits cleared */
 ack_events:
