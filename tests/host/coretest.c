@@ -12,6 +12,7 @@
  *   coretest stats-zero        global counters all zero
  */
 #include <cpuid.h>
+#include <stdatomic.h>
 #include "coretest.h"
 
 int failed;
@@ -380,6 +381,60 @@ int run_to_pass(struct ctx *c, const char *guest, char *why, size_t len)
 }
 
 /* --- lifetime: cycles, kill -9, global counters ------------------------------------- */
+
+/* --- a second vCPU on a thread of its own ------------------------------------------- */
+
+static atomic_int ap_stop;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void *ap_thread(void *arg)
+{
+	struct ap_runner *a = arg;
+
+	while (!atomic_load(&ap_stop)) {
+		int r = domus_run(a->v);
+
+		if (r == -EINTR)
+			continue;
+		if (!r && a->io_ok && a->v->run->exit_reason == DOMUS_EXIT_IO)
+			continue;
+		a->bad = 1;
+		snprintf(a->why, sizeof(a->why), "vCPU %u: run %d exit %s", a->v->id, r,
+			 domus_exit_name(a->v->run->exit_reason));
+		break;
+	}
+	return NULL;
+}
+
+void ap_start(struct ap_runner *a, struct domus_vcpu_handle *v, int io_ok)
+{
+	struct sigaction sa;
+
+	memset(a, 0, sizeof(*a));
+	a->v = v;
+	a->io_ok = io_ok;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;	/* no SA_RESTART: DOMUS_RUN returns -EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, &a->old);
+	atomic_store(&ap_stop, 0);
+	pthread_create(&a->th, NULL, ap_thread, a);
+}
+
+int ap_finish(struct ap_runner *a)
+{
+	atomic_store(&ap_stop, 1);
+	while (pthread_tryjoin_np(a->th, NULL) == EBUSY) {
+		pthread_kill(a->th, SIGUSR1);
+		sleep_ms(10);
+	}
+	sigaction(SIGUSR1, &a->old, NULL);
+	return a->bad ? -1 : 0;
+}
 
 int stats_zero(char *why, size_t len)
 {

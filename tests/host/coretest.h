@@ -105,6 +105,22 @@ int __attribute__((format(printf, 2, 3))) ctx_err(struct ctx *c, const char *fmt
 int run_guest(struct ctx *c);
 /* Run to PORT_DONE and describe anything else; 1 if the guest passed. */
 int run_to_pass(struct ctx *c, const char *guest, char *why, size_t len);
+/*
+ * A second vCPU run on a thread of its own while the test drives vCPU 0:
+ * ap_start() runs @v until ap_finish(); DOMUS_RUN interrupted by a signal
+ * is resumed, and so are I/O exits when @io_ok (code that only writes
+ * a port).  Any other exit or error stops the thread: ap_finish() then
+ * returns -1 with the reason in a->why.
+ */
+struct ap_runner {
+	struct domus_vcpu_handle *v;
+	int io_ok, bad;
+	char why[200];
+	pthread_t th;
+	struct sigaction old;
+};
+void ap_start(struct ap_runner *a, struct domus_vcpu_handle *v, int io_ok);
+int ap_finish(struct ap_runner *a);
 /* domus's global counters all zero (waits up to 2 s for teardown) */
 int stats_zero(char *why, size_t len);
 

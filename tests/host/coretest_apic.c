@@ -7,7 +7,6 @@
  * (tests/host/coretest.c has the runner and the helpers; coretest.h).
  */
 #include "coretest.h"
-#include <stdatomic.h>
 
 enum { A_ONESHOT = 0, A_NMI_HLT = 1, A_INIT = 2, A_PERIODIC = 3, A_DEADLINE = 4 };
 
@@ -136,43 +135,9 @@ void t_nmi_halt(void)
 
 /* --- INIT of a running vCPU ---------------------------------------------------------- */
 
-static atomic_int ap_stop;
-static void on_usr1(int sig)
-{
-	(void)sig;
-}
-
-struct ap_job {
-	struct domus_vcpu_handle *v;
-	int bad;
-	char why[200];
-};
-
-/* vCPU 1: blocks until STARTUP, then runs real-mode code without exits */
-static void *ap_thread(void *arg)
-{
-	struct ap_job *j = arg;
-
-	while (!atomic_load(&ap_stop)) {
-		int r = domus_run(j->v);
-
-		if (r == -EINTR)
-			continue;
-		if (r < 0 || j->v->run->exit_reason != DOMUS_EXIT_IO) {
-			j->bad = 1;
-			snprintf(j->why, sizeof(j->why), "vCPU 1: run %d exit %s", r,
-				 domus_exit_name(j->v->run->exit_reason));
-			break;
-		}
-	}
-	return NULL;
-}
-
 void t_init_running(void)
 {
-	struct sigaction sa, old;
-	struct ap_job job;
-	pthread_t th;
+	struct ap_runner ap;
 	struct vm vm;
 	struct ctx c;
 	char why[300] = "";
@@ -183,25 +148,12 @@ void t_init_running(void)
 		vm_destroy(&vm);
 		return;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_usr1;	/* no SA_RESTART: DOMUS_RUN returns -EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, &old);
-	memset(&job, 0, sizeof(job));
-	job.v = &vm.vcpu[1];
-	atomic_store(&ap_stop, 0);
-	pthread_create(&th, NULL, ap_thread, &job);
+	ap_start(&ap, &vm.vcpu[1], 1);
 	ctx_init(&c, &vm, &vm.vcpu[0], 1);
 	ok = run_to_pass(&c, "apic64", why, sizeof(why));
-	atomic_store(&ap_stop, 1);
-	while (pthread_tryjoin_np(th, NULL) == EBUSY) {
-		pthread_kill(th, SIGUSR1);
-		sleep_ms(10);
-	}
-	sigaction(SIGUSR1, &old, NULL);
-	if (ok && job.bad) {
+	if (ap_finish(&ap) && ok) {
 		ok = 0;
-		snprintf(why, sizeof(why), "%s", job.why);
+		snprintf(why, sizeof(why), "%s", ap.why);
 	}
 	if (ok && (c.nvals != 2 || !c.vals[0] || c.vals[1] != c.vals[0])) {
 		ok = 0;

@@ -21,7 +21,6 @@
  */
 #include "coretest.h"
 #include "../guests/xenhc.h"
-#include <stdatomic.h>
 
 #define X_EPERM		1
 #define X_ESRCH		3
@@ -74,42 +73,9 @@ void t_xen_upcall(void)
 
 /* --- VCPUOP_up / down / is_up -------------------------------------------------- */
 
-static atomic_int ap_stop;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-}
-
-struct ap_job {
-	struct domus_vcpu_handle *v;
-	int bad;
-	char why[200];
-};
-
-/* vCPU 1: held until STARTUP or VCPUOP_up, then real-mode code without exits */
-static void *ap_thread(void *arg)
-{
-	struct ap_job *j = arg;
-
-	while (!atomic_load(&ap_stop)) {
-		int r = domus_run(j->v);
-
-		if (r == -EINTR)
-			continue;
-		j->bad = 1;
-		snprintf(j->why, sizeof(j->why), "vCPU 1: run %d exit %s", r,
-			 domus_exit_name(j->v->run->exit_reason));
-		break;
-	}
-	return NULL;
-}
-
 void t_xen_vcpu_updown(void)
 {
-	struct sigaction sa, old;
-	struct ap_job job;
-	pthread_t th;
+	struct ap_runner ap;
 	struct vm vm;
 	struct ctx c;
 	char why[300] = "";
@@ -120,14 +86,7 @@ void t_xen_vcpu_updown(void)
 		vm_destroy(&vm);
 		return;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_usr1;	/* no SA_RESTART: DOMUS_RUN returns -EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, &old);
-	memset(&job, 0, sizeof(job));
-	job.v = &vm.vcpu[1];
-	atomic_store(&ap_stop, 0);
-	pthread_create(&th, NULL, ap_thread, &job);
+	ap_start(&ap, &vm.vcpu[1], 0);
 	ctx_init(&c, &vm, &vm.vcpu[0], 1);
 	r = run_guest(&c);
 	if (r == R_DONE) {
@@ -149,15 +108,9 @@ void t_xen_vcpu_updown(void)
 			 (unsigned long long)run->hypercall.args[2], c.nvals ? c.vals[c.nvals - 1] : 0,
 			 DOMUS_XEN_SHUTDOWN_HALTED);
 	}
-	atomic_store(&ap_stop, 1);
-	while (pthread_tryjoin_np(th, NULL) == EBUSY) {
-		pthread_kill(th, SIGUSR1);
-		sleep_ms(10);
-	}
-	sigaction(SIGUSR1, &old, NULL);
-	if (ok && job.bad) {
+	if (ap_finish(&ap) && ok) {
 		ok = 0;
-		snprintf(why, sizeof(why), "%s", job.why);
+		snprintf(why, sizeof(why), "%s", ap.why);
 	}
 	result("xen-vcpu-updown", ok, "%s", why);
 	if (ok)
