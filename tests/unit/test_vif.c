@@ -179,18 +179,8 @@ static void test_random_specs(void)
 
 	for (iter = 0; iter < 50000; iter++) {
 		struct domus_vif v;
-		size_t n, j;
 
-		seed = seed * 1103515245 + 12345;
-		n = (seed >> 16) % (sizeof(spec) - 1);
-		for (j = 0; j < n; j++) {
-			seed = seed * 1103515245 + 12345;
-			spec[j] = (seed >> 24) & 1 ? alphabet[(seed >> 16) % (sizeof(alphabet) - 1)]
-						   : (char)(seed >> 16);
-			if (!spec[j])
-				spec[j] = ',';
-		}
-		spec[n] = 0;
+		unit_random_spec(&seed, alphabet, spec, sizeof(spec));
 		err[0] = 0;
 		if (domus_vif_parse(spec, &v, err, sizeof(err)) == 0) {
 			EXPECT(!(v.mac[0] & 1));

@@ -78,3 +78,18 @@ __attribute__((constructor)) static void unit_init(void)
 {
 	atexit(unit_check_only);
 }
+
+void unit_random_spec(unsigned int *seed, const char *alphabet, char *spec, size_t size)
+{
+	size_t n, j, na = strlen(alphabet);
+
+	*seed = *seed * 1103515245 + 12345;
+	n = (*seed >> 16) % (size - 1);
+	for (j = 0; j < n; j++) {
+		*seed = *seed * 1103515245 + 12345;
+		spec[j] = (*seed >> 24) & 1 ? alphabet[(*seed >> 16) % na] : (char)(*seed >> 16);
+		if (!spec[j])
+			spec[j] = ',';
+	}
+	spec[n] = 0;
+}

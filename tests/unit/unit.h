@@ -12,6 +12,7 @@
 #define DOMUS_UNIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 extern int unit_failed;
@@ -21,6 +22,13 @@ extern int unit_cur_failed;
 const char *unit_prefix(void);
 /* Is the test function @name selected by UNIT_ONLY (all if unset)? */
 bool unit_selected(const char *name);
+
+/*
+ * A random spec string of fewer than @size bytes into @spec (NUL-ended):
+ * each byte from @alphabet or any non-NUL byte, half and half, driven
+ * by the LCG state *@seed (a fixed seed gives the same sequence).
+ */
+void unit_random_spec(unsigned int *seed, const char *alphabet, char *spec, size_t size);
 
 #define UNIT_PREFIX unit_prefix()
 
