@@ -23,11 +23,11 @@ $(BB)/guest_exits.bin: $(BB)/guest_exits.o
 	$(OBJCOPY) -O binary -j .text $(BB)/guest_exits.elf $@
 
 # Host programs embed the guest image with .incbin (GUEST_BIN).
-$(BB)/kvm_exits: bench/kvm_exits.c $(BB)/guest_exits.bin
-	$(CC) $(BENCH_CFLAGS) -DGUEST_BIN='"$(BB)/guest_exits.bin"' -o $@ $<
+$(BB)/kvm_exits: bench/kvm_exits.c bench/bench_util.c bench/bench_util.h $(BB)/guest_exits.bin
+	$(CC) $(BENCH_CFLAGS) -DGUEST_BIN='"$(BB)/guest_exits.bin"' -o $@ $< bench/bench_util.c
 
-$(BB)/domus_exits: bench/domus_exits.c $(BB)/guest_exits.bin uapi/domus.h
-	$(CC) $(BENCH_CFLAGS) -DGUEST_BIN='"$(BB)/guest_exits.bin"' -o $@ $<
+$(BB)/domus_exits: bench/domus_exits.c bench/bench_util.c bench/bench_util.h $(BB)/guest_exits.bin uapi/domus.h
+	$(CC) $(BENCH_CFLAGS) -DGUEST_BIN='"$(BB)/guest_exits.bin"' -o $@ $< bench/bench_util.c
 
 # bench/io's workload program (random reads, TCP), static: it runs in the
 # test guests' busybox initramfs

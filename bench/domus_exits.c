@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "domus.h"
+#include "bench_util.h"
 
 /* Must match bench/guest_exits.S. */
 #define PORT_MARK	0xe0
@@ -53,7 +54,6 @@
 #define HC_RESULT	0x0f00
 #define GUEST_LOAD	0x1000
 #define MEM_SIZE	0x10000
-#define NPHASES		4
 
 /* struct domus_segment.attr: type[3:0] s[4] dpl[6:5] p[7] ... */
 #define ATTR_CODE16	0x9b	/* present, code, execute/read, accessed */
@@ -71,52 +71,7 @@ __asm__(".pushsection .rodata\n"
 	".popsection\n");
 extern const unsigned char guest_image[], guest_image_end[];
 
-static const char *const phase_name[NPHASES] = { "cpuid", "hypercall", "out", "mmio" };
 static unsigned long floor_other;	/* host interrupts during the floor loops */
-
-static void die(const char *what)
-{
-	fprintf(stderr, "domus_exits: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void fail(const char *msg)
-{
-	fprintf(stderr, "domus_exits: %s\n", msg);
-	exit(1);
-}
-
-static long env_num(const char *name, long def, long min, long max)
-{
-	const char *s = getenv(name);
-	char *end;
-	long v;
-
-	if (!s || !*s)
-		return def;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max) {
-		fprintf(stderr, "domus_exits: %s=%s: want an integer in [%ld, %ld]\n", name, s, min, max);
-		exit(1);
-	}
-	return v;
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static struct domus_segment seg(uint16_t attr, uint32_t limit)
 {
@@ -353,6 +308,8 @@ halted:
 	munmap(mem, MEM_SIZE);
 	return 0;
 }
+
+const char *bench_prog = "domus_exits";
 
 int main(void)
 {

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "domus.h"	/* DOMUS_BENCH_HYPERCALL: the same number under both */
+#include "bench_util.h"
 
 /* Must match bench/guest_exits.S. */
 #define PORT_MARK	0xe0
@@ -36,7 +37,6 @@
 #define HC_RESULT	0x0f00
 #define GUEST_LOAD	0x1000
 #define MEM_SIZE	0x10000
-#define NPHASES		4
 
 __asm__(".pushsection .rodata\n"
 	".balign 16\n"
@@ -48,52 +48,6 @@ __asm__(".pushsection .rodata\n"
 	".popsection\n");
 extern const unsigned char guest_image[], guest_image_end[];
 
-static const char *const phase_name[NPHASES] = { "cpuid", "hypercall", "out", "mmio" };
-
-static void die(const char *what)
-{
-	fprintf(stderr, "kvm_exits: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void fail(const char *msg)
-{
-	fprintf(stderr, "kvm_exits: %s\n", msg);
-	exit(1);
-}
-
-static long env_num(const char *name, long def, long min, long max)
-{
-	const char *s = getenv(name);
-	char *end;
-	long v;
-
-	if (!s || !*s)
-		return def;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max) {
-		fprintf(stderr, "kvm_exits: %s=%s: want an integer in [%ld, %ld]\n", name, s, min, max);
-		exit(1);
-	}
-	return v;
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void set_seg(struct kvm_segment *s, int code)
 {
 	memset(s, 0, sizeof(*s));
@@ -104,6 +58,8 @@ static void set_seg(struct kvm_segment *s, int code)
 	s->present = 1;
 	s->s = 1;
 }
+
+const char *bench_prog = "kvm_exits";
 
 int main(void)
 {
