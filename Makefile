@@ -246,6 +246,10 @@ $(BUILD)/unit/test_hotplug: LDLIBS_UNIT = $(BUILD)/libblkback.a $(BUILD)/libxlcf
 $(BUILD)/unit-san/test_hotplug: LDLIBS_UNIT = $(BUILD)/san/libblkback.a $(BUILD)/san/libxlcfg.a \
 	$(BUILD)/san/libdomusctl.a $(BUILD)/san/libxenstore.a $(BUILD)/san/libdomus.a
 
+# test_domusd: domusd's protocol and domain XML (libxml2).
+$(BUILD)/unit/test_domusd $(BUILD)/unit-san/test_domusd: LDLIBS_UNIT = $(LDLIBS_XML)
+$(BUILD)/obj/tests/unit/test_domusd.o $(BUILD)/san/tests/unit/test_domusd.o: CFLAGS_EXTRA = -Itests/unit -Imodule $(XML_CFLAGS)
+
 $(BUILD)/host/coretest: $(call obj,$(wildcard tests/host/coretest_*.c))
 
 $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h

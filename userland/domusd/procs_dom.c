@@ -419,8 +419,10 @@ int h_dom_xml(struct rpc_call *c)
 		return -1;
 	/* the live name and uuid (a rename, a uuid made at create) */
 	snprintf(cfg.name, sizeof(cfg.name), "%s", c->dom->name);
-	if (!cfg.uuid && c->dom->uuid[0])
+	if (c->dom->uuid[0]) {
+		free(cfg.uuid);
 		cfg.uuid = strdup(c->dom->uuid);
+	}
 	xml = domusd_domain_xml(&cfg, inactive ? -1 : (int)c->dom->id, inactive ? 0 : c->dom->mem_mib * 1024);
 	domus_config_free(&cfg);
 	if (!xml)
