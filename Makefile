@@ -288,13 +288,15 @@ FUZZ_LIBS_loader := $(call fuzzobj,$(LIB_SRCS))
 FUZZ_LIBS_ctl := $(call fuzzobj,$(CTL_SRCS) $(CFG_SRCS) $(XS_SRCS))
 FUZZ_LIBS_blkring := $(call fuzzobj,userland/backend/blkring.c userland/backend/grant.c)
 FUZZ_LIBS_savefile := $(call fuzzobj,$(SAVE_SRCS))
+FUZZ_LIBS_domusd := $(call fuzzobj,$(DOMUSD_SRCS) $(CFG_SRCS) $(CTL_SRCS) $(LIB_SRCS))
+$(BUILD)/fuzz/domusd: FUZZ_LDLIBS = $(LDLIBS_XML)
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(CFLAGS_EXTRA) -MMD -MP -c -o $@ $<
 
 $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/%.o
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -pthread -o $@ $^ $(LDLIBS_USER)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -pthread -o $@ $^ $(LDLIBS_USER) $(FUZZ_LDLIBS)
 $(foreach f,$(FUZZ_NAMES),$(eval $(BUILD)/fuzz/$(f): $(FUZZ_LIBS_$(f))))
 
 $(BUILD)/fuzz/seeds/stamp: $(BUILD)/fuzz/gen-seeds
