@@ -9,12 +9,14 @@
  * with -g GROUP), and makes LINK (default /run/libvirt/virtdomusd-sock,
  * the socket plain `virsh -c domus:///system` dials) a symlink to it; -L
  * makes none.  One thread per client, at most MAX (default 64) at once:
- * each reads a whole packet (bounded by RPC_IN_MAX), answers it, and a
- * malformed or oversized packet closes that client only.  Runs in the
+ * each reads a whole packet (bounded by RPC_IN_MAX; a client that stops
+ * for PACKET_MS inside one is closed), answers it, and a malformed or
+ * oversized packet closes that client only.  Runs in the
  * foreground; SIGTERM/SIGINT remove the socket and the link and end it.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -32,6 +34,8 @@
 
 #define DEFAULT_SOCKET	DOMUS_RUN_DIR_DEFAULT "/domusd.sock"
 #define DEFAULT_LINK	"/run/libvirt/virtdomusd-sock"
+/* The longest pause inside one packet before the client is closed. */
+#define PACKET_MS	30000
 
 const struct domusd_backend domusd_backend_ctl = {
 	.list = domus_ctl_list,
@@ -47,13 +51,22 @@ static void on_signal(int sig)
 	quit = 1;
 }
 
-/* Read exactly @n bytes; 0, or -1 on EOF or error. */
-static int read_all(int fd, void *buf, size_t n)
+/* Read exactly @n bytes, waiting at most @timeout_ms for each part
+ * (-1: forever); 0, or -1 on EOF, error or timeout. */
+static int read_all(int fd, void *buf, size_t n, int timeout_ms)
 {
 	uint8_t *p = buf;
 
 	while (n) {
-		ssize_t r = read(fd, p, n);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		r = poll(&pfd, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		r = read(fd, p, n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -100,15 +113,19 @@ static void *client_thread(void *arg)
 		uint32_t n;
 		int r;
 
-		if (read_all(cl->fd, pkt, RPC_LEN_WORD))
+		/* between packets a client may be idle for as long as it likes */
+		if (read_all(cl->fd, pkt, RPC_LEN_WORD, -1))
 			break;
 		n = rpc_frame_length(pkt, RPC_IN_MAX);
 		if (!n) {
 			fprintf(stderr, "domusd: a client sent a packet length outside 28-%u bytes: closed\n", RPC_IN_MAX);
 			break;
 		}
-		if (read_all(cl->fd, pkt + RPC_LEN_WORD, n - RPC_LEN_WORD))
+		if (read_all(cl->fd, pkt + RPC_LEN_WORD, n - RPC_LEN_WORD, PACKET_MS)) {
+			fprintf(stderr, "domusd: a client stopped in the middle of a packet for %d s: closed\n",
+				PACKET_MS / 1000);
 			break;
+		}
 		r = rpc_handle_packet(&s, pkt, n, &out);
 		if (out.len && !out.err && write_all(cl->fd, out.buf, out.len))
 			break;
@@ -170,10 +187,14 @@ static int listen_on(const char *path, gid_t gid, bool grp)
 /* LINK -> SOCKET, replacing an old link (never another file) */
 static int make_link(const char *link, const char *target)
 {
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path) + 1], tmp[4200];
+	char dir[PATH_MAX], tmp[PATH_MAX + 16];
 	struct stat st;
 	char *slash;
 
+	if (strlen(link) >= sizeof(dir)) {
+		fprintf(stderr, "domusd: link path '%.80s...' is too long: give a shorter one with -l\n", link);
+		return -1;
+	}
 	snprintf(dir, sizeof(dir), "%s", link);
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
