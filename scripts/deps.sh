@@ -34,8 +34,8 @@ pkgs=(
 	# the manual page (make man: docs/man/*.scd) and checking it renders
 	scdoc groff-base
 	# domusd (docs/libvirt.md): libxml2 for the domain XML; the stock virsh
-	# driving it (35-libvirt; a test dependency only)
-	libxml2-dev libvirt-clients
+	# and python3-libvirt driving it (35-libvirt; test dependencies only)
+	libxml2-dev libvirt-clients python3-libvirt
 	# Xen's own xenstore clients driving domus xenstored (tests only)
 	xenstore-utils python3-pyxs
 	# 21-xldiff: Xen 4.17's own xl.cfg parser (libxlutil, in libxenmisc4.17)

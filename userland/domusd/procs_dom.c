@@ -311,7 +311,8 @@ int h_dom_info(struct rpc_call *c)
 	xdr_put_u64(c->ret, max);
 	xdr_put_u64(c->ret, mem);
 	xdr_put_i32(c->ret, (int32_t)c->dom->vcpus);	/* unsigned short, widened */
-	xdr_put_u64(c->ret, c->dom->cpu_time > 0 ? (uint64_t)(c->dom->cpu_time * 1e9) : 0);
+	/* nanoseconds; a launcher's nonsense (NaN, beyond 300 years) as 0 */
+	xdr_put_u64(c->ret, c->dom->cpu_time > 0 && c->dom->cpu_time < 1e10 ? (uint64_t)(c->dom->cpu_time * 1e9) : 0);
 	return 0;
 }
 
