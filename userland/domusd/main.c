@@ -52,7 +52,7 @@ static void on_signal(int sig)
 }
 
 /* Read exactly @n bytes, waiting at most @timeout_ms for each part
- * (-1: forever); 0, or -1 on EOF, error or timeout. */
+ * (-1: forever); 0, -1 on EOF or error, 1 on timeout. */
 static int read_all(int fd, void *buf, size_t n, int timeout_ms)
 {
 	uint8_t *p = buf;
@@ -64,7 +64,9 @@ static int read_all(int fd, void *buf, size_t n, int timeout_ms)
 		r = poll(&pfd, 1, timeout_ms);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r == 0)
+			return 1;
+		if (r < 0)
 			return -1;
 		r = read(fd, p, n);
 
@@ -121,11 +123,12 @@ static void *client_thread(void *arg)
 			fprintf(stderr, "domusd: a client sent a packet length outside 28-%u bytes: closed\n", RPC_IN_MAX);
 			break;
 		}
-		if (read_all(cl->fd, pkt + RPC_LEN_WORD, n - RPC_LEN_WORD, PACKET_MS)) {
+		r = read_all(cl->fd, pkt + RPC_LEN_WORD, n - RPC_LEN_WORD, PACKET_MS);
+		if (r > 0)
 			fprintf(stderr, "domusd: a client stopped in the middle of a packet for %d s: closed\n",
 				PACKET_MS / 1000);
+		if (r)
 			break;
-		}
 		r = rpc_handle_packet(&s, pkt, n, &out);
 		if (out.len && !out.err && write_all(cl->fd, out.buf, out.len))
 			break;
