@@ -13,6 +13,8 @@
 #   libdomusctl.a userland/ctl      control-socket paths and client
 #   libxlcfg.a    userland/config   the xl.cfg parser
 #   libdomussave.a userland/save    the save-file format: writer, reader, validator
+#   libdomusd.a   userland/domusd   domusd's protocol: XDR, framing, procedures,
+#                                   domain XML (libxml2); main.c is the daemon
 #   libtestemu.a  module/x86emu.c, module/pgwalk.c (pure C, unit tests only)
 
 KVER ?= $(shell scripts/kver)
@@ -23,7 +25,7 @@ BUILD := build
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 INCS := -Iuapi -Iuserland/include -Iuserland/lib -Iuserland/xenstore -Iuserland/ctl \
-	-Iuserland/config -Iuserland/launcher -Iuserland/cli -Iuserland/backend -Iuserland/save
+	-Iuserland/config -Iuserland/launcher -Iuserland/cli -Iuserland/backend -Iuserland/save -Iuserland/domusd
 # The release: the VERSION file, the one place it is written (the module
 # reads it through Kbuild, the packages check debian/changelog against it;
 # docs/packaging.md "Versions").
@@ -38,6 +40,9 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 LDLIBS_USER := -llzma -lz -lzstd
 # The launcher's syscall filter (userland/launcher/sandbox.c).
 LDLIBS_SECCOMP := -lseccomp
+# domusd's domain XML (userland/domusd/domxml.c)
+XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+LDLIBS_XML := -lxml2
 # The Debian package build's flags (dpkg-buildflags: hardening), given by
 # debian/rules with BUILD=build/pkg; empty for a developer build.
 CFLAGS_PKG ?=
@@ -52,13 +57,15 @@ CTL_SRCS := $(wildcard userland/ctl/*.c)
 CFG_SRCS := $(wildcard userland/config/*.c)
 BLK_SRCS := $(wildcard userland/backend/*.c)
 SAVE_SRCS := $(wildcard userland/save/*.c)
+DOMUSD_SRCS := $(filter-out userland/domusd/main.c,$(wildcard userland/domusd/*.c))
 EMU_SRCS := module/x86emu.c module/pgwalk.c module/xcr0.c module/apicbase.c module/cr4.c module/insnlen.c module/spec.c module/event.c module/pv/msr_policy.c
 CLI_SRCS := $(wildcard userland/cli/*.c)
 LAUNCHER_SRCS := $(wildcard userland/launcher/*.c)
 # coretest is several files (tests/host/coretest.c and coretest_*.c).
 HOST_SRCS := $(filter-out tests/host/coretest_%.c,$(wildcard tests/host/*.c))
 
-LIBNAMES := domussave blkback domus xenstore domusctl xlcfg testemu
+LIBNAMES := domusd domussave blkback domus xenstore domusctl xlcfg testemu
+LIBSRCS_domusd := $(DOMUSD_SRCS)
 LIBSRCS_blkback := $(BLK_SRCS)
 LIBSRCS_domussave := $(SAVE_SRCS)
 LIBSRCS_domus := $(LIB_SRCS)
@@ -130,7 +137,7 @@ module:
 	@test -d "$(KDIR)" || { echo "error: kernel headers not found at $(KDIR): run scripts/deps.sh (or set KDIR=)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-userland: $(BUILD)/domus $(BUILD)/domus-launcher $(BUILD)/domus-hello $(BUILD)/domus.static \
+userland: $(BUILD)/domus $(BUILD)/domusd $(BUILD)/domus-launcher $(BUILD)/domus-hello $(BUILD)/domus.static \
 	$(LIBS) $(UNITS) $(UNITS_SAN) $(HOSTBINS) $(GUESTS) $(BUILD)/xldiff
 libs: $(LIBS)
 
@@ -152,6 +159,8 @@ $(BUILD)/san/%.o: %.c
 $(BUILD)/obj/tests/unit/%.o $(BUILD)/san/tests/unit/%.o: CFLAGS_EXTRA = -Itests/unit -Imodule
 $(BUILD)/obj/module/%.o $(BUILD)/san/module/%.o: CFLAGS_EXTRA = -Imodule
 $(BUILD)/obj/tests/host/%.o: CFLAGS_EXTRA = -Itests/host -pthread
+$(BUILD)/obj/userland/domusd/%.o $(BUILD)/san/userland/domusd/%.o $(BUILD)/fuzz/obj/userland/domusd/%.o: \
+	CFLAGS_EXTRA = $(XML_CFLAGS)
 
 # version.c is the one object that holds the release
 $(BUILD)/obj/userland/lib/version.o $(BUILD)/san/userland/lib/version.o $(BUILD)/fuzz/obj/userland/lib/version.o: VERSION
@@ -178,6 +187,11 @@ $(BUILD)/domus: $(call obj,$(CLI_SRCS)) $(BUILD)/libdomussave.a $(BUILD)/libblkb
 $(BUILD)/domus-launcher: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a \
 		$(BUILD)/libdomusctl.a $(BUILD)/libxenstore.a $(BUILD)/libdomus.a
 	$(CC) -pthread $(LDFLAGS_PKG) -o $@ $^ $(LDLIBS_USER) $(LDLIBS_SECCOMP)
+
+# The libvirt remote-protocol daemon (docs/libvirt.md).
+$(BUILD)/domusd: $(BUILD)/obj/userland/domusd/main.o $(BUILD)/libdomusd.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
+		$(BUILD)/libdomus.a
+	$(CC) -pthread $(LDFLAGS_PKG) -o $@ $^ $(LDLIBS_USER) $(LDLIBS_XML)
 
 # Static build for test hosts without a shared libc (the Bochs initramfs).
 $(BUILD)/domus.static: $(call obj,$(CLI_SRCS)) $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
@@ -232,6 +246,10 @@ $(BUILD)/unit/test_hotplug: LDLIBS_UNIT = $(BUILD)/libblkback.a $(BUILD)/libxlcf
 $(BUILD)/unit-san/test_hotplug: LDLIBS_UNIT = $(BUILD)/san/libblkback.a $(BUILD)/san/libxlcfg.a \
 	$(BUILD)/san/libdomusctl.a $(BUILD)/san/libxenstore.a $(BUILD)/san/libdomus.a
 
+# test_domusd: domusd's protocol and domain XML (libxml2).
+$(BUILD)/unit/test_domusd $(BUILD)/unit-san/test_domusd: LDLIBS_UNIT = $(LDLIBS_XML)
+$(BUILD)/obj/tests/unit/test_domusd.o $(BUILD)/san/tests/unit/test_domusd.o: CFLAGS_EXTRA = -Itests/unit -Imodule $(XML_CFLAGS)
+
 $(BUILD)/host/coretest: $(call obj,$(wildcard tests/host/coretest_*.c))
 
 $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h
@@ -270,13 +288,15 @@ FUZZ_LIBS_loader := $(call fuzzobj,$(LIB_SRCS))
 FUZZ_LIBS_ctl := $(call fuzzobj,$(CTL_SRCS) $(CFG_SRCS) $(XS_SRCS))
 FUZZ_LIBS_blkring := $(call fuzzobj,userland/backend/blkring.c userland/backend/grant.c)
 FUZZ_LIBS_savefile := $(call fuzzobj,$(SAVE_SRCS))
+FUZZ_LIBS_domusd := $(call fuzzobj,$(DOMUSD_SRCS) $(CFG_SRCS) $(CTL_SRCS) $(LIB_SRCS))
+$(BUILD)/fuzz/domusd: FUZZ_LDLIBS = $(LDLIBS_XML)
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(CFLAGS_EXTRA) -MMD -MP -c -o $@ $<
 
 $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/%.o
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -pthread -o $@ $^ $(LDLIBS_USER)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -pthread -o $@ $^ $(LDLIBS_USER) $(FUZZ_LDLIBS)
 $(foreach f,$(FUZZ_NAMES),$(eval $(BUILD)/fuzz/$(f): $(FUZZ_LIBS_$(f))))
 
 $(BUILD)/fuzz/seeds/stamp: $(BUILD)/fuzz/gen-seeds

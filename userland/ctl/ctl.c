@@ -494,3 +494,57 @@ int domus_ctl_read_lines(int fd, int (*line)(void *opaque, char *text), void *op
 	free(buf);
 	return r;
 }
+
+/* The chunks of a "config" answer, concatenated (at most 1 MiB). */
+struct config_text {
+	char *buf;
+	size_t len;
+};
+
+static int config_chunk(void *opaque, char *text)
+{
+	struct config_text *t = opaque;
+	size_t max = strlen(text) + 1;
+	char *nb;
+	int n;
+
+	if (t->len + max > (1u << 20))
+		return -EFBIG;
+	nb = realloc(t->buf, t->len + max + 1);
+	if (!nb)
+		return -ENOMEM;
+	t->buf = nb;
+	n = domus_ctl_unescape(text, t->buf + t->len, max);
+	if (n < 0)
+		return -EPROTO;
+	t->len += (size_t)n;
+	t->buf[t->len] = 0;
+	return 0;
+}
+
+int domus_ctl_config(const char *name, char **text, size_t *len)
+{
+	struct config_text t = { NULL, 0 };
+	char reply[DOMUS_CTL_LINE_MAX];
+	int fd = domus_ctl_connect(name), r;
+
+	if (fd < 0)
+		return fd;
+	r = domus_ctl_request_fd(fd, "config", reply, sizeof(reply), DOMUS_CTL_INFO_MS);
+	if (r == 0)
+		r = domus_ctl_read_lines(fd, config_chunk, &t, DOMUS_CTL_INFO_MS);
+	else if (r > 0)
+		r = -EIO;
+	close(fd);
+	if (r == 0 && !t.buf)
+		t.buf = calloc(1, 1);
+	if (r == 0 && !t.buf)
+		r = -ENOMEM;
+	if (r) {
+		free(t.buf);
+		return r;
+	}
+	*text = t.buf;
+	*len = t.len;
+	return 0;
+}

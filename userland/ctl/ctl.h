@@ -18,6 +18,9 @@
  * Protocol: the client sends one line; the launcher answers one line,
  * "ok ..." or "error MESSAGE".  Requests:
  *   info              -> ok id=N name=NAME mem=MiB vcpus=N state=r----- time=SEC pid=PID
+ *   config            -> ok, then the definition as xl.cfg text in escaped
+ *                        chunks (domus_ctl_escape, <= 200 bytes each), one a
+ *                        line, then "end N" (domusd's dumpxml)
  *   stats             -> ok exits=N cpuid=N ... pinned_pages=N vcpus=N slots=N
  *                        (the module's counters, one key per exit reason)
  *   shutdown [poweroff|reboot]
@@ -156,6 +159,10 @@ int domus_ctl_list(struct domus_dominfo **out);
 /* The same, and in *@wedged (malloc'ed, *@nwedged of them) the domains
  * whose launcher holds its socket but does not answer (name and pid). */
 int domus_ctl_list_all(struct domus_dominfo **out, struct domus_dominfo **wedged, int *nwedged);
+/* NAME's definition as xl.cfg text (the "config" request): 0 and
+ * *@text (malloc'ed, NUL-terminated, *@len bytes), or -errno (-EPROTO
+ * for a malformed answer, -EIO for an "error" answer). */
+int domus_ctl_config(const char *name, char **text, size_t *len);
 /* How long a launcher gets to answer "info" (list, find). */
 #define DOMUS_CTL_INFO_MS	2000
 /* Find a domain by name or numeric id: 0; -ENOENT; -ETIMEDOUT when its

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
@@ -96,6 +97,38 @@ static bool ctl_info(struct launcher *L, int fd, const char *arg)
 	l_reply(fd, "ok id=%u name=%s mem=%llu vcpus=%u state=%s time=%.1f pid=%d uuid=%s start=%lld",
 	      L->domid, L->cfg.name, (unsigned long long)(L->target_kib >> 10), L->vcpus_online,
 	      state, dom_cpu_time(L), (int)getpid(), L->cfg.uuid, (long long)L->start_time);
+	return false;
+}
+
+/*
+ * The domain's definition as xl.cfg text (domusd's dumpxml): "ok", the
+ * text in escaped chunks of at most 200 bytes (domus_ctl_escape: a line
+ * of at most 800 characters), one a line, then "end N".
+ */
+static bool ctl_config(struct launcher *L, int fd, const char *arg)
+{
+	char *text = NULL, chunk[4 * 200 + 1];
+	size_t len = 0, off, n = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)arg;
+	if (!f) {
+		l_reply(fd, "error out of memory");
+		return false;
+	}
+	domus_config_write_xl(&L->cfg, f);
+	if (fclose(f)) {
+		free(text);
+		l_reply(fd, "error out of memory");
+		return false;
+	}
+	l_reply(fd, "ok");
+	for (off = 0; off < len; off += 200, n++) {
+		domus_ctl_escape(text + off, len - off < 200 ? len - off : 200, chunk, sizeof(chunk));
+		l_reply(fd, "%s", chunk);
+	}
+	l_reply(fd, "end %zu", n);
+	free(text);
 	return false;
 }
 
@@ -277,6 +310,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "vcpu-list", ctl_vcpu_list, NULL },
 	{ "rename ", ctl_rename, NULL },
 	{ "info", ctl_info, NULL },
+	{ "config", ctl_config, NULL },
 	{ "stats", ctl_stats, NULL },
 	{ "top", ctl_top, NULL },
 	{ "shutdown", ctl_shutdown, "poweroff" },

@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domusd's protocol pieces (userland/domusd/): XDR encoding and bounded
+ * decoding, the packet framing, and the dispatch of whole packets against
+ * fake domains (the connect sequence virsh makes, listing, lookups,
+ * info/state, dumpxml, errors, keepalive, malformed input).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include "ctl.h"
+#include "procs.h"
+#include "rpc.h"
+#include "unit.h"
+
+/* ---- fake domains ---- */
+
+static int fake_list(struct domus_dominfo **out)
+{
+	struct domus_dominfo *v = calloc(2, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	snprintf(v[0].name, sizeof(v[0].name), "web");
+	v[0].id = 3;
+	v[0].mem_mib = 256;
+	v[0].vcpus = 2;
+	snprintf(v[0].state, sizeof(v[0].state), "r-----");
+	v[0].cpu_time = 12.5;
+	snprintf(v[0].uuid, sizeof(v[0].uuid), "6bc1814c-5705-5b6e-af99-104b91962282");
+	snprintf(v[1].name, sizeof(v[1].name), "db");
+	v[1].id = 5;
+	v[1].mem_mib = 128;
+	v[1].vcpus = 1;
+	snprintf(v[1].state, sizeof(v[1].state), "--p---");
+	snprintf(v[1].uuid, sizeof(v[1].uuid), "00000000-0000-4000-8000-000000000005");
+	*out = v;
+	return 2;
+}
+
+static int fake_config(const char *name, char **text, size_t *len)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf),
+			 "name = \"%s\"\nmemory = 256\nmaxmem = 512\nvcpus = 2\nmaxvcpus = 4\n"
+			 "kernel = \"/boot/vmlinuz\"\nramdisk = \"/boot/initrd.img\"\n"
+			 "cmdline = \"console=hvc0 root=/dev/xvda1\"\n"
+			 "disk = [ \"/var/lib/domus/x.img,raw,xvda,rw\", \"/srv/iso,raw,xvdb,r\" ]\n"
+			 "vif = [ \"mac=00:16:3e:12:34:56,bridge=br1,ip=10.0.0.2\" ]\n"
+			 "on_reboot = \"destroy\"\n", name);
+
+	if (strcmp(name, "web"))
+		return -ENOENT;
+	*text = strdup(buf);
+	*len = (size_t)n;
+	return *text ? 0 : -ENOMEM;
+}
+
+static const struct domusd_backend fake = { fake_list, fake_config };
+
+/* ---- packets ---- */
+
+static void call_pkt(struct xdr_out *x, uint32_t prog, int32_t proc, uint32_t type, uint32_t serial)
+{
+	xdr_out_reset(x);
+	xdr_put_u32(x, 0);
+	xdr_put_u32(x, prog);
+	xdr_put_u32(x, RPC_VERS);
+	xdr_put_i32(x, proc);
+	xdr_put_u32(x, type);
+	xdr_put_u32(x, serial);
+	xdr_put_u32(x, RPC_OK);
+}
+
+static void put_dom(struct xdr_out *x, const char *name, const uint8_t *uuid, int32_t id)
+{
+	static const uint8_t zero[16];
+
+	xdr_put_string(x, name);
+	xdr_put_fixed(x, uuid ? uuid : zero, 16);
+	xdr_put_i32(x, id);
+}
+
+struct reply {
+	int rc;
+	struct rpc_header h;
+	struct xdr_in body;
+	int code;		/* the error's code (status ERROR) */
+	char msg[256];
+};
+
+static struct xdr_out out_buf;
+
+/* Send the packet in @x (its length patched) and decode the answer. */
+static struct reply send_pkt(struct rpc_session *s, struct xdr_out *x)
+{
+	struct reply r;
+	const uint8_t *p;
+	size_t n;
+
+	memset(&r, 0, sizeof(r));
+	xdr_patch_u32(x, 0, (uint32_t)x->len);
+	r.rc = rpc_handle_packet(s, x->buf, x->len, &out_buf);
+	r.h.type = 99;
+	if (!out_buf.len || rpc_frame_parse(out_buf.buf, out_buf.len, &r.h, &p, &n))
+		return r;
+	xdr_in_init(&r.body, p, n);
+	if (r.h.status == RPC_ERROR) {
+		char *m = NULL;
+
+		r.code = xdr_get_i32(&r.body);
+		xdr_get_i32(&r.body);
+		if (xdr_get_opt_string(&r.body, RPC_STRING_MAX, &m) && m)
+			snprintf(r.msg, sizeof(r.msg), "%s", m);
+		free(m);
+	}
+	return r;
+}
+
+static struct reply simple(struct rpc_session *s, int32_t proc, uint32_t serial)
+{
+	struct xdr_out x;
+	struct reply r;
+
+	xdr_out_init(&x, 1 << 16);
+	call_pkt(&x, RPC_PROG_REMOTE, proc, RPC_CALL, serial);
+	r = send_pkt(s, &x);
+	xdr_out_free(&x);
+	return r;
+}
+
+static void open_session(struct rpc_session *s)
+{
+	struct xdr_out x;
+	struct reply r;
+
+	rpc_session_init(s, &fake, false);
+	xdr_out_init(&x, 1 << 16);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_CONNECT_OPEN, RPC_CALL, 2);
+	xdr_put_opt_string(&x, "domus:///system");
+	xdr_put_u32(&x, 0);
+	r = send_pkt(s, &x);
+	EXPECT(r.rc == 0 && r.h.status == RPC_OK && s->open);
+	xdr_out_free(&x);
+}
+
+/* ---- XDR ---- */
+
+static void xdr_roundtrip(void)
+{
+	struct xdr_out o;
+	struct xdr_in in;
+	uint8_t u[16], back[16];
+	char *s, *t;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		u[i] = (uint8_t)(i * 17);
+	xdr_out_init(&o, 4096);
+	xdr_put_u32(&o, 0xdeadbeef);
+	xdr_put_i32(&o, -2);
+	xdr_put_u64(&o, 0x0102030405060708ull);
+	xdr_put_string(&o, "abcde");
+	xdr_put_opt_string(&o, NULL);
+	xdr_put_opt_string(&o, "xy");
+	xdr_put_fixed(&o, u, 16);
+	xdr_put_chars(&o, "ab", 3);
+	EXPECT(!o.err);
+	/* 4 + 4 + 8 + (4 + 8) + 4 + (4 + 4 + 4) + 16 + 12 */
+	EXPECT(o.len == 72);
+	EXPECT(o.buf[0] == 0xde && o.buf[3] == 0xef && o.buf[8] == 1 && o.buf[15] == 8);
+	EXPECT(o.buf[16 + 3] == 5 && o.buf[16 + 4] == 'a' && o.buf[16 + 9] == 0);	/* zero pad */
+	xdr_in_init(&in, o.buf, o.len);
+	EXPECT(xdr_get_u32(&in) == 0xdeadbeef);
+	EXPECT(xdr_get_i32(&in) == -2);
+	EXPECT(xdr_get_u64(&in) == 0x0102030405060708ull);
+	s = xdr_get_string(&in, 100);
+	EXPECT(s && !strcmp(s, "abcde"));
+	EXPECT(xdr_get_opt_string(&in, 100, &t) && !t);
+	EXPECT(xdr_get_opt_string(&in, 100, &t) && t && !strcmp(t, "xy"));
+	xdr_get_fixed(&in, back, 16);
+	EXPECT(!memcmp(u, back, 16));
+	EXPECT(xdr_get_i32(&in) == 'a' && xdr_get_i32(&in) == 'b' && xdr_get_i32(&in) == 0);
+	EXPECT(xdr_in_done(&in));
+	free(s);
+	free(t);
+	xdr_out_free(&o);
+}
+
+static void xdr_hostile(void)
+{
+	static const uint8_t too_long[] = { 0, 0, 0, 9, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 0, 0, 0 };
+	static const uint8_t truncated[] = { 0, 0, 0, 8, 'a', 'b', 'c' };
+	static const uint8_t bad_pad[] = { 0, 0, 0, 1, 'a', 1, 0, 0 };
+	static const uint8_t nul[] = { 0, 0, 0, 2, 'a', 0, 0, 0 };
+	static const uint8_t huge[] = { 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t disc[] = { 0, 0, 0, 2 };
+	struct xdr_in in;
+	char *s;
+
+	xdr_in_init(&in, too_long, sizeof(too_long));
+	EXPECT(!xdr_get_string(&in, 8) && in.err);
+	xdr_in_init(&in, truncated, sizeof(truncated));
+	EXPECT(!xdr_get_string(&in, 100) && in.err);
+	xdr_in_init(&in, bad_pad, sizeof(bad_pad));
+	EXPECT(!xdr_get_string(&in, 100) && in.err);
+	xdr_in_init(&in, nul, sizeof(nul));
+	EXPECT(!xdr_get_string(&in, 100) && in.err);
+	xdr_in_init(&in, huge, sizeof(huge));
+	EXPECT(!xdr_get_string(&in, RPC_STRING_MAX) && in.err);
+	xdr_in_init(&in, disc, sizeof(disc));
+	EXPECT(!xdr_get_opt_string(&in, 100, &s) && !s);
+	/* errors stick; reading past the end gives zeros */
+	xdr_in_init(&in, disc, 2);
+	EXPECT(xdr_get_u32(&in) == 0 && in.err && !xdr_in_done(&in));
+	xdr_in_init(&in, disc, 4);
+	xdr_get_u32(&in);
+	EXPECT(xdr_in_done(&in));
+}
+
+static void xdr_out_cap(void)
+{
+	struct xdr_out o;
+	char big[200];
+	size_t n;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	xdr_out_init(&o, 64);
+	xdr_put_string(&o, big);
+	EXPECT(o.err && o.len <= 64);
+	n = o.len;
+	xdr_put_u32(&o, 1);		/* the error sticks */
+	EXPECT(o.err && o.len == n);
+	xdr_out_reset(&o);
+	xdr_put_u64(&o, 1);
+	EXPECT(!o.err && o.len == 8);
+	xdr_out_free(&o);
+}
+
+/* ---- framing ---- */
+
+static void framing(void)
+{
+	uint8_t w[4] = { 0, 0, 0, 28 };
+	struct xdr_out o;
+	struct rpc_header h;
+	const uint8_t *p;
+	size_t n;
+
+	EXPECT(rpc_frame_length(w, RPC_IN_MAX) == 28);
+	w[3] = 27;
+	EXPECT(rpc_frame_length(w, RPC_IN_MAX) == 0);
+	w[3] = 0;
+	w[1] = 0x10;		/* 1 MiB */
+	EXPECT(rpc_frame_length(w, RPC_IN_MAX) == RPC_IN_MAX);
+	w[3] = 1;
+	EXPECT(rpc_frame_length(w, RPC_IN_MAX) == 0);
+	memset(w, 0xff, 4);
+	EXPECT(rpc_frame_length(w, RPC_IN_MAX) == 0);
+
+	xdr_out_init(&o, 256);
+	call_pkt(&o, RPC_PROG_REMOTE, 273, RPC_CALL, 77);
+	xdr_put_u32(&o, 1);
+	xdr_patch_u32(&o, 0, (uint32_t)o.len);
+	EXPECT(rpc_frame_parse(o.buf, o.len, &h, &p, &n) == 0);
+	EXPECT(h.prog == RPC_PROG_REMOTE && h.vers == 1 && h.proc == 273 && h.type == RPC_CALL &&
+	       h.serial == 77 && h.status == RPC_OK && n == 4 && p == o.buf + 28);
+	/* the length word must be the packet's length */
+	EXPECT(rpc_frame_parse(o.buf, o.len - 1, &h, &p, &n) == -1);
+	EXPECT(rpc_frame_parse(o.buf, 20, &h, &p, &n) == -1);
+	/* an unknown type or status */
+	o.buf[19] = 7;
+	EXPECT(rpc_frame_parse(o.buf, o.len, &h, &p, &n) == -1);
+	o.buf[19] = 0;
+	o.buf[27] = 3;
+	EXPECT(rpc_frame_parse(o.buf, o.len, &h, &p, &n) == -1);
+	xdr_out_free(&o);
+}
+
+/* ---- dispatch ---- */
+
+static void connect_sequence(void)
+{
+	struct rpc_session s;
+	struct xdr_out x;
+	struct reply r;
+
+	rpc_session_init(&s, &fake, false);
+	xdr_out_init(&x, 1 << 16);
+	r = simple(&s, PROC_AUTH_LIST, 0);
+	EXPECT(r.rc == 0 && r.h.type == RPC_REPLY && r.h.serial == 0 && r.h.proc == PROC_AUTH_LIST);
+	EXPECT(xdr_get_u32(&r.body) == 1 && xdr_get_u32(&r.body) == 0 && xdr_in_done(&r.body));
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_CONNECT_SUPPORTS_FEATURE, RPC_CALL, 1);
+	xdr_put_i32(&x, 10);
+	r = send_pkt(&s, &x);
+	EXPECT(r.h.status == RPC_OK && xdr_get_i32(&r.body) == 1 && xdr_in_done(&r.body));
+	/* before CONNECT_OPEN: refused */
+	r = simple(&s, PROC_CONNECT_GET_TYPE, 2);
+	EXPECT(r.rc == 0 && r.h.status == RPC_ERROR && r.code == VIR_ERR_RPC);
+	/* a URI domusd does not serve */
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_CONNECT_OPEN, RPC_CALL, 3);
+	xdr_put_opt_string(&x, "qemu:///system");
+	xdr_put_u32(&x, 0);
+	r = send_pkt(&s, &x);
+	EXPECT(r.rc == 0 && r.h.status == RPC_ERROR && r.code == VIR_ERR_NO_CONNECT && !s.open);
+	/* unknown flag bits */
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_CONNECT_OPEN, RPC_CALL, 4);
+	xdr_put_opt_string(&x, NULL);
+	xdr_put_u32(&x, 0x100);
+	r = send_pkt(&s, &x);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_INVALID_ARG && !s.open);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_CONNECT_OPEN, RPC_CALL, 5);
+	xdr_put_opt_string(&x, "domus:///system");
+	xdr_put_u32(&x, 1);	/* read-only */
+	r = send_pkt(&s, &x);
+	EXPECT(r.h.status == RPC_OK && r.h.serial == 5 && s.open && s.readonly && xdr_in_done(&r.body));
+	r = simple(&s, PROC_CONNECT_GET_TYPE, 6);
+	{
+		char *t = xdr_get_string(&r.body, 100);
+
+		EXPECT(t && !strcmp(t, "domus") && xdr_in_done(&r.body));
+		free(t);
+	}
+	r = simple(&s, PROC_CONNECT_GET_VERSION, 7);
+	EXPECT(r.h.status == RPC_OK && xdr_get_u64(&r.body) > 0 && xdr_in_done(&r.body));
+	r = simple(&s, PROC_NODE_GET_INFO, 8);
+	/* char model[32] widened to 128 bytes, then 8 + 6 * 4 */
+	EXPECT(r.h.status == RPC_OK && r.body.len == 128 + 8 + 24);
+	r = simple(&s, PROC_NODE_GET_SECURITY_MODEL, 9);
+	EXPECT(r.h.status == RPC_OK && r.body.len == 16);
+	r = simple(&s, PROC_CONNECT_REGISTER_CLOSE_CALLBACK, 10);
+	EXPECT(r.h.status == RPC_OK && r.body.len == 0);
+	/* unknown procedure: NO_SUPPORT, the connection stays */
+	r = simple(&s, 187, 11);
+	EXPECT(r.rc == 0 && r.h.status == RPC_ERROR && r.code == VIR_ERR_NO_SUPPORT && r.h.serial == 11 &&
+	       r.h.proc == 187);
+	/* unknown program: an error reply too */
+	call_pkt(&x, 0x20008087, 1, RPC_CALL, 12);
+	r = send_pkt(&s, &x);
+	EXPECT(r.rc == 0 && r.h.status == RPC_ERROR && r.code == VIR_ERR_NO_SUPPORT);
+	/* close: the OK reply, then the connection ends */
+	r = simple(&s, PROC_CONNECT_CLOSE, 13);
+	EXPECT(r.rc == -1 && r.h.status == RPC_OK && r.h.serial == 13);
+	xdr_out_free(&x);
+}
+
+static void keepalive(void)
+{
+	struct rpc_session s;
+	struct xdr_out x;
+	struct reply r;
+
+	open_session(&s);
+	xdr_out_init(&x, 256);
+	call_pkt(&x, RPC_PROG_KEEPALIVE, RPC_KEEPALIVE_PING, RPC_MESSAGE, 0);
+	r = send_pkt(&s, &x);
+	EXPECT(r.rc == 0 && r.h.prog == RPC_PROG_KEEPALIVE && r.h.proc == RPC_KEEPALIVE_PONG &&
+	       r.h.type == RPC_MESSAGE && r.h.serial == 0 && r.body.len == 0);
+	/* a PONG or stream data: nothing back */
+	call_pkt(&x, RPC_PROG_KEEPALIVE, RPC_KEEPALIVE_PONG, RPC_MESSAGE, 0);
+	r = send_pkt(&s, &x);
+	EXPECT(r.rc == 0 && out_buf.len == 0);
+	call_pkt(&x, RPC_PROG_REMOTE, 201, RPC_STREAM, 4);
+	xdr_put_u32(&x, 0x41414141);
+	r = send_pkt(&s, &x);
+	EXPECT(r.rc == 0 && out_buf.len == 0);
+	/* a client sending a REPLY: closed */
+	call_pkt(&x, RPC_PROG_REMOTE, 1, RPC_REPLY, 4);
+	r = send_pkt(&s, &x);
+	EXPECT(r.rc == -1);
+	xdr_out_free(&x);
+}
+
+static void malformed_args(void)
+{
+	struct rpc_session s;
+	struct xdr_out x;
+	struct reply r;
+
+	open_session(&s);
+	xdr_out_init(&x, 256);
+	/* a trailing word after CONNECT_GET_TYPE's (void) */
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_CONNECT_GET_TYPE, RPC_CALL, 9);
+	xdr_put_u32(&x, 0);
+	r = send_pkt(&s, &x);
+	EXPECT(r.rc == -1 && r.h.status == RPC_ERROR && r.code == VIR_ERR_RPC);
+	/* a domain name that claims more bytes than sent */
+	open_session(&s);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_LOOKUP_BY_NAME, RPC_CALL, 10);
+	xdr_put_u32(&x, 1000);
+	r = send_pkt(&s, &x);
+	EXPECT(r.rc == -1 && r.code == VIR_ERR_RPC);
+	xdr_out_free(&x);
+}
+
+/* CONNECT_LIST_ALL_DOMAINS with @flags: the count, names in @names */
+static unsigned int list_all(struct rpc_session *s, int need, uint32_t flags, char *names, size_t len)
+{
+	struct xdr_out x;
+	struct reply r;
+	uint32_t n, i, ret;
+
+	names[0] = 0;
+	xdr_out_init(&x, 256);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_CONNECT_LIST_ALL_DOMAINS, RPC_CALL, 20);
+	xdr_put_i32(&x, need);
+	xdr_put_u32(&x, flags);
+	r = send_pkt(s, &x);
+	xdr_out_free(&x);
+	if (r.h.status != RPC_OK)
+		return 1000u + (unsigned int)r.code;
+	n = xdr_get_u32(&r.body);
+	for (i = 0; i < n && !r.body.err; i++) {
+		char *nm = xdr_get_string(&r.body, 100);
+		uint8_t u[16];
+
+		xdr_get_fixed(&r.body, u, 16);
+		xdr_get_i32(&r.body);
+		if (nm)
+			snprintf(names + strlen(names), len - strlen(names), "%s%s", *names ? "," : "", nm);
+		free(nm);
+	}
+	ret = xdr_get_u32(&r.body);
+	if (!xdr_in_done(&r.body) || (need && ret != n))
+		return 2000;
+	return ret;
+}
+
+static void listing(void)
+{
+	struct rpc_session s;
+	char names[128];
+
+	open_session(&s);
+	EXPECT(list_all(&s, 1, 0, names, sizeof(names)) == 2 && !strcmp(names, "web,db"));
+	EXPECT(list_all(&s, 1, 3, names, sizeof(names)) == 2);
+	EXPECT(list_all(&s, 1, 2, names, sizeof(names)) == 0);	/* INACTIVE: none */
+	EXPECT(list_all(&s, 1, 4, names, sizeof(names)) == 0);	/* PERSISTENT: none yet */
+	EXPECT(list_all(&s, 1, 32, names, sizeof(names)) == 1 && !strcmp(names, "db"));
+	EXPECT(list_all(&s, 1, 16 | 1, names, sizeof(names)) == 1 && !strcmp(names, "web"));
+	EXPECT(list_all(&s, 0, 0, names, sizeof(names)) == 2 && !names[0]);
+	EXPECT(list_all(&s, 1, 0x10000, names, sizeof(names)) == 1000 + VIR_ERR_INVALID_ARG);
+}
+
+static void lookups(void)
+{
+	static const uint8_t db_uuid[16] = { 0, 0, 0, 0, 0, 0, 0x40, 0, 0x80, 0, 0, 0, 0, 0, 0, 5 };
+	struct rpc_session s;
+	struct xdr_out x;
+	struct reply r;
+	char *nm;
+
+	open_session(&s);
+	xdr_out_init(&x, 256);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_LOOKUP_BY_NAME, RPC_CALL, 30);
+	xdr_put_string(&x, "web");
+	r = send_pkt(&s, &x);
+	nm = xdr_get_string(&r.body, 100);
+	EXPECT(r.h.status == RPC_OK && nm && !strcmp(nm, "web"));
+	free(nm);
+	{
+		uint8_t u[16];
+
+		xdr_get_fixed(&r.body, u, 16);
+		EXPECT(u[0] == 0x6b && u[15] == 0x82 && xdr_get_i32(&r.body) == 3 && xdr_in_done(&r.body));
+	}
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_LOOKUP_BY_ID, RPC_CALL, 31);
+	xdr_put_i32(&x, 5);
+	r = send_pkt(&s, &x);
+	nm = xdr_get_string(&r.body, 100);
+	EXPECT(r.h.status == RPC_OK && nm && !strcmp(nm, "db"));
+	free(nm);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_LOOKUP_BY_UUID, RPC_CALL, 32);
+	xdr_put_fixed(&x, db_uuid, 16);
+	r = send_pkt(&s, &x);
+	nm = xdr_get_string(&r.body, 100);
+	EXPECT(r.h.status == RPC_OK && nm && !strcmp(nm, "db"));
+	free(nm);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_LOOKUP_BY_NAME, RPC_CALL, 33);
+	xdr_put_string(&x, "nosuch");
+	r = send_pkt(&s, &x);
+	EXPECT(r.rc == 0 && r.h.status == RPC_ERROR && r.code == VIR_ERR_NO_DOMAIN && strstr(r.msg, "'nosuch'"));
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_LOOKUP_BY_ID, RPC_CALL, 34);
+	xdr_put_i32(&x, -1);
+	r = send_pkt(&s, &x);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_NO_DOMAIN);
+	/* a domain argument that names no domain */
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_GET_STATE, RPC_CALL, 35);
+	put_dom(&x, "gone", NULL, 9);
+	xdr_put_u32(&x, 0);
+	r = send_pkt(&s, &x);
+	EXPECT(r.rc == 0 && r.h.status == RPC_ERROR && r.code == VIR_ERR_NO_DOMAIN);
+	xdr_out_free(&x);
+}
+
+static void info_state(void)
+{
+	struct rpc_session s;
+	struct xdr_out x;
+	struct reply r;
+
+	open_session(&s);
+	xdr_out_init(&x, 256);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_GET_INFO, RPC_CALL, 40);
+	put_dom(&x, "web", NULL, 3);
+	r = send_pkt(&s, &x);
+	EXPECT(r.h.status == RPC_OK);
+	EXPECT(xdr_get_i32(&r.body) == 1);			/* running */
+	EXPECT(xdr_get_u64(&r.body) == 512 * 1024);		/* maxmem from the definition */
+	EXPECT(xdr_get_u64(&r.body) == 256 * 1024);
+	EXPECT(xdr_get_i32(&r.body) == 2);
+	EXPECT(xdr_get_u64(&r.body) == 12500000000ull);
+	EXPECT(xdr_in_done(&r.body));
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_GET_STATE, RPC_CALL, 41);
+	put_dom(&x, "db", NULL, 5);
+	xdr_put_u32(&x, 0);
+	r = send_pkt(&s, &x);
+	EXPECT(r.h.status == RPC_OK && xdr_get_i32(&r.body) == 3 && xdr_get_i32(&r.body) == 1 &&
+	       xdr_in_done(&r.body));
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_GET_STATE, RPC_CALL, 42);
+	put_dom(&x, "db", NULL, 5);
+	xdr_put_u32(&x, 1);
+	r = send_pkt(&s, &x);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_INVALID_ARG);
+	/* a domain whose launcher gives no definition: GET_INFO still answers */
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_GET_INFO, RPC_CALL, 43);
+	put_dom(&x, "db", NULL, 5);
+	r = send_pkt(&s, &x);
+	EXPECT(r.h.status == RPC_OK && xdr_get_i32(&r.body) == 3 && xdr_get_u64(&r.body) == 128 * 1024);
+	/* ... GET_OS_TYPE says why it cannot */
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_GET_OS_TYPE, RPC_CALL, 44);
+	put_dom(&x, "db", NULL, 5);
+	r = send_pkt(&s, &x);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_OPERATION_FAILED && strstr(r.msg, "'db'"));
+	xdr_out_free(&x);
+}
+
+static void states(void)
+{
+	static const struct { const char *xl; int st, why; } t[] = {
+		{ "r-----", 1, 1 }, { "-b----", 1, 1 }, { "------", 1, 1 }, { "--p---", 3, 1 },
+		{ "---s--", 5, 1 }, { "---sc-", 6, 1 }, { "---s-d", 4, 1 }, { "", 0, 0 }, { "??????", 0, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int st, why;
+
+		domusd_dom_state(t[i].xl, &st, &why);
+		if (st != t[i].st || why != t[i].why)
+			printf("  state of '%s': %d %d\n", t[i].xl, st, why);
+		EXPECT(st == t[i].st && why == t[i].why);
+	}
+}
+
+/* The value of XPath @expr in @doc, or "" */
+static void xpath(xmlDocPtr doc, const char *expr, char *out, size_t len)
+{
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathObjectPtr o = ctx ? xmlXPathEvalExpression((const xmlChar *)expr, ctx) : NULL;
+	xmlChar *v = o ? xmlXPathCastToString(o) : NULL;
+
+	snprintf(out, len, "%s", v ? (const char *)v : "");
+	xmlFree(v);
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(ctx);
+}
+
+static void dumpxml(void)
+{
+	static const struct { const char *path, *want; } t[] = {
+		{ "/domain/@type", "xen" },
+		{ "/domain/@id", "3" },
+		{ "/domain/name", "web" },
+		{ "/domain/uuid", "6bc1814c-5705-5b6e-af99-104b91962282" },
+		{ "/domain/memory", "524288" },
+		{ "/domain/memory/@unit", "KiB" },
+		{ "/domain/currentMemory", "262144" },
+		{ "/domain/vcpu", "4" },
+		{ "/domain/vcpu/@current", "2" },
+		{ "/domain/os/type", "xenpvh" },
+		{ "/domain/os/kernel", "/boot/vmlinuz" },
+		{ "/domain/os/initrd", "/boot/initrd.img" },
+		{ "/domain/os/cmdline", "console=hvc0 root=/dev/xvda1" },
+		{ "/domain/on_reboot", "destroy" },
+		{ "/domain/on_poweroff", "destroy" },
+		{ "/domain/devices/disk[1]/source/@file", "/var/lib/domus/x.img" },
+		{ "/domain/devices/disk[1]/target/@dev", "xvda" },
+		{ "/domain/devices/disk[1]/target/@bus", "xen" },
+		{ "count(/domain/devices/disk[1]/readonly)", "0" },
+		{ "count(/domain/devices/disk[2]/readonly)", "1" },
+		{ "/domain/devices/interface/@type", "bridge" },
+		{ "/domain/devices/interface/mac/@address", "00:16:3e:12:34:56" },
+		{ "/domain/devices/interface/source/@bridge", "br1" },
+		{ "/domain/devices/interface/ip/@address", "10.0.0.2" },
+		{ "/domain/devices/console/target/@type", "xen" },
+	};
+	struct rpc_session s;
+	struct xdr_out x;
+	struct reply r;
+	char *xml, val[256];
+	xmlDocPtr doc;
+	size_t i;
+
+	open_session(&s);
+	xdr_out_init(&x, 256);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_GET_XML_DESC, RPC_CALL, 50);
+	put_dom(&x, "web", NULL, 3);
+	xdr_put_u32(&x, 0);
+	r = send_pkt(&s, &x);
+	EXPECT(r.h.status == RPC_OK);
+	xml = xdr_get_string(&r.body, RPC_STRING_MAX);
+	EXPECT(xml && xdr_in_done(&r.body) && strncmp(xml, "<?xml", 5));
+	doc = xml ? xmlReadMemory(xml, (int)strlen(xml), "dump.xml", NULL, XML_PARSE_NONET) : NULL;
+	EXPECT(doc != NULL);
+	for (i = 0; doc && i < sizeof(t) / sizeof(t[0]); i++) {
+		xpath(doc, t[i].path, val, sizeof(val));
+		if (strcmp(val, t[i].want))
+			printf("  %s: '%s', expected '%s'\n", t[i].path, val, t[i].want);
+		EXPECT(!strcmp(val, t[i].want));
+	}
+	xmlFreeDoc(doc);
+	free(xml);
+	/* INACTIVE: no id */
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_GET_XML_DESC, RPC_CALL, 51);
+	put_dom(&x, "web", NULL, 3);
+	xdr_put_u32(&x, 2);
+	r = send_pkt(&s, &x);
+	xml = xdr_get_string(&r.body, RPC_STRING_MAX);
+	EXPECT(xml && !strstr(xml, " id="));
+	free(xml);
+	/* unknown flags */
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_GET_XML_DESC, RPC_CALL, 52);
+	put_dom(&x, "web", NULL, 3);
+	xdr_put_u32(&x, 16);
+	r = send_pkt(&s, &x);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_INVALID_ARG);
+	xdr_out_free(&x);
+	xmlCleanupParser();
+}
+
+int main(void)
+{
+	xdr_out_init(&out_buf, RPC_OUT_MAX);
+	RUN(UNIT_PREFIX, xdr_roundtrip);
+	RUN(UNIT_PREFIX, xdr_hostile);
+	RUN(UNIT_PREFIX, xdr_out_cap);
+	RUN(UNIT_PREFIX, framing);
+	RUN(UNIT_PREFIX, connect_sequence);
+	RUN(UNIT_PREFIX, keepalive);
+	RUN(UNIT_PREFIX, malformed_args);
+	RUN(UNIT_PREFIX, listing);
+	RUN(UNIT_PREFIX, lookups);
+	RUN(UNIT_PREFIX, info_state);
+	RUN(UNIT_PREFIX, states);
+	RUN(UNIT_PREFIX, dumpxml);
+	xdr_out_free(&out_buf);
+	return unit_failed;
+}

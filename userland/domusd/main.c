@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domusd: libvirt's remote protocol for domus, so the stock virsh and
+ * python3-libvirt reach the domains `domus list` shows (docs/libvirt.md).
+ *
+ *   domusd [-s SOCKET] [-l LINK | -L] [-g GROUP] [-m MAX]
+ *
+ * Listens on SOCKET (default /run/domus/domusd.sock; mode 0600, or 0660
+ * with -g GROUP), and makes LINK (default /run/libvirt/virtdomusd-sock,
+ * the socket plain `virsh -c domus:///system` dials) a symlink to it; -L
+ * makes none.  One thread per client, at most MAX (default 64) at once:
+ * each reads a whole packet (bounded by RPC_IN_MAX; a client that stops
+ * for PACKET_MS inside one is closed), answers it, and a malformed or
+ * oversized packet closes that client only.  Runs in the
+ * foreground; SIGTERM/SIGINT remove the socket and the link and end it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include "ctl.h"
+#include "rpc.h"
+
+#define DEFAULT_SOCKET	DOMUS_RUN_DIR_DEFAULT "/domusd.sock"
+#define DEFAULT_LINK	"/run/libvirt/virtdomusd-sock"
+/* The longest pause inside one packet before the client is closed. */
+#define PACKET_MS	30000
+
+const struct domusd_backend domusd_backend_ctl = {
+	.list = domus_ctl_list,
+	.config = domus_ctl_config,
+};
+
+static volatile sig_atomic_t quit;
+static atomic_int nclients;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+/* Read exactly @n bytes, waiting at most @timeout_ms for each part
+ * (-1: forever); 0, -1 on EOF or error, 1 on timeout. */
+static int read_all(int fd, void *buf, size_t n, int timeout_ms)
+{
+	uint8_t *p = buf;
+
+	while (n) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		r = poll(&pfd, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			return 1;
+		if (r < 0)
+			return -1;
+		r = read(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+
+	while (n) {
+		ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+struct client {
+	int fd;
+	bool readonly;
+};
+
+static void *client_thread(void *arg)
+{
+	struct client *cl = arg;
+	struct rpc_session s;
+	struct xdr_out out;
+	uint8_t *pkt = malloc(RPC_IN_MAX);
+
+	rpc_session_init(&s, &domusd_backend_ctl, cl->readonly);
+	xdr_out_init(&out, RPC_OUT_MAX);
+	while (pkt) {
+		uint32_t n;
+		int r;
+
+		/* between packets a client may be idle for as long as it likes */
+		if (read_all(cl->fd, pkt, RPC_LEN_WORD, -1))
+			break;
+		n = rpc_frame_length(pkt, RPC_IN_MAX);
+		if (!n) {
+			fprintf(stderr, "domusd: a client sent a packet length outside 28-%u bytes: closed\n", RPC_IN_MAX);
+			break;
+		}
+		r = read_all(cl->fd, pkt + RPC_LEN_WORD, n - RPC_LEN_WORD, PACKET_MS);
+		if (r > 0)
+			fprintf(stderr, "domusd: a client stopped in the middle of a packet for %d s: closed\n",
+				PACKET_MS / 1000);
+		if (r)
+			break;
+		r = rpc_handle_packet(&s, pkt, n, &out);
+		if (out.len && !out.err && write_all(cl->fd, out.buf, out.len))
+			break;
+		if (r) {
+			if (!s.closed)
+				fprintf(stderr, "domusd: a client sent a malformed packet: closed\n");
+			break;
+		}
+	}
+	xdr_out_free(&out);
+	free(pkt);
+	close(cl->fd);
+	free(cl);
+	atomic_fetch_sub(&nclients, 1);
+	return NULL;
+}
+
+static int listen_on(const char *path, gid_t gid, bool grp)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, probe;
+	mode_t old;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "domusd: socket path '%s' is too long: give a shorter one with -s\n", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	/* a socket left by a domusd that died is removed; a live one is not */
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe >= 0 && !connect(probe, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(probe);
+		fprintf(stderr, "domusd: %s: another domusd is serving it: stop that one first\n", path);
+		return -1;
+	}
+	if (probe >= 0)
+		close(probe);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	old = umask(grp ? 0117 : 0177);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64)) {
+		umask(old);
+		fprintf(stderr, "domusd: cannot listen on %s: %s (does its directory exist?)\n", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (grp && (chown(path, (uid_t)-1, gid) || chmod(path, 0660))) {
+		fprintf(stderr, "domusd: %s: cannot give it to the group: %s\n", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
+/* LINK -> SOCKET, replacing an old link (never another file) */
+static int make_link(const char *link, const char *target)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX + 16];
+	struct stat st;
+	char *slash;
+
+	if (strlen(link) >= sizeof(dir)) {
+		fprintf(stderr, "domusd: link path '%.80s...' is too long: give a shorter one with -l\n", link);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", link);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			goto fail;
+	}
+	if (!lstat(link, &st) && !S_ISLNK(st.st_mode)) {
+		fprintf(stderr, "domusd: %s exists and is not a symlink (a libvirt daemon's socket?): "
+			"give another path with -l, or none with -L\n", link);
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.domusd-new", link);
+	unlink(tmp);
+	if (symlink(target, tmp) || rename(tmp, link)) {
+		unlink(tmp);
+		goto fail;
+	}
+	return 0;
+fail:
+	fprintf(stderr, "domusd: cannot make the link %s -> %s: %s\n", link, target, strerror(errno));
+	return -1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: domusd [-s SOCKET] [-l LINK | -L] [-g GROUP] [-m MAX]\n"
+		"  -s SOCKET  listen here (default " DEFAULT_SOCKET ")\n"
+		"  -l LINK    symlink to the socket for plain 'virsh -c domus:///system'\n"
+		"             (default " DEFAULT_LINK ")\n"
+		"  -L         no symlink\n"
+		"  -g GROUP   the socket's group, mode 0660 (default: root only, 0600)\n"
+		"  -m MAX     clients served at once (default 64)\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *sock = DEFAULT_SOCKET, *link = DEFAULT_LINK;
+	struct sigaction sa = { .sa_handler = on_signal };
+	bool grp = false;
+	gid_t gid = 0;
+	long max = 64;
+	int opt, lfd;
+
+	while ((opt = getopt(argc, argv, "s:l:Lg:m:h")) != -1) {
+		switch (opt) {
+		case 's': sock = optarg; break;
+		case 'l': link = optarg; break;
+		case 'L': link = NULL; break;
+		case 'g': {
+			struct group *g = getgrnam(optarg);
+
+			if (!g) {
+				fprintf(stderr, "domusd: -g %s: no such group: create it (groupadd) or name another\n", optarg);
+				return 1;
+			}
+			gid = g->gr_gid;
+			grp = true;
+			break;
+		}
+		case 'm': {
+			char *end;
+
+			max = strtol(optarg, &end, 10);
+			if (*end || max < 1 || max > 4096) {
+				fprintf(stderr, "domusd: -m %s: give a number of clients from 1 to 4096\n", optarg);
+				return 1;
+			}
+			break;
+		}
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	lfd = listen_on(sock, gid, grp);
+	if (lfd < 0)
+		return 1;
+	if (link && make_link(link, sock)) {
+		close(lfd);
+		unlink(sock);
+		return 1;
+	}
+	fprintf(stderr, "domusd: serving domus:///system on %s%s%s\n", sock, link ? " and " : "", link ? link : "");
+	while (!quit) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		struct client *cl;
+		pthread_t t;
+		pthread_attr_t at;
+		int fd;
+
+		if (poll(&p, 1, 1000) <= 0)
+			continue;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (atomic_load(&nclients) >= max) {
+			fprintf(stderr, "domusd: %ld clients already: one more refused (raise -m)\n", max);
+			close(fd);
+			continue;
+		}
+		cl = malloc(sizeof(*cl));
+		if (!cl) {
+			close(fd);
+			continue;
+		}
+		cl->fd = fd;
+		cl->readonly = false;
+		atomic_fetch_add(&nclients, 1);
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &at, client_thread, cl)) {
+			atomic_fetch_sub(&nclients, 1);
+			close(fd);
+			free(cl);
+		}
+		pthread_attr_destroy(&at);
+	}
+	if (link) {
+		char target[4200];
+		ssize_t n = readlink(link, target, sizeof(target) - 1);
+
+		/* only our own link */
+		if (n > 0 && (target[n] = 0, !strcmp(target, sock)))
+			unlink(link);
+	}
+	unlink(sock);
+	close(lfd);
+	fprintf(stderr, "domusd: stopped\n");
+	return 0;
+}

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domusd's dispatch: one packet in, zero or one packet out.  The REMOTE
+ * program's CALLs go through the procedure table (number -> argument
+ * codec, handler, flags); keepalive PINGs get a PONG; anything else a
+ * client may send (stream data, other messages) is dropped, except what
+ * breaks the framing, which closes the connection.  A procedure not in
+ * the table gets VIR_ERR_NO_SUPPORT, so virsh falls back or says so.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "procs.h"
+
+static const struct rpc_proc procs[] = {
+	{ PROC_CONNECT_OPEN, "CONNECT_OPEN", ARGS_OPEN, h_connect_open, PROC_BEFORE_OPEN },
+	{ PROC_CONNECT_CLOSE, "CONNECT_CLOSE", ARGS_VOID, h_connect_close, PROC_BEFORE_OPEN },
+	{ PROC_CONNECT_GET_TYPE, "CONNECT_GET_TYPE", ARGS_VOID, h_get_type, 0 },
+	{ PROC_CONNECT_GET_VERSION, "CONNECT_GET_VERSION", ARGS_VOID, h_get_version, 0 },
+	{ PROC_CONNECT_GET_LIB_VERSION, "CONNECT_GET_LIB_VERSION", ARGS_VOID, h_get_version, 0 },
+	{ PROC_CONNECT_GET_MAX_VCPUS, "CONNECT_GET_MAX_VCPUS", ARGS_OPT_STRING, h_get_max_vcpus, 0 },
+	{ PROC_NODE_GET_INFO, "NODE_GET_INFO", ARGS_VOID, h_node_get_info, 0 },
+	{ PROC_CONNECT_GET_CAPABILITIES, "CONNECT_GET_CAPABILITIES", ARGS_VOID, h_get_capabilities, 0 },
+	{ PROC_CONNECT_GET_HOSTNAME, "CONNECT_GET_HOSTNAME", ARGS_VOID, h_get_hostname, 0 },
+	{ PROC_CONNECT_SUPPORTS_FEATURE, "CONNECT_SUPPORTS_FEATURE", ARGS_INT, h_supports_feature, PROC_BEFORE_OPEN },
+	{ PROC_AUTH_LIST, "AUTH_LIST", ARGS_VOID, h_auth_list, PROC_BEFORE_OPEN },
+	{ PROC_NODE_GET_FREE_MEMORY, "NODE_GET_FREE_MEMORY", ARGS_VOID, h_node_free_memory, 0 },
+	{ PROC_CONNECT_GET_URI, "CONNECT_GET_URI", ARGS_VOID, h_get_uri, 0 },
+	{ PROC_NODE_GET_SECURITY_MODEL, "NODE_GET_SECURITY_MODEL", ARGS_VOID, h_security_model, 0 },
+	{ PROC_CONNECT_IS_SECURE, "CONNECT_IS_SECURE", ARGS_VOID, h_is_secure, 0 },
+	{ PROC_CONNECT_REGISTER_CLOSE_CALLBACK, "CONNECT_REGISTER_CLOSE_CALLBACK", ARGS_VOID, h_void, 0 },
+	{ PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, "CONNECT_UNREGISTER_CLOSE_CALLBACK", ARGS_VOID, h_void, 0 },
+	{ PROC_CONNECT_NUM_OF_NETWORKS, "CONNECT_NUM_OF_NETWORKS", ARGS_VOID, h_zero, 0 },
+	{ PROC_CONNECT_LIST_NETWORKS, "CONNECT_LIST_NETWORKS", ARGS_INT, h_empty_list, 0 },
+	{ PROC_CONNECT_LIST_ALL_NETWORKS, "CONNECT_LIST_ALL_NETWORKS", ARGS_INT_FLAGS, h_list_all_networks, 0 },
+	{ PROC_CONNECT_LIST_ALL_DOMAINS, "CONNECT_LIST_ALL_DOMAINS", ARGS_INT_FLAGS, h_list_all_domains, 0 },
+	{ PROC_CONNECT_NUM_OF_DOMAINS, "CONNECT_NUM_OF_DOMAINS", ARGS_VOID, h_num_of_domains, 0 },
+	{ PROC_CONNECT_LIST_DOMAINS, "CONNECT_LIST_DOMAINS", ARGS_INT, h_list_domains, 0 },
+	{ PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, "CONNECT_NUM_OF_DEFINED_DOMAINS", ARGS_VOID, h_zero, 0 },
+	{ PROC_CONNECT_LIST_DEFINED_DOMAINS, "CONNECT_LIST_DEFINED_DOMAINS", ARGS_INT, h_list_defined, 0 },
+	{ PROC_DOMAIN_LOOKUP_BY_ID, "DOMAIN_LOOKUP_BY_ID", ARGS_INT, h_lookup_by_id, 0 },
+	{ PROC_DOMAIN_LOOKUP_BY_NAME, "DOMAIN_LOOKUP_BY_NAME", ARGS_STRING, h_lookup_by_name, 0 },
+	{ PROC_DOMAIN_LOOKUP_BY_UUID, "DOMAIN_LOOKUP_BY_UUID", ARGS_UUID, h_lookup_by_uuid, 0 },
+	{ PROC_DOMAIN_GET_INFO, "DOMAIN_GET_INFO", ARGS_DOM, h_dom_info, 0 },
+	{ PROC_DOMAIN_GET_STATE, "DOMAIN_GET_STATE", ARGS_DOM_FLAGS, h_dom_state, 0 },
+	{ PROC_DOMAIN_IS_ACTIVE, "DOMAIN_IS_ACTIVE", ARGS_DOM, h_dom_is_active, 0 },
+	{ PROC_DOMAIN_IS_PERSISTENT, "DOMAIN_IS_PERSISTENT", ARGS_DOM, h_dom_zero, 0 },
+	{ PROC_DOMAIN_GET_AUTOSTART, "DOMAIN_GET_AUTOSTART", ARGS_DOM, h_dom_zero, 0 },
+	{ PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, "DOMAIN_HAS_MANAGED_SAVE_IMAGE", ARGS_DOM_FLAGS, h_dom_zero_flags, 0 },
+	{ PROC_DOMAIN_GET_OS_TYPE, "DOMAIN_GET_OS_TYPE", ARGS_DOM, h_dom_os_type, 0 },
+	{ PROC_DOMAIN_GET_MAX_MEMORY, "DOMAIN_GET_MAX_MEMORY", ARGS_DOM, h_dom_max_memory, 0 },
+	{ PROC_DOMAIN_GET_MAX_VCPUS, "DOMAIN_GET_MAX_VCPUS", ARGS_DOM, h_dom_max_vcpus, 0 },
+	{ PROC_DOMAIN_GET_VCPUS_FLAGS, "DOMAIN_GET_VCPUS_FLAGS", ARGS_DOM_FLAGS, h_dom_vcpus_flags, 0 },
+	{ PROC_DOMAIN_GET_XML_DESC, "DOMAIN_GET_XML_DESC", ARGS_DOM_FLAGS, h_dom_xml, 0 },
+};
+
+void rpc_session_init(struct rpc_session *s, const struct domusd_backend *be, bool readonly)
+{
+	memset(s, 0, sizeof(*s));
+	s->be = be;
+	s->readonly = readonly;
+}
+
+static const struct rpc_proc *find_proc(int32_t proc)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
+		if (procs[i].proc == proc)
+			return &procs[i];
+	return NULL;
+}
+
+/* Decode @x by @kind into @a; false if malformed (or trailing bytes). */
+static bool decode_args(enum rpc_args_kind kind, struct xdr_in *x, struct rpc_args *a)
+{
+	switch (kind) {
+	case ARGS_VOID:
+		break;
+	case ARGS_OPEN:
+		xdr_get_opt_string(x, RPC_STRING_MAX, &a->str);
+		a->flags = xdr_get_u32(x);
+		break;
+	case ARGS_INT:
+		a->i = xdr_get_i32(x);
+		break;
+	case ARGS_STRING:
+		a->str = xdr_get_string(x, RPC_STRING_MAX);
+		break;
+	case ARGS_OPT_STRING:
+		xdr_get_opt_string(x, RPC_STRING_MAX, &a->str);
+		break;
+	case ARGS_UUID:
+		xdr_get_fixed(x, a->uuid, 16);
+		break;
+	case ARGS_INT_FLAGS:
+		a->i = xdr_get_i32(x);
+		a->flags = xdr_get_u32(x);
+		break;
+	case ARGS_DOM:
+	case ARGS_DOM_FLAGS:
+		a->dom.name = xdr_get_string(x, RPC_STRING_MAX);
+		xdr_get_fixed(x, a->dom.uuid, 16);
+		a->dom.id = xdr_get_i32(x);
+		if (kind == ARGS_DOM_FLAGS)
+			a->flags = xdr_get_u32(x);
+		break;
+	}
+	return xdr_in_done(x);
+}
+
+static void put_header(struct xdr_out *out, const struct rpc_header *h)
+{
+	xdr_put_u32(out, 0);		/* the length, patched at the end */
+	xdr_put_u32(out, h->prog);
+	xdr_put_u32(out, h->vers);
+	xdr_put_i32(out, h->proc);
+	xdr_put_u32(out, h->type);
+	xdr_put_u32(out, h->serial);
+	xdr_put_u32(out, h->status);
+}
+
+static void finish_packet(struct xdr_out *out)
+{
+	xdr_patch_u32(out, 0, (uint32_t)out->len);
+}
+
+/* An error REPLY to the call @h. */
+static void reply_error(struct xdr_out *out, const struct rpc_header *call, const struct rpc_error *e)
+{
+	struct rpc_header h = *call;
+
+	h.type = RPC_REPLY;
+	h.status = RPC_ERROR;
+	xdr_out_reset(out);
+	put_header(out, &h);
+	rpc_put_error(out, e);
+	finish_packet(out);
+}
+
+/* Run the procedure of the CALL @h on its payload; the reply into @out.
+ * Returns 0, or -1 when the arguments were malformed (the reply says
+ * so, then the connection is closed). */
+static int call(struct rpc_session *s, const struct rpc_header *h, const uint8_t *p, size_t n,
+		struct xdr_out *out)
+{
+	const struct rpc_proc *pr = find_proc(h->proc);
+	struct rpc_args a;
+	struct rpc_error e = { 0, 0, "" };
+	struct domus_dominfo *v = NULL;
+	struct rpc_header rh = *h;
+	struct xdr_in x;
+	int r = -1, nv, k;
+
+	memset(&a, 0, sizeof(a));
+	xdr_out_reset(out);
+	if (h->prog != RPC_PROG_REMOTE) {
+		rpc_err(&e, VIR_ERR_NO_SUPPORT, VIR_FROM_REMOTE, "this function is not supported by domusd: program 0x%x",
+			(unsigned int)h->prog);
+		reply_error(out, h, &e);
+		return 0;
+	}
+	if (h->vers != RPC_VERS) {
+		rpc_err(&e, VIR_ERR_RPC, VIR_FROM_RPC, "domusd: program version %u is not supported (1 is)",
+			(unsigned int)h->vers);
+		reply_error(out, h, &e);
+		return 0;
+	}
+	if (!pr) {
+		rpc_err(&e, VIR_ERR_NO_SUPPORT, VIR_FROM_REMOTE,
+			"this function is not supported by the connection driver: procedure %d is not implemented by domusd",
+			(int)h->proc);
+		reply_error(out, h, &e);
+		return 0;
+	}
+	xdr_in_init(&x, p, n);
+	if (!decode_args(pr->args, &x, &a)) {
+		rpc_err(&e, VIR_ERR_RPC, VIR_FROM_RPC, "domusd: malformed arguments of %s", pr->name);
+		reply_error(out, h, &e);
+		goto out;
+	}
+	s->calls++;
+	if (!s->open && !(pr->flags & PROC_BEFORE_OPEN)) {
+		rpc_err(&e, VIR_ERR_RPC, VIR_FROM_RPC, "domusd: %s before CONNECT_OPEN: open the connection first",
+			pr->name);
+		reply_error(out, h, &e);
+		r = 0;
+		goto out;
+	}
+	if (s->readonly && (pr->flags & PROC_WRITE)) {
+		rpc_err(&e, VIR_ERR_OPERATION_DENIED, VIR_FROM_REMOTE,
+			"operation forbidden: %s needs a read-write connection", pr->name);
+		reply_error(out, h, &e);
+		r = 0;
+		goto out;
+	}
+	{
+		struct rpc_call c = { s, &a, NULL, out, &e };
+
+		if (pr->args == ARGS_DOM || pr->args == ARGS_DOM_FLAGS) {
+			nv = s->be->list(&v);
+			k = nv < 0 ? -1 : domusd_dom_match(v, nv, a.dom.name, a.dom.uuid);
+			if (k < 0) {
+				rpc_err(&e, VIR_ERR_NO_DOMAIN, VIR_FROM_DOM,
+					"Domain not found: no domain with matching uuid or name '%.64s'", a.dom.name);
+				reply_error(out, h, &e);
+				r = 0;
+				goto out;
+			}
+			c.dom = &v[k];
+		}
+		rh.type = RPC_REPLY;
+		rh.status = RPC_OK;
+		put_header(out, &rh);
+		if (pr->fn(&c) || out->err) {
+			if (!e.code)
+				rpc_err(&e, VIR_ERR_INTERNAL_ERROR, VIR_FROM_NONE, "domusd: %s: reply too large or out of memory",
+					pr->name);
+			reply_error(out, h, &e);
+		} else {
+			finish_packet(out);
+		}
+	}
+	r = 0;
+out:
+	free(v);
+	free(a.str);
+	free(a.dom.name);
+	return r;
+}
+
+int rpc_handle_packet(struct rpc_session *s, const uint8_t *pkt, size_t n, struct xdr_out *out)
+{
+	struct rpc_header h;
+	const uint8_t *p;
+	size_t plen;
+
+	xdr_out_reset(out);
+	if (rpc_frame_parse(pkt, n, &h, &p, &plen))
+		return -1;
+	switch (h.type) {
+	case RPC_CALL:
+		if (h.status != RPC_OK)
+			return -1;
+		if (call(s, &h, p, plen, out))
+			return -1;
+		return s->closed ? -1 : 0;
+	case RPC_MESSAGE:
+		if (h.prog == RPC_PROG_KEEPALIVE && h.proc == RPC_KEEPALIVE_PING) {
+			if (plen)
+				return -1;
+			h.proc = RPC_KEEPALIVE_PONG;
+			h.serial = 0;
+			h.status = RPC_OK;
+			put_header(out, &h);
+			finish_packet(out);
+		}
+		return 0;	/* PONG and other messages: nothing to do */
+	case RPC_STREAM:
+	case RPC_STREAM_HOLE:
+		return 0;	/* no stream is open: dropped */
+	default:
+		return -1;	/* replies, fd passing: not from a client */
+	}
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * domusd's procedure table (procs.c) and its handlers (procs_conn.c:
+ * connection and node; procs_dom.c: domains).  The dispatcher decodes
+ * the arguments by the entry's argument codec, resolves the domain of
+ * the DOM codecs, calls the handler, which encodes the reply.
+ */
+#ifndef DOMUSD_PROCS_H
+#define DOMUSD_PROCS_H
+
+#include "ctl.h"
+#include "rpc.h"
+
+/* Argument codecs (the procedure's XDR argument struct). */
+enum rpc_args_kind {
+	ARGS_VOID,		/* (void) */
+	ARGS_OPEN,		/* remote_string name; unsigned flags */
+	ARGS_INT,		/* int */
+	ARGS_STRING,		/* remote_nonnull_string */
+	ARGS_OPT_STRING,	/* remote_string */
+	ARGS_UUID,		/* remote_uuid */
+	ARGS_INT_FLAGS,		/* int need_results; unsigned flags */
+	ARGS_DOM,		/* remote_nonnull_domain */
+	ARGS_DOM_FLAGS,		/* remote_nonnull_domain; unsigned flags */
+};
+
+struct rpc_args {
+	char *str;			/* STRING, OPT_STRING, OPEN (NULL: absent) */
+	int32_t i;			/* INT, INT_FLAGS */
+	uint32_t flags;			/* OPEN, INT_FLAGS, DOM_FLAGS */
+	uint8_t uuid[16];		/* UUID */
+	struct {
+		char *name;
+		uint8_t uuid[16];
+		int32_t id;
+	} dom;				/* DOM, DOM_FLAGS */
+};
+
+struct rpc_call {
+	struct rpc_session *s;
+	const struct rpc_args *a;
+	struct domus_dominfo *dom;	/* the DOM codecs: the domain named */
+	struct xdr_out *ret;		/* the reply payload */
+	struct rpc_error *err;
+};
+
+typedef int (*rpc_handler)(struct rpc_call *c);
+
+enum {
+	PROC_BEFORE_OPEN = 1 << 0,	/* allowed before CONNECT_OPEN */
+	PROC_WRITE = 1 << 1,		/* refused on a read-only connection */
+};
+
+struct rpc_proc {
+	int32_t proc;
+	const char *name;
+	enum rpc_args_kind args;
+	rpc_handler fn;
+	unsigned int flags;
+};
+
+/* procs_conn.c */
+int h_connect_open(struct rpc_call *c);
+int h_connect_close(struct rpc_call *c);
+int h_get_type(struct rpc_call *c);
+int h_get_version(struct rpc_call *c);
+int h_get_max_vcpus(struct rpc_call *c);
+int h_node_get_info(struct rpc_call *c);
+int h_get_capabilities(struct rpc_call *c);
+int h_get_hostname(struct rpc_call *c);
+int h_supports_feature(struct rpc_call *c);
+int h_auth_list(struct rpc_call *c);
+int h_node_free_memory(struct rpc_call *c);
+int h_get_uri(struct rpc_call *c);
+int h_security_model(struct rpc_call *c);
+int h_is_secure(struct rpc_call *c);
+int h_void(struct rpc_call *c);
+int h_zero(struct rpc_call *c);
+int h_empty_list(struct rpc_call *c);
+int h_list_all_networks(struct rpc_call *c);
+
+/* procs_dom.c */
+int h_list_all_domains(struct rpc_call *c);
+int h_num_of_domains(struct rpc_call *c);
+int h_list_domains(struct rpc_call *c);
+int h_list_defined(struct rpc_call *c);
+int h_lookup_by_id(struct rpc_call *c);
+int h_lookup_by_name(struct rpc_call *c);
+int h_lookup_by_uuid(struct rpc_call *c);
+int h_dom_info(struct rpc_call *c);
+int h_dom_state(struct rpc_call *c);
+int h_dom_is_active(struct rpc_call *c);
+int h_dom_zero(struct rpc_call *c);
+int h_dom_zero_flags(struct rpc_call *c);
+int h_dom_os_type(struct rpc_call *c);
+int h_dom_max_memory(struct rpc_call *c);
+int h_dom_max_vcpus(struct rpc_call *c);
+int h_dom_vcpus_flags(struct rpc_call *c);
+int h_dom_xml(struct rpc_call *c);
+
+/* "8-4-4-4-12" hex into 16 bytes; 0 or -1. */
+int domusd_uuid_parse(const char *s, uint8_t out[16]);
+/* virDomainState and its reason of a domain's xl state letters. */
+void domusd_dom_state(const char *xl_state, int *state, int *reason);
+/* The domain of a DOM codec among @v: its index, or -1. */
+int domusd_dom_match(const struct domus_dominfo *v, int n, const char *name, const uint8_t uuid[16]);
+
+#endif

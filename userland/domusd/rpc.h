@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * domusd: libvirt's remote protocol, as the stock client (virsh,
+ * python3-libvirt) speaks it over a UNIX socket.  The facts (framing,
+ * program and procedure numbers, wire layouts, error codes) are from
+ * the reference /work/shared/docs/libvirt-rpc.md; docs/libvirt.md says
+ * what domusd implements.
+ *
+ *   xdr.c     XDR (RFC 4506) encoding and bounded decoding
+ *   frame.c   the packet: length word, 24-byte header, payload
+ *   procs.c   the procedure table: number -> argument decoder, handler,
+ *             reply encoder; connect, node and domain procedures
+ *   domxml.c  the domain XML of a definition (libxml2) and capabilities
+ *   main.c    the socket, one thread per client
+ */
+#ifndef DOMUSD_RPC_H
+#define DOMUSD_RPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- framing (frame.c) -------------------------------------------------- */
+
+#define RPC_LEN_WORD		4
+#define RPC_HEADER_LEN		24
+/* The largest packet domusd takes (length word included): the protocol
+ * allows 32 MiB, but no procedure domusd implements needs more than a
+ * domain XML, so a longer packet closes the connection. */
+#define RPC_IN_MAX		(1u << 20)
+/* The largest reply domusd builds (the protocol's 32 MiB + 4). */
+#define RPC_OUT_MAX		(4u << 20)
+#define RPC_STRING_MAX		4194304u	/* remote_nonnull_string */
+#define RPC_DOMAIN_LIST_MAX	16384u		/* domains<>, names<>, ids<> */
+
+#define RPC_PROG_REMOTE		0x20008086u
+#define RPC_PROG_KEEPALIVE	0x6b656570u
+#define RPC_VERS		1u
+
+enum rpc_type {
+	RPC_CALL = 0,
+	RPC_REPLY = 1,
+	RPC_MESSAGE = 2,
+	RPC_STREAM = 3,
+	RPC_CALL_WITH_FDS = 4,
+	RPC_REPLY_WITH_FDS = 5,
+	RPC_STREAM_HOLE = 6,
+};
+
+enum rpc_status {
+	RPC_OK = 0,
+	RPC_ERROR = 1,
+	RPC_CONTINUE = 2,
+};
+
+#define RPC_KEEPALIVE_PING	1
+#define RPC_KEEPALIVE_PONG	2
+
+struct rpc_header {
+	uint32_t prog;
+	uint32_t vers;
+	int32_t proc;
+	uint32_t type;
+	uint32_t serial;
+	uint32_t status;
+};
+
+/*
+ * The packet length announced by the first 4 bytes of @word: the total
+ * (length word included), or 0 if it is outside [4 + 24, @max].
+ */
+uint32_t rpc_frame_length(const uint8_t word[RPC_LEN_WORD], uint32_t max);
+/*
+ * A whole packet (@n bytes, length word included, n == its length word):
+ * the header into @h and the payload's place; 0, or -1 if malformed.
+ */
+int rpc_frame_parse(const uint8_t *pkt, size_t n, struct rpc_header *h,
+		    const uint8_t **payload, size_t *plen);
+
+/* ---- XDR (xdr.c) -------------------------------------------------------- */
+
+/* Decoding: a cursor over a buffer; any error sticks in @err. */
+struct xdr_in {
+	const uint8_t *p;
+	size_t len, off;
+	bool err;
+};
+
+void xdr_in_init(struct xdr_in *x, const uint8_t *p, size_t len);
+uint32_t xdr_get_u32(struct xdr_in *x);
+int32_t xdr_get_i32(struct xdr_in *x);
+uint64_t xdr_get_u64(struct xdr_in *x);
+/* opaque[n]: @n bytes and their padding. */
+void xdr_get_fixed(struct xdr_in *x, void *out, size_t n);
+/* string<max>: a new NUL-terminated copy (NULL on error: too long, an
+ * embedded NUL, nonzero padding, truncated, out of memory). */
+char *xdr_get_string(struct xdr_in *x, uint32_t max);
+/* optional string: *@out NULL when absent; false on error. */
+bool xdr_get_opt_string(struct xdr_in *x, uint32_t max, char **out);
+/* All bytes read, no error? */
+bool xdr_in_done(const struct xdr_in *x);
+
+/* Encoding: a growing buffer capped at @max; any error sticks. */
+struct xdr_out {
+	uint8_t *buf;
+	size_t len, cap, max;
+	bool err;
+};
+
+void xdr_out_init(struct xdr_out *x, size_t max);
+void xdr_out_free(struct xdr_out *x);
+void xdr_out_reset(struct xdr_out *x);
+void xdr_put_u32(struct xdr_out *x, uint32_t v);
+void xdr_put_i32(struct xdr_out *x, int32_t v);
+void xdr_put_u64(struct xdr_out *x, uint64_t v);
+void xdr_put_fixed(struct xdr_out *x, const void *p, size_t n);
+void xdr_put_string(struct xdr_out *x, const char *s);
+/* optional string: NULL is absent */
+void xdr_put_opt_string(struct xdr_out *x, const char *s);
+/* char c[n] / char c<>: each character widened to 4 bytes */
+void xdr_put_chars(struct xdr_out *x, const char *s, size_t n);
+/* Overwrite 4 bytes at @off (a length word written earlier). */
+void xdr_patch_u32(struct xdr_out *x, size_t off, uint32_t v);
+
+/* ---- errors (remote_error) ---------------------------------------------- */
+
+/* virErrorNumber values domusd sends */
+enum {
+	VIR_ERR_INTERNAL_ERROR = 1,
+	VIR_ERR_NO_SUPPORT = 3,
+	VIR_ERR_NO_CONNECT = 5,
+	VIR_ERR_INVALID_ARG = 8,
+	VIR_ERR_OPERATION_FAILED = 9,
+	VIR_ERR_XML_ERROR = 27,
+	VIR_ERR_RPC = 39,
+	VIR_ERR_NO_DOMAIN = 42,
+	VIR_ERR_OPERATION_INVALID = 55,
+	VIR_ERR_CONFIG_UNSUPPORTED = 67,
+	VIR_ERR_OPERATION_DENIED = 6,
+};
+
+/* virErrorDomain values */
+enum {
+	VIR_FROM_NONE = 0,
+	VIR_FROM_DOM = 6,
+	VIR_FROM_RPC = 7,
+	VIR_FROM_REMOTE = 13,
+	VIR_FROM_DOMAIN = 20,
+};
+
+struct rpc_error {
+	int code, domain;
+	char message[512];
+};
+
+/* Fill @e; returns -1 (for "return rpc_err(...)"). */
+int rpc_err(struct rpc_error *e, int code, int domain, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The remote_error payload of @e. */
+void rpc_put_error(struct xdr_out *x, const struct rpc_error *e);
+
+/* ---- the session and the procedures (procs.c) --------------------------- */
+
+struct domus_dominfo;
+
+/*
+ * Where the domains come from: the launchers (domusd_backend_ctl) or a
+ * test's fakes.  list: every running domain (malloc'ed array, count or
+ * -errno); config: a domain's definition as xl.cfg text (0 or -errno).
+ */
+struct domusd_backend {
+	int (*list)(struct domus_dominfo **out);
+	int (*config)(const char *name, char **text, size_t *len);
+};
+extern const struct domusd_backend domusd_backend_ctl;
+
+struct rpc_session {
+	const struct domusd_backend *be;
+	bool open;		/* CONNECT_OPEN done */
+	bool readonly;		/* the read-only socket, or opened read-only */
+	bool closed;		/* CONNECT_CLOSE done: close after the reply */
+	unsigned long calls;
+};
+
+void rpc_session_init(struct rpc_session *s, const struct domusd_backend *be, bool readonly);
+
+/*
+ * One whole packet from the client.  The answer (zero or one packet,
+ * length word included) is put in @out, to be sent even when the return
+ * is -1: close the connection after it (a malformed packet, or after
+ * CONNECT_CLOSE); 0: go on.
+ */
+int rpc_handle_packet(struct rpc_session *s, const uint8_t *pkt, size_t n, struct xdr_out *out);
+
+/* Procedure numbers (the REMOTE program) */
+enum {
+	PROC_CONNECT_OPEN = 1,
+	PROC_CONNECT_CLOSE = 2,
+	PROC_CONNECT_GET_TYPE = 3,
+	PROC_CONNECT_GET_VERSION = 4,
+	PROC_CONNECT_GET_MAX_VCPUS = 5,
+	PROC_NODE_GET_INFO = 6,
+	PROC_CONNECT_GET_CAPABILITIES = 7,
+	PROC_DOMAIN_GET_XML_DESC = 14,
+	PROC_DOMAIN_GET_AUTOSTART = 15,
+	PROC_DOMAIN_GET_INFO = 16,
+	PROC_DOMAIN_GET_MAX_MEMORY = 17,
+	PROC_DOMAIN_GET_MAX_VCPUS = 18,
+	PROC_DOMAIN_GET_OS_TYPE = 19,
+	PROC_CONNECT_LIST_DEFINED_DOMAINS = 21,
+	PROC_DOMAIN_LOOKUP_BY_ID = 22,
+	PROC_DOMAIN_LOOKUP_BY_NAME = 23,
+	PROC_DOMAIN_LOOKUP_BY_UUID = 24,
+	PROC_CONNECT_NUM_OF_DEFINED_DOMAINS = 25,
+	PROC_CONNECT_LIST_DOMAINS = 37,
+	PROC_CONNECT_LIST_NETWORKS = 38,
+	PROC_CONNECT_NUM_OF_DOMAINS = 51,
+	PROC_CONNECT_NUM_OF_NETWORKS = 52,
+	PROC_CONNECT_GET_HOSTNAME = 59,
+	PROC_CONNECT_SUPPORTS_FEATURE = 60,
+	PROC_AUTH_LIST = 66,
+	PROC_NODE_GET_FREE_MEMORY = 102,
+	PROC_CONNECT_GET_URI = 110,
+	PROC_NODE_GET_SECURITY_MODEL = 122,
+	PROC_CONNECT_IS_SECURE = 149,
+	PROC_DOMAIN_IS_ACTIVE = 150,
+	PROC_DOMAIN_IS_PERSISTENT = 151,
+	PROC_CONNECT_GET_LIB_VERSION = 157,
+	PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE = 183,
+	PROC_DOMAIN_GET_VCPUS_FLAGS = 200,
+	PROC_DOMAIN_GET_STATE = 212,
+	PROC_CONNECT_LIST_ALL_DOMAINS = 273,
+	PROC_CONNECT_LIST_ALL_NETWORKS = 283,
+	PROC_CONNECT_REGISTER_CLOSE_CALLBACK = 360,
+	PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK = 361,
+};
+
+/* ---- domain XML (domxml.c) ---------------------------------------------- */
+
+struct domus_config;
+/*
+ * The domain XML of a finished definition (<domain type='xen'>), with the
+ * live id (-1: inactive) and the current memory in KiB (0: the
+ * definition's).  A malloc'ed NUL-terminated string, or NULL.
+ */
+char *domusd_domain_xml(const struct domus_config *c, int id, unsigned long long cur_kib);
+/* The capabilities XML of this host (malloc'ed, or NULL). */
+char *domusd_capabilities_xml(void);
+
+#endif
