@@ -36,8 +36,9 @@ endif
 VERSION_DEF := -DDOMUS_VERSION_STR='"$(DOMUS_VERSION)"'
 CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(INCS) $(VERSION_DEF)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-# Kernel-image decompressors used by the loader (userland/lib/loader_image.c).
-LDLIBS_USER := -llzma -lz -lzstd
+# Kernel-image decompressors used by the loader (userland/lib/loader_image.c);
+# liburing for the block back end's io_uring (userland/backend/blkaio.c).
+LDLIBS_USER := -llzma -lz -lzstd -luring
 # The launcher's syscall filter (userland/launcher/sandbox.c).
 LDLIBS_SECCOMP := -lseccomp
 # domusd's domain XML (userland/domusd/domxml.c)
@@ -286,7 +287,7 @@ FUZZ_LIBS_grubcfg := $(call fuzzobj,$(CFG_SRCS))
 FUZZ_LIBS_xenstore := $(call fuzzobj,$(XS_SRCS))
 FUZZ_LIBS_loader := $(call fuzzobj,$(LIB_SRCS))
 FUZZ_LIBS_ctl := $(call fuzzobj,$(CTL_SRCS) $(CFG_SRCS) $(XS_SRCS))
-FUZZ_LIBS_blkring := $(call fuzzobj,userland/backend/blkring.c userland/backend/grant.c)
+FUZZ_LIBS_blkring := $(call fuzzobj,userland/backend/blkring.c userland/backend/blkaio.c userland/backend/grant.c)
 FUZZ_LIBS_savefile := $(call fuzzobj,$(SAVE_SRCS))
 FUZZ_LIBS_domusd := $(call fuzzobj,$(DOMUSD_SRCS) $(CFG_SRCS) $(CTL_SRCS) $(LIB_SRCS))
 $(BUILD)/fuzz/domusd: FUZZ_LDLIBS = $(LDLIBS_XML)

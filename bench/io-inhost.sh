@@ -276,6 +276,7 @@ echo
 echo "block and network I/O, median of $rounds rounds per row (AMD-V test host, QEMU TCG; kvm nested)"
 echo "kernel $(basename "$vmlinux"), $mem MiB, 1 vCPU; raw sparse image of $mib MiB in tmpfs (domus tap:aio: xvdb; kvm virtio-blk cache=writeback); TCP to the bridge br0"
 [[ -n ${BENCH_IO_DOMUS_ARGS:-} ]] && echo "domus guest with $BENCH_IO_DOMUS_ARGS"
+[[ ${DOMUS_BLK_SYNC:-} == 1 ]] && echo "domus disks served synchronously (DOMUS_BLK_SYNC=1: no io_uring)"
 printf '%-34s %17s %17s %7s %7s  %s\n' row "domus s / rate" "kvm s / rate" ratio "wall" "exits domus / kvm"
 for row in seqwrite seqread randread tcp; do
 	case $row in

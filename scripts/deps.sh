@@ -16,6 +16,8 @@ pkgs=(
 	pahole zstd
 	# the launcher's syscall filter
 	libseccomp-dev
+	# the PV block back end's concurrent I/O (userland/backend/blkaio.c)
+	liburing-dev
 	# target kernel and its headers
 	linux-image-amd64 linux-headers-amd64
 	# test hosts: QEMU (AMD-V), Bochs (VT-x), initramfs and boot ISO

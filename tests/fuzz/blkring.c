@@ -5,7 +5,8 @@
  * every request slot), 64 grant entries and an indirect-segment page come
  * from the input; the guest has 32 pages of RAM and a 64 KiB image.
  *
- * Input: 4096 bytes of ring page, 512 bytes of grant entries (refs 0-63;
+ * Input: 4096 bytes of ring page (its private byte 16: bit 0 read-only,
+ * bit 1 discard, bit 2 the io_uring), 512 bytes of grant entries (refs 0-63;
  * ref 8 is then made the ring's own grant), 4096 bytes of the page at
  * frame 2 (indirect lists); missing bytes are zero.
  *
@@ -22,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include "blkback.h"
+#include "blkaio.h"
 
 #define CHECK(cond) do { \
 	if (!(cond)) { \
@@ -35,6 +36,7 @@
 static uint8_t *ram;
 static struct xen_grant_entry gnt[64];
 static int fd = -1;
+static struct blk_aio *aio;	/* the ring's io_uring, kept between inputs (empty after each pass) */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -87,6 +89,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.readonly = (ram[4096 + 16] & 1) != 0;	/* the private byte picks the mode */
 	r.discard = (ram[4096 + 16] & 2) != 0;
 	r.st = &st;
+	if (ram[4096 + 16] & 4) {	/* reads and writes through the io_uring (blkaio.c) */
+		char why[96];
+
+		if (!aio)
+			CHECK(blk_aio_open(&aio, fd, 32, why, sizeof(why)) == 0);
+		r.aio = aio;
+	}
 	CHECK(blk_ring_attach(&r, &mem, &ref, 1) == 0 && r.nr_ents == 32);
 	start = r.rsp_prod_pvt;
 	for (rounds = 0; rounds < 8; rounds++) {

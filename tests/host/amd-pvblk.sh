@@ -238,6 +238,14 @@ if [ $ok = 1 ]; then
 	fs=$(echo "$line" | sed -n 's/.* fdatasync=\([0-9]*\).*/\1/p')
 	fl=$(echo "$line" | sed -n 's/.* flushes=\([0-9]*\).*/\1/p')
 	if [ -n "$fs" ] && [ "$fs" -ge 1 ] && [ "$fs" = "$fl" ]; then pass flush-reaches-fdatasync; else fail flush-reaches-fdatasync "'$line'"; fi
+	# reads and writes went through the disk's io_uring (blkaio.c) in the
+	# sandboxed launcher, not the synchronous fallback
+	ai=$(echo "$line" | sed -n 's/.* aio=\([0-9]*\).*/\1/p')
+	if [ -n "$ai" ] && [ "$ai" -ge 1 ] && ! grep -q 'no io_uring' "$log"; then
+		pass reads-writes-on-io-uring
+	else
+		fail reads-writes-on-io-uring "'$line' $(grep 'no io_uring' "$log" | head -1)"
+	fi
 	er=$(grep -h 'blk xv' "$log" | sed -n 's/.* errors=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
 	echo "info: $(grep 'blk xvd[bce]: ' "$log" | tr '\n' '|')"
 	if grep -q 'blk xvda2: connected' "$log" && ! grep -q 'corrupt\|cannot connect' "$log"; then pass backend-log-clean; else fail backend-log-clean "$(grep 'blk ' "$log" | tr '\n' '|')"; fi

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "blkback.h"
+#include "blkaio.h"
 #include "unit.h"
 
 #define PAGES	64			/* guest RAM: 256 KiB */
@@ -31,6 +31,7 @@ static struct be_mem mem;
 static struct blk_stats st;
 static struct blk_ring ring;
 static int fd;
+static bool use_aio;			/* the ring served through an io_uring */
 
 static void grant(uint32_t ref, uint32_t frame, bool ro)
 {
@@ -75,6 +76,7 @@ static void setup(unsigned int order, bool readonly)
 	}
 	*(uint32_t *)(ram + RING_PFN * 4096 + RING_REQ_EVENT) = 1;
 	*(uint32_t *)(ram + RING_PFN * 4096 + RING_RSP_EVENT) = 1;
+	blk_aio_close(ring.aio);
 	memset(&ring, 0, sizeof(ring));
 	ring.fd = fd;
 	ring.sectors = SECTORS;
@@ -82,6 +84,15 @@ static void setup(unsigned int order, bool readonly)
 	ring.discard = true;
 	ring.st = &st;
 	EXPECT(blk_ring_attach(&ring, &mem, refs, n) == 0);
+	if (use_aio) {
+		char why[96] = "";
+
+		/* no io_uring here is a failure, not a skip */
+		if (blk_aio_open(&ring.aio, fd, ring.nr_ents, why, sizeof(why))) {
+			printf("  io_uring: %s\n", why);
+			unit_cur_failed = 1;
+		}
+	}
 }
 
 /* Put a request (112 bytes) into slot @idx, straddling pages as needed. */
@@ -442,6 +453,127 @@ static void test_random(void)
 	EXPECT(atomic_load(&st.reads) + atomic_load(&st.writes) > 0 && atomic_load(&st.errors) > 0);
 }
 
+/* A short image: a read past its end gives zeroes, a write there fails
+ * (the same through the io_uring, which sees the end first). */
+static void test_short_image(void)
+{
+	struct blkif_request q;
+
+	setup(0, false);
+	EXPECT(ftruncate(fd, 16 * 512 + 2048) == 0);	/* half of page 0 of sector 16 */
+	memset(ram + DATA_PFN * 4096, 0x55, 2 * 4096);
+	q = rw(BLKIF_OP_READ, 16, 2);
+	EXPECT(submit(&q) == BLKIF_RSP_OKAY);
+	EXPECT(ram[DATA_PFN * 4096] == 0 && ram[DATA_PFN * 4096 + 3000] == 0 && ram[(DATA_PFN + 1) * 4096 + 100] == 0);
+	EXPECT(grants_idle());
+	EXPECT(ftruncate(fd, SECTORS * 512) == 0);
+}
+
+/*
+ * One pass of many requests (the io_uring's case): every request
+ * answered once with its id, the data right, the flush answered after
+ * every request before it, the grants released, the counters.
+ */
+static void test_batch(void)
+{
+	struct blkif_request q;
+	struct blkif_response r;
+	bool notify = false, seen[24];
+	unsigned int i, flush_at = 0, n_rw = 0;
+	uint32_t base;
+	uint8_t buf[4096];
+
+	setup(0, false);
+	base = *req_prod();
+	/* 8 writes of 1 page each (pages DATA..DATA+7, sectors 8i), a flush,
+	 * then 8 reads of them back into pages DATA+8.. and 4 bad requests */
+	for (i = 0; i < 8 * 4096; i++)
+		ram[DATA_PFN * 4096 + i] = (uint8_t)(i / 4096 * 31 + i);
+	for (i = 0; i < 8; i++) {
+		memset(&q, 0, sizeof(q));
+		q.operation = BLKIF_OP_WRITE;
+		q.nr_segments = 1;
+		q.id = 1000 + i;
+		q.sector_number = 8 * i;
+		q.seg[0].gref = 200 + i;
+		q.seg[0].last_sect = 7;
+		grant(200 + i, DATA_PFN + i, true);
+		put_req(base + i, &q);
+	}
+	q = rw(BLKIF_OP_FLUSH_DISKCACHE, 0, 0);
+	q.id = 1008;
+	put_req(base + 8, &q);
+	for (i = 0; i < 8; i++) {
+		memset(&q, 0, sizeof(q));
+		q.operation = BLKIF_OP_READ;
+		q.nr_segments = 1;
+		q.id = 1009 + i;
+		q.sector_number = 8 * i;
+		q.seg[0].gref = 210 + i;
+		q.seg[0].last_sect = 7;
+		grant(210 + i, DATA_PFN + 8 + i, false);
+		put_req(base + 9 + i, &q);
+	}
+	for (i = 0; i < 4; i++) {	/* beyond the disk, bad segment, bad grant, bad op */
+		memset(&q, 0, sizeof(q));
+		q.operation = i == 3 ? 99 : BLKIF_OP_READ;
+		q.nr_segments = 1;
+		q.id = 1017 + i;
+		q.sector_number = i == 0 ? SECTORS : 0;
+		q.seg[0].gref = i == 2 ? 999 : 210;
+		q.seg[0].first_sect = i == 1 ? 5 : 0;
+		q.seg[0].last_sect = i == 1 ? 4 : 7;
+		put_req(base + 17 + i, &q);
+	}
+	*req_prod() = base + 21;
+	EXPECT(blk_ring_service(&ring, &notify) == 21);
+	EXPECT(rsp_prod() == base + 21 && notify);
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < 21; i++) {
+		r = get_rsp(base + i);
+		if (r.id < 1000 || r.id >= 1021 || seen[r.id - 1000]) {
+			printf("  response %u: id %llu unexpected or twice\n", i, (unsigned long long)r.id);
+			unit_cur_failed = 1;
+			continue;
+		}
+		seen[r.id - 1000] = true;
+		if (r.id == 1008)
+			flush_at = i;
+		else if (r.id < 1008)
+			n_rw += r.status == BLKIF_RSP_OKAY && r.operation == BLKIF_OP_WRITE;
+		EXPECT(r.id < 1017 ? r.status == BLKIF_RSP_OKAY
+				   : r.status == (r.id == 1020 ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR));
+	}
+	/* the flush came after all 8 writes were answered */
+	for (i = 0; i < flush_at; i++)
+		EXPECT(get_rsp(base + i).id < 1008);
+	EXPECT(flush_at == 8 && n_rw == 8);
+	for (i = 0; i < 8; i++)
+		EXPECT(memcmp(ram + (DATA_PFN + 8 + i) * 4096, ram + (DATA_PFN + i) * 4096, 4096) == 0);
+	EXPECT(pread(fd, buf, 4096, 3 * 8 * 512) == 4096 && memcmp(buf, ram + (DATA_PFN + 3) * 4096, 4096) == 0);
+	EXPECT(atomic_load(&st.writes) == 8 && atomic_load(&st.reads) == 8 && atomic_load(&st.fdatasyncs) == 1);
+	EXPECT(atomic_load(&st.errors) == 3 && atomic_load(&st.unsupported) == 1);
+	if (use_aio)
+		EXPECT(atomic_load(&st.aio) == 16 && atomic_load(&st.inflight_max) == 8);
+	else
+		EXPECT(atomic_load(&st.aio) == 0 && atomic_load(&st.inflight_max) == 0);
+	EXPECT(grants_idle());
+	EXPECT(blk_ring_service(&ring, &notify) == 0);
+}
+
+/* The same tests with the ring's io_uring. */
+#define AIO(fn) static void aio_##fn(void) { use_aio = true; fn(); use_aio = false; }
+AIO(test_roundtrip)
+AIO(test_validation)
+AIO(test_readonly)
+AIO(test_flush_discard)
+AIO(test_indirect)
+AIO(test_multipage_and_events)
+AIO(test_corrupt_ring)
+AIO(test_random)
+AIO(test_short_image)
+AIO(test_batch)
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, test_roundtrip);
@@ -452,6 +584,19 @@ int main(void)
 	RUN(UNIT_PREFIX, test_multipage_and_events);
 	RUN(UNIT_PREFIX, test_corrupt_ring);
 	RUN(UNIT_PREFIX, test_random);
+	RUN(UNIT_PREFIX, test_short_image);
+	RUN(UNIT_PREFIX, test_batch);
+	RUN(UNIT_PREFIX, aio_test_roundtrip);
+	RUN(UNIT_PREFIX, aio_test_validation);
+	RUN(UNIT_PREFIX, aio_test_readonly);
+	RUN(UNIT_PREFIX, aio_test_flush_discard);
+	RUN(UNIT_PREFIX, aio_test_indirect);
+	RUN(UNIT_PREFIX, aio_test_multipage_and_events);
+	RUN(UNIT_PREFIX, aio_test_corrupt_ring);
+	RUN(UNIT_PREFIX, aio_test_random);
+	RUN(UNIT_PREFIX, aio_test_short_image);
+	RUN(UNIT_PREFIX, aio_test_batch);
+	blk_aio_close(ring.aio);
 	if (fd > 0)
 		close(fd);
 	free(ram);

@@ -27,6 +27,8 @@
 #include <net/if.h>
 #include <linux/fs.h>
 #include <linux/if_tun.h>
+#include <linux/io_uring.h>
+#include "blkaio.h"
 #include "launcher.h"
 #include "unit.h"
 
@@ -505,6 +507,40 @@ static void filter_blkdev(void)
 	EXPECT(killed_by_sigsys(in_child(blkdev_zeroout)));
 }
 
+/* A disk's io_uring (blkaio.c) is made, restricted and enabled under the
+ * filter; another io_uring_register operation is fatal. */
+static int uring_allowed(void)
+{
+	int fd = memfd_create("sb-uring", 0);
+	struct blk_aio *a;
+	char why[96];
+
+	if (fd < 0 || ftruncate(fd, 65536) || load())
+		return 1;
+	if (blk_aio_open(&a, fd, 32, why, sizeof(why)))
+		return 2;
+	blk_aio_close(a);
+	return 0;
+}
+
+static int uring_other_register(void)
+{
+	struct io_uring_params p;
+	int fd;
+
+	load();
+	memset(&p, 0, sizeof(p));
+	fd = (int)syscall(__NR_io_uring_setup, 4, &p);
+	syscall(__NR_io_uring_register, fd, IORING_REGISTER_PERSONALITY, NULL, 0);
+	return 0;
+}
+
+static void filter_io_uring(void)
+{
+	EXPECT(exited_0(in_child(uring_allowed)));
+	EXPECT(killed_by_sigsys(in_child(uring_other_register)));
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, rules_resolve);
@@ -515,5 +551,6 @@ int main(void)
 	RUN(UNIT_PREFIX, debug_request);
 	RUN(UNIT_PREFIX, filter_tap);
 	RUN(UNIT_PREFIX, filter_blkdev);
+	RUN(UNIT_PREFIX, filter_io_uring);
 	return unit_failed;
 }

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <linux/fs.h>
-#include "blkback.h"
+#include "blkaio.h"
 #include "libdomus.h"
 #include "xenstore.h"
 #include "xlcfg.h"
@@ -236,8 +236,29 @@ static void blk_disconnect(struct be_dev *x)
 	struct blk_disk *d = (struct blk_disk *)x;
 
 	be_io_stop(&d->io);
+	blk_aio_close(d->ring.aio);
+	d->ring.aio = NULL;
 	blk_ring_detach(&d->ring);
 	be_io_close(&d->io, &x->h);
+}
+
+/*
+ * The ring's io_uring (blkaio.c), so that a pass's reads and writes run
+ * concurrently; where io_uring is refused (an old kernel, the
+ * kernel.io_uring_disabled sysctl, a container's filter) or
+ * DOMUS_BLK_SYNC=1 is set, one log line and one request after the other.
+ */
+static void aio_open(struct blk_disk *d)
+{
+	const char *e = getenv("DOMUS_BLK_SYNC");
+	char why[96];
+
+	if (e && !strcmp(e, "1")) {
+		be_log(&d->x, "blk %s: DOMUS_BLK_SYNC=1: requests served one after the other%s%s", "", "");
+		return;
+	}
+	if (blk_aio_open(&d->ring.aio, d->fd, d->ring.nr_ents, why, sizeof(why)))
+		be_log(&d->x, "blk %s: no io_uring (%s): requests served one after the other%s", why, "");
 }
 
 /* The front end published its ring (state 3): map, bind, serve. */
@@ -290,11 +311,18 @@ static int blk_connect(struct be_dev *x, char *why, size_t wlen)
 	d->ring.discard = d->discard;
 	d->ring.blockdev = d->blockdev;
 	d->ring.st = &d->st;
+	d->ring.aio = NULL;
 	if (blk_ring_attach(&d->ring, &x->h.mem, grefs, n)) {
 		snprintf(why, wlen, "%s", d->ring.why);
 		return -1;
 	}
-	return be_io_open(&d->io, &x->h, (uint32_t)port, io_thread, d, why, wlen);
+	aio_open(d);
+	if (be_io_open(&d->io, &x->h, (uint32_t)port, io_thread, d, why, wlen)) {
+		blk_aio_close(d->ring.aio);
+		d->ring.aio = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 static void blk_describe(struct be_dev *x, char *buf, size_t len)
@@ -369,7 +397,7 @@ const struct blk_stats *blk_disk_counters(const struct blk_disk *d)
 void blk_disk_stats(struct blk_disk *d, char *buf, size_t len)
 {
 	snprintf(buf, len,
-		 "%s: reads=%llu writes=%llu flushes=%llu fdatasync=%llu discards=%llu indirect=%llu read_bytes=%llu written_bytes=%llu errors=%llu unsupported=%llu",
+		 "%s: reads=%llu writes=%llu flushes=%llu fdatasync=%llu discards=%llu indirect=%llu read_bytes=%llu written_bytes=%llu errors=%llu unsupported=%llu aio=%llu inflight_max=%llu",
 		 d->vdev, (unsigned long long)atomic_load(&d->st.reads),
 		 (unsigned long long)atomic_load(&d->st.writes), (unsigned long long)atomic_load(&d->st.flushes),
 		 (unsigned long long)atomic_load(&d->st.fdatasyncs),
@@ -377,7 +405,9 @@ void blk_disk_stats(struct blk_disk *d, char *buf, size_t len)
 		 (unsigned long long)atomic_load(&d->st.bytes_read),
 		 (unsigned long long)atomic_load(&d->st.bytes_written),
 		 (unsigned long long)atomic_load(&d->st.errors),
-		 (unsigned long long)atomic_load(&d->st.unsupported));
+		 (unsigned long long)atomic_load(&d->st.unsupported),
+		 (unsigned long long)atomic_load(&d->st.aio),
+		 (unsigned long long)atomic_load(&d->st.inflight_max));
 }
 
 void blk_disk_close(struct blk_disk *d)

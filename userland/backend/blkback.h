@@ -38,7 +38,11 @@ struct blk_stats {
 	atomic_ullong bytes_read, bytes_written;
 	atomic_ullong errors;		/* requests answered ERROR */
 	atomic_ullong unsupported;	/* requests answered EOPNOTSUPP */
+	atomic_ullong aio;		/* reads and writes done by the io_uring */
+	atomic_ullong inflight_max;	/* most requests in flight at once */
 };
+
+struct blk_aio;				/* blkaio.h */
 
 /* One connected ring. */
 struct blk_ring {
@@ -54,6 +58,7 @@ struct blk_ring {
 	bool readonly, discard;
 	bool blockdev;				/* discard: BLKDISCARD, not a hole */
 	struct blk_stats *st;
+	struct blk_aio *aio;			/* NULL: one request after the other */
 	char why[160];				/* why the ring was declared corrupt */
 };
 
@@ -66,8 +71,12 @@ int blk_ring_attach(struct blk_ring *r, const struct be_mem *m, const uint32_t *
 void blk_ring_detach(struct blk_ring *r);
 
 /*
- * Serve the requests on the ring: at most nr_ents per call, each answered
- * before the next is read (so a flush follows every earlier write).
+ * Serve the requests on the ring: at most nr_ents per call.  With r->aio
+ * the reads and writes of the pass are in flight together and answered
+ * as they complete (in any order); without, each is answered before the
+ * next is read.  Either way a flush, barrier or discard runs only after
+ * every earlier request of the ring completed, and every request of the
+ * pass is answered (its grants released) before the call returns.
  * Returns the number served (> 0: call again), 0 when the ring is empty
  * (req_event re-armed), or -EIO when the ring is corrupt (r->why says
  * why; the device must be disconnected).  *notify is set when the guest

@@ -3,9 +3,12 @@
  * The block ring (see blkback.h, docs/devices.md): requests copied out of
  * the shared page before they are looked at, validated, the guest's
  * grants pinned for the access, the I/O done straight between the image
- * and guest RAM (preadv/pwritev on the launcher's mapping), the grants
- * released, then the response.  Requests are served one after the other,
- * so a FLUSH_DISKCACHE runs after every earlier request completed.
+ * and guest RAM (preadv/pwritev on the launcher's mapping, or the same as
+ * READV/WRITEV on the ring's io_uring, blkaio.c), the grants released,
+ * then the response.  With an io_uring the reads and writes of one pass
+ * are in flight together and answered as they complete; a flush, barrier
+ * or discard first waits for every request before it, so a
+ * FLUSH_DISKCACHE still runs after every earlier request completed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <linux/fs.h>
-#include "blkback.h"
+#include "blkaio.h"
 
 #define LOAD32(p)	__atomic_load_n((uint32_t *)(p), __ATOMIC_ACQUIRE)
 #define STORE32(p, v)	__atomic_store_n((uint32_t *)(p), (v), __ATOMIC_RELEASE)
@@ -83,92 +86,117 @@ static void ring_copy(struct blk_ring *r, uint32_t idx, void *buf, size_t len, b
 	}
 }
 
-struct seg {
-	uint32_t gref;
-	uint8_t first, last;
-};
-
-/* One read or write of @n segments at @sector; a BLKIF_RSP_* status. */
-static int do_rw(struct blk_ring *r, bool write, uint64_t sector, const struct seg *segs, unsigned int n)
+/*
+ * Validate a parsed read or write and pin its grants: BLKIF_RSP_OKAY with
+ * the iovecs into guest RAM set up, or ERROR with nothing pinned.
+ */
+static int rw_start(struct blk_ring *r, struct blk_rw *w)
 {
-	struct iovec iov[BLK_MAX_INDIRECT_SEGS];
-	uint64_t total = 0, off;
-	unsigned int i, pinned = 0;
-	int status = BLKIF_RSP_OKAY;
+	uint64_t total = 0;
+	unsigned int i;
 
-	if (write && r->readonly)
+	w->pinned = 0;
+	w->done = 0;
+	w->total = 0;
+	if (w->write && r->readonly)
 		return BLKIF_RSP_ERROR;
-	for (i = 0; i < n; i++) {
-		if (segs[i].first > segs[i].last || segs[i].last > 7)
+	for (i = 0; i < w->nseg; i++) {
+		if (w->segs[i].first > w->segs[i].last || w->segs[i].last > 7)
 			return BLKIF_RSP_ERROR;
-		total += (uint64_t)(segs[i].last - segs[i].first + 1);
+		total += (uint64_t)(w->segs[i].last - w->segs[i].first + 1);
 	}
-	if (sector > r->sectors || total > r->sectors - sector)
+	if (w->sector > r->sectors || total > r->sectors - w->sector)
 		return BLKIF_RSP_ERROR;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < w->nseg; i++) {
 		/* a read writes into the guest's page */
-		int64_t f = be_grant_get(r->m, segs[i].gref, !write);
+		int64_t f = be_grant_get(r->m, w->segs[i].gref, !w->write);
 
 		if (f < 0) {
-			status = BLKIF_RSP_ERROR;
-			goto out;
+			for (; w->pinned; w->pinned--)
+				be_grant_put(r->m, w->segs[w->pinned - 1].gref);
+			return BLKIF_RSP_ERROR;
 		}
-		pinned++;
-		iov[i].iov_base = r->m->ram + (uint64_t)f * 4096 + segs[i].first * BLK_SECTOR;
-		iov[i].iov_len = (size_t)(segs[i].last - segs[i].first + 1) * BLK_SECTOR;
+		w->pinned++;
+		w->iov[i].iov_base = r->m->ram + (uint64_t)f * 4096 + w->segs[i].first * BLK_SECTOR;
+		w->iov[i].iov_len = (size_t)(w->segs[i].last - w->segs[i].first + 1) * BLK_SECTOR;
 	}
-	off = sector * BLK_SECTOR;
-	total *= BLK_SECTOR;
-	{
-		struct iovec *v = iov;
-		unsigned int nv = n;
-		uint64_t done = 0;
+	w->off = w->sector * BLK_SECTOR;
+	w->total = total * BLK_SECTOR;
+	w->v = w->iov;
+	w->nv = w->nseg;
+	return BLKIF_RSP_OKAY;
+}
 
-		while (done < total) {
-			ssize_t k = write ? pwritev(r->fd, v, (int)nv, (off_t)(off + done))
-					  : preadv(r->fd, v, (int)nv, (off_t)(off + done));
-
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0) {
-				status = BLKIF_RSP_ERROR;
-				break;
-			}
-			if (k == 0) {
-				if (write) {
-					status = BLKIF_RSP_ERROR;
-					break;
-				}
-				/* a file shorter than its size: zeroes */
-				for (; nv; v++, nv--)
-					memset(v->iov_base, 0, v->iov_len);
-				break;
-			}
-			done += (uint64_t)k;
-			while (nv && (size_t)k >= v->iov_len) {
-				k -= (ssize_t)v->iov_len;
-				v++;
-				nv--;
-			}
-			if (nv && k) {
-				v->iov_base = (uint8_t *)v->iov_base + k;
-				v->iov_len -= (size_t)k;
-			}
-		}
+/*
+ * @k more bytes done (k > 0), or the end of the file (k == 0): a read
+ * past a file shorter than its size gives zeroes, a write there fails.
+ */
+static int rw_advance(struct blk_rw *w, uint64_t k)
+{
+	if (!k) {
+		if (w->write)
+			return BLKIF_RSP_ERROR;
+		for (; w->nv; w->v++, w->nv--)
+			memset(w->v->iov_base, 0, w->v->iov_len);
+		w->done = w->total;
+		return BLKIF_RSP_OKAY;
 	}
+	w->done += k;
+	while (w->nv && k >= w->v->iov_len) {
+		k -= w->v->iov_len;
+		w->v++;
+		w->nv--;
+	}
+	if (w->nv && k) {
+		w->v->iov_base = (uint8_t *)w->v->iov_base + k;
+		w->v->iov_len -= (size_t)k;
+	}
+	return BLKIF_RSP_OKAY;
+}
+
+/* The rest of a started request's I/O, here: a BLKIF_RSP_* status. */
+static int rw_run(struct blk_ring *r, struct blk_rw *w)
+{
+	while (w->done < w->total) {
+		ssize_t k = w->write ? pwritev(r->fd, w->v, (int)w->nv, (off_t)(w->off + w->done))
+				     : preadv(r->fd, w->v, (int)w->nv, (off_t)(w->off + w->done));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 || rw_advance(w, (uint64_t)k) != BLKIF_RSP_OKAY)
+			return BLKIF_RSP_ERROR;
+	}
+	return BLKIF_RSP_OKAY;
+}
+
+/* A started request is over: counted, its grants released. */
+static int rw_end(struct blk_ring *r, struct blk_rw *w, int status)
+{
+	unsigned int i;
+
 	if (status == BLKIF_RSP_OKAY) {
-		if (write) {
+		if (w->write) {
 			atomic_fetch_add(&r->st->writes, 1);
-			atomic_fetch_add(&r->st->bytes_written, total);
+			atomic_fetch_add(&r->st->bytes_written, w->total);
 		} else {
 			atomic_fetch_add(&r->st->reads, 1);
-			atomic_fetch_add(&r->st->bytes_read, total);
+			atomic_fetch_add(&r->st->bytes_read, w->total);
 		}
 	}
-out:
-	for (i = 0; i < pinned; i++)
-		be_grant_put(r->m, segs[i].gref);
+	for (i = 0; i < w->pinned; i++)
+		be_grant_put(r->m, w->segs[i].gref);
+	w->pinned = 0;
 	return status;
+}
+
+/* One read or write, here and now: a BLKIF_RSP_* status. */
+static int do_rw(struct blk_ring *r, struct blk_rw *w)
+{
+	int status = rw_start(r, w);
+
+	if (status != BLKIF_RSP_OKAY)
+		return status;
+	return rw_end(r, w, rw_run(r, w));
 }
 
 static int do_flush(struct blk_ring *r)
@@ -203,7 +231,7 @@ static int do_discard(struct blk_ring *r, const struct blkif_request_discard *d)
 }
 
 /* The segment list of an indirect request, read from its pinned pages. */
-static int indirect_segs(struct blk_ring *r, const struct blkif_request_indirect *q, struct seg *segs)
+static int indirect_segs(struct blk_ring *r, const struct blkif_request_indirect *q, struct blk_seg *segs)
 {
 	unsigned int n = q->nr_segments, pages, p, i;
 
@@ -230,91 +258,210 @@ static int indirect_segs(struct blk_ring *r, const struct blkif_request_indirect
 	return (int)n;
 }
 
-/* Serve one request (already copied out); fills the response. */
-static void serve(struct blk_ring *r, const uint8_t *slot, struct blkif_response *rsp)
+enum req_kind {
+	REQ_ANSWERED,	/* w->status is the answer */
+	REQ_RW,		/* a read or write: w holds it, not started */
+	REQ_ORDERED,	/* flush, barrier, discard: after every earlier request */
+};
+
+static void direct_segs(struct blk_rw *w, const struct blkif_request *q)
+{
+	unsigned int i;
+
+	for (i = 0; i < q->nr_segments; i++) {
+		w->segs[i].gref = q->seg[i].gref;
+		w->segs[i].first = q->seg[i].first_sect;
+		w->segs[i].last = q->seg[i].last_sect;
+	}
+	w->nseg = q->nr_segments;
+}
+
+/* Read the request copied out to @slot into @w (its id and operation
+ * always). */
+static enum req_kind parse(struct blk_ring *r, const uint8_t *slot, struct blk_rw *w)
 {
 	struct blkif_request q;
-	struct seg segs[BLK_MAX_INDIRECT_SEGS];
-	unsigned int i;
 	int n;
 
 	memcpy(&q, slot, sizeof(q));
-	memset(rsp, 0, sizeof(*rsp));
-	rsp->id = q.id;
-	rsp->operation = q.operation;
+	w->id = q.id;
+	w->op = q.operation;
+	w->status = BLKIF_RSP_ERROR;
+	w->pinned = 0;
+	w->nseg = 0;
+	w->sector = q.sector_number;
 	switch (q.operation) {
 	case BLKIF_OP_READ:
 	case BLKIF_OP_WRITE:
-		if (q.nr_segments == 0 || q.nr_segments > BLKIF_MAX_SEGS) {
-			rsp->status = BLKIF_RSP_ERROR;
-			break;
-		}
-		for (i = 0; i < q.nr_segments; i++) {
-			segs[i].gref = q.seg[i].gref;
-			segs[i].first = q.seg[i].first_sect;
-			segs[i].last = q.seg[i].last_sect;
-		}
-		rsp->status = (int16_t)do_rw(r, q.operation == BLKIF_OP_WRITE, q.sector_number, segs, q.nr_segments);
-		break;
+		if (q.nr_segments == 0 || q.nr_segments > BLKIF_MAX_SEGS)
+			return REQ_ANSWERED;
+		direct_segs(w, &q);
+		w->write = q.operation == BLKIF_OP_WRITE;
+		return REQ_RW;
 	case BLKIF_OP_WRITE_BARRIER:
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		/* with data: written first, then everything is made durable */
-		if (q.nr_segments > BLKIF_MAX_SEGS) {
-			rsp->status = BLKIF_RSP_ERROR;
-			break;
-		}
-		for (i = 0; i < q.nr_segments; i++) {
-			segs[i].gref = q.seg[i].gref;
-			segs[i].first = q.seg[i].first_sect;
-			segs[i].last = q.seg[i].last_sect;
-		}
-		rsp->status = q.nr_segments ? (int16_t)do_rw(r, true, q.sector_number, segs, q.nr_segments)
-					    : BLKIF_RSP_OKAY;
-		if (rsp->status == BLKIF_RSP_OKAY)
-			rsp->status = (int16_t)do_flush(r);
-		break;
-	case BLKIF_OP_DISCARD: {
-		struct blkif_request_discard d;
-
-		memcpy(&d, slot, sizeof(d));
-		rsp->status = (int16_t)do_discard(r, &d);
-		break;
-	}
+		if (q.nr_segments > BLKIF_MAX_SEGS)
+			return REQ_ANSWERED;
+		direct_segs(w, &q);
+		w->write = true;
+		return REQ_ORDERED;
+	case BLKIF_OP_DISCARD:
+		return REQ_ORDERED;
 	case BLKIF_OP_INDIRECT: {
 		struct blkif_request_indirect ind;
 
 		memcpy(&ind, slot, sizeof(ind));
-		rsp->operation = ind.indirect_op;	/* the guest expects the inner op */
-		if (ind.indirect_op != BLKIF_OP_READ && ind.indirect_op != BLKIF_OP_WRITE) {
-			rsp->status = BLKIF_RSP_ERROR;
-			break;
-		}
-		n = indirect_segs(r, &ind, segs);
-		if (n < 0) {
-			rsp->status = BLKIF_RSP_ERROR;
-			break;
-		}
+		w->op = ind.indirect_op;	/* the guest expects the inner op */
+		if (ind.indirect_op != BLKIF_OP_READ && ind.indirect_op != BLKIF_OP_WRITE)
+			return REQ_ANSWERED;
+		n = indirect_segs(r, &ind, w->segs);
+		if (n < 0)
+			return REQ_ANSWERED;
 		atomic_fetch_add(&r->st->indirect, 1);
-		rsp->status = (int16_t)do_rw(r, ind.indirect_op == BLKIF_OP_WRITE, ind.sector_number, segs,
-					     (unsigned int)n);
-		break;
+		w->nseg = (unsigned int)n;
+		w->sector = ind.sector_number;
+		w->write = ind.indirect_op == BLKIF_OP_WRITE;
+		return REQ_RW;
 	}
 	default:
-		rsp->status = BLKIF_RSP_EOPNOTSUPP;
-		break;
+		w->status = BLKIF_RSP_EOPNOTSUPP;
+		return REQ_ANSWERED;
 	}
-	if (rsp->status == BLKIF_RSP_ERROR)
+}
+
+/* A flush, barrier or discard, every earlier request being complete. */
+static int serve_ordered(struct blk_ring *r, const uint8_t *slot, struct blk_rw *w)
+{
+	int status;
+
+	if (w->op == BLKIF_OP_DISCARD) {
+		struct blkif_request_discard d;
+
+		memcpy(&d, slot, sizeof(d));
+		return do_discard(r, &d);
+	}
+	status = w->nseg ? do_rw(r, w) : BLKIF_RSP_OKAY;
+	return status == BLKIF_RSP_OKAY ? do_flush(r) : status;
+}
+
+/* Put @w's response on the ring (published by blk_ring_service). */
+static void respond(struct blk_ring *r, const struct blk_rw *w)
+{
+	struct blkif_response rsp;
+
+	memset(&rsp, 0, sizeof(rsp));
+	rsp.id = w->id;
+	rsp.operation = w->op;
+	rsp.status = (int16_t)w->status;
+	if (w->status == BLKIF_RSP_ERROR)
 		atomic_fetch_add(&r->st->errors, 1);
-	else if (rsp->status == BLKIF_RSP_EOPNOTSUPP)
+	else if (w->status == BLKIF_RSP_EOPNOTSUPP)
 		atomic_fetch_add(&r->st->unsupported, 1);
+	ring_copy(r, r->rsp_prod_pvt, &rsp, sizeof(rsp), true);
+	r->rsp_prod_pvt++;
+}
+
+/* The io_uring did (part of) @w: the rest here if it was short, then the
+ * response. */
+static void aio_complete(struct blk_ring *r, struct blk_rw *w)
+{
+	int status;
+
+	if (w->res >= 0) {
+		status = rw_advance(w, (uint64_t)w->res);
+		if (status == BLKIF_RSP_OKAY && w->done < w->total)
+			status = rw_run(r, w);
+	} else if (w->res == -EINTR || w->res == -EAGAIN) {
+		status = rw_run(r, w);
+	} else {
+		status = BLKIF_RSP_ERROR;
+	}
+	atomic_fetch_add(&r->st->aio, 1);
+	w->status = rw_end(r, w, status);
+	respond(r, w);
+	blk_aio_put(r->aio, w);
+}
+
+/* Answer every request in flight: 0, or -EIO when the io_uring failed. */
+static int aio_drain(struct blk_ring *r)
+{
+	struct blk_rw *done[64];
+	int n, i;
+
+	while (blk_aio_pending(r->aio)) {
+		n = blk_aio_wait(r->aio, done, 64);
+		if (n < 0) {
+			snprintf(r->why, sizeof(r->why), "the disk's io_uring failed: %s", strerror(-n));
+			return -EIO;
+		}
+		for (i = 0; i < n; i++)
+			aio_complete(r, done[i]);
+	}
+	return 0;
+}
+
+/* Start the read or write @w on the io_uring: false if it was answered
+ * at once (invalid). */
+static bool aio_start(struct blk_ring *r, struct blk_rw *w)
+{
+	unsigned long long n;
+
+	w->status = rw_start(r, w);
+	if (w->status != BLKIF_RSP_OKAY)
+		return false;
+	blk_aio_queue(r->aio, w);
+	n = blk_aio_pending(r->aio);
+	if (n > atomic_load(&r->st->inflight_max))
+		atomic_store(&r->st->inflight_max, n);
+	return true;
+}
+
+/* The requests of one pass: consumed, served (reads and writes
+ * concurrently with an io_uring), answered. */
+static int serve_pass(struct blk_ring *r, uint32_t prod)
+{
+	uint8_t slot[BLKIF_ENTRY_SIZE];
+	struct blk_rw one, *w;
+	uint32_t done = 0;
+	enum req_kind kind;
+
+	while (r->req_cons != prod && done < r->nr_ents) {
+		ring_copy(r, r->req_cons, slot, sizeof(slot), false);
+		r->req_cons++;
+		done++;
+		w = r->aio ? blk_aio_get(r->aio) : &one;
+		if (!w) {	/* not while at most nr_ents are taken */
+			snprintf(r->why, sizeof(r->why), "no free request slot");
+			return -EIO;
+		}
+		kind = parse(r, slot, w);
+		if (kind == REQ_RW && r->aio) {
+			if (aio_start(r, w))
+				continue;	/* answered when it completes */
+		} else if (kind == REQ_RW) {
+			w->status = do_rw(r, w);
+		} else if (kind == REQ_ORDERED) {
+			if (r->aio && aio_drain(r)) {
+				blk_aio_put(r->aio, w);
+				return -EIO;
+			}
+			w->status = serve_ordered(r, slot, w);
+		}
+		respond(r, w);
+		if (r->aio)
+			blk_aio_put(r->aio, w);
+	}
+	if (r->aio && aio_drain(r))
+		return -EIO;
+	return (int)done;
 }
 
 int blk_ring_service(struct blk_ring *r, bool *notify)
 {
 	uint8_t *hdr = r->page[0];
-	uint32_t prod, old = r->rsp_prod_pvt, done = 0, ev;
-	uint8_t slot[BLKIF_ENTRY_SIZE];
-	struct blkif_response rsp;
+	uint32_t prod, old = r->rsp_prod_pvt, ev;
+	int done;
 
 	prod = LOAD32(hdr + RING_REQ_PROD);
 	if (prod - r->rsp_prod_pvt > r->nr_ents) {
@@ -322,21 +469,16 @@ int blk_ring_service(struct blk_ring *r, bool *notify)
 			 prod, prod - r->rsp_prod_pvt, r->nr_ents);
 		return -EIO;
 	}
-	while (r->req_cons != prod && done < r->nr_ents) {
-		ring_copy(r, r->req_cons, slot, sizeof(slot), false);
-		r->req_cons++;
-		serve(r, slot, &rsp);
-		ring_copy(r, r->rsp_prod_pvt, &rsp, sizeof(rsp), true);
-		r->rsp_prod_pvt++;
-		done++;
-	}
+	done = serve_pass(r, prod);
+	if (done < 0)
+		return done;
 	if (done) {
 		STORE32(hdr + RING_RSP_PROD, r->rsp_prod_pvt);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		ev = LOAD32(hdr + RING_RSP_EVENT);
 		if ((uint32_t)(r->rsp_prod_pvt - ev) < (uint32_t)(r->rsp_prod_pvt - old))
 			*notify = true;
-		return (int)done;
+		return done;
 	}
 	/* idle: ask for an event on the next request, then look again */
 	STORE32(hdr + RING_REQ_EVENT, r->req_cons + 1);

@@ -46,6 +46,7 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/if_tun.h>
+#include <linux/io_uring.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -141,6 +142,17 @@ static const struct sb_rule sb_rules[] = {
 	{ "preadv", SB_ALLOW, 0, 0, 0, 0, "disk reads (blkring.c)" },
 	{ "pwritev", SB_ALLOW, 0, 0, 0, 0, "disk writes (blkring.c)" },
 	{ "fdatasync", SB_ALLOW, 0, 0, 0, 0, "FLUSH_DISKCACHE (blkring.c)" },
+	/* a connected disk's io_uring (blkaio.c): made, given the image as its
+	 * only file, restricted to READV/WRITEV on it, enabled; no other
+	 * io_uring_register operation */
+	{ "io_uring_setup", SB_ALLOW, 0, 0, 0, 0, "a disk's io_uring at connect (created disabled)" },
+	{ "io_uring_enter", SB_ALLOW, 0, 0, 0, 0, "submitting a ring pass's reads and writes, waiting for them" },
+	{ "io_uring_register", SB_MASKED, 1, 0xffffffff, IORING_REGISTER_FILES, 0,
+	  "the image as the io_uring's only file" },
+	{ "io_uring_register", SB_MASKED, 1, 0xffffffff, IORING_REGISTER_RESTRICTIONS, 0,
+	  "READV and WRITEV on that file only" },
+	{ "io_uring_register", SB_MASKED, 1, 0xffffffff, IORING_REGISTER_ENABLE_RINGS, 0,
+	  "enabling it once restricted" },
 	{ "fallocate", SB_MASKED, 1, 0xffffffff, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
 	  "DISCARD: punch a hole, nothing else (no growing, no zero-range)" },
 	{ "ioctl", SB_MASKED, 1, 0xffffffff, BLKDISCARD, 0,
