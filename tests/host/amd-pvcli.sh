@@ -286,15 +286,17 @@ if [ $shell_ok = 1 ]; then
 	# date: the wall clock the guest set from shared_info at boot, as it
 	# registered the Xen clocksource (its "clocksource: xen: mask" line,
 	# printed just before), is the host's when that line arrived (x, from
-	# console.ts), within [x - 1, x + 0.5] s.  The guest gives its wall
+	# console.ts), within [x - 2, x + 0.5] s (the line comes through the
+	# console ring and the CLI: up to 0.64 s late at a load of 8).  The
+	# guest gives its wall
 	# clock and uptime now (a file's mtime and /proc/uptime, read together)
 	# and the uptime then (that line's timestamp in dmesg): set = wall -
 	# uptime + uptime then.  Its clock now is behind the host's by the
 	# time its jiffies clock lost before the switch to the Xen
 	# clocksource (0.1-3 s, more with vCPUs and load: docs/testing.md
 	# "Known issues"): shown, not checked; only that it is not ahead of
-	# the host (wall <= a + 1, a: the answer's arrival).  Measured: set -
-	# x within 10 ms in clean runs.
+	# the host (wall <= a + 1, a: the answer's arrival).  Measured at a
+	# load of 8: set - x -0.02 and -0.64 s; the clock 4-5 s behind then.
 	asked=$(date +%s.%N)
 	l=$(lines); send 'touch /tmp/d; read u x </proc/uptime; echo D-$(stat -c %Y /tmp/d).$(stat -c %y /tmp/d | cut -d. -f2 | cut -c1-6)-$u-$(dmesg | sed -n "s/^\[ *\([0-9.]*\)\] clocksource: xen: mask.*/\1/p" | head -1)-D'
 	if wait_for '^D-[0-9]+\.[0-9]+-[0-9.]+-[0-9.]+-D' 30 "$l"; then
@@ -305,7 +307,7 @@ if [ $shell_ok = 1 ]; then
 		read -r gw gu gd <<<"$g"
 		gset=$(awk -v w="${gw:-0}" -v u="${gu:-0}" -v d="${gd:-0}" 'BEGIN { printf "%.3f", w - u + d }')
 		if [ -n "$gd" ] && [ -n "$a" ] && [ -n "$x" ] &&
-		   awk -v g="$gset" -v x="$x" -v w="$gw" -v a="$a" 'BEGIN { exit !(g >= x - 1 && g <= x + 0.5 && w <= a + 1) }'; then
+		   awk -v g="$gset" -v x="$x" -v w="$gw" -v a="$a" 'BEGIN { exit !(g >= x - 2 && g <= x + 0.5 && w <= a + 1) }'; then
 			pass date
 		else
 			fail date "guest wall clock set to $gset at boot, host time then ${x:-?}; guest now ${gw:-?}, host $asked when asked and ${a:-?} at the answer"
