@@ -31,7 +31,7 @@ boot() {
 	shift 3
 	t0=$(date +%s)
 	build/host/pvboot -m 256 -s "$nv" -t "${PV_TIMEOUT:-120}" -i $out/initrd.cpio \
-		-c "$base ${extra:-}pvtest=$mode" -M "DOMUS-PV-INIT:" -w "$@" "$kernel" \
+		-c "$base ${extra:-}pvtest=$mode" -M "${marker:-DOMUS-PV-INIT:}" -w "$@" "$kernel" \
 		>$out/$name.console 2>$out/$name.pvboot
 	rc=$?
 	t1=$(date +%s)
@@ -50,7 +50,11 @@ clean() {
 }
 
 # --- main: milestones M3-M8, console ring, grant, reboot ---------------------
-boot main 1 reboot -C -I "domus-typed-line"
+# main's marker is the line the guest kernel prints as it registers the Xen
+# clocksource, just before it sets its wall clock from shared_info
+# (xen_time_init): pvboot notes the host's time when it arrives
+marker="clocksource: xen: mask" boot main 1 reboot -C -I "domus-typed-line"
+marker=
 expect main linux-banner "Linux version"
 expect main xen-detected "Hypervisor detected: Xen HVM"
 expect main pvh-boot "kernel on Xen PVH"
@@ -83,17 +87,23 @@ fi
 echo "info: main: $ev"
 expect_log main grant-checked "page holds the pattern"
 expect_log main shutdown-reboot "guest shutdown, reason 1 (source 0)"
-# The guest's wall clock (printed by /init in the marker line) is the
-# host's when that line arrived (pvboot notes the time), within 2 s.
-gwc=$(sed -n 's/.*DOMUS-PV-INIT: .* wallclock \([0-9.]*\),.*/\1/p' $out/main.console | head -1)
+# The wall clock the guest set from shared_info as it registered the Xen
+# clocksource (pv-init's "clock: set at log time T to wallclock W": its
+# wall clock and uptime at /init, and the uptime then from the kernel
+# log) is the host's when that line arrived, within 0.5 s.  The guest's
+# clock at /init is behind by the time its jiffies clock lost before the
+# switch to the Xen clocksource (docs/testing.md "Known issues"): shown,
+# not checked here.
+gset=$(sed -n 's/.*DOMUS-PV-INIT: clock: set at log time [0-9.]* to wallclock \([0-9.]*\),.*/\1/p' $out/main.console | head -1)
 hwc=$(sed -n 's/.*pvboot: marker .* at host time \([0-9.]*\)$/\1/p' $out/main.pvboot | head -1)
-if [ -n "$gwc" ] && [ -n "$hwc" ] &&
-   awk -v g="$gwc" -v h="$hwc" 'BEGIN { d = g - h; exit !(d >= -2 && d <= 2) }'; then
+if [ -n "$gset" ] && [ -n "$hwc" ] &&
+   awk -v g="$gset" -v h="$hwc" 'BEGIN { d = g - h; exit !(d >= -0.5 && d <= 0.5) }'; then
 	pass main/wallclock
 else
-	fail main/wallclock "guest wallclock '${gwc}', host time at the marker '${hwc}': not within 2 s"
+	fail main/wallclock "guest wall clock set to '${gset}' at boot, host time then '${hwc}': not within 0.5 s"
 fi
-echo "info: main: guest wallclock $gwc, host time at the marker $hwc"
+echo "info: main: guest wall clock set to $gset, host time then $hwc; $(grep -o 'DOMUS-PV-INIT: /init runs.*' $out/main.console | head -1 | tr -d '\r')"
+echo "info: main: $(grep -o 'DOMUS-PV-INIT: clock: .*' $out/main.console | tr -d '\r' | tr '\n' ';')"
 clean main
 
 # --- smp: 2 vCPUs, then halt: all vCPUs halted with IF=0 = poweroff ----------

@@ -5,6 +5,9 @@
  * /dev/kmsg, which the guest kernel prints on its early Xen console:
  *
  *   - a marker line with the guest's wall-clock time;
+ *   - its clocks ("clock: ..."): the wall clock the kernel set from
+ *     shared_info at boot, and the time its clocks lost since (see
+ *     clock_report());
  *   - if /xen-gntalloc.ko is in the initramfs: loads it and grants one
  *     page to domain 0 (the backend), filled with a pattern, and prints
  *     the grant reference (pvboot checks it through the grant table);
@@ -66,6 +69,86 @@ static void __attribute__((format(printf, 1, 2))) report(const char *fmt, ...)
 	msg[n++] = '\n';
 	if (kmsg >= 0 && write(kmsg, msg, n) < 0)
 		return;
+}
+
+/* The value after "NAME<spaces>:" in the scheduler's debug header, -1 if absent. */
+static double sched_debug_value(const char *buf, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = buf;
+
+	while ((p = strstr(p, name))) {
+		if ((p == buf || p[-1] == '\n') && (p[len] == ' ' || p[len] == ':')) {
+			p = strchr(p, ':');
+			return p ? strtod(p + 1, NULL) : -1;
+		}
+		p += len;
+	}
+	return -1;
+}
+
+/*
+ * The guest's clocks (docs/testing.md "Known issues"): Linux sets its wall
+ * clock from shared_info when it registers the Xen clocksource
+ * (xen_time_init, which prints "clocksource: xen: mask:"), then counts
+ * jiffies until it switches to that clocksource at fs_initcall, and loses
+ * the time its timer ticks come late.  Printed: the wall clock and
+ * uptime (CLOCK_MONOTONIC) now; the kernel's raw sched_clock (Xen system
+ * time since early boot) and its local_clock (the kernel log's
+ * timestamps, CLOCK_MONOTONIC plus a constant), from the scheduler's
+ * debug header; and the wall clock the kernel set at xen_time_init:
+ * wallclock - uptime + the uptime then (the kernel log line's timestamp
+ * less local_clock - uptime), which tests/host/amd-pv.sh compares with
+ * the host's time when that line arrived.  sched_clk - cpu_clk is what
+ * the guest's clocks lost to late ticks since the scheduler clock was
+ * set up (the wall clock's lag and a little more).
+ */
+static void clock_report(void)
+{
+	static char log[1 << 17];
+	double up, sclk = -1, cclk = -1, ktime = -1, xen_at = -1;
+	char buf[2048], *p;
+	struct timespec rt, mono;
+	ssize_t n = 0;
+	int fd;
+
+	mkdir("/dbg", 0700);
+	if (mount("debugfs", "/dbg", "debugfs", 0, NULL) && errno != EBUSY)
+		report("DOMUS-PV-INIT: clock: debugfs: %s", strerror(errno));
+	fd = open("/dbg/sched/debug", O_RDONLY);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n > 0) {
+		buf[n] = 0;
+		/* in ms, 6 decimals */
+		ktime = sched_debug_value(buf, "ktime") / 1e3;
+		sclk = sched_debug_value(buf, "sched_clk") / 1e3;
+		cclk = sched_debug_value(buf, "cpu_clk") / 1e3;
+	} else {
+		report("DOMUS-PV-INIT: clock: /dbg/sched/debug: %s", n < 0 || fd < 0 ? strerror(errno) : "empty");
+	}
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
+	if (n > 0) {
+		log[n] = 0;
+		p = strstr(log, "] clocksource: xen: mask");
+		if (p) {
+			while (p > log && p[-1] != '[')
+				p--;
+			xen_at = strtod(p, NULL);
+		}
+	}
+	up = mono.tv_sec + mono.tv_nsec / 1e9;
+	report("DOMUS-PV-INIT: clock: wallclock %lld.%06ld, uptime %.6f, sched_clk %.6f, cpu_clk %.6f, ktime %.6f",
+	       (long long)rt.tv_sec, rt.tv_nsec / 1000, up, sclk, cclk, ktime);
+	if (xen_at >= 0 && cclk >= 0 && ktime >= 0)
+		report("DOMUS-PV-INIT: clock: set at log time %.6f to wallclock %.6f, lost %.6f",
+		       xen_at, rt.tv_sec + rt.tv_nsec / 1e9 - up + xen_at - (cclk - ktime), sclk - cclk);
+	else
+		report("DOMUS-PV-INIT: clock: no 'clocksource: xen' line or no scheduler clocks");
 }
 
 /* Load a kernel module of the initramfs: 0 loaded, -1 absent or failed (reported). */
@@ -325,6 +408,7 @@ int main(void)
 	report("DOMUS-PV-INIT: /init runs, pid %d, wallclock %lld.%03ld, uptime %lld.%03ld",
 	       (int)getpid(), (long long)rt.tv_sec, rt.tv_nsec / 1000000,
 	       (long long)mono.tv_sec, mono.tv_nsec / 1000000);
+	clock_report();
 	grant_test();
 	msr_test();
 	console_test();
