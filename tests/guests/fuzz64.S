@@ -292,14 +292,23 @@ flip:
  * CR0: one bit flipped, then restored; not PE and PG: clearing either in
  * 64-bit mode is #GP on a CPU (domus does not intercept CR0 writes on
  * AMD-V), but the test host's QEMU TCG takes it and leaves long mode.
+ * Nor bits 32-63, nor NW without CD: #GP on a CPU, but QEMU TCG takes
+ * them, and an exit before the restore (a signal's kick) then fails the
+ * next VMRUN's CR0 check (observed 2026-12-05: a failed entry, the host
+ * unaffected), as with CR3 below.
  */
 op_cr0:
 	movq	%cr0, %rbx
-1:	call	flip			/* %rcx: the bit */
+1:	call	flip			/* %rcx: the bit, %rax: the new value */
 	testl	%ecx, %ecx
 	jz	1b
 	cmpl	$31, %ecx
-	je	1b
+	jae	1b
+	btl	$29, %eax		/* NW ... */
+	jnc	2f
+	btl	$30, %eax		/* ... without CD */
+	jnc	1b
+2:
 	RISKY	movq %rax, %cr0
 	RISKY	movq %rbx, %cr0
 	ret
