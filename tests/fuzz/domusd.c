@@ -32,42 +32,7 @@
 	} \
 } while (0)
 
-static int fake_list(struct domus_dominfo **out)
-{
-	struct domus_dominfo *v = calloc(2, sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	snprintf(v[0].name, sizeof(v[0].name), "web");
-	v[0].id = 3;
-	v[0].mem_mib = 256;
-	v[0].vcpus = 2;
-	snprintf(v[0].state, sizeof(v[0].state), "r-----");
-	snprintf(v[0].uuid, sizeof(v[0].uuid), "6bc1814c-5705-5b6e-af99-104b91962282");
-	snprintf(v[1].name, sizeof(v[1].name), "db");
-	v[1].id = 5;
-	v[1].mem_mib = 128;
-	v[1].vcpus = 1;
-	snprintf(v[1].state, sizeof(v[1].state), "--p---");
-	*out = v;
-	return 2;
-}
-
-static int fake_config(const char *name, char **text, size_t *len)
-{
-	static const char cfg[] = "name = \"web\"\nmemory = 256\nmaxmem = 512\nvcpus = 2\n"
-				  "kernel = \"/boot/vmlinuz\"\ncmdline = \"console=hvc0\"\n"
-				  "disk = [ \"/var/lib/domus/web.img,raw,xvda,rw\" ]\n"
-				  "vif = [ \"mac=00:16:3e:12:34:56,bridge=xenbr0\" ]\n";
-
-	if (strcmp(name, "web"))
-		return -ENOENT;
-	*text = strdup(cfg);
-	*len = sizeof(cfg) - 1;
-	return *text ? 0 : -ENOMEM;
-}
-
-static const struct domusd_backend fake = { fake_list, fake_config };
+#include "../unit/domusd_fake.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
