@@ -56,6 +56,18 @@ t_device_timeout() {
 		grep -qx "DefaultDeviceTimeoutSec=$2"
 }
 
+# wait_log FILE PATTERN SECONDS: PATTERN (grep -E) in FILE, carriage returns dropped
+wait_log() {
+	local end=$(( $(date +%s) + $3 ))
+	while [ "$(date +%s)" -le $end ]; do
+		tr -d '\r' <"$1" 2>/dev/null | grep -Eq -- "$2" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+# one: standard input on one line (newlines as |), its last 400 bytes, for a FAIL line
+one() { tr '\n' '|' | tail -c 400; }
+
 # ---- a guest's console, in test-host scripts (amd-pvdebian.sh, amd-pvimages.sh)
 # The script sets con (the file the console is copied to) and opens fd 3
 # on the console's input; pass and fail are its own.

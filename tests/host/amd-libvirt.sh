@@ -6,6 +6,7 @@
 # dumpxml against what `domus list`/`domus uuid` say; after a destroy the
 # list is empty.  One PASS/FAIL line each.
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh	# wait_log, one; pass and fail are this script's own
 top=$(pwd)
 failed=0
 pass() { echo "PASS: libvirt-amd/$1"; }
@@ -16,15 +17,6 @@ rm -rf "$out/log"; mkdir -p "$out/log" /run/domus
 d=build/domus
 kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
 V() { timeout 120 virsh -c domus:///system "$@"; }
-wait_log() {
-	local end=$(( $(date +%s) + $3 ))
-	while [ "$(date +%s)" -le $end ]; do
-		tr -d '\r' <"$1" 2>/dev/null | grep -Eq -- "$2" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-one() { tr '\n' '|' | tail -c 400; }
 
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
 build/domusd 2>"$out/domusd.log" &

@@ -5,6 +5,7 @@
 # libxenstore's default socket, and Xen's own clients against it.  One
 # PASS/FAIL line each.
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh	# wait_log, one; pass and fail are this script's own
 top=$(pwd)
 failed=0
 pass() { echo "PASS: xenstored-amd/$1"; }
@@ -17,16 +18,6 @@ d=build/domus
 py=/usr/bin/python3
 kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
 sock=/var/run/xenstored/socket
-# wait_log FILE PATTERN SECONDS
-wait_log() {
-	local end=$(( $(date +%s) + $3 ))
-	while [ "$(date +%s)" -le $end ]; do
-		tr -d '\r' <"$1" 2>/dev/null | grep -Eq -- "$2" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-one() { tr '\n' '|' | tail -c 400; }
 
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
 $d xenstored 2>"$out/xenstored.log" &
