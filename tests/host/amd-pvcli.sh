@@ -286,8 +286,11 @@ if [ $shell_ok = 1 ]; then
 	# date: the wall clock the guest set from shared_info at boot, as it
 	# registered the Xen clocksource (its "clocksource: xen: mask" line,
 	# printed just before), is the host's when that line arrived (x, from
-	# console.ts), within [x - 2, x + 0.5] s (the line comes through the
-	# console ring and the CLI: up to 0.64 s late at a load of 8).  The
+	# console.ts), within [x - 2, x + 1.5] s (the line comes through the
+	# console ring and the CLI: up to 0.64 s late at a load of 8; the
+	# set time is rebuilt from the guest's boot-time clocks, which put it
+	# up to 0.59 s after the line's arrival with four test hosts on two
+	# CPUs, 2026-12-05).  The
 	# guest gives its wall
 	# clock and uptime now (a file's mtime and /proc/uptime, read together)
 	# and the uptime then (that line's timestamp in dmesg): set = wall -
@@ -307,7 +310,7 @@ if [ $shell_ok = 1 ]; then
 		read -r gw gu gd <<<"$g"
 		gset=$(awk -v w="${gw:-0}" -v u="${gu:-0}" -v d="${gd:-0}" 'BEGIN { printf "%.3f", w - u + d }')
 		if [ -n "$gd" ] && [ -n "$a" ] && [ -n "$x" ] &&
-		   awk -v g="$gset" -v x="$x" -v w="$gw" -v a="$a" 'BEGIN { exit !(g >= x - 2 && g <= x + 0.5 && w <= a + 1) }'; then
+		   awk -v g="$gset" -v x="$x" -v w="$gw" -v a="$a" 'BEGIN { exit !(g >= x - 2 && g <= x + 1.5 && w <= a + 1) }'; then
 			pass date
 		else
 			fail date "guest wall clock set to $gset at boot, host time then ${x:-?}; guest now ${gw:-?}, host $asked when asked and ${a:-?} at the answer"
