@@ -167,6 +167,13 @@ struct domus_vcpu {
 	u8 exit_len;
 	/* guest state the core keeps for every backend */
 	u64 tsc_aux;			/* IA32_TSC_AUX */
+	/*
+	 * Guest TSC - host TSC, as the backend last programmed it (reset,
+	 * set_tsc_offset, a WRMSR to IA32_TSC or IA32_TSC_ADJUST by the guest
+	 * or DOMUS_SET_MSRS): a personality publishing a TSC-based clock reads
+	 * it to notice the guest moving its TSC.
+	 */
+	u64 tsc_offset;
 	u64 apic_base;			/* IA32_APIC_BASE */
 	u64 dr[4];			/* DR0-3 while the guest owns them */
 	bool dr_owned;			/* guest uses debug registers directly */

@@ -93,6 +93,8 @@ void xen_write_time_info(struct xen_dom *xd, struct xen_vcpu *xv, struct xen_vcp
 	struct xen_vcpu_time_info *t = &vi->time;
 	u32 ver = READ_ONCE(t->version);
 
+	/* the offset the guest's TSC has now: a WRMSR may have moved it */
+	xv->tsc_offset = READ_ONCE(xv->v->tsc_offset);
 	WRITE_ONCE(t->version, ver | 1);	/* odd: being updated */
 	smp_wmb();
 	if (xen_time_anchored(xd)) {
@@ -121,7 +123,8 @@ void xen_write_time_info(struct xen_dom *xd, struct xen_vcpu *xv, struct xen_vcp
 
 /*
  * Before an entry: re-anchor the vCPU's record when it is due, or when the
- * vCPU runs on another CPU than the one whose TSC anchored it.
+ * vCPU runs on another CPU than the one whose TSC anchored it; and rewrite
+ * it in either mode when the guest's TSC offset moved since it was written.
  */
 void xen_time_refresh(struct xen_vcpu *xv)
 {
@@ -129,16 +132,20 @@ void xen_time_refresh(struct xen_vcpu *xv)
 	struct xen_vcpu_info *vi;
 	unsigned long flags;
 
-	if (!xen_time_anchored(xd) ||
-	    (ktime_get_ns() - READ_ONCE(xv->time_anchor) < XEN_TIME_ANCHOR_NS &&
-	     READ_ONCE(xv->time_cpu) == raw_smp_processor_id()))
+	/* a moved guest TSC (WRMSR, DOMUS_SET_MSRS) needs a new record in either mode */
+	if (READ_ONCE(xv->v->tsc_offset) == xv->tsc_offset &&
+	    (!xen_time_anchored(xd) ||
+	     (ktime_get_ns() - READ_ONCE(xv->time_anchor) < XEN_TIME_ANCHOR_NS &&
+	      READ_ONCE(xv->time_cpu) == raw_smp_processor_id())))
 		return;
 	spin_lock_irqsave(&xd->lock, flags);
 	vi = xen_vcpu_info(xd, xv);
 	if (vi)
 		xen_write_time_info(xd, xv, vi);
-	else
+	else {
+		xv->tsc_offset = READ_ONCE(xv->v->tsc_offset);
 		WRITE_ONCE(xv->time_anchor, ktime_get_ns());
+	}
 	spin_unlock_irqrestore(&xd->lock, flags);
 }
 
@@ -205,7 +212,7 @@ void xen_time_vcpu_init(struct xen_vcpu *xv)
 	 * tsc0 (0 at domain creation), so SMP guests see synchronized TSCs.
 	 */
 	xv->tsc_offset = -xv->xd->tsc0;
-	domus_arch->set_tsc_offset(xv->v, xv->tsc_offset);
+	domus_arch->set_tsc_offset(xv->v, xv->tsc_offset);	/* also v->tsc_offset */
 }
 
 static void xen_runstate_release(struct xen_vcpu *xv)

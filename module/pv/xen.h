@@ -102,7 +102,7 @@ struct xen_vcpu {
 	struct page *vi_page;
 	u64 vi_gfn;
 	struct xen_vcpu_info *vi_reg;
-	u64 tsc_offset;		/* guest TSC - host TSC */
+	u64 tsc_offset;		/* guest TSC - host TSC its pvclock record used */
 	u64 time_anchor;	/* host monotonic ns of the last pvclock record */
 	int time_cpu;		/* the CPU whose TSC anchored it */
 	/* runstate area, GVA translated at registration (page refs held) */

@@ -167,6 +167,7 @@ void svm_set_tsc_offset(struct domus_vcpu *v, u64 offset)
 	struct svm_vcpu *sv = to_svm(v);
 
 	sv->vmcb->ctrl.tsc_offset = offset;
+	WRITE_ONCE(v->tsc_offset, offset);
 	sv->dirty |= SVM_CLEAN_INTERCEPTS;
 }
 
@@ -190,8 +191,7 @@ int svm_set_msr(struct domus_vcpu *v, u32 index, u64 data, bool host)
 		sv->dirty |= SVM_CLEAN_CRX;
 		break;
 	case MSR_IA32_TSC:
-		sv->vmcb->ctrl.tsc_offset = data - rdtsc();
-		sv->dirty |= SVM_CLEAN_INTERCEPTS;
+		svm_set_tsc_offset(v, data - rdtsc());
 		break;
 	case MSR_IA32_CR_PAT:
 		if (!domus_pat_valid(data))

@@ -255,6 +255,7 @@ static void svm_reset(struct domus_vcpu *v)
 	c->iopm_base_pa = page_to_phys(svm_iopm);
 	c->msrpm_base_pa = page_to_phys(svm_msrpm);
 	c->tsc_offset = -rdtsc();
+	WRITE_ONCE(v->tsc_offset, c->tsc_offset);
 	c->int_ctl = SVM_V_INTR_MASKING;
 	c->nested_ctl = 1;	/* nested paging on */
 	c->nested_cr3 = __pa(v->dom->gpt.root);

@@ -346,6 +346,7 @@ static int vmx_set_msr_loaded(struct domus_vcpu *v, u32 index, u64 data, bool ho
 		if (!host)
 			vx->tsc_adjust += offset - vmcs_read(VMCS_TSC_OFFSET);
 		vmcs_write(VMCS_TSC_OFFSET, offset);
+		WRITE_ONCE(v->tsc_offset, offset);
 		break;
 	}
 	case MSR_IA32_TSC_ADJUST:
@@ -354,6 +355,7 @@ static int vmx_set_msr_loaded(struct domus_vcpu *v, u32 index, u64 data, bool ho
 		 * (Haswell and later) CPU has it; writing it moves the TSC.
 		 */
 		vmcs_write(VMCS_TSC_OFFSET, vmcs_read(VMCS_TSC_OFFSET) + data - vx->tsc_adjust);
+		WRITE_ONCE(v->tsc_offset, vmcs_read(VMCS_TSC_OFFSET));
 		vx->tsc_adjust = data;
 		break;
 	case MSR_IA32_CR_PAT:
@@ -386,6 +388,7 @@ void vmx_set_tsc_offset(struct domus_vcpu *v, u64 offset)
 {
 	vmx_get(v);
 	vmcs_write(VMCS_TSC_OFFSET, offset);
+	WRITE_ONCE(v->tsc_offset, offset);
 	vmx_put();
 }
 

@@ -353,6 +353,7 @@ static void vmx_setup_vmcs(struct domus_vcpu *v)
 	vmcs_write(VMCS_CR0_MASK, vmx_cfg.cr0_mask);
 	vmcs_write(VMCS_CR4_MASK, vmx_cfg.cr4_mask);
 	vmcs_write(VMCS_TSC_OFFSET, -rdtsc());
+	WRITE_ONCE(v->tsc_offset, vmcs_read(VMCS_TSC_OFFSET));
 	if (vmx_cfg.pin & VMX_PIN_PREEMPT_TIMER)
 		vmcs_write(VMCS_PREEMPT_TIMER, vmx_cfg.preempt_ticks);
 

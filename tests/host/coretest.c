@@ -533,6 +533,7 @@ static const struct {
 	{ "stats", t_stats },
 	{ "dirty-log", t_dirty_log },
 	{ "dirty-log-xen", t_dirty_log_xen },
+	{ "xen-tsc-write", t_xen_tsc_write },
 	{ "badargs", t_badargs },
 	{ "xenargs", t_xenargs },
 	{ "xen-hypercalls", t_xen_hypercalls },

@@ -155,6 +155,7 @@ void t_isolation(void);
 void t_stats(void);
 void t_dirty_log(void);
 void t_dirty_log_xen(void);
+void t_xen_tsc_write(void);
 void t_cycles(void);
 void t_kill9(void);
 void t_badargs(void);		/* coretest_badargs.c */

@@ -231,3 +231,85 @@ void t_dirty_log_xen(void)
 	       r ? 0 : bit(bm, buf_gfn), r ? 0 : count(bm, 0, DL_FRAMES));
 	vm_destroy(&vm);
 }
+
+/*
+ * The guest moves its TSC (WRMSR IA32_TSC; here DOMUS_SET_MSRS, the same
+ * backend path): the pvclock record of its vcpu_info must follow before
+ * the next entry, else the guest's Xen clock jumps by the move.  Read
+ * back, the record's tsc_timestamp must lie a little before the guest's
+ * new TSC (not 2^50 ticks before it).
+ */
+#define TSC_MOVE	(1ULL << 50)
+#define VI_TIME		0x20			/* vcpu_info.time in shared_info slot 0 */
+
+static int tsc_record(const uint8_t *ram, uint64_t *ts)
+{
+	uint32_t ver;
+
+	memcpy(&ver, ram + DLX_SI_GFN * 4096 + VI_TIME, 4);
+	memcpy(ts, ram + DLX_SI_GFN * 4096 + VI_TIME + 8, 8);
+	return ver && !(ver & 1);
+}
+
+void t_xen_tsc_write(void)
+{
+	const uint64_t si[5] = { 7 /* add_to_physmap */, XH_ARGS };
+	const uint64_t ev[5] = { 0 /* XENVER_version */, 0 };
+	struct domus_msr_entry m = { .index = 0x10 /* IA32_TSC */ };
+	uint64_t ts0 = 0, ts1 = 0;
+	char why[300] = "";
+	struct vm vm;
+	struct ctx c;
+	int ok, r = xen_vm(&vm);
+
+	if (r) {
+		result("xen-tsc-write", 0, "setup: %s", domus_last_error());
+		vm_destroy(&vm);
+		return;
+	}
+	put16(vm.ram, XH_ARGS, 0x7ff0);
+	put32(vm.ram, XH_ARGS + 4, 0);
+	memcpy(vm.ram + XH_ARGS + 16, &(uint64_t){ DLX_SI_GFN }, 8);
+	*(uint64_t *)(vm.ram + XH_TABLE) = 2;
+	put_entry(vm.ram, 0, 12 /* memory_op */, si, 0);
+	put_entry(vm.ram, 1, 17 /* xen_version */, ev, 0);
+	ctx_init(&c, &vm, &vm.vcpu[0], 1);
+	ok = run_to_pass(&c, "xenhc64", why, sizeof(why));
+	if (ok && (entry_ret(vm.ram, 0) || !tsc_record(vm.ram, &ts0))) {
+		ok = 0;
+		snprintf(why, sizeof(why), "add_to_physmap %lld, no pvclock record after it",
+			 (long long)entry_ret(vm.ram, 0));
+	}
+	/* move the guest's TSC 2^50 ticks ahead, then enter once more */
+	if (ok && domus_get_msrs(&vm.vcpu[0], &m, 1) != 1) {
+		ok = 0;
+		snprintf(why, sizeof(why), "DOMUS_GET_MSRS IA32_TSC: %s", domus_last_error());
+	}
+	m.data += TSC_MOVE;
+	if (ok && domus_set_msrs(&vm.vcpu[0], &m, 1) != 1) {
+		ok = 0;
+		snprintf(why, sizeof(why), "DOMUS_SET_MSRS IA32_TSC: %s", domus_last_error());
+	}
+	if (ok) {
+		*(uint64_t *)(vm.ram + XH_TABLE) = 1;
+		put_entry(vm.ram, 0, 17 /* xen_version */, ev, 0);
+		r = setup_lm(&vm, &vm.vcpu[0], 0, 0, 0, 0);
+		ctx_init(&c, &vm, &vm.vcpu[0], 1);
+		ok = !r && run_to_pass(&c, "xenhc64", why, sizeof(why));
+		if (r)
+			snprintf(why, sizeof(why), "second setup: %s", domus_last_error());
+	}
+	if (ok && (domus_get_msrs(&vm.vcpu[0], &m, 1) != 1 || !tsc_record(vm.ram, &ts1))) {
+		ok = 0;
+		snprintf(why, sizeof(why), "no TSC or pvclock record after the move");
+	}
+	/* the record's TSC is the new time base: behind the guest's TSC by seconds at most */
+	if (ok && !(m.data > ts1 && m.data - ts1 < TSC_MOVE / 1024)) {
+		ok = 0;
+		snprintf(why, sizeof(why),
+			 "record tsc_timestamp %#llx (was %#llx), guest TSC %#llx: the record did not follow the move",
+			 (unsigned long long)ts1, (unsigned long long)ts0, (unsigned long long)m.data);
+	}
+	result("xen-tsc-write-moves-pvclock", ok, "%s", why);
+	vm_destroy(&vm);
+}
