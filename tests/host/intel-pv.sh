@@ -39,7 +39,7 @@ boot() {
 	shift 4
 	t0=$(date +%s)
 	./pvboot -m 256 -s "$nv" -t "${PV_TIMEOUT:-600}" -i initrd.cpio \
-		-c "$base pvtest=$mode" -M "DOMUS-PV-INIT:" -w "$@" "$kernel" \
+		-c "$base pvtest=$mode" -M "${marker:-DOMUS-PV-INIT:}" -w "$@" "$kernel" \
 		>"$out/$name.console" 2>"$out/$name.pvboot"
 	rc=$?
 	t1=$(date +%s)
@@ -70,7 +70,10 @@ clean() {
 for b in $boots; do
 	case $b in
 	main)
-		boot main vmlinuz 1 reboot -C -I "domus-typed-line"
+		# the marker: the line the kernel prints as it registers the Xen
+		# clocksource, just before it sets its wall clock (as in 60)
+		marker="clocksource: xen: mask" boot main vmlinuz 1 reboot -C -I "domus-typed-line"
+		marker=
 		t1=$(date +%s)
 		expect main linux-banner "Linux version"
 		expect main xen-detected "Hypervisor detected: Xen HVM"
@@ -94,16 +97,20 @@ for b in $boots; do
 		echo "info: main: $(grep -o 'msr policy: .*' "$out/main.console" | head -1)"
 		expect_log main grant-checked "page holds the pattern"
 		expect_log main shutdown-reboot "guest shutdown, reason 1 (source 0)"
-		# the guest's wall clock (printed by /init in the marker line) is the
-		# test host's when that line arrived (pvboot notes the time), within 2 s
-		gwc=$(sed -n 's/.*DOMUS-PV-INIT: .* wallclock \([0-9.]*\),.*/\1/p' $out/main.console | head -1)
-		hwc=$(sed -n 's/.*pvboot: marker .* at host time \([0-9.]*\)$/\1/p' $out/main.pvboot | head -1)
-		if [ -n "$gwc" ] && [ -n "$hwc" ] &&
-		   awk -v g="$gwc" -v h="$hwc" 'BEGIN { d = g - h; exit !(d >= -2 && d <= 2) }'; then
+		# the wall clock the guest set from shared_info at xen_time_init
+		# (pv-init's "clock: set at log time T to wallclock W") is the test
+		# host's when the marker line arrived, within 1.5 s (60's check; the
+		# clock at /init lags by what the boot-time jiffies clock lost:
+		# docs/testing.md "Known issues")
+		gset=$(sed -n 's/.*DOMUS-PV-INIT: clock: set at log time [0-9.]* to wallclock \([0-9.]*\),.*/\1/p' "$out/main.console" | head -1)
+		hwc=$(sed -n 's/.*pvboot: marker .* at host time \([0-9.]*\)$/\1/p' "$out/main.pvboot" | head -1)
+		if [ -n "$gset" ] && [ -n "$hwc" ] &&
+		   awk -v g="$gset" -v h="$hwc" 'BEGIN { d = g - h; exit !(d >= -1.5 && d <= 1.5) }'; then
 			pass main/wallclock
 		else
-			fail main/wallclock "guest wallclock '${gwc}', test-host time at the marker '${hwc}': not within 2 s"
+			fail main/wallclock "guest wall clock set to '${gset}' at boot, test-host time then '${hwc}': not within 1.5 s"
 		fi
+		echo "info: main: guest wall clock set to $gset, test-host time then $hwc"
 		clean main
 		;;
 	smp)
