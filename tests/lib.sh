@@ -56,12 +56,13 @@ t_device_timeout() {
 		grep -qx "DefaultDeviceTimeoutSec=$2"
 }
 
-# wait_log FILE PATTERN SECONDS: PATTERN (grep -E) in FILE, carriage returns dropped
+# wait_log FILE PATTERN SECONDS [FROM_LINE]: PATTERN (grep -E) in FILE after
+# line FROM_LINE, carriage returns dropped
 wait_log() {
 	local end=$(( $(date +%s) + $3 ))
 	while [ "$(date +%s)" -le $end ]; do
-		tr -d '\r' <"$1" 2>/dev/null | grep -Eq -- "$2" && return 0
-		sleep 0.2
+		tail -n +"${4:-1}" "$1" 2>/dev/null | tr -d '\r' | grep -Eq -- "$2" && return 0
+		sleep 0.1
 	done
 	return 1
 }
@@ -72,14 +73,7 @@ one() { tr '\n' '|' | tail -c 400; }
 # The script sets con (the file the console is copied to) and opens fd 3
 # on the console's input; pass and fail are its own.
 # wait_for PATTERN SECONDS [FROM_LINE]: PATTERN (grep -E) on the console after line FROM_LINE
-wait_for() {
-	local end=$(( $(date +%s) + $2 ))
-	while [ "$(date +%s)" -le $end ]; do
-		tail -n +"${3:-1}" "$con" 2>/dev/null | tr -d '\r' | grep -Eq -- "$1" && return 0
-		sleep 0.2
-	done
-	return 1
-}
+wait_for() { wait_log "$con" "$@"; }
 lines() { wc -l <"$con"; }
 # each command starts with an empty line: its answer lines begin at the
 # start of a line, not after the prompt

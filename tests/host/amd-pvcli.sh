@@ -10,6 +10,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 failed=0
+. tests/lib.sh	# gstats, stats_zero and the console helpers (wait_for, lines, send)
 pass() { echo "PASS: pv-cli-amd/$1"; }
 fail() { echo "FAIL: pv-cli-amd/$1: $2"; failed=1; }
 
@@ -27,39 +28,6 @@ cfg=tests/host/pvcli.cfg
 con=$out/console.out
 log=$out/log/pvcli.log
 
-# DOMUS_GET_GLOBAL_STATS: "domains vcpus pinned_pages npt_pages hw_cpus"
-gstats() {
-	/usr/bin/python3 - <<'PY'
-import fcntl, os, struct
-fd = os.open("/dev/domus", os.O_RDWR)
-buf = bytearray(64)
-fcntl.ioctl(fd, 0xC040D502, buf)      # _IOWR(0xD5, 0x02, 64 bytes)
-d, v, p, n, h = struct.unpack_from("<QQQQI", buf)
-print(d, v, p, n, h)
-PY
-}
-stats_zero() {	# NAME: the module's live-object counters are all zero (within 3 s)
-	local s i
-	for i in $(seq 30); do
-		s=$(gstats)
-		[ "$s" = "0 0 0 0 0" ] && { pass "$1"; return 0; }
-		sleep 0.1
-	done
-	fail "$1" "live objects (domains vcpus pinned npt hw_cpus): $s"
-}
-# wait_for PATTERN SECONDS [FROM_LINE]: PATTERN (grep -E) in the console output after line FROM_LINE
-wait_for() {
-	local end=$(( $(date +%s) + $2 ))
-	while [ "$(date +%s)" -le $end ]; do
-		tail -n +"${3:-1}" "$con" 2>/dev/null | tr -d '\r' | grep -Eq -- "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-lines() { wc -l <"$con"; }
-# each command starts with an empty line of output: its own lines then
-# begin at the start of a line, not after the shell's prompt
-send() { printf 'echo; %s\n' "$*" >&3; }
 no_launcher() { ! pgrep -x domus-launcher >/dev/null; }
 why_no_console() {
 	if grep -q 'DOMUS_XEN_EVTCHN_BIND failed' "$log" 2>/dev/null; then

@@ -19,6 +19,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 failed=0
+. tests/lib.sh	# wait_log and the console helpers (send, run, answer)
 pass() { echo "PASS: pv-hotplug-amd/$1"; }
 fail() { echo "FAIL: pv-hotplug-amd/$1: $2"; failed=1; }
 
@@ -33,17 +34,6 @@ kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
 log=$out/log/pvhp.log
 con=$out/console.out
 
-wait_for() {	# FILE PATTERN SECONDS [FROM_LINE]
-	local end=$(( $(date +%s) + $3 ))
-	while [ "$(date +%s)" -le $end ]; do
-		tail -n +"${4:-1}" "$1" 2>/dev/null | tr -d '\r' | grep -Eq -- "$2" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-send() { printf 'echo; %s\n' "$*" >&3; }
-run() { local l; l=$(wc -l <"$con"); send "$1; echo $2-do''ne"; wait_for "$con" "^$2-done" "${3:-120}" "$l"; }
-answer() { tr -d '\r' <"$con" | sed -n "s/^$1=//p" | tail -1; }
 pattern() { yes "DOMUS-HOTPLUG-$1-0123456789abcdef" | head -c "$2"; }
 # is the image's lock free (nobody holds it)?
 unlocked() { flock -n -x "$1" true; }
@@ -77,7 +67,7 @@ mkfifo "$fifo"
 exec 3<>"$fifo"
 t0=$(date +%s)
 $d create -c "$img/g.cfg" <"$fifo" >"$con" 2>&1 &
-if ! wait_for "$con" 'DOMUS-GUEST-READY' 240; then
+if ! wait_log "$con" 'DOMUS-GUEST-READY' 240; then
 	fail guest-ready "no DOMUS-GUEST-READY within 240 s: $(tail -c 400 "$con" | tr '\r\n' '||')"
 	$d destroy pvhp >/dev/null 2>&1
 	ip link del br0
@@ -195,7 +185,7 @@ fi
 $d block-attach pvhp "tap:aio:$img/b.img,xvdc,w"; rc=$?
 l=$(wc -l <"$con")
 send 'reboot -f'
-if [ $rc = 0 ] && wait_for "$con" 'DOMUS-GUEST-READY' 240 "$((l + 1))"; then
+if [ $rc = 0 ] && wait_log "$con" 'DOMUS-GUEST-READY' 240 "$((l + 1))"; then
 	send 'stty -echo'
 	run 'echo DISKS2=$(ls /sys/block | grep xvd | tr "\n" " ")' r1
 	id2=$($d list pvhp | awk 'NR == 2 { print $2 }')

@@ -13,7 +13,7 @@
 # end answers, then disconnects that vif only; guest A keeps working.
 # One PASS/FAIL line each.
 cd "$(dirname "$0")/../.." || exit 1
-. tests/lib.sh	# gstats, stats_zero; the helpers below are this script's own
+. tests/lib.sh	# gstats, stats_zero, wait_log; the helpers below are this script's own
 top=$(pwd)
 failed=0
 pass() { echo "PASS: pv-net-amd/$1"; }
@@ -31,15 +31,6 @@ mb=${PVNET_MB:-100}
 gmem=256
 [ "$mb" -gt 80 ] && gmem=$((mb * 2 + 160))
 
-# wait_for FILE PATTERN SECONDS [FROM_LINE]
-wait_for() {
-	local end=$(( $(date +%s) + $3 ))
-	while [ "$(date +%s)" -le $end ]; do
-		tail -n +"${4:-1}" "$1" 2>/dev/null | tr -d '\r' | grep -Eq -- "$2" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # send FD CMD; run GUEST CMD MARKER [TIMEOUT]: a guest command, then "MARKER-done"
 send() { local fd=$1; shift; printf 'echo; %s\n' "$*" >&"$fd"; }
 run() {
@@ -47,7 +38,7 @@ run() {
 	if [ "$g" = a ]; then fd=3; con=$cona; else fd=4; con=$conb; fi
 	l=$(wc -l <"$con")
 	send $fd "$2; echo $3-do''ne"
-	wait_for "$con" "^$3-done" "${4:-120}" "$l"
+	wait_log "$con" "^$3-done" "${4:-120}" "$l"
 }
 # answer GUEST KEY: the guest's last "KEY=VALUE" line
 answer() { local con=$cona; [ "$1" = b ] && con=$conb; tr -d '\r' <"$con" | sed -n "s/^$2=//p" | tail -1; }
@@ -101,7 +92,7 @@ taskset -c 0 $d create -c "$tmp/pvnet-b.cfg" <"$tmp/b.in" >"$conb" 2>&1 &
 ok=1
 for g in a b; do
 	c=$cona; [ $g = b ] && c=$conb
-	if wait_for "$c" 'DOMUS-GUEST-READY' 300; then
+	if wait_log "$c" 'DOMUS-GUEST-READY' 300; then
 		pass guest-$g-ready
 	else
 		fail guest-$g-ready "no DOMUS-GUEST-READY within 300 s: $(tail -c 300 "$c" | tr '\r\n' '||')"
@@ -148,7 +139,7 @@ if [ $ok = 1 ]; then
 	t0=$(date +%s.%N)
 	run a 'nc 10.9.0.11 5001 </tmp/data >/dev/null; echo NCRC=$?' t2 900
 	t1=$(date +%s.%N)
-	wait_for "$conb" '^RECV=' 600
+	wait_log "$conb" '^RECV=' 600
 	t2=$(date +%s.%N)
 	want=$(for i in $(seq "$mb"); do yes DOMUS-NET-0123456789abcdef | head -c 1048576; done | md5sum | cut -c1-32)
 	secs=$(echo "$t1 - $t0" | bc -l)
@@ -226,7 +217,7 @@ logc=$out/log/pvnet-c.log
 mkfifo "$tmp/c.in"
 exec 5<>"$tmp/c.in"
 $d create -c "$tmp/pvnet-c.cfg" <"$tmp/c.in" >"$conc" 2>&1 &
-if wait_for "$conc" 'DOMUS-GUEST-READY' 300 && [ -d /sys/class/net/brnew0/bridge ] &&
+if wait_log "$conc" 'DOMUS-GUEST-READY' 300 && [ -d /sys/class/net/brnew0/bridge ] &&
    ip -o link show master brnew0 | grep -q 'vif'; then
 	pass bridge-create
 	ip addr add 10.8.0.1/24 dev brnew0
@@ -243,7 +234,7 @@ if wait_for "$conc" 'DOMUS-GUEST-READY' 300 && [ -d /sys/class/net/brnew0/bridge
 	# sandbox: the same TAP device, connected again
 	l=$(wc -l <"$conc")
 	send 3 'reboot -f'
-	if wait_for "$conc" 'DOMUS-GUEST-READY' 300 "$((l + 1))"; then
+	if wait_log "$conc" 'DOMUS-GUEST-READY' 300 "$((l + 1))"; then
 		send 3 'stty -echo'
 		run a 'insmod /lib/modules/xen-netfront.ko; ip addr add 10.8.0.12/24 dev eth0 && ip link set eth0 up; ping -c 3 -W 5 10.8.0.1 >/dev/null; echo PINGR=$?' c2 180
 		n=$(grep -c 'connected (bridge brnew0' "$logc")

@@ -22,6 +22,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 failed=0
+. tests/lib.sh	# gstats and the console helpers (wait_for, lines, send)
 pass() { echo "PASS: pv-smp-amd/$1"; }
 fail() { echo "FAIL: pv-smp-amd/$1: $2"; failed=1; }
 
@@ -36,26 +37,6 @@ cfg=tests/host/pvcli.cfg
 con=$out/console.out
 log=$out/log/pvsmp.log
 
-gstats() {
-	/usr/bin/python3 - <<'PY'
-import fcntl, os, struct
-fd = os.open("/dev/domus", os.O_RDWR)
-buf = bytearray(64)
-fcntl.ioctl(fd, 0xC040D502, buf)      # DOMUS_GET_GLOBAL_STATS
-d, v, p, n, h = struct.unpack_from("<QQQQI", buf)
-print(d, v, p, n, h)
-PY
-}
-wait_for() {	# PATTERN SECONDS [FROM_LINE]
-	local end=$(( $(date +%s) + $2 ))
-	while [ "$(date +%s)" -le $end ]; do
-		tail -n +"${3:-1}" "$con" 2>/dev/null | tr -d '\r' | grep -Eq -- "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-lines() { wc -l <"$con"; }
-send() { printf 'echo; %s\n' "$*" >&3; }
 # ask CMD; print its output lines (up to the marker)
 ask() {	# TAG CMD
 	local l
