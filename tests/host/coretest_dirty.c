@@ -179,10 +179,26 @@ void t_dirty_log(void)
 #define DLX_SI_GFN	0x3f0ULL		/* in the unused top of the 4 MiB */
 #define DLX_BUF		(XH_ARGS + 0x1000)	/* a frame of its own */
 
-void t_dirty_log_xen(void)
+/*
+ * xenhc64's table: entry 0 places shared_info at DLX_SI_GFN
+ * (XENMEM_add_to_physmap {u16 domid; u16 size; u32 space @4; u64 idx @8;
+ * u64 gpfn @16}, space 0), entry 1 is xen_version(@ver_op, @ver_arg).
+ */
+static void put_shinfo_table(uint8_t *ram, uint64_t ver_op, uint64_t ver_arg)
 {
 	const uint64_t si[5] = { 7 /* add_to_physmap */, XH_ARGS };
-	const uint64_t ev[5] = { 1 /* extraversion */, DLX_BUF };
+	const uint64_t ev[5] = { ver_op, ver_arg };
+
+	put16(ram, XH_ARGS, 0x7ff0);
+	put32(ram, XH_ARGS + 4, 0);
+	memcpy(ram + XH_ARGS + 16, &(uint64_t){ DLX_SI_GFN }, 8);
+	*(uint64_t *)(ram + XH_TABLE) = 2;
+	put_entry(ram, 0, 12 /* memory_op */, si, 0);
+	put_entry(ram, 1, 17 /* xen_version */, ev, 0);
+}
+
+void t_dirty_log_xen(void)
+{
 	const uint64_t buf_gfn = DLX_BUF / 4096;
 	uint64_t bm[DL_WORDS];
 	char why[300] = "";
@@ -198,13 +214,7 @@ void t_dirty_log_xen(void)
 		vm_destroy(&vm);
 		return;
 	}
-	/* xen_add_to_physmap {u16 domid; u16 size; u32 space @4; u64 idx @8; u64 gpfn @16} */
-	put16(vm.ram, XH_ARGS, 0x7ff0);
-	put32(vm.ram, XH_ARGS + 4, 0);
-	memcpy(vm.ram + XH_ARGS + 16, &(uint64_t){ DLX_SI_GFN }, 8);
-	*(uint64_t *)(vm.ram + XH_TABLE) = 2;
-	put_entry(vm.ram, 0, 12 /* memory_op */, si, 0);
-	put_entry(vm.ram, 1, 17 /* xen_version */, ev, 0);
+	put_shinfo_table(vm.ram, 1 /* XENVER_extraversion */, DLX_BUF);
 	ctx_init(&c, &vm, &vm.vcpu[0], 1);
 	ok = run_to_pass(&c, "xenhc64", why, sizeof(why));
 	if (ok && (entry_ret(vm.ram, 0) || entry_ret(vm.ram, 1) < 0)) {
@@ -253,7 +263,6 @@ static int tsc_record(const uint8_t *ram, uint64_t *ts)
 
 void t_xen_tsc_write(void)
 {
-	const uint64_t si[5] = { 7 /* add_to_physmap */, XH_ARGS };
 	const uint64_t ev[5] = { 0 /* XENVER_version */, 0 };
 	struct domus_msr_entry m = { .index = 0x10 /* IA32_TSC */ };
 	uint64_t ts0 = 0, ts1 = 0;
@@ -267,12 +276,7 @@ void t_xen_tsc_write(void)
 		vm_destroy(&vm);
 		return;
 	}
-	put16(vm.ram, XH_ARGS, 0x7ff0);
-	put32(vm.ram, XH_ARGS + 4, 0);
-	memcpy(vm.ram + XH_ARGS + 16, &(uint64_t){ DLX_SI_GFN }, 8);
-	*(uint64_t *)(vm.ram + XH_TABLE) = 2;
-	put_entry(vm.ram, 0, 12 /* memory_op */, si, 0);
-	put_entry(vm.ram, 1, 17 /* xen_version */, ev, 0);
+	put_shinfo_table(vm.ram, 0 /* XENVER_version */, 0);
 	ctx_init(&c, &vm, &vm.vcpu[0], 1);
 	ok = run_to_pass(&c, "xenhc64", why, sizeof(why));
 	if (ok && (entry_ret(vm.ram, 0) || !tsc_record(vm.ram, &ts0))) {
