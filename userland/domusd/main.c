@@ -107,23 +107,33 @@ static int start_domain(const char *file, const char *uuid, bool paused, char *e
 		_exit(127);
 	}
 	close(p[1]);
+	/* until `domus create` ends (the launcher it leaves running may hold
+	 * the pipe: not read to its end) */
 	for (;;) {
-		ssize_t r = read(p[0], buf + got, sizeof(buf) - 1 - got);
+		struct pollfd pf = { .fd = p[0], .events = POLLIN };
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		ssize_t r = 0;
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
+		if (w == pid || (w < 0 && errno != EINTR)) {
+			fcntl(p[0], F_SETFL, O_NONBLOCK);
+			while ((r = read(p[0], buf + got, sizeof(buf) - 1 - got)) > 0 && (got += (size_t)r) < sizeof(buf) - 1)
+				;
+			if (w < 0)
+				status = 1 << 8;
 			break;
-		got += (size_t)r;
-		if (got == sizeof(buf) - 1) {	/* keep the tail */
+		}
+		if (poll(&pf, 1, 100) > 0) {
+			r = read(p[0], buf + got, sizeof(buf) - 1 - got);
+			if (r > 0)
+				got += (size_t)r;
+		}
+		if (got >= sizeof(buf) - 1) {	/* keep the tail */
 			memmove(buf, buf + got / 2, got - got / 2);
 			got -= got / 2;
 		}
 	}
 	close(p[0]);
 	buf[got] = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	while (got && (buf[got - 1] == '\n' || buf[got - 1] == ' '))
