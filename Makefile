@@ -180,9 +180,14 @@ $(foreach l,$(LIBNAMES),$(eval $(call lib_rules,$(l))))
 # ---- programs
 # (libblkback: block-attach opens images and network-attach creates TAP
 # devices with the back ends' own code, hotplug.c)
-$(BUILD)/domus: $(call obj,$(CLI_SRCS)) $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
-		$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
-	$(CC) -pthread $(LDFLAGS_PKG) -o $@ $^ $(LDLIBS_USER)
+# domus takes the definition store and the domain XML (config-convert)
+# from libdomusd; the XML functions are weak references in the CLI
+# (cli/convert.c), so -u pulls them in here and domus.static goes without
+# them (and without libxml2).
+DOMUS_XML_SYMS := -Wl,-u,domusd_xml_to_config -Wl,-u,domusd_domain_xml -Wl,-u,domusd_config_xl_text
+$(BUILD)/domus: $(call obj,$(CLI_SRCS)) $(BUILD)/libdomusd.a $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a \
+		$(BUILD)/libdomusctl.a $(BUILD)/libxenstore.a $(BUILD)/libdomus.a
+	$(CC) -pthread $(LDFLAGS_PKG) $(DOMUS_XML_SYMS) -o $@ $^ $(LDLIBS_USER) $(LDLIBS_XML)
 
 # One process per domain, started by 'domus create' (found next to domus).
 $(BUILD)/domus-launcher: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a \
@@ -195,7 +200,7 @@ $(BUILD)/domusd: $(BUILD)/obj/userland/domusd/main.o $(BUILD)/libdomusd.a $(BUIL
 	$(CC) -pthread $(LDFLAGS_PKG) -o $@ $^ $(LDLIBS_USER) $(LDLIBS_XML)
 
 # Static build for test hosts without a shared libc (the Bochs initramfs).
-$(BUILD)/domus.static: $(call obj,$(CLI_SRCS)) $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
+$(BUILD)/domus.static: $(call obj,$(CLI_SRCS)) $(BUILD)/libdomusd.a $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
 		$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
 	$(CC) -static -pthread -o $@ $^ $(LDLIBS_USER)
 
@@ -250,6 +255,8 @@ $(BUILD)/unit-san/test_hotplug: LDLIBS_UNIT = $(BUILD)/san/libblkback.a $(BUILD)
 # test_domusd: domusd's protocol and domain XML (libxml2).
 $(BUILD)/unit/test_domusd $(BUILD)/unit-san/test_domusd: LDLIBS_UNIT = $(LDLIBS_XML)
 $(BUILD)/obj/tests/unit/test_domusd.o $(BUILD)/san/tests/unit/test_domusd.o: CFLAGS_EXTRA = -Itests/unit -Imodule $(XML_CFLAGS)
+# test_domxml: domain XML -> xl.cfg and the definition store (libxml2).
+$(BUILD)/unit/test_domxml $(BUILD)/unit-san/test_domxml: LDLIBS_UNIT = $(LDLIBS_XML)
 
 $(BUILD)/host/coretest: $(call obj,$(wildcard tests/host/coretest_*.c))
 

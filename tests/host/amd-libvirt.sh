@@ -4,7 +4,12 @@
 # build/lv/guest.cpio), domusd on its default socket and link, and the
 # stock virsh with the plain URI domus:///system: list, dominfo, domstate,
 # dumpxml against what `domus list`/`domus uuid` say; after a destroy the
-# list is empty.  One PASS/FAIL line each.
+# list is empty.  Then the lifecycle through virsh with a persistent
+# domain (CONF_DIR $out/conf): define, start, suspend/resume, setmem,
+# shutdown (the guest powers off), start again, destroy, the clone flow
+# (dumpxml -> new name, no uuid -> define -> start), undefine, with
+# `domus list -a` and `virsh list --all` compared at each step.  One
+# PASS/FAIL line each.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh	# wait_log, one; pass and fail are this script's own
 top=$(pwd)
@@ -12,8 +17,8 @@ failed=0
 pass() { echo "PASS: libvirt-amd/$1"; }
 fail() { echo "FAIL: libvirt-amd/$1: $2"; failed=1; }
 out=$top/build/lv
-export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log
-rm -rf "$out/log"; mkdir -p "$out/log" /run/domus
+export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log DOMUS_CONF_DIR=$out/conf
+rm -rf "$out/log" "$out/conf"; mkdir -p "$out/log" /run/domus
 d=build/domus
 kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
 V() { timeout 120 virsh -c domus:///system "$@"; }
@@ -62,6 +67,87 @@ else fail virsh-dumpxml "rc $rc: $(tail -1 "$out/py.err") $(echo "$o" | one)"; f
 $d destroy lv >/dev/null 2>&1
 o=$(V list --all 2>&1); rc=$?
 if [ $rc = 0 ] && ! echo "$o" | grep -q ' lv '; then pass list-after-destroy; else fail list-after-destroy "rc $rc: $(echo "$o" | one)"; fi
+
+# ---- the lifecycle of a defined domain through virsh ----
+vl() { V list --all 2>/dev/null | awk '$1 ~ /^([0-9]+|-)$/ { print $2, $1 }' | sort; }
+dl() { $d list -a 2>/dev/null | awk 'NR > 2 { print $1, $2 }' | sort; }
+agree() { # NAME EXPECTED ("name id" lines; id '?' is the running id)
+	local v dd want=${2//\?/$($d domid lvd 2>/dev/null)}
+	v=$(vl); dd=$(dl)
+	if [ "$v" = "$want" ] && [ "$dd" = "$want" ]; then pass "$1"
+	else fail "$1" "expected '$(echo "$want" | one)', virsh '$(echo "$v" | one)', domus '$(echo "$dd" | one)'"; fi
+}
+wait_state() { # NAME SECONDS STATE
+	local i
+	for i in $(seq $(($2 * 2))); do
+		[ "$(V domstate "$1" 2>/dev/null | head -1)" = "$3" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+booted() { # NAME: its console log says the guest is up (a fresh log each start)
+	wait_log "$out/log/$1-console.log" DOMUS-GUEST-READY 300
+}
+cat >"$out/lvd.xml" <<XML
+<domain type='xen'>
+  <name>lvd</name>
+  <memory unit='MiB'>192</memory>
+  <currentMemory unit='MiB'>160</currentMemory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64'>xenpvh</type>
+    <kernel>$kernel</kernel>
+    <initrd>$top/build/lv/guest.cpio</initrd>
+    <cmdline>console=hvc0 earlyprintk=xen loglevel=7 rdinit=/init</cmdline>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>preserve</on_crash>
+  <devices><console type='pty'><target type='xen' port='0'/></console></devices>
+</domain>
+XML
+o=$(V define "$out/lvd.xml" 2>&1); rc=$?
+if [ $rc = 0 ] && [ -f "$out/conf/lvd.cfg" ] && grep -q '^uuid = ' "$out/conf/lvd.cfg"; then pass define
+else fail define "rc $rc: $(echo "$o" | one)"; fi
+agree list-defined "lvd -"
+rm -f "$out/log/lvd-console.log"
+o=$(V start lvd 2>&1); rc=$?
+if [ $rc = 0 ] && booted lvd && [ "$(V domstate lvd 2>&1 | head -1)" = running ]; then pass start
+else fail start "rc $rc: $(echo "$o" | one) $(tail -c 300 "$out/log/lvd-console.log" 2>&1 | one)"; fi
+agree list-started "lvd ?"
+o=$(V suspend lvd 2>&1); r1=$?; s1=$(V domstate lvd 2>&1 | head -1); x1=$($d list lvd 2>&1 | awk 'NR == 2 { print $5 }')
+o2=$(V resume lvd 2>&1); r2=$?; s2=$(V domstate lvd 2>&1 | head -1); x2=$($d list lvd 2>&1 | awk 'NR == 2 { print $5 }')
+if [ "$r1$r2" = 00 ] && [ "$s1" = paused ] && [ "$x1" = --p--- ] && [ "$s2" = running ] && [ "$x2" != --p--- ]
+then pass suspend-resume; else fail suspend-resume "$r1$r2 '$s1' '$x1' '$s2' '$x2': $(echo "$o $o2" | one)"; fi
+o=$(V setmem lvd 131072 2>&1); rc=$?
+for i in $(seq 60); do [ "$($d list lvd 2>/dev/null | awk 'NR == 2 { print $3 }')" = 128 ] && break; sleep 0.5; done
+m=$(V dominfo lvd 2>&1 | awk '/^Used memory:/ { print $3 }')
+if [ $rc = 0 ] && [ "$m" = 131072 ]; then pass setmem; else fail setmem "rc $rc '$m': $(echo "$o" | one) $($d list lvd 2>&1 | one)"; fi
+o=$(V shutdown lvd 2>&1); rc=$?
+if [ $rc = 0 ] && wait_state lvd 120 'shut off'; then pass shutdown
+else fail shutdown "rc $rc: $(echo "$o" | one) $(V domstate lvd 2>&1 | one)"; fi
+agree list-shut-off "lvd -"
+rm -f "$out/log/lvd-console.log"
+o=$(V start lvd 2>&1); rc=$?
+if [ $rc = 0 ] && booted lvd; then pass start-again; else fail start-again "rc $rc: $(echo "$o" | one)"; fi
+agree list-started-again "lvd ?"
+o=$(V destroy lvd 2>&1); rc=$?
+if [ $rc = 0 ] && [ "$(V domstate lvd 2>&1 | head -1)" = 'shut off' ]; then pass destroy; else fail destroy "rc $rc: $(echo "$o" | one)"; fi
+agree list-destroyed "lvd -"
+# the clone flow admins script: dumpxml -> new name, no uuid -> define -> start
+V dumpxml lvd 2>/dev/null | sed 's/<name>lvd</<name>lvc</; /<uuid>/d' >"$out/lvc.xml"
+rm -f "$out/log/lvc-console.log"
+o=$(V define "$out/lvc.xml" 2>&1); r1=$?
+o2=$(V start lvc 2>&1); r2=$?
+u1=$(V domuuid lvd 2>/dev/null | head -1); u2=$(V domuuid lvc 2>/dev/null | head -1)
+if [ "$r1$r2" = 00 ] && booted lvc && [ -n "$u2" ] && [ "$u1" != "$u2" ] && [ "$($d uuid lvc 2>/dev/null)" = "$u2" ]; then pass clone
+else fail clone "$r1$r2 '$u1' '$u2': $(echo "$o $o2" | one)"; fi
+V destroy lvc >/dev/null 2>&1
+o=$(V undefine lvc 2>&1); r1=$?
+o2=$(V undefine lvd 2>&1); r2=$?
+if [ "$r1$r2" = 00 ] && [ ! -e "$out/conf/lvd.cfg" ] && [ ! -e "$out/conf/lvc.cfg" ]; then pass undefine
+else fail undefine "$r1$r2: $(echo "$o $o2" | one)"; fi
+agree list-undefined ""
 kill $dpid; wait $dpid; rc=$?
 if [ $rc = 0 ] && [ ! -e /run/domus/domusd.sock ] && [ ! -L /run/libvirt/virtdomusd-sock ]; then pass domusd-stops
 else fail domusd-stops "rc $rc: $(one <"$out/domusd.log")"; fi

@@ -53,6 +53,6 @@ static int fake_config(const char *name, char **text, size_t *len)
 	return *text ? 0 : -ENOMEM;
 }
 
-static const struct domusd_backend fake = { fake_list, fake_config };
+static const struct domusd_backend fake = { .list = fake_list, .config = fake_config };
 
 #endif

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * domus list [-l|--json] [-v] [NAME...]: xl's table (-v: with UUID and
+ * domus list [-a] [-l|--json] [-v] [NAME...]: xl's table (-v: with UUID and
  * reason code; -l, --json: a JSON array instead).  The first row is the host, as
  * Domain-0 (id 0): its memory, online CPUs and CPU time; then every domain
  * whose launcher answers on its control socket, by id.  A launcher that
  * holds its socket but does not answer gets a line on stderr (status 1).
+ * -a (--all) adds the defined domains that do not run (CONF_DIR/NAME.cfg,
+ * domusd's store: the domains `virsh list --all` shows shut off), by
+ * name, with id '-' and state "shut off".
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -15,6 +18,39 @@
 #include "cli.h"
 #include "ctl.h"
 #include "libdomus.h"
+#include "rpc.h"
+
+static int no_launchers(struct domus_dominfo **out)
+{
+	*out = NULL;
+	return 0;
+}
+
+/* The definitions in CONF_DIR that none of @v (@n) or @w (@nw) runs. */
+static int defined_off(const struct domus_dominfo *v, int n, const struct domus_dominfo *w, int nw,
+		       struct domus_dominfo **out)
+{
+	static const struct domusd_backend none = { .list = no_launchers };
+	struct domus_dominfo *d;
+	int k = domusd_domains(&none, &d), i, j, m = 0;
+
+	if (k < 0) {
+		*out = NULL;
+		return 0;
+	}
+	for (i = 0; i < k; i++) {
+		bool runs = false;
+
+		for (j = 0; j < n && !runs; j++)
+			runs = !strcmp(v[j].name, d[i].name);
+		for (j = 0; j < nw && !runs; j++)
+			runs = !strcmp(w[j].name, d[i].name);
+		if (!runs)
+			d[m++] = d[i];
+	}
+	*out = d;
+	return m;
+}
 
 /* CPU time the host has used (all CPUs, not idle), in seconds. */
 double domus_host_cpu_time(void)
@@ -70,23 +106,27 @@ int cmd_list(const struct domus_cmd *cmd, int argc, char **argv)
 		{ "json", no_argument, NULL, 'l' },
 		{ "long", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "all", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct domus_dominfo *v, *w;
-	bool json = false, verbose = false, first = true;
-	int opt, n, i, a, nw = 0;
+	struct domus_dominfo *v, *w, *off = NULL;
+	bool json = false, verbose = false, first = true, all = false;
+	int opt, n, i, a, nw = 0, noff = 0;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+lv", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+alv", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'a': all = true; break;
 		case 'l': json = true; break;
 		case 'v': verbose = true; break;
-		default: return domus_cmd_bad_option(cmd, "+lv");
+		default: return domus_cmd_bad_option(cmd, "+alv");
 		}
 	}
 	n = domus_ctl_list_all(&v, &w, &nw);
 	if (n < 0)
 		n = 0;
+	if (all)
+		noff = defined_off(v, n, w, nw, &off);
 	for (a = optind; a < argc; a++) {
 		bool found = !strcmp(argv[a], "Domain-0") || !strcmp(argv[a], "0");
 
@@ -95,9 +135,12 @@ int cmd_list(const struct domus_cmd *cmd, int argc, char **argv)
 				domus_cli_wedged(&w[i]);
 				free(v);
 				free(w);
+				free(off);
 				return 1;
 			}
 		}
+		for (i = 0; i < noff && !found; i++)
+			found = !strcmp(off[i].name, argv[a]);
 		for (i = 0; i < n && !found; i++)
 			found = !strcmp(v[i].name, argv[a]) ||
 				(strspn(argv[a], "0123456789") == strlen(argv[a]) &&
@@ -106,6 +149,7 @@ int cmd_list(const struct domus_cmd *cmd, int argc, char **argv)
 			fprintf(stderr, "%s is an invalid domain identifier (rc=-6)\n", argv[a]);
 			free(v);
 			free(w);
+			free(off);
 			return 1;
 		}
 	}
@@ -145,10 +189,30 @@ int cmd_list(const struct domus_cmd *cmd, int argc, char **argv)
 				    v[i].cpu_time, verbose ? v[i].uuid : NULL);
 			first = false;
 		}
+		for (i = 0; i < noff; i++) {
+			if (want && strcmp(want, off[i].name))
+				continue;
+			if (json) {
+				printf("%s\n  { \"domid\": null, \"name\": ", first ? "" : ",");
+				domus_json_str(off[i].name);
+				printf(", \"uuid\": ");
+				domus_json_str(off[i].uuid);
+				printf(", \"memory_mib\": %llu, \"vcpus\": %u, \"state\": \"shut off\", \"cpu_time\": 0.0, "
+				       "\"start_time\": 0, \"launcher_pid\": null }", off[i].mem_mib, off[i].vcpus);
+			} else {
+				printf("%-40s %5s %5llu %5u     %-8s%8.1f", off[i].name, "-", off[i].mem_mib, off[i].vcpus,
+				       "shut off", 0.0);
+				if (verbose)
+					printf(" %-36s %11s", off[i].uuid, "-");
+				putchar('\n');
+			}
+			first = false;
+		}
 	}
 	if (json)
 		printf("\n]\n");
 	free(v);
+	free(off);
 	/* launchers that do not answer: not listed, named on stderr, status 1 */
 	for (i = 0; i < nw && optind == argc; i++)
 		domus_cli_wedged(&w[i]);

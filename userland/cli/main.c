@@ -121,14 +121,18 @@ const struct domus_cmd domus_cmds[] = {
 	  "  -p           leave the domain paused\n"
 	  "  FILE         a file of 'domus save' (validated whole before anything starts)\n"
 	  "  KEY=VALUE    settings applied over the config in the file\n" },
-	{ "config-convert", cmd_config_convert, "convert a domain definition: xl.cfg to the JSON view or back",
-	  "[-t json|xl] [-o OUT] CFG [KEY=VALUE...]",
-	  "  -t FORMAT    (also --to) json or xl (default: the other form than CFG's)\n"
+	{ "config-convert", cmd_config_convert, "convert a domain definition: xl.cfg, the JSON view, libvirt's domain XML",
+	  "[-t json|xl|xml] [-o OUT] CFG [KEY=VALUE...]",
+	  "  -t FORMAT    (also --to) json, xl or xml (default: xl -> json, json -> xl,\n"
+	  "               xml -> xl)\n"
 	  "  -o OUT       (also --output) write OUT (replaced once complete) instead of\n"
 	  "               standard output\n"
-	  "  CFG          an xl config file or a JSON definition (starts with '{')\n"
+	  "  CFG          an xl config file, a JSON definition (starts with '{') or a\n"
+	  "               domain XML (starts with '<', as virsh dumpxml writes it)\n"
 	  "  KEY=VALUE    config lines applied after CFG, as for create\n" },
-	{ "list", cmd_list, "list domains (the host first, as Domain-0)", "[-l] [-v] [NAME...]",
+	{ "list", cmd_list, "list domains (the host first, as Domain-0)", "[-a] [-l] [-v] [NAME...]",
+	  "  -a           (also --all) add the defined domains that do not run\n"
+	  "               (CONF_DIR/NAME.cfg), id '-' and state 'shut off', as virsh list --all\n"
 	  "  -l           (also --json, --long) a JSON array of the domains instead of the table\n"
 	  "  -v           (also --verbose) add each domain's UUID and shutdown reason code\n"
 	  "  NAME         list only these domains (name or id); an unknown one is an error\n" },

@@ -155,6 +155,19 @@ char *domusd_domain_xml(const struct domus_config *c, int id, unsigned long long
 		snprintf(buf, sizeof(buf), "%u", c->vcpus);
 		prop(n, "current", buf);
 	}
+	if (c->cpus && c->maxvcpus) {
+		/* cpus=: one set for all vCPUs is cpuset=; per-vCPU sets
+		 * (libvirt's <cputune>) are not written */
+		bool same = true;
+		char set[512];
+		uint32_t v;
+
+		for (v = 1; v < c->maxvcpus; v++)
+			same &= !memcmp(&c->cpus[v], &c->cpus[0], sizeof(c->cpus[0]));
+		domus_cpuset_format(&c->cpus[0], DOMUS_CPUSET_MAX, set, sizeof(set));
+		if (same && strcmp(set, "none"))
+			prop(n, "cpuset", set);
+	}
 	os = child(dom, "os", NULL);
 	n = child(os, "type", hvm ? "hvm" : "xenpvh");
 	prop(n, "arch", "x86_64");

@@ -3,7 +3,7 @@
  * domusd: libvirt's remote protocol for domus, so the stock virsh and
  * python3-libvirt reach the domains `domus list` shows (docs/libvirt.md).
  *
- *   domusd [-s SOCKET] [-l LINK | -L] [-g GROUP] [-m MAX]
+ *   domusd [-s SOCKET] [-l LINK | -L] [-r ROSOCKET] [-R ROLINK] [-g GROUP] [-m MAX]
  *
  * Listens on SOCKET (default /run/domus/domusd.sock; mode 0600, or 0660
  * with -g GROUP), and makes LINK (default /run/libvirt/virtdomusd-sock,
@@ -11,10 +11,15 @@
  * makes none.  One thread per client, at most MAX (default 64) at once:
  * each reads a whole packet (bounded by RPC_IN_MAX; a client that stops
  * for PACKET_MS inside one is closed), answers it, and a malformed or
- * oversized packet closes that client only.  Runs in the
+ * oversized packet closes that client only.  ROSOCKET (default
+ * /run/domus/domusd-ro.sock, mode 0666; "" none) and its link ROLINK
+ * (default /run/libvirt/virtdomusd-sock-ro, what `virsh -r` dials) serve
+ * read-only connections: every procedure that changes state is refused
+ * there with VIR_ERR_OPERATION_DENIED.  Runs in the
  * foreground; SIGTERM/SIGINT remove the socket and the link and end it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <grp.h>
@@ -29,17 +34,121 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include "ctl.h"
 #include "rpc.h"
 
 #define DEFAULT_SOCKET	DOMUS_RUN_DIR_DEFAULT "/domusd.sock"
 #define DEFAULT_LINK	"/run/libvirt/virtdomusd-sock"
+#define DEFAULT_RO_SOCKET DOMUS_RUN_DIR_DEFAULT "/domusd-ro.sock"
+#define DEFAULT_RO_LINK	"/run/libvirt/virtdomusd-sock-ro"
 /* The longest pause inside one packet before the client is closed. */
 #define PACKET_MS	30000
+
+/* The domus command: $DOMUS_CLI, else the one beside domusd, else PATH's. */
+static void cli_path(char *buf, size_t len)
+{
+	const char *env = getenv("DOMUS_CLI");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash;
+
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash && (size_t)snprintf(buf, len, "%.*s/domus", (int)(slash - self), self) < len &&
+		    !access(buf, X_OK))
+			return;
+	}
+	snprintf(buf, len, "domus");
+}
+
+/* `domus create [-p] FILE uuid=UUID`, as an admin would run it; its
+ * stderr's last line is the error. */
+static int start_domain(const char *file, const char *uuid, bool paused, char *err, size_t errlen)
+{
+	char cli[PATH_MAX], set[64], buf[4096], *last;
+	size_t got = 0;
+	int p[2], status;
+	pid_t pid;
+
+	cli_path(cli, sizeof(cli));
+	snprintf(set, sizeof(set), "uuid=\"%.36s\"", uuid ? uuid : "");
+	if (pipe2(p, O_CLOEXEC)) {
+		snprintf(err, errlen, "cannot start 'domus create %s': %s", file, strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		snprintf(err, errlen, "cannot start 'domus create %s': %s", file, strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+		}
+		dup2(p[1], 2);
+		if (uuid && *uuid)
+			execl(cli, cli, "create", "-e", paused ? "-p" : "-e", file, set, (char *)NULL);
+		else
+			execl(cli, cli, "create", "-e", paused ? "-p" : "-e", file, (char *)NULL);
+		fprintf(stderr, "cannot run %s: %s\n", cli, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	/* until `domus create` ends (the launcher it leaves running may hold
+	 * the pipe: not read to its end) */
+	for (;;) {
+		struct pollfd pf = { .fd = p[0], .events = POLLIN };
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		ssize_t r = 0;
+
+		if (w == pid || (w < 0 && errno != EINTR)) {
+			fcntl(p[0], F_SETFL, O_NONBLOCK);
+			while ((r = read(p[0], buf + got, sizeof(buf) - 1 - got)) > 0 && (got += (size_t)r) < sizeof(buf) - 1)
+				;
+			if (w < 0)
+				status = 1 << 8;
+			break;
+		}
+		if (poll(&pf, 1, 100) > 0) {
+			r = read(p[0], buf + got, sizeof(buf) - 1 - got);
+			if (r > 0)
+				got += (size_t)r;
+		}
+		if (got >= sizeof(buf) - 1) {	/* keep the tail */
+			memmove(buf, buf + got / 2, got - got / 2);
+			got -= got / 2;
+		}
+	}
+	close(p[0]);
+	buf[got] = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	while (got && (buf[got - 1] == '\n' || buf[got - 1] == ' '))
+		buf[--got] = 0;
+	last = strrchr(buf, '\n');
+	last = last ? last + 1 : buf;
+	snprintf(err, errlen, "%s", *last ? last : "domus create failed");
+	return -1;
+}
 
 const struct domusd_backend domusd_backend_ctl = {
 	.list = domus_ctl_list,
 	.config = domus_ctl_config,
+	.request = domus_ctl_request,
+	.start = start_domain,
 };
 
 static volatile sig_atomic_t quit;
@@ -146,7 +255,7 @@ static void *client_thread(void *arg)
 	return NULL;
 }
 
-static int listen_on(const char *path, gid_t gid, bool grp)
+static int listen_on(const char *path, gid_t gid, bool grp, bool ro)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, probe;
@@ -170,7 +279,7 @@ static int listen_on(const char *path, gid_t gid, bool grp)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	old = umask(grp ? 0117 : 0177);
+	old = umask(ro ? 0111 : grp ? 0117 : 0177);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64)) {
 		umask(old);
 		fprintf(stderr, "domusd: cannot listen on %s: %s (does its directory exist?)\n", path, strerror(errno));
@@ -178,7 +287,7 @@ static int listen_on(const char *path, gid_t gid, bool grp)
 		return -1;
 	}
 	umask(old);
-	if (grp && (chown(path, (uid_t)-1, gid) || chmod(path, 0660))) {
+	if (grp && !ro && (chown(path, (uid_t)-1, gid) || chmod(path, 0660))) {
 		fprintf(stderr, "domusd: %s: cannot give it to the group: %s\n", path, strerror(errno));
 		close(fd);
 		unlink(path);
@@ -222,31 +331,50 @@ fail:
 	return -1;
 }
 
+/* LINK, only if it still points at TARGET (ours) */
+static void unlink_own(const char *link, const char *target)
+{
+	char t[4200];
+	ssize_t n;
+
+	if (!link)
+		return;
+	n = readlink(link, t, sizeof(t) - 1);
+	if (n > 0 && (t[n] = 0, !strcmp(t, target)))
+		unlink(link);
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: domusd [-s SOCKET] [-l LINK | -L] [-g GROUP] [-m MAX]\n"
+	fprintf(f, "usage: domusd [-s SOCKET] [-l LINK | -L] [-r ROSOCKET] [-R ROLINK] [-g GROUP] [-m MAX]\n"
 		"  -s SOCKET  listen here (default " DEFAULT_SOCKET ")\n"
 		"  -l LINK    symlink to the socket for plain 'virsh -c domus:///system'\n"
 		"             (default " DEFAULT_LINK ")\n"
-		"  -L         no symlink\n"
+		"  -L         no symlinks\n"
+		"  -r ROSOCKET the read-only socket, mode 0666 (default " DEFAULT_RO_SOCKET ";\n"
+		"             '' none)\n"
+		"  -R ROLINK  its symlink for 'virsh -r' (default " DEFAULT_RO_LINK ")\n"
 		"  -g GROUP   the socket's group, mode 0660 (default: root only, 0600)\n"
 		"  -m MAX     clients served at once (default 64)\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *sock = DEFAULT_SOCKET, *link = DEFAULT_LINK;
+	const char *sock = DEFAULT_SOCKET, *link = DEFAULT_LINK, *rosock = NULL, *rolink = NULL;
+	char rosock_buf[PATH_MAX], rolink_buf[PATH_MAX];
 	struct sigaction sa = { .sa_handler = on_signal };
 	bool grp = false;
 	gid_t gid = 0;
 	long max = 64;
-	int opt, lfd;
+	int opt, lfd, rofd = -1;
 
-	while ((opt = getopt(argc, argv, "s:l:Lg:m:h")) != -1) {
+	while ((opt = getopt(argc, argv, "s:l:Lr:R:g:m:h")) != -1) {
 		switch (opt) {
 		case 's': sock = optarg; break;
 		case 'l': link = optarg; break;
 		case 'L': link = NULL; break;
+		case 'r': rosock = optarg; break;
+		case 'R': rolink = optarg; break;
 		case 'g': {
 			struct group *g = getgrnam(optarg);
 
@@ -279,25 +407,59 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	lfd = listen_on(sock, gid, grp);
+	/* the read-only socket beside the socket: X.sock -> X-ro.sock; its
+	 * link is LINK-ro (virtdomusd-sock-ro: what `virsh -r` dials) */
+	if (!rosock) {
+		size_t n = strlen(sock);
+
+		if (n > 5 && !strcmp(sock + n - 5, ".sock"))
+			snprintf(rosock_buf, sizeof(rosock_buf), "%.*s-ro.sock", (int)(n - 5), sock);
+		else
+			snprintf(rosock_buf, sizeof(rosock_buf), "%s-ro", sock);
+		rosock = rosock_buf;
+	}
+	if (!*rosock)
+		rosock = NULL;
+	if (!rolink && link && rosock) {
+		snprintf(rolink_buf, sizeof(rolink_buf), "%s-ro", link);
+		rolink = rolink_buf;
+	}
+	if (!link || !rosock)
+		rolink = NULL;
+	lfd = listen_on(sock, gid, grp, false);
 	if (lfd < 0)
 		return 1;
-	if (link && make_link(link, sock)) {
+	if (rosock) {
+		rofd = listen_on(rosock, gid, grp, true);
+		if (rofd < 0) {
+			close(lfd);
+			unlink(sock);
+			return 1;
+		}
+	}
+	if ((link && make_link(link, sock)) || (rolink && make_link(rolink, rosock))) {
 		close(lfd);
 		unlink(sock);
+		if (rofd >= 0) {
+			close(rofd);
+			unlink(rosock);
+		}
 		return 1;
 	}
-	fprintf(stderr, "domusd: serving domus:///system on %s%s%s\n", sock, link ? " and " : "", link ? link : "");
+	fprintf(stderr, "domusd: serving domus:///system on %s%s%s%s%s%s%s\n", sock, link ? " and " : "", link ? link : "",
+		rosock ? ", read-only on " : "", rosock ? rosock : "", rolink ? " and " : "", rolink ? rolink : "");
 	while (!quit) {
-		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = lfd, .events = POLLIN }, { .fd = rofd, .events = POLLIN } };
 		struct client *cl;
 		pthread_t t;
 		pthread_attr_t at;
+		bool ro;
 		int fd;
 
-		if (poll(&p, 1, 1000) <= 0)
+		if (poll(p, rofd >= 0 ? 2 : 1, 1000) <= 0)
 			continue;
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		ro = !(p[0].revents & POLLIN);
+		fd = accept4(ro ? rofd : lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
 		if (atomic_load(&nclients) >= max) {
@@ -311,7 +473,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		cl->fd = fd;
-		cl->readonly = false;
+		cl->readonly = ro;
 		atomic_fetch_add(&nclients, 1);
 		pthread_attr_init(&at);
 		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
@@ -322,16 +484,14 @@ int main(int argc, char **argv)
 		}
 		pthread_attr_destroy(&at);
 	}
-	if (link) {
-		char target[4200];
-		ssize_t n = readlink(link, target, sizeof(target) - 1);
-
-		/* only our own link */
-		if (n > 0 && (target[n] = 0, !strcmp(target, sock)))
-			unlink(link);
-	}
+	unlink_own(link, sock);
+	unlink_own(rolink, rosock);
 	unlink(sock);
 	close(lfd);
+	if (rofd >= 0) {
+		unlink(rosock);
+		close(rofd);
+	}
 	fprintf(stderr, "domusd: stopped\n");
 	return 0;
 }

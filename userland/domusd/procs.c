@@ -36,7 +36,7 @@ static const struct rpc_proc procs[] = {
 	{ PROC_CONNECT_LIST_ALL_DOMAINS, "CONNECT_LIST_ALL_DOMAINS", ARGS_INT_FLAGS, h_list_all_domains, 0 },
 	{ PROC_CONNECT_NUM_OF_DOMAINS, "CONNECT_NUM_OF_DOMAINS", ARGS_VOID, h_num_of_domains, 0 },
 	{ PROC_CONNECT_LIST_DOMAINS, "CONNECT_LIST_DOMAINS", ARGS_INT, h_list_domains, 0 },
-	{ PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, "CONNECT_NUM_OF_DEFINED_DOMAINS", ARGS_VOID, h_zero, 0 },
+	{ PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, "CONNECT_NUM_OF_DEFINED_DOMAINS", ARGS_VOID, h_num_defined, 0 },
 	{ PROC_CONNECT_LIST_DEFINED_DOMAINS, "CONNECT_LIST_DEFINED_DOMAINS", ARGS_INT, h_list_defined, 0 },
 	{ PROC_DOMAIN_LOOKUP_BY_ID, "DOMAIN_LOOKUP_BY_ID", ARGS_INT, h_lookup_by_id, 0 },
 	{ PROC_DOMAIN_LOOKUP_BY_NAME, "DOMAIN_LOOKUP_BY_NAME", ARGS_STRING, h_lookup_by_name, 0 },
@@ -44,14 +44,35 @@ static const struct rpc_proc procs[] = {
 	{ PROC_DOMAIN_GET_INFO, "DOMAIN_GET_INFO", ARGS_DOM, h_dom_info, 0 },
 	{ PROC_DOMAIN_GET_STATE, "DOMAIN_GET_STATE", ARGS_DOM_FLAGS, h_dom_state, 0 },
 	{ PROC_DOMAIN_IS_ACTIVE, "DOMAIN_IS_ACTIVE", ARGS_DOM, h_dom_is_active, 0 },
-	{ PROC_DOMAIN_IS_PERSISTENT, "DOMAIN_IS_PERSISTENT", ARGS_DOM, h_dom_zero, 0 },
-	{ PROC_DOMAIN_GET_AUTOSTART, "DOMAIN_GET_AUTOSTART", ARGS_DOM, h_dom_zero, 0 },
+	{ PROC_DOMAIN_IS_PERSISTENT, "DOMAIN_IS_PERSISTENT", ARGS_DOM, h_dom_persistent, 0 },
+	{ PROC_DOMAIN_GET_AUTOSTART, "DOMAIN_GET_AUTOSTART", ARGS_DOM, h_dom_get_autostart, 0 },
 	{ PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, "DOMAIN_HAS_MANAGED_SAVE_IMAGE", ARGS_DOM_FLAGS, h_dom_zero_flags, 0 },
 	{ PROC_DOMAIN_GET_OS_TYPE, "DOMAIN_GET_OS_TYPE", ARGS_DOM, h_dom_os_type, 0 },
 	{ PROC_DOMAIN_GET_MAX_MEMORY, "DOMAIN_GET_MAX_MEMORY", ARGS_DOM, h_dom_max_memory, 0 },
 	{ PROC_DOMAIN_GET_MAX_VCPUS, "DOMAIN_GET_MAX_VCPUS", ARGS_DOM, h_dom_max_vcpus, 0 },
 	{ PROC_DOMAIN_GET_VCPUS_FLAGS, "DOMAIN_GET_VCPUS_FLAGS", ARGS_DOM_FLAGS, h_dom_vcpus_flags, 0 },
 	{ PROC_DOMAIN_GET_XML_DESC, "DOMAIN_GET_XML_DESC", ARGS_DOM_FLAGS, h_dom_xml, 0 },
+	/* the lifecycle (procs_life.c): all change state */
+	{ PROC_DOMAIN_DEFINE_XML, "DOMAIN_DEFINE_XML", ARGS_STRING, h_define_xml, PROC_WRITE },
+	{ PROC_DOMAIN_DEFINE_XML_FLAGS, "DOMAIN_DEFINE_XML_FLAGS", ARGS_STRING_FLAGS, h_define_xml, PROC_WRITE },
+	{ PROC_DOMAIN_UNDEFINE, "DOMAIN_UNDEFINE", ARGS_DOM, h_undefine, PROC_WRITE },
+	{ PROC_DOMAIN_UNDEFINE_FLAGS, "DOMAIN_UNDEFINE_FLAGS", ARGS_DOM_FLAGS, h_undefine, PROC_WRITE },
+	{ PROC_DOMAIN_CREATE, "DOMAIN_CREATE", ARGS_DOM, h_create, PROC_WRITE },
+	{ PROC_DOMAIN_CREATE_WITH_FLAGS, "DOMAIN_CREATE_WITH_FLAGS", ARGS_DOM_FLAGS, h_create_flags, PROC_WRITE },
+	{ PROC_DOMAIN_CREATE_XML, "DOMAIN_CREATE_XML", ARGS_STRING_FLAGS, h_create_xml, PROC_WRITE },
+	{ PROC_DOMAIN_DESTROY, "DOMAIN_DESTROY", ARGS_DOM, h_destroy, PROC_WRITE },
+	{ PROC_DOMAIN_DESTROY_FLAGS, "DOMAIN_DESTROY_FLAGS", ARGS_DOM_FLAGS, h_destroy, PROC_WRITE },
+	{ PROC_DOMAIN_SHUTDOWN, "DOMAIN_SHUTDOWN", ARGS_DOM, h_shutdown, PROC_WRITE },
+	{ PROC_DOMAIN_SHUTDOWN_FLAGS, "DOMAIN_SHUTDOWN_FLAGS", ARGS_DOM_FLAGS, h_shutdown, PROC_WRITE },
+	{ PROC_DOMAIN_REBOOT, "DOMAIN_REBOOT", ARGS_DOM_FLAGS, h_reboot, PROC_WRITE },
+	{ PROC_DOMAIN_SUSPEND, "DOMAIN_SUSPEND", ARGS_DOM, h_suspend, PROC_WRITE },
+	{ PROC_DOMAIN_RESUME, "DOMAIN_RESUME", ARGS_DOM, h_resume, PROC_WRITE },
+	{ PROC_DOMAIN_SET_MEMORY, "DOMAIN_SET_MEMORY", ARGS_DOM_U64, h_set_memory, PROC_WRITE },
+	{ PROC_DOMAIN_SET_MAX_MEMORY, "DOMAIN_SET_MAX_MEMORY", ARGS_DOM_U64, h_set_max_memory, PROC_WRITE },
+	{ PROC_DOMAIN_SET_MEMORY_FLAGS, "DOMAIN_SET_MEMORY_FLAGS", ARGS_DOM_U64_FLAGS, h_set_memory_flags, PROC_WRITE },
+	{ PROC_DOMAIN_SET_VCPUS, "DOMAIN_SET_VCPUS", ARGS_DOM_U32, h_set_vcpus, PROC_WRITE },
+	{ PROC_DOMAIN_SET_VCPUS_FLAGS, "DOMAIN_SET_VCPUS_FLAGS", ARGS_DOM_U32_FLAGS, h_set_vcpus_flags, PROC_WRITE },
+	{ PROC_DOMAIN_SET_AUTOSTART, "DOMAIN_SET_AUTOSTART", ARGS_DOM_INT, h_set_autostart, PROC_WRITE },
 };
 
 void rpc_session_init(struct rpc_session *s, const struct domusd_backend *be, bool readonly)
@@ -97,12 +118,27 @@ static bool decode_args(enum rpc_args_kind kind, struct xdr_in *x, struct rpc_ar
 		a->i = xdr_get_i32(x);
 		a->flags = xdr_get_u32(x);
 		break;
+	case ARGS_STRING_FLAGS:
+		a->str = xdr_get_string(x, RPC_STRING_MAX);
+		a->flags = xdr_get_u32(x);
+		break;
 	case ARGS_DOM:
 	case ARGS_DOM_FLAGS:
+	case ARGS_DOM_INT:
+	case ARGS_DOM_U32:
+	case ARGS_DOM_U32_FLAGS:
+	case ARGS_DOM_U64:
+	case ARGS_DOM_U64_FLAGS:
 		a->dom.name = xdr_get_string(x, RPC_STRING_MAX);
 		xdr_get_fixed(x, a->dom.uuid, 16);
 		a->dom.id = xdr_get_i32(x);
-		if (kind == ARGS_DOM_FLAGS)
+		if (kind == ARGS_DOM_INT)
+			a->i = xdr_get_i32(x);
+		if (kind == ARGS_DOM_U32 || kind == ARGS_DOM_U32_FLAGS)
+			a->v = xdr_get_u32(x);
+		if (kind == ARGS_DOM_U64 || kind == ARGS_DOM_U64_FLAGS)
+			a->v = xdr_get_u64(x);
+		if (kind == ARGS_DOM_FLAGS || kind == ARGS_DOM_U32_FLAGS || kind == ARGS_DOM_U64_FLAGS)
 			a->flags = xdr_get_u32(x);
 		break;
 	}
@@ -197,8 +233,8 @@ static int call(struct rpc_session *s, const struct rpc_header *h, const uint8_t
 	{
 		struct rpc_call c = { s, &a, NULL, out, &e };
 
-		if (pr->args == ARGS_DOM || pr->args == ARGS_DOM_FLAGS) {
-			nv = s->be->list(&v);
+		if (pr->args >= ARGS_DOM && pr->args != ARGS_STRING_FLAGS) {
+			nv = domusd_domains(s->be, &v);
 			k = nv < 0 ? -1 : domusd_dom_match(v, nv, a.dom.name, a.dom.uuid);
 			if (k < 0) {
 				rpc_err(&e, VIR_ERR_NO_DOMAIN, VIR_FROM_DOM,

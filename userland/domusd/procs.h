@@ -22,11 +22,18 @@ enum rpc_args_kind {
 	ARGS_INT_FLAGS,		/* int need_results; unsigned flags */
 	ARGS_DOM,		/* remote_nonnull_domain */
 	ARGS_DOM_FLAGS,		/* remote_nonnull_domain; unsigned flags */
+	ARGS_DOM_INT,		/* remote_nonnull_domain; int */
+	ARGS_DOM_U32,		/* remote_nonnull_domain; unsigned */
+	ARGS_DOM_U32_FLAGS,	/* remote_nonnull_domain; unsigned; unsigned flags */
+	ARGS_DOM_U64,		/* remote_nonnull_domain; unsigned hyper */
+	ARGS_DOM_U64_FLAGS,	/* remote_nonnull_domain; unsigned hyper; unsigned flags */
+	ARGS_STRING_FLAGS,	/* remote_nonnull_string; unsigned flags */
 };
 
 struct rpc_args {
 	char *str;			/* STRING, OPT_STRING, OPEN (NULL: absent) */
-	int32_t i;			/* INT, INT_FLAGS */
+	int32_t i;			/* INT, INT_FLAGS, DOM_INT */
+	uint64_t v;			/* DOM_U32*, DOM_U64* */
 	uint32_t flags;			/* OPEN, INT_FLAGS, DOM_FLAGS */
 	uint8_t uuid[16];		/* UUID */
 	struct {
@@ -97,6 +104,35 @@ int h_dom_max_memory(struct rpc_call *c);
 int h_dom_max_vcpus(struct rpc_call *c);
 int h_dom_vcpus_flags(struct rpc_call *c);
 int h_dom_xml(struct rpc_call *c);
+int h_dom_persistent(struct rpc_call *c);
+int h_dom_get_autostart(struct rpc_call *c);
+int h_num_defined(struct rpc_call *c);
+/* The virDomainState and reason of a listed domain (inactive: shut off). */
+void domusd_dom_state_of(const struct domus_dominfo *d, int *state, int *reason);
+/* The domain's definition, finished (the launcher's, or CONF_DIR's when
+ * it does not run): 0, or -1 with the error set. */
+struct domus_config;
+int domusd_dom_config(struct rpc_call *c, struct domus_config *cfg);
+/* remote_nonnull_domain of @d */
+void domusd_put_dom(struct xdr_out *x, const struct domus_dominfo *d);
+
+/* procs_life.c: define, undefine, start, stop, pause, memory, vCPUs */
+int h_define_xml(struct rpc_call *c);
+int h_undefine(struct rpc_call *c);
+int h_create(struct rpc_call *c);
+int h_create_flags(struct rpc_call *c);
+int h_create_xml(struct rpc_call *c);
+int h_destroy(struct rpc_call *c);
+int h_shutdown(struct rpc_call *c);
+int h_reboot(struct rpc_call *c);
+int h_suspend(struct rpc_call *c);
+int h_resume(struct rpc_call *c);
+int h_set_memory(struct rpc_call *c);
+int h_set_max_memory(struct rpc_call *c);
+int h_set_memory_flags(struct rpc_call *c);
+int h_set_vcpus(struct rpc_call *c);
+int h_set_vcpus_flags(struct rpc_call *c);
+int h_set_autostart(struct rpc_call *c);
 
 /* "8-4-4-4-12" hex into 16 bytes; 0 or -1. */
 int domusd_uuid_parse(const char *s, uint8_t out[16]);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * domusd: the domain procedures (procs.h).  The domains are those the
- * launchers run, as `domus list` shows them (the backend's list); all are
- * active and transient for now (define/undefine come later: issue 16).
+ * launchers run, as `domus list` shows them (the backend's list), and the
+ * definitions in CONF_DIR whose domain does not run (store.c): persistent
+ * is "has CONF_DIR/NAME.cfg", inactive is "no launcher".
  * A domain is named on the wire by name, uuid and id; domusd finds it by
  * uuid, or by name when the uuid is all zero.
  */
@@ -70,6 +71,16 @@ void domusd_dom_state(const char *xl, int *state, int *reason)
 	}
 }
 
+void domusd_dom_state_of(const struct domus_dominfo *d, int *state, int *reason)
+{
+	if (d->id == DOMUSD_INACTIVE) {
+		*state = ST_SHUTOFF;
+		*reason = 0;	/* unknown: never started, or ended before */
+		return;
+	}
+	domusd_dom_state(d->state, state, reason);
+}
+
 static void dom_uuid(const struct domus_dominfo *d, uint8_t u[16])
 {
 	if (domusd_uuid_parse(d->uuid, u))
@@ -93,7 +104,7 @@ int domusd_dom_match(const struct domus_dominfo *v, int n, const char *name, con
 }
 
 /* remote_nonnull_domain */
-static void put_dom(struct xdr_out *x, const struct domus_dominfo *d)
+void domusd_put_dom(struct xdr_out *x, const struct domus_dominfo *d)
 {
 	uint8_t u[16];
 
@@ -105,7 +116,7 @@ static void put_dom(struct xdr_out *x, const struct domus_dominfo *d)
 
 static int list(struct rpc_call *c, struct domus_dominfo **v)
 {
-	int n = c->s->be->list(v);
+	int n = domusd_domains(c->s->be, v);
 
 	if (n < 0) {
 		*v = NULL;
@@ -119,14 +130,16 @@ static int list(struct rpc_call *c, struct domus_dominfo **v)
  * flags, when any of its bits is given, must hold for one of them. */
 static bool list_filter(const struct domus_dominfo *d, unsigned int f)
 {
+	bool active = d->id != DOMUSD_INACTIVE, persistent = !active || domusd_def_exists(d->name);
+	bool autostart = persistent && domusd_autostart_get(d->name);
 	int st, why;
 
-	domusd_dom_state(d->state, &st, &why);
-	/* 1 ACTIVE, 2 INACTIVE: every listed domain is active */
-	if ((f & 3) && !(f & 1))
+	domusd_dom_state_of(d, &st, &why);
+	/* 1 ACTIVE, 2 INACTIVE */
+	if ((f & 3) && !(f & (active ? 1 : 2)))
 		return false;
-	/* 4 PERSISTENT, 8 TRANSIENT: transient (no stored definition yet) */
-	if ((f & 12) && !(f & 8))
+	/* 4 PERSISTENT, 8 TRANSIENT: has CONF_DIR/NAME.cfg or not */
+	if ((f & 12) && !(f & (persistent ? 4 : 8)))
 		return false;
 	/* 16 RUNNING, 32 PAUSED, 64 SHUTOFF, 128 OTHER */
 	if (f & 240) {
@@ -136,11 +149,12 @@ static bool list_filter(const struct domus_dominfo *d, unsigned int f)
 		if (!(f & bit))
 			return false;
 	}
-	/* 256/512 (NO_)MANAGEDSAVE, 1024/2048 (NO_)AUTOSTART, 4096/8192
-	 * (NO_)SNAPSHOT, 16384/32768 (NO_)CHECKPOINT: none has any */
-	if ((f & 0x300) && !(f & 0x200))
+	/* 1024/2048 (NO_)AUTOSTART: the link in AUTO_DIR */
+	if ((f & 0xc00) && !(f & (autostart ? 0x400 : 0x800)))
 		return false;
-	if ((f & 0xc00) && !(f & 0x800))
+	/* 256/512 (NO_)MANAGEDSAVE, 4096/8192 (NO_)SNAPSHOT, 16384/32768
+	 * (NO_)CHECKPOINT: none has any */
+	if ((f & 0x300) && !(f & 0x200))
 		return false;
 	if ((f & 0x3000) && !(f & 0x2000))
 		return false;
@@ -170,7 +184,7 @@ int h_list_all_domains(struct rpc_call *c)
 		if (!list_filter(&v[i], c->a->flags))
 			continue;
 		if (c->a->i)
-			put_dom(c->ret, &v[i]);
+			domusd_put_dom(c->ret, &v[i]);
 		cnt++;
 	}
 	if (c->a->i)
@@ -180,6 +194,16 @@ int h_list_all_domains(struct rpc_call *c)
 	return 0;
 }
 
+/* How many of @v (@n) are active (they come first) */
+static int n_active(const struct domus_dominfo *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n && v[i].id != DOMUSD_INACTIVE; i++)
+		;
+	return i;
+}
+
 int h_num_of_domains(struct rpc_call *c)
 {
 	struct domus_dominfo *v;
@@ -187,8 +211,20 @@ int h_num_of_domains(struct rpc_call *c)
 
 	if (n < 0)
 		return -1;
+	xdr_put_i32(c->ret, n_active(v, n));
 	free(v);
-	xdr_put_i32(c->ret, n);
+	return 0;
+}
+
+int h_num_defined(struct rpc_call *c)
+{
+	struct domus_dominfo *v;
+	int n = list(c, &v);
+
+	if (n < 0)
+		return -1;
+	xdr_put_i32(c->ret, n - n_active(v, n));
+	free(v);
 	return 0;
 }
 
@@ -203,6 +239,7 @@ int h_list_domains(struct rpc_call *c)
 	n = list(c, &v);
 	if (n < 0)
 		return -1;
+	n = n_active(v, n);
 	if (n > c->a->i)
 		n = c->a->i;
 	xdr_put_u32(c->ret, (uint32_t)n);
@@ -214,7 +251,23 @@ int h_list_domains(struct rpc_call *c)
 
 int h_list_defined(struct rpc_call *c)
 {
-	return h_empty_list(c);
+	struct domus_dominfo *v;
+	int n, i, a;
+
+	if (c->a->i < 0 || (uint32_t)c->a->i > RPC_DOMAIN_LIST_MAX)
+		return rpc_err(c->err, VIR_ERR_RPC, VIR_FROM_RPC, "domusd: maxnames %d out of range (0-%u)",
+			       (int)c->a->i, RPC_DOMAIN_LIST_MAX);
+	n = list(c, &v);
+	if (n < 0)
+		return -1;
+	a = n_active(v, n);
+	if (n - a > c->a->i)
+		n = a + c->a->i;
+	xdr_put_u32(c->ret, (uint32_t)(n - a));
+	for (i = a; i < n; i++)
+		xdr_put_string(c->ret, v[i].name);
+	free(v);
+	return 0;
 }
 
 /* The lookups: the domain whose field matches, or VIR_ERR_NO_DOMAIN. */
@@ -229,10 +282,10 @@ static int lookup(struct rpc_call *c, int by, const char *what)
 		uint8_t u[16];
 
 		dom_uuid(&v[i], u);
-		if ((by == 0 && c->a->i >= 0 && v[i].id == (unsigned int)c->a->i) ||
+		if ((by == 0 && c->a->i >= 0 && v[i].id != DOMUSD_INACTIVE && v[i].id == (unsigned int)c->a->i) ||
 		    (by == 1 && !strcmp(v[i].name, c->a->str)) ||
 		    (by == 2 && !memcmp(u, c->a->uuid, 16))) {
-			put_dom(c->ret, &v[i]);
+			domusd_put_dom(c->ret, &v[i]);
 			free(v);
 			return 0;
 		}
@@ -271,12 +324,19 @@ int h_lookup_by_uuid(struct rpc_call *c)
  * The domain's definition (its launcher's "config"), finished: 0, or -1
  * with the error set.  domus_config_free(@cfg) after.
  */
-static int dom_config(struct rpc_call *c, struct domus_config *cfg)
+int domusd_dom_config(struct rpc_call *c, struct domus_config *cfg)
 {
 	char *text = NULL, msg[256];
 	size_t len = 0;
-	int r = c->s->be->config(c->dom->name, &text, &len);
+	int r;
 
+	if (c->dom->id == DOMUSD_INACTIVE) {
+		if (domusd_def_load(c->dom->name, cfg, msg, sizeof(msg)))
+			return rpc_err(c->err, VIR_ERR_OPERATION_FAILED, VIR_FROM_DOM,
+				       "domusd: the definition of domain '%s' does not read: %s", c->dom->name, msg);
+		return 0;
+	}
+	r = c->s->be->config(c->dom->name, &text, &len);
 	domus_config_init(cfg);
 	if (r)
 		return rpc_err(c->err, VIR_ERR_OPERATION_FAILED, VIR_FROM_DOM,
@@ -302,11 +362,11 @@ int h_dom_info(struct rpc_call *c)
 	int st, why;
 
 	/* the maximum from the definition; the domain still answers without it */
-	if (!dom_config(c, &cfg) && cfg.maxmem_mib * 1024 > max)
+	if (!domusd_dom_config(c, &cfg) && cfg.maxmem_mib * 1024 > max)
 		max = cfg.maxmem_mib * 1024;
 	domus_config_free(&cfg);
 	memset(c->err, 0, sizeof(*c->err));
-	domusd_dom_state(c->dom->state, &st, &why);
+	domusd_dom_state_of(c->dom, &st, &why);
 	xdr_put_i32(c->ret, st);		/* unsigned char, widened */
 	xdr_put_u64(c->ret, max);
 	xdr_put_u64(c->ret, mem);
@@ -323,7 +383,7 @@ int h_dom_state(struct rpc_call *c)
 	if (c->a->flags)
 		return rpc_err(c->err, VIR_ERR_INVALID_ARG, VIR_FROM_DOM,
 			       "domusd: unsupported flags 0x%x in DOMAIN_GET_STATE", c->a->flags);
-	domusd_dom_state(c->dom->state, &st, &why);
+	domusd_dom_state_of(c->dom, &st, &why);
 	xdr_put_i32(c->ret, st);
 	xdr_put_i32(c->ret, why);
 	return 0;
@@ -331,11 +391,22 @@ int h_dom_state(struct rpc_call *c)
 
 int h_dom_is_active(struct rpc_call *c)
 {
-	xdr_put_i32(c->ret, 1);
+	xdr_put_i32(c->ret, c->dom->id != DOMUSD_INACTIVE);
 	return 0;
 }
 
-/* IS_PERSISTENT, GET_AUTOSTART: 0 (transient, no autostart yet) */
+int h_dom_persistent(struct rpc_call *c)
+{
+	xdr_put_i32(c->ret, c->dom->id == DOMUSD_INACTIVE || domusd_def_exists(c->dom->name));
+	return 0;
+}
+
+int h_dom_get_autostart(struct rpc_call *c)
+{
+	xdr_put_i32(c->ret, domusd_autostart_get(c->dom->name));
+	return 0;
+}
+
 int h_dom_zero(struct rpc_call *c)
 {
 	xdr_put_i32(c->ret, 0);
@@ -354,7 +425,7 @@ int h_dom_os_type(struct rpc_call *c)
 {
 	struct domus_config cfg;
 
-	if (dom_config(c, &cfg))
+	if (domusd_dom_config(c, &cfg))
 		return -1;
 	xdr_put_string(c->ret, cfg.type == DOMUS_TYPE_HVM ? "hvm" : "xenpvh");
 	domus_config_free(&cfg);
@@ -365,7 +436,7 @@ int h_dom_max_memory(struct rpc_call *c)
 {
 	struct domus_config cfg;
 
-	if (dom_config(c, &cfg))
+	if (domusd_dom_config(c, &cfg))
 		return -1;
 	xdr_put_u64(c->ret, cfg.maxmem_mib * 1024);
 	domus_config_free(&cfg);
@@ -376,7 +447,7 @@ int h_dom_max_vcpus(struct rpc_call *c)
 {
 	struct domus_config cfg;
 
-	if (dom_config(c, &cfg))
+	if (domusd_dom_config(c, &cfg))
 		return -1;
 	xdr_put_i32(c->ret, (int32_t)cfg.maxvcpus);
 	domus_config_free(&cfg);
@@ -392,12 +463,18 @@ int h_dom_vcpus_flags(struct rpc_call *c)
 	if ((f & ~7u) || (f & 3) == 3)
 		return rpc_err(c->err, VIR_ERR_INVALID_ARG, VIR_FROM_DOM,
 			       "domusd: unsupported flags 0x%x in DOMAIN_GET_VCPUS_FLAGS", f);
-	if (dom_config(c, &cfg))
+	if (domusd_dom_config(c, &cfg))
 		return -1;
 	if (f & 4)
 		xdr_put_i32(c->ret, (int32_t)cfg.maxvcpus);
 	else if (f & 2)
 		xdr_put_i32(c->ret, (int32_t)cfg.vcpus);
+	else if (c->dom->id == DOMUSD_INACTIVE && !(f & 1))
+		xdr_put_i32(c->ret, (int32_t)cfg.vcpus);
+	else if (c->dom->id == DOMUSD_INACTIVE)
+		return domus_config_free(&cfg), rpc_err(c->err, VIR_ERR_OPERATION_INVALID, VIR_FROM_DOM,
+							"Requested operation is not valid: domain '%s' is not running",
+							c->dom->name);
 	else
 		xdr_put_i32(c->ret, (int32_t)c->dom->vcpus);
 	domus_config_free(&cfg);
@@ -416,7 +493,7 @@ int h_dom_xml(struct rpc_call *c)
 	if (c->a->flags & ~15u)
 		return rpc_err(c->err, VIR_ERR_INVALID_ARG, VIR_FROM_DOM,
 			       "domusd: unsupported flags 0x%x in DOMAIN_GET_XML_DESC", c->a->flags);
-	if (dom_config(c, &cfg))
+	if (domusd_dom_config(c, &cfg))
 		return -1;
 	/* the live name and uuid (a rename, a uuid made at create) */
 	snprintf(cfg.name, sizeof(cfg.name), "%s", c->dom->name);
@@ -424,6 +501,8 @@ int h_dom_xml(struct rpc_call *c)
 		free(cfg.uuid);
 		cfg.uuid = strdup(c->dom->uuid);
 	}
+	if (c->dom->id == DOMUSD_INACTIVE)
+		inactive = true;
 	xml = domusd_domain_xml(&cfg, inactive ? -1 : (int)c->dom->id, inactive ? 0 : c->dom->mem_mib * 1024);
 	domus_config_free(&cfg);
 	if (!xml)

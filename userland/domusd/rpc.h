@@ -171,6 +171,12 @@ struct domus_dominfo;
 struct domusd_backend {
 	int (*list)(struct domus_dominfo **out);
 	int (*config)(const char *name, char **text, size_t *len);
+	/* one control request to NAME's launcher: 0 (@reply "ok..."), 1
+	 * (@reply: its refusal), or -errno (no answer) */
+	int (*request)(const char *name, const char *req, char *reply, size_t len, int timeout_ms);
+	/* `domus create [-p] FILE [uuid=UUID]`: 0, or -1 with its last
+	 * line of stderr in @err */
+	int (*start)(const char *file, const char *uuid, bool paused, char *err, size_t errlen);
 };
 extern const struct domusd_backend domusd_backend_ctl;
 
@@ -201,6 +207,10 @@ enum {
 	PROC_CONNECT_GET_MAX_VCPUS = 5,
 	PROC_NODE_GET_INFO = 6,
 	PROC_CONNECT_GET_CAPABILITIES = 7,
+	PROC_DOMAIN_CREATE = 9,
+	PROC_DOMAIN_CREATE_XML = 10,
+	PROC_DOMAIN_DEFINE_XML = 11,
+	PROC_DOMAIN_DESTROY = 12,
 	PROC_DOMAIN_GET_XML_DESC = 14,
 	PROC_DOMAIN_GET_AUTOSTART = 15,
 	PROC_DOMAIN_GET_INFO = 16,
@@ -212,6 +222,15 @@ enum {
 	PROC_DOMAIN_LOOKUP_BY_NAME = 23,
 	PROC_DOMAIN_LOOKUP_BY_UUID = 24,
 	PROC_CONNECT_NUM_OF_DEFINED_DOMAINS = 25,
+	PROC_DOMAIN_REBOOT = 27,
+	PROC_DOMAIN_RESUME = 28,
+	PROC_DOMAIN_SET_AUTOSTART = 29,
+	PROC_DOMAIN_SET_MAX_MEMORY = 30,
+	PROC_DOMAIN_SET_MEMORY = 31,
+	PROC_DOMAIN_SET_VCPUS = 32,
+	PROC_DOMAIN_SHUTDOWN = 33,
+	PROC_DOMAIN_SUSPEND = 34,
+	PROC_DOMAIN_UNDEFINE = 35,
 	PROC_CONNECT_LIST_DOMAINS = 37,
 	PROC_CONNECT_LIST_NETWORKS = 38,
 	PROC_CONNECT_NUM_OF_DOMAINS = 51,
@@ -227,9 +246,16 @@ enum {
 	PROC_DOMAIN_IS_PERSISTENT = 151,
 	PROC_CONNECT_GET_LIB_VERSION = 157,
 	PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE = 183,
+	PROC_DOMAIN_CREATE_WITH_FLAGS = 196,
+	PROC_DOMAIN_SET_VCPUS_FLAGS = 199,
 	PROC_DOMAIN_GET_VCPUS_FLAGS = 200,
+	PROC_DOMAIN_SET_MEMORY_FLAGS = 204,
 	PROC_DOMAIN_GET_STATE = 212,
+	PROC_DOMAIN_UNDEFINE_FLAGS = 231,
+	PROC_DOMAIN_DESTROY_FLAGS = 234,
+	PROC_DOMAIN_SHUTDOWN_FLAGS = 258,
 	PROC_CONNECT_LIST_ALL_DOMAINS = 273,
+	PROC_DOMAIN_DEFINE_XML_FLAGS = 350,
 	PROC_CONNECT_LIST_ALL_NETWORKS = 283,
 	PROC_CONNECT_REGISTER_CLOSE_CALLBACK = 360,
 	PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK = 361,
@@ -246,5 +272,39 @@ struct domus_config;
 char *domusd_domain_xml(const struct domus_config *c, int id, unsigned long long cur_kib);
 /* The capabilities XML of this host (malloc'ed, or NULL). */
 char *domusd_capabilities_xml(void);
+/*
+ * Domain XML (@len bytes) -> a finished definition in @cfg (domxml_in.c),
+ * with @uuid (if not NULL) when the XML has no <uuid>:
+ * 0, or -1 with @code VIR_ERR_XML_ERROR (not well-formed, a required part
+ * missing), VIR_ERR_CONFIG_UNSUPPORTED (naming the element or value) or
+ * VIR_ERR_INTERNAL_ERROR, and one line in @err.
+ */
+int domusd_xml_to_config(const char *xml, size_t len, const char *uuid, struct domus_config *cfg, int *code,
+			 char *err, size_t errlen);
+/* The xl.cfg text of a finished definition (malloc'ed, or NULL). */
+char *domusd_config_xl_text(const struct domus_config *cfg);
+
+/* ---- the definition store (store.c) -------------------------------------- */
+
+/* The id of a defined domain that does not run (-1 on the wire). */
+#define DOMUSD_INACTIVE 0xffffffffu
+
+const char *domusd_conf_dir(void);
+/* CONF_DIR/NAME.cfg; 0 or -errno (a name domus does not take) */
+int domusd_def_path(char *buf, size_t len, const char *name);
+bool domusd_def_exists(const char *name);
+/* NAME's definition, finished: 0, or -1 with @err (cfg left empty) */
+int domusd_def_load(const char *name, struct domus_config *cfg, char *err, size_t errlen);
+void domusd_def_uuid(const struct domus_config *cfg, const char *name, char out[37]);
+void domusd_name_uuid(const char *name, char out[37]);
+/* @text as CONF_DIR/NAME.cfg (temp + rename): 0, or -1 with @err */
+int domusd_def_write(const char *name, const char *text, char *err, size_t errlen);
+/* CONF_DIR/NAME.cfg and its autostart link removed: 0 or -errno */
+int domusd_def_remove(const char *name);
+bool domusd_autostart_get(const char *name);
+int domusd_autostart_set(const char *name, bool on);
+/* The running domains (be->list), then the defined ones that do not run
+ * (id DOMUSD_INACTIVE, state "", uuid their own or made from the name). */
+int domusd_domains(const struct domusd_backend *be, struct domus_dominfo **out);
 
 #endif
