@@ -260,6 +260,7 @@ static const char *const used_keys[] = {
 	"name", "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "type", "builder", "kernel", "ramdisk",
 	"cmdline", "extra", "root", "on_poweroff", "on_reboot", "on_crash", "on_watchdog",
 	"on_soft_reset", "uuid", "disk", "vif", "max_grant_version", "bootloader", "bootloader_args", "bootargs",
+	"bios", "bios_path_override",
 };
 
 bool xlcfg_key_used(const char *key)
@@ -512,6 +513,8 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	free(c->bootloader);
 	free(c->bootloader_args);
 	c->bootloader = c->bootloader_args = NULL;
+	free(c->firmware);
+	c->firmware = NULL;
 	free(c->warnings);
 	free(c->cpus);
 	c->cpus = NULL;
@@ -626,7 +629,7 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 		goto fail;
 	if (get_bootloader(c, err, errlen) || domus_config_hvm(c, err, errlen))
 		goto fail;
-	if (!c->bootloader && (!c->kernel || !*c->kernel)) {
+	if (!c->bootloader && !c->firmware && (!c->kernel || !*c->kernel)) {
 		e = domus_config_get(c, "kernel");
 		if (e)
 			entry_err(e, err, errlen, "empty: give the path of a PVH-capable kernel, e.g. kernel = \"/boot/vmlinuz-6.1.0-28-amd64\"");
