@@ -152,7 +152,7 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	bool hvm = L->cfg.type == DOMUS_TYPE_HVM, restore = L->restore_buf != NULL;
 	bool fw = L->cfg.firmware != NULL;	/* HVM: SeaBIOS, no kernel (firmware.c) */
 	unsigned int i;
-	int r = -1;
+	int r = -1, ncpuid;
 
 	err[0] = 0;
 	L->domfd = -1;
@@ -211,7 +211,13 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
-	if (domus_set_cpuid(L->domfd, cpuid, domus_host_cpuid(cpuid, DOMUS_MAX_CPUID_ENTRIES))) {
+	ncpuid = domus_host_cpuid(cpuid, DOMUS_MAX_CPUID_ENTRIES);
+	/* firmware: no MTRRs offered (the module has no MTRR MSRs; SeaBIOS
+	 * programs them when CPUID.1:EDX.MTRR says they are there) */
+	for (i = 0; fw && ncpuid > 0 && i < (unsigned int)ncpuid; i++)
+		if (cpuid[i].function == 1)
+			cpuid[i].edx &= ~(1u << 12);
+	if (domus_set_cpuid(L->domfd, cpuid, ncpuid)) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
