@@ -72,6 +72,15 @@ done
 if grep -q 'shut down\|triple fault' "$log"; then fail still-running "$(grep 'shut down' "$log")"; else pass still-running; fi
 if $d list | grep -Eq '^bioshvm +[0-9]+ +64 +1 '; then pass listed; else fail listed "$($d list | tr '\n' '|')"; fi
 
+# save: refused for a firmware guest (the device model's state is not saved yet); it runs on
+err=$($d save bioshvm "$out/s.save" 2>&1 </dev/null); rc=$?
+if [ $rc = 1 ] && [[ "$err" == *"bioshvm boots firmware: save covers HVM guests with kernel= only so far"* ]] &&
+   $d list | grep -Eq '^bioshvm +[0-9]+ +64 +1 +-b----|^bioshvm +[0-9]+ +64 +1 +r-----'; then
+	pass save-refused
+else
+	fail save-refused "rc $rc: $err; $($d list | tr '\n' '|')"
+fi
+
 # 4. destroy ends it
 if $d destroy bioshvm; then pass destroy; else fail destroy "rc $?"; fi
 gone destroyed
