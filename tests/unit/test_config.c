@@ -217,9 +217,12 @@ static void test_type_hvm(void)
 		{ "name='a'\ntype='hvm'\nbios=1\n", "t.cfg:3: bios: domus has SeaBIOS only" },
 		{ "name='a'\ntype='hvm'\nbios_path_override=''\n", "t.cfg:3: bios_path_override: give the path of a SeaBIOS image" },
 		{ "name='a'\ntype='hvm'\nvcpus=2\n", "t.cfg:3: vcpus: an HVM domain has 1 vCPU for now" },
+		{ "name='a'\ntype='hvm'\ndisk=['/x,hda,w']\n", "t.cfg:3: disk: an HVM domain's disk is the IDE primary master, read-only for now" },
+		{ "name='a'\ntype='hvm'\ndisk=['/x,xvda,r']\n", "t.cfg:3: disk: an HVM domain's disk is the IDE primary master" },
+		{ "name='a'\ntype='hvm'\ndisk=['/x,hda,r','/y,hdb,r']\n", "t.cfg:3: disk: an HVM domain has one IDE disk for now" },
 		{ "name='a'\ntype='hvm'\nkernel='k'\nvcpus=2\n", "t.cfg:4: vcpus: an HVM domain has 1 vCPU for now" },
 		{ "name='a'\ntype='hvm'\nkernel='k'\nmaxvcpus=2\n", "t.cfg:4: maxvcpus: an HVM domain has 1 vCPU" },
-		{ "name='a'\ntype='hvm'\nkernel='k'\ndisk=['/x,hda,w']\n", "t.cfg:4: disk: HVM disks need" },
+		{ "name='a'\ntype='hvm'\nkernel='k'\ndisk=['/x,hda,w']\n", "t.cfg:4: disk: HVM disks boot through the firmware: drop kernel=" },
 		{ "name='a'\ntype='hvm'\nkernel='k'\nvif=['bridge=br0']\n", "t.cfg:4: vif: HVM network cards need" },
 		{ "name='a'\ntype='hvm'\nbootloader='pygrub'\ndisk=['/x,xvda,w']\n", "t.cfg:3: bootloader: an HVM domain boots through its firmware" },
 		{ "name='a'\ntype='hvm'\nkernel='k'\ndevice_model_version='qemu-xen-traditional'\n",
@@ -248,6 +251,9 @@ static void test_type_hvm(void)
 	domus_config_free(&c);
 	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel=''\nbios='seabios'\nbios_path_override='/x/bios-256k.bin'\n") == 0);
 	EXPECT(c.firmware && !strcmp(c.firmware, "/x/bios-256k.bin") && !c.kernel && !c.warnings);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\ndisk=['/x,hda,r']\n") == 0);
+	EXPECT(c.firmware && c.ndisks == 1 && c.disks[0].readonly);
 	domus_config_free(&c);
 	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel='k'\n") == 0);
 	EXPECT(!c.firmware);

@@ -89,9 +89,24 @@ int domus_config_hvm(struct domus_config *c, char *err, size_t errlen)
 	if (c->vcpus != 1 || c->maxvcpus != 1)
 		return key_err(c, c->maxvcpus != 1 && domus_config_get(c, "maxvcpus") ? "maxvcpus" : "vcpus", err, errlen,
 			       "an HVM domain has 1 vCPU for now (no interrupt controllers yet): set vcpus = 1");
-	if (domus_config_get(c, "disk"))
-		return key_err(c, "disk", err, errlen, "HVM disks need the device model's disk controller, not there yet: drop disk= for now");
 	if (domus_config_get(c, "vif"))
 		return key_err(c, "vif", err, errlen, "HVM network cards need the device model's NIC, not there yet: drop vif= for now");
+	return 0;
+}
+
+/* disk= of an HVM domain (after the disks are parsed): the firmware's IDE
+ * primary master, read-only, or none (dev_ide.c). */
+int domus_config_hvm_disks(struct domus_config *c, char *err, size_t errlen)
+{
+	if (c->type != DOMUS_TYPE_HVM)
+		return 0;
+	if (c->firmware && c->ndisks > 1)
+		return key_err(c, "disk", err, errlen, "an HVM domain has one IDE disk for now (the primary master): give one, disk = [ 'PATH,hda,r' ]");
+	if (c->firmware && c->ndisks == 1 &&
+	    (strcmp(c->disks[0].vdev, "hda") || c->disks[0].cdrom || !c->disks[0].target || !c->disks[0].readonly))
+		return key_err(c, "disk", err, errlen,
+			       "an HVM domain's disk is the IDE primary master, read-only for now (no CD-ROM, no writes yet): disk = [ 'PATH,hda,r' ]");
+	if (!c->firmware && domus_config_get(c, "disk"))
+		return key_err(c, "disk", err, errlen, "HVM disks boot through the firmware: drop kernel= (or drop disk=)");
 	return 0;
 }

@@ -671,7 +671,7 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	    get_action(c, "on_soft_reset", DOMUS_ACTION_RESTART, &c->on_soft_reset, err, errlen))
 		goto fail;
 
-	if (get_disks(c, err, errlen) || get_vifs(c, err, errlen))
+	if (get_disks(c, err, errlen) || domus_config_hvm_disks(c, err, errlen) || get_vifs(c, err, errlen))
 		goto fail;
 	if (c->bootloader && (!c->ndisks || !c->disks[0].target)) {
 		e = domus_config_get(c, "bootloader");

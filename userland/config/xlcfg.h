@@ -107,6 +107,7 @@ struct domus_cpuset {
  * use; 0, or -1 with a one-line @err.  Called by domus_config_finish. */
 struct domus_config;
 int domus_config_hvm(struct domus_config *c, char *err, size_t errlen);
+int domus_config_hvm_disks(struct domus_config *c, char *err, size_t errlen);
 
 /* "all", or "0-3,5,^2" (xl's form); 0, or -1 with a one-line @err. */
 int domus_cpuset_parse(const char *str, struct domus_cpuset *set, char *err, size_t errlen);
