@@ -4,7 +4,8 @@
  * 0xcfc-0xcff data) and the PIIX reset control register (0xcf9), HVM
  * domains.  Bus 0 holds what SeaBIOS expects of QEMU's "pc" machine:
  * 00:00.0 the i440FX host bridge (8086:1237, subsystem 1af4:1100) and
- * 00:01.0 the PIIX3 ISA bridge (8086:7000, multi-function header).  Their
+ * 00:01.0 the PIIX3 ISA bridge (8086:7000, multi-function header), and
+ * with a disk 00:01.1 the PIIX3 IDE function (8086:7010, legacy ports).  Their
  * device-specific registers (0x40-0xff: the i440FX's PAM bytes 0x59-0x5f,
  * the PIIX3's PIRQ routing 0x60-0x63) keep what is written and mean
  * nothing: the BIOS area is always RAM (firmware.c), so SeaBIOS's
@@ -27,6 +28,7 @@ struct pci_fn_id {
 static const struct pci_fn_id pci_fns[DM_PCI_FNS] = {
 	{ PCI_DEVFN(0, 0), 0x8086, 0x1237, 0x06000002, 0x00 },	/* i440FX host bridge */
 	{ PCI_DEVFN(1, 0), 0x8086, 0x7000, 0x06010000, 0x80 },	/* PIIX3 ISA bridge */
+	{ PCI_DEVFN(1, 1), 0x8086, 0x7010, 0x01010000, 0x00 },	/* PIIX3 IDE: with a disk (dev_ide.c) */
 };
 
 static void wr16(uint8_t *c, unsigned int off, uint16_t v)
@@ -54,11 +56,12 @@ static void pci_reset(struct launcher *L)
 		wr16(c, 0x2c, 0x1af4);		/* subsystem: QEMU's, which SeaBIOS looks for */
 		wr16(c, 0x2e, 0x1100);
 	}
+	L->dm.pci.ide = L->ide_sectors != 0;
 	/* PIIX3: PIRQA-D routing disabled until the firmware routes them */
 	memset(&L->dm.pci.cfg[1][0x60], 0x80, 4);
 }
 
-static int find_fn(uint32_t addr)
+static int find_fn(const struct dm_pci *p, uint32_t addr)
 {
 	unsigned int i;
 
@@ -66,7 +69,7 @@ static int find_fn(uint32_t addr)
 		return -1;	/* disabled, or not bus 0 */
 	for (i = 0; i < DM_PCI_FNS; i++)
 		if (pci_fns[i].devfn == ((addr >> 8) & 0xff))
-			return (int)i;
+			return i == 2 && !p->ide ? -1 : (int)i;
 	return -1;
 }
 
@@ -106,7 +109,7 @@ static bool pci_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool writ
 	} else {
 		unsigned int reg = (p->addr & 0xfc) + (unsigned int)(off - 4);
 
-		fn = find_fn(p->addr);
+		fn = find_fn(p, p->addr);
 		for (i = 0; i < size && reg + i < 256; i++) {
 			if (fn < 0)
 				continue;	/* reads stay all-ones */

@@ -28,6 +28,8 @@ static const struct dm_device *const dm_table[] = {
 	&dm_dma2,
 	&dm_pci,
 	&dm_fwcfg,
+	&dm_ide,
+	&dm_ide_ctl,
 };
 
 #define DM_N	(sizeof(dm_table) / sizeof(dm_table[0]))

@@ -55,6 +55,16 @@ extern const struct dm_device dm_porta;		/* dev_porta.c: 0x92 */
 extern const struct dm_device dm_dma1, dm_dma_page, dm_dma2;	/* dev_isadma.c */
 extern const struct dm_device dm_pci;		/* dev_pci.c: 0xcf8-0xcff */
 extern const struct dm_device dm_fwcfg;		/* dev_fwcfg.c: 0x510-0x51b */
+extern const struct dm_device dm_ide, dm_ide_ctl;	/* dev_ide.c: 0x1f0-0x1f7, 0x3f6 */
+
+struct dm_ide {
+	bool present;			/* a disk is the master */
+	uint8_t status, error, sc, hob_sc, lba[3], hob_lba[3], dh, ctl;
+	uint64_t cur;			/* the next sector to read */
+	uint32_t left;			/* sectors still to load after the buffer */
+	uint32_t pos;			/* into buf */
+	uint8_t buf[512];
+};
 
 struct dm_bioslog {
 	char buf[200];
@@ -93,9 +103,10 @@ struct dm_i8042 {
 	bool has_out, last_cmd;
 };
 
-#define DM_PCI_FNS	2
+#define DM_PCI_FNS	3
 struct dm_pci {
 	uint32_t addr;
+	bool ide;			/* 00:01.1 present (a disk) */
 	uint8_t rcr;
 	uint8_t cfg[DM_PCI_FNS][256];
 };
@@ -131,6 +142,7 @@ struct dm_state {
 	struct dm_i8042 kbc;
 	struct dm_pci pci;
 	struct dm_fwcfg fwcfg;
+	struct dm_ide ide;
 	uint64_t unclaimed;		/* accesses no device claimed (all ports) */
 	unsigned int logged;		/* unclaimed ports logged so far */
 	uint8_t seen[65536 / 8];	/* ports logged once */

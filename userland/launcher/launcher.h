@@ -102,6 +102,8 @@ struct launcher {
 	uint8_t *fw_image;		/* HVM firmware: the file, read once (firmware.c) */
 	size_t fw_size;
 	void *fw_mem;			/* ... mapped below 4 GiB in this build */
+	int ide_fd;			/* HVM firmware: the IDE disk (dev_ide.c), -1 none */
+	uint64_t ide_sectors;		/* its size; 0: no disk */
 	void *gnttab;			/* the grant table, mapped for the back ends */
 	struct be_host be;		/* the guest as they reach it (pvhost.c) */
 	struct blk_disk *disks[DOMUS_CFG_MAX_DISKS];	/* open for the launcher's life */
@@ -199,6 +201,8 @@ void dom_teardown(struct launcher *L);
 int l_firmware_read(struct launcher *L, char *err, size_t errlen);
 int l_firmware_map(struct launcher *L, char *err, size_t errlen);
 void l_firmware_unmap(struct launcher *L);
+/* The IDE disk of an HVM firmware guest, opened before the sandbox (dev_ide.c). */
+int l_ide_open(struct launcher *L, char *err, size_t errlen);
 void dom_state_str(struct launcher *L, char out[8]);
 double dom_cpu_time(struct launcher *L);
 /* A vCPU reports a guest shutdown (or a fatal exit as a crash). */

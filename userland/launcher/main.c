@@ -344,7 +344,7 @@ module:
 		     L->cfg.maxvcpus, caps.max_vcpus);
 
 	/* the disks: opened and locked now, before the sandbox */
-	if (l_disks_open(L, err, sizeof(err)))
+	if (L->cfg.firmware ? l_ide_open(L, err, sizeof(err)) : l_disks_open(L, err, sizeof(err)))
 		fail(L, "%s", err);
 	/* the bridges of the vifs (created now if bridge-create=yes) */
 	if (l_vifs_check(L, err, sizeof(err)))
