@@ -95,6 +95,28 @@ else
 fi
 gone not-an-image-gone
 
+# 6. boot = "c" from a raw disk on the IDE primary master: SeaBIOS reads
+# its boot sector (tests/guests/mbr, built by the suite), which prints a
+# marker through int 10h (sercon: COM1) and ends through the test-exit port
+img=$(pwd)/build/guests/mbr/disk.img
+rm -f "$log" "$conlog"
+err=$(timeout 60 $d create $cfg "disk=['$img,hda,r']" 'boot="c"' 2>&1 </dev/null); rc=$?
+if [ $rc = 0 ] && [ -z "$err" ]; then pass disk-create; else fail disk-create "rc $rc: $err"; fi
+if wait_for "$log" 'shut down: poweroff (test-exit device: value 16, exit code 33)' 180; then
+	pass disk-boot-sector-ran
+else
+	fail disk-boot-sector-ran "$(grep 'bios: \|shut down' "$log" | tail -4 | tr '\n' '|')"
+fi
+if grep -q "disk hda: $img (IDE primary master, read-only, 2048 sectors)" "$log" &&
+   grep -q 'bios: ata0-0: domus IDE disk ATA-6 Hard-Disk (1 MiBytes)' "$log" &&
+   grep -q 'bios: Booting from Hard Disk\.\.\.' "$log" && grep -q 'bios: Booting from 0000:7c00' "$log"; then
+	pass disk-ide-log
+else
+	fail disk-ide-log "$(grep 'disk hda\|ata0\|Booting' "$log" | tr '\n' '|')"
+fi
+if grep -qa 'domus-mbr: booted from the IDE' "$conlog"; then pass disk-marker-console; else fail disk-marker-console "$(tr -d '\033' <"$conlog" | tr '\r\n' '||' | tail -c 200)"; fi
+gone disk-gone
+
 if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
 new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)
 if [ -z "$new" ]; then pass host-log-clean; else fail host-log-clean "$(echo "$new" | tr '\n' '|')"; fi

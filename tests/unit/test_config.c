@@ -217,6 +217,7 @@ static void test_type_hvm(void)
 		{ "name='a'\ntype='hvm'\nbios=1\n", "t.cfg:3: bios: domus has SeaBIOS only" },
 		{ "name='a'\ntype='hvm'\nbios_path_override=''\n", "t.cfg:3: bios_path_override: give the path of a SeaBIOS image" },
 		{ "name='a'\ntype='hvm'\nvcpus=2\n", "t.cfg:3: vcpus: an HVM domain has 1 vCPU for now" },
+		{ "name='a'\ntype='hvm'\nboot='d'\n", "t.cfg:3: boot: boot from the disk only for now: write boot = \"c\"" },
 		{ "name='a'\ntype='hvm'\ndisk=['/x,hda,w']\n", "t.cfg:3: disk: an HVM domain's disk is the IDE primary master, read-only for now" },
 		{ "name='a'\ntype='hvm'\ndisk=['/x,xvda,r']\n", "t.cfg:3: disk: an HVM domain's disk is the IDE primary master" },
 		{ "name='a'\ntype='hvm'\ndisk=['/x,hda,r','/y,hdb,r']\n", "t.cfg:3: disk: an HVM domain has one IDE disk for now" },
@@ -253,7 +254,10 @@ static void test_type_hvm(void)
 	EXPECT(c.firmware && !strcmp(c.firmware, "/x/bios-256k.bin") && !c.kernel && !c.warnings);
 	domus_config_free(&c);
 	EXPECT(cfg(&c, "name='a'\ntype='hvm'\ndisk=['/x,hda,r']\n") == 0);
-	EXPECT(c.firmware && c.ndisks == 1 && c.disks[0].readonly);
+	EXPECT(c.firmware && c.ndisks == 1 && c.disks[0].readonly && !c.warnings);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\ndisk=['/x,hda,r']\nboot='cd'\n") == 0);
+	EXPECT(c.firmware && !c.warnings);
 	domus_config_free(&c);
 	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel='k'\n") == 0);
 	EXPECT(!c.firmware);

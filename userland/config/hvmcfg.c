@@ -53,6 +53,12 @@ static int hvm_firmware(struct domus_config *c, char *err, size_t errlen)
 				       DOMUS_SEABIOS_PATH);
 		path = e->value->str;
 	}
+	/* boot = "c" (xl: c disk, d CD-ROM, n network; a string of them):
+	 * the IDE disk is the one boot device, first in SeaBIOS's order */
+	e = domus_config_get(c, "boot");
+	if (e && (e->value->type != DOMUS_CFG_STRING || !*e->value->str ||
+		  strspn(e->value->str, "acdn") != strlen(e->value->str) || e->value->str[0] != 'c'))
+		return key_err(c, e->key, err, errlen, "boot from the disk only for now: write boot = \"c\"");
 	free(c->kernel);
 	c->kernel = NULL;
 	c->firmware = strdup(path);

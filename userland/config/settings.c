@@ -284,6 +284,9 @@ static void warn_ignored(struct domus_config *c)
 		/* an HVM domain's device model is the launcher's (hvmcfg.c) */
 		if (c->type == DOMUS_TYPE_HVM && !strcmp(e->key, "device_model_version"))
 			continue;
+		/* boot= of a firmware guest (hvmcfg.c) */
+		if (c->firmware && !strcmp(e->key, "boot"))
+			continue;
 		for (k = 0; k < sizeof(later_keys) / sizeof(later_keys[0]); k++)
 			if (!strcmp(e->key, later_keys[k][0]))
 				break;
