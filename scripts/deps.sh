@@ -23,6 +23,8 @@ pkgs=(
 	# test hosts: QEMU (AMD-V), Bochs (VT-x), initramfs and boot ISO
 	qemu-system-x86 busybox-static cpio bochs bochsbios vgabios
 	grub-pc-bin grub-common xorriso mtools python3
+	# HVM guests' firmware (userland/launcher/firmware.c: /usr/share/seabios/bios.bin)
+	seabios
 	# tests
 	util-linux procps
 	# 68-pv-blk-amd's LVM volume (pvcreate/vgcreate/lvcreate in the test host,

@@ -207,16 +207,23 @@ static void test_type_pv(void)
 	domus_config_free(&c);
 }
 
-/* type = "hvm": a Multiboot kernel with kernel=, one vCPU, no PV devices
- * yet; device_model_version checked for every type (hvmcfg.c) */
+/* type = "hvm": a Multiboot kernel with kernel=, or SeaBIOS without it
+ * (bios=, bios_path_override=), one vCPU, no PV devices yet;
+ * device_model_version checked for every type (hvmcfg.c) */
 static void test_type_hvm(void)
 {
 	static const struct { const char *text, *err; } bad[] = {
-		{ "name='a'\ntype='hvm'\n", "t.cfg: kernel: missing: HVM firmware boot (SeaBIOS, disk=, boot=) is not there yet" },
-		{ "name='a'\ntype='hvm'\nkernel=''\n", "t.cfg:3: kernel: missing: HVM firmware boot" },
+		{ "name='a'\ntype='hvm'\nbios='ovmf'\n", "t.cfg:3: bios: domus has SeaBIOS only: write bios = \"seabios\" (or drop it)" },
+		{ "name='a'\ntype='hvm'\nbios=1\n", "t.cfg:3: bios: domus has SeaBIOS only" },
+		{ "name='a'\ntype='hvm'\nbios_path_override=''\n", "t.cfg:3: bios_path_override: give the path of a SeaBIOS image" },
+		{ "name='a'\ntype='hvm'\nvcpus=2\n", "t.cfg:3: vcpus: an HVM domain has 1 vCPU for now" },
+		{ "name='a'\ntype='hvm'\nboot='d'\n", "t.cfg:3: boot: boot from the disk only for now: write boot = \"c\"" },
+		{ "name='a'\ntype='hvm'\ndisk=['/x,hda,w']\n", "t.cfg:3: disk: an HVM domain's disk is the IDE primary master, read-only for now" },
+		{ "name='a'\ntype='hvm'\ndisk=['/x,xvda,r']\n", "t.cfg:3: disk: an HVM domain's disk is the IDE primary master" },
+		{ "name='a'\ntype='hvm'\ndisk=['/x,hda,r','/y,hdb,r']\n", "t.cfg:3: disk: an HVM domain has one IDE disk for now" },
 		{ "name='a'\ntype='hvm'\nkernel='k'\nvcpus=2\n", "t.cfg:4: vcpus: an HVM domain has 1 vCPU for now" },
 		{ "name='a'\ntype='hvm'\nkernel='k'\nmaxvcpus=2\n", "t.cfg:4: maxvcpus: an HVM domain has 1 vCPU" },
-		{ "name='a'\ntype='hvm'\nkernel='k'\ndisk=['/x,hda,w']\n", "t.cfg:4: disk: HVM disks need" },
+		{ "name='a'\ntype='hvm'\nkernel='k'\ndisk=['/x,hda,w']\n", "t.cfg:4: disk: HVM disks boot through the firmware: drop kernel=" },
 		{ "name='a'\ntype='hvm'\nkernel='k'\nvif=['bridge=br0']\n", "t.cfg:4: vif: HVM network cards need" },
 		{ "name='a'\ntype='hvm'\nbootloader='pygrub'\ndisk=['/x,xvda,w']\n", "t.cfg:3: bootloader: an HVM domain boots through its firmware" },
 		{ "name='a'\ntype='hvm'\nkernel='k'\ndevice_model_version='qemu-xen-traditional'\n",
@@ -238,6 +245,22 @@ static void test_type_hvm(void)
 	domus_config_free(&c);
 	EXPECT(cfg(&c, "name='a'\nbuilder='hvm'\nkernel='k'\n") == 0);
 	EXPECT(c.type == DOMUS_TYPE_HVM);
+	domus_config_free(&c);
+	/* no kernel=: SeaBIOS, Debian's image or bios_path_override= */
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\n") == 0);
+	EXPECT(c.firmware && !strcmp(c.firmware, DOMUS_SEABIOS_PATH) && !c.kernel && !c.warnings);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel=''\nbios='seabios'\nbios_path_override='/x/bios-256k.bin'\n") == 0);
+	EXPECT(c.firmware && !strcmp(c.firmware, "/x/bios-256k.bin") && !c.kernel && !c.warnings);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\ndisk=['/x,hda,r']\n") == 0);
+	EXPECT(c.firmware && c.ndisks == 1 && c.disks[0].readonly && !c.warnings);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\ndisk=['/x,hda,r']\nboot='cd'\n") == 0);
+	EXPECT(c.firmware && !c.warnings);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel='k'\n") == 0);
+	EXPECT(!c.firmware);
 	domus_config_free(&c);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		EXPECT(cfg(&c, bad[i].text) == -1);

@@ -174,7 +174,7 @@ int domus_cli_launch(const struct domus_cmd *cmd, const struct domus_config *cfg
 	}
 	close(p[1]);
 	r = read_status(p[0], line, sizeof(line), CREATE_TIMEOUT_MS);
-	if (r == 0 && !strncmp(line, "ok", 2) && cfg->type == DOMUS_TYPE_HVM && !nowait) {
+	if (r == 0 && !strncmp(line, "ok", 2) && cfg->type == DOMUS_TYPE_HVM && !cfg->firmware && !nowait) {
 		r = wait_end(cmd, p[0], console, cfg->name);
 		close(p[0]);
 		return r;

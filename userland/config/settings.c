@@ -260,6 +260,7 @@ static const char *const used_keys[] = {
 	"name", "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "type", "builder", "kernel", "ramdisk",
 	"cmdline", "extra", "root", "on_poweroff", "on_reboot", "on_crash", "on_watchdog",
 	"on_soft_reset", "uuid", "disk", "vif", "max_grant_version", "bootloader", "bootloader_args", "bootargs",
+	"bios", "bios_path_override",
 };
 
 bool xlcfg_key_used(const char *key)
@@ -282,6 +283,9 @@ static void warn_ignored(struct domus_config *c)
 			continue;
 		/* an HVM domain's device model is the launcher's (hvmcfg.c) */
 		if (c->type == DOMUS_TYPE_HVM && !strcmp(e->key, "device_model_version"))
+			continue;
+		/* boot= of a firmware guest (hvmcfg.c) */
+		if (c->firmware && !strcmp(e->key, "boot"))
 			continue;
 		for (k = 0; k < sizeof(later_keys) / sizeof(later_keys[0]); k++)
 			if (!strcmp(e->key, later_keys[k][0]))
@@ -512,6 +516,8 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	free(c->bootloader);
 	free(c->bootloader_args);
 	c->bootloader = c->bootloader_args = NULL;
+	free(c->firmware);
+	c->firmware = NULL;
 	free(c->warnings);
 	free(c->cpus);
 	c->cpus = NULL;
@@ -626,7 +632,7 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 		goto fail;
 	if (get_bootloader(c, err, errlen) || domus_config_hvm(c, err, errlen))
 		goto fail;
-	if (!c->bootloader && (!c->kernel || !*c->kernel)) {
+	if (!c->bootloader && !c->firmware && (!c->kernel || !*c->kernel)) {
 		e = domus_config_get(c, "kernel");
 		if (e)
 			entry_err(e, err, errlen, "empty: give the path of a PVH-capable kernel, e.g. kernel = \"/boot/vmlinuz-6.1.0-28-amd64\"");
@@ -668,7 +674,7 @@ int domus_config_finish(struct domus_config *c, char *err, size_t errlen)
 	    get_action(c, "on_soft_reset", DOMUS_ACTION_RESTART, &c->on_soft_reset, err, errlen))
 		goto fail;
 
-	if (get_disks(c, err, errlen) || get_vifs(c, err, errlen))
+	if (get_disks(c, err, errlen) || domus_config_hvm_disks(c, err, errlen) || get_vifs(c, err, errlen))
 		goto fail;
 	if (c->bootloader && (!c->ndisks || !c->disks[0].target)) {
 		e = domus_config_get(c, "bootloader");

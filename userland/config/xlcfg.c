@@ -516,6 +516,7 @@ void domus_config_free(struct domus_config *c)
 	free(c->uuid);
 	free(c->bootloader);
 	free(c->bootloader_args);
+	free(c->firmware);
 	for (i = 0; i < c->ndisks; i++)
 		domus_disk_free(&c->disks[i]);
 	free(c->cpus);

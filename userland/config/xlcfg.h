@@ -107,6 +107,7 @@ struct domus_cpuset {
  * use; 0, or -1 with a one-line @err.  Called by domus_config_finish. */
 struct domus_config;
 int domus_config_hvm(struct domus_config *c, char *err, size_t errlen);
+int domus_config_hvm_disks(struct domus_config *c, char *err, size_t errlen);
 
 /* "all", or "0-3,5,^2" (xl's form); 0, or -1 with a one-line @err. */
 int domus_cpuset_parse(const char *str, struct domus_cpuset *set, char *err, size_t errlen);
@@ -116,8 +117,11 @@ void domus_cpuset_format(const struct domus_cpuset *set, unsigned int ncpus, cha
 
 enum domus_cfg_type {
 	DOMUS_TYPE_PVH = 1,
-	DOMUS_TYPE_HVM = 2,	/* a Multiboot kernel for now (hvmcfg.c) */
+	DOMUS_TYPE_HVM = 2,	/* a Multiboot kernel, or SeaBIOS (hvmcfg.c) */
 };
+
+/* The firmware of an HVM domain without kernel= (Debian's seabios package). */
+#define DOMUS_SEABIOS_PATH	"/usr/share/seabios/bios.bin"
 
 struct domus_config {
 	/* the store */
@@ -143,6 +147,9 @@ struct domus_config {
 	 * boot menu (bootloader.c); NULL otherwise.  bootloader_args (or
 	 * bootargs) joined with spaces, or NULL. */
 	char *bootloader, *bootloader_args;
+	/* type = "hvm" without kernel=: the firmware image (hvmcfg.c), as
+	 * written; NULL otherwise */
+	char *firmware;
 	enum domus_cfg_action on_poweroff, on_reboot, on_crash, on_watchdog, on_soft_reset;
 	struct domus_disk disks[DOMUS_CFG_MAX_DISKS];
 	size_t ndisks;

@@ -49,9 +49,10 @@ static long long number(const char *s)
 	return errno || *end ? -1 : v;
 }
 
-static uint64_t special_pages(void)
+/* pages outside RAM: the PVH special pages, or an HVM domain's firmware */
+static uint64_t special_pages(const struct launcher *L)
 {
-	return DOMUS_PVH_SPECIAL_SIZE >> 12;
+	return (L->cfg.firmware ? L->fw_size : DOMUS_PVH_SPECIAL_SIZE) >> 12;
 }
 
 /* Once, before the first build: from the config. */
@@ -65,7 +66,7 @@ void l_mem_init(struct launcher *L)
 /* The domain's module cap (at every build and on mem-max). */
 int l_mem_apply_max(struct launcher *L)
 {
-	return domus_set_mem_limit(L->domfd, L->maxmem_kib / 4 + special_pages());
+	return domus_set_mem_limit(L->domfd, L->maxmem_kib / 4 + special_pages(L));
 }
 
 int l_mem_set(struct launcher *L, const char *arg, char *msg, size_t len)

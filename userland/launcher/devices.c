@@ -13,6 +13,23 @@ static const struct dm_device *const dm_table[] = {
 	&dm_acpi_pm,
 	&dm_uart,
 	&dm_testexit,
+	&dm_bioslog,
+	&dm_rtc,
+	&dm_pit,
+	&dm_portb,
+	&dm_pic_master,
+	&dm_pic_slave,
+	&dm_elcr,
+	&dm_i8042_data,
+	&dm_i8042_cmd,
+	&dm_porta,
+	&dm_dma1,
+	&dm_dma_page,
+	&dm_dma2,
+	&dm_pci,
+	&dm_fwcfg,
+	&dm_ide,
+	&dm_ide_ctl,
 };
 
 #define DM_N	(sizeof(dm_table) / sizeof(dm_table[0]))

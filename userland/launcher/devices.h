@@ -45,6 +45,88 @@ extern const struct dm_device dm_testexit;	/* dev_testexit.c: port 0xf4 */
 
 #define DM_TESTEXIT_PORT	0xf4
 
+/* HVM platform devices (what SeaBIOS needs; docs/devices.md) */
+extern const struct dm_device dm_bioslog;	/* dev_bioslog.c: port 0x402 */
+extern const struct dm_device dm_rtc;		/* dev_rtc.c: 0x70-0x71 */
+extern const struct dm_device dm_pit, dm_portb;	/* dev_pit.c: 0x40-0x43, 0x61 */
+extern const struct dm_device dm_pic_master, dm_pic_slave, dm_elcr;	/* dev_pic.c */
+extern const struct dm_device dm_i8042_data, dm_i8042_cmd;	/* dev_i8042.c: 0x60, 0x64 */
+extern const struct dm_device dm_porta;		/* dev_porta.c: 0x92 */
+extern const struct dm_device dm_dma1, dm_dma_page, dm_dma2;	/* dev_isadma.c */
+extern const struct dm_device dm_pci;		/* dev_pci.c: 0xcf8-0xcff */
+extern const struct dm_device dm_fwcfg;		/* dev_fwcfg.c: 0x510-0x51b */
+extern const struct dm_device dm_ide, dm_ide_ctl;	/* dev_ide.c: 0x1f0-0x1f7, 0x3f6 */
+
+struct dm_ide {
+	bool present;			/* a disk is the master */
+	uint8_t status, error, sc, hob_sc, lba[3], hob_lba[3], dh, ctl;
+	uint64_t cur;			/* the next sector to read */
+	uint32_t left;			/* sectors still to load after the buffer */
+	uint32_t pos;			/* into buf */
+	uint8_t buf[512];
+};
+
+struct dm_bioslog {
+	char buf[200];
+	unsigned int len;
+};
+
+struct dm_rtc {
+	uint8_t index;
+	uint8_t cmos[128];
+};
+
+struct dm_pit_ch {
+	uint16_t count, latch;
+	uint8_t mode, access, bcd, status, latched;
+	bool loaded, read_msb, write_msb, status_latched;
+	uint64_t load_ns;
+};
+
+struct dm_pit {
+	struct dm_pit_ch ch[3];
+	uint8_t portb;
+};
+
+struct dm_pic_chip {
+	uint8_t imr, irr, isr, vector_base, icw_step;
+	bool need_icw4, auto_eoi, read_isr;
+};
+
+struct dm_pic {
+	struct dm_pic_chip chip[2];
+	uint8_t elcr[2];
+};
+
+struct dm_i8042 {
+	uint8_t ctr, out, pending;
+	bool has_out, last_cmd;
+};
+
+#define DM_PCI_FNS	3
+struct dm_pci {
+	uint32_t addr;
+	bool ide;			/* 00:01.1 present (a disk) */
+	uint8_t rcr;
+	uint8_t cfg[DM_PCI_FNS][256];
+};
+
+#define DM_FWCFG_ITEMS	16
+#define DM_FWCFG_FILES	8
+struct dm_fwcfg_item {
+	uint16_t key;
+	uint32_t off, len;
+};
+
+struct dm_fwcfg {
+	uint16_t key;
+	uint32_t pos, dma_high;
+	unsigned int nitems;
+	uint32_t used;
+	struct dm_fwcfg_item items[DM_FWCFG_ITEMS];
+	uint8_t arena[4096];
+};
+
 /* The 16550's registers (dev_uart.c), reset at each build. */
 struct dm_uart_regs {
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
@@ -53,6 +135,14 @@ struct dm_uart_regs {
 /* Per-launcher device state (in struct launcher). */
 struct dm_state {
 	struct dm_uart_regs uart;
+	struct dm_bioslog bioslog;
+	struct dm_rtc rtc;
+	struct dm_pit pit;
+	struct dm_pic pic;
+	struct dm_i8042 kbc;
+	struct dm_pci pci;
+	struct dm_fwcfg fwcfg;
+	struct dm_ide ide;
 	uint64_t unclaimed;		/* accesses no device claimed (all ports) */
 	unsigned int logged;		/* unclaimed ports logged so far */
 	uint8_t seen[65536 / 8];	/* ports logged once */

@@ -150,8 +150,9 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	struct domus_kernel *k = NULL;
 	struct xsr_state saved = { 0 };
 	bool hvm = L->cfg.type == DOMUS_TYPE_HVM, restore = L->restore_buf != NULL;
+	bool fw = L->cfg.firmware != NULL;	/* HVM: SeaBIOS, no kernel (firmware.c) */
 	unsigned int i;
-	int r = -1;
+	int r = -1, ncpuid;
 
 	err[0] = 0;
 	L->domfd = -1;
@@ -170,7 +171,7 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	L->target_kib = L->cfg.memory_mib * 1024;
 	k = L->kernel;		/* opened and checked by the launcher's first checks */
 	L->kernel = NULL;
-	if (!k && (hvm ? domus_multiboot_open(L->kernel_path, &k) : domus_kernel_open(L->kernel_path, &k))) {
+	if (!k && !fw && (hvm ? domus_multiboot_open(L->kernel_path, &k) : domus_kernel_open(L->kernel_path, &k))) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
@@ -181,12 +182,13 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		goto out;
 	}
 	if (restore ? l_restore_ram(L, &saved, err, errlen) :
-	    domus_load_into(k, &L->lp, L->ram, L->mem_size, res)) {
+	    !fw && domus_load_into(k, &L->lp, L->ram, L->mem_size, res)) {
 		if (!restore)
 			snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
-	domus_kernel_close(k);
+	if (k)
+		domus_kernel_close(k);
 	k = NULL;
 
 	/* an HVM domain is a plain one: no Xen personality, its devices here */
@@ -203,11 +205,19 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
+	if (fw && l_firmware_map(L, err, errlen))
+		goto out;
 	if (l_mem_apply_max(L) || (!hvm && domus_xen_gnttab_limit(L->domfd, L->cfg.max_grant_version))) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
-	if (domus_set_cpuid(L->domfd, cpuid, domus_host_cpuid(cpuid, DOMUS_MAX_CPUID_ENTRIES))) {
+	ncpuid = domus_host_cpuid(cpuid, DOMUS_MAX_CPUID_ENTRIES);
+	/* firmware: no MTRRs offered (the module has no MTRR MSRs; SeaBIOS
+	 * programs them when CPUID.1:EDX.MTRR says they are there) */
+	for (i = 0; fw && ncpuid > 0 && i < (unsigned int)ncpuid; i++)
+		if (cpuid[i].function == 1)
+			cpuid[i].edx &= ~(1u << 12);
+	if (domus_set_cpuid(L->domfd, cpuid, ncpuid)) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
@@ -228,9 +238,17 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 			snprintf(err, errlen, "%s", domus_last_error());
 			goto out;
 		}
-		if (hvm)	/* a halt ends it (handle_exit) */
+		if (hvm && !fw)	/* a halt ends it (handle_exit); firmware waits for interrupts */
 			v->v.run->flags |= DOMUS_RUN_EXIT_ON_HLT;
 		L->nvcpu++;
+	}
+	if (fw) {
+		/* the vCPU is in its reset state: the firmware's reset vector */
+		L->shutdown_reason = -1;
+		l_log(L, "domain %u built: HVM, %llu MiB, %u vCPU(s), firmware %s (reset vector 0xfffffff0)",
+		      L->domid, (unsigned long long)(L->mem_size >> 20), L->cfg.vcpus, L->cfg.firmware);
+		r = 0;
+		goto out;
 	}
 	{
 		struct domus_sregs cur;
@@ -531,6 +549,7 @@ void dom_teardown(struct launcher *L)
 		domus_guest_free(L->ram, L->mem_size);
 	if (L->special)
 		domus_guest_free(L->special, DOMUS_PVH_SPECIAL_SIZE);
+	l_firmware_unmap(L);
 	L->ram = L->special = NULL;
 }
 

@@ -37,6 +37,8 @@
 
 /* Special pages, in the slot at DOMUS_PVH_SPECIAL_GPA (outside RAM). */
 #define L_SPECIAL_SLOT		1
+/* HVM with firmware: the image read-only below 4 GiB (firmware.c) */
+#define L_FIRMWARE_SLOT		2
 #define L_CONSOLE_PFN		(DOMUS_PVH_SPECIAL_GPA >> 12)		/* page 0 */
 #define L_STORE_PFN		((DOMUS_PVH_SPECIAL_GPA >> 12) + 1)	/* page 1 */
 
@@ -97,6 +99,11 @@ struct launcher {
 	uint32_t xs_port;
 	int xs_notify_fd, xs_kick_fd;
 	struct domus_kernel *kernel;	/* validated before the first build; closed by it */
+	uint8_t *fw_image;		/* HVM firmware: the file, read once (firmware.c) */
+	size_t fw_size;
+	void *fw_mem;			/* ... mapped below 4 GiB in this build */
+	int ide_fd;			/* HVM firmware: the IDE disk (dev_ide.c), -1 none */
+	uint64_t ide_sectors;		/* its size; 0: no disk */
 	void *gnttab;			/* the grant table, mapped for the back ends */
 	struct be_host be;		/* the guest as they reach it (pvhost.c) */
 	struct blk_disk *disks[DOMUS_CFG_MAX_DISKS];	/* open for the launcher's life */
@@ -189,6 +196,13 @@ int dom_start(struct launcher *L);
 int dom_stop(struct launcher *L);
 /* Close the domain and free its memory (after dom_stop). */
 void dom_teardown(struct launcher *L);
+/* HVM firmware (firmware.c): read the file before the sandbox; map it at
+ * each build (after the RAM slot); free the mapping at teardown. */
+int l_firmware_read(struct launcher *L, char *err, size_t errlen);
+int l_firmware_map(struct launcher *L, char *err, size_t errlen);
+void l_firmware_unmap(struct launcher *L);
+/* The IDE disk of an HVM firmware guest, opened before the sandbox (dev_ide.c). */
+int l_ide_open(struct launcher *L, char *err, size_t errlen);
 void dom_state_str(struct launcher *L, char out[8]);
 double dom_cpu_time(struct launcher *L);
 /* A vCPU reports a guest shutdown (or a fatal exit as a crash). */

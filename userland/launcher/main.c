@@ -275,6 +275,21 @@ static void check_and_prepare(struct launcher *L, const char *restore, int argc,
 		domus_boot_free(&b);
 	}
 
+	/* HVM firmware: the image, no kernel */
+	if (L->cfg.firmware) {
+		if (restore)
+			fail(L, "%s: restoring an HVM domain that boots firmware is not supported yet", restore);
+		L->mem_size = L->cfg.memory_mib << 20;
+		l_mem_init(L);
+		if (l_firmware_read(L, err, sizeof(err)))
+			fail(L, "%s", err);
+		l_log(L, "firmware %s: %zu KiB, mapped at 0x%llx-0xffffffff and its last %zu KiB at 0x%x-0xfffff",
+		      L->cfg.firmware, L->fw_size >> 10, (1ull << 32) - L->fw_size,
+		      (L->fw_size < (128u << 10) ? L->fw_size : (128u << 10)) >> 10,
+		      0x100000 - (unsigned int)(L->fw_size < (128u << 10) ? L->fw_size : (128u << 10)));
+		goto module;
+	}
+
 	/* kernel, initramfs, command line, memory layout */
 	L->kernel_path = abspath(L, "kernel", L->cfg.kernel);
 	if (L->cfg.ramdisk)
@@ -312,6 +327,7 @@ static void check_and_prepare(struct launcher *L, const char *restore, int argc,
 	}
 	L->kernel = k;		/* the first dom_build() uses and closes it */
 
+module:
 	/* the module */
 	L->devfd = domus_open();
 	if (L->devfd < 0)
@@ -328,7 +344,7 @@ static void check_and_prepare(struct launcher *L, const char *restore, int argc,
 		     L->cfg.maxvcpus, caps.max_vcpus);
 
 	/* the disks: opened and locked now, before the sandbox */
-	if (l_disks_open(L, err, sizeof(err)))
+	if (L->cfg.firmware ? l_ide_open(L, err, sizeof(err)) : l_disks_open(L, err, sizeof(err)))
 		fail(L, "%s", err);
 	/* the bridges of the vifs (created now if bridge-create=yes) */
 	if (l_vifs_check(L, err, sizeof(err)))
@@ -529,7 +545,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	check_and_prepare(L, restore, argc - i, argv + i);
-	L->ready_keep = L->cfg.type == DOMUS_TYPE_HVM;
+	/* HVM test kernels report their end; a firmware guest runs on */
+	L->ready_keep = L->cfg.type == DOMUS_TYPE_HVM && !L->cfg.firmware;
 	if (sb_prepare(&L->sb, L->cfg.name, err, sizeof(err)))
 		fail(L, "%s", err);
 
@@ -630,6 +647,7 @@ int main(int argc, char **argv)
 		close(L->devfd);
 	free(L->backlog);
 	free(L->kernel_path);
+	free(L->fw_image);
 	free(L->ramdisk_path);
 	domus_config_free(&L->cfg);
 	close(L->lock_fd);	/* releases the name last */

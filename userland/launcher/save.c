@@ -243,6 +243,12 @@ bool l_ctl_save(struct launcher *L, int fd, const char *arg)
 		close(out);
 		return false;
 	}
+	if (L->cfg.firmware) {
+		l_reply(fd, "error %s boots firmware: save covers HVM guests with kernel= only so far (the device model's state is not saved yet)",
+			L->cfg.name);
+		close(out);
+		return false;
+	}
 	if (L->state != L_RUNNING) {
 		l_reply(fd, "error %s is not running", L->cfg.name);
 		close(out);

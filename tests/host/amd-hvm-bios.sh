@@ -1,0 +1,123 @@
+#!/bin/bash
+# SeaBIOS as an HVM domain's firmware inside the AMD-V test host (run by
+# tests/suites/77-hvm-bios-amd through scripts/testhost): a type = "hvm"
+# domain without kernel= and without a disk boots Debian's bios.bin, which
+# prints its banner and "No bootable device" on the serial console (its
+# sercon) and its log on the debug port 0x402 (the launcher log); the
+# domain then waits (HLT with interrupts on) until `domus destroy`.
+# One PASS/FAIL line each.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+failed=0
+pass() { echo "PASS: hvm-bios-amd/$1"; }
+fail() { echo "FAIL: hvm-bios-amd/$1: $2"; failed=1; }
+
+out=$(pwd)/build/hvm-bios
+export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log
+rm -rf "$out"
+mkdir -p "$out/log"
+d=build/domus
+cfg=tests/host/hvm-bios.cfg
+log=$out/log/bioshvm.log
+conlog=$out/log/bioshvm-console.log
+
+gone() {	# NAME: no launcher, no domain left (within 3 s)
+	local i
+	for i in $(seq 30); do
+		! pgrep -x domus-launcher >/dev/null && [ "$($d list | wc -l)" = 2 ] && { pass "$1"; return; }
+		sleep 0.1
+	done
+	fail "$1" "$($d list | tr '\n' '|')"
+}
+# wait_for FILE PATTERN SECONDS: 0 once grep -q finds it
+wait_for() {
+	local i
+	for i in $(seq $(($3 * 10))); do
+		grep -qa -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
+lines0=$(dmesg | wc -l)
+
+# 1. create returns once the firmware runs (no end line is waited for)
+err=$(timeout 60 $d create $cfg 2>&1 </dev/null); rc=$?
+if [ $rc = 0 ] && [ -z "$err" ]; then pass create-returns; else fail create-returns "rc $rc: $err"; fi
+if grep -q 'firmware /usr/share/seabios/bios.bin: 128 KiB, mapped at 0xfffe0000-0xffffffff and its last 128 KiB at 0xe0000-0xfffff' "$log"; then
+	pass firmware-mapped
+else
+	fail firmware-mapped "$(head -5 "$log" | tr '\n' '|')"
+fi
+
+# 2. the console: SeaBIOS's banner, then no bootable device (generous:
+# the PS/2 probe alone waits seconds for a keyboard that is not there)
+if wait_for "$conlog" 'No bootable device' 180; then pass no-boot-device; else fail no-boot-device "$(tr -d '\033' <"$conlog" | tr '\r\n' '||' | tail -c 300)"; fi
+if grep -qa 'SeaBIOS (version 1\.16' "$conlog" && grep -qa 'Booting from Hard Disk\.\.\.' "$conlog"; then
+	pass console-banner
+else
+	fail console-banner "$(tr -d '\033' <"$conlog" | tr '\r\n' '||' | head -c 300)"
+fi
+
+# 3. the debug port log: the platform SeaBIOS found
+for want in 'bios: SeaBIOS (version 1.16' 'bios: Running on QEMU (i440fx)' 'bios: Found QEMU fw_cfg' \
+	    'bios: QEMU fw_cfg DMA interface supported' \
+	    'bios: qemu/e820: addr 0x0000000000000000 len 0x0000000004000000 \[RAM\]' \
+	    'bios: Found 2 PCI devices' 'bios: Found 1 cpu(s)' 'bios: sercon: using ioport 0x3f8' \
+	    'bios: No bootable device'; do
+	grep -q -- "$want" "$log" || { fail debug-log "missing '$want'; $(grep 'bios:' "$log" | tail -3 | tr '\n' '|')"; break; }
+done
+[ "$want" = 'bios: No bootable device' ] && grep -q -- "$want" "$log" && pass debug-log
+if grep -q 'shut down\|triple fault' "$log"; then fail still-running "$(grep 'shut down' "$log")"; else pass still-running; fi
+if $d list | grep -Eq '^bioshvm +[0-9]+ +64 +1 '; then pass listed; else fail listed "$($d list | tr '\n' '|')"; fi
+
+# save: refused for a firmware guest (the device model's state is not saved yet); it runs on
+err=$($d save bioshvm "$out/s.save" 2>&1 </dev/null); rc=$?
+if [ $rc = 1 ] && [[ "$err" == *"bioshvm boots firmware: save covers HVM guests with kernel= only so far"* ]] &&
+   $d list | grep -Eq '^bioshvm +[0-9]+ +64 +1 +-b----|^bioshvm +[0-9]+ +64 +1 +r-----'; then
+	pass save-refused
+else
+	fail save-refused "rc $rc: $err; $($d list | tr '\n' '|')"
+fi
+
+# 4. destroy ends it
+if $d destroy bioshvm; then pass destroy; else fail destroy "rc $?"; fi
+gone destroyed
+stats_zero frees-all
+
+# 5. a firmware image that is not one: one line, exit 1
+err=$($d create $cfg 'bios_path_override="/etc/hostname"' 2>&1 </dev/null); rc=$?
+if [ $rc = 1 ] && [ "$err" = "domus create: firmware /etc/hostname is not a BIOS image (a file of 64 to 256 KiB, whole pages): use /usr/share/seabios/bios.bin" ]; then
+	pass not-an-image
+else
+	fail not-an-image "rc $rc: $err"
+fi
+gone not-an-image-gone
+
+# 6. boot = "c" from a raw disk on the IDE primary master: SeaBIOS reads
+# its boot sector (tests/guests/mbr, built by the suite), which prints a
+# marker through int 10h (sercon: COM1) and ends through the test-exit port
+img=$(pwd)/build/guests/mbr/disk.img
+rm -f "$log" "$conlog"
+err=$(timeout 60 $d create $cfg "disk=['$img,hda,r']" 'boot="c"' 2>&1 </dev/null); rc=$?
+if [ $rc = 0 ] && [ -z "$err" ]; then pass disk-create; else fail disk-create "rc $rc: $err"; fi
+if wait_for "$log" 'shut down: poweroff (test-exit device: value 16, exit code 33)' 180; then
+	pass disk-boot-sector-ran
+else
+	fail disk-boot-sector-ran "$(grep 'bios: \|shut down' "$log" | tail -4 | tr '\n' '|')"
+fi
+if grep -q "disk hda: $img (IDE primary master, read-only, 2048 sectors)" "$log" &&
+   grep -q 'bios: ata0-0: domus IDE disk ATA-6 Hard-Disk (1 MiBytes)' "$log" &&
+   grep -q 'bios: Booting from Hard Disk\.\.\.' "$log" && grep -q 'bios: Booting from 0000:7c00' "$log"; then
+	pass disk-ide-log
+else
+	fail disk-ide-log "$(grep 'disk hda\|ata0\|Booting' "$log" | tr '\n' '|')"
+fi
+if grep -qa 'domus-mbr: booted from the IDE' "$conlog"; then pass disk-marker-console; else fail disk-marker-console "$(tr -d '\033' <"$conlog" | tr '\r\n' '||' | tail -c 200)"; fi
+gone disk-gone
+
+if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
+new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)
+if [ -z "$new" ]; then pass host-log-clean; else fail host-log-clean "$(echo "$new" | tr '\n' '|')"; fi
+exit $failed

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domus-launcher device: QEMU's fw_cfg interface (0x510 selector, 0x511
+ * data, 0x514/0x518 DMA address), HVM domains -- how SeaBIOS learns the
+ * machine (docs/devices.md "fw_cfg").  Items, rebuilt at each build:
+ * the signature "QEMU", the ID (traditional and DMA interfaces), NOGRAPHIC
+ * = 1 (SeaBIOS then runs its serial console, sercon, on COM1), the CPU
+ * counts, BOOT_MENU = 0 (no "Press ESC" wait: it needs timer interrupts),
+ * the file directory and the file etc/e820 (RAM from 0 to memory=; the
+ * firmware reserves its own areas).  DMA: the guest writes the GPA of a
+ * 16-byte big-endian descriptor {control, length, address}; the write of
+ * the low half (0x518) runs it at once (select, read, skip; writes are
+ * refused with the error bit) and clears control.  Guest addresses are
+ * checked against RAM: anything outside sets the error bit.
+ */
+#include <string.h>
+#include "launcher.h"
+#include "devices.h"
+
+#define FW_KEY_SIGNATURE	0x0000
+#define FW_KEY_ID		0x0001
+#define FW_KEY_NOGRAPHIC	0x0004
+#define FW_KEY_NB_CPUS		0x0005
+#define FW_KEY_BOOT_MENU	0x000e
+#define FW_KEY_MAX_CPUS		0x000f
+#define FW_KEY_FILE_DIR		0x0019
+#define FW_KEY_FILE_FIRST	0x0020
+#define FW_ID_TRADITIONAL	0x01
+#define FW_ID_DMA		0x02
+
+#define FW_DMA_ERROR		0x01
+#define FW_DMA_READ		0x02
+#define FW_DMA_SKIP		0x04
+#define FW_DMA_SELECT		0x08
+#define FW_DMA_WRITE		0x10
+
+static void put_le(uint8_t *p, uint64_t v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_be(uint8_t *p, uint64_t v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
+static uint64_t get_be(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Add an item of @len bytes; returns its data (zeroed) or NULL when full. */
+static uint8_t *add_item(struct dm_fwcfg *f, uint16_t key, uint32_t len, const char *file)
+{
+	struct dm_fwcfg_item *it;
+	uint8_t *dir = f->arena;	/* the directory is the arena's first item */
+
+	if (f->nitems == DM_FWCFG_ITEMS || len > sizeof(f->arena) - f->used)
+		return NULL;
+	it = &f->items[f->nitems++];
+	it->key = key;
+	it->off = f->used;
+	it->len = len;
+	f->used += len;
+	if (file) {
+		uint32_t n = (uint32_t)get_be(dir, 4);
+		uint8_t *e = dir + 4 + 64 * n;
+
+		put_be(e, len, 4);
+		put_be(e + 4, key, 2);
+		snprintf((char *)e + 8, 56, "%s", file);
+		put_be(dir, n + 1, 4);
+	}
+	return f->arena + it->off;
+}
+
+static void fwcfg_reset(struct launcher *L)
+{
+	struct dm_fwcfg *f = &L->dm.fwcfg;
+	uint8_t *p;
+
+	memset(f, 0, sizeof(*f));
+	add_item(f, FW_KEY_FILE_DIR, 4 + 64 * DM_FWCFG_FILES, NULL);	/* filled by add_item */
+	memcpy(add_item(f, FW_KEY_SIGNATURE, 4, NULL), "QEMU", 4);
+	put_le(add_item(f, FW_KEY_ID, 4, NULL), FW_ID_TRADITIONAL | FW_ID_DMA, 4);
+	put_le(add_item(f, FW_KEY_NOGRAPHIC, 2, NULL), 1, 2);
+	put_le(add_item(f, FW_KEY_NB_CPUS, 2, NULL), L->cfg.vcpus, 2);
+	put_le(add_item(f, FW_KEY_MAX_CPUS, 2, NULL), L->cfg.maxvcpus, 2);
+	put_le(add_item(f, FW_KEY_BOOT_MENU, 2, NULL), 0, 2);
+	/* etc/e820: {u64 address, u64 length, u32 type} little-endian */
+	p = add_item(f, FW_KEY_FILE_FIRST, 20, "etc/e820");
+	put_le(p, 0, 8);
+	put_le(p + 8, L->mem_size, 8);
+	put_le(p + 16, 1, 4);			/* RAM */
+	/* the directory's real size: its count and entries */
+	f->items[0].len = 4 + 64 * (uint32_t)get_be(f->arena, 4);
+}
+
+static const struct dm_fwcfg_item *item(const struct dm_fwcfg *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->nitems; i++)
+		if (f->items[i].key == f->key)
+			return &f->items[i];
+	return NULL;
+}
+
+static void select_key(struct dm_fwcfg *f, uint16_t key)
+{
+	f->key = key;
+	f->pos = 0;
+}
+
+/* Run the DMA descriptor at @gpa (the device lock held). */
+static void dma(struct launcher *L, struct dm_fwcfg *f, uint64_t gpa)
+{
+	uint8_t *ram = L->ram, *d;
+	uint32_t control, len, i;
+	uint64_t addr;
+	const struct dm_fwcfg_item *it;
+
+	if (gpa > L->mem_size || L->mem_size - gpa < 16)
+		return;		/* no descriptor to answer in */
+	d = ram + gpa;
+	control = (uint32_t)get_be(d, 4);
+	len = (uint32_t)get_be(d + 4, 4);
+	addr = get_be(d + 8, 8);
+	if (control & FW_DMA_SELECT)
+		select_key(f, (uint16_t)(control >> 16));
+	it = item(f);
+	if (control & FW_DMA_WRITE) {
+		control = FW_DMA_ERROR;		/* no writable item */
+	} else if (control & (FW_DMA_READ | FW_DMA_SKIP)) {
+		if ((control & FW_DMA_READ) && (addr > L->mem_size || L->mem_size - addr < len)) {
+			control = FW_DMA_ERROR;
+		} else {
+			for (i = 0; i < len; i++, f->pos++)
+				if (control & FW_DMA_READ)
+					ram[addr + i] = it && f->pos < it->len ? f->arena[it->off + f->pos] : 0;
+			control = 0;
+		}
+	} else {
+		control = 0;
+	}
+	put_be(d, control, 4);
+}
+
+static bool fwcfg_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool write, uint8_t *data)
+{
+	struct launcher *L = t->L;
+	struct dm_fwcfg *f = &L->dm.fwcfg;
+	const struct dm_fwcfg_item *it;
+
+	pthread_mutex_lock(&L->lock);
+	if (off == 0 && write && size == 2) {
+		select_key(f, (uint16_t)(data[0] | data[1] << 8));
+	} else if (off == 1 && !write && size == 1) {
+		it = item(f);
+		data[0] = it && f->pos < it->len ? f->arena[it->off + f->pos] : 0;
+		if (f->pos < UINT32_MAX)
+			f->pos++;
+	} else if (off == 4 && write && size == 4) {
+		f->dma_high = (uint32_t)get_be(data, 4);
+	} else if (off == 8 && write && size == 4) {
+		dma(L, f, (uint64_t)f->dma_high << 32 | get_be(data, 4));
+		f->dma_high = 0;
+	} else if (off >= 4 && !write) {
+		/* the DMA address register reads "QEMU CFG" (big-endian) */
+		static const char sig[8] = "QEMU CFG";
+		unsigned int i;
+
+		for (i = 0; i < size && off - 4 + i < 8; i++)
+			data[i] = (uint8_t)sig[off - 4 + i];
+	}
+	pthread_mutex_unlock(&L->lock);
+	return true;
+}
+
+const struct dm_device dm_fwcfg = {
+	.name = "fw_cfg", .types = DM_HVM, .port = 0x510, .nports = 12, .pio = fwcfg_pio, .reset = fwcfg_reset,
+};
