@@ -345,6 +345,10 @@ int cmd_migrate_receive(const struct domus_cmd *cmd, int argc, char **argv)
 	close(dn);
 	if (write_all(out, MIG_BANNER, sizeof(MIG_BANNER) - 1))
 		return 1;
+	if (mkdir(domus_run_dir(), 0755) && errno != EEXIST) {
+		fprintf(stderr, "domus %s: cannot create %s: %s\n", cmd->name, domus_run_dir(), strerror(errno));
+		return 1;
+	}
 	snprintf(path, sizeof(path), "%s/.migrate-incoming.XXXXXX", domus_run_dir());
 	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0) {
