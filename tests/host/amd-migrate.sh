@@ -95,8 +95,8 @@ else
 	fail counted-exactly-once "line $bad; $(ls $out/log | tr '\n' ' ')"
 fi
 # the memory sums the guest printed after the move are those it wrote
-sums=$(awk '/^mbtest: count [0-9]+$/ { k = $3 } /^mbtest: memsum / { print k, $3 }' "$conlog")
-badsum=$(echo "$sums" | awk -v n=$REGION_DWORDS 'NF == 2 { want = (n * ($1 - 1) + 4293918720) % 4294967296; if ($2 != want) { print; exit } }')
+sums=$(awk '/^mbtest: count [0-9]+$/ { k = $3 } /^mbtest: memsum / { printf "%s %s\n", k, $3 }' "$conlog")
+badsum=$(echo "$sums" | awk -v n=$REGION_DWORDS 'NF == 2 { want = sprintf("%.0f", (n * ($1 - 1) + 4293918720) % 4294967296); if ($2 != want) { print; exit } }')
 if [ -n "$sums" ] && [ -z "$badsum" ] && ! grep -q 'FAIL' "$conlog"; then
 	pass memory-checksum
 else

@@ -372,8 +372,22 @@ int cmd_migrate_receive(const struct domus_cmd *cmd, int argc, char **argv)
 		xsr_state_free(&st);
 		goto cfg_error;
 	}
+	{
+		/* the name is settled by finish: take it from a copy */
+		struct domus_config c0;
+		int bad;
+
+		domus_config_init(&c0);
+		bad = domus_config_parse(&c0, st.config, st.config_len - 1, "the stream", err, sizeof(err)) ||
+		      domus_config_finish(&c0, err, sizeof(err));
+		snprintf(name, sizeof(name), "%s", c0.name);
+		domus_config_free(&c0);
+		if (bad) {
+			xsr_state_free(&st);
+			goto cfg_error;
+		}
+	}
 	xsr_state_free(&st);
-	snprintf(name, sizeof(name), "%s", cfg.name);
 	snprintf(incoming, sizeof(incoming), "%s--incoming", name);
 	snprintf(arg, sizeof(arg), "name=\"%s\"", incoming);
 	if (domus_config_apply(&cfg, arg, err, sizeof(err)) || domus_config_finish(&cfg, err, sizeof(err)))
