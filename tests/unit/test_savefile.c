@@ -4,7 +4,10 @@
  * written by xsr_write reads back the same through xsr_read (RAM, vCPU
  * registers, segments, MSRs, FPU, events, the device model), the file
  * passes the structural validator, and a truncated, corrupted or
- * wrong-version file is refused with the one line that names it.
+ * wrong-version file is refused with the one line that names it; a live
+ * stream (the writer in pieces: every page, then rounds of dirty pages)
+ * passes the validator and reads back as the last copy of each page; the
+ * receiver's framing reader (xsr_stream_copy) stops at the stream's end.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -221,10 +224,80 @@ static void newer_format(void)
 	free(im.p);
 }
 
+/* The writer in pieces, as a live migration: the last copy of a page wins. */
+static void live_stream(void)
+{
+	static const uint64_t round1[] = { 1, 5, 300, 511 }, round2[] = { 5, 0 };
+	struct xsr_state st, out;
+	struct xsr_summary sum;
+	struct xsr_writer *w;
+	char err[256];
+	int fd = memfd_create("live", 0);
+	uint8_t *im;
+	off_t n;
+
+	fill(&st, vin, ram_in);
+	w = xsr_writer_open(fd, &st, err, sizeof(err));
+	EXPECT(w != NULL);
+	if (!w)
+		return;
+	xsr_writer_all_pages(w, ram_in, RAM, NULL, NULL);
+	memset(ram_in + 5 * 4096, 0xa5, 4096);		/* "the guest" writes on */
+	memset(ram_in + 300 * 4096 + 17, 0x3c, 100);
+	xsr_writer_pages(w, ram_in, round1, 4);
+	memset(ram_in + 5 * 4096, 0x5a, 4096);
+	ram_in[7] = 0xee;
+	xsr_writer_pages(w, ram_in, round2, 2);
+	EXPECT(xsr_writer_error(w) == 0 && xsr_writer_bytes(w) > RAM + 6 * 4096);
+	EXPECT(xsr_writer_close(w, &st, err, sizeof(err)) == 0);
+	n = lseek(fd, 0, SEEK_END);
+	im = mmap(NULL, (size_t)n, PROT_READ, MAP_PRIVATE, fd, 0);
+	EXPECT(im != MAP_FAILED);
+	if (im == MAP_FAILED)
+		return;
+	EXPECT(xsr_check(im, (size_t)n, XSR_XL, &sum, err, sizeof(err)) == 0);
+	EXPECT(sum.data_pages == RAM / 4096 + 6);
+	memset(ram_out, 0, sizeof(ram_out));
+	EXPECT(xsr_read(im, (size_t)n, RAM, ram_out, &out, err, sizeof(err)) == 0);
+	EXPECT(!memcmp(ram_in, ram_out, RAM));
+	EXPECT(out.nvcpu == 2);
+	xsr_state_free(&out);
+
+	/* the receiver's framing reader: exactly the stream, not what follows */
+	{
+		int in = memfd_create("in", 0), cp = memfd_create("copy", 0);
+		uint64_t len = 0;
+
+		EXPECT(write(in, im, (size_t)n) == n && write(in, "domain is yours", 15) == 15);
+		lseek(in, 0, SEEK_SET);
+		EXPECT(xsr_stream_copy(in, cp, (uint64_t)n, &len, err, sizeof(err)) == 0 && len == (uint64_t)n);
+		EXPECT(lseek(in, 0, SEEK_CUR) == n && lseek(cp, 0, SEEK_END) == n);
+		/* too long for the bound */
+		lseek(in, 0, SEEK_SET);
+		EXPECT(xsr_stream_copy(in, cp, (uint64_t)n - 1, &len, err, sizeof(err)) == -1 &&
+		       strstr(err, "the stream is longer than") != NULL);
+		/* cut short: the sender stopped midway */
+		EXPECT(ftruncate(in, n / 2) == 0);
+		lseek(in, 0, SEEK_SET);
+		EXPECT(xsr_stream_copy(in, cp, (uint64_t)n, &len, err, sizeof(err)) == -1 &&
+		       strstr(err, "before its END (the sender stopped midway)") != NULL);
+		/* not a stream */
+		EXPECT(ftruncate(in, 0) == 0 && ftruncate(in, 4096) == 0);
+		lseek(in, 0, SEEK_SET);
+		EXPECT(xsr_stream_copy(in, cp, (uint64_t)n, &len, err, sizeof(err)) == -1 &&
+		       !strcmp(err, "not an xl migration stream (no xl header)"));
+		close(in);
+		close(cp);
+	}
+	munmap(im, (size_t)n);
+	close(fd);
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, round_trip);
 	RUN(UNIT_PREFIX, refused);
 	RUN(UNIT_PREFIX, newer_format);
+	RUN(UNIT_PREFIX, live_stream);
 	return unit_failed;
 }

@@ -41,6 +41,9 @@ int cmd_create(const struct domus_cmd *cmd, int argc, char **argv);
 /* save.c */
 int cmd_save(const struct domus_cmd *cmd, int argc, char **argv);
 int cmd_restore(const struct domus_cmd *cmd, int argc, char **argv);
+/* migrate.c */
+int cmd_migrate(const struct domus_cmd *cmd, int argc, char **argv);
+int cmd_migrate_receive(const struct domus_cmd *cmd, int argc, char **argv);
 /* create.c: start a domain's launcher and report (create, restore) */
 struct domus_config;
 int domus_cli_launch(const struct domus_cmd *cmd, const struct domus_config *cfg, const char *restore,

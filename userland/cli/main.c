@@ -121,6 +121,15 @@ const struct domus_cmd domus_cmds[] = {
 	  "  -p           leave the domain paused\n"
 	  "  FILE         a file of 'domus save' (validated whole before anything starts)\n"
 	  "  KEY=VALUE    settings applied over the config in the file\n" },
+	{ "migrate", cmd_migrate, "move a running HVM domain to another host, live (as xl migrate)",
+	  "[-s SSHCOMMAND] [--live] NAME HOST",
+	  "  -s CMD       run the receiver with CMD instead of ssh: 'CMD HOST domus\n"
+	  "               migrate-receive' (with -s \"\" HOST is the whole command)\n"
+	  "  --live       accepted for xl compatibility: migration is always live\n"
+	  "  NAME         the domain (a name or id); it runs on here if anything fails\n"
+	  "  HOST         where to: the domain is destroyed here once it runs there\n" },
+	{ "migrate-receive", cmd_migrate_receive, "the receiving end of domus migrate (stream on stdin)", "",
+	  "  (run by domus migrate over ssh; talks xl's handshake on stdin/stdout)\n" },
 	{ "config-convert", cmd_config_convert, "convert a domain definition: xl.cfg, the JSON view, libvirt's domain XML",
 	  "[-t json|xl|xml] [-o OUT] CFG [KEY=VALUE...]",
 	  "  -t FORMAT    (also --to) json, xl or xml (default: xl -> json, json -> xl,\n"

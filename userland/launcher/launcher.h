@@ -289,6 +289,15 @@ void l_xs_watch_close_all(struct launcher *L);
  * 0 or -1 with a one-line @err. */
 struct xsr_state;
 bool l_ctl_save(struct launcher *L, int fd, const char *arg);
+/* save.c, shared with migrate.c */
+char *l_save_config(struct launcher *L, size_t *len);
+int l_save_collect(struct launcher *L, struct xsr_state *st, char *err, size_t errlen);
+void l_save_fill(struct launcher *L, struct xsr_state *st, uint32_t khz);
+void l_save_resume(struct launcher *L, bool was_paused);
+bool l_save_wait_commit(int fd);
+uint32_t l_tsc_khz(void);
+/* migrate.c: "migrate" + the stream's descriptor (docs/save-format.md "Live migration") */
+bool l_ctl_migrate(struct launcher *L, int fd, const char *arg);
 int l_restore_open(struct launcher *L, const char *path, char *err, size_t errlen);
 int l_restore_check(struct launcher *L, char *err, size_t errlen);
 int l_restore_ram(struct launcher *L, struct xsr_state *st, char *err, size_t errlen);

@@ -336,6 +336,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "network-list", l_ctl_network_list, NULL },
 	{ "save", l_ctl_save, "" },	/* save.c; + the file */
 	{ "save keep", l_ctl_save, "keep" },
+	{ "migrate", l_ctl_migrate, "" },	/* migrate.c; + the stream */
 };
 
 /* Handle one request; returns true if the connection was kept (console). */

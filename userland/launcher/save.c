@@ -34,7 +34,7 @@
 #define SAVE_COMMIT_MS	60000
 
 /* The host TSC's rate, measured over 20 ms (what the guest's TSC runs at). */
-static uint32_t tsc_khz(void)
+uint32_t l_tsc_khz(void)
 {
 	struct timespec a, b, d = { 0, 20 * 1000 * 1000 };
 	uint64_t t0, t1;
@@ -137,7 +137,7 @@ static void save_progress(void *opaque, uint64_t done, uint64_t total)
 }
 
 /* The definition of the domain, as JSON (domus' JSON view), malloc'ed. */
-static char *config_json(struct launcher *L, size_t *len)
+char *l_save_config(struct launcher *L, size_t *len)
 {
 	char *buf = NULL, *kernel = L->cfg.kernel;
 	size_t n = 0;
@@ -157,7 +157,7 @@ static char *config_json(struct launcher *L, size_t *len)
 }
 
 /* Pause (all vCPUs out of the module, state complete) and collect. */
-static int collect(struct launcher *L, struct xsr_state *st, char *err, size_t errlen)
+int l_save_collect(struct launcher *L, struct xsr_state *st, char *err, size_t errlen)
 {
 	char msg[300];
 	unsigned int i, tries;
@@ -181,7 +181,27 @@ static int collect(struct launcher *L, struct xsr_state *st, char *err, size_t e
 	return r ? -1 : 0;
 }
 
-static void resume_after(struct launcher *L, bool was_paused)
+/* The rest of the state, after collect (the guest paused). */
+void l_save_fill(struct launcher *L, struct xsr_state *st, uint32_t khz)
+{
+	st->nvcpu = L->nvcpu;
+	st->ram_size = L->mem_size;
+	st->tsc_khz = khz;
+	st->elapsed_ns = (uint64_t)(time(NULL) - L->start_time) * 1000000000ULL;
+	st->has_dm = true;
+	st->dm.uart[0] = L->dm.uart.ier;
+	st->dm.uart[1] = L->dm.uart.lcr;
+	st->dm.uart[2] = L->dm.uart.mcr;
+	st->dm.uart[3] = L->dm.uart.scr;
+	st->dm.uart[4] = L->dm.uart.dll;
+	st->dm.uart[5] = L->dm.uart.dlm;
+	st->dm.uart[6] = L->dm.uart.fcr;
+	pthread_mutex_lock(&L->lock);
+	st->dm.test_exit_code = L->test_exit_code;
+	pthread_mutex_unlock(&L->lock);
+}
+
+void l_save_resume(struct launcher *L, bool was_paused)
 {
 	char msg[300];
 
@@ -190,7 +210,7 @@ static void resume_after(struct launcher *L, bool was_paused)
 }
 
 /* Wait for the client's verdict: true for "commit". */
-static bool wait_commit(int fd)
+bool l_save_wait_commit(int fd)
 {
 	char line[64];
 	size_t n = 0;
@@ -255,7 +275,7 @@ bool l_ctl_save(struct launcher *L, int fd, const char *arg)
 		return false;
 	}
 	st.vcpu = calloc(L->nvcpu, sizeof(*st.vcpu));
-	st.config = config_json(L, &st.config_len);
+	st.config = l_save_config(L, &st.config_len);
 	if (!st.vcpu || !st.config) {
 		l_reply(fd, "error save: out of memory");
 		goto out;
@@ -263,43 +283,29 @@ bool l_ctl_save(struct launcher *L, int fd, const char *arg)
 	pthread_mutex_lock(&L->lock);
 	was_paused = L->paused;
 	pthread_mutex_unlock(&L->lock);
-	if (collect(L, &st, err, sizeof(err))) {
-		resume_after(L, was_paused);
+	if (l_save_collect(L, &st, err, sizeof(err))) {
+		l_save_resume(L, was_paused);
 		l_reply(fd, "error save: %s", err);
 		goto out;
 	}
-	st.nvcpu = L->nvcpu;
-	st.ram_size = L->mem_size;
-	st.tsc_khz = tsc_khz();
-	st.elapsed_ns = (uint64_t)(time(NULL) - L->start_time) * 1000000000ULL;
-	st.has_dm = true;
-	st.dm.uart[0] = L->dm.uart.ier;
-	st.dm.uart[1] = L->dm.uart.lcr;
-	st.dm.uart[2] = L->dm.uart.mcr;
-	st.dm.uart[3] = L->dm.uart.scr;
-	st.dm.uart[4] = L->dm.uart.dll;
-	st.dm.uart[5] = L->dm.uart.dlm;
-	st.dm.uart[6] = L->dm.uart.fcr;
-	pthread_mutex_lock(&L->lock);
-	st.dm.test_exit_code = L->test_exit_code;
-	pthread_mutex_unlock(&L->lock);
+	l_save_fill(L, &st, l_tsc_khz());
 	l_log(L, "save: paused; writing %llu MiB of RAM and %u vCPU(s)", (unsigned long long)(L->mem_size >> 20),
 	      st.nvcpu);
 	if (xsr_write(out, &st, L->ram, save_progress, &pr, err, sizeof(err))) {
 		l_log(L, "save failed: %s; the guest runs on", err);
-		resume_after(L, was_paused);
+		l_save_resume(L, was_paused);
 		l_reply(fd, "error %s", err);
 		goto out;
 	}
 	l_reply(fd, "ok");
-	if (!wait_commit(fd)) {
+	if (!l_save_wait_commit(fd)) {
 		l_log(L, "save: the client did not commit the file; the guest runs on");
-		resume_after(L, was_paused);
+		l_save_resume(L, was_paused);
 		goto out;
 	}
 	if (keep) {
 		l_log(L, "saved (the guest runs on: save -c)");
-		resume_after(L, was_paused);
+		l_save_resume(L, was_paused);
 		l_reply(fd, "ok");
 	} else {
 		l_log(L, "saved");

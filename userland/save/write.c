@@ -206,22 +206,27 @@ static int werr(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-int xsr_write(int fd, const struct xsr_state *st, const void *ram,
-	      void (*progress)(void *opaque, uint64_t done, uint64_t total), void *opaque,
-	      char *err, size_t errlen)
-{
-	struct wr w = { .fd = fd };
-	uint64_t npages = st->ram_size >> 12, pfn;
-	uint32_t ctx_len, i;
-	unsigned int v;
+/* --- the stream in pieces (a live migration writes memory in rounds) -------- */
 
-	if (!st->nvcpu || st->nvcpu > XSR_MAX_VCPUS || (st->ram_size & 0xfff) || !npages ||
-	    !st->config || !st->config_len || st->config[st->config_len - 1])
-		return werr(err, errlen, "save: nothing consistent to write (vCPUs, RAM or config missing)");
-	w.buf = malloc(WBUF_SIZE);
-	if (!w.buf)
-		return werr(err, errlen, "save: out of memory");
-	w.crc = crc32(0, NULL, 0);
+struct xsr_writer *xsr_writer_open(int fd, const struct xsr_state *st, char *err, size_t errlen)
+{
+	struct wr *w;
+
+	if (!st->nvcpu || st->nvcpu > XSR_MAX_VCPUS || (st->ram_size & 0xfff) || !(st->ram_size >> 12) ||
+	    !st->config || !st->config_len || st->config[st->config_len - 1]) {
+		werr(err, errlen, "save: nothing consistent to write (vCPUs, RAM or config missing)");
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (w)
+		w->buf = malloc(WBUF_SIZE);
+	if (!w || !w->buf) {
+		free(w);
+		werr(err, errlen, "save: out of memory");
+		return NULL;
+	}
+	w->fd = fd;
+	w->crc = crc32(0, NULL, 0);
 
 	/* xl header and the config */
 	{
@@ -233,9 +238,9 @@ int xsr_write(int fd, const struct xsr_state *st, const void *ram,
 		h.byteorder = XSR_XL_BYTEORDER;
 		h.mandatory_flags = XSR_XL_JSON | XSR_XL_STREAMV2;
 		h.optional_data_len = 4 + clen;
-		put(&w, &h, sizeof(h));
-		put(&w, &clen, 4);
-		put(&w, st->config, clen);
+		put(w, &h, sizeof(h));
+		put(w, &clen, 4);
+		put(w, st->config, clen);
 	}
 	/* libxl header, LIBXC_CONTEXT */
 	{
@@ -244,8 +249,8 @@ int xsr_write(int fd, const struct xsr_state *st, const void *ram,
 		be32_put(h, (uint32_t)(XSR_LIBXL_IDENT >> 32));
 		be32_put(h + 4, (uint32_t)XSR_LIBXL_IDENT);
 		be32_put(h + 8, XSR_LIBXL_VERSION);
-		put(&w, h, sizeof(h));
-		rec(&w, XSR_LXL_LIBXC_CONTEXT, 0);
+		put(w, h, sizeof(h));
+		rec(w, XSR_LXL_LIBXC_CONTEXT, 0);
 	}
 	/* libxc image and domain headers, STATIC_DATA_END */
 	{
@@ -258,53 +263,110 @@ int xsr_write(int fd, const struct xsr_state *st, const void *ram,
 		memset(h, 0xff, 8);
 		be32_put(h + 8, XSR_XC_ID);
 		be32_put(h + 12, XSR_XC_VERSION);
-		put(&w, h, sizeof(h));
-		put(&w, &dh, sizeof(dh));
-		rec(&w, XSR_XC_STATIC_DATA_END, 0);
+		put(w, h, sizeof(h));
+		put(w, &dh, sizeof(dh));
+		rec(w, XSR_XC_STATIC_DATA_END, 0);
 	}
-	/* PAGE_DATA: every page, in batches */
-	for (pfn = 0; pfn < npages && !w.err; ) {
+	return (struct xsr_writer *)w;
+}
+
+/* One PAGE_DATA record: the @n pages @pfn[0..n-1] (n <= XSR_BATCH) of @ram. */
+static void page_batch(struct wr *w, const void *ram, const uint64_t *pfn, uint64_t first, uint32_t n)
+{
+	struct xsr_page_data pd = { .count = n };
+	uint64_t len = sizeof(pd) + 8ULL * n + 4096ULL * n;
+	uint32_t i;
+
+	rec(w, XSR_XC_PAGE_DATA, (uint32_t)len);
+	put(w, &pd, sizeof(pd));
+	for (i = 0; i < n; i++) {
+		uint64_t word = (pfn ? pfn[i] : first + i) | XSR_PT_NOTAB << 60;
+
+		put(w, &word, 8);
+	}
+	if (!pfn) {
+		put(w, (const uint8_t *)ram + (first << 12), 4096ULL * n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		put(w, (const uint8_t *)ram + (pfn[i] << 12), 4096);
+}
+
+void xsr_writer_pages(struct xsr_writer *xw, const void *ram, const uint64_t *pfn, uint64_t n)
+{
+	struct wr *w = (struct wr *)xw;
+	uint64_t i;
+
+	for (i = 0; i < n && !w->err; i += XSR_BATCH)
+		page_batch(w, ram, pfn + i, 0, n - i < XSR_BATCH ? (uint32_t)(n - i) : XSR_BATCH);
+	flush(w);
+}
+
+void xsr_writer_all_pages(struct xsr_writer *xw, const void *ram, uint64_t ram_size,
+			  void (*progress)(void *opaque, uint64_t done, uint64_t total), void *opaque)
+{
+	struct wr *w = (struct wr *)xw;
+	uint64_t npages = ram_size >> 12, pfn;
+
+	for (pfn = 0; pfn < npages && !w->err; ) {
 		uint32_t n = npages - pfn < XSR_BATCH ? (uint32_t)(npages - pfn) : XSR_BATCH;
-		struct xsr_page_data pd = { .count = n };
-		uint64_t len = sizeof(pd) + 8ULL * n + 4096ULL * n;
 
-		rec(&w, XSR_XC_PAGE_DATA, (uint32_t)len);
-		put(&w, &pd, sizeof(pd));
-		for (i = 0; i < n; i++) {
-			uint64_t word = (pfn + i) | XSR_PT_NOTAB << 60;
-
-			put(&w, &word, 8);
-		}
-		put(&w, (const uint8_t *)ram + (pfn << 12), 4096ULL * n);
+		page_batch(w, ram, NULL, pfn, n);
 		pfn += n;
 		if (progress)
-			progress(opaque, pfn << 12, st->ram_size);
+			progress(opaque, pfn << 12, ram_size);
+	}
+	flush(w);
+}
+
+uint64_t xsr_writer_bytes(const struct xsr_writer *xw)
+{
+	return ((const struct wr *)xw)->total;
+}
+
+int xsr_writer_error(const struct xsr_writer *xw)
+{
+	return ((const struct wr *)xw)->err;
+}
+
+int xsr_writer_close(struct xsr_writer *xw, const struct xsr_state *st, char *err, size_t errlen)
+{
+	struct wr *w = (struct wr *)xw;
+	uint32_t ctx_len;
+	unsigned int v;
+	int werrno;
+
+	if (!st) {
+		/* abandoned: nothing more is written */
+		free(w->buf);
+		free(w);
+		return 0;
 	}
 	/* X86_TSC_INFO */
 	{
 		struct xsr_tsc_info t = { .mode = 0, .khz = st->tsc_khz, .nsec = st->elapsed_ns };
 
-		rec_body(&w, XSR_XC_TSC_INFO, &t, sizeof(t));
+		rec_body(w, XSR_XC_TSC_INFO, &t, sizeof(t));
 	}
 	/* HVM_CONTEXT */
 	ctx_len = sizeof(struct xsr_hvm_desc) * 2 + sizeof(struct xsr_hvm_header);
 	for (v = 0; v < st->nvcpu; v++)
 		ctx_len += 3 * sizeof(struct xsr_hvm_desc) + sizeof(struct xsr_hvm_cpu) +
 			   sizeof(struct xsr_hvm_mtrr) + sizeof(struct xsr_hvm_xsave) + st->vcpu[v].xsave_size;
-	rec(&w, XSR_XC_HVM_CONTEXT, ctx_len);
+	rec(w, XSR_XC_HVM_CONTEXT, ctx_len);
 	{
 		struct xsr_hvm_header h = {
 			.magic = XSR_HVM_MAGIC, .version = 1, .changeset = ~0ULL,
 			.cpuid = host_cpuid1(), .gtsc_khz = st->tsc_khz,
 		};
 
-		hc_entry(&w, XSR_HC_HEADER, 0, &h, sizeof(h));
+		hc_entry(w, XSR_HC_HEADER, 0, &h, sizeof(h));
 	}
 	for (v = 0; v < st->nvcpu; v++) {
 		struct xsr_hvm_cpu c;
 
 		cpu_record(&st->vcpu[v], &c);
-		hc_entry(&w, XSR_HC_CPU, (uint16_t)v, &c, sizeof(c));
+		hc_entry(w, XSR_HC_CPU, (uint16_t)v, &c, sizeof(c));
 	}
 	for (v = 0; v < st->nvcpu; v++) {
 		struct xsr_hvm_mtrr m;
@@ -313,7 +375,7 @@ int xsr_write(int fd, const struct xsr_state *st, const void *ram,
 		m.pat = st->vcpu[v].pat;
 		m.cap = 0x508;		/* WC, fixed ranges, 8 variable ranges */
 		m.def_type = 0xc06;	/* enabled, fixed enabled, write-back */
-		hc_entry(&w, XSR_HC_MTRR, (uint16_t)v, &m, sizeof(m));
+		hc_entry(w, XSR_HC_MTRR, (uint16_t)v, &m, sizeof(m));
 	}
 	for (v = 0; v < st->nvcpu; v++) {
 		const struct xsr_vcpu *vc = &st->vcpu[v];
@@ -322,17 +384,17 @@ int xsr_write(int fd, const struct xsr_state *st, const void *ram,
 		struct xsr_hvm_desc d = { .typecode = XSR_HC_CPU_XSAVE, .instance = (uint16_t)v,
 					  .length = (uint32_t)sizeof(x) + vc->xsave_size };
 
-		put(&w, &d, sizeof(d));
-		put(&w, &x, sizeof(x));
-		put(&w, vc->fpu.xsave, vc->xsave_size);
+		put(w, &d, sizeof(d));
+		put(w, &x, sizeof(x));
+		put(w, vc->fpu.xsave, vc->xsave_size);
 	}
-	hc_entry(&w, XSR_HC_END, 0, NULL, 0);
-	pad8(&w, ctx_len);
+	hc_entry(w, XSR_HC_END, 0, NULL, 0);
+	pad8(w, ctx_len);
 	/* HVM_PARAMS: none an HVM domain of ours has yet */
 	{
 		struct xsr_hvm_params p = { 0 };
 
-		rec_body(&w, XSR_XC_HVM_PARAMS, &p, sizeof(p));
+		rec_body(w, XSR_XC_HVM_PARAMS, &p, sizeof(p));
 	}
 	/* DOMUS_STATE */
 	{
@@ -341,8 +403,8 @@ int xsr_write(int fd, const struct xsr_state *st, const void *ram,
 					  sizeof(ver) + st->nvcpu * sizeof(struct xsr_ds_vcpu) +
 					  (st->has_dm ? sizeof(struct xsr_ds_dm) : 0));
 
-		rec(&w, XSR_XC_DOMUS_STATE, len);
-		hc_entry(&w, XSR_DS_VERSION, 0, &ver, sizeof(ver));
+		rec(w, XSR_XC_DOMUS_STATE, len);
+		hc_entry(w, XSR_DS_VERSION, 0, &ver, sizeof(ver));
 		for (v = 0; v < st->nvcpu; v++) {
 			struct xsr_ds_vcpu e;
 
@@ -350,25 +412,39 @@ int xsr_write(int fd, const struct xsr_state *st, const void *ram,
 			e.events = st->vcpu[v].events;
 			e.cr8 = st->vcpu[v].sregs.cr8;
 			e.apic_base = st->vcpu[v].sregs.apic_base;
-			hc_entry(&w, XSR_DS_VCPU, (uint16_t)v, &e, sizeof(e));
+			hc_entry(w, XSR_DS_VCPU, (uint16_t)v, &e, sizeof(e));
 		}
 		if (st->has_dm)
-			hc_entry(&w, XSR_DS_DM, 0, &st->dm, sizeof(st->dm));
-		hc_entry(&w, XSR_HC_END, 0, NULL, 0);
-		pad8(&w, len);
+			hc_entry(w, XSR_DS_DM, 0, &st->dm, sizeof(st->dm));
+		hc_entry(w, XSR_HC_END, 0, NULL, 0);
+		pad8(w, len);
 	}
 	/* DOMUS_CHECKSUM of everything before it, then the two ENDs */
-	flush(&w);
+	flush(w);
 	{
-		struct xsr_checksum c = { .algorithm = XSR_CSUM_CRC32, .crc = (uint32_t)w.crc };
+		struct xsr_checksum c = { .algorithm = XSR_CSUM_CRC32, .crc = (uint32_t)w->crc };
 
-		rec_body(&w, XSR_XC_DOMUS_CHECKSUM, &c, sizeof(c));
+		rec_body(w, XSR_XC_DOMUS_CHECKSUM, &c, sizeof(c));
 	}
-	rec(&w, XSR_XC_END, 0);
-	rec(&w, XSR_LXL_END, 0);
-	flush(&w);
-	free(w.buf);
-	if (w.err)
-		return werr(err, errlen, "cannot write the save file: %s", strerror(w.err));
+	rec(w, XSR_XC_END, 0);
+	rec(w, XSR_LXL_END, 0);
+	flush(w);
+	werrno = w->err;
+	free(w->buf);
+	free(w);
+	if (werrno)
+		return werr(err, errlen, "cannot write the save file: %s", strerror(werrno));
 	return 0;
+}
+
+int xsr_write(int fd, const struct xsr_state *st, const void *ram,
+	      void (*progress)(void *opaque, uint64_t done, uint64_t total), void *opaque,
+	      char *err, size_t errlen)
+{
+	struct xsr_writer *w = xsr_writer_open(fd, st, err, errlen);
+
+	if (!w)
+		return -1;
+	xsr_writer_all_pages(w, ram, st->ram_size, progress, opaque);
+	return xsr_writer_close(w, st, err, errlen);
 }

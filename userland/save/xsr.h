@@ -250,6 +250,37 @@ int xsr_write(int fd, const struct xsr_state *st, const void *ram,
 	      char *err, size_t errlen);
 
 /*
+ * The same stream in pieces, for a live migration (docs/save-format.md
+ * "Live migration"): open writes the headers up to STATIC_DATA_END; then
+ * any number of PAGE_DATA passes (all_pages: every page in ascending
+ * order, Xen's first pass; pages: the @n pages @pfn names, a later copy of
+ * a page replacing an earlier one); close writes the state of @st (its
+ * vCPUs and devices, taken after the guest was paused) and the ENDs, and
+ * frees the writer (with @st NULL: abandoned, nothing more written).
+ * A write error is kept (xsr_writer_error: its errno) and reported by
+ * close.  The config and RAM size of @st are needed by open already.
+ */
+struct xsr_writer;
+struct xsr_writer *xsr_writer_open(int fd, const struct xsr_state *st, char *err, size_t errlen);
+void xsr_writer_all_pages(struct xsr_writer *w, const void *ram, uint64_t ram_size,
+			  void (*progress)(void *opaque, uint64_t done, uint64_t total), void *opaque);
+void xsr_writer_pages(struct xsr_writer *w, const void *ram, const uint64_t *pfn, uint64_t n);
+uint64_t xsr_writer_bytes(const struct xsr_writer *w);
+int xsr_writer_error(const struct xsr_writer *w);
+int xsr_writer_close(struct xsr_writer *w, const struct xsr_state *st, char *err, size_t errlen);
+
+/*
+ * Copy one whole stream from @in to @out (stream.c), reading no byte past
+ * its last END: the framing (xl header, libxl and libxc records) is
+ * followed, every length bounded, nothing else checked (xsr_read on the
+ * copy does).  At most @max bytes.  0 with *len, or -1 with one line.
+ * A live stream carries at most XSR_STREAM_PASSES copies of the RAM
+ * (Xen's first pass, 5 iterations, the last pass).
+ */
+#define XSR_STREAM_PASSES	7u
+int xsr_stream_copy(int in, int out, uint64_t max, uint64_t *len, char *err, size_t errlen);
+
+/*
  * Read the save file @buf (@len bytes): the whole of it is validated
  * first (structure: xsr_check; the checksum; what domus can restore),
  * then @st is filled (st->vcpu malloc'ed, st->config pointing into @buf;

@@ -13,7 +13,11 @@
  * off instead of exiting), "triple" (triple fault instead of exiting),
  * "count=N" (print "mbtest: count K" for K = 1..N with a busy delay
  * between, then exit as usual; check 11 fails if the count in memory and
- * in %edi disagree: for save/restore).
+ * in %edi disagree: for save/restore), "dirty" (with count=N: instead of
+ * the busy delay, rewrite the 8 MiB at 4 MiB each count, dword i = K + i,
+ * after summing the previous pass and printing "mbtest: memsum S"; check
+ * 12 fails if the sum is not the one that pass wrote: for live
+ * migration; needs mem >= 16).
  */
 #define MB_MAGIC	0x1badb002
 #ifdef AOUT
@@ -26,6 +30,9 @@
 #define OK_VALUE	0x10
 #define FAIL_BASE	0x40
 #define COUNT_DELAY	0x1000000	/* busy loop between two counts */
+#define REGION		0x400000	/* " dirty": 8 MiB at 4 MiB */
+#define REGION_DWORDS	0x200000
+#define REGION_TRI	0xfff00000	/* n(n-1)/2 mod 2^32, n = REGION_DWORDS */
 
 	.code32
 	.text
@@ -169,6 +176,10 @@ entry:
 	jz	2f
 	call	atoi
 	movl	%eax, count_max
+	movl	16(%ebx), %esi
+	movl	$str_dirty, %edi
+	call	find
+	movl	%esi, dirty_on
 	xorl	%edi, %edi
 1:	incl	%edi
 	movl	%edi, count_cur
@@ -178,9 +189,14 @@ entry:
 	call	putdec
 	movl	$msg_nl, %esi
 	call	puts
-	movl	$COUNT_DELAY, %ecx
+	cmpl	$0, dirty_on
+	je	4f
+	call	memwork
+	jmp	5f
+4:	movl	$COUNT_DELAY, %ecx
 3:	decl	%ecx
 	jnz	3b
+5:
 	cmpl	count_cur, %edi		/* memory and register agree */
 	jne	fail_count
 	cmpl	count_max, %edi
@@ -194,6 +210,49 @@ entry:
 fail_count:
 	movl	$11, %edx
 	jmp	fail
+
+fail_mem:
+	movl	$12, %edx
+	jmp	fail
+
+/* memwork (" dirty"), count K in %edi: check the pass of K - 1, write pass K */
+memwork:
+	pushl	%eax
+	pushl	%ecx
+	pushl	%edx
+	pushl	%esi
+	cmpl	$1, %edi
+	je	2f
+	movl	$REGION, %esi
+	xorl	%eax, %eax
+	movl	$REGION_DWORDS, %ecx
+1:	addl	(%esi), %eax
+	addl	$4, %esi
+	decl	%ecx
+	jnz	1b
+	leal	-1(%edi), %edx
+	imull	$REGION_DWORDS, %edx
+	addl	$REGION_TRI, %edx
+	cmpl	%eax, %edx
+	jne	fail_mem
+	movl	$msg_memsum, %esi
+	call	puts
+	call	putdec
+	movl	$msg_nl, %esi
+	call	puts
+2:	movl	$REGION, %esi
+	movl	%edi, %eax
+	movl	$REGION_DWORDS, %ecx
+3:	movl	%eax, (%esi)
+	incl	%eax
+	addl	$4, %esi
+	decl	%ecx
+	jnz	3b
+	popl	%esi
+	popl	%edx
+	popl	%ecx
+	popl	%eax
+	ret
 
 fail_bss:
 	movl	$10, %edx
@@ -361,12 +420,15 @@ str_hlt:	.asciz	" hlt"
 str_triple:	.asciz	" triple"
 str_count:	.asciz	" count="
 msg_count:	.asciz	"mbtest: count "
+msg_memsum:	.asciz	"mbtest: memsum "
+str_dirty:	.asciz	" dirty"
 	.balign 4
 saved_eax:	.long	0
 saved_ebx:	.long	0
 mem_mib:	.long	0
 count_cur:	.long	0
 count_max:	.long	0
+dirty_on:	.long	0
 image_end:
 
 	.bss
