@@ -1,6 +1,6 @@
 #!/bin/bash
 # Live migration of an HVM domain to localhost inside the AMD-V test host
-# (run by tests/suites/77-migrate-amd through scripts/testhost): the
+# (run by tests/suites/78-migrate-amd through scripts/testhost): the
 # Multiboot test kernel counts and rewrites 8 MiB of its RAM between two
 # counts ("dirty"), checking the sum of the previous pass.  A bad stream
 # to migrate-receive is refused with one line; a receiver killed midway
