@@ -35,6 +35,15 @@
 # guest, e.g. xen_blkfront.max_indirect_segments=256 (init passes
 # xen_blkfront.* to the module).
 #
+# BENCH_IO_XEN_QEMU (environment): the directory of an unpacked QEMU >= 8
+# (scripts/qemu-fetch) -- adds a third side, "kvmxen": the same guest
+# kernel and initramfs under KVM's Xen emulation (-accel
+# kvm,xen-version=0x4000a,kernel-irqchip=split) with xen-disk (xvdb) and
+# xen-net-device (a TAP, tapx0, on br0): the same PV front ends as the
+# domus guest, against QEMU's back ends.  Needs a test host kernel with
+# CONFIG_KVM_XEN (6.12; bench/io --kvm-xen).  Rounds then rotate the
+# three sides (domus first in odd rounds, last in even ones).
+#
 # Exit status: 0 when every measurement was made, 1 otherwise.
 
 cd "$(dirname "$0")/.." || exit 1
@@ -80,7 +89,7 @@ answer() { tr -d '\r' <"$con" | sed -n "s/^$1=//p" | tail -1; }
 exits() {
 	case $side in
 	domus) build/domus stats bench 2>/dev/null | awk '$1 == "exits" { print $2 }' ;;
-	kvm) cat /sys/kernel/debug/kvm/exits 2>/dev/null ;;
+	kvm | kvmxen) cat /sys/kernel/debug/kvm/exits 2>/dev/null ;;
 	esac
 }
 
@@ -246,6 +255,46 @@ kvm_round() {	# ROUND
 	return $st
 }
 
+# ---- KVM's Xen emulation (BENCH_IO_XEN_QEMU) -------------------------------------
+xq=
+if [[ -n ${BENCH_IO_XEN_QEMU:-} ]]; then
+	xq=$BENCH_IO_XEN_QEMU/usr/bin/qemu-system-x86_64
+	# its own modules, never the installed QEMU's (those refuse to load)
+	export QEMU_MODULE_DIR=$BENCH_IO_XEN_QEMU/usr/lib/x86_64-linux-gnu/qemu
+	"$xq" --version | head -1 | sed 's/^/io: kvmxen: /'
+	truncate -s "${mib}M" "$tmp/xen.img"
+	ip tuntap add tapx0 mode tap && ip link set tapx0 master br0 && ip link set tapx0 up ||
+		{ say "cannot set up tapx0"; status=1; }
+fi
+kvmxen_round() {	# ROUND
+	local r=$1 st=0
+	side=kvmxen
+	con=$out/console-kvmxen.$r
+	if ! modprobe kvm_amd; then
+		say "modprobe kvm_amd failed: kvmxen rows n/a"
+		return 1
+	fi
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	if boot_guest "$xq" -L "$BENCH_IO_XEN_QEMU/usr/share/qemu" -L "$BENCH_IO_XEN_QEMU/usr/share/seabios" \
+		-accel kvm,xen-version=0x4000a,kernel-irqchip=split -cpu host -M pc -m $mem -smp 1 \
+		-nodefaults -no-user-config -display none -no-reboot -serial stdio \
+		-kernel "$vmlinux" -initrd "$initrd" -append "console=ttyS0 loglevel=4 rdinit=/init" \
+		-drive "file=$tmp/xen.img,if=none,id=d0,format=raw,cache=writeback,aio=threads" \
+		-device xen-disk,vdev=xvdb,drive=d0 \
+		-netdev tap,id=n0,ifname=tapx0,script=no,downscript=no \
+		-device xen-net-device,netdev=n0,mac=00:16:3e:00:09:30 &&
+	   net_up "insmod /lib/modules/xen-netfront.ko; sleep 1" 10.9.0.30; then
+		one_round /dev/xvdb "$r"
+	else
+		st=1
+	fi
+	kill "$gpid" 2>/dev/null
+	wait "$gpid" 2>/dev/null
+	exec 3>&-
+	rmmod kvm_amd kvm || { say "rmmod kvm_amd kvm failed"; st=1; }
+	return $st
+}
+
 # ---- rounds, ABBA: a fresh boot of each guest per round, domus first in odd
 # rounds and KVM first in even ones (the build machine's load changes over a
 # run; alternating spreads it over both sides).  The images live on across
@@ -254,7 +303,9 @@ for r in $(seq "$rounds"); do
 	if ((r % 2)); then
 		domus_round "$r" || status=1
 		kvm_round "$r" || status=1
+		[[ -z $xq ]] || kvmxen_round "$r" || status=1
 	else
+		[[ -z $xq ]] || kvmxen_round "$r" || status=1
 		kvm_round "$r" || status=1
 		domus_round "$r" || status=1
 	fi
@@ -297,5 +348,30 @@ for row in seqwrite seqread randread tcp; do
 done
 echo "ratio: domus/kvm throughput by the guests' own clocks, > 1 = domus faster; wall: the same by the"
 echo "test host's wall time per command (kvm/domus; includes the console round trip and the exit-counter reads)"
+if [[ -n $xq ]]; then
+	# the second reference: the same PV front ends under KVM's Xen emulation
+	echo
+	echo "second reference: KVM's Xen emulation ($("$xq" --version | head -1 | sed 's/ (.*//')), xen-disk xvdb cache=writeback, xen-net-device on br0"
+	printf '%-34s %17s %17s %9s %9s  %s\n' row "domus s / rate" "kvmxen s / rate" "d/kvm" "d/kvmxen" "exits kvmxen"
+	for row in seqwrite seqread randread tcp; do
+		ds=$(median domus $row 4) dr=$(rate_at domus $row "$ds")
+		ks=$(median kvm $row 4) kr=$(rate_at kvm $row "$ks")
+		xs=$(median kvmxen $row 4) xr=$(rate_at kvmxen $row "$xs") xe=$(median kvmxen $row 7)
+		r1=n/a r2=n/a
+		[[ $dr != n/a && $kr != n/a ]] && r1=$(awk -v a="$dr" -v b="$kr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+		[[ $dr != n/a && $xr != n/a ]] && r2=$(awk -v a="$dr" -v b="$xr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+		printf '%-34s %17s %17s %9s %9s  %s\n' "$row" "$ds s $dr" "$xs s $xr" "$r1" "$r2" "$xe"
+	done
+	echo "per round (the same round's guests), domus/kvm and domus/kvmxen throughput:"
+	for row in seqwrite seqread randread tcp; do
+		line=
+		for r in $(seq "$rounds"); do
+			line+=$(printf '%s' "$results" | awk -v row="$row" -v r="$r" '$2 == row && $3 == r { v[$1] = $5 }
+				END { printf " r%d %s / %s", r, ("domus" in v && "kvm" in v && v["kvm"] > 0 ? sprintf("%.2f", v["domus"] / v["kvm"]) : "n/a"),
+					("domus" in v && "kvmxen" in v && v["kvmxen"] > 0 ? sprintf("%.2f", v["domus"] / v["kvmxen"]) : "n/a") }')
+		done
+		echo "  $row:$line"
+	done
+fi
 echo "console logs: build/bench/io/"
 exit $status
