@@ -8,8 +8,10 @@
 #
 # install (apt, the two .debs) -> DKMS builds domus.ko for the running
 # kernel -> modprobe -> domus info -> a PVH guest (the stock kernel, the
-# busybox initramfs) -> apt remove -> apt purge, and after each step what
-# must (not) be there.  One PASS/FAIL line each.
+# busybox initramfs) -> upgrade to the higher release of build/deb-up
+# (PKGTEST_UPVER; DKMS rebuilds, conffile edits kept) -> modprobe, a PVH
+# guest again -> apt remove -> apt purge, and after each step what must
+# (not) be there.  One PASS/FAIL line each.
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 failed=0
@@ -88,34 +90,9 @@ else
 fi
 
 # ---- use: modprobe, info, a PVH guest --------------------------------------
-if [ "$nodkms" = 1 ]; then
-	echo "SKIP: packages-amd/modprobe: PKGTEST_NO_DKMS=1 (the tree's domus.ko inserted)"
-	insmod "$top/domus.ko"
-elif in_root modprobe domus && [ -c /dev/domus ] && grep -q "^$ver" /sys/module/domus/version; then
-	pass modprobe
-else
-	fail modprobe "modprobe domus failed or /sys/module/domus/version is not $ver: $(dmesg | tail -3 | tr '\n' '|')"
-fi
-# the udev rule on the real device: `udevadm test` runs the rules for
-# /sys/class/misc/domus and sets the node's group and mode (no udevd here)
-if [ -c /dev/domus ]; then
-	ut=$(in_root udevadm test --action=add /sys/class/misc/domus 2>&1)
-	perm=$(in_root stat -c '%G %a' /dev/domus)
-	if [ "$perm" = "domus 660" ] && echo "$ut" | grep -q '60-domus.rules:[0-9]* GROUP'; then
-		pass udev-rule
-	else
-		fail udev-rule "/dev/domus is '$perm', not 'domus 660': $(echo "$ut" | grep -i 'domus.rules\|permissions' | tr '\n' '|')"
-	fi
-else
-	fail udev-rule "no /dev/domus"
-fi
-out=$(in_root domus info 2>&1); rc=$?
-if [ $rc = 0 ] && echo "$out" | grep -q "^domus version *: $ver$" && echo "$out" | grep -q '^module *: loaded' &&
-   echo "$out" | grep -q '^vendor *: svm'; then
-	pass domus-info
-else
-	fail domus-info "rc $rc: $(echo "$out" | tr '\n' '|')"
-fi
+# use P V: modprobe (the module of release V), [the udev rule, domus info,]
+# a PVH guest from the installed tools, destroy, unload; check names start
+# with P ("" for the first install, "upgrade-" after the upgrade)
 cfg=$top/build/pkgtest/guest.cfg
 cat >"$cfg" <<CFG
 name = "pkgtest"
@@ -127,25 +104,99 @@ ramdisk = "$top/build/pkgtest/guest.cpio"
 extra = "console=hvc0 rdinit=/init quiet"
 on_poweroff = "destroy"
 CFG
-con=$R/var/log/domus/pkgtest-console.log
-out=$(in_root domus create "$cfg" 2>&1); rc=$?
-ok=0
-for _ in $(seq 900); do
-	grep -q DOMUS-GUEST-READY "$con" 2>/dev/null && { ok=1; break; }
-	sleep 0.2
-done
-if [ $rc = 0 ] && [ $ok = 1 ] && in_root domus list | grep -Eq '^pkgtest +[0-9]+ +128 +1 '; then
-	pass "pvh-guest ($(elapsed) so far)"
+use() {
+	local p=$1 v=$2 out rc ok con=$R/var/log/domus/pkgtest-console.log
+	if [ "$nodkms" = 1 ]; then
+		echo "SKIP: packages-amd/${p}modprobe: PKGTEST_NO_DKMS=1 (the tree's domus.ko inserted)"
+		insmod "$top/domus.ko"
+	elif in_root modprobe domus && [ -c /dev/domus ] && grep -q "^$v\$" /sys/module/domus/version; then
+		pass "${p}modprobe"
+	else
+		fail "${p}modprobe" "modprobe domus failed or /sys/module/domus/version is $(cat /sys/module/domus/version 2>&1), not $v: $(dmesg | tail -3 | tr '\n' '|')"
+	fi
+	if [ -z "$p" ]; then
+		# the udev rule on the real device: `udevadm test` runs the rules for
+		# /sys/class/misc/domus and sets the node's group and mode (no udevd here)
+		if [ -c /dev/domus ]; then
+			ut=$(in_root udevadm test --action=add /sys/class/misc/domus 2>&1)
+			perm=$(in_root stat -c '%G %a' /dev/domus)
+			if [ "$perm" = "domus 660" ] && echo "$ut" | grep -q '60-domus.rules:[0-9]* GROUP'; then
+				pass udev-rule
+			else
+				fail udev-rule "/dev/domus is '$perm', not 'domus 660': $(echo "$ut" | grep -i 'domus.rules\|permissions' | tr '\n' '|')"
+			fi
+		else
+			fail udev-rule "no /dev/domus"
+		fi
+		out=$(in_root domus info 2>&1); rc=$?
+		if [ $rc = 0 ] && echo "$out" | grep -q "^domus version *: $v$" && echo "$out" | grep -q '^module *: loaded' &&
+		   echo "$out" | grep -q '^vendor *: svm'; then
+			pass domus-info
+		else
+			fail domus-info "rc $rc: $(echo "$out" | tr '\n' '|')"
+		fi
+	fi
+	rm -f "$con"
+	out=$(in_root domus create "$cfg" 2>&1); rc=$?
+	ok=0
+	for _ in $(seq 900); do
+		grep -q DOMUS-GUEST-READY "$con" 2>/dev/null && { ok=1; break; }
+		sleep 0.2
+	done
+	if [ $rc = 0 ] && [ $ok = 1 ] && in_root domus list | grep -Eq '^pkgtest +[0-9]+ +128 +1 '; then
+		pass "${p}pvh-guest ($(elapsed) so far)"
+	else
+		fail "${p}pvh-guest" "create rc $rc: $(echo "$out" | tr '\n' '|'); console: $(tail -c 300 "$con" 2>/dev/null | tr '\r\n' '||'); log: $(tail -3 "$R/var/log/domus/pkgtest.log" 2>/dev/null | tr '\n' '|')"
+	fi
+	in_root domus destroy pkgtest >/dev/null 2>&1
+	for _ in $(seq 50); do pgrep -x domus-launcher >/dev/null || break; sleep 0.1; done
+	if ! pgrep -x domus-launcher >/dev/null && { [ "$nodkms" = 1 ] && rmmod domus || in_root modprobe -r domus; }; then
+		pass "${p}unload"
+	else
+		fail "${p}unload" "launcher $(pgrep -x domus-launcher || echo gone), refcnt $(cat /sys/module/domus/refcnt 2>&1)"
+	fi
+}
+use "" "$ver"
+
+# ---- upgrade to the release of build/deb-up (PKGTEST_UPVER) ------------------
+# The admin's edit of a conffile stays, the group and udev rule stay, DKMS
+# removes the old release's module and builds the new one, the new tools,
+# a guest again.
+upver=${PKGTEST_UPVER:-$ver+up1}
+updebs=$top/build/deb-up
+echo "# admin edit before the upgrade" >>"$R/etc/default/domus"
+s=$(date +%s)
+if in_root apt-get install -y -q --no-install-recommends \
+	"$updebs/domus-dkms_${upver}_all.deb" "$updebs/domus_${upver}_amd64.deb" </dev/null >"$log/upgrade.log" 2>&1; then
+	pass "upgrade ($(( $(date +%s) - s )) s)"
 else
-	fail pvh-guest "create rc $rc: $(echo "$out" | tr '\n' '|'); console: $(tail -c 300 "$con" 2>/dev/null | tr '\r\n' '||'); log: $(tail -3 "$R/var/log/domus/pkgtest.log" 2>/dev/null | tr '\n' '|')"
+	fail upgrade "apt-get install of $upver failed: $(tail -5 "$log/upgrade.log" | tr '\n' '|')"
+	exit 1
 fi
-in_root domus destroy pkgtest >/dev/null 2>&1
-for _ in $(seq 50); do pgrep -x domus-launcher >/dev/null || break; sleep 0.1; done
-if ! pgrep -x domus-launcher >/dev/null && { [ "$nodkms" = 1 ] && rmmod domus || in_root modprobe -r domus; }; then
-	pass unload
+if [ "$nodkms" = 1 ]; then
+	echo "SKIP: packages-amd/upgrade-dkms: PKGTEST_NO_DKMS=1"
 else
-	fail unload "launcher $(pgrep -x domus-launcher || echo gone), refcnt $(cat /sys/module/domus/refcnt 2>&1)"
+	st=$(in_root dkms status -m domus 2>&1)
+	mv=$(in_root modinfo -F version "/lib/modules/$kver/updates/dkms/domus.ko" 2>&1)
+	if [ "$(echo "$st" | grep -c '^domus/')" = 1 ] && echo "$st" | grep -q "^domus/$upver, $kver, [^:]*: installed" &&
+	   [ "$mv" = "$upver" ] && [ ! -e "$R/usr/src/domus-$ver" ] && [ ! -e "$R/var/lib/dkms/domus/$ver" ] &&
+	   [ -n "$(in_root modinfo -F signer "/lib/modules/$kver/updates/dkms/domus.ko" 2>/dev/null)" ]; then
+		pass upgrade-dkms
+	else
+		fail upgrade-dkms "dkms status '$(echo "$st" | tr '\n' '|')', modinfo version '$mv' (want $upver); $(cd "$R" && ls -d "usr/src/domus-$ver" "var/lib/dkms/domus/$ver" 2>/dev/null | tr '\n' ' ')make.log: $(tail -3 "$R/var/lib/dkms/domus/$upver/build/make.log" 2>/dev/null | tr '\n' '|')"
+	fi
 fi
+v1=$(in_root domus --version 2>&1 | awk '{ print $2 }')
+pv=$(in_root dpkg-query -W -f='${Version} ' domus domus-dkms 2>&1)
+if [ "$v1" = "$upver" ] && [ "$pv" = "$upver $upver " ] && grep -qx '# admin edit before the upgrade' "$R/etc/default/domus" &&
+   [ ! -e "$R/etc/default/domus.dpkg-new" ] && in_root getent group domus >/dev/null &&
+   [ -f "$R/lib/udev/rules.d/60-domus.rules" ] && [ -L "$R/etc/systemd/system/multi-user.target.wants/domus.service" ]; then
+	pass upgrade-kept
+else
+	fail upgrade-kept "domus --version '$v1', packages '$pv' (want $upver); /etc/default/domus edit $(grep -c 'admin edit' "$R/etc/default/domus" 2>&1); group $(in_root getent group domus || echo none); $(cd "$R" && ls -d etc/default/domus.dpkg-* lib/udev/rules.d/60-domus.rules etc/systemd/system/multi-user.target.wants/domus.service 2>&1 | tr '\n' ' ')"
+fi
+use upgrade- "$upver"
+ver=$upver
 
 # ---- remove, then purge ----------------------------------------------------
 files=$(in_root dpkg -L domus domus-dkms 2>/dev/null | sort -u)
