@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <linux/fs.h>
 #include "blkaio.h"
@@ -229,6 +231,29 @@ static void trace_delta(struct blk_disk *d, struct blk_stats *last)
 	atomic_store(&s->batch_max, 0);
 }
 
+/*
+ * The I/O thread runs SCHED_BATCH (same nice, same share of the CPU):
+ * woken by the guest's notification it does not preempt the vCPU that
+ * sent it, so on a CPU the two share the front end finishes queueing its
+ * batch (blkfront notifies on the first request only) and halts before
+ * the ring is read -- one pass per batch instead of one per request, and
+ * one event back (docs/performance.md, bench/io runs J-M).  Where a CPU
+ * is idle the thread runs there at once as before.  DOMUS_BLK_BATCH=0
+ * keeps SCHED_OTHER (A/B runs).
+ */
+static void io_thread_policy(struct blk_disk *d)
+{
+	const char *e = getenv("DOMUS_BLK_BATCH");
+	struct sched_param sp;
+
+	if (e && !strcmp(e, "0"))
+		return;
+	memset(&sp, 0, sizeof(sp));
+	if (syscall(SYS_sched_setscheduler, 0, SCHED_BATCH, &sp))
+		be_log(&d->x, "blk %s: SCHED_BATCH refused (%s): the I/O thread preempts the vCPU%s", strerror(errno),
+		       "");
+}
+
 static void *io_thread(void *arg)
 {
 	struct blk_disk *d = arg;
@@ -239,6 +264,7 @@ static void *io_thread(void *arg)
 	uint64_t ev;
 
 	memset(&last, 0, sizeof(last));
+	io_thread_policy(d);
 	for (;;) {
 		bool notify = false;
 		int r;
