@@ -93,19 +93,60 @@ exits() {
 	esac
 }
 
+# BENCH_IO_PROFILE=1: around each domus row, the launcher's context
+# switches per thread (/proc/PID/task/*/status) and, with
+# BENCH_IO_STRACE=1, `strace -c -f` on it (the trace slows the row: its
+# time is then no measurement); DOMUS_BLK_TRACE=1 in the launcher logs the
+# block ring's counters per row (userland/backend/blkback.c).
+ctxsw() {	# PID: "comm tid voluntary nonvoluntary" per thread
+	local t
+	for t in /proc/$1/task/*; do
+		echo "$(cat "$t/comm") ${t##*/} $(awk '/^voluntary_ctxt_switches/ { v = $2 } /^nonvoluntary_ctxt_switches/ { n = $2 } END { print v, n }' "$t/status")"
+	done 2>/dev/null
+}
+profile_start() {	# ROW ROUND
+	[[ ${BENCH_IO_PROFILE:-} == 1 && $side == domus ]] || return 0
+	lpid=$(pgrep -x domus-launcher | head -1)
+	[[ -n $lpid ]] || { say "profile: no domus-launcher process"; return 0; }
+	ctxsw "$lpid" >"$out/ctx0"
+	if [[ ${BENCH_IO_STRACE:-} == 1 ]]; then
+		strace -c -f -p "$lpid" -o "$out/strace.$1.$2" 2>/dev/null &
+		spid=$!
+		sleep 1
+	fi
+}
+profile_end() {	# ROW ROUND
+	[[ ${BENCH_IO_PROFILE:-} == 1 && $side == domus && -n ${lpid:-} ]] || return 0
+	ctxsw "$lpid" >"$out/ctx1"
+	awk -v row="$1" -v r="$2" 'NR == FNR { v[$2] = $3; n[$2] = $4; next }
+		{ printf "io: profile %s round %s: thread %s (%s) ctxsw voluntary %d nonvoluntary %d\n", row, r, $1, $2, $3 - v[$2], $4 - n[$2] }' \
+		"$out/ctx0" "$out/ctx1"
+	if [[ -n ${spid:-} ]]; then
+		kill -INT "$spid" 2>/dev/null
+		wait "$spid" 2>/dev/null
+		spid=
+		say "profile $1 round $2: strace -c -f of the launcher:"
+		sed 's/^/io:   /' "$out/strace.$1.$2"
+	fi
+	lpid=
+}
+
 # workload ROW ROUND CMD: run CMD in the guest (it prints "R=secs units"),
 # record "side row round secs units host-wall exits"
 workload() {
 	local row=$1 r=$2 e0 e1 t0 t1 a
+	profile_start "$row" "$r"
 	e0=$(exits)
 	t0=$EPOCHREALTIME
 	if ! run "$3" "$row$r"; then
+		profile_end "$row" "$r"
 		say "$side $row round $r: no answer within $limit s: $(tail -c 300 "$con" | tr '\r\n' '||')"
 		status=1
 		return 1
 	fi
 	t1=$EPOCHREALTIME
 	e1=$(exits)
+	profile_end "$row" "$r"
 	a=$(answer R)
 	if [[ ! $a =~ ^[0-9.]+\ [0-9.]+$ ]]; then
 		say "$side $row round $r: bad answer '$a'"

@@ -159,6 +159,13 @@ static int allowed_child(void)
 		if (sched_getaffinity(getpid(), sizeof(cs), &cs) || sched_setaffinity(0, sizeof(cs), &cs))
 			return 10;
 	}
+	/* a block I/O thread makes itself SCHED_BATCH */
+	{
+		struct sched_param prm = { 0 };
+
+		if (syscall(SYS_sched_setscheduler, 0, SCHED_BATCH, &prm))
+			return 11;
+	}
 #ifndef UNIT_SAN	/* ASan gives every thread an alternate signal stack: sigaltstack */
 	{
 		pthread_t th;
@@ -242,6 +249,15 @@ static int bad_setaffinity_other(void)
 	return 0;
 }
 
+static int bad_sched_fifo(void)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+
+	load();
+	syscall(SYS_sched_setscheduler, 0, SCHED_FIFO, &sp);
+	return 0;
+}
+
 static int bad_socket(void)
 {
 	load();
@@ -276,7 +292,7 @@ static void filter_kills(void)
 {
 	static int (*const bad[])(void) = { bad_execve, bad_ioctl_type, bad_mmap_exec, bad_mprotect_exec,
 					    bad_fork, bad_tgkill_other, bad_setaffinity_other, bad_socket,
-					    bad_prctl, bad_ptrace, bad_fallocate_grow };
+					    bad_prctl, bad_ptrace, bad_fallocate_grow, bad_sched_fifo };
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

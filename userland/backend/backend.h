@@ -148,7 +148,7 @@ void be_io_stop(struct be_io *io);
 void be_io_close(struct be_io *io, const struct be_host *h);
 /* Raise the guest's port. */
 void be_io_kick(struct be_io *io);
-/* Consume pending notifications. */
-void be_io_drain(struct be_io *io);
+/* Consume pending notifications: how many the guest sent (0: none). */
+uint64_t be_io_drain(struct be_io *io);
 
 #endif

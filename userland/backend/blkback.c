@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <linux/fs.h>
 #include "blkaio.h"
@@ -202,11 +204,67 @@ const char *blk_disk_path(const struct blk_disk *d)
 	return d->path;
 }
 
+/*
+ * DOMUS_BLK_TRACE=1: one log line of the counters' change each time the
+ * ring has been idle for half a second after serving (a workload's
+ * figures: bench/io's profile mode, docs/performance.md).
+ */
+static void trace_delta(struct blk_disk *d, struct blk_stats *last)
+{
+	struct blk_stats *s = &d->st;
+	char buf[320];
+#define D(f) ((unsigned long long)(atomic_load(&s->f) - atomic_load(&last->f)))
+	unsigned long long rq = D(reads) + D(writes) + D(flushes) + D(discards);
+
+	if (!rq)
+		return;
+	snprintf(buf, sizeof(buf),
+		 "requests=%llu read_bytes=%llu written_bytes=%llu wakeups=%llu events=%llu passes=%llu kicks=%llu rechecks=%llu batch_max=%llu",
+		 rq, D(bytes_read), D(bytes_written), D(wakeups), D(events), D(passes), D(kicks), D(rechecks),
+		 (unsigned long long)atomic_load(&s->batch_max));
+#undef D
+	be_log(&d->x, "blk %s: trace %s%s", buf, "");
+#define C(f) atomic_store(&last->f, atomic_load(&s->f))
+	C(reads); C(writes); C(flushes); C(discards); C(bytes_read); C(bytes_written); C(wakeups); C(events);
+	C(passes); C(kicks); C(rechecks);
+#undef C
+	atomic_store(&s->batch_max, 0);
+}
+
+/*
+ * The I/O thread runs SCHED_BATCH (same nice, same share of the CPU):
+ * woken by the guest's notification it does not preempt the vCPU that
+ * sent it, so on a CPU the two share the front end finishes queueing its
+ * batch (blkfront notifies on the first request only) and halts before
+ * the ring is read -- one pass per batch instead of one per request, and
+ * one event back (docs/performance.md, bench/io runs J-M).  Where a CPU
+ * is idle the thread runs there at once as before.  DOMUS_BLK_BATCH=0
+ * keeps SCHED_OTHER (A/B runs).
+ */
+static void io_thread_policy(struct blk_disk *d)
+{
+	const char *e = getenv("DOMUS_BLK_BATCH");
+	struct sched_param sp;
+
+	if (e && !strcmp(e, "0"))
+		return;
+	memset(&sp, 0, sizeof(sp));
+	if (syscall(SYS_sched_setscheduler, 0, SCHED_BATCH, &sp))
+		be_log(&d->x, "blk %s: SCHED_BATCH refused (%s): the I/O thread preempts the vCPU%s", strerror(errno),
+		       "");
+}
+
 static void *io_thread(void *arg)
 {
 	struct blk_disk *d = arg;
 	struct pollfd p[2] = { { .fd = d->io.notify_fd, .events = POLLIN }, { .fd = d->io.stop_fd, .events = POLLIN } };
+	const char *e = getenv("DOMUS_BLK_TRACE");
+	bool trace = e && !strcmp(e, "1");
+	struct blk_stats last;
+	uint64_t ev;
 
+	memset(&last, 0, sizeof(last));
+	io_thread_policy(d);
 	for (;;) {
 		bool notify = false;
 		int r;
@@ -214,6 +272,7 @@ static void *io_thread(void *arg)
 		do {
 			r = blk_ring_service(&d->ring, &notify);
 			if (notify) {
+				atomic_fetch_add(&d->st.kicks, 1);
 				be_io_kick(&d->io);
 				notify = false;
 			}
@@ -222,11 +281,18 @@ static void *io_thread(void *arg)
 			be_dev_broken(&d->x, d->ring.why);
 			break;
 		}
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		r = poll(p, 2, trace ? 500 : -1);
+		if (r < 0 && errno != EINTR)
 			break;
 		if (p[1].revents)
 			break;
-		be_io_drain(&d->io);
+		if (r == 0) {
+			trace_delta(d, &last);
+			continue;
+		}
+		atomic_fetch_add(&d->st.wakeups, 1);
+		ev = be_io_drain(&d->io);
+		atomic_fetch_add(&d->st.events, ev);
 	}
 	return NULL;
 }

@@ -40,6 +40,13 @@ struct blk_stats {
 	atomic_ullong unsupported;	/* requests answered EOPNOTSUPP */
 	atomic_ullong aio;		/* reads and writes done by the io_uring */
 	atomic_ullong inflight_max;	/* most requests in flight at once */
+	/* the I/O thread's path (docs/performance.md, bench/io profile) */
+	atomic_ullong wakeups;		/* returns from the blocking poll */
+	atomic_ullong events;		/* guest notifications (eventfd counts) */
+	atomic_ullong passes;		/* ring passes that found requests */
+	atomic_ullong kicks;		/* notifications sent to the guest */
+	atomic_ullong rechecks;		/* requests found by the re-check before sleeping */
+	atomic_ullong batch_max;	/* most requests found by one pass */
 };
 
 struct blk_aio;				/* blkaio.h */

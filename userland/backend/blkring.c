@@ -473,6 +473,9 @@ int blk_ring_service(struct blk_ring *r, bool *notify)
 	if (done < 0)
 		return done;
 	if (done) {
+		atomic_fetch_add(&r->st->passes, 1);
+		if ((unsigned long long)done > atomic_load(&r->st->batch_max))
+			atomic_store(&r->st->batch_max, (unsigned long long)done);
 		STORE32(hdr + RING_RSP_PROD, r->rsp_prod_pvt);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		ev = LOAD32(hdr + RING_RSP_EVENT);
@@ -483,5 +486,8 @@ int blk_ring_service(struct blk_ring *r, bool *notify)
 	/* idle: ask for an event on the next request, then look again */
 	STORE32(hdr + RING_REQ_EVENT, r->req_cons + 1);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return LOAD32(hdr + RING_REQ_PROD) != r->req_cons ? 1 : 0;
+	if (LOAD32(hdr + RING_REQ_PROD) == r->req_cons)
+		return 0;
+	atomic_fetch_add(&r->st->rechecks, 1);
+	return 1;
 }

@@ -372,11 +372,11 @@ void be_io_kick(struct be_io *io)
 	}
 }
 
-void be_io_drain(struct be_io *io)
+uint64_t be_io_drain(struct be_io *io)
 {
-	uint64_t cnt;
+	uint64_t cnt = 0;
 
-	if (read(io->notify_fd, &cnt, sizeof(cnt)) < 0) {
-		/* EAGAIN: nothing pending */
-	}
+	if (read(io->notify_fd, &cnt, sizeof(cnt)) != sizeof(cnt))
+		return 0;	/* EAGAIN: nothing pending */
+	return cnt;
 }
