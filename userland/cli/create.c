@@ -19,39 +19,11 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "cli.h"
+#include "libdomus.h"
 #include "ctl.h"
 #include "xlcfg.h"
 
 #define CREATE_TIMEOUT_MS (600 * 1000)	/* unpacking + pinning under emulation */
-
-static void launcher_path(char *buf, size_t len)
-{
-	const char *env = getenv("DOMUS_LAUNCHER");
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		char *slash;
-
-		self[n] = 0;
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = 0;
-			if (strlen(self) + sizeof("/domus-launcher") <= len) {
-				memcpy(buf, self, strlen(self));
-				memcpy(buf + strlen(self), "/domus-launcher", sizeof("/domus-launcher"));
-				if (access(buf, X_OK) == 0)
-					return;
-			}
-		}
-	}
-	snprintf(buf, len, "domus-launcher");	/* from PATH */
-}
 
 /* Read the launcher's one line ("ok ID" / "error MESSAGE") from @fd. */
 /* One line from the launcher within @timeout_ms (-1: no limit), read a
@@ -133,7 +105,7 @@ int domus_cli_launch(const struct domus_cmd *cmd, const struct domus_config *cfg
 	int i, p[2], status, r;
 	pid_t pid;
 
-	launcher_path(launcher, sizeof(launcher));
+	domus_sibling_exe("DOMUS_LAUNCHER", "domus-launcher", launcher, sizeof(launcher));
 	if (pipe2(p, O_CLOEXEC)) {
 		fprintf(stderr, "domus %s: pipe: %s\n", cmd->name, strerror(errno));
 		return 1;

@@ -36,6 +36,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include "ctl.h"
+#include "libdomus.h"
 #include "rpc.h"
 
 #define DEFAULT_SOCKET	DOMUS_RUN_DIR_DEFAULT "/domusd.sock"
@@ -44,30 +45,6 @@
 #define DEFAULT_RO_LINK	"/run/libvirt/virtdomusd-sock-ro"
 /* The longest pause inside one packet before the client is closed. */
 #define PACKET_MS	30000
-
-/* The domus command: $DOMUS_CLI, else the one beside domusd, else PATH's. */
-static void cli_path(char *buf, size_t len)
-{
-	const char *env = getenv("DOMUS_CLI");
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		char *slash;
-
-		self[n] = 0;
-		slash = strrchr(self, '/');
-		if (slash && (size_t)snprintf(buf, len, "%.*s/domus", (int)(slash - self), self) < len &&
-		    !access(buf, X_OK))
-			return;
-	}
-	snprintf(buf, len, "domus");
-}
 
 /* `domus create [-p] FILE uuid=UUID`, as an admin would run it; its
  * stderr's last line is the error. */
@@ -78,7 +55,7 @@ static int start_domain(const char *file, const char *uuid, bool paused, char *e
 	int p[2], status;
 	pid_t pid;
 
-	cli_path(cli, sizeof(cli));
+	domus_sibling_exe("DOMUS_CLI", "domus", cli, sizeof(cli));
 	snprintf(set, sizeof(set), "uuid=\"%.36s\"", uuid ? uuid : "");
 	if (pipe2(p, O_CLOEXEC)) {
 		snprintf(err, errlen, "cannot start 'domus create %s': %s", file, strerror(errno));

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,4 +154,27 @@ int domus_mkdir_p(const char *dir, mode_t mode)
 		p[i] = i < n ? '/' : 0;
 	}
 	return 0;
+}
+
+void domus_sibling_exe(const char *env, const char *name, char *buf, size_t len)
+{
+	const char *e = getenv(env);
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (e && *e) {
+		snprintf(buf, len, "%s", e);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash;
+
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash && (size_t)snprintf(buf, len, "%.*s/%s", (int)(slash - self), self, name) < len &&
+		    !access(buf, X_OK))
+			return;
+	}
+	snprintf(buf, len, "%s", name);	/* from PATH */
 }

@@ -14,6 +14,11 @@
 
 /* The release (the VERSION file at the top of the tree; version.c). */
 const char *domus_version(void);
+/*
+ * A program of the tools: $ENV if set, else NAME beside the running
+ * executable if it is there, else NAME (looked up in PATH when run).
+ */
+void domus_sibling_exe(const char *env, const char *name, char *buf, size_t len);
 #define DOMUS_VERSION domus_version()
 
 /* Last error message of the calling thread ("" if none). */
