@@ -291,6 +291,7 @@ struct xsr_state;
 bool l_ctl_save(struct launcher *L, int fd, const char *arg);
 /* save.c, shared with migrate.c */
 char *l_save_config(struct launcher *L, size_t *len);
+bool l_save_possible(struct launcher *L, int fd, const char *what);
 int l_save_collect(struct launcher *L, struct xsr_state *st, char *err, size_t errlen);
 void l_save_fill(struct launcher *L, struct xsr_state *st, uint32_t khz);
 void l_save_resume(struct launcher *L, bool was_paused);

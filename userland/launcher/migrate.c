@@ -107,13 +107,7 @@ bool l_ctl_migrate(struct launcher *L, int fd, const char *arg)
 		close(out);
 		return false;
 	}
-	if (L->cfg.type != DOMUS_TYPE_HVM) {
-		l_reply(fd, "error %s is a PVH guest: migration covers HVM guests only so far", L->cfg.name);
-		close(out);
-		return false;
-	}
-	if (L->state != L_RUNNING) {
-		l_reply(fd, "error %s is not running", L->cfg.name);
+	if (!l_save_possible(L, fd, "migration")) {
 		close(out);
 		return false;
 	}

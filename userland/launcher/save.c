@@ -232,6 +232,30 @@ bool l_save_wait_commit(int fd)
 	return !strcmp(line, "commit");
 }
 
+
+/*
+ * What save and migrate can take today: a running HVM guest with kernel=
+ * (no PV state, no firmware device model state).  Replies the error for
+ * @what ("save", "migration") on @fd and returns false otherwise.
+ */
+bool l_save_possible(struct launcher *L, int fd, const char *what)
+{
+	if (L->cfg.type != DOMUS_TYPE_HVM) {
+		l_reply(fd, "error %s is a PVH guest: %s covers HVM guests only so far (the PV state -- event channels, grants, xenstore -- is not saved yet)",
+			L->cfg.name, what);
+		return false;
+	}
+	if (L->cfg.firmware) {
+		l_reply(fd, "error %s boots firmware: %s covers HVM guests with kernel= only so far (the device model's state is not saved yet)",
+			L->cfg.name, what);
+		return false;
+	}
+	if (L->state != L_RUNNING) {
+		l_reply(fd, "error %s is not running", L->cfg.name);
+		return false;
+	}
+	return true;
+}
 bool l_ctl_save(struct launcher *L, int fd, const char *arg)
 {
 	struct xsr_state st;
@@ -257,20 +281,7 @@ bool l_ctl_save(struct launcher *L, int fd, const char *arg)
 		close(out);
 		return false;
 	}
-	if (L->cfg.type != DOMUS_TYPE_HVM) {
-		l_reply(fd, "error %s is a PVH guest: save covers HVM guests only so far (the PV state -- event channels, grants, xenstore -- is not saved yet)",
-			L->cfg.name);
-		close(out);
-		return false;
-	}
-	if (L->cfg.firmware) {
-		l_reply(fd, "error %s boots firmware: save covers HVM guests with kernel= only so far (the device model's state is not saved yet)",
-			L->cfg.name);
-		close(out);
-		return false;
-	}
-	if (L->state != L_RUNNING) {
-		l_reply(fd, "error %s is not running", L->cfg.name);
+	if (!l_save_possible(L, fd, "save")) {
 		close(out);
 		return false;
 	}
