@@ -44,7 +44,7 @@ ioctl_run() {
 	local tag=$1 s=$2 done_line n u z
 	mc_exec fuzz build/host/devfuzz ioctl "$s" "$calls" >$log 2>&1
 	echo "info: $tag: rc $?"
-	grep -E '^(info|regressions|unexpected|live)' $log | sed 's/^/info: /'
+	grep -E '^(info|regressions|unexpected|live|stall)' $log | sed 's/^/info: /'
 	done_line=$(grep '^DEVFUZZ-DONE' $log)
 	echo "info: $done_line"
 	n=$(echo "$done_line" | sed -n 's/.* calls=\([0-9]*\) .*/\1/p')

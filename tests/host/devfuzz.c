@@ -39,6 +39,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -72,6 +73,7 @@ static size_t guest_len;
 static atomic_long calls_done, unexpected, successes, runs, run_exits;
 static unsigned long calls_max;
 static atomic_int stop;
+static atomic_int phase;		/* 0 fuzzing, 1 stopping runners, 2 closing, 3 done */
 static pthread_t runner_tid[NRUN];
 
 static const unsigned int known_cmds[] = {
@@ -506,6 +508,102 @@ static void *kicker_thread(void *arg)
 	return NULL;
 }
 
+/* Print one file of /proc (a task's wchan, syscall or kernel stack) on one line. */
+static void dump_proc_file(const char *dir, const char *name)
+{
+	char path[320], text[2048];
+	FILE *f;
+	size_t n, i;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f) {
+		printf("stall:   %s: %s\n", name, strerror(errno));
+		return;
+	}
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	for (i = 0; i < n; i++)
+		if (text[i] == '\n')
+			text[i] = '|';
+	printf("stall:   %s: %s\n", name, text);
+}
+
+/* A forked child of thread @dir (op_fork) that has not ended: its state and stack. */
+static void dump_children(const char *dir)
+{
+	char path[320];
+	int pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/children", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fscanf(f, "%d", &pid) == 1) {
+		char cdir[64];
+
+		snprintf(cdir, sizeof(cdir), "/proc/%d", pid);
+		printf("stall:  child %d\n", pid);
+		dump_proc_file(cdir, "stat");
+		dump_proc_file(cdir, "stack");
+	}
+	fclose(f);
+}
+
+/*
+ * The stall watchdog: if the run makes no call for DEVFUZZ_STALL seconds
+ * (default 120), print every thread's state, wait channel, system call and
+ * kernel stack, then end the process with status 5: a hang becomes a
+ * failure with the evidence to find it, long before the test host's timeout.
+ */
+static void *watchdog_thread(void *arg)
+{
+	const char *e = getenv("DEVFUZZ_STALL");
+	long limit = e ? atol(e) : 120, last = -1, still = 0;
+	DIR *d;
+	struct dirent *de;
+
+	(void)arg;
+	if (limit <= 0)
+		return NULL;
+	for (;;) {
+		long now = atomic_load(&calls_done) + atomic_load(&phase) * (1L << 40);
+
+		sleep(1);
+		if (now != last) {
+			last = now;
+			still = 0;
+			continue;
+		}
+		if (++still < limit)
+			continue;
+		printf("stall: no progress for %ld s: phase %d, calls %ld, runs %ld, run exits %ld\n",
+		       still, atomic_load(&phase), atomic_load(&calls_done), atomic_load(&runs),
+		       atomic_load(&run_exits));
+		d = opendir("/proc/self/task");
+		while (d && (de = readdir(d))) {
+			char dir[300];
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(dir, sizeof(dir), "/proc/self/task/%s", de->d_name);
+			printf("stall: thread %s\n", de->d_name);
+			dump_proc_file(dir, "stat");
+			dump_proc_file(dir, "wchan");
+			dump_proc_file(dir, "syscall");
+			dump_proc_file(dir, "stack");
+			dump_children(dir);
+		}
+		if (d)
+			closedir(d);
+		fflush(stdout);
+		_exit(5);
+	}
+	return NULL;
+}
+
 static int stats_zero(void)
 {
 	struct domus_global_stats g;
@@ -538,7 +636,7 @@ static int load_image(void)
 
 static int ioctl_fuzz(uint64_t seed, unsigned long calls)
 {
-	pthread_t fz[NFUZZ], kick;
+	pthread_t fz[NFUZZ], kick, wd;
 	struct sigaction sa;
 	struct timespec t0, t1;
 	unsigned int i;
@@ -573,6 +671,8 @@ static int ioctl_fuzz(uint64_t seed, unsigned long calls)
 		vcpus[i].fd = -1;
 	calls_max = calls;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_create(&wd, NULL, watchdog_thread, NULL);
+	pthread_detach(wd);
 	for (i = 0; i < NRUN; i++)
 		pthread_create(&runner_tid[i], NULL, runner_thread, (void *)(uintptr_t)seed_mix(seed, 100 + i));
 	pthread_create(&kick, NULL, kicker_thread, NULL);
@@ -580,10 +680,12 @@ static int ioctl_fuzz(uint64_t seed, unsigned long calls)
 		pthread_create(&fz[i], NULL, fuzz_thread, (void *)(uintptr_t)seed_mix(seed, i));
 	for (i = 0; i < NFUZZ; i++)
 		pthread_join(fz[i], NULL);
+	atomic_store(&phase, 1);
 	atomic_store(&stop, 1);
 	for (i = 0; i < NRUN; i++)
 		pthread_join(runner_tid[i], NULL);
 	pthread_join(kick, NULL);
+	atomic_store(&phase, 2);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 
@@ -596,6 +698,7 @@ static int ioctl_fuzz(uint64_t seed, unsigned long calls)
 			close(fd);
 	}
 	zero = stats_zero();
+	atomic_store(&phase, 3);
 	printf("DEVFUZZ-DONE calls=%ld unexpected=%ld successes=%ld runs=%ld run-exits=%ld counters-zero=%d seconds=%.1f seed=%" PRIu64 "\n",
 	       atomic_load(&calls_done), atomic_load(&unexpected), atomic_load(&successes),
 	       atomic_load(&runs), atomic_load(&run_exits), zero, secs, seed);
