@@ -69,6 +69,13 @@ wait_log() {
 # one: standard input on one line (newlines as |), its last 400 bytes, for a FAIL line
 one() { tr '\n' '|' | tail -c 400; }
 
+# ---- the Multiboot test guest's counter (amd-save.sh, amd-migrate.sh); the
+# script sets conlog (the guest's console log) and may set count_wait (seconds)
+# wait_count K: the console log shows "mbtest: count K" (within count_wait, 300 s)
+wait_count() { wait_log "$conlog" "^mbtest: count $1\$" "${count_wait:-300}"; }
+# last_count FILE: the last count FILE shows
+last_count() { grep -o '^mbtest: count [0-9]*$' "$1" | tail -1 | awk '{print $3}'; }
+
 # ---- a guest's console, in test-host scripts (amd-pvdebian.sh, amd-pvimages.sh)
 # The script sets con (the file the console is copied to) and opens fd 3
 # on the console's input; pass and fail are its own.

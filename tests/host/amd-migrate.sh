@@ -23,17 +23,8 @@ cfg=tests/host/hvm-mb.cfg
 conlog=$out/log/mbhvm-console.log
 N=100000
 REGION_DWORDS=2097152
+count_wait=600		# wait_count (tests/lib.sh): the guest counts slowly under migration
 
-# wait_count K: the console log shows "mbtest: count K" (within 600 s)
-wait_count() {
-	local i
-	for i in $(seq 6000); do
-		grep -qx "mbtest: count $1" "$conlog" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-last_count() { grep -o '^mbtest: count [0-9]*$' "$1" | tail -1 | awk '{print $3}'; }
 domid() { $d list | awk '$1 == "mbhvm" { print $2 }'; }
 running() { $d list | grep -Eq '^mbhvm +[0-9]+ ' && ! $d list | grep -Eq '^mbhvm .*--p---'; }
 

@@ -22,16 +22,6 @@ log=$out/log/mbhvm.log
 conlog=$out/log/mbhvm-console.log
 N=150
 
-# wait_count K: the console log shows "mbtest: count K" (within 300 s)
-wait_count() {
-	local i
-	for i in $(seq 3000); do
-		grep -qx "mbtest: count $1" "$conlog" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-last_count() { grep -o '^mbtest: count [0-9]*$' "$1" | tail -1 | awk '{print $3}'; }
 running() { $d list | grep -Eq '^mbhvm +[0-9]+ '; }
 gone() {	# NAME: no launcher, no domain left (within 5 s)
 	local i
