@@ -50,6 +50,29 @@ th_log_begin() {
 	echo "<5>$TH_MARK" >/dev/kmsg
 }
 
+# th_stuck_report SECONDS ROOT: started in the background before the
+# command; if the command still runs SECONDS later (shortly before the
+# harness's deadline), print what every process waits on and the kernel's
+# list of blocked tasks, so a hang leaves evidence instead of a bare timeout.
+th_stuck_report() {
+	sleep "$1" || return
+	echo "testhost: still running ${1} s after the start; processes and what they wait on:"
+	for p in /proc/[0-9]*; do
+		read -r st <"$p/stat" 2>/dev/null || continue
+		cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-120)
+		[ -n "$cmd" ] || continue	# a kernel thread
+		echo "testhost-stuck: $(echo "$st" | cut -d' ' -f1,3) wchan=$(cat "$p/wchan" 2>/dev/null) $cmd"
+		for t in "$p"/task/*; do
+			echo "testhost-stuck:   task ${t##*/} $(cut -d' ' -f3 "$t/stat" 2>/dev/null) $(tr '\n' '|' <"$t/stack" 2>/dev/null | cut -c1-400)"
+		done
+	done
+	echo w >/proc/sysrq-trigger 2>/dev/null
+	sleep 1
+	# the kernel log since the command started (the blocked tasks last)
+	dmesg 2>/dev/null | awk -v m="$TH_MARK" 'on || index($0, m) { on = 1; print }' |
+		tail -n 150 | sed 's/^/testhost-stuck: klog: /'
+}
+
 # Part 2 (after the command, $1 = its status): report the status, the taint
 # values before and after, and the kernel log from the marker on, between
 # markers the harness recognises.
