@@ -75,6 +75,8 @@ static unsigned long calls_max;
 static atomic_int stop;
 static atomic_int phase;		/* 0 fuzzing, 1 stopping runners, 2 closing, 3 done */
 static pthread_t runner_tid[NRUN];
+static uint64_t runner_seed[NRUN];
+static atomic_int runner_done[NRUN];
 
 static const unsigned int known_cmds[] = {
 	DOMUS_GET_API_VERSION, DOMUS_GET_CAPS, DOMUS_GET_GLOBAL_STATS, DOMUS_CREATE_DOMAIN,
@@ -479,7 +481,8 @@ static void *fuzz_thread(void *arg)
 
 static void *runner_thread(void *arg)
 {
-	uint64_t s = (uint64_t)(uintptr_t)arg;
+	unsigned int me = (uintptr_t)arg;
+	uint64_t s = runner_seed[me];
 
 	while (!atomic_load(&stop)) {
 		int fd = atomic_load(&vcpus[rnd_below(&s, NVCPU)].fd);
@@ -492,19 +495,33 @@ static void *runner_thread(void *arg)
 		if (ioctl(fd, DOMUS_RUN, 0) == 0)
 			atomic_fetch_add(&run_exits, 1);
 	}
+	atomic_store(&runner_done[me], 1);
 	return NULL;
 }
 
+/*
+ * Interrupt the runners' DOMUS_RUN every 2 ms until every runner has
+ * left its loop: a run may wait in the guest's name for as long as the
+ * guest says (a Xen vCPU that is down until another brings it up), so the
+ * kicks go on after stop is set (a kicker that stopped first left a
+ * runner asleep for good: the 47 hang).  The runners are joined after
+ * this thread, so their IDs stay valid for pthread_kill.
+ */
 static void *kicker_thread(void *arg)
 {
-	unsigned int i;
+	unsigned int i, live;
 
 	(void)arg;
-	while (!atomic_load(&stop)) {
+	do {
 		usleep(2000);
-		for (i = 0; i < NRUN; i++)
+		live = 0;
+		for (i = 0; i < NRUN; i++) {
+			if (atomic_load(&runner_done[i]))
+				continue;
+			live++;
 			pthread_kill(runner_tid[i], SIGUSR1);
-	}
+		}
+	} while (live);
 	return NULL;
 }
 
@@ -674,7 +691,9 @@ static int ioctl_fuzz(uint64_t seed, unsigned long calls)
 	pthread_create(&wd, NULL, watchdog_thread, NULL);
 	pthread_detach(wd);
 	for (i = 0; i < NRUN; i++)
-		pthread_create(&runner_tid[i], NULL, runner_thread, (void *)(uintptr_t)seed_mix(seed, 100 + i));
+		runner_seed[i] = seed_mix(seed, 100 + i);
+	for (i = 0; i < NRUN; i++)
+		pthread_create(&runner_tid[i], NULL, runner_thread, (void *)(uintptr_t)i);
 	pthread_create(&kick, NULL, kicker_thread, NULL);
 	for (i = 0; i < NFUZZ; i++)
 		pthread_create(&fz[i], NULL, fuzz_thread, (void *)(uintptr_t)seed_mix(seed, i));
@@ -682,9 +701,9 @@ static int ioctl_fuzz(uint64_t seed, unsigned long calls)
 		pthread_join(fz[i], NULL);
 	atomic_store(&phase, 1);
 	atomic_store(&stop, 1);
+	pthread_join(kick, NULL);	/* returns once every runner is out */
 	for (i = 0; i < NRUN; i++)
 		pthread_join(runner_tid[i], NULL);
-	pthread_join(kick, NULL);
 	atomic_store(&phase, 2);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
