@@ -264,28 +264,21 @@ qemu=$(command -v qemu-system-x86_64)
 [[ -n $qemu ]] && "$qemu" --version | head -1 | sed 's/^/io: kvm: /'
 ip tuntap add tapk0 mode tap && ip link set tapk0 master br0 && ip link set tapk0 up ||
 	{ say "cannot set up tapk0"; status=1; }
-kvm_round() {	# ROUND
-	local r=$1 st=0
-	side=kvm
-	con=$out/console-kvm.$r
-	if [[ -z $qemu ]]; then
-		say "qemu-system-x86_64 not installed: kvm rows n/a"
-		return 1
-	fi
+# qemu_round SIDE ROUND DISK NETUP ADDR -- QEMU [ARGS...]: one round in a
+# guest of QEMU on KVM (the test host's kvm_amd): boot, network, the
+# workloads on DISK; kvm_amd unloaded again, so domus can take SVM
+qemu_round() {
+	local r=$2 disk=$3 netup=$4 addr=$5 st=0
+	side=$1
+	con=$out/console-$side.$r
+	shift 6
 	if ! modprobe kvm_amd; then
-		say "modprobe kvm_amd failed: kvm rows n/a"
+		say "modprobe kvm_amd failed: $side rows n/a"
 		return 1
 	fi
 	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
-	if boot_guest "$qemu" -accel kvm -cpu host -M pc -m $mem -smp 1 \
-		-nodefaults -no-user-config -display none -no-reboot -serial stdio \
-		-kernel "$vmlinux" -initrd "$initrd" -append "console=ttyS0 loglevel=4 rdinit=/init" \
-		-drive "file=$tmp/kvm.img,if=none,id=d0,format=raw,cache=writeback,aio=threads" \
-		-device virtio-blk-pci,drive=d0 \
-		-netdev tap,id=n0,ifname=tapk0,script=no,downscript=no \
-		-device virtio-net-pci,netdev=n0,mac=52:54:00:09:00:20 &&
-	   net_up "for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover virtio_net; do insmod /lib/modules/\$m.ko; done; sleep 1" 10.9.0.20; then
-		one_round /dev/vda "$r"
+	if boot_guest "$@" && net_up "$netup" "$addr"; then
+		one_round "$disk" "$r"
 	else
 		st=1
 	fi
@@ -294,6 +287,25 @@ kvm_round() {	# ROUND
 	exec 3>&-
 	rmmod kvm_amd kvm || { say "rmmod kvm_amd kvm failed"; st=1; }
 	return $st
+}
+# the guest's kernel, initramfs and console as on the domus side; one vCPU
+qemu_common() {
+	qc=(-cpu host -M pc -m $mem -smp 1 -nodefaults -no-user-config -display none -no-reboot -serial stdio
+	    -kernel "$vmlinux" -initrd "$initrd" -append "console=ttyS0 loglevel=4 rdinit=/init")
+}
+kvm_round() {	# ROUND
+	if [[ -z $qemu ]]; then
+		say "qemu-system-x86_64 not installed: kvm rows n/a"
+		return 1
+	fi
+	qemu_common
+	qemu_round kvm "$1" /dev/vda \
+		"for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover virtio_net; do insmod /lib/modules/\$m.ko; done; sleep 1" \
+		10.9.0.20 -- "$qemu" -accel kvm "${qc[@]}" \
+		-drive "file=$tmp/kvm.img,if=none,id=d0,format=raw,cache=writeback,aio=threads" \
+		-device virtio-blk-pci,drive=d0 \
+		-netdev tap,id=n0,ifname=tapk0,script=no,downscript=no \
+		-device virtio-net-pci,netdev=n0,mac=52:54:00:09:00:20
 }
 
 # ---- KVM's Xen emulation (BENCH_IO_XEN_QEMU) -------------------------------------
@@ -308,32 +320,14 @@ if [[ -n ${BENCH_IO_XEN_QEMU:-} ]]; then
 		{ say "cannot set up tapx0"; status=1; }
 fi
 kvmxen_round() {	# ROUND
-	local r=$1 st=0
-	side=kvmxen
-	con=$out/console-kvmxen.$r
-	if ! modprobe kvm_amd; then
-		say "modprobe kvm_amd failed: kvmxen rows n/a"
-		return 1
-	fi
-	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
-	if boot_guest "$xq" -L "$BENCH_IO_XEN_QEMU/usr/share/qemu" -L "$BENCH_IO_XEN_QEMU/usr/share/seabios" \
-		-accel kvm,xen-version=0x4000a,kernel-irqchip=split -cpu host -M pc -m $mem -smp 1 \
-		-nodefaults -no-user-config -display none -no-reboot -serial stdio \
-		-kernel "$vmlinux" -initrd "$initrd" -append "console=ttyS0 loglevel=4 rdinit=/init" \
+	qemu_common
+	qemu_round kvmxen "$1" /dev/xvdb "insmod /lib/modules/xen-netfront.ko; sleep 1" 10.9.0.30 -- \
+		"$xq" -L "$BENCH_IO_XEN_QEMU/usr/share/qemu" -L "$BENCH_IO_XEN_QEMU/usr/share/seabios" \
+		-accel kvm,xen-version=0x4000a,kernel-irqchip=split "${qc[@]}" \
 		-drive "file=$tmp/xen.img,if=none,id=d0,format=raw,cache=writeback,aio=threads" \
 		-device xen-disk,vdev=xvdb,drive=d0 \
 		-netdev tap,id=n0,ifname=tapx0,script=no,downscript=no \
-		-device xen-net-device,netdev=n0,mac=00:16:3e:00:09:30 &&
-	   net_up "insmod /lib/modules/xen-netfront.ko; sleep 1" 10.9.0.30; then
-		one_round /dev/xvdb "$r"
-	else
-		st=1
-	fi
-	kill "$gpid" 2>/dev/null
-	wait "$gpid" 2>/dev/null
-	exec 3>&-
-	rmmod kvm_amd kvm || { say "rmmod kvm_amd kvm failed"; st=1; }
-	return $st
+		-device xen-net-device,netdev=n0,mac=00:16:3e:00:09:30
 }
 
 # ---- rounds, ABBA: a fresh boot of each guest per round, domus first in odd
