@@ -277,7 +277,7 @@ static void test_type_hvm(void)
 	EXPECT(c.disks[2].cdrom && c.disks[2].readonly && !strcmp(c.disks[2].target, "/i.iso"));
 	EXPECT(c.disks[3].cdrom && !c.disks[3].target);
 	domus_config_free(&c);
-	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nboot='dc'\ndisk=['target=/i.iso,vdev=hdc,devtype=cdrom']\n") == 0);
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nboot='dc'\ndisk=['vdev=hdc,devtype=cdrom,target=/i.iso']\n") == 0);
 	EXPECT(c.ndisks == 1 && c.disks[0].cdrom && c.disks[0].readonly && !strcmp(c.hvm_boot, "dc"));
 	domus_config_free(&c);
 	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel='k'\n") == 0);
