@@ -60,7 +60,7 @@ start cd-create "disk=['file:$disk,hda,r','file:$iso,hdc:cdrom,r']" 'boot="dc"'
 if wait_for "$conlog" "$title" 400; then pass cd-grub-menu; else fail cd-grub-menu "$(console)"; fi
 blocks=$(( $(stat -c %s "$iso") / 2048 ))
 if grep -q "disk hdc: $iso (IDE secondary master, CD-ROM, $blocks 2048-byte blocks)" "$log" &&
-   grep -q 'bios: ata1-0: domus ATAPI CD-ROM ATAPI-6 DVD/CD' "$log" &&
+   grep -q 'bios: DVD/CD \[ata1-0: domus ATAPI CD-ROM ATAPI-6 DVD/CD\]' "$log" &&
    grep -q 'bios: Booting from DVD/CD\.\.\.' "$log"; then
 	pass cd-ide-log
 else
@@ -71,6 +71,7 @@ if grep -q 'shut down: poweroff (test-exit device: value 16' "$log"; then fail c
 grep 'ATAPI command' "$log" | sed 's/^/# /'
 if $d destroy bioshvm; then pass cd-destroy; else fail cd-destroy "rc $?"; fi
 gone cd-gone
+cp "$log" "$out/cd-run.log"; cp "$conlog" "$out/cd-run-console.log"	# kept for a look
 
 # 2. boot = "c", the CD given in the key=value form: the disk boots (exit 33)
 start disk-first-create "disk=['$disk,hda,r','vdev=hdc,devtype=cdrom,access=ro,target=$iso']" 'boot="c"'
@@ -121,6 +122,7 @@ if wait_for "$log" 'shut down: poweroff (test-exit device: value 18, exit code 3
 else
 	fail readonly-refused "$(grep 'bios: \|shut down' "$log" | tail -4 | tr '\n' '|'); $(console)"
 fi
+grep -qa 'domus-mbrw: the BIOS refused the write' "$conlog" && pass readonly-marker || fail readonly-marker "$(console)"
 gone readonly-gone
 if cmp -s "$r" build/guests/mbr/wdisk.img; then pass readonly-unchanged; else fail readonly-unchanged "$(cmp -l "$r" build/guests/mbr/wdisk.img | head -3 | tr '\n' '|')"; fi
 
