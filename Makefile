@@ -244,6 +244,10 @@ $(BUILD)/unit/test_sandbox $(BUILD)/unit-san/test_sandbox: LDLIBS_UNIT = $(LDLIB
 $(BUILD)/unit/test_xsctl: $(call obj,userland/launcher/xsctl.c userland/launcher/xsfwd.c userland/launcher/reply.c)
 $(BUILD)/unit-san/test_xsctl: $(call san,userland/launcher/xsctl.c userland/launcher/xsfwd.c userland/launcher/reply.c)
 
+# test_ide tests the launcher's IDE drives (dev_ide.c, dev_atapi.c).
+$(BUILD)/unit/test_ide: $(call obj,userland/launcher/dev_ide.c userland/launcher/dev_atapi.c)
+$(BUILD)/unit-san/test_ide: $(call san,userland/launcher/dev_ide.c userland/launcher/dev_atapi.c)
+
 # test_hotplug tests the launcher's hot-plug requests (hotplug.c, pvhost.c).
 $(BUILD)/unit/test_hotplug: $(call obj,userland/launcher/hotplug.c userland/launcher/pvhost.c)
 $(BUILD)/unit-san/test_hotplug: $(call san,userland/launcher/hotplug.c userland/launcher/pvhost.c)

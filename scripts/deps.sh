@@ -20,7 +20,7 @@ pkgs=(
 	liburing-dev
 	# target kernel and its headers
 	linux-image-amd64 linux-headers-amd64
-	# test hosts: QEMU (AMD-V), Bochs (VT-x), initramfs and boot ISO
+	# test hosts: QEMU (AMD-V), Bochs (VT-x), initramfs and boot ISO; the HVM test ISO (tests/guests/cdiso, suite 79)
 	qemu-system-x86 busybox-static cpio bochs bochsbios vgabios
 	grub-pc-bin grub-common xorriso mtools python3
 	# HVM guests' firmware (userland/launcher/firmware.c: /usr/share/seabios/bios.bin)

@@ -107,7 +107,7 @@ if wait_for "$log" 'shut down: poweroff (test-exit device: value 16, exit code 3
 else
 	fail disk-boot-sector-ran "$(grep 'bios: \|shut down' "$log" | tail -4 | tr '\n' '|')"
 fi
-if grep -q "disk hda: $img (IDE primary master, read-only, 2048 sectors)" "$log" &&
+if grep -q "disk hda: $img (IDE primary master, read-only, 2048 512-byte blocks)" "$log" &&
    grep -q 'bios: ata0-0: domus IDE disk ATA-6 Hard-Disk (1 MiBytes)' "$log" &&
    grep -q 'bios: Booting from Hard Disk\.\.\.' "$log" && grep -q 'bios: Booting from 0000:7c00' "$log"; then
 	pass disk-ide-log

@@ -217,10 +217,15 @@ static void test_type_hvm(void)
 		{ "name='a'\ntype='hvm'\nbios=1\n", "t.cfg:3: bios: domus has SeaBIOS only" },
 		{ "name='a'\ntype='hvm'\nbios_path_override=''\n", "t.cfg:3: bios_path_override: give the path of a SeaBIOS image" },
 		{ "name='a'\ntype='hvm'\nvcpus=2\n", "t.cfg:3: vcpus: an HVM domain has 1 vCPU for now" },
-		{ "name='a'\ntype='hvm'\nboot='d'\n", "t.cfg:3: boot: boot from the disk only for now: write boot = \"c\"" },
-		{ "name='a'\ntype='hvm'\ndisk=['/x,hda,w']\n", "t.cfg:3: disk: an HVM domain's disk is the IDE primary master, read-only for now" },
-		{ "name='a'\ntype='hvm'\ndisk=['/x,xvda,r']\n", "t.cfg:3: disk: an HVM domain's disk is the IDE primary master" },
-		{ "name='a'\ntype='hvm'\ndisk=['/x,hda,r','/y,hdb,r']\n", "t.cfg:3: disk: an HVM domain has one IDE disk for now" },
+		{ "name='a'\ntype='hvm'\nboot='n'\n", "t.cfg:3: boot: domus boots from c (the IDE disk) and d (the CD-ROM), in the order written: write boot = \"c\", \"d\", \"cd\" or \"dc\"" },
+		{ "name='a'\ntype='hvm'\nboot='cc'\n", "t.cfg:3: boot: domus boots from c (the IDE disk) and d" },
+		{ "name='a'\ntype='hvm'\nboot='cdc'\n", "t.cfg:3: boot: domus boots from c (the IDE disk) and d" },
+		{ "name='a'\ntype='hvm'\nboot=''\n", "t.cfg:3: boot: domus boots from c (the IDE disk) and d" },
+		{ "name='a'\ntype='hvm'\nboot=1\n", "t.cfg:3: boot: domus boots from c (the IDE disk) and d" },
+		{ "name='a'\ntype='hvm'\ndisk=['/x,xvda,r']\n", "t.cfg:3: disk: xvda: an HVM domain's disks are IDE drives hda, hdb, hdc or hdd: e.g. disk = [ 'PATH,hda,w', 'PATH.iso,hdc:cdrom,r' ]" },
+		{ "name='a'\ntype='hvm'\ndisk=['/x,hda1,r']\n", "t.cfg:3: disk: hda1: an HVM domain's disks are IDE drives" },
+		{ "name='a'\ntype='hvm'\ndisk=['/x,sda,r']\n", "t.cfg:3: disk: sda: an HVM domain's disks are IDE drives" },
+		{ "name='a'\ntype='hvm'\ndisk=['/x,hda,r','/y,hda,w']\n", "t.cfg:3: disk: entry 2: hda is used twice" },
 		{ "name='a'\ntype='hvm'\nkernel='k'\nvcpus=2\n", "t.cfg:4: vcpus: an HVM domain has 1 vCPU for now" },
 		{ "name='a'\ntype='hvm'\nkernel='k'\nmaxvcpus=2\n", "t.cfg:4: maxvcpus: an HVM domain has 1 vCPU" },
 		{ "name='a'\ntype='hvm'\nkernel='k'\ndisk=['/x,hda,w']\n", "t.cfg:4: disk: HVM disks boot through the firmware: drop kernel=" },
@@ -257,7 +262,23 @@ static void test_type_hvm(void)
 	EXPECT(c.firmware && c.ndisks == 1 && c.disks[0].readonly && !c.warnings);
 	domus_config_free(&c);
 	EXPECT(cfg(&c, "name='a'\ntype='hvm'\ndisk=['/x,hda,r']\nboot='cd'\n") == 0);
-	EXPECT(c.firmware && !c.warnings);
+	EXPECT(c.firmware && !c.warnings && !strcmp(c.hvm_boot, "cd"));
+	domus_config_free(&c);
+	/* xl's default boot order: the disk, then the CD */
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\n") == 0);
+	EXPECT(!strcmp(c.hvm_boot, "cd"));
+	domus_config_free(&c);
+	/* four IDE drives: disks read-write or read-only, CD-ROMs (both
+	 * spellings, read-only, one empty), boot = "d" */
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nboot='d'\ndisk=['file:/x,hda,w','/y,hdb,r','/i.iso,hdc:cdrom,r',"
+		       "'vdev=hdd,devtype=cdrom,access=ro,target=']\n") == 0);
+	EXPECT(c.firmware && c.ndisks == 4 && !c.warnings && !strcmp(c.hvm_boot, "d"));
+	EXPECT(!c.disks[0].readonly && !c.disks[0].cdrom && c.disks[1].readonly && !c.disks[1].cdrom);
+	EXPECT(c.disks[2].cdrom && c.disks[2].readonly && !strcmp(c.disks[2].target, "/i.iso"));
+	EXPECT(c.disks[3].cdrom && !c.disks[3].target);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nboot='dc'\ndisk=['vdev=hdc,devtype=cdrom,target=/i.iso']\n") == 0);
+	EXPECT(c.ndisks == 1 && c.disks[0].cdrom && c.disks[0].readonly && !strcmp(c.hvm_boot, "dc"));
 	domus_config_free(&c);
 	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel='k'\n") == 0);
 	EXPECT(!c.firmware);

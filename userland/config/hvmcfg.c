@@ -53,12 +53,19 @@ static int hvm_firmware(struct domus_config *c, char *err, size_t errlen)
 				       DOMUS_SEABIOS_PATH);
 		path = e->value->str;
 	}
-	/* boot = "c" (xl: c disk, d CD-ROM, n network; a string of them):
-	 * the IDE disk is the one boot device, first in SeaBIOS's order */
+	/* boot = (xl: a disk, c hard disk, d CD-ROM, n network; a string of
+	 * them, in order): c and d, each at most once, become SeaBIOS's boot
+	 * order (fw_cfg "bootorder", dev_fwcfg.c).  xl's default is "cd". */
 	e = domus_config_get(c, "boot");
-	if (e && (e->value->type != DOMUS_CFG_STRING || !*e->value->str ||
-		  strspn(e->value->str, "acdn") != strlen(e->value->str) || e->value->str[0] != 'c'))
-		return key_err(c, e->key, err, errlen, "boot from the disk only for now: write boot = \"c\"");
+	snprintf(c->hvm_boot, sizeof(c->hvm_boot), "cd");
+	if (e) {
+		const char *b = e->value->type == DOMUS_CFG_STRING ? e->value->str : "";
+
+		if (!*b || strlen(b) > 2 || strspn(b, "cd") != strlen(b) || (b[1] && b[0] == b[1]))
+			return key_err(c, e->key, err, errlen,
+				       "domus boots from c (the IDE disk) and d (the CD-ROM), in the order written: write boot = \"c\", \"d\", \"cd\" or \"dc\"");
+		snprintf(c->hvm_boot, sizeof(c->hvm_boot), "%s", b);
+	}
 	free(c->kernel);
 	c->kernel = NULL;
 	c->firmware = strdup(path);
@@ -101,18 +108,28 @@ int domus_config_hvm(struct domus_config *c, char *err, size_t errlen)
 }
 
 /* disk= of an HVM domain (after the disks are parsed): the firmware's IDE
- * primary master, read-only, or none (dev_ide.c). */
+ * drives (dev_ide.c): hda/hdb the primary channel's master/slave, hdc/hdd
+ * the secondary's; a disk is read-write or read-only, a CD-ROM (ATAPI) is
+ * read-only and may be empty. */
 int domus_config_hvm_disks(struct domus_config *c, char *err, size_t errlen)
 {
+	size_t i;
+
 	if (c->type != DOMUS_TYPE_HVM)
 		return 0;
-	if (c->firmware && c->ndisks > 1)
-		return key_err(c, "disk", err, errlen, "an HVM domain has one IDE disk for now (the primary master): give one, disk = [ 'PATH,hda,r' ]");
-	if (c->firmware && c->ndisks == 1 &&
-	    (strcmp(c->disks[0].vdev, "hda") || c->disks[0].cdrom || !c->disks[0].target || !c->disks[0].readonly))
-		return key_err(c, "disk", err, errlen,
-			       "an HVM domain's disk is the IDE primary master, read-only for now (no CD-ROM, no writes yet): disk = [ 'PATH,hda,r' ]");
 	if (!c->firmware && domus_config_get(c, "disk"))
 		return key_err(c, "disk", err, errlen, "HVM disks boot through the firmware: drop kernel= (or drop disk=)");
+	if (!c->firmware)
+		return 0;
+	for (i = 0; i < c->ndisks; i++) {
+		const struct domus_disk *d = &c->disks[i];
+
+		if (strlen(d->vdev) != 3 || strncmp(d->vdev, "hd", 2) || d->vdev[2] < 'a' || d->vdev[2] > 'd')
+			return key_err(c, "disk", err, errlen,
+				       "%.16s: an HVM domain's disks are IDE drives hda, hdb, hdc or hdd: e.g. disk = [ 'PATH,hda,w', 'PATH.iso,hdc:cdrom,r' ]",
+				       d->vdev);
+		if (!d->cdrom && !d->target)
+			return key_err(c, "disk", err, errlen, "%s: a disk needs its image: give the path", d->vdev);
+	}
 	return 0;
 }

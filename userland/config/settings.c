@@ -393,7 +393,7 @@ static int get_disks(struct domus_config *c, char *err, size_t errlen)
 			if (c->disks[k].devid == d->devid)
 				return entry_err(e, err, errlen, "entry %zu: %s is used twice (also by entry %zu): give each disk its own vdev",
 						 i + 1, d->vdev, k + 1);
-		if (d->cdrom)
+		if (d->cdrom && c->type != DOMUS_TYPE_HVM)
 			warn(c, "%s:%u: note: disk %s: a CD-ROM is served to a PVH guest as a read-only disk (Linux ignores PV CD-ROMs in PVH guests)%s",
 			     e->file, d->line, d->vdev, d->target ? "" : "; this empty drive is left out");
 	}

@@ -150,6 +150,8 @@ struct domus_config {
 	/* type = "hvm" without kernel=: the firmware image (hvmcfg.c), as
 	 * written; NULL otherwise */
 	char *firmware;
+	/* its boot order (hvmcfg.c): "c" disk, "d" CD-ROM, "cd" or "dc" */
+	char hvm_boot[4];
 	enum domus_cfg_action on_poweroff, on_reboot, on_crash, on_watchdog, on_soft_reset;
 	struct domus_disk disks[DOMUS_CFG_MAX_DISKS];
 	size_t ndisks;

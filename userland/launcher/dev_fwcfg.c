@@ -6,8 +6,11 @@
  * the signature "QEMU", the ID (traditional and DMA interfaces), NOGRAPHIC
  * = 1 (SeaBIOS then runs its serial console, sercon, on COM1), the CPU
  * counts, BOOT_MENU = 0 (no "Press ESC" wait: it needs timer interrupts),
- * the file directory and the file etc/e820 (RAM from 0 to memory=; the
- * firmware reserves its own areas).  DMA: the guest writes the GPA of a
+ * the file directory, the file etc/e820 (RAM from 0 to memory=; the
+ * firmware reserves its own areas) and the file bootorder: boot = as
+ * SeaBIOS device paths, one a line -- c the first IDE disk, d the first
+ * CD-ROM drive (/pci@i0cf8/ide@1,1/drive@CHANNEL/disk@UNIT, QEMU's
+ * spelling); drives it does not name boot after those it does.  DMA: the guest writes the GPA of a
  * 16-byte big-endian descriptor {control, length, address}; the write of
  * the low half (0x518) runs it at once (select, read, skip; writes are
  * refused with the error bit) and clears control.  Guest addresses are
@@ -85,6 +88,31 @@ static uint8_t *add_item(struct dm_fwcfg *f, uint16_t key, uint32_t len, const c
 	return f->arena + it->off;
 }
 
+/* boot = "c", "d", "cd" or "dc" (hvmcfg.c) as the file bootorder */
+static void bootorder(struct launcher *L, struct dm_fwcfg *f)
+{
+	char text[160];
+	size_t n = 0;
+	const char *b;
+	unsigned int i;
+	uint8_t *p;
+
+	text[0] = 0;
+	for (b = L->cfg.hvm_boot; *b; b++) {
+		for (i = 0; i < 4; i++)
+			if (L->ide[i].present && L->ide[i].cdrom == (*b == 'd'))
+				break;
+		if (i < 4 && n < sizeof(text))
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "/pci@i0cf8/ide@1,1/drive@%u/disk@%u\n",
+					      i / 2, i % 2);
+	}
+	if (n >= sizeof(text) || !n)
+		return;
+	p = add_item(f, FW_KEY_FILE_FIRST + 1, (uint32_t)n + 1, "bootorder");
+	if (p)
+		memcpy(p, text, n + 1);
+}
+
 static void fwcfg_reset(struct launcher *L)
 {
 	struct dm_fwcfg *f = &L->dm.fwcfg;
@@ -103,6 +131,7 @@ static void fwcfg_reset(struct launcher *L)
 	put_le(p, 0, 8);
 	put_le(p + 8, L->mem_size, 8);
 	put_le(p + 16, 1, 4);			/* RAM */
+	bootorder(L, f);
 	/* the directory's real size: its count and entries */
 	f->items[0].len = 4 + 64 * (uint32_t)get_be(f->arena, 4);
 }

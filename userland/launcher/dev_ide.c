@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * domus-launcher device: the IDE primary channel (0x1f0-0x1f7 command
- * block, 0x3f6 control), HVM domains with disk = [ 'PATH,hda,r' ]: one
- * ATA disk as the master, read-only, PIO only, polled (no IRQ 14 yet;
- * SeaBIOS polls with nIEN set).  Commands: IDENTIFY DEVICE, READ SECTORS
- * (LBA28 and CHS), READ SECTORS EXT (LBA48), and the set-up commands
- * firmware sends (INITIALIZE DEVICE PARAMETERS, SET FEATURES, SET
- * MULTIPLE MODE, RECALIBRATE, power management) accepted; anything else,
- * writes included, is aborted (ERR, ABRT).  Software reset through the
- * control register leaves the ATA signature.  The slave is absent: its
- * registers read 0.  The image is opened (shared lock) before the
- * sandbox and read with pread.  The PCI function (00:01.1, PIIX3 IDE)
- * that makes SeaBIOS look here is in dev_pci.c.
+ * domus-launcher device: the two IDE channels of the PIIX3 (primary
+ * 0x1f0-0x1f7 and 0x3f6, secondary 0x170-0x177 and 0x376), HVM domains
+ * with disk = [ ... ] on hda, hdb (primary master, slave), hdc, hdd
+ * (secondary).  PIO only, polled (no IRQ 14/15 yet; SeaBIOS polls with
+ * nIEN set).  A disk answers IDENTIFY DEVICE, READ SECTORS (LBA28, CHS,
+ * LBA48), WRITE SECTORS (the same three forms; a read-only disk aborts
+ * them: ERR, ABRT, the image untouched), FLUSH CACHE (fdatasync), and
+ * accepts the set-up commands firmware sends.  A CD-ROM is an ATAPI
+ * device: IDENTIFY PACKET DEVICE and PACKET, whose commands are in
+ * dev_atapi.c.  The rest is aborted.  Task-file writes reach both drives
+ * of a channel, reads come from the selected one; an absent drive reads
+ * 0.  Software reset through the control register leaves each drive's
+ * signature (ATA or ATAPI).  The images are opened (shared lock when
+ * read-only, exclusive when written) before the sandbox and read and
+ * written with pread/pwrite.  The PCI function (00:01.1, PIIX3 IDE) that
+ * makes SeaBIOS look here is in dev_pci.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,65 +36,129 @@
 #define DH_LBA		0x40
 #define CTL_SRST	0x04
 
-int l_ide_open(struct launcher *L, char *err, size_t errlen)
+static const char *const ide_names[4] = {
+	"IDE primary master", "IDE primary slave", "IDE secondary master", "IDE secondary slave",
+};
+
+static int open_one(struct launcher *L, const struct domus_disk *d, char *err, size_t errlen)
 {
-	const struct domus_disk *d = &L->cfg.disks[0];
+	struct l_ide_media *m = &L->ide[d->vdev[2] - 'a'];
+	unsigned int bs = d->cdrom ? 2048 : 512;
 	struct stat st;
 	int fd;
 
-	L->ide_fd = -1;
-	if (!L->cfg.firmware || !L->cfg.ndisks)
+	m->present = true;
+	m->cdrom = d->cdrom;
+	m->readonly = d->readonly || d->cdrom;
+	snprintf(m->vdev, sizeof(m->vdev), "%s", d->vdev);
+	if (!d->target) {
+		l_log(L, "disk %s: empty CD-ROM drive (%s)", d->vdev, ide_names[d->vdev[2] - 'a']);
 		return 0;
-	fd = open(d->target, O_RDONLY | O_CLOEXEC);
+	}
+	fd = open(d->target, (m->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return snprintf(err, errlen, "disk %s: %s not found: give the path of an existing %s", d->vdev,
+				d->target, d->cdrom ? "ISO image" : "raw disk image"), -1;
 	if (fd < 0)
 		return snprintf(err, errlen, "disk %s: cannot open %s: %s", d->vdev, d->target, strerror(errno)), -1;
-	if (flock(fd, LOCK_SH | LOCK_NB)) {
+	if (flock(fd, (m->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
 		close(fd);
-		return snprintf(err, errlen, "disk %s: %s is in use by a writer: stop it first", d->vdev, d->target), -1;
+		return snprintf(err, errlen, "disk %s: %s is in use%s: stop it first", d->vdev, d->target,
+				m->readonly ? " by a writer" : ""), -1;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 512) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < bs) {
 		close(fd);
-		return snprintf(err, errlen, "disk %s: %s is not a raw disk image (a regular file of at least 512 bytes)",
-				d->vdev, d->target), -1;
+		return snprintf(err, errlen, "disk %s: %s is not a%s (a regular file of at least %u bytes)", d->vdev,
+				d->target, d->cdrom ? "n ISO image" : " raw disk image", bs), -1;
 	}
-	L->ide_fd = fd;
-	L->ide_sectors = (uint64_t)st.st_size / 512;
-	l_log(L, "disk %s: %s (IDE primary master, read-only, %llu sectors)", d->vdev, d->target,
-	      (unsigned long long)L->ide_sectors);
+	m->fd = fd;
+	m->blocks = (uint64_t)st.st_size / bs;
+	l_log(L, "disk %s: %s (%s, %s, %llu %u-byte blocks)", d->vdev, d->target, ide_names[d->vdev[2] - 'a'],
+	      d->cdrom ? "CD-ROM" : m->readonly ? "read-only" : "read-write", (unsigned long long)m->blocks, bs);
 	return 0;
+}
+
+int l_ide_open(struct launcher *L, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		memset(&L->ide[i], 0, sizeof(L->ide[i]));
+		L->ide[i].fd = -1;
+	}
+	if (!L->cfg.firmware)
+		return 0;
+	for (i = 0; i < L->cfg.ndisks; i++)
+		if (open_one(L, &L->cfg.disks[i], err, errlen))
+			return -1;	/* the process ends: the others close with it */
+	return 0;
+}
+
+bool l_ide_any(const struct launcher *L)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		if (L->ide[i].present)
+			return true;
+	return false;
+}
+
+/* A drive's signature (after reset, and after a refused IDENTIFY). */
+static void signature(struct launcher *L, unsigned int i)
+{
+	struct dm_ide_drive *s = &L->dm.ide.d[i];
+
+	s->sc = s->lba[0] = 1;
+	s->lba[1] = L->ide[i].cdrom ? 0x14 : 0;
+	s->lba[2] = L->ide[i].cdrom ? 0xeb : 0;
+}
+
+static void drive_reset(struct launcher *L, unsigned int i)
+{
+	struct dm_ide_drive *s = &L->dm.ide.d[i];
+
+	memset(s, 0, sizeof(*s));
+	s->status = ST_DRDY | ST_DSC;
+	signature(L, i);
 }
 
 static void ide_reset(struct launcher *L)
 {
-	struct dm_ide *s = &L->dm.ide;
+	unsigned int i;
 
-	memset(s, 0, sizeof(*s));
-	s->present = L->ide_sectors != 0;
-	s->status = ST_DRDY | ST_DSC;
-	s->sc = s->lba[0] = 1;		/* the ATA signature */
+	memset(&L->dm.ide, 0, sizeof(L->dm.ide));
+	for (i = 0; i < 4; i++)
+		drive_reset(L, i);
 }
 
-static void put_str(uint16_t *w, unsigned int first, unsigned int words, const char *str)
+/* ATA strings: the first character in the high byte of each word */
+void dm_ide_put_str(uint8_t *buf, unsigned int word, unsigned int words, const char *str)
 {
 	unsigned int i;
 	size_t n = strlen(str);
 
-	for (i = 0; i < words * 2; i++) {
-		char c = i < n ? str[i] : ' ';
-		unsigned int wi = first + i / 2;
+	for (i = 0; i < words * 2; i++)
+		buf[2 * word + (i ^ 1)] = (uint8_t)(i < n ? str[i] : ' ');
+}
 
-		/* ATA strings: the first character in the high byte */
-		w[wi] = (uint16_t)(i % 2 ? (w[wi] & 0xff00) | (uint8_t)c : (uint8_t)c << 8);
+static void put_words(uint8_t *buf, const uint16_t *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < 256; i++) {
+		buf[2 * i] = (uint8_t)w[i];
+		buf[2 * i + 1] = (uint8_t)(w[i] >> 8);
 	}
 }
 
-static void identify(struct launcher *L, struct dm_ide *s)
+static void identify(struct launcher *L, unsigned int i)
 {
+	struct dm_ide_drive *s = &L->dm.ide.d[i];
 	uint16_t w[256];
-	uint64_t n = L->ide_sectors;
+	uint64_t n = L->ide[i].blocks;
 	uint32_t n28 = n > 0x0fffffff ? 0x0fffffff : (uint32_t)n;
 	uint64_t cyl = n / (16 * 63);
-	unsigned int i;
 
 	if (cyl > 16383)
 		cyl = 16383;
@@ -99,9 +167,6 @@ static void identify(struct launcher *L, struct dm_ide *s)
 	w[1] = (uint16_t)cyl;
 	w[3] = 16;
 	w[6] = 63;
-	put_str(w, 10, 10, "DOMUS0001");
-	put_str(w, 23, 4, "1.0");
-	put_str(w, 27, 20, "domus IDE disk");
 	w[47] = 0x8001;				/* one sector per READ MULTIPLE block */
 	w[49] = 0x0200;				/* LBA */
 	w[53] = 0x0001;				/* words 54-58 valid */
@@ -113,140 +178,258 @@ static void identify(struct launcher *L, struct dm_ide *s)
 	w[60] = (uint16_t)n28;
 	w[61] = (uint16_t)(n28 >> 16);
 	w[80] = 0x007e;				/* ATA-1 .. ATA-6 */
-	w[83] = 0x4400;				/* LBA48 */
-	w[86] = 0x0400;
+	w[82] = 0x4000;
+	w[83] = 0x7400;				/* LBA48, FLUSH CACHE EXT */
+	w[84] = 0x4000;
+	w[85] = 0x4000;
+	w[86] = 0x3400;				/* LBA48, FLUSH CACHE (EXT) enabled */
+	w[87] = 0x4000;
 	w[100] = (uint16_t)n;
 	w[101] = (uint16_t)(n >> 16);
 	w[102] = (uint16_t)(n >> 32);
-	for (i = 0; i < 256; i++) {
-		s->buf[2 * i] = (uint8_t)w[i];
-		s->buf[2 * i + 1] = (uint8_t)(w[i] >> 8);
-	}
+	put_words(s->buf, w);
+	dm_ide_put_str(s->buf, 10, 10, "DOMUS0001");
+	dm_ide_put_str(s->buf, 23, 4, "1.0");
+	dm_ide_put_str(s->buf, 27, 20, "domus IDE disk");
+	s->xfer = DM_IDE_PIO_IN;
 	s->pos = 0;
+	s->end = 512;
 	s->left = 0;
 	s->status = ST_DRDY | ST_DSC | ST_DRQ;
 }
 
-static void abort_cmd(struct dm_ide *s)
+static void abort_cmd(struct dm_ide_drive *s)
 {
 	s->error = ERR_ABRT;
 	s->status = ST_DRDY | ST_DSC | ST_ERR;
+	s->xfer = DM_IDE_NONE;
 	s->left = 0;
-	s->pos = sizeof(s->buf);
+	s->pos = s->end = 0;
+}
+
+static void done(struct dm_ide_drive *s)
+{
+	s->status = ST_DRDY | ST_DSC;
+	s->xfer = DM_IDE_NONE;
+	s->pos = s->end = 0;
 }
 
 /* Load the next sector of a read into the buffer. */
-static void next_sector(struct launcher *L, struct dm_ide *s)
+static void next_sector(struct launcher *L, unsigned int i)
 {
-	ssize_t n;
+	struct dm_ide_drive *s = &L->dm.ide.d[i];
 
-	if (s->cur >= L->ide_sectors) {
-		abort_cmd(s);
-		return;
-	}
-	n = pread(L->ide_fd, s->buf, 512, (off_t)(s->cur * 512));
-	if (n != 512) {
+	if (s->cur >= L->ide[i].blocks ||
+	    pread(L->ide[i].fd, s->buf, 512, (off_t)(s->cur * 512)) != 512) {
 		abort_cmd(s);
 		return;
 	}
 	s->cur++;
 	s->left--;
 	s->pos = 0;
+	s->end = 512;
 	s->status = ST_DRDY | ST_DSC | ST_DRQ;
 }
 
-static void command(struct launcher *L, struct dm_ide *s, uint8_t cmd)
+/* The buffer holds a sector the guest wrote: store it, take the next. */
+static void put_sector(struct launcher *L, unsigned int i)
 {
-	uint64_t lba;
-	uint32_t count;
+	struct dm_ide_drive *s = &L->dm.ide.d[i];
 
-	s->error = 0;
-	switch (cmd) {
-	case 0xec:					/* IDENTIFY DEVICE */
-		identify(L, s);
-		return;
-	case 0x20: case 0x21:				/* READ SECTORS */
-	case 0x24:					/* READ SECTORS EXT */
-		if (cmd == 0x24) {
-			lba = (uint64_t)s->hob_lba[2] << 40 | (uint64_t)s->hob_lba[1] << 32 |
-			      (uint64_t)s->hob_lba[0] << 24 | (uint64_t)s->lba[2] << 16 |
-			      (uint64_t)s->lba[1] << 8 | s->lba[0];
-			count = (uint32_t)s->hob_sc << 8 | s->sc;
-			if (!count)
-				count = 65536;
-		} else if (s->dh & DH_LBA) {
-			lba = (uint64_t)(s->dh & 0x0f) << 24 | (uint64_t)s->lba[2] << 16 |
-			      (uint64_t)s->lba[1] << 8 | s->lba[0];
-			count = s->sc ? s->sc : 256;
-		} else {
-			/* CHS: sector number lba[0], cylinder lba[1..2], head dh */
-			uint32_t c = (uint32_t)s->lba[2] << 8 | s->lba[1];
-
-			if (!s->lba[0]) {
-				abort_cmd(s);
-				return;
-			}
-			lba = ((uint64_t)c * 16 + (s->dh & 0x0f)) * 63 + s->lba[0] - 1;
-			count = s->sc ? s->sc : 256;
-		}
-		if (lba >= L->ide_sectors || count > L->ide_sectors - lba) {
-			abort_cmd(s);
-			return;
-		}
-		s->cur = lba;
-		s->left = count;
-		next_sector(L, s);
-		return;
-	case 0x91: case 0xef: case 0xc6: case 0x10:	/* set-up: accepted */
-	case 0xe0: case 0xe1: case 0xe2: case 0xe3: case 0xe5: case 0xe7: case 0xea:
-		s->status = ST_DRDY | ST_DSC;
-		return;
-	default:					/* writes, packets, the rest */
+	if (s->cur >= L->ide[i].blocks ||
+	    pwrite(L->ide[i].fd, s->buf, 512, (off_t)(s->cur * 512)) != 512) {
 		abort_cmd(s);
 		return;
 	}
+	s->cur++;
+	if (!--s->left) {
+		done(s);
+		return;
+	}
+	s->pos = 0;
+	s->end = 512;
+	s->status = ST_DRDY | ST_DSC | ST_DRQ;
 }
 
-static bool ide_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool write, uint8_t *data)
+/* The block range of a READ/WRITE SECTORS (@ext: the LBA48 form); false: abort. */
+static bool rw_range(struct launcher *L, unsigned int i, bool ext, uint64_t *lba, uint32_t *count)
+{
+	struct dm_ide_drive *s = &L->dm.ide.d[i];
+
+	if (ext) {
+		*lba = (uint64_t)s->hob_lba[2] << 40 | (uint64_t)s->hob_lba[1] << 32 | (uint64_t)s->hob_lba[0] << 24 |
+		       (uint64_t)s->lba[2] << 16 | (uint64_t)s->lba[1] << 8 | s->lba[0];
+		*count = (uint32_t)s->hob_sc << 8 | s->sc;
+		if (!*count)
+			*count = 65536;
+	} else if (s->dh & DH_LBA) {
+		*lba = (uint64_t)(s->dh & 0x0f) << 24 | (uint64_t)s->lba[2] << 16 | (uint64_t)s->lba[1] << 8 | s->lba[0];
+		*count = s->sc ? s->sc : 256;
+	} else {
+		/* CHS: sector number lba[0], cylinder lba[1..2], head dh */
+		uint32_t c = (uint32_t)s->lba[2] << 8 | s->lba[1];
+
+		if (!s->lba[0])
+			return false;
+		*lba = ((uint64_t)c * 16 + (s->dh & 0x0f)) * 63 + s->lba[0] - 1;
+		*count = s->sc ? s->sc : 256;
+	}
+	return *lba < L->ide[i].blocks && *count <= L->ide[i].blocks - *lba;
+}
+
+static void ata_command(struct launcher *L, unsigned int i, uint8_t cmd)
+{
+	struct dm_ide_drive *s = &L->dm.ide.d[i];
+	uint64_t lba;
+	uint32_t count;
+
+	switch (cmd) {
+	case 0xec:					/* IDENTIFY DEVICE */
+		identify(L, i);
+		return;
+	case 0x20: case 0x21: case 0x24:		/* READ SECTORS (EXT) */
+		if (!rw_range(L, i, cmd == 0x24, &lba, &count))
+			break;
+		s->xfer = DM_IDE_READ;
+		s->cur = lba;
+		s->left = count;
+		next_sector(L, i);
+		return;
+	case 0x30: case 0x31: case 0x34:		/* WRITE SECTORS (EXT) */
+		if (L->ide[i].readonly || !rw_range(L, i, cmd == 0x34, &lba, &count))
+			break;
+		s->xfer = DM_IDE_WRITE;
+		s->cur = lba;
+		s->left = count;
+		s->pos = 0;
+		s->end = 512;
+		s->status = ST_DRDY | ST_DSC | ST_DRQ;
+		return;
+	case 0xe7: case 0xea:				/* FLUSH CACHE (EXT) */
+		if (!L->ide[i].readonly && fdatasync(L->ide[i].fd))
+			break;
+		done(s);
+		return;
+	case 0x91: case 0xef: case 0xc6: case 0x10:	/* set-up: accepted */
+	case 0xe0: case 0xe1: case 0xe2: case 0xe3: case 0xe5:
+		done(s);
+		return;
+	}
+	abort_cmd(s);					/* packets, the rest */
+}
+
+static void atapi_command(struct launcher *L, unsigned int i, uint8_t cmd)
+{
+	struct dm_ide_drive *s = &L->dm.ide.d[i];
+
+	switch (cmd) {
+	case 0xa1:					/* IDENTIFY PACKET DEVICE */
+		dm_atapi_identify(L, i);
+		return;
+	case 0xa0:					/* PACKET */
+		if (s->feat & 0x01)			/* DMA: no bus master yet */
+			break;
+		s->limit = (uint32_t)s->lba[2] << 8 | s->lba[1];
+		s->xfer = DM_IDE_PACKET;
+		s->pos = 0;
+		s->end = 12;
+		s->sc = 1;				/* CoD: the command packet */
+		s->status = ST_DRDY | ST_DRQ;
+		return;
+	case 0x08:					/* DEVICE RESET */
+		drive_reset(L, i);
+		return;
+	case 0xef: case 0xe0: case 0xe1: case 0xe5:	/* set-up: accepted */
+		done(s);
+		return;
+	}
+	abort_cmd(s);
+	if (cmd == 0xec)				/* IDENTIFY DEVICE: the signature says why */
+		signature(L, i);
+}
+
+/* The data port of the selected drive @i: one byte. */
+static void data_byte(struct launcher *L, unsigned int i, bool write, uint8_t *v)
+{
+	struct dm_ide_drive *s = &L->dm.ide.d[i];
+	bool out = s->xfer == DM_IDE_WRITE || s->xfer == DM_IDE_PACKET;
+
+	if (!(s->status & ST_DRQ) || s->pos >= s->end || s->end > sizeof(s->buf) || write != out) {
+		if (!write)
+			*v = 0;
+		return;
+	}
+	if (write)
+		s->buf[s->pos++] = *v;
+	else
+		*v = s->buf[s->pos++];
+	if (s->pos < s->end)
+		return;
+	switch (s->xfer) {
+	case DM_IDE_READ:
+		if (s->left)
+			next_sector(L, i);
+		else
+			done(s);
+		break;
+	case DM_IDE_WRITE:
+		put_sector(L, i);
+		break;
+	case DM_IDE_PACKET:
+		dm_atapi_packet(L, i);
+		break;
+	case DM_IDE_ATAPI_IN:
+		dm_atapi_chunk(L, i);
+		break;
+	default:
+		done(s);
+		break;
+	}
+}
+
+static bool ide_pio_ch(struct l_vcpu *t, unsigned int ch, uint64_t off, unsigned int size, bool write, uint8_t *data)
 {
 	struct launcher *L = t->L;
-	struct dm_ide *s = &L->dm.ide;
-	bool sel = s->present && !(s->dh & DH_SLAVE);	/* the master, and it exists */
-	unsigned int i;
+	struct dm_ide *ide = &L->dm.ide;
+	unsigned int sel, k;
+	struct dm_ide_drive *s;
+	bool present;
 
 	pthread_mutex_lock(&L->lock);
+	sel = 2 * ch + (ide->d[2 * ch].dh & DH_SLAVE ? 1 : 0);
+	s = &ide->d[sel];
+	present = L->ide[sel].present;
 	if (off == 0) {					/* data */
-		for (i = 0; i < size; i++) {
-			if (write || !sel || !(s->status & ST_DRQ) || s->pos >= sizeof(s->buf)) {
-				if (!write)
-					data[i] = 0;
-				continue;
-			}
-			data[i] = s->buf[s->pos++];
-			if (s->pos == sizeof(s->buf)) {
-				if (s->left)
-					next_sector(L, s);
-				else
-					s->status = ST_DRDY | ST_DSC;
-			}
+		for (k = 0; k < size; k++) {
+			if (present)
+				data_byte(L, sel, write, &data[k]);
+			else if (!write)
+				data[k] = 0;
 		}
 	} else if (write) {
 		uint8_t v = data[0];
 
-		switch (off) {
-		case 1: break;				/* features */
-		case 2: s->hob_sc = s->sc; s->sc = v; break;
-		case 3: case 4: case 5:
-			s->hob_lba[off - 3] = s->lba[off - 3];
-			s->lba[off - 3] = v;
-			break;
-		case 6: s->dh = v; break;
-		case 7:
-			if (sel)
-				command(L, s, v);
-			break;
+		for (k = 2 * ch; k < 2 * ch + 2; k++) {
+			struct dm_ide_drive *d = &ide->d[k];
+
+			switch (off) {
+			case 1: d->feat = v; break;
+			case 2: d->hob_sc = d->sc; d->sc = v; break;
+			case 3: case 4: case 5:
+				d->hob_lba[off - 3] = d->lba[off - 3];
+				d->lba[off - 3] = v;
+				break;
+			case 6: d->dh = v; break;
+			}
 		}
-	} else if (!sel) {
+		if (off == 7 && present && !(s->status & ST_BSY)) {
+			s->error = 0;
+			if (L->ide[sel].cdrom)
+				atapi_command(L, sel, v);
+			else
+				ata_command(L, sel, v);
+		}
+	} else if (!present) {
 		data[0] = 0;				/* no drive selected there */
 	} else {
 		switch (off) {
@@ -261,36 +444,71 @@ static bool ide_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool writ
 	return true;
 }
 
-/* 0x3f6: device control (write: SRST, nIEN); alternate status (read). */
-static bool ide_ctl_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool write, uint8_t *data)
+/* device control (write: SRST, nIEN); alternate status (read). */
+static bool ide_ctl_ch(struct l_vcpu *t, unsigned int ch, bool write, uint8_t *data)
 {
 	struct launcher *L = t->L;
-	struct dm_ide *s = &L->dm.ide;
+	struct dm_ide *ide = &L->dm.ide;
+	unsigned int k, sel;
 
-	(void)off;
-	(void)size;
 	pthread_mutex_lock(&L->lock);
+	sel = 2 * ch + (ide->d[2 * ch].dh & DH_SLAVE ? 1 : 0);
 	if (write) {
-		if ((s->ctl & CTL_SRST) && !(data[0] & CTL_SRST)) {
-			uint8_t dh = s->dh;
+		if ((ide->ctl[ch] & CTL_SRST) && !(data[0] & CTL_SRST)) {
+			uint8_t dh = ide->d[2 * ch].dh & DH_SLAVE;
 
-			ide_reset(L);
-			s->dh = dh & DH_SLAVE;
+			for (k = 2 * ch; k < 2 * ch + 2; k++) {
+				drive_reset(L, k);
+				ide->d[k].dh = dh;
+			}
 		}
 		if (data[0] & CTL_SRST)
-			s->status = ST_BSY;
-		s->ctl = data[0];
+			for (k = 2 * ch; k < 2 * ch + 2; k++)
+				ide->d[k].status = ST_BSY;
+		ide->ctl[ch] = data[0];
 	} else {
-		data[0] = s->present && !(s->dh & DH_SLAVE) ? s->status : 0;
+		data[0] = L->ide[sel].present ? ide->d[sel].status : 0;
 	}
 	pthread_mutex_unlock(&L->lock);
 	return true;
 }
 
+static bool ide1_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool write, uint8_t *data)
+{
+	return ide_pio_ch(t, 0, off, size, write, data);
+}
+
+static bool ide2_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool write, uint8_t *data)
+{
+	return ide_pio_ch(t, 1, off, size, write, data);
+}
+
+static bool ide1_ctl(struct l_vcpu *t, uint64_t off, unsigned int size, bool write, uint8_t *data)
+{
+	(void)off;
+	(void)size;
+	return ide_ctl_ch(t, 0, write, data);
+}
+
+static bool ide2_ctl(struct l_vcpu *t, uint64_t off, unsigned int size, bool write, uint8_t *data)
+{
+	(void)off;
+	(void)size;
+	return ide_ctl_ch(t, 1, write, data);
+}
+
 const struct dm_device dm_ide = {
-	.name = "ide-primary", .types = DM_HVM, .port = 0x1f0, .nports = 8, .pio = ide_pio, .reset = ide_reset,
+	.name = "ide-primary", .types = DM_HVM, .port = 0x1f0, .nports = 8, .pio = ide1_pio, .reset = ide_reset,
 };
 
 const struct dm_device dm_ide_ctl = {
-	.name = "ide-primary-ctl", .types = DM_HVM, .port = 0x3f6, .nports = 1, .pio = ide_ctl_pio,
+	.name = "ide-primary-ctl", .types = DM_HVM, .port = 0x3f6, .nports = 1, .pio = ide1_ctl,
+};
+
+const struct dm_device dm_ide2 = {
+	.name = "ide-secondary", .types = DM_HVM, .port = 0x170, .nports = 8, .pio = ide2_pio,
+};
+
+const struct dm_device dm_ide2_ctl = {
+	.name = "ide-secondary-ctl", .types = DM_HVM, .port = 0x376, .nports = 1, .pio = ide2_ctl,
 };

@@ -56,7 +56,7 @@ static void pci_reset(struct launcher *L)
 		wr16(c, 0x2c, 0x1af4);		/* subsystem: QEMU's, which SeaBIOS looks for */
 		wr16(c, 0x2e, 0x1100);
 	}
-	L->dm.pci.ide = L->ide_sectors != 0;
+	L->dm.pci.ide = l_ide_any(L);
 	/* PIIX3: PIRQA-D routing disabled until the firmware routes them */
 	memset(&L->dm.pci.cfg[1][0x60], 0x80, 4);
 }

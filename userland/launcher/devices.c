@@ -30,6 +30,8 @@ static const struct dm_device *const dm_table[] = {
 	&dm_fwcfg,
 	&dm_ide,
 	&dm_ide_ctl,
+	&dm_ide2,
+	&dm_ide2_ctl,
 };
 
 #define DM_N	(sizeof(dm_table) / sizeof(dm_table[0]))

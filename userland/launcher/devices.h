@@ -56,15 +56,44 @@ extern const struct dm_device dm_dma1, dm_dma_page, dm_dma2;	/* dev_isadma.c */
 extern const struct dm_device dm_pci;		/* dev_pci.c: 0xcf8-0xcff */
 extern const struct dm_device dm_fwcfg;		/* dev_fwcfg.c: 0x510-0x51b */
 extern const struct dm_device dm_ide, dm_ide_ctl;	/* dev_ide.c: 0x1f0-0x1f7, 0x3f6 */
+extern const struct dm_device dm_ide2, dm_ide2_ctl;	/* dev_ide.c: 0x170-0x177, 0x376 */
+
+/* What the data port moves for an IDE drive (dev_ide.c, dev_atapi.c). */
+enum dm_ide_xfer {
+	DM_IDE_NONE,
+	DM_IDE_READ,			/* ATA read: buf is a sector, more follow */
+	DM_IDE_WRITE,			/* ATA write: buf takes a sector */
+	DM_IDE_PIO_IN,			/* IDENTIFY: buf once */
+	DM_IDE_PACKET,			/* ATAPI: buf takes the 12-byte command */
+	DM_IDE_ATAPI_IN,		/* ATAPI data to the host, in byte-count chunks */
+};
+
+#define DM_IDE_BUF	2048
+struct dm_ide_drive {
+	/* the task file: written to both drives of a channel, read from the selected one */
+	uint8_t status, error, feat, sc, hob_sc, lba[3], hob_lba[3], dh;
+	enum dm_ide_xfer xfer;
+	uint64_t cur;			/* the next block to read or write */
+	uint32_t left;			/* blocks still to move after the buffer */
+	uint32_t pos, end;		/* into buf: next byte, end of this DRQ block */
+	uint32_t len;			/* ATAPI: bytes valid in buf */
+	uint32_t limit;			/* ATAPI: the host's byte-count limit */
+	uint8_t sense_key, asc, ascq;	/* ATAPI: the last error, for REQUEST SENSE */
+	uint8_t buf[DM_IDE_BUF];
+};
 
 struct dm_ide {
-	bool present;			/* a disk is the master */
-	uint8_t status, error, sc, hob_sc, lba[3], hob_lba[3], dh, ctl;
-	uint64_t cur;			/* the next sector to read */
-	uint32_t left;			/* sectors still to load after the buffer */
-	uint32_t pos;			/* into buf */
-	uint8_t buf[512];
+	uint8_t ctl[2];			/* device control of each channel */
+	struct dm_ide_drive d[4];	/* hda hdb hdc hdd */
+	uint8_t logged[256 / 8];	/* ATAPI opcodes refused and logged once */
 };
+
+/* dev_atapi.c: the packet commands of a CD-ROM drive (the device lock held) */
+void dm_atapi_identify(struct launcher *L, unsigned int i);
+void dm_atapi_packet(struct launcher *L, unsigned int i);
+void dm_atapi_chunk(struct launcher *L, unsigned int i);
+/* dev_ide.c: helpers they share */
+void dm_ide_put_str(uint8_t *buf, unsigned int word, unsigned int words, const char *str);
 
 struct dm_bioslog {
 	char buf[200];

@@ -76,6 +76,17 @@ struct l_unplug {
 #define L_BACKLOG_MAX	(64 * 1024)
 #define L_INPUT_MAX	4096
 
+/* An IDE drive of an HVM firmware guest (dev_ide.c): hda..hdd are the
+ * primary master, primary slave, secondary master, secondary slave. */
+struct l_ide_media {
+	bool present;			/* configured */
+	bool cdrom;			/* ATAPI CD-ROM (2048-byte blocks) */
+	bool readonly;			/* writes refused (every CD) */
+	int fd;				/* the image, -1 none (an empty CD drive) */
+	uint64_t blocks;		/* its size in 512-byte (disk) or 2048-byte (CD) blocks */
+	char vdev[8];
+};
+
 struct launcher {
 	struct domus_config cfg;
 	char *kernel_path, *ramdisk_path;	/* absolute */
@@ -102,8 +113,7 @@ struct launcher {
 	uint8_t *fw_image;		/* HVM firmware: the file, read once (firmware.c) */
 	size_t fw_size;
 	void *fw_mem;			/* ... mapped below 4 GiB in this build */
-	int ide_fd;			/* HVM firmware: the IDE disk (dev_ide.c), -1 none */
-	uint64_t ide_sectors;		/* its size; 0: no disk */
+	struct l_ide_media ide[4];	/* HVM firmware: the IDE drives hda-hdd (dev_ide.c) */
 	void *gnttab;			/* the grant table, mapped for the back ends */
 	struct be_host be;		/* the guest as they reach it (pvhost.c) */
 	struct blk_disk *disks[DOMUS_CFG_MAX_DISKS];	/* open for the launcher's life */
@@ -203,6 +213,7 @@ int l_firmware_map(struct launcher *L, char *err, size_t errlen);
 void l_firmware_unmap(struct launcher *L);
 /* The IDE disk of an HVM firmware guest, opened before the sandbox (dev_ide.c). */
 int l_ide_open(struct launcher *L, char *err, size_t errlen);
+bool l_ide_any(const struct launcher *L);
 void dom_state_str(struct launcher *L, char out[8]);
 double dom_cpu_time(struct launcher *L);
 /* A vCPU reports a guest shutdown (or a fatal exit as a crash). */

@@ -1,0 +1,133 @@
+#!/bin/bash
+# CD-ROM boot and writable IDE disks of HVM domains inside the AMD-V test
+# host (run by tests/suites/79-hvm-cd-amd through scripts/testhost).
+# SeaBIOS boots the ISO of tests/guests/cdiso (GRUB, its menu on COM1)
+# from the IDE secondary master; boot = order picks between it and a disk
+# on the primary master whose boot sector exits with code 33; a missing
+# ISO is one line; the boot sector of tests/guests/mbr/mbrw.S writes its
+# second sector through int 13h: kept on a ,w disk, refused on a ,r disk.
+# One PASS/FAIL line each.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+failed=0
+pass() { echo "PASS: hvm-cd-amd/$1"; }
+fail() { echo "FAIL: hvm-cd-amd/$1: $2"; failed=1; }
+
+out=$(pwd)/build/hvm-cd
+export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log
+rm -rf "$out"
+mkdir -p "$out/log"
+d=build/domus
+cfg=tests/host/hvm-bios.cfg
+log=$out/log/bioshvm.log
+conlog=$out/log/bioshvm-console.log
+iso=$(pwd)/build/guests/cdiso/boot.iso
+disk=$(pwd)/build/guests/mbr/disk.img
+title='domus test ISO: boot menu reached'
+
+gone() {	# NAME: no launcher, no domain left (within 5 s)
+	local i
+	for i in $(seq 50); do
+		! pgrep -x domus-launcher >/dev/null && [ "$($d list | wc -l)" = 2 ] && { pass "$1"; return; }
+		sleep 0.1
+	done
+	fail "$1" "$($d list | tr '\n' '|')"
+}
+# wait_for FILE PATTERN SECONDS: 0 once grep -q finds it
+wait_for() {
+	local i
+	for i in $(seq $(($3 * 10))); do
+		grep -qa -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# start NAME ARGS...: a fresh log, `domus create $cfg ARGS` returns 0 silently
+start() {
+	local n=$1 err rc
+	shift
+	rm -f "$log" "$conlog"
+	err=$(timeout 60 $d create $cfg "$@" 2>&1 </dev/null); rc=$?
+	if [ $rc = 0 ] && [ -z "$err" ]; then pass "$n"; else fail "$n" "rc $rc: $err"; fi
+}
+console() { tr -d '\033' <"$conlog" | tr '\r\n' '||' | tail -c 300; }
+
+if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
+lines0=$(dmesg | wc -l)
+
+# 1. boot = "dc" with a disk and the ISO: the CD first, GRUB's menu on the console
+start cd-create "disk=['file:$disk,hda,r','file:$iso,hdc:cdrom,r']" 'boot="dc"'
+if wait_for "$conlog" "$title" 400; then pass cd-grub-menu; else fail cd-grub-menu "$(console)"; fi
+blocks=$(( $(stat -c %s "$iso") / 2048 ))
+if grep -q "disk hdc: $iso (IDE secondary master, CD-ROM, $blocks 2048-byte blocks)" "$log" &&
+   grep -q 'bios: DVD/CD \[ata1-0: domus ATAPI CD-ROM ATAPI-6 DVD/CD\]' "$log" &&
+   grep -q 'bios: Booting from DVD/CD\.\.\.' "$log"; then
+	pass cd-ide-log
+else
+	fail cd-ide-log "$(grep 'disk hd\|ata1\|Booting\|ATAPI' "$log" | tr '\n' '|')"
+fi
+if grep -q 'shut down: poweroff (test-exit device: value 16' "$log"; then fail cd-not-disk "the disk booted"; else pass cd-not-disk; fi
+# the packet commands it sent that the drive does not have (logged once each)
+grep 'ATAPI command' "$log" | sed 's/^/# /'
+if $d destroy bioshvm; then pass cd-destroy; else fail cd-destroy "rc $?"; fi
+gone cd-gone
+cp "$log" "$out/cd-run.log"; cp "$conlog" "$out/cd-run-console.log"	# kept for a look
+
+# 2. boot = "c", the CD given in the key=value form: the disk boots (exit 33)
+start disk-first-create "disk=['$disk,hda,r','vdev=hdc,devtype=cdrom,access=ro,target=$iso']" 'boot="c"'
+if wait_for "$log" 'shut down: poweroff (test-exit device: value 16, exit code 33)' 240; then
+	pass disk-first-boots-disk
+else
+	fail disk-first-boots-disk "$(grep 'bios: \|shut down' "$log" | tail -4 | tr '\n' '|')"
+fi
+if grep -q "disk hdc: $iso (IDE secondary master, CD-ROM" "$log"; then pass keyvalue-cdrom; else fail keyvalue-cdrom "$(grep 'disk hd' "$log" | tr '\n' '|')"; fi
+gone disk-first-gone
+
+# 3. an ISO that is not there: one line, exit 1, nothing left
+err=$($d create $cfg "disk=['$out/nosuch.iso,hdc:cdrom,r']" 'boot="d"' 2>&1 </dev/null); rc=$?
+if [ $rc = 1 ] && [ "$err" = "domus create: disk hdc: $out/nosuch.iso not found: give the path of an existing ISO image" ]; then
+	pass iso-missing
+else
+	fail iso-missing "rc $rc: $err"
+fi
+gone iso-missing-gone
+
+# 4. a read-write disk: the boot sector writes its second sector (exit 35)
+w=$out/w.img
+cp build/guests/mbr/wdisk.img "$w"
+start write-create "disk=['file:$w,hda,w']" 'boot="c"'
+if wait_for "$log" 'shut down: poweroff (test-exit device: value 17, exit code 35)' 240; then
+	pass write-ran
+else
+	fail write-ran "$(grep 'bios: \|shut down' "$log" | tail -4 | tr '\n' '|'); $(console)"
+fi
+grep -qa 'domus-mbrw: wrote sector 1 and read it back' "$conlog" && pass write-marker || fail write-marker "$(console)"
+gone write-gone
+exp=$out/w-expected.img
+cp build/guests/mbr/wdisk.img "$exp"
+dd if=build/guests/mbr/mbrw.bin of="$exp" bs=512 seek=1 conv=notrunc status=none
+if cmp -s "$w" "$exp"; then
+	pass write-image
+else
+	fail write-image "sector 1 is not the boot sector, or more changed: $(cmp -l "$w" "$exp" | head -3 | tr '\n' '|')"
+fi
+grep -q "disk hda: $w (IDE primary master, read-write, 2048 512-byte blocks)" "$log" && pass write-log || fail write-log "$(grep 'disk hd' "$log")"
+
+# 5. a read-only disk: the write is refused (exit 37), the image unchanged
+r=$out/r.img
+cp build/guests/mbr/wdisk.img "$r"
+start readonly-create "disk=['file:$r,hda,r']" 'boot="c"'
+if wait_for "$log" 'shut down: poweroff (test-exit device: value 18, exit code 37)' 240; then
+	pass readonly-refused
+else
+	fail readonly-refused "$(grep 'bios: \|shut down' "$log" | tail -4 | tr '\n' '|'); $(console)"
+fi
+grep -qa 'domus-mbrw: the BIOS refused the write' "$conlog" && pass readonly-marker || fail readonly-marker "$(console)"
+gone readonly-gone
+if cmp -s "$r" build/guests/mbr/wdisk.img; then pass readonly-unchanged; else fail readonly-unchanged "$(cmp -l "$r" build/guests/mbr/wdisk.img | head -3 | tr '\n' '|')"; fi
+
+stats_zero frees-all
+if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
+new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)
+if [ -z "$new" ]; then pass host-log-clean; else fail host-log-clean "$(echo "$new" | tr '\n' '|')"; fi
+exit $failed

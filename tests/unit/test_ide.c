@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The launcher's IDE drives (userland/launcher/dev_ide.c, dev_atapi.c)
+ * driven through their port handlers as a guest would: an ATA disk's
+ * WRITE SECTORS lands in the image and FLUSH CACHE is accepted, a
+ * read-only disk aborts the write and keeps the image; the CD-ROM aborts
+ * IDENTIFY DEVICE with the ATAPI signature, answers INQUIRY and READ(10)
+ * in chunks of the host's byte count, refuses a read past its end and an
+ * unknown command (logged once) with CHECK CONDITION and the sense REQUEST
+ * SENSE returns; an empty drive is NOT READY; then random port traffic
+ * on both channels (a hostile guest) must leave the model consistent.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "launcher.h"
+#include "devices.h"
+#include "unit.h"
+
+static char lastlog[512];
+static unsigned int nlogs;
+void l_log(struct launcher *L, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)L;
+	va_start(ap, fmt);
+	vsnprintf(lastlog, sizeof(lastlog), fmt, ap);
+	va_end(ap);
+	nlogs++;
+}
+
+static struct launcher *L;
+static struct l_vcpu V;
+static char dir[] = "/tmp/test_ide.XXXXXX";
+static char disk_rw[64], disk_ro[64], iso[64];
+
+static void make_file(const char *path, size_t size, unsigned int seed)
+{
+	FILE *f = fopen(path, "w");
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		fputc((int)((i * 7 + seed) & 0xff), f);
+	fclose(f);
+}
+
+static void add_disk(const char *vdev, const char *target, bool cdrom, bool ro)
+{
+	struct domus_disk *d = &L->cfg.disks[L->cfg.ndisks++];
+
+	snprintf(d->vdev, sizeof(d->vdev), "%s", vdev);
+	d->target = target ? strdup(target) : NULL;
+	d->cdrom = cdrom;
+	d->readonly = ro || cdrom;
+}
+
+static void setup(void)
+{
+	char err[256];
+
+	L = calloc(1, sizeof(*L));
+	pthread_mutex_init(&L->lock, NULL);
+	V.L = L;
+	L->cfg.firmware = strdup("bios.bin");
+	add_disk("hda", disk_rw, false, false);
+	add_disk("hdb", disk_ro, false, true);
+	add_disk("hdc", iso, true, true);
+	add_disk("hdd", NULL, true, true);
+	EXPECT(l_ide_open(L, err, sizeof(err)) == 0);
+	dm_ide.reset(L);
+}
+
+static void teardown(void)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (L->ide[i].fd >= 0)
+			close(L->ide[i].fd);
+	for (i = 0; i < L->cfg.ndisks; i++)
+		free(L->cfg.disks[i].target);
+	free(L->cfg.firmware);
+	free(L);
+}
+
+/* one port access on channel @ch (0 primary, 1 secondary): off 0-7, 8 control */
+static uint8_t in8(unsigned int ch, unsigned int off)
+{
+	uint8_t v = 0xff;
+
+	if (off == 8)
+		(ch ? dm_ide2_ctl : dm_ide_ctl).pio(&V, 0, 1, false, &v);
+	else
+		(ch ? dm_ide2 : dm_ide).pio(&V, off, 1, false, &v);
+	return v;
+}
+
+static void out8(unsigned int ch, unsigned int off, uint8_t v)
+{
+	if (off == 8)
+		(ch ? dm_ide2_ctl : dm_ide_ctl).pio(&V, 0, 1, true, &v);
+	else
+		(ch ? dm_ide2 : dm_ide).pio(&V, off, 1, true, &v);
+}
+
+static void in16s(unsigned int ch, uint8_t *buf, size_t bytes)
+{
+	size_t i;
+
+	for (i = 0; i < bytes; i += 2) {
+		buf[i] = buf[i + 1] = 0xff;
+		(ch ? dm_ide2 : dm_ide).pio(&V, 0, 2, false, buf + i);
+	}
+}
+
+static void out16s(unsigned int ch, const uint8_t *buf, size_t bytes)
+{
+	uint8_t w[2];
+	size_t i;
+
+	for (i = 0; i < bytes; i += 2) {
+		memcpy(w, buf + i, 2);
+		(ch ? dm_ide2 : dm_ide).pio(&V, 0, 2, true, w);
+	}
+}
+
+/* select drive @slave of @ch, LBA28 @lba, @count sectors, command @cmd */
+static void ata_cmd(unsigned int ch, bool slave, uint32_t lba, uint8_t count, uint8_t cmd)
+{
+	out8(ch, 6, (uint8_t)(0xe0 | (slave ? 0x10 : 0) | ((lba >> 24) & 0x0f)));
+	out8(ch, 2, count);
+	out8(ch, 3, (uint8_t)lba);
+	out8(ch, 4, (uint8_t)(lba >> 8));
+	out8(ch, 5, (uint8_t)(lba >> 16));
+	out8(ch, 7, cmd);
+}
+
+static void test_ata_write(void)
+{
+	uint8_t sec[1024], file[1024];
+	int fd;
+
+	setup();
+	memset(sec, 0x5a, 512);
+	memset(sec + 512, 0xa5, 512);
+	ata_cmd(0, false, 3, 2, 0x30);			/* WRITE SECTORS, LBA 3-4 */
+	EXPECT(in8(0, 7) == 0x58);			/* DRDY DSC DRQ */
+	out16s(0, sec, 1024);
+	EXPECT(in8(0, 7) == 0x50);
+	ata_cmd(0, false, 0, 0, 0xe7);			/* FLUSH CACHE */
+	EXPECT(in8(0, 7) == 0x50);
+	fd = open(disk_rw, O_RDONLY);
+	EXPECT(pread(fd, file, 1024, 3 * 512) == 1024 && !memcmp(file, sec, 1024));
+	EXPECT(pread(fd, file, 1, 2 * 512) == 1 && file[0] == ((2 * 512 * 7 + 1) & 0xff));
+	close(fd);
+	/* read back through the drive */
+	ata_cmd(0, false, 3, 2, 0x20);
+	in16s(0, file, 1024);
+	EXPECT(!memcmp(file, sec, 1024) && in8(0, 7) == 0x50);
+	/* past the end: aborted */
+	ata_cmd(0, false, 2047, 2, 0x30);
+	EXPECT(in8(0, 7) == 0x51 && in8(0, 1) == 0x04);
+	/* the read-only slave: aborted, nothing written */
+	ata_cmd(0, true, 0, 1, 0x30);
+	EXPECT(in8(0, 7) == 0x51 && in8(0, 1) == 0x04);
+	out16s(0, sec, 512);
+	fd = open(disk_ro, O_RDONLY);
+	EXPECT(pread(fd, file, 512, 0) == 512 && file[0] == 2 && file[1] == 9);
+	close(fd);
+	teardown();
+}
+
+/* ATAPI PACKET on the secondary channel's drive @slave with byte count @limit */
+static void packet(bool slave, uint16_t limit, const uint8_t *cdb)
+{
+	out8(1, 6, slave ? 0xb0 : 0xa0);
+	out8(1, 1, 0);
+	out8(1, 4, (uint8_t)limit);
+	out8(1, 5, (uint8_t)(limit >> 8));
+	out8(1, 7, 0xa0);
+	EXPECT((in8(1, 7) & 0x88) == 0x08 && in8(1, 2) == 1);	/* DRQ, CoD */
+	out16s(1, cdb, 12);
+}
+
+static unsigned int chunk(void)
+{
+	return (unsigned int)in8(1, 5) << 8 | in8(1, 4);
+}
+
+static void test_atapi(void)
+{
+	uint8_t cdb[12], buf[4096], want[4096];
+	int fd;
+
+	setup();
+	/* the secondary master is ATAPI: IDENTIFY DEVICE aborted with the signature */
+	out8(1, 6, 0xa0);
+	out8(1, 7, 0xec);
+	EXPECT(in8(1, 7) & 0x01);
+	EXPECT(in8(1, 4) == 0x14 && in8(1, 5) == 0xeb);
+	out8(1, 7, 0xa1);				/* IDENTIFY PACKET DEVICE */
+	in16s(1, buf, 512);
+	EXPECT(buf[0] == 0xc0 && buf[1] == 0x85 && !(in8(1, 7) & 0x08));
+	/* INQUIRY */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x12;
+	cdb[4] = 36;
+	packet(false, 36, cdb);
+	EXPECT(in8(1, 2) == 2 && chunk() == 36);
+	in16s(1, buf, 36);
+	EXPECT(buf[0] == 5 && !memcmp(buf + 8, "DOMUS   ", 8));
+	EXPECT(in8(1, 7) == 0x50 && in8(1, 2) == 3);
+	/* READ(10) of blocks 1-2 in 1024-byte chunks */
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x28;
+	cdb[5] = 1;
+	cdb[8] = 2;
+	packet(false, 1024, cdb);
+	EXPECT(chunk() == 1024);
+	in16s(1, buf, 1024);
+	EXPECT(chunk() == 1024 && (in8(1, 7) & 0x08));
+	in16s(1, buf + 1024, 3072);
+	EXPECT(in8(1, 7) == 0x50);
+	fd = open(iso, O_RDONLY);
+	EXPECT(pread(fd, want, 4096, 2048) == 4096 && !memcmp(buf, want, 4096));
+	close(fd);
+	/* past the end: CHECK CONDITION, ILLEGAL REQUEST / LBA OUT OF RANGE */
+	cdb[5] = 15;
+	packet(false, 2048, cdb);
+	EXPECT(in8(1, 7) == 0x51 && in8(1, 1) == 0x50);
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x03;
+	cdb[4] = 18;
+	packet(false, 18, cdb);
+	in16s(1, buf, 18);
+	EXPECT(buf[0] == 0x70 && buf[2] == 5 && buf[12] == 0x21);
+	/* an unknown command: refused, logged once */
+	nlogs = 0;
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x51;
+	packet(false, 2048, cdb);
+	EXPECT(in8(1, 7) == 0x51 && in8(1, 1) == 0x50);
+	packet(false, 2048, cdb);
+	EXPECT(nlogs == 1 && strstr(lastlog, "ATAPI command 0x51 refused"));
+	/* the empty slave: NOT READY, MEDIUM NOT PRESENT */
+	memset(cdb, 0, sizeof(cdb));
+	packet(true, 0, cdb);
+	EXPECT(in8(1, 7) == 0x51 && in8(1, 1) == 0x20);
+	cdb[0] = 0x03;
+	cdb[4] = 18;
+	packet(true, 18, cdb);
+	in16s(1, buf, 18);
+	EXPECT(buf[2] == 2 && buf[12] == 0x3a);
+	teardown();
+}
+
+/* random traffic on every port of both channels: no crash, no overrun
+ * (ASan in the -san build), and the drives still answer afterwards */
+static void test_hostile(void)
+{
+	static const uint8_t cmds[8] = { 0x20, 0x30, 0xa0, 0xa1, 0xec, 0x24, 0x34, 0xe7 };
+	unsigned int seed = 12345, i;
+	uint8_t v[4], cdb[12] = { 0 }, buf[36];
+
+	setup();
+	for (i = 0; i < 400000; i++) {
+		unsigned int ch, off, size;
+
+		seed = seed * 1103515245 + 12345;
+		ch = (seed >> 8) & 1;
+		off = (seed >> 9) % 9;
+		size = 1u << ((seed >> 13) % 3);
+		memcpy(v, &seed, 4);
+		if ((seed >> 16) & 1) {
+			if (off == 8)
+				(ch ? dm_ide2_ctl : dm_ide_ctl).pio(&V, 0, size, true, v);
+			else if (off == 7 && ((seed >> 17) & 3))
+				out8(ch, 7, cmds[(seed >> 20) & 7]);	/* mostly real commands */
+			else
+				(ch ? dm_ide2 : dm_ide).pio(&V, off > 7 ? 0 : off, size, true, v);
+		} else if (off == 8) {
+			(ch ? dm_ide2_ctl : dm_ide_ctl).pio(&V, 0, size, false, v);
+		} else {
+			(ch ? dm_ide2 : dm_ide).pio(&V, off, size, false, v);
+		}
+	}
+	/* a reset, then an INQUIRY still works */
+	out8(1, 8, 0x06);
+	out8(1, 8, 0x02);
+	cdb[0] = 0x12;
+	cdb[4] = 36;
+	packet(false, 36, cdb);
+	in16s(1, buf, 36);
+	EXPECT(buf[0] == 5 && in8(1, 7) == 0x50);
+	teardown();
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(disk_rw, sizeof(disk_rw), "%s/rw.img", dir);
+	snprintf(disk_ro, sizeof(disk_ro), "%s/ro.img", dir);
+	snprintf(iso, sizeof(iso), "%s/cd.iso", dir);
+	make_file(disk_rw, 1 << 20, 1);
+	make_file(disk_ro, 1 << 20, 2);
+	make_file(iso, 16 * 2048, 3);
+	RUN(UNIT_PREFIX, test_ata_write);
+	RUN(UNIT_PREFIX, test_atapi);
+	RUN(UNIT_PREFIX, test_hostile);
+	unlink(disk_rw);
+	unlink(disk_ro);
+	unlink(iso);
+	rmdir(dir);
+	return unit_failed;
+}
