@@ -6,7 +6,8 @@
 # suspend returns "cancelled"); `domus save` ends the domain; `domus
 # restore -c` brings it back in a new domain (its suspend returns 0): the
 # counter goes on from where it stopped, the console answers, list shows
-# it.  One PASS/FAIL line each.
+# it, its PV disk reconnects (the data written before the save is there,
+# a write after it lands).  One PASS/FAIL line each.
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 failed=0
@@ -20,6 +21,10 @@ rm -rf "$out"
 mkdir -p "$out/log"
 # the save files in the test host's own memory: the 9p share is slow under TCG
 files=$(mktemp -d /tmp/pvsave.XXXXXX)
+# its PV disk (xvdb, 16 MiB): written before the save, read and written after the restore
+img=$(mktemp -d /tmp/pvsave-disk.XXXXXX)
+truncate -s 16M "$img/d.img"
+pat_md5=$(yes DOMUS-SAVE-DISK | head -c 1048576 | md5sum | cut -c1-32)
 fifo=$(mktemp -u /tmp/pvsave-in.XXXXXX)	# not on the 9p share: no FIFOs there
 d=build/domus
 kernel=${PV_KERNEL:-/boot/vmlinuz-$(scripts/kver)}
@@ -46,7 +51,7 @@ lines0=$(dmesg | wc -l)
 mkfifo "$fifo"
 exec 3<>"$fifo"
 con=$out/console1.out
-$d create -c $cfg memory=128 kernel=\""$kernel"\" <"$fifo" >"$con" 2>&1 &
+$d create -c $cfg memory=128 kernel=\""$kernel"\" "disk=['file:$img/d.img,xvdb,w']" <"$fifo" >"$con" 2>&1 &
 cpid=$!
 if wait_for 'DOMUS-GUEST-READY' 240; then
 	pass guest-ready
@@ -56,6 +61,13 @@ else
 fi
 # the guest's console log level low: a kernel line cannot split a count
 run 'dmesg -n 1' quiet 60 >/dev/null
+# the disk: 1 MiB of a pattern at 0, on the disk before the save (fsync)
+if run 'yes DOMUS-SAVE-DISK | head -c 1048576 >/tmp/p; dd if=/tmp/p of=/dev/xvdb bs=64k conv=fsync 2>/dev/null; echo DW=$?; echo DSZ=$(cat /sys/block/xvdb/size)' dw 120 &&
+   [ "$(answer DW)" = 0 ] && [ "$(answer DSZ)" = 32768 ]; then
+	pass disk-written
+else
+	fail disk-written "DW='$(answer DW)' DSZ='$(answer DSZ)'"
+fi
 send 'i=0; while :; do i=$((i+1)); echo CNT=$i; sleep 1; done &'
 if wait_more "$con" 2; then pass counting; else fail counting "$(tail -c 300 "$con" | tr '\r\n' '||')"; fi
 
@@ -118,6 +130,15 @@ else
 	fail list-restored "$($d list | tr '\t\n' ' |')"
 fi
 if run 'echo ANS=$((7*8))' back 60 && [ "$(answer ANS)" = 56 ]; then pass console-answers; else fail console-answers "$(tail -c 300 "$con" | tr '\r\n' '||')"; fi
+# blkfront reconnected to the new back end: the pattern reads back from the
+# disk (not the page cache), and a new write lands (/tmp/p is guest RAM from before the save)
+if run 'echo 3 >/proc/sys/vm/drop_caches; echo DR=$(dd if=/dev/xvdb bs=64k count=16 iflag=direct 2>/dev/null | md5sum | cut -c1-32)' dr 120 &&
+   [ "$(answer DR)" = "$pat_md5" ] &&
+   run 'dd if=/tmp/p of=/dev/xvdb bs=64k seek=32 conv=fsync 2>/dev/null; echo DW2=$?' dw2 120 && [ "$(answer DW2)" = 0 ]; then
+	pass disk-after-restore
+else
+	fail disk-after-restore "DR='$(answer DR)' (want $pat_md5) DW2='$(answer DW2)'; log $(grep -i 'vbd\|disk\|blk' "$log" | tail -3 | tr '\n' '|')"
+fi
 # the guest's kernel took the resume without a warning (its own log)
 if run 'echo WARN=$(dmesg | grep -c -E "WARNING|BUG|timed out")' warn 60 && [ "$(answer WARN)" = 0 ]; then
 	pass guest-log-clean
@@ -132,6 +153,13 @@ else
 	fail shutdown-after-restore "$($d list | tr '\t\n' ' |'); log $(tail -3 "$log" | tr '\n' '|')"
 	$d destroy pvcli >/dev/null 2>&1
 fi
+# the image holds both writes (the second from after the restore)
+if [ "$(head -c 1048576 "$img/d.img" | md5sum | cut -c1-32)" = "$pat_md5" ] &&
+   [ "$(tail -c +2097153 "$img/d.img" | head -c 1048576 | md5sum | cut -c1-32)" = "$pat_md5" ]; then
+	pass disk-image-intact
+else
+	fail disk-image-intact "the image does not hold the pattern at 0 and at 2 MiB"
+fi
 if dmesg | tail -n +"$lines0" | grep -Eq 'BUG|WARNING|Oops|general protection'; then
 	fail host-kernel-clean "$(dmesg | tail -n +"$lines0" | grep -E 'BUG|WARNING|Oops|general protection' | head -3 | tr '\n' '|')"
 else
@@ -139,6 +167,6 @@ else
 fi
 exec 3>&-
 rm -f "$fifo"
-rm -rf "$files"
+rm -rf "$files" "$img"
 rmmod domus || fail rmmod "rmmod failed"
 exit $failed
