@@ -71,6 +71,27 @@ fi
 send 'i=0; while :; do i=$((i+1)); echo CNT=$i; sleep 1; done &'
 if wait_more "$con" 2; then pass counting; else fail counting "$(tail -c 300 "$con" | tr '\r\n' '||')"; fi
 
+# refused, one line, the guest as it was: a paused guest cannot suspend
+# itself; migration does not take PVH guests yet
+$d pause pvcli
+err=$($d save pvcli "$files/p.sav" 2>&1 </dev/null); rc=$?
+$d unpause pvcli
+c=$(last_count "$con")
+if [ $rc = 1 ] && [ "$(echo "$err" | wc -l)" = 1 ] && [[ "$err" == *"pvcli is paused: a PVH guest saves through its own suspend; 'domus unpause pvcli' first" ]] &&
+   [ -z "$(ls -A "$files")" ] && wait_more "$con" "$c"; then
+	pass save-paused-refused
+else
+	fail save-paused-refused "rc $rc: $err; files $(ls -A "$files" | tr '\n' ' ')"
+fi
+err=$(PATH="$top/build:$PATH" $d migrate -s tests/host/local-ssh pvcli localhost 2>&1 </dev/null); rc=$?
+c=$(last_count "$con")
+if [ $rc = 1 ] && [ "$(echo "$err" | wc -l)" = 1 ] && [[ "$err" == *"pvcli is a PVH guest: migration covers HVM guests only so far"* ]] &&
+   running && wait_more "$con" "$c"; then
+	pass migrate-refused
+else
+	fail migrate-refused "rc $rc: $err"
+fi
+
 # 1. save -c: the file, and the guest runs on in its domain (suspend cancelled)
 domid=$($d domid pvcli)
 t0=$(date +%s)
