@@ -37,8 +37,8 @@ last_count() { counts "$1" | tail -1; }
 increasing() { counts "$1" | awk 'NR > 1 && $1 != p + 1 { bad = 1 } { p = $1 } END { exit bad }'; }
 # wait_more FILE N: a count above N on FILE (within 120 s)
 wait_more() {
-	local i c
-	for i in $(seq 1200); do
+	local c
+	for _ in $(seq 1200); do
 		c=$(last_count "$1"); [ -n "$c" ] && [ "$c" -gt "$2" ] && return 0
 		sleep 0.1
 	done
@@ -113,7 +113,6 @@ else
 fi
 
 # 2. save: the domain is gone, the file is there, nothing else
-c0=$(last_count "$con")
 t0=$(date +%s)
 err=$(timeout 300 $d save pvcli "$files/g.sav" 2>&1 </dev/null); rc=$?
 echo "info: save took $(( $(date +%s) - t0 )) s"
