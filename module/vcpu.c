@@ -15,6 +15,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <asm/apicdef.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr-index.h>
 #include "core.h"
@@ -213,6 +214,18 @@ static long domus_ioc_set_sregs(void *ctx, void *arg, unsigned long raw)
 	return ret;
 }
 
+/*
+ * The in-kernel local APIC's MSRs (x2APIC 0x800-0x8ff, TSC deadline),
+ * which the personality models: a save and restore carries them.  Nonzero
+ * if there is no such register (or it refuses the value).
+ */
+static int domus_apic_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
+{
+	if (index != MSR_IA32_TSC_DEADLINE && (index < APIC_BASE_MSR || index > APIC_BASE_MSR + 0xff))
+		return 1;
+	return domus_virt_msr(v, index, data, write);
+}
+
 static long domus_msrs(struct domus_vcpu *v, struct domus_msrs *a, bool set)
 {
 	struct domus_msr_entry *e;
@@ -227,14 +240,18 @@ static long domus_msrs(struct domus_vcpu *v, struct domus_msrs *a, bool set)
 	e = vmemdup_user(u64_to_user_ptr(a->entries), a->nmsrs * sizeof(*e));
 	if (IS_ERR(e))
 		return PTR_ERR(e);
+	v->srcu_idx = srcu_read_lock(&v->dom->srcu);
 	for (i = 0; i < a->nmsrs; i++) {
 		if (e[i].reserved)
 			break;
 		if (set ? !domus_msr_value_ok(e[i].index, e[i].data) ||
-			  domus_arch->set_msr(v, e[i].index, e[i].data, true) :
-			  domus_arch->get_msr(v, e[i].index, &e[i].data, true))
+			  (domus_arch->set_msr(v, e[i].index, e[i].data, true) &&
+			   domus_apic_msr(v, e[i].index, &e[i].data, true)) :
+			  (domus_arch->get_msr(v, e[i].index, &e[i].data, true) &&
+			   domus_apic_msr(v, e[i].index, &e[i].data, false)))
 			break;
 	}
+	srcu_read_unlock(&v->dom->srcu, v->srcu_idx);
 	ret = i;
 	if (!set && copy_to_user(u64_to_user_ptr(a->entries), e, a->nmsrs * sizeof(*e)))
 		ret = -EFAULT;

@@ -293,11 +293,59 @@ static void live_stream(void)
 	close(fd);
 }
 
+/* PVH: the x2APIC's MSRs per vCPU (DOMUS_STATE entry APIC), no device model */
+static void apic_entry(void)
+{
+	struct xsr_state st, out;
+	struct img im;
+	char err[256];
+	unsigned int i, k;
+
+	fill(&st, vin, ram_in);
+	st.has_dm = false;
+	st.has_apic = true;
+	for (i = 0; i < 2; i++) {
+		vin[i].apic.count = 3;
+		vin[i].apic.msr[0].index = 0x80f;
+		vin[i].apic.msr[0].value = 0x1ff;
+		vin[i].apic.msr[1].index = 0x832;
+		vin[i].apic.msr[1].value = 0x400ec + i;
+		vin[i].apic.msr[2].index = 0x6e0;
+		vin[i].apic.msr[2].value = 0x123456789ULL;
+	}
+	EXPECT(write_img(&st, ram_in, &im) == 0);
+	EXPECT(xsr_read(im.p, im.n, RAM, ram_out, &out, err, sizeof(err)) == 0);
+	EXPECT(out.has_apic && !out.has_dm);
+	for (i = 0; i < 2 && out.vcpu; i++) {
+		EXPECT(out.vcpu[i].apic.count == 3);
+		for (k = 0; k < 3; k++)
+			EXPECT(out.vcpu[i].apic.msr[k].index == vin[i].apic.msr[k].index &&
+			       out.vcpu[i].apic.msr[k].value == vin[i].apic.msr[k].value);
+	}
+	xsr_state_free(&out);
+	free(im.p);
+	/* an entry naming a register that is not the APIC's is refused */
+	vin[1].apic.msr[1].index = 0x10;
+	EXPECT(write_img(&st, ram_in, &im) == 0);
+	EXPECT(xsr_read(im.p, im.n, RAM, ram_out, &out, err, sizeof(err)) == -1 &&
+	       strstr(err, "domus state: APIC entry 1: MSR 0x10 is not an APIC register") != NULL);
+	free(im.p);
+	/* more registers than the entry holds */
+	vin[1].apic.msr[1].index = 0x832;
+	vin[0].apic.count = XSR_APIC_MSRS + 1;
+	EXPECT(write_img(&st, ram_in, &im) == 0);
+	EXPECT(xsr_read(im.p, im.n, RAM, ram_out, &out, err, sizeof(err)) == -1 &&
+	       strstr(err, "domus state: APIC entry 0 lists 13 registers (at most 12)") != NULL);
+	free(im.p);
+	memset(vin, 0, sizeof(vin));
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, round_trip);
 	RUN(UNIT_PREFIX, refused);
 	RUN(UNIT_PREFIX, newer_format);
 	RUN(UNIT_PREFIX, live_stream);
+	RUN(UNIT_PREFIX, apic_entry);
 	return unit_failed;
 }

@@ -342,9 +342,24 @@ static bool handle_exit(struct l_vcpu *t)
 			int reason = run->hypercall.args[1] <= 5 ? (int)run->hypercall.args[1] : XEN_SHUTDOWN_CRASH;
 
 			if (reason == XEN_SHUTDOWN_SUSPEND) {
-				/* no save/restore yet: the suspend is cancelled (1) */
-				l_log(L, "guest asked to suspend: not supported yet, cancelled");
+				bool wanted;
+
+				/* 1: "cancelled" (the same domain), unless a save resumes it elsewhere */
 				run->hypercall.ret = 1;
+				pthread_mutex_lock(&L->lock);
+				wanted = L->suspend == L_SUSP_WAIT;
+				if (wanted) {
+					/* park before the next entry; the save takes it from here (save.c) */
+					L->suspend = L_SUSP_DONE;
+					L->suspend_vcpu = t->v.id;
+					L->paused = true;
+					pthread_cond_broadcast(&L->pause_cv);
+				}
+				pthread_mutex_unlock(&L->lock);
+				if (wanted)
+					l_log(L, "vCPU %u: the guest suspended (SCHEDOP_shutdown(suspend))", t->v.id);
+				else
+					l_log(L, "guest asked to suspend with no save under way: cancelled");
 				return true;
 			}
 			switch (run->hypercall.args[2]) {

@@ -145,6 +145,11 @@ struct launcher {
 	bool paused;			/* domus pause: vCPU threads park (control.c) */
 	unsigned int parked;		/* vCPU threads parked now */
 	pthread_cond_t pause_cv;	/* parked threads wait here; a park signals it */
+	/* a PVH save's suspend (save.c): NONE; WAIT after control/shutdown =
+	 * suspend; DONE when a vCPU made the suspend hypercall (it set paused
+	 * and parks with the hypercall's result preset to 1, "cancelled") */
+	enum { L_SUSP_NONE, L_SUSP_WAIT, L_SUSP_DONE } suspend;
+	unsigned int suspend_vcpu;	/* DONE: the vCPU that suspended */
 
 	/* console output and input */
 	pthread_mutex_t con_lock;

@@ -12,6 +12,13 @@
  *              else, or the connection closing, or 60 s of silence: the
  *              save is abandoned and the guest runs on as before.
  *
+ * A PVH guest first suspends itself, as under Xen's xl: control/shutdown =
+ * "suspend" in its xenstore, and its kernel ends in SCHEDOP_shutdown
+ * (suspend) (pv_suspend below).  That vCPU parks with the hypercall's
+ * result preset to 1 ("cancelled": a failed save or save -c resumes the
+ * guest in its own domain); the file holds 0 there instead ("resumed in a
+ * new domain"), so a restored guest redoes its PV set-up itself.
+ *
  * Restore: `domus-launcher --restore FILE` takes the domain's definition
  * from the file (after the whole file was validated), builds the domain
  * as usual but fills its RAM, its vCPUs and its devices from the file
@@ -32,6 +39,7 @@
 #include "xsr.h"
 
 #define SAVE_COMMIT_MS	60000
+#define SUSPEND_MS	60000	/* as libxl: 60 s for the guest to suspend */
 
 /* The host TSC's rate, measured over 20 ms (what the guest's TSC runs at). */
 uint32_t l_tsc_khz(void)
@@ -60,6 +68,52 @@ static const uint32_t vcpu_msrs[] = {
 	0x174, 0x175, 0x176,	/* SYSENTER_CS, _ESP, _EIP */
 };
 #define NMSRS (sizeof(vcpu_msrs) / sizeof(vcpu_msrs[0]))
+
+/*
+ * PVH: the module's x2APIC, in the order a restore writes it back: SVR
+ * first (an LVT write is ignored while the APIC is software-disabled),
+ * the divider before the initial count (which starts the timer), the TSC
+ * deadline after the timer's LVT.
+ */
+static const uint32_t apic_msrs[] = {
+	0x80f,		/* SVR */
+	0x808,		/* TPR */
+	0x832, 0x833, 0x834, 0x835, 0x836, 0x837,	/* LVT timer, thermal, PMC, LINT0, LINT1, error */
+	0x83e,		/* timer divide configuration */
+	0x838,		/* timer initial count */
+	0x6e0,		/* TSC deadline */
+};
+#define NAPIC (sizeof(apic_msrs) / sizeof(apic_msrs[0]))
+_Static_assert(NAPIC <= XSR_APIC_MSRS, "the file's APIC entry holds them");
+#define APIC_BASE_X2APIC	(1ULL << 10)
+
+static int get_apic(struct l_vcpu *t, struct xsr_vcpu *v, char *err, size_t errlen)
+{
+	struct domus_msr_entry e[NAPIC];
+	unsigned int i;
+	int r;
+
+	if (!(v->sregs.apic_base & APIC_BASE_X2APIC)) {
+		snprintf(err, errlen, "vCPU %u's APIC is in xAPIC mode: a PVH save covers guests that use the x2APIC (Linux does) only so far",
+			 t->v.id);
+		return -EIO;
+	}
+	memset(e, 0, sizeof(e));
+	for (i = 0; i < NAPIC; i++)
+		e[i].index = apic_msrs[i];
+	r = domus_get_msrs(&t->v, e, NAPIC);
+	if (r != (int)NAPIC) {
+		snprintf(err, errlen, "vCPU %u: APIC MSR 0x%x: %s", t->v.id, r >= 0 ? e[r].index : 0,
+			 r < 0 ? domus_last_error() : "not readable");
+		return -EIO;
+	}
+	v->apic.count = NAPIC;
+	for (i = 0; i < NAPIC; i++) {
+		v->apic.msr[i].index = e[i].index;
+		v->apic.msr[i].value = e[i].data;
+	}
+	return 0;
+}
 
 static uint64_t *msr_slot(struct xsr_vcpu *v, unsigned int i)
 {
@@ -117,7 +171,17 @@ static int get_vcpu(struct launcher *L, struct l_vcpu *t, struct xsr_vcpu *v, ch
 	}
 	if (run->exit_reason == DOMUS_EXIT_MMIO && !run->mmio.is_write)
 		return -EAGAIN;
-	(void)L;
+	if (L->cfg.type != DOMUS_TYPE_HVM) {
+		bool suspended;
+
+		pthread_mutex_lock(&L->lock);
+		suspended = L->suspend == L_SUSP_DONE && L->suspend_vcpu == t->v.id;
+		pthread_mutex_unlock(&L->lock);
+		/* RIP is past the hypercall; in the file it returns 0: "resumed in a new domain" */
+		if (suspended && run->exit_reason == DOMUS_EXIT_HYPERCALL)
+			v->regs.rax = 0;
+		return get_apic(t, v, err, errlen);
+	}
 	return 0;
 }
 
@@ -188,7 +252,8 @@ void l_save_fill(struct launcher *L, struct xsr_state *st, uint32_t khz)
 	st->ram_size = L->mem_size;
 	st->tsc_khz = khz;
 	st->elapsed_ns = (uint64_t)(time(NULL) - L->start_time) * 1000000000ULL;
-	st->has_dm = true;
+	st->has_dm = L->cfg.type == DOMUS_TYPE_HVM;
+	st->has_apic = !st->has_dm;
 	st->dm.uart[0] = L->dm.uart.ier;
 	st->dm.uart[1] = L->dm.uart.lcr;
 	st->dm.uart[2] = L->dm.uart.mcr;
@@ -204,9 +269,84 @@ void l_save_fill(struct launcher *L, struct xsr_state *st, uint32_t khz)
 void l_save_resume(struct launcher *L, bool was_paused)
 {
 	char msg[300];
+	bool cancelled;
 
+	pthread_mutex_lock(&L->lock);
+	/* a suspended PVH guest: its vCPU runs on with "cancelled" (1) */
+	cancelled = L->suspend == L_SUSP_DONE;
+	L->suspend = L_SUSP_NONE;
+	pthread_mutex_unlock(&L->lock);
+	if (cancelled)
+		l_log(L, "save: the guest resumes in this domain (its suspend returns 1, cancelled)");
 	if (!was_paused)
 		l_pause(L, false, msg, sizeof(msg));
+}
+
+/*
+ * PVH: ask the guest to suspend itself (control/shutdown = "suspend") and
+ * wait, serving its xenstore and console meanwhile (this is the event
+ * loop's thread), until a vCPU made the suspend hypercall (handle_exit,
+ * domain.c): 0.  Otherwise -1 with @err, the request withdrawn and the
+ * guest left running; a suspend that comes later is cancelled.
+ */
+static int pv_suspend(struct launcher *L, char *err, size_t errlen)
+{
+	struct timespec now, until;
+	int r;
+
+	pthread_mutex_lock(&L->lock);
+	L->suspend = L_SUSP_WAIT;
+	pthread_mutex_unlock(&L->lock);
+	r = dom_request_shutdown(L, "suspend");
+	if (r) {
+		snprintf(err, errlen, "cannot write control/shutdown: %s", strerror(-r));
+		goto fail;
+	}
+	l_log(L, "save: asked the guest to suspend (control/shutdown = suspend)");
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += SUSPEND_MS / 1000;
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = L->xs_notify_fd, .events = POLLIN },
+			{ .fd = L->con_notify_fd, .events = POLLIN },
+		};
+		bool done, died;
+
+		pthread_mutex_lock(&L->lock);
+		done = L->suspend == L_SUSP_DONE;
+		died = L->pending_reason >= 0 || L->state != L_RUNNING;
+		pthread_mutex_unlock(&L->lock);
+		if (done)
+			return 0;
+		if (died) {
+			snprintf(err, errlen, "the guest stopped instead of suspending");
+			goto fail;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > until.tv_sec || (now.tv_sec == until.tv_sec && now.tv_nsec >= until.tv_nsec)) {
+			snprintf(err, errlen,
+				 "the guest did not suspend within %d s (does its kernel handle control/shutdown = suspend?); it runs on",
+				 SUSPEND_MS / 1000);
+			goto fail;
+		}
+		if (poll(p, 2, 50) < 0 && errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			goto fail;
+		}
+		dom_xenstore_service(L);
+		con_service(L);
+	}
+fail:
+	pthread_mutex_lock(&L->lock);
+	r = L->suspend == L_SUSP_DONE;
+	if (!r)
+		L->suspend = L_SUSP_NONE;
+	pthread_mutex_unlock(&L->lock);
+	if (r)		/* it suspended just now: resume it (cancelled) */
+		l_save_resume(L, false);
+	else if (L->xs)	/* withdraw the request, as libxl does */
+		xs_write(L->xs, "control/shutdown", "");
+	return -1;
 }
 
 /* Wait for the client's verdict: true for "commit". */
@@ -240,9 +380,21 @@ bool l_save_wait_commit(int fd)
  */
 bool l_save_possible(struct launcher *L, int fd, const char *what)
 {
-	if (L->cfg.type != DOMUS_TYPE_HVM) {
-		l_reply(fd, "error %s is a PVH guest: %s covers HVM guests only so far (the PV state -- event channels, grants, xenstore -- is not saved yet)",
+	bool save = !strcmp(what, "save");
+
+	if (L->cfg.type != DOMUS_TYPE_HVM && !save) {
+		l_reply(fd, "error %s is a PVH guest: %s covers HVM guests only so far (a PVH guest can be saved and restored: domus save, domus restore)",
 			L->cfg.name, what);
+		return false;
+	}
+	if (L->cfg.type != DOMUS_TYPE_HVM && L->cfg.maxvcpus > 1) {
+		l_reply(fd, "error %s has maxvcpus %u: a PVH save covers guests with one vCPU only so far (a restored AP would wait for a start-up IPI)",
+			L->cfg.name, L->cfg.maxvcpus);
+		return false;
+	}
+	if (L->cfg.type != DOMUS_TYPE_HVM && !L->xs) {
+		l_reply(fd, "error %s has no xenstore: a PVH guest is saved through its own suspend (control/shutdown), which needs it",
+			L->cfg.name);
 		return false;
 	}
 	if (L->cfg.firmware) {
@@ -294,6 +446,18 @@ bool l_ctl_save(struct launcher *L, int fd, const char *arg)
 	pthread_mutex_lock(&L->lock);
 	was_paused = L->paused;
 	pthread_mutex_unlock(&L->lock);
+	if (L->cfg.type != DOMUS_TYPE_HVM) {
+		if (was_paused) {
+			l_reply(fd, "error %s is paused: a PVH guest saves through its own suspend; 'domus unpause %s' first",
+				L->cfg.name, L->cfg.name);
+			goto out;
+		}
+		if (pv_suspend(L, err, sizeof(err))) {
+			l_log(L, "save failed: %s", err);
+			l_reply(fd, "error save: %s", err);
+			goto out;
+		}
+	}
 	if (l_save_collect(L, &st, err, sizeof(err))) {
 		l_save_resume(L, was_paused);
 		l_reply(fd, "error save: %s", err);
@@ -377,9 +541,10 @@ int l_restore_check(struct launcher *L, char *err, size_t errlen)
 		xsr_state_free(&st);
 		return -1;
 	}
-	if (L->cfg.type != DOMUS_TYPE_HVM) {
+	if (L->cfg.type != DOMUS_TYPE_HVM && L->cfg.maxvcpus > 1) {
 		xsr_state_free(&st);
-		return snprintf(err, errlen, "the file holds a PVH guest: domus restores HVM guests only so far"), -1;
+		return snprintf(err, errlen, "the file holds a PVH guest of %u vCPUs: domus restores PVH guests of one vCPU only so far",
+				L->cfg.maxvcpus), -1;
 	}
 	xsr_state_free(&st);
 	return 0;
@@ -422,6 +587,12 @@ int l_restore_vcpus(struct launcher *L, struct xsr_state *st, char *err, size_t 
 					r < 0 ? domus_last_error() : "value refused"), -1;
 		if (v->tsc_aux && domus_set_msr(h, 0xc0000103, v->tsc_aux))
 			return snprintf(err, errlen, "restore: vCPU %u: TSC_AUX: %s", i, domus_last_error()), -1;
+		/* PVH: the x2APIC, after the APIC base (x2APIC mode) above */
+		for (k = 0; st->has_apic && k < v->apic.count; k++)
+			if (domus_set_msr(h, v->apic.msr[k].index, v->apic.msr[k].value))
+				return snprintf(err, errlen, "restore: vCPU %u: APIC MSR 0x%x = 0x%llx: %s", i,
+						v->apic.msr[k].index, (unsigned long long)v->apic.msr[k].value,
+						domus_last_error()), -1;
 	}
 	if (st->has_dm) {
 		L->dm.uart.ier = st->dm.uart[0];

@@ -281,6 +281,25 @@ static int domus_state(struct walk *w, const uint8_t *b, uint32_t len)
 			memcpy(&w->st->dm, p, sizeof(w->st->dm));
 			w->st->has_dm = true;
 			break;
+		case XSR_DS_APIC: {
+			struct xsr_ds_apic a;
+			uint32_t i;
+
+			if (n != sizeof(a) || inst >= XSR_MAX_VCPUS)
+				return rerr(w->err, w->errlen, "domus state: APIC entry %u of %u bytes (want %zu)", inst, n,
+					    sizeof(a));
+			memcpy(&a, p, sizeof(a));
+			if (a.count > XSR_APIC_MSRS)
+				return rerr(w->err, w->errlen, "domus state: APIC entry %u lists %u registers (at most %u)",
+					    inst, a.count, XSR_APIC_MSRS);
+			for (i = 0; i < a.count; i++)
+				if (a.msr[i].index != 0x6e0 && (a.msr[i].index < 0x800 || a.msr[i].index > 0x8ff))
+					return rerr(w->err, w->errlen, "domus state: APIC entry %u: MSR 0x%x is not an APIC register",
+						    inst, a.msr[i].index);
+			w->st->vcpu[inst].apic = a;
+			w->st->has_apic = true;
+			break;
+		}
 		default:
 			return rerr(w->err, w->errlen, "domus state: unknown entry %u (a newer domus wrote the file)", code);
 		}

@@ -399,9 +399,11 @@ int xsr_writer_close(struct xsr_writer *xw, const struct xsr_state *st, char *er
 	/* DOMUS_STATE */
 	{
 		struct xsr_ds_version ver = { .format = XSR_DS_FORMAT };
-		uint32_t len = (uint32_t)(sizeof(struct xsr_hvm_desc) * (2 + st->nvcpu + (st->has_dm ? 1 : 0)) +
+		uint32_t len = (uint32_t)(sizeof(struct xsr_hvm_desc) * (2 + st->nvcpu + (st->has_dm ? 1 : 0) +
+								      (st->has_apic ? st->nvcpu : 0)) +
 					  sizeof(ver) + st->nvcpu * sizeof(struct xsr_ds_vcpu) +
-					  (st->has_dm ? sizeof(struct xsr_ds_dm) : 0));
+					  (st->has_dm ? sizeof(struct xsr_ds_dm) : 0) +
+					  (st->has_apic ? st->nvcpu * sizeof(struct xsr_ds_apic) : 0));
 
 		rec(w, XSR_XC_DOMUS_STATE, len);
 		hc_entry(w, XSR_DS_VERSION, 0, &ver, sizeof(ver));
@@ -416,6 +418,8 @@ int xsr_writer_close(struct xsr_writer *xw, const struct xsr_state *st, char *er
 		}
 		if (st->has_dm)
 			hc_entry(w, XSR_DS_DM, 0, &st->dm, sizeof(st->dm));
+		for (v = 0; st->has_apic && v < st->nvcpu; v++)
+			hc_entry(w, XSR_DS_APIC, (uint16_t)v, &st->vcpu[v].apic, sizeof(st->vcpu[v].apic));
 		hc_entry(w, XSR_HC_END, 0, NULL, 0);
 		pad8(w, len);
 	}

@@ -160,7 +160,7 @@ struct xsr_hvm_xsave {
 #define XSR_XSAVE_MIN		576u	/* legacy region + header */
 
 /* The entries of XSR_XC_DOMUS_STATE (framed as HVM_CONTEXT's). */
-enum { XSR_DS_VERSION = 1, XSR_DS_VCPU = 2, XSR_DS_DM = 3 };
+enum { XSR_DS_VERSION = 1, XSR_DS_VCPU = 2, XSR_DS_DM = 3, XSR_DS_APIC = 4 };
 #define XSR_DS_FORMAT		1u	/* the only version we write and read */
 struct xsr_ds_version {
 	uint32_t format;		/* XSR_DS_FORMAT */
@@ -176,6 +176,17 @@ struct xsr_ds_dm {			/* the launcher's device model (HVM) */
 	uint8_t reserved0;
 	int32_t test_exit_code;		/* -1: not written yet */
 	uint32_t reserved1;
+};
+
+#define XSR_APIC_MSRS		12
+struct xsr_ds_apic {			/* PVH: the in-kernel x2APIC, as its MSRs */
+	uint32_t count;			/* msr[] used, in the order they are written back */
+	uint32_t reserved;
+	struct {
+		uint32_t index;		/* 0x800-0x8ff, or 0x6e0 (TSC deadline) */
+		uint32_t reserved;
+		uint64_t value;
+	} msr[XSR_APIC_MSRS];
 };
 
 struct xsr_checksum {
@@ -211,6 +222,7 @@ _Static_assert(sizeof(struct xsr_hvm_xsave) == 24, "HVM CPU_XSAVE header");
 _Static_assert(sizeof(struct xsr_ds_version) == 8, "domus version entry");
 _Static_assert(sizeof(struct xsr_ds_vcpu) == 80, "domus vCPU entry");
 _Static_assert(sizeof(struct xsr_ds_dm) == 16, "domus device-model entry");
+_Static_assert(sizeof(struct xsr_ds_apic) == 200, "domus APIC entry");
 _Static_assert(sizeof(struct xsr_checksum) == 8, "checksum record");
 
 /* --- the state a save carries ------------------------------------------------ */
@@ -226,6 +238,7 @@ struct xsr_vcpu {
 	uint64_t kernel_gs_base, star, lstar, cstar, sfmask;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint32_t xsave_size;		/* bytes of fpu.xsave that xcr0 uses (>= 576) */
+	struct xsr_ds_apic apic;	/* with xsr_state.has_apic */
 };
 
 struct xsr_state {
@@ -238,6 +251,7 @@ struct xsr_state {
 	uint64_t elapsed_ns;
 	bool has_dm;
 	struct xsr_ds_dm dm;
+	bool has_apic;			/* PVH: an APIC entry per vCPU */
 };
 
 /*

@@ -1,0 +1,192 @@
+#!/bin/bash
+# Save and restore of a PVH guest through its own suspend, inside the
+# AMD-V test host (run by tests/suites/80-pv-save-amd through
+# scripts/testhost): the busybox guest of 65 (tests/host/pvcli.cfg) runs a
+# counter loop on its console; `domus save -c` keeps it running (its
+# suspend returns "cancelled"); `domus save` ends the domain; `domus
+# restore -c` brings it back in a new domain (its suspend returns 0): the
+# counter goes on from where it stopped, the console answers, list shows
+# it, its PV disk reconnects (the data written before the save is there,
+# a write after it lands).  One PASS/FAIL line each.
+cd "$(dirname "$0")/../.." || exit 1
+top=$(pwd)
+failed=0
+. tests/lib.sh	# wait_for, lines, send, run, answer (on $con, input on fd 3)
+pass() { echo "PASS: pv-save-amd/$1"; }
+fail() { echo "FAIL: pv-save-amd/$1: $2"; failed=1; }
+
+out=$top/build/pvsave
+export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log
+rm -rf "$out"
+mkdir -p "$out/log"
+# the save files in the test host's own memory: the 9p share is slow under TCG
+files=$(mktemp -d /tmp/pvsave.XXXXXX)
+# its PV disk (xvdb, 16 MiB): written before the save, read and written after the restore
+img=$(mktemp -d /tmp/pvsave-disk.XXXXXX)
+truncate -s 16M "$img/d.img"
+pat_md5=$(yes DOMUS-SAVE-DISK | head -c 1048576 | md5sum | cut -c1-32)
+fifo=$(mktemp -u /tmp/pvsave-in.XXXXXX)	# not on the 9p share: no FIFOs there
+d=build/domus
+kernel=${PV_KERNEL:-/boot/vmlinuz-$(scripts/kver)}
+cfg=tests/host/pvcli.cfg
+log=$out/log/pvcli.log
+running() { $d list | grep -Eq '^pvcli +[0-9]+ '; }
+# the counter's values on console file $1, in order
+counts() { tr -d '\r' <"$1" | grep -o '^CNT=[0-9]*$' | cut -d= -f2; }
+last_count() { counts "$1" | tail -1; }
+increasing() { counts "$1" | awk 'NR > 1 && $1 != p + 1 { bad = 1 } { p = $1 } END { exit bad }'; }
+# wait_more FILE N: a count above N on FILE (within 120 s)
+wait_more() {
+	local c
+	for _ in $(seq 1200); do
+		c=$(last_count "$1"); [ -n "$c" ] && [ "$c" -gt "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
+lines0=$(dmesg | wc -l)
+
+mkfifo "$fifo"
+exec 3<>"$fifo"
+con=$out/console1.out
+$d create -c $cfg memory=128 kernel=\""$kernel"\" "disk=['file:$img/d.img,xvdb,w']" <"$fifo" >"$con" 2>&1 &
+cpid=$!
+if wait_for 'DOMUS-GUEST-READY' 240; then
+	pass guest-ready
+else
+	fail guest-ready "no DOMUS-GUEST-READY within 240 s: $(tail -c 300 "$con" | tr '\r\n' '||')"
+	exit 1
+fi
+# the guest's console log level low: a kernel line cannot split a count
+run 'dmesg -n 1' quiet 60 >/dev/null
+# the disk: 1 MiB of a pattern at 0, on the disk before the save (fsync)
+if run 'yes DOMUS-SAVE-DISK | head -c 1048576 >/tmp/p; dd if=/tmp/p of=/dev/xvdb bs=64k conv=fsync 2>/dev/null; echo DW=$?; echo DSZ=$(cat /sys/block/xvdb/size)' dw 120 &&
+   [ "$(answer DW)" = 0 ] && [ "$(answer DSZ)" = 32768 ]; then
+	pass disk-written
+else
+	fail disk-written "DW='$(answer DW)' DSZ='$(answer DSZ)'"
+fi
+send 'i=0; while :; do i=$((i+1)); echo CNT=$i; sleep 1; done &'
+if wait_more "$con" 2; then pass counting; else fail counting "$(tail -c 300 "$con" | tr '\r\n' '||')"; fi
+
+# refused, one line, the guest as it was: a paused guest cannot suspend
+# itself; migration does not take PVH guests yet
+$d pause pvcli
+err=$($d save pvcli "$files/p.sav" 2>&1 </dev/null); rc=$?
+$d unpause pvcli
+c=$(last_count "$con")
+if [ $rc = 1 ] && [ "$(echo "$err" | wc -l)" = 1 ] && [[ "$err" == *"pvcli is paused: a PVH guest saves through its own suspend; 'domus unpause pvcli' first" ]] &&
+   [ -z "$(ls -A "$files")" ] && wait_more "$con" "$c"; then
+	pass save-paused-refused
+else
+	fail save-paused-refused "rc $rc: $err; files $(ls -A "$files" | tr '\n' ' ')"
+fi
+err=$(PATH="$top/build:$PATH" $d migrate -s tests/host/local-ssh pvcli localhost 2>&1 </dev/null); rc=$?
+c=$(last_count "$con")
+if [ $rc = 1 ] && [ "$(echo "$err" | wc -l)" = 1 ] && [[ "$err" == *"pvcli is a PVH guest: migration covers HVM guests only so far"* ]] &&
+   running && wait_more "$con" "$c"; then
+	pass migrate-refused
+else
+	fail migrate-refused "rc $rc: $err"
+fi
+
+# 1. save -c: the file, and the guest runs on in its domain (suspend cancelled)
+domid=$($d domid pvcli)
+t0=$(date +%s)
+err=$(timeout 300 $d save -c pvcli "$files/keep.sav" 2>&1 </dev/null); rc=$?
+echo "info: save -c took $(( $(date +%s) - t0 )) s"
+c=$(last_count "$con")
+if [ $rc = 0 ] && [ -z "$err" ] && [ -s "$files/keep.sav" ] && running && [ "$($d domid pvcli)" = "$domid" ] &&
+   wait_more "$con" $((c + 1)) && grep -q 'its suspend returns 1, cancelled' "$log"; then
+	pass save-keep-runs-on
+else
+	fail save-keep-runs-on "rc $rc: $err; $(tail -3 "$log" | tr '\n' '|')"
+fi
+if run 'echo ANS=$((6*7))' keep 60 && [ "$(answer ANS)" = 42 ]; then pass keep-console-answers; else fail keep-console-answers "$(tail -c 300 "$con" | tr '\r\n' '||')"; fi
+if build/host/xsr-check "$files/keep.sav" >"$out/xsr1" 2>&1 &&
+   grep -q 'valid: libxc v3 from Xen 4.17, .* 32768 pfns (32768 with data), 0 params, 1 vCPUs, 2 optional records skipped' "$out/xsr1"; then
+	pass keep-file-xsr-check
+else
+	fail keep-file-xsr-check "$(cat "$out/xsr1")"
+fi
+
+# 2. save: the domain is gone, the file is there, nothing else
+t0=$(date +%s)
+err=$(timeout 300 $d save pvcli "$files/g.sav" 2>&1 </dev/null); rc=$?
+echo "info: save took $(( $(date +%s) - t0 )) s"
+wait "$cpid" 2>/dev/null	# the console client ends with the domain
+if [ $rc = 0 ] && [ -z "$err" ] && [ -s "$files/g.sav" ] && ! running && ! pgrep -x domus-launcher >/dev/null &&
+   [ "$(ls -A "$files" | tr '\n' ' ')" = "g.sav keep.sav " ]; then
+	pass save-domain-gone
+else
+	fail save-domain-gone "rc $rc: $err; files $(ls -A "$files" | tr '\n' ' '); $($d list | tr '\n' '|')"
+fi
+before=$(last_count "$con")
+if build/host/xsr-check "$files/g.sav" >"$out/xsr2" 2>&1; then pass file-xsr-check; else fail file-xsr-check "$(cat "$out/xsr2")"; fi
+sleep 3	# the counter would have moved on, were it still running somewhere
+if [ "$(last_count "$con")" = "$before" ]; then pass stopped-while-saved; else fail stopped-while-saved "$before then $(last_count "$con")"; fi
+
+# 3. restore: a new domain, the counter goes on (strictly increasing, no reboot)
+con=$out/console2.out
+t0=$(date +%s)
+$d restore -c "$files/g.sav" <"$fifo" >"$con" 2>&1 &
+rpid=$!
+if wait_more "$con" "$before"; then
+	first=$(counts "$con" | head -1)
+	echo "info: restore to the first count took $(( $(date +%s) - t0 )) s; last before $before, first after $first"
+	if [ "$first" -gt "$before" ] && [ "$first" -le $((before + 2)) ] && increasing "$con" && ! grep -q 'DOMUS-GUEST-READY' "$con"; then
+		pass counter-continues
+	else
+		fail counter-continues "last before $before, after: $(counts "$con" | head -5 | tr '\n' ' ')"
+	fi
+else
+	fail counter-continues "no count above $before within 120 s: $(tail -c 300 "$con" | tr '\r\n' '||'); log $(tail -3 "$log" | tr '\n' '|')"
+fi
+if $d list | grep -Eq '^pvcli +[0-9]+ +128 +1 +(r-----|-b----) +[0-9.]+$' && [ "$($d domid pvcli)" != "$domid" ]; then
+	pass list-restored
+else
+	fail list-restored "$($d list | tr '\t\n' ' |')"
+fi
+if run 'echo ANS=$((7*8))' back 60 && [ "$(answer ANS)" = 56 ]; then pass console-answers; else fail console-answers "$(tail -c 300 "$con" | tr '\r\n' '||')"; fi
+# blkfront reconnected to the new back end: the pattern reads back from the
+# disk (not the page cache), and a new write lands (/tmp/p is guest RAM from before the save)
+if run 'echo 3 >/proc/sys/vm/drop_caches; echo DR=$(dd if=/dev/xvdb bs=64k count=16 iflag=direct 2>/dev/null | md5sum | cut -c1-32)' dr 120 &&
+   [ "$(answer DR)" = "$pat_md5" ] &&
+   run 'dd if=/tmp/p of=/dev/xvdb bs=64k seek=32 conv=fsync 2>/dev/null; echo DW2=$?' dw2 120 && [ "$(answer DW2)" = 0 ]; then
+	pass disk-after-restore
+else
+	fail disk-after-restore "DR='$(answer DR)' (want $pat_md5) DW2='$(answer DW2)'; log $(grep -i 'vbd\|disk\|blk' "$log" | tail -3 | tr '\n' '|')"
+fi
+# the guest's kernel took the resume without a warning (its own log)
+if run 'echo WARN=$(dmesg | grep -c -E "WARNING|BUG|timed out")' warn 60 && [ "$(answer WARN)" = 0 ]; then
+	pass guest-log-clean
+else
+	fail guest-log-clean "WARN='$(answer WARN)'"
+	run 'dmesg | grep -E "WARNING|BUG|timed out" | head -5' warnl 60 >/dev/null
+fi
+# its xenstore came back (the guest re-registered its watches): a shutdown request works
+if $d shutdown pvcli >/dev/null 2>&1 && wait "$rpid" && ! running; then
+	pass shutdown-after-restore
+else
+	fail shutdown-after-restore "$($d list | tr '\t\n' ' |'); log $(tail -3 "$log" | tr '\n' '|')"
+	$d destroy pvcli >/dev/null 2>&1
+fi
+# the image holds both writes (the second from after the restore)
+if [ "$(head -c 1048576 "$img/d.img" | md5sum | cut -c1-32)" = "$pat_md5" ] &&
+   [ "$(tail -c +2097153 "$img/d.img" | head -c 1048576 | md5sum | cut -c1-32)" = "$pat_md5" ]; then
+	pass disk-image-intact
+else
+	fail disk-image-intact "the image does not hold the pattern at 0 and at 2 MiB"
+fi
+if dmesg | tail -n +"$lines0" | grep -Eq 'BUG|WARNING|Oops|general protection'; then
+	fail host-kernel-clean "$(dmesg | tail -n +"$lines0" | grep -E 'BUG|WARNING|Oops|general protection' | head -3 | tr '\n' '|')"
+else
+	pass host-kernel-clean
+fi
+exec 3>&-
+rm -f "$fifo"
+rm -rf "$files" "$img"
+rmmod domus || fail rmmod "rmmod failed"
+exit $failed
