@@ -51,7 +51,7 @@ lines0=$(dmesg | wc -l)
 mkfifo "$fifo"
 exec 3<>"$fifo"
 con=$out/console1.out
-$d create -c $cfg memory=128 kernel=\""$kernel"\" "disk=['file:$img/d.img,xvdb,w']" <"$fifo" >"$con" 2>&1 &
+$d create -c $cfg memory=128 ramdisk=\"build/pvsave-guest.cpio\" kernel=\""$kernel"\" "disk=['file:$img/d.img,xvdb,w']" <"$fifo" >"$con" 2>&1 &
 cpid=$!
 if wait_for 'DOMUS-GUEST-READY' 240; then
 	pass guest-ready
