@@ -74,6 +74,8 @@ if running && [ "$(domid)" != "$id0" ] && [ "$($d list | wc -l)" = 3 ] && ! $d l
 else
 	fail one-domain-named-mbhvm "$($d list | tr '\n' '|')"
 fi
+# the receiver's console log starts anew: wait for its first count
+wait_log "$conlog" '^mbtest: count [0-9]+$' "$count_wait"
 k=$(last_count "$conlog")
 if [ -n "$k" ] && wait_count $((k + 3)); then pass counts-on; else fail counts-on "count $k; $(tail -3 "$conlog" | tr '\n' '|')"; fi
 # exactly once: the sender's console, then the receiver's, count 1, 2, 3, ...
