@@ -6,7 +6,10 @@
  * info/state, dumpxml, errors, keepalive, malformed input).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
@@ -599,6 +602,169 @@ static void dumpxml(void)
 	xmlCleanupParser();
 }
 
+/* ---- console streams (stream.c) ---- */
+
+static int con_peer = -1;	/* the "launcher" end of the last console */
+
+/* web's console attaches (a socketpair); db's is held by someone else */
+static int fake_console(const char *name, bool force, int *fd, char *reply, size_t len)
+{
+	int sv[2];
+
+	(void)force;
+	if (strcmp(name, "web")) {
+		snprintf(reply, len, "the console of %s is already attached elsewhere", name);
+		return 1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -errno;
+	if (con_peer >= 0)
+		close(con_peer);
+	con_peer = sv[1];
+	*fd = sv[0];
+	return 0;
+}
+
+static struct domusd_backend fake_con;
+
+static struct reply open_console(struct rpc_session *s, const char *name, int32_t id, const char *dev,
+				 uint32_t flags, uint32_t serial)
+{
+	struct xdr_out x;
+	struct reply r;
+
+	xdr_out_init(&x, 1024);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_OPEN_CONSOLE, RPC_CALL, serial);
+	put_dom(&x, name, NULL, id);
+	xdr_put_opt_string(&x, dev);
+	xdr_put_u32(&x, flags);
+	r = send_pkt(s, &x);
+	xdr_out_free(&x);
+	return r;
+}
+
+/* A client STREAM packet (status @status, @n bytes of @data); the answer. */
+static struct reply stream_pkt(struct rpc_session *s, uint32_t serial, uint32_t status, const void *data, size_t n)
+{
+	struct xdr_out x;
+	struct reply r;
+
+	xdr_out_init(&x, 1 << 16);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_OPEN_CONSOLE, RPC_STREAM, serial);
+	xdr_patch_u32(&x, 24, status);
+	xdr_put_raw(&x, data, n);
+	r = send_pkt(s, &x);
+	xdr_out_free(&x);
+	return r;
+}
+
+/* rpc_stream_output's packet: its header and payload (-1: none). */
+static ssize_t stream_out(struct rpc_session *s, struct rpc_header *h, uint8_t *buf, size_t len)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (rpc_stream_output(s, &out_buf) != 1 || rpc_frame_parse(out_buf.buf, out_buf.len, h, &p, &n) ||
+	    n > len)
+		return -1;
+	memcpy(buf, p, n);
+	return (ssize_t)n;
+}
+
+static void console_stream(void)
+{
+	static uint8_t big[40000], got[RPC_STREAM_CHUNK + 16];
+	struct rpc_session s;
+	struct rpc_header h;
+	struct reply r;
+	char in[16];
+	ssize_t n;
+
+	fake_con = fake;
+	fake_con.console = fake_console;
+	open_session(&s);
+	s.be = &fake_con;
+	EXPECT(rpc_stream_fd(&s) == -1);
+	/* opened: an empty REPLY, then the stream carries proc 201 and serial 9 */
+	r = open_console(&s, "web", 3, NULL, 0, 9);
+	EXPECT(r.rc == 0 && r.h.type == RPC_REPLY && r.h.status == RPC_OK && r.h.serial == 9 &&
+	       xdr_in_done(&r.body));
+	EXPECT(s.st.open && rpc_stream_fd(&s) >= 0 && s.st.serial == 9);
+	/* nothing to read: no packet */
+	EXPECT(rpc_stream_output(&s, &out_buf) == 0);
+	/* output: raw bytes, no XDR length or padding */
+	EXPECT(write(con_peer, "hello", 5) == 5);
+	n = stream_out(&s, &h, got, sizeof(got));
+	EXPECT(n == 5 && !memcmp(got, "hello", 5) && h.type == RPC_STREAM && h.status == RPC_CONTINUE &&
+	       h.proc == PROC_DOMAIN_OPEN_CONSOLE && h.serial == 9 && h.prog == RPC_PROG_REMOTE);
+	/* a long output goes in chunks of at most RPC_STREAM_CHUNK */
+	memset(big, 'x', sizeof(big));
+	EXPECT(write(con_peer, big, sizeof(big)) == (ssize_t)sizeof(big));
+	n = stream_out(&s, &h, got, sizeof(got));
+	EXPECT(n > 0 && n <= RPC_STREAM_CHUNK);
+	while (n > 0)
+		n = stream_out(&s, &h, got, sizeof(got));
+	/* input: the bytes reach the console; no answer */
+	r = stream_pkt(&s, 9, RPC_CONTINUE, "ls\r", 3);
+	EXPECT(r.rc == 0 && r.h.type == 99);
+	EXPECT(read(con_peer, in, sizeof(in)) == 3 && !memcmp(in, "ls\r", 3));
+	/* another serial or proc: dropped */
+	r = stream_pkt(&s, 8, RPC_CONTINUE, "zz", 2);
+	EXPECT(r.rc == 0 && r.h.type == 99 && s.st.open);
+	/* a second open on this connection, bad flags, a device there is not */
+	r = open_console(&s, "web", 3, NULL, 0, 10);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_OPERATION_FAILED && s.st.serial == 9);
+	r = open_console(&s, "web", 3, NULL, 4, 11);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_INVALID_ARG);
+	r = open_console(&s, "web", 3, "parallel0", 0, 12);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_INVALID_ARG && strstr(r.msg, "parallel0"));
+	/* finish: confirmed by an empty STREAM OK; the console is let go */
+	r = stream_pkt(&s, 9, RPC_OK, NULL, 0);
+	EXPECT(r.rc == 0 && r.h.type == RPC_STREAM && r.h.status == RPC_OK && r.h.serial == 9 &&
+	       r.h.proc == PROC_DOMAIN_OPEN_CONSOLE && xdr_in_done(&r.body));
+	EXPECT(!s.st.open && rpc_stream_fd(&s) == -1 && read(con_peer, in, sizeof(in)) == 0);
+	/* the console ends (the domain went away): an empty CONTINUE, then
+	 * nothing more to poll; the client's finish is confirmed */
+	r = open_console(&s, "web", 3, "console0", 2, 13);
+	EXPECT(r.h.status == RPC_OK && s.st.serial == 13);
+	close(con_peer);
+	con_peer = -1;
+	n = stream_out(&s, &h, got, sizeof(got));
+	EXPECT(n == 0 && h.status == RPC_CONTINUE && h.serial == 13 && rpc_stream_fd(&s) == -1 && s.st.open);
+	EXPECT(rpc_stream_output(&s, &out_buf) == 0);
+	r = stream_pkt(&s, 13, RPC_CONTINUE, "lost", 4);	/* to no console: dropped */
+	EXPECT(r.rc == 0 && r.h.type == 99);
+	/* abort (status ERROR): confirmed as finish is */
+	r = stream_pkt(&s, 13, RPC_ERROR, NULL, 0);
+	EXPECT(r.h.type == RPC_STREAM && r.h.status == RPC_OK && r.h.serial == 13 && !s.st.open);
+	/* a console that does not take input: dropped after RPC_STREAM_INPUT_MS, not buffered */
+	r = open_console(&s, "web", 3, NULL, 0, 14);
+	EXPECT(r.h.status == RPC_OK);
+	{
+		static uint8_t junk[60000];
+		int i;
+
+		for (i = 0; i < 20 && !s.st.dropped; i++)
+			stream_pkt(&s, 14, RPC_CONTINUE, junk, sizeof(junk));
+		EXPECT(s.st.dropped > 0 && s.st.open);
+	}
+	/* held elsewhere: libvirt's words; not running: refused */
+	r = open_console(&s, "db", 5, NULL, 0, 15);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_OPERATION_FAILED);
+	rpc_session_end(&s);
+	EXPECT(!s.st.open && rpc_stream_fd(&s) == -1);
+	r = open_console(&s, "db", 5, NULL, 0, 16);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_OPERATION_FAILED && strstr(r.msg, "Active console session"));
+	/* the read-only connection: refused */
+	rpc_session_init(&s, &fake_con, true);
+	s.open = true;
+	r = open_console(&s, "web", 3, NULL, 0, 17);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_OPERATION_DENIED && !s.st.open);
+	if (con_peer >= 0)
+		close(con_peer);
+	con_peer = -1;
+}
+
 int main(void)
 {
 	xdr_out_init(&out_buf, RPC_OUT_MAX);
@@ -614,6 +780,7 @@ int main(void)
 	RUN(UNIT_PREFIX, info_state);
 	RUN(UNIT_PREFIX, states);
 	RUN(UNIT_PREFIX, dumpxml);
+	RUN(UNIT_PREFIX, console_stream);
 	xdr_out_free(&out_buf);
 	return unit_failed;
 }

@@ -126,6 +126,7 @@ const struct domusd_backend domusd_backend_ctl = {
 	.config = domus_ctl_config,
 	.request = domus_ctl_request,
 	.start = start_domain,
+	.console = domus_ctl_console,
 };
 
 static volatile sig_atomic_t quit;
@@ -198,10 +199,26 @@ static void *client_thread(void *arg)
 	rpc_session_init(&s, &domusd_backend_ctl, cl->readonly);
 	xdr_out_init(&out, RPC_OUT_MAX);
 	while (pkt) {
+		/* between packets a client may be idle for as long as it likes;
+		 * an open console stream's output is relayed meanwhile, one
+		 * packet at a time (the client's pace bounds it, stream.c) */
+		struct pollfd pf[2] = {
+			{ .fd = cl->fd, .events = POLLIN },
+			{ .fd = rpc_stream_fd(&s), .events = POLLIN },
+		};
 		uint32_t n;
 		int r;
 
-		/* between packets a client may be idle for as long as it likes */
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[1].revents && rpc_stream_output(&s, &out) > 0 && !out.err &&
+		    write_all(cl->fd, out.buf, out.len))
+			break;
+		if (!pf[0].revents)
+			continue;
 		if (read_all(cl->fd, pkt, RPC_LEN_WORD, -1))
 			break;
 		n = rpc_frame_length(pkt, RPC_IN_MAX);
@@ -224,6 +241,7 @@ static void *client_thread(void *arg)
 			break;
 		}
 	}
+	rpc_session_end(&s);
 	xdr_out_free(&out);
 	free(pkt);
 	close(cl->fd);
