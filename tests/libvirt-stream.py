@@ -80,8 +80,22 @@ class Client:
 
     def console(self, flags=0, dev=None):
         body = self.dom + (struct.pack(">I", 1) + xstr(dev) if dev else struct.pack(">I", 0)) + struct.pack(">I", flags)
-        self.cserial = self.send(OPEN_CONSOLE, body)
-        return self.reply(self.cserial)
+        serial = self.send(OPEN_CONSOLE, body)
+        p = self.reply(serial)
+        if p and p[3] == OK:
+            self.cserial = serial	# the stream's serial: the open that worked
+        return p
+
+    def wait_end(self, timeout=20):
+        """Stream data until the console's end (an empty CONTINUE): True if it came."""
+        end = time.time() + timeout
+        while time.time() < end:
+            p = self.recv(max(0.1, end - time.time()))
+            if p is None:
+                return False
+            if p[1] == STREAM and p[3] == CONTINUE and p[4] == b"":
+                return True
+        return False
 
     def data(self, b):
         self.send(OPEN_CONSOLE, b, STREAM, self.cserial, CONTINUE)
@@ -139,8 +153,8 @@ r.close()
 # force: b takes the console over; a sees the end (an empty CONTINUE) and finishes
 p = b.console(flags=1)
 got, ok, _ = b.read_until(b"# ") if p and p[3] == OK else (b"", False, [])
-ends = [q for q in iter(lambda: a.recv(10), None) if q[1] == STREAM and q[3] == CONTINUE and q[4] == b""][:1]
-result("stream-force-takes-over", p and p[3] == OK and ok and len(ends) == 1, f"reply {p}, b got {got!r}, a's end {ends}")
+ends = a.wait_end()
+result("stream-force-takes-over", p and p[3] == OK and ok and ends, f"reply {p}, b got {got!r}, a's end {ends}")
 fin = a.send(OPEN_CONSOLE, b"", STREAM, a.cserial, OK)
 q = a.recv(10)
 result("stream-finish-confirmed", q is not None and q[1:] == (STREAM, fin, OK, b"") and q[0] == OPEN_CONSOLE, f"{q}")
@@ -237,7 +251,7 @@ os.close(fd)
 refused = rc == 1 and b"Active console session exists" in out()
 pid, fd, until, out = virsh_console(["--force"])
 ok1 = until(b"Escape character is")
-ends = [q for q in iter(lambda: h.recv(10), None) if q[1] == STREAM and q[3] == CONTINUE and q[4] == b""][:1]
+ends = h.wait_end()
 os.write(fd, b"\x1d")
 rc = virsh_exit(pid)
 os.close(fd)
