@@ -3,8 +3,9 @@
 # through scripts/testhost): one PV guest (the busybox initramfs of
 # build/lv/guest.cpio), domusd on its default socket and link, and the
 # stock virsh with the plain URI domus:///system: list, dominfo, domstate,
-# dumpxml against what `domus list`/`domus uuid` say; after a destroy the
-# list is empty.  Then the lifecycle through virsh with a persistent
+# dumpxml against what `domus list`/`domus uuid` say; virsh console under
+# a pseudo-terminal (a command typed, its answer seen, Ctrl-] leaves the
+# guest running); after a destroy the list is empty.  Then the lifecycle through virsh with a persistent
 # domain (CONF_DIR $out/conf): define, start, suspend/resume, setmem,
 # shutdown (the guest powers off), start again, destroy, the clone flow
 # (dumpxml -> new name, no uuid -> define -> start), undefine, with
@@ -63,6 +64,46 @@ assert r.findtext("os/initrd") == "build/lv/guest.cpio"
 assert "rdinit=/init" in r.findtext("os/cmdline")
 assert r.findtext("on_crash") == "preserve"' "$id" "$uuid" "$kernel" <<<"$o" 2>"$out/py.err"; then pass virsh-dumpxml
 else fail virsh-dumpxml "rc $rc: $(tail -1 "$out/py.err") $(echo "$o" | one)"; fi
+
+# virsh console under a pseudo-terminal: the guest's shell answers a
+# command typed through domusd's stream; Ctrl-] ends virsh, the guest runs on
+o=$(timeout 200 /usr/bin/python3 - lv <<'PY' 2>&1
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("virsh", ["virsh", "-c", "domus:///system", "console", sys.argv[1]])
+out = b""
+def until(want, secs):
+    global out
+    end = time.time() + secs
+    while want not in out and time.time() < end:
+        if select.select([fd], [], [], 0.5)[0]:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                break
+    return want in out
+ok1 = until(b"Escape character is", 60)
+time.sleep(1)
+os.write(fd, b"\r")
+time.sleep(1)
+os.write(fd, b"echo VC-$((40+2))\r")
+ok2 = until(b"VC-42", 90)
+os.write(fd, b"\x1d")
+rc, end = None, time.time() + 30
+while rc is None and time.time() < end:
+    w, st = os.waitpid(pid, os.WNOHANG)
+    if w:
+        rc = os.waitstatus_to_exitcode(st)
+    time.sleep(0.1)
+print("ok" if ok1 and ok2 and rc == 0 else f"connected {ok1}, answer {ok2}, exit {rc}: {out[-300:]!r}")
+PY
+)
+st=$($d list lv 2>/dev/null | awk 'NR == 2 { print $5 }')
+if [ "$o" = ok ] && [ -n "$st" ] && [ "${st#*s}" = "$st" ]; then pass virsh-console
+else fail virsh-console "$(echo "$o" | one) (state '$st')"; fi
+o=$(V domstate lv 2>&1 | head -1)
+if [ "$o" = running ]; then pass console-guest-runs-on; else fail console-guest-runs-on "domstate '$o'"; fi
 
 $d destroy lv >/dev/null 2>&1
 o=$(V list --all 2>&1); rc=$?
