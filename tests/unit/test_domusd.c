@@ -765,6 +765,187 @@ static void console_stream(void)
 	con_peer = -1;
 }
 
+/* ---- lifecycle events (events.c) ---- */
+
+static struct domus_dominfo ev_doms[2];
+static int ev_n;
+
+static int ev_list(struct domus_dominfo **out)
+{
+	*out = calloc(2, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, ev_doms, sizeof(ev_doms));
+	return ev_n;
+}
+
+static struct domusd_backend fake_ev;
+
+static struct reply ev_register(struct rpc_session *s, int32_t event, const char *dom, uint32_t serial)
+{
+	static const uint8_t web_uuid[16] = { 0x6b, 0xc1, 0x81, 0x4c, 0x57, 0x05, 0x5b, 0x6e,
+					      0xaf, 0x99, 0x10, 0x4b, 0x91, 0x96, 0x22, 0x82 };
+	struct xdr_out x;
+	struct reply r;
+
+	xdr_out_init(&x, 1024);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, RPC_CALL, serial);
+	xdr_put_i32(&x, event);
+	xdr_put_u32(&x, dom != NULL);
+	if (dom)
+		put_dom(&x, dom, web_uuid, 3);
+	r = send_pkt(s, &x);
+	xdr_out_free(&x);
+	return r;
+}
+
+/* The events rpc_events_poll makes now: "cb:name:event" joined by ' '. */
+static void ev_take(struct rpc_session *s, char *buf, size_t len)
+{
+	size_t off = 0, used = 0;
+
+	buf[0] = 0;
+	s->ev.next_ms = 0;	/* due now */
+	if (rpc_events_poll(s, &out_buf) != 1)
+		return;
+	while (off + 4 <= out_buf.len) {
+		struct rpc_header h;
+		const uint8_t *p;
+		size_t n, plen = rpc_frame_length(out_buf.buf + off, RPC_OUT_MAX);
+		struct xdr_in x;
+		char *name;
+		int32_t cb, ev;
+		uint8_t u[16];
+
+		if (!plen || off + plen > out_buf.len || rpc_frame_parse(out_buf.buf + off, plen, &h, &p, &n) ||
+		    h.type != RPC_MESSAGE || h.proc != PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE || h.serial != 0) {
+			snprintf(buf, len, "bad packet");
+			return;
+		}
+		xdr_in_init(&x, p, n);
+		cb = xdr_get_i32(&x);
+		name = xdr_get_string(&x, RPC_STRING_MAX);
+		xdr_get_fixed(&x, u, 16);
+		xdr_get_i32(&x);
+		ev = xdr_get_i32(&x);
+		xdr_get_i32(&x);
+		if (xdr_in_done(&x) && name)
+			used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%d:%s:%d", used ? " " : "",
+						 (int)cb, name, (int)ev);
+		free(name);
+		off += plen;
+	}
+}
+
+static void lifecycle_events(void)
+{
+	char dir[] = "/tmp/domusd-ev-XXXXXX", path[256], got[256];
+	struct rpc_session s;
+	struct reply r;
+	FILE *f;
+	int32_t cb1, cb2;
+
+	EXPECT(mkdtemp(dir) != NULL);
+	setenv("DOMUS_CONF_DIR", dir, 1);
+	memset(ev_doms, 0, sizeof(ev_doms));
+	snprintf(ev_doms[0].name, sizeof(ev_doms[0].name), "web");
+	ev_doms[0].id = 3;
+	snprintf(ev_doms[0].state, sizeof(ev_doms[0].state), "r-----");
+	snprintf(ev_doms[0].uuid, sizeof(ev_doms[0].uuid), "6bc1814c-5705-5b6e-af99-104b91962282");
+	ev_n = 1;
+	fake_ev = fake;
+	fake_ev.list = ev_list;
+	open_session(&s);
+	s.be = &fake_ev;
+	/* feature 14: event callbacks */
+	{
+		struct xdr_out x;
+
+		xdr_out_init(&x, 256);
+		call_pkt(&x, RPC_PROG_REMOTE, PROC_CONNECT_SUPPORTS_FEATURE, RPC_CALL, 3);
+		xdr_put_i32(&x, 14);
+		r = send_pkt(&s, &x);
+		EXPECT(r.h.status == RPC_OK && xdr_get_i32(&r.body) == 1);
+		xdr_out_free(&x);
+	}
+	EXPECT(rpc_events_timeout(&s) == -1);
+	/* lifecycle (0): a callback id; others: not supported */
+	r = ev_register(&s, 0, NULL, 4);
+	cb1 = xdr_get_i32(&r.body);
+	EXPECT(r.h.status == RPC_OK && xdr_in_done(&r.body) && cb1 > 0);
+	r = ev_register(&s, 1, NULL, 5);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_NO_SUPPORT);
+	r = ev_register(&s, 0, "web", 6);
+	cb2 = xdr_get_i32(&r.body);
+	EXPECT(r.h.status == RPC_OK && cb2 > 0 && cb2 != cb1);
+	EXPECT(rpc_events_timeout(&s) >= 0 && rpc_events_timeout(&s) <= RPC_EVENT_PERIOD_MS);
+	/* not due yet: nothing; nothing changed: nothing */
+	EXPECT(rpc_events_poll(&s, &out_buf) == 0);
+	ev_take(&s, got, sizeof(got));
+	EXPECT(!strcmp(got, ""));
+	/* suspended (3), resumed (4): both callbacks (the second is web's) */
+	snprintf(ev_doms[0].state, sizeof(ev_doms[0].state), "--p---");
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:web:3 %d:web:3", (int)cb1, (int)cb2);
+	EXPECT(!strcmp(got, path));
+	snprintf(ev_doms[0].state, sizeof(ev_doms[0].state), "-b----");
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:web:4 %d:web:4", (int)cb1, (int)cb2);
+	EXPECT(!strcmp(got, path));
+	/* db started (2): only the callback without a domain */
+	snprintf(ev_doms[1].name, sizeof(ev_doms[1].name), "db");
+	ev_doms[1].id = 5;
+	snprintf(ev_doms[1].state, sizeof(ev_doms[1].state), "r-----");
+	snprintf(ev_doms[1].uuid, sizeof(ev_doms[1].uuid), "00000000-0000-4000-8000-000000000005");
+	ev_n = 2;
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:db:2", (int)cb1);
+	EXPECT(!strcmp(got, path));
+	/* db defined (0) while it runs, then stopped (5): it stays, shut off */
+	snprintf(path, sizeof(path), "%s/db.cfg", dir);
+	f = fopen(path, "w");
+	EXPECT(f != NULL);
+	if (f) {
+		fputs("name = \"db\"\nuuid = \"00000000-0000-4000-8000-000000000005\"\nmemory = 64\nkernel = \"/k\"\n", f);
+		fclose(f);
+	}
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:db:0", (int)cb1);
+	EXPECT(!strcmp(got, path));
+	ev_n = 1;
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:db:5", (int)cb1);
+	EXPECT(!strcmp(got, path));
+	/* undefined (1) */
+	snprintf(path, sizeof(path), "%s/db.cfg", dir);
+	unlink(path);
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:db:1", (int)cb1);
+	EXPECT(!strcmp(got, path));
+	/* deregistered: an unknown id is refused; none left: no checks */
+	{
+		struct xdr_out x;
+		int32_t ids[3] = { cb2, cb2, cb1 };
+		int want[3] = { RPC_OK, RPC_ERROR, RPC_OK }, i;
+
+		xdr_out_init(&x, 256);
+		for (i = 0; i < 3; i++) {
+			call_pkt(&x, RPC_PROG_REMOTE, PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, RPC_CALL, 7);
+			xdr_put_i32(&x, ids[i]);
+			r = send_pkt(&s, &x);
+			EXPECT(r.h.status == (uint32_t)want[i]);
+		}
+		xdr_out_free(&x);
+	}
+	EXPECT(rpc_events_timeout(&s) == -1 && !s.ev.snap);
+	ev_n = 0;
+	ev_take(&s, got, sizeof(got));
+	EXPECT(!strcmp(got, ""));
+	rpc_session_end(&s);
+	rmdir(dir);
+	unsetenv("DOMUS_CONF_DIR");
+}
+
 int main(void)
 {
 	xdr_out_init(&out_buf, RPC_OUT_MAX);
@@ -781,6 +962,7 @@ int main(void)
 	RUN(UNIT_PREFIX, states);
 	RUN(UNIT_PREFIX, dumpxml);
 	RUN(UNIT_PREFIX, console_stream);
+	RUN(UNIT_PREFIX, lifecycle_events);
 	xdr_out_free(&out_buf);
 	return unit_failed;
 }

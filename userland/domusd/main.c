@@ -209,11 +209,14 @@ static void *client_thread(void *arg)
 		uint32_t n;
 		int r;
 
-		if (poll(pf, 2, -1) < 0) {
+		if (poll(pf, 2, rpc_events_timeout(&s)) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		/* lifecycle events, when due (events.c) */
+		if (rpc_events_poll(&s, &out) > 0 && write_all(cl->fd, out.buf, out.len))
+			break;
 		if (pf[1].revents && rpc_stream_output(&s, &out) > 0 && !out.err &&
 		    write_all(cl->fd, out.buf, out.len))
 			break;

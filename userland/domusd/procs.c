@@ -73,6 +73,11 @@ static const struct rpc_proc procs[] = {
 	{ PROC_DOMAIN_SET_VCPUS, "DOMAIN_SET_VCPUS", ARGS_DOM_U32, h_set_vcpus, PROC_WRITE },
 	{ PROC_DOMAIN_SET_VCPUS_FLAGS, "DOMAIN_SET_VCPUS_FLAGS", ARGS_DOM_U32_FLAGS, h_set_vcpus_flags, PROC_WRITE },
 	{ PROC_DOMAIN_SET_AUTOSTART, "DOMAIN_SET_AUTOSTART", ARGS_DOM_INT, h_set_autostart, PROC_WRITE },
+	/* lifecycle events (events.c) */
+	{ PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, "CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY", ARGS_INT_OPT_DOM,
+	  h_event_register, 0 },
+	{ PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, "CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY", ARGS_INT,
+	  h_event_deregister, 0 },
 	/* the console stream (stream.c); libvirt refuses it read-only too */
 	{ PROC_DOMAIN_OPEN_CONSOLE, "DOMAIN_OPEN_CONSOLE", ARGS_DOM_OPT_STRING_FLAGS, h_open_console, PROC_WRITE },
 };
@@ -124,6 +129,15 @@ static bool decode_args(enum rpc_args_kind kind, struct xdr_in *x, struct rpc_ar
 	case ARGS_STRING_FLAGS:
 		a->str = xdr_get_string(x, RPC_STRING_MAX);
 		a->flags = xdr_get_u32(x);
+		break;
+	case ARGS_INT_OPT_DOM:
+		a->i = xdr_get_i32(x);
+		a->has_dom = xdr_get_u32(x) != 0;
+		if (a->has_dom) {
+			a->dom.name = xdr_get_string(x, RPC_STRING_MAX);
+			xdr_get_fixed(x, a->dom.uuid, 16);
+			a->dom.id = xdr_get_i32(x);
+		}
 		break;
 	case ARGS_DOM:
 	case ARGS_DOM_FLAGS:
@@ -240,7 +254,7 @@ static int call(struct rpc_session *s, const struct rpc_header *h, const uint8_t
 	{
 		struct rpc_call c = { s, &a, NULL, out, &e, h };
 
-		if (pr->args >= ARGS_DOM && pr->args != ARGS_STRING_FLAGS) {
+		if (pr->args >= ARGS_DOM && pr->args != ARGS_STRING_FLAGS && pr->args != ARGS_INT_OPT_DOM) {
 			nv = domusd_domains(s->be, &v);
 			k = nv < 0 ? -1 : domusd_dom_match(v, nv, a.dom.name, a.dom.uuid);
 			if (k < 0) {

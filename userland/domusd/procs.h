@@ -29,6 +29,7 @@ enum rpc_args_kind {
 	ARGS_DOM_U64_FLAGS,	/* remote_nonnull_domain; unsigned hyper; unsigned flags */
 	ARGS_STRING_FLAGS,	/* remote_nonnull_string; unsigned flags */
 	ARGS_DOM_OPT_STRING_FLAGS,	/* remote_nonnull_domain; remote_string; unsigned flags */
+	ARGS_INT_OPT_DOM,	/* int; remote_domain (not resolved: has_dom, dom) */
 };
 
 struct rpc_args {
@@ -37,6 +38,7 @@ struct rpc_args {
 	uint64_t v;			/* DOM_U32*, DOM_U64* */
 	uint32_t flags;			/* OPEN, INT_FLAGS, DOM_FLAGS */
 	uint8_t uuid[16];		/* UUID */
+	bool has_dom;			/* INT_OPT_DOM: the domain is there */
 	struct {
 		char *name;
 		uint8_t uuid[16];
@@ -138,6 +140,9 @@ int h_set_autostart(struct rpc_call *c);
 
 /* stream.c: the console stream */
 int h_open_console(struct rpc_call *c);
+/* events.c: lifecycle event callbacks */
+int h_event_register(struct rpc_call *c);
+int h_event_deregister(struct rpc_call *c);
 /* a STREAM packet from the client (rpc_handle_packet): 0 */
 int rpc_stream_packet(struct rpc_session *s, const struct rpc_header *h, const uint8_t *p, size_t n,
 		      struct xdr_out *out);

@@ -205,9 +205,28 @@ struct rpc_stream {
  * it drops them (the guest does not read its console). */
 #define RPC_STREAM_INPUT_MS	2000
 
+/* The lifecycle event callbacks of a session (events.c). */
+#define RPC_EVENT_CB_MAX	64
+#define RPC_EVENT_PERIOD_MS	1000	/* how often the domains are compared */
+struct rpc_event_cb {
+	int32_t id;
+	bool has_dom;		/* only this domain's events */
+	uint8_t uuid[16];
+};
+struct rpc_ev_dom;
+struct rpc_events {
+	int n;
+	struct rpc_event_cb cb[RPC_EVENT_CB_MAX];
+	int32_t last_id;
+	struct rpc_ev_dom *snap;	/* the domains as last seen */
+	int nsnap;
+	long long next_ms;		/* the next comparison (CLOCK_MONOTONIC) */
+};
+
 struct rpc_session {
 	const struct domusd_backend *be;
 	struct rpc_stream st;
+	struct rpc_events ev;
 	bool open;		/* CONNECT_OPEN done */
 	bool readonly;		/* the read-only socket, or opened read-only */
 	bool closed;		/* CONNECT_CLOSE done: close after the reply */
@@ -231,8 +250,16 @@ int rpc_stream_fd(const struct rpc_session *s);
  * virsh's end of file).  1: a packet to send; 0: nothing (EAGAIN).
  */
 int rpc_stream_output(struct rpc_session *s, struct xdr_out *out);
-/* The session ends: its stream's console connection is closed. */
+/* The session ends: its stream's console connection is closed, its
+ * event callbacks dropped. */
 void rpc_session_end(struct rpc_session *s);
+/* Milliseconds until the session's next event check (-1: it has no
+ * event callbacks) (events.c). */
+int rpc_events_timeout(const struct rpc_session *s);
+/* When due: the lifecycle events since the last check, as MESSAGE
+ * packets one after another in @out.  1: packets to send; 0: none. */
+int rpc_events_poll(struct rpc_session *s, struct xdr_out *out);
+void rpc_events_end(struct rpc_session *s);
 
 /* Procedure numbers (the REMOTE program) */
 enum {
@@ -294,6 +321,9 @@ enum {
 	PROC_CONNECT_LIST_ALL_DOMAINS = 273,
 	PROC_DOMAIN_DEFINE_XML_FLAGS = 350,
 	PROC_CONNECT_LIST_ALL_NETWORKS = 283,
+	PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY = 316,
+	PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY = 317,
+	PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE = 318,
 	PROC_CONNECT_REGISTER_CLOSE_CALLBACK = 360,
 	PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK = 361,
 };

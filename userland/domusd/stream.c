@@ -105,6 +105,7 @@ static void stream_close(struct rpc_stream *st)
 void rpc_session_end(struct rpc_session *s)
 {
 	stream_close(&s->st);
+	rpc_events_end(s);
 }
 
 int rpc_stream_fd(const struct rpc_session *s)
