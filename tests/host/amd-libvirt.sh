@@ -5,7 +5,8 @@
 # stock virsh with the plain URI domus:///system: list, dominfo, domstate,
 # dumpxml against what `domus list`/`domus uuid` say; virsh console under
 # a pseudo-terminal (a command typed, its answer seen, Ctrl-] leaves the
-# guest running); after a destroy the list is empty.  Then the lifecycle through virsh with a persistent
+# guest running); after a destroy the list is empty.  `virsh event --all
+# --loop` sees the defined domain suspended, resumed and stopped.  Then the lifecycle through virsh with a persistent
 # domain (CONF_DIR $out/conf): define, start, suspend/resume, setmem,
 # shutdown (the guest powers off), start again, destroy, the clone flow
 # (dumpxml -> new name, no uuid -> define -> start), undefine, with
@@ -156,6 +157,11 @@ o=$(V start lvd 2>&1); rc=$?
 if [ $rc = 0 ] && booted lvd && [ "$(V domstate lvd 2>&1 | head -1)" = running ]; then pass start
 else fail start "rc $rc: $(echo "$o" | one) $(tail -c 300 "$out/log/lvd-console.log" 2>&1 | one)"; fi
 agree list-started "lvd ?"
+# lifecycle events: `virsh event --all --loop` sees the suspend and resume
+# (and later the shutdown); domusd compares the domains every second
+timeout 600 virsh -c domus:///system event --all --loop >"$out/events.out" 2>&1 &
+epid=$!
+sleep 3
 o=$(V suspend lvd 2>&1); r1=$?; s1=$(V domstate lvd 2>&1 | head -1); x1=$($d list lvd 2>&1 | awk 'NR == 2 { print $5 }')
 o2=$(V resume lvd 2>&1); r2=$?; s2=$(V domstate lvd 2>&1 | head -1); x2=$($d list lvd 2>&1 | awk 'NR == 2 { print $5 }')
 if [ "$r1$r2" = 00 ] && [ "$s1" = paused ] && [ "$x1" = --p--- ] && [ "$s2" = running ] && [ "$x2" != --p--- ]
@@ -168,6 +174,12 @@ o=$(V shutdown lvd 2>&1); rc=$?
 if [ $rc = 0 ] && wait_state lvd 120 'shut off'; then pass shutdown
 else fail shutdown "rc $rc: $(echo "$o" | one) $(V domstate lvd 2>&1 | one)"; fi
 agree list-shut-off "lvd -"
+for i in $(seq 20); do grep -q "lifecycle' for domain 'lvd': Stopped" "$out/events.out" && break; sleep 0.5; done
+kill $epid 2>/dev/null; wait $epid 2>/dev/null
+if grep -q "event 'lifecycle' for domain 'lvd': Suspended" "$out/events.out" &&
+	grep -q "event 'lifecycle' for domain 'lvd': Resumed" "$out/events.out" &&
+	grep -q "event 'lifecycle' for domain 'lvd': Stopped" "$out/events.out"; then pass virsh-event
+else fail virsh-event "$(one <"$out/events.out")"; fi
 rm -f "$out/log/lvd-console.log"
 o=$(V start lvd 2>&1); rc=$?
 if [ $rc = 0 ] && booted lvd; then pass start-again; else fail start-again "rc $rc: $(echo "$o" | one)"; fi
