@@ -159,7 +159,7 @@ else fail start "rc $rc: $(echo "$o" | one) $(tail -c 300 "$out/log/lvd-console.
 agree list-started "lvd ?"
 # lifecycle events: `virsh event --all --loop` sees the suspend and resume
 # (and later the shutdown); domusd compares the domains every second
-timeout 600 virsh -c domus:///system event --all --loop >"$out/events.out" 2>&1 &
+timeout 600 stdbuf -oL virsh -c domus:///system event --all --loop >"$out/events.out" 2>&1 &
 epid=$!
 sleep 3
 o=$(V suspend lvd 2>&1); r1=$?; s1=$(V domstate lvd 2>&1 | head -1); x1=$($d list lvd 2>&1 | awk 'NR == 2 { print $5 }')
