@@ -202,7 +202,7 @@ def virsh_console(extra=()):
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp("virsh", ["virsh", "-c", URI, "console", *extra, dom])
-    out, end = b"", time.time() + 30
+    out, end = b"", time.time() + 90	# generous: the machine may be loaded
 
     def until(want):
         nonlocal out
@@ -217,7 +217,7 @@ def virsh_console(extra=()):
     return pid, fd, until, lambda: out
 
 
-def virsh_exit(pid, timeout=15):
+def virsh_exit(pid, timeout=60):
     end = time.time() + timeout
     while time.time() < end:
         w, st = os.waitpid(pid, os.WNOHANG)
@@ -245,10 +245,12 @@ result("virsh-console", ok1 and ok2 and rc == 0 and state == "running",
 h = Client().open()
 p = h.console()
 pid, fd, until, out = virsh_console()
-until(b"error")
+until(b"Active console session exists")
+until(b"\n")
 rc = virsh_exit(pid)
 os.close(fd)
 refused = rc == 1 and b"Active console session exists" in out()
+refused_why = f"exit {rc}: {out()[-200:]!r}"
 pid, fd, until, out = virsh_console(["--force"])
 ok1 = until(b"Escape character is")
 ends = h.wait_end()
@@ -256,7 +258,7 @@ os.write(fd, b"\x1d")
 rc = virsh_exit(pid)
 os.close(fd)
 result("virsh-console-force", p and p[3] == OK and refused and ok1 and ends and rc == 0,
-       f"holder {p}, refused {refused}, took over {ok1}, holder's end {ends}, exit {rc}: {out()[-200:]!r}")
+       f"holder {p}, refused {refused} ({refused_why}), took over {ok1}, holder's end {ends}, exit {rc}: {out()[-200:]!r}")
 h.close()
 
 # the domain ends while virsh is attached: virsh leaves the console by itself
