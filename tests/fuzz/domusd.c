@@ -161,6 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r)
 			break;
 	}
+	rpc_session_end(&s);	/* event callbacks' domain lists */
 	xdr_out_free(&out);
 	return 0;
 }

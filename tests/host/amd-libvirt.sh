@@ -3,8 +3,10 @@
 # through scripts/testhost): one PV guest (the busybox initramfs of
 # build/lv/guest.cpio), domusd on its default socket and link, and the
 # stock virsh with the plain URI domus:///system: list, dominfo, domstate,
-# dumpxml against what `domus list`/`domus uuid` say; after a destroy the
-# list is empty.  Then the lifecycle through virsh with a persistent
+# dumpxml against what `domus list`/`domus uuid` say; virsh console under
+# a pseudo-terminal (a command typed, its answer seen, Ctrl-] leaves the
+# guest running); after a destroy the list is empty.  `virsh event --all
+# --loop` sees the defined domain suspended, resumed and stopped.  Then the lifecycle through virsh with a persistent
 # domain (CONF_DIR $out/conf): define, start, suspend/resume, setmem,
 # shutdown (the guest powers off), start again, destroy, the clone flow
 # (dumpxml -> new name, no uuid -> define -> start), undefine, with
@@ -64,6 +66,46 @@ assert "rdinit=/init" in r.findtext("os/cmdline")
 assert r.findtext("on_crash") == "preserve"' "$id" "$uuid" "$kernel" <<<"$o" 2>"$out/py.err"; then pass virsh-dumpxml
 else fail virsh-dumpxml "rc $rc: $(tail -1 "$out/py.err") $(echo "$o" | one)"; fi
 
+# virsh console under a pseudo-terminal: the guest's shell answers a
+# command typed through domusd's stream; Ctrl-] ends virsh, the guest runs on
+o=$(timeout 200 /usr/bin/python3 - lv <<'PY' 2>&1
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("virsh", ["virsh", "-c", "domus:///system", "console", sys.argv[1]])
+out = b""
+def until(want, secs):
+    global out
+    end = time.time() + secs
+    while want not in out and time.time() < end:
+        if select.select([fd], [], [], 0.5)[0]:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                break
+    return want in out
+ok1 = until(b"Escape character is", 60)
+time.sleep(1)
+os.write(fd, b"\r")
+time.sleep(1)
+os.write(fd, b"echo VC-$((40+2))\r")
+ok2 = until(b"VC-42", 90)
+os.write(fd, b"\x1d")
+rc, end = None, time.time() + 30
+while rc is None and time.time() < end:
+    w, st = os.waitpid(pid, os.WNOHANG)
+    if w:
+        rc = os.waitstatus_to_exitcode(st)
+    time.sleep(0.1)
+print("ok" if ok1 and ok2 and rc == 0 else f"connected {ok1}, answer {ok2}, exit {rc}: {out[-300:]!r}")
+PY
+)
+st=$($d list lv 2>/dev/null | awk 'NR == 2 { print $5 }')
+if [ "$o" = ok ] && [ -n "$st" ] && [ "${st#*s}" = "$st" ]; then pass virsh-console
+else fail virsh-console "$(echo "$o" | one) (state '$st')"; fi
+o=$(V domstate lv 2>&1 | head -1)
+if [ "$o" = running ]; then pass console-guest-runs-on; else fail console-guest-runs-on "domstate '$o'"; fi
+
 $d destroy lv >/dev/null 2>&1
 o=$(V list --all 2>&1); rc=$?
 if [ $rc = 0 ] && ! echo "$o" | grep -q ' lv '; then pass list-after-destroy; else fail list-after-destroy "rc $rc: $(echo "$o" | one)"; fi
@@ -115,6 +157,11 @@ o=$(V start lvd 2>&1); rc=$?
 if [ $rc = 0 ] && booted lvd && [ "$(V domstate lvd 2>&1 | head -1)" = running ]; then pass start
 else fail start "rc $rc: $(echo "$o" | one) $(tail -c 300 "$out/log/lvd-console.log" 2>&1 | one)"; fi
 agree list-started "lvd ?"
+# lifecycle events: `virsh event --all --loop` sees the suspend and resume
+# (and later the shutdown); domusd compares the domains every second
+timeout 600 stdbuf -oL virsh -c domus:///system event --all --loop >"$out/events.out" 2>&1 &
+epid=$!
+sleep 3
 o=$(V suspend lvd 2>&1); r1=$?; s1=$(V domstate lvd 2>&1 | head -1); x1=$($d list lvd 2>&1 | awk 'NR == 2 { print $5 }')
 o2=$(V resume lvd 2>&1); r2=$?; s2=$(V domstate lvd 2>&1 | head -1); x2=$($d list lvd 2>&1 | awk 'NR == 2 { print $5 }')
 if [ "$r1$r2" = 00 ] && [ "$s1" = paused ] && [ "$x1" = --p--- ] && [ "$s2" = running ] && [ "$x2" != --p--- ]
@@ -127,6 +174,12 @@ o=$(V shutdown lvd 2>&1); rc=$?
 if [ $rc = 0 ] && wait_state lvd 120 'shut off'; then pass shutdown
 else fail shutdown "rc $rc: $(echo "$o" | one) $(V domstate lvd 2>&1 | one)"; fi
 agree list-shut-off "lvd -"
+for i in $(seq 20); do grep -q "lifecycle' for domain 'lvd': Stopped" "$out/events.out" && break; sleep 0.5; done
+kill $epid 2>/dev/null; wait $epid 2>/dev/null
+if grep -q "event 'lifecycle' for domain 'lvd': Suspended" "$out/events.out" &&
+	grep -q "event 'lifecycle' for domain 'lvd': Resumed" "$out/events.out" &&
+	grep -q "event 'lifecycle' for domain 'lvd': Stopped" "$out/events.out"; then pass virsh-event
+else fail virsh-event "$(one <"$out/events.out")"; fi
 rm -f "$out/log/lvd-console.log"
 o=$(V start lvd 2>&1); rc=$?
 if [ $rc = 0 ] && booted lvd; then pass start-again; else fail start-again "rc $rc: $(echo "$o" | one)"; fi

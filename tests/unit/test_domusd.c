@@ -6,7 +6,10 @@
  * info/state, dumpxml, errors, keepalive, malformed input).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
@@ -599,6 +602,350 @@ static void dumpxml(void)
 	xmlCleanupParser();
 }
 
+/* ---- console streams (stream.c) ---- */
+
+static int con_peer = -1;	/* the "launcher" end of the last console */
+
+/* web's console attaches (a socketpair); db's is held by someone else */
+static int fake_console(const char *name, bool force, int *fd, char *reply, size_t len)
+{
+	int sv[2];
+
+	(void)force;
+	if (strcmp(name, "web")) {
+		snprintf(reply, len, "the console of %s is already attached elsewhere", name);
+		return 1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -errno;
+	if (con_peer >= 0)
+		close(con_peer);
+	con_peer = sv[1];
+	*fd = sv[0];
+	return 0;
+}
+
+static struct domusd_backend fake_con;
+
+static struct reply open_console(struct rpc_session *s, const char *name, int32_t id, const char *dev,
+				 uint32_t flags, uint32_t serial)
+{
+	struct xdr_out x;
+	struct reply r;
+
+	xdr_out_init(&x, 1024);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_OPEN_CONSOLE, RPC_CALL, serial);
+	put_dom(&x, name, NULL, id);
+	xdr_put_opt_string(&x, dev);
+	xdr_put_u32(&x, flags);
+	r = send_pkt(s, &x);
+	xdr_out_free(&x);
+	return r;
+}
+
+/* A client STREAM packet (status @status, @n bytes of @data); the answer. */
+static struct reply stream_pkt(struct rpc_session *s, uint32_t serial, uint32_t status, const void *data, size_t n)
+{
+	struct xdr_out x;
+	struct reply r;
+
+	xdr_out_init(&x, 1 << 16);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_DOMAIN_OPEN_CONSOLE, RPC_STREAM, serial);
+	xdr_patch_u32(&x, 24, status);
+	xdr_put_raw(&x, data, n);
+	r = send_pkt(s, &x);
+	xdr_out_free(&x);
+	return r;
+}
+
+/* rpc_stream_output's packet: its header and payload (-1: none). */
+static ssize_t stream_out(struct rpc_session *s, struct rpc_header *h, uint8_t *buf, size_t len)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (rpc_stream_output(s, &out_buf) != 1 || rpc_frame_parse(out_buf.buf, out_buf.len, h, &p, &n) ||
+	    n > len)
+		return -1;
+	memcpy(buf, p, n);
+	return (ssize_t)n;
+}
+
+static void console_stream(void)
+{
+	static uint8_t big[40000], got[RPC_STREAM_CHUNK + 16];
+	struct rpc_session s;
+	struct rpc_header h;
+	struct reply r;
+	char in[16];
+	ssize_t n;
+
+	fake_con = fake;
+	fake_con.console = fake_console;
+	open_session(&s);
+	s.be = &fake_con;
+	EXPECT(rpc_stream_fd(&s) == -1);
+	/* opened: an empty REPLY, then the stream carries proc 201 and serial 9 */
+	r = open_console(&s, "web", 3, NULL, 0, 9);
+	EXPECT(r.rc == 0 && r.h.type == RPC_REPLY && r.h.status == RPC_OK && r.h.serial == 9 &&
+	       xdr_in_done(&r.body));
+	EXPECT(s.st.open && rpc_stream_fd(&s) >= 0 && s.st.serial == 9);
+	/* nothing to read: no packet */
+	EXPECT(rpc_stream_output(&s, &out_buf) == 0);
+	/* output: raw bytes, no XDR length or padding */
+	EXPECT(write(con_peer, "hello", 5) == 5);
+	n = stream_out(&s, &h, got, sizeof(got));
+	EXPECT(n == 5 && !memcmp(got, "hello", 5) && h.type == RPC_STREAM && h.status == RPC_CONTINUE &&
+	       h.proc == PROC_DOMAIN_OPEN_CONSOLE && h.serial == 9 && h.prog == RPC_PROG_REMOTE);
+	/* a long output goes in chunks of at most RPC_STREAM_CHUNK */
+	memset(big, 'x', sizeof(big));
+	EXPECT(write(con_peer, big, sizeof(big)) == (ssize_t)sizeof(big));
+	n = stream_out(&s, &h, got, sizeof(got));
+	EXPECT(n > 0 && n <= RPC_STREAM_CHUNK);
+	while (n > 0)
+		n = stream_out(&s, &h, got, sizeof(got));
+	/* input: the bytes reach the console; no answer */
+	r = stream_pkt(&s, 9, RPC_CONTINUE, "ls\r", 3);
+	EXPECT(r.rc == 0 && r.h.type == 99);
+	EXPECT(read(con_peer, in, sizeof(in)) == 3 && !memcmp(in, "ls\r", 3));
+	/* another serial or proc: dropped */
+	r = stream_pkt(&s, 8, RPC_CONTINUE, "zz", 2);
+	EXPECT(r.rc == 0 && r.h.type == 99 && s.st.open);
+	/* a second open on this connection, bad flags, a device there is not */
+	r = open_console(&s, "web", 3, NULL, 0, 10);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_OPERATION_FAILED && s.st.serial == 9);
+	r = open_console(&s, "web", 3, NULL, 4, 11);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_INVALID_ARG);
+	r = open_console(&s, "web", 3, "parallel0", 0, 12);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_INVALID_ARG && strstr(r.msg, "parallel0"));
+	/* finish: confirmed by an empty STREAM OK; the console is let go */
+	r = stream_pkt(&s, 9, RPC_OK, NULL, 0);
+	EXPECT(r.rc == 0 && r.h.type == RPC_STREAM && r.h.status == RPC_OK && r.h.serial == 9 &&
+	       r.h.proc == PROC_DOMAIN_OPEN_CONSOLE && xdr_in_done(&r.body));
+	EXPECT(!s.st.open && rpc_stream_fd(&s) == -1 && read(con_peer, in, sizeof(in)) == 0);
+	/* the console ends (the domain went away): an empty CONTINUE, then
+	 * nothing more to poll; the client's finish is confirmed */
+	r = open_console(&s, "web", 3, "console0", 2, 13);
+	EXPECT(r.h.status == RPC_OK && s.st.serial == 13);
+	close(con_peer);
+	con_peer = -1;
+	n = stream_out(&s, &h, got, sizeof(got));
+	EXPECT(n == 0 && h.status == RPC_CONTINUE && h.serial == 13 && rpc_stream_fd(&s) == -1 && s.st.open);
+	EXPECT(rpc_stream_output(&s, &out_buf) == 0);
+	r = stream_pkt(&s, 13, RPC_CONTINUE, "lost", 4);	/* to no console: dropped */
+	EXPECT(r.rc == 0 && r.h.type == 99);
+	/* abort (status ERROR): confirmed as finish is */
+	r = stream_pkt(&s, 13, RPC_ERROR, NULL, 0);
+	EXPECT(r.h.type == RPC_STREAM && r.h.status == RPC_OK && r.h.serial == 13 && !s.st.open);
+	/* a console that does not take input: dropped after RPC_STREAM_INPUT_MS, not buffered */
+	r = open_console(&s, "web", 3, NULL, 0, 14);
+	EXPECT(r.h.status == RPC_OK);
+	{
+		static uint8_t junk[60000];
+		int i;
+
+		for (i = 0; i < 20 && !s.st.dropped; i++)
+			stream_pkt(&s, 14, RPC_CONTINUE, junk, sizeof(junk));
+		EXPECT(s.st.dropped > 0 && s.st.open);
+	}
+	/* held elsewhere: libvirt's words; not running: refused */
+	r = open_console(&s, "db", 5, NULL, 0, 15);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_OPERATION_FAILED);
+	rpc_session_end(&s);
+	EXPECT(!s.st.open && rpc_stream_fd(&s) == -1);
+	r = open_console(&s, "db", 5, NULL, 0, 16);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_OPERATION_FAILED && strstr(r.msg, "Active console session"));
+	/* the read-only connection: refused */
+	rpc_session_init(&s, &fake_con, true);
+	s.open = true;
+	r = open_console(&s, "web", 3, NULL, 0, 17);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_OPERATION_DENIED && !s.st.open);
+	if (con_peer >= 0)
+		close(con_peer);
+	con_peer = -1;
+}
+
+/* ---- lifecycle events (events.c) ---- */
+
+static struct domus_dominfo ev_doms[2];
+static int ev_n;
+
+static int ev_list(struct domus_dominfo **out)
+{
+	*out = calloc(2, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, ev_doms, sizeof(ev_doms));
+	return ev_n;
+}
+
+static struct domusd_backend fake_ev;
+
+static struct reply ev_register(struct rpc_session *s, int32_t event, const char *dom, uint32_t serial)
+{
+	static const uint8_t web_uuid[16] = { 0x6b, 0xc1, 0x81, 0x4c, 0x57, 0x05, 0x5b, 0x6e,
+					      0xaf, 0x99, 0x10, 0x4b, 0x91, 0x96, 0x22, 0x82 };
+	struct xdr_out x;
+	struct reply r;
+
+	xdr_out_init(&x, 1024);
+	call_pkt(&x, RPC_PROG_REMOTE, PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, RPC_CALL, serial);
+	xdr_put_i32(&x, event);
+	xdr_put_u32(&x, dom != NULL);
+	if (dom)
+		put_dom(&x, dom, web_uuid, 3);
+	r = send_pkt(s, &x);
+	xdr_out_free(&x);
+	return r;
+}
+
+/* The events rpc_events_poll makes now: "cb:name:event" joined by ' '. */
+static void ev_take(struct rpc_session *s, char *buf, size_t len)
+{
+	size_t off = 0, used = 0;
+
+	buf[0] = 0;
+	s->ev.next_ms = 0;	/* due now */
+	if (rpc_events_poll(s, &out_buf) != 1)
+		return;
+	while (off + 4 <= out_buf.len) {
+		struct rpc_header h;
+		const uint8_t *p;
+		size_t n, plen = rpc_frame_length(out_buf.buf + off, RPC_OUT_MAX);
+		struct xdr_in x;
+		char *name;
+		int32_t cb, ev;
+		uint8_t u[16];
+
+		if (!plen || off + plen > out_buf.len || rpc_frame_parse(out_buf.buf + off, plen, &h, &p, &n) ||
+		    h.type != RPC_MESSAGE || h.proc != PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE || h.serial != 0) {
+			snprintf(buf, len, "bad packet");
+			return;
+		}
+		xdr_in_init(&x, p, n);
+		cb = xdr_get_i32(&x);
+		name = xdr_get_string(&x, RPC_STRING_MAX);
+		xdr_get_fixed(&x, u, 16);
+		xdr_get_i32(&x);
+		ev = xdr_get_i32(&x);
+		xdr_get_i32(&x);
+		if (xdr_in_done(&x) && name)
+			used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%d:%s:%d", used ? " " : "",
+						 (int)cb, name, (int)ev);
+		free(name);
+		off += plen;
+	}
+}
+
+static void lifecycle_events(void)
+{
+	char dir[] = "/tmp/domusd-ev-XXXXXX", path[256], got[256];
+	struct rpc_session s;
+	struct reply r;
+	FILE *f;
+	int32_t cb1, cb2;
+
+	EXPECT(mkdtemp(dir) != NULL);
+	setenv("DOMUS_CONF_DIR", dir, 1);
+	memset(ev_doms, 0, sizeof(ev_doms));
+	snprintf(ev_doms[0].name, sizeof(ev_doms[0].name), "web");
+	ev_doms[0].id = 3;
+	snprintf(ev_doms[0].state, sizeof(ev_doms[0].state), "r-----");
+	snprintf(ev_doms[0].uuid, sizeof(ev_doms[0].uuid), "6bc1814c-5705-5b6e-af99-104b91962282");
+	ev_n = 1;
+	fake_ev = fake;
+	fake_ev.list = ev_list;
+	open_session(&s);
+	s.be = &fake_ev;
+	/* feature 14: event callbacks */
+	{
+		struct xdr_out x;
+
+		xdr_out_init(&x, 256);
+		call_pkt(&x, RPC_PROG_REMOTE, PROC_CONNECT_SUPPORTS_FEATURE, RPC_CALL, 3);
+		xdr_put_i32(&x, 14);
+		r = send_pkt(&s, &x);
+		EXPECT(r.h.status == RPC_OK && xdr_get_i32(&r.body) == 1);
+		xdr_out_free(&x);
+	}
+	EXPECT(rpc_events_timeout(&s) == -1);
+	/* lifecycle (0): a callback id; others: not supported */
+	r = ev_register(&s, 0, NULL, 4);
+	cb1 = xdr_get_i32(&r.body);
+	EXPECT(r.h.status == RPC_OK && xdr_in_done(&r.body) && cb1 > 0);
+	r = ev_register(&s, 1, NULL, 5);
+	EXPECT(r.h.status == RPC_ERROR && r.code == VIR_ERR_NO_SUPPORT);
+	r = ev_register(&s, 0, "web", 6);
+	cb2 = xdr_get_i32(&r.body);
+	EXPECT(r.h.status == RPC_OK && cb2 > 0 && cb2 != cb1);
+	EXPECT(rpc_events_timeout(&s) >= 0 && rpc_events_timeout(&s) <= RPC_EVENT_PERIOD_MS);
+	/* not due yet: nothing; nothing changed: nothing */
+	EXPECT(rpc_events_poll(&s, &out_buf) == 0);
+	ev_take(&s, got, sizeof(got));
+	EXPECT(!strcmp(got, ""));
+	/* suspended (3), resumed (4): both callbacks (the second is web's) */
+	snprintf(ev_doms[0].state, sizeof(ev_doms[0].state), "--p---");
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:web:3 %d:web:3", (int)cb1, (int)cb2);
+	EXPECT(!strcmp(got, path));
+	snprintf(ev_doms[0].state, sizeof(ev_doms[0].state), "-b----");
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:web:4 %d:web:4", (int)cb1, (int)cb2);
+	EXPECT(!strcmp(got, path));
+	/* db started (2): only the callback without a domain */
+	snprintf(ev_doms[1].name, sizeof(ev_doms[1].name), "db");
+	ev_doms[1].id = 5;
+	snprintf(ev_doms[1].state, sizeof(ev_doms[1].state), "r-----");
+	snprintf(ev_doms[1].uuid, sizeof(ev_doms[1].uuid), "00000000-0000-4000-8000-000000000005");
+	ev_n = 2;
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:db:2", (int)cb1);
+	EXPECT(!strcmp(got, path));
+	/* db defined (0) while it runs, then stopped (5): it stays, shut off */
+	snprintf(path, sizeof(path), "%s/db.cfg", dir);
+	f = fopen(path, "w");
+	EXPECT(f != NULL);
+	if (f) {
+		fputs("name = \"db\"\nuuid = \"00000000-0000-4000-8000-000000000005\"\nmemory = 64\nkernel = \"/k\"\n", f);
+		fclose(f);
+	}
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:db:0", (int)cb1);
+	EXPECT(!strcmp(got, path));
+	ev_n = 1;
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:db:5", (int)cb1);
+	EXPECT(!strcmp(got, path));
+	/* undefined (1) */
+	snprintf(path, sizeof(path), "%s/db.cfg", dir);
+	unlink(path);
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:db:1", (int)cb1);
+	EXPECT(!strcmp(got, path));
+	/* deregistered: an unknown id is refused; none left: no checks */
+	{
+		struct xdr_out x;
+		int32_t ids[3] = { cb2, cb2, cb1 };
+		int want[3] = { RPC_OK, RPC_ERROR, RPC_OK }, i;
+
+		xdr_out_init(&x, 256);
+		for (i = 0; i < 3; i++) {
+			call_pkt(&x, RPC_PROG_REMOTE, PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, RPC_CALL, 7);
+			xdr_put_i32(&x, ids[i]);
+			r = send_pkt(&s, &x);
+			EXPECT(r.h.status == (uint32_t)want[i]);
+		}
+		xdr_out_free(&x);
+	}
+	EXPECT(rpc_events_timeout(&s) == -1 && !s.ev.snap);
+	ev_n = 0;
+	ev_take(&s, got, sizeof(got));
+	EXPECT(!strcmp(got, ""));
+	rpc_session_end(&s);
+	rmdir(dir);
+	unsetenv("DOMUS_CONF_DIR");
+}
+
 int main(void)
 {
 	xdr_out_init(&out_buf, RPC_OUT_MAX);
@@ -614,6 +961,8 @@ int main(void)
 	RUN(UNIT_PREFIX, info_state);
 	RUN(UNIT_PREFIX, states);
 	RUN(UNIT_PREFIX, dumpxml);
+	RUN(UNIT_PREFIX, console_stream);
+	RUN(UNIT_PREFIX, lifecycle_events);
 	xdr_out_free(&out_buf);
 	return unit_failed;
 }

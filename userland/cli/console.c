@@ -79,16 +79,14 @@ int domus_console_attach(const char *cmdname, const char *name)
 	bool stdin_open = true;
 	int fd, r;
 
-	fd = domus_ctl_connect(name);
-	if (fd < 0) {
+	r = domus_ctl_console(name, false, &fd, reply, sizeof(reply));
+	if (r == -ENOENT || r == -ECONNREFUSED) {
 		fprintf(stderr, "domus %s: %s is an invalid domain identifier\n", cmdname, name);
 		return 1;
 	}
-	r = domus_ctl_request_fd(fd, "console", reply, sizeof(reply), 5000);
 	if (r) {
 		fprintf(stderr, "domus %s: %s: %s\n", cmdname, name,
 			r > 0 ? reply : "the launcher did not answer");
-		close(fd);
 		return 1;
 	}
 	raw_tty();

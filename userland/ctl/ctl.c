@@ -177,6 +177,22 @@ int domus_ctl_request(const char *name, const char *req, char *reply, size_t len
 	return r;
 }
 
+int domus_ctl_console(const char *name, bool force, int *fd, char *reply, size_t len)
+{
+	int c = domus_ctl_connect(name), r;
+
+	*fd = -1;
+	if (c < 0)
+		return c;
+	r = domus_ctl_request_fd(c, force ? "console force" : "console", reply, len, 5000);
+	if (r) {
+		close(c);
+		return r;
+	}
+	*fd = c;
+	return 0;
+}
+
 int domus_ctl_parse_info(const char *reply, struct domus_dominfo *d)
 {
 	char name[64], state[8];

@@ -54,6 +54,7 @@
 #ifndef DOMUS_CTL_H
 #define DOMUS_CTL_H
 
+#include <stdbool.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -128,6 +129,16 @@ int domus_ctl_request_fd(int fd, const char *req, char *reply, size_t len, int t
 #define DOMUS_CTL_MAX_FDS	4
 int domus_ctl_request_fds(int fd, const char *req, const int *fds, unsigned int nfds, char *reply, size_t len,
 			  int timeout_ms);
+/*
+ * Attach to NAME's PV console (the "console" request; @force: "console
+ * force", which detaches whoever holds it): 0 and *@fd, the connection
+ * that then carries the console's bytes both ways (closed by the
+ * launcher when the domain ends or another client forces it); 1 with
+ * the launcher's refusal in @reply (one holder at a time); -errno when
+ * the launcher cannot be reached.  `domus console` and domusd's console
+ * streams both attach here.
+ */
+int domus_ctl_console(const char *name, bool force, int *fd, char *reply, size_t len);
 /*
  * Escaping of xenstore values (and any bytes) for the line protocol and
  * for display: printable ASCII stays, except '\\' and '"' which get a

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -126,6 +127,7 @@ const struct domusd_backend domusd_backend_ctl = {
 	.config = domus_ctl_config,
 	.request = domus_ctl_request,
 	.start = start_domain,
+	.console = domus_ctl_console,
 };
 
 static volatile sig_atomic_t quit;
@@ -183,10 +185,73 @@ static int write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+/* While a call takes long (a `domus create` of a slow start), the
+ * client hears a keepalive PING this often, so that its own keepalive
+ * (virsh: 5 s x 5) does not declare the connection dead. */
+#define BUSY_PING_MS	5000
+
 struct client {
 	int fd;
 	bool readonly;
+	pthread_mutex_t wlock;		/* one writer at a time on fd */
+	pthread_mutex_t lock;		/* busy, done */
+	pthread_cond_t cond;
+	bool busy, done;
 };
+
+static int client_send(struct client *cl, const void *buf, size_t n)
+{
+	int r;
+
+	pthread_mutex_lock(&cl->wlock);
+	r = write_all(cl->fd, buf, n);
+	pthread_mutex_unlock(&cl->wlock);
+	return r;
+}
+
+/* The PING of a client whose call is still running (BUSY_PING_MS). */
+static void *pinger_thread(void *arg)
+{
+	struct client *cl = arg;
+	static const uint8_t ping[28] = {
+		0, 0, 0, 28, 0x6b, 0x65, 0x65, 0x70, 0, 0, 0, 1, 0, 0, 0, RPC_KEEPALIVE_PING,
+		0, 0, 0, RPC_MESSAGE, 0, 0, 0, 0, 0, 0, 0, RPC_OK,
+	};
+
+	pthread_mutex_lock(&cl->lock);
+	while (!cl->done) {
+		struct timespec t;
+
+		if (!cl->busy) {
+			pthread_cond_wait(&cl->cond, &cl->lock);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_sec += BUSY_PING_MS / 1000;
+		if (pthread_cond_timedwait(&cl->cond, &cl->lock, &t) != ETIMEDOUT || !cl->busy || cl->done)
+			continue;
+		pthread_mutex_unlock(&cl->lock);
+		/* the call's answer may be on its way: no waiting on a full socket */
+		if (!pthread_mutex_trylock(&cl->wlock)) {
+			ssize_t w = send(cl->fd, ping, sizeof(ping), MSG_NOSIGNAL | MSG_DONTWAIT);
+
+			if (w > 0 && (size_t)w < sizeof(ping))
+				write_all(cl->fd, ping + w, sizeof(ping) - (size_t)w);	/* keep the framing */
+			pthread_mutex_unlock(&cl->wlock);
+		}
+		pthread_mutex_lock(&cl->lock);
+	}
+	pthread_mutex_unlock(&cl->lock);
+	return NULL;
+}
+
+static void set_busy(struct client *cl, bool busy)
+{
+	pthread_mutex_lock(&cl->lock);
+	cl->busy = busy;
+	pthread_cond_signal(&cl->cond);
+	pthread_mutex_unlock(&cl->lock);
+}
 
 static void *client_thread(void *arg)
 {
@@ -194,14 +259,44 @@ static void *client_thread(void *arg)
 	struct rpc_session s;
 	struct xdr_out out;
 	uint8_t *pkt = malloc(RPC_IN_MAX);
+	pthread_condattr_t ca;
+	pthread_t pinger;
+	bool pinging;
 
+	pthread_mutex_init(&cl->wlock, NULL);
+	pthread_mutex_init(&cl->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&cl->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	cl->busy = cl->done = false;
+	pinging = !pthread_create(&pinger, NULL, pinger_thread, cl);
 	rpc_session_init(&s, &domusd_backend_ctl, cl->readonly);
 	xdr_out_init(&out, RPC_OUT_MAX);
 	while (pkt) {
+		/* between packets a client may be idle for as long as it likes;
+		 * an open console stream's output is relayed meanwhile, one
+		 * packet at a time (the client's pace bounds it, stream.c) */
+		struct pollfd pf[2] = {
+			{ .fd = cl->fd, .events = POLLIN },
+			{ .fd = rpc_stream_fd(&s), .events = POLLIN },
+		};
 		uint32_t n;
 		int r;
 
-		/* between packets a client may be idle for as long as it likes */
+		if (poll(pf, 2, rpc_events_timeout(&s)) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		/* lifecycle events, when due (events.c) */
+		if (rpc_events_poll(&s, &out) > 0 && client_send(cl, out.buf, out.len))
+			break;
+		if (pf[1].revents && rpc_stream_output(&s, &out) > 0 && !out.err &&
+		    client_send(cl, out.buf, out.len))
+			break;
+		if (!pf[0].revents)
+			continue;
 		if (read_all(cl->fd, pkt, RPC_LEN_WORD, -1))
 			break;
 		n = rpc_frame_length(pkt, RPC_IN_MAX);
@@ -215,8 +310,10 @@ static void *client_thread(void *arg)
 				PACKET_MS / 1000);
 		if (r)
 			break;
+		set_busy(cl, true);
 		r = rpc_handle_packet(&s, pkt, n, &out);
-		if (out.len && !out.err && write_all(cl->fd, out.buf, out.len))
+		set_busy(cl, false);
+		if (out.len && !out.err && client_send(cl, out.buf, out.len))
 			break;
 		if (r) {
 			if (!s.closed)
@@ -224,6 +321,16 @@ static void *client_thread(void *arg)
 			break;
 		}
 	}
+	pthread_mutex_lock(&cl->lock);
+	cl->done = true;
+	pthread_cond_signal(&cl->cond);
+	pthread_mutex_unlock(&cl->lock);
+	if (pinging)
+		pthread_join(pinger, NULL);
+	pthread_cond_destroy(&cl->cond);
+	pthread_mutex_destroy(&cl->lock);
+	pthread_mutex_destroy(&cl->wlock);
+	rpc_session_end(&s);
 	xdr_out_free(&out);
 	free(pkt);
 	close(cl->fd);

@@ -73,11 +73,19 @@ static const struct rpc_proc procs[] = {
 	{ PROC_DOMAIN_SET_VCPUS, "DOMAIN_SET_VCPUS", ARGS_DOM_U32, h_set_vcpus, PROC_WRITE },
 	{ PROC_DOMAIN_SET_VCPUS_FLAGS, "DOMAIN_SET_VCPUS_FLAGS", ARGS_DOM_U32_FLAGS, h_set_vcpus_flags, PROC_WRITE },
 	{ PROC_DOMAIN_SET_AUTOSTART, "DOMAIN_SET_AUTOSTART", ARGS_DOM_INT, h_set_autostart, PROC_WRITE },
+	/* lifecycle events (events.c) */
+	{ PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, "CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY", ARGS_INT_OPT_DOM,
+	  h_event_register, 0 },
+	{ PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, "CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY", ARGS_INT,
+	  h_event_deregister, 0 },
+	/* the console stream (stream.c); libvirt refuses it read-only too */
+	{ PROC_DOMAIN_OPEN_CONSOLE, "DOMAIN_OPEN_CONSOLE", ARGS_DOM_OPT_STRING_FLAGS, h_open_console, PROC_WRITE },
 };
 
 void rpc_session_init(struct rpc_session *s, const struct domusd_backend *be, bool readonly)
 {
 	memset(s, 0, sizeof(*s));
+	s->st.fd = -1;
 	s->be = be;
 	s->readonly = readonly;
 }
@@ -122,6 +130,15 @@ static bool decode_args(enum rpc_args_kind kind, struct xdr_in *x, struct rpc_ar
 		a->str = xdr_get_string(x, RPC_STRING_MAX);
 		a->flags = xdr_get_u32(x);
 		break;
+	case ARGS_INT_OPT_DOM:
+		a->i = xdr_get_i32(x);
+		a->has_dom = xdr_get_u32(x) != 0;
+		if (a->has_dom) {
+			a->dom.name = xdr_get_string(x, RPC_STRING_MAX);
+			xdr_get_fixed(x, a->dom.uuid, 16);
+			a->dom.id = xdr_get_i32(x);
+		}
+		break;
 	case ARGS_DOM:
 	case ARGS_DOM_FLAGS:
 	case ARGS_DOM_INT:
@@ -129,6 +146,7 @@ static bool decode_args(enum rpc_args_kind kind, struct xdr_in *x, struct rpc_ar
 	case ARGS_DOM_U32_FLAGS:
 	case ARGS_DOM_U64:
 	case ARGS_DOM_U64_FLAGS:
+	case ARGS_DOM_OPT_STRING_FLAGS:
 		a->dom.name = xdr_get_string(x, RPC_STRING_MAX);
 		xdr_get_fixed(x, a->dom.uuid, 16);
 		a->dom.id = xdr_get_i32(x);
@@ -138,14 +156,17 @@ static bool decode_args(enum rpc_args_kind kind, struct xdr_in *x, struct rpc_ar
 			a->v = xdr_get_u32(x);
 		if (kind == ARGS_DOM_U64 || kind == ARGS_DOM_U64_FLAGS)
 			a->v = xdr_get_u64(x);
-		if (kind == ARGS_DOM_FLAGS || kind == ARGS_DOM_U32_FLAGS || kind == ARGS_DOM_U64_FLAGS)
+		if (kind == ARGS_DOM_OPT_STRING_FLAGS)
+			xdr_get_opt_string(x, RPC_STRING_MAX, &a->str);
+		if (kind == ARGS_DOM_FLAGS || kind == ARGS_DOM_U32_FLAGS || kind == ARGS_DOM_U64_FLAGS ||
+		    kind == ARGS_DOM_OPT_STRING_FLAGS)
 			a->flags = xdr_get_u32(x);
 		break;
 	}
 	return xdr_in_done(x);
 }
 
-static void put_header(struct xdr_out *out, const struct rpc_header *h)
+void rpc_put_header(struct xdr_out *out, const struct rpc_header *h)
 {
 	xdr_put_u32(out, 0);		/* the length, patched at the end */
 	xdr_put_u32(out, h->prog);
@@ -156,7 +177,7 @@ static void put_header(struct xdr_out *out, const struct rpc_header *h)
 	xdr_put_u32(out, h->status);
 }
 
-static void finish_packet(struct xdr_out *out)
+void rpc_finish_packet(struct xdr_out *out)
 {
 	xdr_patch_u32(out, 0, (uint32_t)out->len);
 }
@@ -169,9 +190,9 @@ static void reply_error(struct xdr_out *out, const struct rpc_header *call, cons
 	h.type = RPC_REPLY;
 	h.status = RPC_ERROR;
 	xdr_out_reset(out);
-	put_header(out, &h);
+	rpc_put_header(out, &h);
 	rpc_put_error(out, e);
-	finish_packet(out);
+	rpc_finish_packet(out);
 }
 
 /* Run the procedure of the CALL @h on its payload; the reply into @out.
@@ -231,9 +252,9 @@ static int call(struct rpc_session *s, const struct rpc_header *h, const uint8_t
 		goto out;
 	}
 	{
-		struct rpc_call c = { s, &a, NULL, out, &e };
+		struct rpc_call c = { s, &a, NULL, out, &e, h };
 
-		if (pr->args >= ARGS_DOM && pr->args != ARGS_STRING_FLAGS) {
+		if (pr->args >= ARGS_DOM && pr->args != ARGS_STRING_FLAGS && pr->args != ARGS_INT_OPT_DOM) {
 			nv = domusd_domains(s->be, &v);
 			k = nv < 0 ? -1 : domusd_dom_match(v, nv, a.dom.name, a.dom.uuid);
 			if (k < 0) {
@@ -247,14 +268,14 @@ static int call(struct rpc_session *s, const struct rpc_header *h, const uint8_t
 		}
 		rh.type = RPC_REPLY;
 		rh.status = RPC_OK;
-		put_header(out, &rh);
+		rpc_put_header(out, &rh);
 		if (pr->fn(&c) || out->err) {
 			if (!e.code)
 				rpc_err(&e, VIR_ERR_INTERNAL_ERROR, VIR_FROM_NONE, "domusd: %s: reply too large or out of memory",
 					pr->name);
 			reply_error(out, h, &e);
 		} else {
-			finish_packet(out);
+			rpc_finish_packet(out);
 		}
 	}
 	r = 0;
@@ -288,13 +309,14 @@ int rpc_handle_packet(struct rpc_session *s, const uint8_t *pkt, size_t n, struc
 			h.proc = RPC_KEEPALIVE_PONG;
 			h.serial = 0;
 			h.status = RPC_OK;
-			put_header(out, &h);
-			finish_packet(out);
+			rpc_put_header(out, &h);
+			rpc_finish_packet(out);
 		}
 		return 0;	/* PONG and other messages: nothing to do */
 	case RPC_STREAM:
+		return rpc_stream_packet(s, &h, p, plen, out);
 	case RPC_STREAM_HOLE:
-		return 0;	/* no stream is open: dropped */
+		return 0;	/* holes are for files, not consoles: dropped */
 	default:
 		return -1;	/* replies, fd passing: not from a client */
 	}

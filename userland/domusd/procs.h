@@ -28,14 +28,17 @@ enum rpc_args_kind {
 	ARGS_DOM_U64,		/* remote_nonnull_domain; unsigned hyper */
 	ARGS_DOM_U64_FLAGS,	/* remote_nonnull_domain; unsigned hyper; unsigned flags */
 	ARGS_STRING_FLAGS,	/* remote_nonnull_string; unsigned flags */
+	ARGS_DOM_OPT_STRING_FLAGS,	/* remote_nonnull_domain; remote_string; unsigned flags */
+	ARGS_INT_OPT_DOM,	/* int; remote_domain (not resolved: has_dom, dom) */
 };
 
 struct rpc_args {
-	char *str;			/* STRING, OPT_STRING, OPEN (NULL: absent) */
+	char *str;			/* STRING, OPT_STRING, OPEN, DOM_OPT_STRING_FLAGS (NULL: absent) */
 	int32_t i;			/* INT, INT_FLAGS, DOM_INT */
 	uint64_t v;			/* DOM_U32*, DOM_U64* */
 	uint32_t flags;			/* OPEN, INT_FLAGS, DOM_FLAGS */
 	uint8_t uuid[16];		/* UUID */
+	bool has_dom;			/* INT_OPT_DOM: the domain is there */
 	struct {
 		char *name;
 		uint8_t uuid[16];
@@ -49,6 +52,7 @@ struct rpc_call {
 	struct domus_dominfo *dom;	/* the DOM codecs: the domain named */
 	struct xdr_out *ret;		/* the reply payload */
 	struct rpc_error *err;
+	const struct rpc_header *h;	/* the CALL's header */
 };
 
 typedef int (*rpc_handler)(struct rpc_call *c);
@@ -133,6 +137,19 @@ int h_set_memory_flags(struct rpc_call *c);
 int h_set_vcpus(struct rpc_call *c);
 int h_set_vcpus_flags(struct rpc_call *c);
 int h_set_autostart(struct rpc_call *c);
+
+/* stream.c: the console stream */
+int h_open_console(struct rpc_call *c);
+/* events.c: lifecycle event callbacks */
+int h_event_register(struct rpc_call *c);
+int h_event_deregister(struct rpc_call *c);
+/* a STREAM packet from the client (rpc_handle_packet): 0 */
+int rpc_stream_packet(struct rpc_session *s, const struct rpc_header *h, const uint8_t *p, size_t n,
+		      struct xdr_out *out);
+
+/* procs.c: the packet's header (length patched by rpc_finish_packet) */
+void rpc_put_header(struct xdr_out *out, const struct rpc_header *h);
+void rpc_finish_packet(struct xdr_out *out);
 
 /* "8-4-4-4-12" hex into 16 bytes; 0 or -1. */
 int domusd_uuid_parse(const char *s, uint8_t out[16]);

@@ -123,7 +123,8 @@ int h_get_hostname(struct rpc_call *c)
  * (14), no migration, no fd passing.  Unknown features: 0. */
 int h_supports_feature(struct rpc_call *c)
 {
-	xdr_put_i32(c->ret, c->a->i == 10 || c->a->i == 15);
+	/* keepalive (10), event callbacks (14: events.c), close callbacks (15) */
+	xdr_put_i32(c->ret, c->a->i == 10 || c->a->i == 14 || c->a->i == 15);
 	return 0;
 }
 

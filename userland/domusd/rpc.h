@@ -114,6 +114,8 @@ void xdr_put_u32(struct xdr_out *x, uint32_t v);
 void xdr_put_i32(struct xdr_out *x, int32_t v);
 void xdr_put_u64(struct xdr_out *x, uint64_t v);
 void xdr_put_fixed(struct xdr_out *x, const void *p, size_t n);
+/* @n bytes as they are, no padding (stream data is not XDR) */
+void xdr_put_raw(struct xdr_out *x, const void *p, size_t n);
 void xdr_put_string(struct xdr_out *x, const char *s);
 /* optional string: NULL is absent */
 void xdr_put_opt_string(struct xdr_out *x, const char *s);
@@ -177,11 +179,54 @@ struct domusd_backend {
 	/* `domus create [-p] FILE [uuid=UUID]`: 0, or -1 with its last
 	 * line of stderr in @err */
 	int (*start)(const char *file, const char *uuid, bool paused, char *err, size_t errlen);
+	/* attach to NAME's console (@force: take it from its holder): 0
+	 * and *@fd, 1 (@reply: the launcher's refusal), or -errno */
+	int (*console)(const char *name, bool force, int *fd, char *reply, size_t len);
 };
 extern const struct domusd_backend domusd_backend_ctl;
 
+/*
+ * The console stream of a session (DOMAIN_OPEN_CONSOLE): the launcher's
+ * console connection relayed as STREAM packets of the open call's proc
+ * and serial.  One per session.
+ */
+struct rpc_stream {
+	bool open;		/* opened, not yet finished or aborted */
+	int fd;			/* the console connection; -1 after its end */
+	int32_t proc;
+	uint32_t serial;
+	unsigned long long dropped;	/* client bytes the console did not take */
+};
+
+/* Stream data packets carry at most this many bytes (virsh's own chunk
+ * size is below it; libvirt's legacy payload limit far above). */
+#define RPC_STREAM_CHUNK	16384
+/* How long the relay waits for the console to take client bytes before
+ * it drops them (the guest does not read its console). */
+#define RPC_STREAM_INPUT_MS	2000
+
+/* The lifecycle event callbacks of a session (events.c). */
+#define RPC_EVENT_CB_MAX	64
+#define RPC_EVENT_PERIOD_MS	1000	/* how often the domains are compared */
+struct rpc_event_cb {
+	int32_t id;
+	bool has_dom;		/* only this domain's events */
+	uint8_t uuid[16];
+};
+struct rpc_ev_dom;
+struct rpc_events {
+	int n;
+	struct rpc_event_cb cb[RPC_EVENT_CB_MAX];
+	int32_t last_id;
+	struct rpc_ev_dom *snap;	/* the domains as last seen */
+	int nsnap;
+	long long next_ms;		/* the next comparison (CLOCK_MONOTONIC) */
+};
+
 struct rpc_session {
 	const struct domusd_backend *be;
+	struct rpc_stream st;
+	struct rpc_events ev;
 	bool open;		/* CONNECT_OPEN done */
 	bool readonly;		/* the read-only socket, or opened read-only */
 	bool closed;		/* CONNECT_CLOSE done: close after the reply */
@@ -197,6 +242,24 @@ void rpc_session_init(struct rpc_session *s, const struct domusd_backend *be, bo
  * CONNECT_CLOSE); 0: go on.
  */
 int rpc_handle_packet(struct rpc_session *s, const uint8_t *pkt, size_t n, struct xdr_out *out);
+/* The descriptor to poll for console output, or -1 (stream.c). */
+int rpc_stream_fd(const struct rpc_session *s);
+/*
+ * Console output is readable: one STREAM packet into @out (at most
+ * RPC_STREAM_CHUNK bytes of data; at the console's end an empty CONTINUE,
+ * virsh's end of file).  1: a packet to send; 0: nothing (EAGAIN).
+ */
+int rpc_stream_output(struct rpc_session *s, struct xdr_out *out);
+/* The session ends: its stream's console connection is closed, its
+ * event callbacks dropped. */
+void rpc_session_end(struct rpc_session *s);
+/* Milliseconds until the session's next event check (-1: it has no
+ * event callbacks) (events.c). */
+int rpc_events_timeout(const struct rpc_session *s);
+/* When due: the lifecycle events since the last check, as MESSAGE
+ * packets one after another in @out.  1: packets to send; 0: none. */
+int rpc_events_poll(struct rpc_session *s, struct xdr_out *out);
+void rpc_events_end(struct rpc_session *s);
 
 /* Procedure numbers (the REMOTE program) */
 enum {
@@ -248,6 +311,7 @@ enum {
 	PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE = 183,
 	PROC_DOMAIN_CREATE_WITH_FLAGS = 196,
 	PROC_DOMAIN_SET_VCPUS_FLAGS = 199,
+	PROC_DOMAIN_OPEN_CONSOLE = 201,
 	PROC_DOMAIN_GET_VCPUS_FLAGS = 200,
 	PROC_DOMAIN_SET_MEMORY_FLAGS = 204,
 	PROC_DOMAIN_GET_STATE = 212,
@@ -257,6 +321,9 @@ enum {
 	PROC_CONNECT_LIST_ALL_DOMAINS = 273,
 	PROC_DOMAIN_DEFINE_XML_FLAGS = 350,
 	PROC_CONNECT_LIST_ALL_NETWORKS = 283,
+	PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY = 316,
+	PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY = 317,
+	PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE = 318,
 	PROC_CONNECT_REGISTER_CLOSE_CALLBACK = 360,
 	PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK = 361,
 };

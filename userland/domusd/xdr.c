@@ -217,6 +217,14 @@ void xdr_put_fixed(struct xdr_out *x, const void *p, size_t n)
 	}
 }
 
+void xdr_put_raw(struct xdr_out *x, const void *p, size_t n)
+{
+	uint8_t *b = room(x, n);
+
+	if (b && n)
+		memcpy(b, p, n);
+}
+
 void xdr_put_string(struct xdr_out *x, const char *s)
 {
 	size_t n = strlen(s);

@@ -193,16 +193,23 @@ static bool ctl_destroy(struct launcher *L, int fd, const char *arg)
 	return false;
 }
 
+/* "console": one client at a time; "console force" detaches the one
+ * attached (its connection is closed: it sees the end of the console). */
 static bool ctl_console(struct launcher *L, int fd, const char *arg)
 {
-	(void)arg;
+	bool force = !strcmp(arg, "force"), held;
+
 	pthread_mutex_lock(&L->con_lock);
-	if (L->con_client >= 0) {
-		pthread_mutex_unlock(&L->con_lock);
+	held = L->con_client >= 0;
+	pthread_mutex_unlock(&L->con_lock);
+	if (held && !force) {
 		l_reply(fd, "error the console of %s is already attached elsewhere", L->cfg.name);
 		return false;
 	}
-	pthread_mutex_unlock(&L->con_lock);
+	if (held) {
+		con_detach(L);
+		l_log(L, "console detached: another client forced it");
+	}
 	l_reply(fd, "ok");
 	con_attach(L, fd);
 	l_log(L, "console attached");
@@ -320,6 +327,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "pause", ctl_pause, "pause" },
 	{ "unpause", ctl_pause, "unpause" },
 	{ "console", ctl_console, NULL },
+	{ "console force", ctl_console, "force" },
 	{ "debug-execve", l_sandbox_debug_request, "execve" },	/* DOMUS_SANDBOX_DEBUG=1 */
 	{ "xs-read ", l_ctl_xs_read, NULL },	/* xsctl.c */
 	{ "xs-write ", l_ctl_xs_write, NULL },
