@@ -78,6 +78,24 @@ static void xml_full(void)
 	domus_config_free(&c);
 }
 
+/* no <currentMemory>: the domain gets all of <memory>, as under libvirt */
+static void xml_memory_only(void)
+{
+	static const char doc[] =
+		"<domain type='xen'><name>small</name><memory unit='MiB'>64</memory>"
+		"<os><type>xenpvh</type><kernel>/boot/vmlinuz</kernel></os></domain>";
+	struct domus_config c;
+	char err[512];
+	int code = -1;
+
+	EXPECT(conv(doc, NULL, &c, &code, err, sizeof(err)) == 0);
+	if (code)
+		printf("  %s\n", err);
+	EXPECT(code == 0);
+	EXPECT(c.memory_mib == 64 && c.maxmem_mib == 64);
+	domus_config_free(&c);
+}
+
 /* definition -> XML -> definition gives the same xl.cfg text */
 static void roundtrip(void)
 {
@@ -283,6 +301,7 @@ static void store(void)
 int main(void)
 {
 	RUN(UNIT_PREFIX, xml_full);
+	RUN(UNIT_PREFIX, xml_memory_only);
 	RUN(UNIT_PREFIX, roundtrip);
 	RUN(UNIT_PREFIX, uuid_kept_or_given);
 	RUN(UNIT_PREFIX, units);

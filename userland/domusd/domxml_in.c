@@ -34,6 +34,8 @@ struct xin {
 	size_t ndisks, nvifs;
 	const char *uuid;	/* the uuid when the XML has none, or NULL */
 	bool has_uuid;
+	long long max_mib;	/* <memory>, or -1 */
+	bool has_current;	/* <currentMemory> seen */
 };
 
 static int fail(struct xin *x, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -153,6 +155,8 @@ static int memory(struct xin *x, xmlNodePtr n, const char *key)
 			 (const char *)n->name, v ? v : "", unit ? " unit " : "", unit ? unit : "");
 	else
 		fprintf(x->out, "%s = %lld\n", key, mib);
+	if (mib >= 0 && !strcmp(key, "maxmem"))
+		x->max_mib = mib;
 	free(v);
 	xmlFree(unit);
 	return r;
@@ -496,6 +500,7 @@ static int walk(struct xin *x, xmlNodePtr root)
 		} else if (is(n, "memory")) {
 			r = memory(x, n, "maxmem");
 		} else if (is(n, "currentMemory")) {
+			x->has_current = true;
 			r = memory(x, n, "memory");
 		} else if (is(n, "vcpu")) {
 			r = vcpu(x, n);
@@ -513,6 +518,9 @@ static int walk(struct xin *x, xmlNodePtr root)
 	}
 	if (!named)
 		return fail(x, VIR_ERR_XML_ERROR, "XML error: the domain has no <name>: give it one");
+	/* as libvirt: no <currentMemory> means all of <memory> */
+	if (!x->has_current && x->max_mib >= 0)
+		fprintf(x->out, "memory = %lld\n", x->max_mib);
 	if (!x->has_uuid && x->uuid)
 		set_str(x, "uuid", x->uuid);
 	put_list(x->out, "disk", x->disks, x->ndisks);
@@ -543,7 +551,7 @@ static void silent(void *ctx, const char *fmt, ...)
 int domusd_xml_to_config(const char *xml, size_t len, const char *uuid, struct domus_config *cfg, int *code,
 			 char *err, size_t errlen)
 {
-	struct xin x = { .code = 0, .err = err, .errlen = errlen, .uuid = uuid };
+	struct xin x = { .code = 0, .err = err, .errlen = errlen, .uuid = uuid, .max_mib = -1 };
 	char *text = NULL, msg[512];
 	size_t tlen = 0, i;
 	xmlDocPtr doc;
