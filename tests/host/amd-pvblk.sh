@@ -273,6 +273,13 @@ if wait_for "$con" 'DOMUS-GUEST-READY' 240; then
 		if [ "$(answer DISKS2)" = "$disks" ] && [ "$n" = 2 ]; then pass disks-after-reboot; else fail disks-after-reboot "'$(answer DISKS2)', $n connections of xvdb"; fi
 	else
 		fail disks-after-reboot "no DOMUS-GUEST-READY after the reboot: $(tail -c 300 "$con" | tr '\r\n' '||')"
+		# where the launcher's threads are, and its log's last lines
+		lp=$(cat "$DOMUS_RUN_DIR/pvblk.pid" 2>/dev/null)
+		for t in /proc/$lp/task/*; do
+			[ -n "$lp" ] && [ -d "$t" ] || continue
+			echo "info: thread ${t##*/} $(cat "$t/comm" 2>/dev/null) wchan=$(cat "$t/wchan" 2>/dev/null) state=$(awk '{print $3}' "$t/stat" 2>/dev/null) syscall=$(cut -d' ' -f1 "$t/syscall" 2>/dev/null)"
+		done
+		tail -25 "$log" | sed 's/^/info: log: /'
 	fi
 	send 'stty -echo'
 	# a hostile front end takes xvdd from blkfront: valid, random, raced
@@ -408,6 +415,11 @@ else
 fi
 exec 3>&-
 rm -rf "$img"
+# the I/O threads' stall watchdog (docs/devices.md): no ring waited on a
+# lost wake-up (xvdd's hostile front end leaves its responses untaken: info)
+grep -h 'stall watchdog' "$out"/log/*.log 2>/dev/null | grep 'blk xvdd:' | head -3 | sed 's/^/info: /'
+st=$(grep -h 'stall watchdog' "$out"/log/*.log 2>/dev/null | grep -v 'blk xvdd:' | head -3)
+if [ -z "$st" ]; then pass no-ring-stalls; else fail no-ring-stalls "$(echo "$st" | tr '\n' '|')"; fi
 if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
 new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)
 if [ -z "$new" ]; then pass host-log-clean; else fail host-log-clean "$(echo "$new" | tr '\n' '|')"; fi
