@@ -233,22 +233,21 @@ static void trace_delta(struct blk_disk *d, struct blk_stats *last)
 }
 
 /*
- * DOMUS_BLK_BATCH=1: the I/O thread runs SCHED_BATCH (same nice, same share of the CPU):
+ * The I/O thread runs SCHED_BATCH (same nice, same share of the CPU):
  * woken by the guest's notification it does not preempt the vCPU that
  * sent it, so on a CPU the two share the front end finishes queueing its
  * batch (blkfront notifies on the first request only) and halts before
  * the ring is read -- one pass per batch instead of one per request, and
  * one event back (docs/performance.md, bench/io runs J-M).  Where a CPU
- * is idle the thread runs there at once as before.  Opt-in until a hang
- * seen once in 68-pv-blk-amd with it on is explained (docs/devices.md);
- * without it the thread stays SCHED_OTHER.
+ * is idle the thread runs there at once as before.  DOMUS_BLK_BATCH=0 in
+ * the launcher's environment keeps SCHED_OTHER (A/B runs; docs/devices.md).
  */
 static void io_thread_policy(struct blk_disk *d)
 {
 	const char *e = getenv("DOMUS_BLK_BATCH");
 	struct sched_param sp;
 
-	if (!e || strcmp(e, "1"))
+	if (e && !strcmp(e, "0"))
 		return;
 	memset(&sp, 0, sizeof(sp));
 	if (syscall(SYS_sched_setscheduler, 0, SCHED_BATCH, &sp))
