@@ -39,6 +39,7 @@ static struct blk_stats st;
 static struct blk_ring ring;
 static int img = -1, notify_fd = -1, kick_fd = -1, stop_fd = -1;
 static char logged[512];
+static bool stall_expected;		/* the watchdog tests */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define HDR(off)	((uint32_t *)(ram + RING_PFN * 4096 + (off)))
@@ -101,6 +102,7 @@ static void setup(bool aio)
 	memset(gnt, 0, sizeof(gnt));
 	memset(&st, 0, sizeof(st));
 	logged[0] = 0;
+	stall_expected = false;
 	if (img >= 0)
 		close(img);
 	img = mkstemp(path);
@@ -240,6 +242,12 @@ static bool fe_wait(struct fe *f, unsigned int left)
 
 		if (!fe_take(f))
 			return false;
+		if (!stall_expected && atomic_load(&st.stalls)) {	/* a wake-up was lost */
+			pthread_mutex_lock(&log_lock);
+			printf("  the stall watchdog fired: %s\n", logged);
+			pthread_mutex_unlock(&log_lock);
+			return false;
+		}
 		if (f->inflight <= left)
 			break;
 		__atomic_store_n(HDR(RING_RSP_EVENT), f->rsp_cons + 1, __ATOMIC_RELEASE);
@@ -359,6 +367,7 @@ static void test_watchdog_lost_notification(void)
 	pthread_t th;
 
 	setup(false);
+	stall_expected = true;
 	memset(&f, 0, sizeof(f));
 	f.seed = 5;
 	EXPECT(pthread_create(&th, NULL, be_thread, &a) == 0);
@@ -385,6 +394,7 @@ static void test_watchdog_responses_not_taken(void)
 	uint64_t cnt;
 
 	setup(false);
+	stall_expected = true;
 	memset(&f, 0, sizeof(f));
 	f.seed = 6;
 	EXPECT(pthread_create(&th, NULL, be_thread, &a) == 0);
