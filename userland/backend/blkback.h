@@ -7,6 +7,8 @@
  *               grants pinned, the I/O done on the image, responses
  *               (pure: guest memory, grant table and image fd are given;
  *               unit-tested by tests/unit/test_blkring.c)
+ *   blkloop.c   the I/O thread's loop: its sleep/wake rule and the
+ *               stall watchdog (unit-tested by tests/unit/test_blkloop.c)
  *   blkback.c   one disk: the image (opened and locked before the
  *               sandbox), its xenstore keys, connecting its ring and the
  *               I/O thread (the xenbus side and the event channel:
@@ -47,7 +49,7 @@ struct blk_stats {
 	atomic_ullong kicks;		/* notifications sent to the guest */
 	atomic_ullong rechecks;		/* requests found by the re-check before sleeping */
 	atomic_ullong batch_max;	/* most requests found by one pass */
-	atomic_ullong stalls;		/* stall watchdog findings (blkback.c) */
+	atomic_ullong stalls;		/* stall watchdog findings (blkloop.c) */
 };
 
 struct blk_aio;				/* blkaio.h */
@@ -94,7 +96,7 @@ int blk_ring_service(struct blk_ring *r, bool *notify);
 
 /*
  * The ring as the guest and the back end left it, read without a lock
- * (the stall watchdog's view, blkback.c): the shared indices and the
+ * (the stall watchdog's view, blkloop.c): the shared indices and the
  * back end's own.
  */
 struct blk_ring_state {
@@ -109,7 +111,7 @@ struct blk_ring_state {
 void blk_ring_snapshot(const struct blk_ring *r, struct blk_ring_state *s);
 /* What @s shows waiting on the ring: BLK_STALL_* bits (0: nothing). */
 unsigned int blk_ring_stall(const struct blk_ring_state *s);
-/* "req_prod=N req_cons=N req_event=N rsp_prod=N rsp_event=N" */
+/* "req_prod=N req_cons=N req_event=N rsp_prod=N (ours N) rsp_event=N" */
 void blk_ring_state_str(const struct blk_ring_state *s, char *buf, size_t len);
 
 /*
