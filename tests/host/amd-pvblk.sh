@@ -136,6 +136,21 @@ if [ $ok = 1 ]; then
 	send 'stty -echo'
 	run 'echo DISKS=$(ls /sys/block | grep xvd | sort | tr "\n" " ")' m1
 	if [ "$(answer DISKS)" = "$disks" ]; then pass guest-sees-disks; else fail guest-sees-disks "/sys/block: '$(answer DISKS)'"; fi
+	# the disks' I/O threads run SCHED_BATCH (policy 3) unless
+	# DOMUS_BLK_BATCH=0 (docs/devices.md "The I/O thread"); io_uring
+	# workers the threads started inherit it
+	lp=$(cat "$DOMUS_RUN_DIR/pvblk.pid" 2>/dev/null) nb=0
+	for t in /proc/$lp/task/*/stat; do
+		[ -n "$lp" ] && [ "$(sed 's/.*) //' "$t" 2>/dev/null | awk '{print $39}')" = 3 ] && nb=$((nb + 1))
+	done
+	nd=$(echo $disks | wc -w)
+	if [ "${DOMUS_BLK_BATCH:-}" = 0 ]; then
+		if [ $nb = 0 ]; then pass io-threads-policy; else fail io-threads-policy "$nb SCHED_BATCH threads with DOMUS_BLK_BATCH=0"; fi
+	elif [ $nb -ge $nd ]; then
+		pass io-threads-policy
+	else
+		fail io-threads-policy "$nb SCHED_BATCH threads for $nd disks"
+	fi
 	run 'echo SIZES=$(cat /sys/block/xvda2/size /sys/block/xvdb/size /sys/block/xvdc/size /sys/block/xvdc/ro | tr "\n" " ")' m2
 	if [ "$(answer SIZES)" = "131072 32768 8192 1" ]; then pass sizes-and-ro; else fail sizes-and-ro "sizes/ro: '$(answer SIZES)'"; fi
 	# issue 12's layout: xvda1 (swap) next to xvda2, both partition vdevs
@@ -273,6 +288,13 @@ if wait_for "$con" 'DOMUS-GUEST-READY' 240; then
 		if [ "$(answer DISKS2)" = "$disks" ] && [ "$n" = 2 ]; then pass disks-after-reboot; else fail disks-after-reboot "'$(answer DISKS2)', $n connections of xvdb"; fi
 	else
 		fail disks-after-reboot "no DOMUS-GUEST-READY after the reboot: $(tail -c 300 "$con" | tr '\r\n' '||')"
+		# where the launcher's threads are, and its log's last lines
+		lp=$(cat "$DOMUS_RUN_DIR/pvblk.pid" 2>/dev/null)
+		for t in /proc/$lp/task/*; do
+			[ -n "$lp" ] && [ -d "$t" ] || continue
+			echo "info: thread ${t##*/} $(cat "$t/comm" 2>/dev/null) wchan=$(cat "$t/wchan" 2>/dev/null) state=$(awk '{print $3}' "$t/stat" 2>/dev/null) syscall=$(cut -d' ' -f1 "$t/syscall" 2>/dev/null)"
+		done
+		tail -25 "$log" | sed 's/^/info: log: /'
 	fi
 	send 'stty -echo'
 	# a hostile front end takes xvdd from blkfront: valid, random, raced
@@ -408,6 +430,12 @@ else
 fi
 exec 3>&-
 rm -rf "$img"
+# the I/O threads' stall watchdog (docs/devices.md): no ring waited on a
+# lost wake-up (xvdd's hostile front end and the v2-granted guest, which
+# oopses at its first completion, leave responses untaken: info only)
+grep -h 'stall watchdog' "$out"/log/*.log 2>/dev/null | grep 'blk xvdd:' | head -3 | sed 's/^/info: /'
+st=$(grep -h 'stall watchdog' "$out"/log/pvblk.log "$out"/log/pvblkv2.log 2>/dev/null | grep -v 'blk xvdd:' | head -3)
+if [ -z "$st" ]; then pass no-ring-stalls; else fail no-ring-stalls "$(echo "$st" | tr '\n' '|')"; fi
 if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
 new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)
 if [ -z "$new" ]; then pass host-log-clean; else fail host-log-clean "$(echo "$new" | tr '\n' '|')"; fi

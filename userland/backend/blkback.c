@@ -40,6 +40,7 @@ struct blk_disk {
 	/* while connected */
 	struct blk_ring ring;
 	struct be_io io;
+	struct blk_stats trace_last;	/* DOMUS_BLK_TRACE: the counters last logged */
 };
 
 static const struct be_ops blk_ops;
@@ -232,22 +233,21 @@ static void trace_delta(struct blk_disk *d, struct blk_stats *last)
 }
 
 /*
- * DOMUS_BLK_BATCH=1: the I/O thread runs SCHED_BATCH (same nice, same share of the CPU):
+ * The I/O thread runs SCHED_BATCH (same nice, same share of the CPU):
  * woken by the guest's notification it does not preempt the vCPU that
  * sent it, so on a CPU the two share the front end finishes queueing its
  * batch (blkfront notifies on the first request only) and halts before
  * the ring is read -- one pass per batch instead of one per request, and
  * one event back (docs/performance.md, bench/io runs J-M).  Where a CPU
- * is idle the thread runs there at once as before.  Opt-in until a hang
- * seen once in 68-pv-blk-amd with it on is explained (docs/devices.md);
- * without it the thread stays SCHED_OTHER.
+ * is idle the thread runs there at once as before.  DOMUS_BLK_BATCH=0 in
+ * the launcher's environment keeps SCHED_OTHER (A/B runs; docs/devices.md).
  */
 static void io_thread_policy(struct blk_disk *d)
 {
 	const char *e = getenv("DOMUS_BLK_BATCH");
 	struct sched_param sp;
 
-	if (!e || strcmp(e, "1"))
+	if (e && !strcmp(e, "0"))
 		return;
 	memset(&sp, 0, sizeof(sp));
 	if (syscall(SYS_sched_setscheduler, 0, SCHED_BATCH, &sp))
@@ -255,46 +255,42 @@ static void io_thread_policy(struct blk_disk *d)
 		       "");
 }
 
+static void io_kick(void *opaque)
+{
+	struct blk_disk *d = opaque;
+
+	be_io_kick(&d->io);
+}
+
+static void io_trace(void *opaque)
+{
+	struct blk_disk *d = opaque;
+
+	trace_delta(d, &d->trace_last);
+}
+
+static void io_log(void *opaque, const char *msg)
+{
+	struct blk_disk *d = opaque;
+
+	be_log(&d->x, "blk %s: %s%s", msg, "");
+}
+
 static void *io_thread(void *arg)
 {
 	struct blk_disk *d = arg;
-	struct pollfd p[2] = { { .fd = d->io.notify_fd, .events = POLLIN }, { .fd = d->io.stop_fd, .events = POLLIN } };
 	const char *e = getenv("DOMUS_BLK_TRACE");
-	bool trace = e && !strcmp(e, "1");
-	struct blk_stats last;
-	uint64_t ev;
+	struct blk_loop l = {
+		.ring = &d->ring, .notify_fd = d->io.notify_fd, .stop_fd = d->io.stop_fd,
+		.kick = io_kick, .log = io_log, .opaque = d, .watchdog_ms = BLK_WATCHDOG_MS,
+	};
 
-	memset(&last, 0, sizeof(last));
+	if (e && !strcmp(e, "1"))
+		l.trace = io_trace;
+	memset(&d->trace_last, 0, sizeof(d->trace_last));
 	io_thread_policy(d);
-	for (;;) {
-		bool notify = false;
-		int r;
-
-		do {
-			r = blk_ring_service(&d->ring, &notify);
-			if (notify) {
-				atomic_fetch_add(&d->st.kicks, 1);
-				be_io_kick(&d->io);
-				notify = false;
-			}
-		} while (r > 0 && poll(&p[1], 1, 0) == 0);
-		if (r < 0) {
-			be_dev_broken(&d->x, d->ring.why);
-			break;
-		}
-		r = poll(p, 2, trace ? 500 : -1);
-		if (r < 0 && errno != EINTR)
-			break;
-		if (p[1].revents)
-			break;
-		if (r == 0) {
-			trace_delta(d, &last);
-			continue;
-		}
-		atomic_fetch_add(&d->st.wakeups, 1);
-		ev = be_io_drain(&d->io);
-		atomic_fetch_add(&d->st.events, ev);
-	}
+	if (blk_loop_run(&l) == -EIO)
+		be_dev_broken(&d->x, d->ring.why);
 	return NULL;
 }
 
@@ -464,7 +460,7 @@ const struct blk_stats *blk_disk_counters(const struct blk_disk *d)
 void blk_disk_stats(struct blk_disk *d, char *buf, size_t len)
 {
 	snprintf(buf, len,
-		 "%s: reads=%llu writes=%llu flushes=%llu fdatasync=%llu discards=%llu indirect=%llu read_bytes=%llu written_bytes=%llu errors=%llu unsupported=%llu aio=%llu inflight_max=%llu",
+		 "%s: reads=%llu writes=%llu flushes=%llu fdatasync=%llu discards=%llu indirect=%llu read_bytes=%llu written_bytes=%llu errors=%llu unsupported=%llu aio=%llu inflight_max=%llu stalls=%llu",
 		 d->vdev, (unsigned long long)atomic_load(&d->st.reads),
 		 (unsigned long long)atomic_load(&d->st.writes), (unsigned long long)atomic_load(&d->st.flushes),
 		 (unsigned long long)atomic_load(&d->st.fdatasyncs),
@@ -474,7 +470,8 @@ void blk_disk_stats(struct blk_disk *d, char *buf, size_t len)
 		 (unsigned long long)atomic_load(&d->st.errors),
 		 (unsigned long long)atomic_load(&d->st.unsupported),
 		 (unsigned long long)atomic_load(&d->st.aio),
-		 (unsigned long long)atomic_load(&d->st.inflight_max));
+		 (unsigned long long)atomic_load(&d->st.inflight_max),
+		 (unsigned long long)atomic_load(&d->st.stalls));
 }
 
 void blk_disk_close(struct blk_disk *d)

@@ -7,6 +7,8 @@
  *               grants pinned, the I/O done on the image, responses
  *               (pure: guest memory, grant table and image fd are given;
  *               unit-tested by tests/unit/test_blkring.c)
+ *   blkloop.c   the I/O thread's loop: its sleep/wake rule and the
+ *               stall watchdog (unit-tested by tests/unit/test_blkloop.c)
  *   blkback.c   one disk: the image (opened and locked before the
  *               sandbox), its xenstore keys, connecting its ring and the
  *               I/O thread (the xenbus side and the event channel:
@@ -47,6 +49,7 @@ struct blk_stats {
 	atomic_ullong kicks;		/* notifications sent to the guest */
 	atomic_ullong rechecks;		/* requests found by the re-check before sleeping */
 	atomic_ullong batch_max;	/* most requests found by one pass */
+	atomic_ullong stalls;		/* stall watchdog findings (blkloop.c) */
 };
 
 struct blk_aio;				/* blkaio.h */
@@ -90,6 +93,54 @@ void blk_ring_detach(struct blk_ring *r);
  * must be sent an event (pv-devices.md §2.2).
  */
 int blk_ring_service(struct blk_ring *r, bool *notify);
+
+/*
+ * The ring as the guest and the back end left it, read without a lock
+ * (the stall watchdog's view, blkloop.c): the shared indices and the
+ * back end's own.
+ */
+struct blk_ring_state {
+	uint32_t req_prod, req_event, rsp_prod, rsp_event;	/* shared */
+	uint32_t req_cons, rsp_prod_pvt;			/* ours */
+};
+
+#define BLK_STALL_REQUESTS	1u	/* requests on the ring, none read */
+#define BLK_STALL_LOST_EVENT	2u	/* ... and req_event among them: the guest's notification was lost */
+#define BLK_STALL_RESPONSES	4u	/* responses published, the guest's rsp_event among them, not taken */
+
+void blk_ring_snapshot(const struct blk_ring *r, struct blk_ring_state *s);
+/* What @s shows waiting on the ring: BLK_STALL_* bits (0: nothing). */
+unsigned int blk_ring_stall(const struct blk_ring_state *s);
+/* "req_prod=N req_cons=N req_event=N rsp_prod=N (ours N) rsp_event=N" */
+void blk_ring_state_str(const struct blk_ring_state *s, char *buf, size_t len);
+
+/*
+ * The I/O thread's loop (blkloop.c): serve the ring until @stop_fd is
+ * readable, sleeping on @notify_fd (the guest's notifications, an
+ * eventfd) only after blk_ring_service() re-armed req_event and found
+ * the ring empty, and calling @kick when the guest must be sent an
+ * event.  The stall watchdog: the loop never sleeps longer than
+ * @watchdog_ms; a timeout that finds requests waiting (no notification
+ * came) or, twice running with nothing moving, responses the guest asked
+ * an event for and has not taken, is logged through @log once per
+ * episode, counted in stalls, and repaired (the requests served, the
+ * event sent again).  @trace (may be NULL) runs after each 500 ms idle.
+ * Returns 0 when stopped, -EIO when the ring is corrupt (ring->why) or
+ * the poll failed.
+ */
+#define BLK_WATCHDOG_MS	5000
+
+struct blk_loop {
+	struct blk_ring *ring;
+	int notify_fd, stop_fd;
+	void (*kick)(void *opaque);
+	void (*log)(void *opaque, const char *msg);
+	void (*trace)(void *opaque);
+	void *opaque;
+	unsigned int watchdog_ms;
+};
+
+int blk_loop_run(struct blk_loop *l);
 
 /* The disk as the launcher runs it (blkback.c). */
 struct blk_disk;

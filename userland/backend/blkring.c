@@ -491,3 +491,44 @@ int blk_ring_service(struct blk_ring *r, bool *notify)
 	atomic_fetch_add(&r->st->rechecks, 1);
 	return 1;
 }
+
+void blk_ring_snapshot(const struct blk_ring *r, struct blk_ring_state *s)
+{
+	const uint8_t *hdr = r->page[0];
+
+	s->req_prod = LOAD32(hdr + RING_REQ_PROD);
+	s->req_event = LOAD32(hdr + RING_REQ_EVENT);
+	s->rsp_prod = LOAD32(hdr + RING_RSP_PROD);
+	s->rsp_event = LOAD32(hdr + RING_RSP_EVENT);
+	s->req_cons = r->req_cons;
+	s->rsp_prod_pvt = r->rsp_prod_pvt;
+}
+
+/*
+ * Requests: req_prod ahead of req_cons.  The guest owed a notification if
+ * req_event is among them (in (req_cons, req_prod]: it pushed past the
+ * index we asked for).  Responses: the guest asks for an event at
+ * rsp_event = its rsp_cons + 1 once it has taken all; rsp_event at or
+ * before rsp_prod means responses it asked to hear about wait untaken.
+ */
+unsigned int blk_ring_stall(const struct blk_ring_state *s)
+{
+	unsigned int why = 0;
+	uint32_t ahead = s->req_prod - s->req_cons;
+
+	if (ahead && ahead <= BLK_MAX_RING_PAGES * 4096 / BLKIF_ENTRY_SIZE) {
+		why |= BLK_STALL_REQUESTS;
+		if (s->req_prod - s->req_event < ahead)
+			why |= BLK_STALL_LOST_EVENT;
+	}
+	if ((int32_t)(s->rsp_prod - s->rsp_event) >= 0 &&
+	    s->rsp_prod - s->rsp_event < BLK_MAX_RING_PAGES * 4096 / BLKIF_ENTRY_SIZE)
+		why |= BLK_STALL_RESPONSES;
+	return why;
+}
+
+void blk_ring_state_str(const struct blk_ring_state *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "req_prod=%u req_cons=%u req_event=%u rsp_prod=%u (ours %u) rsp_event=%u", s->req_prod,
+		 s->req_cons, s->req_event, s->rsp_prod, s->rsp_prod_pvt, s->rsp_event);
+}
