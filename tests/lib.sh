@@ -69,6 +69,28 @@ wait_log() {
 # one: standard input on one line (newlines as |), its last 400 bytes, for a FAIL line
 one() { tr '\n' '|' | tail -c 400; }
 
+# wait_text FILE TEXT SECONDS: 0 once FILE holds TEXT (a fixed string)
+wait_text() {
+	local i
+	for i in $(seq $(($3 * 10))); do
+		grep -qaF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---- HVM domains in test-host scripts (amd-hvm*.sh, amd-save.sh): the
+# script sets d (the CLI) and has its own pass and fail
+# gone NAME: check NAME passes once no launcher and no domain is left (within 5 s)
+gone() {
+	local i
+	for i in $(seq 50); do
+		! pgrep -x domus-launcher >/dev/null && [ "$($d list | wc -l)" = 2 ] && { pass "$1"; return; }
+		sleep 0.1
+	done
+	fail "$1" "$($d list | tr '\n' '|')"
+}
+
 # ---- the Multiboot test guest's counter (amd-save.sh, amd-migrate.sh); the
 # script sets conlog (the guest's console log) and may set count_wait (seconds)
 # wait_count K: the console log shows "mbtest: count K" (within count_wait, 300 s)

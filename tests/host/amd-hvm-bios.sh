@@ -21,23 +21,6 @@ cfg=tests/host/hvm-bios.cfg
 log=$out/log/bioshvm.log
 conlog=$out/log/bioshvm-console.log
 
-gone() {	# NAME: no launcher, no domain left (within 3 s)
-	local i
-	for i in $(seq 30); do
-		! pgrep -x domus-launcher >/dev/null && [ "$($d list | wc -l)" = 2 ] && { pass "$1"; return; }
-		sleep 0.1
-	done
-	fail "$1" "$($d list | tr '\n' '|')"
-}
-# wait_for FILE PATTERN SECONDS: 0 once grep -q finds it
-wait_for() {
-	local i
-	for i in $(seq $(($3 * 10))); do
-		grep -qa -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
 lines0=$(dmesg | wc -l)
@@ -53,7 +36,7 @@ fi
 
 # 2. the console: SeaBIOS's banner, then no bootable device (generous:
 # the PS/2 probe alone waits seconds for a keyboard that is not there)
-if wait_for "$conlog" 'No bootable device' 180; then pass no-boot-device; else fail no-boot-device "$(tr -d '\033' <"$conlog" | tr '\r\n' '||' | tail -c 300)"; fi
+if wait_text "$conlog" 'No bootable device' 180; then pass no-boot-device; else fail no-boot-device "$(tr -d '\033' <"$conlog" | tr '\r\n' '||' | tail -c 300)"; fi
 if grep -qa 'SeaBIOS (version 1\.16' "$conlog" && grep -qa 'Booting from Hard Disk\.\.\.' "$conlog"; then
 	pass console-banner
 else
@@ -102,7 +85,7 @@ img=$(pwd)/build/guests/mbr/disk.img
 rm -f "$log" "$conlog"
 err=$(timeout 60 $d create $cfg "disk=['$img,hda,r']" 'boot="c"' 2>&1 </dev/null); rc=$?
 if [ $rc = 0 ] && [ -z "$err" ]; then pass disk-create; else fail disk-create "rc $rc: $err"; fi
-if wait_for "$log" 'shut down: poweroff (test-exit device: value 16, exit code 33)' 180; then
+if wait_text "$log" 'shut down: poweroff (test-exit device: value 16, exit code 33)' 180; then
 	pass disk-boot-sector-ran
 else
 	fail disk-boot-sector-ran "$(grep 'bios: \|shut down' "$log" | tail -4 | tr '\n' '|')"

@@ -25,23 +25,6 @@ iso=$(pwd)/build/guests/cdiso/boot.iso
 disk=$(pwd)/build/guests/mbr/disk.img
 title='domus test ISO: boot menu reached'
 
-gone() {	# NAME: no launcher, no domain left (within 5 s)
-	local i
-	for i in $(seq 50); do
-		! pgrep -x domus-launcher >/dev/null && [ "$($d list | wc -l)" = 2 ] && { pass "$1"; return; }
-		sleep 0.1
-	done
-	fail "$1" "$($d list | tr '\n' '|')"
-}
-# wait_for FILE PATTERN SECONDS: 0 once grep -q finds it
-wait_for() {
-	local i
-	for i in $(seq $(($3 * 10))); do
-		grep -qa -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # start NAME ARGS...: a fresh log, `domus create $cfg ARGS` returns 0 silently
 start() {
 	local n=$1 err rc
@@ -57,7 +40,7 @@ lines0=$(dmesg | wc -l)
 
 # 1. boot = "dc" with a disk and the ISO: the CD first, GRUB's menu on the console
 start cd-create "disk=['file:$disk,hda,r','file:$iso,hdc:cdrom,r']" 'boot="dc"'
-if wait_for "$conlog" "$title" 400; then pass cd-grub-menu; else fail cd-grub-menu "$(console)"; fi
+if wait_text "$conlog" "$title" 400; then pass cd-grub-menu; else fail cd-grub-menu "$(console)"; fi
 blocks=$(( $(stat -c %s "$iso") / 2048 ))
 if grep -q "disk hdc: $iso (IDE secondary master, CD-ROM, $blocks 2048-byte blocks)" "$log" &&
    grep -q 'bios: DVD/CD \[ata1-0: domus ATAPI CD-ROM ATAPI-6 DVD/CD\]' "$log" &&
@@ -75,7 +58,7 @@ cp "$log" "$out/cd-run.log"; cp "$conlog" "$out/cd-run-console.log"	# kept for a
 
 # 2. boot = "c", the CD given in the key=value form: the disk boots (exit 33)
 start disk-first-create "disk=['$disk,hda,r','vdev=hdc,devtype=cdrom,access=ro,target=$iso']" 'boot="c"'
-if wait_for "$log" 'shut down: poweroff (test-exit device: value 16, exit code 33)' 240; then
+if wait_text "$log" 'shut down: poweroff (test-exit device: value 16, exit code 33)' 240; then
 	pass disk-first-boots-disk
 else
 	fail disk-first-boots-disk "$(grep 'bios: \|shut down' "$log" | tail -4 | tr '\n' '|')"
@@ -96,7 +79,7 @@ gone iso-missing-gone
 w=$out/w.img
 cp build/guests/mbr/wdisk.img "$w"
 start write-create "disk=['file:$w,hda,w']" 'boot="c"'
-if wait_for "$log" 'shut down: poweroff (test-exit device: value 17, exit code 35)' 240; then
+if wait_text "$log" 'shut down: poweroff (test-exit device: value 17, exit code 35)' 240; then
 	pass write-ran
 else
 	fail write-ran "$(grep 'bios: \|shut down' "$log" | tail -4 | tr '\n' '|'); $(console)"
@@ -117,7 +100,7 @@ grep -q "disk hda: $w (IDE primary master, read-write, 2048 512-byte blocks)" "$
 r=$out/r.img
 cp build/guests/mbr/wdisk.img "$r"
 start readonly-create "disk=['file:$r,hda,r']" 'boot="c"'
-if wait_for "$log" 'shut down: poweroff (test-exit device: value 18, exit code 37)' 240; then
+if wait_text "$log" 'shut down: poweroff (test-exit device: value 18, exit code 37)' 240; then
 	pass readonly-refused
 else
 	fail readonly-refused "$(grep 'bios: \|shut down' "$log" | tail -4 | tr '\n' '|'); $(console)"

@@ -30,14 +30,6 @@ run() {
 	err=$(cat "$out/err")
 	if [ $rc = "$want" ]; then pass "$n"; else fail "$n" "rc $rc (want $want): $(tr '\n' '|' <"$out/err"); log: $(tail -3 "$log" 2>/dev/null | tr '\n' '|')"; fi
 }
-gone() {	# NAME: no launcher, no domain left (within 3 s)
-	local i
-	for i in $(seq 30); do
-		! pgrep -x domus-launcher >/dev/null && [ "$($d list | wc -l)" = 2 ] && { pass "$1"; return; }
-		sleep 0.1
-	done
-	fail "$1" "$($d list | tr '\n' '|')"
-}
 
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
 lines0=$(dmesg | wc -l)

@@ -23,14 +23,6 @@ conlog=$out/log/mbhvm-console.log
 N=150
 
 running() { $d list | grep -Eq '^mbhvm +[0-9]+ '; }
-gone() {	# NAME: no launcher, no domain left (within 5 s)
-	local i
-	for i in $(seq 50); do
-		! pgrep -x domus-launcher >/dev/null && [ "$($d list | wc -l)" = 2 ] && { pass "$1"; return; }
-		sleep 0.1
-	done
-	fail "$1" "$($d list | tr '\n' '|')"
-}
 
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
 lines0=$(dmesg | wc -l)
