@@ -218,6 +218,13 @@ int cmd_migrate(const struct domus_cmd *cmd, int argc, char **argv)
 	if (domus_cli_find_domain(argv[optind], &d))
 		return 1;
 	host = argv[optind + 1];
+	/* a domain that cannot move is refused before a receiver is started */
+	r = domus_ctl_request(d.name, "migrate check", reply, sizeof(reply), 30000);
+	if (r) {
+		fprintf(stderr, "domus %s: %s: %s\n", cmd->name, d.name,
+			r == 1 ? reply : r == -EPROTO ? "unexpected answer" : strerror(-r));
+		return 1;
+	}
 	if ((size_t)snprintf(cmdline, sizeof(cmdline), *ssh ? "exec %s %s domus migrate-receive" : "exec %s%s",
 			     ssh, host) >= sizeof(cmdline)) {
 		fprintf(stderr, "domus %s: the receiver's command is too long\n", cmd->name);

@@ -345,6 +345,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "save", l_ctl_save, "" },	/* save.c; + the file */
 	{ "save keep", l_ctl_save, "keep" },
 	{ "migrate", l_ctl_migrate, "" },	/* migrate.c; + the stream */
+	{ "migrate check", l_ctl_migrate, "check" },	/* can it move? (before a receiver starts) */
 };
 
 /* Handle one request; returns true if the connection was kept (console). */

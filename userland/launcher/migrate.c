@@ -94,8 +94,13 @@ bool l_ctl_migrate(struct launcher *L, int fd, const char *arg)
 	int out;
 	struct stat sb;
 
-	(void)arg;
 	memset(&st, 0, sizeof(st));
+	if (!strcmp(arg, "check")) {
+		/* the CLI asks before it starts a receiver for nothing */
+		if (l_save_possible(L, fd, "migration"))
+			l_reply(fd, "ok");
+		return false;
+	}
 	if (!L->req_fds || L->req_nfds < 1 || L->req_fds[0] < 0) {
 		l_reply(fd, "error migrate needs the stream's descriptor passed with the request");
 		return false;
