@@ -316,8 +316,11 @@ static int pv_suspend(struct launcher *L, char *err, size_t errlen)
 		done = L->suspend == L_SUSP_DONE;
 		died = L->pending_reason >= 0 || L->state != L_RUNNING;
 		pthread_mutex_unlock(&L->lock);
-		if (done)
+		if (done) {
+			/* what it wrote before it suspended: its console ring is not in the file */
+			con_service(L);
 			return 0;
+		}
 		if (died) {
 			snprintf(err, errlen, "the guest stopped instead of suspending");
 			goto fail;
