@@ -74,10 +74,16 @@ if running && [ "$(domid)" != "$id0" ] && [ "$($d list | wc -l)" = 3 ] && ! $d l
 else
 	fail one-domain-named-mbhvm "$($d list | tr '\n' '|')"
 fi
-# the receiver's console log starts anew: wait for its first count
-wait_log "$conlog" '^mbtest: count [0-9]+$' "$count_wait"
-k=$(last_count "$conlog")
-if [ -n "$k" ] && wait_count $((k + 3)); then pass counts-on; else fail counts-on "count $k; $(tail -3 "$conlog" | tr '\n' '|')"; fi
+# the guest counts on past its last count before the move (the console log
+# is renamed and written anew meanwhile: read the highest count, not the last
+# line, and wait for one above k0)
+k=
+for i in $(seq 120); do
+	k=$(grep -ao '^mbtest: count [0-9]*' "$conlog" 2>/dev/null | awk '{ print $3 }' | sort -n | tail -1)
+	[ -n "$k" ] && [ -n "$k0" ] && [ "$k" -gt "$k0" ] && break
+	sleep 1
+done
+if [ -n "$k" ] && [ -n "$k0" ] && [ "$k" -gt "$k0" ] && wait_count $((k + 3)); then pass counts-on; else fail counts-on "count $k; $(tail -3 "$conlog" | tr '\n' '|')"; fi
 # exactly once: the sender's console, then the receiver's, count 1, 2, 3, ...
 # (a snapshot without its last line: the guest is still writing it)
 old=$out/log/mbhvm--migratedaway-console.log
