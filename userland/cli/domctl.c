@@ -17,13 +17,15 @@
 
 void domus_cli_wedged(const struct domus_dominfo *d)
 {
+	int secs = (d->waited_ms >= DOMUS_CTL_BUSY_MS ? DOMUS_CTL_BUSY_MS : DOMUS_CTL_INFO_MS) / 1000;
+
 	if (d->pid > 0)
 		fprintf(stderr, "domus: %s: its launcher (pid %d) does not answer within %d s (stopped or hung): "
 			"'kill -CONT %d' if it was stopped, else 'domus destroy %s' ends it\n",
-			d->name, (int)d->pid, DOMUS_CTL_INFO_MS / 1000, (int)d->pid, d->name);
+			d->name, (int)d->pid, secs, (int)d->pid, d->name);
 	else
 		fprintf(stderr, "domus: %s: its launcher does not answer within %d s (stopped or hung): "
-			"find it with 'pgrep -a domus-launcher' and end it\n", d->name, DOMUS_CTL_INFO_MS / 1000);
+			"find it with 'pgrep -a domus-launcher' and end it\n", d->name, secs);
 }
 
 int domus_cli_find_domain(const char *arg, struct domus_dominfo *d)

@@ -258,25 +258,56 @@ static pid_t launcher_pid(const char *name)
 	return strncmp(comm, "domus-launcher", 14) ? 0 : (pid_t)pid;
 }
 
+/* Whether process @pid is stopped (SIGSTOP, ptrace stop) or gone. */
+static bool pid_stopped(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* "pid (comm) S ...": comm may hold anything */
+	return !p || p[1] != ' ' || p[2] == 'T' || p[2] == 't' || p[2] == 'Z' || p[2] == 'X';
+}
+
 /*
  * NAME's info: 0; -ETIMEDOUT when a launcher holds the socket but does not
- * answer within DOMUS_CTL_INFO_MS (stopped or hung: @d gets the name and
- * the pid, if the pid file names a launcher); -ENOENT when nobody listens
- * (no such domain, or the files a killed launcher left: ignored, and the
- * next launcher of that name replaces them).
+ * answer (@d gets the name, the pid if the pid file names a launcher, and
+ * how long it was given); -ENOENT when nobody listens (no such domain, or
+ * the files a killed launcher left: ignored, and the next launcher of that
+ * name replaces them).  A stopped launcher is reported after
+ * DOMUS_CTL_INFO_MS; one that runs but is busy (a loaded host, many
+ * clients at once) is asked again until DOMUS_CTL_BUSY_MS have passed.
  */
 static int info_of(const char *name, struct domus_dominfo *d)
 {
 	char reply[DOMUS_CTL_LINE_MAX];
-	int r = domus_ctl_request(name, "info", reply, sizeof(reply), DOMUS_CTL_INFO_MS);
+	long long start = now_ms();
+	pid_t pid;
+	int r;
 
-	if (r == 0 && domus_ctl_parse_info(reply, d) == 0)
-		return 0;
-	if (r != -ETIMEDOUT)
-		return -ENOENT;
+	for (;;) {
+		r = domus_ctl_request(name, "info", reply, sizeof(reply), DOMUS_CTL_INFO_MS);
+		if (r == 0 && domus_ctl_parse_info(reply, d) == 0)
+			return 0;
+		if (r != -ETIMEDOUT)
+			return -ENOENT;
+		pid = launcher_pid(name);
+		if (pid <= 0 || pid_stopped(pid) || now_ms() - start >= DOMUS_CTL_BUSY_MS)
+			break;
+	}
 	memset(d, 0, sizeof(*d));
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	d->pid = launcher_pid(name);
+	d->pid = pid;
+	d->waited_ms = (int)(now_ms() - start);
 	snprintf(d->state, sizeof(d->state), "?");
 	return -ETIMEDOUT;
 }

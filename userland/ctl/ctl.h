@@ -111,6 +111,7 @@ struct domus_dominfo {
 	pid_t pid;
 	char uuid[37];		/* "" if the launcher did not say */
 	long long start;	/* the domain's start (epoch seconds), 0 unknown */
+	int waited_ms;		/* a launcher that did not answer: how long it was given */
 };
 
 /* Connect to NAME's control socket: fd, or -ENOENT (no such domain),
@@ -174,8 +175,10 @@ int domus_ctl_list_all(struct domus_dominfo **out, struct domus_dominfo **wedged
  * *@text (malloc'ed, NUL-terminated, *@len bytes), or -errno (-EPROTO
  * for a malformed answer, -EIO for an "error" answer). */
 int domus_ctl_config(const char *name, char **text, size_t *len);
-/* How long a launcher gets to answer "info" (list, find). */
+/* How long a launcher gets to answer "info" (list, find): a stopped one
+ * DOMUS_CTL_INFO_MS, one that runs (busy, or hung) DOMUS_CTL_BUSY_MS. */
 #define DOMUS_CTL_INFO_MS	2000
+#define DOMUS_CTL_BUSY_MS	30000
 /* Find a domain by name or numeric id: 0; -ENOENT; -ETIMEDOUT when its
  * launcher does not answer (stopped or hung; @d has the name and, if the
  * pid file names a running launcher, the pid). */
