@@ -247,7 +247,10 @@ if [ $ok = 1 ]; then
 	# power off: the back end logs its counters; flushes reached fdatasync
 	send 'poweroff -f'
 	pid=$(cat "$DOMUS_RUN_DIR/pvblk.pid" 2>/dev/null)
-	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+	# the counters are the back end's last words: wait for the launcher's
+	# exit (a loaded test host takes a while to tear the domain down)
+	for i in $(seq 900); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+	kill -0 "$pid" 2>/dev/null && echo "info: the launcher (pid $pid) has not exited 180 s after poweroff"
 	line=$(grep 'blk xvda2: ' "$log" | tail -1)
 	echo "info: $line"
 	fs=$(echo "$line" | sed -n 's/.* fdatasync=\([0-9]*\).*/\1/p')

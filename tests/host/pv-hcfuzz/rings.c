@@ -256,5 +256,8 @@ int ring_fuzz(unsigned long bursts, uint64_t seed)
 	    bursts, n_con, n_xs, n_sends, n_send_fail, n_xs_err[1], n_xs_err[2], n_xs_err[3],
 	    n_reconnect, n_reconnected,
 	    (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, seed);
+	/* an idle guest until DOMUS-HCFUZZ-ALIVE: the host measures the
+	 * launcher's CPU time in this window (no busy loop after the fuzz) */
+	sleep(3);
 	return n_send_fail ? 1 : 0;
 }
