@@ -247,10 +247,11 @@ if [ $ok = 1 ]; then
 	# power off: the back end logs its counters; flushes reached fdatasync
 	send 'poweroff -f'
 	pid=$(cat "$DOMUS_RUN_DIR/pvblk.pid" 2>/dev/null)
-	# the counters are the back end's last words: wait for the launcher's
-	# exit (a loaded test host takes a while to tear the domain down)
-	for i in $(seq 900); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-	kill -0 "$pid" 2>/dev/null && echo "info: the launcher (pid $pid) has not exited 180 s after poweroff"
+	# the counters are the back end's last words (logged as the domain is
+	# torn down): wait for them, not for a time (a loaded test host is slow)
+	if ! wait_log "$log" 'blk xvda2: reads=' 180; then
+		echo "info: no counters 180 s after poweroff: pid file '$pid', $(kill -0 "$pid" 2>/dev/null && echo alive || echo gone); launchers: $(pgrep -a domus-launcher | tr '\n' '|'); log tail: $(tail -3 "$log" | tr '\n' '|')"
+	fi
 	line=$(grep 'blk xvda2: ' "$log" | tail -1)
 	echo "info: $line"
 	fs=$(echo "$line" | sed -n 's/.* fdatasync=\([0-9]*\).*/\1/p')
