@@ -113,6 +113,6 @@ int cmd_vcpu_list(const struct domus_cmd *cmd, int argc, char **argv);
 long long domus_parse_mem_kib(const char *s);
 /* Attach the terminal to NAME's console until Ctrl-] or the domain ends
  * (console.c); @cmdname prefixes messages.  Returns the exit status. */
-int domus_console_attach(const char *cmdname, const char *name);
+int domus_console_attach(const char *cmdname, const char *name, bool force);
 
 #endif

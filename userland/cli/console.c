@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * domus console NAME: attach the terminal to a domain's PV console through
- * its launcher's control socket.  Ctrl-] detaches (as xl).  The terminal
+ * its launcher's control socket.  Ctrl-] detaches (as xl).  One client at a
+ * time: -f takes the console over from the one attached (as virsh's
+ * --force), which the launcher then disconnects.  The terminal
  * is put in raw mode and restored on every way out: detach, the domain
  * going away, errors, and signals (the handler restores it, then the
  * signal is raised again with its default action).
@@ -73,15 +75,19 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int domus_console_attach(const char *cmdname, const char *name)
+int domus_console_attach(const char *cmdname, const char *name, bool force)
 {
 	char reply[DOMUS_CTL_LINE_MAX], buf[4096];
 	bool stdin_open = true;
 	int fd, r;
 
-	r = domus_ctl_console(name, false, &fd, reply, sizeof(reply));
+	r = domus_ctl_console(name, force, &fd, reply, sizeof(reply));
 	if (r == -ENOENT || r == -ECONNREFUSED) {
 		fprintf(stderr, "domus %s: %s is an invalid domain identifier\n", cmdname, name);
+		return 1;
+	}
+	if (r > 0 && strstr(reply, "already attached")) {
+		fprintf(stderr, "domus %s: %s: %s; 'domus console -f %s' takes it over\n", cmdname, name, reply, name);
 		return 1;
 	}
 	if (r) {
@@ -138,11 +144,15 @@ int domus_console_attach(const char *cmdname, const char *name)
 int cmd_console(const struct domus_cmd *cmd, int argc, char **argv)
 {
 	struct domus_dominfo d;
+	bool force = false;
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+t:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "+ft:n:")) != -1) {
 		switch (opt) {
+		case 'f':
+			force = true;
+			break;
 		case 't':
 			if (strcmp(optarg, "pv"))
 				return domus_cmd_usage_error(cmd, "console type '%s': only 'pv' exists", optarg);
@@ -152,12 +162,12 @@ int cmd_console(const struct domus_cmd *cmd, int argc, char **argv)
 				return domus_cmd_usage_error(cmd, "console %s: only console 0 exists", optarg);
 			break;
 		default:
-			return domus_cmd_bad_option(cmd, "+t:n:");
+			return domus_cmd_bad_option(cmd, "+ft:n:");
 		}
 	}
 	if (argc - optind != 1)
 		return domus_cmd_usage_error(cmd, "give one domain name");
 	if (domus_cli_find_domain(argv[optind], &d))
 		return 1;
-	return domus_console_attach(cmd->name, d.name);
+	return domus_console_attach(cmd->name, d.name, force);
 }

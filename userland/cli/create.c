@@ -77,7 +77,7 @@ static int wait_end(const struct domus_cmd *cmd, int fd, bool console, const cha
 	int r = 0, code;
 
 	if (console)
-		r = domus_console_attach(cmd->name, name);
+		r = domus_console_attach(cmd->name, name, false);
 	if (read_status(fd, line, sizeof(line), console ? 500 : -1)) {
 		if (console)
 			return r;	/* detached: the domain runs on */
@@ -154,7 +154,7 @@ int domus_cli_launch(const struct domus_cmd *cmd, const struct domus_config *cfg
 	close(p[0]);
 	if (r == 0 && !strncmp(line, "ok", 2)) {
 		/* the launcher runs on as a daemon; it is not waited for */
-		return console ? domus_console_attach(cmd->name, cfg->name) : 0;
+		return console ? domus_console_attach(cmd->name, cfg->name, false) : 0;
 	}
 	if (r == 0 && !strncmp(line, "error ", 6))
 		fprintf(stderr, "domus %s: %s\n", cmd->name, line + 6);

@@ -159,7 +159,9 @@ const struct domus_cmd domus_cmds[] = {
 	  "  -s           short form: \"HH:MM:SS up UPTIME, NAME (ID)\"\n"
 	  "  --json       a JSON array instead (uptime in seconds)\n"
 	  "  NAME         only these domains (name or id); default: the host and every domain\n" },
-	{ "console", cmd_console, "attach to a domain's console (Ctrl-] detaches)", "[-t pv] [-n 0] NAME",
+	{ "console", cmd_console, "attach to a domain's console (Ctrl-] detaches)", "[-f] [-t pv] [-n 0] NAME",
+	  "  -f           take the console over from the client that holds it (it is\n"
+	  "               disconnected)\n"
 	  "  -t pv        console type: only the PV console exists\n"
 	  "  -n 0         console number: only console 0 exists\n"
 	  "  NAME         the domain (name or id)\n" },
