@@ -18,7 +18,7 @@
  * paused is also suspended: paused), suspended (3: paused), resumed (4:
  * unpaused), stopped (5: destroyed when domusd destroyed that run of the
  * domain -- rpc_events_note_stop --, crashed when it was last seen
- * crashed, else shutdown).  A change and its undoing within one period
+ * crashed (xl's 'c'), else shutdown).  A change and its undoing within one period
  * are not seen.
  */
 #include <pthread.h>
@@ -96,7 +96,7 @@ void rpc_events_note_stop(const struct domus_dominfo *d, int detail)
 
 static int stop_detail(const struct rpc_ev_dom *was)
 {
-	int i, detail = was->state == ST_CRASHED ? STOPPED_CRASHED : STOPPED_SHUTDOWN;
+	int i, detail = was->state == ST_CRASHED || strchr(was->d.state, 'c') ? STOPPED_CRASHED : STOPPED_SHUTDOWN;
 	long long now = now_ms();
 
 	pthread_mutex_lock(&notes_lock);
