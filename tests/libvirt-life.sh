@@ -223,3 +223,75 @@ PY
 )
 if [ "$out" = ok ]; then pass libvirt/python-lifecycle; else fail libvirt/python-lifecycle "$(echo "$out" | tail -3 | tr '\n' '|')"; fi
 agree list-all-end "demo 7"
+
+# python3-libvirt's lifecycle events (its default event loop in a thread,
+# domainEventRegisterAny), with libvirt's event and detail codes, while
+# python and virsh drive a domain: defined (added), started, suspended,
+# resumed, stopped (destroyed), defined again (updated), started paused
+# (started, suspended), resumed by virsh, stopped by the guest's power off
+# (shutdown), undefined; a callback for another domain hears none of it,
+# and a deregistered one nothing more
+out=$(timeout 240 /usr/bin/python3 - "$sock" "$w" 2>&1 <<'PY'
+import subprocess, sys, threading, time, libvirt
+libvirt.registerErrorHandler(lambda c, e: None, None)
+libvirt.virEventRegisterDefaultImpl()
+threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)], daemon=True).start()
+uri = "domus+unix:///system?socket=" + sys.argv[1]
+c = libvirt.open(uri)
+got, other, late = [], [], []
+lock = threading.Lock()
+def cb(conn, dom, event, detail, box):
+    with lock:
+        box.append((dom.name(), event, detail))
+def wait(n, what):
+    end = time.time() + 30
+    while time.time() < end:
+        with lock:
+            if len(got) >= n:
+                return
+        time.sleep(0.1)
+    raise AssertionError("waited 30 s for %s: events %s" % (what, got))
+def virsh(*a):
+    subprocess.run(["virsh", "-c", uri] + list(a), check=True, capture_output=True, timeout=60)
+E = libvirt
+cid = c.domainEventRegisterAny(None, E.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, got)
+cid2 = c.domainEventRegisterAny(c.lookupByName("demo"), E.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, other)
+assert cid != cid2, (cid, cid2)
+xml = open(sys.argv[2] + "/web.xml").read().replace(">web<", ">pev<").replace("5a1c2f00-1234-4abc-8def-0123456789ab",
+                                                                           "5a1c2f00-1234-4abc-8def-00000000ee00")
+d = c.defineXML(xml); wait(1, "defined")
+d.create(); wait(2, "started")
+d.suspend(); wait(3, "suspended")
+d.resume(); wait(4, "resumed")
+d.destroy(); wait(5, "stopped")
+c.defineXML(xml); wait(6, "defined again")
+d.createWithFlags(E.VIR_DOMAIN_START_PAUSED); wait(8, "started paused")
+virsh("resume", "pev"); wait(9, "resumed by virsh")
+virsh("shutdown", "pev"); wait(10, "powered off")
+d.undefine(); wait(11, "undefined")
+want = [(E.VIR_DOMAIN_EVENT_DEFINED, E.VIR_DOMAIN_EVENT_DEFINED_ADDED),
+        (E.VIR_DOMAIN_EVENT_STARTED, E.VIR_DOMAIN_EVENT_STARTED_BOOTED),
+        (E.VIR_DOMAIN_EVENT_SUSPENDED, E.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED),
+        (E.VIR_DOMAIN_EVENT_RESUMED, E.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED),
+        (E.VIR_DOMAIN_EVENT_STOPPED, E.VIR_DOMAIN_EVENT_STOPPED_DESTROYED),
+        (E.VIR_DOMAIN_EVENT_DEFINED, E.VIR_DOMAIN_EVENT_DEFINED_UPDATED),
+        (E.VIR_DOMAIN_EVENT_STARTED, E.VIR_DOMAIN_EVENT_STARTED_BOOTED),
+        (E.VIR_DOMAIN_EVENT_SUSPENDED, E.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED),
+        (E.VIR_DOMAIN_EVENT_RESUMED, E.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED),
+        (E.VIR_DOMAIN_EVENT_STOPPED, E.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN),
+        (E.VIR_DOMAIN_EVENT_UNDEFINED, E.VIR_DOMAIN_EVENT_UNDEFINED_REMOVED)]
+assert got == [("pev", e, dt) for e, dt in want], got
+assert other == [], other
+c.domainEventDeregisterAny(cid)
+c.domainEventDeregisterAny(cid2)
+c.domainEventRegisterAny(None, E.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, late)
+c.defineXML(xml); time.sleep(3)
+with lock:
+    assert len(got) == 11 and late == [("pev", E.VIR_DOMAIN_EVENT_DEFINED, E.VIR_DOMAIN_EVENT_DEFINED_ADDED)], (got, late)
+c.lookupByName("pev").undefine()
+c.close()
+print("ok")
+PY
+)
+if [ "$out" = ok ]; then pass libvirt/python-events; else fail libvirt/python-events "$(echo "$out" | tail -3 | tr '\n' '|')"; fi
+agree list-all-after-events "demo 7"

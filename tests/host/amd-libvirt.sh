@@ -6,7 +6,9 @@
 # dumpxml against what `domus list`/`domus uuid` say; virsh console under
 # a pseudo-terminal (a command typed, its answer seen, Ctrl-] leaves the
 # guest running); after a destroy the list is empty.  `virsh event --all
-# --loop` sees the defined domain suspended, resumed and stopped.  Then the lifecycle through virsh with a persistent
+# --loop` sees the defined domain suspended, resumed and stopped, and
+# python3-libvirt's event loop the same with libvirt's details (and the
+# later start, destroy, undefine).  Then the lifecycle through virsh with a persistent
 # domain (CONF_DIR $out/conf): define, start, suspend/resume, setmem,
 # shutdown (the guest powers off), start again, destroy, the clone flow
 # (dumpxml -> new name, no uuid -> define -> start), undefine, with
@@ -161,6 +163,19 @@ agree list-started "lvd ?"
 # (and later the shutdown); domusd compares the domains every second
 timeout 600 stdbuf -oL virsh -c domus:///system event --all --loop >"$out/events.out" 2>&1 &
 epid=$!
+# and python3-libvirt's (its default event loop, domainEventRegisterAny):
+# "NAME EVENT.DETAIL" lines, until the end of the lifecycle below
+timeout 900 /usr/bin/python3 -c 'import sys, threading, time, libvirt
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open("domus:///system")
+def cb(conn, dom, event, detail, opaque):
+    print("%s %d.%d" % (dom.name(), event, detail), flush=True)
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, None)
+print("registered", flush=True)
+while True:
+    libvirt.virEventRunDefaultImpl()' >"$out/pyev.out" 2>&1 &
+pypid=$!
+for i in $(seq 60); do grep -q registered "$out/pyev.out" && break; sleep 0.5; done
 sleep 3
 o=$(V suspend lvd 2>&1); r1=$?; s1=$(V domstate lvd 2>&1 | head -1); x1=$($d list lvd 2>&1 | awk 'NR == 2 { print $5 }')
 o2=$(V resume lvd 2>&1); r2=$?; s2=$(V domstate lvd 2>&1 | head -1); x2=$($d list lvd 2>&1 | awk 'NR == 2 { print $5 }')
@@ -201,6 +216,14 @@ o2=$(V undefine lvd 2>&1); r2=$?
 if [ "$r1$r2" = 00 ] && [ ! -e "$out/conf/lvd.cfg" ] && [ ! -e "$out/conf/lvc.cfg" ]; then pass undefine
 else fail undefine "$r1$r2: $(echo "$o $o2" | one)"; fi
 agree list-undefined ""
+# python's events of lvd, with libvirt's details: suspended (paused),
+# resumed (unpaused), stopped (shutdown: the guest powered off), started
+# (booted), stopped (destroyed), undefined (removed)
+want="3.0 4.0 5.0 2.0 5.1 1.0"
+for i in $(seq 20); do [ "$(awk '$1 == "lvd" { print $2 }' "$out/pyev.out" | tr '\n' ' ')" = "$want " ] && break; sleep 0.5; done
+kill $pypid 2>/dev/null; wait $pypid 2>/dev/null
+got=$(awk '$1 == "lvd" { print $2 }' "$out/pyev.out" | tr '\n' ' ')
+if [ "$got" = "$want " ]; then pass python-events; else fail python-events "expected '$want', got '$got': $(one <"$out/pyev.out")"; fi
 kill $dpid; wait $dpid; rc=$?
 if [ $rc = 0 ] && [ ! -e /run/domus/domusd.sock ] && [ ! -L /run/libvirt/virtdomusd-sock ]; then pass domusd-stops
 else fail domusd-stops "rc $rc: $(one <"$out/domusd.log")"; fi

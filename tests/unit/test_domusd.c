@@ -799,7 +799,7 @@ static struct reply ev_register(struct rpc_session *s, int32_t event, const char
 	return r;
 }
 
-/* The events rpc_events_poll makes now: "cb:name:event" joined by ' '. */
+/* The events rpc_events_poll makes now: "cb:name:event.detail" joined by ' '. */
 static void ev_take(struct rpc_session *s, char *buf, size_t len)
 {
 	size_t off = 0, used = 0;
@@ -814,7 +814,7 @@ static void ev_take(struct rpc_session *s, char *buf, size_t len)
 		size_t n, plen = rpc_frame_length(out_buf.buf + off, RPC_OUT_MAX);
 		struct xdr_in x;
 		char *name;
-		int32_t cb, ev;
+		int32_t cb, ev, detail;
 		uint8_t u[16];
 
 		if (!plen || off + plen > out_buf.len || rpc_frame_parse(out_buf.buf + off, plen, &h, &p, &n) ||
@@ -828,10 +828,10 @@ static void ev_take(struct rpc_session *s, char *buf, size_t len)
 		xdr_get_fixed(&x, u, 16);
 		xdr_get_i32(&x);
 		ev = xdr_get_i32(&x);
-		xdr_get_i32(&x);
+		detail = xdr_get_i32(&x);
 		if (xdr_in_done(&x) && name)
-			used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%d:%s:%d", used ? " " : "",
-						 (int)cb, name, (int)ev);
+			used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%d:%s:%d.%d", used ? " " : "",
+						 (int)cb, name, (int)ev, (int)detail);
 		free(name);
 		off += plen;
 	}
@@ -886,11 +886,11 @@ static void lifecycle_events(void)
 	/* suspended (3), resumed (4): both callbacks (the second is web's) */
 	snprintf(ev_doms[0].state, sizeof(ev_doms[0].state), "--p---");
 	ev_take(&s, got, sizeof(got));
-	snprintf(path, sizeof(path), "%d:web:3 %d:web:3", (int)cb1, (int)cb2);
+	snprintf(path, sizeof(path), "%d:web:3.0 %d:web:3.0", (int)cb1, (int)cb2);
 	EXPECT(!strcmp(got, path));
 	snprintf(ev_doms[0].state, sizeof(ev_doms[0].state), "-b----");
 	ev_take(&s, got, sizeof(got));
-	snprintf(path, sizeof(path), "%d:web:4 %d:web:4", (int)cb1, (int)cb2);
+	snprintf(path, sizeof(path), "%d:web:4.0 %d:web:4.0", (int)cb1, (int)cb2);
 	EXPECT(!strcmp(got, path));
 	/* db started (2): only the callback without a domain */
 	snprintf(ev_doms[1].name, sizeof(ev_doms[1].name), "db");
@@ -899,7 +899,7 @@ static void lifecycle_events(void)
 	snprintf(ev_doms[1].uuid, sizeof(ev_doms[1].uuid), "00000000-0000-4000-8000-000000000005");
 	ev_n = 2;
 	ev_take(&s, got, sizeof(got));
-	snprintf(path, sizeof(path), "%d:db:2", (int)cb1);
+	snprintf(path, sizeof(path), "%d:db:2.0", (int)cb1);
 	EXPECT(!strcmp(got, path));
 	/* db defined (0) while it runs, then stopped (5): it stays, shut off */
 	snprintf(path, sizeof(path), "%s/db.cfg", dir);
@@ -910,17 +910,59 @@ static void lifecycle_events(void)
 		fclose(f);
 	}
 	ev_take(&s, got, sizeof(got));
-	snprintf(path, sizeof(path), "%d:db:0", (int)cb1);
+	snprintf(path, sizeof(path), "%d:db:0.0", (int)cb1);
 	EXPECT(!strcmp(got, path));
 	ev_n = 1;
 	ev_take(&s, got, sizeof(got));
-	snprintf(path, sizeof(path), "%d:db:5", (int)cb1);
+	snprintf(path, sizeof(path), "%d:db:5.0", (int)cb1);
+	EXPECT(!strcmp(got, path));
+	/* the definition written anew (a define: temp + rename): defined, updated (1) */
+	{
+		char tmp[256];
+
+		snprintf(tmp, sizeof(tmp), "%s/db.cfg.new", dir);
+		f = fopen(tmp, "w");
+		EXPECT(f != NULL);
+		if (f) {
+			fputs("name = \"db\"\nuuid = \"00000000-0000-4000-8000-000000000005\"\nmemory = 96\nkernel = \"/k\"\n", f);
+			fclose(f);
+		}
+		snprintf(path, sizeof(path), "%s/db.cfg", dir);
+		EXPECT(!rename(tmp, path));
+	}
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:db:0.1", (int)cb1);
+	EXPECT(!strcmp(got, path));
+	/* started paused: started (booted), suspended (paused) */
+	ev_doms[1].id = 6;
+	ev_doms[1].start = 1000;
+	snprintf(ev_doms[1].state, sizeof(ev_doms[1].state), "--p---");
+	ev_n = 2;
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:db:2.0 %d:db:3.0", (int)cb1, (int)cb1);
+	EXPECT(!strcmp(got, path));
+	/* stopped by domusd's destroy of this run: destroyed (1) */
+	rpc_events_note_stop(&ev_doms[1], 1);
+	ev_n = 1;
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:db:5.1", (int)cb1);
+	EXPECT(!strcmp(got, path));
+	/* the note is of that run only; last seen crashed: crashed (2) */
+	ev_doms[1].id = 7;
+	snprintf(ev_doms[1].state, sizeof(ev_doms[1].state), "r-----");
+	ev_n = 2;
+	ev_take(&s, got, sizeof(got));
+	snprintf(ev_doms[1].state, sizeof(ev_doms[1].state), "----c-");
+	ev_take(&s, got, sizeof(got));
+	ev_n = 1;
+	ev_take(&s, got, sizeof(got));
+	snprintf(path, sizeof(path), "%d:db:5.2", (int)cb1);
 	EXPECT(!strcmp(got, path));
 	/* undefined (1) */
 	snprintf(path, sizeof(path), "%s/db.cfg", dir);
 	unlink(path);
 	ev_take(&s, got, sizeof(got));
-	snprintf(path, sizeof(path), "%d:db:1", (int)cb1);
+	snprintf(path, sizeof(path), "%d:db:1.0", (int)cb1);
 	EXPECT(!strcmp(got, path));
 	/* deregistered: an unknown id is refused; none left: no checks */
 	{

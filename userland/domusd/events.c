@@ -13,26 +13,52 @@
  * client with registrations compares the domain list (running, then
  * defined) every RPC_EVENT_PERIOD_MS with the one before and sends
  * DOMAIN_EVENT_CALLBACK_LIFECYCLE (318) MESSAGE packets, serial 0, for
- * what changed: defined (0), undefined (1), started (2), suspended (3),
- * resumed (4), stopped (5).  A change and its undoing within one period
- * are not seen; the detail is the plain one of each event (a stop is
- * "shutdown" whether the guest powered off or was destroyed).
+ * what changed: defined (0: added, or updated when the definition file
+ * was replaced), undefined (1: removed), started (2: booted; one started
+ * paused is also suspended: paused), suspended (3: paused), resumed (4:
+ * unpaused), stopped (5: destroyed when domusd destroyed that run of the
+ * domain -- rpc_events_note_stop --, crashed when it was last seen
+ * crashed (xl's 'c'), else shutdown).  A change and its undoing within one period
+ * are not seen.
  */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "procs.h"
 
 /* virDomainEventType */
 enum { EV_DEFINED = 0, EV_UNDEFINED = 1, EV_STARTED = 2, EV_SUSPENDED = 3, EV_RESUMED = 4, EV_STOPPED = 5 };
+/* the details used (virDomainEvent*DetailType) */
+enum { DEFINED_ADDED = 0, DEFINED_UPDATED = 1, STARTED_BOOTED = 0, SUSPENDED_PAUSED = 0, RESUMED_UNPAUSED = 0,
+       STOPPED_SHUTDOWN = 0, STOPPED_CRASHED = 2, UNDEFINED_REMOVED = 0 };
 /* virDomainState (as procs_dom.c) */
-enum { ST_PAUSED = 3 };
+enum { ST_PAUSED = 3, ST_CRASHED = 6 };
 
 struct rpc_ev_dom {
 	struct domus_dominfo d;
 	int state;
 	bool persistent;
+	dev_t dev;		/* the definition file (persistent): a new one is an update */
+	ino_t ino;
 };
+
+/*
+ * How a run of a domain was stopped by domusd (destroy), for the detail
+ * of its stop event in every session: a run is its name, id and start
+ * time; a note older than NOTE_MS is forgotten.
+ */
+#define NOTES		16
+#define NOTE_MS		60000
+static struct {
+	char name[64];
+	unsigned int id;
+	long long start, at;
+	int detail;
+} notes[NOTES];
+static pthread_mutex_t notes_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static long long now_ms(void)
 {
@@ -40,6 +66,48 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+void rpc_events_note_stop(const struct domus_dominfo *d, int detail)
+{
+	int i, pick = 0;
+
+	pthread_mutex_lock(&notes_lock);
+	for (i = 0; i < NOTES; i++) {
+		if (!strcmp(notes[i].name, d->name)) {
+			pick = i;
+			break;
+		}
+		if (notes[i].at < notes[pick].at)
+			pick = i;
+	}
+	if (detail < 0) {
+		if (!strcmp(notes[pick].name, d->name))
+			memset(&notes[pick], 0, sizeof(notes[pick]));
+	} else {
+		snprintf(notes[pick].name, sizeof(notes[pick].name), "%s", d->name);
+		notes[pick].id = d->id;
+		notes[pick].start = d->start;
+		notes[pick].at = now_ms();
+		notes[pick].detail = detail;
+	}
+	pthread_mutex_unlock(&notes_lock);
+}
+
+static int stop_detail(const struct rpc_ev_dom *was)
+{
+	int i, detail = was->state == ST_CRASHED || strchr(was->d.state, 'c') ? STOPPED_CRASHED : STOPPED_SHUTDOWN;
+	long long now = now_ms();
+
+	pthread_mutex_lock(&notes_lock);
+	for (i = 0; i < NOTES; i++)
+		if (notes[i].at && now - notes[i].at < NOTE_MS && !strcmp(notes[i].name, was->d.name) &&
+		    notes[i].id == was->d.id && notes[i].start == was->d.start) {
+			detail = notes[i].detail;
+			break;
+		}
+	pthread_mutex_unlock(&notes_lock);
+	return detail;
 }
 
 /* The domains now (malloc'ed in *@out): count, or -1. */
@@ -60,7 +128,7 @@ static int snapshot(const struct domusd_backend *be, struct rpc_ev_dom **out)
 	for (i = 0; i < n; i++) {
 		e[i].d = v[i];
 		domusd_dom_state_of(&v[i], &e[i].state, &reason);
-		e[i].persistent = domusd_def_exists(v[i].name);
+		e[i].persistent = domusd_def_stat(v[i].name, &e[i].dev, &e[i].ino);
 	}
 	free(v);
 	*out = e;
@@ -133,7 +201,7 @@ int rpc_events_timeout(const struct rpc_session *s)
 }
 
 /* One 318 packet per callback that wants @d's event, appended to @out. */
-static void emit(struct rpc_session *s, const struct rpc_ev_dom *d, int event, struct xdr_out *out)
+static void emit(struct rpc_session *s, const struct rpc_ev_dom *d, int event, int detail, struct xdr_out *out)
 {
 	struct rpc_header h = {
 		.prog = RPC_PROG_REMOTE, .vers = RPC_VERS, .proc = PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
@@ -154,7 +222,7 @@ static void emit(struct rpc_session *s, const struct rpc_ev_dom *d, int event, s
 		xdr_put_i32(out, cb->id);
 		domusd_put_dom(out, &d->d);
 		xdr_put_i32(out, event);
-		xdr_put_i32(out, 0);	/* the plain detail of each event */
+		xdr_put_i32(out, detail);
 		xdr_patch_u32(out, start, (uint32_t)(out->len - start));
 	}
 }
@@ -190,9 +258,9 @@ int rpc_events_poll(struct rpc_session *s, struct xdr_out *out)
 
 		gone.d.id = DOMUSD_INACTIVE;
 		if (was_up && (!is || is->d.id == DOMUSD_INACTIVE))
-			emit(s, is ? is : &gone, EV_STOPPED, out);
+			emit(s, is ? is : &gone, EV_STOPPED, stop_detail(was), out);
 		if (was->persistent && (!is || !is->persistent))
-			emit(s, is ? is : &gone, EV_UNDEFINED, out);
+			emit(s, is ? is : &gone, EV_UNDEFINED, UNDEFINED_REMOVED, out);
 	}
 	/* what came or changed: defined, started, suspended, resumed */
 	for (i = 0; i < n; i++) {
@@ -200,13 +268,15 @@ int rpc_events_poll(struct rpc_session *s, struct xdr_out *out)
 		bool up = is->d.id != DOMUSD_INACTIVE, was_up = was && was->d.id != DOMUSD_INACTIVE;
 
 		if (is->persistent && (!was || !was->persistent))
-			emit(s, is, EV_DEFINED, out);
+			emit(s, is, EV_DEFINED, DEFINED_ADDED, out);
+		else if (is->persistent && (is->dev != was->dev || is->ino != was->ino))
+			emit(s, is, EV_DEFINED, DEFINED_UPDATED, out);	/* written anew (define, an edit) */
 		if (up && !was_up)
-			emit(s, is, EV_STARTED, out);
-		if (up && was_up && is->state == ST_PAUSED && was->state != ST_PAUSED)
-			emit(s, is, EV_SUSPENDED, out);
+			emit(s, is, EV_STARTED, STARTED_BOOTED, out);
+		if (up && is->state == ST_PAUSED && (!was_up || was->state != ST_PAUSED))
+			emit(s, is, EV_SUSPENDED, SUSPENDED_PAUSED, out);	/* also one started paused */
 		if (up && was_up && is->state != ST_PAUSED && was->state == ST_PAUSED)
-			emit(s, is, EV_RESUMED, out);
+			emit(s, is, EV_RESUMED, RESUMED_UNPAUSED, out);
 	}
 	free(ev->snap);
 	ev->snap = now;

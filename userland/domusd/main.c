@@ -17,6 +17,9 @@
  * read-only connections: every procedure that changes state is refused
  * there with VIR_ERR_OPERATION_DENIED.  Runs in the
  * foreground; SIGTERM/SIGINT remove the socket and the link and end it.
+ * Started by systemd's socket activation (packaging/domusd.socket,
+ * domusd-ro.socket), it serves the sockets it inherits instead and
+ * leaves them and their links to systemd (listen.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +41,7 @@
 #include <sys/wait.h>
 #include "ctl.h"
 #include "libdomus.h"
+#include "listen.h"
 #include "rpc.h"
 
 #define DEFAULT_SOCKET	DOMUS_RUN_DIR_DEFAULT "/domusd.sock"
@@ -339,95 +343,6 @@ static void *client_thread(void *arg)
 	return NULL;
 }
 
-static int listen_on(const char *path, gid_t gid, bool grp, bool ro)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, probe;
-	mode_t old;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "domusd: socket path '%s' is too long: give a shorter one with -s\n", path);
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	/* a socket left by a domusd that died is removed; a live one is not */
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe >= 0 && !connect(probe, (struct sockaddr *)&sa, sizeof(sa))) {
-		close(probe);
-		fprintf(stderr, "domusd: %s: another domusd is serving it: stop that one first\n", path);
-		return -1;
-	}
-	if (probe >= 0)
-		close(probe);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	old = umask(ro ? 0111 : grp ? 0117 : 0177);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64)) {
-		umask(old);
-		fprintf(stderr, "domusd: cannot listen on %s: %s (does its directory exist?)\n", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	umask(old);
-	if (grp && !ro && (chown(path, (uid_t)-1, gid) || chmod(path, 0660))) {
-		fprintf(stderr, "domusd: %s: cannot give it to the group: %s\n", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		return -1;
-	}
-	return fd;
-}
-
-/* LINK -> SOCKET, replacing an old link (never another file) */
-static int make_link(const char *link, const char *target)
-{
-	char dir[PATH_MAX], tmp[PATH_MAX + 16];
-	struct stat st;
-	char *slash;
-
-	if (strlen(link) >= sizeof(dir)) {
-		fprintf(stderr, "domusd: link path '%.80s...' is too long: give a shorter one with -l\n", link);
-		return -1;
-	}
-	snprintf(dir, sizeof(dir), "%s", link);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = 0;
-		if (mkdir(dir, 0755) && errno != EEXIST)
-			goto fail;
-	}
-	if (!lstat(link, &st) && !S_ISLNK(st.st_mode)) {
-		fprintf(stderr, "domusd: %s exists and is not a symlink (a libvirt daemon's socket?): "
-			"give another path with -l, or none with -L\n", link);
-		return -1;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.domusd-new", link);
-	unlink(tmp);
-	if (symlink(target, tmp) || rename(tmp, link)) {
-		unlink(tmp);
-		goto fail;
-	}
-	return 0;
-fail:
-	fprintf(stderr, "domusd: cannot make the link %s -> %s: %s\n", link, target, strerror(errno));
-	return -1;
-}
-
-/* LINK, only if it still points at TARGET (ours) */
-static void unlink_own(const char *link, const char *target)
-{
-	char t[4200];
-	ssize_t n;
-
-	if (!link)
-		return;
-	n = readlink(link, t, sizeof(t) - 1);
-	if (n > 0 && (t[n] = 0, !strcmp(t, target)))
-		unlink(link);
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: domusd [-s SOCKET] [-l LINK | -L] [-r ROSOCKET] [-R ROLINK] [-g GROUP] [-m MAX]\n"
@@ -450,7 +365,8 @@ int main(int argc, char **argv)
 	bool grp = false;
 	gid_t gid = 0;
 	long max = 64;
-	int opt, lfd, rofd = -1;
+	struct domusd_inherit inh;
+	int opt, lfd, rofd = -1, act;
 
 	while ((opt = getopt(argc, argv, "s:l:Lr:R:g:m:h")) != -1) {
 		switch (opt) {
@@ -510,28 +426,52 @@ int main(int argc, char **argv)
 	}
 	if (!link || !rosock)
 		rolink = NULL;
-	lfd = listen_on(sock, gid, grp, false);
-	if (lfd < 0)
+	act = domusd_inherited(sock, rosock, &inh);
+	if (act < 0)
 		return 1;
-	if (rosock) {
-		rofd = listen_on(rosock, gid, grp, true);
-		if (rofd < 0) {
+	if (act) {
+		/* systemd's sockets (domusd.socket, domusd-ro.socket): theirs to
+		 * make and remove, with their links (Symlinks=); the links are
+		 * made here too if missing, and left alone at the end */
+		lfd = inh.rw;
+		rofd = inh.ro;
+		sock = inh.rw_path;
+		rosock = rofd >= 0 ? inh.ro_path : NULL;
+		if (!*sock)
+			link = NULL;
+		if (!rosock || !*rosock || !link)
+			rolink = NULL;
+		else if (!rolink) {
+			snprintf(rolink_buf, sizeof(rolink_buf), "%s-ro", link);
+			rolink = rolink_buf;
+		}
+		if ((link && domusd_make_link(link, sock)) || (rolink && domusd_make_link(rolink, rosock)))
+			return 1;
+	} else {
+		lfd = domusd_listen_on(sock, gid, grp, false);
+		if (lfd < 0)
+			return 1;
+		if (rosock) {
+			rofd = domusd_listen_on(rosock, gid, grp, true);
+			if (rofd < 0) {
+				close(lfd);
+				unlink(sock);
+				return 1;
+			}
+		}
+		if ((link && domusd_make_link(link, sock)) || (rolink && domusd_make_link(rolink, rosock))) {
 			close(lfd);
 			unlink(sock);
+			if (rofd >= 0) {
+				close(rofd);
+				unlink(rosock);
+			}
 			return 1;
 		}
 	}
-	if ((link && make_link(link, sock)) || (rolink && make_link(rolink, rosock))) {
-		close(lfd);
-		unlink(sock);
-		if (rofd >= 0) {
-			close(rofd);
-			unlink(rosock);
-		}
-		return 1;
-	}
-	fprintf(stderr, "domusd: serving domus:///system on %s%s%s%s%s%s%s\n", sock, link ? " and " : "", link ? link : "",
-		rosock ? ", read-only on " : "", rosock ? rosock : "", rolink ? " and " : "", rolink ? rolink : "");
+	fprintf(stderr, "domusd: serving domus:///system on %s%s%s%s%s%s%s%s\n", sock, link ? " and " : "", link ? link : "",
+		rosock ? ", read-only on " : "", rosock ? rosock : "", rolink ? " and " : "", rolink ? rolink : "",
+		act ? " (socket activation)" : "");
 	while (!quit) {
 		struct pollfd p[2] = { { .fd = lfd, .events = POLLIN }, { .fd = rofd, .events = POLLIN } };
 		struct client *cl;
@@ -568,14 +508,16 @@ int main(int argc, char **argv)
 		}
 		pthread_attr_destroy(&at);
 	}
-	unlink_own(link, sock);
-	unlink_own(rolink, rosock);
-	unlink(sock);
-	close(lfd);
-	if (rofd >= 0) {
-		unlink(rosock);
-		close(rofd);
+	if (!act) {
+		domusd_unlink_own(link, sock);
+		domusd_unlink_own(rolink, rosock);
+		unlink(sock);
+		if (rosock)
+			unlink(rosock);
 	}
+	close(lfd);
+	if (rofd >= 0)
+		close(rofd);
 	fprintf(stderr, "domusd: stopped\n");
 	return 0;
 }

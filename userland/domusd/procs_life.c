@@ -316,11 +316,18 @@ int h_create_xml(struct rpc_call *c)
  * is graceful to the host already) */
 int h_destroy(struct rpc_call *c)
 {
+	int r;
+
 	if (c->a->flags & ~1u)
 		return bad_flags(c, "DOMAIN_DESTROY_FLAGS", c->a->flags & ~1u);
 	if (!active(c))
 		return not_running(c);
-	return ctl(c, "destroy", 30000);
+	/* before: another session may see the domain gone before ctl returns */
+	rpc_events_note_stop(c->dom, 1);	/* VIR_DOMAIN_EVENT_STOPPED_DESTROYED */
+	r = ctl(c, "destroy", 30000);
+	if (r)
+		rpc_events_note_stop(c->dom, -1);
+	return r;
 }
 
 /* The modes of SHUTDOWN_FLAGS / REBOOT: 0 default, 16 PARAVIRT (the

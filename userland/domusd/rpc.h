@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* ---- framing (frame.c) -------------------------------------------------- */
 
@@ -260,6 +261,10 @@ int rpc_events_timeout(const struct rpc_session *s);
  * packets one after another in @out.  1: packets to send; 0: none. */
 int rpc_events_poll(struct rpc_session *s, struct xdr_out *out);
 void rpc_events_end(struct rpc_session *s);
+/* domusd stopped this run of @d itself: its stop event has @detail
+ * (virDomainEventStoppedDetailType: 1 destroyed, 4 saved, ...) in every
+ * session; @detail < 0 forgets the note (the stop failed). */
+void rpc_events_note_stop(const struct domus_dominfo *d, int detail);
 
 /* Procedure numbers (the REMOTE program) */
 enum {
@@ -360,6 +365,8 @@ const char *domusd_conf_dir(void);
 /* CONF_DIR/NAME.cfg; 0 or -errno (a name domus does not take) */
 int domusd_def_path(char *buf, size_t len, const char *name);
 bool domusd_def_exists(const char *name);
+/* The same, and the file's device and inode (0 when there is none). */
+bool domusd_def_stat(const char *name, dev_t *dev, ino_t *ino);
 /* NAME's definition, finished: 0, or -1 with @err (cfg left empty) */
 int domusd_def_load(const char *name, struct domus_config *cfg, char *err, size_t errlen);
 void domusd_def_uuid(const struct domus_config *cfg, const char *name, char out[37]);

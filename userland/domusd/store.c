@@ -58,6 +58,20 @@ bool domusd_def_exists(const char *name)
 	return !domusd_def_path(p, sizeof(p), name) && !stat(p, &st) && S_ISREG(st.st_mode);
 }
 
+bool domusd_def_stat(const char *name, dev_t *dev, ino_t *ino)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	*dev = 0;
+	*ino = 0;
+	if (domusd_def_path(p, sizeof(p), name) || stat(p, &st) || !S_ISREG(st.st_mode))
+		return false;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return true;
+}
+
 /* A stable uuid for a definition that has none: from its name (FNV-1a,
  * shaped as a version 4 uuid), so lookups by uuid find it until it runs. */
 void domusd_name_uuid(const char *name, char out[37])
