@@ -234,6 +234,7 @@ sleep 2
 if [ "$(maxcount)" = "$before" ]; then pass saved-stopped; else fail saved-stopped "$before then $(maxcount)"; fi
 t0=$(date +%s)
 o=$(V start lvd 2>&1); rc=$?
+echo "info: virsh start (the managed restore) took $(( $(date +%s) - t0 )) s"
 if [ $rc = 0 ] && more_than "$before" 120 && [ "$(V domstate --reason lvd 2>&1 | head -1)" = "running (booted)" ] &&
 	[ ! -e /tmp/lvsave/lvd.save ] && [ "$(V dominfo lvd 2>&1 | grep '^Managed save:' | tr -s ' ')" = "Managed save: no" ]; then
 	echo "info: virsh start to the next count took $(( $(date +%s) - t0 )) s; last before $before, now $(maxcount)"
@@ -242,11 +243,15 @@ else fail managed-start-resumes "rc $rc: $(echo "$o" | one) before $before now '
 if ! tr -d '\r' <"$clog" | grep -q DOMUS-GUEST-READY; then pass managed-no-reboot; else fail managed-no-reboot "the guest booted again"; fi
 agree list-managed-restored "lvd ?"
 # save FILE and restore FILE (the domain restored from a plain file runs under its name)
+t0=$(date +%s)
 o=$(V save lvd /tmp/lvsave/plain.save 2>&1); r1=$?
+t1=$(date +%s)
 before=$(maxcount)
 st=$(V domstate lvd 2>&1 | head -1)
 o2=$(V restore /tmp/lvsave/plain.save 2>&1); r2=$?
+t2=$(date +%s)
 if [ "$r1$r2" = 00 ] && [ "$st" = "shut off" ] && more_than "$before" 120 && [ "$(V domstate lvd 2>&1 | head -1)" = running ]; then
+	echo "info: virsh save took $((t1 - t0)) s, virsh restore $((t2 - t1)) s, to the next count $(( $(date +%s) - t2 )) s more"
 	pass save-restore-file
 else fail save-restore-file "$r1$r2 '$st': $(echo "$o $o2" | one) before $before now '$(maxcount)'"; fi
 # a refusal of domus save is virsh's error: a paused PVH guest cannot suspend itself
