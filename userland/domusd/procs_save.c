@@ -173,6 +173,8 @@ int h_managed_save(struct rpc_call *c)
 	if (domusd_managed_path(path, sizeof(path), c->dom->name))
 		return rpc_err(c->err, VIR_ERR_INVALID_ARG, VIR_FROM_DOM, "invalid argument: '%s' is not a domain name",
 			       c->dom->name);
+	if (!c->s->be->cli)
+		return failed(c, "domusd: cannot run domus here");
 	r = make_save_dir();
 	if (r)
 		return rpc_err(c->err, VIR_ERR_OPERATION_FAILED, VIR_FROM_DOM,
