@@ -259,6 +259,8 @@ $(BUILD)/unit-san/test_hotplug: LDLIBS_UNIT = $(BUILD)/san/libblkback.a $(BUILD)
 # test_domusd: domusd's protocol and domain XML (libxml2).
 $(BUILD)/unit/test_domusd $(BUILD)/unit-san/test_domusd: LDLIBS_UNIT = $(LDLIBS_XML)
 $(BUILD)/obj/tests/unit/test_domusd.o $(BUILD)/san/tests/unit/test_domusd.o: CFLAGS_EXTRA = -Itests/unit -Imodule $(XML_CFLAGS)
+# test_domusd_save: domusd's save, restore and managed save (libxml2: libdomusd).
+$(BUILD)/unit/test_domusd_save $(BUILD)/unit-san/test_domusd_save: LDLIBS_UNIT = $(LDLIBS_XML)
 # test_domxml: domain XML -> xl.cfg and the definition store (libxml2).
 $(BUILD)/unit/test_domxml $(BUILD)/unit-san/test_domxml: LDLIBS_UNIT = $(LDLIBS_XML)
 

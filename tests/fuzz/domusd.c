@@ -63,8 +63,23 @@ static int fake_start(const char *file, const char *uuid, bool paused, char *err
 	return 0;
 }
 
+/* `domus save NAME FILE` / `domus restore ... FILE`: succeed for a
+ * FILE under the scratch directory, else fail with one line */
+static int fake_cli(const char *const *args, char *err, size_t errlen)
+{
+	const char *file = NULL;
+	size_t i;
+
+	for (i = 0; args[i]; i++)
+		file = args[i];
+	if (file && !strncmp(file, "/tmp/fuzz-domusd.", 17))
+		return 0;
+	snprintf(err, errlen, "domus %s: %s: refused", args[0], file ? file : "");
+	return -1;
+}
+
 static const struct domusd_backend fake_life = {
-	.list = fake_list, .config = fake_config, .request = fake_request, .start = fake_start,
+	.list = fake_list, .config = fake_config, .request = fake_request, .start = fake_start, .cli = fake_cli,
 };
 
 /* The scratch CONF_DIR (made once), emptied: its files, auto/'s links. */
@@ -81,6 +96,7 @@ static void conf_dir_reset(void)
 		setenv("DOMUS_CONF_DIR", dir, 1);
 		unsetenv("DOMUS_AUTO_DIR");
 		setenv("DOMUS_RUN_DIR", dir, 1);
+		setenv("DOMUS_SAVE_DIR", dir, 1);	/* managed saves: NAME.save, emptied too */
 	}
 	for (i = 0; i < 2; i++) {
 		char path[600];
@@ -112,6 +128,8 @@ static bool changes_state(int32_t proc)
 		PROC_DOMAIN_DESTROY_FLAGS, PROC_DOMAIN_SHUTDOWN, PROC_DOMAIN_SHUTDOWN_FLAGS, PROC_DOMAIN_REBOOT,
 		PROC_DOMAIN_SUSPEND, PROC_DOMAIN_RESUME, PROC_DOMAIN_SET_MEMORY, PROC_DOMAIN_SET_MAX_MEMORY,
 		PROC_DOMAIN_SET_MEMORY_FLAGS, PROC_DOMAIN_SET_VCPUS, PROC_DOMAIN_SET_VCPUS_FLAGS, PROC_DOMAIN_SET_AUTOSTART,
+		PROC_DOMAIN_SAVE, PROC_DOMAIN_SAVE_FLAGS, PROC_DOMAIN_RESTORE, PROC_DOMAIN_RESTORE_FLAGS,
+		PROC_DOMAIN_MANAGED_SAVE, PROC_DOMAIN_MANAGED_SAVE_REMOVE,
 	};
 	size_t i;
 

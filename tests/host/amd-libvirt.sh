@@ -22,6 +22,7 @@ pass() { echo "PASS: libvirt-amd/$1"; }
 fail() { echo "FAIL: libvirt-amd/$1: $2"; failed=1; }
 out=$top/build/lv
 export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log DOMUS_CONF_DIR=$out/conf
+export DOMUS_SAVE_DIR=/tmp/lvsave	# managed saves: in the test host's memory (the 9p share is slow)
 rm -rf "$out/log" "$out/conf"; mkdir -p "$out/log" /run/domus
 d=build/domus
 kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
@@ -199,6 +200,82 @@ rm -f "$out/log/lvd-console.log"
 o=$(V start lvd 2>&1); rc=$?
 if [ $rc = 0 ] && booted lvd; then pass start-again; else fail start-again "rc $rc: $(echo "$o" | one)"; fi
 agree list-started-again "lvd ?"
+# ---- save, restore and managed save through virsh (docs/libvirt.md
+# "Save and restore"): a counter on lvd's console; managedsave (the
+# domain is gone, listed --with-managed-save), start restores it (the
+# counter goes on, no reboot), then save FILE and restore FILE ----
+clog=$out/log/lvd-console.log
+# the highest count in the console logs (a restore may rotate the log)
+maxcount() { cat "$clog"* 2>/dev/null | tr -d '\r' | grep -o '^CNT=[0-9]*$' | cut -d= -f2 | sort -n | tail -1; }
+more_than() { # N SECONDS: a count above N
+	local c i
+	for i in $(seq $(($2 * 2))); do
+		c=$(maxcount); [ -n "$c" ] && [ "$c" -gt "$1" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+o=$(timeout 120 /usr/bin/python3 - lvd <<'PY' 2>&1
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("virsh", ["virsh", "-c", "domus:///system", "console", sys.argv[1]])
+out = b""
+end = time.time() + 60
+while b"Escape character is" not in out and time.time() < end:
+    if select.select([fd], [], [], 0.5)[0]:
+        out += os.read(fd, 65536)
+time.sleep(1)
+os.write(fd, b"\rdmesg -n 1; i=0; while :; do i=$((i+1)); echo CNT=$i; sleep 1; done &\r")
+time.sleep(3)
+os.write(fd, b"\x1d")
+os.waitpid(pid, 0)
+print("typed")
+PY
+)
+if [ "$o" = typed ] && more_than 2 60; then pass save-counting; else fail save-counting "$(echo "$o" | one) $(tail -c 300 "$clog" | one)"; fi
+t0=$(date +%s)
+o=$(V managedsave lvd 2>&1); rc=$?
+echo "info: virsh managedsave took $(( $(date +%s) - t0 )) s"
+before=$(maxcount)
+ls1=$(V list --all --with-managed-save 2>&1 | awk '$1 ~ /^([0-9]+|-)$/ { print $1, $2, $3, $4 }' | one)
+mi=$(V dominfo lvd 2>&1 | grep '^Managed save:' | tr -s ' ')
+if [ $rc = 0 ] && [ -s /tmp/lvsave/lvd.save ] && [ "$ls1" = "- lvd shut off|" ] && [ "$mi" = "Managed save: yes" ] &&
+	[ "$(V domstate --reason lvd 2>&1 | head -1)" = "shut off (saved)" ] && ! pgrep -x domus-launcher >/dev/null; then
+	pass managedsave
+else fail managedsave "rc $rc: $(echo "$o" | one) list '$ls1' '$mi'; $(ls -l /tmp/lvsave 2>&1 | one)"; fi
+agree list-managed-saved "lvd -"
+sleep 2
+if [ "$(maxcount)" = "$before" ]; then pass saved-stopped; else fail saved-stopped "$before then $(maxcount)"; fi
+t0=$(date +%s)
+o=$(V start lvd 2>&1); rc=$?
+echo "info: virsh start (the managed restore) took $(( $(date +%s) - t0 )) s"
+if [ $rc = 0 ] && more_than "$before" 120 && [ "$(V domstate --reason lvd 2>&1 | head -1)" = "running (booted)" ] &&
+	[ ! -e /tmp/lvsave/lvd.save ] && [ "$(V dominfo lvd 2>&1 | grep '^Managed save:' | tr -s ' ')" = "Managed save: no" ]; then
+	echo "info: virsh start to the next count took $(( $(date +%s) - t0 )) s; last before $before, now $(maxcount)"
+	pass managed-start-resumes
+else fail managed-start-resumes "rc $rc: $(echo "$o" | one) before $before now '$(maxcount)'; $(tail -c 300 "$clog" | one)"; fi
+if ! tr -d '\r' <"$clog" | grep -q DOMUS-GUEST-READY; then pass managed-no-reboot; else fail managed-no-reboot "the guest booted again"; fi
+agree list-managed-restored "lvd ?"
+# save FILE and restore FILE (the domain restored from a plain file runs under its name)
+t0=$(date +%s)
+o=$(V save lvd /tmp/lvsave/plain.save 2>&1); r1=$?
+t1=$(date +%s)
+before=$(maxcount)
+st=$(V domstate lvd 2>&1 | head -1)
+o2=$(V restore /tmp/lvsave/plain.save 2>&1); r2=$?
+t2=$(date +%s)
+if [ "$r1$r2" = 00 ] && [ "$st" = "shut off" ] && more_than "$before" 120 && [ "$(V domstate lvd 2>&1 | head -1)" = running ]; then
+	echo "info: virsh save took $((t1 - t0)) s, virsh restore $((t2 - t1)) s, to the next count $(( $(date +%s) - t2 )) s more"
+	pass save-restore-file
+else fail save-restore-file "$r1$r2 '$st': $(echo "$o $o2" | one) before $before now '$(maxcount)'"; fi
+# a refusal of domus save is virsh's error: a paused PVH guest cannot suspend itself
+V suspend lvd >/dev/null 2>&1
+o=$(V save lvd /tmp/lvsave/p.save 2>&1); rc=$?
+V resume lvd >/dev/null 2>&1
+if [ $rc = 1 ] && echo "$o" | grep -q "error: operation failed: domus save: lvd: lvd is paused" && [ ! -e /tmp/lvsave/p.save ] &&
+	[ "$(V domstate lvd 2>&1 | head -1)" = running ]; then pass save-refusal
+else fail save-refusal "rc $rc: $(echo "$o" | one)"; fi
 o=$(V destroy lvd 2>&1); rc=$?
 if [ $rc = 0 ] && [ "$(V domstate lvd 2>&1 | head -1)" = 'shut off' ]; then pass destroy; else fail destroy "rc $rc: $(echo "$o" | one)"; fi
 agree list-destroyed "lvd -"

@@ -51,86 +51,12 @@
 /* The longest pause inside one packet before the client is closed. */
 #define PACKET_MS	30000
 
-/* `domus create [-p] FILE uuid=UUID`, as an admin would run it; its
- * stderr's last line is the error. */
-static int start_domain(const char *file, const char *uuid, bool paused, char *err, size_t errlen)
-{
-	char cli[PATH_MAX], set[64], buf[4096], *last;
-	size_t got = 0;
-	int p[2], status;
-	pid_t pid;
-
-	domus_sibling_exe("DOMUS_CLI", "domus", cli, sizeof(cli));
-	snprintf(set, sizeof(set), "uuid=\"%.36s\"", uuid ? uuid : "");
-	if (pipe2(p, O_CLOEXEC)) {
-		snprintf(err, errlen, "cannot start 'domus create %s': %s", file, strerror(errno));
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		snprintf(err, errlen, "cannot start 'domus create %s': %s", file, strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-		}
-		dup2(p[1], 2);
-		if (uuid && *uuid)
-			execl(cli, cli, "create", "-e", paused ? "-p" : "-e", file, set, (char *)NULL);
-		else
-			execl(cli, cli, "create", "-e", paused ? "-p" : "-e", file, (char *)NULL);
-		fprintf(stderr, "cannot run %s: %s\n", cli, strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	/* until `domus create` ends (the launcher it leaves running may hold
-	 * the pipe: not read to its end) */
-	for (;;) {
-		struct pollfd pf = { .fd = p[0], .events = POLLIN };
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		ssize_t r = 0;
-
-		if (w == pid || (w < 0 && errno != EINTR)) {
-			fcntl(p[0], F_SETFL, O_NONBLOCK);
-			while ((r = read(p[0], buf + got, sizeof(buf) - 1 - got)) > 0 && (got += (size_t)r) < sizeof(buf) - 1)
-				;
-			if (w < 0)
-				status = 1 << 8;
-			break;
-		}
-		if (poll(&pf, 1, 100) > 0) {
-			r = read(p[0], buf + got, sizeof(buf) - 1 - got);
-			if (r > 0)
-				got += (size_t)r;
-		}
-		if (got >= sizeof(buf) - 1) {	/* keep the tail */
-			memmove(buf, buf + got / 2, got - got / 2);
-			got -= got / 2;
-		}
-	}
-	close(p[0]);
-	buf[got] = 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	while (got && (buf[got - 1] == '\n' || buf[got - 1] == ' '))
-		buf[--got] = 0;
-	last = strrchr(buf, '\n');
-	last = last ? last + 1 : buf;
-	snprintf(err, errlen, "%s", *last ? last : "domus create failed");
-	return -1;
-}
-
 const struct domusd_backend domusd_backend_ctl = {
 	.list = domus_ctl_list,
 	.config = domus_ctl_config,
 	.request = domus_ctl_request,
-	.start = start_domain,
+	.start = domusd_start_domain,
+	.cli = domusd_run_cli,
 	.console = domus_ctl_console,
 };
 

@@ -46,7 +46,7 @@ static const struct rpc_proc procs[] = {
 	{ PROC_DOMAIN_IS_ACTIVE, "DOMAIN_IS_ACTIVE", ARGS_DOM, h_dom_is_active, 0 },
 	{ PROC_DOMAIN_IS_PERSISTENT, "DOMAIN_IS_PERSISTENT", ARGS_DOM, h_dom_persistent, 0 },
 	{ PROC_DOMAIN_GET_AUTOSTART, "DOMAIN_GET_AUTOSTART", ARGS_DOM, h_dom_get_autostart, 0 },
-	{ PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, "DOMAIN_HAS_MANAGED_SAVE_IMAGE", ARGS_DOM_FLAGS, h_dom_zero_flags, 0 },
+	{ PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, "DOMAIN_HAS_MANAGED_SAVE_IMAGE", ARGS_DOM_FLAGS, h_has_managed_save, 0 },
 	{ PROC_DOMAIN_GET_OS_TYPE, "DOMAIN_GET_OS_TYPE", ARGS_DOM, h_dom_os_type, 0 },
 	{ PROC_DOMAIN_GET_MAX_MEMORY, "DOMAIN_GET_MAX_MEMORY", ARGS_DOM, h_dom_max_memory, 0 },
 	{ PROC_DOMAIN_GET_MAX_VCPUS, "DOMAIN_GET_MAX_VCPUS", ARGS_DOM, h_dom_max_vcpus, 0 },
@@ -73,6 +73,14 @@ static const struct rpc_proc procs[] = {
 	{ PROC_DOMAIN_SET_VCPUS, "DOMAIN_SET_VCPUS", ARGS_DOM_U32, h_set_vcpus, PROC_WRITE },
 	{ PROC_DOMAIN_SET_VCPUS_FLAGS, "DOMAIN_SET_VCPUS_FLAGS", ARGS_DOM_U32_FLAGS, h_set_vcpus_flags, PROC_WRITE },
 	{ PROC_DOMAIN_SET_AUTOSTART, "DOMAIN_SET_AUTOSTART", ARGS_DOM_INT, h_set_autostart, PROC_WRITE },
+	/* save and restore (procs_save.c) */
+	{ PROC_DOMAIN_SAVE, "DOMAIN_SAVE", ARGS_DOM_STRING, h_save, PROC_WRITE },
+	{ PROC_DOMAIN_SAVE_FLAGS, "DOMAIN_SAVE_FLAGS", ARGS_DOM_STRING_OPT_STRING_FLAGS, h_save, PROC_WRITE },
+	{ PROC_DOMAIN_RESTORE, "DOMAIN_RESTORE", ARGS_STRING, h_restore, PROC_WRITE },
+	{ PROC_DOMAIN_RESTORE_FLAGS, "DOMAIN_RESTORE_FLAGS", ARGS_STRING_OPT_STRING_FLAGS, h_restore, PROC_WRITE },
+	{ PROC_DOMAIN_MANAGED_SAVE, "DOMAIN_MANAGED_SAVE", ARGS_DOM_FLAGS, h_managed_save, PROC_WRITE },
+	{ PROC_DOMAIN_MANAGED_SAVE_REMOVE, "DOMAIN_MANAGED_SAVE_REMOVE", ARGS_DOM_FLAGS, h_managed_save_remove,
+	  PROC_WRITE },
 	/* lifecycle events (events.c) */
 	{ PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, "CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY", ARGS_INT_OPT_DOM,
 	  h_event_register, 0 },
@@ -130,6 +138,11 @@ static bool decode_args(enum rpc_args_kind kind, struct xdr_in *x, struct rpc_ar
 		a->str = xdr_get_string(x, RPC_STRING_MAX);
 		a->flags = xdr_get_u32(x);
 		break;
+	case ARGS_STRING_OPT_STRING_FLAGS:
+		a->str = xdr_get_string(x, RPC_STRING_MAX);
+		xdr_get_opt_string(x, RPC_STRING_MAX, &a->str2);
+		a->flags = xdr_get_u32(x);
+		break;
 	case ARGS_INT_OPT_DOM:
 		a->i = xdr_get_i32(x);
 		a->has_dom = xdr_get_u32(x) != 0;
@@ -147,6 +160,8 @@ static bool decode_args(enum rpc_args_kind kind, struct xdr_in *x, struct rpc_ar
 	case ARGS_DOM_U64:
 	case ARGS_DOM_U64_FLAGS:
 	case ARGS_DOM_OPT_STRING_FLAGS:
+	case ARGS_DOM_STRING:
+	case ARGS_DOM_STRING_OPT_STRING_FLAGS:
 		a->dom.name = xdr_get_string(x, RPC_STRING_MAX);
 		xdr_get_fixed(x, a->dom.uuid, 16);
 		a->dom.id = xdr_get_i32(x);
@@ -158,8 +173,12 @@ static bool decode_args(enum rpc_args_kind kind, struct xdr_in *x, struct rpc_ar
 			a->v = xdr_get_u64(x);
 		if (kind == ARGS_DOM_OPT_STRING_FLAGS)
 			xdr_get_opt_string(x, RPC_STRING_MAX, &a->str);
+		if (kind == ARGS_DOM_STRING || kind == ARGS_DOM_STRING_OPT_STRING_FLAGS)
+			a->str = xdr_get_string(x, RPC_STRING_MAX);
+		if (kind == ARGS_DOM_STRING_OPT_STRING_FLAGS)
+			xdr_get_opt_string(x, RPC_STRING_MAX, &a->str2);
 		if (kind == ARGS_DOM_FLAGS || kind == ARGS_DOM_U32_FLAGS || kind == ARGS_DOM_U64_FLAGS ||
-		    kind == ARGS_DOM_OPT_STRING_FLAGS)
+		    kind == ARGS_DOM_OPT_STRING_FLAGS || kind == ARGS_DOM_STRING_OPT_STRING_FLAGS)
 			a->flags = xdr_get_u32(x);
 		break;
 	}
@@ -254,7 +273,8 @@ static int call(struct rpc_session *s, const struct rpc_header *h, const uint8_t
 	{
 		struct rpc_call c = { s, &a, NULL, out, &e, h };
 
-		if (pr->args >= ARGS_DOM && pr->args != ARGS_STRING_FLAGS && pr->args != ARGS_INT_OPT_DOM) {
+		if (pr->args >= ARGS_DOM && pr->args != ARGS_STRING_FLAGS && pr->args != ARGS_INT_OPT_DOM &&
+		    pr->args != ARGS_STRING_OPT_STRING_FLAGS) {
 			nv = domusd_domains(s->be, &v);
 			k = nv < 0 ? -1 : domusd_dom_match(v, nv, a.dom.name, a.dom.uuid);
 			if (k < 0) {
@@ -282,6 +302,7 @@ static int call(struct rpc_session *s, const struct rpc_header *h, const uint8_t
 out:
 	free(v);
 	free(a.str);
+	free(a.str2);
 	free(a.dom.name);
 	return r;
 }

@@ -30,10 +30,14 @@ enum rpc_args_kind {
 	ARGS_STRING_FLAGS,	/* remote_nonnull_string; unsigned flags */
 	ARGS_DOM_OPT_STRING_FLAGS,	/* remote_nonnull_domain; remote_string; unsigned flags */
 	ARGS_INT_OPT_DOM,	/* int; remote_domain (not resolved: has_dom, dom) */
+	ARGS_DOM_STRING,	/* remote_nonnull_domain; remote_nonnull_string (str) */
+	ARGS_DOM_STRING_OPT_STRING_FLAGS,	/* ...; remote_nonnull_string; remote_string (str2); unsigned flags */
+	ARGS_STRING_OPT_STRING_FLAGS,	/* remote_nonnull_string; remote_string (str2); unsigned flags */
 };
 
 struct rpc_args {
 	char *str;			/* STRING, OPT_STRING, OPEN, DOM_OPT_STRING_FLAGS (NULL: absent) */
+	char *str2;			/* the second string of *_STRING_OPT_STRING_FLAGS (NULL: absent) */
 	int32_t i;			/* INT, INT_FLAGS, DOM_INT */
 	uint64_t v;			/* DOM_U32*, DOM_U64* */
 	uint32_t flags;			/* OPEN, INT_FLAGS, DOM_FLAGS */
@@ -137,6 +141,16 @@ int h_set_memory_flags(struct rpc_call *c);
 int h_set_vcpus(struct rpc_call *c);
 int h_set_vcpus_flags(struct rpc_call *c);
 int h_set_autostart(struct rpc_call *c);
+/* procs_life.c: a start of a domain with a managed save restores it
+ * (procs_save.c): 0 restored, 1 no image (boot it), -1 error set */
+int domusd_managed_start(struct rpc_call *c, bool paused);
+
+/* procs_save.c: save, restore, managed save */
+int h_save(struct rpc_call *c);
+int h_restore(struct rpc_call *c);
+int h_managed_save(struct rpc_call *c);
+int h_has_managed_save(struct rpc_call *c);
+int h_managed_save_remove(struct rpc_call *c);
 
 /* stream.c: the console stream */
 int h_open_console(struct rpc_call *c);

@@ -75,7 +75,9 @@ void domusd_dom_state_of(const struct domus_dominfo *d, int *state, int *reason)
 {
 	if (d->id == DOMUSD_INACTIVE) {
 		*state = ST_SHUTOFF;
-		*reason = 0;	/* unknown: never started, or ended before */
+		/* saved (a managed save waits), else unknown: never started,
+		 * or ended before */
+		*reason = domusd_managed_exists(d->name) ? 5 : 0;
 		return;
 	}
 	domusd_dom_state(d->state, state, reason);
@@ -152,10 +154,10 @@ static bool list_filter(const struct domus_dominfo *d, unsigned int f)
 	/* 1024/2048 (NO_)AUTOSTART: the link in AUTO_DIR */
 	if ((f & 0xc00) && !(f & (autostart ? 0x400 : 0x800)))
 		return false;
-	/* 256/512 (NO_)MANAGEDSAVE, 4096/8192 (NO_)SNAPSHOT, 16384/32768
-	 * (NO_)CHECKPOINT: none has any */
-	if ((f & 0x300) && !(f & 0x200))
+	/* 256/512 (NO_)MANAGEDSAVE: SAVE_DIR/NAME.save (procs_save.c) */
+	if ((f & 0x300) && !(f & (domusd_managed_exists(d->name) ? 0x100 : 0x200)))
 		return false;
+	/* 4096/8192 (NO_)SNAPSHOT, 16384/32768 (NO_)CHECKPOINT: none has any */
 	if ((f & 0x3000) && !(f & 0x2000))
 		return false;
 	if ((f & 0xc000) && !(f & 0x8000))

@@ -209,8 +209,9 @@ int h_define_xml(struct rpc_call *c)
 	return 0;
 }
 
-/* UNDEFINE (35), UNDEFINE_FLAGS (231): the flags name things domus has
- * none of (managed save, snapshots, NVRAM, checkpoints, TPM): accepted. */
+/* UNDEFINE (35), UNDEFINE_FLAGS (231): 1 MANAGED_SAVE removes the
+ * managed save, without it one refuses; the other flags name things domus
+ * has none of (snapshots, NVRAM, checkpoints, TPM): accepted. */
 int h_undefine(struct rpc_call *c)
 {
 	int r;
@@ -224,6 +225,16 @@ int h_undefine(struct rpc_call *c)
 		return rpc_err(c->err, VIR_ERR_OPERATION_INVALID, VIR_FROM_DOM,
 			       "Requested operation is not valid: domain '%s' is running: shut it down or destroy it first",
 			       c->dom->name);
+	if (domusd_managed_exists(c->dom->name)) {
+		if (!(c->a->flags & 1))
+			return rpc_err(c->err, VIR_ERR_OPERATION_INVALID, VIR_FROM_DOM,
+				       "Requested operation is not valid: Refusing to undefine while domain managed save image exists (undefine --managed-save removes it)");
+		r = domusd_managed_remove(c->dom->name);
+		if (r)
+			return rpc_err(c->err, VIR_ERR_OPERATION_FAILED, VIR_FROM_DOM,
+				       "operation failed: cannot remove the managed save of '%s': %s", c->dom->name,
+				       strerror(-r));
+	}
 	r = domusd_def_remove(c->dom->name);
 	if (r)
 		return rpc_err(c->err, VIR_ERR_OPERATION_FAILED, VIR_FROM_DOM, "operation failed: cannot remove %s/%s.cfg: %s",
@@ -242,8 +253,10 @@ static int start(struct rpc_call *c, const char *file, const char *uuid, bool pa
 	return 0;
 }
 
-/* CREATE (9), CREATE_WITH_FLAGS (196: 1 PAUSED; 4 BYPASS_CACHE, 8
- * FORCE_BOOT change nothing here): `domus create CONF_DIR/NAME.cfg` */
+/* CREATE (9), CREATE_WITH_FLAGS (196: 1 PAUSED; 4 BYPASS_CACHE changes
+ * nothing here): `domus create CONF_DIR/NAME.cfg`, or, when the domain
+ * has a managed save, `domus restore` of it (8 FORCE_BOOT: it is removed
+ * and the domain boots) */
 static int create(struct rpc_call *c, bool reply)
 {
 	char path[PATH_MAX];
@@ -256,6 +269,19 @@ static int create(struct rpc_call *c, bool reply)
 			       "Requested operation is not valid: domain '%s' is already running", c->dom->name);
 	if (domusd_def_path(path, sizeof(path), c->dom->name))
 		return not_running(c);
+	if (f & 8) {
+		int r = domusd_managed_remove(c->dom->name);
+
+		if (r)
+			return rpc_err(c->err, VIR_ERR_OPERATION_FAILED, VIR_FROM_DOM,
+				       "operation failed: cannot remove the managed save of '%s': %s", c->dom->name,
+				       strerror(-r));
+	} else {
+		int r = domusd_managed_start(c, f & 1);
+
+		if (r <= 0)
+			return r < 0 ? -1 : reply ? put_named(c, c->dom->name) : 0;
+	}
 	if (start(c, path, c->dom->uuid, f & 1))
 		return -1;
 	return reply ? put_named(c, c->dom->name) : 0;

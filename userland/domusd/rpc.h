@@ -139,6 +139,7 @@ enum {
 	VIR_ERR_NO_DOMAIN = 42,
 	VIR_ERR_OPERATION_INVALID = 55,
 	VIR_ERR_CONFIG_UNSUPPORTED = 67,
+	VIR_ERR_ARGUMENT_UNSUPPORTED = 74,
 	VIR_ERR_OPERATION_DENIED = 6,
 };
 
@@ -183,8 +184,14 @@ struct domusd_backend {
 	/* attach to NAME's console (@force: take it from its holder): 0
 	 * and *@fd, 1 (@reply: the launcher's refusal), or -errno */
 	int (*console)(const char *name, bool force, int *fd, char *reply, size_t len);
+	/* `domus ARGS...` (NULL-terminated; save, restore): 0, or -1 with
+	 * its last line of stderr in @err (runcli.c) */
+	int (*cli)(const char *const *args, char *err, size_t errlen);
 };
 extern const struct domusd_backend domusd_backend_ctl;
+/* runcli.c: the backend's cli and start (`domus create -e [-p] FILE uuid=`) */
+int domusd_run_cli(const char *const *args, char *err, size_t errlen);
+int domusd_start_domain(const char *file, const char *uuid, bool paused, char *err, size_t errlen);
 
 /*
  * The console stream of a session (DOMAIN_OPEN_CONSOLE): the launcher's
@@ -313,7 +320,13 @@ enum {
 	PROC_DOMAIN_IS_ACTIVE = 150,
 	PROC_DOMAIN_IS_PERSISTENT = 151,
 	PROC_CONNECT_GET_LIB_VERSION = 157,
+	PROC_DOMAIN_RESTORE = 54,
+	PROC_DOMAIN_SAVE = 55,
+	PROC_DOMAIN_MANAGED_SAVE = 182,
 	PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE = 183,
+	PROC_DOMAIN_MANAGED_SAVE_REMOVE = 184,
+	PROC_DOMAIN_SAVE_FLAGS = 232,
+	PROC_DOMAIN_RESTORE_FLAGS = 233,
 	PROC_DOMAIN_CREATE_WITH_FLAGS = 196,
 	PROC_DOMAIN_SET_VCPUS_FLAGS = 199,
 	PROC_DOMAIN_OPEN_CONSOLE = 201,
@@ -377,6 +390,13 @@ int domusd_def_write(const char *name, const char *text, char *err, size_t errle
 int domusd_def_remove(const char *name);
 bool domusd_autostart_get(const char *name);
 int domusd_autostart_set(const char *name, bool on);
+/* Managed save (procs_save.c): SAVE_DIR/NAME.save ($DOMUS_SAVE_DIR, else
+ * /var/lib/domus/save) */
+const char *domusd_save_dir(void);
+int domusd_managed_path(char *buf, size_t len, const char *name);
+bool domusd_managed_exists(const char *name);
+/* 0 (removed, or there was none) or -errno */
+int domusd_managed_remove(const char *name);
 /* The running domains (be->list), then the defined ones that do not run
  * (id DOMUSD_INACTIVE, state "", uuid their own or made from the name). */
 int domusd_domains(const struct domusd_backend *be, struct domus_dominfo **out);

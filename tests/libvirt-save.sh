@@ -1,0 +1,106 @@
+# shellcheck shell=bash
+# Sourced by tests/suites/35-libvirt after tests/libvirt-life.sh (its $w,
+# $U, $RO, V, pass/fail, vl, agree; demo 7 runs as tests/fake-launcher,
+# transient; DOMUS_SAVE_DIR is $w/save): save, restore and managed save
+# through domusd on the build machine (docs/libvirt.md "Save and
+# restore").  The stand-in launcher cannot save and a real save needs a
+# guest (76-libvirt-amd does it), so this covers what domusd decides
+# itself: the refusals, the errors of `domus save`/`domus restore` as
+# libvirt errors, and the managed save image's bookkeeping (has-managed-
+# save, the list filter, dominfo, domstate's reason, start restoring it,
+# --force-boot, managedsave-remove, undefine with and without
+# --managed-save).
+
+# virsh save of the stand-in: `domus save` fails, its one line is the error; demo runs on
+out=$(V save demo "$w/demo.save" 2>&1); rc=$?
+if [ $rc = 1 ] && echo "$out" | grep -q 'error: operation failed: domus save: ' && [ ! -e "$w/demo.save" ] &&
+	[ "$(V domstate demo 2>&1 | head -1)" = running ]; then pass libvirt/save-error
+else fail libvirt/save-error "rc $rc: $(echo "$out" | tr '\n' '|') $(ls "$w")"; fi
+# managed save of a transient domain: refused, nothing written
+out=$(V managedsave demo 2>&1); rc=$?
+if [ $rc = 1 ] && echo "$out" | grep -q "cannot do managed save for transient domain 'demo'" && [ ! -e "$w/save" ]; then
+	pass libvirt/managedsave-transient
+else fail libvirt/managedsave-transient "rc $rc: $(echo "$out" | tr '\n' '|')"; fi
+# restore of a file that is not a save file: `domus restore`'s one line, nothing created
+head -c 4096 /dev/urandom >"$w/junk.save"
+out=$(V restore "$w/junk.save" 2>&1); rc=$?
+if [ $rc = 1 ] && echo "$out" | grep -q "error: operation failed: domus restore: $w/junk.save: " && [ "$(vl)" = "demo 7" ]; then
+	pass libvirt/restore-error
+else fail libvirt/restore-error "rc $rc: $(echo "$out" | tr '\n' '|') $(vl | tr '\n' ,)"; fi
+# save/restore flags domus cannot honour
+out=$(V save demo "$w/demo.save" --paused 2>&1); r1=$?
+out2=$(V restore "$w/junk.save" --xml "$w/web.xml" 2>&1); r2=$?
+if [ "$r1$r2" = 11 ] && echo "$out" | grep -q 'argument unsupported: a domus save file is restored running' &&
+	echo "$out2" | grep -q 'argument unsupported: a different domain XML'; then pass libvirt/save-flags
+else fail libvirt/save-flags "$r1$r2: $(echo "$out $out2" | tr '\n' '|')"; fi
+
+# a defined domain with a managed save image (here one that does not restore)
+cat >"$w/ms.xml" <<XML
+<domain type='xen'>
+  <name>ms</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64'>xenpvh</type><kernel>$w/vmlinuz</kernel></os>
+</domain>
+XML
+V define "$w/ms.xml" >/dev/null 2>&1
+mkdir -p "$w/save"
+cp "$w/junk.save" "$w/save/ms.save"
+o1=$(V dominfo ms 2>&1)
+o2=$(V list --all --with-managed-save 2>&1 | awk '$1 ~ /^([0-9]+|-)$/ { print $2 }' | tr '\n' ,)
+o3=$(V list --all --without-managed-save 2>&1 | awk '$1 ~ /^([0-9]+|-)$/ { print $2 }' | tr '\n' ,)
+o4=$(V domstate --reason ms 2>&1 | head -1)
+if echo "$o1" | grep -Eq '^Managed save: +yes$' && [ "$o2" = ms, ] && [ "$o3" = demo, ] && [ "$o4" = "shut off (saved)" ]; then
+	pass libvirt/managed-save-seen
+else fail libvirt/managed-save-seen "dominfo '$(echo "$o1" | grep Managed)', with '$o2', without '$o3', state '$o4'"; fi
+# start restores the image; this one fails: restore's words, the image kept, not running
+out=$(V start ms 2>&1); rc=$?
+if [ $rc = 1 ] && echo "$out" | grep -q "restoring the managed save $w/save/ms.save: domus restore: " &&
+	[ -f "$w/save/ms.save" ] && [ "$(V domstate ms 2>&1 | head -1)" = "shut off" ]; then pass libvirt/managed-start-error
+else fail libvirt/managed-start-error "rc $rc: $(echo "$out" | tr '\n' '|')"; fi
+# undefine: refused while the image is there
+out=$(V undefine ms 2>&1); rc=$?
+if [ $rc = 1 ] && echo "$out" | grep -q 'Refusing to undefine while domain managed save image exists' && [ -f "$w/conf/ms.cfg" ]; then
+	pass libvirt/undefine-managed-refused
+else fail libvirt/undefine-managed-refused "rc $rc: $(echo "$out" | tr '\n' '|')"; fi
+# managedsave-remove, then start --force-boot (discards a new image and boots)
+out=$(V managedsave-remove ms 2>&1); r1=$?
+o1=$(V dominfo ms 2>&1 | grep '^Managed save:')
+cp "$w/junk.save" "$w/save/ms.save"
+out2=$(V start --force-boot ms 2>&1); r2=$?
+o2=$(V domstate --reason ms 2>&1 | head -1)
+if [ "$r1$r2" = 00 ] && echo "$o1" | grep -Eq 'Managed save: +no' && [ ! -e "$w/save/ms.save" ] && [ "$o2" = "running (booted)" ]; then
+	pass libvirt/managedsave-remove-force-boot
+else fail libvirt/managedsave-remove-force-boot "$r1$r2 '$o1' '$o2': $(echo "$out $out2" | tr '\n' '|')"; fi
+V destroy ms >/dev/null 2>&1
+# python: hasManagedSaveImage, managedSaveRemove, the error codes
+cp "$w/junk.save" "$w/save/ms.save"
+out=$(/usr/bin/python3 - "$sock" <<'PY' 2>&1
+import sys, libvirt
+libvirt.registerErrorHandler(lambda c, e: None, None)
+c = libvirt.open("domus+unix:///system?socket=" + sys.argv[1])
+def code(f):
+    try:
+        f()
+    except libvirt.libvirtError as e:
+        return e.get_error_code()
+    return 0
+d = c.lookupByName("ms")
+assert d.hasManagedSaveImage() == 1
+assert [x.name() for x in c.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE)] == ["ms"]
+assert code(d.create) == 9 and d.isActive() == 0			# OPERATION_FAILED: restore's error
+assert code(lambda: d.managedSave(0)) == 55				# not running
+assert code(lambda: c.lookupByName("demo").managedSave(0)) == 55	# transient
+assert code(lambda: c.restore("/nonexistent/x.save")) == 9
+d.managedSaveRemove(0)
+assert d.hasManagedSaveImage() == 0
+print("ok")
+PY
+)
+if [ "$out" = ok ]; then pass libvirt/python-managed-save; else fail libvirt/python-managed-save "$(echo "$out" | tail -3 | tr '\n' '|')"; fi
+# undefine --managed-save removes both
+cp "$w/junk.save" "$w/save/ms.save"
+out=$(V undefine --managed-save ms 2>&1); rc=$?
+if [ $rc = 0 ] && [ ! -e "$w/save/ms.save" ] && [ ! -e "$w/conf/ms.cfg" ]; then pass libvirt/undefine-managed-save
+else fail libvirt/undefine-managed-save "rc $rc: $(echo "$out" | tr '\n' '|')"; fi
+agree list-all-after-save "demo 7"

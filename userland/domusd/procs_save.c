@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domusd: save, restore and managed save (docs/libvirt.md "Save and
+ * restore"), each the `domus save NAME FILE` / `domus restore FILE` an
+ * admin would run (runcli.c), so a file virsh writes is a file `domus
+ * restore` reads and the other way round.  A managed save is the file
+ * SAVE_DIR/NAME.save of a persistent domain; starting the domain
+ * restores it and, once restored, removes it (libvirt's rule).  The
+ * command's own one-line error becomes the libvirt error's text
+ * (VIR_ERR_OPERATION_FAILED).  All change state: refused read-only
+ * (procs.c), except HAS_MANAGED_SAVE_IMAGE.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "procs.h"
+#include "xlcfg.h"
+
+#define SAVE_DIR_DEFAULT "/var/lib/domus/save"
+
+/* save/restore flags: 1 BYPASS_CACHE (no cache to bypass: the file is
+ * fsync'd), 2 RUNNING (how a restore leaves it anyway), 4 PAUSED */
+enum { SF_BYPASS = 1, SF_RUNNING = 2, SF_PAUSED = 4 };
+
+const char *domusd_save_dir(void)
+{
+	const char *e = getenv("DOMUS_SAVE_DIR");
+
+	return e && *e ? e : SAVE_DIR_DEFAULT;
+}
+
+int domusd_managed_path(char *buf, size_t len, const char *name)
+{
+	if (!domus_config_name_ok(name))
+		return -EINVAL;
+	if ((size_t)snprintf(buf, len, "%s/%s.save", domusd_save_dir(), name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+bool domusd_managed_exists(const char *name)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	return !domusd_managed_path(p, sizeof(p), name) && !stat(p, &st) && S_ISREG(st.st_mode);
+}
+
+int domusd_managed_remove(const char *name)
+{
+	char p[PATH_MAX];
+	int r = domusd_managed_path(p, sizeof(p), name);
+
+	if (r)
+		return r;
+	return unlink(p) && errno != ENOENT ? -errno : 0;
+}
+
+/* SAVE_DIR and its parent, root's only (a save file holds guest RAM). */
+static int make_save_dir(void)
+{
+	char d[PATH_MAX], *slash;
+
+	snprintf(d, sizeof(d), "%s", domusd_save_dir());
+	slash = strrchr(d, '/');
+	if (slash && slash != d) {
+		*slash = 0;
+		if (mkdir(d, 0755) && errno != EEXIST)
+			return -errno;
+		*slash = '/';
+	}
+	if (mkdir(d, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int failed(struct rpc_call *c, const char *msg)
+{
+	return rpc_err(c->err, VIR_ERR_OPERATION_FAILED, VIR_FROM_DOM, "operation failed: %s", msg);
+}
+
+static int run(struct rpc_call *c, const char *const *args, char *msg, size_t len)
+{
+	if (!c->s->be->cli) {
+		snprintf(msg, len, "domusd: cannot run domus here");
+		return -1;
+	}
+	return c->s->be->cli(args, msg, len);
+}
+
+/* The checks common to save and restore: flags, no replacement XML, an
+ * absolute path (libvirt's client makes it absolute before it sends). */
+static int check(struct rpc_call *c, const char *proc, const char *file, bool paused_ok)
+{
+	unsigned int f = c->a->flags;
+
+	if (f & ~7u)
+		return rpc_err(c->err, VIR_ERR_INVALID_ARG, VIR_FROM_DOM, "domusd: unsupported flags 0x%x in %s", f & ~7u,
+			       proc);
+	if ((f & SF_RUNNING) && (f & SF_PAUSED))
+		return rpc_err(c->err, VIR_ERR_INVALID_ARG, VIR_FROM_DOM,
+			       "invalid argument: --running and --paused are mutually exclusive");
+	if ((f & SF_PAUSED) && !paused_ok)
+		return rpc_err(c->err, VIR_ERR_ARGUMENT_UNSUPPORTED, VIR_FROM_DOM,
+			       "argument unsupported: a domus save file is restored running; give --paused to the restore or start instead");
+	if (c->a->str2)
+		return rpc_err(c->err, VIR_ERR_ARGUMENT_UNSUPPORTED, VIR_FROM_DOM,
+			       "argument unsupported: a different domain XML (--xml) at save or restore: the file keeps the domain's own config (domus restore FILE KEY=VALUE changes it)");
+	if (file && file[0] != '/')
+		return rpc_err(c->err, VIR_ERR_INVALID_ARG, VIR_FROM_DOM,
+			       "invalid argument: the save file '%.200s' is not an absolute path", file);
+	return 0;
+}
+
+static int not_running(struct rpc_call *c)
+{
+	return rpc_err(c->err, VIR_ERR_OPERATION_INVALID, VIR_FROM_DOM,
+		       "Requested operation is not valid: domain '%s' is not running", c->dom->name);
+}
+
+/* SAVE (55), SAVE_FLAGS (232): `domus save NAME FILE`; the domain is gone after */
+int h_save(struct rpc_call *c)
+{
+	const char *args[] = { "save", c->dom->name, c->a->str, NULL };
+	char msg[512];
+
+	if (check(c, "DOMAIN_SAVE_FLAGS", c->a->str, false))
+		return -1;
+	if (c->dom->id == DOMUSD_INACTIVE)
+		return not_running(c);
+	if (run(c, args, msg, sizeof(msg)))
+		return failed(c, msg);
+	return 0;
+}
+
+/* RESTORE (54), RESTORE_FLAGS (233): `domus restore -e [-p] FILE` */
+int h_restore(struct rpc_call *c)
+{
+	const char *args[] = { "restore", "-e", c->a->str, NULL, NULL };
+	char msg[512];
+
+	if (check(c, "DOMAIN_RESTORE_FLAGS", c->a->str, true))
+		return -1;
+	if (c->a->flags & SF_PAUSED) {
+		args[2] = "-p";
+		args[3] = c->a->str;
+	}
+	if (run(c, args, msg, sizeof(msg)))
+		return failed(c, msg);
+	return 0;
+}
+
+/* MANAGED_SAVE (182): `domus save NAME SAVE_DIR/NAME.save` of a
+ * persistent running domain */
+int h_managed_save(struct rpc_call *c)
+{
+	char path[PATH_MAX], msg[512];
+	const char *args[] = { "save", c->dom->name, path, NULL };
+	int r;
+
+	if (check(c, "DOMAIN_MANAGED_SAVE", NULL, false))
+		return -1;
+	if (c->dom->id == DOMUSD_INACTIVE)
+		return not_running(c);
+	if (!domusd_def_exists(c->dom->name))
+		return rpc_err(c->err, VIR_ERR_OPERATION_INVALID, VIR_FROM_DOM,
+			       "Requested operation is not valid: cannot do managed save for transient domain '%s': define it first",
+			       c->dom->name);
+	if (domusd_managed_path(path, sizeof(path), c->dom->name))
+		return rpc_err(c->err, VIR_ERR_INVALID_ARG, VIR_FROM_DOM, "invalid argument: '%s' is not a domain name",
+			       c->dom->name);
+	if (!c->s->be->cli)
+		return failed(c, "domusd: cannot run domus here");
+	r = make_save_dir();
+	if (r)
+		return rpc_err(c->err, VIR_ERR_OPERATION_FAILED, VIR_FROM_DOM,
+			       "operation failed: cannot make the managed save directory %s: %s", domusd_save_dir(),
+			       strerror(-r));
+	if (run(c, args, msg, sizeof(msg)))
+		return failed(c, msg);
+	return 0;
+}
+
+/* HAS_MANAGED_SAVE_IMAGE (183): SAVE_DIR/NAME.save is there */
+int h_has_managed_save(struct rpc_call *c)
+{
+	if (c->a->flags)
+		return rpc_err(c->err, VIR_ERR_INVALID_ARG, VIR_FROM_DOM, "domusd: unsupported flags 0x%x", c->a->flags);
+	xdr_put_i32(c->ret, domusd_managed_exists(c->dom->name));
+	return 0;
+}
+
+/* MANAGED_SAVE_REMOVE (184): none there is no error */
+int h_managed_save_remove(struct rpc_call *c)
+{
+	int r;
+
+	if (c->a->flags)
+		return rpc_err(c->err, VIR_ERR_INVALID_ARG, VIR_FROM_DOM, "domusd: unsupported flags 0x%x", c->a->flags);
+	r = domusd_managed_remove(c->dom->name);
+	if (r)
+		return rpc_err(c->err, VIR_ERR_OPERATION_FAILED, VIR_FROM_DOM,
+			       "operation failed: cannot remove the managed save of '%s': %s", c->dom->name, strerror(-r));
+	return 0;
+}
+
+int domusd_managed_start(struct rpc_call *c, bool paused)
+{
+	char path[PATH_MAX], msg[512];
+	const char *args[] = { "restore", "-e", paused ? "-p" : path, paused ? path : NULL, NULL };
+	int r;
+
+	if (!domusd_managed_exists(c->dom->name) || domusd_managed_path(path, sizeof(path), c->dom->name))
+		return 1;
+	if (run(c, args, msg, sizeof(msg)))
+		return rpc_err(c->err, VIR_ERR_OPERATION_FAILED, VIR_FROM_DOM,
+			       "operation failed: restoring the managed save %s: %s (start --force-boot boots afresh, managedsave-remove drops it)",
+			       path, msg);
+	r = domusd_managed_remove(c->dom->name);
+	if (r)
+		fprintf(stderr, "domusd: %s restored but not removed: %s\n", path, strerror(-r));
+	return 0;
+}
