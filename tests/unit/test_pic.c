@@ -200,6 +200,32 @@ static void test_level(void)
 	out(1, 0, 0x20);
 	out(0, 0, 0x20);
 	EXPECT(in(1, 0) == 0 && !dm_pic_intr(&P));
+	/* an input made level while its line is high requests at once; made
+	 * edge again, the request stays latched until acknowledged */
+	out(1, 1, 0xfb);
+	dm_pic_set_irq(&P, 10, true);
+	dm_pic_elcr_write(&P, 1, 0x00);
+	dm_pic_set_irq(&P, 10, false);
+	EXPECT(in(1, 0) == 0x04);
+	EXPECT(dm_pic_ack(&P) == 0x72);
+	out(1, 0, 0x20);
+	out(0, 0, 0x20);
+	dm_pic_set_irq(&P, 10, true);
+	EXPECT(dm_pic_ack(&P) == 0x72);		/* a new rise */
+	out(1, 0, 0x20);
+	out(0, 0, 0x20);
+	dm_pic_elcr_write(&P, 1, 0x04);		/* level now, and the line is high */
+	EXPECT(dm_pic_intr(&P) && in(1, 0) == 0x04);
+	dm_pic_set_irq(&P, 10, false);
+	EXPECT(in(1, 0) == 0);
+	EXPECT(dm_pic_ack(&P) == 0x77);		/* the master latched the cascade's rise: spurious 15 */
+	out(0, 0, 0x20);
+	EXPECT(!dm_pic_intr(&P));
+	out(1, 1, 0xff);
+	/* line 2 is the cascade's: a device cannot raise it */
+	out(0, 1, 0xfa);
+	pulse(2);
+	EXPECT(!dm_pic_intr(&P) && in(0, 0) == 0);
 	/* an edge input: a fall keeps the request, a high line does not repeat */
 	out(0, 1, 0xfa);
 	dm_pic_set_irq(&P, 0, true);

@@ -91,9 +91,11 @@ static void cascade(struct dm_pic *p)
 	chip_set(&p->chip[0], 2, !p->chip[0].single && chip_irq(&p->chip[1], false) >= 0);
 }
 
+/* ISA lines 0-15; 2 is the cascade (a PC routes an ISA device's IRQ 2
+ * to 9), so only the slave drives it. */
 void dm_pic_set_irq(struct dm_pic *p, unsigned int irq, bool level)
 {
-	if (irq > 15)
+	if (irq > 15 || irq == 2)
 		return;
 	chip_set(&p->chip[irq >> 3], irq & 7, level);
 	cascade(p);
@@ -275,6 +277,7 @@ void dm_pic_elcr_write(struct dm_pic *p, unsigned int chip, uint8_t v)
 	struct dm_pic_chip *c = &p->chip[chip & 1];
 
 	c->elcr = v & c->elcr_mask;
+	c->irr = (uint8_t)((c->irr & ~c->elcr) | (c->lines & c->elcr));	/* level inputs follow their line */
 	cascade(p);
 }
 

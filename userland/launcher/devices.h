@@ -171,7 +171,7 @@ void dm_pic_write(struct dm_pic *p, unsigned int chip, unsigned int port, uint8_
 uint8_t dm_pic_read(struct dm_pic *p, unsigned int chip, unsigned int port);
 void dm_pic_elcr_write(struct dm_pic *p, unsigned int chip, uint8_t v);
 uint8_t dm_pic_elcr_read(const struct dm_pic *p, unsigned int chip);
-void dm_pic_set_irq(struct dm_pic *p, unsigned int irq, bool level);	/* irq 0-15 */
+void dm_pic_set_irq(struct dm_pic *p, unsigned int irq, bool level);	/* irq 0-15 but 2 */
 bool dm_pic_intr(const struct dm_pic *p);
 /* INTA: the vector to deliver (a spurious 7 or 15 when the request went away) */
 uint8_t dm_pic_ack(struct dm_pic *p);
