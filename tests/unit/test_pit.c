@@ -6,7 +6,7 @@
  * calibration on counter 2 through port 0x61 (gate in, output out), the
  * counter latch and the read-back command, BCD counts, the gate-triggered
  * modes 1 and 5 and the strobe of mode 4, the floor on the event rate,
- * the port glue, then random port traffic and time jumps (a hostile
+ * IRQ 0 through the PIC to an injected vector (dev_pic.c), the port glue, then random port traffic and time jumps (a hostile
  * guest) that must leave every field in range.
  */
 #include <stdlib.h>
@@ -270,6 +270,59 @@ static void test_portb(void)
 	EXPECT(flips == 100);
 }
 
+/* IRQ 0 end to end as the launcher will run it: the timer thread's steps
+ * pulse the line, vCPU 0's thread acknowledges before each entry and
+ * injects, the guest EOIs (Linux's 1000 Hz tick on SeaBIOS's PIC setup) */
+static void test_irq0_to_vcpu(void)
+{
+	struct dm_pic pic;
+	uint64_t now = T0, next, pulsed, total = 0;
+	unsigned int injected = 0, i;
+	bool window;
+	int vec;
+
+	dm_pic_init(&pic);
+	dm_pic_write(&pic, 0, 0, 0x11);
+	dm_pic_write(&pic, 0, 1, 0x08);
+	dm_pic_write(&pic, 0, 1, 0x04);
+	dm_pic_write(&pic, 0, 1, 0x01);
+	dm_pic_write(&pic, 0, 1, 0xfe);		/* IRQ 0 only */
+	dm_pit_init(&P, now);
+	out(3, 0x34, now);
+	out(0, 1193 & 0xff, now);
+	out(0, 1193 >> 8, now);
+	next = dm_pit_timer_step(&P, &pic, now, &pulsed);
+	EXPECT(pulsed == 0 && dm_pic_before_run(&pic, true, &window) == -1 && !window);
+	for (i = 0; i < 2000 && next <= T0 + 1000000000ull; i++) {
+		now = next;
+		next = dm_pit_timer_step(&P, &pic, now, &pulsed);
+		total += pulsed;
+		EXPECT(next > now);
+		vec = dm_pic_before_run(&pic, true, &window);
+		if (vec >= 0) {
+			EXPECT(vec == 0x08);
+			injected++;
+			dm_pic_write(&pic, 0, 0, 0x20);	/* the handler's EOI */
+		}
+	}
+	EXPECT(total == 1000 && injected == 1000);
+	/* the vCPU cannot take it now: a window exit, then the vector */
+	now = next;
+	(void)dm_pit_timer_step(&P, &pic, now, &pulsed);
+	EXPECT(pulsed == 1);
+	EXPECT(dm_pic_before_run(&pic, false, &window) == -1 && window);
+	EXPECT(dm_pic_before_run(&pic, true, &window) == 0x08 && !window);
+	/* no EOI: the next ticks wait in the IRR, one request however many */
+	now += 5000000ull;
+	(void)dm_pit_timer_step(&P, &pic, now, &pulsed);
+	EXPECT(pulsed == 5);
+	EXPECT(dm_pic_before_run(&pic, true, &window) == -1 && !window);
+	dm_pic_write(&pic, 0, 0, 0x20);
+	EXPECT(dm_pic_before_run(&pic, true, &window) == 0x08);
+	dm_pic_write(&pic, 0, 0, 0x20);
+	EXPECT(dm_pic_before_run(&pic, true, &window) == -1);
+}
+
 /* the port glue: 0x40-0x43 and 0x61 under the lock, on the host's clock */
 static void test_ports(void)
 {
@@ -369,6 +422,7 @@ int main(void)
 	RUN(UNIT_PREFIX, test_bcd);
 	RUN(UNIT_PREFIX, test_gate_modes);
 	RUN(UNIT_PREFIX, test_portb);
+	RUN(UNIT_PREFIX, test_irq0_to_vcpu);
 	RUN(UNIT_PREFIX, test_ports);
 	RUN(UNIT_PREFIX, test_hostile);
 	return unit_failed;

@@ -286,6 +286,26 @@ uint8_t dm_pic_elcr_read(const struct dm_pic *p, unsigned int chip)
 	return p->chip[chip & 1].elcr;
 }
 
+/*
+ * Before vCPU 0 enters (the device lock held; docs/devices.md
+ * "Interrupts (HVM)", step 3): with INT asserted and the vCPU able to
+ * take an interrupt at this entry (@ready: run->ready_for_interrupt),
+ * the acknowledge, and the vector to inject; -1 otherwise.  *@window
+ * says whether to ask for an interrupt-window exit (INT asserted, the
+ * vCPU not ready).
+ */
+int dm_pic_before_run(struct dm_pic *p, bool ready, bool *window)
+{
+	*window = false;
+	if (!dm_pic_intr(p))
+		return -1;
+	if (!ready) {
+		*window = true;
+		return -1;
+	}
+	return dm_pic_ack(p);
+}
+
 /* --- the port glue ------------------------------------------------------ */
 
 static void pic_reset(struct launcher *L)

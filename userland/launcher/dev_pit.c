@@ -359,6 +359,22 @@ uint64_t dm_pit_next_event(const struct dm_pit *p, uint64_t now)
 	return at > now + DM_PIT_MIN_PERIOD_NS ? at : now + DM_PIT_MIN_PERIOD_NS;
 }
 
+/*
+ * The timer thread's step (the device lock held; docs/devices.md
+ * "Interrupts (HVM)", step 5): a pulse on IRQ 0 for the rising edges of
+ * counter 0's output since the last step (several collapse into one, as
+ * in the 8259's IRR), and when to step next.  *@pulsed: edges seen.
+ */
+uint64_t dm_pit_timer_step(struct dm_pit *p, struct dm_pic *pic, uint64_t now, uint64_t *pulsed)
+{
+	*pulsed = dm_pit_irq0_edges(p, now);
+	if (*pulsed) {
+		dm_pic_set_irq(pic, 0, true);
+		dm_pic_set_irq(pic, 0, false);
+	}
+	return dm_pit_next_event(p, now);
+}
+
 /* --- the port glue ------------------------------------------------------ */
 
 static uint64_t now_ns(void)

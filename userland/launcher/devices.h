@@ -175,6 +175,12 @@ void dm_pic_set_irq(struct dm_pic *p, unsigned int irq, bool level);	/* irq 0-15
 bool dm_pic_intr(const struct dm_pic *p);
 /* INTA: the vector to deliver (a spurious 7 or 15 when the request went away) */
 uint8_t dm_pic_ack(struct dm_pic *p);
+/* before vCPU 0 enters: the vector to inject now (acknowledged) or -1;
+ * *window: ask for an interrupt-window exit */
+int dm_pic_before_run(struct dm_pic *p, bool ready, bool *window);
+/* dev_pit.c: the timer thread's step: IRQ 0 pulsed for counter 0's edges
+ * since the last step (*pulsed: how many), the time of the next step */
+uint64_t dm_pit_timer_step(struct dm_pit *p, struct dm_pic *pic, uint64_t now, uint64_t *pulsed);
 
 struct dm_i8042 {
 	uint8_t ctr, out, pending;
