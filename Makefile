@@ -248,6 +248,12 @@ $(BUILD)/unit-san/test_xsctl: $(call san,userland/launcher/xsctl.c userland/laun
 $(BUILD)/unit/test_ide: $(call obj,userland/launcher/dev_ide.c userland/launcher/dev_atapi.c)
 $(BUILD)/unit-san/test_ide: $(call san,userland/launcher/dev_ide.c userland/launcher/dev_atapi.c)
 
+# test_pic and test_pit test the launcher's 8259A pair and 8254 (dev_pic.c, dev_pit.c).
+$(BUILD)/unit/test_pic: $(call obj,userland/launcher/dev_pic.c)
+$(BUILD)/unit-san/test_pic: $(call san,userland/launcher/dev_pic.c)
+$(BUILD)/unit/test_pit: $(call obj,userland/launcher/dev_pit.c userland/launcher/dev_pic.c)
+$(BUILD)/unit-san/test_pit: $(call san,userland/launcher/dev_pit.c userland/launcher/dev_pic.c)
+
 # test_hotplug tests the launcher's hot-plug requests (hotplug.c, pvhost.c).
 $(BUILD)/unit/test_hotplug: $(call obj,userland/launcher/hotplug.c userland/launcher/pvhost.c)
 $(BUILD)/unit-san/test_hotplug: $(call san,userland/launcher/hotplug.c userland/launcher/pvhost.c)

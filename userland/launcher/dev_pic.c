@@ -1,74 +1,329 @@
 // SPDX-License-Identifier: MIT
 /*
  * domus-launcher device: the 8259A pair (0x20-0x21 master, 0xa0-0xa1
- * slave) and the ELCR (0x4d0-0x4d1), HVM domains.  The initialisation
- * sequence (ICW1-ICW4), the mask (OCW1: reads back, as Linux's probe
- * wants), EOIs (OCW2) and the IRR/ISR read select (OCW3) are kept; no
- * line raises an interrupt yet, so IRR and ISR stay 0.  On the hot path
- * once IRQs flow (every interrupt in real mode takes an EOI exit): a
- * candidate for the module with the PIT (docs/devices.md "PIC").
+ * slave, cascaded on the master's input 2) and the ELCR (0x4d0-0x4d1),
+ * HVM domains (docs/devices.md "Interrupts").
+ *
+ * A pure state machine (devices.h): ISA lines are raised and lowered by
+ * devices (dm_pic_set_irq), the master's INT output is dm_pic_intr() and
+ * the CPU's acknowledge dm_pic_ack() (it sets the in-service bit and
+ * returns the vector; a request that went away gives the spurious 7 or
+ * 15).  Kept: ICW1-ICW4 (single mode, ICW4 AEOI, special fully nested),
+ * OCW1 mask, OCW2 non-specific / specific EOI, rotation on EOI and on
+ * AEOI, set priority, OCW3 IRR/ISR read select, poll and special mask
+ * mode, edge or level inputs per the ELCR.  Every value a guest writes
+ * is taken as the chip takes it: no byte can put the model in a state
+ * outside its fields' ranges.  Not kept: ICW1's level-triggered bit
+ * (the ELCR decides, as on a PIIX) and the MCS-80 vector format (8086
+ * vectors always).
  */
 #include <string.h>
 #include "launcher.h"
 #include "devices.h"
 
-static void pic_reset(struct launcher *L)
+/* ELCR: IRQ 0, 1, 2, 8 and 13 are always edge-triggered (PIIX). */
+static const uint8_t elcr_mask[2] = { 0xf8, 0xde };
+
+void dm_pic_init(struct dm_pic *p)
 {
-	memset(&L->dm.pic, 0, sizeof(L->dm.pic));
-	L->dm.pic.chip[0].imr = L->dm.pic.chip[1].imr = 0xff;
+	unsigned int i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < 2; i++) {
+		p->chip[i].elcr_mask = elcr_mask[i];
+		p->chip[i].imr = 0xff;	/* all masked until the firmware sets it up */
+	}
 }
 
-static void chip_write(struct dm_pic_chip *c, unsigned int port, uint8_t v)
+/* The priority (0 highest) of the best bit in @mask, 8 for none. */
+static unsigned int priority(const struct dm_pic_chip *c, uint8_t mask)
 {
-	if (port == 0) {
-		if (v & 0x10) {			/* ICW1 */
-			c->icw_step = 2;
-			c->need_icw4 = v & 1;
-			c->imr = 0;
-			c->isr = c->irr = 0;
-			c->read_isr = false;
-		} else if ((v & 0x18) == 0x08) {	/* OCW3 */
-			if (v & 0x02)
-				c->read_isr = v & 1;
-		} else if ((v & 0x18) == 0x00) {	/* OCW2: EOI (non-specific / specific) */
-			if ((v & 0xe0) == 0x20)
-				c->isr &= (uint8_t)(c->isr - 1);	/* the highest priority (lowest bit) */
-			else if ((v & 0xe0) == 0x60)
-				c->isr &= (uint8_t)~(1u << (v & 7));
-		}
-		return;
+	unsigned int pr;
+
+	for (pr = 0; pr < 8; pr++)
+		if (mask & (1u << ((pr + c->prio_add) & 7)))
+			return pr;
+	return 8;
+}
+
+/* The input the chip would present now (-1: none): the best unmasked
+ * request above everything in service (special mask mode: in-service
+ * inputs that are masked do not block; special fully nested mode: the
+ * master's cascade input does not block itself). */
+static int chip_irq(const struct dm_pic_chip *c, bool master)
+{
+	unsigned int req = priority(c, (uint8_t)(c->irr & ~c->imr)), cur;
+	uint8_t in = c->isr;
+
+	if (req == 8)
+		return -1;
+	if (c->special_mask)
+		in &= (uint8_t)~c->imr;
+	if (master && c->sfnm)
+		in &= (uint8_t)~(1u << 2);
+	cur = priority(c, in);
+	return req < cur ? (int)((req + c->prio_add) & 7) : -1;
+}
+
+/* One chip's input @irq (0-7) at @level. */
+static void chip_set(struct dm_pic_chip *c, unsigned int irq, bool level)
+{
+	uint8_t bit = (uint8_t)(1u << irq);
+
+	if (c->elcr & bit) {
+		if (level)
+			c->irr |= bit;
+		else
+			c->irr &= (uint8_t)~bit;
+	} else if (level && !(c->lines & bit)) {
+		c->irr |= bit;		/* a rising edge latches; a fall does not clear */
 	}
-	switch (c->icw_step) {
-	case 2:
-		c->vector_base = v & 0xf8;
-		c->icw_step = 3;
+	if (level)
+		c->lines |= bit;
+	else
+		c->lines &= (uint8_t)~bit;
+}
+
+/* The slave's INT output is the master's input 2 (unless the master was
+ * initialised in single mode: then nothing is cascaded). */
+static void cascade(struct dm_pic *p)
+{
+	chip_set(&p->chip[0], 2, !p->chip[0].single && chip_irq(&p->chip[1], false) >= 0);
+}
+
+/* ISA lines 0-15; 2 is the cascade (a PC routes an ISA device's IRQ 2
+ * to 9), so only the slave drives it. */
+void dm_pic_set_irq(struct dm_pic *p, unsigned int irq, bool level)
+{
+	if (irq > 15 || irq == 2)
+		return;
+	chip_set(&p->chip[irq >> 3], irq & 7, level);
+	cascade(p);
+}
+
+bool dm_pic_intr(const struct dm_pic *p)
+{
+	return chip_irq(&p->chip[0], true) >= 0;
+}
+
+/* The acknowledge of input @irq: in service (unless AEOI: then perhaps
+ * a rotation), and an edge request is consumed. */
+static void chip_ack(struct dm_pic_chip *c, unsigned int irq)
+{
+	uint8_t bit = (uint8_t)(1u << irq);
+
+	if (c->auto_eoi) {
+		if (c->rotate_aeoi)
+			c->prio_add = (uint8_t)((irq + 1) & 7);
+	} else {
+		c->isr |= bit;
+	}
+	if (!(c->elcr & bit))
+		c->irr &= (uint8_t)~bit;
+}
+
+uint8_t dm_pic_ack(struct dm_pic *p)
+{
+	struct dm_pic_chip *m = &p->chip[0], *s = &p->chip[1];
+	int irq = chip_irq(m, true), irq2;
+	uint8_t vec;
+
+	if (irq < 0) {
+		vec = (uint8_t)(m->base + 7);	/* spurious IRQ 7: nothing in service */
+	} else if (irq == 2 && !m->single) {
+		chip_ack(m, 2);
+		irq2 = chip_irq(s, false);
+		if (irq2 >= 0) {
+			chip_ack(s, (unsigned int)irq2);
+			vec = (uint8_t)(s->base + irq2);
+		} else {
+			vec = (uint8_t)(s->base + 7);	/* spurious IRQ 15: the master's 2 is in service */
+		}
+	} else {
+		chip_ack(m, (unsigned int)irq);
+		vec = (uint8_t)(m->base + irq);
+	}
+	cascade(p);
+	return vec;
+}
+
+/* ICW1: the chip starts over (the ELCR and the input levels stay: an
+ * input must rise again to request, a level input requests while high). */
+static void icw1(struct dm_pic_chip *c, uint8_t v)
+{
+	uint8_t elcr = c->elcr, mask = c->elcr_mask, lines = c->lines;
+
+	memset(c, 0, sizeof(*c));
+	c->elcr = elcr;
+	c->elcr_mask = mask;
+	c->lines = lines;
+	c->irr = lines & elcr;
+	c->init_step = 1;
+	c->need_icw4 = v & 0x01;
+	c->single = v & 0x02;
+}
+
+static void ocw2(struct dm_pic_chip *c, uint8_t v)
+{
+	unsigned int irq = v & 7, pr;
+
+	switch (v >> 5) {
+	case 0:			/* rotate in AEOI mode: clear */
+		c->rotate_aeoi = false;
 		break;
-	case 3:
-		c->icw_step = c->need_icw4 ? 4 : 0;
+	case 4:			/* rotate in AEOI mode: set */
+		c->rotate_aeoi = true;
 		break;
-	case 4:
-		c->auto_eoi = v & 2;
-		c->icw_step = 0;
+	case 1:			/* non-specific EOI */
+	case 5:			/* rotate on non-specific EOI */
+		pr = priority(c, c->isr);
+		if (pr == 8)
+			break;
+		irq = (pr + c->prio_add) & 7;
+		c->isr &= (uint8_t)~(1u << irq);
+		if (v >> 5 == 5)
+			c->prio_add = (uint8_t)((irq + 1) & 7);
+		break;
+	case 3:			/* specific EOI */
+		c->isr &= (uint8_t)~(1u << irq);
+		break;
+	case 7:			/* rotate on specific EOI */
+		c->isr &= (uint8_t)~(1u << irq);
+		c->prio_add = (uint8_t)((irq + 1) & 7);
+		break;
+	case 6:			/* set priority: @irq becomes the lowest */
+		c->prio_add = (uint8_t)((irq + 1) & 7);
+		break;
+	default:		/* 2: no operation */
+		break;
+	}
+}
+
+static void ocw3(struct dm_pic_chip *c, uint8_t v)
+{
+	if (v & 0x04)
+		c->poll = true;
+	if (v & 0x02)
+		c->read_isr = v & 0x01;
+	if (v & 0x40)
+		c->special_mask = v & 0x20;
+}
+
+/* Data port: ICW2-ICW4 after an ICW1, the mask (OCW1) otherwise. */
+static void data_write(struct dm_pic_chip *c, uint8_t v)
+{
+	switch (c->init_step) {
+	case 1:			/* ICW2: the vector base */
+		c->base = v & 0xf8;
+		c->init_step = c->single ? (c->need_icw4 ? 3 : 0) : 2;
+		break;
+	case 2:			/* ICW3: the cascade wiring (fixed here) */
+		c->init_step = c->need_icw4 ? 3 : 0;
+		break;
+	case 3:			/* ICW4: AEOI, special fully nested; bit 0 (8086) assumed */
+		c->auto_eoi = v & 0x02;
+		c->sfnm = v & 0x10;
+		c->init_step = 0;
 		break;
 	default:
-		c->imr = v;			/* OCW1 */
+		c->imr = v;
 		break;
 	}
 }
 
-static bool pic_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool write, uint8_t *data, unsigned int n)
+void dm_pic_write(struct dm_pic *p, unsigned int chip, unsigned int port, uint8_t v)
+{
+	struct dm_pic_chip *c = &p->chip[chip & 1];
+
+	if (port & 1)
+		data_write(c, v);
+	else if (v & 0x10)
+		icw1(c, v);
+	else if (v & 0x08)
+		ocw3(c, v);
+	else
+		ocw2(c, v);
+	cascade(p);
+}
+
+/* A poll read: the acknowledge of the best request, as an INTA would do
+ * it, answered as bit 7 (a request was there) and the input number. */
+static uint8_t poll_read(struct dm_pic *p, unsigned int chip)
+{
+	struct dm_pic_chip *c = &p->chip[chip];
+	int irq = chip_irq(c, chip == 0);
+
+	c->poll = false;
+	if (irq < 0)
+		return 0;
+	chip_ack(c, (unsigned int)irq);
+	cascade(p);
+	return (uint8_t)(0x80 | irq);
+}
+
+uint8_t dm_pic_read(struct dm_pic *p, unsigned int chip, unsigned int port)
+{
+	struct dm_pic_chip *c = &p->chip[chip & 1];
+
+	if (c->poll)
+		return poll_read(p, chip & 1);
+	if (port & 1)
+		return c->imr;
+	return c->read_isr ? c->isr : c->irr;
+}
+
+void dm_pic_elcr_write(struct dm_pic *p, unsigned int chip, uint8_t v)
+{
+	struct dm_pic_chip *c = &p->chip[chip & 1];
+
+	c->elcr = v & c->elcr_mask;
+	c->irr = (uint8_t)((c->irr & ~c->elcr) | (c->lines & c->elcr));	/* level inputs follow their line */
+	cascade(p);
+}
+
+uint8_t dm_pic_elcr_read(const struct dm_pic *p, unsigned int chip)
+{
+	return p->chip[chip & 1].elcr;
+}
+
+/*
+ * Before vCPU 0 enters (the device lock held; docs/devices.md
+ * "Interrupts (HVM)", step 3): with INT asserted and the vCPU able to
+ * take an interrupt at this entry (@ready: run->ready_for_interrupt),
+ * the acknowledge, and the vector to inject; -1 otherwise.  *@window
+ * says whether to ask for an interrupt-window exit (INT asserted, the
+ * vCPU not ready).
+ */
+int dm_pic_before_run(struct dm_pic *p, bool ready, bool *window)
+{
+	*window = false;
+	if (!dm_pic_intr(p))
+		return -1;
+	if (!ready) {
+		*window = true;
+		return -1;
+	}
+	return dm_pic_ack(p);
+}
+
+/* --- the port glue ------------------------------------------------------ */
+
+static void pic_reset(struct launcher *L)
+{
+	dm_pic_init(&L->dm.pic);
+}
+
+static bool pic_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool write, uint8_t *data,
+		    unsigned int chip)
 {
 	struct launcher *L = t->L;
-	struct dm_pic_chip *c = &L->dm.pic.chip[n];
 
-	(void)size;
+	(void)size;	/* a wider access reaches the first port's byte, as on ISA */
 	pthread_mutex_lock(&L->lock);
 	if (write)
-		chip_write(c, (unsigned int)off, data[0]);
-	else if (off)
-		data[0] = c->imr;
+		dm_pic_write(&L->dm.pic, chip, (unsigned int)off, data[0]);
 	else
-		data[0] = c->read_isr ? c->isr : c->irr;
+		data[0] = dm_pic_read(&L->dm.pic, chip, (unsigned int)off);
 	pthread_mutex_unlock(&L->lock);
 	return true;
 }
@@ -83,19 +338,17 @@ static bool slave_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool wr
 	return pic_pio(t, off, size, write, data, 1);
 }
 
-/* ELCR: bit n = IRQ n level-triggered; IRQ 0, 1, 2, 8, 13 are always edge. */
 static bool elcr_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool write, uint8_t *data)
 {
-	static const uint8_t mask[2] = { 0xf8, 0xde };
 	struct launcher *L = t->L;
 	unsigned int i;
 
 	pthread_mutex_lock(&L->lock);
 	for (i = 0; i < size && off + i < 2; i++) {
 		if (write)
-			L->dm.pic.elcr[off + i] = data[i] & mask[off + i];
+			dm_pic_elcr_write(&L->dm.pic, (unsigned int)(off + i), data[i]);
 		else
-			data[i] = L->dm.pic.elcr[off + i];
+			data[i] = dm_pic_elcr_read(&L->dm.pic, (unsigned int)(off + i));
 	}
 	pthread_mutex_unlock(&L->lock);
 	return true;

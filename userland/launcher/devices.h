@@ -105,27 +105,82 @@ struct dm_rtc {
 	uint8_t cmos[128];
 };
 
+/*
+ * The 8254 PIT (dev_pit.c): a pure state machine over a time in
+ * nanoseconds the caller passes (CLOCK_MONOTONIC in the launcher, a
+ * made-up clock in tests/unit/test_pit.c).  A counter's position is
+ * base + the input-clock ticks since start while it runs.
+ */
+#define DM_PIT_HZ		1193182ull
+#define DM_PIT_MIN_PERIOD_NS	50000ull	/* IRQ 0 events no closer than 50 us (20 kHz) */
+
 struct dm_pit_ch {
-	uint16_t count, latch;
-	uint8_t mode, access, bcd, status, latched;
-	bool loaded, read_msb, write_msb, status_latched;
-	uint64_t load_ns;
+	uint32_t reload;		/* the count in effect: 1..0x10000 (BCD: 1..10000) */
+	uint16_t written;		/* the count register as written (BCD digits when bcd) */
+	uint16_t latch;			/* the latched count */
+	uint8_t mode, access, bcd, status, latched;	/* latched: count bytes left to read */
+	bool loaded;			/* a count was written since the control word */
+	bool armed;			/* modes 1 and 5: triggered by the gate */
+	bool null_count;		/* status bit 6 */
+	bool read_msb, write_msb, status_latched, gate;
+	uint64_t start;			/* ns: when the running stretch began */
+	uint64_t base;			/* ticks counted before it */
+	uint64_t irq_seen;		/* counter 0: ticks up to which IRQ 0 edges were reported */
 };
 
 struct dm_pit {
 	struct dm_pit_ch ch[3];
-	uint8_t portb;
+	uint8_t portb;			/* port 0x61 bits 3:0 as written */
 };
 
+/* dev_pit.c: the state machine (the device lock held by the caller) */
+void dm_pit_init(struct dm_pit *p, uint64_t now);
+void dm_pit_write(struct dm_pit *p, unsigned int port, uint8_t v, uint64_t now);	/* port 0-3 */
+uint8_t dm_pit_read(struct dm_pit *p, unsigned int port, uint64_t now);
+void dm_pit_portb_write(struct dm_pit *p, uint8_t v, uint64_t now);
+uint8_t dm_pit_portb_read(const struct dm_pit *p, uint64_t now);
+bool dm_pit_out(const struct dm_pit *p, unsigned int ch, uint64_t now);
+/* when counter 0's output next rises (UINT64_MAX: never), no sooner than
+ * now + DM_PIT_MIN_PERIOD_NS */
+uint64_t dm_pit_next_event(const struct dm_pit *p, uint64_t now);
+/* rising edges of counter 0's output since the last call (IRQ 0 pulses) */
+uint64_t dm_pit_irq0_edges(struct dm_pit *p, uint64_t now);
+
+/*
+ * The 8259A pair (dev_pic.c): a pure state machine.  Devices raise and
+ * lower ISA lines 0-15; dm_pic_intr() is the master's INT output (the
+ * vCPU's INTR pin), dm_pic_ack() the CPU's interrupt acknowledge.
+ */
 struct dm_pic_chip {
-	uint8_t imr, irr, isr, vector_base, icw_step;
-	bool need_icw4, auto_eoi, read_isr;
+	uint8_t irr, imr, isr;
+	uint8_t lines;			/* input levels as last set (edge detection) */
+	uint8_t elcr, elcr_mask;	/* level-triggered inputs; which may be */
+	uint8_t base;			/* ICW2: vector of input 0 */
+	uint8_t prio_add;		/* the input with the highest priority (rotation) */
+	uint8_t init_step;		/* 0 ready; 1-3: ICW2-ICW4 expected next */
+	bool need_icw4, single, auto_eoi, rotate_aeoi, sfnm, special_mask, read_isr, poll;
 };
 
 struct dm_pic {
-	struct dm_pic_chip chip[2];
-	uint8_t elcr[2];
+	struct dm_pic_chip chip[2];	/* master (IRQ 0-7), slave (IRQ 8-15, on master input 2) */
 };
+
+/* dev_pic.c: the state machine (the device lock held by the caller) */
+void dm_pic_init(struct dm_pic *p);
+void dm_pic_write(struct dm_pic *p, unsigned int chip, unsigned int port, uint8_t v);	/* port 0-1 */
+uint8_t dm_pic_read(struct dm_pic *p, unsigned int chip, unsigned int port);
+void dm_pic_elcr_write(struct dm_pic *p, unsigned int chip, uint8_t v);
+uint8_t dm_pic_elcr_read(const struct dm_pic *p, unsigned int chip);
+void dm_pic_set_irq(struct dm_pic *p, unsigned int irq, bool level);	/* irq 0-15 but 2 */
+bool dm_pic_intr(const struct dm_pic *p);
+/* INTA: the vector to deliver (a spurious 7 or 15 when the request went away) */
+uint8_t dm_pic_ack(struct dm_pic *p);
+/* before vCPU 0 enters: the vector to inject now (acknowledged) or -1;
+ * *window: ask for an interrupt-window exit */
+int dm_pic_before_run(struct dm_pic *p, bool ready, bool *window);
+/* dev_pit.c: the timer thread's step: IRQ 0 pulsed for counter 0's edges
+ * since the last step (*pulsed: how many), the time of the next step */
+uint64_t dm_pit_timer_step(struct dm_pit *p, struct dm_pic *pic, uint64_t now, uint64_t *pulsed);
 
 struct dm_i8042 {
 	uint8_t ctr, out, pending;
