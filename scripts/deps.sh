@@ -40,6 +40,8 @@ pkgs=(
 	# domusd (docs/libvirt.md): libxml2 for the domain XML; the stock virsh
 	# and python3-libvirt driving it (35-libvirt; test dependencies only)
 	libxml2-dev libvirt-clients python3-libvirt
+	# 35-libvirt's socket activation: systemd-socket-activate (usually there)
+	systemd
 	# Xen's own xenstore clients driving domus xenstored (tests only)
 	xenstore-utils python3-pyxs
 	# 21-xldiff: Xen 4.17's own xl.cfg parser (libxlutil, in libxenmisc4.17)
