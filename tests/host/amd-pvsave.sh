@@ -69,6 +69,12 @@ net_check() {
 		fail "$1" "ping rc '$(answer PING)', MAC '$(answer MAC)' (want $mac), taps '$(taps)' (want '$3'); log $(grep 'vif' "$log" | tail -3 | tr '\n' '|')"
 	fi
 }
+# net_diag: what the guest and the test host see of the vif (info lines)
+net_diag() {
+	run 'echo GDEV=$(grep eth0 /proc/net/dev | tr -s " "); echo GNEIGH=$(ip neigh | tr "\n" ";"); echo GLOG=$(dmesg | grep -i -E "xen|net|eth0|vif" | tail -8 | tr "\n" ";")' diag 60 >/dev/null
+	echo "info: guest eth0: $(answer GDEV); neighbours: $(answer GNEIGH); log: $(answer GLOG)"
+	echo "info: test host: $(for t in $(taps); do ip -s -o link show "$t"; done | tr -s ' '); neighbours: $(ip neigh show dev $br | tr '\n' ';'); fdb: $(bridge fdb show br $br 2>/dev/null | grep -i "$mac" | tr '\n' ';')"
+}
 
 mkfifo "$fifo"
 exec 3<>"$fifo"
@@ -94,6 +100,8 @@ fi
 # the vif (no mac=: the launcher draws one): eth0 up, the bridge answers
 mac=$(sed -n 's/.*vif 0: .* on bridge brsave0, mac \([0-9a-f:]*\).*/\1/p' "$log" | head -1)
 tap0=$(taps)
+# the bridge's address (taken from its ports: the TAPs have Xen's fe:ff:ff:ff:ff:ff)
+braddr=$(cat /sys/class/net/$br/address)
 if run 'insmod /lib/modules/xen-netfront.ko; ip addr add 10.9.0.20/24 dev eth0 && ip link set eth0 up; echo UP=$?' up 120 &&
    [ "$(answer UP)" = 0 ] && [ -n "$mac" ] && [ "$tap0" = "vif$($d domid pvcli).0 " ]; then
 	net_check net-before-save n1 "$tap0"
@@ -200,10 +208,20 @@ fi
 # netfront reconnected to the new domain's back end (a new TAP on the
 # bridge, the MAC from the file): pings, 20 more without a loss, and 1 MiB
 # to the test host over TCP (the pattern from before the save, /tmp/p)
-if grep "vif 0: .* on bridge $br, mac " "$log" | tail -1 | grep -q "mac $mac\$"; then
+if grep "vif 0: .* on bridge $br, mac " "$log" | tail -1 | grep -q "mac $mac\$" &&
+   [ "$(cat /sys/class/net/$br/address)" = "$braddr" ]; then
 	net_check net-after-restore n3 "vif$($d domid pvcli).0 "
+	if [ "$(answer PING)" != 0 ]; then
+		net_diag
+		for i in $(seq 10); do
+			run 'ping -c 1 -W 2 10.9.0.1 >/dev/null; echo PR=$?' "r$i" 60
+			echo "info: ping $i after the failure: $(answer PR) at $(date +%T)"
+			[ "$(answer PR)" = 0 ] && break
+		done
+		net_diag
+	fi
 else
-	fail net-after-restore "not the MAC $mac: $(grep 'vif 0:' "$log" | tr '\n' '|')"
+	fail net-after-restore "not the MAC $mac: $(grep 'vif 0:' "$log" | tr '\n' '|'); bridge address $braddr, now $(cat /sys/class/net/$br/address)"
 fi
 if run 'echo LOSS=$(ping -c 20 -i 0.2 -W 5 10.9.0.1 | sed -n "s/.* \([0-9.]*\)% packet loss.*/\1/p")' n4 120 &&
    [ "$(answer LOSS)" = 0 ]; then
@@ -211,13 +229,14 @@ if run 'echo LOSS=$(ping -c 20 -i 0.2 -W 5 10.9.0.1 | sed -n "s/.* \([0-9.]*\)% 
 else
 	fail net-no-loss "loss '$(answer LOSS)'%"
 fi
-rm -f "$out/tcp"
+rm -f "$out/tcp" "$out/tcp.ready"
 /usr/bin/python3 - "$out/tcp" <<'PY' &
 import hashlib, os, socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("10.9.0.1", 5002))
 s.listen(1)
+open(sys.argv[1] + ".ready", "w").close()
 s.settimeout(120)
 c, _ = s.accept()
 c.settimeout(60)
@@ -234,7 +253,8 @@ with open(sys.argv[1] + ".tmp", "w") as f:
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 PY
 spid=$!
-sleep 1
+# the server listening first (python starts slowly under TCG)
+for i in $(seq 600); do [ -e "$out/tcp.ready" ] || ! kill -0 "$spid" 2>/dev/null && break; sleep 0.1; done
 if run 'nc 10.9.0.1 5002 </tmp/p; echo NC=$?' n5 120 && wait "$spid" && [ "$(answer NC)" = 0 ] &&
    [ "$(cat "$out/tcp" 2>/dev/null)" = "1048576 $pat_md5" ]; then
 	pass net-tcp-after-restore
