@@ -35,8 +35,10 @@ kernel=${PV_KERNEL:-/boot/vmlinuz-$(scripts/kver)}
 cfg=tests/host/pvcli.cfg
 log=$out/log/pvcli.log
 running() { $d list | grep -Eq '^pvcli +[0-9]+ '; }
-# the counter's values on console file $1, in order
-counts() { tr -d '\r' <"$1" | grep -o '^CNT=[0-9]*$' | cut -d= -f2; }
+# the counter's values on console file $1, in order; not anchored at the
+# line's start: a count printed right after a shell prompt shares its line
+# ("guest:/# ESC[6nCNT=17"), and such counts looked lost across the save
+counts() { tr -d '\r' <"$1" | grep -ao 'CNT=[0-9][0-9]*$' | cut -d= -f2; }
 last_count() { counts "$1" | tail -1; }
 increasing() { counts "$1" | awk 'NR > 1 && $1 != p + 1 { bad = 1 } { p = $1 } END { exit bad }'; }
 # wait_more FILE N: a count above N on FILE (within 120 s)
@@ -182,6 +184,8 @@ rpid=$!
 if wait_more "$con" "$before"; then
 	first=$(counts "$con" | head -1)
 	echo "info: restore to the first count took $(( $(date +%s) - t0 )) s; last before $before, first after $first"
+	[ "$first" -gt $((before + 1)) ] &&
+		echo "info: counts missing on the clients; the launcher's console logs hold: $(cat "$out"/log/pvcli-console.log* | counts /dev/stdin | awk -v a="$before" -v b="$first" '$1 >= a && $1 <= b' | sort -n | uniq | tr '\n' ' ')"
 	if [ "$first" -gt "$before" ] && [ "$first" -le $((before + 5)) ] && increasing "$con" && ! grep -q 'DOMUS-GUEST-READY' "$con"; then
 		pass counter-continues
 	else
