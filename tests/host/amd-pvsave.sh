@@ -7,7 +7,11 @@
 # restore -c` brings it back in a new domain (its suspend returns 0): the
 # counter goes on from where it stopped, the console answers, list shows
 # it, its PV disk reconnects (the data written before the save is there,
-# a write after it lands).  One PASS/FAIL line each.
+# a write after it lands), and so does its vif: on a bridge in the test
+# host (as in 69), with a MAC drawn at random at create, the guest pings
+# the bridge before the save, after save -c and after the restore (then
+# 20 pings without a loss and 1 MiB over TCP to the test host), and keeps
+# its MAC.  One PASS/FAIL line each.
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 failed=0
@@ -31,8 +35,10 @@ kernel=${PV_KERNEL:-/boot/vmlinuz-$(scripts/kver)}
 cfg=tests/host/pvcli.cfg
 log=$out/log/pvcli.log
 running() { $d list | grep -Eq '^pvcli +[0-9]+ '; }
-# the counter's values on console file $1, in order
-counts() { tr -d '\r' <"$1" | grep -o '^CNT=[0-9]*$' | cut -d= -f2; }
+# the counter's values on console file $1, in order; not anchored at the
+# line's start: a count printed right after a shell prompt shares its line
+# ("guest:/# ESC[6nCNT=17"), and such counts looked lost across the save
+counts() { tr -d '\r' <"$1" | grep -ao 'CNT=[0-9][0-9]*$' | cut -d= -f2; }
 last_count() { counts "$1" | tail -1; }
 increasing() { counts "$1" | awk 'NR > 1 && $1 != p + 1 { bad = 1 } { p = $1 } END { exit bad }'; }
 # wait_more FILE N: a count above N on FILE (within 120 s)
@@ -47,11 +53,36 @@ wait_more() {
 
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
 lines0=$(dmesg | wc -l)
+# the vif's bridge, with the test host's address on it
+br=brsave0
+if ! { modprobe tun && modprobe bridge && ip link add $br type bridge && ip addr add 10.9.0.1/24 dev $br &&
+       ip link set $br up; }; then
+	fail bridge "cannot set up $br (tun, bridge modules)"; exit 1
+fi
+# the TAP devices on the bridge
+taps() { ip -o link show master $br | awk -F': ' '{ print $2 }' | sed 's/@.*//' | tr '\n' ' '; }
+# net_check NAME MARKER TAPS: the guest pings the bridge address (3
+# tries, rc 0) with MAC $mac, and the bridge's ports are TAPS
+net_check() {
+	if run 'ping -c 3 -W 5 10.9.0.1 >/dev/null; echo PING=$?; echo MAC=$(cat /sys/class/net/eth0/address)' "$2" 120 &&
+	   [ "$(answer PING)" = 0 ] && [ "$(answer MAC)" = "$mac" ] && [ "$(taps)" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "ping rc '$(answer PING)', MAC '$(answer MAC)' (want $mac), taps '$(taps)' (want '$3'); log $(grep 'vif' "$log" | tail -3 | tr '\n' '|')"
+	fi
+}
+# net_diag: what the guest and the test host see of the vif (info lines)
+net_diag() {
+	run 'echo GDEV=$(grep eth0 /proc/net/dev | tr -s " "); echo GNEIGH=$(ip neigh | tr "\n" ";"); echo GLOG=$(dmesg | grep -i -E "xen|net|eth0|vif" | tail -8 | tr "\n" ";")' diag 60 >/dev/null
+	echo "info: guest eth0: $(answer GDEV); neighbours: $(answer GNEIGH); log: $(answer GLOG)"
+	echo "info: test host: $(for t in $(taps); do ip -s -o link show "$t"; done | tr -s ' '); neighbours: $(ip neigh show dev $br | tr '\n' ';'); fdb: $(bridge fdb show br $br 2>/dev/null | grep -i "$mac" | tr '\n' ';')"
+}
 
 mkfifo "$fifo"
 exec 3<>"$fifo"
 con=$out/console1.out
-$d create -c $cfg memory=128 ramdisk=\"build/pvsave-guest.cpio\" kernel=\""$kernel"\" "disk=['file:$img/d.img,xvdb,w']" <"$fifo" >"$con" 2>&1 &
+$d create -c $cfg memory=128 ramdisk=\"build/pvsave-guest.cpio\" kernel=\""$kernel"\" "disk=['file:$img/d.img,xvdb,w']" \
+	"vif=['bridge=$br']" <"$fifo" >"$con" 2>&1 &
 cpid=$!
 if wait_for 'DOMUS-GUEST-READY' 240; then
 	pass guest-ready
@@ -67,6 +98,17 @@ if run 'yes DOMUS-SAVE-DISK | head -c 1048576 >/tmp/p; dd if=/tmp/p of=/dev/xvdb
 	pass disk-written
 else
 	fail disk-written "DW='$(answer DW)' DSZ='$(answer DSZ)'"
+fi
+# the vif (no mac=: the launcher draws one): eth0 up, the bridge answers
+mac=$(sed -n 's/.*vif 0: .* on bridge brsave0, mac \([0-9a-f:]*\).*/\1/p' "$log" | head -1)
+tap0=$(taps)
+# the bridge's address (taken from its ports: the TAPs have Xen's fe:ff:ff:ff:ff:ff)
+braddr=$(cat /sys/class/net/$br/address)
+if run 'insmod /lib/modules/xen-netfront.ko; ip addr add 10.9.0.20/24 dev eth0 && ip link set eth0 up; echo UP=$?' up 120 &&
+   [ "$(answer UP)" = 0 ] && [ -n "$mac" ] && [ "$tap0" = "vif$($d domid pvcli).0 " ]; then
+	net_check net-before-save n1 "$tap0"
+else
+	fail net-before-save "UP='$(answer UP)' mac '$mac' taps '$tap0'"
 fi
 send 'i=0; while :; do i=$((i+1)); echo CNT=$i; sleep 1; done &'
 if wait_more "$con" 2; then pass counting; else fail counting "$(tail -c 300 "$con" | tr '\r\n' '||')"; fi
@@ -105,6 +147,8 @@ else
 	fail save-keep-runs-on "rc $rc: $err; $(tail -3 "$log" | tr '\n' '|')"
 fi
 if run 'echo ANS=$((6*7))' keep 60 && [ "$(answer ANS)" = 42 ]; then pass keep-console-answers; else fail keep-console-answers "$(tail -c 300 "$con" | tr '\r\n' '||')"; fi
+# netfront kept its rings (a cancelled suspend): the same TAP, the network as before
+net_check keep-net n2 "$tap0"
 if build/host/xsr-check "$files/keep.sav" >"$out/xsr1" 2>&1 &&
    grep -q 'valid: libxc v3 from Xen 4.17, .* 32768 pfns (32768 with data), 0 params, 1 vCPUs, 2 optional records skipped' "$out/xsr1"; then
 	pass keep-file-xsr-check
@@ -119,10 +163,10 @@ echo "info: save took $(( $(date +%s) - t0 )) s"
 # the console client ends with the domain (bounded: a failed save leaves it running)
 for i in $(seq 300); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
 if [ $rc = 0 ] && [ -z "$err" ] && [ -s "$files/g.sav" ] && ! running && ! pgrep -x domus-launcher >/dev/null &&
-   [ "$(ls -A "$files" | tr '\n' ' ')" = "g.sav keep.sav " ]; then
+   [ "$(ls -A "$files" | tr '\n' ' ')" = "g.sav keep.sav " ] && [ -z "$(taps)" ]; then
 	pass save-domain-gone
 else
-	fail save-domain-gone "rc $rc: $err; files $(ls -A "$files" | tr '\n' ' '); $($d list | tr '\n' '|')"
+	fail save-domain-gone "rc $rc: $err; files $(ls -A "$files" | tr '\n' ' '); $($d list | tr '\n' '|'); taps '$(taps)'"
 	$d destroy pvcli; kill "$cpid" 2>/dev/null; exit 1
 fi
 before=$(last_count "$con")
@@ -140,6 +184,8 @@ rpid=$!
 if wait_more "$con" "$before"; then
 	first=$(counts "$con" | head -1)
 	echo "info: restore to the first count took $(( $(date +%s) - t0 )) s; last before $before, first after $first"
+	[ "$first" -gt $((before + 1)) ] &&
+		echo "info: counts missing on the clients; the launcher's console logs hold: $(cat "$out"/log/pvcli-console.log* | counts /dev/stdin | awk -v a="$before" -v b="$first" '$1 >= a && $1 <= b' | sort -n | uniq | tr '\n' ' ')"
 	if [ "$first" -gt "$before" ] && [ "$first" -le $((before + 5)) ] && increasing "$con" && ! grep -q 'DOMUS-GUEST-READY' "$con"; then
 		pass counter-continues
 	else
@@ -162,6 +208,63 @@ if run 'echo 3 >/proc/sys/vm/drop_caches; echo DR=$(dd if=/dev/xvdb bs=64k count
 	pass disk-after-restore
 else
 	fail disk-after-restore "DR='$(answer DR)' (want $pat_md5) DW2='$(answer DW2)'; log $(grep -i 'vbd\|disk\|blk' "$log" | tail -3 | tr '\n' '|')"
+fi
+# netfront reconnected to the new domain's back end (a new TAP on the
+# bridge, the MAC from the file): pings, 20 more without a loss, and 1 MiB
+# to the test host over TCP (the pattern from before the save, /tmp/p)
+if grep "vif 0: .* on bridge $br, mac " "$log" | tail -1 | grep -q "mac $mac\$" &&
+   [ "$(cat /sys/class/net/$br/address)" = "$braddr" ]; then
+	net_check net-after-restore n3 "vif$($d domid pvcli).0 "
+	if [ "$(answer PING)" != 0 ]; then
+		net_diag
+		for i in $(seq 10); do
+			run 'ping -c 1 -W 2 10.9.0.1 >/dev/null; echo PR=$?' "r$i" 60
+			echo "info: ping $i after the failure: $(answer PR) at $(date +%T)"
+			[ "$(answer PR)" = 0 ] && break
+		done
+		net_diag
+	fi
+else
+	fail net-after-restore "not the MAC $mac: $(grep 'vif 0:' "$log" | tr '\n' '|'); bridge address $braddr, now $(cat /sys/class/net/$br/address)"
+fi
+if run 'echo LOSS=$(ping -c 20 -i 0.2 -W 5 10.9.0.1 | sed -n "s/.* \([0-9.]*\)% packet loss.*/\1/p")' n4 120 &&
+   [ "$(answer LOSS)" = 0 ]; then
+	pass net-no-loss
+else
+	fail net-no-loss "loss '$(answer LOSS)'%"
+fi
+rm -f "$out/tcp" "$out/tcp.ready"
+/usr/bin/python3 - "$out/tcp" <<'PY' &
+import hashlib, os, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.9.0.1", 5002))
+s.listen(1)
+open(sys.argv[1] + ".ready", "w").close()
+s.settimeout(120)
+c, _ = s.accept()
+c.settimeout(60)
+h, n = hashlib.md5(), 0
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    h.update(b)
+    n += len(b)
+c.close()
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d %s\n" % (n, h.hexdigest()))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+PY
+spid=$!
+# the server listening first (python starts slowly under TCG)
+for i in $(seq 600); do [ -e "$out/tcp.ready" ] || ! kill -0 "$spid" 2>/dev/null && break; sleep 0.1; done
+if run 'nc 10.9.0.1 5002 </tmp/p; echo NC=$?' n5 120 && wait "$spid" && [ "$(answer NC)" = 0 ] &&
+   [ "$(cat "$out/tcp" 2>/dev/null)" = "1048576 $pat_md5" ]; then
+	pass net-tcp-after-restore
+else
+	fail net-tcp-after-restore "nc rc '$(answer NC)', received '$(cat "$out/tcp" 2>/dev/null)' (want 1048576 $pat_md5)"
+	kill "$spid" 2>/dev/null
 fi
 # the guest's kernel took the resume without a warning (its own log)
 if run 'echo WARN=$(dmesg | grep -c -E "WARNING|BUG|timed out")' warn 60 && [ "$(answer WARN)" = 0 ]; then
@@ -189,6 +292,12 @@ if dmesg | tail -n +"$lines0" | grep -Eq 'BUG|WARNING|Oops|general protection'; 
 else
 	pass host-kernel-clean
 fi
+if [ -z "$(taps)" ] && grep -q "connected (bridge $br" "$log" && ! grep -q 'corrupt\|cannot connect' "$log"; then
+	pass net-backend-clean
+else
+	fail net-backend-clean "taps '$(taps)'; $(grep 'vif' "$log" | tail -4 | tr '\n' '|')"
+fi
+ip link del $br 2>/dev/null
 exec 3>&-
 rm -f "$fifo"
 rm -rf "$files" "$img"

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/if_tun.h>
+#include <net/if_arp.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -132,6 +133,27 @@ void net_vif_default_name(const struct domus_vif *cfg, unsigned int domid, char 
 		snprintf(out, 16, "vif%u.%u", domid, cfg->devid);
 }
 
+/*
+ * The TAP's own MAC address: fe:ff:ff:ff:ff:ff, as Xen's netback gives its
+ * vif devices.  A Linux bridge whose address was not set takes the lowest
+ * of its ports' addresses; the highest unicast one is never taken while
+ * another port is there, and when a bridge has only TAPs its address
+ * stays this one as they come and go.  A random TAP address would become
+ * the bridge's and change when that guest goes: every guest's ARP entry
+ * for the host would then point nowhere (a restored guest could not reach
+ * the host for seconds).  The guest's own MAC is its netfront's, not this.
+ */
+static int tap_set_mac(int s, const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, "\xfe\xff\xff\xff\xff\xff", 6);
+	return ioctl(s, SIOCSIFHWADDR, &ifr);
+}
+
 int net_tap_create(const struct domus_vif *cfg, const char *name, unsigned int queues, int *fds, char *err,
 		   size_t errlen)
 {
@@ -166,7 +188,11 @@ int net_tap_create(const struct domus_vif *cfg, const char *name, unsigned int q
 		goto fail;
 	}
 	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || if_up(s, name, cfg->mtu)) {
+	if (s < 0 || tap_set_mac(s, name)) {
+		snprintf(err, errlen, "vif %u: cannot set %s's MAC address: %s", cfg->devid, name, strerror(errno));
+		goto fail;
+	}
+	if (if_up(s, name, cfg->mtu)) {
 		snprintf(err, errlen, "vif %u: cannot bring %s up: %s", cfg->devid, name, strerror(errno));
 		goto fail;
 	}

@@ -200,18 +200,34 @@ static void save_progress(void *opaque, uint64_t done, uint64_t total)
 	p->last = pct;
 }
 
-/* The definition of the domain, as JSON (domus' JSON view), malloc'ed. */
+/*
+ * The definition of the domain, as JSON (domus' JSON view), malloc'ed.
+ * The kernel as an absolute path (a restore runs elsewhere), and each
+ * vif's MAC address as given even when it was drawn at random: the
+ * restored guest's netfront reads device/vif/N/mac again when it
+ * reconnects, and its interface must keep its address (as xl's saved
+ * config carries the MACs libxl chose).
+ */
 char *l_save_config(struct launcher *L, size_t *len)
 {
-	char *buf = NULL, *kernel = L->cfg.kernel;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
+	struct domus_config *c = malloc(sizeof(*c));	/* a shallow copy: only read */
+	char *buf = NULL;
+	size_t n = 0, i;
+	FILE *f;
 
-	if (!f)
+	if (!c)
 		return NULL;
-	L->cfg.kernel = L->kernel_path;	/* absolute: a restore runs elsewhere */
-	domus_config_write_json(&L->cfg, f);
-	L->cfg.kernel = kernel;
+	*c = L->cfg;
+	c->kernel = L->kernel_path;
+	for (i = 0; i < c->nvifs; i++)
+		c->vifs[i].mac_given = true;
+	f = open_memstream(&buf, &n);
+	if (!f) {
+		free(c);
+		return NULL;
+	}
+	domus_config_write_json(c, f);
+	free(c);
 	if (fclose(f) || !buf) {
 		free(buf);
 		return NULL;
