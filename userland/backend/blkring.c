@@ -94,9 +94,7 @@ static void ring_copy(struct blk_ring *r, uint32_t idx, void *buf, size_t len, b
 static int rw_start(struct blk_ring *r, struct blk_rw *w)
 {
 	uint64_t total = 0;
-	unsigned int i, nv = 0;
-	uint8_t *base;
-	size_t len;
+	unsigned int i;
 
 	w->pinned = 0;
 	w->done = 0;
@@ -120,21 +118,13 @@ static int rw_start(struct blk_ring *r, struct blk_rw *w)
 			return BLKIF_RSP_ERROR;
 		}
 		w->pinned++;
-		base = r->m->ram + (uint64_t)f * 4096 + w->segs[i].first * BLK_SECTOR;
-		len = (size_t)(w->segs[i].last - w->segs[i].first + 1) * BLK_SECTOR;
-		/* segments that follow each other in guest RAM: one iovec */
-		if (nv && (uint8_t *)w->iov[nv - 1].iov_base + w->iov[nv - 1].iov_len == base) {
-			w->iov[nv - 1].iov_len += len;
-			continue;
-		}
-		w->iov[nv].iov_base = base;
-		w->iov[nv].iov_len = len;
-		nv++;
+		w->iov[i].iov_base = r->m->ram + (uint64_t)f * 4096 + w->segs[i].first * BLK_SECTOR;
+		w->iov[i].iov_len = (size_t)(w->segs[i].last - w->segs[i].first + 1) * BLK_SECTOR;
 	}
 	w->off = w->sector * BLK_SECTOR;
 	w->total = total * BLK_SECTOR;
 	w->v = w->iov;
-	w->nv = nv;
+	w->nv = w->nseg;
 	return BLKIF_RSP_OKAY;
 }
 
