@@ -98,10 +98,10 @@ exits() {
 # BENCH_IO_STRACE=1, `strace -c -f` on it (the trace slows the row: its
 # time is then no measurement); DOMUS_BLK_TRACE=1 in the launcher logs the
 # block ring's counters per row (userland/backend/blkback.c).
-ctxsw() {	# PID: "comm tid voluntary nonvoluntary" per thread
+ctxsw() {	# PID: "comm tid voluntary nonvoluntary cpu-ticks" per thread
 	local t
 	for t in /proc/$1/task/*; do
-		echo "$(cat "$t/comm") ${t##*/} $(awk '/^voluntary_ctxt_switches/ { v = $2 } /^nonvoluntary_ctxt_switches/ { n = $2 } END { print v, n }' "$t/status")"
+		echo "$(tr ' ' _ <"$t/comm") ${t##*/} $(awk '/^voluntary_ctxt_switches/ { v = $2 } /^nonvoluntary_ctxt_switches/ { n = $2 } END { print v, n }' "$t/status") $(sed 's/.*) //' "$t/stat" | awk '{ print $12 + $13 }')"
 	done 2>/dev/null
 }
 profile_start() {	# ROW ROUND
@@ -109,6 +109,7 @@ profile_start() {	# ROW ROUND
 	lpid=$(pgrep -x domus-launcher | head -1)
 	[[ -n $lpid ]] || { say "profile: no domus-launcher process"; return 0; }
 	ctxsw "$lpid" >"$out/ctx0"
+	build/domus stats bench >"$out/stats0" 2>/dev/null
 	if [[ ${BENCH_IO_STRACE:-} == 1 ]]; then
 		strace -c -f -p "$lpid" -o "$out/strace.$1.$2" 2>/dev/null &
 		spid=$!
@@ -118,8 +119,11 @@ profile_start() {	# ROW ROUND
 profile_end() {	# ROW ROUND
 	[[ ${BENCH_IO_PROFILE:-} == 1 && $side == domus && -n ${lpid:-} ]] || return 0
 	ctxsw "$lpid" >"$out/ctx1"
-	awk -v row="$1" -v r="$2" 'NR == FNR { v[$2] = $3; n[$2] = $4; next }
-		{ printf "io: profile %s round %s: thread %s (%s) ctxsw voluntary %d nonvoluntary %d\n", row, r, $1, $2, $3 - v[$2], $4 - n[$2] }' \
+	build/domus stats bench >"$out/stats1" 2>/dev/null
+	awk -v row="$1" -v r="$2" 'NR == FNR { c[$1] = $2; next } $2 - c[$1] > 0 { l = l " " $1 "=" $2 - c[$1] }
+		END { print "io: profile " row " round " r ": exits by reason" l }' "$out/stats0" "$out/stats1"
+	awk -v row="$1" -v r="$2" -v hz="$(getconf CLK_TCK)" 'NR == FNR { v[$2] = $3; n[$2] = $4; c[$2] = $5; next }
+		{ printf "io: profile %s round %s: thread %s (%s) ctxsw voluntary %d nonvoluntary %d cpu %.2f s\n", row, r, $1, $2, $3 - v[$2], $4 - n[$2], ($5 - c[$2]) / hz }' \
 		"$out/ctx0" "$out/ctx1"
 	if [[ -n ${spid:-} ]]; then
 		kill -INT "$spid" 2>/dev/null

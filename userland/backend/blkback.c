@@ -213,21 +213,21 @@ const char *blk_disk_path(const struct blk_disk *d)
 static void trace_delta(struct blk_disk *d, struct blk_stats *last)
 {
 	struct blk_stats *s = &d->st;
-	char buf[320];
+	char buf[448];
 #define D(f) ((unsigned long long)(atomic_load(&s->f) - atomic_load(&last->f)))
 	unsigned long long rq = D(reads) + D(writes) + D(flushes) + D(discards);
 
 	if (!rq)
 		return;
 	snprintf(buf, sizeof(buf),
-		 "requests=%llu read_bytes=%llu written_bytes=%llu wakeups=%llu events=%llu passes=%llu kicks=%llu rechecks=%llu batch_max=%llu",
+		 "requests=%llu read_bytes=%llu written_bytes=%llu wakeups=%llu events=%llu passes=%llu kicks=%llu rechecks=%llu batch_max=%llu busy_us=%llu io_us=%llu kick_us=%llu",
 		 rq, D(bytes_read), D(bytes_written), D(wakeups), D(events), D(passes), D(kicks), D(rechecks),
-		 (unsigned long long)atomic_load(&s->batch_max));
+		 (unsigned long long)atomic_load(&s->batch_max), D(ns_busy) / 1000, D(ns_io) / 1000, D(ns_kick) / 1000);
 #undef D
 	be_log(&d->x, "blk %s: trace %s%s", buf, "");
 #define C(f) atomic_store(&last->f, atomic_load(&s->f))
 	C(reads); C(writes); C(flushes); C(discards); C(bytes_read); C(bytes_written); C(wakeups); C(events);
-	C(passes); C(kicks); C(rechecks);
+	C(passes); C(kicks); C(rechecks); C(ns_busy); C(ns_io); C(ns_kick);
 #undef C
 	atomic_store(&s->batch_max, 0);
 }
@@ -285,8 +285,10 @@ static void *io_thread(void *arg)
 		.kick = io_kick, .log = io_log, .opaque = d, .watchdog_ms = BLK_WATCHDOG_MS,
 	};
 
-	if (e && !strcmp(e, "1"))
+	if (e && !strcmp(e, "1")) {
 		l.trace = io_trace;
+		d->ring.timing = true;
+	}
 	memset(&d->trace_last, 0, sizeof(d->trace_last));
 	io_thread_policy(d);
 	if (blk_loop_run(&l) == -EIO)

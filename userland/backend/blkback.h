@@ -50,6 +50,11 @@ struct blk_stats {
 	atomic_ullong rechecks;		/* requests found by the re-check before sleeping */
 	atomic_ullong batch_max;	/* most requests found by one pass */
 	atomic_ullong stalls;		/* stall watchdog findings (blkloop.c) */
+	/* DOMUS_BLK_TRACE=1 only (ring->timing): where the I/O thread's time
+	 * went, monotonic ns */
+	atomic_ullong ns_busy;		/* from a wake-up to the next sleep */
+	atomic_ullong ns_io;		/* in preadv/pwritev or io_uring submit+wait */
+	atomic_ullong ns_kick;		/* sending the event to the guest */
 };
 
 struct blk_aio;				/* blkaio.h */
@@ -69,6 +74,7 @@ struct blk_ring {
 	bool blockdev;				/* discard: BLKDISCARD, not a hole */
 	struct blk_stats *st;
 	struct blk_aio *aio;			/* NULL: one request after the other */
+	bool timing;				/* count st->ns_* (DOMUS_BLK_TRACE=1) */
 	char why[160];				/* why the ring was declared corrupt */
 };
 
@@ -93,6 +99,9 @@ void blk_ring_detach(struct blk_ring *r);
  * must be sent an event (pv-devices.md §2.2).
  */
 int blk_ring_service(struct blk_ring *r, bool *notify);
+
+/* CLOCK_MONOTONIC in ns (the ns_* counters). */
+uint64_t blk_now_ns(void);
 
 /*
  * The ring as the guest and the back end left it, read without a lock

@@ -98,7 +98,7 @@ int blk_loop_run(struct blk_loop *l)
 	struct pollfd p[2] = { { .fd = l->notify_fd, .events = POLLIN }, { .fd = l->stop_fd, .events = POLLIN } };
 	struct blk_stats *st = l->ring->st;
 	struct blk_watch wd;
-	uint64_t ev;
+	uint64_t ev, t_wake = 0;
 
 	memset(&wd, 0, sizeof(wd));
 	wd.t_ms = mono_ms();
@@ -109,13 +109,21 @@ int blk_loop_run(struct blk_loop *l)
 		do {
 			r = blk_ring_service(l->ring, &notify);
 			if (notify) {
+				uint64_t t0 = l->ring->timing ? blk_now_ns() : 0;
+
 				atomic_fetch_add(&st->kicks, 1);
 				l->kick(l->opaque);
 				notify = false;
+				if (t0)
+					atomic_fetch_add(&st->ns_kick, blk_now_ns() - t0);
 			}
 		} while (r > 0 && poll(&p[1], 1, 0) == 0);
 		if (r < 0)
 			return -EIO;
+		if (t_wake) {
+			atomic_fetch_add(&st->ns_busy, blk_now_ns() - t_wake);
+			t_wake = 0;
+		}
 		r = poll(p, 2, l->trace ? 500 : (int)l->watchdog_ms);
 		if (r < 0 && errno != EINTR) {
 			snprintf(l->ring->why, sizeof(l->ring->why), "the I/O thread's poll failed: %s", strerror(errno));
@@ -130,6 +138,8 @@ int blk_loop_run(struct blk_loop *l)
 			continue;
 		}
 		wd.t_ms = mono_ms();
+		if (l->ring->timing)
+			t_wake = blk_now_ns();
 		if (r > 0) {
 			atomic_fetch_add(&st->wakeups, 1);
 			if (read(l->notify_fd, &ev, sizeof(ev)) == sizeof(ev))

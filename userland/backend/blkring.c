@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <sys/uio.h>
 #include <linux/fs.h>
 #include "blkaio.h"
@@ -154,19 +155,34 @@ static int rw_advance(struct blk_rw *w, uint64_t k)
 	return BLKIF_RSP_OKAY;
 }
 
+uint64_t blk_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* The rest of a started request's I/O, here: a BLKIF_RSP_* status. */
 static int rw_run(struct blk_ring *r, struct blk_rw *w)
 {
+	uint64_t t0 = r->timing ? blk_now_ns() : 0;
+	int status = BLKIF_RSP_OKAY;
+
 	while (w->done < w->total) {
 		ssize_t k = w->write ? pwritev(r->fd, w->v, (int)w->nv, (off_t)(w->off + w->done))
 				     : preadv(r->fd, w->v, (int)w->nv, (off_t)(w->off + w->done));
 
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0 || rw_advance(w, (uint64_t)k) != BLKIF_RSP_OKAY)
-			return BLKIF_RSP_ERROR;
+		if (k < 0 || rw_advance(w, (uint64_t)k) != BLKIF_RSP_OKAY) {
+			status = BLKIF_RSP_ERROR;
+			break;
+		}
 	}
-	return BLKIF_RSP_OKAY;
+	if (r->timing)
+		atomic_fetch_add(&r->st->ns_io, blk_now_ns() - t0);
+	return status;
 }
 
 /* A started request is over: counted, its grants released. */
@@ -390,7 +406,11 @@ static int aio_drain(struct blk_ring *r)
 	int n, i;
 
 	while (blk_aio_pending(r->aio)) {
+		uint64_t t0 = r->timing ? blk_now_ns() : 0;
+
 		n = blk_aio_wait(r->aio, done, 64);
+		if (r->timing)
+			atomic_fetch_add(&r->st->ns_io, blk_now_ns() - t0);
 		if (n < 0) {
 			snprintf(r->why, sizeof(r->why), "the disk's io_uring failed: %s", strerror(-n));
 			return -EIO;
