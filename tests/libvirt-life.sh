@@ -194,14 +194,9 @@ then pass libvirt/ro-socket; else fail libvirt/ro-socket "mode $mode $r1$r2$r3: 
 # python3-libvirt: the lifecycle and its error codes
 out=$(/usr/bin/python3 - "$sock" "$rosock" "$w" 2>&1 <<'PY'
 import sys, time, libvirt
-libvirt.registerErrorHandler(lambda c, e: None, None)
-c = libvirt.open("domus+unix:///system?socket=" + sys.argv[1])
-def code(f):
-    try:
-        f()
-    except libvirt.libvirtError as e:
-        return e.get_error_code()
-    return 0
+sys.path.insert(0, "tests")
+from lvpy import code, connect
+c = connect(sys.argv[1])
 d = c.lookupByName("web")
 assert d.isPersistent() == 1 and d.isActive() == 0 and d.state() == [5, 0], (d.state())
 assert [x.name() for x in c.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_INACTIVE)] == ["web"]
@@ -214,7 +209,7 @@ d.suspend(); assert d.state() == [3, 1]; d.resume()
 d.destroy(); assert d.state() == [5, 0] and d.isActive() == 0
 assert code(lambda: c.defineXML("<domain type='xen'><name>x</name>")) == 27
 assert code(lambda: c.defineXML("<domain type='xen'><name>x</name><cputune/></domain>")) == 67
-ro = libvirt.open("domus+unix:///system?socket=" + sys.argv[2])
+ro = connect(sys.argv[2])
 assert code(lambda: ro.lookupByName("web").create()) == 6 and ro.lookupByName("web").isActive() == 0
 d.undefine()
 assert code(lambda: c.lookupByName("web")) == 42

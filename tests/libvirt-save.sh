@@ -77,14 +77,9 @@ V destroy ms >/dev/null 2>&1
 cp "$w/junk.save" "$w/save/ms.save"
 out=$(/usr/bin/python3 - "$sock" <<'PY' 2>&1
 import sys, libvirt
-libvirt.registerErrorHandler(lambda c, e: None, None)
-c = libvirt.open("domus+unix:///system?socket=" + sys.argv[1])
-def code(f):
-    try:
-        f()
-    except libvirt.libvirtError as e:
-        return e.get_error_code()
-    return 0
+sys.path.insert(0, "tests")
+from lvpy import code, connect
+c = connect(sys.argv[1])
 d = c.lookupByName("ms")
 assert d.hasManagedSaveImage() == 1
 assert [x.name() for x in c.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE)] == ["ms"]
