@@ -295,12 +295,15 @@ else fail undefine "$r1$r2: $(echo "$o $o2" | one)"; fi
 agree list-undefined ""
 # python's events of lvd, with libvirt's details: suspended (paused),
 # resumed (unpaused), stopped (shutdown: the guest powered off), started
-# (booted), stopped (destroyed), undefined (removed)
-want="3.0 4.0 5.0 2.0 5.1 1.0"
-for i in $(seq 20); do [ "$(awk '$1 == "lvd" { print $2 }' "$out/pyev.out" | tr '\n' ' ')" = "$want " ] && break; sleep 0.5; done
+# (booted); the save section's stopped (saved) and started after the
+# managedsave and after the save, and its paused guest's suspended and
+# resumed if the once-a-second comparison saw the short pause; stopped
+# (destroyed), undefined (removed)
+want='^3[.]0 4[.]0 5[.]0 2[.]0 5[.]4 2[.]0 5[.]4 2[.]0 (3[.]0 4[.]0 )?5[.]1 1[.]0 $'
+for i in $(seq 20); do [[ "$(awk '$1 == "lvd" { print $2 }' "$out/pyev.out" | tr '\n' ' ')" =~ $want ]] && break; sleep 0.5; done
 kill $pypid 2>/dev/null; wait $pypid 2>/dev/null
 got=$(awk '$1 == "lvd" { print $2 }' "$out/pyev.out" | tr '\n' ' ')
-if [ "$got" = "$want " ]; then pass python-events; else fail python-events "expected '$want', got '$got': $(one <"$out/pyev.out")"; fi
+if [[ "$got" =~ $want ]]; then pass python-events; else fail python-events "expected '$want', got '$got': $(one <"$out/pyev.out")"; fi
 kill $dpid; wait $dpid; rc=$?
 if [ $rc = 0 ] && [ ! -e /run/domus/domusd.sock ] && [ ! -L /run/libvirt/virtdomusd-sock ]; then pass domusd-stops
 else fail domusd-stops "rc $rc: $(one <"$out/domusd.log")"; fi

@@ -349,7 +349,7 @@ int h_destroy(struct rpc_call *c)
 	if (!active(c))
 		return not_running(c);
 	/* before: another session may see the domain gone before ctl returns */
-	rpc_events_note_stop(c->dom, 1);	/* VIR_DOMAIN_EVENT_STOPPED_DESTROYED */
+	rpc_events_note_stop(c->dom, EV_STOPPED_DESTROYED);
 	r = ctl(c, "destroy", 30000);
 	if (r)
 		rpc_events_note_stop(c->dom, -1);

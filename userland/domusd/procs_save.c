@@ -132,8 +132,11 @@ int h_save(struct rpc_call *c)
 		return -1;
 	if (c->dom->id == DOMUSD_INACTIVE)
 		return not_running(c);
-	if (run(c, args, msg, sizeof(msg)))
+	rpc_events_note_stop(c->dom, EV_STOPPED_SAVED);
+	if (run(c, args, msg, sizeof(msg))) {
+		rpc_events_note_stop(c->dom, -1);
 		return failed(c, msg);
+	}
 	return 0;
 }
 
@@ -180,8 +183,11 @@ int h_managed_save(struct rpc_call *c)
 		return rpc_err(c->err, VIR_ERR_OPERATION_FAILED, VIR_FROM_DOM,
 			       "operation failed: cannot make the managed save directory %s: %s", domusd_save_dir(),
 			       strerror(-r));
-	if (run(c, args, msg, sizeof(msg)))
+	rpc_events_note_stop(c->dom, EV_STOPPED_SAVED);
+	if (run(c, args, msg, sizeof(msg))) {
+		rpc_events_note_stop(c->dom, -1);
 		return failed(c, msg);
+	}
 	return 0;
 }
 

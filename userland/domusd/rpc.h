@@ -272,6 +272,8 @@ void rpc_events_end(struct rpc_session *s);
  * (virDomainEventStoppedDetailType: 1 destroyed, 4 saved, ...) in every
  * session; @detail < 0 forgets the note (the stop failed). */
 void rpc_events_note_stop(const struct domus_dominfo *d, int detail);
+/* the details domusd notes (virDomainEventStoppedDetailType) */
+enum { EV_STOPPED_DESTROYED = 1, EV_STOPPED_SAVED = 4 };
 
 /* Procedure numbers (the REMOTE program) */
 enum {
