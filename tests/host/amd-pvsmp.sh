@@ -85,11 +85,18 @@ online=$(ask ON 'cat /sys/devices/system/cpu/online' | grep -xE '[0-9]+(-[0-9]+)
 if [ "$online" = "0-3" ]; then pass guest-4-cpus-online; else fail guest-4-cpus-online "online CPUs '$online'"; fi
 up=$(ask UP 'dmesg | grep -o "Brought up [0-9]* node[s]*, [0-9]* CPUs"')
 if echo "$up" | grep -q ', 4 CPUs'; then pass guest-smp-bringup; else fail guest-smp-bringup "dmesg: '$up'"; fi
-# every CPU takes timer interrupts (per-CPU columns of the LOC/timer lines advance)
+# every CPU takes timer interrupts (per-CPU columns of the LOC/timer lines
+# advance) while it has work: an idle CPU stops its tick (NO_HZ), so each
+# CPU spins until /tmp/stop appears (60 s at most) while the counts are read
+# (started from a subshell: no job notices in later answers)
 percpu() { printf '%s\n' "$1" | grep -E 'timer' | awk '{ for (i = 2; i <= 5; i++) s[i] += $i } END { print s[2], s[3], s[4], s[5] }'; }
+send 'rm -f /tmp/stop; (for c in 0 1 2 3; do taskset -c $c sh -c "end=\$((\$(date +%s) + 60)); while [ ! -e /tmp/stop ] && [ \$(date +%s) -lt \$end ]; do :; done" & done)'
+sleep 1
 i1=$(ask I1 'cat /proc/interrupts')
-sleep 2
+sleep 3
 i2=$(ask I2 'cat /proc/interrupts')
+send 'touch /tmp/stop'
+sleep 1
 a=($(percpu "$i1")) b=($(percpu "$i2"))
 ok=1
 for k in 0 1 2 3; do [ "${b[$k]:-0}" -gt "${a[$k]:-0}" ] || ok=0; done
