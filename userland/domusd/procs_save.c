@@ -122,22 +122,30 @@ static int not_running(struct rpc_call *c)
 		       "Requested operation is not valid: domain '%s' is not running", c->dom->name);
 }
 
-/* SAVE (55), SAVE_FLAGS (232): `domus save NAME FILE`; the domain is gone after */
-int h_save(struct rpc_call *c)
+/* `domus save ...` of the session's domain: its stop event says "saved"
+ * (noted before, as a destroy's is; forgotten if the save fails) */
+static int save_run(struct rpc_call *c, const char *const *args)
 {
-	const char *args[] = { "save", c->dom->name, c->a->str, NULL };
 	char msg[512];
 
-	if (check(c, "DOMAIN_SAVE_FLAGS", c->a->str, false))
-		return -1;
-	if (c->dom->id == DOMUSD_INACTIVE)
-		return not_running(c);
 	rpc_events_note_stop(c->dom, EV_STOPPED_SAVED);
 	if (run(c, args, msg, sizeof(msg))) {
 		rpc_events_note_stop(c->dom, -1);
 		return failed(c, msg);
 	}
 	return 0;
+}
+
+/* SAVE (55), SAVE_FLAGS (232): `domus save NAME FILE`; the domain is gone after */
+int h_save(struct rpc_call *c)
+{
+	const char *args[] = { "save", c->dom->name, c->a->str, NULL };
+
+	if (check(c, "DOMAIN_SAVE_FLAGS", c->a->str, false))
+		return -1;
+	if (c->dom->id == DOMUSD_INACTIVE)
+		return not_running(c);
+	return save_run(c, args);
 }
 
 /* RESTORE (54), RESTORE_FLAGS (233): `domus restore -e [-p] FILE` */
@@ -161,7 +169,7 @@ int h_restore(struct rpc_call *c)
  * persistent running domain */
 int h_managed_save(struct rpc_call *c)
 {
-	char path[PATH_MAX], msg[512];
+	char path[PATH_MAX];
 	const char *args[] = { "save", c->dom->name, path, NULL };
 	int r;
 
@@ -183,12 +191,7 @@ int h_managed_save(struct rpc_call *c)
 		return rpc_err(c->err, VIR_ERR_OPERATION_FAILED, VIR_FROM_DOM,
 			       "operation failed: cannot make the managed save directory %s: %s", domusd_save_dir(),
 			       strerror(-r));
-	rpc_events_note_stop(c->dom, EV_STOPPED_SAVED);
-	if (run(c, args, msg, sizeof(msg))) {
-		rpc_events_note_stop(c->dom, -1);
-		return failed(c, msg);
-	}
-	return 0;
+	return save_run(c, args);
 }
 
 /* HAS_MANAGED_SAVE_IMAGE (183): SAVE_DIR/NAME.save is there */
