@@ -13,18 +13,14 @@
 #include <unistd.h>
 #include "xlcfg.h"
 #include "unit.h"
+#include "unit_cfg.h"
 
 
 static char err[1024];
 
-/* Parse @text as file "t.cfg" and finish; returns 0 or -1 (err set). */
 static int cfg(struct domus_config *c, const char *text)
 {
-	domus_config_init(c);
-	err[0] = 0;
-	if (domus_config_parse(c, text, strlen(text), "t.cfg", err, sizeof(err)))
-		return -1;
-	return domus_config_finish(c, err, sizeof(err));
+	return unit_cfg_parse(c, text, err, sizeof(err));
 }
 
 static bool err_has(const char *s) { return strstr(err, s) != NULL; }

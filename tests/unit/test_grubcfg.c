@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include "xlcfg.h"
 #include "unit.h"
+#include "unit_cfg.h"
 
 static char err[1024];
 static struct domus_grub_entry ent;
@@ -210,11 +211,7 @@ static void test_hostile(void)
 
 static int cfg(struct domus_config *c, const char *text)
 {
-	domus_config_init(c);
-	err[0] = 0;
-	if (domus_config_parse(c, text, strlen(text), "t.cfg", err, sizeof(err)))
-		return -1;
-	return domus_config_finish(c, err, sizeof(err));
+	return unit_cfg_parse(c, text, err, sizeof(err));
 }
 
 static void test_config_keys(void)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "xlcfg.h"
 #include "unit.h"
+#include "unit_cfg.h"
 
 static char err[512];
 
@@ -126,11 +127,7 @@ static void test_errors(void)
 
 static int cfg(struct domus_config *c, const char *text)
 {
-	domus_config_init(c);
-	err[0] = 0;
-	if (domus_config_parse(c, text, strlen(text), "t.cfg", err, sizeof(err)))
-		return -1;
-	return domus_config_finish(c, err, sizeof(err));
+	return unit_cfg_parse(c, text, err, sizeof(err));
 }
 
 static void test_config(void)
