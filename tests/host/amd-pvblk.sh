@@ -13,7 +13,8 @@
 # disk refuses writes and stays unchanged, the LVM volume has its size,
 # holds the guest's pattern and passes a discard down to the loop file,
 # flushes reach fdatasync (the
-# back end's counters at shutdown), a second writer of an image in use is
+# back end's counters at shutdown), the launcher ends after the power-off
+# with its "shut down" and "destroying" lines and no fatal one (issue 12), a second writer of an image in use is
 # refused; a second boot (a 4-page ring) reboots (the disks come back),
 # runs a hostile front end on xvdd (tests/host/pv-blkfuzz.c), writes to
 # xvdb, syncs and is killed with kill -9: the pattern is in the image;
@@ -251,6 +252,17 @@ if [ $ok = 1 ]; then
 	# torn down): wait for them, not for a time (a loaded test host is slow)
 	if ! wait_log "$log" 'blk xvda2: reads=' 180; then
 		echo "info: no counters 180 s after poweroff: pid file '$pid', $(kill -0 "$pid" 2>/dev/null && echo alive || echo gone); launchers: $(pgrep -a domus-launcher | tr '\n' '|'); log tail: $(tail -3 "$log" | tr '\n' '|')"
+	fi
+	# issue 12: the launcher ends by the book after the guest's power-off
+	# (the front ends' Closing closed the disks' io_urings just before:
+	# their exit work once ended it through restart_syscall); a death
+	# leaves its line (sandbox.c)
+	wait_log "$log" 'destroying domain' 60
+	fatal=$(grep -E 'launcher: (killed by the sandbox|fatal signal)' "$log" | head -1)
+	if [ -z "$fatal" ] && grep -q 'shut down: poweroff' "$log" && grep -q 'destroying domain' "$log"; then
+		pass launcher-ends-after-poweroff
+	else
+		fail launcher-ends-after-poweroff "${fatal:-no 'shut down'/'destroying domain' line}: $(tail -3 "$log" | tr '\n' '|')"
 	fi
 	line=$(grep 'blk xvda2: ' "$log" | tail -1)
 	echo "info: $line"

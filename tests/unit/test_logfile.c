@@ -6,10 +6,12 @@
  * oldest kept file, and the settings come from the environment.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include "ctl.h"
 #include "unit.h"
 
@@ -233,6 +235,58 @@ static void renamed(void)
 	cleanup();
 }
 
+/* domus_launcher_death (ctl.c): what a console client says once the
+ * launcher it was attached to is gone, read from the launcher's log */
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void launcher_death(void)
+{
+	char d[64] = "/tmp/unit-death.XXXXXX", path[128], msg[600];
+	pid_t gone;
+	int st;
+
+	EXPECT(mkdtemp(d) != NULL);
+	setenv("DOMUS_RUN_DIR", d, 1);
+	setenv("DOMUS_LOG_DIR", d, 1);
+	gone = fork();	/* a pid that no longer runs */
+	if (gone == 0)
+		_exit(0);
+	EXPECT(waitpid(gone, &st, 0) == gone);
+	snprintf(path, sizeof(path), "%s/g.pid", d);
+	snprintf(msg, sizeof(msg), "%d\n", (int)gone);
+	write_file(path, msg);
+	snprintf(path, sizeof(path), "%s/g.log", d);
+	write_file(path, "2026-12-06 09:00:00 blk xvda2: connected (1 ring page)\n"
+		   "2026-12-06 09:00:01 launcher: killed by the sandbox: system call 219 (restart_syscall) is not in the seccomp allow-list (thread 7); the launcher ends (signal 31); a legitimate path needs a row in sb_rules (sandbox.c)\n");
+	EXPECT(domus_launcher_death("g", msg, sizeof(msg)) == 1);
+	EXPECT(!strncmp(msg, "the launcher of g died (signal 31): launcher: killed by the sandbox: system call 219 (restart_syscall)", 100));
+	write_file(path, "2026-12-06 09:00:01 launcher: fatal signal 11 (SIGSEGV) in thread 7 at address 0x8 (code 1); the launcher ends (signal 11)\n");
+	EXPECT(domus_launcher_death("g", msg, sizeof(msg)) == 1);
+	EXPECT(strstr(msg, "died (signal 11): launcher: fatal signal 11 (SIGSEGV)") != NULL);
+	/* no last words, the pid file left: SIGKILL */
+	write_file(path, "2026-12-06 09:00:00 domain 3 (g) running\n");
+	EXPECT(domus_launcher_death("g", msg, sizeof(msg)) == 1);
+	EXPECT(strstr(msg, "died without a word") != NULL);
+	/* a clean end: said so, or no pid file left */
+	write_file(path, "2026-12-06 09:00:00 destroying domain 3 (on_* = destroy)\n");
+	EXPECT(domus_launcher_death("g", msg, sizeof(msg)) == 0);
+	snprintf(path, sizeof(path), "%s/g.pid", d);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/g.log", d);
+	write_file(path, "2026-12-06 09:00:00 domain 3 (g) running\n");
+	EXPECT(domus_launcher_death("g", msg, sizeof(msg)) == 0);
+	unlink(path);
+	rmdir(d);
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, rotation);
@@ -240,5 +294,6 @@ int main(void)
 	RUN(UNIT_PREFIX, never_lost);
 	RUN(UNIT_PREFIX, no_cap);
 	RUN(UNIT_PREFIX, settings);
+	RUN(UNIT_PREFIX, launcher_death);
 	return unit_failed;
 }

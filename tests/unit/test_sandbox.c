@@ -16,10 +16,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -557,6 +559,139 @@ static void filter_io_uring(void)
 	EXPECT(killed_by_sigsys(in_child(uring_other_register)));
 }
 
+/*
+ * Issue 12: closing a disk's io_uring (a disconnect) makes the kernel's
+ * ring exit work queue task work, with a signal-like notification, on
+ * the thread that made the ring; a thread sleeping with a timeout then
+ * (dom_stop's nanosleep, a timed wait) resumes through restart_syscall,
+ * which the filter must allow.  The same happens to a launcher stopped
+ * (SIGSTOP) and continued in such a sleep.
+ */
+static int uring_close_then_sleep(void)
+{
+	struct timespec d = { 0, 100 * 1000 * 1000 };
+	int fd = memfd_create("sb-uring", 0), i;
+	struct blk_aio *a;
+	char why[96];
+
+	if (fd < 0 || ftruncate(fd, 65536) || load())
+		return 1;
+	for (i = 0; i < 4; i++) {
+		if (blk_aio_open(&a, fd, 32, why, sizeof(why)))
+			return 2;
+		blk_aio_close(a);
+		nanosleep(&d, NULL);
+		nanosleep(&d, NULL);
+	}
+	return 0;
+}
+
+static int stopped_in_sleep(void)
+{
+	struct timespec d = { 0, 600 * 1000 * 1000 };
+
+	if (load())
+		return 1;
+	nanosleep(&d, NULL);	/* the parent stops and continues it meanwhile */
+	return 0;
+}
+
+static void filter_restart_syscall(void)
+{
+	struct timespec d = { 0, 150 * 1000 * 1000 };
+	int st = in_child(uring_close_then_sleep);
+	pid_t p;
+
+	EXPECT(exited_0(st));
+	if (!exited_0(st))
+		printf("  io_uring closed, then a sleep: child status 0x%x\n", st);
+	fflush(stdout);
+	p = fork();
+	if (p == 0)
+		syscall(SYS_exit_group, stopped_in_sleep());
+	EXPECT(p > 0);
+	if (p <= 0)
+		return;
+	nanosleep(&d, NULL);
+	kill(p, SIGSTOP);
+	nanosleep(&d, NULL);
+	kill(p, SIGCONT);
+	st = -1;
+	EXPECT(waitpid(p, &st, 0) == p);
+	EXPECT(exited_0(st));
+	if (!exited_0(st))
+		printf("  stopped and continued in a sleep: child status 0x%x\n", st);
+}
+
+/*
+ * No silent death: a refused call and a fault each leave one line in the
+ * log (sb_fatal_init), then the process ends with the signal as before.
+ */
+static int fatal_log = -1;
+
+static int fatal_execve(void)
+{
+	char *const argv[] = { (char *)"true", NULL };
+	struct rlimit no = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &no);
+	if (sb_fatal_init(&fatal_log, -1) || load())
+		return 1;
+	execve("/bin/true", argv, NULL);
+	return 2;
+}
+
+static int fatal_segv(void)
+{
+	static volatile uintptr_t where = 8;
+	struct rlimit no = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &no);
+	if (sb_fatal_init(&fatal_log, -1) || load())
+		return 1;
+	*(volatile int *)where = 1;
+	return 2;
+}
+
+/* the log's text after child @fn ended with @sig */
+static bool fatal_line(int (*fn)(void), int sig, const char *want)
+{
+	char buf[1024], day[16];
+	struct tm tm;
+	time_t now;
+	ssize_t n;
+	int st;
+
+	fatal_log = memfd_create("sb-log", 0);
+	if (fatal_log < 0)
+		return false;
+	st = in_child(fn);
+	n = pread(fatal_log, buf, sizeof(buf) - 1, 0);
+	close(fatal_log);
+	buf[n > 0 ? n : 0] = 0;
+	/* l_log's stamp: today's local date first */
+	now = time(NULL);
+	strftime(day, sizeof(day), "%Y-%m-%d ", localtime_r(&now, &tm));
+	if (strncmp(buf, day, strlen(day))) {
+		printf("  log '%s' does not start with today's date '%s'\n", buf, day);
+		return false;
+	}
+	if (st == -1 || !WIFSIGNALED(st) || WTERMSIG(st) != sig || !strstr(buf, want) ||
+	    !strchr(buf, '\n') || strchr(buf, '\n')[1]) {
+		printf("  child status 0x%x, log '%s', want signal %d and '%s'\n", st, buf, sig, want);
+		return false;
+	}
+	return true;
+}
+
+static void fatal_lines(void)
+{
+	EXPECT(fatal_line(fatal_execve, SIGSYS,
+			  "launcher: killed by the sandbox: system call 59 (execve) is not in the seccomp allow-list"));
+	EXPECT(fatal_line(fatal_segv, SIGSEGV, "launcher: fatal signal 11 (SIGSEGV) in thread "));
+	EXPECT(fatal_line(fatal_segv, SIGSEGV, " at address 0x8 (code 1); the launcher ends (signal 11)"));
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, rules_resolve);
@@ -568,5 +703,7 @@ int main(void)
 	RUN(UNIT_PREFIX, filter_tap);
 	RUN(UNIT_PREFIX, filter_blkdev);
 	RUN(UNIT_PREFIX, filter_io_uring);
+	RUN(UNIT_PREFIX, filter_restart_syscall);
+	RUN(UNIT_PREFIX, fatal_lines);
 	return unit_failed;
 }

@@ -78,7 +78,7 @@ static int write_all(int fd, const char *p, size_t n)
 int domus_console_attach(const char *cmdname, const char *name, bool force)
 {
 	char reply[DOMUS_CTL_LINE_MAX], buf[4096];
-	bool stdin_open = true;
+	bool stdin_open = true, gone = false;
 	int fd, r;
 
 	r = domus_ctl_console(name, force, &fd, reply, sizeof(reply));
@@ -112,8 +112,10 @@ int domus_console_attach(const char *cmdname, const char *name, bool force)
 			n = read(fd, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n <= 0)
-				break;		/* the domain is gone */
+			if (n <= 0) {
+				gone = true;	/* the domain is gone */
+				break;
+			}
 			if (write_all(STDOUT_FILENO, buf, n))
 				break;
 		}
@@ -138,6 +140,11 @@ int domus_console_attach(const char *cmdname, const char *name, bool force)
 	}
 	restore_tty();
 	close(fd);
+	/* a launcher that died says why in its log (sandbox.c) */
+	if (gone && domus_launcher_death(name, reply, sizeof(reply))) {
+		fprintf(stderr, "domus %s: %s\n", cmdname, reply);
+		return 1;
+	}
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +277,73 @@ static bool pid_stopped(pid_t pid)
 	buf[n] = 0;
 	p = strrchr(buf, ')');	/* "pid (comm) S ...": comm may hold anything */
 	return !p || p[1] != ' ' || p[2] == 'T' || p[2] == 't' || p[2] == 'Z' || p[2] == 'X';
+}
+
+/* The last line of NAME's log (either directory) holding @what, or "". */
+static void log_last_with(const char *name, const char *what, char *out, size_t len)
+{
+	char path[PATH_MAX], buf[8192], *p, *e;
+	ssize_t n;
+	off_t size;
+	int fd, i;
+
+	out[0] = 0;
+	for (i = 0; i < 2; i++) {
+		if (i == 0)
+			snprintf(path, sizeof(path), "%s/%s.log", domus_log_dir(), name);
+		else
+			snprintf(path, sizeof(path), "%s/log/%s.log", domus_run_dir(), name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			break;
+	}
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	n = size < 0 ? -1 : pread(fd, buf, sizeof(buf) - 1, size > (off_t)sizeof(buf) - 1 ? size - (off_t)sizeof(buf) + 1 : 0);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	for (p = buf; (p = strstr(p, what)); p++) {
+		e = strchr(p, '\n');
+		snprintf(out, len, "%.*s", (int)(e ? e - p : (ptrdiff_t)strlen(p)), p);
+	}
+}
+
+int domus_launcher_death(const char *name, char *msg, size_t len)
+{
+	static const char *const words[] = { "launcher: killed by the sandbox", "launcher: fatal signal" };
+	char line[512], path[PATH_MAX];
+	const char *sig;
+	size_t i;
+	int tries;
+
+	/* the process ends just after its console connection does */
+	for (tries = 0; tries < 20 && launcher_pid(name) > 0; tries++)
+		usleep(50 * 1000);
+	if (launcher_pid(name) > 0)
+		return 0;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		log_last_with(name, words[i], line, sizeof(line));
+		if (!line[0])
+			continue;
+		sig = strstr(line, "(signal ");
+		snprintf(msg, len, "the launcher of %s died (signal %d): %s", name,
+			 sig ? atoi(sig + 8) : 0, line);
+		return 1;
+	}
+	/* no last words: the pid file of a launcher that never reached its
+	 * clean-up (SIGKILL, the OOM killer) */
+	if (domus_run_path(path, sizeof(path), name, ".pid") == 0 && access(path, F_OK) == 0) {
+		log_last_with(name, "destroying domain", line, sizeof(line));
+		if (!line[0]) {
+			snprintf(msg, len, "the launcher of %s died without a word (SIGKILL or the OOM killer?); see its log in %s",
+				 name, domus_log_dir());
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /*

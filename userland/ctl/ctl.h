@@ -66,6 +66,11 @@
  * xenstore path and a 4096-byte value escaped (at most 4 bytes a byte). */
 #define DOMUS_CTL_REQ_MAX	20480
 
+/* After NAME's launcher went away (its console or control connection
+ * ended): 1 with "the launcher of NAME died (signal N): LINE" in @msg when
+ * its log ends with the fatal line the launcher writes (sandbox.c), or
+ * when it left its pid file and no "destroying domain" line; else 0. */
+int domus_launcher_death(const char *name, char *msg, size_t len);
 const char *domus_run_dir(void);
 const char *domus_log_dir(void);
 /* "RUN_DIR/NAME.SUFFIX" into @buf; -ENAMETOOLONG if it does not fit

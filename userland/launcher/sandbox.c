@@ -15,8 +15,12 @@
  *      their owner and mode bits only);
  *   4. sets no_new_privs;
  *   5. loads the seccomp allow-list below (libseccomp), for every thread;
- *      anything else kills the whole process (SIGSYS; the kernel logs it as
- *      an audit record "type=1326 ... sig=31 ... syscall=N").
+ *      anything else traps (SIGSYS): sb_fatal's handler writes one line
+ *      naming the call to the domain's log, then ends the whole process
+ *      with SIGSYS.
+ * Before that, sb_fatal_init() makes every fatal signal (SIGSEGV, SIGBUS,
+ * SIGILL, SIGFPE, SIGABRT, SIGSYS) leave such a line too: a launcher never
+ * dies silently (issue 12).
  * The vCPU threads started afterwards, and on every restart, inherit all
  * of it.  DOMUS_NO_SANDBOX=1 skips it (logged), for debugging.
  *
@@ -52,6 +56,8 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <signal.h>
+#include <time.h>
 #include "launcher.h"
 
 /* ---- the allow-list: the one table ----------------------------------------- */
@@ -81,6 +87,8 @@ static const struct sb_rule sb_rules[] = {
 	  "stdio's is-a-terminal probe: answered as for a non-terminal" },
 	{ "futex", SB_ALLOW, 0, 0, 0, 0, "locks, pthread_join" },
 	{ "rt_sigreturn", SB_ALLOW, 0, 0, 0, 0, "the SIGUSR1 kick that ends DOMUS_RUN" },
+	{ "restart_syscall", SB_ALLOW, 0, 0, 0, 0,
+	  "the kernel resumes an interrupted sleep with a timeout (nanosleep, poll, a timed futex) this way after a stop or task work: io_uring's ring exit work notifies the thread that made the ring (issue 12)" },
 	{ "rt_sigprocmask", SB_ALLOW, 0, 0, 0, 0, "pthread_create" },
 	{ "rt_sigaction", SB_MASKED, 0, 0xfffffffe, 32, 0,
 	  "libc's own signals 32 and 33, set up by the first pthread_create" },
@@ -192,7 +200,10 @@ int sb_load_filter(char *err, size_t errlen)
 	size_t i;
 	int r = -EINVAL;
 
-	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	/* a refused call traps: the SIGSYS handler (sb_fatal_init) logs it
+	 * and ends the process with SIGSYS; without that handler the
+	 * default action of SIGSYS ends it the same way */
+	ctx = seccomp_init(SCMP_ACT_TRAP);
 	if (!ctx) {
 		snprintf(err, errlen, "seccomp_init failed");
 		return -1;
@@ -245,6 +256,173 @@ int sb_load_filter(char *err, size_t errlen)
 out:
 	seccomp_release(ctx);
 	return r ? -1 : 0;
+}
+
+/* ---- fatal signals: one line in the log, then the default action ---------- */
+
+#define SB_NR_NAMES 512
+
+static const int *sb_log_fd;		/* the domain log's descriptor (rotation may change it) */
+static int sb_echo_fd = -1;		/* stderr in the foreground */
+static long sb_gmtoff;			/* the log's local time, as at start */
+static char *sb_nr_name[SB_NR_NAMES];	/* system call names, resolved before the filter */
+
+struct sb_buf {
+	char b[320];
+	size_t n;
+};
+
+static void put_s(struct sb_buf *o, const char *s)
+{
+	while (*s && o->n < sizeof(o->b) - 1)
+		o->b[o->n++] = *s++;
+}
+
+static void put_u(struct sb_buf *o, unsigned long long v, unsigned int base, unsigned int width)
+{
+	char t[24];
+	unsigned int i = 0;
+
+	do {
+		t[i++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v && i < sizeof(t));
+	while (i < width && i < sizeof(t))
+		t[i++] = '0';
+	while (i && o->n < sizeof(o->b) - 1)
+		o->b[o->n++] = t[--i];
+}
+
+/* "YYYY-MM-DD HH:MM:SS " as l_log writes it (days to civil date: the
+ * proleptic Gregorian calendar, era arithmetic; no libc call) */
+static void put_time(struct sb_buf *o)
+{
+	struct timespec ts;
+	long long t, days, z, era, doe, yoe, doy, mp, y, m, dd, sec;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts))
+		return;
+	t = (long long)ts.tv_sec + sb_gmtoff;
+	days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	sec = t - days * 86400;
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	dd = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	put_u(o, (unsigned long long)y, 10, 4);
+	put_s(o, "-");
+	put_u(o, (unsigned long long)m, 10, 2);
+	put_s(o, "-");
+	put_u(o, (unsigned long long)dd, 10, 2);
+	put_s(o, " ");
+	put_u(o, (unsigned long long)(sec / 3600), 10, 2);
+	put_s(o, ":");
+	put_u(o, (unsigned long long)(sec / 60 % 60), 10, 2);
+	put_s(o, ":");
+	put_u(o, (unsigned long long)(sec % 60), 10, 2);
+	put_s(o, " ");
+}
+
+static const char *sig_name(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGILL: return "SIGILL";
+	case SIGFPE: return "SIGFPE";
+	case SIGABRT: return "SIGABRT";
+	case SIGSYS: return "SIGSYS";
+	default: return "?";
+	}
+}
+
+/*
+ * Async-signal-safe only: the line is built on the stack and written with
+ * write(2) (allowed by the filter).  Then the signal's default action:
+ * the handler was installed with SA_RESETHAND, so a fault raised by an
+ * instruction (si_code > 0, not SIGSYS) happens again on return and ends
+ * the process (the kernel logs "segfault at ..." too); a trapped system
+ * call or a sent signal is raised again at this thread (tgkill to itself,
+ * which the filter allows), SA_NODEFER letting it through at once.
+ */
+static void sb_fatal(int sig, siginfo_t *si, void *uc)
+{
+	struct sb_buf o = { .n = 0 };
+	int saved = errno, fd = sb_log_fd ? *sb_log_fd : -1;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+
+	(void)uc;
+	put_time(&o);
+	if (sig == SIGSYS && si->si_code == 1 /* SYS_SECCOMP */) {
+		int nr = si->si_syscall;
+
+		put_s(&o, "launcher: killed by the sandbox: system call ");
+		put_u(&o, (unsigned long long)(unsigned int)nr, 10, 1);
+		put_s(&o, " (");
+		put_s(&o, nr >= 0 && nr < SB_NR_NAMES && sb_nr_name[nr] ? sb_nr_name[nr] : "?");
+		put_s(&o, ") is not in the seccomp allow-list (thread ");
+		put_u(&o, (unsigned long long)tid, 10, 1);
+		put_s(&o, "); the launcher ends (signal 31); a legitimate path needs a row in sb_rules (sandbox.c)\n");
+	} else {
+		put_s(&o, "launcher: fatal signal ");
+		put_u(&o, (unsigned long long)sig, 10, 1);
+		put_s(&o, " (");
+		put_s(&o, sig_name(sig));
+		put_s(&o, ") in thread ");
+		put_u(&o, (unsigned long long)tid, 10, 1);
+		if (si->si_code > 0 && sig != SIGABRT) {
+			put_s(&o, " at address 0x");
+			put_u(&o, (unsigned long long)(uintptr_t)si->si_addr, 16, 1);
+			put_s(&o, " (code ");
+			put_u(&o, (unsigned long long)si->si_code, 10, 1);
+			put_s(&o, ")");
+		} else if (si->si_code <= 0 && si->si_pid != getpid()) {
+			put_s(&o, " sent by process ");
+			put_u(&o, (unsigned long long)si->si_pid, 10, 1);
+		}
+		put_s(&o, "; the launcher ends (signal ");
+		put_u(&o, (unsigned long long)sig, 10, 1);
+		put_s(&o, ")\n");
+	}
+	if (fd >= 0 && write(fd, o.b, o.n) < 0) {
+		/* nowhere else to say it */
+	}
+	if (sb_echo_fd >= 0 && write(sb_echo_fd, o.b, o.n) < 0) {
+		/* the same */
+	}
+	if (sig == SIGSYS || si->si_code <= 0)
+		syscall(SYS_tgkill, getpid(), tid, sig);
+	errno = saved;
+	/* a fault: returning repeats it under SIG_DFL */
+}
+
+int sb_fatal_init(const int *log_fd, int echo_fd)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS };
+	struct sigaction sa;
+	struct tm tm;
+	time_t now = time(NULL);
+	unsigned int i;
+
+	sb_log_fd = log_fd;
+	sb_echo_fd = echo_fd;
+	sb_gmtoff = localtime_r(&now, &tm) ? tm.tm_gmtoff : 0;
+	for (i = 0; i < SB_NR_NAMES; i++)
+		if (!sb_nr_name[i])
+			sb_nr_name[i] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)i);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sb_fatal;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL))
+			return -1;
+	return 0;
 }
 
 /* ---- capabilities and the user ------------------------------------------- */
@@ -363,6 +541,9 @@ int l_sandbox_enter(struct launcher *L, char *err, size_t errlen)
 {
 	struct sb_config *c = &L->sb;
 
+	/* with the sandbox or without: no silent death (SIGSEGV & co.) */
+	if (sb_fatal_init(&L->log.fd, L->foreground ? 2 : -1))
+		l_log(L, "cannot set the fatal-signal handlers: %s; a crash leaves no line here", strerror(errno));
 	if (c->off) {
 		l_log(L, "sandbox: off (DOMUS_NO_SANDBOX=1): the launcher keeps its capabilities and may make any system call");
 		return 0;
@@ -371,10 +552,10 @@ int l_sandbox_enter(struct launcher *L, char *err, size_t errlen)
 		return -1;
 	c->on = true;
 	if (c->user[0])
-		l_log(L, "sandbox: on: user %s (uid %u, gid %u), no capabilities, no_new_privs, seccomp allow-list of %zu rules (else the process is killed)",
+		l_log(L, "sandbox: on: user %s (uid %u, gid %u), no capabilities, no_new_privs, seccomp allow-list of %zu rules (another call: one line here, then SIGSYS ends the process)",
 		      c->user, (unsigned int)c->uid, (unsigned int)c->gid, sb_rule_count());
 	else
-		l_log(L, "sandbox: on: uid 0 without capabilities, no_new_privs, seccomp allow-list of %zu rules (else the process is killed)",
+		l_log(L, "sandbox: on: uid 0 without capabilities, no_new_privs, seccomp allow-list of %zu rules (another call: one line here, then SIGSYS ends the process)",
 		      sb_rule_count());
 	return 0;
 }

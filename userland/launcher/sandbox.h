@@ -31,6 +31,10 @@ int sb_prepare(struct sb_config *c, const char *domname, char *err, size_t errle
 int sb_drop_privileges(const struct sb_config *c, char *err, size_t errlen);
 /* Load the seccomp allow-list (every thread of the process). */
 int sb_load_filter(char *err, size_t errlen);
+/* Fatal signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT) and a system
+ * call the filter traps (SIGSYS) write one line to *@log_fd (and @echo_fd
+ * unless -1), then end the process with that signal; 0 or -1 (errno). */
+int sb_fatal_init(const int *log_fd, int echo_fd);
 /* The allow-list table, for the unit test. */
 size_t sb_rule_count(void);
 const char *sb_rule_name(size_t i);
