@@ -216,8 +216,19 @@ struct dm_uart_regs {
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 };
 
+/* The interrupt path of an HVM domain (hvm_irq.c), under L->lock. */
+struct dm_irq {
+	pthread_t th;			/* the PIT's timer thread */
+	pthread_cond_t cv;		/* it waits here (CLOCK_MONOTONIC) */
+	bool running, stop;
+	uint64_t kick_gen, seen_gen;	/* kicks sent; the last one vCPU 0 looked at */
+	uint64_t last_rekick;		/* ns */
+	uint64_t ticks, injected, halts;	/* IRQ 0 edges, vectors injected, HLTs waited */
+};
+
 /* Per-launcher device state (in struct launcher). */
 struct dm_state {
+	struct dm_irq irq;
 	struct dm_uart_regs uart;
 	struct dm_bioslog bioslog;
 	struct dm_rtc rtc;
@@ -233,6 +244,14 @@ struct dm_state {
 };
 
 #define DM_UNCLAIMED_LOG_MAX	32	/* distinct ports logged; then one line says so */
+
+/* hvm_irq.c (docs/devices.md "Interrupts (HVM)"); the first two under L->lock */
+void dm_irq_kick(struct launcher *L);		/* INT may be up: vCPU 0 looks */
+void dm_irq_timer_poke(struct launcher *L);	/* the PIT was written */
+int dm_irq_start(struct launcher *L);
+void dm_irq_stop(struct launcher *L);
+bool dm_irq_before_run(struct l_vcpu *t);
+bool dm_irq_halt_wait(struct l_vcpu *t);
 
 /* Reset the devices of the domain's type (each build). */
 void dm_reset(struct launcher *L);
