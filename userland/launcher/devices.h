@@ -214,6 +214,7 @@ struct dm_fwcfg {
 /* The 16550's registers (dev_uart.c), reset at each build. */
 struct dm_uart_regs {
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+	bool thri;			/* THR-empty interrupt pending (IIR 0x02) */
 };
 
 /* The interrupt path of an HVM domain (hvm_irq.c), under L->lock. */
@@ -225,6 +226,8 @@ struct dm_irq {
 	uint64_t last_rekick;		/* ns */
 	uint64_t ticks, injected, halts;	/* IRQ 0 edges, vectors injected, HLTs waited */
 };
+
+bool dm_uart_irq(const struct dm_uart_regs *u);	/* dev_uart.c: IRQ 4's level */
 
 /* Per-launcher device state (in struct launcher). */
 struct dm_state {
