@@ -84,6 +84,7 @@ struct dm_ide_drive {
 
 struct dm_ide {
 	uint8_t ctl[2];			/* device control of each channel */
+	bool intrq[2];			/* each channel's INTRQ (IRQ 14, 15 unless nIEN) */
 	struct dm_ide_drive d[4];	/* hda hdb hdc hdd */
 	uint8_t logged[256 / 8];	/* ATAPI opcodes refused and logged once */
 };
