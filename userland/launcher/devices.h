@@ -223,6 +223,7 @@ struct dm_irq {
 	pthread_t th;			/* the PIT's timer thread */
 	pthread_cond_t cv;		/* it waits here (CLOCK_MONOTONIC) */
 	bool running, stop;
+	bool halted;			/* a multiboot vCPU 0 in HLT: wait for INT before entry */
 	uint64_t kick_gen, seen_gen;	/* kicks sent; the last one vCPU 0 looked at */
 	uint64_t last_rekick;		/* ns */
 	uint64_t ticks, injected, halts;	/* IRQ 0 edges, vectors injected, HLTs waited */
@@ -254,7 +255,7 @@ void dm_irq_kick(struct launcher *L);		/* INT may be up: vCPU 0 looks */
 void dm_irq_timer_poke(struct launcher *L);	/* the PIT was written */
 int dm_irq_start(struct launcher *L);
 void dm_irq_stop(struct launcher *L);
-bool dm_irq_before_run(struct l_vcpu *t);
+int dm_irq_before_run(struct l_vcpu *t);	/* 1 enter, 0 not yet (loop), -1 stopped */
 bool dm_irq_halt_wait(struct l_vcpu *t);
 
 /* Reset the devices of the domain's type (each build). */

@@ -437,8 +437,14 @@ static void *vcpu_main(void *arg)
 		l_vcpu_park(t);
 		if (atomic_load(&t->stop))
 			break;
-		if (hvm0 && !dm_irq_before_run(t))
-			break;
+		if (hvm0) {
+			int b = dm_irq_before_run(t);
+
+			if (b < 0)
+				break;
+			if (b == 0)
+				continue;	/* halted: a stop or a pause came first */
+		}
 		r = domus_run(&t->v);
 
 		if (r == -EINTR)

@@ -53,7 +53,7 @@ static void *timer_main(void *arg)
 		q->ticks += pulsed;
 		if (pulsed)
 			dm_irq_kick(L);
-		else if (dm_pic_intr(&L->dm.pic) && q->kick_gen != q->seen_gen && L->nvcpu &&
+		else if (dm_pic_intr(&L->dm.pic) && q->kick_gen != q->seen_gen && L->nvcpu && !L->paused &&
 			 L->vcpu[0].started && now - q->last_rekick >= DM_IRQ_REKICK_NS) {
 			q->last_rekick = now;	/* the last kick may have been lost */
 			pthread_kill(L->vcpu[0].th, SIGUSR1);
@@ -88,6 +88,7 @@ int dm_irq_start(struct launcher *L)
 		return -r;
 	pthread_mutex_lock(&L->lock);
 	q->stop = false;
+	q->halted = false;
 	q->running = true;
 	pthread_mutex_unlock(&L->lock);
 	r = pthread_create(&q->th, NULL, timer_main, L);
@@ -123,24 +124,48 @@ void dm_irq_stop(struct launcher *L)
 }
 
 /*
- * vCPU 0's thread before each entry (docs/devices.md step 3): with INT up
- * and the vCPU able to take an interrupt, the acknowledge and
+ * vCPU 0's thread before each entry (docs/devices.md step 3).  A
+ * multiboot vCPU 0 that halted (dm_irq_halt_wait) first waits here until
+ * INT rises: 0 if it must not enter yet (a stop or a pause came first:
+ * the caller loops, parks, and comes back still halted).  Then, with INT
+ * up and the vCPU able to take an interrupt, the acknowledge and
  * DOMUS_INTERRUPT with the PIC's vector; INT up but not ready, the
- * interrupt-window exit; else no window.  False: the injection failed
- * (the domain is stopped).
+ * interrupt-window exit; else no window.  1: enter; -1: the injection
+ * failed (the domain is stopped).
  */
-bool dm_irq_before_run(struct l_vcpu *t)
+int dm_irq_before_run(struct l_vcpu *t)
 {
 	struct launcher *L = t->L;
+	struct dm_irq *q = &L->dm.irq;
 	struct domus_run *run = t->v.run;
 	bool window;
 	int vec;
 
 	pthread_mutex_lock(&L->lock);
-	L->dm.irq.seen_gen = L->dm.irq.kick_gen;
+	if (q->halted) {
+		while (!dm_pic_intr(&L->dm.pic) && !atomic_load(&t->stop) && !L->paused) {
+			struct timespec ts;
+
+			/* pause_cv is CLOCK_REALTIME; 10 ms bounds a missed broadcast */
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 10 * 1000 * 1000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&L->pause_cv, &L->lock, &ts);
+		}
+		if (!dm_pic_intr(&L->dm.pic)) {
+			pthread_mutex_unlock(&L->lock);
+			return 0;
+		}
+		q->halted = false;
+		q->halts++;
+	}
+	q->seen_gen = q->kick_gen;
 	vec = dm_pic_before_run(&L->dm.pic, run->ready_for_interrupt, &window);
 	if (vec >= 0)
-		L->dm.irq.injected++;
+		q->injected++;
 	pthread_mutex_unlock(&L->lock);
 	if (window)
 		run->flags |= DOMUS_RUN_IRQ_WINDOW;
@@ -149,43 +174,29 @@ bool dm_irq_before_run(struct l_vcpu *t)
 	if (vec >= 0 && domus_inject_irq(&t->v, (uint32_t)vec) < 0) {
 		dom_guest_stopped(L, XEN_SHUTDOWN_CRASH, "vCPU 0: cannot inject the PIC's vector %d: %s", vec,
 				  domus_last_error());
-		return false;
+		return -1;
 	}
-	return true;
+	return 1;
 }
 
 /*
  * A multiboot HVM guest (no firmware; DOMUS_RUN_EXIT_ON_HLT) executed
- * HLT: with IF set on vCPU 0 and an input unmasked at the master PIC an
- * interrupt can end it, so wait here (RIP is past the HLT) until INT
- * rises, the vCPU must stop or the domain pauses (the HLT then ends
- * early, which the guest's idle loop absorbs).  False: nothing can wake
- * it, the caller ends the domain as before.
+ * HLT (RIP is past it): with IF set on vCPU 0 and an input unmasked at
+ * the master PIC an interrupt can end it, so vCPU 0 is marked halted and
+ * dm_irq_before_run() waits for INT before the next entry.  False:
+ * nothing can wake it, the caller ends the domain as before.
  */
 bool dm_irq_halt_wait(struct l_vcpu *t)
 {
 	struct launcher *L = t->L;
+	bool can;
 
 	if (t->v.id != 0 || !t->v.run->if_flag)
 		return false;
 	pthread_mutex_lock(&L->lock);
-	if (L->dm.pic.chip[0].imr == 0xff) {
-		pthread_mutex_unlock(&L->lock);
-		return false;
-	}
-	while (!dm_pic_intr(&L->dm.pic) && !atomic_load(&t->stop) && !L->paused) {
-		struct timespec ts;
-
-		/* pause_cv is CLOCK_REALTIME; 10 ms bounds a missed broadcast */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 10 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&L->pause_cv, &L->lock, &ts);
-	}
-	L->dm.irq.halts++;
+	can = L->dm.pic.chip[0].imr != 0xff;
+	if (can)
+		L->dm.irq.halted = true;
 	pthread_mutex_unlock(&L->lock);
-	return true;
+	return can;
 }
