@@ -315,16 +315,15 @@ int dm_pic_before_run(struct dm_pic *p, bool ready, bool *window)
 void dm_irq_kick(struct launcher *L)
 {
 	struct dm_irq *q = &L->dm.irq;
-	struct l_vcpu *t = &L->vcpu[0];
 
 	if (!dm_pic_intr(&L->dm.pic))
 		return;
 	q->kick_gen++;
-	pthread_cond_broadcast(&L->pause_cv);	/* a multiboot vCPU 0 halted in dm_irq_halt_wait */
+	pthread_cond_broadcast(&L->pause_cv);	/* a halted multiboot vCPU 0 (dm_irq_before_run) */
 	if (q->running)
 		pthread_cond_signal(&q->cv);	/* the timer thread times the repeat */
-	if (L->nvcpu && t->started && !pthread_equal(pthread_self(), t->th))
-		pthread_kill(t->th, SIGUSR1);
+	if (L->nvcpu && L->vcpu[0].started && !pthread_equal(pthread_self(), L->vcpu[0].th))
+		pthread_kill(L->vcpu[0].th, SIGUSR1);
 }
 
 /* L->lock held: the PIT was written; the timer thread recomputes its wait. */
@@ -333,7 +332,6 @@ void dm_irq_timer_poke(struct launcher *L)
 	if (L->dm.irq.running)
 		pthread_cond_signal(&L->dm.irq.cv);
 }
-
 
 static void pic_reset(struct launcher *L)
 {
