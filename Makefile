@@ -245,14 +245,19 @@ $(BUILD)/unit/test_xsctl: $(call obj,userland/launcher/xsctl.c userland/launcher
 $(BUILD)/unit-san/test_xsctl: $(call san,userland/launcher/xsctl.c userland/launcher/xsfwd.c userland/launcher/reply.c)
 
 # test_ide tests the launcher's IDE drives (dev_ide.c, dev_atapi.c).
-$(BUILD)/unit/test_ide: $(call obj,userland/launcher/dev_ide.c userland/launcher/dev_atapi.c)
-$(BUILD)/unit-san/test_ide: $(call san,userland/launcher/dev_ide.c userland/launcher/dev_atapi.c)
+$(BUILD)/unit/test_ide: $(call obj,userland/launcher/dev_ide.c userland/launcher/dev_atapi.c userland/launcher/dev_pic.c)
+$(BUILD)/unit-san/test_ide: $(call san,userland/launcher/dev_ide.c userland/launcher/dev_atapi.c userland/launcher/dev_pic.c)
 
 # test_pic and test_pit test the launcher's 8259A pair and 8254 (dev_pic.c, dev_pit.c).
 $(BUILD)/unit/test_pic: $(call obj,userland/launcher/dev_pic.c)
 $(BUILD)/unit-san/test_pic: $(call san,userland/launcher/dev_pic.c)
 $(BUILD)/unit/test_pit: $(call obj,userland/launcher/dev_pit.c userland/launcher/dev_pic.c)
 $(BUILD)/unit-san/test_pit: $(call san,userland/launcher/dev_pit.c userland/launcher/dev_pic.c)
+# test_hvmirq tests their wiring to vCPU 0 (hvm_irq.c).
+$(BUILD)/unit/test_hvmirq: $(call obj,userland/launcher/hvm_irq.c userland/launcher/dev_pit.c userland/launcher/dev_pic.c)
+$(BUILD)/unit-san/test_hvmirq: $(call san,userland/launcher/hvm_irq.c userland/launcher/dev_pit.c userland/launcher/dev_pic.c)
+$(BUILD)/unit/test_hvmirq: LDLIBS_UNIT = $(BUILD)/libdomus.a
+$(BUILD)/unit-san/test_hvmirq: LDLIBS_UNIT = $(BUILD)/san/libdomus.a
 
 # test_hotplug tests the launcher's hot-plug requests (hotplug.c, pvhost.c).
 $(BUILD)/unit/test_hotplug: $(call obj,userland/launcher/hotplug.c userland/launcher/pvhost.c)

@@ -110,6 +110,7 @@ void domus_pers_default_apic_base(struct domus_vcpu *v, u64 old, u64 new)
 
 const struct domus_personality domus_pers_default = {
 	.name		= "plain",
+	.min_irq_vector	= 0,		/* HVM: the launcher's 8259 picks any vector */
 	.domain_init	= domus_pers_default_domain_init,
 	.domain_free	= domus_pers_default_domain_free,
 	.vcpu_init	= domus_pers_default_vcpu_init,

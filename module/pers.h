@@ -41,6 +41,13 @@ struct domus_personality {
 	 */
 	const struct domus_ioctl_desc *ioctls;
 	unsigned int nioctls;
+	/*
+	 * Lowest vector DOMUS_INTERRUPT and DOMUS_SET_EVENTS accept as an
+	 * external interrupt: 32 with a LAPIC model (a LAPIC never delivers
+	 * 0-31), 0 without one (the launcher's 8259 may sit anywhere: SVM's
+	 * EVENTINJ type 0 and VMX's interruption type 0 take any vector).
+	 */
+	u8 min_irq_vector;
 	int (*domain_init)(struct domus_domain *dom);
 	/* Called for every domain, also when domain_init failed or never ran. */
 	void (*domain_free)(struct domus_domain *dom);

@@ -350,7 +350,7 @@ static long domus_ioc_set_events(void *ctx, void *arg, unsigned long raw)
 	    !domus_all_zero(e->interrupt.pad, sizeof(e->interrupt.pad)) ||
 	    !domus_all_zero(e->nmi.pad, sizeof(e->nmi.pad)) ||
 	    !domus_all_zero(e->pad, sizeof(e->pad)) || e->exception.nr >= 32 ||
-	    (e->interrupt.pending && e->interrupt.nr < 32))
+	    (e->interrupt.pending && e->interrupt.nr < v->dom->pers->min_irq_vector))
 		return -EINVAL;
 	ret = domus_arch->set_events(v, e);
 	if (ret)
@@ -371,7 +371,7 @@ static long domus_ioc_interrupt(void *ctx, void *arg, unsigned long raw)
 	struct domus_vcpu *v = ctx;
 	struct domus_interrupt *irq = arg;
 
-	if (irq->reserved || irq->vector < 32 || irq->vector > 255)
+	if (irq->reserved || irq->vector < v->dom->pers->min_irq_vector || irq->vector > 255)
 		return -EINVAL;
 	set_bit(irq->vector, v->irq.pending);
 	smp_mb__after_atomic();

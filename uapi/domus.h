@@ -423,7 +423,7 @@ struct domus_events {
 };
 
 struct domus_interrupt {
-	__u32 vector;		/* 32..255 */
+	__u32 vector;		/* 32..255 (DOMUS_DOMAIN_XEN), 0..255 (plain) */
 	__u32 reserved;
 };
 

@@ -279,6 +279,7 @@ const struct domus_personality domus_xen_personality = {
 	.create_flag	= DOMUS_DOMAIN_XEN,
 	.ioctls		= xen_ioctls,
 	.nioctls	= ARRAY_SIZE(xen_ioctls),
+	.min_irq_vector	= 32,		/* its LAPIC (apic.c) owns the vectors */
 	.domain_init	= xen_domain_init,
 	.domain_free	= xen_domain_free,
 	.vcpu_init	= xen_vcpu_init,

@@ -62,7 +62,7 @@ gp_handler:			/* #GP: error code on the stack */
 	addq	$8, %rsp
 	iretq
 
-irq_handler:			/* vector 0x40 */
+irq_handler:			/* vector 0x40 or T_IRQ's %rsi: no error code */
 	incq	irq_count(%rip)
 	iretq
 
@@ -387,9 +387,13 @@ t_triple:
 	movl	$__LINE__, %eax
 	jmp	fail
 
-/* --- T_IRQ: injected vector 0x40, once per PORT_SYNC --------------------------- */
+/* --- T_IRQ: injected vector 0x40 (or %rsi if non-zero), once per PORT_SYNC ------ */
 t_irq:
 	movl	$0x40, %eax
+	testq	%rsi, %rsi
+	jz	9f
+	movl	%esi, %eax		/* a plain domain's vector below 32 */
+9:
 	leaq	irq_handler(%rip), %rdx
 	call	set_gate
 	sti

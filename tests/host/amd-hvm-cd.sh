@@ -1,8 +1,8 @@
 #!/bin/bash
 # CD-ROM boot and writable IDE disks of HVM domains inside the AMD-V test
 # host (run by tests/suites/79-hvm-cd-amd through scripts/testhost).
-# SeaBIOS boots the ISO of tests/guests/cdiso (GRUB, its menu on COM1)
-# from the IDE secondary master; boot = order picks between it and a disk
+# SeaBIOS boots the ISO of tests/guests/cdiso (GRUB, its menu on COM1,
+# whose timeout IRQ 0 counts down) from the IDE secondary master; boot = order picks between it and a disk
 # on the primary master whose boot sector exits with code 33; a missing
 # ISO is one line; the boot sector of tests/guests/mbr/mbrw.S writes its
 # second sector through int 13h: kept on a ,w disk, refused on a ,r disk.
@@ -50,9 +50,13 @@ else
 	fail cd-ide-log "$(grep 'disk hd\|ata1\|Booting\|ATAPI' "$log" | tr '\n' '|')"
 fi
 if grep -q 'shut down: poweroff (test-exit device: value 16' "$log"; then fail cd-not-disk "the disk booted"; else pass cd-not-disk; fi
+# the menu's 3 s timeout runs out by itself (GRUB reads the BIOS tick count
+# that IRQ 0 advances: the PIT, the PIC, the injection) and boots its entry
+if wait_text "$conlog" 'domus-iso: entry chosen' 300; then pass cd-grub-timeout; else fail cd-grub-timeout "$(console)"; fi
+grep -E 'PIT|IRQ|interrupt' "$log" | sed 's/^/# /'
 # the packet commands it sent that the drive does not have (logged once each)
 grep 'ATAPI command' "$log" | sed 's/^/# /'
-if $d destroy bioshvm; then pass cd-destroy; else fail cd-destroy "rc $?"; fi
+$d destroy bioshvm >/dev/null 2>&1	# GRUB's halt may have ended it already
 gone cd-gone
 cp "$log" "$out/cd-run.log"; cp "$conlog" "$out/cd-run-console.log"	# kept for a look
 

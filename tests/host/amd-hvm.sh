@@ -77,6 +77,20 @@ run triple-fault 2 'extra="mbtest mem=32 triple"'
 if grep -q 'shut down: crash (vCPU 0 triple fault)' "$log"; then pass triple-fault-log; else fail triple-fault-log "$(tail -3 "$log" | tr '\n' '|')"; fi
 gone crash-gone
 
+# 4b. interrupts (docs/devices.md "Interrupts (HVM)"): the kernel programs
+# the 8259s (IRQ 0 at vector 8, as SeaBIOS) and the 8254 at 100 Hz, then
+# "sti; hlt" ten times, each HLT ended by a tick whose handler EOIs: the
+# PIT's timer thread, the acknowledge and injection, the HLT wait, the EOI
+run irq-ticks 21 'extra="mbtest mem=32 irq"'
+ticks=$(sed -n 's/^mbtest: ticks \([0-9]*\)$/\1/p' "$conlog" 2>/dev/null)
+if [ -n "$ticks" ] && [ "$ticks" -ge 10 ] && [ "$ticks" -le 1000 ] &&
+   [ "$err" = "domus create: mbhvm ended: test-exit device: value 10, exit code 21 (exit status 21)" ]; then
+	pass irq-ticks-console
+else
+	fail irq-ticks-console "ticks '$ticks' (want 10 or a few more); $err; $(tr '\n' '|' <"$conlog" 2>/dev/null)"
+fi
+gone irq-gone
+
 # 5. on_crash = preserve: create returns, the domain stays shut down
 run preserve-crash 2 'extra="mbtest mem=32 hlt"' 'on_crash="preserve"'
 if $d list | grep -Eq '^mbhvm +[0-9]+ +32 +1 +---sc- '; then pass preserve-listed; else fail preserve-listed "$($d list | tr '\n' '|')"; fi

@@ -519,6 +519,7 @@ static const struct {
 	{ "dr-rules", t_dr_rules },
 	{ "triple", t_triple },
 	{ "irq", t_irq },
+	{ "irq-low", t_irq_low },
 	{ "nmi", t_nmi },
 	{ "hlt", t_hlt },
 	{ "irq-window", t_irq_window },

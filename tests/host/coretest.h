@@ -142,6 +142,7 @@ void t_harden(void);
 void t_triple(void);
 void t_msrs(void);
 void t_irq(void);		/* coretest_irq.c */
+void t_irq_low(void);
 void t_nmi(void);
 void t_hlt(void);
 void t_signal(void);

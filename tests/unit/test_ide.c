@@ -174,6 +174,61 @@ static void test_ata_write(void)
 	teardown();
 }
 
+/* the IRQ 14 request at the slave 8259 (input 6), taken away by an acknowledge */
+static bool irq14_pending(void)
+{
+	bool p = L->dm.pic.chip[1].irr & 0x40;
+
+	L->dm.pic.chip[1].irr &= (uint8_t)~0x40;
+	L->dm.pic.chip[0].irr &= (uint8_t)~0x04;
+	return p;
+}
+
+/*
+ * INTRQ to IRQ 14 (docs/devices.md "Interrupts (HVM)"): a READ SECTORS
+ * raises it when the sector is ready and again at the command's end, a
+ * WRITE SECTORS not before its sector, then at its end; the status read
+ * lowers it (so the next rise is an edge); nIEN keeps it off the PIC.
+ */
+static void test_irq(void)
+{
+	uint8_t sec[512];
+	unsigned int c;
+
+	setup();
+	dm_pic_init(&L->dm.pic);
+	for (c = 0; c < 2; c++) {	/* as SeaBIOS: 0x08 and 0x70, all inputs open */
+		dm_pic_write(&L->dm.pic, c, 0, 0x11);
+		dm_pic_write(&L->dm.pic, c, 1, c ? 0x70 : 0x08);
+		dm_pic_write(&L->dm.pic, c, 1, c ? 2 : 4);
+		dm_pic_write(&L->dm.pic, c, 1, 0x01);
+		dm_pic_write(&L->dm.pic, c, 1, 0x00);
+	}
+	out8(0, 8, 0x00);				/* nIEN clear */
+	EXPECT(!irq14_pending());
+	ata_cmd(0, false, 0, 1, 0x20);			/* READ SECTORS: data ready */
+	EXPECT(dm_pic_intr(&L->dm.pic) && dm_pic_ack(&L->dm.pic) == 0x76);
+	EXPECT(in8(0, 7) == 0x58);			/* the read lowers INTRQ */
+	EXPECT(!(L->dm.pic.chip[1].irr & 0x40));
+	in16s(0, sec, 512);				/* the end: INTRQ again */
+	EXPECT(irq14_pending());
+	EXPECT(in8(0, 7) == 0x50);
+	ata_cmd(0, false, 5, 1, 0x30);			/* WRITE SECTORS: none before the data */
+	EXPECT(!irq14_pending() && in8(0, 7) == 0x58);
+	memset(sec, 0x33, sizeof(sec));
+	out16s(0, sec, 512);
+	EXPECT(irq14_pending() && in8(0, 7) == 0x50);
+	ata_cmd(0, false, 2047, 2, 0x20);		/* aborted: INTRQ too */
+	EXPECT(irq14_pending() && in8(0, 7) == 0x51);
+	out8(0, 8, 0x02);				/* nIEN: nothing reaches the PIC */
+	ata_cmd(0, false, 0, 1, 0x20);
+	EXPECT(!irq14_pending());
+	in16s(0, sec, 512);
+	EXPECT(!irq14_pending());
+	EXPECT(!(L->dm.pic.chip[0].irr & 0x10) && !(L->dm.pic.chip[1].irr & 0x80));	/* not IRQ 4, 15 */
+	teardown();
+}
+
 /* ATAPI PACKET on the secondary channel's drive @slave with byte count @limit */
 static void packet(bool slave, uint16_t limit, const uint8_t *cdb)
 {
@@ -312,6 +367,7 @@ int main(void)
 	RUN(UNIT_PREFIX, test_ata_write);
 	RUN(UNIT_PREFIX, test_atapi);
 	RUN(UNIT_PREFIX, test_hostile);
+	RUN(UNIT_PREFIX, test_irq);
 	unlink(disk_rw);
 	unlink(disk_ro);
 	unlink(iso);

@@ -3,8 +3,8 @@
  * domus-launcher device: the two IDE channels of the PIIX3 (primary
  * 0x1f0-0x1f7 and 0x3f6, secondary 0x170-0x177 and 0x376), HVM domains
  * with disk = [ ... ] on hda, hdb (primary master, slave), hdc, hdd
- * (secondary).  PIO only, polled (no IRQ 14/15 yet; SeaBIOS polls with
- * nIEN set).  A disk answers IDENTIFY DEVICE, READ SECTORS (LBA28, CHS,
+ * (secondary).  PIO only; INTRQ drives IRQ 14 / 15 unless nIEN is set
+ * (ide_irq(); SeaBIOS polls with nIEN set).  A disk answers IDENTIFY DEVICE, READ SECTORS (LBA28, CHS,
  * LBA48), WRITE SECTORS (the same three forms; a read-only disk aborts
  * them: ERR, ABRT, the image untouched), FLUSH CACHE (fdatasync), and
  * accepts the set-up commands firmware sends.  A CD-ROM is an ATAPI
@@ -34,6 +34,7 @@
 #define ERR_ABRT	0x04
 #define DH_SLAVE	0x10
 #define DH_LBA		0x40
+#define CTL_NIEN	0x02
 #define CTL_SRST	0x04
 
 static const char *const ide_names[4] = {
@@ -349,7 +350,8 @@ static void atapi_command(struct launcher *L, unsigned int i, uint8_t cmd)
 }
 
 /* The data port of the selected drive @i: one byte. */
-static void data_byte(struct launcher *L, unsigned int i, bool write, uint8_t *v)
+/* One byte of the data register; true when it ended a block (INTRQ). */
+static bool data_byte(struct launcher *L, unsigned int i, bool write, uint8_t *v)
 {
 	struct dm_ide_drive *s = &L->dm.ide.d[i];
 	bool out = s->xfer == DM_IDE_WRITE || s->xfer == DM_IDE_PACKET;
@@ -357,14 +359,14 @@ static void data_byte(struct launcher *L, unsigned int i, bool write, uint8_t *v
 	if (!(s->status & ST_DRQ) || s->pos >= s->end || s->end > sizeof(s->buf) || write != out) {
 		if (!write)
 			*v = 0;
-		return;
+		return false;
 	}
 	if (write)
 		s->buf[s->pos++] = *v;
 	else
 		*v = s->buf[s->pos++];
 	if (s->pos < s->end)
-		return;
+		return false;
 	switch (s->xfer) {
 	case DM_IDE_READ:
 		if (s->left)
@@ -385,6 +387,19 @@ static void data_byte(struct launcher *L, unsigned int i, bool write, uint8_t *v
 		done(s);
 		break;
 	}
+	return true;
+}
+
+/*
+ * INTRQ of channel @ch to the PIC (IRQ 14, 15), masked by nIEN: raised
+ * when a command ends or has data for the host, and at each block's end
+ * (not before the first block a host writes: WRITE SECTORS' sector,
+ * PACKET's command); a status read or a new command lowers it.
+ */
+static void ide_irq(struct launcher *L, unsigned int ch)
+{
+	dm_pic_set_irq(&L->dm.pic, 14 + ch, L->dm.ide.intrq[ch] && !(L->dm.ide.ctl[ch] & CTL_NIEN));
+	dm_irq_kick(L);
 }
 
 static bool ide_pio_ch(struct l_vcpu *t, unsigned int ch, uint64_t off, unsigned int size, bool write, uint8_t *data)
@@ -401,9 +416,10 @@ static bool ide_pio_ch(struct l_vcpu *t, unsigned int ch, uint64_t off, unsigned
 	present = L->ide[sel].present;
 	if (off == 0) {					/* data */
 		for (k = 0; k < size; k++) {
-			if (present)
-				data_byte(L, sel, write, &data[k]);
-			else if (!write)
+			if (present) {
+				if (data_byte(L, sel, write, &data[k]))
+					ide->intrq[ch] = true;
+			} else if (!write)
 				data[k] = 0;
 		}
 	} else if (write) {
@@ -424,10 +440,13 @@ static bool ide_pio_ch(struct l_vcpu *t, unsigned int ch, uint64_t off, unsigned
 		}
 		if (off == 7 && present && !(s->status & ST_BSY)) {
 			s->error = 0;
+			ide->intrq[ch] = false;
 			if (L->ide[sel].cdrom)
 				atapi_command(L, sel, v);
 			else
 				ata_command(L, sel, v);
+			if (!(s->status & ST_DRQ) || (s->xfer != DM_IDE_WRITE && s->xfer != DM_IDE_PACKET))
+				ide->intrq[ch] = true;
 		}
 	} else if (!present) {
 		data[0] = 0;				/* no drive selected there */
@@ -437,9 +456,13 @@ static bool ide_pio_ch(struct l_vcpu *t, unsigned int ch, uint64_t off, unsigned
 		case 2: data[0] = s->sc; break;
 		case 3: case 4: case 5: data[0] = s->lba[off - 3]; break;
 		case 6: data[0] = s->dh | 0xa0; break;
-		default: data[0] = s->status; break;
+		default:
+			data[0] = s->status;
+			ide->intrq[ch] = false;		/* the status read acknowledges */
+			break;
 		}
 	}
+	ide_irq(L, ch);
 	pthread_mutex_unlock(&L->lock);
 	return true;
 }
@@ -462,10 +485,13 @@ static bool ide_ctl_ch(struct l_vcpu *t, unsigned int ch, bool write, uint8_t *d
 				ide->d[k].dh = dh;
 			}
 		}
-		if (data[0] & CTL_SRST)
+		if (data[0] & CTL_SRST) {
 			for (k = 2 * ch; k < 2 * ch + 2; k++)
 				ide->d[k].status = ST_BSY;
+			ide->intrq[ch] = false;
+		}
 		ide->ctl[ch] = data[0];
+		ide_irq(L, ch);		/* nIEN may have changed */
 	} else {
 		data[0] = L->ide[sel].present ? ide->d[sel].status : 0;
 	}

@@ -18,6 +18,7 @@
  * vectors always).
  */
 #include <string.h>
+#include <signal.h>
 #include "launcher.h"
 #include "devices.h"
 
@@ -308,6 +309,30 @@ int dm_pic_before_run(struct dm_pic *p, bool ready, bool *window)
 
 /* --- the port glue ------------------------------------------------------ */
 
+/* The wiring's half that port handlers call (the rest: hvm_irq.c). */
+
+/* L->lock held: the PIC's INT may have risen; bring vCPU 0 to look at it. */
+void dm_irq_kick(struct launcher *L)
+{
+	struct dm_irq *q = &L->dm.irq;
+
+	if (!dm_pic_intr(&L->dm.pic))
+		return;
+	q->kick_gen++;
+	pthread_cond_broadcast(&L->pause_cv);	/* a halted multiboot vCPU 0 (dm_irq_before_run) */
+	if (q->running)
+		pthread_cond_signal(&q->cv);	/* the timer thread times the repeat */
+	if (L->nvcpu && L->vcpu[0].started && !pthread_equal(pthread_self(), L->vcpu[0].th))
+		pthread_kill(L->vcpu[0].th, SIGUSR1);
+}
+
+/* L->lock held: the PIT was written; the timer thread recomputes its wait. */
+void dm_irq_timer_poke(struct launcher *L)
+{
+	if (L->dm.irq.running)
+		pthread_cond_signal(&L->dm.irq.cv);
+}
+
 static void pic_reset(struct launcher *L)
 {
 	dm_pic_init(&L->dm.pic);
@@ -324,6 +349,7 @@ static bool pic_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool writ
 		dm_pic_write(&L->dm.pic, chip, (unsigned int)off, data[0]);
 	else
 		data[0] = dm_pic_read(&L->dm.pic, chip, (unsigned int)off);
+	dm_irq_kick(L);		/* an EOI or unmask may raise INT (for vCPU 0) */
 	pthread_mutex_unlock(&L->lock);
 	return true;
 }
@@ -350,6 +376,7 @@ static bool elcr_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool wri
 		else
 			data[i] = dm_pic_elcr_read(&L->dm.pic, (unsigned int)(off + i));
 	}
+	dm_irq_kick(L);
 	pthread_mutex_unlock(&L->lock);
 	return true;
 }

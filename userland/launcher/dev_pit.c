@@ -396,9 +396,10 @@ static bool pit_pio(struct l_vcpu *t, uint64_t off, unsigned int size, bool writ
 
 	(void)size;
 	pthread_mutex_lock(&L->lock);
-	if (write)
+	if (write) {
 		dm_pit_write(&L->dm.pit, (unsigned int)off, data[0], now_ns());
-	else
+		dm_irq_timer_poke(L);	/* counter 0's next edge may have moved */
+	} else
 		data[0] = dm_pit_read(&L->dm.pit, (unsigned int)off, now_ns());
 	pthread_mutex_unlock(&L->lock);
 	return true;

@@ -84,6 +84,7 @@ struct dm_ide_drive {
 
 struct dm_ide {
 	uint8_t ctl[2];			/* device control of each channel */
+	bool intrq[2];			/* each channel's INTRQ (IRQ 14, 15 unless nIEN) */
 	struct dm_ide_drive d[4];	/* hda hdb hdc hdd */
 	uint8_t logged[256 / 8];	/* ATAPI opcodes refused and logged once */
 };
@@ -214,10 +215,25 @@ struct dm_fwcfg {
 /* The 16550's registers (dev_uart.c), reset at each build. */
 struct dm_uart_regs {
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+	bool thri;			/* THR-empty interrupt pending (IIR 0x02) */
 };
+
+/* The interrupt path of an HVM domain (hvm_irq.c), under L->lock. */
+struct dm_irq {
+	pthread_t th;			/* the PIT's timer thread */
+	pthread_cond_t cv;		/* it waits here (CLOCK_MONOTONIC) */
+	bool running, stop;
+	bool halted;			/* a multiboot vCPU 0 in HLT: wait for INT before entry */
+	uint64_t kick_gen, seen_gen;	/* kicks sent; the last one vCPU 0 looked at */
+	uint64_t last_rekick;		/* ns */
+	uint64_t ticks, injected, halts;	/* IRQ 0 edges, vectors injected, HLTs waited */
+};
+
+bool dm_uart_irq(const struct dm_uart_regs *u);	/* dev_uart.c: IRQ 4's level */
 
 /* Per-launcher device state (in struct launcher). */
 struct dm_state {
+	struct dm_irq irq;
 	struct dm_uart_regs uart;
 	struct dm_bioslog bioslog;
 	struct dm_rtc rtc;
@@ -233,6 +249,14 @@ struct dm_state {
 };
 
 #define DM_UNCLAIMED_LOG_MAX	32	/* distinct ports logged; then one line says so */
+
+/* hvm_irq.c (docs/devices.md "Interrupts (HVM)"); the first two under L->lock */
+void dm_irq_kick(struct launcher *L);		/* INT may be up: vCPU 0 looks */
+void dm_irq_timer_poke(struct launcher *L);	/* the PIT was written */
+int dm_irq_start(struct launcher *L);
+void dm_irq_stop(struct launcher *L);
+int dm_irq_before_run(struct l_vcpu *t);	/* 1 enter, 0 not yet (loop), -1 stopped */
+bool dm_irq_halt_wait(struct l_vcpu *t);
 
 /* Reset the devices of the domain's type (each build). */
 void dm_reset(struct launcher *L);

@@ -384,10 +384,13 @@ static bool handle_exit(struct l_vcpu *t)
 	case DOMUS_EXIT_MMIO:
 		return dm_mmio_exit(t);
 	case DOMUS_EXIT_HLT:
-		/* only asked for in an HVM domain: no interrupt controller or
-		 * timer can wake the vCPU yet, so a halt is the end */
-		dom_guest_stopped(L, XEN_SHUTDOWN_CRASH, "vCPU %u halted (interrupts %s) and nothing can wake it (no interrupt controller yet)",
-				  t->v.id, run->if_flag ? "on" : "off");
+		/* only asked for in a multiboot HVM domain: vCPU 0 waits for the
+		 * PIC if it can wake it (hvm_irq.c), else a halt is the end */
+		if (dm_irq_halt_wait(t))
+			return true;
+		dom_guest_stopped(L, XEN_SHUTDOWN_CRASH, "vCPU %u halted (interrupts %s) and nothing can wake it (%s)",
+				  t->v.id, run->if_flag ? "on" : "off",
+				  t->v.id ? "the PIC delivers to vCPU 0 only" : "every PIC input masked or IF clear");
 		return false;
 	case DOMUS_EXIT_IRQ_WINDOW:
 	case DOMUS_EXIT_INTR:
@@ -418,6 +421,7 @@ static void *vcpu_main(void *arg)
 	struct timespec ts;
 	double secs;
 	uint64_t one = 1;
+	bool hvm0 = L->cfg.type == DOMUS_TYPE_HVM && t->v.id == 0;	/* the PIC's vCPU */
 
 	t->tid = gettid();
 	l_vcpu_apply_affinity(L, t->v.id);
@@ -433,6 +437,14 @@ static void *vcpu_main(void *arg)
 		l_vcpu_park(t);
 		if (atomic_load(&t->stop))
 			break;
+		if (hvm0) {
+			int b = dm_irq_before_run(t);
+
+			if (b < 0)
+				break;
+			if (b == 0)
+				continue;	/* halted: a stop or a pause came first */
+		}
 		r = domus_run(&t->v);
 
 		if (r == -EINTR)
@@ -478,6 +490,8 @@ int dom_start(struct launcher *L)
 		}
 		t->started = true;
 	}
+	if (L->cfg.type == DOMUS_TYPE_HVM)
+		return dm_irq_start(L);		/* the PIT's IRQ 0 */
 	return 0;
 }
 
@@ -487,6 +501,7 @@ int dom_stop(struct launcher *L)
 	unsigned int i, tries;
 	bool all;
 
+	dm_irq_stop(L);		/* no more kicks */
 	for (i = 0; i < L->nvcpu; i++)
 		atomic_store(&L->vcpu[i].stop, 1);
 	pthread_mutex_lock(&L->lock);

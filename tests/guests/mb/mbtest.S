@@ -165,6 +165,11 @@ entry:
 	call	find
 	testl	%esi, %esi
 	jnz	do_triple
+	movl	16(%ebx), %esi
+	movl	$str_irq, %edi
+	call	find
+	testl	%esi, %esi
+	jnz	do_irq
 
 	/* " count=N": print "mbtest: count K" for K = 1..N, a busy delay
 	 * between them (save/restore tests: the count lives in memory and
@@ -283,6 +288,113 @@ do_triple:
 	lidt	null_idt
 	int3
 	jmp	do_hlt
+
+/*
+ * " irq": the 8259 pair programmed as SeaBIOS does (master at vector 8,
+ * an exception vector, slave at 0x70; only IRQ 0 unmasked), the 8254's
+ * counter 0 at 100 Hz (mode 2), then IRQ_HLTS times "sti; hlt; cli":
+ * each HLT must end with one more tick counted by the IRQ 0 handler,
+ * which EOIs (else the next tick never comes).  Prints the ticks (a tick
+ * may also land between IRET and CLI) and writes the HLTs woken by a
+ * tick to the test-exit port (IRQ_HLTS = 10: exit status 21).  Check 13: an HLT
+ * ended without a tick; check 14: an unexpected vector (an exception).
+ */
+#define IRQ_HLTS	10
+#define PIT_100HZ	11932
+do_irq:
+	lgdt	gdt_desc
+	ljmp	$0x08, $1f
+1:	movw	$0x10, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+	movw	%ax, %fs
+	movw	%ax, %gs
+	/* gates 0-15: unexpected, but 8 (IRQ 0) and 15 (spurious IRQ 7) */
+	xorl	%ecx, %ecx
+2:	movl	$irq_bad, %eax
+	cmpl	$8, %ecx
+	jne	3f
+	movl	$irq_tick, %eax
+3:	cmpl	$15, %ecx
+	jne	4f
+	movl	$irq_spurious, %eax
+4:	movl	%eax, %edx
+	andl	$0xffff, %eax
+	orl	$0x00080000, %eax	/* selector 0x08 */
+	movl	%eax, idt(,%ecx,8)
+	andl	$0xffff0000, %edx
+	orl	$0x8e00, %edx		/* present, DPL 0, 32-bit interrupt gate */
+	movl	%edx, idt+4(,%ecx,8)
+	incl	%ecx
+	cmpl	$16, %ecx
+	jb	2b
+	lidt	idt_desc
+	/* ICW1-4 to both chips, then the masks */
+	movb	$0x11, %al
+	outb	%al, $0x20
+	outb	%al, $0xa0
+	movb	$0x08, %al
+	outb	%al, $0x21
+	movb	$0x70, %al
+	outb	%al, $0xa1
+	movb	$0x04, %al
+	outb	%al, $0x21
+	movb	$0x02, %al
+	outb	%al, $0xa1
+	movb	$0x01, %al
+	outb	%al, $0x21
+	outb	%al, $0xa1
+	movb	$0xfe, %al
+	outb	%al, $0x21
+	movb	$0xff, %al
+	outb	%al, $0xa1
+	/* counter 0, LSB then MSB, mode 2 */
+	movb	$0x34, %al
+	outb	%al, $0x43
+	movw	$PIT_100HZ, %ax
+	outb	%al, $0x40
+	movb	%ah, %al
+	outb	%al, $0x40
+	movl	$IRQ_HLTS, %edi
+5:	movl	ticks, %ecx
+	sti
+	hlt
+	cli
+	cmpl	ticks, %ecx
+	je	fail_irq_wake
+	incl	wakes
+	decl	%edi
+	jnz	5b
+	movb	$0xff, %al		/* quiet again */
+	outb	%al, $0x21
+	movl	$msg_ticks, %esi
+	call	puts
+	movl	ticks, %eax
+	call	putdec
+	movl	$msg_nl, %esi
+	call	puts
+	movl	wakes, %eax		/* IRQ_HLTS: each HLT woken by a tick */
+	jmp	do_exit
+
+fail_irq_wake:
+	movl	$13, %edx
+	jmp	fail
+
+irq_tick:
+	pushl	%eax
+	incl	ticks
+	movb	$0x20, %al		/* non-specific EOI */
+	outb	%al, $0x20
+	popl	%eax
+	iret
+
+irq_spurious:
+	iret
+
+irq_bad:
+	movl	$14, %edx
+	jmp	fail
 
 /* putc: %al to COM1, once the transmitter is empty */
 putc:
@@ -406,6 +518,18 @@ atoi:
 null_idt:
 	.word	0
 	.long	0
+	.balign 8
+gdt:
+	.quad	0
+	.quad	0x00cf9a000000ffff	/* 0x08: code, flat, 32-bit */
+	.quad	0x00cf92000000ffff	/* 0x10: data, flat */
+gdt_desc:
+	.word	3 * 8 - 1
+	.long	gdt
+	.balign 8
+idt_desc:
+	.word	16 * 8 - 1
+	.long	idt
 msg_hello:	.asciz	"mbtest: hello from a multiboot kernel\n"
 msg_cmdline:	.asciz	"mbtest: cmdline: "
 msg_nl:		.asciz	"\n"
@@ -422,6 +546,8 @@ str_count:	.asciz	" count="
 msg_count:	.asciz	"mbtest: count "
 msg_memsum:	.asciz	"mbtest: memsum "
 str_dirty:	.asciz	" dirty"
+str_irq:	.asciz	" irq"
+msg_ticks:	.asciz	"mbtest: ticks "
 	.balign 4
 saved_eax:	.long	0
 saved_ebx:	.long	0
@@ -429,11 +555,15 @@ mem_mib:	.long	0
 count_cur:	.long	0
 count_max:	.long	0
 dirty_on:	.long	0
+ticks:		.long	0
+wakes:		.long	0
 image_end:
 
 	.bss
 	.balign 16
 bss_probe:	.space	4
+	.balign 8
+idt:		.space	16 * 8
 	.space	4092
 stack_top:
 bss_end:
