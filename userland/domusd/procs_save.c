@@ -145,6 +145,7 @@ static void save_file_name(const char *path, char *name, size_t len)
 {
 	struct xsr_xl_header h;
 	struct domus_config cfg;
+	const struct domus_cfg_entry *e;
 	struct stat st;
 	char err[256], *text = NULL;
 	uint32_t n;
@@ -161,8 +162,9 @@ static void save_file_name(const char *path, char *name, size_t len)
 	    read(fd, text, n) != (ssize_t)n)
 		goto out;
 	domus_config_init(&cfg);
-	if (!domus_config_parse(&cfg, text, strnlen(text, n), path, err, sizeof(err)))
-		snprintf(name, len, "%s", cfg.name);
+	if (!domus_config_parse(&cfg, text, strnlen(text, n), path, err, sizeof(err)) &&
+	    (e = domus_config_get(&cfg, "name")) && e->value->type == DOMUS_CFG_STRING && domus_config_name_ok(e->value->str))
+		snprintf(name, len, "%s", e->value->str);
 	domus_config_free(&cfg);
 out:
 	free(text);

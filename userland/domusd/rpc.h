@@ -273,7 +273,7 @@ void rpc_events_end(struct rpc_session *s);
  * session; @detail < 0 forgets the note (the stop failed). */
 void rpc_events_note_stop(const struct domus_dominfo *d, int detail);
 /* domusd restores domain @name (a restore, a start from a managed save):
- * its start event is "restored" (virDomainEventStartedDetailType 1) in
+ * its start event is "restored" (virDomainEventStartedDetailType 2) in
  * every session.  @how 0 before the restore runs (a run of @name started
  * since then matches), 1 once it is done (pinned to @run: its id and
  * start), -1 forgets the note (the restore failed). */
