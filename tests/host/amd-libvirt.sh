@@ -289,7 +289,8 @@ if [ "$r1$r2" = 00 ] && booted lvc && [ -n "$u2" ] && [ "$u1" != "$u2" ] && [ "$
 else fail clone "$r1$r2 '$u1' '$u2': $(echo "$o $o2" | one)"; fi
 # ---- remote use over libvirt's own ssh transport: an sshd of the test
 # host's own on 127.0.0.1:22 (config and host key in a temp dir; the
-# root key and known_hosts in a tmpfs over /root, the test host's only:
+# root key, authorized_keys and known_hosts in a tmpfs over /root (sshd's
+# StrictModes refuses keys under /tmp), the test host's only:
 # the build machine's root is read-only here), and the plain URI
 # domus+ssh://root@localhost/system: the stock client runs `nc -U
 # /var/run/libvirt/libvirt-sock` over ssh (no virt-ssh-helper here),
@@ -301,10 +302,10 @@ sshd_up() {
 	mount -t tmpfs -o mode=0700 lvroot /root && mkdir -m 700 /root/.ssh &&
 	ssh-keygen -q -t ed25519 -N '' -C lvhost -f "$sd/host_key" &&
 	ssh-keygen -q -t ed25519 -N '' -C lvroot -f /root/.ssh/id_ed25519 &&
-	cp /root/.ssh/id_ed25519.pub "$sd/authorized_keys" &&
+	cp /root/.ssh/id_ed25519.pub /root/.ssh/authorized_keys &&
 	echo "localhost $(cut -d' ' -f1,2 "$sd/host_key.pub")" >/root/.ssh/known_hosts &&
 	printf '%s\n' 'ListenAddress 127.0.0.1' 'Port 22' "HostKey $sd/host_key" \
-		"AuthorizedKeysFile $sd/authorized_keys" 'PermitRootLogin prohibit-password' \
+		'PermitRootLogin prohibit-password' \
 		'PasswordAuthentication no' 'KbdInteractiveAuthentication no' 'UsePAM no' \
 		"PidFile $sd/sshd.pid" >"$sd/sshd_config" &&
 	ip link set lo up && /usr/sbin/sshd -f "$sd/sshd_config" -E "$sd/sshd.log" &&
