@@ -438,17 +438,17 @@ int main(int argc, char **argv)
 		snprintf(sshlink_buf, sizeof(sshlink_buf), "%.*s" SSH_LINK_NAME, slash ? (int)(slash - link + 1) : 0, link);
 		sshlink = sshlink_buf;
 	}
-	if (sshlink && !*sshlink)
+	if (sshlink && (!*sshlink || !*sock))
 		sshlink = NULL;
 	if (sshlink && rosock && *rosock) {
 		snprintf(sshro_buf, sizeof(sshro_buf), "%s-ro", sshlink);
 		sshro = sshro_buf;
 	}
 	if (sshlink && !domusd_make_link_shared(sshlink, sock)) {
-		if (sshro)
-			domusd_make_link_shared(sshro, rosock);
+		bool ro_made = sshro && !domusd_make_link_shared(sshro, rosock);
+
 		fprintf(stderr, "domusd: domus+ssh://HOST/system reaches it on this host through %s%s%s\n", sshlink,
-			sshro ? " and " : "", sshro ? sshro : "");
+			ro_made ? " and " : "", ro_made ? sshro : "");
 	}
 	fprintf(stderr, "domusd: serving domus:///system on %s%s%s%s%s%s%s%s\n", sock, link ? " and " : "", link ? link : "",
 		rosock ? ", read-only on " : "", rosock ? rosock : "", rolink ? " and " : "", rolink ? rolink : "",
