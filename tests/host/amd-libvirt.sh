@@ -12,8 +12,10 @@
 # domain (CONF_DIR $out/conf): define, start, suspend/resume, setmem,
 # shutdown (the guest powers off), start again, destroy, the clone flow
 # (dumpxml -> new name, no uuid -> define -> start), undefine, with
-# `domus list -a` and `virsh list --all` compared at each step.  One
-# PASS/FAIL line each.
+# `domus list -a` and `virsh list --all` compared at each step; save,
+# managed save and restore (Started Restored); the same domains over
+# libvirt's ssh transport (domus+ssh://root@localhost/system, an sshd of
+# the test host's own).  One PASS/FAIL line each.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh	# wait_log, one; pass and fail are this script's own
 top=$(pwd)
