@@ -42,6 +42,10 @@ pkgs=(
 	libxml2-dev libvirt-clients python3-libvirt
 	# 35-libvirt's socket activation: systemd-socket-activate (usually there)
 	systemd
+	# 76-libvirt-amd's domus+ssh:// test: an sshd of its own in the test host
+	# (its config and keys in a temp dir) and the nc -U the stock client runs
+	# on the remote side (tests only)
+	openssh-server netcat-openbsd
 	# Xen's own xenstore clients driving domus xenstored (tests only)
 	xenstore-utils python3-pyxs
 	# 21-xldiff: Xen 4.17's own xl.cfg parser (libxlutil, in libxenmisc4.17)

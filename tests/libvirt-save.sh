@@ -99,3 +99,59 @@ out=$(V undefine --managed-save ms 2>&1); rc=$?
 if [ $rc = 0 ] && [ ! -e "$w/save/ms.save" ] && [ ! -e "$w/conf/ms.cfg" ]; then pass libvirt/undefine-managed-save
 else fail libvirt/undefine-managed-save "rc $rc: $(echo "$out" | tr '\n' '|')"; fi
 agree list-all-after-save "demo 7"
+
+# "Started Restored": a domain domusd restores (virsh restore FILE, a start
+# from a managed save) starts restored, a boot booted.  The stand-in
+# launcher cannot save, so a second domusd runs a `domus` whose restore
+# starts the stand-in under the definition instead ($w/rcli); the file is
+# a save file's head (the xl header and the JSON config naming rs), which
+# is where domusd reads the name it notes
+cat >"$w/rs.xml" <<XML
+<domain type='xen'>
+  <name>rs</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64'>xenpvh</type><kernel>$w/vmlinuz</kernel></os>
+</domain>
+XML
+V define "$w/rs.xml" >/dev/null 2>&1
+build/domus config-convert -t json "$w/conf/rs.cfg" >"$w/rs.json" 2>/dev/null
+/usr/bin/python3 -c 'import struct, sys
+cfg = open(sys.argv[1], "rb").read() + b"\0"
+h = b"Xen saved domain, xl format\n \0 \r" + struct.pack("<IIII", 0x01020304, 3, 0, 4 + len(cfg))
+open(sys.argv[2], "wb").write(h + struct.pack("<I", len(cfg)) + cfg)' "$w/rs.json" "$w/rs.save"
+cat >"$w/rcli" <<EOS
+#!/bin/sh
+if [ "\$1" = restore ]; then
+	[ "\$3" = -p ] && exec "$PWD/build/domus" create -e -p "$w/conf/rs.cfg"
+	exec "$PWD/build/domus" create -e "$w/conf/rs.cfg"
+fi
+exec "$PWD/build/domus" "\$@"
+EOS
+chmod +x "$w/rcli"
+DOMUS_CLI=$w/rcli build/domusd -s "$w/rs.sock" -r '' -L 2>"$w/rs.log" &
+rspid=$!
+for i in $(seq 100); do [ -S "$w/rs.sock" ] && break; sleep 0.1; done
+RS() { timeout 60 virsh -c "domus+unix:///system?socket=$w/rs.sock" "$@"; }
+timeout 300 stdbuf -oL virsh -c "domus+unix:///system?socket=$w/rs.sock" event --domain rs --event lifecycle --loop \
+	>"$w/rs.ev" 2>&1 &
+rsev=$!
+evs() { sed -n "s/^event 'lifecycle' for domain 'rs': //p" "$w/rs.ev" | tr '\n' '|'; }
+upto() { # N: wait for the Nth event line
+	local i
+	for i in $(seq 60); do [ "$(grep -c "^event 'lifecycle'" "$w/rs.ev")" -ge "$1" ] && return 0; sleep 0.5; done
+	return 1
+}
+sleep 2	# registered before the first change
+rsout=$(RS restore "$w/rs.save" 2>&1); upto 1
+rsout+=$(RS destroy rs 2>&1); upto 2
+rsout+=$(RS start rs 2>&1); upto 3
+rsout+=$(RS destroy rs 2>&1); upto 4
+cp "$w/rs.save" "$w/save/rs.save"
+rsout+=$(RS start rs 2>&1); upto 5
+rsout+=$(RS destroy rs 2>&1); upto 6
+kill "$rsev" "$rspid" 2>/dev/null; wait "$rsev" "$rspid" 2>/dev/null
+want='Started Restored|Stopped Destroyed|Started Booted|Stopped Destroyed|Started Restored|Stopped Destroyed|'
+if [ "$(evs)" = "$want" ] && [ ! -e "$w/save/rs.save" ]; then pass libvirt/started-restored
+else fail libvirt/started-restored "expected '$want', got '$(evs)': $(echo "$rsout" | tr '\n' '|') $(tr '\n' '|' <"$w/rs.log")"; fi
+V undefine rs >/dev/null 2>&1

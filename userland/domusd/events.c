@@ -16,7 +16,8 @@
  * what changed: defined (0: added, or updated when the definition file
  * was replaced), undefined (1: removed), started (2: booted; one started
  * paused is also suspended: paused), suspended (3: paused), resumed (4:
- * unpaused), stopped (5: destroyed when domusd destroyed that run of the
+ * unpaused; restored when domusd restored that run -- rpc_events_note_restore --),
+ * stopped (5: destroyed when domusd destroyed that run of the
  * domain -- rpc_events_note_stop --, crashed when it was last seen
  * crashed (xl's 'c'), else shutdown).  A change and its undoing within one period
  * are not seen.
@@ -32,7 +33,8 @@
 /* virDomainEventType */
 enum { EV_DEFINED = 0, EV_UNDEFINED = 1, EV_STARTED = 2, EV_SUSPENDED = 3, EV_RESUMED = 4, EV_STOPPED = 5 };
 /* the details used (virDomainEvent*DetailType) */
-enum { DEFINED_ADDED = 0, DEFINED_UPDATED = 1, STARTED_BOOTED = 0, SUSPENDED_PAUSED = 0, RESUMED_UNPAUSED = 0,
+enum { DEFINED_ADDED = 0, DEFINED_UPDATED = 1, STARTED_BOOTED = 0, STARTED_RESTORED = 2, SUSPENDED_PAUSED = 0,
+       RESUMED_UNPAUSED = 0,
        STOPPED_SHUTDOWN = 0, STOPPED_CRASHED = 2, UNDEFINED_REMOVED = 0 };
 /* virDomainState (as procs_dom.c) */
 enum { ST_PAUSED = 3, ST_CRASHED = 6 };
@@ -92,6 +94,67 @@ void rpc_events_note_stop(const struct domus_dominfo *d, int detail)
 		notes[pick].detail = detail;
 	}
 	pthread_mutex_unlock(&notes_lock);
+}
+
+/*
+ * The runs domusd restored (a restore, a start from a managed save): their
+ * start event is "restored".  While the restore runs the run is not known
+ * yet: a note names the domain and the time (epoch seconds) the restore
+ * began, and a run of that name started since then matches; once it is
+ * done the note is pinned to the run (its id and start).
+ */
+static struct {
+	char name[64];
+	unsigned int id;	/* DOMUSD_INACTIVE while pending */
+	long long since, start, at;
+} starts[NOTES];
+
+void rpc_events_note_restore(const char *name, const struct domus_dominfo *run, int how)
+{
+	int i, pick = 0;
+
+	pthread_mutex_lock(&notes_lock);
+	for (i = 0; i < NOTES; i++) {
+		if (!strcmp(starts[i].name, name)) {
+			pick = i;
+			break;
+		}
+		if (starts[i].at < starts[pick].at)
+			pick = i;
+	}
+	if (how < 0) {
+		if (!strcmp(starts[pick].name, name))
+			memset(&starts[pick], 0, sizeof(starts[pick]));
+	} else if (how == 0) {
+		snprintf(starts[pick].name, sizeof(starts[pick].name), "%s", name);
+		starts[pick].id = DOMUSD_INACTIVE;
+		starts[pick].since = (long long)time(NULL) - 1;	/* a start rounded down */
+		starts[pick].start = 0;
+		starts[pick].at = now_ms();
+	} else if (run && !strcmp(starts[pick].name, name)) {
+		starts[pick].id = run->id;
+		starts[pick].start = run->start;
+		starts[pick].at = now_ms();
+	}
+	pthread_mutex_unlock(&notes_lock);
+}
+
+static int start_detail(const struct rpc_ev_dom *is)
+{
+	int i, detail = STARTED_BOOTED;
+	long long now = now_ms();
+
+	pthread_mutex_lock(&notes_lock);
+	for (i = 0; i < NOTES; i++) {
+		if (!starts[i].at || now - starts[i].at >= NOTE_MS || strcmp(starts[i].name, is->d.name))
+			continue;
+		if (starts[i].id == DOMUSD_INACTIVE ? !is->d.start || is->d.start >= starts[i].since
+						    : starts[i].id == is->d.id && starts[i].start == is->d.start)
+			detail = STARTED_RESTORED;
+		break;
+	}
+	pthread_mutex_unlock(&notes_lock);
+	return detail;
 }
 
 static int stop_detail(const struct rpc_ev_dom *was)
@@ -272,7 +335,7 @@ int rpc_events_poll(struct rpc_session *s, struct xdr_out *out)
 		else if (is->persistent && (is->dev != was->dev || is->ino != was->ino))
 			emit(s, is, EV_DEFINED, DEFINED_UPDATED, out);	/* written anew (define, an edit) */
 		if (up && !was_up)
-			emit(s, is, EV_STARTED, STARTED_BOOTED, out);
+			emit(s, is, EV_STARTED, start_detail(is), out);	/* booted, or restored by domusd */
 		if (up && is->state == ST_PAUSED && (!was_up || was->state != ST_PAUSED))
 			emit(s, is, EV_SUSPENDED, SUSPENDED_PAUSED, out);	/* also one started paused */
 		if (up && was_up && is->state != ST_PAUSED && was->state == ST_PAUSED)

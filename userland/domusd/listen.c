@@ -104,6 +104,21 @@ fail:
 	return -1;
 }
 
+/* LINK -> SOCKET where another daemon may own LINK (libvirtd's
+ * libvirt-sock): a file there that is not a symlink is left alone (one
+ * line, 1); a failure is one line too (-1); neither stops domusd. */
+int domusd_make_link_shared(const char *link, const char *target)
+{
+	struct stat st;
+
+	if (!lstat(link, &st) && !S_ISLNK(st.st_mode)) {
+		fprintf(stderr, "domusd: %s is another daemon's socket (libvirtd's?): left alone; domus+ssh:// "
+			"clients then add ?socket=%s to the URI\n", link, target);
+		return 1;
+	}
+	return domusd_make_link(link, target);
+}
+
 /* LINK, only if it still points at TARGET (ours) */
 void domusd_unlink_own(const char *link, const char *target)
 {

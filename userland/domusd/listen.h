@@ -13,6 +13,9 @@
 int domusd_listen_on(const char *path, gid_t gid, bool grp, bool ro);
 /* @link -> @target, replacing an old link (never another file): 0 or -1. */
 int domusd_make_link(const char *link, const char *target);
+/* The same where another daemon may own @link: its file is left alone
+ * (1); 0 made, -1 failed (one line each time; never fatal). */
+int domusd_make_link_shared(const char *link, const char *target);
 /* Remove @link if it still points at @target. */
 void domusd_unlink_own(const char *link, const char *target);
 

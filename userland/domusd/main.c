@@ -3,7 +3,8 @@
  * domusd: libvirt's remote protocol for domus, so the stock virsh and
  * python3-libvirt reach the domains `domus list` shows (docs/libvirt.md).
  *
- *   domusd [-s SOCKET] [-l LINK | -L] [-r ROSOCKET] [-R ROLINK] [-g GROUP] [-m MAX]
+ *   domusd [-s SOCKET] [-l LINK | -L] [-r ROSOCKET] [-R ROLINK] [-S SSHLINK] [-g GROUP] [-m MAX]
+ *          [-t SECONDS]
  *
  * Listens on SOCKET (default /run/domus/domusd.sock; mode 0600, or 0660
  * with -g GROUP), and makes LINK (default /run/libvirt/virtdomusd-sock,
@@ -19,7 +20,17 @@
  * foreground; SIGTERM/SIGINT remove the socket and the link and end it.
  * Started by systemd's socket activation (packaging/domusd.socket,
  * domusd-ro.socket), it serves the sockets it inherits instead and
- * leaves them and their links to systemd (listen.c).
+ * leaves them and their links to systemd (listen.c), and exits when no
+ * client has been connected for SECONDS (-t, $DOMUSD_TIMEOUT; default
+ * 120, 0 never), as libvirtd --timeout: systemd starts it again on the
+ * next connection.
+ *
+ * SSHLINK (default libvirt-sock beside LINK: /run/libvirt/libvirt-sock,
+ * and SSHLINK-ro for the read-only socket; '' none) is where libvirt's
+ * ssh transport lands on this host: a client's `domus+ssh://root@HOST/system`
+ * runs `nc -U /var/run/libvirt/libvirt-sock` here (when the host has no
+ * virt-ssh-helper, which would dial LINK itself).  A libvirtd's socket
+ * there is left alone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +59,10 @@
 #define DEFAULT_LINK	"/run/libvirt/virtdomusd-sock"
 #define DEFAULT_RO_SOCKET DOMUS_RUN_DIR_DEFAULT "/domusd-ro.sock"
 #define DEFAULT_RO_LINK	"/run/libvirt/virtdomusd-sock-ro"
+/* the socket libvirt's ssh transport dials (nc -U) beside LINK */
+#define SSH_LINK_NAME	"libvirt-sock"
+/* socket activation: exit after this long without a client (-t) */
+#define DEFAULT_TIMEOUT	120
 /* The longest pause inside one packet before the client is closed. */
 #define PACKET_MS	30000
 
@@ -271,7 +286,8 @@ static void *client_thread(void *arg)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: domusd [-s SOCKET] [-l LINK | -L] [-r ROSOCKET] [-R ROLINK] [-g GROUP] [-m MAX]\n"
+	fprintf(f, "usage: domusd [-s SOCKET] [-l LINK | -L] [-r ROSOCKET] [-R ROLINK] [-S SSHLINK] [-g GROUP] [-m MAX]\n"
+		"              [-t SECONDS]\n"
 		"  -s SOCKET  listen here (default " DEFAULT_SOCKET ")\n"
 		"  -l LINK    symlink to the socket for plain 'virsh -c domus:///system'\n"
 		"             (default " DEFAULT_LINK ")\n"
@@ -279,14 +295,22 @@ static void usage(FILE *f)
 		"  -r ROSOCKET the read-only socket, mode 0666 (default " DEFAULT_RO_SOCKET ";\n"
 		"             '' none)\n"
 		"  -R ROLINK  its symlink for 'virsh -r' (default " DEFAULT_RO_LINK ")\n"
+		"  -S SSHLINK symlink where 'virsh -c domus+ssh://root@HOST/system' lands on this\n"
+		"             host (nc -U; default " SSH_LINK_NAME " beside LINK, and SSHLINK-ro; '' none)\n"
 		"  -g GROUP   the socket's group, mode 0660 (default: root only, 0600)\n"
-		"  -m MAX     clients served at once (default 64)\n");
+		"  -m MAX     clients served at once (default 64)\n"
+		"  -t SECONDS socket activated: exit after this long without a client\n"
+		"             (default $DOMUSD_TIMEOUT, else %d; 0 never)\n", DEFAULT_TIMEOUT);
 }
 
 int main(int argc, char **argv)
 {
 	const char *sock = DEFAULT_SOCKET, *link = DEFAULT_LINK, *rosock = NULL, *rolink = NULL;
-	char rosock_buf[PATH_MAX], rolink_buf[PATH_MAX];
+	char rosock_buf[PATH_MAX], rolink_buf[PATH_MAX], sshlink_buf[PATH_MAX], sshro_buf[PATH_MAX + 4];
+	const char *sshlink = NULL, *sshro = NULL, *tmo = getenv("DOMUSD_TIMEOUT");
+	long timeout_s = DEFAULT_TIMEOUT;
+	struct timespec now;
+	long long idle_since;
 	struct sigaction sa = { .sa_handler = on_signal };
 	bool grp = false;
 	gid_t gid = 0;
@@ -294,13 +318,15 @@ int main(int argc, char **argv)
 	struct domusd_inherit inh;
 	int opt, lfd, rofd = -1, act;
 
-	while ((opt = getopt(argc, argv, "s:l:Lr:R:g:m:h")) != -1) {
+	while ((opt = getopt(argc, argv, "s:l:Lr:R:S:g:m:t:h")) != -1) {
 		switch (opt) {
 		case 's': sock = optarg; break;
 		case 'l': link = optarg; break;
 		case 'L': link = NULL; break;
 		case 'r': rosock = optarg; break;
 		case 'R': rolink = optarg; break;
+		case 'S': sshlink = optarg; break;
+		case 't': tmo = optarg; break;
 		case 'g': {
 			struct group *g = getgrnam(optarg);
 
@@ -329,6 +355,16 @@ int main(int argc, char **argv)
 	if (optind != argc) {
 		usage(stderr);
 		return 1;
+	}
+	if (tmo && *tmo) {
+		char *end;
+
+		timeout_s = strtol(tmo, &end, 10);
+		if (*end || timeout_s < 0 || timeout_s > 86400) {
+			fprintf(stderr, "domusd: timeout '%s' (-t or DOMUSD_TIMEOUT): give seconds from 0 (never) to 86400\n",
+				tmo);
+			return 1;
+		}
 	}
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGTERM, &sa, NULL);
@@ -395,18 +431,52 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* where the ssh transport's nc lands: libvirt-sock beside LINK */
+	if (!sshlink && link) {
+		const char *slash = strrchr(link, '/');
+
+		snprintf(sshlink_buf, sizeof(sshlink_buf), "%.*s" SSH_LINK_NAME, slash ? (int)(slash - link + 1) : 0, link);
+		sshlink = sshlink_buf;
+	}
+	if (sshlink && (!*sshlink || !*sock))
+		sshlink = NULL;
+	if (sshlink && rosock && *rosock) {
+		snprintf(sshro_buf, sizeof(sshro_buf), "%s-ro", sshlink);
+		sshro = sshro_buf;
+	}
+	if (sshlink && !domusd_make_link_shared(sshlink, sock)) {
+		bool ro_made = sshro && !domusd_make_link_shared(sshro, rosock);
+
+		fprintf(stderr, "domusd: domus+ssh://HOST/system reaches it on this host through %s%s%s\n", sshlink,
+			ro_made ? " and " : "", ro_made ? sshro : "");
+	}
 	fprintf(stderr, "domusd: serving domus:///system on %s%s%s%s%s%s%s%s\n", sock, link ? " and " : "", link ? link : "",
 		rosock ? ", read-only on " : "", rosock ? rosock : "", rolink ? " and " : "", rolink ? rolink : "",
 		act ? " (socket activation)" : "");
+	if (!act)
+		timeout_s = 0;	/* nobody would start it again */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	idle_since = now.tv_sec;
 	while (!quit) {
 		struct pollfd p[2] = { { .fd = lfd, .events = POLLIN }, { .fd = rofd, .events = POLLIN } };
 		struct client *cl;
 		pthread_t t;
 		pthread_attr_t at;
 		bool ro;
-		int fd;
+		int fd, r;
 
-		if (poll(p, rofd >= 0 ? 2 : 1, 1000) <= 0)
+		r = poll(p, rofd >= 0 ? 2 : 1, 1000);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (atomic_load(&nclients) > 0 || r > 0)
+			idle_since = now.tv_sec;
+		else if (timeout_s && now.tv_sec - idle_since >= timeout_s) {
+			/* the sockets stay with systemd: a client that comes now
+			 * waits in their backlog and starts domusd again */
+			fprintf(stderr, "domusd: no client for %ld s: exiting (socket activation starts it again)\n",
+				timeout_s);
+			break;
+		}
+		if (r <= 0)
 			continue;
 		ro = !(p[0].revents & POLLIN);
 		fd = accept4(ro ? rofd : lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -437,6 +507,8 @@ int main(int argc, char **argv)
 	if (!act) {
 		domusd_unlink_own(link, sock);
 		domusd_unlink_own(rolink, rosock);
+		domusd_unlink_own(sshlink, sock);
+		domusd_unlink_own(sshro, rosock);
 		unlink(sock);
 		if (rosock)
 			unlink(rosock);

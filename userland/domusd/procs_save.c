@@ -11,6 +11,7 @@
  * (procs.c), except HAS_MANAGED_SAVE_IMAGE.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include "procs.h"
 #include "xlcfg.h"
+#include "xsr.h"
 
 #define SAVE_DIR_DEFAULT "/var/lib/domus/save"
 
@@ -136,6 +138,60 @@ static int save_run(struct rpc_call *c, const char *const *args)
 	return 0;
 }
 
+/* The domain name in save file @path (its xl header's config), into
+ * @name; "" when the file does not say (domus restore will refuse it). */
+#define CONFIG_READ_MAX (1u << 20)
+static void save_file_name(const char *path, char *name, size_t len)
+{
+	struct xsr_xl_header h;
+	struct domus_config cfg;
+	const struct domus_cfg_entry *e;
+	struct stat st;
+	char err[256], *text = NULL;
+	uint32_t n;
+	int fd;
+
+	*name = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || read(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
+	    memcmp(h.magic, XSR_XL_MAGIC, sizeof(h.magic)) || h.byteorder != XSR_XL_BYTEORDER ||
+	    h.optional_data_len < 4 || h.optional_data_len > CONFIG_READ_MAX ||
+	    read(fd, &n, 4) != 4 || n > h.optional_data_len - 4 || !(text = malloc(n + 1u)) ||
+	    read(fd, text, n) != (ssize_t)n)
+		goto out;
+	domus_config_init(&cfg);
+	if (!domus_config_parse(&cfg, text, strnlen(text, n), path, err, sizeof(err)) &&
+	    (e = domus_config_get(&cfg, "name")) && e->value->type == DOMUS_CFG_STRING && domus_config_name_ok(e->value->str))
+		snprintf(name, len, "%s", e->value->str);
+	domus_config_free(&cfg);
+out:
+	free(text);
+	close(fd);
+}
+
+/* `domus restore ...` of domain @name: its start event says "restored"
+ * (noted before, pinned to the run after, forgotten if it fails) */
+static int restore_run(struct rpc_call *c, const char *name, const char *const *args, char *msg, size_t len)
+{
+	struct domus_dominfo *v = NULL;
+	int r, n, i;
+
+	if (*name)
+		rpc_events_note_restore(name, NULL, 0);
+	r = run(c, args, msg, len);
+	if (!*name)
+		return r;
+	n = r ? -1 : domusd_domains(c->s->be, &v);
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name) && v[i].id != DOMUSD_INACTIVE)
+			break;
+	rpc_events_note_restore(name, i < n ? &v[i] : NULL, i < n ? 1 : -1);
+	free(v);
+	return r;
+}
+
 /* SAVE (55), SAVE_FLAGS (232): `domus save NAME FILE`; the domain is gone after */
 int h_save(struct rpc_call *c)
 {
@@ -152,7 +208,7 @@ int h_save(struct rpc_call *c)
 int h_restore(struct rpc_call *c)
 {
 	const char *args[] = { "restore", "-e", c->a->str, NULL, NULL };
-	char msg[512];
+	char msg[512], name[DOMUS_CFG_NAME_MAX + 1];
 
 	if (check(c, "DOMAIN_RESTORE_FLAGS", c->a->str, true))
 		return -1;
@@ -160,7 +216,8 @@ int h_restore(struct rpc_call *c)
 		args[2] = "-p";
 		args[3] = c->a->str;
 	}
-	if (run(c, args, msg, sizeof(msg)))
+	save_file_name(c->a->str, name, sizeof(name));
+	if (restore_run(c, name, args, msg, sizeof(msg)))
 		return failed(c, msg);
 	return 0;
 }
@@ -225,7 +282,7 @@ int domusd_managed_start(struct rpc_call *c, bool paused)
 
 	if (!domusd_managed_exists(c->dom->name) || domusd_managed_path(path, sizeof(path), c->dom->name))
 		return 1;
-	if (run(c, args, msg, sizeof(msg)))
+	if (restore_run(c, c->dom->name, args, msg, sizeof(msg)))
 		return rpc_err(c->err, VIR_ERR_OPERATION_FAILED, VIR_FROM_DOM,
 			       "operation failed: restoring the managed save %s: %s (start --force-boot boots afresh, managedsave-remove drops it)",
 			       path, msg);

@@ -272,6 +272,12 @@ void rpc_events_end(struct rpc_session *s);
  * (virDomainEventStoppedDetailType: 1 destroyed, 4 saved, ...) in every
  * session; @detail < 0 forgets the note (the stop failed). */
 void rpc_events_note_stop(const struct domus_dominfo *d, int detail);
+/* domusd restores domain @name (a restore, a start from a managed save):
+ * its start event is "restored" (virDomainEventStartedDetailType 2) in
+ * every session.  @how 0 before the restore runs (a run of @name started
+ * since then matches), 1 once it is done (pinned to @run: its id and
+ * start), -1 forgets the note (the restore failed). */
+void rpc_events_note_restore(const char *name, const struct domus_dominfo *run, int how);
 /* the details domusd notes (virDomainEventStoppedDetailType) */
 enum { EV_STOPPED_DESTROYED = 1, EV_STOPPED_SAVED = 4 };
 
