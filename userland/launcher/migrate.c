@@ -21,7 +21,10 @@
  * round finds fewer than MIG_TARGET_DIRTY pages or MIG_MAX_ROUNDS passes
  * were sent (xl's defaults: 50 pages, 5 iterations); then the guest is
  * paused and the last dirty pages, with those the last round found, are
- * sent before the vCPU and device state.
+ * sent before the vCPU and device state.  A PVH guest suspends itself
+ * (control/shutdown = suspend, as for save: save.c) before that pause, as
+ * xl's migration has it do: its suspend returns 0 on the receiver and 1
+ * ("cancelled") here if the migration fails.
  */
 #include <errno.h>
 #include <poll.h>
@@ -167,8 +170,18 @@ bool l_ctl_migrate(struct launcher *L, int fd, const char *arg)
 		goto fail;
 	}
 
-	/* stop and copy */
+	/* stop and copy; a PVH guest first suspends itself, as xl has it do (libxl's suspend callback) */
 	khz = l_tsc_khz();
+	if (L->cfg.type != DOMUS_TYPE_HVM) {
+		if (was_paused) {
+			snprintf(err, sizeof(err), "%s is paused: a PVH guest migrates through its own suspend; 'domus unpause %s' first",
+				 L->cfg.name, L->cfg.name);
+			goto fail;
+		}
+		l_log(L, "migrate: the guest suspends itself for the last pass");
+		if (l_pv_suspend(L, err, sizeof(err)))
+			goto fail;
+	}
 	paused = true;
 	if (l_save_collect(L, &st, err, sizeof(err)))
 		goto fail;

@@ -14,7 +14,7 @@
  *
  * A PVH guest first suspends itself, as under Xen's xl: control/shutdown =
  * "suspend" in its xenstore, and its kernel ends in SCHEDOP_shutdown
- * (suspend) (pv_suspend below).  That vCPU parks with the hypercall's
+ * (suspend) (l_pv_suspend below; a migration's last pass likewise).  That vCPU parks with the hypercall's
  * result preset to 1 ("cancelled": a failed save or save -c resumes the
  * guest in its own domain); the file holds 0 there instead ("resumed in a
  * new domain"), so a restored guest redoes its PV set-up itself.
@@ -319,7 +319,7 @@ void l_save_resume(struct launcher *L, bool was_paused)
  * domain.c): 0.  Otherwise -1 with @err, the request withdrawn and the
  * guest left running; a suspend that comes later is cancelled.
  */
-static int pv_suspend(struct launcher *L, char *err, size_t errlen)
+int l_pv_suspend(struct launcher *L, char *err, size_t errlen)
 {
 	struct timespec now, until;
 	int r;
@@ -408,18 +408,15 @@ bool l_save_wait_commit(int fd)
 
 /*
  * What save and migrate can take today: a running HVM guest with kernel=
- * (no PV state, no firmware device model state).  Replies the error for
- * @what ("save", "migration") on @fd and returns false otherwise.
+ * (no firmware device model state), or a PVH guest with a xenstore (it
+ * suspends itself; a migration suspends it before its last pass).
+ * Replies the error for @what ("save", "migration") on @fd and returns
+ * false otherwise.
  */
 bool l_save_possible(struct launcher *L, int fd, const char *what)
 {
 	bool save = !strcmp(what, "save");
 
-	if (L->cfg.type != DOMUS_TYPE_HVM && !save) {
-		l_reply(fd, "error %s is a PVH guest: %s covers HVM guests only so far (a PVH guest can be saved and restored: domus save, domus restore)",
-			L->cfg.name, what);
-		return false;
-	}
 	if (L->cfg.type != DOMUS_TYPE_HVM && !L->xs) {
 		l_reply(fd, "error %s has no xenstore: a PVH guest is saved through its own suspend (control/shutdown), which needs it",
 			L->cfg.name);
@@ -433,6 +430,18 @@ bool l_save_possible(struct launcher *L, int fd, const char *what)
 	if (L->state != L_RUNNING) {
 		l_reply(fd, "error %s is not running", L->cfg.name);
 		return false;
+	}
+	if (L->cfg.type != DOMUS_TYPE_HVM && !save) {
+		bool paused;
+
+		pthread_mutex_lock(&L->lock);
+		paused = L->paused;
+		pthread_mutex_unlock(&L->lock);
+		if (paused) {	/* (save says so itself, after its own checks) */
+			l_reply(fd, "error %s is paused: a PVH guest migrates through its own suspend; 'domus unpause %s' first",
+				L->cfg.name, L->cfg.name);
+			return false;
+		}
 	}
 	return true;
 }
@@ -480,7 +489,7 @@ bool l_ctl_save(struct launcher *L, int fd, const char *arg)
 				L->cfg.name, L->cfg.name);
 			goto out;
 		}
-		if (pv_suspend(L, err, sizeof(err))) {
+		if (l_pv_suspend(L, err, sizeof(err))) {
 			l_log(L, "save failed: %s", err);
 			l_reply(fd, "error save: %s", err);
 			goto out;
