@@ -237,6 +237,7 @@ int l_disks_open(struct launcher *L, char *err, size_t errlen);
 void l_disks_start(struct launcher *L);
 void l_disks_stop(struct launcher *L);
 void l_disks_close(struct launcher *L);
+void l_disks_lock(struct launcher *L, bool lock);
 /* control.c: memory and vCPU requests; 0, or -1 with a one-line @msg */
 void l_mem_init(struct launcher *L);
 int l_mem_apply_max(struct launcher *L);

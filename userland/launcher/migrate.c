@@ -91,7 +91,7 @@ bool l_ctl_migrate(struct launcher *L, int fd, const char *arg)
 	struct xsr_writer *w = NULL;
 	struct xsr_state st;
 	char err[512];
-	bool was_paused, logging = false, paused = false;
+	bool was_paused, logging = false, paused = false, unlocked = false;
 	unsigned int round;
 	uint32_t khz;
 	int out;
@@ -196,6 +196,12 @@ bool l_ctl_migrate(struct launcher *L, int fd, const char *arg)
 	xsr_writer_pages(w, L->ram, pfn, n);
 	sent += n;
 	l_save_fill(L, &st, khz);
+	/*
+	 * The receiver (maybe on this host) opens the same images once the
+	 * stream is complete: their locks go first (the guest is paused).
+	 */
+	l_disks_lock(L, false);
+	unlocked = true;
 	if (xsr_writer_close(w, &st, err, sizeof(err))) {
 		w = NULL;
 		goto fail;
@@ -210,6 +216,7 @@ bool l_ctl_migrate(struct launcher *L, int fd, const char *arg)
 	l_reply(fd, "ok rounds=%u pages=%llu last=%llu", round + 1, (unsigned long long)sent, (unsigned long long)n);
 	if (!wait_verdict(L, fd)) {
 		l_log(L, "migrate: not committed; the guest runs on here");
+		l_disks_lock(L, true);
 		l_save_resume(L, was_paused);
 		goto out;
 	}
@@ -219,6 +226,8 @@ bool l_ctl_migrate(struct launcher *L, int fd, const char *arg)
 	goto out;
 fail:
 	l_log(L, "migrate failed: %s; the guest runs on", err);
+	if (unlocked)
+		l_disks_lock(L, true);
 	if (paused)
 		l_save_resume(L, was_paused);
 	l_reply(fd, "error %s", err);
