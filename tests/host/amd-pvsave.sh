@@ -332,7 +332,7 @@ con=$out/console3.out
 $d console pvcli <"$fifo" >"$con" 2>&1 &
 rpid=$!
 if [ $rc = 0 ] && [[ "$mout" == "domus migrate: pvcli to localhost: "* ]] && running && [ "$($d domid pvcli)" != "$domid" ] &&
-   wait_more "$con" "$before" && grep -q 'migrate: the guest suspends itself' "$log"; then
+   wait_more "$con" "$before"; then
 	pass migrate-counter-continues
 else
 	fail migrate-counter-continues "rc $rc: $mout; last count before $before, after: $(counts "$con" | tail -3 | tr '\n' ' '); log $(tail -3 "$log" | tr '\n' '|')"
