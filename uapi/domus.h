@@ -336,6 +336,27 @@ struct domus_xen_gnttab_limit {
 };
 #define DOMUS_XEN_GNTTAB_LIMIT	_IOW(DOMUS_IOCTL_TYPE, 0x1c, struct domus_xen_gnttab_limit)
 
+/*
+ * Xen domains: a vCPU's start/stop state, for save and restore (docs/abi.md
+ * "vCPU lifecycle"): DOMUS_XEN_VCPU_WAIT_SIPI, not started (an AP before
+ * its STARTUP IPI, or since an INIT); DOMUS_XEN_VCPU_DOWN, stopped after
+ * it ran (HLT with IF=0, VCPUOP_down) until VCPUOP_up, an NMI or an INIT.
+ * Neither: it runs.  SET replaces the state (a pending STARTUP is
+ * dropped) and wakes the vCPU, which then runs, stops or waits as told;
+ * meant for a vCPU whose DOMUS_RUN is not in the guest (the domain
+ * paused).  -EINVAL for an unknown flag, nonzero reserved fields or a
+ * vCPU that does not exist; -ENOTTY on a plain domain.
+ */
+#define DOMUS_XEN_VCPU_WAIT_SIPI	(1u << 0)
+#define DOMUS_XEN_VCPU_DOWN		(1u << 1)
+struct domus_xen_vcpu_state {
+	__u32 vcpu;		/* in: the vCPU's id */
+	__u32 flags;		/* GET out, SET in: DOMUS_XEN_VCPU_* */
+	__u64 reserved[3];
+};
+#define DOMUS_XEN_GET_VCPU_STATE	_IOWR(DOMUS_IOCTL_TYPE, 0x1d, struct domus_xen_vcpu_state)
+#define DOMUS_XEN_SET_VCPU_STATE	_IOW(DOMUS_IOCTL_TYPE, 0x1e, struct domus_xen_vcpu_state)
+
 struct domus_xen_gnttab_ctl {
 	__u32 version;		/* 1 or 2; 0 while the guest switches */
 	__u32 pad;

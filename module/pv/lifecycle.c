@@ -126,6 +126,41 @@ int xen_pio_acpi(struct domus_vcpu *v, u16 port, bool in, u32 *val)
 	return 0;
 }
 
+/* --- userspace: DOMUS_XEN_GET/SET_VCPU_STATE (save and restore) ---------------- */
+
+long domus_xen_vcpu_state_ioctl(struct domus_domain *dom, struct domus_xen_vcpu_state *s, bool set)
+{
+	const u32 known = DOMUS_XEN_VCPU_WAIT_SIPI | DOMUS_XEN_VCPU_DOWN;
+	struct xen_dom *xd = dom->pers_data;
+	struct xen_vcpu *xv;
+	unsigned long flags;
+	long ret = 0;
+
+	if (!xd)
+		return -ENOTTY;
+	if (!domus_all_zero(s->reserved, sizeof(s->reserved)) || s->vcpu >= DOMUS_MAX_VCPUS ||
+	    (set && (s->flags & ~known)))
+		return -EINVAL;
+	spin_lock_irqsave(&xd->lock, flags);
+	xv = xd->vcpus[s->vcpu];
+	if (!xv) {
+		ret = -EINVAL;
+	} else if (!set) {
+		s->flags = (xv->wait_sipi ? DOMUS_XEN_VCPU_WAIT_SIPI : 0) |
+			   (xv->down ? DOMUS_XEN_VCPU_DOWN : 0);
+	} else {
+		xv->wait_sipi = s->flags & DOMUS_XEN_VCPU_WAIT_SIPI;
+		xv->down = s->flags & DOMUS_XEN_VCPU_DOWN;
+		xv->sipi = false;
+		if (!xv->down)
+			domus_vcpu_halt_end(xv->v);
+		domus_vcpu_wake(xv->v);		/* out of its wait in xen_pre_run */
+		domus_vcpu_notify(xv->v);
+	}
+	spin_unlock_irqrestore(&xd->lock, flags);
+	return ret;
+}
+
 /* --- start-up: INIT, STARTUP ------------------------------------------------------ */
 
 void xen_vcpu_init_ipi(struct xen_vcpu *xv) __must_hold(&xv->xd->lock)

@@ -262,9 +262,11 @@ static void xen_runstate_fill(struct xen_vcpu *xv, struct xen_runstate_info *rs)
  */
 static long xen_register_runstate(struct domus_vcpu *v, struct xen_vcpu *xv, u64 arg)
 {
+	struct xen_dom *xd = xv->xd;
 	struct xen_runstate_info rs;
 	struct domus_sregs s;
-	struct page *pg[2] = { NULL, NULL };
+	struct page *pg[2] = { NULL, NULL }, *old[2];
+	unsigned long flags;
 	u64 gva, gpa = 0, gpa2 = 0;
 	u32 pf;
 
@@ -294,8 +296,14 @@ static long xen_register_runstate(struct domus_vcpu *v, struct xen_vcpu *xv, u64
 			}
 		}
 	}
-	/* only the target vCPU's own thread or its creator touch rs_page */
-	xen_runstate_release(xv);
+	/*
+	 * Under the domain lock: another vCPU may register this one's area
+	 * at the same time (Linux does it for every CPU after a restore),
+	 * and the dirty log reads the frames.
+	 */
+	spin_lock_irqsave(&xd->lock, flags);
+	old[0] = xv->rs_page[0];
+	old[1] = xv->rs_page[1];
 	xv->rs_page[0] = pg[0];
 	xv->rs_page[1] = pg[1];
 	xv->rs_gfn[0] = pg[0] ? gpa >> PAGE_SHIFT : 0;
@@ -305,6 +313,11 @@ static long xen_register_runstate(struct domus_vcpu *v, struct xen_vcpu *xv, u64
 		xen_runstate_fill(xv, &rs);
 		xen_runstate_write(xv, &rs);
 	}
+	spin_unlock_irqrestore(&xd->lock, flags);
+	if (old[0])
+		put_page(old[0]);
+	if (old[1])
+		put_page(old[1]);
 	return 0;
 }
 
@@ -462,6 +475,11 @@ long xen_hc_vcpu_op(struct domus_vcpu *v, struct domus_regs *r)
 			/* Linux prepares an AP's vcpu_info on the boot CPU */
 			spin_unlock_irqrestore(&xd->lock, flags);
 			return xen_register_vcpu_info(v, id, arg);
+		}
+		if (target && cmd == VCPUOP_register_runstate_memory_area) {
+			/* after a restore, CPU 0 registers every CPU's (xen_vcpu_restore) */
+			spin_unlock_irqrestore(&xd->lock, flags);
+			return xen_register_runstate(v, target, arg);
 		}
 		if (!target)
 			ret = -XEN_ENOENT;

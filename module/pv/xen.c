@@ -266,12 +266,24 @@ static long xen_ioc_gnttab_limit(void *ctx, void *arg, unsigned long raw)
 	return domus_xen_gnttab_limit_ioctl(ctx, arg);
 }
 
+static long xen_ioc_get_vcpu_state(void *ctx, void *arg, unsigned long raw)
+{
+	return domus_xen_vcpu_state_ioctl(ctx, arg, false);
+}
+
+static long xen_ioc_set_vcpu_state(void *ctx, void *arg, unsigned long raw)
+{
+	return domus_xen_vcpu_state_ioctl(ctx, arg, true);
+}
+
 static const struct domus_ioctl_desc xen_ioctls[] = {
 	DOMUS_IOCTL_ENTRY(DOMUS_XEN_SET_PARAM, xen_ioc_set_param),
 	DOMUS_IOCTL_ENTRY(DOMUS_XEN_GET_PARAM, xen_ioc_get_param),
 	DOMUS_IOCTL_ENTRY(DOMUS_XEN_EVTCHN_BIND, xen_ioc_evtchn_bind),
 	DOMUS_IOCTL_ENTRY(DOMUS_XEN_EVTCHN_NOTIFY, xen_ioc_evtchn_notify),
 	DOMUS_IOCTL_ENTRY(DOMUS_XEN_GNTTAB_LIMIT, xen_ioc_gnttab_limit),
+	DOMUS_IOCTL_ENTRY(DOMUS_XEN_GET_VCPU_STATE, xen_ioc_get_vcpu_state),
+	DOMUS_IOCTL_ENTRY(DOMUS_XEN_SET_VCPU_STATE, xen_ioc_set_vcpu_state),
 };
 
 const struct domus_personality domus_xen_personality = {

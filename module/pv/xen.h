@@ -260,6 +260,7 @@ int xen_pre_run(struct domus_vcpu *v) __must_hold(&v->dom->srcu);
 void xen_vcpu_init_ipi(struct xen_vcpu *xv) __must_hold(&xv->xd->lock);
 void xen_vcpu_sipi(struct xen_vcpu *xv, u8 vector) __must_hold(&xv->xd->lock);
 long xen_vcpu_up(struct xen_vcpu *xv) __must_hold(&xv->xd->lock);
+long domus_xen_vcpu_state_ioctl(struct domus_domain *dom, struct domus_xen_vcpu_state *s, bool set);
 bool xen_vcpu_is_up(struct xen_vcpu *xv) __must_hold(&xv->xd->lock);
 bool xen_vcpus_all_down(struct xen_dom *xd, struct xen_vcpu *but) __must_hold(&xd->lock);
 int xen_pio_acpi(struct domus_vcpu *v, u16 port, bool in, u32 *val);

@@ -2,7 +2,8 @@
 /*
  * coretest: the Xen-domain ioctls of a domain fd against docs/abi.md and
  * uapi/domus.h: HVM parameters, backend event channels (the four BIND
- * modes and NOTIFY, without a guest), the grant-table mmap; bad arguments
+ * modes and NOTIFY, without a guest), the grant-table mmap, the vCPU
+ * lifecycle state (GET/SET_VCPU_STATE); bad arguments
  * and the state each mode leaves.
  * (tests/host/coretest.c has the runner and the helpers; coretest.h).
  */
@@ -259,6 +260,58 @@ static void t_xen_gnttab(int plain, int dom)
 	       p == MAP_FAILED ? strerrorname_np(errno) : "mapped", nonzero, version);
 }
 
+/*
+ * DOMUS_XEN_GET/SET_VCPU_STATE: vCPU 0 runs and an AP waits for its
+ * STARTUP at creation; SET round-trips; bad arguments refused.
+ */
+static int vstate(int dom, unsigned long cmd, uint32_t vcpu, uint32_t flags, uint64_t res, uint32_t *out)
+{
+	struct domus_xen_vcpu_state st;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	st.vcpu = vcpu;
+	st.flags = flags;
+	st.reserved[1] = res;
+	r = ioctl(dom, cmd, &st);
+	if (out)
+		*out = st.flags;
+	return r < 0 ? -errno : r;
+}
+
+static void t_xen_vcpu_state(int plain, int dom)
+{
+	struct domus_create_vcpu cv;
+	int fd0, fd1, r1, r2, r3, r4, r5;
+	uint32_t f0 = ~0u, f1 = ~0u, f2 = ~0u;
+
+	memset(&cv, 0, sizeof(cv));
+	fd0 = ioctl(dom, DOMUS_CREATE_VCPU, &cv);
+	cv.id = 1;
+	fd1 = ioctl(dom, DOMUS_CREATE_VCPU, &cv);
+	r1 = vstate(dom, DOMUS_XEN_GET_VCPU_STATE, 0, 0, 0, &f0);
+	r2 = vstate(dom, DOMUS_XEN_GET_VCPU_STATE, 1, 0, 0, &f1);
+	r3 = vstate(dom, DOMUS_XEN_SET_VCPU_STATE, 1, DOMUS_XEN_VCPU_DOWN, 0, NULL);
+	r4 = vstate(dom, DOMUS_XEN_GET_VCPU_STATE, 1, 0, 0, &f2);
+	result("badarg/xen-vcpu-state", fd0 >= 0 && fd1 >= 0 && !r1 && !r2 && !r3 && !r4 && f0 == 0 &&
+	       f1 == DOMUS_XEN_VCPU_WAIT_SIPI && f2 == DOMUS_XEN_VCPU_DOWN,
+	       "vCPUs %d %d; GET 0: %d flags %#x (want 0), GET 1: %d flags %#x (want WAIT_SIPI), SET 1 DOWN: %d, GET: %d flags %#x",
+	       fd0, fd1, r1, f0, r2, f1, r3, r4, f2);
+	r1 = vstate(dom, DOMUS_XEN_SET_VCPU_STATE, 1, 4, 0, NULL);
+	r2 = vstate(dom, DOMUS_XEN_SET_VCPU_STATE, 1, 0, 1, NULL);
+	r3 = vstate(dom, DOMUS_XEN_GET_VCPU_STATE, 2, 0, 0, NULL);
+	r4 = vstate(dom, DOMUS_XEN_SET_VCPU_STATE, 100000, 0, 0, NULL);
+	r5 = vstate(plain, DOMUS_XEN_GET_VCPU_STATE, 0, 0, 0, NULL);
+	result("badarg/xen-vcpu-state-bad", r1 == -EINVAL && r2 == -EINVAL && r3 == -EINVAL && r4 == -EINVAL &&
+	       r5 == -ENOTTY,
+	       "unknown flag %d, reserved %d, no vCPU 2 %d, vCPU 100000 %d (want EINVAL each), plain domain %d (want ENOTTY)",
+	       r1, r2, r3, r4, r5);
+	if (fd0 >= 0)
+		close(fd0);
+	if (fd1 >= 0)
+		close(fd1);
+}
+
 void t_xenargs(void)
 {
 	int plain = domus_create_domain(devfd), dom = xen_domain();
@@ -269,6 +322,7 @@ void t_xenargs(void)
 		t_xen_params(plain, dom);
 		t_xen_evtchn(plain, dom);
 		t_xen_gnttab(plain, dom);
+		t_xen_vcpu_state(plain, dom);
 	}
 	if (plain >= 0)
 		close(plain);

@@ -340,6 +340,75 @@ static void apic_entry(void)
 	memset(vin, 0, sizeof(vin));
 }
 
+
+/* The offset of the CRC field of DOMUS_CHECKSUM in @im, after a change before it: recomputed. */
+static void fix_crc(struct img *im)
+{
+	size_t o;
+	uint32_t t, crc;
+
+	for (o = im->n - 24; o > 0; o--) {
+		memcpy(&t, im->p + o, 4);
+		if (t == XSR_XC_DOMUS_CHECKSUM)
+			break;
+	}
+	crc = (uint32_t)crc32(crc32(0, NULL, 0), im->p, (uInt)o);
+	memcpy(im->p + o + 12, &crc, 4);
+}
+
+/* The DOMUS_STATE entry @code for vCPU @inst: its payload's offset, or 0. */
+static size_t ds_entry(const struct img *im, uint16_t code, uint16_t inst)
+{
+	size_t o;
+
+	for (o = im->n - 16; o > 0; o--) {
+		uint16_t c, i;
+
+		memcpy(&c, im->p + o, 2);
+		memcpy(&i, im->p + o + 2, 2);
+		if (c == code && i == inst && im->p[o + 4] == 8 && !im->p[o + 5] && !im->p[o + 6] && !im->p[o + 7])
+			return o + 8;
+	}
+	return 0;
+}
+
+/* PVH with several vCPUs: each one's lifecycle (running, waiting, down), bounded */
+static void lifecycle_entry(void)
+{
+	struct xsr_state st, out;
+	struct img im;
+	char err[256];
+	size_t at;
+
+	fill(&st, vin, ram_in);
+	st.has_dm = false;
+	st.has_lifecycle = true;
+	vin[0].lifecycle = 0;
+	vin[1].lifecycle = XSR_LC_DOWN;
+	EXPECT(write_img(&st, ram_in, &im) == 0);
+	EXPECT(xsr_read(im.p, im.n, RAM, ram_out, &out, err, sizeof(err)) == 0);
+	EXPECT(out.has_lifecycle && out.nvcpu == 2 && out.vcpu && out.vcpu[0].lifecycle == 0 &&
+	       out.vcpu[1].lifecycle == XSR_LC_DOWN);
+	xsr_state_free(&out);
+	/* a flag domus does not know */
+	at = ds_entry(&im, XSR_DS_LIFECYCLE, 1);
+	EXPECT(at != 0);
+	if (at) {
+		im.p[at] = 0x4;
+		fix_crc(&im);
+		EXPECT(xsr_read(im.p, im.n, RAM, ram_out, &out, err, sizeof(err)) == -1 &&
+		       strstr(err, "domus state: lifecycle entry 1: flags 0x4 (domus knows 0x3)") != NULL);
+		/* an entry for a vCPU the CPU records do not name */
+		im.p[at] = XSR_LC_WAIT_SIPI;
+		im.p[at - 6] = 7;
+		fix_crc(&im);
+		EXPECT(xsr_read(im.p, im.n, RAM, ram_out, &out, err, sizeof(err)) == -1 &&
+		       strstr(err, "domus state: entry 5 for vCPU 7, which has no CPU record") != NULL);
+	}
+	free(im.p);
+	memset(vin, 0, sizeof(vin));
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, round_trip);
@@ -347,5 +416,6 @@ int main(void)
 	RUN(UNIT_PREFIX, newer_format);
 	RUN(UNIT_PREFIX, live_stream);
 	RUN(UNIT_PREFIX, apic_entry);
+	RUN(UNIT_PREFIX, lifecycle_entry);
 	return unit_failed;
 }

@@ -195,6 +195,13 @@ struct be_dev *blk_disk_dev(struct blk_disk *d)
 	return &d->x;
 }
 
+int blk_disk_lock(struct blk_disk *d, bool lock)
+{
+	if (!lock)
+		return flock(d->fd, LOCK_UN);
+	return flock(d->fd, (d->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB);
+}
+
 const char *blk_disk_vdev(const struct blk_disk *d)
 {
 	return d->vdev;

@@ -167,6 +167,13 @@ int blk_disk_open(const struct domus_disk *cfg, struct blk_disk **out, char *err
  * with @err set; and the disk around such an fd (taken on success). */
 int blk_image_open(const struct domus_disk *cfg, char *err, size_t errlen);
 int blk_disk_adopt(const struct domus_disk *cfg, int fd, struct blk_disk **out, char *err, size_t errlen);
+/*
+ * Migration to the same host: the sender gives the image's lock up once
+ * its stream is complete (the guest suspended and paused), so that the
+ * receiver can take it, and takes it back (@lock) if the migration is not
+ * committed.  0, or -1 with errno (a block device keeps its O_EXCL).
+ */
+int blk_disk_lock(struct blk_disk *d, bool lock);
 struct be_dev *blk_disk_dev(struct blk_disk *d);
 const char *blk_disk_vdev(const struct blk_disk *d);
 const char *blk_disk_path(const struct blk_disk *d);

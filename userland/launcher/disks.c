@@ -6,7 +6,9 @@
  * xenstore and maps the grant table for the back end; each teardown
  * disconnects them and logs their counters.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include "launcher.h"
 
 int l_disks_open(struct launcher *L, char *err, size_t errlen)
@@ -70,4 +72,15 @@ void l_disks_close(struct launcher *L)
 	for (i = 0; i < L->ndisks; i++)
 		blk_disk_close(L->disks[i]);
 	L->ndisks = 0;
+}
+
+/* A migration's sender: the images' locks given up (@lock false) or taken back (blkback.h). */
+void l_disks_lock(struct launcher *L, bool lock)
+{
+	size_t i;
+
+	for (i = 0; i < L->ndisks; i++)
+		if (blk_disk_lock(L->disks[i], lock))
+			l_log(L, "disk %s: cannot %s the lock of %s: %s", blk_disk_vdev(L->disks[i]),
+			      lock ? "take back" : "give up", blk_disk_path(L->disks[i]), strerror(errno));
 }

@@ -237,6 +237,7 @@ int l_disks_open(struct launcher *L, char *err, size_t errlen);
 void l_disks_start(struct launcher *L);
 void l_disks_stop(struct launcher *L);
 void l_disks_close(struct launcher *L);
+void l_disks_lock(struct launcher *L, bool lock);
 /* control.c: memory and vCPU requests; 0, or -1 with a one-line @msg */
 void l_mem_init(struct launcher *L);
 int l_mem_apply_max(struct launcher *L);
@@ -311,6 +312,7 @@ bool l_save_possible(struct launcher *L, int fd, const char *what);
 int l_save_collect(struct launcher *L, struct xsr_state *st, char *err, size_t errlen);
 void l_save_fill(struct launcher *L, struct xsr_state *st, uint32_t khz);
 void l_save_resume(struct launcher *L, bool was_paused);
+int l_pv_suspend(struct launcher *L, char *err, size_t errlen);
 bool l_save_wait_commit(int fd);
 uint32_t l_tsc_khz(void);
 /* migrate.c: "migrate" + the stream's descriptor (docs/save-format.md "Live migration") */

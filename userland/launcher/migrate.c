@@ -21,7 +21,10 @@
  * round finds fewer than MIG_TARGET_DIRTY pages or MIG_MAX_ROUNDS passes
  * were sent (xl's defaults: 50 pages, 5 iterations); then the guest is
  * paused and the last dirty pages, with those the last round found, are
- * sent before the vCPU and device state.
+ * sent before the vCPU and device state.  A PVH guest suspends itself
+ * (control/shutdown = suspend, as for save: save.c) before that pause, as
+ * xl's migration has it do: its suspend returns 0 on the receiver and 1
+ * ("cancelled") here if the migration fails.
  */
 #include <errno.h>
 #include <poll.h>
@@ -88,7 +91,7 @@ bool l_ctl_migrate(struct launcher *L, int fd, const char *arg)
 	struct xsr_writer *w = NULL;
 	struct xsr_state st;
 	char err[512];
-	bool was_paused, logging = false, paused = false;
+	bool was_paused, logging = false, paused = false, unlocked = false;
 	unsigned int round;
 	uint32_t khz;
 	int out;
@@ -167,8 +170,18 @@ bool l_ctl_migrate(struct launcher *L, int fd, const char *arg)
 		goto fail;
 	}
 
-	/* stop and copy */
+	/* stop and copy; a PVH guest first suspends itself, as xl has it do (libxl's suspend callback) */
 	khz = l_tsc_khz();
+	if (L->cfg.type != DOMUS_TYPE_HVM) {
+		if (was_paused) {
+			snprintf(err, sizeof(err), "%s is paused: a PVH guest migrates through its own suspend; 'domus unpause %s' first",
+				 L->cfg.name, L->cfg.name);
+			goto fail;
+		}
+		l_log(L, "migrate: the guest suspends itself for the last pass");
+		if (l_pv_suspend(L, err, sizeof(err)))
+			goto fail;
+	}
 	paused = true;
 	if (l_save_collect(L, &st, err, sizeof(err)))
 		goto fail;
@@ -183,6 +196,12 @@ bool l_ctl_migrate(struct launcher *L, int fd, const char *arg)
 	xsr_writer_pages(w, L->ram, pfn, n);
 	sent += n;
 	l_save_fill(L, &st, khz);
+	/*
+	 * The receiver (maybe on this host) opens the same images once the
+	 * stream is complete: their locks go first (the guest is paused).
+	 */
+	l_disks_lock(L, false);
+	unlocked = true;
 	if (xsr_writer_close(w, &st, err, sizeof(err))) {
 		w = NULL;
 		goto fail;
@@ -197,6 +216,7 @@ bool l_ctl_migrate(struct launcher *L, int fd, const char *arg)
 	l_reply(fd, "ok rounds=%u pages=%llu last=%llu", round + 1, (unsigned long long)sent, (unsigned long long)n);
 	if (!wait_verdict(L, fd)) {
 		l_log(L, "migrate: not committed; the guest runs on here");
+		l_disks_lock(L, true);
 		l_save_resume(L, was_paused);
 		goto out;
 	}
@@ -206,6 +226,8 @@ bool l_ctl_migrate(struct launcher *L, int fd, const char *arg)
 	goto out;
 fail:
 	l_log(L, "migrate failed: %s; the guest runs on", err);
+	if (unlocked)
+		l_disks_lock(L, true);
 	if (paused)
 		l_save_resume(L, was_paused);
 	l_reply(fd, "error %s", err);

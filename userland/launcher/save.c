@@ -14,7 +14,7 @@
  *
  * A PVH guest first suspends itself, as under Xen's xl: control/shutdown =
  * "suspend" in its xenstore, and its kernel ends in SCHEDOP_shutdown
- * (suspend) (pv_suspend below).  That vCPU parks with the hypercall's
+ * (suspend) (l_pv_suspend below; a migration's last pass likewise).  That vCPU parks with the hypercall's
  * result preset to 1 ("cancelled": a failed save or save -c resumes the
  * guest in its own domain); the file holds 0 there instead ("resumed in a
  * new domain"), so a restored guest redoes its PV set-up itself.
@@ -86,6 +86,8 @@ static const uint32_t apic_msrs[] = {
 #define NAPIC (sizeof(apic_msrs) / sizeof(apic_msrs[0]))
 _Static_assert(NAPIC <= XSR_APIC_MSRS, "the file's APIC entry holds them");
 #define APIC_BASE_X2APIC	(1ULL << 10)
+_Static_assert(XSR_LC_WAIT_SIPI == DOMUS_XEN_VCPU_WAIT_SIPI && XSR_LC_DOWN == DOMUS_XEN_VCPU_DOWN,
+	       "the file's lifecycle flags are the module's");
 
 static int get_apic(struct l_vcpu *t, struct xsr_vcpu *v, char *err, size_t errlen)
 {
@@ -180,6 +182,14 @@ static int get_vcpu(struct launcher *L, struct l_vcpu *t, struct xsr_vcpu *v, ch
 		/* RIP is past the hypercall; in the file it returns 0: "resumed in a new domain" */
 		if (suspended && run->exit_reason == DOMUS_EXIT_HYPERCALL)
 			v->regs.rax = 0;
+		/* running, never started (an AP before its STARTUP) or stopped (offline) */
+		if (domus_xen_vcpu_state(L->domfd, t->v.id, &v->lifecycle, false)) {
+			snprintf(err, errlen, "vCPU %u: %s", t->v.id, domus_last_error());
+			return -EIO;
+		}
+		/* an AP that never started has no x2APIC mode to save yet */
+		if (v->lifecycle & XSR_LC_WAIT_SIPI && !(v->sregs.apic_base & APIC_BASE_X2APIC))
+			return 0;
 		return get_apic(t, v, err, errlen);
 	}
 	return 0;
@@ -221,6 +231,9 @@ char *l_save_config(struct launcher *L, size_t *len)
 	c->kernel = L->kernel_path;
 	for (i = 0; i < c->nvifs; i++)
 		c->vifs[i].mac_given = true;
+	/* the vCPUs online now (vcpu-set), as libxl saves its avail_vcpus */
+	if (L->vcpus_online >= 1 && L->vcpus_online <= c->maxvcpus)
+		c->vcpus = L->vcpus_online;
 	f = open_memstream(&buf, &n);
 	if (!f) {
 		free(c);
@@ -270,6 +283,7 @@ void l_save_fill(struct launcher *L, struct xsr_state *st, uint32_t khz)
 	st->elapsed_ns = (uint64_t)(time(NULL) - L->start_time) * 1000000000ULL;
 	st->has_dm = L->cfg.type == DOMUS_TYPE_HVM;
 	st->has_apic = !st->has_dm;
+	st->has_lifecycle = !st->has_dm;
 	st->dm.uart[0] = L->dm.uart.ier;
 	st->dm.uart[1] = L->dm.uart.lcr;
 	st->dm.uart[2] = L->dm.uart.mcr;
@@ -305,7 +319,7 @@ void l_save_resume(struct launcher *L, bool was_paused)
  * domain.c): 0.  Otherwise -1 with @err, the request withdrawn and the
  * guest left running; a suspend that comes later is cancelled.
  */
-static int pv_suspend(struct launcher *L, char *err, size_t errlen)
+int l_pv_suspend(struct launcher *L, char *err, size_t errlen)
 {
 	struct timespec now, until;
 	int r;
@@ -394,23 +408,15 @@ bool l_save_wait_commit(int fd)
 
 /*
  * What save and migrate can take today: a running HVM guest with kernel=
- * (no PV state, no firmware device model state).  Replies the error for
- * @what ("save", "migration") on @fd and returns false otherwise.
+ * (no firmware device model state), or a PVH guest with a xenstore (it
+ * suspends itself; a migration suspends it before its last pass).
+ * Replies the error for @what ("save", "migration") on @fd and returns
+ * false otherwise.
  */
 bool l_save_possible(struct launcher *L, int fd, const char *what)
 {
 	bool save = !strcmp(what, "save");
 
-	if (L->cfg.type != DOMUS_TYPE_HVM && !save) {
-		l_reply(fd, "error %s is a PVH guest: %s covers HVM guests only so far (a PVH guest can be saved and restored: domus save, domus restore)",
-			L->cfg.name, what);
-		return false;
-	}
-	if (L->cfg.type != DOMUS_TYPE_HVM && L->cfg.maxvcpus > 1) {
-		l_reply(fd, "error %s has maxvcpus %u: a PVH save covers guests with one vCPU only so far (a restored AP would wait for a start-up IPI)",
-			L->cfg.name, L->cfg.maxvcpus);
-		return false;
-	}
 	if (L->cfg.type != DOMUS_TYPE_HVM && !L->xs) {
 		l_reply(fd, "error %s has no xenstore: a PVH guest is saved through its own suspend (control/shutdown), which needs it",
 			L->cfg.name);
@@ -424,6 +430,18 @@ bool l_save_possible(struct launcher *L, int fd, const char *what)
 	if (L->state != L_RUNNING) {
 		l_reply(fd, "error %s is not running", L->cfg.name);
 		return false;
+	}
+	if (L->cfg.type != DOMUS_TYPE_HVM && !save) {
+		bool paused;
+
+		pthread_mutex_lock(&L->lock);
+		paused = L->paused;
+		pthread_mutex_unlock(&L->lock);
+		if (paused) {	/* (save says so itself, after its own checks) */
+			l_reply(fd, "error %s is paused: a PVH guest migrates through its own suspend; 'domus unpause %s' first",
+				L->cfg.name, L->cfg.name);
+			return false;
+		}
 	}
 	return true;
 }
@@ -471,7 +489,7 @@ bool l_ctl_save(struct launcher *L, int fd, const char *arg)
 				L->cfg.name, L->cfg.name);
 			goto out;
 		}
-		if (pv_suspend(L, err, sizeof(err))) {
+		if (l_pv_suspend(L, err, sizeof(err))) {
 			l_log(L, "save failed: %s", err);
 			l_reply(fd, "error save: %s", err);
 			goto out;
@@ -560,10 +578,10 @@ int l_restore_check(struct launcher *L, char *err, size_t errlen)
 		xsr_state_free(&st);
 		return -1;
 	}
-	if (L->cfg.type != DOMUS_TYPE_HVM && L->cfg.maxvcpus > 1) {
+	if (L->cfg.type != DOMUS_TYPE_HVM && st.nvcpu > 1 && !st.has_lifecycle) {
 		xsr_state_free(&st);
-		return snprintf(err, errlen, "the file holds a PVH guest of %u vCPUs: domus restores PVH guests of one vCPU only so far",
-				L->cfg.maxvcpus), -1;
+		return snprintf(err, errlen, "the file holds a PVH guest of %u vCPUs without their lifecycle entries (which run, which wait): not a file of this domus",
+				st.nvcpu), -1;
 	}
 	xsr_state_free(&st);
 	return 0;
@@ -612,6 +630,9 @@ int l_restore_vcpus(struct launcher *L, struct xsr_state *st, char *err, size_t 
 				return snprintf(err, errlen, "restore: vCPU %u: APIC MSR 0x%x = 0x%llx: %s", i,
 						v->apic.msr[k].index, (unsigned long long)v->apic.msr[k].value,
 						domus_last_error()), -1;
+		/* PVH: running, waiting for its STARTUP, or stopped, as it was */
+		if (st->has_lifecycle && domus_xen_vcpu_state(L->domfd, i, &v->lifecycle, true))
+			return snprintf(err, errlen, "restore: vCPU %u: %s", i, domus_last_error()), -1;
 	}
 	if (st->has_dm) {
 		L->dm.uart.ier = st->dm.uart[0];

@@ -235,6 +235,9 @@ int domus_xen_evtchn_notify(int domfd, uint32_t port);
 void *domus_xen_map_grant_table(int domfd, unsigned int frames);
 /* DOMUS_XEN_GNTTAB_LIMIT: the highest grant-table version (1 or 2). */
 int domus_xen_gnttab_limit(int domfd, uint32_t max_version);
+/* DOMUS_XEN_GET_VCPU_STATE (@set false: *@flags out) or _SET_ (*@flags in):
+ * DOMUS_XEN_VCPU_WAIT_SIPI, DOMUS_XEN_VCPU_DOWN. */
+int domus_xen_vcpu_state(int domfd, uint32_t vcpu, uint32_t *flags, bool set);
 
 /* Human-readable name of a DOMUS_EXIT_* value. */
 const char *domus_exit_name(uint32_t reason);

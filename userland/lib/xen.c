@@ -2,7 +2,8 @@
 /*
  * libdomus: the Xen personality's ioctls on a domain fd (uapi/domus.h:
  * DOMUS_XEN_SET_PARAM, DOMUS_XEN_GET_PARAM, DOMUS_XEN_EVTCHN_BIND,
- * DOMUS_XEN_EVTCHN_NOTIFY) and the grant-table mapping.
+ * DOMUS_XEN_EVTCHN_NOTIFY, DOMUS_XEN_GET/SET_VCPU_STATE) and the grant-table
+ * mapping.
  */
 #include <errno.h>
 #include <string.h>
@@ -74,6 +75,21 @@ int domus_xen_gnttab_limit(int domfd, uint32_t max_version)
 	l.max_version = max_version;
 	if (ioctl(domfd, DOMUS_XEN_GNTTAB_LIMIT, &l) < 0)
 		return domus_set_error(errno, "DOMUS_XEN_GNTTAB_LIMIT (%u) failed: %s", max_version, strerror(errno));
+	return 0;
+}
+
+int domus_xen_vcpu_state(int domfd, uint32_t vcpu, uint32_t *flags, bool set)
+{
+	struct domus_xen_vcpu_state st;
+	unsigned long cmd = set ? DOMUS_XEN_SET_VCPU_STATE : DOMUS_XEN_GET_VCPU_STATE;
+
+	memset(&st, 0, sizeof(st));
+	st.vcpu = vcpu;
+	st.flags = set ? *flags : 0;
+	if (ioctl(domfd, cmd, &st) < 0)
+		return domus_set_error(errno, "DOMUS_XEN_%s_VCPU_STATE (vCPU %u) failed: %s", set ? "SET" : "GET",
+				       vcpu, strerror(errno));
+	*flags = st.flags;
 	return 0;
 }
 

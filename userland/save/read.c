@@ -253,6 +253,11 @@ static int domus_state(struct walk *w, const uint8_t *b, uint32_t len)
 		if (first && (code != XSR_DS_VERSION || n != sizeof(struct xsr_ds_version)))
 			return rerr(w->err, w->errlen, "domus state: no version entry first");
 		first = false;
+		/* per-vCPU entries: only for the vCPUs the CPU records name */
+		if ((code == XSR_DS_VCPU || code == XSR_DS_APIC || code == XSR_DS_LIFECYCLE) &&
+		    (inst >= XSR_MAX_VCPUS || !w->cpu_seen[inst]))
+			return rerr(w->err, w->errlen, "domus state: entry %u for vCPU %u, which has no CPU record",
+				    code, inst);
 		switch (code) {
 		case XSR_HC_END:
 			w->ds_seen = true;
@@ -298,6 +303,20 @@ static int domus_state(struct walk *w, const uint8_t *b, uint32_t len)
 						    inst, a.msr[i].index);
 			w->st->vcpu[inst].apic = a;
 			w->st->has_apic = true;
+			break;
+		}
+		case XSR_DS_LIFECYCLE: {
+			struct xsr_ds_lifecycle lc;
+
+			if (n != sizeof(lc))
+				return rerr(w->err, w->errlen, "domus state: lifecycle entry %u of %u bytes (want %zu)", inst,
+					    n, sizeof(lc));
+			memcpy(&lc, p, sizeof(lc));
+			if ((lc.flags & ~(XSR_LC_WAIT_SIPI | XSR_LC_DOWN)) || lc.reserved)
+				return rerr(w->err, w->errlen, "domus state: lifecycle entry %u: flags 0x%x (domus knows 0x%x)",
+					    inst, lc.flags, XSR_LC_WAIT_SIPI | XSR_LC_DOWN);
+			w->st->vcpu[inst].lifecycle = lc.flags;
+			w->st->has_lifecycle = true;
 			break;
 		}
 		default:

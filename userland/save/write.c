@@ -400,10 +400,12 @@ int xsr_writer_close(struct xsr_writer *xw, const struct xsr_state *st, char *er
 	{
 		struct xsr_ds_version ver = { .format = XSR_DS_FORMAT };
 		uint32_t len = (uint32_t)(sizeof(struct xsr_hvm_desc) * (2 + st->nvcpu + (st->has_dm ? 1 : 0) +
-								      (st->has_apic ? st->nvcpu : 0)) +
+								      (st->has_apic ? st->nvcpu : 0) +
+								      (st->has_lifecycle ? st->nvcpu : 0)) +
 					  sizeof(ver) + st->nvcpu * sizeof(struct xsr_ds_vcpu) +
 					  (st->has_dm ? sizeof(struct xsr_ds_dm) : 0) +
-					  (st->has_apic ? st->nvcpu * sizeof(struct xsr_ds_apic) : 0));
+					  (st->has_apic ? st->nvcpu * sizeof(struct xsr_ds_apic) : 0) +
+					  (st->has_lifecycle ? st->nvcpu * sizeof(struct xsr_ds_lifecycle) : 0));
 
 		rec(w, XSR_XC_DOMUS_STATE, len);
 		hc_entry(w, XSR_DS_VERSION, 0, &ver, sizeof(ver));
@@ -420,6 +422,11 @@ int xsr_writer_close(struct xsr_writer *xw, const struct xsr_state *st, char *er
 			hc_entry(w, XSR_DS_DM, 0, &st->dm, sizeof(st->dm));
 		for (v = 0; st->has_apic && v < st->nvcpu; v++)
 			hc_entry(w, XSR_DS_APIC, (uint16_t)v, &st->vcpu[v].apic, sizeof(st->vcpu[v].apic));
+		for (v = 0; st->has_lifecycle && v < st->nvcpu; v++) {
+			struct xsr_ds_lifecycle lc = { .flags = st->vcpu[v].lifecycle };
+
+			hc_entry(w, XSR_DS_LIFECYCLE, (uint16_t)v, &lc, sizeof(lc));
+		}
 		hc_entry(w, XSR_HC_END, 0, NULL, 0);
 		pad8(w, len);
 	}

@@ -160,7 +160,7 @@ struct xsr_hvm_xsave {
 #define XSR_XSAVE_MIN		576u	/* legacy region + header */
 
 /* The entries of XSR_XC_DOMUS_STATE (framed as HVM_CONTEXT's). */
-enum { XSR_DS_VERSION = 1, XSR_DS_VCPU = 2, XSR_DS_DM = 3, XSR_DS_APIC = 4 };
+enum { XSR_DS_VERSION = 1, XSR_DS_VCPU = 2, XSR_DS_DM = 3, XSR_DS_APIC = 4, XSR_DS_LIFECYCLE = 5 };
 #define XSR_DS_FORMAT		1u	/* the only version we write and read */
 struct xsr_ds_version {
 	uint32_t format;		/* XSR_DS_FORMAT */
@@ -187,6 +187,14 @@ struct xsr_ds_apic {			/* PVH: the in-kernel x2APIC, as its MSRs */
 		uint32_t reserved;
 		uint64_t value;
 	} msr[XSR_APIC_MSRS];
+};
+
+/* PVH: whether the vCPU runs, was never started, or was stopped */
+#define XSR_LC_WAIT_SIPI	(1u << 0)	/* not started: waits for INIT/STARTUP (uapi's DOMUS_XEN_VCPU_WAIT_SIPI) */
+#define XSR_LC_DOWN		(1u << 1)	/* stopped (HLT with IF=0, VCPUOP_down) until VCPUOP_up/INIT */
+struct xsr_ds_lifecycle {
+	uint32_t flags;			/* XSR_LC_* */
+	uint32_t reserved;
 };
 
 struct xsr_checksum {
@@ -223,6 +231,7 @@ _Static_assert(sizeof(struct xsr_ds_version) == 8, "domus version entry");
 _Static_assert(sizeof(struct xsr_ds_vcpu) == 80, "domus vCPU entry");
 _Static_assert(sizeof(struct xsr_ds_dm) == 16, "domus device-model entry");
 _Static_assert(sizeof(struct xsr_ds_apic) == 200, "domus APIC entry");
+_Static_assert(sizeof(struct xsr_ds_lifecycle) == 8, "domus lifecycle entry");
 _Static_assert(sizeof(struct xsr_checksum) == 8, "checksum record");
 
 /* --- the state a save carries ------------------------------------------------ */
@@ -239,6 +248,7 @@ struct xsr_vcpu {
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint32_t xsave_size;		/* bytes of fpu.xsave that xcr0 uses (>= 576) */
 	struct xsr_ds_apic apic;	/* with xsr_state.has_apic */
+	uint32_t lifecycle;		/* XSR_LC_*, with xsr_state.has_lifecycle */
 };
 
 struct xsr_state {
@@ -252,6 +262,7 @@ struct xsr_state {
 	bool has_dm;
 	struct xsr_ds_dm dm;
 	bool has_apic;			/* PVH: an APIC entry per vCPU */
+	bool has_lifecycle;		/* PVH: a LIFECYCLE entry per vCPU */
 };
 
 /*

@@ -231,6 +231,14 @@ void gen_arg(uint64_t *s, unsigned int cmd, uint8_t *buf, int *nested_bad)
 		a->max_version = rnd_below(s, 3) ? 1 + rnd_below(s, 2) : (uint32_t)rnd(s);
 		break;
 	}
+	case DOMUS_XEN_GET_VCPU_STATE:
+	case DOMUS_XEN_SET_VCPU_STATE: {
+		struct domus_xen_vcpu_state *a = (void *)buf;
+
+		a->vcpu = rnd_below(s, 3) ? rnd_below(s, 4) : (uint32_t)rnd(s);
+		a->flags = rnd_below(s, 3) ? rnd_below(s, 4) : (uint32_t)rnd(s);
+		break;
+	}
 	case DOMUS_SET_REGS: {
 		uint64_t *q = (void *)buf;
 
