@@ -111,6 +111,18 @@ send() { printf 'echo; %s\n' "$*" >&3; }
 run() { local l; l=$(lines); send "$1; echo $2-do''ne"; wait_for "^$2-done" "${3:-120}" "$l"; }
 # the guest's answer "KEY=VALUE" (the last one), escape sequences removed
 answer() { tr -d '\r' <"$con" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | sed -n "s/^$1=//p" | tail -1; }
+# lvm_private DIR PV: LVM commands of this shell see only PV, with their
+# config in DIR (no udev, no lvmpolld, no backups: a test host has none)
+lvm_private() {
+	export LVM_SYSTEM_DIR=$1 LVM_SUPPRESS_FD_WARNINGS=1
+	mkdir -p "$LVM_SYSTEM_DIR" /run/lock/lvm
+	cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOF
+devices { filter = [ "a|^$2\$|", "r|.*|" ] obtain_device_list_from_udev = 0 use_devicesfile = 0 }
+activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
+global { use_lvmpolld = 0 event_activation = 0 }
+backup { backup = 0 archive = 0 }
+EOF
+}
 # the module's live objects: domains vcpus pinned npt hw_cpus
 gstats() {
 	/usr/bin/python3 - <<'PY'

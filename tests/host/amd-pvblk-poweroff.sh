@@ -27,14 +27,7 @@ truncate -s 64M "$img/a.img"; truncate -s 32M "$img/s.img"; truncate -s 16M "$im
 truncate -s 4M "$img/c.img"; truncate -s 8M "$img/d.img"; truncate -s 64M "$img/pv.img"
 modprobe loop; modprobe dm_mod
 loop=$(losetup -f --show "$img/c.img"); loop2=$(losetup -f --show "$img/d.img"); pvloop=$(losetup -f --show "$img/pv.img")
-export LVM_SYSTEM_DIR=$img/lvm LVM_SUPPRESS_FD_WARNINGS=1
-mkdir -p "$LVM_SYSTEM_DIR" /run/lock/lvm
-cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOF
-devices { filter = [ "a|^$pvloop\$|", "r|.*|" ] obtain_device_list_from_udev = 0 use_devicesfile = 0 }
-activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
-global { use_lvmpolld = 0 event_activation = 0 }
-backup { backup = 0 archive = 0 }
-EOF
+lvm_private "$img/lvm" "$pvloop"
 pvcreate -q "$pvloop" && vgcreate -q -s 4M domusvg "$pvloop" && lvcreate -q -y -Zn -L 16M -n lv0 domusvg && vgmknodes domusvg
 cat >"$img/g.cfg" <<EOF
 name = "pvoff"

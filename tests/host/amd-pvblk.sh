@@ -78,14 +78,7 @@ lvm_lv=/dev/domusvg/lv0
 modprobe dm_mod 2>/dev/null
 truncate -s 64M "$img/pv.img"
 pvloop=$(losetup -f --show "$img/pv.img" 2>/dev/null)
-export LVM_SYSTEM_DIR=$img/lvm LVM_SUPPRESS_FD_WARNINGS=1
-mkdir -p "$LVM_SYSTEM_DIR" /run/lock/lvm
-cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOF
-devices { filter = [ "a|^$pvloop\$|", "r|.*|" ] obtain_device_list_from_udev = 0 use_devicesfile = 0 }
-activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
-global { use_lvmpolld = 0 event_activation = 0 }
-backup { backup = 0 archive = 0 }
-EOF
+lvm_private "$img/lvm" "$pvloop"
 if [ -b "$pvloop" ] && lvmout=$( { pvcreate -q "$pvloop" && vgcreate -q -s 4M domusvg "$pvloop" &&
 	lvcreate -q -y -Zn -L 16M -n lv0 domusvg && vgmknodes domusvg; } 2>&1) && [ -b "$lvm_lv" ]; then
 	pass lvm-volume-created
