@@ -198,7 +198,8 @@ if [ $rc = 0 ] && wait_log "$con" 'DOMUS-GUEST-READY' 240 "$((l + 1))"; then
 else
 	fail reboot-keeps-hotplugged-disk "attach rc $rc, or no DOMUS-GUEST-READY after the reboot: $(tail -c 300 "$con" | tr '\r\n' '||')"
 fi
-if ! grep -Eq 'cannot connect|corrupt|SIGSYS' "$log"; then pass launcher-log-clean; else fail launcher-log-clean "$(grep -E 'cannot connect|corrupt' "$log" | head -3 | tr '\n' '|')"; fi
+bad='cannot connect|corrupt|launcher: (killed by the sandbox|fatal signal)'	# sandbox.c's fatal lines
+if ! grep -Eq "$bad" "$log"; then pass launcher-log-clean; else fail launcher-log-clean "$(grep -E "$bad" "$log" | head -3 | tr '\n' '|')"; fi
 
 $d destroy pvhp >/dev/null 2>&1
 exec 3>&-
