@@ -11,6 +11,19 @@
 # --force-boot, managedsave-remove, undefine with and without
 # --managed-save).
 
+# define_small NAME: define a 64 MiB, 1-vCPU PVH domain NAME ($w/NAME.xml)
+define_small() {
+	cat >"$w/$1.xml" <<XML
+<domain type='xen'>
+  <name>$1</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64'>xenpvh</type><kernel>$w/vmlinuz</kernel></os>
+</domain>
+XML
+	V define "$w/$1.xml" >/dev/null 2>&1
+}
+
 # virsh save of the stand-in: `domus save` fails, its one line is the error; demo runs on.
 # virsh runs a save in a thread and its detail line ("error: operation
 # failed: ...") can go missing (one clean run printed only "Failed to save
@@ -51,15 +64,7 @@ if [ "$r1$r2" = 11 ] && echo "$out" | grep -q 'argument unsupported: a domus sav
 else fail libvirt/save-flags "$r1$r2: $(echo "$out $out2" | tr '\n' '|')"; fi
 
 # a defined domain with a managed save image (here one that does not restore)
-cat >"$w/ms.xml" <<XML
-<domain type='xen'>
-  <name>ms</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64'>xenpvh</type><kernel>$w/vmlinuz</kernel></os>
-</domain>
-XML
-V define "$w/ms.xml" >/dev/null 2>&1
+define_small ms
 mkdir -p "$w/save"
 cp "$w/junk.save" "$w/save/ms.save"
 o1=$(V dominfo ms 2>&1)
@@ -122,15 +127,7 @@ agree list-all-after-save "demo 7"
 # starts the stand-in under the definition instead ($w/rcli); the file is
 # a save file's head (the xl header and the JSON config naming rs), which
 # is where domusd reads the name it notes
-cat >"$w/rs.xml" <<XML
-<domain type='xen'>
-  <name>rs</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64'>xenpvh</type><kernel>$w/vmlinuz</kernel></os>
-</domain>
-XML
-V define "$w/rs.xml" >/dev/null 2>&1
+define_small rs
 build/domus config-convert -t json "$w/conf/rs.cfg" >"$w/rs.json" 2>/dev/null
 /usr/bin/python3 -c 'import struct, sys
 cfg = open(sys.argv[1], "rb").read() + b"\0"
