@@ -38,6 +38,135 @@ cleanup() {
 	rm -rf "$tmp"
 }
 
+# ---- save and restore of the running system (issue 15's first acceptance
+# item), called after the vif check, before the poweroff: 8 MiB of random
+# data written to the root disk and synced (MD5 noted), a counter appending
+# to /run/cnt once a second (tmpfs: guest RAM), `domus save` to a file in
+# the test host's tmpfs (not -c: the domain, its launcher and TAP go),
+# `domus restore -c`: a new domain whose counter goes on (one boot, the
+# counts consecutive), whose shell answers, whose file reads back (from the
+# disk, caches dropped), whose vif pings the bridge and takes the data over
+# TCP, and whose kernel log has no new error.  con becomes the restored
+# domain's console; the poweroff checks follow on it.
+# sr_count TAG: the counter's last value (and SRN: its number of lines)
+sr_count() { run 'echo SRCNT=$(tail -n 1 /run/cnt); echo SRN=$(wc -l </run/cnt)' "$1" 120 >/dev/null; answer SRCNT; }
+save_restore() {
+	local b c i t1 id0 pid0 err rc gone_ok=0 spid
+	run 'head -c 8388608 /dev/urandom >/root/sr-data && sync; echo SRMD5=$(md5sum </root/sr-data | cut -c1-32); echo BOOTID=$(cat /proc/sys/kernel/random/boot_id); echo DL0=$(dmesg | wc -l)' s1 180
+	srmd5=$(answer SRMD5); bootid=$(answer BOOTID); dl0=$(answer DL0)
+	send 'setsid sh -c "i=0; while :; do i=\$((i+1)); echo \$i >>/run/cnt; sleep 1; done" </dev/null >/dev/null 2>&1 &'
+	for i in $(seq 30); do c=$(sr_count sc$i); [ "${c:-0}" -ge 3 ] && break; sleep 1; done
+	if [ ${#srmd5} = 32 ] && [ -n "$bootid" ] && [ "${c:-0}" -ge 3 ]; then
+		pass save-file-and-counter
+	else
+		fail save-file-and-counter "MD5 '$srmd5', boot id '$bootid', counter '$c'"
+		return
+	fi
+	id0=$($d list pvdeb 2>/dev/null | awk 'NR == 2 { print $2 }')
+	pid0=$(cat "$DOMUS_RUN_DIR/pvdeb.pid" 2>/dev/null)
+	b=$(sr_count sb)
+	t1=$(date +%s)
+	err=$(timeout 600 $d save pvdeb "$tmp/deb.sav" 2>&1 </dev/null); rc=$?
+	echo "info: domus save of the running Debian guest: $(( $(date +%s) - t1 )) s, $(( $(stat -c %s "$tmp/deb.sav" 2>/dev/null || echo 0) / 1048576 )) MiB file"
+	# the launcher and the create's console client end with the domain
+	for i in $(seq 300); do kill -0 "$pid0" 2>/dev/null || kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
+	if [ $rc = 0 ] && [ -z "$err" ] && [ -s "$tmp/deb.sav" ] && ! $d list pvdeb >/dev/null 2>&1 && [ -n "$pid0" ] &&
+	   ! kill -0 "$pid0" 2>/dev/null && [ -z "$(ip -o link show master xenbr0)" ] && [ -z "$(ls -A "$tmp" | grep saving)" ] &&
+	   grep -q "save: paused; writing .* MiB of RAM" "$log"; then
+		pass save-domain-gone
+		gone_ok=1
+	else
+		fail save-domain-gone "rc $rc: $err; domain $id0: $($d list | tr '\n' '|'); launcher ${pid0:-?}; taps $(ip -o link show master xenbr0 | cut -d: -f2 | tr '\n' ' '); log $(grep 'save' "$log" | tail -3 | tr '\n' '|')"
+	fi
+	if [ $gone_ok = 1 ]; then
+		con=$out/console2.out
+		: >"$con"
+		t1=$(date +%s)
+		$d restore -c "$tmp/deb.sav" <"$fifo" >"$con" 2>&1 &
+	fi
+	# the login shell on hvc0 answers (the restore's console client)
+	if [ $gone_ok = 1 ] && run 'echo SRANS=$((6*7))' r1 300 && [ "$(answer SRANS)" = 42 ]; then
+		echo "info: domus restore to the shell's first answer: $(( $(date +%s) - t1 )) s"
+		pass restore-console-answers
+	else
+		fail restore-console-answers "$(tail -c 400 "$con" | tr '\r\n' '||'); log $(tail -3 "$log" | tr '\n' '|')"
+		return
+	fi
+	# the counter goes on from where it stopped: the same boot, its counts
+	# 1..N each once in order (a restart would begin again at 1), N past
+	# the count read before the save and still rising
+	run 'echo BOOTID2=$(cat /proc/sys/kernel/random/boot_id); echo SRSEQ=$(awk "\$1 != NR { bad++ } END { print NR, bad + 0 }" /run/cnt)' r2 120
+	c=$(sr_count sr1)
+	sleep 3
+	i=$(sr_count sr2)
+	echo "info: counter: $b before the save, $c after the restore, $i 3 s later; lines and misplaced counts: $(answer SRSEQ)"
+	if [ "$(answer BOOTID2)" = "$bootid" ] && [ "${c:-0}" -ge "$b" ] && [ "${i:-0}" -gt "${c:-0}" ] &&
+	   [ "$(answer SRSEQ)" = "$i 0" ] && [ "$($d domid pvdeb 2>/dev/null)" != "$id0" ]; then
+		pass restore-counter-continues
+	else
+		fail restore-counter-continues "boot id '$(answer BOOTID2)' (was $bootid), counts $b -> $c -> $i, sequence '$(answer SRSEQ)', domid $id0 -> $($d domid pvdeb 2>/dev/null)"
+	fi
+	# the file written before the save, read from the disk (caches dropped)
+	if run 'sync; echo 3 >/proc/sys/vm/drop_caches; echo SRMD5B=$(md5sum </root/sr-data | cut -c1-32)' r3 180 && [ "$(answer SRMD5B)" = "$srmd5" ]; then
+		pass restore-file-intact
+	else
+		fail restore-file-intact "MD5 '$(answer SRMD5B)', want $srmd5"
+	fi
+	# the vif came back: a new TAP on xenbr0, the bridge answers pings
+	if run 'ping -c 5 -W 5 -I 10.9.0.10 10.9.0.1 >/dev/null; echo SRPING=$?; echo SRMAC=$(cat /sys/class/net/eth0/address)' r4 180 &&
+	   [ "$(answer SRPING)" = 0 ] && [ "$(answer SRMAC)" = 00:16:3e:00:00:01 ] &&
+	   [ "$(ip -o link show master xenbr0 | awk -F': ' '{ print $2 }' | sed 's/@.*//')" = "vif$($d domid pvdeb).0" ]; then
+		pass restore-net-ping
+	else
+		fail restore-net-ping "ping rc '$(answer SRPING)', MAC '$(answer SRMAC)', taps '$(ip -o link show master xenbr0 | cut -d: -f2 | tr '\n' ' ')'; log $(grep vif "$log" | tail -3 | tr '\n' '|')"
+	fi
+	# and TCP: the 8 MiB to a server in the test host (bash's /dev/tcp in the guest)
+	rm -f "$tmp/tcp" "$tmp/tcp.ready"
+	/usr/bin/python3 - "$tmp/tcp" <<'PY' &
+import hashlib, os, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.9.0.1", 5003))
+s.listen(1)
+open(sys.argv[1] + ".ready", "w").close()
+s.settimeout(180)
+c, _ = s.accept()
+c.settimeout(120)
+h, n = hashlib.md5(), 0
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    h.update(b)
+    n += len(b)
+c.close()
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d %s\n" % (n, h.hexdigest()))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+PY
+	spid=$!
+	for i in $(seq 600); do [ -e "$tmp/tcp.ready" ] || ! kill -0 "$spid" 2>/dev/null && break; sleep 0.1; done
+	t1=$(date +%s)
+	if run 'cat /root/sr-data >/dev/tcp/10.9.0.1/5003; echo SRTCP=$?' r5 300 && wait "$spid" && [ "$(answer SRTCP)" = 0 ] &&
+	   [ "$(cat "$tmp/tcp" 2>/dev/null)" = "8388608 $srmd5" ]; then
+		pass restore-net-tcp
+		echo "info: 8 MiB over TCP after the restore: $(( $(date +%s) - t1 )) s"
+	else
+		fail restore-net-tcp "rc '$(answer SRTCP)', received '$(cat "$tmp/tcp" 2>/dev/null)' (want 8388608 $srmd5)"
+		kill "$spid" 2>/dev/null
+	fi
+	# the guest's kernel log since before the save: no new error
+	l=$(lines)
+	run "dmesg | tail -n +$((dl0 + 1)) | sed 's/^/SRLOG /'" r6 120 >/dev/null
+	tail -n +"$l" "$con" | tr -d '\r' | sed -n 's/^SRLOG //p' >"$tmp/srlog"
+	sed 's/^/info: guest log after the save: /' "$tmp/srlog" | head -40
+	if [ -s "$tmp/srlog" ] && ! grep -qiE 'error|fail|warn|bug|oops|timed out|call trace' "$tmp/srlog"; then
+		pass restore-guest-log-clean
+	else
+		fail restore-guest-log-clean "$(grep -iE 'error|fail|warn|bug|oops|timed out|call trace' "$tmp/srlog" | head -4 | tr '\n' '|') (empty: $([ -s "$tmp/srlog" ] && echo no || echo yes))"
+	fi
+}
+
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi
 lines0=$(dmesg | wc -l)
 
@@ -142,6 +271,7 @@ mkfifo "$fifo"
 exec 3<>"$fifo"
 t0=$(date +%s)
 $d create -c "$tmp/g.cfg" "${memarg[@]}" <"$fifo" >"$con" 2>&1 &
+cpid=$!
 # (not anchored at the end: a late kernel message may follow the prompt;
 # a panic or a getty that can no longer start ends the wait early)
 dead='Kernel panic|Dependency failed for .*Serial Getty'
@@ -214,6 +344,7 @@ if [ $ok = 1 ]; then
 	tail -n +"$l" "$con" | tr -d '\r' | sed -n 's/^JLINE /info: journal: /p'
 	run 'echo UP=$(cut -d" " -f1 /proc/uptime) $(systemd-analyze 2>/dev/null | head -1)' c8
 	echo "info: guest uptime and systemd-analyze: $(answer UP)"
+	save_restore
 	# poweroff through systemd: the domain ends (on_poweroff = destroy)
 	pid=$(cat "$DOMUS_RUN_DIR/pvdeb.pid" 2>/dev/null)
 	t1=$(date +%s)
@@ -226,11 +357,12 @@ if [ $ok = 1 ]; then
 		fail poweroff "launcher ${pid:-?} still runs or no 'shut down: poweroff' in the log: $(tail -c 300 "$con" | tr '\r\n' '||')"
 	fi
 	if tr -d '\r' <"$con" | grep -q 'reboot: Power down'; then pass clean-shutdown; else fail clean-shutdown "no 'reboot: Power down' from the guest: $(tail -c 300 "$con" | tr '\r\n' '||')"; fi
-	# the file system was left clean
-	if e2fsck -fn "$tmp/root.img" >"$tmp/fsck" 2>&1 && debugfs -R 'cat /root/domus-test' "$tmp/root.img" 2>/dev/null | grep -qx hello-from-debian; then
+	# the file system was left clean, with the files written before the save
+	if e2fsck -fn "$tmp/root.img" >"$tmp/fsck" 2>&1 && debugfs -R 'cat /root/domus-test' "$tmp/root.img" 2>/dev/null | grep -qx hello-from-debian &&
+	   [ "$(debugfs -R 'cat /root/sr-data' "$tmp/root.img" 2>/dev/null | md5sum | cut -c1-32)" = "${srmd5:-none}" ]; then
 		pass image-clean-after-poweroff
 	else
-		fail image-clean-after-poweroff "$(tail -3 "$tmp/fsck" | tr '\n' '|')"
+		fail image-clean-after-poweroff "$(tail -3 "$tmp/fsck" | tr '\n' '|'); /root/sr-data MD5 $(debugfs -R 'cat /root/sr-data' "$tmp/root.img" 2>/dev/null | md5sum | cut -c1-32) (want ${srmd5:-?})"
 	fi
 fi
 # ---- the same guest through bootloader = 'pygrub' ------------------------------

@@ -156,6 +156,47 @@ else
 	fail migrate-paused-refused "rc $rc: $err"
 fi
 
+# 0. kill -9 of `domus save` midway (issue 15): once the launcher writes
+# the file (the save's file, open in the CLI, has data: the guest is
+# suspended and paused), SIGKILL; the launcher sees the connection close
+# instead of "commit", cancels the guest's suspend and lets it run on in
+# its domain; no file at the name, nor any other (the CLI's file has no
+# name: O_TMPFILE).  Then save -c below works.
+domid=$($d domid pvcli)
+nab=$(grep -c 'save: the client did not commit the file; the guest runs on' "$log")
+ncan=$(grep -c 'its suspend returns 1, cancelled' "$log")
+$d save pvcli "$files/k9.sav" </dev/null >"$out/k9.err" 2>&1 &
+kpid=$!
+# the CLI's save file: its descriptor into $files (a name that says "(deleted)": no name)
+kfd=
+for _ in $(seq 300); do
+	for f in /proc/$kpid/fd/*; do [[ "$(readlink "$f" 2>/dev/null)" == "$files/"* ]] && kfd=$f; done
+	[ -n "$kfd" ] && break
+	sleep 0.1
+done
+# it grows (builtins only, 10 ms apart: the write of 128 MiB is the window)
+mkfifo "$fifo.tick"; exec 9<>"$fifo.tick"
+SECONDS=0
+while [ -n "$kfd" ] && [ ! -s "$kfd" ] && [ $SECONDS -lt 120 ] && kill -0 $kpid 2>/dev/null; do read -r -t 0.01 -u 9; done
+exec 9>&-; rm -f "$fifo.tick"
+ksize=$(stat -L -c %s "$kfd" 2>/dev/null)
+kname=$(readlink "$kfd" 2>/dev/null)
+kill -9 $kpid
+wait $kpid 2>/dev/null
+echo "info: kill -9 of domus save with its file ($kname) at ${ksize:-?} bytes"
+for _ in $(seq 600); do [ "$(grep -c 'save: the client did not commit the file; the guest runs on' "$log")" -gt "$nab" ] && break; sleep 0.1; done
+c=$(last_count "$con")
+if [ -n "$kfd" ] && [ "${ksize:-0}" -gt 0 ] && [ "${ksize:-0}" -lt 134217728 ] && [[ "$kname" == *" (deleted)" ]] &&
+   [ "$(grep -c 'save: the client did not commit the file; the guest runs on' "$log")" -gt "$nab" ] &&
+   [ "$(grep -c 'its suspend returns 1, cancelled' "$log")" -gt "$ncan" ] &&
+   running && [ "$($d domid pvcli)" = "$domid" ] && ! $d list | grep -Eq '^pvcli .*--p---' && wait_more "$con" $((c + 1)) &&
+   [ -z "$(ls -A "$files")" ]; then
+	pass kill9-save-runs-on
+else
+	fail kill9-save-runs-on "file '$kname' at '$ksize' bytes when killed; files '$(ls -A "$files" | tr '\n' ' ')'; count $c then $(last_count "$con"); $($d list | tr '\n' '|'); log $(grep 'save' "$log" | tail -3 | tr '\n' '|')"
+fi
+if run 'echo ANS=$((5*9))' k9 60 && [ "$(answer ANS)" = 45 ]; then pass kill9-console-answers; else fail kill9-console-answers "$(tail -c 300 "$con" | tr '\r\n' '||')"; fi
+
 # 1. save -c: the file, and the guest runs on in its domain (suspend cancelled)
 domid=$($d domid pvcli)
 t0=$(date +%s)

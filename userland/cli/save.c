@@ -3,15 +3,20 @@
  * domus save [-c] NAME FILE, domus restore [-c] [-e] [-p] FILE [KEY=VALUE...]
  * (docs/cli.md, docs/save-format.md).
  *
- * save: a temporary file next to FILE is opened here and passed to the
- * domain's launcher with the "save" request (ctl.h); the launcher pauses
- * the guest and writes the stream into it.  Here the file is fsync'd and
- * renamed to FILE, its directory fsync'd, and only then is the launcher
- * told to "commit": the guest is destroyed (or with -c runs on).  Any
- * failure before that removes the temporary file and the guest runs on;
- * a killed `domus save` leaves no FILE and the launcher lets the guest go
- * on once the connection closes.  Progress on a terminal: the share of
- * the guest's RAM in the file so far.
+ * save: a file without a name (O_TMPFILE) in FILE's directory is opened
+ * here and passed to the domain's launcher with the "save" request
+ * (ctl.h); the launcher pauses the guest and writes the stream into it.
+ * Here the file is fsync'd and linked in as FILE (over an existing FILE:
+ * linked under a temporary name and renamed), its directory fsync'd, and
+ * only then is the launcher told to "commit": the guest is destroyed (or
+ * with -c runs on).  Any failure before that leaves no file and the guest
+ * runs on; so does a `domus save` killed midway, even by SIGKILL: the file
+ * never had a name, and the launcher lets the guest go on (and closes the
+ * file, which frees it) once the connection closes.  A file system
+ * without O_TMPFILE gets a named temporary file (.FILE.saving.XXXXXX),
+ * removed on every failure and signal but SIGKILL's (the launcher then
+ * empties it).  Progress on a terminal: the share of the guest's RAM in
+ * the file so far.
  *
  * restore: the whole file is read and validated first (structure,
  * checksum, the config in it, its RAM against the config), then the
@@ -36,7 +41,8 @@
 
 #define SAVE_TIMEOUT_MS	(30 * 60 * 1000)
 
-static char tmp_path[PATH_MAX];		/* removed on a signal */
+static char tmp_path[PATH_MAX];		/* a named file of ours: removed on a signal */
+static char tmpl[PATH_MAX];		/* .FILE.saving.XXXXXX, for mkostemp */
 
 static void on_signal(int sig)
 {
@@ -78,6 +84,60 @@ static void *progress_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The file without a name in @file's directory (O_TMPFILE); -1 with errno
+ * when the file system has none.
+ */
+static int open_unnamed(const char *file)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(file, '/');
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)snprintf(dir, sizeof(dir), "%.*s", slash == file ? 1 : (int)(slash - file), file) >= sizeof(dir))
+		return errno = ENAMETOOLONG, -1;
+	return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+}
+
+/*
+ * Give the unnamed file @fd the name @file.  linkat does not replace an
+ * existing FILE: then it gets a temporary name next to it first (in
+ * @tmp_path while it exists, so a signal removes it) and is renamed over
+ * FILE.
+ */
+static int link_unnamed(int fd, const char *file)
+{
+	char proc[64];
+	unsigned int i;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc's link does not */
+	if (!linkat(fd, "", AT_FDCWD, file, AT_EMPTY_PATH) ||
+	    (errno != EEXIST && !linkat(AT_FDCWD, proc, AT_FDCWD, file, AT_SYMLINK_FOLLOW)))
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	for (i = 0; i < 100; i++) {
+		int fd2;
+
+		memcpy(tmp_path, tmpl, sizeof(tmp_path));
+		fd2 = mkostemp(tmp_path, O_CLOEXEC);	/* a free name */
+		if (fd2 < 0)
+			return tmp_path[0] = 0, -1;
+		close(fd2);
+		unlink(tmp_path);
+		if (!linkat(fd, "", AT_FDCWD, tmp_path, AT_EMPTY_PATH) ||
+		    (errno != EEXIST && !linkat(AT_FDCWD, proc, AT_FDCWD, tmp_path, AT_SYMLINK_FOLLOW)))
+			return rename(tmp_path, file);	/* (the caller clears or removes tmp_path) */
+		if (errno != EEXIST)
+			return tmp_path[0] = 0, -1;
+		/* taken meanwhile: another name */
+	}
+	tmp_path[0] = 0;
+	return errno = EEXIST, -1;
+}
+
 static int fsync_dir(const char *path)
 {
 	char dir[PATH_MAX];
@@ -106,7 +166,7 @@ int cmd_save(const struct domus_cmd *cmd, int argc, char **argv)
 	struct domus_dominfo d;
 	struct progress pr;
 	pthread_t th;
-	bool keep = false, bar;
+	bool keep = false, bar, unnamed;
 	const char *file, *slash;
 	int opt, fd, conn, r;
 
@@ -122,21 +182,26 @@ int cmd_save(const struct domus_cmd *cmd, int argc, char **argv)
 		return 1;
 	file = argv[optind + 1];
 	slash = strrchr(file, '/');
-	if ((size_t)snprintf(tmp_path, sizeof(tmp_path), "%.*s.%s.saving.XXXXXX", slash ? (int)(slash - file + 1) : 0,
-			     file, slash ? slash + 1 : file) >= sizeof(tmp_path)) {
-		tmp_path[0] = 0;
+	if ((size_t)snprintf(tmpl, sizeof(tmpl), "%.*s.%s.saving.XXXXXX", slash ? (int)(slash - file + 1) : 0,
+			     file, slash ? slash + 1 : file) >= sizeof(tmpl)) {
 		fprintf(stderr, "domus %s: %s: the path is too long\n", cmd->name, file);
-		return 1;
-	}
-	fd = mkostemp(tmp_path, O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "domus %s: cannot create a file next to %s: %s\n", cmd->name, file, strerror(errno));
-		tmp_path[0] = 0;
 		return 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+	fd = open_unnamed(file);
+	unnamed = fd >= 0;
+	/* a file system without O_TMPFILE (EOPNOTSUPP; EISDIR from old kernels): a named file */
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		memcpy(tmp_path, tmpl, sizeof(tmp_path));
+		fd = mkostemp(tmp_path, O_CLOEXEC);
+	}
+	if (fd < 0) {
+		fprintf(stderr, "domus %s: cannot create a file next to %s: %s\n", cmd->name, file, strerror(errno));
+		tmp_path[0] = 0;
+		return 1;
+	}
 	conn = domus_ctl_connect(d.name);
 	if (conn < 0) {
 		fprintf(stderr, "domus %s: %s: its launcher does not answer (%s)\n", cmd->name, d.name, strerror(-conn));
@@ -164,9 +229,9 @@ int cmd_save(const struct domus_cmd *cmd, int argc, char **argv)
 		fprintf(stderr, "domus %s: %s: %s; the guest runs on\n", cmd->name, file, strerror(errno));
 		goto fail_conn;
 	}
-	if (rename(tmp_path, file)) {
-		fprintf(stderr, "domus %s: cannot rename the file to %s: %s; the guest runs on\n", cmd->name, file,
-			strerror(errno));
+	if (unnamed ? link_unnamed(fd, file) : rename(tmp_path, file)) {
+		fprintf(stderr, "domus %s: cannot %s the file %s %s: %s; the guest runs on\n", cmd->name,
+			unnamed ? "link" : "rename", unnamed ? "in as" : "to", file, strerror(errno));
 		goto fail_conn;
 	}
 	tmp_path[0] = 0;
