@@ -156,32 +156,37 @@ else
 	fail migrate-paused-refused "rc $rc: $err"
 fi
 
-# 0. kill -9 of `domus save` midway (issue 15): once the launcher writes
-# the file (the save's file, open in the CLI, has data: the guest is
-# suspended and paused), SIGKILL; the launcher sees the connection close
-# instead of "commit", cancels the guest's suspend and lets it run on in
-# its domain; no file at the name, nor any other (the CLI's file has no
-# name: O_TMPFILE).  Then save -c below works.
+# 0. kill -9 of `domus save` midway (issue 15): SIGKILL while the launcher
+# writes the file (the guest suspended and paused); the launcher sees the
+# connection close instead of "commit", cancels the guest's suspend and
+# lets it run on in its domain; no file at the name, nor any other (the
+# CLI's file has no name: O_TMPFILE).  Then save -c below works.  The CLI
+# waits for the launcher's answer all through the write; it is stopped
+# (SIGSTOP) as soon as its file has data (builtins only, 10 ms apart:
+# a whole save took 1 s), so that the kill lands before the write ends.
 domid=$($d domid pvcli)
 nab=$(grep -c 'save: the client did not commit the file; the guest runs on' "$log")
 ncan=$(grep -c 'its suspend returns 1, cancelled' "$log")
 $d save pvcli "$files/k9.sav" </dev/null >"$out/k9.err" 2>&1 &
 kpid=$!
-# the CLI's save file: its descriptor into $files (a name that says "(deleted)": no name)
-kfd=
-for _ in $(seq 300); do
-	for f in /proc/$kpid/fd/*; do [[ "$(readlink "$f" 2>/dev/null)" == "$files/"* ]] && kfd=$f; done
-	[ -n "$kfd" ] && break
-	sleep 0.1
-done
-# it grows (builtins only, 10 ms apart: the write of 128 MiB is the window)
 mkfifo "$fifo.tick"; exec 9<>"$fifo.tick"
+kfd= kname=
 SECONDS=0
-while [ -n "$kfd" ] && [ ! -s "$kfd" ] && [ $SECONDS -lt 120 ] && kill -0 $kpid 2>/dev/null; do read -r -t 0.01 -u 9; done
+while [ -z "$kfd" ] && [ $SECONDS -lt 120 ] && kill -0 $kpid 2>/dev/null; do
+	for f in /proc/$kpid/fd/*; do
+		case $f in */fd/[012]) continue ;; esac
+		[ -f "$f" ] && [ -s "$f" ] || continue
+		kill -STOP $kpid
+		kname=$(readlink "$f" 2>/dev/null)
+		[[ "$kname" == "$files/"* ]] && kfd=$f && break
+		kill -CONT $kpid
+	done
+	[ -n "$kfd" ] || read -r -t 0.01 -u 9
+done
 exec 9>&-; rm -f "$fifo.tick"
 ksize=$(stat -L -c %s "$kfd" 2>/dev/null)
-kname=$(readlink "$kfd" 2>/dev/null)
 kill -9 $kpid
+kill -CONT $kpid 2>/dev/null
 wait $kpid 2>/dev/null
 echo "info: kill -9 of domus save with its file ($kname) at ${ksize:-?} bytes"
 for _ in $(seq 600); do [ "$(grep -c 'save: the client did not commit the file; the guest runs on' "$log")" -gt "$nab" ] && break; sleep 0.1; done

@@ -12,11 +12,12 @@
  * with -c runs on).  Any failure before that leaves no file and the guest
  * runs on; so does a `domus save` killed midway, even by SIGKILL: the file
  * never had a name, and the launcher lets the guest go on (and closes the
- * file, which frees it) once the connection closes.  A file system
- * without O_TMPFILE gets a named temporary file (.FILE.saving.XXXXXX),
- * removed on every failure and signal but SIGKILL's (the launcher then
- * empties it).  Progress on a terminal: the share of the guest's RAM in
- * the file so far.
+ * file, which frees it) once the connection closes.  (Killed in the moment
+ * between the link and "commit", it leaves a complete file at FILE and the
+ * guest running, as save -c.)  A file system without O_TMPFILE gets a
+ * named temporary file (.FILE.saving.XXXXXX), removed on every failure
+ * and signal but SIGKILL's.  Progress on a terminal: the share of the
+ * guest's RAM in the file so far.
  *
  * restore: the whole file is read and validated first (structure,
  * checksum, the config in it, its RAM against the config), then the

@@ -10,8 +10,7 @@
  *              same connection: "commit" (the file is fsync'd and renamed:
  *              the domain is destroyed, or with keep runs on) or anything
  *              else, or the connection closing, or 60 s of silence: the
- *              save is abandoned (the file emptied) and the guest runs on
- *              as before.
+ *              save is abandoned and the guest runs on as before.
  *
  * A PVH guest first suspends itself, as under Xen's xl: control/shutdown =
  * "suspend" in its xenstore, and its kernel ends in SCHEDOP_shutdown
@@ -513,14 +512,13 @@ bool l_ctl_save(struct launcher *L, int fd, const char *arg)
 	l_reply(fd, "ok");
 	if (!l_save_wait_commit(fd)) {
 		l_log(L, "save: the client did not commit the file; the guest runs on");
-		l_save_resume(L, was_paused);
 		/*
-		 * The file has no name (`domus save` opens it O_TMPFILE) and
-		 * goes with our descriptor; a named one (a file system without
-		 * O_TMPFILE, its client killed) keeps none of the guest's RAM.
+		 * (`domus save` killed, say.)  Its file has no name (O_TMPFILE)
+		 * and goes with our descriptor; it is left as it is: killed
+		 * between linking it in and "commit", the client leaves a
+		 * complete file at its name, as a save -c would.
 		 */
-		if (ftruncate(out, 0))
-			l_log(L, "save: cannot empty the abandoned file: %s", strerror(errno));
+		l_save_resume(L, was_paused);
 		goto out;
 	}
 	if (keep) {
