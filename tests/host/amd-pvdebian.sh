@@ -7,8 +7,10 @@
 # root='/dev/xvda2 ro', the stock kernel with the stock initramfs
 # (/boot/initrd.img-<ver>: ext4 and xen-blkfront as modules).  The guest
 # boots to a login prompt on hvc0; the test logs in as root and checks
-# systemd's state, failed units, swap, the root mount and the kernel, then
-# powers off: the domain ends and the module's counters return to zero.
+# systemd's state, failed units, swap, the root mount and the kernel, the
+# vif, saves the running system to a file and restores it (save_restore
+# below), then powers off: the domain ends and the module's counters
+# return to zero.
 # One PASS/FAIL line each; "info:" lines carry the figures.
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)

@@ -2,7 +2,9 @@
 # Save and restore of a PVH guest through its own suspend, inside the
 # AMD-V test host (run by tests/suites/80-pv-save-amd through
 # scripts/testhost): the busybox guest of 65 (tests/host/pvcli.cfg) runs a
-# counter loop on its console; `domus save -c` keeps it running (its
+# counter loop on its console; a `domus save` killed with SIGKILL while
+# the launcher writes leaves it running and no file; `domus save -c`
+# keeps it running (its
 # suspend returns "cancelled"); `domus save` ends the domain; `domus
 # restore -c` brings it back in a new domain (its suspend returns 0): the
 # counter goes on from where it stopped, the console answers, list shows
