@@ -18,6 +18,7 @@
  * 0x26 still running after the reset, 0x27 a disk read or write failed.
  */
 	.code16
+	.set	drive, 0x600		/* the boot drive: outside the sectors loaded below */
 	.text
 	.globl	_start
 _start:
@@ -283,7 +284,6 @@ gdtdesc:
 	.word	gdtdesc - gdt - 1
 	.long	gdt
 
-drive:		.byte	0
 slp_typ:	.byte	0
 reset_val:	.byte	0
 pm1a_cnt:	.word	0
