@@ -7,7 +7,8 @@
  * checksum), follows its RSDT to the FADT, takes the PM1a control block,
  * the PM timer block, the reset register and the DSDT's \_S5 SLP_TYP, and
  * reads the PM timer until it advances.  It prints what it found through
- * int 10h (SeaBIOS's serial console), then reads its flag sector (sector
+ * int 10h (SeaBIOS's serial console; with the RSDP's OEM ID: whose
+ * tables these are), then reads its flag sector (sector
  * 9): 'R' means "reset first": it writes 'D' there and writes the FADT's
  * reset value to its reset register (0xcf9 = 0x06): the domain reboots
  * and SeaBIOS boots this disk again.  Otherwise it writes SLP_TYP | SLP_EN
@@ -90,6 +91,10 @@ next:
 	jmp	fail
 found:
 	movl	%esi, rsdp
+	movl	%fs:9(%esi), %eax		/* the OEM ID: whose tables these are */
+	movl	%eax, oem
+	movw	%fs:13(%esi), %ax
+	movw	%ax, oem + 4
 	/* the RSDT's entries: the one whose signature is FACP */
 	movl	%fs:16(%esi), %ebx
 	movl	%ebx, rsdt
@@ -159,6 +164,10 @@ no_s5:
 	call	print
 	movl	rsdp, %eax
 	call	hex
+	movw	$m_oem, %si
+	call	print
+	movw	$oem, %si
+	call	print
 	movw	$m_fadt, %si
 	call	print
 	movl	fadt, %eax
@@ -175,6 +184,8 @@ no_s5:
 	call	print
 	movzbl	slp_typ, %eax
 	call	hex
+	movw	$m_crlf, %si
+	call	print
 	movw	$m_ticks, %si
 	call	print
 	movl	tmr1, %eax
@@ -294,12 +305,16 @@ rsdt:		.long	0
 fadt:		.long	0
 tmr1:		.long	0
 tmr2:		.long	0
+oem:		.space	6
+		.byte	0
+/* lines shorter than SeaBIOS's 80-column screen */
 m_found:	.asciz	"domus-acpi: RSDP "
+m_oem:		.asciz	" OEM "
 m_fadt:		.asciz	" FADT "
-m_cnt:		.asciz	" PM1a_CNT "
+m_cnt:		.asciz	"\r\ndomus-acpi: PM1a_CNT "
 m_tmr:		.asciz	" PM_TMR "
 m_s5:		.asciz	" S5 "
-m_ticks:	.asciz	" timer "
+m_ticks:	.asciz	"domus-acpi: timer "
 m_arrow:	.asciz	" -> "
 m_crlf:		.asciz	"\r\n"
 m_s5go:		.asciz	"domus-acpi: S5 through PM1a_CNT\r\n"
