@@ -254,6 +254,11 @@ $(BUILD)/unit-san/test_pic: $(call san,userland/launcher/dev_pic.c)
 $(BUILD)/unit/test_pit: $(call obj,userland/launcher/dev_pit.c userland/launcher/dev_pic.c)
 $(BUILD)/unit-san/test_pit: $(call san,userland/launcher/dev_pit.c userland/launcher/dev_pic.c)
 # test_hvmirq tests their wiring to vCPU 0 (hvm_irq.c).
+# test_acpi tests the ACPI tables (acpi.c), their fw_cfg files and the PM block.
+ACPI_UNIT_SRCS := userland/launcher/acpi.c userland/launcher/dev_acpi.c userland/launcher/dev_pic.c \
+	userland/launcher/dev_fwcfg.c userland/launcher/dev_pci.c
+$(BUILD)/unit/test_acpi: $(call obj,$(ACPI_UNIT_SRCS))
+$(BUILD)/unit-san/test_acpi: $(call san,$(ACPI_UNIT_SRCS))
 $(BUILD)/unit/test_hvmirq: $(call obj,userland/launcher/hvm_irq.c userland/launcher/dev_pit.c userland/launcher/dev_pic.c)
 $(BUILD)/unit-san/test_hvmirq: $(call san,userland/launcher/hvm_irq.c userland/launcher/dev_pit.c userland/launcher/dev_pic.c)
 $(BUILD)/unit/test_hvmirq: LDLIBS_UNIT = $(BUILD)/libdomus.a

@@ -25,6 +25,8 @@ pkgs=(
 	grub-pc-bin grub-common xorriso mtools python3
 	# HVM guests' firmware (userland/launcher/firmware.c: /usr/share/seabios/bios.bin)
 	seabios
+	# HVM ACPI tables: iasl disassembles them in tests/unit/test_acpi.c
+	acpica-tools
 	# tests
 	util-linux procps
 	# 68-pv-blk-amd's LVM volume (pvcreate/vgcreate/lvcreate in the test host,

@@ -64,6 +64,16 @@ else
 	fail save-refused "rc $rc: $err; $($d list | tr '\n' '|')"
 fi
 
+# domus shutdown of a firmware guest (no xenstore) presses the ACPI power
+# button; SeaBIOS has not enabled its event, so the guest runs on
+err=$($d shutdown bioshvm 2>&1 </dev/null); rc=$?
+if [ $rc = 0 ] && [ -z "$err" ] && wait_text "$log" 'pressed the ACPI power button (domus shutdown)' 10 &&
+   sleep 1 && $d list | grep -q '^bioshvm ' && ! grep -q 'shut down' "$log"; then
+	pass shutdown-power-button
+else
+	fail shutdown-power-button "rc $rc: $err; $(grep 'power button\|shut down' "$log" | tr '\n' '|')"
+fi
+
 # 4. destroy ends it
 if $d destroy bioshvm; then pass destroy; else fail destroy "rc $?"; fi
 gone destroyed
@@ -99,6 +109,77 @@ else
 fi
 if grep -qa 'domus-mbr: booted from the IDE' "$conlog"; then pass disk-marker-console; else fail disk-marker-console "$(tr -d '\033' <"$conlog" | tr '\r\n' '||' | tail -c 200)"; fi
 gone disk-gone
+
+# 7. ACPI (docs/devices.md "ACPI (HVM)"): the boot program of
+# tests/guests/mbr/acpi.S finds the RSDP SeaBIOS placed in the F segment
+# from our fw_cfg files, follows the RSDT to the FADT, reads the PM timer
+# twice (it advances) and writes the DSDT's S5 SLP_TYP with SLP_EN to
+# PM1a_CNT: the domain powers off
+img=$(pwd)/build/guests/mbr/acpi.img
+rm -f "$log" "$conlog"
+err=$(timeout 60 $d create $cfg "disk=['$img,hda,r']" 'boot="c"' 2>&1 </dev/null); rc=$?
+if [ $rc = 0 ] && [ -z "$err" ]; then pass acpi-create; else fail acpi-create "rc $rc: $err"; fi
+if wait_text "$log" 'shut down: poweroff (ACPI power-off (S5))' 180; then
+	pass acpi-s5-poweroff
+else
+	fail acpi-s5-poweroff "$(grep 'bios: \|shut down' "$log" | tail -4 | tr '\n' '|'); $(tr -d '\033' <"$conlog" | tr '\r\n' '||' | tail -c 300)"
+fi
+# the program's three lines: our RSDP (OEM ID DOMUS) in the BIOS area,
+# the FADT's blocks and the DSDT's SLP_TYP, two timer reads
+found=$(tr -d '\r' <"$conlog" | grep -ao 'domus-acpi: RSDP 0x[0-9a-f]* OEM DOMUS  FADT 0x[0-9a-f]*' | head -1)
+rsdp=$(echo "$found" | sed -n 's/.*RSDP 0x\([0-9a-f]*\) .*/\1/p')
+timer=$(tr -d '\r' <"$conlog" | grep -ao 'domus-acpi: timer 0x[0-9a-f]* -> 0x[0-9a-f]*' | head -1)
+t1=$(echo "$timer" | sed -n 's/.* timer 0x\([0-9a-f]*\) -> .*/\1/p')
+t2=$(echo "$timer" | sed -n 's/.* -> 0x\([0-9a-f]*\)$/\1/p')
+if [ -n "$rsdp" ] && [ $((16#$rsdp)) -ge $((0xe0000)) ] && [ $((16#$rsdp)) -lt $((0x100000)) ] &&
+   grep -aq 'domus-acpi: PM1a_CNT 0x0000b004 PM_TMR 0x0000b008 S5 0x00000005' "$conlog"; then
+	pass acpi-rsdp-found
+else
+	fail acpi-rsdp-found "$(tr -d '\033' <"$conlog" | tr '\r\n' '||' | grep -ao 'domus-acpi[^|]*' | head -3 | tr '\n' '|')"
+fi
+if [ -n "$t1" ] && [ -n "$t2" ] && [ $(((16#$t2 - 16#$t1) & 0xffffff)) -gt 0 ] && [ $(((16#$t2 - 16#$t1) & 0xffffff)) -lt $((0x800000)) ]; then
+	pass acpi-pm-timer-advances
+else
+	fail acpi-pm-timer-advances "'$timer'"
+fi
+# SeaBIOS's log: it saw etc/table-loader (QEMU's tables: it moves its PM
+# base to 0x600), copied no RSDP of its own and reported no loader error
+# (at its debug level it names neither the loaded RSDP nor the tables;
+# the program's OEM ID above says whose RSDP it is)
+if grep -q 'bios: Moving pm_base to 0x600' "$log" && ! grep -q 'bios: Copying ACPI RSDP' "$log" &&
+   ! grep -qi 'bios: .*\(internal error\|romfile_loader\|bad checksum\)' "$log"; then
+	pass acpi-bios-log
+else
+	fail acpi-bios-log "$(grep -i 'bios: .*\(acpi\|pm_base\|rsdp\|loader\|warning\)' "$log" | tr '\n' '|')"
+fi
+gone acpi-gone
+
+# 8. reset through the FADT's reset register (0xcf9 = 0x06): the program
+# marks its flag sector, the domain reboots, SeaBIOS runs again (its banner
+# twice on the console) and the second boot powers off through S5
+cp build/guests/mbr/acpi-reset.img "$out/acpi-reset.img"
+rm -f "$log" "$conlog"
+err=$(timeout 60 $d create $cfg "disk=['$out/acpi-reset.img,hda,w']" 'boot="c"' 2>&1 </dev/null); rc=$?
+if [ $rc = 0 ] && [ -z "$err" ]; then pass acpi-reset-create; else fail acpi-reset-create "rc $rc: $err"; fi
+if wait_text "$log" 'shut down: poweroff (ACPI power-off (S5))' 360; then
+	pass acpi-reset-then-s5
+else
+	fail acpi-reset-then-s5 "$(grep 'bios: SeaBIOS\|shut down' "$log" | tail -4 | tr '\n' '|')"
+fi
+if grep -q 'shut down: reboot (PCI reset control (0xcf9)); on_reboot = restart' "$log" &&
+   [ "$(grep -ac 'SeaBIOS (version 1\.16' "$conlog")" = 2 ] &&
+   [ "$(grep -ac 'domus-acpi: reset through the FADT' "$conlog")" = 1 ] &&
+   [ "$(grep -ac 'domus-acpi: S5 through PM1a_CNT' "$conlog")" = 1 ]; then
+	pass acpi-reset-reboots
+else
+	fail acpi-reset-reboots "$(grep 'shut down' "$log" | tr '\n' '|'); banners $(grep -ac 'SeaBIOS (version' "$conlog")"
+fi
+if [ "$(dd if="$out/acpi-reset.img" bs=1 skip=4096 count=1 status=none)" = D ]; then
+	pass acpi-reset-flag-written
+else
+	fail acpi-reset-flag-written "flag sector: $(dd if="$out/acpi-reset.img" bs=1 skip=4096 count=1 status=none | od -c | head -1)"
+fi
+gone acpi-reset-gone
 
 if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
 new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)

@@ -168,6 +168,13 @@ static int allowed_child(void)
 		if (syscall(SYS_sched_setscheduler, 0, SCHED_BATCH, &prm))
 			return 11;
 	}
+	/* getrlimit (a restart's refused memory slot names the limit) */
+	{
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_MEMLOCK, &rl))
+			return 12;
+	}
 #ifndef UNIT_SAN	/* ASan gives every thread an alternate signal stack: sigaltstack */
 	{
 		pthread_t th;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include "launcher.h"
 #include "devices.h"
+#include "acpi.h"
 
 #define FW_KEY_SIGNATURE	0x0000
 #define FW_KEY_ID		0x0001
@@ -27,7 +28,7 @@
 #define FW_KEY_BOOT_MENU	0x000e
 #define FW_KEY_MAX_CPUS		0x000f
 #define FW_KEY_FILE_DIR		0x0019
-#define FW_KEY_FILE_FIRST	0x0020
+#define FW_KEY_FILE_FIRST	0x0020	/* etc/e820; then bootorder, the ACPI files */
 #define FW_ID_TRADITIONAL	0x01
 #define FW_ID_DMA		0x02
 
@@ -113,6 +114,26 @@ static void bootorder(struct launcher *L, struct dm_fwcfg *f)
 		memcpy(p, text, n + 1);
 }
 
+/* The ACPI tables (acpi.c) and their loader script: SeaBIOS runs the
+ * script, places the tables and skips its own. */
+static void acpi_files(struct dm_fwcfg *f)
+{
+	struct acpi_blobs b;
+	uint8_t *p;
+
+	if (acpi_build(&b))
+		return;		/* cannot happen: the tables are fixed in size */
+	p = add_item(f, FW_KEY_FILE_FIRST + 2, ACPI_RSDP_LEN, ACPI_FILE_RSDP);
+	if (p)
+		memcpy(p, b.rsdp, ACPI_RSDP_LEN);
+	p = add_item(f, FW_KEY_FILE_FIRST + 3, b.tables_len, ACPI_FILE_TABLES);
+	if (p)
+		memcpy(p, b.tables, b.tables_len);
+	p = add_item(f, FW_KEY_FILE_FIRST + 4, b.loader_len, ACPI_FILE_LOADER);
+	if (p)
+		memcpy(p, b.loader, b.loader_len);
+}
+
 static void fwcfg_reset(struct launcher *L)
 {
 	struct dm_fwcfg *f = &L->dm.fwcfg;
@@ -132,6 +153,7 @@ static void fwcfg_reset(struct launcher *L)
 	put_le(p + 8, L->mem_size, 8);
 	put_le(p + 16, 1, 4);			/* RAM */
 	bootorder(L, f);
+	acpi_files(f);
 	/* the directory's real size: its count and entries */
 	f->items[0].len = 4 + 64 * (uint32_t)get_be(f->arena, 4);
 }

@@ -28,6 +28,7 @@ static const struct dm_device *const dm_table[] = {
 	&dm_dma2,
 	&dm_pci,
 	&dm_fwcfg,
+	&dm_acpi,
 	&dm_ide,
 	&dm_ide_ctl,
 	&dm_ide2,

@@ -55,6 +55,7 @@ extern const struct dm_device dm_porta;		/* dev_porta.c: 0x92 */
 extern const struct dm_device dm_dma1, dm_dma_page, dm_dma2;	/* dev_isadma.c */
 extern const struct dm_device dm_pci;		/* dev_pci.c: 0xcf8-0xcff */
 extern const struct dm_device dm_fwcfg;		/* dev_fwcfg.c: 0x510-0x51b */
+extern const struct dm_device dm_acpi;		/* dev_acpi.c: the PM block, 0xb000-0xb00b (acpi.h) */
 extern const struct dm_device dm_ide, dm_ide_ctl;	/* dev_ide.c: 0x1f0-0x1f7, 0x3f6 */
 extern const struct dm_device dm_ide2, dm_ide2_ctl;	/* dev_ide.c: 0x170-0x177, 0x376 */
 
@@ -198,6 +199,7 @@ struct dm_pci {
 
 #define DM_FWCFG_ITEMS	16
 #define DM_FWCFG_FILES	8
+#define DM_FWCFG_ARENA	8192
 struct dm_fwcfg_item {
 	uint16_t key;
 	uint32_t off, len;
@@ -209,8 +211,38 @@ struct dm_fwcfg {
 	unsigned int nitems;
 	uint32_t used;
 	struct dm_fwcfg_item items[DM_FWCFG_ITEMS];
-	uint8_t arena[4096];
+	uint8_t arena[DM_FWCFG_ARENA];
 };
+
+/*
+ * The ACPI PM block of an HVM domain (dev_acpi.c; acpi.h has the ports
+ * and bits): a pure state machine over a nanosecond clock the caller
+ * passes, like the PIT's.
+ */
+struct dm_acpi {
+	uint16_t sts;			/* PM1a_STS but TMR_STS (computed) */
+	uint16_t en;			/* PM1a_EN */
+	uint16_t cnt;			/* PM1a_CNT as kept (SCI_EN always set, SLP_EN never) */
+	uint64_t start;			/* ns: the PM timer's zero */
+	uint64_t carry;			/* timer ticks >> 23 when TMR_STS was last cleared */
+	bool sci;			/* IRQ 9 as last set */
+};
+
+enum dm_acpi_action {
+	DM_ACPI_NONE,
+	DM_ACPI_POWEROFF,		/* SLP_EN with the \_S5 SLP_TYP */
+};
+
+void dm_acpi_init(struct dm_acpi *a, uint64_t now);
+uint32_t dm_acpi_timer(const struct dm_acpi *a, uint64_t now);	/* PM_TMR: 24 bits */
+/* @size bytes at @off (0-11) into the block */
+uint32_t dm_acpi_read(struct dm_acpi *a, unsigned int off, unsigned int size, uint64_t now);
+enum dm_acpi_action dm_acpi_write(struct dm_acpi *a, unsigned int off, unsigned int size, uint32_t v,
+				  uint64_t now);
+bool dm_acpi_sci(const struct dm_acpi *a);	/* the SCI's level */
+void dm_acpi_power_button(struct dm_acpi *a);	/* PWRBTN_STS */
+/* the host's power button: PWRBTN_STS and the SCI if enabled (takes the lock) */
+void dm_acpi_press_power_button(struct launcher *L);
 
 /* The 16550's registers (dev_uart.c), reset at each build. */
 struct dm_uart_regs {
@@ -242,6 +274,7 @@ struct dm_state {
 	struct dm_i8042 kbc;
 	struct dm_pci pci;
 	struct dm_fwcfg fwcfg;
+	struct dm_acpi acpi;
 	struct dm_ide ide;
 	uint64_t unclaimed;		/* accesses no device claimed (all ports) */
 	unsigned int logged;		/* unclaimed ports logged so far */

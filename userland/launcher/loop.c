@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include "ctl.h"
 #include "launcher.h"
+#include "devices.h"
 
 #define MAX_CONNS 16
 
@@ -171,6 +172,13 @@ static bool ctl_shutdown(struct launcher *L, int fd, const char *what)
 
 	if (L->state != L_RUNNING) {
 		l_reply(fd, "error %s is not running", L->cfg.name);
+		return false;
+	}
+	if (L->cfg.type == DOMUS_TYPE_HVM && L->cfg.firmware && !strcmp(what, "poweroff")) {
+		/* no xenstore: the ACPI power button, as xl trigger NAME power */
+		dm_acpi_press_power_button(L);
+		l_log(L, "pressed the ACPI power button (domus shutdown)");
+		l_reply(fd, "ok");
 		return false;
 	}
 	r = dom_request_shutdown(L, what);

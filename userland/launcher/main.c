@@ -371,7 +371,9 @@ module:
  */
 void l_memlock_for_restart(struct launcher *L)
 {
-	rlim_t need = (rlim_t)L->mem_size + DOMUS_PVH_SPECIAL_SIZE;
+	/* RAM, and the PVH special pages or the HVM firmware's read-only copy */
+	rlim_t need = (rlim_t)L->mem_size +
+		      (L->cfg.type == DOMUS_TYPE_HVM ? (rlim_t)L->fw_size : DOMUS_PVH_SPECIAL_SIZE);
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)

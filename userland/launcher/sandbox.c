@@ -104,6 +104,8 @@ static const struct sb_rule sb_rules[] = {
 	{ "sched_getaffinity", SB_ALLOW, 0, 0, 0, 0, "vcpu-list, libc's CPU count" },
 	{ "sched_setscheduler", SB_MASKED, 1, 0xffffffff, SCHED_BATCH, 0,
 	  "a block I/O thread makes itself SCHED_BATCH (no wake-up preemption of the vCPU); no other policy" },
+	{ "prlimit64", SB_MASKED, 2, ~0ull, 0, 0,
+	  "getrlimit (no new limit): libdomus names RLIMIT_MEMLOCK when a restart's memory slot is refused" },
 	/* threads: started now and again on every restart */
 	{ "clone", SB_MASKED, 0, CLONE_THREAD, CLONE_THREAD, 0, "threads only: no fork" },
 	{ "clone3", SB_ERRNO, 0, 0, 0, ENOSYS,
