@@ -220,6 +220,11 @@ int domus_ctl_parse_info(const char *reply, struct domus_dominfo *d)
 	p = strstr(reply, " start=");
 	if (p)
 		d->start = strtoll(p + 7, NULL, 10);
+	p = strstr(reply, " started=");
+	if (p && !strncmp(p + 9, "restored", 8))
+		d->started = DOMUS_STARTED_RESTORED;
+	else if (p && !strncmp(p + 9, "migrated", 8))
+		d->started = DOMUS_STARTED_MIGRATED;
 	return 0;
 }
 

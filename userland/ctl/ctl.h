@@ -117,7 +117,11 @@ struct domus_dominfo {
 	char uuid[37];		/* "" if the launcher did not say */
 	long long start;	/* the domain's start (epoch seconds), 0 unknown */
 	int waited_ms;		/* a launcher that did not answer: how long it was given */
+	int started;		/* how this run began (DOMUS_STARTED_*), until a pause or restart */
 };
+/* info's started=: booted (also a launcher that does not say), restored
+ * from a save file, migrated in */
+enum { DOMUS_STARTED_BOOTED, DOMUS_STARTED_RESTORED, DOMUS_STARTED_MIGRATED };
 
 /* Connect to NAME's control socket: fd, or -ENOENT (no such domain),
  * -ECONNREFUSED (stale socket), -ETIMEDOUT (its backlog stayed full for
