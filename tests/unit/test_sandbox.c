@@ -34,12 +34,7 @@
 #include "launcher.h"
 #include "unit.h"
 
-/* sandbox.c logs through the launcher's l_log */
-void l_log(struct launcher *L, const char *fmt, ...)
-{
-	(void)L;
-	(void)fmt;
-}
+#include "unit_llog.h"	/* sandbox.c logs through the launcher's l_log */
 
 /* Run @fn in a child; its wait status. */
 static int in_child(int (*fn)(void))
