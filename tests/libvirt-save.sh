@@ -136,6 +136,7 @@ open(sys.argv[2], "wb").write(h + struct.pack("<I", len(cfg)) + cfg)' "$w/rs.jso
 cat >"$w/rcli" <<EOS
 #!/bin/sh
 if [ "\$1" = restore ]; then
+	export DOMUS_FAKE_STARTED=restored	# its info then says started=restored, as a restored launcher's
 	[ "\$3" = -p ] && exec "$PWD/build/domus" create -e -p "$w/conf/rs.cfg"
 	exec "$PWD/build/domus" create -e "$w/conf/rs.cfg"
 fi
@@ -157,14 +158,23 @@ upto() { # N: wait for the Nth event line
 }
 sleep 2	# registered before the first change
 rsout=$(RS restore "$w/rs.save" 2>&1); upto 1
-rsout+=$(RS destroy rs 2>&1); upto 2
-rsout+=$(RS start rs 2>&1); upto 3
+st1=$(RS domstate --reason rs 2>&1 | head -1)
+rsout+=$(RS suspend rs 2>&1); upto 2
+rsout+=$(RS resume rs 2>&1); upto 3
+st2=$(RS domstate --reason rs 2>&1 | head -1)
 rsout+=$(RS destroy rs 2>&1); upto 4
-cp "$w/rs.save" "$w/save/rs.save"
 rsout+=$(RS start rs 2>&1); upto 5
+st3=$(RS domstate --reason rs 2>&1 | head -1)
 rsout+=$(RS destroy rs 2>&1); upto 6
+cp "$w/rs.save" "$w/save/rs.save"
+rsout+=$(RS start rs 2>&1); upto 7
+rsout+=$(RS destroy rs 2>&1); upto 8
 kill "$rsev" "$rspid" 2>/dev/null; wait "$rsev" "$rspid" 2>/dev/null
-want='Started Restored|Stopped Destroyed|Started Booted|Stopped Destroyed|Started Restored|Stopped Destroyed|'
+want='Started Restored|Suspended Paused|Resumed Unpaused|Stopped Destroyed|Started Booted|Stopped Destroyed|Started Restored|Stopped Destroyed|'
 if [ "$(evs)" = "$want" ] && [ ! -e "$w/save/rs.save" ]; then pass libvirt/started-restored
 else fail libvirt/started-restored "expected '$want', got '$(evs)': $(echo "$rsout" | tr '\n' '|') $(tr '\n' '|' <"$w/rs.log")"; fi
+# domstate's reason: restored while the restored run runs; a pause ends
+# it (booted after the resume); a boot is booted
+if [ "$st1|$st2|$st3" = "running (restored)|running (booted)|running (booted)" ]; then pass libvirt/domstate-restored
+else fail libvirt/domstate-restored "got '$st1|$st2|$st3'"; fi
 V undefine rs >/dev/null 2>&1

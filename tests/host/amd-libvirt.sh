@@ -252,11 +252,12 @@ if [ "$(maxcount)" = "$before" ]; then pass saved-stopped; else fail saved-stopp
 t0=$(date +%s)
 o=$(V start lvd 2>&1); rc=$?
 echo "info: virsh start (the managed restore) took $(( $(date +%s) - t0 )) s"
-if [ $rc = 0 ] && more_than "$before" 120 && [ "$(V domstate --reason lvd 2>&1 | head -1)" = "running (booted)" ] &&
+# the launcher restored it: domstate's reason is restored (3), not booted
+if [ $rc = 0 ] && more_than "$before" 120 && st=$(V domstate --reason lvd 2>&1 | head -1) && [ "$st" = "running (restored)" ] &&
 	[ ! -e /tmp/lvsave/lvd.save ] && [ "$(V dominfo lvd 2>&1 | grep '^Managed save:' | tr -s ' ')" = "Managed save: no" ]; then
 	echo "info: virsh start to the next count took $(( $(date +%s) - t0 )) s; last before $before, now $(maxcount)"
 	pass managed-start-resumes
-else fail managed-start-resumes "rc $rc: $(echo "$o" | one) before $before now '$(maxcount)'; $(tail -c 300 "$clog" | one)"; fi
+else fail managed-start-resumes "rc $rc: $(echo "$o" | one) state '${st:-}' before $before now '$(maxcount)'; $(tail -c 300 "$clog" | one)"; fi
 if ! tr -d '\r' <"$clog" | grep -q DOMUS-GUEST-READY; then pass managed-no-reboot; else fail managed-no-reboot "the guest booted again"; fi
 agree list-managed-restored "lvd ?"
 # save FILE and restore FILE (the domain restored from a plain file runs under its name)

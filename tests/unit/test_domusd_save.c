@@ -293,8 +293,44 @@ static void save_restore(void)
 	unsetenv("DOMUS_SAVE_DIR");
 }
 
+/*
+ * The running reason of a restored or migrated-in run: the launcher's
+ * info line says started=restored / started=migrated (ctl.c parses it),
+ * domstate --reason says restored (3) / migrated (2) while it runs, the
+ * state's own reason otherwise (paused: user, 1).
+ */
+static void started_reason(void)
+{
+	static const struct { const char *started, *xl; int how, st, why; } t[] = {
+		{ "", "r-----", DOMUS_STARTED_BOOTED, 1, 1 },
+		{ " started=booted", "-b----", DOMUS_STARTED_BOOTED, 1, 1 },
+		{ " started=restored", "-b----", DOMUS_STARTED_RESTORED, 1, 3 },
+		{ " started=restored", "r-----", DOMUS_STARTED_RESTORED, 1, 3 },
+		{ " started=migrated", "------", DOMUS_STARTED_MIGRATED, 1, 2 },
+		{ " started=restored", "--p---", DOMUS_STARTED_RESTORED, 3, 1 },
+		{ " started=migrated", "---s--", DOMUS_STARTED_MIGRATED, 5, 1 },
+		{ " started=bogus", "-b----", DOMUS_STARTED_BOOTED, 1, 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct domus_dominfo d;
+		char line[256];
+		int st = -1, why = -1;
+
+		snprintf(line, sizeof(line), "ok id=4 name=rs mem=64 vcpus=1 state=%s time=0.5 pid=99 "
+			 "uuid=00000000-0000-4000-8000-000000000004 start=1700000000%s", t[i].xl, t[i].started);
+		EXPECT(domus_ctl_parse_info(line, &d) == 0 && d.start == 1700000000);
+		domusd_dom_state_of(&d, &st, &why);
+		if (d.started != t[i].how || st != t[i].st || why != t[i].why)
+			printf("  '%s' %s: started %d, state %d reason %d\n", t[i].started, t[i].xl, d.started, st, why);
+		EXPECT(d.started == t[i].how && st == t[i].st && why == t[i].why);
+	}
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, save_restore);
+	RUN(UNIT_PREFIX, started_reason);
 	return unit_failed;
 }

@@ -23,16 +23,7 @@
 #include "unit.h"
 
 /* the launcher's log and answers (main.c, loop.c) */
-static char lastlog[512];
-void l_log(struct launcher *L, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)L;
-	va_start(ap, fmt);
-	vsnprintf(lastlog, sizeof(lastlog), fmt, ap);
-	va_end(ap);
-}
+#include "unit_llog.h"
 
 void l_reply(int fd, const char *fmt, ...)
 {
@@ -263,7 +254,7 @@ static void test_block_detach(void)
 	EXPECT(!xs_get("/local/domain/0/backend/vbd/7/51728"));
 	EXPECT(!xs_get("/local/domain/7/device/vbd/51728"));
 	EXPECT(unlocked(img));
-	EXPECT(starts(lastlog, "disk xvdb: detached"));
+	EXPECT(starts(unit_lastlog, "disk xvdb: detached"));
 
 	/* again, read-only; the guest never answers: forced at the deadline */
 	attach_xvdb(true);

@@ -18,11 +18,7 @@
 #include "devices.h"
 #include "unit.h"
 
-void l_log(struct launcher *L, const char *fmt, ...)
-{
-	(void)L;
-	(void)fmt;
-}
+#include "unit_llog.h"	/* the launcher's log */
 
 static char stopped[512];
 void dom_guest_stopped(struct launcher *L, int reason, const char *fmt, ...)

@@ -20,18 +20,7 @@
 #include "devices.h"
 #include "unit.h"
 
-static char lastlog[512];
-static unsigned int nlogs;
-void l_log(struct launcher *L, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)L;
-	va_start(ap, fmt);
-	vsnprintf(lastlog, sizeof(lastlog), fmt, ap);
-	va_end(ap);
-	nlogs++;
-}
+#include "unit_llog.h"	/* the launcher's log: the last line, a count */
 
 static struct launcher *L;
 static struct l_vcpu V;
@@ -294,13 +283,13 @@ static void test_atapi(void)
 	in16s(1, buf, 18);
 	EXPECT(buf[0] == 0x70 && buf[2] == 5 && buf[12] == 0x21);
 	/* an unknown command: refused, logged once */
-	nlogs = 0;
+	unit_nlogs = 0;
 	memset(cdb, 0, sizeof(cdb));
 	cdb[0] = 0x51;
 	packet(false, 2048, cdb);
 	EXPECT(in8(1, 7) == 0x51 && in8(1, 1) == 0x50);
 	packet(false, 2048, cdb);
-	EXPECT(nlogs == 1 && strstr(lastlog, "ATAPI command 0x51 refused"));
+	EXPECT(unit_nlogs == 1 && strstr(unit_lastlog, "ATAPI command 0x51 refused"));
 	/* the empty slave: NOT READY, MEDIUM NOT PRESENT */
 	memset(cdb, 0, sizeof(cdb));
 	packet(true, 0, cdb);

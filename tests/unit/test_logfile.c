@@ -3,8 +3,10 @@
  * The launcher's capped, rotated log files (userland/ctl/logfile.c): a
  * guest that prints without end fills at most (1 + keep) files of the cap;
  * the newest bytes are always in NAME.log, nothing is lost before the
- * oldest kept file, and the settings come from the environment.
+ * oldest kept file, and the settings come from the environment; where
+ * the logs are (domus_log_path) and the launcher's last words in them.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,6 +289,41 @@ static void launcher_death(void)
 	rmdir(d);
 }
 
+/* where a domain's logs are: the log directory, else RUN_DIR/log (the
+ * launcher's fallback), and the death line read from there too */
+static void log_paths(void)
+{
+	char d[64] = "/tmp/unit-logs.XXXXXX", path[128], msg[600], small[16];
+
+	setenv("DOMUS_LOG_DIR", "/var/log/dx", 1);
+	setenv("DOMUS_RUN_DIR", "/run/dx", 1);
+	EXPECT(domus_log_dir_at(0, path, sizeof(path)) == 0 && !strcmp(path, "/var/log/dx"));
+	EXPECT(domus_log_dir_at(1, path, sizeof(path)) == 0 && !strcmp(path, "/run/dx/log"));
+	EXPECT(domus_log_dir_at(DOMUS_LOG_DIRS, path, sizeof(path)) == -ENOENT);
+	EXPECT(domus_log_path(path, sizeof(path), 0, "web", ".log") == 0 && !strcmp(path, "/var/log/dx/web.log"));
+	EXPECT(domus_log_path(path, sizeof(path), 1, "web", "-console.log") == 0 &&
+	       !strcmp(path, "/run/dx/log/web-console.log"));
+	EXPECT(domus_log_path(path, sizeof(path), 2, "web", ".log") == -ENOENT);
+	EXPECT(domus_log_path(small, sizeof(small), 0, "web", ".log") == -ENAMETOOLONG);	/* 19 bytes and its NUL */
+	EXPECT(domus_log_path(small, sizeof(small), 1, "a-long-name", ".log") == -ENAMETOOLONG);
+
+	/* the fallback directory holds the last words */
+	EXPECT(mkdtemp(d) != NULL);
+	setenv("DOMUS_RUN_DIR", d, 1);
+	setenv("DOMUS_LOG_DIR", "/nonexistent/domus-log", 1);
+	snprintf(path, sizeof(path), "%s/log", d);
+	EXPECT(mkdir(path, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/log/h.log", d);
+	write_file(path, "2026-12-06 09:00:01 launcher: fatal signal 7 (SIGBUS) in thread 9 at address 0x10 (code 2); the launcher ends (signal 7)\n");
+	EXPECT(domus_launcher_death("h", msg, sizeof(msg)) == 1 && strstr(msg, "died (signal 7): launcher: fatal signal 7"));
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/log", d);
+	rmdir(path);
+	rmdir(d);
+	unsetenv("DOMUS_LOG_DIR");
+	unsetenv("DOMUS_RUN_DIR");
+}
+
 int main(void)
 {
 	RUN(UNIT_PREFIX, rotation);
@@ -295,5 +332,6 @@ int main(void)
 	RUN(UNIT_PREFIX, no_cap);
 	RUN(UNIT_PREFIX, settings);
 	RUN(UNIT_PREFIX, launcher_death);
+	RUN(UNIT_PREFIX, log_paths);
 	return unit_failed;
 }

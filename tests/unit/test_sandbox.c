@@ -34,12 +34,7 @@
 #include "launcher.h"
 #include "unit.h"
 
-/* sandbox.c logs through the launcher's l_log */
-void l_log(struct launcher *L, const char *fmt, ...)
-{
-	(void)L;
-	(void)fmt;
-}
+#include "unit_llog.h"	/* sandbox.c logs through the launcher's l_log */
 
 /* Run @fn in a child; its wait status. */
 static int in_child(int (*fn)(void))
@@ -89,12 +84,10 @@ static void rules_resolve(void)
 	EXPECT(sb_rule_name(sb_rule_count()) == NULL);
 }
 
-#ifndef UNIT_SAN
 static void *thread_fn(void *arg)
 {
 	return arg;
 }
-#endif
 
 /* What the run loop, the event loop and a restart do, under the filter. */
 static int allowed_child(void)
@@ -175,15 +168,13 @@ static int allowed_child(void)
 		if (getrlimit(RLIMIT_MEMLOCK, &rl))
 			return 12;
 	}
-#ifndef UNIT_SAN	/* ASan gives every thread an alternate signal stack: sigaltstack */
-	{
+	{	/* as the launcher starts its threads: with a signal stack */
 		pthread_t th;
 		void *ret = NULL;
 
-		if (pthread_create(&th, NULL, thread_fn, &c) || pthread_join(th, &ret) || ret != &c)
+		if (domus_thread_create(&th, NULL, thread_fn, &c) || pthread_join(th, &ret) || ret != &c)
 			return 9;
 	}
-#endif
 	close(p[0]);
 	close(p[1]);
 	return 0;
@@ -631,8 +622,9 @@ static void filter_restart_syscall(void)
 }
 
 /*
- * No silent death: a refused call and a fault each leave one line in the
- * log (sb_fatal_init), then the process ends with the signal as before.
+ * No silent death: a refused call (one of another architecture too), a
+ * fault and a thread's stack overflow each leave one line in the log
+ * (sb_fatal_init), then the process ends with the signal as before.
  */
 static int fatal_log = -1;
 
@@ -657,6 +649,78 @@ static int fatal_segv(void)
 	if (sb_fatal_init(&fatal_log, -1) || load())
 		return 1;
 	*(volatile int *)where = 1;
+	return 2;
+}
+
+/* an i386 system call (int 0x80: getpid, 20) from this x86-64 process:
+ * the filter's bad-arch action, a trap like the other refused calls */
+static int fatal_int80(void)
+{
+	struct rlimit no = { 0, 0 };
+	long ret = 20;
+
+	setrlimit(RLIMIT_CORE, &no);
+	if (sb_fatal_init(&fatal_log, -1) || load())
+		return 1;
+	__asm__ volatile("int $0x80" : "+a"(ret) : : "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "memory", "cc");
+	return 2;
+}
+
+/* an x32 system call (getpid, 39, with the x32 bit): the bad-arch action
+ * too (libseccomp's x86-64 filter sends it there) */
+static int fatal_x32(void)
+{
+	struct rlimit no = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &no);
+	if (sb_fatal_init(&fatal_log, -1) || load())
+		return 1;
+	syscall(0x40000000 | 39);
+	return 2;
+}
+
+/* without the filter, does the kernel run i386 calls (Debian's does; a
+ * kernel without IA32 emulation answers int 0x80 with SIGSEGV)? */
+static int int80_getpid(void)
+{
+	long ret = 20;
+
+	signal(SIGSEGV, SIG_DFL);	/* a fault is the answer, not a finding (ASan) */
+	__asm__ volatile("int $0x80" : "+a"(ret) : : "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "memory", "cc");
+	return ret == (long)getpid() ? 0 : 1;
+}
+
+/* a thread that recurses until its stack overflows: the handler runs on
+ * the thread's signal stack (domus_thread_create) and leaves its line */
+static volatile int deep_limit = INT32_MAX;
+
+static int deep(int n)
+{
+	volatile char frame[512];
+
+	frame[0] = (char)n;
+	if (n >= deep_limit)
+		return 0;
+	return deep(n + 1) + frame[0];
+}
+
+static void *overflow_fn(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)deep(0);
+}
+
+static int fatal_overflow(void)
+{
+	struct rlimit no = { 0, 0 };
+	pthread_attr_t a;
+	pthread_t th;
+
+	setrlimit(RLIMIT_CORE, &no);
+	if (sb_fatal_init(&fatal_log, -1) || load() || pthread_attr_init(&a) ||
+	    pthread_attr_setstacksize(&a, 256 << 10) || domus_thread_create(&th, &a, overflow_fn, NULL))
+		return 1;
+	pthread_join(th, NULL);
 	return 2;
 }
 
@@ -697,6 +761,24 @@ static void fatal_lines(void)
 			  "launcher: killed by the sandbox: system call 59 (execve) is not in the seccomp allow-list"));
 	EXPECT(fatal_line(fatal_segv, SIGSEGV, "launcher: fatal signal 11 (SIGSEGV) in thread "));
 	EXPECT(fatal_line(fatal_segv, SIGSEGV, " at address 0x8 (code 1); the launcher ends (signal 11)"));
+	EXPECT(fatal_line(fatal_x32, SIGSYS,
+			  "launcher: killed by the sandbox: system call 39 of another architecture (x32) in thread "));
+	EXPECT(fatal_line(fatal_overflow, SIGSEGV, "launcher: fatal signal 11 (SIGSEGV) in thread "));
+}
+
+/*
+ * An i386 call (int 0x80) leaves its line too: where the kernel runs i386
+ * calls (Debian's) the filter traps it, naming the architecture; a kernel
+ * without them (IA32 emulation off, as on some build machines) faults
+ * the instruction instead, and the fault's line is the one.
+ */
+static void fatal_i386(void)
+{
+	if (exited_0(in_child(int80_getpid)))
+		EXPECT(fatal_line(fatal_int80, SIGSYS, "launcher: killed by the sandbox: system call 20 of "
+				  "another architecture (audit arch 0x40000003) in thread "));
+	else
+		EXPECT(fatal_line(fatal_int80, SIGSEGV, "launcher: fatal signal 11 (SIGSEGV) in thread "));
 }
 
 int main(void)
@@ -712,5 +794,6 @@ int main(void)
 	RUN(UNIT_PREFIX, filter_io_uring);
 	RUN(UNIT_PREFIX, filter_restart_syscall);
 	RUN(UNIT_PREFIX, fatal_lines);
+	RUN(UNIT_PREFIX, fatal_i386);
 	return unit_failed;
 }

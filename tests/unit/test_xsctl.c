@@ -19,14 +19,7 @@
 #include "unit.h"
 #include "xswire.h"
 
-/* the launcher's log (main.c), counted here */
-static int logged;
-void l_log(struct launcher *L, const char *fmt, ...)
-{
-	(void)L;
-	(void)fmt;
-	logged++;
-}
+#include "unit_llog.h"	/* the launcher's log, counted */
 
 static struct launcher L;
 static int sv[2];
@@ -134,10 +127,10 @@ static void test_read_write(void)
 	l_ctl_xs_read(&L, sv[0], "/local/domain/7/domid");
 	EXPECT(!strcmp(answer(), "ok 7"));
 	/* a value with every kind of byte goes in escaped and comes back */
-	logged = 0;
+	unit_nlogs = 0;
 	l_ctl_xs_write(&L, sv[0], "data/x a\\x00b\\\\ \\\"c\\x0a");
 	EXPECT(!strcmp(answer(), "ok"));
-	EXPECT(logged == 1);
+	EXPECT(unit_nlogs == 1);
 	n = xs_read(L.xs, "data/x", val, sizeof(val));
 	EXPECT(n == 8 && !memcmp(val, "a\0b\\ \"c\n", 8));
 	l_ctl_xs_read(&L, sv[0], "data/x");
@@ -288,7 +281,7 @@ static void test_read_lines_hostile(void)
 }
 
 /* A client that stops reading a large listing costs the launcher at most
- * the stall limit, and the listing is abandoned (logged). */
+ * the stall limit, and the listing is abandoned (unit_nlogs). */
 static void test_stalled_client(void)
 {
 	static char big[XS_VALUE_MAX + 1];
@@ -304,14 +297,14 @@ static void test_stalled_client(void)
 		xs_write(L.xs, path, big);
 	}
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	logged = 0;
+	unit_nlogs = 0;
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	l_ctl_xs_ls(&L, sv[0], "/");
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	EXPECT(secs < 6.0);
 	EXPECT(secs >= 1.5);
-	EXPECT(logged == 1);
+	EXPECT(unit_nlogs == 1);
 	teardown();
 }
 

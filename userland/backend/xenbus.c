@@ -321,7 +321,7 @@ int be_io_open(struct be_io *io, const struct be_host *h, uint32_t port, void *(
 		return -1;
 	}
 	io->be_port = b.backend_port;
-	if (pthread_create(&io->th, NULL, fn, arg)) {
+	if (domus_thread_create(&io->th, NULL, fn, arg)) {
 		snprintf(why, wlen, "cannot start the I/O thread");
 		return -1;
 	}

@@ -95,7 +95,7 @@ static int wait_end(const struct domus_cmd *cmd, int fd, bool console, const cha
 /*
  * Start the launcher of @cfg's domain with @args (the config file and its
  * KEY=VALUE settings, or with @restore: `--restore FILE` and the
- * settings) and report as `domus create` does (docs/cli.md): 0 once it
+ * settings; launcher options such as --migrated may lead them) and report as `domus create` does (docs/cli.md): 0 once it
  * runs, an HVM domain's exit code unless @nowait, 1 after one line.
  */
 int domus_cli_launch(const struct domus_cmd *cmd, const struct domus_config *cfg, const char *restore,

@@ -104,13 +104,13 @@ int cmd_logs(const struct domus_cmd *cmd, int argc, char **argv)
 	if (!plain_name(name))
 		return domus_cmd_usage_error(cmd, "'%.64s' is not a domain name", name);
 	/* the log directory, or RUN_DIR/log where the launcher could not write there */
-	snprintf(path, sizeof(path), "%s/%s%s", domus_log_dir(), name, console ? "-console.log" : ".log");
-	f = fopen(path, "re");
+	errno = ENAMETOOLONG;
+	f = domus_log_path(path, sizeof(path), 0, name, console ? "-console.log" : ".log") ? NULL : fopen(path, "re");
 	if (!f) {
 		int e = errno;
 
-		snprintf(buf, sizeof(buf), "%s/log/%s%s", domus_run_dir(), name, console ? "-console.log" : ".log");
-		f = fopen(buf, "re");
+		if (!domus_log_path(buf, sizeof(buf), 1, name, console ? "-console.log" : ".log"))
+			f = fopen(buf, "re");
 		errno = e;
 	}
 	if (!f) {

@@ -329,7 +329,7 @@ int cmd_migrate_receive(const struct domus_cmd *cmd, int argc, char **argv)
 	struct xsr_state st;
 	void *buf = MAP_FAILED;
 	uint64_t len = 0;
-	char *args[1] = { arg };
+	char *args[2] = { "--migrated", arg };	/* a launcher option, then the name */
 	int in, out, fd = -1, dn, r = 1;
 	bool created = false;
 	unsigned char status = 1;
@@ -409,7 +409,7 @@ int cmd_migrate_receive(const struct domus_cmd *cmd, int argc, char **argv)
 			incoming, name);
 		goto out;
 	}
-	if (domus_cli_launch(cmd, &cfg, path, args, 1, false, true, true))
+	if (domus_cli_launch(cmd, &cfg, path, args, 2, false, true, true))
 		goto out;
 	created = true;
 	unlink(path);	/* the launcher has it mapped */

@@ -36,6 +36,27 @@ const char *domus_log_dir(void)
 	return env_dir("DOMUS_LOG_DIR", DOMUS_LOG_DIR_DEFAULT);
 }
 
+int domus_log_dir_at(unsigned int dir, char *buf, size_t len)
+{
+	int n;
+
+	if (dir >= DOMUS_LOG_DIRS)
+		return -ENOENT;
+	n = dir == 0 ? snprintf(buf, len, "%s", domus_log_dir()) : snprintf(buf, len, "%s/log", domus_run_dir());
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int domus_log_path(char *buf, size_t len, unsigned int dir, const char *name, const char *suffix)
+{
+	int r = domus_log_dir_at(dir, buf, len), n;
+	size_t at = strlen(buf);
+
+	if (r)
+		return r;
+	n = snprintf(buf + at, len - at, "/%s%s", name, suffix);
+	return n < 0 || (size_t)n >= len - at ? -ENAMETOOLONG : 0;
+}
+
 int domus_run_path(char *buf, size_t len, const char *name, const char *suffix)
 {
 	struct sockaddr_un sa;
@@ -220,6 +241,11 @@ int domus_ctl_parse_info(const char *reply, struct domus_dominfo *d)
 	p = strstr(reply, " start=");
 	if (p)
 		d->start = strtoll(p + 7, NULL, 10);
+	p = strstr(reply, " started=");
+	if (p && !strncmp(p + 9, "restored", 8))
+		d->started = DOMUS_STARTED_RESTORED;
+	else if (p && !strncmp(p + 9, "migrated", 8))
+		d->started = DOMUS_STARTED_MIGRATED;
 	return 0;
 }
 
@@ -285,18 +311,13 @@ static void log_last_with(const char *name, const char *what, char *out, size_t 
 	char path[PATH_MAX], buf[8192], *p, *e;
 	ssize_t n;
 	off_t size;
-	int fd, i;
+	unsigned int i;
+	int fd = -1;
 
 	out[0] = 0;
-	for (i = 0; i < 2; i++) {
-		if (i == 0)
-			snprintf(path, sizeof(path), "%s/%s.log", domus_log_dir(), name);
-		else
-			snprintf(path, sizeof(path), "%s/log/%s.log", domus_run_dir(), name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0)
-			break;
-	}
+	for (i = 0; fd < 0 && i < DOMUS_LOG_DIRS; i++)
+		if (!domus_log_path(path, sizeof(path), i, name, ".log"))
+			fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	size = lseek(fd, 0, SEEK_END);

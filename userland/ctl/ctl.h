@@ -73,6 +73,16 @@
 int domus_launcher_death(const char *name, char *msg, size_t len);
 const char *domus_run_dir(void);
 const char *domus_log_dir(void);
+/*
+ * The directories a domain's logs are in, in the order the launcher tries
+ * them: 0 the log directory (domus_log_dir), 1 RUN_DIR/log (where the log
+ * directory cannot be written).  @dir into @buf: 0, -ENOENT past the last,
+ * -ENAMETOOLONG.  domus_log_path: "DIR/NAME.SUFFIX" (".log",
+ * "-console.log") in directory @dir, the same answers.
+ */
+#define DOMUS_LOG_DIRS	2
+int domus_log_dir_at(unsigned int dir, char *buf, size_t len);
+int domus_log_path(char *buf, size_t len, unsigned int dir, const char *name, const char *suffix);
 /* "RUN_DIR/NAME.SUFFIX" into @buf; -ENAMETOOLONG if it does not fit
  * (a socket path must also fit sockaddr_un). */
 int domus_run_path(char *buf, size_t len, const char *name, const char *suffix);
@@ -117,7 +127,11 @@ struct domus_dominfo {
 	char uuid[37];		/* "" if the launcher did not say */
 	long long start;	/* the domain's start (epoch seconds), 0 unknown */
 	int waited_ms;		/* a launcher that did not answer: how long it was given */
+	int started;		/* how this run began (DOMUS_STARTED_*), until a pause or restart */
 };
+/* info's started=: booted (also a launcher that does not say), restored
+ * from a save file, migrated in */
+enum { DOMUS_STARTED_BOOTED, DOMUS_STARTED_RESTORED, DOMUS_STARTED_MIGRATED };
 
 /* Connect to NAME's control socket: fd, or -ENOENT (no such domain),
  * -ECONNREFUSED (stale socket), -ETIMEDOUT (its backlog stayed full for

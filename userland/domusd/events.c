@@ -14,9 +14,11 @@
  * defined) every RPC_EVENT_PERIOD_MS with the one before and sends
  * DOMAIN_EVENT_CALLBACK_LIFECYCLE (318) MESSAGE packets, serial 0, for
  * what changed: defined (0: added, or updated when the definition file
- * was replaced), undefined (1: removed), started (2: booted; one started
- * paused is also suspended: paused), suspended (3: paused), resumed (4:
- * unpaused; restored when domusd restored that run -- rpc_events_note_restore --),
+ * was replaced), undefined (1: removed), started (2: booted; restored
+ * when the launcher's info says started=restored or domusd restored that
+ * run -- rpc_events_note_restore --; migrated for started=migrated; one
+ * started paused is also suspended: paused), suspended (3: paused),
+ * resumed (4: unpaused),
  * stopped (5: destroyed when domusd destroyed that run of the
  * domain -- rpc_events_note_stop --, crashed when it was last seen
  * crashed (xl's 'c'), else shutdown).  A change and its undoing within one period
@@ -33,7 +35,8 @@
 /* virDomainEventType */
 enum { EV_DEFINED = 0, EV_UNDEFINED = 1, EV_STARTED = 2, EV_SUSPENDED = 3, EV_RESUMED = 4, EV_STOPPED = 5 };
 /* the details used (virDomainEvent*DetailType) */
-enum { DEFINED_ADDED = 0, DEFINED_UPDATED = 1, STARTED_BOOTED = 0, STARTED_RESTORED = 2, SUSPENDED_PAUSED = 0,
+enum { DEFINED_ADDED = 0, DEFINED_UPDATED = 1, STARTED_BOOTED = 0, STARTED_MIGRATED = 1, STARTED_RESTORED = 2,
+       SUSPENDED_PAUSED = 0,
        RESUMED_UNPAUSED = 0,
        STOPPED_SHUTDOWN = 0, STOPPED_CRASHED = 2, UNDEFINED_REMOVED = 0 };
 /* virDomainState (as procs_dom.c) */
@@ -144,6 +147,11 @@ static int start_detail(const struct rpc_ev_dom *is)
 	int i, detail = STARTED_BOOTED;
 	long long now = now_ms();
 
+	/* the launcher says how it started (`domus restore`, migrate-receive) */
+	if (is->d.started == DOMUS_STARTED_RESTORED)
+		return STARTED_RESTORED;
+	if (is->d.started == DOMUS_STARTED_MIGRATED)
+		return STARTED_MIGRATED;
 	pthread_mutex_lock(&notes_lock);
 	for (i = 0; i < NOTES; i++) {
 		if (!starts[i].at || now - starts[i].at >= NOTE_MS || strcmp(starts[i].name, is->d.name))

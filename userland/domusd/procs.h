@@ -115,7 +115,8 @@ int h_dom_xml(struct rpc_call *c);
 int h_dom_persistent(struct rpc_call *c);
 int h_dom_get_autostart(struct rpc_call *c);
 int h_num_defined(struct rpc_call *c);
-/* The virDomainState and reason of a listed domain (inactive: shut off). */
+/* The virDomainState and reason of a listed domain (inactive: shut off;
+ * running: restored or migrated as the launcher's started= says). */
 void domusd_dom_state_of(const struct domus_dominfo *d, int *state, int *reason);
 /* The domain's definition, finished (the launcher's, or CONF_DIR's when
  * it does not run): 0, or -1 with the error set. */

@@ -81,6 +81,12 @@ void domusd_dom_state_of(const struct domus_dominfo *d, int *state, int *reason)
 		return;
 	}
 	domusd_dom_state(d->state, state, reason);
+	/* a run the launcher restored or took in by migration says so until
+	 * it changes state (virDomainRunningReason: 2 migrated, 3 restored) */
+	if (*state == ST_RUNNING && d->started == DOMUS_STARTED_RESTORED)
+		*reason = 3;
+	else if (*state == ST_RUNNING && d->started == DOMUS_STARTED_MIGRATED)
+		*reason = 2;
 }
 
 static void dom_uuid(const struct domus_dominfo *d, uint8_t u[16])

@@ -37,19 +37,12 @@ const char *domusd_save_dir(void)
 
 int domusd_managed_path(char *buf, size_t len, const char *name)
 {
-	if (!domus_config_name_ok(name))
-		return -EINVAL;
-	if ((size_t)snprintf(buf, len, "%s/%s.save", domusd_save_dir(), name) >= len)
-		return -ENAMETOOLONG;
-	return 0;
+	return domusd_name_path(buf, len, domusd_save_dir(), name, ".save");
 }
 
 bool domusd_managed_exists(const char *name)
 {
-	char p[PATH_MAX];
-	struct stat st;
-
-	return !domusd_managed_path(p, sizeof(p), name) && !stat(p, &st) && S_ISREG(st.st_mode);
+	return domusd_name_file(domusd_save_dir(), name, ".save");
 }
 
 int domusd_managed_remove(const char *name)

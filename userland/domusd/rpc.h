@@ -383,6 +383,11 @@ char *domusd_config_xl_text(const struct domus_config *cfg);
 #define DOMUSD_INACTIVE 0xffffffffu
 
 const char *domusd_conf_dir(void);
+/* DIR/NAME.SUFFIX, the one form of domusd's files of a domain: 0, -EINVAL
+ * (a name domus does not take) or -ENAMETOOLONG (store.c); and whether it
+ * is a regular file */
+int domusd_name_path(char *buf, size_t len, const char *dir, const char *name, const char *suffix);
+bool domusd_name_file(const char *dir, const char *name, const char *suffix);
 /* CONF_DIR/NAME.cfg; 0 or -errno (a name domus does not take) */
 int domusd_def_path(char *buf, size_t len, const char *name);
 bool domusd_def_exists(const char *name);

@@ -41,21 +41,32 @@ static void auto_dir(char *buf, size_t len)
 		snprintf(buf, len, "%s/auto", domusd_conf_dir());
 }
 
-int domusd_def_path(char *buf, size_t len, const char *name)
+int domusd_name_path(char *buf, size_t len, const char *dir, const char *name, const char *suffix)
 {
+	int n;
+
 	if (!domus_config_name_ok(name))
 		return -EINVAL;
-	if ((size_t)snprintf(buf, len, "%s/%s.cfg", domusd_conf_dir(), name) >= len)
-		return -ENAMETOOLONG;
-	return 0;
+	n = snprintf(buf, len, "%s/%s%s", dir, name, suffix);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-bool domusd_def_exists(const char *name)
+bool domusd_name_file(const char *dir, const char *name, const char *suffix)
 {
 	char p[PATH_MAX];
 	struct stat st;
 
-	return !domusd_def_path(p, sizeof(p), name) && !stat(p, &st) && S_ISREG(st.st_mode);
+	return !domusd_name_path(p, sizeof(p), dir, name, suffix) && !stat(p, &st) && S_ISREG(st.st_mode);
+}
+
+int domusd_def_path(char *buf, size_t len, const char *name)
+{
+	return domusd_name_path(buf, len, domusd_conf_dir(), name, ".cfg");
+}
+
+bool domusd_def_exists(const char *name)
+{
+	return domusd_name_file(domusd_conf_dir(), name, ".cfg");
 }
 
 bool domusd_def_stat(const char *name, dev_t *dev, ino_t *ino)

@@ -32,28 +32,24 @@
  */
 int con_open_logs(struct launcher *L)
 {
-	const char *dirs[2];
-	char alt[4096], path[4096], bad[200];
+	char dir[4096], path[4096], bad[200];
 	unsigned long long max;
-	unsigned int keep;
-	int i, bad_settings;
+	unsigned int keep, i;
+	int bad_settings;
 
 	bad_settings = domus_log_settings(&max, &keep, bad, sizeof(bad));
-	dirs[0] = domus_log_dir();
-	snprintf(alt, sizeof(alt), "%s/log", domus_run_dir());
-	dirs[1] = alt;
-	for (i = 0; i < 2; i++) {
-		if (domus_mkdir_p(dirs[i], 0750))
+	for (i = 0; i < DOMUS_LOG_DIRS; i++) {
+		if (domus_log_dir_at(i, dir, sizeof(dir)) || domus_mkdir_p(dir, 0750) ||
+		    domus_log_path(path, sizeof(path), i, L->cfg.name, ".log"))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s.log", dirs[i], L->cfg.name);
 		if (domus_log_open(&L->log, path, max, keep))
 			continue;
 		snprintf(L->log_path, sizeof(L->log_path), "%s", path);
-		snprintf(path, sizeof(path), "%s/%s-console.log", dirs[i], L->cfg.name);
-		if (domus_log_open(&L->conlog, path, max, keep))
+		if (domus_log_path(path, sizeof(path), i, L->cfg.name, "-console.log") ||
+		    domus_log_open(&L->conlog, path, max, keep))
 			l_log(L, "cannot open %s: %s; the guest console is not logged", path, strerror(errno));
-		if (i == 1)
-			l_log(L, "log directory %s cannot be written; logging to %s", dirs[0], dirs[1]);
+		if (i > 0)
+			l_log(L, "log directory %s cannot be written; logging to %s", domus_log_dir(), dir);
 		if (bad_settings)
 			l_log(L, "%s", bad);
 		return 0;

@@ -483,7 +483,7 @@ int dom_start(struct launcher *L)
 
 		atomic_store(&t->stop, 0);
 		t->exited = false;
-		r = pthread_create(&t->th, NULL, vcpu_main, t);
+		r = domus_thread_create(&t->th, NULL, vcpu_main, t);
 		if (r) {
 			l_log(L, "cannot start the thread of vCPU %u: %s", i, strerror(r));
 			return -r;

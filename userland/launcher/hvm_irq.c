@@ -91,7 +91,7 @@ int dm_irq_start(struct launcher *L)
 	q->halted = false;
 	q->running = true;
 	pthread_mutex_unlock(&L->lock);
-	r = pthread_create(&q->th, NULL, timer_main, L);
+	r = domus_thread_create(&q->th, NULL, timer_main, L);
 	if (r) {
 		pthread_mutex_lock(&L->lock);
 		q->running = false;

@@ -128,6 +128,8 @@ struct launcher {
 	unsigned int req_nfds;
 	unsigned int restarts;
 	time_t start_time;
+	int started;			/* info's started= (DOMUS_STARTED_*): how the run began,
+					 * booted again after a pause request or a restart */
 	struct dm_state dm;		/* the device model (devices.c), reset at each build */
 	int test_exit_code;		/* set by the test-exit device (HVM), -1 none */
 	bool ready_keep;		/* HVM: the ready pipe stays open for the end line */

@@ -91,13 +91,19 @@ struct ctl_cmd {
 
 static bool ctl_info(struct launcher *L, int fd, const char *arg)
 {
+	static const char *const started[] = {
+		[DOMUS_STARTED_BOOTED] = "booted",
+		[DOMUS_STARTED_RESTORED] = "restored",
+		[DOMUS_STARTED_MIGRATED] = "migrated",
+	};
 	char state[8];
 
 	(void)arg;
 	dom_state_str(L, state);
-	l_reply(fd, "ok id=%u name=%s mem=%llu vcpus=%u state=%s time=%.1f pid=%d uuid=%s start=%lld",
+	l_reply(fd, "ok id=%u name=%s mem=%llu vcpus=%u state=%s time=%.1f pid=%d uuid=%s start=%lld started=%s",
 	      L->domid, L->cfg.name, (unsigned long long)(L->target_kib >> 10), L->vcpus_online,
-	      state, dom_cpu_time(L), (int)getpid(), L->cfg.uuid, (long long)L->start_time);
+	      state, dom_cpu_time(L), (int)getpid(), L->cfg.uuid, (long long)L->start_time,
+	      started[L->started]);
 	return false;
 }
 
@@ -285,12 +291,18 @@ static bool ctl_top(struct launcher *L, int fd, const char *arg)
 
 static bool ctl_pause(struct launcher *L, int fd, const char *arg)
 {
+	bool pause = !strcmp(arg, "pause");
 	char msg[300];
 
-	if (l_pause(L, !strcmp(arg, "pause"), msg, sizeof(msg)))
+	if (l_pause(L, pause, msg, sizeof(msg))) {
 		l_reply(fd, "error %s", msg);
-	else
-		l_reply(fd, "ok");
+		return false;
+	}
+	/* a run changes state: no longer "restored"/"migrated" (a start
+	 * paused and unpaused, migrate-receive's, still is) */
+	if (pause)
+		L->started = DOMUS_STARTED_BOOTED;
+	l_reply(fd, "ok");
 	return false;
 }
 

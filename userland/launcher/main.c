@@ -455,6 +455,7 @@ void l_act_on_shutdown(struct launcher *L)
 			break;
 		}
 		L->restarts++;
+		L->started = DOMUS_STARTED_BOOTED;
 		l_log(L, "restarted as domain %u", L->domid);
 		break;
 	}
@@ -493,7 +494,7 @@ static void on_kick(int sig)
 static int usage(void)
 {
 	fprintf(stderr, "usage: domus-launcher [--ready-fd N] [--foreground] [--paused] CFG [KEY=VALUE...]\n"
-		"       domus-launcher [--ready-fd N] [--foreground] [--paused] --restore FILE [KEY=VALUE...]\n"
+		"       domus-launcher [--ready-fd N] [--foreground] [--paused] [--migrated] --restore FILE [KEY=VALUE...]\n"
 		"(started by 'domus create'; see docs/launcher.md)\n");
 	return 2;
 }
@@ -534,11 +535,15 @@ int main(int argc, char **argv)
 			L->paused = true;	/* create -p: no vCPU runs before unpause */
 		else if (!strcmp(argv[i], "--restore") && i + 1 < argc)
 			restore = argv[++i];	/* domus restore (save.c) */
+		else if (!strcmp(argv[i], "--migrated"))
+			L->started = DOMUS_STARTED_MIGRATED;	/* migrate-receive: the file is the stream */
 		else
 			return usage();
 	}
-	if (i >= argc && !restore)
+	if ((i >= argc && !restore) || (L->started && !restore))
 		return usage();
+	if (restore && !L->started)
+		L->started = DOMUS_STARTED_RESTORED;
 	if (L->ready_fd >= 0 && fcntl(L->ready_fd, F_SETFD, FD_CLOEXEC) < 0)
 		L->ready_fd = -1;
 	/* out of the caller's session: its terminal's signals are not ours */

@@ -17,10 +17,13 @@
  *   5. loads the seccomp allow-list below (libseccomp), for every thread;
  *      anything else traps (SIGSYS): sb_fatal's handler writes one line
  *      naming the call to the domain's log, then ends the whole process
- *      with SIGSYS.
+ *      with SIGSYS.  So does a call of another architecture (the bad-arch
+ *      action: an i386 call by int 0x80, an x32 call).
  * Before that, sb_fatal_init() makes every fatal signal (SIGSEGV, SIGBUS,
  * SIGILL, SIGFPE, SIGABRT, SIGSYS) leave such a line too: a launcher never
- * dies silently (issue 12).
+ * dies silently (issue 12).  The handler runs on a signal stack of the
+ * thread's own (domus_thread_create, userland/lib/thread.c), so a stack
+ * overflow leaves its line as well.
  * The vCPU threads started afterwards, and on every restart, inherit all
  * of it.  DOMUS_NO_SANDBOX=1 skips it (logged), for debugging.
  *
@@ -113,6 +116,8 @@ static const struct sb_rule sb_rules[] = {
 	{ "set_robust_list", SB_ALLOW, 0, 0, 0, 0, "a new thread" },
 	{ "rseq", SB_ALLOW, 0, 0, 0, 0, "a new thread" },
 	{ "exit", SB_ALLOW, 0, 0, 0, 0, "a thread ends" },
+	{ "sigaltstack", SB_ALLOW, 0, 0, 0, 0,
+	  "a new thread's signal stack (domus_thread_create): the crash line after a stack overflow" },
 	{ "exit_group", SB_ALLOW, 0, 0, 0, 0, "the launcher ends" },
 	/* memory: malloc, thread stacks, a restart's guest RAM and run pages */
 	{ "mmap", SB_MASKED, 2, PROT_EXEC, 0, 0, "never executable" },
@@ -204,13 +209,14 @@ int sb_load_filter(char *err, size_t errlen)
 
 	/* a refused call traps: the SIGSYS handler (sb_fatal_init) logs it
 	 * and ends the process with SIGSYS; without that handler the
-	 * default action of SIGSYS ends it the same way */
+	 * default action of SIGSYS ends it the same way.  A call of another
+	 * architecture too (its siginfo names the architecture) */
 	ctx = seccomp_init(SCMP_ACT_TRAP);
 	if (!ctx) {
 		snprintf(err, errlen, "seccomp_init failed");
 		return -1;
 	}
-	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) ||
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP)) ||
 	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1)) ||
 	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1))) {
 		snprintf(err, errlen, "seccomp_attr_set: %s", strerror(-r));
@@ -268,6 +274,7 @@ static const int *sb_log_fd;		/* the domain log's descriptor (rotation may chang
 static int sb_echo_fd = -1;		/* stderr in the foreground */
 static long sb_gmtoff;			/* the log's local time, as at start */
 static char *sb_nr_name[SB_NR_NAMES];	/* system call names, resolved before the filter */
+static unsigned int sb_arch;		/* the native architecture (AUDIT_ARCH_*) */
 
 struct sb_buf {
 	char b[320];
@@ -357,10 +364,29 @@ static void sb_fatal(int sig, siginfo_t *si, void *uc)
 	struct sb_buf o = { .n = 0 };
 	int saved = errno, fd = sb_log_fd ? *sb_log_fd : -1;
 	pid_t tid = (pid_t)syscall(SYS_gettid);
+	/* an x32 call: the native architecture, the x32 bit in its number */
+#ifdef __X32_SYSCALL_BIT
+	unsigned int x32 = sig == SIGSYS ? (unsigned int)si->si_syscall & __X32_SYSCALL_BIT : 0;
+#else
+	unsigned int x32 = 0;
+#endif
 
 	(void)uc;
 	put_time(&o);
-	if (sig == SIGSYS && si->si_code == 1 /* SYS_SECCOMP */) {
+	if (sig == SIGSYS && si->si_code == 1 /* SYS_SECCOMP */ && (si->si_arch != sb_arch || x32)) {
+		put_s(&o, "launcher: killed by the sandbox: system call ");
+		put_u(&o, (unsigned long long)((unsigned int)si->si_syscall & ~x32), 10, 1);
+		put_s(&o, " of another architecture (");
+		if (x32) {
+			put_s(&o, "x32");
+		} else {
+			put_s(&o, "audit arch 0x");
+			put_u(&o, (unsigned long long)si->si_arch, 16, 1);
+		}
+		put_s(&o, ") in thread ");
+		put_u(&o, (unsigned long long)tid, 10, 1);
+		put_s(&o, "; the launcher ends (signal 31); the filter allows the native architecture's calls only\n");
+	} else if (sig == SIGSYS && si->si_code == 1 /* SYS_SECCOMP */) {
 		int nr = si->si_syscall;
 
 		put_s(&o, "launcher: killed by the sandbox: system call ");
@@ -414,12 +440,19 @@ int sb_fatal_init(const int *log_fd, int echo_fd)
 	sb_log_fd = log_fd;
 	sb_echo_fd = echo_fd;
 	sb_gmtoff = localtime_r(&now, &tm) ? tm.tm_gmtoff : 0;
+	sb_arch = seccomp_arch_native();
+	/* this thread's signal stack; the others get theirs at their start */
+	i = (unsigned int)-domus_thread_sigstack();
+	if (i) {
+		errno = (int)i;
+		return -1;
+	}
 	for (i = 0; i < SB_NR_NAMES; i++)
 		if (!sb_nr_name[i])
 			sb_nr_name[i] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)i);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sb_fatal;
-	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigaction(sigs[i], &sa, NULL))

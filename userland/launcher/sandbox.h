@@ -33,7 +33,9 @@ int sb_drop_privileges(const struct sb_config *c, char *err, size_t errlen);
 int sb_load_filter(char *err, size_t errlen);
 /* Fatal signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT) and a system
  * call the filter traps (SIGSYS) write one line to *@log_fd (and @echo_fd
- * unless -1), then end the process with that signal; 0 or -1 (errno). */
+ * unless -1), then end the process with that signal; 0 or -1 (errno).
+ * The handler runs on the thread's signal stack: this thread gets one
+ * here, threads started with domus_thread_create theirs. */
 int sb_fatal_init(const int *log_fd, int echo_fd);
 /* The allow-list table, for the unit test. */
 size_t sb_rule_count(void);

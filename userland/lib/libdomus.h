@@ -7,6 +7,7 @@
 #ifndef LIBDOMUS_H
 #define LIBDOMUS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -20,6 +21,16 @@ const char *domus_version(void);
  */
 void domus_sibling_exe(const char *env, const char *name, char *buf, size_t len);
 #define DOMUS_VERSION domus_version()
+
+/*
+ * Threads (thread.c): pthread_create (its return value: 0 or an errno)
+ * of a thread that first gets a signal stack of its own, freed when it
+ * ends, so a fatal-signal handler with SA_ONSTACK still runs after a
+ * stack overflow.  domus_thread_sigstack gives the calling thread one
+ * (kept if it has one already): 0 or -errno.
+ */
+int domus_thread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
+int domus_thread_sigstack(void);
 
 /* Last error message of the calling thread ("" if none). */
 const char *domus_last_error(void);
