@@ -123,6 +123,38 @@ global { use_lvmpolld = 0 event_activation = 0 }
 backup { backup = 0 archive = 0 }
 EOF
 }
+# tcp_md5_sink FILE ADDR PORT [ACCEPT_S]: a TCP server in the background
+# ($sink_pid) that takes one connection and writes "BYTES MD5" to FILE
+# (temp + rename) when the peer closes; returns once it listens (python
+# starts slowly under TCG)
+tcp_md5_sink() {
+	rm -f "$1" "$1.ready"
+	/usr/bin/python3 - "$1" "$2" "$3" "${4:-120}" <<'PY' &
+import hashlib, os, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[2], int(sys.argv[3])))
+s.listen(1)
+open(sys.argv[1] + ".ready", "w").close()
+s.settimeout(int(sys.argv[4]))
+c, _ = s.accept()
+c.settimeout(120)
+h, n = hashlib.md5(), 0
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    h.update(b)
+    n += len(b)
+c.close()
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d %s\n" % (n, h.hexdigest()))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+PY
+	sink_pid=$!
+	local i
+	for i in $(seq 600); do [ -e "$1.ready" ] || ! kill -0 "$sink_pid" 2>/dev/null && break; sleep 0.1; done
+}
 # the module's live objects: domains vcpus pinned npt hw_cpus
 gstats() {
 	/usr/bin/python3 - <<'PY'

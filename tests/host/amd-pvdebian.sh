@@ -124,31 +124,8 @@ save_restore() {
 		fail restore-net-ping "ping rc '$(answer SRPING)', MAC '$(answer SRMAC)', taps '$(ip -o link show master xenbr0 | cut -d: -f2 | tr '\n' ' ')'; log $(grep vif "$log" | tail -3 | tr '\n' '|')"
 	fi
 	# and TCP: the 8 MiB to a server in the test host (bash's /dev/tcp in the guest)
-	rm -f "$tmp/tcp" "$tmp/tcp.ready"
-	/usr/bin/python3 - "$tmp/tcp" <<'PY' &
-import hashlib, os, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.9.0.1", 5003))
-s.listen(1)
-open(sys.argv[1] + ".ready", "w").close()
-s.settimeout(180)
-c, _ = s.accept()
-c.settimeout(120)
-h, n = hashlib.md5(), 0
-while True:
-    b = c.recv(65536)
-    if not b:
-        break
-    h.update(b)
-    n += len(b)
-c.close()
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write("%d %s\n" % (n, h.hexdigest()))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-PY
-	spid=$!
-	for i in $(seq 600); do [ -e "$tmp/tcp.ready" ] || ! kill -0 "$spid" 2>/dev/null && break; sleep 0.1; done
+	tcp_md5_sink "$tmp/tcp" 10.9.0.1 5003 180
+	spid=$sink_pid
 	t1=$(date +%s)
 	if run 'cat /root/sr-data >/dev/tcp/10.9.0.1/5003; echo SRTCP=$?' r5 300 && wait "$spid" && [ "$(answer SRTCP)" = 0 ] &&
 	   [ "$(cat "$tmp/tcp" 2>/dev/null)" = "8388608 $srmd5" ]; then

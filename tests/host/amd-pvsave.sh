@@ -319,32 +319,8 @@ if run 'echo LOSS=$(ping -c 20 -i 0.2 -W 5 10.9.0.1 | sed -n "s/.* \([0-9.]*\)% 
 else
 	fail net-no-loss "loss '$(answer LOSS)'%"
 fi
-rm -f "$out/tcp" "$out/tcp.ready"
-/usr/bin/python3 - "$out/tcp" <<'PY' &
-import hashlib, os, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.9.0.1", 5002))
-s.listen(1)
-open(sys.argv[1] + ".ready", "w").close()
-s.settimeout(120)
-c, _ = s.accept()
-c.settimeout(60)
-h, n = hashlib.md5(), 0
-while True:
-    b = c.recv(65536)
-    if not b:
-        break
-    h.update(b)
-    n += len(b)
-c.close()
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write("%d %s\n" % (n, h.hexdigest()))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-PY
-spid=$!
-# the server listening first (python starts slowly under TCG)
-for i in $(seq 600); do [ -e "$out/tcp.ready" ] || ! kill -0 "$spid" 2>/dev/null && break; sleep 0.1; done
+tcp_md5_sink "$out/tcp" 10.9.0.1 5002
+spid=$sink_pid
 if run 'nc 10.9.0.1 5002 </tmp/p; echo NC=$?' n5 120 && wait "$spid" && [ "$(answer NC)" = 0 ] &&
    [ "$(cat "$out/tcp" 2>/dev/null)" = "1048576 $pat_md5" ]; then
 	pass net-tcp-after-restore
