@@ -85,6 +85,18 @@ static void *progress_main(void *arg)
 	return NULL;
 }
 
+/* the directory @path is in, into @dir; -1 (ENAMETOOLONG) if it does not fit */
+static int dir_of(const char *path, char dir[PATH_MAX])
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return snprintf(dir, PATH_MAX, "."), 0;
+	if ((size_t)snprintf(dir, PATH_MAX, "%.*s", slash == path ? 1 : (int)(slash - path), path) >= PATH_MAX)
+		return errno = ENAMETOOLONG, -1;
+	return 0;
+}
+
 /*
  * The file without a name in @file's directory (O_TMPFILE); -1 with errno
  * when the file system has none.
@@ -92,13 +104,23 @@ static void *progress_main(void *arg)
 static int open_unnamed(const char *file)
 {
 	char dir[PATH_MAX];
-	const char *slash = strrchr(file, '/');
 
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if ((size_t)snprintf(dir, sizeof(dir), "%.*s", slash == file ? 1 : (int)(slash - file), file) >= sizeof(dir))
-		return errno = ENAMETOOLONG, -1;
+	if (dir_of(file, dir))
+		return -1;
 	return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+}
+
+/* the name @name for the file @fd (0), or -1 with errno (EEXIST if @name exists) */
+static int link_fd(int fd, const char *name)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc's link does not */
+	if (!linkat(fd, "", AT_FDCWD, name, AT_EMPTY_PATH) ||
+	    (errno != EEXIST && !linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW)))
+		return 0;
+	return -1;
 }
 
 /*
@@ -109,13 +131,9 @@ static int open_unnamed(const char *file)
  */
 static int link_unnamed(int fd, const char *file)
 {
-	char proc[64];
 	unsigned int i;
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc's link does not */
-	if (!linkat(fd, "", AT_FDCWD, file, AT_EMPTY_PATH) ||
-	    (errno != EEXIST && !linkat(AT_FDCWD, proc, AT_FDCWD, file, AT_SYMLINK_FOLLOW)))
+	if (!link_fd(fd, file))
 		return 0;
 	if (errno != EEXIST)
 		return -1;
@@ -128,8 +146,7 @@ static int link_unnamed(int fd, const char *file)
 			return tmp_path[0] = 0, -1;
 		close(fd2);
 		unlink(tmp_path);
-		if (!linkat(fd, "", AT_FDCWD, tmp_path, AT_EMPTY_PATH) ||
-		    (errno != EEXIST && !linkat(AT_FDCWD, proc, AT_FDCWD, tmp_path, AT_SYMLINK_FOLLOW)))
+		if (!link_fd(fd, tmp_path))
 			return rename(tmp_path, file);	/* (the caller clears or removes tmp_path) */
 		if (errno != EEXIST)
 			return tmp_path[0] = 0, -1;
@@ -142,17 +159,10 @@ static int link_unnamed(int fd, const char *file)
 static int fsync_dir(const char *path)
 {
 	char dir[PATH_MAX];
-	char *slash;
 	int fd, r;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		dir[1] = 0;
-	else if (slash)
-		*slash = 0;
-	else
-		snprintf(dir, sizeof(dir), ".");
+	if (dir_of(path, dir))
+		return -1;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
