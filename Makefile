@@ -254,6 +254,12 @@ $(BUILD)/unit-san/test_pic: $(call san,userland/launcher/dev_pic.c)
 $(BUILD)/unit/test_pit: $(call obj,userland/launcher/dev_pit.c userland/launcher/dev_pic.c)
 $(BUILD)/unit-san/test_pit: $(call san,userland/launcher/dev_pit.c userland/launcher/dev_pic.c)
 # test_hvmirq tests their wiring to vCPU 0 (hvm_irq.c).
+# test_hvmcpuid tests an HVM domain's CPUID view (hvm_cpuid.c).
+$(BUILD)/unit/test_hvmcpuid: $(call obj,userland/launcher/hvm_cpuid.c)
+$(BUILD)/unit-san/test_hvmcpuid: $(call san,userland/launcher/hvm_cpuid.c)
+# test_uart tests the launcher's 16550 (dev_uart.c) with the PIC.
+$(BUILD)/unit/test_uart: $(call obj,userland/launcher/dev_uart.c userland/launcher/dev_pic.c)
+$(BUILD)/unit-san/test_uart: $(call san,userland/launcher/dev_uart.c userland/launcher/dev_pic.c)
 # test_acpi tests the ACPI tables (acpi.c), their fw_cfg files and the PM block.
 ACPI_UNIT_SRCS := userland/launcher/acpi.c userland/launcher/dev_acpi.c userland/launcher/dev_pic.c \
 	userland/launcher/dev_fwcfg.c userland/launcher/dev_pci.c

@@ -212,11 +212,11 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		goto out;
 	}
 	ncpuid = domus_host_cpuid(cpuid, DOMUS_MAX_CPUID_ENTRIES);
-	/* firmware: no MTRRs offered (the module has no MTRR MSRs; SeaBIOS
-	 * programs them when CPUID.1:EDX.MTRR says they are there) */
-	for (i = 0; fw && ncpuid > 0 && i < (unsigned int)ncpuid; i++)
-		if (cpuid[i].function == 1)
-			cpuid[i].edx &= ~(1u << 12);
+	/* HVM: nothing domus does not back for it yet (no LAPIC, no MTRR
+	 * MSRs: SeaBIOS programs them when CPUID.1:EDX.MTRR says they are
+	 * there; hvm_cpuid.c) */
+	if (hvm)
+		ncpuid = (int)hvm_cpuid_filter(cpuid, (unsigned int)ncpuid);
 	if (domus_set_cpuid(L->domfd, cpuid, ncpuid)) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;

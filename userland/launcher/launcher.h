@@ -14,6 +14,7 @@
  *   pvhost.c   the grant-table mapping both share
  *   hotplug.c  block-/network-attach and -detach on a running guest
  *   devices.c  the device model's table (dev_*.c: one file per device)
+ *   hvm_cpuid.c  the CPUID view of an HVM domain
  */
 #ifndef DOMUS_LAUNCHER_H
 #define DOMUS_LAUNCHER_H
@@ -218,6 +219,9 @@ void dom_teardown(struct launcher *L);
 int l_firmware_read(struct launcher *L, char *err, size_t errlen);
 int l_firmware_map(struct launcher *L, char *err, size_t errlen);
 void l_firmware_unmap(struct launcher *L);
+/* HVM: take from the host's CPUID table (@n entries) what domus does not
+ * back for an HVM guest yet; returns the entries kept (hvm_cpuid.c). */
+unsigned int hvm_cpuid_filter(struct domus_cpuid_entry *e, unsigned int n);
 /* The IDE disk of an HVM firmware guest, opened before the sandbox (dev_ide.c). */
 int l_ide_open(struct launcher *L, char *err, size_t errlen);
 bool l_ide_any(const struct launcher *L);
@@ -280,8 +284,12 @@ void con_emit(struct launcher *L, const char *buf, size_t n);
 /* Early console (CONSOLEIO_write, port 0xE9): the launcher log, and the
  * console itself when there is no ring. */
 void con_early(struct launcher *L, const char *buf, size_t n);
-/* Move guest output out of the ring and client input into it. */
+/* Move guest output out of the ring and client input into it (an HVM
+ * domain: client input into the UART's receiver). */
 void con_service(struct launcher *L);
+/* HVM: client input into the UART as far as it has room (takes con_lock,
+ * then the device lock: never call it holding L->lock). */
+void con_uart_feed(struct launcher *L);
 void con_attach(struct launcher *L, int fd);
 void con_detach(struct launcher *L);
 /* The client sent bytes / can take more: */
