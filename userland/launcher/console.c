@@ -10,6 +10,9 @@
  * before the guest binds the port is never notified), then raise the port
  * so a guest waiting for room continues.  Input: client bytes go to
  * in[in_prod & 1023] as room allows; in_prod advances; the port is raised.
+ * An HVM domain has no ring: client bytes go to the UART's RX FIFO as
+ * room allows (con_uart_feed; again whenever the guest reads RBR and on
+ * the timer), the rest waits in L->input.
  *
  * Output with no client attached is kept (the last 64 KiB) and sent when
  * one attaches, so `domus create -c` shows the boot from the start.
@@ -136,6 +139,28 @@ static void kick(struct launcher *L)
 	}
 }
 
+/* HVM: the console's input is the UART's (ttyS0); what does not fit in
+ * its FIFO stays in L->input (bounded: the client is not read beyond it). */
+static bool uart_input(const struct launcher *L)
+{
+	return L->cfg.type == DOMUS_TYPE_HVM;
+}
+
+void con_uart_feed(struct launcher *L)
+{
+	size_t n;
+
+	if (!uart_input(L))
+		return;
+	pthread_mutex_lock(&L->con_lock);
+	n = L->in_len ? dm_uart_receive(L, L->input, L->in_len) : 0;
+	if (n) {
+		memmove(L->input, L->input + n, L->in_len - n);
+		L->in_len -= n;
+	}
+	pthread_mutex_unlock(&L->con_lock);
+}
+
 void con_service(struct launcher *L)
 {
 	volatile struct xencons_interface *intf;
@@ -143,6 +168,7 @@ void con_service(struct launcher *L)
 	bool notify = false;
 	uint64_t cnt;
 
+	con_uart_feed(L);
 	if (!L->con_ring || !L->special)
 		return;
 	if (L->con_notify_fd >= 0 && read(L->con_notify_fd, &cnt, sizeof(cnt)) < 0) {
@@ -220,7 +246,7 @@ void con_client_readable(struct launcher *L)
 		return;
 	}
 	r = recv(L->con_client, L->input + L->in_len, sizeof(L->input) - L->in_len, MSG_DONTWAIT);
-	if (r > 0 && L->con_ring)
+	if (r > 0 && (L->con_ring || uart_input(L)))
 		L->in_len += r;
 	pthread_mutex_unlock(&L->con_lock);
 	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))

@@ -11,6 +11,7 @@
 #define DOMUS_LAUNCHER_DEVICES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct l_vcpu;
@@ -245,9 +246,13 @@ void dm_acpi_power_button(struct dm_acpi *a);	/* PWRBTN_STS */
 void dm_acpi_press_power_button(struct launcher *L);
 
 /* The 16550's registers (dev_uart.c), reset at each build. */
+#define DM_UART_FIFO	16
 struct dm_uart_regs {
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	bool thri;			/* THR-empty interrupt pending (IIR 0x02) */
+	uint8_t lsr_err;		/* LSR.OE until LSR is read */
+	uint8_t rx[DM_UART_FIFO];	/* the RX FIFO: rx_count bytes from rx_head */
+	uint8_t rx_head, rx_count;
 };
 
 /* The interrupt path of an HVM domain (hvm_irq.c), under L->lock. */
@@ -261,7 +266,16 @@ struct dm_irq {
 	uint64_t ticks, injected, halts;	/* IRQ 0 edges, vectors injected, HLTs waited */
 };
 
-bool dm_uart_irq(const struct dm_uart_regs *u);	/* dev_uart.c: IRQ 4's level */
+/* dev_uart.c: the 16550 as a state machine (the device lock held by the caller) */
+void dm_uart_init(struct dm_uart_regs *u);
+bool dm_uart_irq(const struct dm_uart_regs *u);	/* IRQ 4's level */
+uint8_t dm_uart_read(struct dm_uart_regs *u, unsigned int reg);	/* reg 0-7 */
+bool dm_uart_write(struct dm_uart_regs *u, unsigned int reg, uint8_t v);	/* true: a byte for the console */
+unsigned int dm_uart_rx_room(const struct dm_uart_regs *u);
+unsigned int dm_uart_rx_put(struct dm_uart_regs *u, const uint8_t *buf, unsigned int n);
+/* console input into the receiver (takes the device lock): as many of
+ * @n bytes as it has room for, IRQ 4 raised if enabled; returns them */
+size_t dm_uart_receive(struct launcher *L, const char *buf, size_t n);
 
 /* Per-launcher device state (in struct launcher). */
 struct dm_state {
