@@ -233,6 +233,13 @@ static void test_type_hvm(void)
 		{ "name='a'\ntype='hvm'\nkernel='k'\ndevice_model_version=1\n", "t.cfg:4: device_model_version: give a string" },
 		{ "name='a'\ntype='pvh'\nbuilder='hvm'\nkernel='k'\n", "t.cfg:3: builder: builder \"hvm\" and type = \"pvh\" disagree" },
 		{ "name='a'\ntype='hvm2'\nkernel='k'\n", "t.cfg:2: type: unknown type \"hvm2\": use type = \"pvh\" or \"hvm\"" },
+		{ "name='a'\ntype='hvm'\nserial='file:/tmp/x'\n",
+		  "t.cfg:3: serial: domus has one serial port, COM1 on the domain's console (domus console): write serial = \"pty\" (or drop it)" },
+		{ "name='a'\ntype='hvm'\nserial='none'\n", "t.cfg:3: serial: domus has one serial port" },
+		{ "name='a'\ntype='hvm'\nserial=['pty','pty']\n", "t.cfg:3: serial: domus has one serial port" },
+		{ "name='a'\ntype='hvm'\nserial=[]\n", "t.cfg:3: serial: domus has one serial port" },
+		{ "name='a'\ntype='hvm'\nkernel='k'\nserial=1\n", "t.cfg:4: serial: domus has one serial port" },
+		{ "name='a'\ntype='hvm'\nserial='PTY'\n", "t.cfg:3: serial: domus has one serial port" },
 	};
 	struct domus_config c;
 	size_t i;
@@ -278,6 +285,17 @@ static void test_type_hvm(void)
 	domus_config_free(&c);
 	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel='k'\n") == 0);
 	EXPECT(!c.firmware);
+	domus_config_free(&c);
+	/* serial = "pty" (or a list of one): COM1 is the console, no warning */
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nserial='pty'\n") == 0);
+	EXPECT(c.firmware && !c.warnings);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel='k'\nserial=['pty']\n") == 0);
+	EXPECT(!c.warnings);
+	domus_config_free(&c);
+	/* a PVH domain's serial= stays ignored with its warning */
+	EXPECT(cfg(&c, "name='a'\nkernel='k'\nserial='pty'\n") == 0);
+	EXPECT(c.warnings && strstr(c.warnings, "serial is ignored for now"));
 	domus_config_free(&c);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		EXPECT(cfg(&c, bad[i].text) == -1);

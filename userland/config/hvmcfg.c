@@ -74,6 +74,29 @@ static int hvm_firmware(struct domus_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * serial = (xl: where the emulated COM1 goes): "pty", or a list of one
+ * "pty" (xl's newer spelling), is what domus does -- COM1 is the domain's
+ * console, what `domus console` shows and types into (dev_uart.c).
+ * Other values (a file, a TCP port, "vc", "none", more ports) are an
+ * error naming that.
+ */
+static int hvm_serial(const struct domus_config *c, char *err, size_t errlen)
+{
+	const struct domus_cfg_entry *e = domus_config_get(c, "serial");
+	const struct domus_cfg_value *v;
+
+	if (!e)
+		return 0;
+	v = e->value;
+	if (v->type == DOMUS_CFG_LIST && v->nitems == 1)
+		v = v->items[0];
+	if (v->type == DOMUS_CFG_STRING && !strcmp(v->str, "pty"))
+		return 0;
+	return key_err(c, e->key, err, errlen,
+		       "domus has one serial port, COM1 on the domain's console (domus console): write serial = \"pty\" (or drop it)");
+}
+
 /* xl's device models are QEMU's; domus's is its own, in the launcher. */
 static const char *const dm_versions[] = { "qemu-xen", "domus" };
 
@@ -98,6 +121,8 @@ int domus_config_hvm(struct domus_config *c, char *err, size_t errlen)
 	if (domus_config_get(c, "bootloader"))
 		return key_err(c, "bootloader", err, errlen, "an HVM domain boots through its firmware, not pygrub: drop bootloader=");
 	if ((!c->kernel || !*c->kernel) && hvm_firmware(c, err, errlen))
+		return -1;
+	if (hvm_serial(c, err, errlen))
 		return -1;
 	if (c->vcpus != 1 || c->maxvcpus != 1)
 		return key_err(c, c->maxvcpus != 1 && domus_config_get(c, "maxvcpus") ? "maxvcpus" : "vcpus", err, errlen,

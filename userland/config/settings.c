@@ -284,6 +284,9 @@ static void warn_ignored(struct domus_config *c)
 		/* an HVM domain's device model is the launcher's (hvmcfg.c) */
 		if (c->type == DOMUS_TYPE_HVM && !strcmp(e->key, "device_model_version"))
 			continue;
+		/* serial= of an HVM domain: checked there (hvmcfg.c) */
+		if (c->type == DOMUS_TYPE_HVM && !strcmp(e->key, "serial"))
+			continue;
 		/* boot= of a firmware guest (hvmcfg.c) */
 		if (c->firmware && !strcmp(e->key, "boot"))
 			continue;
