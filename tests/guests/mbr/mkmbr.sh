@@ -3,7 +3,8 @@
 # 79-hvm-cd-amd: a boot sector as the first sector, 1 MiB in all.
 # Usage: mkmbr.sh OUTDIR (writes OUTDIR/disk.img from mbr.S, which prints
 # and exits, and OUTDIR/wdisk.img from mbrw.S, which writes its second
-# sector through int 13h), OUTDIR/acpi.img from acpi.S (2 KiB: it finds
+# sector through int 13h), OUTDIR/uart.img from uart.S (it echoes a byte
+# received polled and one received by IRQ 4), OUTDIR/acpi.img from acpi.S (2 KiB: it finds
 # the ACPI tables and powers off through S5) and OUTDIR/acpi-reset.img (the
 # same with 'R' in its flag sector, 9: it resets through the FADT's reset
 # register first).
@@ -12,7 +13,7 @@ here=$(dirname "$0")
 out=$1
 [ -n "$out" ] || { echo "usage: mkmbr.sh OUTDIR" >&2; exit 2; }
 mkdir -p "$out"
-for m in mbr:disk mbrw:wdisk; do
+for m in mbr:disk mbrw:wdisk uart:uart; do
 	src=${m%%:*} img=${m#*:}
 	as --32 -o "$out/$src.o" "$here/$src.S"
 	ld -m elf_i386 -Ttext 0x7c00 -e _start --oformat binary -o "$out/$src.bin" "$out/$src.o"
