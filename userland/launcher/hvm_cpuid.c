@@ -8,8 +8,10 @@
  * what hangs off it, MTRRs, machine checks, the thermal, power and
  * performance-monitoring MSRs, the resource-director and trace leaves,
  * and the host's topology.  A guest that sees a feature reads or writes
- * its MSRs, and Linux does some of those reads without a fixup (a #GP at
- * boot) -- so every bit here is one Linux 6.1 would act on.
+ * its MSRs; the module answers MSRs it does not emulate with #GP, and
+ * Linux does some of those accesses with the plain (not _safe) accessors:
+ * an "unchecked MSR access" warning at best, a crash before its exception
+ * tables are up (MSR_AMD64_SEV) -- every bit here is one Linux 6.1 acts on.
  *
  * One table: a leaf (and sub-leaf, or any), a register, the bits taken
  * away; a mask of 0xffffffff zeroes the register.  Leaves outside the
