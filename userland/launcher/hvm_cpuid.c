@@ -14,7 +14,7 @@
  * tables are up (MSR_AMD64_SEV) -- every bit here is one Linux 6.1 acts on.
  *
  * One table: a leaf (and sub-leaf, or any), a register, the bits taken
- * away; a mask of 0xffffffff zeroes the register.  Leaves outside the
+ * away; a mask of 0xffffffff zeroes the register, ZERO the whole leaf.  Leaves outside the
  * table pass as the host and the module give them.  The hypervisor
  * range 0x40000000-0x4fffffff is dropped: a plain HVM domain has no Xen
  * platform, so no PV/Xen leaves are shown.
@@ -27,7 +27,7 @@
 #define ALL		0xffffffffu
 #define B(n)		(1u << (n))
 
-enum { EAX, EBX, ECX, EDX };
+enum { EAX, EBX, ECX, EDX, ZERO };	/* ZERO: all four registers */
 
 static const struct hvm_cpuid_hide {
 	uint32_t leaf, index;		/* index: ANY_INDEX for every sub-leaf */
@@ -41,8 +41,7 @@ static const struct hvm_cpuid_hide {
 	 * x2APIC 21, TSC-deadline 24 */
 	{ 1, ANY_INDEX, ECX, B(2) | B(4) | B(7) | B(8) | B(15) | B(18) | B(21) | B(24) },
 	/* leaf 6 (thermal and power: ARAT, HWP, APERF/MPERF, ...): none */
-	{ 6, ANY_INDEX, EAX, ALL }, { 6, ANY_INDEX, EBX, ALL },
-	{ 6, ANY_INDEX, ECX, ALL }, { 6, ANY_INDEX, EDX, ALL },
+	{ 6, ANY_INDEX, ZERO, ALL },
 	/* leaf 7.0 EBX: TSC_ADJUST 1, SGX 2, PQM 12, MPX 14, PQE 15, PT 25 */
 	{ 7, 0, EBX, B(1) | B(2) | B(12) | B(14) | B(15) | B(25) },
 	/* leaf 7.0 ECX: CET shadow stacks 7, LA57 16 (the module's walker
@@ -52,34 +51,23 @@ static const struct hvm_cpuid_hide {
 	 * LBR 19, CET IBT 20, L1D_FLUSH 28 */
 	{ 7, 0, EDX, B(13) | B(15) | B(18) | B(19) | B(20) | B(28) },
 	/* leaf 0xa: architectural PMU (no counters virtualized) */
-	{ 0xa, ANY_INDEX, EAX, ALL }, { 0xa, ANY_INDEX, EBX, ALL },
-	{ 0xa, ANY_INDEX, ECX, ALL }, { 0xa, ANY_INDEX, EDX, ALL },
+	{ 0xa, ANY_INDEX, ZERO, ALL },
 	/* leaves 0xb and 0x1f: the host's x2APIC topology */
-	{ 0xb, ANY_INDEX, EAX, ALL }, { 0xb, ANY_INDEX, EBX, ALL },
-	{ 0xb, ANY_INDEX, ECX, ALL }, { 0xb, ANY_INDEX, EDX, ALL },
-	{ 0x1f, ANY_INDEX, EAX, ALL }, { 0x1f, ANY_INDEX, EBX, ALL },
-	{ 0x1f, ANY_INDEX, ECX, ALL }, { 0x1f, ANY_INDEX, EDX, ALL },
+	{ 0xb, ANY_INDEX, ZERO, ALL },
+	{ 0x1f, ANY_INDEX, ZERO, ALL },
 	/* leaf 0xd.1: XSAVES 3 and XFD 4 (IA32_XSS, IA32_XFD not there) and
 	 * the XSS components */
 	{ 0xd, 1, EAX, B(3) | B(4) }, { 0xd, 1, ECX, ALL }, { 0xd, 1, EDX, ALL },
 	/* RDT monitoring 0xf, allocation 0x10, SGX 0x12, PT 0x14, Key
 	 * Locker 0x19, hybrid 0x1a, PCONFIG 0x1b, arch LBR 0x1c */
-	{ 0xf, ANY_INDEX, EAX, ALL }, { 0xf, ANY_INDEX, EBX, ALL },
-	{ 0xf, ANY_INDEX, ECX, ALL }, { 0xf, ANY_INDEX, EDX, ALL },
-	{ 0x10, ANY_INDEX, EAX, ALL }, { 0x10, ANY_INDEX, EBX, ALL },
-	{ 0x10, ANY_INDEX, ECX, ALL }, { 0x10, ANY_INDEX, EDX, ALL },
-	{ 0x12, ANY_INDEX, EAX, ALL }, { 0x12, ANY_INDEX, EBX, ALL },
-	{ 0x12, ANY_INDEX, ECX, ALL }, { 0x12, ANY_INDEX, EDX, ALL },
-	{ 0x14, ANY_INDEX, EAX, ALL }, { 0x14, ANY_INDEX, EBX, ALL },
-	{ 0x14, ANY_INDEX, ECX, ALL }, { 0x14, ANY_INDEX, EDX, ALL },
-	{ 0x19, ANY_INDEX, EAX, ALL }, { 0x19, ANY_INDEX, EBX, ALL },
-	{ 0x19, ANY_INDEX, ECX, ALL }, { 0x19, ANY_INDEX, EDX, ALL },
-	{ 0x1a, ANY_INDEX, EAX, ALL }, { 0x1a, ANY_INDEX, EBX, ALL },
-	{ 0x1a, ANY_INDEX, ECX, ALL }, { 0x1a, ANY_INDEX, EDX, ALL },
-	{ 0x1b, ANY_INDEX, EAX, ALL }, { 0x1b, ANY_INDEX, EBX, ALL },
-	{ 0x1b, ANY_INDEX, ECX, ALL }, { 0x1b, ANY_INDEX, EDX, ALL },
-	{ 0x1c, ANY_INDEX, EAX, ALL }, { 0x1c, ANY_INDEX, EBX, ALL },
-	{ 0x1c, ANY_INDEX, ECX, ALL }, { 0x1c, ANY_INDEX, EDX, ALL },
+	{ 0xf, ANY_INDEX, ZERO, ALL },
+	{ 0x10, ANY_INDEX, ZERO, ALL },
+	{ 0x12, ANY_INDEX, ZERO, ALL },
+	{ 0x14, ANY_INDEX, ZERO, ALL },
+	{ 0x19, ANY_INDEX, ZERO, ALL },
+	{ 0x1a, ANY_INDEX, ZERO, ALL },
+	{ 0x1b, ANY_INDEX, ZERO, ALL },
+	{ 0x1c, ANY_INDEX, ZERO, ALL },
 	/* 0x80000001 EDX: the AMD copies of MCE 7, APIC 9, MTRR 12, MCA 14 */
 	{ 0x80000001, ANY_INDEX, EDX, B(7) | B(9) | B(12) | B(14) },
 	/* 0x80000001 ECX: CmpLegacy 1, ExtApicSpace 3, OSVW 9, IBS 10,
@@ -95,18 +83,12 @@ static const struct hvm_cpuid_hide {
 	 * MSR_AMD64_SEV when SEV shows), 0x80000020 PQoS, 0x80000021
 	 * extended features (AutomaticIBRS is an EFER bit), 0x80000022
 	 * PerfMonV2, 0x80000026 extended topology */
-	{ 0x8000001e, ANY_INDEX, EAX, ALL }, { 0x8000001e, ANY_INDEX, EBX, ALL },
-	{ 0x8000001e, ANY_INDEX, ECX, ALL }, { 0x8000001e, ANY_INDEX, EDX, ALL },
-	{ 0x8000001f, ANY_INDEX, EAX, ALL }, { 0x8000001f, ANY_INDEX, EBX, ALL },
-	{ 0x8000001f, ANY_INDEX, ECX, ALL }, { 0x8000001f, ANY_INDEX, EDX, ALL },
-	{ 0x80000020, ANY_INDEX, EAX, ALL }, { 0x80000020, ANY_INDEX, EBX, ALL },
-	{ 0x80000020, ANY_INDEX, ECX, ALL }, { 0x80000020, ANY_INDEX, EDX, ALL },
-	{ 0x80000021, ANY_INDEX, EAX, ALL }, { 0x80000021, ANY_INDEX, EBX, ALL },
-	{ 0x80000021, ANY_INDEX, ECX, ALL }, { 0x80000021, ANY_INDEX, EDX, ALL },
-	{ 0x80000022, ANY_INDEX, EAX, ALL }, { 0x80000022, ANY_INDEX, EBX, ALL },
-	{ 0x80000022, ANY_INDEX, ECX, ALL }, { 0x80000022, ANY_INDEX, EDX, ALL },
-	{ 0x80000026, ANY_INDEX, EAX, ALL }, { 0x80000026, ANY_INDEX, EBX, ALL },
-	{ 0x80000026, ANY_INDEX, ECX, ALL }, { 0x80000026, ANY_INDEX, EDX, ALL },
+	{ 0x8000001e, ANY_INDEX, ZERO, ALL },
+	{ 0x8000001f, ANY_INDEX, ZERO, ALL },
+	{ 0x80000020, ANY_INDEX, ZERO, ALL },
+	{ 0x80000021, ANY_INDEX, ZERO, ALL },
+	{ 0x80000022, ANY_INDEX, ZERO, ALL },
+	{ 0x80000026, ANY_INDEX, ZERO, ALL },
 };
 
 static bool hypervisor_leaf(uint32_t leaf)
@@ -129,7 +111,10 @@ unsigned int hvm_cpuid_filter(struct domus_cpuid_entry *e, unsigned int n)
 			if (hide[k].leaf != c.function ||
 			    (hide[k].index != ANY_INDEX && hide[k].index != c.index))
 				continue;
-			*r[hide[k].reg] &= ~hide[k].bits;
+			if (hide[k].reg == ZERO)
+				c.eax = c.ebx = c.ecx = c.edx = 0;
+			else
+				*r[hide[k].reg] &= ~hide[k].bits;
 		}
 		e[out++] = c;
 	}
