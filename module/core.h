@@ -198,8 +198,11 @@ struct domus_vcpu {
 	       DOMUS_PEND_HYPERCALL } pend;
 	u8 pio_size;
 	u8 pio_addr_size;
-	u64 pio_next_rip;
+	u8 pio_mode;			/* enum x86emu_mode at the INS exit */
 	bool pio_rep;
+	u32 pio_count;			/* INS elements asked of userspace */
+	u64 pio_rip;			/* the INS itself */
+	u64 pio_next_rip;
 	int srcu_idx;
 	bool hlt_if;			/* RFLAGS.IF when the guest halted */
 	bool nmi_masked;		/* inside the guest's NMI handler */

@@ -285,11 +285,84 @@ static u64 domus_addr_mask(u8 addr_size)
 	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
 }
 
-static u64 domus_seg_base(const struct domus_sregs *s, int seg)
+/* A segment's base for a string operand; in 64-bit mode only FS and GS have one. */
+static u64 domus_seg_base(const struct domus_sregs *s, enum x86emu_mode mode, int seg)
 {
 	const struct domus_segment *segs[] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs };
 
-	return (seg >= 0 && seg < 6) ? segs[seg]->base : s->ds.base;
+	if (seg < 0 || seg >= 6)
+		seg = 3;
+	if (mode == X86EMU_MODE_LONG64 && seg < 4)
+		return 0;
+	return segs[seg]->base;
+}
+
+/*
+ * How many elements of @size one exit moves for a string I/O whose first
+ * element is at offset @off (SI or DI, address size @mask) and linear
+ * address @la, descending when @down: at most @max, none beyond the
+ * linear page of the first element, none past the address-size wrap of
+ * the offset.  An element that crosses a page or the wrap goes alone, so
+ * a fault or a missing mapping is only ever on the first element.
+ */
+static u32 domus_str_count(u64 la, u64 off, u64 mask, u8 size, bool down, u64 max)
+{
+	unsigned int o = offset_in_page(la);
+	u64 n = max, room;
+
+	off &= mask;
+	if (!n || o + size > PAGE_SIZE || off > mask - (size - 1))
+		return 1;
+	room = down ? o / size + 1 : (PAGE_SIZE - o) / size;
+	n = min(n, room);
+	if (mask != ~0ULL) {
+		room = down ? off / size + 1 : (mask - off + 1) / size;
+		n = min(n, room);
+	}
+	return max_t(u64, n, 1);
+}
+
+/*
+ * Move @n elements between the data area and guest-linear memory, the
+ * first at @la, the next ones below it when @down (the data area keeps
+ * them in I/O order).  More than one element lie in one page (above).
+ */
+static int domus_str_move(struct domus_vcpu *v, u64 la, u8 *data, u32 n, u8 size,
+			  bool down, bool write)
+{
+	const struct domus_sregs *s = &v->emu_sregs;
+	u8 buf[256];
+	u32 i, j, m;
+
+	if (!down || n == 1)
+		return domus_access_linear(v, s, la, data, n * size, write);
+	for (i = 0; i < n; i += m) {
+		m = min_t(u32, n - i, sizeof(buf) / size);
+		if (write)
+			for (j = 0; j < m; j++)
+				memcpy(buf + j * size, data + (i + m - 1 - j) * size, size);
+		if (domus_access_linear(v, s, la - (u64)(i + m - 1) * size, buf, m * size, write))
+			return -EFAULT;
+		if (!write)
+			for (j = 0; j < m; j++)
+				memcpy(data + (i + m - 1 - j) * size, buf + j * size, size);
+	}
+	return 0;
+}
+
+/* Advance SI or DI and RCX past @n elements; RIP past the instruction when done. */
+static void domus_str_advance(struct domus_regs *r, u64 *idx, u32 n, u8 size, u8 addr_size,
+			      bool rep, u64 next_rip)
+{
+	u64 delta = (u64)n * size;
+
+	if (r->rflags & X86_EFLAGS_DF)
+		delta = -delta;
+	*idx = domus_reg_update(*idx, *idx + delta, addr_size);
+	if (rep)
+		r->rcx = domus_reg_update(r->rcx, r->rcx - n, addr_size);
+	if (!rep || !(r->rcx & domus_addr_mask(addr_size)))
+		r->rip = next_rip;
 }
 
 int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
@@ -297,8 +370,11 @@ int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
 {
 	struct domus_run *run = v->run;
 	u8 *data = (u8 *)run + DOMUS_RUN_DATA_OFFSET;
+	enum x86emu_mode mode;
 	struct domus_regs r;
-	u64 mask, step, la;
+	u64 mask, la, *idx;
+	bool down;
+	u32 n;
 
 	domus_stat_inc(v->dom, DOMUS_STAT_IO);
 	if (!string) {
@@ -338,6 +414,7 @@ int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
 		return 0;
 	}
 
+	run->io.flags = DOMUS_IO_STRING;
 	mask = domus_addr_mask(addr_size);
 	if (rep && !(r.rcx & mask)) {
 		r.rip = next_rip;
@@ -345,46 +422,60 @@ int domus_handle_pio(struct domus_vcpu *v, u16 port, u8 size, bool in,
 		return 1;
 	}
 	domus_arch->get_sregs(v, &v->emu_sregs);
-	step = (r.rflags & X86_EFLAGS_DF) ? -(u64)size : size;
+	mode = domus_cpu_mode(&v->emu_sregs, r.rflags);
+	down = r.rflags & X86_EFLAGS_DF;
+	/* INS writes ES:DI (no override), OUTS reads seg:SI */
+	idx = in ? &r.rdi : &r.rsi;
+	la = (domus_seg_base(&v->emu_sregs, mode, in ? 0 : seg) + (*idx & mask)) &
+	     domus_linear_mask(mode);
+	n = domus_str_count(la, *idx, mask, size, down,
+			    min_t(u64, rep ? r.rcx & mask : 1, DOMUS_RUN_DATA_SIZE / size));
+	run->io.count = n;
 	if (in) {
 		/* INS: the data arrives with the next DOMUS_RUN */
 		v->pend = DOMUS_PEND_INS;
 		v->pio_addr_size = addr_size;
+		v->pio_mode = mode;
 		v->pio_rep = rep;
+		v->pio_count = n;
+		v->pio_rip = r.rip;
 		v->pio_next_rip = next_rip;
 		return 0;
 	}
-	la = (domus_seg_base(&v->emu_sregs, seg) + (r.rsi & mask)) &
-	     domus_linear_mask(domus_cpu_mode(&v->emu_sregs, r.rflags));
-	if (domus_access_linear(v, &v->emu_sregs, la, data, size, false))
+	if (domus_str_move(v, la, data, n, size, down, false))
 		return domus_emulation_failed(v, 0, NULL, 0);
-	r.rsi = domus_reg_update(r.rsi, r.rsi + step, addr_size);
-	if (rep)
-		r.rcx = domus_reg_update(r.rcx, r.rcx - 1, addr_size);
-	if (!rep || !(r.rcx & mask))
-		r.rip = next_rip;
+	domus_str_advance(&r, idx, n, size, addr_size, rep, next_rip);
 	domus_arch->set_regs(v, &r);
 	return 0;
 }
 
+/*
+ * The data of a pending INS, into guest memory.  Userspace may have changed
+ * the registers since the exit (SET_REGS): an INS no longer at RIP or in
+ * another mode is dropped (the guest runs on from where it is now; the
+ * instruction, if there, reads the port again); otherwise the count is
+ * bounded again by RCX and DI as they are now.
+ */
 static int domus_complete_ins(struct domus_vcpu *v)
 {
 	u8 *data = (u8 *)v->run + DOMUS_RUN_DATA_OFFSET;
 	u8 size = v->pio_size, as = v->pio_addr_size;
 	u64 mask = domus_addr_mask(as), la;
+	enum x86emu_mode mode;
 	struct domus_regs r;
+	u32 n;
 
 	domus_arch->get_regs(v, &r);
 	domus_arch->get_sregs(v, &v->emu_sregs);
-	la = (v->emu_sregs.es.base + (r.rdi & mask)) &
-	     domus_linear_mask(domus_cpu_mode(&v->emu_sregs, r.rflags));
-	if (domus_access_linear(v, &v->emu_sregs, la, data, size, true))
+	mode = domus_cpu_mode(&v->emu_sregs, r.rflags);
+	if (r.rip != v->pio_rip || mode != v->pio_mode || (v->pio_rep && !(r.rcx & mask)))
+		return 1;
+	la = (domus_seg_base(&v->emu_sregs, mode, 0) + (r.rdi & mask)) & domus_linear_mask(mode);
+	n = domus_str_count(la, r.rdi, mask, size, r.rflags & X86_EFLAGS_DF,
+			    min_t(u64, v->pio_count, v->pio_rep ? r.rcx & mask : 1));
+	if (domus_str_move(v, la, data, n, size, r.rflags & X86_EFLAGS_DF, true))
 		return domus_emulation_failed(v, 0, NULL, 0);
-	r.rdi = domus_reg_update(r.rdi, r.rdi + ((r.rflags & X86_EFLAGS_DF) ? -(u64)size : size), as);
-	if (v->pio_rep)
-		r.rcx = domus_reg_update(r.rcx, r.rcx - 1, as);
-	if (!v->pio_rep || !(r.rcx & mask))
-		r.rip = v->pio_next_rip;
+	domus_str_advance(&r, &r.rdi, n, size, as, v->pio_rep, v->pio_next_rip);
 	domus_arch->set_regs(v, &r);
 	return 1;
 }

@@ -79,6 +79,14 @@ wait_text() {
 	return 1
 }
 
+# io_note WHAT LOG SECS: a "#" line with a domain's time and its exit and
+# port I/O counters (the launcher logs "counters:" when the domain ends)
+io_note() {
+	local c
+	c=$(grep -ao 'counters:.*' "$2" | tail -1 | grep -oE ' (exits|io)=[0-9]+' | tr -d '\n')
+	echo "# $1: $3 s,${c:- no counters logged}"
+}
+
 # ---- HVM domains in test-host scripts (amd-hvm*.sh, amd-save.sh): the
 # script sets d (the CLI) and has its own pass and fail
 # gone NAME: check NAME passes once no launcher and no domain is left (within 5 s)

@@ -506,6 +506,7 @@ enum domus_exit_reason {
 
 #define DOMUS_IO_IN	0
 #define DOMUS_IO_OUT	1
+#define DOMUS_IO_STRING	(1u << 0)	/* io.flags: INS/OUTS (memory, not RAX) */
 
 /* Port I/O data lives in the run page at io.data_offset (count * size bytes). */
 #define DOMUS_RUN_DATA_OFFSET	1024
@@ -525,7 +526,7 @@ struct domus_run {
 			__u8 direction;		/* DOMUS_IO_IN / OUT */
 			__u32 count;		/* elements (string I/O) */
 			__u32 data_offset;	/* from the start of the run page */
-			__u32 pad;
+			__u32 flags;		/* DOMUS_IO_STRING */
 		} io;
 		struct {
 			__u64 gpa;

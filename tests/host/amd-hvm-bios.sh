@@ -93,6 +93,7 @@ gone not-an-image-gone
 # marker through int 10h (sercon: COM1) and ends through the test-exit port
 img=$(pwd)/build/guests/mbr/disk.img
 rm -f "$log" "$conlog"
+t0=$SECONDS
 err=$(timeout 60 $d create $cfg "disk=['$img,hda,r']" 'boot="c"' 2>&1 </dev/null); rc=$?
 if [ $rc = 0 ] && [ -z "$err" ]; then pass disk-create; else fail disk-create "rc $rc: $err"; fi
 if wait_text "$log" 'shut down: poweroff (test-exit device: value 16, exit code 33)' 180; then
@@ -109,6 +110,7 @@ else
 fi
 if grep -qa 'domus-mbr: booted from the IDE' "$conlog"; then pass disk-marker-console; else fail disk-marker-console "$(tr -d '\033' <"$conlog" | tr '\r\n' '||' | tail -c 200)"; fi
 gone disk-gone
+io_note "disk boot to the boot sector's exit" "$log" $((SECONDS - t0))
 
 # 7. ACPI (docs/devices.md "ACPI (HVM)"): the boot program of
 # tests/guests/mbr/acpi.S finds the RSDP SeaBIOS placed in the F segment

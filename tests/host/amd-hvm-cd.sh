@@ -39,6 +39,7 @@ if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1
 lines0=$(dmesg | wc -l)
 
 # 1. boot = "dc" with a disk and the ISO: the CD first, GRUB's menu on the console
+t0=$SECONDS
 start cd-create "disk=['file:$disk,hda,r','file:$iso,hdc:cdrom,r']" 'boot="dc"'
 if wait_text "$conlog" "$title" 400; then pass cd-grub-menu; else fail cd-grub-menu "$(console)"; fi
 blocks=$(( $(stat -c %s "$iso") / 2048 ))
@@ -58,6 +59,7 @@ grep -E 'PIT|IRQ|interrupt' "$log" | sed 's/^/# /'
 grep 'ATAPI command' "$log" | sed 's/^/# /'
 $d destroy bioshvm >/dev/null 2>&1	# GRUB's halt may have ended it already
 gone cd-gone
+io_note "CD boot to GRUB's entry" "$log" $((SECONDS - t0))
 cp "$log" "$out/cd-run.log"; cp "$conlog" "$out/cd-run-console.log"	# kept for a look
 
 # 2. boot = "c", the CD given in the key=value form: the disk boots (exit 33)
@@ -82,6 +84,7 @@ gone iso-missing-gone
 # 4. a read-write disk: the boot sector writes its second sector (exit 35)
 w=$out/w.img
 cp build/guests/mbr/wdisk.img "$w"
+t0=$SECONDS
 start write-create "disk=['file:$w,hda,w']" 'boot="c"'
 if wait_text "$log" 'shut down: poweroff (test-exit device: value 17, exit code 35)' 240; then
 	pass write-ran
@@ -90,6 +93,7 @@ else
 fi
 grep -qa 'domus-mbrw: wrote sector 1 and read it back' "$conlog" && pass write-marker || fail write-marker "$(console)"
 gone write-gone
+io_note "disk boot, sector written and read back" "$log" $((SECONDS - t0))
 exp=$out/w-expected.img
 cp build/guests/mbr/wdisk.img "$exp"
 dd if=build/guests/mbr/mbrw.bin of="$exp" bs=512 seek=1 conv=notrunc status=none

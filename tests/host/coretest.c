@@ -510,6 +510,7 @@ static const struct {
 } tests[] = {
 	{ "hello", t_hello },
 	{ "pio", t_pio },
+	{ "strio", t_strio },
 	{ "mmio", t_mmio },
 	{ "roslot", t_roslot },
 	{ "cpuid", t_cpuid },

@@ -136,6 +136,7 @@ void t_hello(void);		/* coretest_io.c */
 void t_pio(void);
 void t_mmio(void);
 void t_roslot(void);
+void t_strio(void);		/* coretest_strio.c */
 void t_cpuid(void);		/* coretest_cpu.c */
 void t_msr_gp(void);
 void t_harden(void);

@@ -9,6 +9,7 @@
  * unknown command (logged once) with CHECK CONDITION and the sense REQUEST
  * SENSE returns; an empty drive is NOT READY; then random port traffic
  * on both channels (a hostile guest) must leave the model consistent.
+ * String I/O batches (pio_string) move the same bytes as single accesses.
  */
 #include <fcntl.h>
 #include <stdarg.h>
@@ -343,6 +344,54 @@ static void test_hostile(void)
 	teardown();
 }
 
+/*
+ * String I/O exits (pio_string): the data port takes a whole batch as
+ * one byte stream, across sector and ATAPI chunk ends, in words or
+ * dwords; another register one element at a time.
+ */
+static void test_string(void)
+{
+	uint8_t buf[4096], want[4096], st[3];
+	unsigned int i;
+	int fd;
+
+	setup();
+	ata_cmd(0, false, 0, 3, 0x20);			/* READ SECTORS 0-2 */
+	memset(buf, 0xff, sizeof(buf));
+	EXPECT(dm_ide.pio_string(&V, 0, 2, 384, false, buf));	/* 1.5 sectors */
+	EXPECT(in8(0, 7) == 0x58);
+	EXPECT(dm_ide.pio_string(&V, 0, 4, 192, false, buf + 768));
+	EXPECT(in8(0, 7) == 0x50);
+	for (i = 0; i < 1536 && buf[i] == ((i * 7 + 1) & 0xff); i++)
+		;
+	EXPECT(i == 1536 && buf[1536] == 0xff);
+	/* WRITE SECTORS 5-6 in one batch of words */
+	for (i = 0; i < 1024; i++)
+		buf[i] = (uint8_t)(i * 3);
+	ata_cmd(0, false, 5, 2, 0x30);
+	EXPECT(dm_ide.pio_string(&V, 0, 2, 512, true, buf));
+	EXPECT(in8(0, 7) == 0x50);
+	fd = open(disk_rw, O_RDONLY);
+	EXPECT(pread(fd, want, 1024, 5 * 512) == 1024 && !memcmp(want, buf, 1024));
+	close(fd);
+	/* the status register three times in one exit */
+	memset(st, 0xff, sizeof(st));
+	EXPECT(dm_ide.pio_string(&V, 7, 1, 3, false, st) && st[0] == 0x50 && st[1] == 0x50 && st[2] == 0x50);
+	/* ATAPI READ(10) of blocks 1-2, 1024-byte chunks, read 2048 bytes at a time */
+	memset(want, 0, 12);
+	want[0] = 0x28;
+	want[5] = 1;
+	want[8] = 2;
+	packet(false, 1024, want);
+	EXPECT(dm_ide2.pio_string(&V, 0, 2, 1024, false, buf));
+	EXPECT(dm_ide2.pio_string(&V, 0, 4, 512, false, buf + 2048));
+	EXPECT(in8(1, 7) == 0x50);
+	fd = open(iso, O_RDONLY);
+	EXPECT(pread(fd, want, 4096, 2048) == 4096 && !memcmp(buf, want, 4096));
+	close(fd);
+	teardown();
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -354,6 +403,7 @@ int main(void)
 	make_file(disk_ro, 1 << 20, 2);
 	make_file(iso, 16 * 2048, 3);
 	RUN(UNIT_PREFIX, test_ata_write);
+	RUN(UNIT_PREFIX, test_string);
 	RUN(UNIT_PREFIX, test_atapi);
 	RUN(UNIT_PREFIX, test_hostile);
 	RUN(UNIT_PREFIX, test_irq);

@@ -467,6 +467,36 @@ static bool ide_pio_ch(struct l_vcpu *t, unsigned int ch, uint64_t off, unsigned
 	return true;
 }
 
+/*
+ * A string I/O exit: the data port takes the whole batch as one byte
+ * stream (what @count accesses of @size would move, under one lock); the
+ * other registers one element at a time.
+ */
+static bool ide_string_ch(struct l_vcpu *t, unsigned int ch, uint64_t off, unsigned int size,
+			  unsigned int count, bool write, uint8_t *data)
+{
+	unsigned int i;
+
+	if (off == 0)
+		return ide_pio_ch(t, ch, 0, size * count, write, data);
+	for (i = 0; i < count; i++, data += size)
+		if (!ide_pio_ch(t, ch, off, size, write, data))
+			return false;
+	return true;
+}
+
+static bool ide1_string(struct l_vcpu *t, uint64_t off, unsigned int size, unsigned int count,
+			bool write, uint8_t *data)
+{
+	return ide_string_ch(t, 0, off, size, count, write, data);
+}
+
+static bool ide2_string(struct l_vcpu *t, uint64_t off, unsigned int size, unsigned int count,
+			bool write, uint8_t *data)
+{
+	return ide_string_ch(t, 1, off, size, count, write, data);
+}
+
 /* device control (write: SRST, nIEN); alternate status (read). */
 static bool ide_ctl_ch(struct l_vcpu *t, unsigned int ch, bool write, uint8_t *data)
 {
@@ -524,7 +554,7 @@ static bool ide2_ctl(struct l_vcpu *t, uint64_t off, unsigned int size, bool wri
 }
 
 const struct dm_device dm_ide = {
-	.name = "ide-primary", .types = DM_HVM, .port = 0x1f0, .nports = 8, .pio = ide1_pio, .reset = ide_reset,
+	.name = "ide-primary", .types = DM_HVM, .port = 0x1f0, .nports = 8, .pio = ide1_pio, .pio_string = ide1_string, .reset = ide_reset,
 };
 
 const struct dm_device dm_ide_ctl = {
@@ -532,7 +562,7 @@ const struct dm_device dm_ide_ctl = {
 };
 
 const struct dm_device dm_ide2 = {
-	.name = "ide-secondary", .types = DM_HVM, .port = 0x170, .nports = 8, .pio = ide2_pio,
+	.name = "ide-secondary", .types = DM_HVM, .port = 0x170, .nports = 8, .pio = ide2_pio, .pio_string = ide2_string,
 };
 
 const struct dm_device dm_ide2_ctl = {

@@ -2,7 +2,8 @@
 /*
  * domus-launcher: the device model's table and dispatch (devices.h).
  * DOMUS_EXIT_IO and DOMUS_EXIT_MMIO find their device by range in one
- * table; string I/O is taken one element at a time.
+ * table; string I/O goes to a device's pio_string in one call, or one
+ * element at a time.
  */
 #include <string.h>
 #include "launcher.h"
@@ -113,6 +114,11 @@ bool dm_io_exit(struct l_vcpu *t)
 	if ((size != 1 && size != 2 && size != 4) || run->io.data_offset < DOMUS_RUN_DATA_OFFSET ||
 	    (size_t)size * run->io.count > (size_t)(4096 - run->io.data_offset))
 		return true;	/* the module never reports this; nothing to do */
+	if (d && d->pio_string && run->io.count > 1) {
+		if (!write)
+			memset(data, 0xff, (size_t)size * run->io.count);
+		return d->pio_string(t, run->io.port - d->port, size, run->io.count, write, data);
+	}
 	for (i = 0; i < run->io.count; i++, data += size) {
 		if (!write)
 			memset(data, 0xff, size);

@@ -29,12 +29,22 @@ struct launcher;
  */
 typedef bool dm_access_fn(struct l_vcpu *t, uint64_t off, unsigned int size, bool write, uint8_t *data);
 
+/*
+ * Optional: the @count elements of @size of one string I/O exit (INS,
+ * OUTS; docs/abi.md) in one call, @data holding them in order (reads:
+ * all-ones to start with).  Same result as @count calls of pio, which
+ * dm_io_exit makes when a device has none.
+ */
+typedef bool dm_string_fn(struct l_vcpu *t, uint64_t off, unsigned int size, unsigned int count,
+			  bool write, uint8_t *data);
+
 struct dm_device {
 	const char *name;
 	unsigned int types;		/* DM_PVH | DM_HVM */
 	uint16_t port, nports;		/* port range; nports 0: none */
 	uint64_t mmio, mmio_len;	/* MMIO range; mmio_len 0: none */
 	dm_access_fn *pio, *mmio_fn;
+	dm_string_fn *pio_string;	/* or NULL */
 	void (*reset)(struct launcher *L);	/* at each build, or NULL */
 };
 

@@ -164,7 +164,8 @@ static int get_vcpu(struct launcher *L, struct l_vcpu *t, struct xsr_vcpu *v, ch
 	if (run->exit_reason == DOMUS_EXIT_IO && run->io.direction == DOMUS_IO_IN) {
 		uint64_t val = 0, mask;
 
-		if (run->io.count != 1)
+		/* an INS (one element or many) writes memory at the next entry, not RAX */
+		if (run->io.count != 1 || (run->io.flags & DOMUS_IO_STRING))
 			return -EAGAIN;
 		memcpy(&val, (const uint8_t *)run + run->io.data_offset, run->io.size);
 		mask = run->io.size == 4 ? 0xffffffffULL : (1ULL << (8 * run->io.size)) - 1;
