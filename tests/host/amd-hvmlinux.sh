@@ -34,7 +34,9 @@ kver=$(uname -r)
 # below is cut to what is left of it
 budget=${HVMLINUX_BUDGET:-5400}
 
+spid=
 cleanup() {
+	[ -n "$spid" ] && kill "$spid" 2>/dev/null
 	exec 3>&- 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -79,6 +81,15 @@ else
 	fail create "domus create: $(tr '\n' '|' <"$out/create.err"); log $(tail -3 "$log" 2>/dev/null | tr '\n' '|')"
 fi
 
+# the exit counters once a minute (build/hvmlinux/stats.log): where the
+# time goes while the console is quiet
+( while sleep 60; do
+	echo "== $(( $(date +%s) - t0 )) s"
+	$d stats $name 2>&1 | tr '\n' ' '
+	echo
+done ) >"$out/stats.log" 2>&1 &
+spid=$!
+
 # the domain has stopped: its launcher's log says why
 ended() { grep -q 'shut down\|triple fault' "$log" 2>/dev/null || ! $d list $name >/dev/null 2>&1; }
 clean() { tr -d '\r' <"$conlog" 2>/dev/null | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g'; }
@@ -116,7 +127,7 @@ stage grub-menu "${HVMLINUX_GRUB_WAIT:-600}" "Debian GNU/Linux 12, $kver \\(domu
 stage grub-booting "${HVMLINUX_GRUB_WAIT:-600}" 'Booting `Debian GNU/Linux 12'
 # GRUB reads the kernel and the initramfs through SeaBIOS's int 13h, a
 # port exit per 16-bit word of the IDE data port (no REP INS batching yet)
-stage linux-version "${HVMLINUX_LOAD_WAIT:-2400}" 'Linux version [0-9]'
+stage linux-version "${HVMLINUX_LOAD_WAIT:-3600}" 'Linux version [0-9]'
 stage userspace "${HVMLINUX_KERNEL_WAIT:-1200}" 'Run /init as init process|Loading, please wait'
 stage root-systemd "${HVMLINUX_ROOT_WAIT:-1200}" 'Welcome to .*Debian GNU/Linux 12'
 stage login-prompt "${HVMLINUX_LOGIN_WAIT:-1200}" 'domus-guest login:'
@@ -154,6 +165,9 @@ echo "info: the launcher log's last lines:"
 tail -n 25 "$log" | sed 's/^/# /'
 # the devices' complaints: ports, MSRs, commands the model does not have
 grep -iE 'unhandled|unknown|not emulated|ignored|ATAPI command|MSR' "$log" | sort | uniq -c | sort -rn | head -20 | sed 's/^/# /'
+echo "info: exit counters (the last two samples, a minute apart):"
+grep -A1 '^== ' "$out/stats.log" | grep -v '^--' | tail -4 | sed 's/^/# /'
+kill "$spid" 2>/dev/null; spid=
 $d list $name >/dev/null 2>&1 && { $d destroy $name >/dev/null 2>&1 || true; }
 gone gone
 # the disk as the guest left it (after a clean poweroff: clean)
