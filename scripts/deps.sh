@@ -34,6 +34,10 @@ pkgs=(
 	lvm2
 	# the Debian test root image (scripts/mkrootfs): mmdebstrap, mkfs.ext4 -d, debugfs
 	mmdebstrap e2fsprogs
+	# the HVM test disk (scripts/mkhvmdisk): sfdisk on the image file (Debian 12
+	# ships it in fdisk, not util-linux), mkinitramfs; GRUB's i386-pc images are
+	# grub-pc-bin's (above)
+	fdisk initramfs-tools
 	# libFuzzer targets (make fuzz): clang and its fuzzer/sanitizer runtime
 	# (Debian 12's clang is 14; the runtime is only a Recommends of clang)
 	clang libclang-rt-14-dev
