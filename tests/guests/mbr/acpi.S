@@ -18,17 +18,9 @@
  * 0x24 the PM timer does not advance, 0x25 still running after S5,
  * 0x26 still running after the reset, 0x27 a disk read or write failed.
  */
-	.code16
+	.include	"boot.inc"
 	.set	drive, 0x600		/* the boot drive: outside the sectors loaded below */
-	.text
-	.globl	_start
-_start:
-	cli
-	xorw	%ax, %ax
-	movw	%ax, %ds
-	movw	%ax, %es
-	movw	%ax, %ss
-	movw	$0x7c00, %sp
+	boot_start 1
 	movb	%dl, drive
 	movw	$0x0203, %ax		/* read 3 sectors */
 	movw	$0x0002, %cx		/* cylinder 0, sector 2 */

@@ -5,15 +5,8 @@
  * puts it on COM1), then ends the domain through the test-exit port 0xf4
  * (value 0x10: exit code 33).
  */
-	.code16
-	.text
-	.globl	_start
-_start:
-	cli
-	xorw	%ax, %ax
-	movw	%ax, %ds
-	movw	%ax, %ss
-	movw	$0x7c00, %sp
+	.include	"boot.inc"
+	boot_start
 	movw	$msg, %si
 1:	lodsb
 	testb	%al, %al

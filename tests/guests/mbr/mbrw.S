@@ -9,17 +9,9 @@
  * refused the write, 0x13 (exit code 39) when the read-back differed or
  * failed.
  */
-	.code16
+	.include	"boot.inc"
 	.set	drive, 0x600
-	.text
-	.globl	_start
-_start:
-	cli
-	xorw	%ax, %ax
-	movw	%ax, %ds
-	movw	%ax, %es
-	movw	%ax, %ss
-	movw	$0x7c00, %sp
+	boot_start 1
 	movb	%dl, drive		/* outside this sector: it is written as loaded */
 	movw	$0x0301, %ax		/* write 1 sector */
 	movw	$0x0002, %cx		/* cylinder 0, sector 2 */

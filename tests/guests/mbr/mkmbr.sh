@@ -15,14 +15,14 @@ out=$1
 mkdir -p "$out"
 for m in mbr:disk mbrw:wdisk uart:uart; do
 	src=${m%%:*} img=${m#*:}
-	as --32 -o "$out/$src.o" "$here/$src.S"
+	as --32 -I "$here" -o "$out/$src.o" "$here/$src.S"
 	ld -m elf_i386 -Ttext 0x7c00 -e _start --oformat binary -o "$out/$src.bin" "$out/$src.o"
 	[ "$(stat -c %s "$out/$src.bin")" = 512 ] || { echo "mkmbr.sh: $src.bin is not 512 bytes" >&2; exit 1; }
 	cp "$out/$src.bin" "$out/$img.img.tmp"
 	truncate -s 1M "$out/$img.img.tmp"
 	mv "$out/$img.img.tmp" "$out/$img.img"
 done
-as --32 -o "$out/acpi.o" "$here/acpi.S"
+as --32 -I "$here" -o "$out/acpi.o" "$here/acpi.S"
 ld -m elf_i386 -Ttext 0x7c00 -e _start --oformat binary -o "$out/acpi.bin" "$out/acpi.o"
 [ "$(stat -c %s "$out/acpi.bin")" = 2048 ] || { echo "mkmbr.sh: acpi.bin is not 2048 bytes" >&2; exit 1; }
 for img in acpi acpi-reset; do

@@ -10,15 +10,8 @@
  * echoed, then the test-exit port ends the domain (value 0x13: exit code
  * 39).  Every byte goes out through THR directly.
  */
-	.code16
-	.text
-	.globl	_start
-_start:
-	cli
-	xorw	%ax, %ax
-	movw	%ax, %ds
-	movw	%ax, %ss
-	movw	$0x7c00, %sp
+	.include	"boot.inc"
+	boot_start
 	movb	$0xff, %al
 	outb	%al, $0x21
 	outb	%al, $0xa1
