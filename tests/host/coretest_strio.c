@@ -34,36 +34,36 @@ struct sio {
 
 static const struct sio sio_cases[] = {
 	/* RCX bounds the batch; the 16-bit count ignores RCX's upper bits */
-	{ "insb-rcx-real16", 0, 1, 1, 1, 0, 0xffffffff00000010ULL, 0x100, 0x10000, { 16 }, SR_NONE, 0 },
-	{ "insw-rcx-long64", 1, 1, 2, 1, 0, 37, 0x200100, 0, { 37 }, SR_NONE, 0 },
-	{ "insd-rcx-long64", 1, 1, 4, 1, 0, 5, 0x200100, 0, { 5 }, SR_NONE, 0 },
+	{ "insb-rcx-real16", 0, 1, 1, 1, 0, 0xffffffff00000010ULL, 0x100, 0x10000, { 16 }, SR_NONE, 0, { 0 } },
+	{ "insw-rcx-long64", 1, 1, 2, 1, 0, 37, 0x200100, 0, { 37 }, SR_NONE, 0, { 0 } },
+	{ "insd-rcx-long64", 1, 1, 4, 1, 0, 5, 0x200100, 0, { 5 }, SR_NONE, 0, { 0 } },
 	/* the data area (3072 bytes), then the page edge */
-	{ "insb-data-area", 1, 1, 1, 1, 0, 5000, 0x200000, 0, { 3072, 1024, 904 }, SR_NONE, 0 },
-	{ "insd-data-area", 1, 1, 4, 1, 0, 1000, 0x201000, 0, { 768, 232 }, SR_NONE, 0 },
+	{ "insb-data-area", 1, 1, 1, 1, 0, 5000, 0x200000, 0, { 3072, 1024, 904 }, SR_NONE, 0, { 0 } },
+	{ "insd-data-area", 1, 1, 4, 1, 0, 1000, 0x201000, 0, { 768, 232 }, SR_NONE, 0, { 0 } },
 	/* the page edge, ascending and descending; a page-crossing element alone */
-	{ "insw-page-up", 1, 1, 2, 1, 0, 100, 0x200ffa, 0, { 3, 97 }, SR_NONE, 0 },
-	{ "insw-page-cross", 1, 1, 2, 1, 0, 4, 0x200fff, 0, { 1, 3 }, SR_NONE, 0 },
-	{ "insd-page-down", 1, 1, 4, 1, 1, 10, 0x201004, 0, { 2, 8 }, SR_NONE, 0 },
-	{ "insb-page-down-real16", 0, 1, 1, 1, 1, 40, 0x0ff0, 0x10013, { 4, 36 }, SR_NONE, 0 },
+	{ "insw-page-up", 1, 1, 2, 1, 0, 100, 0x200ffa, 0, { 3, 97 }, SR_NONE, 0, { 0 } },
+	{ "insw-page-cross", 1, 1, 2, 1, 0, 4, 0x200fff, 0, { 1, 3 }, SR_NONE, 0, { 0 } },
+	{ "insd-page-down", 1, 1, 4, 1, 1, 10, 0x201004, 0, { 2, 8 }, SR_NONE, 0, { 0 } },
+	{ "insb-page-down-real16", 0, 1, 1, 1, 1, 40, 0x0ff0, 0x10013, { 4, 36 }, SR_NONE, 0, { 0 } },
 	/* the 16-bit DI wrap (ES base odd: not at a page edge), both ways */
-	{ "insb-di-wrap-real16", 0, 1, 1, 1, 0, 16, 0xabcd0000fff8ULL, 0x10013, { 8, 8 }, SR_NONE, 0 },
-	{ "insw-di-wrap-down-real16", 0, 1, 2, 1, 1, 6, 4, 0x10013, { 3, 3 }, SR_NONE, 0 },
-	{ "insd-real16", 0, 1, 4, 1, 0, 9, 0x0ffc, 0x20000, { 1, 8 }, SR_NONE, 0 },
+	{ "insb-di-wrap-real16", 0, 1, 1, 1, 0, 16, 0xabcd0000fff8ULL, 0x10013, { 8, 8 }, SR_NONE, 0, { 0 } },
+	{ "insw-di-wrap-down-real16", 0, 1, 2, 1, 1, 6, 4, 0x10013, { 3, 3 }, SR_NONE, 0, { 0 } },
+	{ "insd-real16", 0, 1, 4, 1, 0, 9, 0x0ffc, 0x20000, { 1, 8 }, SR_NONE, 0, { 0 } },
 	/* 64-bit mode: ES's base is not used */
-	{ "insw-long64-es-base", 1, 1, 2, 1, 0, 8, 0x200100, 0x1000, { 8 }, SR_NONE, 0 },
+	{ "insw-long64-es-base", 1, 1, 2, 1, 0, 8, 0x200100, 0x1000, { 8 }, SR_NONE, 0, { 0 } },
 	/* not REP: one element, RCX untouched */
-	{ "insw-norep", 1, 1, 2, 0, 0, 77, 0x200100, 0, { 1 }, SR_NONE, 0 },
+	{ "insw-norep", 1, 1, 2, 0, 0, 77, 0x200100, 0, { 1 }, SR_NONE, 0, { 0 } },
 	/* OUTS: the same bounds, read from memory */
-	{ "outsb-data-area", 1, 0, 1, 1, 0, 4000, 0x200400, 0, { 3072, 928 }, SR_NONE, 0 },
-	{ "outsw-page-down", 1, 0, 2, 1, 1, 12, 0x201002, 0, { 2, 10 }, SR_NONE, 0 },
-	{ "outsd-page-cross", 1, 0, 4, 1, 0, 3, 0x200ffe, 0, { 1, 2 }, SR_NONE, 0 },
-	{ "outsb-si-wrap-real16", 0, 0, 1, 1, 0, 12, 0xfffa, 0x10013, { 6, 6 }, SR_NONE, 0 },
-	{ "outsd-norep-down", 1, 0, 4, 0, 1, 0, 0x200100, 0, { 1 }, SR_NONE, 0 },
+	{ "outsb-data-area", 1, 0, 1, 1, 0, 4000, 0x200400, 0, { 3072, 928 }, SR_NONE, 0, { 0 } },
+	{ "outsw-page-down", 1, 0, 2, 1, 1, 12, 0x201002, 0, { 2, 10 }, SR_NONE, 0, { 0 } },
+	{ "outsd-page-cross", 1, 0, 4, 1, 0, 3, 0x200ffe, 0, { 1, 2 }, SR_NONE, 0, { 0 } },
+	{ "outsb-si-wrap-real16", 0, 0, 1, 1, 0, 12, 0xfffa, 0x10013, { 6, 6 }, SR_NONE, 0, { 0 } },
+	{ "outsd-norep-down", 1, 0, 4, 0, 1, 0, 0x200100, 0, { 1 }, SR_NONE, 0, { 0 } },
 	/* a missing mapping (no slot past the read-only one) on a later exit's first element */
-	{ "outsb-no-slot", 1, 0, 1, 1, 0, 16, LM_RO + LM_RO_SIZE - 8, 0, { 8 }, SR_NONE, 1 },
+	{ "outsb-no-slot", 1, 0, 1, 1, 0, 16, LM_RO + LM_RO_SIZE - 8, 0, { 8 }, SR_NONE, 1, { 0 } },
 	/* SET_REGS between an INS exit and its completion */
-	{ "ins-setregs-rcx", 1, 1, 2, 1, 0, 500, 0x200000, 0, { 500 }, SR_RCX2, 0 },
-	{ "ins-setregs-rip", 1, 1, 1, 1, 0, ~0ULL, 0x200000, 0, { 3072 }, SR_RIP, 0 },
+	{ "ins-setregs-rcx", 1, 1, 2, 1, 0, 500, 0x200000, 0, { 500 }, SR_RCX2, 0, { 0 } },
+	{ "ins-setregs-rip", 1, 1, 1, 1, 0, ~0ULL, 0x200000, 0, { 3072 }, SR_RIP, 0, { 0 } },
 	/* the segment: OUTS reads DS or the override, INS writes ES whatever the prefix */
 	{ "outsb-ds-not-es-real16", 0, 0, 1, 1, 0, 40, 0x100, 0x20013, { 40 }, SR_NONE, 0, { 0 } },
 	{ "outsw-fs-real16", 0, 0, 2, 1, 0, 20, 0x100, 0x20013, { 20 }, SR_NONE, 0, { 0x64 } },
@@ -196,15 +196,15 @@ static int sio_run(const struct sio *t, char *why, size_t len)
 		struct domus_segment *sg[6] = { &s.es, &s.cs, &s.ss, &s.ds, &s.fs, &s.gs };
 
 		for (i = 0; i < 6; i++) {
-			uint64_t b = t->base + ((int)i == seg ? 0 : 0x4010);
+			uint64_t sb = t->base + ((int)i == seg ? 0 : 0x4010);
 
 			if (i == 1 || i == 2)
 				continue;
 			if (t->lm && i < 4)
 				continue;	/* no base in 64-bit mode; keep the flat ones */
-			sg[i]->base = b;
+			sg[i]->base = sb;
 			if (!t->lm)
-				sg[i]->selector = (uint16_t)(b >> 4);
+				sg[i]->selector = (uint16_t)(sb >> 4);
 		}
 		if (domus_set_sregs(&vm.vcpu[0], &s))
 			goto err;
