@@ -479,6 +479,8 @@ static inline bool domus_vcpu_has_irq(struct domus_vcpu *v)
 }
 /* Fetch up to 15 instruction bytes at CS:RIP; returns the count or -errno. */
 int domus_fetch_insn(struct domus_vcpu *v, u8 *buf);
+/* String I/O's address size (bytes) and segment from the bytes at RIP (exits.c). */
+void domus_io_decode(struct domus_vcpu *v, u8 *asz, int *seg);
 /* Guest-virtual (linear) to guest-physical with the vCPU's paging state. */
 int domus_gva_to_gpa(struct domus_vcpu *v, const struct domus_sregs *s,
 		     u64 gva, unsigned int access, u64 *gpa, u32 *pf_error);

@@ -104,6 +104,49 @@ int domus_fetch_insn(struct domus_vcpu *v, u8 *buf)
 	return -EFAULT;
 }
 
+/*
+ * Address size (2, 4 or 8 bytes) and segment (0 ES .. 5 GS) of the string
+ * I/O instruction at RIP, for a CPU that does not report them: the mode's
+ * default, changed by the instruction's prefixes.  The bytes are the
+ * guest's and may have changed since the exit (another vCPU): the scan
+ * stops at the first byte that is not a prefix, within the 15 fetched, and
+ * whatever it finds is one of the valid answers; an unreadable RIP leaves
+ * the defaults.  Only OUTS uses @seg (INS writes ES:DI).
+ */
+void domus_io_decode(struct domus_vcpu *v, u8 *asz, int *seg)
+{
+	u8 insn[X86EMU_MAX_INSN_LEN];
+	enum x86emu_mode mode;
+	bool a67 = false;
+	int n, i;
+
+	n = domus_fetch_insn(v, insn);	/* fills v->emu_sregs, also on failure */
+	mode = domus_cpu_mode(&v->emu_sregs, domus_arch->get_rflags(v));
+	*seg = 3;	/* DS */
+	for (i = 0; i < n; i++) {
+		switch (insn[i]) {
+		case 0x26: *seg = 0; continue;
+		case 0x2e: *seg = 1; continue;
+		case 0x36: *seg = 2; continue;
+		case 0x3e: *seg = 3; continue;
+		case 0x64: *seg = 4; continue;
+		case 0x65: *seg = 5; continue;
+		case 0x67: a67 = true; continue;	/* twice is still once */
+		case 0x66: case 0xf2: case 0xf3:
+			continue;
+		}
+		if (mode == X86EMU_MODE_LONG64 && (insn[i] & 0xf0) == 0x40)
+			continue;	/* REX */
+		break;
+	}
+	if (mode == X86EMU_MODE_LONG64)
+		*asz = a67 ? 4 : 8;
+	else if (mode == X86EMU_MODE_PROT32)
+		*asz = a67 ? 2 : 4;
+	else
+		*asz = a67 ? 4 : 2;
+}
+
 /* --- register conversions -------------------------------------------------- */
 
 static void domus_regs_to_emu(const struct domus_regs *r, struct x86emu_regs *e)

@@ -77,29 +77,24 @@ static int svm_exit_ioio(struct domus_vcpu *v)
 	u64 info = sv->vmcb->ctrl.exit_info1;
 	u8 size = (info >> SVM_IO_SZ_SHIFT) & 7;
 	u8 asz = (info >> SVM_IO_A_SHIFT) & 7;
+	int seg = (info >> SVM_IO_SEG_SHIFT) & 7;
 
 	/* size and address size are one-hot: 1/2/4 bytes, 16/32/64 bit */
 	size = size == 4 ? 4 : size == 2 ? 2 : 1;
-	if (!asz) {
-		/*
-		 * No address-size bit (QEMU's emulated SVM, a test host, leaves
-		 * them clear): the code segment's default (an 0x67 prefix is
-		 * not seen then).  L (attrib bit 9) in long mode: 64-bit; D/B
-		 * (bit 10) in protected mode outside virtual-8086: 32-bit.
-		 */
-		const struct svm_vmcb_save *s = &sv->vmcb->save;
-
-		if ((s->efer & EFER_LMA) && (s->cs.attrib & (1 << 9)))
-			asz = 4;
-		else if ((s->cr0 & X86_CR0_PE) && !(s->rflags & X86_EFLAGS_VM) && (s->cs.attrib & (1 << 10)))
-			asz = 2;
-		else
-			asz = 1;
-	}
-	asz = asz == 4 ? 8 : asz == 2 ? 4 : 2;
+	asz = asz == 4 ? 8 : asz == 2 ? 4 : asz == 1 ? 2 : 0;
+	/*
+	 * The CPU fills the segment and address-size fields only with decode
+	 * assists (QEMU's emulated SVM, a test host, leaves them 0: ES and no
+	 * size); without them, or with no size bit, read the instruction's
+	 * prefixes.  Only string I/O uses either.
+	 */
+	if ((info & SVM_IO_STR) && (!svm_has(DOMUS_FEAT_DECODE_ASSISTS) || !asz))
+		domus_io_decode(v, &asz, &seg);
+	if (!asz)
+		asz = 2;	/* not a string: unused */
 	return domus_handle_pio(v, info >> SVM_IO_PORT_SHIFT, size, info & SVM_IO_IN,
-				info & SVM_IO_STR, info & SVM_IO_REP, asz,
-				(info >> SVM_IO_SEG_SHIFT) & 7, sv->vmcb->ctrl.exit_info2);
+				info & SVM_IO_STR, info & SVM_IO_REP, asz, seg,
+				sv->vmcb->ctrl.exit_info2);
 }
 
 static int svm_exit_npf(struct domus_vcpu *v)

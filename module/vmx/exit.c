@@ -106,48 +106,6 @@ static int vmx_exit_msr(struct domus_vcpu *v)
 	return domus_exit_msr(v, (u16)to_vmx(v)->exit_reason == VMX_EXIT_WRMSR);
 }
 
-/*
- * Address size and segment of a string I/O instruction, when the CPU does
- * not report them in the instruction-information field: from the mode and
- * the instruction's prefixes.
- */
-static void vmx_io_decode(struct domus_vcpu *v, u8 *asz, int *seg)
-{
-	struct domus_sregs *s = &v->emu_sregs;
-	u8 insn[X86EMU_MAX_INSN_LEN];
-	int n, i;
-
-	domus_arch->get_sregs(v, s);
-	if ((s->efer & EFER_LMA) && (s->cs.attr & (1 << 9)))
-		*asz = 8;
-	else if ((s->cr0 & X86_CR0_PE) && (s->cs.attr & (1 << 10)))
-		*asz = 4;
-	else
-		*asz = 2;
-	*seg = 3;	/* DS */
-	n = domus_fetch_insn(v, insn);
-	for (i = 0; i < n; i++) {
-		switch (insn[i]) {
-		case 0x67:
-			*asz = *asz == 8 ? 4 : *asz == 4 ? 2 : 4;
-			continue;
-		case 0x26: *seg = 0; continue;
-		case 0x2e: *seg = 1; continue;
-		case 0x36: *seg = 2; continue;
-		case 0x3e: *seg = 3; continue;
-		case 0x64: *seg = 4; continue;
-		case 0x65: *seg = 5; continue;
-		case 0x66: case 0xf2: case 0xf3: case 0xf0:
-			continue;
-		default:
-			if ((insn[i] & 0xf0) == 0x40 && *asz == 8)
-				continue;	/* REX */
-			break;
-		}
-		break;
-	}
-}
-
 static int vmx_exit_io(struct domus_vcpu *v)
 {
 	struct vmx_vcpu *vx = to_vmx(v);
@@ -169,7 +127,7 @@ static int vmx_exit_io(struct domus_vcpu *v)
 		seg = (info >> 15) & 7;
 	}
 	if (string && !(vmx_cfg.basic & VMX_BASIC_INOUT_INFO))
-		vmx_io_decode(v, &asz, &seg);
+		domus_io_decode(v, &asz, &seg);	/* not reported: from the bytes */
 	return domus_handle_pio(v, q >> VMX_IO_PORT_SHIFT, size, q & VMX_IO_IN, string,
 				q & VMX_IO_REP, asz, seg, next);
 }

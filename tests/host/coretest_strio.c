@@ -4,7 +4,10 @@
  * Each case places one string instruction and a HLT in guest RAM, sets
  * the registers from here and runs to the HLT; the exits' io.count, the
  * memory and the final RSI/RDI/RCX/RIP are compared with a model that
- * moves one element at a time, as the CPU does.
+ * moves one element at a time, as the CPU does.  The segment and address
+ * size come from the prefixes (QEMU's SVM does not report them, nor do
+ * CPUs without decode assists / INS-OUTS information): the segments the
+ * instruction must not use get another base.
  */
 #include "coretest.h"
 
@@ -21,44 +24,58 @@ struct sio {
 	uint8_t size;
 	int rep, df;
 	uint64_t rcx, idx;	/* RCX; RDI (INS) or RSI (OUTS) */
-	uint64_t base;		/* ES (INS) or DS and ES (OUTS) base; unused in 64-bit mode */
+	uint64_t base;		/* base of the segment used: ES (INS), DS or the override (OUTS);
+				   in 64-bit mode only an FS or GS base is used */
 	unsigned int want[6];	/* io.count of each exit, 0 ends */
 	int sr;
 	int fault;		/* the last exit is DOMUS_EXIT_EMULATION */
+	uint8_t pfx[4];		/* prefixes before [F3] [66] (segment, 67), 0 ends */
 };
 
 static const struct sio sio_cases[] = {
 	/* RCX bounds the batch; the 16-bit count ignores RCX's upper bits */
-	{ "insb-rcx-real16", 0, 1, 1, 1, 0, 0xffffffff00000010ULL, 0x100, 0x10000, { 16 }, SR_NONE, 0 },
-	{ "insw-rcx-long64", 1, 1, 2, 1, 0, 37, 0x200100, 0, { 37 }, SR_NONE, 0 },
-	{ "insd-rcx-long64", 1, 1, 4, 1, 0, 5, 0x200100, 0, { 5 }, SR_NONE, 0 },
+	{ "insb-rcx-real16", 0, 1, 1, 1, 0, 0xffffffff00000010ULL, 0x100, 0x10000, { 16 }, SR_NONE, 0, { 0 } },
+	{ "insw-rcx-long64", 1, 1, 2, 1, 0, 37, 0x200100, 0, { 37 }, SR_NONE, 0, { 0 } },
+	{ "insd-rcx-long64", 1, 1, 4, 1, 0, 5, 0x200100, 0, { 5 }, SR_NONE, 0, { 0 } },
 	/* the data area (3072 bytes), then the page edge */
-	{ "insb-data-area", 1, 1, 1, 1, 0, 5000, 0x200000, 0, { 3072, 1024, 904 }, SR_NONE, 0 },
-	{ "insd-data-area", 1, 1, 4, 1, 0, 1000, 0x201000, 0, { 768, 232 }, SR_NONE, 0 },
+	{ "insb-data-area", 1, 1, 1, 1, 0, 5000, 0x200000, 0, { 3072, 1024, 904 }, SR_NONE, 0, { 0 } },
+	{ "insd-data-area", 1, 1, 4, 1, 0, 1000, 0x201000, 0, { 768, 232 }, SR_NONE, 0, { 0 } },
 	/* the page edge, ascending and descending; a page-crossing element alone */
-	{ "insw-page-up", 1, 1, 2, 1, 0, 100, 0x200ffa, 0, { 3, 97 }, SR_NONE, 0 },
-	{ "insw-page-cross", 1, 1, 2, 1, 0, 4, 0x200fff, 0, { 1, 3 }, SR_NONE, 0 },
-	{ "insd-page-down", 1, 1, 4, 1, 1, 10, 0x201004, 0, { 2, 8 }, SR_NONE, 0 },
-	{ "insb-page-down-real16", 0, 1, 1, 1, 1, 40, 0x0ff0, 0x10013, { 4, 36 }, SR_NONE, 0 },
+	{ "insw-page-up", 1, 1, 2, 1, 0, 100, 0x200ffa, 0, { 3, 97 }, SR_NONE, 0, { 0 } },
+	{ "insw-page-cross", 1, 1, 2, 1, 0, 4, 0x200fff, 0, { 1, 3 }, SR_NONE, 0, { 0 } },
+	{ "insd-page-down", 1, 1, 4, 1, 1, 10, 0x201004, 0, { 2, 8 }, SR_NONE, 0, { 0 } },
+	{ "insb-page-down-real16", 0, 1, 1, 1, 1, 40, 0x0ff0, 0x10013, { 4, 36 }, SR_NONE, 0, { 0 } },
 	/* the 16-bit DI wrap (ES base odd: not at a page edge), both ways */
-	{ "insb-di-wrap-real16", 0, 1, 1, 1, 0, 16, 0xabcd0000fff8ULL, 0x10013, { 8, 8 }, SR_NONE, 0 },
-	{ "insw-di-wrap-down-real16", 0, 1, 2, 1, 1, 6, 4, 0x10013, { 3, 3 }, SR_NONE, 0 },
-	{ "insd-real16", 0, 1, 4, 1, 0, 9, 0x0ffc, 0x20000, { 1, 8 }, SR_NONE, 0 },
+	{ "insb-di-wrap-real16", 0, 1, 1, 1, 0, 16, 0xabcd0000fff8ULL, 0x10013, { 8, 8 }, SR_NONE, 0, { 0 } },
+	{ "insw-di-wrap-down-real16", 0, 1, 2, 1, 1, 6, 4, 0x10013, { 3, 3 }, SR_NONE, 0, { 0 } },
+	{ "insd-real16", 0, 1, 4, 1, 0, 9, 0x0ffc, 0x20000, { 1, 8 }, SR_NONE, 0, { 0 } },
 	/* 64-bit mode: ES's base is not used */
-	{ "insw-long64-es-base", 1, 1, 2, 1, 0, 8, 0x200100, 0x1000, { 8 }, SR_NONE, 0 },
+	{ "insw-long64-es-base", 1, 1, 2, 1, 0, 8, 0x200100, 0x1000, { 8 }, SR_NONE, 0, { 0 } },
 	/* not REP: one element, RCX untouched */
-	{ "insw-norep", 1, 1, 2, 0, 0, 77, 0x200100, 0, { 1 }, SR_NONE, 0 },
+	{ "insw-norep", 1, 1, 2, 0, 0, 77, 0x200100, 0, { 1 }, SR_NONE, 0, { 0 } },
 	/* OUTS: the same bounds, read from memory */
-	{ "outsb-data-area", 1, 0, 1, 1, 0, 4000, 0x200400, 0, { 3072, 928 }, SR_NONE, 0 },
-	{ "outsw-page-down", 1, 0, 2, 1, 1, 12, 0x201002, 0, { 2, 10 }, SR_NONE, 0 },
-	{ "outsd-page-cross", 1, 0, 4, 1, 0, 3, 0x200ffe, 0, { 1, 2 }, SR_NONE, 0 },
-	{ "outsb-si-wrap-real16", 0, 0, 1, 1, 0, 12, 0xfffa, 0x10013, { 6, 6 }, SR_NONE, 0 },
-	{ "outsd-norep-down", 1, 0, 4, 0, 1, 0, 0x200100, 0, { 1 }, SR_NONE, 0 },
+	{ "outsb-data-area", 1, 0, 1, 1, 0, 4000, 0x200400, 0, { 3072, 928 }, SR_NONE, 0, { 0 } },
+	{ "outsw-page-down", 1, 0, 2, 1, 1, 12, 0x201002, 0, { 2, 10 }, SR_NONE, 0, { 0 } },
+	{ "outsd-page-cross", 1, 0, 4, 1, 0, 3, 0x200ffe, 0, { 1, 2 }, SR_NONE, 0, { 0 } },
+	{ "outsb-si-wrap-real16", 0, 0, 1, 1, 0, 12, 0xfffa, 0x10013, { 6, 6 }, SR_NONE, 0, { 0 } },
+	{ "outsd-norep-down", 1, 0, 4, 0, 1, 0, 0x200100, 0, { 1 }, SR_NONE, 0, { 0 } },
 	/* a missing mapping (no slot past the read-only one) on a later exit's first element */
-	{ "outsb-no-slot", 1, 0, 1, 1, 0, 16, LM_RO + LM_RO_SIZE - 8, 0, { 8 }, SR_NONE, 1 },
+	{ "outsb-no-slot", 1, 0, 1, 1, 0, 16, LM_RO + LM_RO_SIZE - 8, 0, { 8 }, SR_NONE, 1, { 0 } },
 	/* SET_REGS between an INS exit and its completion */
-	{ "ins-setregs-rcx", 1, 1, 2, 1, 0, 500, 0x200000, 0, { 500 }, SR_RCX2, 0 },
-	{ "ins-setregs-rip", 1, 1, 1, 1, 0, ~0ULL, 0x200000, 0, { 3072 }, SR_RIP, 0 },
+	{ "ins-setregs-rcx", 1, 1, 2, 1, 0, 500, 0x200000, 0, { 500 }, SR_RCX2, 0, { 0 } },
+	{ "ins-setregs-rip", 1, 1, 1, 1, 0, ~0ULL, 0x200000, 0, { 3072 }, SR_RIP, 0, { 0 } },
+	/* the segment: OUTS reads DS or the override, INS writes ES whatever the prefix */
+	{ "outsb-ds-not-es-real16", 0, 0, 1, 1, 0, 40, 0x100, 0x20013, { 40 }, SR_NONE, 0, { 0 } },
+	{ "outsw-fs-real16", 0, 0, 2, 1, 0, 20, 0x100, 0x20013, { 20 }, SR_NONE, 0, { 0x64 } },
+	{ "outsb-es-override-real16", 0, 0, 1, 1, 0, 9, 0x100, 0x20013, { 9 }, SR_NONE, 0, { 0x26 } },
+	{ "outsb-fs-long64", 1, 0, 1, 1, 0, 30, 0x200100, 0x1013, { 30 }, SR_NONE, 0, { 0x64 } },
+	{ "insb-ds-override-real16", 0, 1, 1, 1, 0, 24, 0x100, 0x20013, { 24 }, SR_NONE, 0, { 0x3e } },
+	/* 0x67: 32-bit ESI/EDI and ECX in real mode (no 16-bit wrap); twice is once */
+	{ "outsb-a32-real16", 0, 0, 1, 1, 0, 8, 0xfffc, 0x20013, { 8 }, SR_NONE, 0, { 0x67 } },
+	{ "insw-a32-real16", 0, 1, 2, 1, 0, 6, 0xfffa, 0x20013, { 6 }, SR_NONE, 0, { 0x67 } },
+	{ "outsb-a32-twice-fs-real16", 0, 0, 1, 1, 0, 8, 0xfffc, 0x20013, { 8 }, SR_NONE, 0, { 0x67, 0x64, 0x67 } },
+	/* 0x67 in 64-bit mode: 32-bit RSI (the upper half ignored, then cleared) */
+	{ "outsb-a32-long64", 1, 0, 1, 1, 0, 16, 0xffffffff00200100ULL, 0, { 16 }, SR_NONE, 0, { 0x67 } },
 };
 
 static uint8_t stream_byte(unsigned int k)
@@ -71,16 +88,47 @@ static uint8_t mem_byte(uint64_t a)
 	return (uint8_t)(a * 13 + 5);
 }
 
-static uint64_t upd(uint64_t old, uint64_t val, int lm)
+/* the address size in bytes: 8 or 2, or 4 with an 0x67 prefix */
+static unsigned int sio_asz(const struct sio *t)
 {
-	return lm ? val : (old & ~0xffffULL) | (val & 0xffff);
+	unsigned int i, a67 = 0;
+
+	for (i = 0; i < sizeof(t->pfx) && t->pfx[i]; i++)
+		a67 |= t->pfx[i] == 0x67;
+	return a67 ? 4 : t->lm ? 8 : 2;
 }
 
-/* the instruction: [F3] [66] 6C-6F, then HLT; returns its length without the HLT */
+/* the segment OUTS reads (0 ES .. 5 GS): DS or the last override */
+static int sio_seg(const struct sio *t)
+{
+	static const uint8_t ov[6] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+	unsigned int i, j;
+	int seg = 3;
+
+	for (i = 0; i < sizeof(t->pfx) && t->pfx[i]; i++)
+		for (j = 0; j < 6; j++)
+			if (t->pfx[i] == ov[j])
+				seg = (int)j;
+	return seg;
+}
+
+/* a register written with address size @asz (32 bits: the upper half cleared) */
+static uint64_t upd(uint64_t old, uint64_t val, unsigned int asz)
+{
+	if (asz == 8)
+		return val;
+	if (asz == 4)
+		return (uint32_t)val;
+	return (old & ~0xffffULL) | (val & 0xffff);
+}
+
+/* the instruction: [prefixes] [F3] [66] 6C-6F, then HLT; returns its length without the HLT */
 static unsigned int sio_code(const struct sio *t, uint8_t *p)
 {
-	unsigned int n = 0;
+	unsigned int n = 0, i;
 
+	for (i = 0; i < sizeof(t->pfx) && t->pfx[i]; i++)
+		p[n++] = t->pfx[i];
 	if (t->rep)
 		p[n++] = 0xf3;
 	if (t->size == (t->lm ? 2 : 4))
@@ -104,7 +152,10 @@ static int sio_run(const struct sio *t, char *why, size_t len)
 {
 	static uint8_t before[LM_RAM_SIZE], out[8192];
 	unsigned int ilen, nexit = 0, nstream = 0, nout = 0, i, b, n;
-	uint64_t mask = t->lm ? ~0ULL : 0xffff, base = t->lm ? 0 : t->base, idx, k;
+	unsigned int asz = sio_asz(t);
+	int seg = t->in ? 0 : sio_seg(t);
+	uint64_t mask = asz == 8 ? ~0ULL : asz == 4 ? 0xffffffffULL : 0xffff;
+	uint64_t base = t->lm && seg < 4 ? 0 : t->base, idx, k;
 	struct domus_regs r0, r;
 	struct domus_sregs s;
 	struct domus_run *run;
@@ -136,12 +187,25 @@ static int sio_run(const struct sio *t, char *why, size_t len)
 	if (domus_set_regs(&vm.vcpu[0], &r0))
 		goto err;
 	if (t->base) {
-		/* OUTS reads DS:SI; ES too, as QEMU's SVM may not report the segment */
-		s.es.base = t->base;
-		if (!t->lm)
-			s.es.selector = (uint16_t)(t->base >> 4);
-		if (!t->in)
-			s.ds = s.es;
+		/*
+		 * The segment used gets the base; ES, DS, FS and GS otherwise
+		 * another, 0x4010 above (the bytes there differ: mem_byte).
+		 * A 32-bit offset in real mode needs no larger limit: the
+		 * first element (the one the CPU checks) is below 64 KiB.
+		 */
+		struct domus_segment *sg[6] = { &s.es, &s.cs, &s.ss, &s.ds, &s.fs, &s.gs };
+
+		for (i = 0; i < 6; i++) {
+			uint64_t sb = t->base + ((int)i == seg ? 0 : 0x4010);
+
+			if (i == 1 || i == 2)
+				continue;
+			if (t->lm && i < 4)
+				continue;	/* no base in 64-bit mode; keep the flat ones */
+			sg[i]->base = sb;
+			if (!t->lm)
+				sg[i]->selector = (uint16_t)(sb >> 4);
+		}
 		if (domus_set_sregs(&vm.vcpu[0], &s))
 			goto err;
 	}
@@ -226,7 +290,7 @@ static int sio_run(const struct sio *t, char *why, size_t len)
 			if (t->in)
 				*m = before[0];	/* checked; mark for the untouched check below */
 		}
-		idx = upd(idx, t->df ? idx - t->size : idx + t->size, t->lm);
+		idx = upd(idx, t->df ? idx - t->size : idx + t->size, asz);
 	}
 	if (!t->in && nout != n * t->size) {
 		snprintf(why, len, "host got %u bytes, want %u", nout, n * t->size);
@@ -235,7 +299,7 @@ static int sio_run(const struct sio *t, char *why, size_t len)
 	if (t->in) {
 		/* nothing else written: redo the writes on the copy and compare */
 		idx = t->idx;
-		for (i = 0; i < n; i++, idx = upd(idx, t->df ? idx - t->size : idx + t->size, t->lm))
+		for (i = 0; i < n; i++, idx = upd(idx, t->df ? idx - t->size : idx + t->size, asz))
 			for (b = 0; b < t->size; b++)
 				before[base + (idx & mask) + b] = before[0];
 		for (k = 0x10000; k < vm.ram_size; k++)	/* above the page tables (A/D bits) */
@@ -248,7 +312,7 @@ static int sio_run(const struct sio *t, char *why, size_t len)
 	if (domus_get_regs(&vm.vcpu[0], &r))
 		goto err;
 	{
-		uint64_t want_rcx = t->rep ? upd(t->rcx, t->rcx - n, t->lm) : t->rcx;
+		uint64_t want_rcx = t->rep ? upd(t->rcx, t->rcx - n, asz) : t->rcx;
 		uint64_t want_rip = last ? SIO_CODE : SIO_CODE + ilen + 1;
 		uint64_t got_idx = t->in ? r.rdi : r.rsi, other = t->in ? r.rsi : r.rdi;
 
