@@ -59,7 +59,7 @@ CFG_SRCS := $(wildcard userland/config/*.c)
 BLK_SRCS := $(wildcard userland/backend/*.c)
 SAVE_SRCS := $(wildcard userland/save/*.c)
 DOMUSD_SRCS := $(filter-out userland/domusd/main.c,$(wildcard userland/domusd/*.c))
-EMU_SRCS := module/x86emu.c module/pgwalk.c module/xcr0.c module/apicbase.c module/cr4.c module/insnlen.c module/spec.c module/event.c module/pv/msr_policy.c
+EMU_SRCS := module/x86emu.c module/pgwalk.c module/xcr0.c module/apicbase.c module/cr4.c module/insnlen.c module/spec.c module/event.c module/msr_policy.c
 CLI_SRCS := $(wildcard userland/cli/*.c)
 LAUNCHER_SRCS := $(wildcard userland/launcher/*.c)
 # coretest is several files (tests/host/coretest.c and coretest_*.c).

@@ -10,6 +10,7 @@
 #include <linux/srcu.h>
 #include <linux/string.h>
 #include "core.h"
+#include "msr_policy.h"
 
 /* --- the default personality ------------------------------------------------ */
 
@@ -73,6 +74,11 @@ int domus_pers_default_hypercall_gprs(struct domus_vcpu *v)
 
 int domus_pers_default_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
 {
+	int ret = domus_platform_msr(v, index, data, write);
+
+	if (ret >= 0)
+		return ret;
+	pr_debug("vcpu %u: %s MSR %#x refused\n", v->id, write ? "wrmsr" : "rdmsr", index);
 	return 1;
 }
 
@@ -170,6 +176,17 @@ const struct domus_personality *domus_pers_lookup(u32 flags)
 }
 
 /* --- core services --------------------------------------------------------------- */
+
+int domus_platform_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
+{
+	struct domus_msr_cpu c;
+	u32 l0[4], l1[4];
+
+	domus_cpuid_view(v, 0, 0, l0);
+	domus_cpuid_view(v, 1, 0, l1);
+	domus_msr_cpu_decode(l0, l1, &c);
+	return domus_msr_policy(&c, index, data, write);
+}
 
 void domus_vcpu_queue_irq(struct domus_vcpu *v, u8 vec)
 {

@@ -148,6 +148,14 @@ int domus_pers_default_mmap(struct domus_domain *dom, struct vm_area_struct *vma
 void domus_pers_default_log_dirty(struct domus_domain *dom);
 void domus_pers_default_apic_base(struct domus_vcpu *v, u64 old, u64 new);
 
+/*
+ * The platform MSR table (msr_policy.h) for @v's guest, by the vendor and
+ * family of the CPUID it is shown: 0 done (a read's value in *@data), 1 a
+ * write the table refuses (#GP), -1 not in the table.  The default msr
+ * hook is this, with -1 as #GP; a personality calls it after its own MSRs.
+ */
+int domus_platform_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write);
+
 /* Log a write to guest frame @gfn (from the log_dirty hook: dom->lock held). */
 void domus_dirty_mark_gfn(struct domus_domain *dom, u64 gfn);
 

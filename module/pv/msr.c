@@ -3,11 +3,12 @@
  * Xen PVH personality: the MSRs and CPUID bits the core leaves to it.
  *
  * MSRs: the hypercall page (0x40000000), the x2APIC range (apic.c; #GP
- * outside x2APIC mode), and
- * the table of msr_policy.c (MTRRs, platform info, debug control, PMU
- * counters with the vPMU off, AMD's SYSCFG, HWCR, DE_CFG, OSVW...: what
- * Xen answers a PVH domU).  Anything else is #GP, which Linux's safe
- * accessors expect for what a hypervisor does not offer.
+ * outside x2APIC mode), then the core's platform MSR table
+ * (module/msr_policy.c: MTRRs, platform info, debug control, PMU counters
+ * with the vPMU off, AMD's SYSCFG, HWCR, DE_CFG, OSVW...: what Xen
+ * answers a PVH domU, and what every domain gets).  Anything else is #GP,
+ * which Linux's safe accessors expect for what a hypervisor does not
+ * offer.
  *
  * CPUID (after the core's filtering): x2APIC on (vCPUs start in xAPIC
  * mode and may switch, apic.c), APIC present while IA32_APIC_BASE.EN,
@@ -21,7 +22,6 @@
 #include <linux/slab.h>
 #include <asm/msr-index.h>
 #include "xen.h"
-#include "msr_policy.h"
 
 /*
  * Writing a guest-physical page address to MSR 0x40000000 asks for a
@@ -52,27 +52,8 @@ static int xen_hcall_page(struct domus_vcpu *v, u64 gpa)
 	return ret ? 1 : 0;
 }
 
-/* The vendor and family of the CPU the guest is shown (its CPUID 0 and 1). */
-static void xen_msr_cpu_of(struct domus_vcpu *v, struct xen_msr_cpu *c)
-{
-	u32 r[4];
-
-	domus_cpuid_view(v, 0, 0, r);
-	c->vendor = 0;
-	if ((r[1] == 0x68747541 && r[2] == 0x444d4163 && r[3] == 0x69746e65) ||	/* AuthenticAMD */
-	    (r[1] == 0x6f677948 && r[2] == 0x656e6975 && r[3] == 0x6e65476e))	/* HygonGenuine */
-		c->vendor = XEN_MSR_AMD;
-	else if (r[1] == 0x756e6547 && r[2] == 0x6c65746e && r[3] == 0x49656e69)	/* GenuineIntel */
-		c->vendor = XEN_MSR_INTEL;
-	domus_cpuid_view(v, 1, 0, r);
-	c->family = (r[0] >> 8) & 0xf;
-	if (c->family == 0xf)
-		c->family += (r[0] >> 20) & 0xff;
-}
-
 int xen_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
 {
-	struct xen_msr_cpu c;
 	int ret;
 
 	if (index == XEN_HCALL_PAGE_MSR) {
@@ -84,8 +65,7 @@ int xen_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
 	}
 	if ((index >= 0x800 && index <= 0x8ff) || index == 0x6e0)	/* x2APIC, TSC_DEADLINE */
 		return xen_apic_msr(xen_vcpu(v), index, data, write);
-	xen_msr_cpu_of(v, &c);
-	ret = xen_msr_policy(&c, index, data, write);
+	ret = domus_platform_msr(v, index, data, write);
 	if (ret >= 0)
 		return ret;
 	pr_debug("xen: vcpu %u: %s MSR %#x refused\n", v->id, write ? "wrmsr" : "rdmsr", index);

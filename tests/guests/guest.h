@@ -61,7 +61,8 @@
 #define T_EVENT			17	/* long64 */
 #define T_NMI			18	/* long64 */
 #define T_HARDEN		19	/* long64: RDPMC, WBINVD, MOV to CR4 of RSI */
-#define T_COUNT			20
+#define T_MSR_PROBE		20	/* long64: the RDMSR/WRMSR list at LM_DATA */
+#define T_COUNT			21
 
 /* fuzz64.S (the guest fuzzer, tests/host/devfuzz/guest.c): its data in LM_DATA */
 #define FZ_COUNTS		LM_DATA			/* 32 qwords: exceptions per vector */

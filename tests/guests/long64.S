@@ -36,7 +36,7 @@ done:
 tests:
 	.quad	t_hello, t_pio, t_mmio, t_roslot, t_cpuid, t_msr_gp, t_triple
 	.quad	t_irq, t_hlt, t_loop, t_fpu, t_fill, t_zero, t_smp, t_regs
-	.quad	t_msrs, t_fpu_state, t_event, t_nmi, t_harden
+	.quad	t_msrs, t_fpu_state, t_event, t_nmi, t_harden, t_msr_probe
 
 	DEFINE_SET_GATE idt(%rip)
 
@@ -680,6 +680,46 @@ t_harden:
 	outl	%eax, $PORT_VAL			/* two more */
 	movq	%rbx, %cr4
 	PASS
+
+/*
+ * --- T_MSR_PROBE: RDMSR/WRMSR the host's list at LM_DATA, #GP counted -------------
+ * dword n, then n records of 16 bytes: dword index, dword write (0 read,
+ * else WRMSR of the qword value that follows).  Per record: the #GPs it
+ * raised (0 or 1), EAX, EDX (a read's value; unchanged on a #GP or a write).
+ */
+t_msr_probe:
+	movl	$13, %eax
+	leaq	gp_handler(%rip), %rdx
+	call	set_gate
+	movq	$2, gp_skip(%rip)		/* RDMSR and WRMSR: 0F 32 / 0F 30 */
+	movl	$LM_DATA, %esi
+	movl	(%rsi), %r8d
+	addq	$4, %rsi
+1:	testl	%r8d, %r8d
+	jz	3f
+	movq	gp_count(%rip), %r9
+	movl	(%rsi), %ecx
+	movl	8(%rsi), %eax
+	movl	12(%rsi), %edx
+	cmpl	$0, 4(%rsi)
+	je	2f
+	wrmsr
+	jmp	4f
+2:	movl	$0xdeadbeef, %eax
+	movl	%eax, %edx
+	rdmsr
+4:	movl	%eax, %r10d
+	movq	gp_count(%rip), %rax
+	subq	%r9, %rax
+	outl	%eax, $PORT_VAL
+	movl	%r10d, %eax
+	outl	%eax, $PORT_VAL
+	movl	%edx, %eax
+	outl	%eax, $PORT_VAL
+	addq	$16, %rsi
+	decl	%r8d
+	jmp	1b
+3:	PASS
 
 /* --- data ---------------------------------------------------------------------------- */
 hello_msg:

@@ -515,6 +515,7 @@ static const struct {
 	{ "roslot", t_roslot },
 	{ "cpuid", t_cpuid },
 	{ "msr-gp", t_msr_gp },
+	{ "msr-platform", t_msr_platform },
 	{ "harden", t_harden },
 	{ "exc-delivery", t_exc_delivery },
 	{ "dr-rules", t_dr_rules },

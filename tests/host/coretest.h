@@ -139,6 +139,7 @@ void t_roslot(void);
 void t_strio(void);		/* coretest_strio.c */
 void t_cpuid(void);		/* coretest_cpu.c */
 void t_msr_gp(void);
+void t_msr_platform(void);
 void t_harden(void);
 void t_triple(void);
 void t_msrs(void);

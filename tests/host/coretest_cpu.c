@@ -340,3 +340,164 @@ void t_msrs(void)
 	}
 	vm_destroy(&vm);
 }
+
+/*
+ * --- platform MSRs (issue 14): a plain domain gets the table of module/msr_policy.c ---
+ * The guest (long64 T_MSR_PROBE) reads and writes the MSRs a real OS
+ * probes early, under a CPUID table that shows AMD family 0Fh, AMD family
+ * 17h (HWCR's TscFreqSel: the test hosts' own CPUs cannot show it) and
+ * Intel family 6; the vendor and family come from the guest's CPUID.
+ */
+struct msr_probe {
+	uint32_t index;
+	uint32_t write;		/* 0 read, else WRMSR of value */
+	uint64_t value;		/* written, or the value a read must give */
+	int gp;			/* 1: must raise #GP */
+};
+
+#define MTRR_WB_FIXED	0x0606060606060606ULL
+#define NPROBES(a)	((unsigned int)(sizeof(a) / sizeof((a)[0])))
+
+static const struct msr_probe amd_probes[] = {
+	{ 0xc0010010, 0, 0, 0 },			/* SYSCFG */
+	{ 0xc0010010, 1, 0, 1 },			/* read-only */
+	{ 0xc0011029, 0, 2, 0 },			/* DE_CFG: LFENCE serialising */
+	{ 0xc0011029, 1, 0, 0 },			/* write dropped ... */
+	{ 0xc0011029, 0, 2, 0 },			/* ... reads back unchanged */
+	{ 0x000000fe, 0, 0x100, 0 },			/* MTRRCAP: fixed, no variable */
+	{ 0x000000fe, 1, 0x100, 1 },
+	{ 0x000002ff, 0, 0xc06, 0 },			/* MTRR_DEF_TYPE */
+	{ 0x000002ff, 1, 0, 0 },			/* ignored */
+	{ 0x000002ff, 0, 0xc06, 0 },
+	{ 0x00000250, 0, MTRR_WB_FIXED, 0 },		/* MTRR_FIX64K_00000 */
+	{ 0x0000026f, 0, MTRR_WB_FIXED, 0 },		/* MTRR_FIX4K_F8000 */
+	{ 0x00000200, 0, 0, 1 },			/* no variable ranges */
+	{ 0xc0010140, 0, 0, 0 },			/* OSVW_ID_LENGTH */
+	{ 0xc0010141, 0, 0, 0 },			/* OSVW_STATUS */
+	{ 0xc0010004, 0, 0, 0 },			/* PERF_CTR0, no vPMU */
+	{ 0xc0010004, 1, 0xffff, 0 },			/* dropped */
+	{ 0xc0010004, 0, 0, 0 },
+	{ 0x000000ce, 0, 0, 0 },			/* PLATFORM_INFO */
+	{ 0x000000ce, 1, 0, 1 },
+	{ 0x000001d9, 1, 0, 0 },			/* DEBUGCTL: 0 accepted ... */
+	{ 0x000001d9, 1, 1, 1 },			/* ... LBR not */
+	{ 0xc0010142, 0, 0, 1 },			/* past OSVW: not in the table */
+	{ 0x00000017, 0, 0, 1 },			/* PLATFORM_ID: Intel's */
+	{ 0x000000c1, 0, 0, 1 },			/* IA32_PMC0: Intel's */
+	{ 0x12345678, 1, 0, 1 },			/* unknown */
+};
+
+static const struct msr_probe intel_probes[] = {
+	{ 0x00000017, 0, 0, 0 },			/* PLATFORM_ID */
+	{ 0x00000017, 1, 0, 1 },
+	{ 0x000000c1, 0, 0, 0 },			/* IA32_PMC0 */
+	{ 0x00000186, 1, 0x430076, 0 },			/* PERFEVTSEL0: dropped */
+	{ 0x00000186, 0, 0, 0 },
+	{ 0x000000fe, 0, 0x100, 0 },			/* MTRRCAP */
+	{ 0x000002ff, 0, 0xc06, 0 },
+	{ 0xc0010015, 0, 0, 1 },			/* HWCR: AMD's */
+	{ 0xc0011029, 0, 0, 1 },			/* DE_CFG: AMD's */
+	{ 0xc0010004, 0, 0, 1 },
+	{ 0x12345678, 0, 0, 1 },
+};
+
+/* One domain whose CPUID shows @vendor (leaf 0 EBX, EDX, ECX) and leaf 1 EAX @sig. */
+static void msr_platform_run(const char *name, const uint32_t vendor[3], uint32_t sig,
+			     const struct msr_probe *extra, unsigned int nextra,
+			     const struct msr_probe *probes, unsigned int nprobes)
+{
+	struct domus_cpuid_entry t[4] = {
+		{ .function = 0, .eax = 1, .ebx = vendor[0], .edx = vendor[1], .ecx = vendor[2] },
+		{ .function = 1 },
+		{ .function = 0x80000000, .eax = 0x80000001 },
+		{ .function = 0x80000001 },
+	};
+	unsigned int n = nextra + nprobes, i, a, b, cc, d;
+	uint32_t *q;
+	struct vm vm;
+	struct ctx c;
+	char why[300] = "";
+	int ok, r;
+
+	__cpuid(1, a, b, cc, d);
+	t[1].eax = sig;
+	t[1].ebx = b & 0x00ffffff;
+	t[1].ecx = cc;
+	t[1].edx = d;
+	__cpuid(0x80000001, a, b, cc, d);
+	t[3].ecx = cc;
+	t[3].edx = d;
+	r = vm_create(&vm, LM_RAM_SIZE, 1);
+	if (!r)
+		r = domus_set_cpuid(vm.fd, t, 4);
+	if (!r)
+		r = load_guest(&vm, "long64");
+	if (!r)
+		r = vm_add_vcpu(&vm, 0);
+	if (!r)
+		r = setup_lm(&vm, &vm.vcpu[0], T_MSR_PROBE, 0, 0, 0);
+	if (r) {
+		result(name, 0, "setup: %s", domus_last_error());
+		vm_destroy(&vm);
+		return;
+	}
+	q = (uint32_t *)(vm.ram + LM_DATA);
+	q[0] = n;
+	for (i = 0; i < n; i++) {
+		const struct msr_probe *p = i < nextra ? &extra[i] : &probes[i - nextra];
+		uint32_t *rec = q + 1 + 4 * i;
+
+		rec[0] = p->index;
+		rec[1] = p->write;
+		rec[2] = p->write ? (uint32_t)p->value : 0;
+		rec[3] = p->write ? (uint32_t)(p->value >> 32) : 0;
+	}
+	ctx_init(&c, &vm, &vm.vcpu[0], 1);
+	ok = run_to_pass(&c, "long64", why, sizeof(why));
+	if (ok && c.nvals != (int)(3 * n)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "%d values reported, want %u", c.nvals, 3 * n);
+	}
+	for (i = 0; ok && i < n; i++) {
+		const struct msr_probe *p = i < nextra ? &extra[i] : &probes[i - nextra];
+		const uint32_t *got = c.vals + 3 * i;
+		uint64_t val = got[1] | (uint64_t)got[2] << 32;
+
+		if ((int)got[0] != p->gp) {
+			ok = 0;
+			snprintf(why, sizeof(why), "%s %#x (record %u): %s#GP", p->write ? "WRMSR" : "RDMSR",
+				 p->index, i, p->gp ? "no " : "unexpected ");
+		} else if (!p->write && !p->gp && val != p->value) {
+			ok = 0;
+			snprintf(why, sizeof(why), "RDMSR %#x = %#llx, want %#llx", p->index,
+				 (unsigned long long)val, (unsigned long long)p->value);
+		}
+	}
+	result(name, ok, "%s", why);
+	vm_destroy(&vm);
+}
+
+void t_msr_platform(void)
+{
+	static const uint32_t amd[3] = { 0x68747541, 0x69746e65, 0x444d4163 };		/* AuthenticAMD */
+	static const uint32_t intel[3] = { 0x756e6547, 0x49656e69, 0x6c65746e };	/* GenuineIntel */
+	/* HWCR by family: TscFreqSel (bit 24) from 10h on; the same value written is accepted */
+	static const struct msr_probe k8[] = {
+		{ 0xc0010015, 0, 0, 0 },
+		{ 0xc0010015, 1, 0, 0 },
+		{ 0xc0010015, 1, 1ULL << 24, 1 },
+	};
+	static const struct msr_probe zen[] = {
+		{ 0xc0010015, 0, 1ULL << 24, 0 },
+		{ 0xc0010015, 1, 1ULL << 24, 0 },
+		{ 0xc0010015, 1, (1ULL << 24) | (1ULL << 30), 1 },	/* IRPERF: not offered */
+		{ 0xc0010015, 0, 1ULL << 24, 0 },
+	};
+
+	msr_platform_run("msr-platform-amd-0fh", amd, 0x00000f61, k8, NPROBES(k8),
+			 amd_probes, NPROBES(amd_probes));
+	msr_platform_run("msr-platform-amd-17h", amd, 0x00800f12, zen, NPROBES(zen),
+			 amd_probes, NPROBES(amd_probes));
+	msr_platform_run("msr-platform-intel", intel, 0x000906ea, NULL, 0,
+			 intel_probes, NPROBES(intel_probes));
+}
