@@ -212,9 +212,9 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		goto out;
 	}
 	ncpuid = domus_host_cpuid(cpuid, DOMUS_MAX_CPUID_ENTRIES);
-	/* HVM: nothing domus does not back for it yet (no LAPIC, no MTRR
-	 * MSRs: SeaBIOS programs them when CPUID.1:EDX.MTRR says they are
-	 * there; hvm_cpuid.c) */
+	/* HVM: nothing domus does not back for it yet (no LAPIC; MTRRs only
+	 * as the module's fixed platform table, no variable ranges, which
+	 * SeaBIOS would program when CPUID.1:EDX.MTRR shows; hvm_cpuid.c) */
 	if (hvm)
 		ncpuid = (int)hvm_cpuid_filter(cpuid, (unsigned int)ncpuid);
 	if (domus_set_cpuid(L->domfd, cpuid, ncpuid)) {
