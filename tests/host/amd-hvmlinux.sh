@@ -82,11 +82,22 @@ else
 fi
 
 # the exit counters once a minute (build/hvmlinux/stats.log): where the
-# time goes while the console is quiet
-( while sleep 60; do
+# time goes while the console is quiet; when they stop moving, where each
+# of the launcher's threads waits (a halted vCPU and a blocked thread look
+# the same in the counters)
+( prev=; while sleep 60; do
 	echo "== $(( $(date +%s) - t0 )) s"
-	$d stats $name 2>&1 | tr '\n' ' '
-	echo
+	cur=$($d stats $name 2>&1 | tr '\n' ' ')
+	echo "$cur"
+	if [ "$cur" = "$prev" ]; then
+		for p in $(pgrep -f domus-launcher); do
+			for task in /proc/$p/task/*; do
+				echo "thread $(cat $task/comm 2>/dev/null) ${task##*/}: $(cat $task/wchan 2>/dev/null) $(tr '\n' ' ' <$task/stat 2>/dev/null | cut -d' ' -f3)"
+				sed 's/^/    /' $task/stack 2>/dev/null | head -12
+			done
+		done
+	fi
+	prev=$cur
 done ) >"$out/stats.log" 2>&1 &
 spid=$!
 
