@@ -564,6 +564,20 @@ int domus_handle_hlt(struct domus_vcpu *v)
 		v->run->exit_reason = DOMUS_EXIT_HLT;
 		return 0;
 	}
+	/*
+	 * Userspace holds an interrupt it could not inject and asked for the
+	 * window; a HLT with IF set opens it (Linux's idle, "sti; hlt": the
+	 * HLT in the STI shadow exits before the window would).  RIP is past
+	 * the HLT, so the interrupt userspace injects now wakes it, as on
+	 * hardware; sleeping here would wait for an interrupt only userspace
+	 * can deliver.
+	 */
+	if ((READ_ONCE(v->run->flags) & DOMUS_RUN_IRQ_WINDOW) && v->hlt_if && !domus_vcpu_has_irq(v)) {
+		v->run->exit_reason = DOMUS_EXIT_IRQ_WINDOW;
+		v->run->if_flag = 1;		/* the shadow ended with the HLT */
+		v->run->ready_for_interrupt = 1;
+		return 0;
+	}
 	domus_pers_sync_events(v);
 	domus_vcpu_wait(v, domus_vcpu_wakeup(v));
 	atomic_set(&v->halt_end, 0);
