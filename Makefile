@@ -261,7 +261,7 @@ $(BUILD)/unit-san/test_hvmcpuid: $(call san,userland/launcher/hvm_cpuid.c)
 $(BUILD)/unit/test_uart: $(call obj,userland/launcher/dev_uart.c userland/launcher/dev_pic.c)
 $(BUILD)/unit-san/test_uart: $(call san,userland/launcher/dev_uart.c userland/launcher/dev_pic.c)
 # test_acpi tests the ACPI tables (acpi.c), their fw_cfg files and the PM block.
-ACPI_UNIT_SRCS := userland/launcher/acpi.c userland/launcher/dev_acpi.c userland/launcher/dev_pic.c \
+ACPI_UNIT_SRCS := userland/launcher/acpi.c userland/launcher/acpi_dsdt.c userland/launcher/dev_acpi.c userland/launcher/dev_pic.c \
 	userland/launcher/dev_fwcfg.c userland/launcher/dev_pci.c
 $(BUILD)/unit/test_acpi: $(call obj,$(ACPI_UNIT_SRCS))
 $(BUILD)/unit-san/test_acpi: $(call san,$(ACPI_UNIT_SRCS))

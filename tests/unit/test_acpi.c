@@ -79,7 +79,7 @@ static void test_tables(void)
 	const uint8_t *f, *d, *r = B.rsdp;
 	static const uint8_t s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, ACPI_S5_SLP_TYP };
 
-	EXPECT(acpi_build(&B) == 0);
+	EXPECT(acpi_build(&B, 512u << 20) == 0);
 	/* the RSDP: revision 2, both checksums, the RSDT and XSDT (file offsets) */
 	EXPECT(!memcmp(r, "RSD PTR ", 8));
 	EXPECT(acpi_sum(r, 20) == 0 && acpi_sum(r, 36) == 0);
@@ -115,6 +115,74 @@ static void test_tables(void)
 	EXPECT(memmem(d + 36, tlen(d) - 36, "\\_PIC", 5) != NULL);
 }
 
+/* The DSDT's PCI root for RAM up to 0x30000000: its memory window starts
+ * there; the _PRT has every slot 1-31 and pin, each on the ISA IRQ of
+ * SeaBIOS's PIIX3 routing; a bad top of RAM builds nothing. */
+/* Package (4) { 0xSSSSFFFF, @pin, Zero, @irq } as AML: its length */
+static size_t prt_entry(uint8_t *e, unsigned int slot, unsigned int pin, uint8_t irq)
+{
+	size_t n = 0;
+
+	e[n++] = 0x12;				/* PackageOp, PkgLength below, 4 elements */
+	e[n++] = 0;
+	e[n++] = 4;
+	e[n++] = 0x0c;				/* DWordConst */
+	e[n++] = 0xff;
+	e[n++] = 0xff;
+	e[n++] = (uint8_t)slot;
+	e[n++] = 0;
+	if (pin <= 1) {				/* ZeroOp, OneOp */
+		e[n++] = (uint8_t)pin;
+	} else {
+		e[n++] = 0x0a;			/* BytePrefix */
+		e[n++] = (uint8_t)pin;
+	}
+	e[n++] = 0x00;				/* no link device */
+	e[n++] = 0x0a;
+	e[n++] = irq;
+	e[1] = (uint8_t)(n - 1);
+	return n;
+}
+
+static void test_dsdt_pci(void)
+{
+	/* DWordMemory: producer, fixed, cacheable read-write, 0x30000000-0xfebfffff */
+	static const uint8_t win[] = { 0x87, 0x17, 0x00, 0x00, 0x0c, 0x03, 0, 0, 0, 0,
+				       0x00, 0x00, 0x00, 0x30, 0xff, 0xff, 0xbf, 0xfe, 0, 0, 0, 0,
+				       0x00, 0x00, 0xc0, 0xce };
+	static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03 };
+	/* SeaBIOS: pin P of slot S on PIRQ (S - 1 + P) & 3; PIRQA-D on 10, 10, 11, 11 */
+	static const uint8_t known[][3] = { { 1, 0, 10 }, { 1, 2, 11 }, { 2, 3, 10 }, { 3, 0, 11 },
+					    { 4, 1, 10 }, { 31, 3, 10 }, { 30, 2, 11 } };
+	static const uint8_t pci0[] = { 0x5b, 0x82 };
+	static const uint8_t path[] = { '\\', 0x2e, '_', 'S', 'B', '_', 'P', 'C', 'I', '0' };
+	const uint8_t *d, *dev;
+	uint32_t len;
+	unsigned int slot, pin, i, n = 0;
+	uint8_t e[16];
+
+	EXPECT(acpi_build(&B, 0x30000000) == 0);
+	d = B.tables + B.dsdt;
+	len = tlen(d);
+	EXPECT(acpi_sum(d, len) == 0);
+	EXPECT(memmem(d, len, win, sizeof(win)) != NULL);
+	EXPECT(memmem(d, len, hid, sizeof(hid)) != NULL);
+	dev = memmem(d, len, pci0, sizeof(pci0));
+	/* DeviceOp, a two-byte PkgLength reaching the table's end, \_SB.PCI0 */
+	EXPECT(dev && dev + 4 + sizeof(path) <= d + len && !memcmp(dev + 4, path, sizeof(path)));
+	if (dev)
+		EXPECT(dev[2] >> 6 == 1 && (uint32_t)((dev[2] & 0x0f) | dev[3] << 4) == (uint32_t)(d + len - dev - 2));
+	for (slot = 1; slot < 32; slot++)
+		for (pin = 0; pin < 4; pin++)
+			n += memmem(d, len, e, prt_entry(e, slot, pin, acpi_pci_irq(slot, pin))) != NULL;
+	EXPECT(n == 31 * 4);
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		EXPECT(acpi_pci_irq(known[i][0], known[i][1]) == known[i][2]);
+	EXPECT(acpi_build(&B, 0xff000000ull) == -1);	/* RAM over the window's end */
+	EXPECT(acpi_build(&B, 0x80000) == -1);		/* under 1 MiB */
+	EXPECT(acpi_build(&B, 512u << 20) == 0);
+}
+
 /* the file a loader command names: 0 tables, 1 rsdp, -1 none */
 static int file_of(const uint8_t *name)
 {
@@ -138,7 +206,7 @@ static void test_loader(void)
 	uint8_t *t, *r;
 	uint64_t v;
 
-	EXPECT(acpi_build(&B) == 0);
+	EXPECT(acpi_build(&B, 512u << 20) == 0);
 	EXPECT(B.loader_len > 0 && B.loader_len % 128 == 0);
 	memcpy(mem[0], B.tables, B.tables_len);
 	memcpy(mem[1], B.rsdp, ACPI_RSDP_LEN);
@@ -225,7 +293,7 @@ static void test_fwcfg(void)
 	L->ram = ram;
 	L->mem_size = 1 << 20;
 	L->cfg.vcpus = L->cfg.maxvcpus = 1;
-	EXPECT(acpi_build(&B) == 0);
+	EXPECT(acpi_build(&B, L->mem_size) == 0);	/* as the device builds them */
 	dm_fwcfg.reset(L);
 	fw_out16(&V, 0, 0x19);			/* the file directory, byte by byte */
 	for (i = 0; i < 4 + 64 * DM_FWCFG_FILES; i++)
@@ -294,11 +362,12 @@ static void test_iasl(void)
 	char dir[] = "/tmp/test_acpi.XXXXXX", path[128], cmd[512];
 	static const struct {
 		const char *name;
-		const char *want[3];
+		const char *want[6];
 	} files[] = {
 		{ "facp", { "PM1A Control Block Address : 0000B004", "PM Timer Block Address : 0000B008",
 			    "Value to cause reset : 06" } },
-		{ "dsdt", { "Name (\\_S5, Package (0x04)", "Method (\\_PIC, 1", "DefinitionBlock" } },
+		{ "dsdt", { "Name (\\_S5, Package (0x04)", "Method (\\_PIC, 1", "DefinitionBlock",
+			    "Device (\\_SB.PCI0)", "EisaId (\"PNP0A03\")", "Name (_PRT, Package (0x7C)" } },
 		{ "facs", { "Signature : \"FACS\"", "Length : 00000040", NULL } },
 		{ "rsdt", { "Signature : \"RSDT\"", "ACPI Table Address   0 :", NULL } },
 		{ "xsdt", { "Signature : \"XSDT\"", "ACPI Table Address   0 :", NULL } },
@@ -310,7 +379,7 @@ static void test_iasl(void)
 		unit_cur_failed = 1;
 		return;
 	}
-	EXPECT(acpi_build(&B) == 0);
+	EXPECT(acpi_build(&B, 512u << 20) == 0);
 	if (!mkdtemp(dir)) {
 		EXPECT(!"mkdtemp");
 		return;
@@ -334,7 +403,7 @@ static void test_iasl(void)
 		snprintf(path, sizeof(path), "%s/%s.log", dir, files[i].name);
 		EXPECT(!grep_file(path, "Error") && !grep_file(path, "Warning") && !grep_file(path, "Invalid"));
 		snprintf(path, sizeof(path), "%s/%s.dsl", dir, files[i].name);
-		for (j = 0; j < 3; j++)
+		for (j = 0; j < 6; j++)
 			if (files[i].want[j] && !grep_file(path, files[i].want[j])) {
 				printf("  %s.dsl: no '%s'\n", files[i].name, files[i].want[j]);
 				unit_cur_failed = 1;
@@ -494,6 +563,7 @@ static void test_hostile(void)
 int main(void)
 {
 	RUN(UNIT_PREFIX, test_tables);
+	RUN(UNIT_PREFIX, test_dsdt_pci);
 	RUN(UNIT_PREFIX, test_loader);
 	RUN(UNIT_PREFIX, test_fwcfg);
 	RUN(UNIT_PREFIX, test_iasl);

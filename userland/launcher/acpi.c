@@ -209,33 +209,21 @@ static uint32_t build_facs(struct ctx *c)
 	return off;
 }
 
-/*
- * The DSDT's AML, assembled here (ACPI specification, "ACPI Machine
- * Language"):
- *
- *	Name (\PICF, Zero)
- *	Method (\_PIC, 1) { Store (Arg0, \PICF) }	// the OS's interrupt model
- *	Name (\_S5, Package (4) { 5, 5, Zero, Zero })	// SLP_TYP for S5: PM1a, PM1b
- */
-static const uint8_t dsdt_aml[] = {
-	0x08, '\\', 'P', 'I', 'C', 'F', 0x00,			/* NameOp \PICF ZeroOp */
-	0x14, 0x0e, '\\', '_', 'P', 'I', 'C', 0x01,		/* MethodOp PkgLength \_PIC, 1 arg */
-	0x70, 0x68, '\\', 'P', 'I', 'C', 'F',			/*   StoreOp Arg0Op \PICF */
-	0x08, '\\', '_', 'S', '5', '_',				/* NameOp \_S5_ */
-	0x12, 0x08, 0x04,					/*   PackageOp PkgLength 4 elements */
-	0x0a, ACPI_S5_SLP_TYP, 0x0a, ACPI_S5_SLP_TYP, 0x00, 0x00, /* BytePrefix 5, BytePrefix 5, Zero, Zero */
-};
-
-static uint32_t build_dsdt(struct ctx *c)
+/* The DSDT: its AML is acpi_dsdt.c's. */
+static uint32_t build_dsdt(struct ctx *c, uint64_t ram_top)
 {
-	uint32_t len = ACPI_HDR_LEN + (uint32_t)sizeof(dsdt_aml);
-	uint32_t off = reserve(c, len, 8);
-	uint8_t *t = c->b->tables + off;
+	struct acpi_blobs *b = c->b;
+	uint32_t off = reserve(c, ACPI_HDR_LEN, 8), aml;
 
 	if (c->err)
 		return 0;
-	header(t, "DSDT", len, 2);	/* revision 2: 64-bit integers */
-	memcpy(t + ACPI_HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
+	aml = acpi_dsdt_aml(b->tables + off + ACPI_HDR_LEN, ACPI_TABLES_MAX - off - ACPI_HDR_LEN, ram_top);
+	if (!aml) {
+		c->err = -1;
+		return 0;
+	}
+	b->tables_len += aml;
+	header(b->tables + off, "DSDT", ACPI_HDR_LEN + aml, 2);	/* revision 2: 64-bit integers */
 	table_checksum(c, off);
 	return off;
 }
@@ -319,7 +307,7 @@ static void build_rsdp(struct ctx *c)
 	cmd_checksum(c, ACPI_FILE_RSDP, 0, ACPI_RSDP_LEN, 32);
 }
 
-int acpi_build(struct acpi_blobs *b)
+int acpi_build(struct acpi_blobs *b, uint64_t ram_top)
 {
 	struct ctx c = { .b = b };
 	uint32_t entries[N_XSDT];
@@ -330,7 +318,7 @@ int acpi_build(struct acpi_blobs *b)
 	cmd_allocate(&c, ACPI_FILE_TABLES, 64, ACPI_LOADER_ZONE_HIGH);
 	cmd_allocate(&c, ACPI_FILE_RSDP, 16, ACPI_LOADER_ZONE_FSEG);
 	b->facs = build_facs(&c);
-	b->dsdt = build_dsdt(&c);
+	b->dsdt = build_dsdt(&c, ram_top);
 	for (i = 0; i < N_XSDT; i++)
 		entries[i] = xsdt_tables[i](&c);
 	b->fadt = entries[0];

@@ -52,7 +52,7 @@
 #define ACPI_LOADER_ZONE_HIGH	1
 #define ACPI_LOADER_ZONE_FSEG	2
 
-#define ACPI_TABLES_MAX		1024
+#define ACPI_TABLES_MAX		3072
 #define ACPI_LOADER_MAX		(24 * ACPI_LOADER_ENTRY)
 #define ACPI_RSDP_LEN		36
 #define ACPI_FACS_LEN		64
@@ -71,8 +71,17 @@ struct acpi_blobs {
 };
 
 /* Build the tables of this platform (one vCPU, no LAPIC/IOAPIC yet: no
- * MADT).  Returns 0, or -1 if a buffer were too small (a bug). */
-int acpi_build(struct acpi_blobs *b);
+ * MADT) for RAM below @ram_top (the PCI memory window starts there).
+ * Returns 0, or -1 if a buffer were too small (a bug) or @ram_top bad. */
+int acpi_build(struct acpi_blobs *b, uint64_t ram_top);
+
+/* The DSDT's AML (acpi_dsdt.c) into @buf: its length, 0 if @cap is too
+ * small or @ram_top is not between 1 MiB and the PCI window's end. */
+uint32_t acpi_dsdt_aml(uint8_t *buf, uint32_t cap, uint64_t ram_top);
+
+/* The ISA IRQ of PCI @slot's interrupt pin @pin (0-3: INTA-D), as the
+ * DSDT's _PRT and SeaBIOS's PIIX3 routing have it. */
+uint8_t acpi_pci_irq(unsigned int slot, unsigned int pin);
 
 /* The 8-bit sum of @len bytes (a valid table sums to 0). */
 uint8_t acpi_sum(const uint8_t *p, uint32_t len);

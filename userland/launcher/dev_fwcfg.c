@@ -116,13 +116,13 @@ static void bootorder(struct launcher *L, struct dm_fwcfg *f)
 
 /* The ACPI tables (acpi.c) and their loader script: SeaBIOS runs the
  * script, places the tables and skips its own. */
-static void acpi_files(struct dm_fwcfg *f)
+static void acpi_files(struct dm_fwcfg *f, uint64_t ram_top)
 {
 	struct acpi_blobs b;
 	uint8_t *p;
 
-	if (acpi_build(&b))
-		return;		/* cannot happen: the tables are fixed in size */
+	if (acpi_build(&b, ram_top))
+		return;		/* cannot happen: memory= is bounded below the PCI window */
 	p = add_item(f, FW_KEY_FILE_FIRST + 2, ACPI_RSDP_LEN, ACPI_FILE_RSDP);
 	if (p)
 		memcpy(p, b.rsdp, ACPI_RSDP_LEN);
@@ -153,7 +153,7 @@ static void fwcfg_reset(struct launcher *L)
 	put_le(p + 8, L->mem_size, 8);
 	put_le(p + 16, 1, 4);			/* RAM */
 	bootorder(L, f);
-	acpi_files(f);
+	acpi_files(f, L->mem_size);
 	/* the directory's real size: its count and entries */
 	f->items[0].len = 4 + 64 * (uint32_t)get_be(f->arena, 4);
 }
