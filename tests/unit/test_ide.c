@@ -219,6 +219,32 @@ static void test_irq(void)
 	teardown();
 }
 
+/* A software reset (SRST) leaves each drive's signature and the
+ * diagnostic code 0x01 in the error register (libata reads a 0 as a
+ * failed drive); the ATAPI drive's signature is 0x14/0xeb */
+static void test_reset(void)
+{
+	unsigned int ch;
+
+	setup();
+	for (ch = 0; ch < 2; ch++) {
+		out8(ch, 6, 0xa0);
+		out8(ch, 8, 0x04);			/* SRST */
+		EXPECT(in8(ch, 8) & 0x80);		/* busy while held */
+		out8(ch, 8, 0x00);
+		EXPECT(in8(ch, 7) == 0x50);
+		EXPECT(in8(ch, 1) == 0x01);
+		EXPECT(in8(ch, 2) == 1 && in8(ch, 3) == 1);
+		EXPECT(in8(ch, 4) == (ch ? 0x14 : 0) && in8(ch, 5) == (ch ? 0xeb : 0));
+	}
+	ata_cmd(0, false, 2047, 2, 0x20);		/* aborted: the error register says so */
+	EXPECT(in8(0, 1) == 0x04);
+	out8(0, 8, 0x04);
+	out8(0, 8, 0x00);
+	EXPECT(in8(0, 1) == 0x01);			/* until the next reset */
+	teardown();
+}
+
 /* ATAPI PACKET on the secondary channel's drive @slave with byte count @limit */
 static void packet(bool slave, uint16_t limit, const uint8_t *cdb)
 {
@@ -407,6 +433,7 @@ int main(void)
 	RUN(UNIT_PREFIX, test_atapi);
 	RUN(UNIT_PREFIX, test_hostile);
 	RUN(UNIT_PREFIX, test_irq);
+	RUN(UNIT_PREFIX, test_reset);
 	unlink(disk_rw);
 	unlink(disk_ro);
 	unlink(iso);

@@ -36,6 +36,7 @@
 #define DH_LBA		0x40
 #define CTL_NIEN	0x02
 #define CTL_SRST	0x04
+#define ERR_DIAG_PASSED	0x01	/* after a reset: device 0 passed, device 1 passed or absent */
 
 static const char *const ide_names[4] = {
 	"IDE primary master", "IDE primary slave", "IDE secondary master", "IDE secondary slave",
@@ -121,6 +122,7 @@ static void drive_reset(struct launcher *L, unsigned int i)
 
 	memset(s, 0, sizeof(*s));
 	s->status = ST_DRDY | ST_DSC;
+	s->error = ERR_DIAG_PASSED;	/* the diagnostic code a reset leaves */
 	signature(L, i);
 }
 
