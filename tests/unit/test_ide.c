@@ -219,6 +219,105 @@ static void test_irq(void)
 	teardown();
 }
 
+/* IDENTIFY DEVICE word @w of the primary master */
+static unsigned int id_word(unsigned int w)
+{
+	uint8_t id[512];
+
+	ata_cmd(0, false, 0, 0, 0xec);
+	in16s(0, id, 512);
+	return (unsigned int)id[2 * w] | (unsigned int)id[2 * w + 1] << 8;
+}
+
+static bool pattern_ok(const uint8_t *buf, uint64_t off, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != (uint8_t)(((off + i) * 7 + 1) & 0xff))
+			return false;
+	return true;
+}
+
+/*
+ * READ/WRITE MULTIPLE: blocks of 16 sectors from the start (IDENTIFY's
+ * words 47 and 59 say so), one INTRQ per block, the last block short;
+ * SET MULTIPLE MODE takes powers of two up to 16 and 0 (off: the MULTIPLE
+ * commands abort), refuses the rest, and a reset keeps it.
+ */
+static void test_multiple(void)
+{
+	static uint8_t buf[16 * 512], file[20 * 512];
+	unsigned int blk;
+	int fd;
+
+	setup();
+	EXPECT(id_word(47) == 0x8010 && id_word(59) == 0x0110);
+	ata_cmd(0, false, 10, 40, 0xc4);		/* READ MULTIPLE: 16 + 16 + 8 */
+	for (blk = 0; blk < 3; blk++) {
+		unsigned int n = blk < 2 ? 16 : 8;
+
+		EXPECT(L->dm.ide.intrq[0]);		/* one interrupt per block */
+		EXPECT(in8(0, 7) == 0x58);
+		EXPECT(!L->dm.ide.intrq[0]);
+		in16s(0, buf, n * 512);
+		EXPECT(pattern_ok(buf, (10 + 16 * blk) * 512ull, n * 512));
+	}
+	EXPECT(L->dm.ide.intrq[0] && in8(0, 7) == 0x50);
+	/* READ MULTIPLE EXT: LBA48 form */
+	out8(0, 6, 0x40);
+	out8(0, 2, 0);
+	out8(0, 2, 3);
+	out8(0, 3, 0), out8(0, 3, 0x20);		/* LBA 0x20 */
+	out8(0, 4, 0), out8(0, 4, 0);
+	out8(0, 5, 0), out8(0, 5, 0);
+	out8(0, 7, 0x29);
+	EXPECT(in8(0, 7) == 0x58);
+	in16s(0, buf, 3 * 512);
+	EXPECT(pattern_ok(buf, 0x20 * 512ull, 3 * 512) && in8(0, 7) == 0x50);
+	/* WRITE MULTIPLE: no interrupt before the first block, one after each */
+	memset(file, 0x6c, sizeof(file));
+	ata_cmd(0, false, 100, 20, 0xc5);
+	EXPECT(!L->dm.ide.intrq[0] && in8(0, 7) == 0x58);
+	out16s(0, file, 16 * 512);
+	EXPECT(L->dm.ide.intrq[0] && in8(0, 7) == 0x58);
+	out16s(0, file + 16 * 512, 4 * 512);
+	EXPECT(L->dm.ide.intrq[0] && in8(0, 7) == 0x50);
+	fd = open(disk_rw, O_RDONLY);
+	EXPECT(pread(fd, buf, 512, 119 * 512) == 512 && buf[0] == 0x6c && buf[511] == 0x6c);
+	EXPECT(pread(fd, buf, 1, 120 * 512) == 1 && buf[0] == (uint8_t)((120 * 512 * 7 + 1) & 0xff));
+	close(fd);
+	/* the read-only slave aborts it */
+	ata_cmd(0, true, 0, 2, 0xc5);
+	EXPECT(in8(0, 7) == 0x51 && in8(0, 1) == 0x04);
+	/* SET MULTIPLE MODE */
+	ata_cmd(0, false, 0, 3, 0xc6);
+	EXPECT(in8(0, 7) == 0x51);			/* not a power of two */
+	ata_cmd(0, false, 0, 32, 0xc6);
+	EXPECT(in8(0, 7) == 0x51);			/* more than the drive's 16 */
+	EXPECT(id_word(59) == 0x0110);			/* unchanged */
+	ata_cmd(0, false, 0, 4, 0xc6);
+	EXPECT(in8(0, 7) == 0x50 && id_word(59) == 0x0104);
+	ata_cmd(0, false, 200, 6, 0xc4);		/* 4 + 2 */
+	EXPECT(in8(0, 7) == 0x58);
+	in16s(0, buf, 4 * 512);
+	EXPECT(L->dm.ide.intrq[0] && in8(0, 7) == 0x58);
+	in16s(0, buf + 4 * 512, 2 * 512);
+	EXPECT(pattern_ok(buf, 200 * 512ull, 6 * 512) && in8(0, 7) == 0x50);
+	out8(0, 8, 0x04);				/* a reset keeps the setting */
+	out8(0, 8, 0x00);
+	EXPECT(id_word(59) == 0x0104);
+	ata_cmd(0, false, 0, 0, 0xc6);			/* 0: off */
+	EXPECT(in8(0, 7) == 0x50 && id_word(59) == 0);
+	ata_cmd(0, false, 0, 1, 0xc4);
+	EXPECT(in8(0, 7) == 0x51 && in8(0, 1) == 0x04);
+	ata_cmd(0, false, 0, 1, 0xc5);
+	EXPECT(in8(0, 7) == 0x51);
+	ata_cmd(0, false, 2040, 9, 0x20);		/* READ SECTORS past the end still aborts */
+	EXPECT(in8(0, 7) == 0x51);
+	teardown();
+}
+
 /* A software reset (SRST) leaves each drive's signature and the
  * diagnostic code 0x01 in the error register (libata reads a 0 as a
  * failed drive); the ATAPI drive's signature is 0x14/0xeb */
@@ -434,6 +533,7 @@ int main(void)
 	RUN(UNIT_PREFIX, test_hostile);
 	RUN(UNIT_PREFIX, test_irq);
 	RUN(UNIT_PREFIX, test_reset);
+	RUN(UNIT_PREFIX, test_multiple);
 	unlink(disk_rw);
 	unlink(disk_ro);
 	unlink(iso);

@@ -6,7 +6,10 @@
  * (secondary).  PIO only; INTRQ drives IRQ 14 / 15 unless nIEN is set
  * (ide_irq(); SeaBIOS polls with nIEN set).  A disk answers IDENTIFY DEVICE, READ SECTORS (LBA28, CHS,
  * LBA48), WRITE SECTORS (the same three forms; a read-only disk aborts
- * them: ERR, ABRT, the image untouched), FLUSH CACHE (fdatasync), and
+ * them: ERR, ABRT, the image untouched), READ/WRITE MULTIPLE (EXT) in
+ * blocks of SET MULTIPLE MODE's size (DM_IDE_MULTI sectors from the
+ * start, as IDENTIFY's word 59 says: one interrupt and one pread/pwrite
+ * per block instead of per sector), FLUSH CACHE (fdatasync), and
  * accepts the set-up commands firmware sends.  A CD-ROM is an ATAPI
  * device: IDENTIFY PACKET DEVICE and PACKET, whose commands are in
  * dev_atapi.c.  The rest is aborted.  Task-file writes reach both drives
@@ -116,11 +119,15 @@ static void signature(struct launcher *L, unsigned int i)
 	s->lba[2] = L->ide[i].cdrom ? 0xeb : 0;
 }
 
+/* A reset keeps the multiple-mode setting (as SET MULTIPLE MODE's does
+ * over a software reset); a new domain starts with DM_IDE_MULTI. */
 static void drive_reset(struct launcher *L, unsigned int i)
 {
 	struct dm_ide_drive *s = &L->dm.ide.d[i];
+	uint8_t multi = s->multi;
 
 	memset(s, 0, sizeof(*s));
+	s->multi = multi;
 	s->status = ST_DRDY | ST_DSC;
 	s->error = ERR_DIAG_PASSED;	/* the diagnostic code a reset leaves */
 	signature(L, i);
@@ -131,8 +138,10 @@ static void ide_reset(struct launcher *L)
 	unsigned int i;
 
 	memset(&L->dm.ide, 0, sizeof(L->dm.ide));
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
+		L->dm.ide.d[i].multi = DM_IDE_MULTI;
 		drive_reset(L, i);
+	}
 }
 
 /* ATA strings: the first character in the high byte of each word */
@@ -170,7 +179,7 @@ static void identify(struct launcher *L, unsigned int i)
 	w[1] = (uint16_t)cyl;
 	w[3] = 16;
 	w[6] = 63;
-	w[47] = 0x8001;				/* one sector per READ MULTIPLE block */
+	w[47] = 0x8000 | DM_IDE_MULTI;		/* sectors per READ/WRITE MULTIPLE block, at most */
 	w[49] = 0x0200;				/* LBA */
 	w[53] = 0x0001;				/* words 54-58 valid */
 	w[54] = (uint16_t)cyl;
@@ -178,6 +187,8 @@ static void identify(struct launcher *L, unsigned int i)
 	w[56] = 63;
 	w[57] = (uint16_t)(cyl * 16 * 63);
 	w[58] = (uint16_t)((cyl * 16 * 63) >> 16);
+	if (s->multi)
+		w[59] = 0x0100 | s->multi;	/* the setting in force, valid */
 	w[60] = (uint16_t)n28;
 	w[61] = (uint16_t)(n28 >> 16);
 	w[80] = 0x007e;				/* ATA-1 .. ATA-6 */
@@ -217,40 +228,49 @@ static void done(struct dm_ide_drive *s)
 	s->pos = s->end = 0;
 }
 
-/* Load the next sector of a read into the buffer. */
-static void next_sector(struct launcher *L, unsigned int i)
+/* Sectors in the next DRQ block of the command running. */
+static uint32_t block_sectors(const struct dm_ide_drive *s)
+{
+	return s->left < s->blk ? s->left : s->blk;
+}
+
+/* Load the next DRQ block of a read into the buffer. */
+static void next_block(struct launcher *L, unsigned int i)
 {
 	struct dm_ide_drive *s = &L->dm.ide.d[i];
+	uint32_t n = block_sectors(s);
 
-	if (s->cur >= L->ide[i].blocks ||
-	    pread(L->ide[i].fd, s->buf, 512, (off_t)(s->cur * 512)) != 512) {
+	if (!n || n * 512 > sizeof(s->buf) || s->cur >= L->ide[i].blocks || n > L->ide[i].blocks - s->cur ||
+	    pread(L->ide[i].fd, s->buf, n * 512, (off_t)(s->cur * 512)) != (ssize_t)(n * 512)) {
 		abort_cmd(s);
 		return;
 	}
-	s->cur++;
-	s->left--;
+	s->cur += n;
+	s->left -= n;
 	s->pos = 0;
-	s->end = 512;
+	s->end = n * 512;
 	s->status = ST_DRDY | ST_DSC | ST_DRQ;
 }
 
-/* The buffer holds a sector the guest wrote: store it, take the next. */
-static void put_sector(struct launcher *L, unsigned int i)
+/* The buffer holds a block the guest wrote: store it, ask for the next. */
+static void put_block(struct launcher *L, unsigned int i)
 {
 	struct dm_ide_drive *s = &L->dm.ide.d[i];
+	uint32_t n = s->end / 512;
 
-	if (s->cur >= L->ide[i].blocks ||
-	    pwrite(L->ide[i].fd, s->buf, 512, (off_t)(s->cur * 512)) != 512) {
+	if (!n || n > s->left || s->cur >= L->ide[i].blocks || n > L->ide[i].blocks - s->cur ||
+	    pwrite(L->ide[i].fd, s->buf, n * 512, (off_t)(s->cur * 512)) != (ssize_t)(n * 512)) {
 		abort_cmd(s);
 		return;
 	}
-	s->cur++;
-	if (!--s->left) {
+	s->cur += n;
+	s->left -= n;
+	if (!s->left) {
 		done(s);
 		return;
 	}
 	s->pos = 0;
-	s->end = 512;
+	s->end = block_sectors(s) * 512;
 	s->status = ST_DRDY | ST_DSC | ST_DRQ;
 }
 
@@ -285,35 +305,49 @@ static void ata_command(struct launcher *L, unsigned int i, uint8_t cmd)
 	struct dm_ide_drive *s = &L->dm.ide.d[i];
 	uint64_t lba;
 	uint32_t count;
+	bool multi;
 
 	switch (cmd) {
 	case 0xec:					/* IDENTIFY DEVICE */
 		identify(L, i);
 		return;
 	case 0x20: case 0x21: case 0x24:		/* READ SECTORS (EXT) */
-		if (!rw_range(L, i, cmd == 0x24, &lba, &count))
+	case 0xc4: case 0x29:				/* READ MULTIPLE (EXT) */
+		multi = cmd == 0xc4 || cmd == 0x29;
+		if ((multi && !s->multi) || !rw_range(L, i, cmd == 0x24 || cmd == 0x29, &lba, &count))
 			break;
 		s->xfer = DM_IDE_READ;
+		s->blk = multi ? s->multi : 1;
 		s->cur = lba;
 		s->left = count;
-		next_sector(L, i);
+		next_block(L, i);
 		return;
 	case 0x30: case 0x31: case 0x34:		/* WRITE SECTORS (EXT) */
-		if (L->ide[i].readonly || !rw_range(L, i, cmd == 0x34, &lba, &count))
+	case 0xc5: case 0x39:				/* WRITE MULTIPLE (EXT) */
+		multi = cmd == 0xc5 || cmd == 0x39;
+		if (L->ide[i].readonly || (multi && !s->multi) ||
+		    !rw_range(L, i, cmd == 0x34 || cmd == 0x39, &lba, &count))
 			break;
 		s->xfer = DM_IDE_WRITE;
+		s->blk = multi ? s->multi : 1;
 		s->cur = lba;
 		s->left = count;
 		s->pos = 0;
-		s->end = 512;
+		s->end = block_sectors(s) * 512;
 		s->status = ST_DRDY | ST_DSC | ST_DRQ;
+		return;
+	case 0xc6:					/* SET MULTIPLE MODE: 0 turns it off */
+		if (s->sc > DM_IDE_MULTI || (s->sc & (s->sc - 1)))
+			break;
+		s->multi = s->sc;
+		done(s);
 		return;
 	case 0xe7: case 0xea:				/* FLUSH CACHE (EXT) */
 		if (!L->ide[i].readonly && fdatasync(L->ide[i].fd))
 			break;
 		done(s);
 		return;
-	case 0x91: case 0xef: case 0xc6: case 0x10:	/* set-up: accepted */
+	case 0x91: case 0xef: case 0x10:		/* set-up: accepted */
 	case 0xe0: case 0xe1: case 0xe2: case 0xe3: case 0xe5:
 		done(s);
 		return;
@@ -372,12 +406,12 @@ static bool data_byte(struct launcher *L, unsigned int i, bool write, uint8_t *v
 	switch (s->xfer) {
 	case DM_IDE_READ:
 		if (s->left)
-			next_sector(L, i);
+			next_block(L, i);
 		else
 			done(s);
 		break;
 	case DM_IDE_WRITE:
-		put_sector(L, i);
+		put_block(L, i);
 		break;
 	case DM_IDE_PACKET:
 		dm_atapi_packet(L, i);

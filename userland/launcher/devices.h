@@ -80,7 +80,8 @@ enum dm_ide_xfer {
 	DM_IDE_ATAPI_IN,		/* ATAPI data to the host, in byte-count chunks */
 };
 
-#define DM_IDE_BUF	2048
+#define DM_IDE_MULTI	16	/* sectors per DRQ block of READ/WRITE MULTIPLE at most */
+#define DM_IDE_BUF	(DM_IDE_MULTI * 512)
 struct dm_ide_drive {
 	/* the task file: written to both drives of a channel, read from the selected one */
 	uint8_t status, error, feat, sc, hob_sc, lba[3], hob_lba[3], dh;
@@ -91,6 +92,8 @@ struct dm_ide_drive {
 	uint32_t len;			/* ATAPI: bytes valid in buf */
 	uint32_t limit;			/* ATAPI: the host's byte-count limit */
 	uint8_t sense_key, asc, ascq;	/* ATAPI: the last error, for REQUEST SENSE */
+	uint8_t multi;			/* SET MULTIPLE MODE's sectors per block; 0: off */
+	uint8_t blk;			/* sectors per DRQ block of the command running */
 	uint8_t buf[DM_IDE_BUF];
 };
 
