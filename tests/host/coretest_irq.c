@@ -214,6 +214,50 @@ void t_hlt(void)
 	}
 	result("hlt-exit", ok, "%s", why);
 	vm_destroy(&vm);
+
+	/*
+	 * (c) DOMUS_RUN_IRQ_WINDOW without EXIT_ON_HLT: userspace holds an
+	 * interrupt (as an HVM launcher's PIC does) and the guest's "sti; hlt"
+	 * must end the run with the window open, RIP past the HLT, instead of
+	 * sleeping on an interrupt only userspace can give.  A waker injects
+	 * after 2 s so a regression fails instead of hanging.
+	 */
+	r = vm_start(&vm, "long64", T_HLT, 0, 0, 0);
+	if (r) {
+		result("hlt-opens-irq-window", 0, "setup: %s", domus_last_error());
+		vm_destroy(&vm);
+		return;
+	}
+	ctx_init(&c, &vm, &vm.vcpu[0], 1);
+	vm.vcpu[0].run->flags = DOMUS_RUN_IRQ_WINDOW;
+	w.v = &vm.vcpu[0];
+	w.delay_ms = 2000;
+	w.ret = 0;
+	t0 = now_ms();
+	pthread_create(&th, NULL, waker_thread, &w);
+	r = run_guest(&c);
+	t1 = now_ms();
+	ok = r == DOMUS_EXIT_IRQ_WINDOW && vm.vcpu[0].run->if_flag == 1 &&
+	     vm.vcpu[0].run->ready_for_interrupt == 1 && t1 - t0 < 1500;
+	snprintf(why, sizeof(why), "run ended with %s (%d) %.100s after %.0f ms, if_flag %u ready %u (want irq_window at once)",
+		 domus_exit_name((uint32_t)r), r, r == R_ERR ? c.err : "", t1 - t0, vm.vcpu[0].run->if_flag,
+		 vm.vcpu[0].run->ready_for_interrupt);
+	pthread_join(th, NULL);		/* its injection (at 2 s) is the one the guest takes */
+	vm.vcpu[0].run->flags = 0;
+	if (ok && w.ret) {
+		ok = 0;
+		snprintf(why, sizeof(why), "the waker's injection: %d", w.ret);
+	}
+	if (ok) {
+		why[0] = 0;
+		ok = run_to_pass(&c, "long64", why, sizeof(why));
+	}
+	if (ok && (c.nvals != 1 || c.vals[0] != 1)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "handler count %u, want 1 (the HLT was left behind)", c.nvals ? c.vals[0] : 0);
+	}
+	result("hlt-opens-irq-window", ok, "%s", why);
+	vm_destroy(&vm);
 }
 
 /* --- signals ------------------------------------------------------------------------ */
