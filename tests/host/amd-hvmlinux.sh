@@ -6,7 +6,9 @@
 # pristine) as the IDE disk hda of a type='hvm' domain, boot='c',
 # serial='pty'.  SeaBIOS boots GRUB from the MBR, GRUB's menu on COM1 boots
 # the stock kernel with console=ttyS0, the root is /dev/sda1 (ata_piix);
-# then a login on ttyS0, `uname -r`, `shutdown -h now` (ACPI S5).
+# then a login on ttyS0, `uname -r`, `reboot` (the FADT's reset register;
+# on_reboot = "restart": SeaBIOS, GRUB, Linux again, a second login), and
+# `shutdown -h now` (ACPI S5).
 # Each stage is one PASS/FAIL line, checked in order: once one is not
 # reached, the later ones fail at once as "not reached" (a stopped or
 # crashed domain ends the wait early).  "info:" lines say how far it got
@@ -32,7 +34,7 @@ src=${HVMDISK:?HVMDISK: the disk of scripts/mkhvmdisk}
 kver=$(uname -r)
 # the whole run's budget (seconds after create); each stage's own bound
 # below is cut to what is left of it
-budget=${HVMLINUX_BUDGET:-5400}
+budget=${HVMLINUX_BUDGET:-2400}
 
 spid=
 cleanup() {
@@ -63,7 +65,7 @@ disk = [ 'file:$disk,hda,w' ]
 boot = "c"
 serial = "pty"
 on_poweroff = "destroy"
-on_reboot = "destroy"
+on_reboot = "restart"
 on_crash = "destroy"
 EOF
 
@@ -101,8 +103,12 @@ fi
 done ) >"$out/stats.log" 2>&1 &
 spid=$!
 
-# the domain has stopped: its launcher's log says why
-ended() { grep -q 'shut down\|triple fault' "$log" 2>/dev/null || ! $d list $name >/dev/null 2>&1; }
+# the domain has stopped: its launcher's log says why (more "shut down"
+# lines than the reboots asked for so far)
+reboots=0
+ended() {
+	[ "$(grep -c 'shut down\|triple fault' "$log" 2>/dev/null)" -gt $reboots ] || ! $d list $name >/dev/null 2>&1
+}
 clean() { tr -d '\r' <"$conlog" 2>/dev/null | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g'; }
 reached=1 stopped=
 # stage NAME SECONDS PATTERN [FROM_LINE]: PATTERN (grep -E) on the console
@@ -155,6 +161,30 @@ if [ $reached = 1 ]; then
 	printf 'echo KVER=$(uname -r)\n' >&3
 fi
 stage uname 120 "^KVER=$kver" "${l:-1}"
+# reboot: systemd's orderly shutdown, then the FADT's reset register
+# (0xcf9); on_reboot = "restart" builds the domain again, and SeaBIOS,
+# GRUB and Linux run once more to a second login
+if [ $reached = 1 ]; then
+	l=$(clean | wc -l)
+	printf 'reboot\n' >&3
+	if wait_log "$log" 'shut down: reboot .*on_reboot = restart' "${HVMLINUX_OFF_WAIT:-600}"; then
+		reboots=1
+		pass reboot
+		echo "info: reboot at $(( $(date +%s) - t0 )) s: $(grep 'shut down: reboot' "$log" | tail -1 | sed 's/.*shut down: //')"
+	else
+		fail reboot "$(grep 'shut down' "$log" | tr '\n' '|'); console: $(clean | tail -c 400 | tr '\n' '|')"
+		reached=0 stopped=reboot
+	fi
+fi
+stage reboot-seabios "${HVMLINUX_BIOS_WAIT:-300}" 'SeaBIOS \(version' "${l:-1}"
+stage reboot-linux "${HVMLINUX_LOAD_WAIT:-3600}" 'Linux version [0-9]' "${l:-1}"
+stage reboot-login-prompt "${HVMLINUX_LOGIN_WAIT:-1200}" 'domus-guest login:' "${l:-1}"
+if [ $reached = 1 ]; then
+	sleep 1
+	l=$(clean | wc -l)
+	printf 'root\n' >&3
+fi
+stage reboot-login "${HVMLINUX_SHELL_WAIT:-300}" 'root@domus-guest:[^ ]*# ' "${l:-1}"
 # shutdown -h now: systemd's orderly shutdown, then ACPI S5 at PM1a_CNT
 if [ $reached = 1 ]; then
 	printf 'shutdown -h now\n' >&3
