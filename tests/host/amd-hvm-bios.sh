@@ -101,11 +101,12 @@ gone not-an-image-gone
 
 # 6. boot = "c" from a raw disk on the IDE primary master: SeaBIOS reads
 # its boot sector (tests/guests/mbr, built by the suite), which prints a
-# marker through int 10h (sercon: COM1) and ends through the test-exit port
+# marker through int 10h (sercon: COM1) and ends through the test-exit port;
+# without the Xen platform device (xen_platform_pci = 0)
 img=$(pwd)/build/guests/mbr/disk.img
 rm -f "$log" "$conlog"
 t0=$SECONDS
-err=$(timeout 60 $d create $cfg "disk=['$img,hda,r']" 'boot="c"' 2>&1 </dev/null); rc=$?
+err=$(timeout 60 $d create $cfg "disk=['$img,hda,r']" 'boot="c"' xen_platform_pci=0 2>&1 </dev/null); rc=$?
 if [ $rc = 0 ] && [ -z "$err" ]; then pass disk-create; else fail disk-create "rc $rc: $err"; fi
 if wait_text "$log" 'shut down: poweroff (test-exit device: value 16, exit code 33)' 180; then
 	pass disk-boot-sector-ran
@@ -118,6 +119,12 @@ if grep -q "disk hda: $img (IDE primary master, read-only, 2048 512-byte blocks)
 	pass disk-ide-log
 else
 	fail disk-ide-log "$(grep 'disk hda\|ata0\|Booting' "$log" | tr '\n' '|')"
+fi
+if grep -q 'bios: Found 3 PCI devices' "$log" && grep -q 'bios: PCI: init bdf=00:01.1 id=8086:7010' "$log" &&
+   ! grep -q 'bdf=00:03.0' "$log"; then
+	pass disk-no-platform-device
+else
+	fail disk-no-platform-device "$(grep 'bios: Found\|bios: PCI: init' "$log" | tr '\n' '|')"
 fi
 if grep -qa 'domus-mbr: booted from the IDE' "$conlog"; then pass disk-marker-console; else fail disk-marker-console "$(tr -d '\033' <"$conlog" | tr '\r\n' '||' | tail -c 200)"; fi
 gone disk-gone
