@@ -248,6 +248,12 @@ $(BUILD)/unit-san/test_xsctl: $(call san,userland/launcher/xsctl.c userland/laun
 $(BUILD)/unit/test_ide: $(call obj,userland/launcher/dev_ide.c userland/launcher/dev_atapi.c userland/launcher/dev_pic.c)
 $(BUILD)/unit-san/test_ide: $(call san,userland/launcher/dev_ide.c userland/launcher/dev_atapi.c userland/launcher/dev_pic.c)
 
+# test_pci tests PCI config space and BARs (dev_pci.c) and the Xen platform device (dev_xenplat.c).
+PCI_UNIT_SRCS := userland/launcher/dev_pci.c userland/launcher/dev_xenplat.c userland/launcher/dev_ide.c \
+	userland/launcher/dev_atapi.c userland/launcher/dev_pic.c
+$(BUILD)/unit/test_pci: $(call obj,$(PCI_UNIT_SRCS))
+$(BUILD)/unit-san/test_pci: $(call san,$(PCI_UNIT_SRCS))
+
 # test_pic and test_pit test the launcher's 8259A pair and 8254 (dev_pic.c, dev_pit.c).
 $(BUILD)/unit/test_pic: $(call obj,userland/launcher/dev_pic.c)
 $(BUILD)/unit-san/test_pic: $(call san,userland/launcher/dev_pic.c)
@@ -262,7 +268,7 @@ $(BUILD)/unit/test_uart: $(call obj,userland/launcher/dev_uart.c userland/launch
 $(BUILD)/unit-san/test_uart: $(call san,userland/launcher/dev_uart.c userland/launcher/dev_pic.c)
 # test_acpi tests the ACPI tables (acpi.c), their fw_cfg files and the PM block.
 ACPI_UNIT_SRCS := userland/launcher/acpi.c userland/launcher/acpi_dsdt.c userland/launcher/dev_acpi.c userland/launcher/dev_pic.c \
-	userland/launcher/dev_fwcfg.c userland/launcher/dev_pci.c
+	userland/launcher/dev_fwcfg.c userland/launcher/dev_pci.c userland/launcher/dev_xenplat.c
 $(BUILD)/unit/test_acpi: $(call obj,$(ACPI_UNIT_SRCS))
 $(BUILD)/unit-san/test_acpi: $(call san,$(ACPI_UNIT_SRCS))
 $(BUILD)/unit/test_hvmirq: $(call obj,userland/launcher/hvm_irq.c userland/launcher/dev_pit.c userland/launcher/dev_pic.c)

@@ -47,11 +47,22 @@ fi
 for want in 'bios: SeaBIOS (version 1.16' 'bios: Running on QEMU (i440fx)' 'bios: Found QEMU fw_cfg' \
 	    'bios: QEMU fw_cfg DMA interface supported' \
 	    'bios: qemu/e820: addr 0x0000000000000000 len 0x0000000004000000 \[RAM\]' \
-	    'bios: Found 2 PCI devices' 'bios: No apic - only the main cpu is present.' 'bios: sercon: using ioport 0x3f8' \
+	    'bios: Found 3 PCI devices' 'bios: No apic - only the main cpu is present.' 'bios: sercon: using ioport 0x3f8' \
 	    'bios: No bootable device'; do
 	grep -q -- "$want" "$log" || { fail debug-log "missing '$want'; $(grep 'bios:' "$log" | tail -3 | tr '\n' '|')"; break; }
 done
 [ "$want" = 'bios: No bootable device' ] && grep -q -- "$want" "$log" && pass debug-log
+# the Xen platform device (00:03.0, xen_platform_pci's default 1): SeaBIOS sizes and places
+# both BARs, the memory one in the PCI hole above RAM (64 MiB) and below the IOAPIC
+bar() { grep -o "bios: PCI: map device bdf=00:03.0  bar $1, addr [0-9a-f]*, size $2 \\[$3\\]" "$log" | head -1 | sed 's/.*addr \([0-9a-f]*\),.*/\1/'; }
+io=$(bar 0 00000100 io) mem=$(bar 1 01000000 prefmem)
+if [ -n "$io" ] && [ -n "$mem" ] && [ $((0x$io)) -ge $((0x1000)) ] && [ $((0x$io)) -lt $((0x10000)) ] &&
+   [ $((0x$mem)) -ge $((0x4000000)) ] && [ $((0x$mem)) -lt $((0xfec00000)) ] &&
+   grep -q 'bios: PCI: init bdf=00:03.0 id=5853:0001' "$log"; then
+	pass xen-platform-bars
+else
+	fail xen-platform-bars "io '$io' mem '$mem'; $(grep 'bios: PCI:' "$log" | tr '\n' '|')"
+fi
 if grep -q 'shut down\|triple fault' "$log"; then fail still-running "$(grep 'shut down' "$log")"; else pass still-running; fi
 if $d list | grep -Eq '^bioshvm +[0-9]+ +64 +1 '; then pass listed; else fail listed "$($d list | tr '\n' '|')"; fi
 
@@ -90,11 +101,12 @@ gone not-an-image-gone
 
 # 6. boot = "c" from a raw disk on the IDE primary master: SeaBIOS reads
 # its boot sector (tests/guests/mbr, built by the suite), which prints a
-# marker through int 10h (sercon: COM1) and ends through the test-exit port
+# marker through int 10h (sercon: COM1) and ends through the test-exit port;
+# without the Xen platform device (xen_platform_pci = 0)
 img=$(pwd)/build/guests/mbr/disk.img
 rm -f "$log" "$conlog"
 t0=$SECONDS
-err=$(timeout 60 $d create $cfg "disk=['$img,hda,r']" 'boot="c"' 2>&1 </dev/null); rc=$?
+err=$(timeout 60 $d create $cfg "disk=['$img,hda,r']" 'boot="c"' xen_platform_pci=0 2>&1 </dev/null); rc=$?
 if [ $rc = 0 ] && [ -z "$err" ]; then pass disk-create; else fail disk-create "rc $rc: $err"; fi
 if wait_text "$log" 'shut down: poweroff (test-exit device: value 16, exit code 33)' 180; then
 	pass disk-boot-sector-ran
@@ -107,6 +119,12 @@ if grep -q "disk hda: $img (IDE primary master, read-only, 2048 512-byte blocks)
 	pass disk-ide-log
 else
 	fail disk-ide-log "$(grep 'disk hda\|ata0\|Booting' "$log" | tr '\n' '|')"
+fi
+if grep -q 'bios: Found 3 PCI devices' "$log" && grep -q 'bios: PCI: init bdf=00:01.1 id=8086:7010' "$log" &&
+   ! grep -q 'bdf=00:03.0' "$log"; then
+	pass disk-no-platform-device
+else
+	fail disk-no-platform-device "$(grep 'bios: Found\|bios: PCI: init' "$log" | tr '\n' '|')"
 fi
 if grep -qa 'domus-mbr: booted from the IDE' "$conlog"; then pass disk-marker-console; else fail disk-marker-console "$(tr -d '\033' <"$conlog" | tr '\r\n' '||' | tail -c 200)"; fi
 gone disk-gone

@@ -22,6 +22,8 @@
 #include "acpi.h"
 #include "unit.h"
 
+#include "unit_llog.h"	/* dev_xenplat.c logs (not reached here) */
+
 #define T0	1000000000000ull	/* the made-up clock starts at 1000 s */
 #define SEC	1000000000ull
 
@@ -43,6 +45,13 @@ bool l_ide_any(const struct launcher *L)
 {
 	(void)L;
 	return false;
+}
+
+unsigned int dm_ide_unplug(struct launcher *L, bool keep_primary)
+{
+	(void)L;
+	(void)keep_primary;
+	return 0;
 }
 
 static struct acpi_blobs B;

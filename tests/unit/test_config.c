@@ -240,6 +240,10 @@ static void test_type_hvm(void)
 		{ "name='a'\ntype='hvm'\nserial=[]\n", "t.cfg:3: serial: domus has one serial port" },
 		{ "name='a'\ntype='hvm'\nkernel='k'\nserial=1\n", "t.cfg:4: serial: domus has one serial port" },
 		{ "name='a'\ntype='hvm'\nserial='PTY'\n", "t.cfg:3: serial: domus has one serial port" },
+		{ "name='a'\ntype='hvm'\nxen_platform_pci=2\n",
+		  "t.cfg:3: xen_platform_pci: write xen_platform_pci = 1 (the Xen platform PCI device) or 0 (none)" },
+		{ "name='a'\ntype='hvm'\nxen_platform_pci='1'\n", "t.cfg:3: xen_platform_pci: write xen_platform_pci = 1" },
+		{ "name='a'\ntype='hvm'\nxen_platform_pci=[1]\n", "t.cfg:3: xen_platform_pci: write xen_platform_pci = 1" },
 	};
 	struct domus_config c;
 	size_t i;
@@ -292,6 +296,22 @@ static void test_type_hvm(void)
 	domus_config_free(&c);
 	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel='k'\nserial=['pty']\n") == 0);
 	EXPECT(!c.warnings);
+	domus_config_free(&c);
+	/* xen_platform_pci: xl's default 1 for a firmware guest, 0 for a Multiboot kernel */
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\n") == 0);
+	EXPECT(c.xen_platform_pci);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nxen_platform_pci=0\n") == 0);
+	EXPECT(!c.xen_platform_pci && !c.warnings);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel='k'\n") == 0);
+	EXPECT(!c.xen_platform_pci);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\ntype='hvm'\nkernel='k'\nxen_platform_pci=1\n") == 0);
+	EXPECT(c.xen_platform_pci && !c.warnings);
+	domus_config_free(&c);
+	EXPECT(cfg(&c, "name='a'\nkernel='k'\nxen_platform_pci=1\n") == 0);
+	EXPECT(!c.xen_platform_pci && c.warnings && strstr(c.warnings, "xen_platform_pci is ignored for now (HVM only)"));
 	domus_config_free(&c);
 	/* a PVH domain's serial= stays ignored with its warning */
 	EXPECT(cfg(&c, "name='a'\nkernel='k'\nserial='pty'\n") == 0);

@@ -97,6 +97,25 @@ static int hvm_serial(const struct domus_config *c, char *err, size_t errlen)
 		       "domus has one serial port, COM1 on the domain's console (domus console): write serial = \"pty\" (or drop it)");
 }
 
+/*
+ * xen_platform_pci = 0 or 1 (xl's default 1): the Xen platform PCI device
+ * (00:03.0, 5853:0001) and its unplug ports (dev_xenplat.c), which PVHVM
+ * drivers look for.  A Multiboot HVM kernel (kernel=) has it only when
+ * asked for.
+ */
+static int hvm_platform_pci(struct domus_config *c, char *err, size_t errlen)
+{
+	const struct domus_cfg_entry *e = domus_config_get(c, "xen_platform_pci");
+
+	c->xen_platform_pci = c->firmware != NULL;
+	if (!e)
+		return 0;
+	if (e->value->type != DOMUS_CFG_NUMBER || (strcmp(e->value->str, "0") && strcmp(e->value->str, "1")))
+		return key_err(c, e->key, err, errlen, "write xen_platform_pci = 1 (the Xen platform PCI device) or 0 (none)");
+	c->xen_platform_pci = e->value->str[0] == '1';
+	return 0;
+}
+
 /* xl's device models are QEMU's; domus's is its own, in the launcher. */
 static const char *const dm_versions[] = { "qemu-xen", "domus" };
 
@@ -123,6 +142,8 @@ int domus_config_hvm(struct domus_config *c, char *err, size_t errlen)
 	if ((!c->kernel || !*c->kernel) && hvm_firmware(c, err, errlen))
 		return -1;
 	if (hvm_serial(c, err, errlen))
+		return -1;
+	if (hvm_platform_pci(c, err, errlen))
 		return -1;
 	if (c->vcpus != 1 || c->maxvcpus != 1)
 		return key_err(c, c->maxvcpus != 1 && domus_config_get(c, "maxvcpus") ? "maxvcpus" : "vcpus", err, errlen,

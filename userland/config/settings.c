@@ -254,6 +254,7 @@ static const char *const later_keys[][2] = {
 	{ "device_model_version", "domus's device model is its own, in the launcher" },
 	{ "localtime", "PVH guests take the host's wall clock" },
 	{ "acpi", "PVH guests always get ACPI tables" },
+	{ "xen_platform_pci", "HVM only" },
 };
 
 static const char *const used_keys[] = {
@@ -286,6 +287,9 @@ static void warn_ignored(struct domus_config *c)
 			continue;
 		/* serial= of an HVM domain: checked there (hvmcfg.c) */
 		if (c->type == DOMUS_TYPE_HVM && !strcmp(e->key, "serial"))
+			continue;
+		/* xen_platform_pci= of an HVM domain (hvmcfg.c) */
+		if (c->type == DOMUS_TYPE_HVM && !strcmp(e->key, "xen_platform_pci"))
 			continue;
 		/* boot= of a firmware guest (hvmcfg.c) */
 		if (c->firmware && !strcmp(e->key, "boot"))

@@ -152,6 +152,9 @@ struct domus_config {
 	char *firmware;
 	/* its boot order (hvmcfg.c): "c" disk, "d" CD-ROM, "cd" or "dc" */
 	char hvm_boot[4];
+	/* xen_platform_pci = (hvmcfg.c): the Xen platform PCI device (a
+	 * firmware guest: xl's default 1; a Multiboot one: 0) */
+	bool xen_platform_pci;
 	enum domus_cfg_action on_poweroff, on_reboot, on_crash, on_watchdog, on_soft_reset;
 	struct domus_disk disks[DOMUS_CFG_MAX_DISKS];
 	size_t ndisks;

@@ -109,6 +109,12 @@ bool l_ide_any(const struct launcher *L)
 	return false;
 }
 
+/* Configured and not unplugged by the guest (dev_xenplat.c) in this build. */
+static bool attached(const struct launcher *L, unsigned int i)
+{
+	return L->ide[i].present && !L->dm.ide.unplugged[i];
+}
+
 /* A drive's signature (after reset, and after a refused IDENTIFY). */
 static void signature(struct launcher *L, unsigned int i)
 {
@@ -449,7 +455,7 @@ static bool ide_pio_ch(struct l_vcpu *t, unsigned int ch, uint64_t off, unsigned
 	pthread_mutex_lock(&L->lock);
 	sel = 2 * ch + (ide->d[2 * ch].dh & DH_SLAVE ? 1 : 0);
 	s = &ide->d[sel];
-	present = L->ide[sel].present;
+	present = attached(L, sel);
 	if (off == 0) {					/* data */
 		for (k = 0; k < size; k++) {
 			if (present) {
@@ -559,7 +565,7 @@ static bool ide_ctl_ch(struct l_vcpu *t, unsigned int ch, bool write, uint8_t *d
 		ide->ctl[ch] = data[0];
 		ide_irq(L, ch);		/* nIEN may have changed */
 	} else {
-		data[0] = L->ide[sel].present ? ide->d[sel].status : 0;
+		data[0] = attached(L, sel) ? ide->d[sel].status : 0;
 	}
 	pthread_mutex_unlock(&L->lock);
 	return true;
@@ -587,6 +593,26 @@ static bool ide2_ctl(struct l_vcpu *t, uint64_t off, unsigned int size, bool wri
 	(void)off;
 	(void)size;
 	return ide_ctl_ch(t, 1, write, data);
+}
+
+/*
+ * The Xen platform device's unplug (dev_xenplat.c, the lock held): the
+ * disks leave the bus until the next build -- all of them, or with
+ * @keep_primary all but hda.  CD-ROMs stay.  The images stay open (a
+ * reboot brings the drives back).  Returns a mask of the drives removed.
+ */
+unsigned int dm_ide_unplug(struct launcher *L, bool keep_primary)
+{
+	unsigned int i, mask = 0;
+
+	for (i = keep_primary ? 1 : 0; i < 4; i++) {
+		if (!attached(L, i) || L->ide[i].cdrom)
+			continue;
+		drive_reset(L, i);
+		L->dm.ide.unplugged[i] = true;
+		mask |= 1u << i;
+	}
+	return mask;
 }
 
 const struct dm_device dm_ide = {

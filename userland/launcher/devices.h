@@ -46,6 +46,7 @@ struct dm_device {
 	dm_access_fn *pio, *mmio_fn;
 	dm_string_fn *pio_string;	/* or NULL */
 	void (*reset)(struct launcher *L);	/* at each build, or NULL */
+	bool (*present)(const struct launcher *L);	/* NULL: always there */
 };
 
 /* the devices (one file each) */
@@ -69,6 +70,9 @@ extern const struct dm_device dm_fwcfg;		/* dev_fwcfg.c: 0x510-0x51b */
 extern const struct dm_device dm_acpi;		/* dev_acpi.c: the PM block, 0xb000-0xb00b (acpi.h) */
 extern const struct dm_device dm_ide, dm_ide_ctl;	/* dev_ide.c: 0x1f0-0x1f7, 0x3f6 */
 extern const struct dm_device dm_ide2, dm_ide2_ctl;	/* dev_ide.c: 0x170-0x177, 0x376 */
+extern const struct dm_device dm_xenplat_ports;	/* dev_xenplat.c: 0x10-0x13 (with the device) */
+/* dev_xenplat.c: the Xen platform PCI device's BARs (dev_pci.c dispatches them) */
+dm_access_fn dm_xenplat_bar_io, dm_xenplat_bar_mem;
 
 /* What the data port moves for an IDE drive (dev_ide.c, dev_atapi.c). */
 enum dm_ide_xfer {
@@ -101,6 +105,7 @@ struct dm_ide {
 	uint8_t ctl[2];			/* device control of each channel */
 	bool intrq[2];			/* each channel's INTRQ (IRQ 14, 15 unless nIEN) */
 	struct dm_ide_drive d[4];	/* hda hdb hdc hdd */
+	bool unplugged[4];		/* removed by the Xen platform device's unplug */
 	uint8_t logged[256 / 8];	/* ATAPI opcodes refused and logged once */
 };
 
@@ -108,6 +113,9 @@ struct dm_ide {
 void dm_atapi_identify(struct launcher *L, unsigned int i);
 void dm_atapi_packet(struct launcher *L, unsigned int i);
 void dm_atapi_chunk(struct launcher *L, unsigned int i);
+/* dev_ide.c: the Xen platform device's unplug of the emulated disks (the
+ * lock held; @keep_primary: all but hda); returns a mask of the drives removed */
+unsigned int dm_ide_unplug(struct launcher *L, bool keep_primary);
 /* dev_ide.c: helpers they share */
 void dm_ide_put_str(uint8_t *buf, unsigned int word, unsigned int words, const char *str);
 
@@ -203,12 +211,57 @@ struct dm_i8042 {
 	bool has_out, last_cmd;
 };
 
-#define DM_PCI_FNS	3
+/*
+ * PCI (dev_pci.c): the functions of bus 0 from a fixed table, each with up
+ * to six BARs (I/O or 32-bit memory, power-of-two sizes).  What the guest
+ * may change is kept in cfg[][] (command, BAR addresses, interrupt line,
+ * 0x40-0xff); ranges[] is what the BARs decode now, rebuilt on each write
+ * to a command register or a BAR, and what dm_pci_bar_find() walks.
+ */
+#define DM_PCI_FNS	4
+#define DM_PCI_BARS	6
+#define DM_PCI_RANGES	(DM_PCI_FNS * DM_PCI_BARS)
+
+/* BAR types (the low bits a BAR reads back) */
+#define DM_PCI_BAR_MEM		0x0
+#define DM_PCI_BAR_IO		0x1
+#define DM_PCI_BAR_PREFETCH	0x8
+
+struct dm_pci_range {
+	uint64_t base, len;
+	dm_access_fn *fn;
+	bool io;
+};
+
 struct dm_pci {
 	uint32_t addr;
-	bool ide;			/* 00:01.1 present (a disk) */
+	uint32_t present;		/* bit i: pci function i of the table is on the bus */
 	uint8_t rcr;
+	unsigned int nranges;
+	struct dm_pci_range ranges[DM_PCI_RANGES];
 	uint8_t cfg[DM_PCI_FNS][256];
+};
+
+/* The function a guest access decodes to (L->lock taken inside): NULL if
+ * none; else *off is the offset into its BAR. */
+dm_access_fn *dm_pci_bar_find(struct launcher *L, bool io, uint64_t addr, uint64_t *off);
+
+/* The Xen platform PCI device (dev_xenplat.c): 00:03.0, and ports 0x10-0x13. */
+#define DM_XENPLAT_SLOT		3
+#define DM_XENPLAT_MAGIC	0x49d2
+#define DM_XENPLAT_UNPLUG_IDE	0x1	/* all IDE disks (not CD-ROMs) */
+#define DM_XENPLAT_UNPLUG_NICS	0x2	/* all emulated NICs */
+#define DM_XENPLAT_UNPLUG_AUX	0x4	/* IDE disks but the primary master */
+#define DM_XENPLAT_LOG_MAX	120	/* a guest log line is cut there */
+#define DM_XENPLAT_LOG_LINES	64	/* lines logged per build; then counted */
+struct dm_xenplat {
+	uint8_t flags;			/* the platform-flags byte (port 0x10, BAR0+0) */
+	uint16_t product;		/* as the guest's driver wrote them */
+	uint32_t build;
+	uint16_t unplugged;		/* the unplug bits written so far */
+	uint64_t mem_reads, mem_writes;	/* BAR1 (no registers) */
+	char line[DM_XENPLAT_LOG_MAX + 1];
+	unsigned int len, lines;
 };
 
 #define DM_FWCFG_ITEMS	16
@@ -300,6 +353,7 @@ struct dm_state {
 	struct dm_pic pic;
 	struct dm_i8042 kbc;
 	struct dm_pci pci;
+	struct dm_xenplat xenplat;
 	struct dm_fwcfg fwcfg;
 	struct dm_acpi acpi;
 	struct dm_ide ide;
