@@ -88,7 +88,7 @@ io_note() {
 	echo "# $1: $3 s,${c:- no counters logged}"
 }
 
-# ---- HVM domains in test-host scripts (amd-hvm*.sh, amd-save.sh): the
+# ---- HVM domains in test-host scripts (hvm*.sh, amd-save.sh): the
 # script sets d (the CLI) and has its own pass and fail
 # no_launcher: no domus-launcher process is left (pgrep, else /proc: the
 # Bochs test host's busybox has no pgrep)
