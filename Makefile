@@ -139,6 +139,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 userland: $(BUILD)/domus $(BUILD)/domusd $(BUILD)/domus-launcher $(BUILD)/domus-hello $(BUILD)/domus.static \
+	$(BUILD)/domus-launcher.static \
 	$(LIBS) $(UNITS) $(UNITS_SAN) $(HOSTBINS) $(GUESTS) $(BUILD)/xldiff
 libs: $(LIBS)
 
@@ -203,6 +204,12 @@ $(BUILD)/domusd: $(BUILD)/obj/userland/domusd/main.o $(BUILD)/libdomusd.a $(BUIL
 $(BUILD)/domus.static: $(call obj,$(CLI_SRCS)) $(BUILD)/libdomusd.a $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a $(BUILD)/libdomusctl.a \
 		$(BUILD)/libxenstore.a $(BUILD)/libdomus.a
 	$(CC) -static -pthread -o $@ $^ $(LDLIBS_USER)
+
+# The launcher linked the same way, for HVM domains in the Bochs test host
+# (tests/suites/57-hvm-intel stages it next to domus.static).
+$(BUILD)/domus-launcher.static: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libdomussave.a $(BUILD)/libblkback.a $(BUILD)/libxlcfg.a \
+		$(BUILD)/libdomusctl.a $(BUILD)/libxenstore.a $(BUILD)/libdomus.a
+	$(CC) -static -pthread -o $@ $^ $(LDLIBS_USER) $(LDLIBS_SECCOMP)
 
 # The demo guest and its runner (static: runs in any test host).
 $(BUILD)/domus-hello: $(call obj,userland/tools/domus-hello.c userland/tools/hello-guest.S) $(BUILD)/libdomus.a
@@ -402,8 +409,8 @@ check-extra: deps
 	else echo "no opt-in suites (tests/suites/* with a '# opt-in:' line)"; fi
 
 # Only the Intel VT-x suites (Bochs test host; docs/testing.md): module
-# load, the core tests, the PV boot.  'make check' runs them too.
-INTEL_SUITES := 50-module-intel 55-core-intel 62-pv-intel
+# load, the core tests, HVM domains, the PV boot.  'make check' runs them too.
+INTEL_SUITES := 50-module-intel 55-core-intel 57-hvm-intel 62-pv-intel
 check-intel: deps
 	$(MAKE) all
 	tests/run $(INTEL_SUITES)

@@ -69,10 +69,11 @@ wait_log() {
 # one: standard input on one line (newlines as |), its last 400 bytes, for a FAIL line
 one() { tr '\n' '|' | tail -c 400; }
 
-# wait_text FILE TEXT SECONDS: 0 once FILE holds TEXT (a fixed string)
+# wait_text FILE TEXT SECONDS: 0 once FILE holds TEXT (a fixed string);
+# T_WAIT_SCALE (default 1) multiplies SECONDS (the Bochs test host: 4)
 wait_text() {
 	local i
-	for i in $(seq $(($3 * 10))); do
+	for i in $(seq $(($3 * 10 * ${T_WAIT_SCALE:-1}))); do
 		grep -qaF -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -87,13 +88,23 @@ io_note() {
 	echo "# $1: $3 s,${c:- no counters logged}"
 }
 
-# ---- HVM domains in test-host scripts (amd-hvm*.sh, amd-save.sh): the
+# ---- HVM domains in test-host scripts (hvm*.sh, amd-save.sh): the
 # script sets d (the CLI) and has its own pass and fail
-# gone NAME: check NAME passes once no launcher and no domain is left (within 5 s)
+# no_launcher: no domus-launcher process is left (pgrep, else /proc: the
+# Bochs test host's busybox has no pgrep)
+no_launcher() {
+	if command -v pgrep >/dev/null; then
+		! pgrep -x domus-launcher >/dev/null
+		return
+	fi
+	! grep -qx domus-launcher /proc/[0-9]*/comm 2>/dev/null
+}
+# gone NAME: check NAME passes once no launcher and no domain is left
+# (within 5 s, times T_WAIT_SCALE)
 gone() {
 	local i
-	for i in $(seq 50); do
-		! pgrep -x domus-launcher >/dev/null && [ "$($d list | wc -l)" = 2 ] && { pass "$1"; return; }
+	for i in $(seq $((50 * ${T_WAIT_SCALE:-1}))); do
+		no_launcher && [ "$($d list | wc -l)" = 2 ] && { pass "$1"; return; }
 		sleep 0.1
 	done
 	fail "$1" "$($d list | tr '\n' '|')"
@@ -163,8 +174,13 @@ PY
 	local i
 	for i in $(seq 600); do [ -e "$1.ready" ] || ! kill -0 "$sink_pid" 2>/dev/null && break; sleep 0.1; done
 }
-# the module's live objects: domains vcpus pinned npt hw_cpus
+# the module's live objects: domains vcpus pinned npt hw_cpus (the static
+# build/host/gstats where there is no python3: the Bochs test host)
 gstats() {
+	if [ ! -x /usr/bin/python3 ] && [ -x build/host/gstats ]; then
+		build/host/gstats
+		return
+	fi
 	/usr/bin/python3 - <<'PY'
 import fcntl, os, struct
 fd = os.open("/dev/domus", os.O_RDWR)

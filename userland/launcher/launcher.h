@@ -134,6 +134,10 @@ struct launcher {
 	struct dm_state dm;		/* the device model (devices.c), reset at each build */
 	int test_exit_code;		/* set by the test-exit device (HVM), -1 none */
 	bool ready_keep;		/* HVM: the ready pipe stays open for the end line */
+	bool end_deferred;		/* on_* = destroy: the end line waits until the
+					 * name is released (end_reason, end_why) */
+	int end_reason;
+	char end_why[200];
 	uint8_t *restore_buf;		/* --restore: the save file, mapped (save.c) */
 	size_t restore_len;		/* the current domain's build (uptime) */
 

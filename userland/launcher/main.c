@@ -428,8 +428,16 @@ void l_act_on_shutdown(struct launcher *L)
 	case XEN_SHUTDOWN_SOFT_RESET: act = L->cfg.on_soft_reset; break;
 	default: act = L->cfg.on_crash; break;
 	}
-	if (act != DOMUS_ACTION_RESTART)
+	if (act == DOMUS_ACTION_DESTROY && L->ready_fd >= 0) {
+		/* reported once the domain and its name are gone (the end of
+		 * main), so a `domus create` of the same name right after
+		 * this one's return finds the name free */
+		L->end_deferred = true;
+		L->end_reason = reason;
+		snprintf(L->end_why, sizeof(L->end_why), "%s", why);
+	} else if (act != DOMUS_ACTION_RESTART) {
 		l_report_end(L, reason, why);
+	}
 	if (l_stats_line(L, err, sizeof(err)) == 0)
 		l_log(L, "counters:%s", err);
 	if (L->dm.unclaimed)
@@ -633,7 +641,8 @@ int main(int argc, char **argv)
 	}
 
 	l_event_loop(L, sfd, tfd);
-	l_report_end(L, -1, "the domain was destroyed");
+	if (!L->end_deferred)
+		l_report_end(L, -1, "the domain was destroyed");
 
 	/* every exit path ends here or in fail() before the domain exists */
 	if (L->domfd >= 0 || L->nvcpu) {
@@ -658,5 +667,7 @@ int main(int argc, char **argv)
 	free(L->ramdisk_path);
 	domus_config_free(&L->cfg);
 	close(L->lock_fd);	/* releases the name last */
+	if (L->end_deferred)
+		l_report_end(L, L->end_reason, L->end_why);
 	return 0;
 }
