@@ -100,7 +100,7 @@ no_launcher() {
 	! grep -qx domus-launcher /proc/[0-9]*/comm 2>/dev/null
 }
 # gone NAME: check NAME passes once no launcher and no domain is left
-# (within 5 s, times T_WAIT_SCALE)
+# (within 5 s, times T_WAIT_SCALE); when not, the domains left are destroyed
 gone() {
 	local i
 	for i in $(seq $((50 * ${T_WAIT_SCALE:-1}))); do
@@ -108,6 +108,8 @@ gone() {
 		sleep 0.1
 	done
 	fail "$1" "$($d list | tr '\n' '|')"
+	# a domain left running would fail every later step: take it down
+	$d list | awk 'NR > 2 { print $1 }' | while read -r n; do $d destroy "$n" >/dev/null 2>&1; done
 }
 
 # ---- the Multiboot test guest's counter (amd-save.sh, amd-migrate.sh); the
@@ -199,4 +201,28 @@ stats_zero() {
 		sleep 0.1
 	done
 	fail "$1" "live objects (domains vcpus pinned npt hw_cpus): $s"
+}
+
+# hvm_host NAME: the common start of the HVM test-host scripts
+# (tests/host/hvm.sh, hvm-bios.sh, hvm-cd.sh; AMD-V or, under busybox sh,
+# the Bochs VT-x host): PASS/FAIL lines named NAME-amd/ or NAME-intel/
+# (TESTHOST_ARCH) with $failed for the exit status, Bochs's longer waits,
+# Debian's SeaBIOS from the staged tree where it is not installed, a fresh
+# build/NAME ($out) with its log directory, and d=build/domus
+hvm_host() {
+	failed=0
+	arch=${TESTHOST_ARCH:-amd}
+	hvm_name=$1
+	pass() { echo "PASS: $hvm_name-$arch/$1"; }
+	fail() { echo "FAIL: $hvm_name-$arch/$1: $2"; failed=1; }
+	# Bochs runs guests several times slower than QEMU: longer waits there
+	[ "$arch" = intel ] && export T_WAIT_SCALE=4
+	if [ ! -f /usr/share/seabios/bios.bin ] && [ -f seabios/bios.bin ]; then
+		mkdir -p /usr/share/seabios && cp seabios/bios.bin /usr/share/seabios/
+	fi
+	out=$(pwd)/build/$1
+	export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log
+	rm -rf "$out"
+	mkdir -p "$out/log"
+	d=build/domus
 }

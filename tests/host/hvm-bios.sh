@@ -13,24 +13,9 @@
 # hvm-bios-intel/ (TESTHOST_ARCH).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-failed=0
-arch=${TESTHOST_ARCH:-amd}
-pass() { echo "PASS: hvm-bios-$arch/$1"; }
-fail() { echo "FAIL: hvm-bios-$arch/$1: $2"; failed=1; }
+hvm_host hvm-bios
 parts=" $* "
 part() { [ "$parts" = "  " ] || case $parts in *" $1 "*) true ;; *) false ;; esac; }
-# Bochs runs guests several times slower than QEMU: longer waits there
-[ "$arch" = intel ] && export T_WAIT_SCALE=4
-# the staged tree of the Bochs test host brings Debian's SeaBIOS along
-if [ ! -f /usr/share/seabios/bios.bin ] && [ -f seabios/bios.bin ]; then
-	mkdir -p /usr/share/seabios && cp seabios/bios.bin /usr/share/seabios/
-fi
-
-out=$(pwd)/build/hvm-bios
-export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log
-rm -rf "$out"
-mkdir -p "$out/log"
-d=build/domus
 cfg=tests/host/hvm-bios.cfg
 log=$out/log/bioshvm.log
 conlog=$out/log/bioshvm-console.log

@@ -11,22 +11,7 @@
 # One PASS/FAIL line each, named hvm-cd-amd/ or hvm-cd-intel/ (TESTHOST_ARCH).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-failed=0
-arch=${TESTHOST_ARCH:-amd}
-pass() { echo "PASS: hvm-cd-$arch/$1"; }
-fail() { echo "FAIL: hvm-cd-$arch/$1: $2"; failed=1; }
-# Bochs runs guests several times slower than QEMU: longer waits there
-[ "$arch" = intel ] && export T_WAIT_SCALE=4
-# the staged tree of the Bochs test host brings Debian's SeaBIOS along
-if [ ! -f /usr/share/seabios/bios.bin ] && [ -f seabios/bios.bin ]; then
-	mkdir -p /usr/share/seabios && cp seabios/bios.bin /usr/share/seabios/
-fi
-
-out=$(pwd)/build/hvm-cd
-export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log
-rm -rf "$out"
-mkdir -p "$out/log"
-d=build/domus
+hvm_host hvm-cd
 cfg=tests/host/hvm-bios.cfg
 log=$out/log/bioshvm.log
 conlog=$out/log/bioshvm-console.log

@@ -11,18 +11,7 @@
 # hvm-intel/ (TESTHOST_ARCH, set by the test host's /init).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-failed=0
-arch=${TESTHOST_ARCH:-amd}
-pass() { echo "PASS: hvm-$arch/$1"; }
-fail() { echo "FAIL: hvm-$arch/$1: $2"; failed=1; }
-# Bochs runs guests several times slower than QEMU: longer waits there
-[ "$arch" = intel ] && export T_WAIT_SCALE=4
-
-out=$(pwd)/build/hvm
-export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log
-rm -rf "$out"
-mkdir -p "$out/log"
-d=build/domus
+hvm_host hvm
 cfg=tests/host/hvm-mb.cfg
 log=$out/log/mbhvm.log
 conlog=$out/log/mbhvm-console.log
