@@ -27,7 +27,7 @@ export DOMUS_RUN_DIR=/run/domus DOMUS_LOG_DIR=$out/log DOMUS_CONF_DIR=$out/conf
 export DOMUS_SAVE_DIR=/tmp/lvsave	# managed saves: in the test host's memory (the 9p share is slow)
 rm -rf "$out/log" "$out/conf"; mkdir -p "$out/log" /run/domus
 d=build/domus
-kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
+kernel=${PV_KERNEL:-/boot/vmlinuz-$(scripts/kver)}
 V() { timeout 120 virsh -c domus:///system "$@"; }
 
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi

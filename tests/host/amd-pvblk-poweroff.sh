@@ -17,7 +17,7 @@ rm -rf "$out"; mkdir -p "$out/log"
 img=$(mktemp -d /tmp/pvoff.XXXXXX)
 fifo=$img/in
 d=build/domus
-kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
+kernel=${PV_KERNEL:-/boot/vmlinuz-$(scripts/kver)}
 log=$out/log/pvoff.log
 send() { printf 'echo; %s\n' "$*" >&3; }
 run() { local l; l=$(wc -l <"$con"); send "$1; echo $2-do''ne"; wait_log "$con" "^$2-done" "${3:-120}" "$l"; }

@@ -34,7 +34,7 @@ mkdir -p "$out/log"
 img=$(mktemp -d /tmp/pvblk.XXXXXX)	# tmpfs: holes, flock; not the 9p share
 fifo=$img/in
 d=build/domus
-kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
+kernel=${PV_KERNEL:-/boot/vmlinuz-$(scripts/kver)}
 log=$out/log/pvblk.log
 
 # wait_for FILE PATTERN SECONDS [FROM_LINE]

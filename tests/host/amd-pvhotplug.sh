@@ -30,7 +30,7 @@ mkdir -p "$out/log"
 img=$(mktemp -d /tmp/pvhp.XXXXXX)	# tmpfs: flock works; not the 9p share
 fifo=$img/in
 d=build/domus
-kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
+kernel=${PV_KERNEL:-/boot/vmlinuz-$(scripts/kver)}
 log=$out/log/pvhp.log
 con=$out/console.out
 

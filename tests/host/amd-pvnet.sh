@@ -25,7 +25,7 @@ rm -rf "$out/log" "$out"/console*.out
 mkdir -p "$out/log"
 tmp=$(mktemp -d /tmp/pvnet.XXXXXX)	# FIFOs: not on the 9p share
 d=build/domus
-kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
+kernel=${PV_KERNEL:-/boot/vmlinuz-$(scripts/kver)}
 mb=${PVNET_MB:-100}
 # the guests keep the data in tmpfs (half their RAM): room for it
 gmem=256

@@ -32,7 +32,7 @@ rm -rf "$out"
 mkdir -p "$out/log"
 fifo=$(mktemp -u /tmp/pvsmp-in.XXXXXX)
 d=build/domus
-kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
+kernel=${PV_KERNEL:-/boot/vmlinuz-$(scripts/kver)}
 cfg=tests/host/pvcli.cfg
 con=$out/console.out
 log=$out/log/pvsmp.log

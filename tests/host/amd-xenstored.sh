@@ -16,7 +16,7 @@ rm -rf "$out/log"; mkdir -p "$out/log"
 unset XENSTORED_PATH XENSTORED_RUNDIR
 d=build/domus
 py=/usr/bin/python3
-kernel=${PV_KERNEL:-/boot/vmlinuz-$(uname -r)}
+kernel=${PV_KERNEL:-/boot/vmlinuz-$(scripts/kver)}
 sock=/var/run/xenstored/socket
 
 if insmod ./domus.ko; then pass insmod; else fail insmod "insmod failed"; exit 1; fi

@@ -39,7 +39,7 @@ build/host/coretest stats-zero || failed=1
 if [ -f build/pv/xsave-guest.cpio ]; then
 	con=/tmp/pv-xsave.console
 	build/host/pvboot -m 256 -t 300 -C -i build/pv/xsave-guest.cpio -M DOMUS-GUEST-READY \
-		-c "console=hvc0 rdinit=/init loglevel=4" "/boot/vmlinuz-$(uname -r)" >$con 2>&1
+		-c "console=hvc0 rdinit=/init loglevel=4" "/boot/vmlinuz-$(scripts/kver)" >$con 2>&1
 	rc=$?
 	bad=$(grep -a -E 'bad frame|Kernel panic|traps:|WARNING:|BUG:' $con | head -2)
 	if [ $rc = 0 ] && grep -aq 'DOMUS-GUEST-READY' $con && [ -z "$bad" ]; then
