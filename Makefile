@@ -260,6 +260,10 @@ PCI_UNIT_SRCS := userland/launcher/dev_pci.c userland/launcher/dev_xenplat.c use
 	userland/launcher/dev_atapi.c userland/launcher/dev_pic.c
 $(BUILD)/unit/test_pci: $(call obj,$(PCI_UNIT_SRCS))
 $(BUILD)/unit-san/test_pci: $(call san,$(PCI_UNIT_SRCS))
+# dev_ide.c gives PVHVM's disks to the block back end (blk_disk_adopt)
+IDE_UNIT_LIBS = $(BUILD)/libblkback.a $(BUILD)/libxenstore.a $(BUILD)/libdomus.a -luring
+$(BUILD)/unit/test_ide $(BUILD)/unit/test_pci: LDLIBS_UNIT = $(IDE_UNIT_LIBS)
+$(BUILD)/unit-san/test_ide $(BUILD)/unit-san/test_pci: LDLIBS_UNIT = $(subst $(BUILD)/,$(BUILD)/san/,$(IDE_UNIT_LIBS))
 
 # test_pic and test_pit test the launcher's 8259A pair and 8254 (dev_pic.c, dev_pit.c).
 $(BUILD)/unit/test_pic: $(call obj,userland/launcher/dev_pic.c)

@@ -72,6 +72,15 @@ struct domus_global_stats {
 
 /* The guest sees a Xen hypervisor (PVH ABI): Xen CPUID leaves, hypercalls. */
 #define DOMUS_DOMAIN_XEN	(1u << 0)
+/*
+ * PVHVM: a firmware HVM domain that also sees Xen (CPUID leaves, the
+ * hypercall page MSR, hypercalls, event channels, grant tables, HVM
+ * parameters), as a Xen HVM domain with the platform PCI device does.
+ * Port I/O, HLT, vCPU start-up and interrupts stay plain (userspace's
+ * device model); event-channel upcalls arrive as the vector the guest
+ * sets in HVM_PARAM_CALLBACK_IRQ.  Not combined with DOMUS_DOMAIN_XEN.
+ */
+#define DOMUS_DOMAIN_XEN_HVM	(1u << 1)
 
 /*
  * The benchmark hypercall: in a domain without a guest ABI (no
@@ -210,7 +219,7 @@ struct domus_dirty_log {
 #define DOMUS_GET_DIRTY_LOG	_IOW(DOMUS_IOCTL_TYPE, 0x16, struct domus_dirty_log)
 
 /*
- * Xen domains (DOMUS_DOMAIN_XEN) only: the HVM parameters the guest reads
+ * Xen domains (DOMUS_DOMAIN_XEN or _XEN_HVM) only: the HVM parameters the guest reads
  * with HVMOP_get_param.  Userspace may set HVM_PARAM_STORE_PFN (1),
  * STORE_EVTCHN (2), CONSOLE_PFN (17) and CONSOLE_EVTCHN (18); any index
  * below DOMUS_XEN_NR_PARAMS may be read (CALLBACK_IRQ (0) is the guest's).
@@ -444,7 +453,7 @@ struct domus_events {
 };
 
 struct domus_interrupt {
-	__u32 vector;		/* 32..255 (DOMUS_DOMAIN_XEN), 0..255 (plain) */
+	__u32 vector;		/* 32..255 (DOMUS_DOMAIN_XEN), 0..255 (plain, _XEN_HVM) */
 	__u32 reserved;
 };
 

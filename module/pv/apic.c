@@ -570,6 +570,8 @@ void xen_apic_init(struct xen_vcpu *xv)
 	a->timer.function = xen_apic_timer_fn;
 	xen_apic_reset(a);
 	a->mode = DOMUS_APIC_DISABLED;
+	if (xv->xd->hvm)
+		return;		/* a PC's devices are userspace's: no LAPIC model */
 	/* the core's start state: xAPIC at 0xfee00000, vCPU 0 the BSP */
 	domus_arch->get_msr(xv->v, MSR_IA32_APICBASE, &base, false);
 	xen_apic_set_base(xv, base);

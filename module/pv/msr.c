@@ -72,6 +72,22 @@ int xen_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
 	return 1;
 }
 
+/* PVHVM: the hypercall page, then the platform table (no x2APIC MSRs). */
+int xen_hvm_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
+{
+	int ret;
+
+	if (index == XEN_HCALL_PAGE_MSR) {
+		if (!write) {
+			*data = 0;
+			return 0;
+		}
+		return xen_hcall_page(v, *data);
+	}
+	ret = domus_platform_msr(v, index, data, write);
+	return ret >= 0 ? ret : 1;
+}
+
 void xen_cpuid_post(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])
 {
 	switch (fn) {

@@ -9,6 +9,7 @@
 
 const struct domus_personality *const domus_personalities[] = {
 	&domus_xen_personality,		/* DOMUS_DOMAIN_XEN */
+	&domus_xen_hvm_personality,	/* DOMUS_DOMAIN_XEN_HVM */
 };
 
 const unsigned int domus_npersonalities = ARRAY_SIZE(domus_personalities);

@@ -165,6 +165,7 @@ static int xen_domain_init(struct domus_domain *dom)
 	if (!xd)
 		return -ENOMEM;
 	xd->dom = dom;
+	xd->hvm = dom->pers == &domus_xen_hvm_personality;
 	spin_lock_init(&xd->lock);
 	mutex_init(&xd->gnt_mutex);
 	xd->gnt_version = 1;
@@ -202,7 +203,8 @@ static int xen_vcpu_init(struct domus_vcpu *v)
 	xv->v = v;
 	xv->xd = xd;
 	xv->id = v->id;
-	xv->wait_sipi = v->id > 0;	/* APs wait for INIT/STARTUP (lifecycle.c) */
+	/* APs wait for INIT/STARTUP (lifecycle.c); PVHVM: userspace starts them */
+	xv->wait_sipi = v->id > 0 && !xd->hvm;
 	xen_time_vcpu_init(xv);
 	xen_apic_init(xv);
 
@@ -307,4 +309,36 @@ const struct domus_personality domus_xen_personality = {
 	.mmap		= xen_gnttab_mmap,
 	.log_dirty	= xen_log_dirty,
 	.apic_base	= xen_apic_base_changed,
+};
+
+/*
+ * PVHVM: the same Xen ABI on a firmware HVM domain (a PC of the launcher's
+ * device model).  The guest finds Xen by CPUID, installs the hypercall
+ * page, places shared_info and grant frames (in the platform device's
+ * BAR), and takes its upcalls as the domain-wide callback vector injected
+ * like any external interrupt.  Port I/O, HLT, vCPU start-up and the APIC
+ * base stay the plain core's: the launcher's 8259, PIT, UART and disks
+ * answer them (docs/devices.md "Xen platform device").
+ */
+const struct domus_personality domus_xen_hvm_personality = {
+	.name		= "xen-hvm",
+	.create_flag	= DOMUS_DOMAIN_XEN_HVM,
+	.ioctls		= xen_ioctls,
+	.nioctls	= ARRAY_SIZE(xen_ioctls),
+	.min_irq_vector	= 0,		/* the launcher's 8259 picks any vector */
+	.domain_init	= xen_domain_init,
+	.domain_free	= xen_domain_free,
+	.vcpu_init	= xen_vcpu_init,
+	.vcpu_free	= xen_vcpu_free,
+	.cpuid		= xen_cpuid,
+	.cpuid_post	= domus_pers_default_cpuid_post,
+	.hypercall	= xen_hypercall,
+	.msr		= xen_hvm_msr,
+	.pio		= domus_pers_default_pio,
+	.sync_events	= xen_sync_events,
+	.hlt		= domus_pers_default_hlt,
+	.pre_run	= domus_pers_default_pre_run,
+	.mmap		= xen_gnttab_mmap,
+	.log_dirty	= xen_log_dirty,
+	.apic_base	= domus_pers_default_apic_base,
 };

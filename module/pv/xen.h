@@ -133,6 +133,12 @@ struct xen_vcpu {
 
 struct xen_dom {
 	struct domus_domain *dom;
+	/*
+	 * PVHVM (DOMUS_DOMAIN_XEN_HVM): Xen's CPUID leaves and hypercalls on
+	 * a firmware PC whose devices, port I/O, interrupt controller and
+	 * vCPU start-up stay with userspace; no LAPIC model, no x2APIC MSRs.
+	 */
+	bool hvm;
 	spinlock_t lock;
 	/* shared_info: a guest RAM page (ref held), NULL until placed */
 	struct page *si_page;
@@ -168,6 +174,7 @@ typedef long (*xen_hcall_fn)(struct domus_vcpu *v, struct domus_regs *r);
 
 /* xen.c: the personality, listed in personalities.c */
 extern const struct domus_personality domus_xen_personality;
+extern const struct domus_personality domus_xen_hvm_personality;
 
 /* xen.c */
 int domus_xen_copy_from_guest(struct domus_vcpu *v, void *dst, u64 gva, unsigned int len);
@@ -275,6 +282,7 @@ void xen_apic_raise(struct xen_vcpu *xv, u8 vec);
 
 /* msr.c */
 int xen_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write);
+int xen_hvm_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write);
 void xen_cpuid_post(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4]);
 
 static inline struct xen_dom *xen_dom(struct domus_vcpu *v)

@@ -56,12 +56,20 @@ else
 	fail disk-copied "cp $src failed"
 	exit 1
 fi
+# the PV NIC's bridge (PVHVM: xen-netfront through the platform device)
+if modprobe tun && modprobe bridge && ip link add hvmbr0 type bridge && ip addr add 10.9.1.1/24 dev hvmbr0 &&
+   ip link set hvmbr0 up; then
+	pass bridge
+else
+	fail bridge "cannot create the bridge hvmbr0"
+fi
 cat >"$tmp/g.cfg" <<EOF
-# issue 14's first acceptance item
+# issue 14's first and third acceptance items (xen_platform_pci = 1 by default)
 name = "$name"
 type = "hvm"
 memory = 512
 disk = [ 'file:$disk,hda,w' ]
+vif = [ 'bridge=hvmbr0' ]
 boot = "c"
 serial = "pty"
 on_poweroff = "destroy"
@@ -161,6 +169,29 @@ if [ $reached = 1 ]; then
 	printf 'echo KVER=$(uname -r)\n' >&3
 fi
 stage uname 120 "^KVER=$kver" "${l:-1}"
+# PVHVM (the Xen platform device): Linux found Xen, unplugged the IDE disk
+# and runs its root on xen-blkfront (xvda1) and a NIC on xen-netfront,
+# both front ends in xenbus state 4 (connected)
+if [ $reached = 1 ]; then
+	l=$(clean | wc -l)
+	printf '%s
+' 'echo PV=$(cat /sys/bus/xen/devices/vbd-768/state)/$(cat /sys/bus/xen/devices/vif-0/state) ROOT=$(findmnt -n -o SOURCE /) NIC=$(ls /sys/bus/xen/devices/vif-0/net) DRV=$(basename $(readlink /sys/bus/xen/devices/vbd-768/driver))/$(basename $(readlink /sys/bus/xen/devices/vif-0/driver))' >&3
+fi
+stage pv-disk 120 '^PV=4/4 ROOT=/dev/xvda1 NIC=[a-zA-Z0-9]+ DRV=vbd/vif' "${l:-1}"
+nic=$(clean | tail -n +"${l:-1}" | sed -n 's/^PV=.* NIC=\([a-zA-Z0-9]*\) .*/\1/p' | head -1)
+if [ $reached = 1 ]; then
+	echo "info: $(clean | tail -n +"${l:-1}" | grep '^PV=' | head -1)"
+	if grep -q 'Xen platform device: the guest unplugs .*IDE disk' "$log"; then
+		pass ide-unplugged
+	else
+		fail ide-unplugged "no unplug in the launcher log: $(grep -i 'platform' "$log" | tail -3 | one)"
+	fi
+	l=$(clean | wc -l)
+	printf 'dmesg | grep -E "Xen HVM|blkfront: xvda|xen_netfront|Xen version|xen-platform" | head -8; ip addr add 10.9.1.2/24 dev %s && ip link set %s up && ping -c 3 -W 10 10.9.1.1 >/dev/null && echo NET=ok
+' "$nic" "$nic" >&3
+fi
+stage pv-net 120 '^NET=ok' "${l:-1}"
+[ $reached = 1 ] && clean | tail -n +"${l:-1}" | grep -E 'Xen|blkfront|netfront|xen' | head -8 | sed 's/^/info: guest: /'
 # reboot: systemd's orderly shutdown, then the FADT's reset register
 # (0xcf9); on_reboot = "restart" builds the domain again, and SeaBIOS,
 # GRUB and Linux run once more to a second login
@@ -217,6 +248,7 @@ if [ -z "$stopped" ]; then
 else
 	fail disk-clean "not reached (stopped before $stopped)"
 fi
+ip link del hvmbr0 2>/dev/null
 stats_zero frees-all
 if rmmod domus; then pass rmmod; else fail rmmod "rmmod failed"; fi
 new=$(dmesg | tail -n +$((lines0 + 1)) | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount' | head -3)

@@ -53,6 +53,8 @@ static void add_disk(const char *vdev, const char *target, bool cdrom)
 
 	snprintf(d->vdev, sizeof(d->vdev), "%s", vdev);
 	d->target = strdup(target);
+	/* Xen's numbers, as the config parser gives them (hda 3:0, hdb 3:64, hdc 22:0) */
+	d->devid = vdev[2] == 'a' ? 768 : vdev[2] == 'b' ? 832 : 5632;
 	d->cdrom = cdrom;
 	d->readonly = cdrom;
 }
@@ -80,7 +82,11 @@ static void setup(bool platform, bool disks)
 		add_disk("hdb", disk_b, false);
 		add_disk("hdc", iso, true);
 	}
-	EXPECT(l_ide_open(L, err, sizeof(err)) == 0);
+	err[0] = 0;
+	if (l_ide_open(L, err, sizeof(err))) {
+		printf("  l_ide_open: %s\n", err);
+		unit_cur_failed = 1;
+	}
 	build();
 }
 
@@ -91,6 +97,8 @@ static void teardown(void)
 	for (i = 0; i < 4; i++)
 		if (L->ide[i].fd >= 0)
 			close(L->ide[i].fd);
+	for (i = 0; i < L->ndisks; i++)
+		blk_disk_close(L->disks[i]);
 	for (i = 0; i < L->cfg.ndisks; i++)
 		free(L->cfg.disks[i].target);
 	free(L->cfg.firmware);
@@ -412,6 +420,32 @@ static bool consistent(void)
 	return true;
 }
 
+/*
+ * PVHVM: with the platform device each IDE disk (not the CD-ROM) is also
+ * a PV disk with Xen's vbd number, on the IDE model's open file: its lock
+ * is the same (a second open of the image is still refused).
+ */
+static void test_pv_twins(void)
+{
+	struct domus_disk again = { .vdev = "xvdb" };
+	char err[256];
+
+	setup(true, true);
+	EXPECT(L->ndisks == 2);
+	if (L->ndisks == 2) {
+		EXPECT(!strcmp(blk_disk_vdev(L->disks[0]), "hda"));
+		EXPECT(!strcmp(blk_disk_vdev(L->disks[1]), "hdb"));
+		EXPECT(blk_disk_dev(L->disks[0])->devid == 768);
+		EXPECT(blk_disk_dev(L->disks[1])->devid == 832);
+	}
+	again.target = disk_a;
+	EXPECT(blk_image_open(&again, err, sizeof(err)) < 0 && strstr(err, "in use"));
+	teardown();
+	setup(false, true);
+	EXPECT(L->ndisks == 0);
+	teardown();
+}
+
 static void test_hostile(void)
 {
 	static const uint8_t devs[] = { 0, 1, XP, 2, 31 };
@@ -465,6 +499,7 @@ int main(void)
 	RUN(UNIT_PREFIX, test_move);
 	RUN(UNIT_PREFIX, test_unplug);
 	RUN(UNIT_PREFIX, test_guest_log);
+	RUN(UNIT_PREFIX, test_pv_twins);
 	RUN(UNIT_PREFIX, test_hostile);
 	unlink(disk_a);
 	unlink(disk_b);

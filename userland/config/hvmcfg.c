@@ -148,8 +148,11 @@ int domus_config_hvm(struct domus_config *c, char *err, size_t errlen)
 	if (c->vcpus != 1 || c->maxvcpus != 1)
 		return key_err(c, c->maxvcpus != 1 && domus_config_get(c, "maxvcpus") ? "maxvcpus" : "vcpus", err, errlen,
 			       "an HVM domain has 1 vCPU for now (no interrupt controllers yet): set vcpus = 1");
-	if (domus_config_get(c, "vif"))
-		return key_err(c, "vif", err, errlen, "HVM network cards need the device model's NIC, not there yet: drop vif= for now");
+	/* PVHVM: a vif is the guest's xen-netfront NIC (no emulated NIC yet) */
+	if (domus_config_get(c, "vif") && !c->xen_platform_pci)
+		return key_err(c, "vif", err, errlen,
+			       "an HVM domain's network cards are PV ones through the Xen platform device (no emulated NIC yet): "
+			       "set xen_platform_pci = 1 or drop vif=");
 	return 0;
 }
 

@@ -49,10 +49,13 @@ static long long number(const char *s)
 	return errno || *end ? -1 : v;
 }
 
-/* pages outside RAM: the PVH special pages, or an HVM domain's firmware */
+/* pages outside RAM: the PVH special pages, or an HVM domain's firmware
+ * (and the same special pages with the Xen platform device: PVHVM) */
 static uint64_t special_pages(const struct launcher *L)
 {
-	return (L->cfg.firmware ? L->fw_size : DOMUS_PVH_SPECIAL_SIZE) >> 12;
+	if (!L->cfg.firmware)
+		return DOMUS_PVH_SPECIAL_SIZE >> 12;
+	return (L->fw_size + (L->cfg.xen_platform_pci ? DOMUS_PVH_SPECIAL_SIZE : 0)) >> 12;
 }
 
 /* Once, before the first build: from the config. */

@@ -83,6 +83,40 @@ static int open_one(struct launcher *L, const struct domus_disk *d, char *err, s
 	return 0;
 }
 
+/*
+ * PVHVM (the Xen platform device): each IDE disk is also a PV disk, vbd
+ * hda = 768 ... as Xen's toolstack publishes it, served by the back end
+ * once the guest's front end connects -- after it unplugged the IDE disk
+ * (dev_xenplat.c).  The back end takes a duplicate of the IDE model's
+ * descriptor: one open file, one lock.  CD-ROMs stay emulated only, as
+ * Linux's blkfront refuses them in an HVM guest.
+ */
+static int pv_twins(struct launcher *L, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (!L->cfg.xen_platform_pci)
+		return 0;
+	for (i = 0; i < L->cfg.ndisks; i++) {
+		const struct domus_disk *d = &L->cfg.disks[i];
+		const struct l_ide_media *m = &L->ide[d->vdev[2] - 'a'];
+		int fd;
+
+		if (d->cdrom || m->fd < 0)
+			continue;
+		fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			return snprintf(err, errlen, "disk %s: %s", d->vdev, strerror(errno)), -1;
+		if (blk_disk_adopt(d, fd, &L->disks[L->ndisks], err, errlen)) {
+			close(fd);
+			return -1;
+		}
+		L->ndisks++;
+		l_log(L, "disk %s: also the PV disk vbd %u (the Xen platform device)", d->vdev, d->devid);
+	}
+	return 0;
+}
+
 int l_ide_open(struct launcher *L, char *err, size_t errlen)
 {
 	size_t i;
@@ -96,7 +130,7 @@ int l_ide_open(struct launcher *L, char *err, size_t errlen)
 	for (i = 0; i < L->cfg.ndisks; i++)
 		if (open_one(L, &L->cfg.disks[i], err, errlen))
 			return -1;	/* the process ends: the others close with it */
-	return 0;
+	return pv_twins(L, err, errlen);
 }
 
 bool l_ide_any(const struct launcher *L)

@@ -151,6 +151,8 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	struct xsr_state saved = { 0 };
 	bool hvm = L->cfg.type == DOMUS_TYPE_HVM, restore = L->restore_buf != NULL;
 	bool fw = L->cfg.firmware != NULL;	/* HVM: SeaBIOS, no kernel (firmware.c) */
+	/* PVHVM: a firmware guest with the Xen platform device also sees Xen */
+	bool xen = !hvm || (fw && L->cfg.xen_platform_pci);
 	unsigned int i;
 	int r = -1, ncpuid;
 
@@ -176,8 +178,8 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		goto out;
 	}
 	L->ram = domus_guest_alloc(L->mem_size);
-	L->special = hvm ? NULL : domus_guest_alloc(DOMUS_PVH_SPECIAL_SIZE);
-	if (!L->ram || (!hvm && !L->special)) {
+	L->special = xen ? domus_guest_alloc(DOMUS_PVH_SPECIAL_SIZE) : NULL;
+	if (!L->ram || (xen && !L->special)) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
@@ -191,8 +193,9 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		domus_kernel_close(k);
 	k = NULL;
 
-	/* an HVM domain is a plain one: no Xen personality, its devices here */
-	L->domfd = domus_create_domain_flags(L->devfd, hvm ? 0 : DOMUS_DOMAIN_XEN);
+	/* an HVM domain's devices are here; with the platform device it also
+	 * sees Xen (PVHVM), without it is a plain one */
+	L->domfd = domus_create_domain_flags(L->devfd, !hvm ? DOMUS_DOMAIN_XEN : xen ? DOMUS_DOMAIN_XEN_HVM : 0);
 	if (L->domfd < 0) {
 		L->domfd = -1;
 		snprintf(err, errlen, "cannot create the domain: %s", domus_last_error());
@@ -200,14 +203,14 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	}
 	L->domid = l_alloc_domid();
 	if (domus_set_slot(L->domfd, 0, 0, L->mem_size, L->ram, 0) ||
-	    (!hvm && domus_set_slot(L->domfd, L_SPECIAL_SLOT, DOMUS_PVH_SPECIAL_GPA, DOMUS_PVH_SPECIAL_SIZE,
+	    (xen && domus_set_slot(L->domfd, L_SPECIAL_SLOT, DOMUS_PVH_SPECIAL_GPA, DOMUS_PVH_SPECIAL_SIZE,
 			   L->special, 0))) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
 	if (fw && l_firmware_map(L, err, errlen))
 		goto out;
-	if (l_mem_apply_max(L) || (!hvm && domus_xen_gnttab_limit(L->domfd, L->cfg.max_grant_version))) {
+	if (l_mem_apply_max(L) || (xen && domus_xen_gnttab_limit(L->domfd, L->cfg.max_grant_version))) {
 		snprintf(err, errlen, "%s", domus_last_error());
 		goto out;
 	}
@@ -222,8 +225,9 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 		goto out;
 	}
 	dm_reset(L);
-	if (!hvm) {
-		bind_console(L, err, errlen);
+	if (xen) {
+		if (!hvm)	/* PVHVM: the serial port is the console */
+			bind_console(L, err, errlen);
 		setup_xenstore(L, err, errlen);
 		l_disks_start(L);
 		l_vifs_start(L);	/* none yet at the first build: see main.c */
