@@ -514,6 +514,7 @@ static const struct {
 	{ "mmio", t_mmio },
 	{ "roslot", t_roslot },
 	{ "cpuid", t_cpuid },
+	{ "xen-hvm", t_xen_hvm },
 	{ "msr-gp", t_msr_gp },
 	{ "msr-platform", t_msr_platform },
 	{ "harden", t_harden },

@@ -138,6 +138,7 @@ void t_mmio(void);
 void t_roslot(void);
 void t_strio(void);		/* coretest_strio.c */
 void t_cpuid(void);		/* coretest_cpu.c */
+void t_xen_hvm(void);
 void t_msr_gp(void);
 void t_msr_platform(void);
 void t_harden(void);

@@ -501,3 +501,95 @@ void t_msr_platform(void)
 	msr_platform_run("msr-platform-intel", intel, 0x000906ea, NULL, 0,
 			 intel_probes, NPROBES(intel_probes));
 }
+
+/*
+ * PVHVM (DOMUS_DOMAIN_XEN_HVM): a firmware PC that also sees Xen.  The
+ * guest reads Xen's leaves (signature, vCPU id) while leaf 1 stays the
+ * table's: no x2APIC or TSC-deadline forced on as for PVH (that domain
+ * has no LAPIC model).  An 8259 vector below 32 is a valid interrupt
+ * (PVH refuses it), and the HVM parameters are there (a plain domain
+ * has no such ioctl).
+ */
+void t_xen_hvm(void)
+{
+	static const uint32_t ask[][2] = { { 0x40000000, 0 }, { 0x40000004, 0 }, { 1, 0 } };
+	struct domus_cpuid_entry t[2] = { { .function = 0 }, { .function = 1 } };
+	unsigned int n = sizeof(ask) / sizeof(ask[0]), i, a, b, cc, d;
+	uint64_t val = 0;
+	uint32_t *q;
+	struct vm vm;
+	struct ctx c;
+	char why[300] = "";
+	int ok, r, rx, ri;
+
+	__cpuid(0, a, b, cc, d);
+	t[0].eax = 1;
+	t[0].ebx = b;
+	t[0].ecx = cc;
+	t[0].edx = d;
+	__cpuid(1, a, b, cc, d);
+	t[1].eax = a;
+	t[1].ebx = b & 0x00ffffff;
+	t[1].ecx = cc & ~((1u << 21) | (1u << 24) | (1u << 5) | (1u << 31));	/* no x2APIC, deadline, VMX */
+	t[1].edx = d;
+	r = vm_create_flags(&vm, LM_RAM_SIZE, 1, DOMUS_DOMAIN_XEN_HVM);
+	if (!r)
+		r = domus_set_cpuid(vm.fd, t, 2);
+	if (!r)
+		r = load_guest(&vm, "long64");
+	if (!r)
+		r = vm_add_vcpu(&vm, 0);
+	if (!r)
+		r = setup_lm(&vm, &vm.vcpu[0], T_CPUID, 0, 0, 0);
+	if (r) {
+		result("xen-hvm-cpuid", 0, "setup: %s", domus_last_error());
+		result("xen-hvm-irq-vector", 0, "setup failed");
+		result("xen-hvm-params", 0, "setup failed");
+		vm_destroy(&vm);
+		return;
+	}
+	q = (uint32_t *)(vm.ram + LM_DATA);
+	q[0] = n;
+	for (i = 0; i < n; i++) {
+		q[1 + 2 * i] = ask[i][0];
+		q[2 + 2 * i] = ask[i][1];
+	}
+	ctx_init(&c, &vm, &vm.vcpu[0], 1);
+	ok = run_to_pass(&c, "long64", why, sizeof(why));
+	if (ok && c.nvals != (int)(4 * n)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "guest reported %d values, want %u", c.nvals, 4 * n);
+	}
+	if (ok && (c.vals[0] < 0x40000002 || c.vals[1] != 0x566e6558 || c.vals[2] != 0x65584d4d ||
+		   c.vals[3] != 0x4d4d566e)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "leaf 0x40000000: %08x %08x %08x %08x, want XenVMMXenVMM", c.vals[0],
+			 c.vals[1], c.vals[2], c.vals[3]);
+	}
+	if (ok && (!(c.vals[4] & (1u << 3)) || c.vals[5] != 0)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "leaf 0x40000004: eax %08x ebx %u, want the vCPU-id bit and id 0",
+			 c.vals[4], c.vals[5]);
+	}
+	if (ok && (c.vals[10] & ((1u << 21) | (1u << 24)))) {
+		ok = 0;
+		snprintf(why, sizeof(why), "leaf 1 ECX %08x shows x2APIC or TSC-deadline the table left out",
+			 c.vals[10]);
+	}
+	result("xen-hvm-cpuid", ok, "%s", why);
+	ri = domus_inject_irq(&vm.vcpu[0], 8);
+	result("xen-hvm-irq-vector", ri == 0, "DOMUS_INTERRUPT vector 8: %s (want 0: the 8259 may use any vector)",
+	       ri ? domus_last_error() : "ok");
+	{
+		struct domus_xen_param p = { .index = 1, .value = 0xfeff1 };	/* HVM_PARAM_STORE_PFN */
+
+		rx = ioctl(vm.fd, DOMUS_XEN_SET_PARAM, &p);
+		p.value = 0;
+		if (!rx)
+			rx = ioctl(vm.fd, DOMUS_XEN_GET_PARAM, &p);
+		val = p.value;
+	}
+	result("xen-hvm-params", rx == 0 && val == 0xfeff1, "STORE_PFN set/get: %s, read 0x%llx",
+	       rx ? strerror(errno) : "ok", (unsigned long long)val);
+	vm_destroy(&vm);
+}

@@ -49,13 +49,18 @@ static long long number(const char *s)
 	return errno || *end ? -1 : v;
 }
 
-/* pages outside RAM: the PVH special pages, or an HVM domain's firmware
- * (and the same special pages with the Xen platform device: PVHVM) */
+uint64_t l_outside_ram_bytes(const struct launcher *L)
+{
+	if (L->cfg.type != DOMUS_TYPE_HVM)
+		return DOMUS_PVH_SPECIAL_SIZE;
+	if (!L->cfg.firmware)
+		return 0;
+	return L->fw_size + (L->cfg.xen_platform_pci ? DOMUS_PVH_SPECIAL_SIZE : 0);
+}
+
 static uint64_t special_pages(const struct launcher *L)
 {
-	if (!L->cfg.firmware)
-		return DOMUS_PVH_SPECIAL_SIZE >> 12;
-	return (L->fw_size + (L->cfg.xen_platform_pci ? DOMUS_PVH_SPECIAL_SIZE : 0)) >> 12;
+	return l_outside_ram_bytes(L) >> 12;
 }
 
 /* Once, before the first build: from the config. */

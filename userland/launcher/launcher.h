@@ -251,6 +251,10 @@ void l_disks_lock(struct launcher *L, bool lock);
 /* control.c: memory and vCPU requests; 0, or -1 with a one-line @msg */
 void l_mem_init(struct launcher *L);
 int l_mem_apply_max(struct launcher *L);
+/* Guest memory the launcher pins outside RAM: the PVH special pages; an
+ * HVM domain's firmware copy, and the special pages with the Xen platform
+ * device (PVHVM); nothing for a multiboot HVM domain. */
+uint64_t l_outside_ram_bytes(const struct launcher *L);
 int l_mem_set(struct launcher *L, const char *kib, char *msg, size_t len);
 int l_mem_max(struct launcher *L, const char *kib, char *msg, size_t len);
 int l_vcpu_avail(struct launcher *L, unsigned int n);

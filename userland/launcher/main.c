@@ -371,9 +371,7 @@ module:
  */
 void l_memlock_for_restart(struct launcher *L)
 {
-	/* RAM, and the PVH special pages or the HVM firmware's read-only copy */
-	rlim_t need = (rlim_t)L->mem_size +
-		      (L->cfg.type == DOMUS_TYPE_HVM ? (rlim_t)L->fw_size : DOMUS_PVH_SPECIAL_SIZE);
+	rlim_t need = (rlim_t)L->mem_size + (rlim_t)l_outside_ram_bytes(L);
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
