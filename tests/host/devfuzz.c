@@ -240,11 +240,13 @@ static void op_random_ioctl(uint64_t *s, uint8_t *buf)
 
 static void op_create_domain(uint64_t *s)
 {
+	/* plain (HVM), Xen PVH, PVHVM */
+	static const uint32_t flags[] = { 0, DOMUS_DOMAIN_XEN, DOMUS_DOMAIN_XEN_HVM };
 	unsigned int i = rnd_below(s, NDOM);
 	struct dom_ent *d = &doms[i];
 	int fd, exp = -1;
 
-	fd = domus_create_domain_flags(devfd, rnd_below(s, 2) ? DOMUS_DOMAIN_XEN : 0);
+	fd = domus_create_domain_flags(devfd, flags[rnd_below(s, 3)]);
 	if (fd < 0)
 		return;
 	/* a fresh copy of the guest at the bottom of its RAM, slot 0 */
