@@ -52,27 +52,10 @@ static int xen_hcall_page(struct domus_vcpu *v, u64 gpa)
 	return ret ? 1 : 0;
 }
 
-int xen_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
-{
-	int ret;
-
-	if (index == XEN_HCALL_PAGE_MSR) {
-		if (!write) {
-			*data = 0;
-			return 0;
-		}
-		return xen_hcall_page(v, *data);
-	}
-	if ((index >= 0x800 && index <= 0x8ff) || index == 0x6e0)	/* x2APIC, TSC_DEADLINE */
-		return xen_apic_msr(xen_vcpu(v), index, data, write);
-	ret = domus_platform_msr(v, index, data, write);
-	if (ret >= 0)
-		return ret;
-	pr_debug("xen: vcpu %u: %s MSR %#x refused\n", v->id, write ? "wrmsr" : "rdmsr", index);
-	return 1;
-}
-
-/* PVHVM: the hypercall page, then the platform table (no x2APIC MSRs). */
+/*
+ * PVHVM: the hypercall page, then the platform table (no x2APIC MSRs);
+ * PVH's xen_msr() takes the x2APIC range first.
+ */
 int xen_hvm_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
 {
 	int ret;
@@ -85,7 +68,17 @@ int xen_hvm_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
 		return xen_hcall_page(v, *data);
 	}
 	ret = domus_platform_msr(v, index, data, write);
-	return ret >= 0 ? ret : 1;
+	if (ret >= 0)
+		return ret;
+	pr_debug("xen: vcpu %u: %s MSR %#x refused\n", v->id, write ? "wrmsr" : "rdmsr", index);
+	return 1;
+}
+
+int xen_msr(struct domus_vcpu *v, u32 index, u64 *data, bool write)
+{
+	if ((index >= 0x800 && index <= 0x8ff) || index == 0x6e0)	/* x2APIC, TSC_DEADLINE */
+		return xen_apic_msr(xen_vcpu(v), index, data, write);
+	return xen_hvm_msr(v, index, data, write);
 }
 
 void xen_cpuid_post(struct domus_vcpu *v, u32 fn, u32 idx, u32 out[4])

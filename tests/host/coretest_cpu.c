@@ -8,6 +8,48 @@
 
 /* --- CPUID ------------------------------------------------------------------- */
 
+/*
+ * Run long64's T_CPUID in a new domain (@flags) with CPUID table @t: the
+ * guest asks the @n leaves of @ask and reports each answer (4 values).
+ * 1: the guest reported them all (in c->vals), 0: it did not, -1: no
+ * domain and vCPU to run (@why says what failed in both); the caller
+ * destroys @vm either way.
+ */
+static int cpuid_guest(struct vm *vm, struct ctx *c, uint32_t flags, const struct domus_cpuid_entry *t,
+		       unsigned int nt, const uint32_t (*ask)[2], unsigned int n, char *why, size_t len)
+{
+	unsigned int i;
+	uint32_t *q;
+	int r, ok;
+
+	r = vm_create_flags(vm, LM_RAM_SIZE, 1, flags);
+	if (!r)
+		r = domus_set_cpuid(vm->fd, t, nt);
+	if (!r)
+		r = load_guest(vm, "long64");
+	if (!r)
+		r = vm_add_vcpu(vm, 0);
+	if (!r)
+		r = setup_lm(vm, &vm->vcpu[0], T_CPUID, 0, 0, 0);
+	if (r) {
+		snprintf(why, len, "setup: %s", domus_last_error());
+		return -1;
+	}
+	q = (uint32_t *)(vm->ram + LM_DATA);
+	q[0] = n;
+	for (i = 0; i < n; i++) {
+		q[1 + 2 * i] = ask[i][0];
+		q[2 + 2 * i] = ask[i][1];
+	}
+	ctx_init(c, vm, &vm->vcpu[0], 1);
+	ok = run_to_pass(c, "long64", why, len);
+	if (ok && c->nvals != (int)(4 * n)) {
+		ok = 0;
+		snprintf(why, len, "guest reported %d values, want %u", c->nvals, 4 * n);
+	}
+	return ok;
+}
+
 void t_cpuid(void)
 {
 	static const struct domus_cpuid_entry table[] = {
@@ -24,7 +66,6 @@ void t_cpuid(void)
 	};
 	struct domus_cpuid_entry t[sizeof(table) / sizeof(table[0])];
 	unsigned int n = sizeof(ask) / sizeof(ask[0]), i, a, b, cc, d;
-	uint32_t *q;
 	struct vm vm;
 	struct ctx c;
 	char why[300] = "";
@@ -40,31 +81,11 @@ void t_cpuid(void)
 	t[5].ecx = cc | (1u << 2);	/* offer SVM: must be filtered */
 	t[5].edx = d;
 
-	r = vm_create(&vm, LM_RAM_SIZE, 1);
-	if (!r)
-		r = domus_set_cpuid(vm.fd, t, sizeof(t) / sizeof(t[0]));
-	if (!r)
-		r = load_guest(&vm, "long64");
-	if (!r)
-		r = vm_add_vcpu(&vm, 0);
-	if (!r)
-		r = setup_lm(&vm, &vm.vcpu[0], T_CPUID, 0, 0, 0);
-	if (r) {
-		result("cpuid-table", 0, "setup: %s", domus_last_error());
+	ok = cpuid_guest(&vm, &c, 0, t, sizeof(t) / sizeof(t[0]), ask, n, why, sizeof(why));
+	if (ok < 0) {
+		result("cpuid-table", 0, "%s", why);
 		vm_destroy(&vm);
 		return;
-	}
-	q = (uint32_t *)(vm.ram + LM_DATA);
-	q[0] = n;
-	for (i = 0; i < n; i++) {
-		q[1 + 2 * i] = ask[i][0];
-		q[2 + 2 * i] = ask[i][1];
-	}
-	ctx_init(&c, &vm, &vm.vcpu[0], 1);
-	ok = run_to_pass(&c, "long64", why, sizeof(why));
-	if (ok && c.nvals != (int)(4 * n)) {
-		ok = 0;
-		snprintf(why, sizeof(why), "guest reported %d values, want %u", c.nvals, 4 * n);
 	}
 	if (ok) {
 		/* exact: leaves 0, 4/0, 4/1, 0x80000000, 0x80000008; leaf 1 EAX */
@@ -514,13 +535,12 @@ void t_xen_hvm(void)
 {
 	static const uint32_t ask[][2] = { { 0x40000000, 0 }, { 0x40000004, 0 }, { 1, 0 } };
 	struct domus_cpuid_entry t[2] = { { .function = 0 }, { .function = 1 } };
-	unsigned int n = sizeof(ask) / sizeof(ask[0]), i, a, b, cc, d;
+	unsigned int n = sizeof(ask) / sizeof(ask[0]), a, b, cc, d;
 	uint64_t val = 0;
-	uint32_t *q;
 	struct vm vm;
 	struct ctx c;
 	char why[300] = "";
-	int ok, r, rx, ri;
+	int ok, rx, ri;
 
 	__cpuid(0, a, b, cc, d);
 	t[0].eax = 1;
@@ -532,33 +552,13 @@ void t_xen_hvm(void)
 	t[1].ebx = b & 0x00ffffff;
 	t[1].ecx = cc & ~((1u << 21) | (1u << 24) | (1u << 5) | (1u << 31));	/* no x2APIC, deadline, VMX */
 	t[1].edx = d;
-	r = vm_create_flags(&vm, LM_RAM_SIZE, 1, DOMUS_DOMAIN_XEN_HVM);
-	if (!r)
-		r = domus_set_cpuid(vm.fd, t, 2);
-	if (!r)
-		r = load_guest(&vm, "long64");
-	if (!r)
-		r = vm_add_vcpu(&vm, 0);
-	if (!r)
-		r = setup_lm(&vm, &vm.vcpu[0], T_CPUID, 0, 0, 0);
-	if (r) {
-		result("xen-hvm-cpuid", 0, "setup: %s", domus_last_error());
+	ok = cpuid_guest(&vm, &c, DOMUS_DOMAIN_XEN_HVM, t, 2, ask, n, why, sizeof(why));
+	if (ok < 0) {
+		result("xen-hvm-cpuid", 0, "%s", why);
 		result("xen-hvm-irq-vector", 0, "setup failed");
 		result("xen-hvm-params", 0, "setup failed");
 		vm_destroy(&vm);
 		return;
-	}
-	q = (uint32_t *)(vm.ram + LM_DATA);
-	q[0] = n;
-	for (i = 0; i < n; i++) {
-		q[1 + 2 * i] = ask[i][0];
-		q[2 + 2 * i] = ask[i][1];
-	}
-	ctx_init(&c, &vm, &vm.vcpu[0], 1);
-	ok = run_to_pass(&c, "long64", why, sizeof(why));
-	if (ok && c.nvals != (int)(4 * n)) {
-		ok = 0;
-		snprintf(why, sizeof(why), "guest reported %d values, want %u", c.nvals, 4 * n);
 	}
 	if (ok && (c.vals[0] < 0x40000002 || c.vals[1] != 0x566e6558 || c.vals[2] != 0x65584d4d ||
 		   c.vals[3] != 0x4d4d566e)) {
