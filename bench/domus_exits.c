@@ -342,7 +342,7 @@ int main(void)
 	ret = bench_domain(dev, DOMUS_DOMAIN_XEN, XEN_HC_VERSION, n, rounds, 0, xmed, xuex);
 	if (ret)
 		return ret;
-	/* the floor last, in the same process (docs/performance.md: TCG's fast and slow runs) */
+	/* the floor last, in the same process (docs/perf-exits.md: TCG's fast and slow runs) */
 	ret = bench_domain(dev, 0, DOMUS_BENCH_HYPERCALL, n, rounds, 1, fmed, fuex);
 	if (ret == 3)
 		printf("domus_exits: no floor loop in this domus.ko (build it with bench/floor-build)\n");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * kvmboot: the /dev/kvm sibling of pvboot, for the like-with-like boot
- * benchmark (bench/boot, docs/performance.md).  It boots a kernel through
+ * benchmark (bench/boot, docs/perf-boot.md).  It boots a kernel through
  * the SAME libdomus loader as pvboot (kernel segments, hvm_start_info,
  * e820, ACPI tables written into one buffer), gives KVM that buffer as the
  * guest's RAM (KVM_SET_USER_MEMORY_REGION) and starts one vCPU at the PVH

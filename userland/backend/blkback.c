@@ -215,7 +215,7 @@ const char *blk_disk_path(const struct blk_disk *d)
 /*
  * DOMUS_BLK_TRACE=1: one log line of the counters' change each time the
  * ring has been idle for half a second after serving (a workload's
- * figures: bench/io's profile mode, docs/performance.md).
+ * figures: bench/io's profile mode, docs/perf-io.md).
  */
 static void trace_delta(struct blk_disk *d, struct blk_stats *last)
 {
@@ -245,7 +245,7 @@ static void trace_delta(struct blk_disk *d, struct blk_stats *last)
  * sent it, so on a CPU the two share the front end finishes queueing its
  * batch (blkfront notifies on the first request only) and halts before
  * the ring is read -- one pass per batch instead of one per request, and
- * one event back (docs/performance.md, bench/io runs J-M).  Where a CPU
+ * one event back (docs/perf-io.md, bench/io runs J-M).  Where a CPU
  * is idle the thread runs there at once as before.  DOMUS_BLK_BATCH=0 in
  * the launcher's environment keeps SCHED_OTHER (A/B runs; docs/devices.md).
  */

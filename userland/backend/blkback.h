@@ -42,7 +42,7 @@ struct blk_stats {
 	atomic_ullong unsupported;	/* requests answered EOPNOTSUPP */
 	atomic_ullong aio;		/* reads and writes done by the io_uring */
 	atomic_ullong inflight_max;	/* most requests in flight at once */
-	/* the I/O thread's path (docs/performance.md, bench/io profile) */
+	/* the I/O thread's path (docs/perf-io.md, bench/io profile) */
 	atomic_ullong wakeups;		/* returns from the blocking poll */
 	atomic_ullong events;		/* guest notifications (eventfd counts) */
 	atomic_ullong passes;		/* ring passes that found requests */
