@@ -5,7 +5,7 @@
 # into the test host's tmpfs: the guest writes to it, the cache stays
 # pristine) as the IDE disk hda of a type='hvm' domain, boot='c',
 # serial='pty'.  SeaBIOS boots GRUB from the MBR, GRUB's menu on COM1 boots
-# the stock kernel with console=ttyS0, the root is /dev/sda1 (ata_piix);
+# the stock kernel with console=ttyS0, the root is PARTUUID=646f6d75-01 (xvda1 through xen-blkfront: PVHVM);
 # then a login on ttyS0, `uname -r`, `reboot` (the FADT's reset register;
 # on_reboot = "restart": SeaBIOS, GRUB, Linux again, a second login), and
 # `shutdown -h now` (ACPI S5).

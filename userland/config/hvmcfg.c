@@ -148,11 +148,12 @@ int domus_config_hvm(struct domus_config *c, char *err, size_t errlen)
 	if (c->vcpus != 1 || c->maxvcpus != 1)
 		return key_err(c, c->maxvcpus != 1 && domus_config_get(c, "maxvcpus") ? "maxvcpus" : "vcpus", err, errlen,
 			       "an HVM domain has 1 vCPU for now (no interrupt controllers yet): set vcpus = 1");
-	/* PVHVM: a vif is the guest's xen-netfront NIC (no emulated NIC yet) */
-	if (domus_config_get(c, "vif") && !c->xen_platform_pci)
+	/* PVHVM: a vif is the guest's xen-netfront NIC (no emulated NIC yet);
+	 * only a firmware guest with the platform device sees Xen */
+	if (domus_config_get(c, "vif") && (!c->xen_platform_pci || (c->kernel && *c->kernel)))
 		return key_err(c, "vif", err, errlen,
-			       "an HVM domain's network cards are PV ones through the Xen platform device (no emulated NIC yet): "
-			       "set xen_platform_pci = 1 or drop vif=");
+			       "an HVM domain's network cards are PV ones through the Xen platform device of a firmware guest "
+			       "(no emulated NIC yet): set xen_platform_pci = 1 without kernel=, or drop vif=");
 	return 0;
 }
 
