@@ -116,8 +116,11 @@ gone() {
 # script sets conlog (the guest's console log) and may set count_wait (seconds)
 # wait_count K: the console log shows "mbtest: count K" (within count_wait, 300 s)
 wait_count() { wait_log "$conlog" "^mbtest: count $1\$" "${count_wait:-300}"; }
-# last_count FILE: the last count FILE shows
-last_count() { grep -o '^mbtest: count [0-9]*$' "$1" | tail -1 | awk '{print $3}'; }
+# whole_lines FILE: FILE's newline-terminated lines; a line the guest is
+# still writing ("mbtest: count " of "mbtest: count 156") is left out
+whole_lines() { perl -ne 'print if /\n\z/' "$1" 2>/dev/null; }
+# last_count FILE: the last count FILE shows (a whole line)
+last_count() { whole_lines "$1" | grep -o '^mbtest: count [0-9][0-9]*$' | tail -1 | awk '{print $3}'; }
 
 # ---- a guest's console, in test-host scripts (amd-pvdebian.sh, amd-pvimages.sh)
 # The script sets con (the file the console is copied to) and opens fd 3

@@ -42,8 +42,9 @@ log=$out/log/pvcli.log
 running() { $d list | grep -Eq '^pvcli +[0-9]+ '; }
 # the counter's values on console file $1, in order; not anchored at the
 # line's start: a count printed right after a shell prompt shares its line
-# ("guest:/# ESC[6nCNT=17"), and such counts looked lost across the save
-counts() { tr -d '\r' <"$1" | grep -ao 'CNT=[0-9][0-9]*$' | cut -d= -f2; }
+# ("guest:/# ESC[6nCNT=17"), and such counts looked lost across the save;
+# whole lines only: "CNT=1" of "CNT=17" being written is no count
+counts() { whole_lines "$1" | tr -d '\r' | grep -ao 'CNT=[0-9][0-9]*$' | cut -d= -f2; }
 last_count() { counts "$1" | tail -1; }
 increasing() { counts "$1" | awk 'NR > 1 && $1 != p + 1 { bad = 1 } { p = $1 } END { exit bad }'; }
 # wait_more FILE N: a count above N on FILE (within 120 s)
