@@ -26,6 +26,8 @@
 #   seq read    drop caches, dd bs=1M count=MIB iflag=direct
 #   rand read   io_load randread: RANDN preads of 4 KiB, O_DIRECT
 #   tcp         io_load tcpsend NETMIB MiB to io_load tcpsink on the host
+#   cpu         dd if=/dev/zero of=/dev/null bs=1M count=512: no device, the
+#               guest's own speed on each side (a reference for the others)
 # Times are taken in the guest (/proc/uptime around dd, CLOCK_MONOTONIC in
 # io_load); the host's wall time per command is logged next to them.
 # Exit counts per row: `domus stats` (domus) and debugfs kvm/exits (KVM),
@@ -163,12 +165,12 @@ workload() {
 	say "$side $row round $r: $(echo "$a" | awk -v row="$row" '{ printf "%.3f s, %s %s", $1, $2, (row == "randread" ? "IOPS" : row == "tcp" ? "Mbit/s" : "MB/s") }') (host wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, exits $ex)"
 }
 
-# dd timed by the guest's uptime: "R=secs MB/s"
-dd_cmd() {	# DD-ARGS
-	echo "t0=\$(cut -d' ' -f1 /proc/uptime); dd $1 2>/dev/null; rc=\$?; t1=\$(cut -d' ' -f1 /proc/uptime); [ \$rc = 0 ] && echo R=\$(awk -v a=\$t0 -v b=\$t1 -v m=$mib 'BEGIN { s = b - a; if (s <= 0) s = 0.01; printf \"%.3f %.2f\", s, m * 1.048576 / s }')"
+# dd timed by the guest's uptime: "R=secs MB/s" (MIB: the MiB it moves, default the image's)
+dd_cmd() {	# DD-ARGS [MIB]
+	echo "t0=\$(cut -d' ' -f1 /proc/uptime); dd $1 2>/dev/null; rc=\$?; t1=\$(cut -d' ' -f1 /proc/uptime); [ \$rc = 0 ] && echo R=\$(awk -v a=\$t0 -v b=\$t1 -v m=${2:-$mib} 'BEGIN { s = b - a; if (s <= 0) s = 0.01; printf \"%.3f %.2f\", s, m * 1.048576 / s }')"
 }
 
-one_round() {	# DEV ROUND: the four workloads once
+one_round() {	# DEV ROUND: the four workloads once, then the guest-only reference
 	local dev=$1 r=$2 line sink
 	workload seqwrite "$r" "$(dd_cmd "if=/dev/zero of=$dev bs=1M count=$mib oflag=direct conv=fsync")"
 	workload seqread "$r" "sync; echo 3 >/proc/sys/vm/drop_caches; $(dd_cmd "if=$dev of=/dev/null bs=1M count=$mib iflag=direct")"
@@ -186,6 +188,9 @@ one_round() {	# DEV ROUND: the four workloads once
 		say "$side tcp round $r: the host received '$line', want $((netmib << 20)) bytes"
 		status=1
 	fi
+	# no device at all: the guest kernel clearing and copying 512 MiB, how
+	# fast each side's guest runs by itself (a reference for the rows above)
+	workload cpu "$r" "$(dd_cmd "if=/dev/zero of=/dev/null bs=1M count=512" 512)"
 }
 
 # boot_guest: start the guest (command in $@) on a FIFO console, wait for
@@ -368,12 +373,13 @@ echo "kernel $(basename "$vmlinux"), $mem MiB, 1 vCPU; raw sparse image of $mib 
 [[ -n ${BENCH_IO_DOMUS_ARGS:-} ]] && echo "domus guest with $BENCH_IO_DOMUS_ARGS"
 [[ ${DOMUS_BLK_SYNC:-} == 1 ]] && echo "domus disks served synchronously (DOMUS_BLK_SYNC=1: no io_uring)"
 printf '%-34s %17s %17s %7s %7s  %s\n' row "domus s / rate" "kvm s / rate" ratio "wall" "exits domus / kvm"
-for row in seqwrite seqread randread tcp; do
+for row in seqwrite seqread randread tcp cpu; do
 	case $row in
 	seqwrite) label="seq write $mib MiB (MB/s)" ;;
 	seqread) label="seq read $mib MiB (MB/s)" ;;
 	randread) label="rand read $randn x 4 KiB (IOPS)" ;;
 	tcp) label="TCP guest->host $netmib MiB (Mbit/s)" ;;
+	cpu) label="guest alone: /dev/zero 512 MiB (MB/s)" ;;
 	esac
 	# the rate of the round with the median time (with an even count the
 	# lower middle time: the higher middle rate)
