@@ -55,7 +55,7 @@ uint64_t l_outside_ram_bytes(const struct launcher *L)
 		return DOMUS_PVH_SPECIAL_SIZE;
 	if (!L->cfg.firmware)
 		return 0;
-	return L->fw_size + (L->cfg.xen_platform_pci ? DOMUS_PVH_SPECIAL_SIZE : 0);
+	return L->fw_size + (l_pvhvm(L) ? DOMUS_PVH_SPECIAL_SIZE : 0);
 }
 
 static uint64_t special_pages(const struct launcher *L)

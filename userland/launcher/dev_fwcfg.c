@@ -148,11 +148,11 @@ static void fwcfg_reset(struct launcher *L)
 	put_le(add_item(f, FW_KEY_MAX_CPUS, 2, NULL), L->cfg.maxvcpus, 2);
 	put_le(add_item(f, FW_KEY_BOOT_MENU, 2, NULL), 0, 2);
 	/* etc/e820: {u64 address, u64 length, u32 type} little-endian */
-	p = add_item(f, FW_KEY_FILE_FIRST, L->special ? 40 : 20, "etc/e820");
+	p = add_item(f, FW_KEY_FILE_FIRST, l_pvhvm(L) ? 40 : 20, "etc/e820");
 	put_le(p, 0, 8);
 	put_le(p + 8, L->mem_size, 8);
 	put_le(p + 16, 1, 4);			/* RAM */
-	if (L->special) {			/* PVHVM: the xenstore page's, reserved */
+	if (l_pvhvm(L)) {			/* the special pages, reserved */
 		put_le(p + 20, DOMUS_PVH_SPECIAL_GPA, 8);
 		put_le(p + 28, DOMUS_PVH_SPECIAL_SIZE, 8);
 		put_le(p + 36, 2, 4);

@@ -95,7 +95,7 @@ static int pv_twins(struct launcher *L, char *err, size_t errlen)
 {
 	size_t i;
 
-	if (!L->cfg.xen_platform_pci)
+	if (!l_pvhvm(L))
 		return 0;
 	for (i = 0; i < L->cfg.ndisks; i++) {
 		const struct domus_disk *d = &L->cfg.disks[i];

@@ -151,8 +151,7 @@ int dom_build(struct launcher *L, char *err, size_t errlen)
 	struct xsr_state saved = { 0 };
 	bool hvm = L->cfg.type == DOMUS_TYPE_HVM, restore = L->restore_buf != NULL;
 	bool fw = L->cfg.firmware != NULL;	/* HVM: SeaBIOS, no kernel (firmware.c) */
-	/* PVHVM: a firmware guest with the Xen platform device also sees Xen */
-	bool xen = !hvm || (fw && L->cfg.xen_platform_pci);
+	bool xen = !hvm || l_pvhvm(L);	/* PV, PVH, PVHVM: the Xen personality */
 	unsigned int i;
 	int r = -1, ncpuid;
 

@@ -251,6 +251,12 @@ void l_disks_lock(struct launcher *L, bool lock);
 /* control.c: memory and vCPU requests; 0, or -1 with a one-line @msg */
 void l_mem_init(struct launcher *L);
 int l_mem_apply_max(struct launcher *L);
+/* PVHVM: a firmware (SeaBIOS) HVM guest with the Xen platform device also
+ * gets the Xen personality, the special pages, xenstore and PV disk twins */
+static inline bool l_pvhvm(const struct launcher *L)
+{
+	return L->cfg.type == DOMUS_TYPE_HVM && L->cfg.firmware && L->cfg.xen_platform_pci;
+}
 /* Guest memory the launcher pins outside RAM: the PVH special pages; an
  * HVM domain's firmware copy, and the special pages with the Xen platform
  * device (PVHVM); nothing for a multiboot HVM domain. */
