@@ -170,6 +170,19 @@ dd_cmd() {	# DD-ARGS [MIB]
 	echo "t0=\$(cut -d' ' -f1 /proc/uptime); dd $1 2>/dev/null; rc=\$?; t1=\$(cut -d' ' -f1 /proc/uptime); [ \$rc = 0 ] && echo R=\$(awk -v a=\$t0 -v b=\$t1 -v m=${2:-$mib} 'BEGIN { s = b - a; if (s <= 0) s = 0.01; printf \"%.3f %.2f\", s, m * 1.048576 / s }')"
 }
 
+# guest_clock ROUND: the guest's clock against the test host's over ~20 s
+# (the rows are timed by the guests' own clocks: a guest clock running fast
+# or slow would skew its side's figures by as much)
+guest_clock() {
+	local u0 u1 h0 h1
+	run "echo U0=\$(cut -d' ' -f1 /proc/uptime)" clk0 30 || return 0
+	h0=$EPOCHREALTIME u0=$(answer U0)
+	sleep 20
+	run "echo U1=\$(cut -d' ' -f1 /proc/uptime)" clk1 30 || return 0
+	h1=$EPOCHREALTIME u1=$(answer U1)
+	say "$side clock round $1: $(awk -v a="$u0" -v b="$u1" -v c="$h0" -v d="$h1" 'BEGIN { printf "guest %.2f s over the test host'"'"'s %.2f s: rate %.3f", b - a, d - c, (b - a) / (d - c) }')"
+}
+
 one_round() {	# DEV ROUND: the four workloads once, then the guest-only reference
 	local dev=$1 r=$2 line sink
 	workload seqwrite "$r" "$(dd_cmd "if=/dev/zero of=$dev bs=1M count=$mib oflag=direct conv=fsync")"
@@ -188,9 +201,19 @@ one_round() {	# DEV ROUND: the four workloads once, then the guest-only referenc
 		say "$side tcp round $r: the host received '$line', want $((netmib << 20)) bytes"
 		status=1
 	fi
+	guest_clock "$r"
+	if [[ $r == 1 ]]; then		# what each guest was told its CPU has
+		run "echo FLAGS=\$(sed -n 's/^flags[^:]*: //p' /proc/cpuinfo | head -1)" flags 30 &&
+			say "$side guest CPU flags: $(answer FLAGS)"
+	fi
 	# no device at all: the guest kernel clearing and copying 512 MiB, how
 	# fast each side's guest runs by itself (a reference for the rows above)
 	workload cpu "$r" "$(dd_cmd "if=/dev/zero of=/dev/null bs=1M count=512" 512)"
+	# and in user space: registers only, one cached buffer, a TLB miss per load
+	local k
+	for k in "alu 20" "mem 200" "tlb 20"; do
+		workload "${k% *}" "$r" "/io_load cpu $k | sed -n 's/^IO-CPU kind=[a-z]* n=\\([0-9]*\\) secs=\\([0-9.]*\\) .*/R=\\2 \\1/p' | awk '{ split(\$1, a, \"=\"); printf \"R=%s %.2f\\n\", a[2], (a[2] > 0 ? \$2 / a[2] : 0) }'"
+	done
 }
 
 # boot_guest: start the guest (command in $@) on a FIFO console, wait for
@@ -373,13 +396,16 @@ echo "kernel $(basename "$vmlinux"), $mem MiB, 1 vCPU; raw sparse image of $mib 
 [[ -n ${BENCH_IO_DOMUS_ARGS:-} ]] && echo "domus guest with $BENCH_IO_DOMUS_ARGS"
 [[ ${DOMUS_BLK_SYNC:-} == 1 ]] && echo "domus disks served synchronously (DOMUS_BLK_SYNC=1: no io_uring)"
 printf '%-34s %17s %17s %7s %7s  %s\n' row "domus s / rate" "kvm s / rate" ratio "wall" "exits domus / kvm"
-for row in seqwrite seqread randread tcp cpu; do
+for row in seqwrite seqread randread tcp cpu alu mem tlb; do
 	case $row in
 	seqwrite) label="seq write $mib MiB (MB/s)" ;;
 	seqread) label="seq read $mib MiB (MB/s)" ;;
 	randread) label="rand read $randn x 4 KiB (IOPS)" ;;
 	tcp) label="TCP guest->host $netmib MiB (Mbit/s)" ;;
 	cpu) label="guest alone: /dev/zero 512 MiB (MB/s)" ;;
+	alu) label="guest alone: alu 20 M loops (M/s)" ;;
+	mem) label="guest alone: memset 200 MiB (MiB/s)" ;;
+	tlb) label="guest alone: tlb 20 x 64 MiB (sweeps/s)" ;;
 	esac
 	# the rate of the round with the median time (with an even count the
 	# lower middle time: the higher middle rate)

@@ -12,6 +12,12 @@
  *                                     closes (it has received every byte)
  *   io_load tcpsink PORT              accept one connection, read it to
  *                                     EOF, print the byte count, close
+ *   io_load cpu KIND N                guest speed alone, no device:
+ *                                     alu: N M iterations of integer
+ *                                     arithmetic in registers; mem: N
+ *                                     sweeps writing a 1 MiB buffer;
+ *                                     tlb: N sweeps reading one byte per
+ *                                     4 KiB page of 64 MiB (TLB misses)
  *
  * Each prints one line "IO-<MODE> key=value ..." with the time taken
  * (CLOCK_MONOTONIC of the system it runs in); exit status 1 on an error.
@@ -159,14 +165,54 @@ static int tcpsink(unsigned long port)
 	return n < 0 ? die("read") : 0;
 }
 
+static int cpu(const char *kind, unsigned long n)
+{
+	volatile unsigned char sink;
+	unsigned long i, j, x = 88172645463325252ul;
+	unsigned char *buf;
+	size_t size = strcmp(kind, "tlb") ? 1ul << 20 : 64ul << 20;
+	double t0;
+
+	if (strcmp(kind, "alu") && strcmp(kind, "mem") && strcmp(kind, "tlb")) {
+		fprintf(stderr, "io_load: cpu %s: want alu, mem or tlb\n", kind);
+		return 2;
+	}
+	buf = malloc(size);
+	if (!buf)
+		return die("malloc");
+	memset(buf, 1, size);		/* every page present before the clock starts */
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		if (!strcmp(kind, "alu")) {
+			for (j = 0; j < 1000000; j++) {		/* xorshift64 */
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+			}
+		} else if (!strcmp(kind, "mem")) {
+			memset(buf, (int)i, size);
+			__asm__ volatile("" : : "r"(buf) : "memory");	/* each sweep is done */
+		} else {
+			for (j = 0; j < size; j += BLK)
+				x += buf[j];
+		}
+	}
+	sink = (unsigned char)(x + buf[size - 1]);
+	printf("IO-CPU kind=%s n=%lu secs=%.3f (%u)\n", kind, n, now() - t0, sink);
+	free(buf);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "cpu"))
+		return cpu(argv[2], num(argv[3], 1000000));
 	if (argc == 5 && !strcmp(argv[1], "randread"))
 		return randread(argv[2], num(argv[3], 10000000), num(argv[4], ~0ul));
 	if (argc == 5 && !strcmp(argv[1], "tcpsend"))
 		return tcpsend(argv[2], num(argv[3], 65535), num(argv[4], 1 << 20));
 	if (argc == 3 && !strcmp(argv[1], "tcpsink"))
 		return tcpsink(num(argv[2], 65535));
-	fprintf(stderr, "usage: io_load randread DEV COUNT SEED | tcpsend ADDR PORT MIB | tcpsink PORT\n");
+	fprintf(stderr, "usage: io_load randread DEV COUNT SEED | tcpsend ADDR PORT MIB | tcpsink PORT | cpu alu|mem|tlb N\n");
 	return 2;
 }
