@@ -205,6 +205,8 @@ one_round() {	# DEV ROUND: the four workloads once, then the guest-only referenc
 	if [[ $r == 1 ]]; then		# what each guest was told its CPU has
 		run "echo FLAGS=\$(sed -n 's/^flags[^:]*: //p' /proc/cpuinfo | head -1)" flags 30 &&
 			say "$side guest CPU flags: $(answer FLAGS)"
+		run "echo VULN=\$(cd /sys/devices/system/cpu/vulnerabilities && grep -H . * | tr ' ' _)" vuln 30 &&
+			say "$side guest mitigations: $(answer VULN)"
 	fi
 	# no device at all: the guest kernel clearing and copying 512 MiB, how
 	# fast each side's guest runs by itself (a reference for the rows above)
@@ -285,6 +287,8 @@ domus_round() {	# ROUND: boot, the workloads once, shut down; 1 when it failed
 	wait "$gpid" 2>/dev/null
 	exec 3>&-
 	grep 'blk xvdb: ' "$out/log/bench.log" 2>/dev/null | tail -1 | sed "s/^/io: domus round $r back end: /"
+	grep -o 'pinned_pages=[0-9]* npt_pages=[0-9]*' "$out/log/bench.log" 2>/dev/null | tail -1 |
+		sed "s/^/io: domus round $r guest RAM: /"
 	sleep 0.5
 	rmmod domus || { say "rmmod domus failed"; st=1; }
 	return $st

@@ -139,7 +139,7 @@ static bool ctl_config(struct launcher *L, int fd, const char *arg)
 	return false;
 }
 
-/* " exits=N cpuid=N ... pinned_pages=N vcpus=N slots=N": the module's
+/* " exits=N cpuid=N ... pinned_pages=N npt_pages=N vcpus=N slots=N": the module's
  * counters for the domain, every exit reason it names; 0 or -errno */
 int l_stats_line(struct launcher *L, char *buf, size_t size)
 {
@@ -155,8 +155,9 @@ int l_stats_line(struct launcher *L, char *buf, size_t size)
 		len += (size_t)snprintf(buf + len, size - len, " %s=%llu", name,
 					(unsigned long long)st.stat[i]);
 	if (len < size)
-		len += (size_t)snprintf(buf + len, size - len, " pinned_pages=%llu vcpus=%u slots=%u",
-					(unsigned long long)st.pinned_pages, st.vcpus, st.slots);
+		len += (size_t)snprintf(buf + len, size - len, " pinned_pages=%llu npt_pages=%llu vcpus=%u slots=%u",
+					(unsigned long long)st.pinned_pages, (unsigned long long)st.npt_pages,
+					st.vcpus, st.slots);
 	return len < size ? 0 : -ENOSPC;
 }
 
