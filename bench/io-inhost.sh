@@ -26,8 +26,10 @@
 #   seq read    drop caches, dd bs=1M count=MIB iflag=direct
 #   rand read   io_load randread: RANDN preads of 4 KiB, O_DIRECT
 #   tcp         io_load tcpsend NETMIB MiB to io_load tcpsink on the host
-#   cpu         dd if=/dev/zero of=/dev/null bs=1M count=512: no device, the
+#   cpu         dd if=/dev/zero of=/dev/null bs=1M count=512, and
+#   alu mem tlb io_load cpu alu 100 / mem 1000 / tlb 50: no device, the
 #               guest's own speed on each side (a reference for the others)
+# and, once a round, the guest's clock against the test host's (20 s).
 # Times are taken in the guest (/proc/uptime around dd, CLOCK_MONOTONIC in
 # io_load); the host's wall time per command is logged next to them.
 # Exit counts per row: `domus stats` (domus) and debugfs kvm/exits (KVM),
@@ -181,7 +183,7 @@ workload() {
 	local ex=n/a
 	[[ -n $e0 && -n $e1 ]] && ex=$((e1 - e0))
 	results+="$side $row $r $a $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') $ex"$'\n'
-	say "$side $row round $r: $(echo "$a" | awk -v row="$row" '{ printf "%.3f s, %s %s", $1, $2, (row == "randread" ? "IOPS" : row == "tcp" ? "Mbit/s" : "MB/s") }') (host wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, exits $ex)"
+	say "$side $row round $r: $(echo "$a" | awk -v row="$row" '{ printf "%.3f s, %s %s", $1, $2, (row == "randread" ? "IOPS" : row == "tcp" ? "Mbit/s" : row == "alu" ? "M loops/s" : row == "mem" ? "MiB/s" : row == "tlb" ? "sweeps/s" : "MB/s") }') (host wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, exits $ex)"
 }
 
 # dd timed by the guest's uptime: "R=secs MB/s" (MIB: the MiB it moves, default the image's)
