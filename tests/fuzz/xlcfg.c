@@ -9,7 +9,9 @@
  *
  * Oracle (besides ASan/UBSan): every failure leaves a non-empty message;
  * a configuration that finishes holds values inside the documented
- * bounds (xlcfg.h) and a usable domain name; every disk has an absolute
+ * bounds (xlcfg.h) and a usable domain name; a PVH domain has a kernel,
+ * an HVM one a Multiboot kernel or the firmware (not both), one vCPU and
+ * IDE drives (hvmcfg.c); every disk has an absolute
  * target (or is an empty CD drive), the virtual-device number of its
  * name, a unique number, and read-only if a CD; every vif has a unicast
  * MAC (unique when given), usable bridge and TAP names, its index as
@@ -77,8 +79,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(domus_config_name_ok(c.name));
 	CHECK(c.memory_mib >= DOMUS_CFG_MIN_MEM_MIB && c.memory_mib <= DOMUS_CFG_MAX_MEM_MIB);
 	CHECK(c.vcpus >= 1 && c.vcpus <= c.maxvcpus && c.maxvcpus <= DOMUS_CFG_MAX_VCPUS);
-	CHECK(c.type == DOMUS_TYPE_PVH);
-	CHECK(c.kernel && c.cmdline);
+	CHECK(c.cmdline);
+	if (c.type == DOMUS_TYPE_HVM) {
+		/* a Multiboot kernel or the firmware, never both; one vCPU;
+		 * the firmware's IDE drives only; PV NICs only through the
+		 * platform device of a firmware guest (hvmcfg.c) */
+		CHECK(!c.firmware != !(c.kernel && *c.kernel));
+		CHECK(!c.bootloader);
+		CHECK(c.vcpus == 1 && c.maxvcpus == 1);
+		CHECK(c.firmware || c.ndisks == 0);
+		for (size_t i = 0; i < c.ndisks; i++)
+			CHECK(strlen(c.disks[i].vdev) == 3 && !strncmp(c.disks[i].vdev, "hd", 2) &&
+			      c.disks[i].vdev[2] >= 'a' && c.disks[i].vdev[2] <= 'd');
+		CHECK(!c.nvifs || (c.firmware && c.xen_platform_pci));
+	} else {
+		CHECK(c.type == DOMUS_TYPE_PVH);
+		CHECK(!c.firmware && (c.bootloader || (c.kernel && *c.kernel)));
+	}
 	CHECK(!c.warnings || strlen(c.warnings) == c.warnings_len);
 	CHECK(c.ndisks <= DOMUS_CFG_MAX_DISKS);
 	for (size_t i = 0; i < c.ndisks; i++) {
