@@ -14,6 +14,25 @@ expect_rc() {
 }
 t_done() { exit "$T_FAILED"; }
 
+# test_seed NAME [MAX]: the seed (1..MAX, default 2^32-1) of a randomised
+# test in `make check` (fuzzers, hostile guests).  By default it comes from
+# the code under test (the git trees of module/, userland/, uapi/, tests/,
+# any uncommitted change to them) and NAME: one tree always runs the same
+# inputs, so a failure repeats and a docs-only change changes nothing,
+# while every code change explores new ones.  DOMUS_TEST_SEEDS=random
+# draws fresh seeds (exploring); each suite prints its seeds and the
+# variable that repeats one.
+test_seed() {
+	local max=${2:-4294967295} h
+	if [ "${DOMUS_TEST_SEEDS:-tree}" = random ]; then
+		h=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+	else
+		h=$( { git rev-parse HEAD:module HEAD:userland HEAD:uapi HEAD:tests 2>/dev/null
+		       git diff HEAD -- module userland uapi tests 2>/dev/null; echo "$1"; } | cksum | cut -d' ' -f1)
+	fi
+	echo $(( h % max + 1 ))
+}
+
 # ---- the Debian 12 root image (suites 66, 71) -----------------------------
 # t_rootfs_image SUITE: build scripts/mkrootfs's image or take it from the
 # shared cache (DOMUS_ROOTFS_CACHE, exported), check that the host's stock

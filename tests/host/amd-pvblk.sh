@@ -308,7 +308,8 @@ if wait_for "$con" 'DOMUS-GUEST-READY' 240; then
 	send 'stty -echo'
 	# a hostile front end takes xvdd from blkfront: valid, random, raced
 	# and corrupt rings; the back end answers, then disconnects that disk only
-	seed=$(( $(od -An -N2 -tu2 /dev/urandom) + 1 ))
+	seed=${PVBLK_FUZZ_SEED:-$(( $(od -An -N2 -tu2 /dev/urandom) + 1 ))}
+	echo "info: pv-blkfuzz seed $seed"
 	run "insmod /xen-evtchn.ko; insmod /xen-gntalloc.ko; /pv-blkfuzz 51760 300 $seed" h1 300
 	tr -d '\r' <"$con" | grep '^BLKFUZZ' | sed 's/^/info: /'
 	if tr -d '\r' <"$con" | grep -q '^BLKFUZZ valid-ok'; then pass hostile-valid-request; else fail hostile-valid-request "$(tr -d '\r' <"$con" | grep BLKFUZZ | tr '\n' '|')"; fi

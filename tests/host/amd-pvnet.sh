@@ -162,7 +162,8 @@ if [ $ok = 1 ]; then
 	if [ "$(answer b FREE)" = 0 ]; then pass no-filter-without-ip; else fail no-filter-without-ip "rc '$(answer b FREE)'"; fi
 	# a hostile front end takes b's vif from netfront: valid, random,
 	# hostile RX, raced and corrupt rings
-	seed=$(( $(od -An -N2 -tu2 /dev/urandom) + 1 ))
+	seed=${PVNET_FUZZ_SEED:-$(( $(od -An -N2 -tu2 /dev/urandom) + 1 ))}
+	echo "info: pv-netfuzz seed $seed"
 	run b "insmod /xen-evtchn.ko; insmod /xen-gntalloc.ko; /pv-netfuzz 0 200 $seed 10.9.0.11 10.9.0.1" h1 400
 	nf() { tr -d '\r' <"$conb" | grep "^NETFUZZ$1"; }
 	nf '' | sed 's/^/info: /'
