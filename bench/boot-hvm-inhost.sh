@@ -12,8 +12,8 @@
 #   DOMUS   1: measure domus (default); 0: skip it (domus row n/a)
 #
 # Rows (each boot timed from the launch of the command to the first
-# "domus-guest login:" on the guest's serial console; the prompt has no
-# newline after it, so the console file is polled, every 0.2 s):
+# "domus-guest login:" on the guest's serial console, followed without a
+# process started (watch below); the prompt has no newline after it):
 #   domus hvm  `domus create -c CFG`, type='hvm', memory=512, the disk as
 #              hda, boot='c', serial='pty' (as tests/host/amd-hvmlinux.sh):
 #              the launcher's SeaBIOS, GRUB on COM1, the kernel, systemd;
@@ -42,6 +42,7 @@ out=$top/build/bench/boot-hvm
 rm -rf "$out"
 mkdir -p "$out/log"
 tmp=$(mktemp -d /tmp/boothvm.XXXXXX)	# tmpfs: holes; not the 9p share
+mkfifo "$tmp/tick" && exec 5<>"$tmp/tick"	# watch's pause: a read that times out
 status=0
 say() { echo "boot-hvm: $*"; }
 declare -A note
@@ -67,33 +68,55 @@ fresh_disk() {
 	cp --sparse=always "$src" "$tmp/disk.img"
 }
 
-# watch FILE PID T0 STAGES-OUT: poll FILE (the guest console) until the
+# watch FILE PID T0 STAGES-OUT: follow FILE (the guest console) until the
 # login prompt, PID's end or the time limit; each stage's first sighting
 # (seconds after T0) into STAGES-OUT.  Prints the time to the prompt;
-# returns 1 without it.
+# returns 1 without it.  It starts no process while the guest boots (the
+# test host has one CPU, and a poll that forks takes a share of it from
+# the guest being timed, bench/io's lesson): FILE is read on fd 6 line by
+# line, the line still being written (the prompt has no newline) is
+# matched too, and the pause between reads is a timed read of the FIFO on
+# fd 5, which no one writes.
+since() {	# T0: seconds from T0 to now, one decimal (no fork)
+	local d=$(( ${EPOCHREALTIME/./} - ${1/./} ))
+	echo "$((d / 1000000)).$((d / 100000 % 10))"
+}
 watch() {
-	local f=$1 pid=$2 t0=$3 so=$4 i=0 n=${#stage_names[@]} now end
+	local f=$1 pid=$2 t0=$3 so=$4 i=0 n=${#stage_names[@]} end line buf= cur partial
 	end=$(( ${t0%.*} + limit ))
 	: >"$so"
+	exec 6<"$f" || return 1
 	while :; do
-		now=$EPOCHREALTIME
-		while ((i < n)) && tr -d '\r' <"$f" 2>/dev/null | grep -Eq -- "${stage_pats[i]}"; do
-			echo "${stage_names[i]} $(awk -v a="$now" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')" >>"$so"
-			((i++))
+		while :; do
+			if IFS= read -r -u 6 line; then
+				cur=$buf${line//$'\r'/} buf= partial=0
+			else
+				buf+=${line//$'\r'/}	# a line still being written
+				cur=$buf partial=1
+			fi
+			while ((i < n)); do
+				if [[ $cur =~ ${stage_pats[i]} ]]; then
+					echo "${stage_names[i]} $(since "$t0")" >>"$so"
+					((i++))
+				elif [[ ${stage_names[i]} == bios ]] && ((i < n - 1)) &&
+					[[ $cur =~ ${stage_pats[i + 1]} ]]; then
+					((i++))	# a stage may be missing (KVM's SeaBIOS banner)
+				else
+					break
+				fi
+			done
+			if ((i >= n)); then
+				exec 6<&-
+				awk '$1 == "login" { print $2 }' "$so"
+				return 0
+			fi
+			((partial)) && break	# matched what there is so far
 		done
-		if grep -q "^login " "$so"; then
-			awk '$1 == "login" { print $2 }' "$so"
-			return 0
+		if ! kill -0 "$pid" 2>/dev/null || ((${EPOCHREALTIME%.*} >= end)); then
+			exec 6<&-
+			return 1
 		fi
-		# a stage may be missing (KVM's SeaBIOS banner): look further on
-		if ((i < n - 1)) && [[ ${stage_names[i]} == bios ]] &&
-			tr -d '\r' <"$f" 2>/dev/null | grep -Eq -- "${stage_pats[i + 1]}"; then
-			((i++))
-			continue
-		fi
-		kill -0 "$pid" 2>/dev/null || return 1
-		((${now%.*} >= end)) && return 1
-		sleep 0.2
+		read -r -t 0.1 -u 5 line
 	done
 }
 stages_line() {	# STAGES-FILE: "bios 12.3, grub 45.6, ..."
