@@ -6,13 +6,13 @@
  *
  * Output: the guest writes out[out_prod & 2047], advances out_prod and
  * notifies the port; we copy out[out_cons .. out_prod) and advance
- * out_cons (on every notification and on a timer, as output written
- * before the guest binds the port is never notified), then raise the port
+ * out_cons (on every notification and on the event loop's poll, as output
+ * written before the guest binds the port is never notified), then raise the port
  * so a guest waiting for room continues.  Input: client bytes go to
  * in[in_prod & 1023] as room allows; in_prod advances; the port is raised.
  * An HVM domain has no ring: client bytes go to the UART's RX FIFO as
  * room allows (con_uart_feed; again whenever the guest reads RBR and on
- * the timer), the rest waits in L->input.
+ * the loop's poll), the rest waits in L->input.
  *
  * Output with no client attached is kept (the last 64 KiB) and sent when
  * one attaches, so `domus create -c` shows the boot from the start.
@@ -83,10 +83,14 @@ static void backlog_add(struct launcher *L, const char *buf, size_t n)
 	L->bl_len += n;
 }
 
-/* Send what the client takes without blocking; keep the rest.  con_lock held. */
-static void send_client(struct launcher *L, const char *buf, size_t n)
+/* Send what the client takes without blocking; keep the rest.  con_lock
+ * held.  True if a client now has a backlog it had not: the event loop
+ * must add the client's POLLOUT (it may be asleep without it). */
+static bool send_client(struct launcher *L, const char *buf, size_t n)
 {
-	if (L->con_client >= 0 && L->bl_len == 0) {
+	bool was_empty = L->bl_len == 0;
+
+	if (L->con_client >= 0 && was_empty) {
 		ssize_t w = send(L->con_client, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w > 0) {
@@ -96,16 +100,32 @@ static void send_client(struct launcher *L, const char *buf, size_t n)
 	}
 	if (n)
 		backlog_add(L, buf, n);
+	return n && was_empty && L->con_client >= 0;
 }
 
 void con_emit(struct launcher *L, const char *buf, size_t n)
 {
+	bool wake;
+
 	if (!n)
 		return;
 	pthread_mutex_lock(&L->con_lock);
 	domus_log_write(&L->conlog, buf, n);
-	send_client(L, buf, n);
+	wake = send_client(L, buf, n);
 	pthread_mutex_unlock(&L->con_lock);
+	if (wake)
+		l_wake(L);	/* a vCPU thread's output (the UART, the early console) */
+}
+
+/* Client input still waiting for room in the ring or the UART's FIFO. */
+bool con_input_pending(struct launcher *L)
+{
+	bool r;
+
+	pthread_mutex_lock(&L->con_lock);
+	r = L->in_len > 0;
+	pthread_mutex_unlock(&L->con_lock);
+	return r;
 }
 
 void con_early(struct launcher *L, const char *buf, size_t n)

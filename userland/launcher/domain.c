@@ -122,13 +122,14 @@ void dom_xenstore_service(struct launcher *L)
 	if (!L->xs)
 		return;
 	if (L->xs_notify_fd >= 0 && read(L->xs_notify_fd, &cnt, sizeof(cnt)) < 0) {
-		/* EAGAIN: a timer tick */
+		/* EAGAIN: a poll round, not a notification */
 	}
 	for (i = 0; i < 64; i++) {
 		r = xs_ring_process(L->xs);
 		if (r != 1)
 			break;
 	}
+	L->xs_more = r == 1;	/* the rest on the loop's busy poll */
 	if (r < 0 && r != -ENOTCONN && !L->xs_err_logged) {
 		l_log(L, "xenstore: the guest's ring failed (%s); it stays down until the guest reconnects",
 		      strerror(-r));

@@ -17,8 +17,9 @@
  * 6; then both directories are removed and the device closed (thread
  * joined, grants and the event channel released by the disconnect, the
  * image's lock or the TAP device gone with the descriptors).  The request
- * is answered when that is done, from the 20 ms timer (l_hotplug_service),
- * so the event loop never waits; a front end that does not answer within
+ * is answered when that is done, from the event loop (l_hotplug_service,
+ * after each round of the guest's xenstore requests and on the loop's
+ * busy poll while a detach is pending), so the event loop never waits; a front end that does not answer within
  * L_UNPLUG_TIMEOUT_MS is removed by force, and the answer says so.
  */
 #include <errno.h>
@@ -327,6 +328,16 @@ void l_hotplug_service(struct launcher *L)
 			finish_unplug(L, u, why);
 		}
 	}
+}
+
+bool l_hotplug_pending(const struct launcher *L)
+{
+	unsigned int i;
+
+	for (i = 0; i < L_MAX_UNPLUG; i++)
+		if (L->unplug[i].dev)
+			return true;
+	return false;
 }
 
 void l_hotplug_teardown(struct launcher *L)

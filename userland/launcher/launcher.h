@@ -148,7 +148,8 @@ struct launcher {
 	int pending_reason;		/* reported by a vCPU, not yet acted on; -1 none */
 	char pending_why[200];
 	double cpu_done;		/* CPU seconds of vCPU threads that ended */
-	int event_fd;			/* vCPU threads -> event loop */
+	int event_fd;			/* other threads -> event loop: a shutdown,
+					 * console output waiting for the client */
 	bool paused;			/* domus pause: vCPU threads park (control.c) */
 	unsigned int parked;		/* vCPU threads parked now */
 	pthread_cond_t pause_cv;	/* parked threads wait here; a park signals it */
@@ -169,6 +170,7 @@ struct launcher {
 	size_t early_len;
 	bool ring_bad_logged;
 	bool xs_err_logged;
+	bool xs_more;			/* requests left beyond one round's budget */
 
 	/* files */
 	struct domus_log log, conlog;	/* NAME.log, NAME-console.log (ctl.h) */
@@ -184,10 +186,12 @@ struct launcher {
 void l_reply(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* hotplug.c: block-/network-attach, -detach, -list (ctl.h); detaches are
- * answered from the timer (l_hotplug_service) once the guest let go, or
- * by force after L_UNPLUG_TIMEOUT_MS, or at teardown. */
+ * answered from the event loop (l_hotplug_service: after the guest's
+ * xenstore requests, and on the busy poll while one is pending) once the
+ * guest let go, or by force after L_UNPLUG_TIMEOUT_MS, or at teardown. */
 void l_hotplug_init(struct launcher *L);
 void l_hotplug_service(struct launcher *L);
+bool l_hotplug_pending(const struct launcher *L);
 void l_hotplug_teardown(struct launcher *L);
 bool l_ctl_block_attach(struct launcher *L, int fd, const char *arg);
 bool l_ctl_block_detach(struct launcher *L, int fd, const char *arg);
@@ -206,9 +210,10 @@ int l_stats_line(struct launcher *L, char *buf, size_t size);
 void l_memlock_for_restart(struct launcher *L);
 void l_destroy(struct launcher *L, const char *why);
 void l_act_on_shutdown(struct launcher *L);
-/* loop.c: the event loop until the launcher quits (@sfd: signalfd, @tfd:
- * the periodic timerfd). */
-void l_event_loop(struct launcher *L, int sfd, int tfd);
+/* loop.c: the event loop until the launcher quits (@sfd: signalfd);
+ * l_wake from another thread makes it look at the launcher's state again. */
+void l_event_loop(struct launcher *L, int sfd);
+void l_wake(struct launcher *L);
 unsigned int l_alloc_domid(void);
 
 /* domain.c */
@@ -301,6 +306,7 @@ void con_early(struct launcher *L, const char *buf, size_t n);
 /* Move guest output out of the ring and client input into it (an HVM
  * domain: client input into the UART's receiver). */
 void con_service(struct launcher *L);
+bool con_input_pending(struct launcher *L);
 /* HVM: client input into the UART as far as it has room (takes con_lock,
  * then the device lock: never call it holding L->lock). */
 void con_uart_feed(struct launcher *L);

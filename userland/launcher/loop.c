@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -389,9 +390,23 @@ static bool handle_request(struct launcher *L, int fd, const char *req)
  * The event loop: every round lists what it waits for as (fd, events,
  * handler, argument) entries, polls them, and calls the handler of each
  * entry that has events, in list order, until the launcher quits.
+ *
+ * It is event-driven: the guest's console and xenstore notifications, the
+ * console client, control requests and signals each have a descriptor;
+ * other threads write event_fd (l_wake: a shutdown, console output the
+ * client has not taken).  What no descriptor announces is polled
+ * (poll_all): every L_POLL_BUSY_MS while something waits on the guest or
+ * a deadline (a detach, xenstore requests beyond one round's budget,
+ * console input the guest has no room for yet), else every
+ * L_POLL_IDLE_MS as a safety net (a notification the guest never sent,
+ * output written before it bound the port, a closed watch stream).  An
+ * idle domain's launcher wakes once a second, not 50 times.
  */
+#define L_POLL_BUSY_MS 20
+#define L_POLL_IDLE_MS 1000
+
 struct loop {
-	int sfd, tfd;
+	int sfd;
 	struct conn conns[MAX_CONNS];
 	int nconn;
 };
@@ -426,7 +441,7 @@ static void on_signal(struct launcher *L, struct loop *lp, int arg, short revent
 	}
 }
 
-/* Drain an eventfd or timerfd (a spurious wake-up reads nothing). */
+/* Drain an eventfd (a spurious wake-up reads nothing). */
 static void drain_fd(int fd)
 {
 	uint64_t cnt;
@@ -446,16 +461,34 @@ static void on_guest_event(struct launcher *L, struct loop *lp, int arg, short r
 	l_act_on_shutdown(L);
 }
 
-static void on_timer(struct launcher *L, struct loop *lp, int arg, short revents)
+void l_wake(struct launcher *L)
 {
-	(void)arg;
-	if (!(revents & POLLIN))
-		return;
-	drain_fd(lp->tfd);
+	uint64_t one = 1;
+
+	if (write(L->event_fd, &one, sizeof(one)) < 0) {
+		/* the counter is full: a wake-up is pending anyway */
+	}
+}
+
+static long long loop_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void poll_all(struct launcher *L)
+{
 	con_service(L);
 	dom_xenstore_service(L);
 	l_xs_watch_service(L);
 	l_hotplug_service(L);
+}
+
+static bool loop_busy(struct launcher *L)
+{
+	return L->xs_more || l_hotplug_pending(L) || con_input_pending(L);
 }
 
 static void on_console_ring(struct launcher *L, struct loop *lp, int arg, short revents)
@@ -470,8 +503,10 @@ static void on_xenstore_ring(struct launcher *L, struct loop *lp, int arg, short
 {
 	(void)lp;
 	(void)arg;
-	if (revents & POLLIN)
+	if (revents & POLLIN) {
 		dom_xenstore_service(L);
+		l_hotplug_service(L);	/* a front end that let go of a device */
+	}
 }
 
 static void on_console_client(struct launcher *L, struct loop *lp, int arg, short revents)
@@ -546,9 +581,10 @@ static void on_ctl_accept(struct launcher *L, struct loop *lp, int arg, short re
 	}
 }
 
-void l_event_loop(struct launcher *L, int sfd, int tfd)
+void l_event_loop(struct launcher *L, int sfd)
 {
-	struct loop lp = { .sfd = sfd, .tfd = tfd };
+	struct loop lp = { .sfd = sfd };
+	long long next = loop_now_ms() + L_POLL_BUSY_MS, now;
 	int i;
 
 	while (!L->quit) {
@@ -558,7 +594,6 @@ void l_event_loop(struct launcher *L, int sfd, int tfd)
 
 		watch(w, &n, sfd, POLLIN, on_signal, 0);
 		watch(w, &n, L->event_fd, POLLIN, on_guest_event, 0);
-		watch(w, &n, tfd, POLLIN, on_timer, 0);
 		if (L->con_ring && L->con_notify_fd >= 0)
 			watch(w, &n, L->con_notify_fd, POLLIN, on_console_ring, 0);
 		if (L->xs && L->xs_notify_fd >= 0)
@@ -584,7 +619,8 @@ void l_event_loop(struct launcher *L, int sfd, int tfd)
 
 		for (i = 0; i < n; i++)
 			p[i] = (struct pollfd){ .fd = w[i].fd, .events = w[i].events };
-		if (poll(p, n, -1) < 0) {
+		now = loop_now_ms();
+		if (poll(p, n, next > now ? (int)(next - now) : 0) < 0) {
 			if (errno == EINTR)
 				continue;
 			l_log(L, "poll: %s", strerror(errno));
@@ -594,6 +630,15 @@ void l_event_loop(struct launcher *L, int sfd, int tfd)
 		for (i = 0; i < n && !L->quit; i++)
 			if (p[i].revents)
 				w[i].fn(L, &lp, w[i].arg, p[i].revents);
+		if (L->quit)
+			break;
+		now = loop_now_ms();
+		if (now >= next) {
+			poll_all(L);
+			next = now + (loop_busy(L) ? L_POLL_BUSY_MS : L_POLL_IDLE_MS);
+		} else if (next - now > L_POLL_BUSY_MS && loop_busy(L)) {
+			next = now + L_POLL_BUSY_MS;	/* e.g. a detach just asked for */
+		}
 	}
 	for (i = 0; i < lp.nconn; i++) {
 		conn_close_fds(&lp.conns[i]);

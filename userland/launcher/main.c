@@ -28,7 +28,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/eventfd.h>
 #include "ctl.h"
@@ -509,12 +508,11 @@ int main(int argc, char **argv)
 {
 	static struct launcher launcher;
 	struct launcher *L = &launcher;
-	struct itimerspec its;
 	struct sigaction sa;
 	sigset_t set;
 	char err[1024], buf[32];
 	const char *restore = NULL;
-	int sfd, tfd, i = 1, n;
+	int sfd, i = 1, n;
 
 	memset(L, 0, sizeof(*L));
 	L->ready_fd = -1;
@@ -576,12 +574,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	L->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (sfd < 0 || L->event_fd < 0 || tfd < 0)
+	if (sfd < 0 || L->event_fd < 0)
 		fail(L, "cannot set up the event loop: %s", strerror(errno));
-	memset(&its, 0, sizeof(its));
-	its.it_interval.tv_nsec = its.it_value.tv_nsec = 20 * 1000 * 1000;	/* ring poll: 20 ms */
-	timerfd_settime(tfd, 0, &its, NULL);
 
 	L->ctl_fd = listen_ctl(L);
 	if (L->ctl_fd < 0)
@@ -638,7 +632,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	l_event_loop(L, sfd, tfd);
+	l_event_loop(L, sfd);
 	if (!L->end_deferred)
 		l_report_end(L, -1, "the domain was destroyed");
 

@@ -129,7 +129,7 @@ static const struct sb_rule sb_rules[] = {
 	/* the event loop, the console, xenstore, the control socket */
 	{ "poll", SB_ALLOW, 0, 0, 0, 0, "the event loop" },
 	{ "ppoll", SB_ALLOW, 0, 0, 0, 0, "the event loop, other libc" },
-	{ "read", SB_ALLOW, 0, 0, 0, 0, "signalfd, timerfd, eventfds, console client, files" },
+	{ "read", SB_ALLOW, 0, 0, 0, 0, "signalfd, eventfds, console client, files" },
 	{ "write", SB_ALLOW, 0, 0, 0, 0, "logs, eventfds (ring kicks)" },
 	{ "recvfrom", SB_ALLOW, 0, 0, 0, 0, "control requests, console input" },
 	{ "recvmsg", SB_ALLOW, 0, 0, 0, 0,
