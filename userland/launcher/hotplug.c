@@ -19,8 +19,9 @@
  * image's lock or the TAP device gone with the descriptors).  The request
  * is answered when that is done, from the event loop (l_hotplug_service,
  * after each round of the guest's xenstore requests and on the loop's
- * busy poll while a detach is pending), so the event loop never waits; a front end that does not answer within
- * L_UNPLUG_TIMEOUT_MS is removed by force, and the answer says so.
+ * busy poll while a detach is pending), so the event loop never waits;
+ * a front end that does not answer within L_UNPLUG_TIMEOUT_MS is removed
+ * by force, and the answer says so.
  */
 #include <errno.h>
 #include <stdio.h>
