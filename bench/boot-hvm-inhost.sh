@@ -130,7 +130,7 @@ show() {	# ROW ROUND TIME EXITS DETAIL
 export DOMUS_RUN_DIR=/run/domus-bench DOMUS_LOG_DIR=$out/log
 domus_stats_detail() {	# "N reason=count,..." from a domus stats file
 	awk '$1 == "exits" { n = $2; next }
-	     $1 != "pinned_pages" && $1 != "vcpus" && $1 != "slots" && $1 != "user_exits" && $2 != 0 {
+	     $1 != "pinned_pages" && $1 != "npt_pages" && $1 != "vcpus" && $1 != "slots" && $1 != "user_exits" && $2 != 0 {
 		d = d sep $1 "=" $2; sep = "," }
 	     END { if (n == "") exit 1; print n, d }' "$1"
 }
